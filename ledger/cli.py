@@ -1,0 +1,47 @@
+"""The `ledger` command line."""
+
+import json
+from typing import Annotated
+
+import typer
+
+from ledger.errors import LedgerError
+from ledger.settings import Settings
+
+app = typer.Typer(no_args_is_help=True, help="Civil-air-defence fee & commitment ledger.")
+bench = typer.Typer(no_args_is_help=True, help="Benchmarks; each prints one JSON object.")
+app.add_typer(bench, name="bench")
+
+
+def _fail(exc: LedgerError) -> None:
+    typer.secho(f"error: {exc}", fg="red", err=True)
+    raise typer.Exit(1)
+
+
+@app.command()
+def deploy() -> None:
+    """Deploy the contracts to LEDGER_RPC_URL and write the manifest; reuse a live deployment."""
+    from ledger.chain import connect, signers_from_mnemonic
+    from ledger.deploy import deploy as deploy_contracts
+    from ledger.manifest import load_manifest
+
+    settings = Settings()
+    try:
+        w3 = connect(settings.rpc_url)
+        existing = load_manifest(settings.manifest_path) if settings.manifest_path.exists() else None
+        manifest, deployed = deploy_contracts(w3, signers_from_mnemonic(settings.mnemonic.get_secret_value()), existing=existing)
+    except LedgerError as exc:
+        _fail(exc)
+    manifest.save(settings.manifest_path)
+    verb = "deployed" if deployed else "reused the live deployment"
+    for c in manifest.contracts:
+        typer.echo(f"{verb}: {c.name} at {c.address} (block {c.deployed_block})")
+    typer.echo(f"manifest: {settings.manifest_path}")
+
+
+@bench.command("gas")
+def bench_gas() -> None:
+    """Gas per write on a fresh local node (started and stopped here)."""
+    from ledger.bench.gas import measure_gas
+
+    typer.echo(json.dumps(measure_gas()))

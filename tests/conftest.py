@@ -1,0 +1,77 @@
+"""Shared fixtures: one real Hardhat node per test session, contracts deployed once,
+and every test isolated by evm_snapshot / evm_revert."""
+
+from dataclasses import dataclass, field
+
+import pytest
+
+from ledger.chain import Sender, account_at, connect, contract_at, signers_from_mnemonic
+from ledger.deploy import deploy
+from ledger.devchain import LocalNode
+from ledger.settings import DEV_MNEMONIC
+
+OUTSIDER_INDEX = 9  # a development account that holds no role
+
+
+@dataclass
+class Chain:
+    """The deployed contracts on the session's node, with a Sender per role."""
+
+    node: LocalNode
+    w3: object
+    manifest: object
+    signers: dict
+    fee: object = None
+    registry: object = None
+    senders: dict = field(default_factory=dict)
+    _snapshot: str | None = None
+
+    def __post_init__(self):
+        self.fee = contract_at(self.w3, "FeeLedger", self.manifest.latest("FeeLedger").address)
+        self.registry = contract_at(self.w3, "CommitmentRegistry", self.manifest.latest("CommitmentRegistry").address)
+
+    def rpc(self, method: str, params: list | None = None):
+        response = self.w3.provider.make_request(method, params or [])
+        assert "error" not in response, response
+        return response["result"]
+
+    def snapshot(self) -> None:
+        self._snapshot = self.rpc("evm_snapshot")
+
+    def reset(self) -> None:
+        """Back to the state right after deployment; fresh Senders (their nonces were reverted too)."""
+        if self._snapshot is not None:
+            assert self.rpc("evm_revert", [self._snapshot]) is True
+        self.snapshot()
+        accounts = {**self.signers, "OUTSIDER": account_at(DEV_MNEMONIC, OUTSIDER_INDEX)}
+        self.senders = {role: Sender(self.w3, account) for role, account in accounts.items()}
+
+    def now(self) -> int:
+        return self.w3.eth.get_block("latest")["timestamp"]
+
+    def travel(self, seconds: int) -> None:
+        self.rpc("evm_increaseTime", [seconds])
+        self.rpc("evm_mine")
+
+
+@pytest.fixture(scope="session")
+def node():
+    with LocalNode() as local_node:
+        yield local_node
+
+
+@pytest.fixture(scope="session")
+def deployed_chain(node):
+    w3 = connect(node.url)
+    signers = signers_from_mnemonic(DEV_MNEMONIC)
+    manifest, _ = deploy(w3, signers)
+    chain = Chain(node=node, w3=w3, manifest=manifest, signers=signers)
+    chain.reset()
+    return chain
+
+
+@pytest.fixture
+def chain(deployed_chain):
+    deployed_chain.reset()
+    yield deployed_chain
+    deployed_chain.reset()

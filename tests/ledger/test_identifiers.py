@@ -1,0 +1,31 @@
+import pytest
+
+from ledger.identifiers import (
+    InvalidIdentifier, enterprise_key, project_key, reason_code, validate_project_code, validate_uscc,
+)
+
+
+def test_a_valid_uscc_passes_and_a_wrong_check_character_names_the_field():
+    assert validate_uscc("91110000600037341L") == "91110000600037341L"
+    with pytest.raises(InvalidIdentifier) as excinfo:
+        validate_uscc("91110000600037341X", field="payer_uscc")
+    assert excinfo.value.field == "payer_uscc"
+
+
+def test_project_codes_must_have_the_national_form_and_a_zhengzhou_division():
+    assert validate_project_code("2026-410105-47-01-000123")
+    with pytest.raises(InvalidIdentifier, match="YYYY-RRRRRR-II-TT-NNNNNN"):
+        validate_project_code("2026-410105-47-01-123")
+    with pytest.raises(InvalidIdentifier, match="410999"):
+        validate_project_code("2026-410999-47-01-000123")
+
+
+def test_enterprise_keys_depend_on_the_pepper_and_project_keys_are_keccak():
+    assert enterprise_key("91110000600037341L", "a") != enterprise_key("91110000600037341L", "b")
+    assert len(project_key("2026-410105-47-01-000123")) == 32
+
+
+def test_reason_codes_are_readable_bytes32():
+    assert reason_code("SCHOOL_EXEMPT").rstrip(b"\0") == b"SCHOOL_EXEMPT"
+    with pytest.raises(InvalidIdentifier):
+        reason_code("X" * 33)
