@@ -28,21 +28,17 @@ contract CommitmentRegistry is ICommitmentRegistry, AccessControl, Pausable {
         uint64 dueAt,
         bytes32 termsHash
     ) external onlyRole(APPROVAL_ROLE) whenNotPaused {
-        if (commitment == bytes32(0) || project == bytes32(0) || enterprise == bytes32(0)) {
-            revert CommitmentRegistryZeroIdentifier();
+        _record(commitment, project, enterprise, kind, dueAt, termsHash);
+    }
+
+    /// @inheritdoc ICommitmentRegistry
+    function recordBatch(CommitmentInput[] calldata commitments) external onlyRole(APPROVAL_ROLE) whenNotPaused {
+        uint256 count = commitments.length;
+        if (count == 0) revert CommitmentRegistryEmptyBatch();
+        for (uint256 i = 0; i < count; ++i) {
+            CommitmentInput calldata c = commitments[i];
+            _record(c.commitment, c.project, c.enterprise, c.kind, c.dueAt, c.termsHash);
         }
-        if (kind > uint8(type(CommitmentKind).max)) revert CommitmentRegistryInvalidKind(kind);
-        if (dueAt <= block.timestamp) revert CommitmentRegistryInvalidDueDate(dueAt);
-        Commitment storage c = _commitments[commitment];
-        if (c.status != CommitmentStatus.None) revert CommitmentRegistryAlreadyRecorded(commitment);
-        c.project = project;
-        c.enterprise = enterprise;
-        c.dueAt = dueAt;
-        c.recordedAt = uint64(block.timestamp);
-        c.kind = CommitmentKind(kind);
-        c.status = CommitmentStatus.Recorded;
-        _counters[enterprise].recorded += 1;
-        emit CommitmentRecorded(commitment, project, enterprise, CommitmentKind(kind), dueAt, termsHash);
     }
 
     /// @inheritdoc ICommitmentRegistry
@@ -119,6 +115,31 @@ contract CommitmentRegistry is ICommitmentRegistry, AccessControl, Pausable {
     /// @inheritdoc ICommitmentRegistry
     function countersOf(bytes32 enterprise) external view returns (EnterpriseCounters memory) {
         return _counters[enterprise];
+    }
+
+    function _record(
+        bytes32 commitment,
+        bytes32 project,
+        bytes32 enterprise,
+        uint8 kind,
+        uint64 dueAt,
+        bytes32 termsHash
+    ) private {
+        if (commitment == bytes32(0) || project == bytes32(0) || enterprise == bytes32(0)) {
+            revert CommitmentRegistryZeroIdentifier();
+        }
+        if (kind > uint8(type(CommitmentKind).max)) revert CommitmentRegistryInvalidKind(kind);
+        if (dueAt <= block.timestamp) revert CommitmentRegistryInvalidDueDate(dueAt);
+        Commitment storage c = _commitments[commitment];
+        if (c.status != CommitmentStatus.None) revert CommitmentRegistryAlreadyRecorded(commitment);
+        c.project = project;
+        c.enterprise = enterprise;
+        c.dueAt = dueAt;
+        c.recordedAt = uint64(block.timestamp);
+        c.kind = CommitmentKind(kind);
+        c.status = CommitmentStatus.Recorded;
+        _counters[enterprise].recorded += 1;
+        emit CommitmentRecorded(commitment, project, enterprise, CommitmentKind(kind), dueAt, termsHash);
     }
 
     function _markOverdue(bytes32 commitment) private {

@@ -40,6 +40,16 @@ interface ICommitmentRegistry {
         bool fulfilledLate;
     }
 
+    /// @notice One commitment to record, for batch recording.
+    struct CommitmentInput {
+        bytes32 commitment;
+        bytes32 project;
+        bytes32 enterprise;
+        uint8 kind;
+        uint64 dueAt;
+        bytes32 termsHash;
+    }
+
     /// @notice Per-enterprise counts; `fulfilledLate` is included in `fulfilled`.
     struct EnterpriseCounters {
         uint32 recorded;
@@ -90,6 +100,9 @@ interface ICommitmentRegistry {
         uint64 dueAt,
         bytes32 termsHash
     ) external;
+
+    /// @notice Record many commitments at once (APPROVAL_ROLE); any bad entry reverts the batch.
+    function recordBatch(CommitmentInput[] calldata commitments) external;
 
     /// @notice The commitment was kept (VERIFIER_ROLE); late when after its due date.
     function fulfil(bytes32 commitment, bytes32 evidenceHash) external;

@@ -29,6 +29,7 @@ WRITES = [
     ("fee", "recordRefund", "TAX_ROLE", _assessed, lambda c: (project(), reference_key("R-1"), 1, c.now())),
     ("fee", "pause", "PAUSER_ROLE", None, lambda c: ()),
     ("registry", "record", "APPROVAL_ROLE", None, lambda c: (reference_key("C-2"), project(), PAYER, 1, c.now() + DAY, DOC)),
+    ("registry", "recordBatch", "APPROVAL_ROLE", None, lambda c: ([(reference_key("C-2"), project(), PAYER, 1, c.now() + DAY, DOC)],)),
     ("registry", "fulfil", "VERIFIER_ROLE", _recorded, lambda c: (reference_key("C-1"), DOC)),
     ("registry", "breach", "VERIFIER_ROLE", _recorded, lambda c: (reference_key("C-1"), DOC)),
     ("registry", "extend", "VERIFIER_ROLE", _recorded, lambda c: (reference_key("C-1"), c.now() + 9 * DAY, DOC)),

@@ -114,3 +114,13 @@ def test_decisions_on_unknown_or_settled_commitments_are_refused(chain):
     verifier(chain, "fulfil", "C-1", DOC)
     with reverts("CommitmentRegistryInvalidTransition"):
         verifier(chain, "breach", "C-1", DOC)
+
+
+def test_a_batch_records_every_commitment_and_a_duplicate_reverts_it(chain):
+    due = chain.now() + DAY
+    batch = [(reference_key(f"C-{n}"), project(), PAYER, n % 4, due, DOC) for n in range(4)]
+    chain.senders["APPROVAL_ROLE"].send(chain.registry.functions.recordBatch(batch))
+    assert [status(chain, f"C-{n}") for n in range(4)] == [RECORDED] * 4
+    with reverts("CommitmentRegistryAlreadyRecorded"):
+        chain.senders["APPROVAL_ROLE"].send(chain.registry.functions.recordBatch([batch[0]]))
+    assert counters(chain)["recorded"] == 4
