@@ -12,7 +12,7 @@ from eth_utils import function_abi_to_4byte_selector
 from eth_abi import decode as abi_decode
 from web3 import Web3
 from web3.contract import Contract
-from web3.exceptions import ContractCustomError, ContractLogicError
+from web3.exceptions import ContractCustomError, ContractLogicError, Web3RPCError
 from web3.middleware import ExtraDataToPOAMiddleware
 
 from ledger.artifacts import CONTRACT_NAMES, load_artifact
@@ -103,7 +103,13 @@ class Sender:
             self._nonce -= 1
             raise (decode_revert(exc.data) if exc.data else ContractRevert("Revert", (str(exc),))) from None
         signed = self.account.sign_transaction(tx)
-        tx_hash = self.w3.eth.send_raw_transaction(signed.raw_transaction)
+        try:
+            tx_hash = self.w3.eth.send_raw_transaction(signed.raw_transaction)
+        except Web3RPCError as exc:  # a node that executes on submission (automine) reports the revert here
+            self._nonce = None  # whether the nonce was used is the node's business: ask it again
+            error = (exc.rpc_response or {}).get("error", {})
+            data = error.get("data")
+            raise (decode_revert(data) if data else ContractRevert("Rejected", (error.get("message", str(exc)),))) from None
         if not wait:
             return tx_hash
         return self.wait(tx_hash)

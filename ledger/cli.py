@@ -45,3 +45,14 @@ def bench_gas() -> None:
     from ledger.bench.gas import measure_gas
 
     typer.echo(json.dumps(measure_gas()))
+
+
+@bench.command("index")
+def bench_index(
+    events: Annotated[int, typer.Option(help="How many events to emit and backfill.")] = 100_000,
+    postgres: Annotated[str | None, typer.Option(help="Also backfill into a throwaway database on this server.")] = None,
+) -> None:
+    """Backfill speed: indexer into SQLite (and PostgreSQL) vs the idiomatic web3+ORM path and raw fetches."""
+    from ledger.bench.index import bench_index as run
+
+    typer.echo(json.dumps(run(events, postgres)))

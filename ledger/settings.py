@@ -1,9 +1,12 @@
 """Settings of the `ledger` package, read from `LEDGER_*` environment variables (and `.env`)."""
 
+import os
+import socket
+import uuid
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Hardhat's public development mnemonic: its keys are known to everyone.
@@ -27,7 +30,11 @@ class Settings(BaseSettings):
     confirmations: int = 0
     reorg_limit: int = 64
     index_range_max: int = 2_000
+    index_target_logs: int = 5_000
     index_poll_seconds: float = 1.0
+    use_finalized_tag: bool = False
+    indexer_id: str = Field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}")
+    indexer_lease_seconds: float = 15.0
     # Celery broker and result backend
     broker_url: str = "redis://127.0.0.1:6379/0"
 

@@ -1,0 +1,144 @@
+"""`ledger bench index`: backfill speed of the indexer against baselines run in the same process.
+
+(a) the indexer into SQLite, (b) into PostgreSQL, (c) the idiomatic path — web3's
+`contract.events.X.get_logs` and an ORM insert per row — and (d) raw `eth_getLogs` fetches
+over the same adaptive ranges with no decoding.
+"""
+
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import orjson
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlmodel import Session
+
+from ledger.bench.workload import Workload
+from ledger.chain import connect, contract_at, signers_from_mnemonic
+from ledger.db import models
+from ledger.db.engine import make_engine, migrate, normalise_url
+from ledger.deploy import deploy
+from ledger.devchain import LocalNode
+from ledger.indexer.loop import Indexer, IndexerConfig, RangeSizer, fetch_range
+from ledger.indexer.rpc import JsonRpc
+from ledger.settings import DEV_MNEMONIC
+
+
+def _indexer_rate(url: str, node_url: str, manifest, config: IndexerConfig) -> tuple[int, float]:
+    engine = make_engine(url)
+    migrate(engine)
+    indexer = Indexer(engine=engine, rpc=JsonRpc(node_url), manifest=manifest, config=config, owner="bench")
+    started = time.perf_counter()
+    events = indexer.catch_up()
+    elapsed = time.perf_counter() - started
+    engine.dispose()
+    return events, events / elapsed
+
+
+def _raw_fetch_rate(node_url: str, manifest, config: IndexerConfig, head: int) -> tuple[int, float]:
+    rpc, sizer = JsonRpc(node_url), RangeSizer(config.range_max, config.target_logs)
+    addresses = [c.address.lower() for c in manifest.contracts]
+    low, events = manifest.start_block, 0
+    started = time.perf_counter()
+    while low <= head:
+        high, logs = fetch_range(rpc, addresses, sizer, low, head)
+        events += len(logs)
+        low = high + 1
+    return events, events / (time.perf_counter() - started)
+
+
+# The idiomatic path: each event type through web3's decoder, an ORM object per row.
+NAIVE_ROWS = {
+    "FeeAssessed": lambda a: models.FeeAssessment(
+        project=a.project.hex(), payer=a.payer.hex(), revision=a.revision, shortfall_area=a.shortfallArea,
+        rate_fen_per_m2=a.rateFenPerM2, rate_table_version=a.rateTableVersion, amount_fen=a.amountFen,
+        basis_hash=a.basisHash.hex()),
+    "FeeAdjusted": lambda a: models.FeeAdjustment(project=a.project.hex(), reason=a.reason.hex(), delta_fen=a.deltaFen,
+                                                  document_hash=a.documentHash.hex()),
+    "PaymentRecorded": lambda a: models.Payment(project=a.project.hex(), voucher=a.voucher.hex(), amount_fen=a.amountFen,
+                                                paid_at=a.paidAt),
+    "RefundRecorded": lambda a: models.Refund(project=a.project.hex(), refund_ref=a.refundRef.hex(),
+                                              amount_fen=a.amountFen, refunded_at=a.refundedAt),
+}
+
+
+def _naive_rate(node_url: str, manifest, head: int) -> tuple[int, float]:
+    w3 = connect(node_url)
+    with tempfile.TemporaryDirectory() as tmp:
+        engine = make_engine(f"sqlite:///{tmp}/naive.db")
+        migrate(engine)
+        started, events = time.perf_counter(), 0
+        with Session(engine) as session:
+            for deployment in manifest.contracts:
+                contract = contract_at(w3, deployment.name, deployment.address)
+                for event_abi in (e for e in contract.abi if e["type"] == "event"):
+                    event = getattr(contract.events, event_abi["name"])
+                    for entry in event.get_logs(from_block=deployment.deployed_block, to_block=head):
+                        proof = dict(chain_id=manifest.chain_id, block_number=entry.blockNumber, log_index=entry.logIndex,
+                                     block_hash=entry.blockHash.hex(), transaction_hash=entry.transactionHash.hex())
+                        session.add(models.RawEvent(**proof, contract=deployment.name, address=entry.address,
+                                                    event=entry.event, topics="", data=orjson.dumps(dict(entry.args), default=str).decode()))
+                        if entry.event in NAIVE_ROWS:
+                            row = NAIVE_ROWS[entry.event](entry.args)
+                            for key, value in proof.items():
+                                setattr(row, key, value)
+                            session.add(row)
+                        events += 1
+                    session.commit()
+        elapsed = time.perf_counter() - started
+        engine.dispose()
+    return events, events / elapsed
+
+
+def _fresh_postgres_database(url: str) -> tuple[str, callable]:
+    """A throwaway database beside the one `url` names; returns its URL and a dropper."""
+    admin = make_engine(url).execution_options(isolation_level="AUTOCOMMIT")
+    name = f"ledger_bench_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return make_url(normalise_url(url)).set(database=name).render_as_string(hide_password=False), drop
+
+
+def bench_index(events: int, postgres: str | None = None) -> dict:
+    config = IndexerConfig()
+    with LocalNode() as node:
+        w3 = connect(node.url)
+        signers = signers_from_mnemonic(DEV_MNEMONIC)
+        manifest, _ = deploy(w3, signers)
+        emit_started = time.perf_counter()
+        Workload(w3, manifest, signers).every_event(events)
+        emit_seconds = time.perf_counter() - emit_started
+        head = w3.eth.block_number
+
+        result = {"events": None, "blocks": head, "emit_seconds": round(emit_seconds, 1)}
+        raw_events, raw_rate = _raw_fetch_rate(node.url, manifest, config, head)
+        with tempfile.TemporaryDirectory() as tmp:
+            indexed, sqlite_rate = _indexer_rate(f"sqlite:///{Path(tmp) / 'bench.db'}", node.url, manifest, config)
+        result["postgres_events_per_s"] = None
+        if postgres:
+            url, drop = _fresh_postgres_database(postgres)
+            try:
+                pg_indexed, pg_rate = _indexer_rate(url, node.url, manifest, config)
+            finally:
+                drop()
+            assert pg_indexed == indexed, (pg_indexed, indexed)
+            result["postgres_events_per_s"] = round(pg_rate)
+        naive_events, naive_rate = _naive_rate(node.url, manifest, head)
+        assert raw_events == indexed == naive_events, (raw_events, indexed, naive_events)
+        result.update(
+            events=indexed,
+            sqlite_events_per_s=round(sqlite_rate),
+            naive_events_per_s=round(naive_rate),
+            raw_fetch_events_per_s=round(raw_rate),
+            ratio_vs_naive=round(sqlite_rate / naive_rate, 2),
+            ratio_vs_raw=round(sqlite_rate / raw_rate, 2),
+        )
+        return result

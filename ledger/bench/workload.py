@@ -1,0 +1,140 @@
+"""Emit a realistic mix of every contract event on a dev chain (benchmarks and tests)."""
+
+import random
+from dataclasses import dataclass
+
+from web3 import Web3
+
+from ledger.chain import Sender, contract_at
+from ledger.identifiers import enterprise_key, project_key, reason_code, reference_key
+from ledger.manifest import Manifest
+from ledger.settings import DEV_PEPPER
+
+DAY = 86_400
+PAYMENT_BATCH = 250
+COMMITMENT_BATCH = 200
+
+
+@dataclass
+class Workload:
+    """Senders and contracts for one deployment; every method emits events."""
+
+    w3: Web3
+    manifest: Manifest
+    signers: dict
+    seed: int = 7
+
+    def __post_init__(self):
+        self.fee = contract_at(self.w3, "FeeLedger", self.manifest.latest("FeeLedger").address)
+        self.registry = contract_at(self.w3, "CommitmentRegistry", self.manifest.latest("CommitmentRegistry").address)
+        self.send = {role: Sender(self.w3, account) for role, account in self.signers.items()}
+        self.random = random.Random(self.seed)
+        self._serial = 0
+
+    def _next(self, prefix: str) -> str:
+        self._serial += 1
+        return f"{prefix}-{self.seed}-{self._serial}"
+
+    def now(self) -> int:
+        return self.w3.eth.get_block("latest")["timestamp"]
+
+    def travel(self, seconds: int) -> None:
+        self.w3.provider.make_request("evm_increaseTime", [seconds])
+        self.w3.provider.make_request("evm_mine", [])
+
+    def _tx(self, role: str, call, gas: int = 500_000):
+        # A fixed gas limit skips estimation: these calls are known to succeed.
+        return self.send[role].send(call, gas=gas)
+
+    def assess(self, count: int, district: str = "410105") -> list[bytes]:
+        projects = []
+        for _ in range(count):
+            project = project_key(f"2026-{district}-47-01-{self._next('P')}")
+            payer = enterprise_key(f"uscc-{self.random.randrange(50)}", DEV_PEPPER)
+            area, rate = self.random.randrange(1_000, 200_000), self.random.choice([2_500, 3_000, 3_500])
+            self._tx("ASSESSOR_ROLE", self.fee.functions.assess(project, payer, area, rate, 1, reference_key("rates-v1")))
+            projects.append(project)
+        return projects
+
+    def adjust(self, projects: list[bytes], count: int) -> None:
+        for project in self.random.sample(projects, min(count, len(projects))):
+            delta = self.random.choice([-1, 1]) * self.random.randrange(1, 1_000)
+            self._tx("ASSESSOR_ROLE", self.fee.functions.adjust(project, reason_code("SURVEY_DIFFERENCE"), delta,
+                                                                 reference_key("doc")))
+
+    def pay(self, projects: list[bytes], count: int) -> None:
+        now = self.now()
+        while count > 0:
+            size = min(PAYMENT_BATCH, count)
+            batch = [(self.random.choice(projects), reference_key(self._next("V")), self.random.randrange(1, 5_000), now)
+                     for _ in range(size)]
+            if size == 1:
+                self._tx("TAX_ROLE", self.fee.functions.recordPayment(*batch[0]))
+            else:
+                self._tx("TAX_ROLE", self.fee.functions.recordPayments(batch), gas=40_000 * size + 100_000)
+            count -= size
+
+    def overpay(self, project: bytes) -> None:
+        due = self.fee.functions.feeAccount(project).call()[1]
+        self._tx("TAX_ROLE", self.fee.functions.recordPayment(project, reference_key(self._next("V")), due + 1_000, self.now()))
+
+    def refund(self, projects: list[bytes], count: int) -> None:
+        for project in projects[:count]:
+            self._tx("TAX_ROLE", self.fee.functions.recordRefund(project, reference_key(self._next("R")), 1, self.now()))
+
+    def record(self, projects: list[bytes], count: int, due_in: int = 30 * DAY) -> list[bytes]:
+        commitments, due = [], self.now() + due_in
+        while count > 0:
+            size = min(COMMITMENT_BATCH, count)
+            batch = []
+            for _ in range(size):
+                commitment = reference_key(self._next("C"))
+                enterprise = enterprise_key(f"uscc-{self.random.randrange(50)}", DEV_PEPPER)
+                batch.append((commitment, self.random.choice(projects), enterprise, self.random.randrange(4), due,
+                              reference_key("terms")))
+                commitments.append(commitment)
+            self._tx("APPROVAL_ROLE", self.registry.functions.recordBatch(batch), gas=150_000 * size + 100_000)
+            count -= size
+        return commitments
+
+    def decide(self, name: str, commitments: list[bytes], *args) -> None:
+        for commitment in commitments:
+            self._tx("VERIFIER_ROLE", getattr(self.registry.functions, name)(commitment, *args))
+
+    def mark_overdue(self, commitments: list[bytes]) -> None:
+        for start in range(0, len(commitments), COMMITMENT_BATCH):
+            chunk = commitments[start:start + COMMITMENT_BATCH]
+            self._tx("VERIFIER_ROLE", self.registry.functions.markOverdueBatch(chunk), gas=60_000 * len(chunk) + 100_000)
+
+    def pause_and_resume(self) -> None:
+        for contract in (self.fee, self.registry):
+            self._tx("PAUSER_ROLE", contract.functions.pause())
+            self._tx("PAUSER_ROLE", contract.functions.unpause())
+
+    def every_event(self, events: int) -> None:
+        """About `events` events, mostly payments, with every event type present."""
+        small = max(2, events // 500)
+        projects = self.assess(max(4, events // 100))
+        self.adjust(projects, small)
+        for project in projects[:small]:
+            self.overpay(project)
+        self.refund(projects, small)
+        commitments = self.record(projects, max(8, events // 10), due_in=DAY)
+        quarter = len(commitments) // 4
+        self.decide("fulfil", commitments[:small], reference_key("evidence"))
+        self.decide("extend", commitments[quarter:quarter + small], self.now() + 60 * DAY, reference_key("doc"))
+        self.travel(2 * DAY)
+        overdue = commitments[2 * quarter:]
+        self.mark_overdue(overdue)
+        self.decide("breach", overdue[:small], reference_key("reason"))
+        self.decide("repair", overdue[:small // 2 or 1], reference_key("evidence"))
+        self.decide("fulfil", overdue[small:2 * small], reference_key("evidence"))
+        self.pause_and_resume()
+        emitted = self.count_events()
+        if emitted < events:
+            self.pay(projects[small:], events - emitted)  # the overpaid ones would flag every payment
+
+    def count_events(self) -> int:
+        addresses = [c.address for c in self.manifest.contracts]
+        logs = self.w3.provider.make_request("eth_getLogs", [{"address": addresses, "fromBlock": "0x0", "toBlock": "latest"}])
+        return len(logs["result"])

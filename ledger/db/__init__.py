@@ -1,0 +1,1 @@
+"""The SQL read model: tables, engine, migrations and the bulk writer."""

@@ -1,0 +1,116 @@
+"""The one place that decodes logs: a precomputed topic0 → decoder table built from the ABIs.
+
+`eth_abi` decoders are built once per event (web3's per-log `get_event_data` rebuilds them and
+is far slower). Decoded values: bytes32 and addresses as 0x-prefixed lowercase hex, integers
+as int, booleans as bool.
+"""
+
+from dataclasses import dataclass
+from typing import Callable
+
+from eth_abi.decoding import ContextFramesBytesIO, TupleDecoder
+from eth_abi.registry import registry
+from eth_utils import event_abi_to_log_topic
+
+from ledger.artifacts import CONTRACT_NAMES, load_artifact
+
+
+@dataclass(frozen=True, slots=True)
+class Log:
+    """A decoded log with its proof."""
+
+    block_number: int
+    log_index: int
+    block_hash: str
+    transaction_hash: str
+    address: str
+    event: str
+    args: dict
+    topics: list[str]
+    data: str
+
+
+def _topic_value(abi_type: str) -> Callable[[str], object]:
+    if abi_type == "address":
+        return lambda topic: "0x" + topic[26:]
+    if abi_type.startswith("uint"):
+        return lambda topic: int(topic, 16)
+    if abi_type == "bool":
+        return lambda topic: topic[-1] == "1"
+    if abi_type.startswith("int"):
+        bits = int(abi_type[3:] or 256)
+        return lambda topic: int(topic, 16) - (1 << 256) if int(topic, 16) >> (bits - 1) else int(topic, 16)
+    return lambda topic: topic  # bytes32 and other fixed words stay hex
+
+
+def _data_value(abi_type: str) -> Callable[[object], object]:
+    if abi_type.startswith("bytes"):
+        return lambda value: "0x" + value.hex()
+    if abi_type == "address":
+        return lambda value: value.lower()
+    return lambda value: value
+
+
+@dataclass(frozen=True)
+class EventSpec:
+    name: str
+    names: tuple[str, ...]  # every argument, in declaration order
+    indexed: tuple[tuple[int, Callable], ...]  # (position in names, topic converter)
+    data: tuple[tuple[int, Callable], ...]  # (position in names, value converter)
+    decoders: tuple  # eth_abi decoders of the data fields, in order
+    static: bool  # every data field is one 32-byte word: decode them in sequence, no pointers
+
+    def decode_args(self, topics: list[str], data: str) -> dict:
+        values = [None] * len(self.names)
+        for (position, convert), topic in zip(self.indexed, topics[1:]):
+            values[position] = convert(topic)
+        if self.data:
+            stream = ContextFramesBytesIO(bytes.fromhex(data[2:]))
+            if self.static:
+                decoded = [decoder.decode(stream) for decoder in self.decoders]
+            else:
+                decoded = TupleDecoder(decoders=self.decoders)(stream)
+            for (position, convert), value in zip(self.data, decoded):
+                values[position] = convert(value)
+        return dict(zip(self.names, values))
+
+
+def _spec(item: dict) -> EventSpec:
+    inputs = item["inputs"]
+    indexed = tuple((i, _topic_value(x["type"])) for i, x in enumerate(inputs) if x["indexed"])
+    data_inputs = [(i, x) for i, x in enumerate(inputs) if not x["indexed"]]
+    decoders = tuple(registry.get_decoder(x["type"]) for _, x in data_inputs)
+    static = all(not getattr(d, "is_dynamic", False) for d in decoders)
+    data = tuple((i, _data_value(x["type"])) for i, x in data_inputs)
+    return EventSpec(item["name"], tuple(x["name"] for x in inputs), indexed, data, decoders, static)
+
+
+def _topic_table() -> dict[str, EventSpec]:
+    table = {}
+    for name in CONTRACT_NAMES:
+        for item in load_artifact(name)["abi"]:
+            if item["type"] == "event":
+                table["0x" + event_abi_to_log_topic(item).hex()] = _spec(item)
+    return table
+
+
+EVENTS: dict[str, EventSpec] = _topic_table()
+
+
+def decode_log(raw: dict) -> Log | None:
+    """Decode one log as eth_getLogs returns it; None for an event no ABI here declares."""
+    topics = raw["topics"]
+    spec = EVENTS.get(topics[0]) if topics else None
+    if spec is None:
+        return None
+    return Log(
+        block_number=int(raw["blockNumber"], 16),
+        log_index=int(raw["logIndex"], 16),
+        block_hash=raw["blockHash"],
+        transaction_hash=raw["transactionHash"],
+        address=raw["address"].lower(),
+        event=spec.name,
+        args=spec.decode_args(topics, raw["data"]),
+        topics=topics,
+        data=raw["data"],
+    )

@@ -1,0 +1,1 @@
+"""The indexer: mirrors every contract event of the manifest into the SQL read model."""

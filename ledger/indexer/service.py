@@ -1,0 +1,33 @@
+"""Build an indexer from Settings (for the CLI, the Celery task and `make run`)."""
+
+from ledger.db.engine import make_engine, migrate
+from ledger.indexer.loop import Indexer, IndexerConfig
+from ledger.indexer.rpc import JsonRpc
+from ledger.manifest import load_manifest
+from ledger.settings import Settings
+
+
+def indexer_config(settings: Settings) -> IndexerConfig:
+    return IndexerConfig(
+        confirmations=settings.confirmations,
+        reorg_limit=settings.reorg_limit,
+        range_max=settings.index_range_max,
+        target_logs=settings.index_target_logs,
+        use_finalized=settings.use_finalized_tag,
+        lease_seconds=settings.indexer_lease_seconds,
+        poll_seconds=settings.index_poll_seconds,
+    )
+
+
+def build_indexer(settings: Settings, *, rebuild: bool = False, progress: bool = False) -> Indexer:
+    engine = make_engine(settings.database_url)
+    migrate(engine)
+    return Indexer(
+        engine=engine,
+        rpc=JsonRpc(settings.rpc_url),
+        manifest=load_manifest(settings.manifest_path),
+        config=indexer_config(settings),
+        owner=settings.indexer_id,
+        rebuild=rebuild,
+        progress=progress,
+    )

@@ -1,0 +1,18 @@
+"""Alembic environment: the engine comes from ledger.db.engine.migrate (or the -x url)."""
+
+from alembic import context
+from sqlmodel import SQLModel
+
+import ledger.db.models  # noqa: F401  (registers the tables)
+from ledger.db.engine import make_engine
+
+config = context.config
+engine = config.attributes.get("engine") or make_engine(context.get_x_argument(as_dictionary=True)["url"])
+
+with engine.begin() as connection:
+    context.configure(
+        connection=connection,
+        target_metadata=SQLModel.metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+    )
+    context.run_migrations()
