@@ -56,3 +56,50 @@ def bench_index(
     from ledger.bench.index import bench_index as run
 
     typer.echo(json.dumps(run(events, postgres)))
+
+
+@app.command()
+def index(
+    follow: Annotated[bool, typer.Option(help="Keep polling for new blocks until stopped.")] = False,
+    rebuild: Annotated[bool, typer.Option(help="If the chain's genesis changed, wipe the read model and rebuild it.")] = False,
+) -> None:
+    """Mirror every contract event into the SQL read model (one active indexer per chain)."""
+    import logging
+    import signal
+    import threading
+
+    from ledger.indexer.service import build_indexer
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = Settings()
+    try:
+        indexer = build_indexer(settings, rebuild=rebuild, progress=True)
+        if not follow:
+            typer.echo(f"indexed {indexer.catch_up()} events")
+            return
+        stop = threading.Event()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda *_: stop.set())
+        typer.echo(f"indexer {settings.indexer_id} following chain {indexer.chain_id}")
+        indexer.follow(stop)
+        indexer.release()
+    except LedgerError as exc:
+        _fail(exc)
+
+
+@app.command()
+def reindex() -> None:
+    """Drop this chain's read model and rebuild it from the chain."""
+    from ledger.indexer import store
+    from ledger.indexer.service import build_indexer
+
+    try:
+        indexer = build_indexer(Settings(), progress=True)
+        with indexer.engine.begin() as conn:
+            if not store.acquire_lease(conn, indexer.chain_id, indexer.owner, indexer.config.lease_seconds):
+                _fail(LedgerError("another indexer holds this chain's lease; stop it first"))
+            store.wipe(conn, indexer.chain_id)
+        typer.echo(f"re-indexed {indexer.catch_up()} events")
+        indexer.release()
+    except LedgerError as exc:
+        _fail(exc)

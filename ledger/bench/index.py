@@ -7,18 +7,16 @@ over the same adaptive ranges with no decoding.
 
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 import orjson
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 from ledger.bench.workload import Workload
 from ledger.chain import connect, contract_at, signers_from_mnemonic
 from ledger.db import models
-from ledger.db.engine import make_engine, migrate, normalise_url
+from ledger.db.engine import make_engine, migrate
+from ledger.db.scratch import scratch_database
 from ledger.deploy import deploy
 from ledger.devchain import LocalNode
 from ledger.indexer.loop import Indexer, IndexerConfig, RangeSizer, fetch_range
@@ -92,21 +90,6 @@ def _naive_rate(node_url: str, manifest, head: int) -> tuple[int, float]:
     return events, events / elapsed
 
 
-def _fresh_postgres_database(url: str) -> tuple[str, callable]:
-    """A throwaway database beside the one `url` names; returns its URL and a dropper."""
-    admin = make_engine(url).execution_options(isolation_level="AUTOCOMMIT")
-    name = f"ledger_bench_{uuid.uuid4().hex[:8]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop() -> None:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return make_url(normalise_url(url)).set(database=name).render_as_string(hide_password=False), drop
-
-
 def bench_index(events: int, postgres: str | None = None) -> dict:
     config = IndexerConfig()
     with LocalNode() as node:
@@ -124,7 +107,7 @@ def bench_index(events: int, postgres: str | None = None) -> dict:
             indexed, sqlite_rate = _indexer_rate(f"sqlite:///{Path(tmp) / 'bench.db'}", node.url, manifest, config)
         result["postgres_events_per_s"] = None
         if postgres:
-            url, drop = _fresh_postgres_database(postgres)
+            url, drop = scratch_database(postgres, prefix="ledger_bench")
             try:
                 pg_indexed, pg_rate = _indexer_rate(url, node.url, manifest, config)
             finally:

@@ -8,6 +8,7 @@ from web3 import Web3
 from ledger.chain import Sender, contract_at
 from ledger.identifiers import enterprise_key, project_key, reason_code, reference_key
 from ledger.manifest import Manifest
+from ledger.roles import role_id
 from ledger.settings import DEV_PEPPER
 
 DAY = 86_400
@@ -23,6 +24,7 @@ class Workload:
     manifest: Manifest
     signers: dict
     seed: int = 7
+    payment_batch: int = PAYMENT_BATCH
 
     def __post_init__(self):
         self.fee = contract_at(self.w3, "FeeLedger", self.manifest.latest("FeeLedger").address)
@@ -65,7 +67,7 @@ class Workload:
     def pay(self, projects: list[bytes], count: int) -> None:
         now = self.now()
         while count > 0:
-            size = min(PAYMENT_BATCH, count)
+            size = min(self.payment_batch, count)
             batch = [(self.random.choice(projects), reference_key(self._next("V")), self.random.randrange(1, 5_000), now)
                      for _ in range(size)]
             if size == 1:
@@ -111,6 +113,12 @@ class Workload:
             self._tx("PAUSER_ROLE", contract.functions.pause())
             self._tx("PAUSER_ROLE", contract.functions.unpause())
 
+    def grant_and_revoke(self, role: str, account: str) -> None:
+        """A role handed to `account` and taken back again (RoleGranted, RoleRevoked)."""
+        for contract in (self.fee, self.registry):
+            self._tx("DEFAULT_ADMIN_ROLE", contract.functions.grantRole(role_id(role), account))
+            self._tx("DEFAULT_ADMIN_ROLE", contract.functions.revokeRole(role_id(role), account))
+
     def every_event(self, events: int) -> None:
         """About `events` events, mostly payments, with every event type present."""
         small = max(2, events // 500)
@@ -130,6 +138,7 @@ class Workload:
         self.decide("repair", overdue[:small // 2 or 1], reference_key("evidence"))
         self.decide("fulfil", overdue[small:2 * small], reference_key("evidence"))
         self.pause_and_resume()
+        self.grant_and_revoke("PAUSER_ROLE", self.signers["VERIFIER_ROLE"].address)
         emitted = self.count_events()
         if emitted < events:
             self.pay(projects[small:], events - emitted)  # the overpaid ones would flag every payment

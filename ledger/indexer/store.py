@@ -10,12 +10,13 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, text
 
 from ledger.db.bulk import insert_rows
+from ledger.errors import LedgerError
 from ledger.db.models import AGGREGATE_TABLES, EVENT_TABLES, INDEXER_TABLES
 from ledger.indexer import aggregates
 from ledger.indexer.projector import COLUMNS, Batch
 
 
-class LeaseLost(Exception):
+class LeaseLost(LedgerError):
     """Another indexer holds this chain's lease, or moved the checkpoint; this one must not write."""
 
 

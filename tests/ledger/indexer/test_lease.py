@@ -1,0 +1,65 @@
+"""One active indexer per chain: the others wait as standbys."""
+
+import threading
+
+import pytest
+
+from ledger.indexer.store import LeaseLost
+from tests.ledger.indexer.conftest import make_indexer, read_model, workload
+
+
+def counting_commits(indexer) -> list:
+    commits = []
+    original = indexer._commit
+
+    def commit(*args, **kwargs):
+        written = original(*args, **kwargs)
+        commits.append(written)
+        return written
+
+    indexer._commit = commit
+    return commits
+
+
+def test_two_indexers_on_one_database_exactly_one_writes(chain, database_url):
+    workload(chain).every_event(400)
+    first = make_indexer(chain, database_url, poll_seconds=0.05)
+    second = make_indexer(chain, database_url, poll_seconds=0.05)
+    commits = {first.owner: counting_commits(first), second.owner: counting_commits(second)}
+    stop = threading.Event()
+    threads = [threading.Thread(target=i.follow, args=(stop,)) for i in (first, second)]
+    for thread in threads:
+        thread.start()
+    try:
+        head = chain.w3.eth.block_number
+        while not (checkpoint := read_model(first.engine)["checkpoint"]) or checkpoint[0][1] < head:
+            stop.wait(0.05)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join()
+    writers = [owner for owner, made in commits.items() if made]
+    assert len(writers) == 1
+
+
+def test_a_standby_takes_over_when_the_active_indexer_releases_its_lease(chain, database_url):
+    active = make_indexer(chain, database_url)
+    standby = make_indexer(chain, database_url)
+    active.run_once()
+    assert standby.run_once() is None
+    active.release()
+    workload(chain).assess(2)
+    assert standby.run_once() is not None
+    assert active.run_once() is None
+
+
+def test_an_indexer_that_lost_its_lease_cannot_write(chain, database_url):
+    slow = make_indexer(chain, database_url, lease_seconds=0.0)  # its lease expires at once
+    slow.run_once()
+    thief = make_indexer(chain, database_url)
+    thief.run_once()  # takes the expired lease
+    workload(chain).assess(1)
+    before = read_model(slow.engine)
+    with pytest.raises(LeaseLost):
+        slow._commit([], [], before["checkpoint"][0][1], None)
+    assert read_model(slow.engine) == before
