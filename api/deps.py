@@ -4,7 +4,9 @@ from functools import cache
 from typing import Annotated
 
 from fastapi import Depends
+from sqlalchemy import Engine
 
+from ledger.db.engine import make_engine
 from ledger.settings import Settings
 
 
@@ -14,3 +16,15 @@ def get_settings() -> Settings:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+@cache
+def _engine(url: str) -> Engine:
+    return make_engine(url)
+
+
+def get_engine(settings: SettingsDep) -> Engine:
+    return _engine(settings.database_url)
+
+
+EngineDep = Annotated[Engine, Depends(get_engine)]

@@ -11,9 +11,15 @@ class ChainHealth(BaseModel):
     head_block: int | None
 
 
+class IndexerHealth(BaseModel):
+    head_block: int | None  # the last block whose events are all in the read model
+    lag_blocks: int | None
+
+
 class HealthPublic(BaseModel):
     status: Literal["ok", "degraded"]
     chain: ChainHealth
+    indexer: IndexerHealth
     contracts: dict[str, str]
     problems: list[str]
 
@@ -23,6 +29,7 @@ class HealthPublic(BaseModel):
                 {
                     "status": "ok",
                     "chain": {"reachable": True, "chain_id": 31337, "head_block": 42},
+                    "indexer": {"head_block": 41, "lag_blocks": 1},
                     "contracts": {"FeeLedger": "0x5FbDB2315678afecb367f032d93F642f64180aa3"},
                     "problems": [],
                 }

@@ -103,3 +103,14 @@ def reindex() -> None:
         indexer.release()
     except LedgerError as exc:
         _fail(exc)
+
+
+@app.command()
+def dev() -> None:
+    """Run the whole system locally (what `make run` does). Ctrl-C stops it."""
+    from ledger.devrun import run_dev
+
+    try:
+        raise typer.Exit(run_dev())
+    except LedgerError as exc:
+        _fail(exc)

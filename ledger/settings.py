@@ -35,8 +35,8 @@ class Settings(BaseSettings):
     use_finalized_tag: bool = False
     indexer_id: str = Field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}")
     indexer_lease_seconds: float = 15.0
-    # Celery broker and result backend
-    broker_url: str = "redis://127.0.0.1:6379/0"
+    # Celery broker: embedded SQLite by default, Redis (redis://127.0.0.1:6379/0) in production
+    broker_url: str = f"sqla+sqlite:///{REPO_ROOT / 'var' / 'celery-broker.db'}"
 
     @model_validator(mode="after")
     def _refuse_development_secrets(self) -> "Settings":

@@ -3,8 +3,11 @@
 from dataclasses import dataclass
 
 import requests
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from ledger.errors import ManifestError
+from ledger.indexer.store import load_checkpoint
 from ledger.manifest import load_manifest
 from ledger.settings import Settings
 
@@ -16,6 +19,21 @@ class ChainStatus:
     head_block: int | None
     contracts: dict[str, str]
     manifest_error: str | None = None
+
+
+@dataclass(frozen=True)
+class IndexerStatus:
+    head_block: int | None  # the checkpoint: every event up to here is in the read model
+    error: str | None = None
+
+
+def indexer_status(engine: Engine, chain_id: int) -> IndexerStatus:
+    try:
+        with engine.connect() as conn:
+            checkpoint = load_checkpoint(conn, chain_id)
+    except SQLAlchemyError as exc:
+        return IndexerStatus(None, f"read model unavailable: {exc.__class__.__name__}")
+    return IndexerStatus(checkpoint.block_number if checkpoint else None)
 
 
 def _rpc(url: str, method: str) -> int:

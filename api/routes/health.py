@@ -1,17 +1,23 @@
 from fastapi import APIRouter, Response
 
-from api.deps import SettingsDep
-from api.models import ChainHealth, HealthPublic
-from ledger.status import chain_status
+from api.deps import EngineDep, SettingsDep
+from api.models import ChainHealth, HealthPublic, IndexerHealth
+from ledger.status import chain_status, indexer_status
 
 router = APIRouter(tags=["health"])
 
 
 @router.get("/health", response_model=HealthPublic)
-def health(settings: SettingsDep, response: Response) -> HealthPublic:
-    """Whether the chain is reachable, where the contracts are, and what is wrong if anything."""
+def health(settings: SettingsDep, engine: EngineDep, response: Response) -> HealthPublic:
+    """Whether the chain is reachable, where the contracts are, how far the read model lags, and
+    what is wrong if anything."""
     status = chain_status(settings)
+    indexer = indexer_status(engine, status.chain_id) if status.chain_id is not None else None
+    head = indexer.head_block if indexer else None
+    lag = status.head_block - head if head is not None and status.head_block is not None else None
     problems = []
+    if indexer and indexer.error:
+        problems.append(f"indexer: {indexer.error}")
     if not status.reachable:
         problems.append(f"chain: no JSON-RPC answer at {settings.rpc_url}")
     if status.manifest_error:
@@ -21,6 +27,7 @@ def health(settings: SettingsDep, response: Response) -> HealthPublic:
     return HealthPublic(
         status="degraded" if problems else "ok",
         chain=ChainHealth(reachable=status.reachable, chain_id=status.chain_id, head_block=status.head_block),
+        indexer=IndexerHealth(head_block=head, lag_blocks=lag),
         contracts=status.contracts,
         problems=problems,
     )

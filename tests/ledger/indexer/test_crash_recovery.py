@@ -56,11 +56,13 @@ def test_an_indexer_killed_at_random_moments_ends_as_if_never_interrupted(chain,
     moments = random.Random(20261129)
     for _ in range(KILLS):
         process = start_indexer(env, log)
-        seen = checkpoint(engine)
-        wait_for(lambda: checkpoint(engine) > seen, process, log_path)  # it is writing now
-        time.sleep(moments.uniform(0, 0.02))  # into the middle of a later transaction
-        process.send_signal(signal.SIGKILL)
-        process.wait()
+        try:
+            seen = checkpoint(engine)
+            wait_for(lambda: checkpoint(engine) > seen, process, log_path)  # it is writing now
+            time.sleep(moments.uniform(0, 0.02))  # into the middle of a later transaction
+        finally:
+            process.send_signal(signal.SIGKILL)
+            process.wait()
     assert checkpoint(engine) < head, "the kills should land before the indexer caught up"
 
     process = start_indexer(env, log)
@@ -68,7 +70,8 @@ def test_an_indexer_killed_at_random_moments_ends_as_if_never_interrupted(chain,
         wait_for(lambda: checkpoint(engine) >= head, process, log_path)
     finally:
         process.send_signal(signal.SIGTERM)
-        assert process.wait(30) == 0
+        exit_code = process.wait(30)
+    assert exit_code == 0, log_path.read_text()[-3000:]
 
     logs = chain.w3.eth.get_logs({"address": [c.address for c in chain.manifest.contracts], "fromBlock": 0})
     with engine.connect() as conn:
