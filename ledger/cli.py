@@ -114,3 +114,12 @@ def dev() -> None:
         raise typer.Exit(run_dev())
     except LedgerError as exc:
         _fail(exc)
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the read model's schema to the newest Alembic revision (index and dev do this too)."""
+    from ledger.db.engine import make_engine, migrate as upgrade
+
+    upgrade(make_engine(Settings().database_url))
+    typer.echo("read model schema is up to date")

@@ -11,6 +11,7 @@ from celery import Celery
 
 from ledger.errors import ChainUnavailable, LedgerError
 from ledger.indexer.loop import Indexer
+from ledger.indexer.store import LeaseLost
 from ledger.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -51,7 +52,10 @@ def index_chain(chain_id: int | None = None) -> dict:
         raise LedgerError(f"this worker indexes chain {indexer.chain_id}, not {chain_id}")
     written, polls = 0, 0
     while polls < 100:  # bounded, so one task never holds the worker for long
-        result = indexer.run_once()
+        try:
+            result = indexer.run_once()
+        except LeaseLost:  # another indexer took over mid-run: its work, not ours
+            result = None
         polls += 1
         if result is None:
             return {"chain_id": indexer.chain_id, "standby": True, "events": written}

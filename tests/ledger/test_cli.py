@@ -1,0 +1,37 @@
+import json
+import os
+import subprocess
+import sys
+
+from ledger.manifest import load_manifest
+
+
+def ledger(*args, env):
+    return subprocess.run([sys.executable, "-m", "ledger", *args], env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_ledger_deploy_writes_the_manifest_and_a_second_run_reuses_the_contracts(chain, tmp_path):
+    env = {**os.environ, "LEDGER_RPC_URL": chain.node.url, "LEDGER_MANIFEST_PATH": str(tmp_path / "deployment.json")}
+    first = ledger("deploy", env=env)
+    assert first.returncode == 0, first.stderr
+    manifest = load_manifest(tmp_path / "deployment.json")
+    second = ledger("deploy", env=env)
+    assert second.returncode == 0, second.stderr
+    assert "reused the live deployment" in second.stdout
+    assert load_manifest(tmp_path / "deployment.json") == manifest
+
+
+def test_ledger_deploy_names_the_unreachable_node(tmp_path):
+    env = {**os.environ, "LEDGER_RPC_URL": "http://127.0.0.1:9", "LEDGER_MANIFEST_PATH": str(tmp_path / "m.json")}
+    result = ledger("deploy", env=env)
+    assert result.returncode == 1
+    assert "no JSON-RPC node at http://127.0.0.1:9" in result.stderr
+
+
+def test_ledger_bench_gas_prints_one_json_object_within_the_ceilings():
+    result = subprocess.run([sys.executable, "-m", "ledger", "bench", "gas"], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    figures = json.loads(result.stdout)
+    assert figures["payment_single_gas"] <= 60_000
+    assert figures["payment_batch100_per_record_gas"] <= 35_000
+    assert {"assess_gas", "commitment_record_gas", "commitment_fulfil_gas"} <= figures.keys()
