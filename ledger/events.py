@@ -17,7 +17,7 @@ from ledger.artifacts import CONTRACT_NAMES, load_artifact
 
 @dataclass(frozen=True, slots=True)
 class Log:
-    """A decoded log with its proof."""
+    """A decoded log with its proof; `topics` and `data` are the raw bytes as emitted."""
 
     block_number: int
     log_index: int
@@ -26,11 +26,11 @@ class Log:
     address: str
     event: str
     args: dict
-    topics: list[str]
-    data: str
+    topics: bytes  # the topics' 32-byte words, concatenated
+    data: bytes
 
 
-def _topic_value(abi_type: str) -> Callable[[str], object]:
+def _topic_value(abi_type: str) -> Callable[[str], object] | None:
     if abi_type == "address":
         return lambda topic: "0x" + topic[26:]
     if abi_type.startswith("uint"):
@@ -40,38 +40,38 @@ def _topic_value(abi_type: str) -> Callable[[str], object]:
     if abi_type.startswith("int"):
         bits = int(abi_type[3:] or 256)
         return lambda topic: int(topic, 16) - (1 << 256) if int(topic, 16) >> (bits - 1) else int(topic, 16)
-    return lambda topic: topic  # bytes32 and other fixed words stay hex
+    return None  # bytes32 and other fixed words stay as the topic's hex
 
 
-def _data_value(abi_type: str) -> Callable[[object], object]:
+def _data_value(abi_type: str) -> Callable[[object], object] | None:
     if abi_type.startswith("bytes"):
         return lambda value: "0x" + value.hex()
     if abi_type == "address":
         return lambda value: value.lower()
-    return lambda value: value
+    return None  # integers and booleans as eth_abi returns them
 
 
 @dataclass(frozen=True)
 class EventSpec:
     name: str
     names: tuple[str, ...]  # every argument, in declaration order
-    indexed: tuple[tuple[int, Callable], ...]  # (position in names, topic converter)
-    data: tuple[tuple[int, Callable], ...]  # (position in names, value converter)
+    indexed: tuple[tuple[int, Callable | None], ...]  # (position in names, topic converter)
+    data: tuple[tuple[int, Callable | None], ...]  # (position in names, value converter)
     decoders: tuple  # eth_abi decoders of the data fields, in order
     static: bool  # every data field is one 32-byte word: decode them in sequence, no pointers
 
-    def decode_args(self, topics: list[str], data: str) -> dict:
+    def decode_args(self, topics: list[str], data: bytes) -> dict:
         values = [None] * len(self.names)
         for (position, convert), topic in zip(self.indexed, topics[1:]):
-            values[position] = convert(topic)
+            values[position] = convert(topic) if convert else topic
         if self.data:
-            stream = ContextFramesBytesIO(bytes.fromhex(data[2:]))
+            stream = ContextFramesBytesIO(data)
             if self.static:
                 decoded = [decoder.decode(stream) for decoder in self.decoders]
             else:
                 decoded = TupleDecoder(decoders=self.decoders)(stream)
             for (position, convert), value in zip(self.data, decoded):
-                values[position] = convert(value)
+                values[position] = convert(value) if convert else value
         return dict(zip(self.names, values))
 
 
@@ -103,6 +103,7 @@ def decode_log(raw: dict) -> Log | None:
     spec = EVENTS.get(topics[0]) if topics else None
     if spec is None:
         return None
+    data = bytes.fromhex(raw["data"][2:])
     return Log(
         block_number=int(raw["blockNumber"], 16),
         log_index=int(raw["logIndex"], 16),
@@ -110,7 +111,7 @@ def decode_log(raw: dict) -> Log | None:
         transaction_hash=raw["transactionHash"],
         address=raw["address"].lower(),
         event=spec.name,
-        args=spec.decode_args(topics, raw["data"]),
-        topics=topics,
-        data=raw["data"],
+        args=spec.decode_args(topics, data),
+        topics=bytes.fromhex("".join(topic[2:] for topic in topics)),
+        data=data,
     )

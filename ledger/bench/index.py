@@ -77,7 +77,7 @@ def _naive_rate(node_url: str, manifest, head: int) -> tuple[int, float]:
                         proof = dict(chain_id=manifest.chain_id, block_number=entry.blockNumber, log_index=entry.logIndex,
                                      block_hash=entry.blockHash.hex(), transaction_hash=entry.transactionHash.hex())
                         session.add(models.RawEvent(**proof, contract=deployment.name, address=entry.address,
-                                                    event=entry.event, topics="", data=orjson.dumps(dict(entry.args), default=str).decode()))
+                                                    event=entry.event, topics=b"", data=orjson.dumps(dict(entry.args), default=str)))
                         if entry.event in NAIVE_ROWS:
                             row = NAIVE_ROWS[entry.event](entry.args)
                             for key, value in proof.items():

@@ -33,6 +33,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")  # readers never block the indexer's writes
     cursor.execute("PRAGMA synchronous=NORMAL")  # durable across crashes of the process in WAL mode
     cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA cache_size=-65536")  # 64 MiB: the indexes of a backfill stay in memory
     cursor.close()
 
 

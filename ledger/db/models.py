@@ -7,7 +7,7 @@ kept. Hashes and identifiers are 0x-prefixed lowercase hex; money is
 integer fen, area integer 0.01 m², times unix seconds.
 """
 
-from sqlalchemy import BigInteger, Index
+from sqlalchemy import BigInteger, Index, LargeBinary
 from sqlmodel import Field, SQLModel
 
 
@@ -61,8 +61,8 @@ class RawEvent(EventProof, table=True):
     address: str
     event: str
     subject: str | None = None  # project for FeeLedger events, commitment for registry events
-    topics: str  # comma-separated
-    data: str
+    topics: bytes = Field(sa_type=LargeBinary)  # the 32-byte topic words, concatenated
+    data: bytes = Field(sa_type=LargeBinary)
 
 
 class FeeAssessment(EventProof, table=True):

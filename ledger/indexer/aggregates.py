@@ -140,7 +140,10 @@ def refresh_commitments(conn: Connection, chain_id: int, commitments: set[str]) 
         insert_rows(conn, "commitments", COMMITMENT_COLUMNS, [tuple(c) for c in state.values()])
 
 
-def refresh_summaries(conn: Connection, chain_id: int, enterprises: set[str]) -> None:
+def refresh_summaries(conn: Connection, chain_id: int, enterprises: set[str],
+                      latest: dict[str, tuple] | None = None) -> None:
+    """Recount the summaries of `enterprises`; `latest` gives each one's newest proof when the
+    caller knows it (a live batch), else it is looked up (after a reorg)."""
     counted = {"recorded": 2, "fulfilled": 3, "marked_overdue": 5, "breached": 6, "repaired": 7}
     for keys in chunked(enterprises):
         query_in(conn, "DELETE FROM enterprise_commitment_summaries WHERE chain_id = :chain_id AND enterprise IN :keys",
@@ -154,6 +157,6 @@ def refresh_summaries(conn: Connection, chain_id: int, enterprises: set[str]) ->
                 s[counted[event]] = count
             if event == "fulfilled":
                 s[4] = int(late or 0)
-        proofs = _latest_proofs(conn, chain_id, keys, "commitment_events", "enterprise")
+        proofs = latest if latest is not None else _latest_proofs(conn, chain_id, keys, "commitment_events", "enterprise")
         insert_rows(conn, "enterprise_commitment_summaries", SUMMARY_COLUMNS,
                     [tuple(s) + proofs[enterprise] for enterprise, s in summaries.items()])

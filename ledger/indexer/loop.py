@@ -3,16 +3,19 @@
 checkpoint → safe target → eth_getLogs over an adaptive range → block-hash continuity →
 decode → event rows, aggregates and checkpoint in one SQL transaction → repeat.
 
-Blocks deeper than `reorg_limit` below the head are final by definition (a deeper reorg stops
-the indexer), so a backfill over them is pipelined: the next range is fetched while the
-current one is written. Near the head every block header is fetched and chained by parent
-hash, and every log's block hash is checked against it.
+The next range is fetched (in a thread) while the current one is written. Blocks deeper than
+`reorg_limit` below the head are final by definition (a deeper reorg stops the indexer), so
+only the checkpoint and each range's last header are read for them. Near the head every block
+header is fetched and chained by parent hash to the checkpoint, and every log's block hash
+is checked against its header before anything is written.
 """
 
+import gc
 import logging
 import queue
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -80,23 +83,38 @@ def fetch_range(rpc: JsonRpc, addresses: list[str], sizer: RangeSizer, low: int,
         return high, logs
 
 
+@dataclass(frozen=True)
+class Fetched:
+    """One range's logs and headers: every header near the head, only the last one below it."""
+
+    low: int
+    high: int
+    logs: list[dict]
+    headers: list[Header]
+    complete: bool  # headers cover every block of the range
+
+
 class _Prefetcher:
-    """Fetches consecutive final ranges in a thread, one range ahead of the writer."""
+    """Fetches consecutive ranges in a thread, one range ahead of the writer."""
 
     _DONE = object()
 
-    def __init__(self, rpc: JsonRpc, addresses: list[str], sizer: RangeSizer, low: int, end: int):
+    def __init__(self, rpc: JsonRpc, addresses: list[str], sizer: RangeSizer, low: int, end: int, final: int):
         self._queue: queue.Queue = queue.Queue(maxsize=2)
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, args=(rpc, addresses, sizer, low, end), daemon=True)
+        self._thread = threading.Thread(target=self._run, args=(rpc, addresses, sizer, low, end, final), daemon=True)
         self._thread.start()
 
-    def _run(self, rpc, addresses, sizer, low, end):
+    def _run(self, rpc, addresses, sizer, low, end, final):
         try:
             while low <= end and not self._stop.is_set():
                 high, logs = fetch_range(rpc, addresses, sizer, low, end)
-                header = Header.from_rpc(rpc.block(high))
-                self._put((low, high, logs, header))
+                complete = high > final
+                numbers = list(range(low, high + 1)) if complete else [high]
+                blocks = rpc.blocks(numbers)
+                if any(block is None for block in blocks):  # the chain got shorter under us
+                    break
+                self._put(Fetched(low, high, logs, [Header.from_rpc(b) for b in blocks], complete))
                 low = high + 1
             self._put(self._DONE)
         except Exception as exc:  # handed to the consumer, which raises it
@@ -124,6 +142,62 @@ class _Prefetcher:
         self._thread.join()
 
 
+class _Writer:
+    """Writes batches in a thread, one behind the decoder, so SQLite's and PostgreSQL's own work
+    (which runs without the GIL) overlaps the decoding of the next range. Batches stay in
+    order; each moves the checkpoint only from the one before (compare-and-set), so nothing
+    queued after a failure can be written."""
+
+    def __init__(self, write):
+        self._write = write
+        self._queue: queue.Queue = queue.Queue(maxsize=1)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while (job := self._queue.get()) is not None:
+            try:
+                if self._error is None:
+                    self._write(*job)
+            except BaseException as exc:  # handed to the producer by flush()
+                self._error = exc
+            finally:
+                self._queue.task_done()
+        self._queue.task_done()
+
+    def submit(self, *job) -> None:
+        self._raise_failure()
+        self._queue.put(job)
+
+    def flush(self) -> None:
+        """Wait until every submitted batch is committed; raise what failed."""
+        self._queue.join()
+        self._raise_failure()
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self._thread.join()
+
+    def _raise_failure(self) -> None:
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+
+
+@contextmanager
+def _fewer_collections():
+    """A backfill allocates millions of short-lived tuples and dicts, none of them in cycles;
+    with the default thresholds the collector rescans them again and again (measured: a
+    quarter of the backfill time)."""
+    saved = gc.get_threshold()
+    gc.set_threshold(100_000, 50, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*saved)
+
+
 class Indexer:
     """One chain's indexer. `run_once` is one poll; `follow` polls until stopped."""
 
@@ -137,6 +211,9 @@ class Indexer:
         self.rebuild, self.progress = rebuild, progress
         self.last_reorg: Reorg | None = None
         self._prepared = False
+        # commitment -> enterprise for commitments this process recorded, which may still be
+        # in the writer's queue; older ones are looked up in SQL
+        self._enterprises: dict[str, str] = {}
 
     # -- one poll ---------------------------------------------------------------------------
 
@@ -161,10 +238,7 @@ class Indexer:
                 return 0
         if checkpoint.block_number >= safe:
             return 0
-        final_end = min(safe, head - self.config.reorg_limit)
-        if checkpoint.block_number < final_end:
-            return self._backfill(checkpoint, final_end)
-        return self._follow_tip(checkpoint, safe)
+        return self._index(checkpoint, safe, final=head - self.config.reorg_limit)
 
     def _prepare(self) -> None:
         if (chain_id := self.rpc.chain_id()) != self.chain_id:
@@ -186,51 +260,75 @@ class Indexer:
                 store.start(conn, self.chain_id, genesis, first)
         self._prepared = True
 
-    def _backfill(self, checkpoint: Checkpoint, end: int) -> int:
-        written, previous = 0, checkpoint.block_number
-        bar = tqdm(total=end - previous, unit="block", disable=not self.progress, dynamic_ncols=True,
+    def _index(self, checkpoint: Checkpoint, end: int, final: int) -> int:
+        """Index blocks after the checkpoint up to `end`; blocks up to `final` need no header chain."""
+        with _fewer_collections():
+            return self._index_ranges(checkpoint, end, final)
+
+    def _index_ranges(self, checkpoint: Checkpoint, end: int, final: int) -> int:
+        written, previous = 0, Header(checkpoint.block_number, checkpoint.block_hash, "")
+        bar = tqdm(total=end - previous.number, unit="block", disable=not self.progress, dynamic_ncols=True,
                    desc=f"chain {self.chain_id}")
         started = time.monotonic()
-        fetcher = _Prefetcher(self.rpc, self.addresses, self.sizer, previous + 1, end)
+        fetcher = _Prefetcher(self.rpc, self.addresses, self.sizer, previous.number + 1, end, final)
+        writer = _Writer(self._write)
         try:
-            for _low, high, logs, header in fetcher:
-                written += self._commit(logs, [header], previous, header)
-                bar.update(high - previous)
+            for fetched in fetcher:
+                if fetched.complete:
+                    if fetched.headers[0].parent_hash != previous.hash:
+                        if previous.number == checkpoint.block_number:
+                            self._rewind(checkpoint, detected_by="parent_hash")
+                        break  # otherwise the chain moved under the prefetch: the next poll sees it
+                    if not self._consistent(fetched):
+                        break  # a reorg while we read: retry from the new checkpoint
+                if len(self._enterprises) > 100_000:
+                    writer.flush()  # everything recorded so far is in SQL now
+                    self._enterprises.clear()
+                batch = self._build(fetched.logs)
+                writer.submit(batch, fetched.headers, previous.number, fetched.headers[-1])
+                written += batch.events
+                bar.update(fetched.high - previous.number)
                 bar.set_postfix(events=written, events_per_s=int(written / max(time.monotonic() - started, 1e-9)))
-                previous = high
+                previous = fetched.headers[-1]
+            writer.flush()
         finally:
+            writer.close()
             fetcher.close()
             bar.close()
         return written
 
-    def _follow_tip(self, checkpoint: Checkpoint, safe: int) -> int:
-        high = min(safe, checkpoint.block_number + self.sizer.size)
-        blocks = self.rpc.blocks(list(range(checkpoint.block_number + 1, high + 1)))
-        if any(block is None for block in blocks):
-            return 0  # the chain got shorter under us: the next poll sees the reorg
-        headers = [Header.from_rpc(block) for block in blocks]
-        if headers[0].parent_hash != checkpoint.block_hash:
-            self._rewind(checkpoint, detected_by="parent_hash")
-            return 0
+    @staticmethod
+    def _consistent(fetched: Fetched) -> bool:
+        """Headers chained by parent hash, and every log from the block its header names."""
+        headers = fetched.headers
         if any(child.parent_hash != parent.hash for parent, child in pairwise(headers)):
-            return 0  # a reorg while we read the headers: retry
-        logs = self.rpc.get_logs(self.addresses, checkpoint.block_number + 1, high)
-        self.sizer.observed(len(logs))
+            return False
         hashes = {h.number: h.hash for h in headers}
-        if any(hashes[int(raw["blockNumber"], 16)] != raw["blockHash"] for raw in logs):
-            return 0  # the logs come from another branch than the headers: retry
-        return self._commit(logs, headers, checkpoint.block_number, headers[-1])
+        return all(hashes[int(raw["blockNumber"], 16)] == raw["blockHash"] for raw in fetched.logs)
 
-    def _commit(self, logs: list[dict], headers: list[Header], previous: int, checkpoint: Header) -> int:
+    def _build(self, logs: list[dict]) -> Batch:
+        """Decode a range's logs into rows (no writes)."""
         decoded = [(self.contract_of[raw["address"].lower()], entry) for raw in logs if (entry := decode_log(raw))]
         batch = Batch(self.chain_id)
+        missing = batch.needs_enterprise(decoded) - self._enterprises.keys()
+        if missing:
+            with self.engine.connect() as conn:
+                self._enterprises.update(store.enterprises_of(conn, self.chain_id, missing))
+        for contract, entry in decoded:
+            batch.add(contract, entry, self._enterprises)
+        self._enterprises.update(batch.recorded)
+        return batch
+
+    def _write(self, batch: Batch, headers: list[Header], previous: int, checkpoint: Header) -> None:
+        """Rows, aggregates, block hashes and the checkpoint in one transaction, under the lease."""
         with self.engine.begin() as conn:
             store.fence(conn, self.chain_id, self.owner, self.config.lease_seconds)
-            missing = batch.needs_enterprise(decoded)
-            enterprise_of = store.enterprises_of(conn, self.chain_id, missing) if missing else {}
-            for contract, entry in decoded:
-                batch.add(contract, entry, enterprise_of)
             store.write_batch(conn, batch, headers, previous, checkpoint, keep_blocks=self.config.reorg_limit + 1)
+
+    def _commit(self, logs: list[dict], headers: list[Header], previous: int, checkpoint: Header) -> int:
+        """Build and write one range synchronously."""
+        batch = self._build(logs)
+        self._write(batch, headers, previous, checkpoint)
         return batch.events
 
     def _rewind(self, checkpoint: Checkpoint, *, detected_by: str) -> None:
@@ -248,6 +346,7 @@ class Indexer:
         with self.engine.begin() as conn:
             store.fence(conn, self.chain_id, self.owner, self.config.lease_seconds)
             store.rewind(conn, self.chain_id, ancestor)
+        self._enterprises.clear()  # may name commitments recorded only on the orphaned branch
         self.last_reorg = Reorg(checkpoint.block_number - ancestor.number, ancestor.number, detected_by)
         log.warning("chain %s: reorg of depth %d detected by %s; rewound to block %d",
                     self.chain_id, self.last_reorg.depth, detected_by, ancestor.number)

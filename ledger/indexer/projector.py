@@ -49,11 +49,12 @@ class Batch:
     chain_id: int
     rows: dict[str, list[tuple]] = field(default_factory=lambda: {table: [] for table in COLUMNS})
     commitments: set[str] = field(default_factory=set)
-    enterprises: set[str] = field(default_factory=set)
     # commitment -> enterprise, for commitments recorded in this batch
     recorded: dict[str, str] = field(default_factory=dict)
     # (project, event, args, proof) in chain order, folded into fee accounts by aggregates.py
     fee_changes: list[tuple] = field(default_factory=list)
+    # enterprise -> proof of its newest commitment event in this batch
+    enterprise_latest: dict[str, tuple] = field(default_factory=dict)
     events: int = 0
 
     def needs_enterprise(self, logs: list[tuple[str, Log]]) -> set[str]:
@@ -94,7 +95,7 @@ class Batch:
                 project = kind = None
                 due_at = args.get("newDueAt")
             self.commitments.add(commitment)
-            self.enterprises.add(enterprise)
+            self.enterprise_latest[enterprise] = proof[1:]
             rows["commitment_events"].append(proof + (
                 commitment, enterprise, project, kind, history, status, due_at, args.get("late"),
                 args[document] if document else None,
@@ -107,5 +108,5 @@ class Batch:
             rows["role_events"].append(proof + (contract, log.address, event) + values)
         elif event in ("Paused", "Unpaused"):
             rows["pause_events"].append(proof + (contract, log.address, event == "Paused", args["account"]))
-        rows["raw_events"].append(proof + (contract, log.address, event, subject, ",".join(log.topics), log.data))
+        rows["raw_events"].append(proof + (contract, log.address, event, subject, log.topics, log.data))
         self.events += 1

@@ -118,7 +118,7 @@ def write_batch(conn: Connection, batch: Batch, headers: list[Header], previous:
         insert_rows(conn, table, COLUMNS[table], rows)
     aggregates.apply_fee_changes(conn, chain_id, batch.fee_changes)
     aggregates.refresh_commitments(conn, chain_id, batch.commitments)
-    aggregates.refresh_summaries(conn, chain_id, batch.enterprises)
+    aggregates.refresh_summaries(conn, chain_id, set(batch.enterprise_latest), batch.enterprise_latest)
     _store_headers(conn, chain_id, headers)
     conn.execute(text("DELETE FROM indexed_blocks WHERE chain_id = :c AND block_number < :n"),
                  {"c": chain_id, "n": checkpoint.number - keep_blocks})

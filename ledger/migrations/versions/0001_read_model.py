@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 01:50:25.154213
+Create Date: 2026-11-29 02:17:41.442742
 """
 from alembic import op
 import sqlalchemy as sa
@@ -180,8 +180,8 @@ def upgrade() -> None:
     sa.Column('address', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('event', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('subject', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-    sa.Column('topics', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-    sa.Column('data', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('topics', sa.LargeBinary(), nullable=False),
+    sa.Column('data', sa.LargeBinary(), nullable=False),
     sa.PrimaryKeyConstraint('chain_id', 'block_number', 'log_index')
     )
     op.create_table('refunds',

@@ -8,24 +8,24 @@ from ledger.indexer.store import LeaseLost
 from tests.ledger.indexer.conftest import make_indexer, read_model, workload
 
 
-def counting_commits(indexer) -> list:
-    commits = []
-    original = indexer._commit
+def counting_writes(indexer) -> list:
+    """The batches this indexer committed."""
+    writes = []
+    original = indexer._write
 
-    def commit(*args, **kwargs):
-        written = original(*args, **kwargs)
-        commits.append(written)
-        return written
+    def write(batch, *args):
+        original(batch, *args)
+        writes.append(batch.events)
 
-    indexer._commit = commit
-    return commits
+    indexer._write = write
+    return writes
 
 
 def test_two_indexers_on_one_database_exactly_one_writes(chain, database_url):
     workload(chain).every_event(400)
     first = make_indexer(chain, database_url, poll_seconds=0.05)
     second = make_indexer(chain, database_url, poll_seconds=0.05)
-    commits = {first.owner: counting_commits(first), second.owner: counting_commits(second)}
+    commits = {first.owner: counting_writes(first), second.owner: counting_writes(second)}
     stop = threading.Event()
     threads = [threading.Thread(target=i.follow, args=(stop,)) for i in (first, second)]
     for thread in threads:
