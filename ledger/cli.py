@@ -51,11 +51,12 @@ def bench_gas() -> None:
 def bench_index(
     events: Annotated[int, typer.Option(help="How many events to emit and backfill.")] = 100_000,
     postgres: Annotated[str | None, typer.Option(help="Also backfill into a throwaway database on this server.")] = None,
+    repeats: Annotated[int, typer.Option(help="Interleaved runs of the SQLite indexer and the raw fetch; medians are reported.")] = 3,
 ) -> None:
     """Backfill speed: indexer into SQLite (and PostgreSQL) vs the idiomatic web3+ORM path and raw fetches."""
     from ledger.bench.index import bench_index as run
 
-    typer.echo(json.dumps(run(events, postgres)))
+    typer.echo(json.dumps(run(events, postgres, repeats)))
 
 
 @app.command()

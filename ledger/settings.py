@@ -30,7 +30,7 @@ class Settings(BaseSettings):
     confirmations: int = 0
     reorg_limit: int = 64
     index_range_max: int = 2_000
-    index_target_logs: int = 5_000
+    index_target_logs: int = 20_000
     index_poll_seconds: float = 1.0
     use_finalized_tag: bool = False
     indexer_id: str = Field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}")

@@ -38,7 +38,7 @@ class IndexerConfig:
     confirmations: int = 0
     reorg_limit: int = 64
     range_max: int = 2_000
-    target_logs: int = 5_000  # the adaptive range aims at about this many logs per eth_getLogs
+    target_logs: int = 20_000  # logs per eth_getLogs and per transaction: fewer, larger commits rewrite fewer index pages
     use_finalized: bool = False
     lease_seconds: float = 15.0
     poll_seconds: float = 1.0

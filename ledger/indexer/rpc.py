@@ -4,6 +4,7 @@ import itertools
 
 import orjson
 import requests
+import urllib3
 
 from ledger.errors import ChainUnavailable, LedgerError
 
@@ -25,13 +26,16 @@ class JsonRpc:
     def _post(self, body) -> object:
         try:
             response = self._session.post(
-                self.url, data=orjson.dumps(body), headers={"content-type": "application/json"}, timeout=self.timeout
+                self.url, data=orjson.dumps(body), headers={"content-type": "application/json"}, timeout=self.timeout,
+                stream=True,  # read the body in one call below: `.content` would read it in 10 KiB chunks
             )
-        except requests.RequestException as exc:
+            with response:
+                content = response.raw.read(decode_content=True)
+        except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
             raise ChainUnavailable(f"no JSON-RPC answer at {self.url}: {exc}") from exc
-        if response.status_code >= 500 or not response.content:
+        if response.status_code >= 500 or not content:
             raise ChainUnavailable(f"{self.url} answered HTTP {response.status_code}")
-        return orjson.loads(response.content)
+        return orjson.loads(content)
 
     def call(self, method: str, params: list | None = None):
         reply = self._post({"jsonrpc": "2.0", "id": next(self._ids), "method": method, "params": params or []})
