@@ -75,15 +75,17 @@ def index(
     settings = Settings()
     try:
         indexer = build_indexer(settings, rebuild=rebuild, progress=True)
-        if not follow:
-            typer.echo(f"indexed {indexer.catch_up()} events")
-            return
-        stop = threading.Event()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(signum, lambda *_: stop.set())
-        typer.echo(f"indexer {settings.indexer_id} following chain {indexer.chain_id}")
-        indexer.follow(stop)
-        indexer.release()
+        try:
+            if not follow:
+                typer.echo(f"indexed {indexer.catch_up()} events")
+                return
+            stop = threading.Event()
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(signum, lambda *_: stop.set())
+            typer.echo(f"indexer {settings.indexer_id} following chain {indexer.chain_id}")
+            indexer.follow(stop)
+        finally:
+            indexer.release()  # a standby (or the next command) may take over at once
     except LedgerError as exc:
         _fail(exc)
 
@@ -100,8 +102,10 @@ def reindex() -> None:
             if not store.acquire_lease(conn, indexer.chain_id, indexer.owner, indexer.config.lease_seconds):
                 _fail(LedgerError("another indexer holds this chain's lease; stop it first"))
             store.wipe(conn, indexer.chain_id)
-        typer.echo(f"re-indexed {indexer.catch_up()} events")
-        indexer.release()
+        try:
+            typer.echo(f"re-indexed {indexer.catch_up()} events")
+        finally:
+            indexer.release()
     except LedgerError as exc:
         _fail(exc)
 

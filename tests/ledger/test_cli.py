@@ -35,3 +35,21 @@ def test_ledger_bench_gas_prints_one_json_object_within_the_ceilings():
     assert figures["payment_single_gas"] <= 60_000
     assert figures["payment_batch100_per_record_gas"] <= 35_000
     assert {"assess_gas", "commitment_record_gas", "commitment_fulfil_gas"} <= figures.keys()
+
+
+def test_ledger_reindex_rebuilds_the_same_read_model_that_ledger_index_built(chain, tmp_path):
+    from ledger.db.engine import make_engine
+    from tests.ledger.indexer.conftest import read_model, workload
+
+    workload(chain).every_event(300)
+    chain.manifest.save(tmp_path / "deployment.json")
+    env = {**os.environ, "LEDGER_RPC_URL": chain.node.url, "LEDGER_MANIFEST_PATH": str(tmp_path / "deployment.json"),
+           "LEDGER_DATABASE_URL": f"sqlite:///{tmp_path / 'read-model.db'}"}
+    indexed = ledger("index", env=env)
+    assert indexed.returncode == 0, indexed.stderr
+    engine = make_engine(env["LEDGER_DATABASE_URL"])
+    before = read_model(engine)
+    assert before["raw_events"]
+    rebuilt = ledger("reindex", env=env)
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert read_model(engine) == before
