@@ -143,32 +143,46 @@ class _Prefetcher:
 
 
 class _Writer:
-    """Writes batches in a thread, one behind the decoder, so SQLite's and PostgreSQL's own work
-    (which runs without the GIL) overlaps the decoding of the next range. Batches stay in
-    order; each moves the checkpoint only from the one before (compare-and-set), so nothing
-    queued after a failure can be written."""
+    """Writes batches in a thread behind the decoder, so SQLite's and PostgreSQL's own work
+    (which runs without the GIL) overlaps the decoding of the next range.
+
+    Group commit: when the writer falls behind, the batches waiting for it are merged into one
+    transaction, which rewrites each index page once instead of once per batch. Batches stay
+    in order, and each transaction moves the checkpoint only from where the previous one left
+    it (compare-and-set), so nothing queued after a failure can be written.
+    """
+
+    GROUP = 4  # at most this many batches per transaction
 
     def __init__(self, write):
         self._write = write
-        self._queue: queue.Queue = queue.Queue(maxsize=1)
+        self._queue: queue.Queue = queue.Queue(maxsize=self.GROUP)
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
-        while (job := self._queue.get()) is not None:
+        stopping = False
+        while not stopping:
+            jobs = [self._queue.get()]
+            while len(jobs) < self.GROUP and not self._queue.empty():
+                jobs.append(self._queue.get_nowait())
+            if None in jobs:  # close(): write what came before it, then stop
+                stopping = True
+                jobs = jobs[:jobs.index(None)]
             try:
-                if self._error is None:
-                    self._write(*job)
+                if jobs and self._error is None:
+                    batches, headers, previous, checkpoint = zip(*jobs)
+                    self._write(Batch.merge(batches), [h for hs in headers for h in hs], previous[0], checkpoint[-1])
             except BaseException as exc:  # handed to the producer by flush()
                 self._error = exc
             finally:
-                self._queue.task_done()
-        self._queue.task_done()
+                for _ in range(len(jobs) + stopping):
+                    self._queue.task_done()
 
-    def submit(self, *job) -> None:
+    def submit(self, batch: Batch, headers: list[Header], previous: int, checkpoint: Header) -> None:
         self._raise_failure()
-        self._queue.put(job)
+        self._queue.put((batch, headers, previous, checkpoint))
 
     def flush(self) -> None:
         """Wait until every submitted batch is committed; raise what failed."""

@@ -57,6 +57,22 @@ class Batch:
     enterprise_latest: dict[str, tuple] = field(default_factory=dict)
     events: int = 0
 
+    @classmethod
+    def merge(cls, batches: "tuple[Batch, ...] | list[Batch]") -> "Batch":
+        """Consecutive batches as one, for a single transaction."""
+        if len(batches) == 1:
+            return batches[0]
+        merged = cls(batches[0].chain_id)
+        for batch in batches:
+            for table, rows in batch.rows.items():
+                merged.rows[table].extend(rows)
+            merged.commitments |= batch.commitments
+            merged.recorded.update(batch.recorded)
+            merged.fee_changes.extend(batch.fee_changes)
+            merged.enterprise_latest.update(batch.enterprise_latest)
+            merged.events += batch.events
+        return merged
+
     def needs_enterprise(self, logs: list[tuple[str, Log]]) -> set[str]:
         """Commitments whose enterprise must be looked up (recorded in an earlier batch)."""
         recorded_here = {log.args["commitment"] for _, log in logs if log.event == "CommitmentRecorded"}
