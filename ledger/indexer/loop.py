@@ -56,7 +56,7 @@ class RangeSizer:
 
     def __init__(self, maximum: int, target_logs: int):
         # Start small so the first request is quick and the pipeline fills; doubling finds the size.
-        self.size, self.maximum, self.target = max(1, maximum // 32), maximum, target_logs
+        self.size, self.maximum, self.target = max(1, maximum // 256), maximum, target_logs
 
     def observed(self, logs: int) -> None:
         if logs > 2 * self.target:
