@@ -324,7 +324,7 @@ class Indexer:
         """Decode a range's logs into rows (no writes)."""
         decoded = [(self.contract_of[raw["address"].lower()], entry) for raw in logs if (entry := decode_log(raw))]
         batch = Batch(self.chain_id)
-        missing = batch.needs_enterprise(decoded) - self._enterprises.keys()
+        missing = Batch.needs_enterprise(decoded) - self._enterprises.keys()
         if missing:
             with self.engine.connect() as conn:
                 self._enterprises.update(store.enterprises_of(conn, self.chain_id, missing))

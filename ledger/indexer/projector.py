@@ -73,7 +73,8 @@ class Batch:
             merged.events += batch.events
         return merged
 
-    def needs_enterprise(self, logs: list[tuple[str, Log]]) -> set[str]:
+    @staticmethod
+    def needs_enterprise(logs: list[tuple[str, Log]]) -> set[str]:
         """Commitments whose enterprise must be looked up (recorded in an earlier batch)."""
         recorded_here = {log.args["commitment"] for _, log in logs if log.event == "CommitmentRecorded"}
         return {
