@@ -34,6 +34,10 @@ WRITES = [
     ("registry", "breach", "VERIFIER_ROLE", _recorded, lambda c: (reference_key("C-1"), DOC)),
     ("registry", "extend", "VERIFIER_ROLE", _recorded, lambda c: (reference_key("C-1"), c.now() + 9 * DAY, DOC)),
     ("registry", "pause", "PAUSER_ROLE", None, lambda c: ()),
+    ("fee", "grantRole", "DEFAULT_ADMIN_ROLE", None, lambda c: (role_id("TAX_ROLE"), c.senders["OUTSIDER"].account.address)),
+    ("fee", "revokeRole", "DEFAULT_ADMIN_ROLE", None, lambda c: (role_id("TAX_ROLE"), c.senders["TAX_ROLE"].account.address)),
+    ("registry", "grantRole", "DEFAULT_ADMIN_ROLE", None, lambda c: (role_id("VERIFIER_ROLE"), c.senders["OUTSIDER"].account.address)),
+    ("registry", "revokeRole", "DEFAULT_ADMIN_ROLE", None, lambda c: (role_id("VERIFIER_ROLE"), c.senders["VERIFIER_ROLE"].account.address)),
 ]
 ACCOUNTS = [*ROLE_ACCOUNT_INDEX, "OUTSIDER"]
 IDS = [f"{contract}.{fn}" for contract, fn, *_ in WRITES]
@@ -79,7 +83,7 @@ def test_a_paused_contract_refuses_every_write(chain):
     chain.senders["PAUSER_ROLE"].send(chain.registry.functions.pause())
     chain.travel(2 * DAY)
     for contract, fn, role, _setup, args in WRITES:
-        if fn == "pause":
+        if fn in ("pause", "grantRole", "revokeRole"):  # governance stays possible while paused
             continue
         with reverts("EnforcedPause"):
             chain.senders[role].send(getattr(getattr(chain, contract).functions, fn)(*args(chain)))
