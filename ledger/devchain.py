@@ -7,9 +7,8 @@ import subprocess
 import time
 from pathlib import Path
 
-import requests
-
-from ledger.errors import ChainUnavailable
+from ledger.errors import ChainUnavailable, LedgerError
+from ledger.rpc import JsonRpc
 from ledger.settings import REPO_ROOT
 
 HARDHAT_DIR = REPO_ROOT / "hardhat-local"
@@ -23,9 +22,9 @@ def free_port() -> int:
 
 def rpc_ready(url: str) -> bool:
     try:
-        body = {"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []}
-        return requests.post(url, json=body, timeout=1).ok
-    except requests.RequestException:
+        JsonRpc(url, timeout=1).chain_id()
+        return True
+    except LedgerError:
         return False
 
 

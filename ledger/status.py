@@ -2,11 +2,11 @@
 
 from dataclasses import dataclass
 
-import requests
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from ledger.errors import ManifestError
+from ledger.errors import LedgerError, ManifestError
+from ledger.rpc import JsonRpc
 from ledger.indexer.store import load_checkpoint
 from ledger.manifest import load_manifest
 from ledger.settings import Settings
@@ -36,11 +36,6 @@ def indexer_status(engine: Engine, chain_id: int) -> IndexerStatus:
     return IndexerStatus(checkpoint.block_number if checkpoint else None)
 
 
-def _rpc(url: str, method: str) -> int:
-    body = {"jsonrpc": "2.0", "id": 1, "method": method, "params": []}
-    return int(requests.post(url, json=body, timeout=2).json()["result"], 16)
-
-
 def chain_status(settings: Settings) -> ChainStatus:
     """Reads the manifest and asks the node for its chain id and head, with a short timeout."""
     try:
@@ -48,8 +43,9 @@ def chain_status(settings: Settings) -> ChainStatus:
         contracts, manifest_error = {c.name: c.address for c in manifest.contracts}, None
     except ManifestError as exc:
         contracts, manifest_error = {}, str(exc)
+    rpc = JsonRpc(settings.rpc_url, timeout=2)
     try:
-        chain_id, head = _rpc(settings.rpc_url, "eth_chainId"), _rpc(settings.rpc_url, "eth_blockNumber")
-    except (requests.RequestException, KeyError, ValueError):
+        chain_id, head = rpc.chain_id(), rpc.block_number()
+    except LedgerError:
         return ChainStatus(False, None, None, contracts, manifest_error)
     return ChainStatus(True, chain_id, head, contracts, manifest_error)

@@ -21,7 +21,7 @@ from ledger.db.scratch import scratch_database
 from ledger.deploy import deploy
 from ledger.devchain import LocalNode
 from ledger.indexer.loop import Indexer, IndexerConfig, RangeSizer, fetch_range
-from ledger.indexer.rpc import JsonRpc
+from ledger.rpc import JsonRpc
 from ledger.settings import DEV_MNEMONIC
 
 

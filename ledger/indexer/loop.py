@@ -26,7 +26,7 @@ from ledger.errors import ChainUnavailable, GenesisMismatch, ManifestError, Reor
 from ledger.events import decode_log
 from ledger.indexer import store
 from ledger.indexer.projector import Batch
-from ledger.indexer.rpc import JsonRpc, RpcError
+from ledger.rpc import JsonRpc, RpcError
 from ledger.indexer.store import Checkpoint, Header, LeaseLost
 from ledger.manifest import Manifest
 

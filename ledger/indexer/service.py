@@ -2,7 +2,7 @@
 
 from ledger.db.engine import make_engine, migrate
 from ledger.indexer.loop import Indexer, IndexerConfig
-from ledger.indexer.rpc import JsonRpc
+from ledger.rpc import JsonRpc
 from ledger.manifest import load_manifest
 from ledger.settings import Settings
 

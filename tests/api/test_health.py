@@ -4,7 +4,7 @@ from api.deps import get_settings
 from api.main import create_app
 from ledger.db.engine import make_engine, migrate
 from ledger.indexer.loop import Indexer, IndexerConfig
-from ledger.indexer.rpc import JsonRpc
+from ledger.rpc import JsonRpc
 from ledger.settings import Settings
 
 

@@ -10,7 +10,7 @@ from ledger.db.engine import make_engine, migrate
 from ledger.db.models import AGGREGATE_TABLES, EVENT_TABLES
 from ledger.db.scratch import scratch_database
 from ledger.indexer.loop import Indexer, IndexerConfig
-from ledger.indexer.rpc import JsonRpc
+from ledger.rpc import JsonRpc
 
 POSTGRES_SERVER = "postgresql://127.0.0.1/test"
 _owners = itertools.count()

@@ -6,7 +6,7 @@ from ledger.chain import connect
 from ledger.deploy import deploy
 from ledger.devchain import LocalNode
 from ledger.errors import GenesisMismatch
-from ledger.indexer.rpc import JsonRpc
+from ledger.rpc import JsonRpc
 from tests.ledger.indexer.conftest import kind_of, make_indexer, read_model, workload
 
 

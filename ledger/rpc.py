@@ -1,4 +1,4 @@
-"""A lean JSON-RPC client for the indexer's hot path: raw dicts, orjson, batched headers."""
+"""A lean JSON-RPC client (the indexer's hot path, health checks): raw dicts, orjson, batches."""
 
 import itertools
 
@@ -35,7 +35,10 @@ class JsonRpc:
             raise ChainUnavailable(f"no JSON-RPC answer at {self.url}: {exc}") from exc
         if response.status_code >= 500 or not content:
             raise ChainUnavailable(f"{self.url} answered HTTP {response.status_code}")
-        return orjson.loads(content)
+        try:
+            return orjson.loads(content)
+        except orjson.JSONDecodeError as exc:
+            raise ChainUnavailable(f"{self.url} answered HTTP {response.status_code} without JSON") from exc
 
     def call(self, method: str, params: list | None = None):
         reply = self._post({"jsonrpc": "2.0", "id": next(self._ids), "method": method, "params": params or []})
