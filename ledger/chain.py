@@ -37,13 +37,11 @@ def connect(rpc_url: str, *, timeout: float = 30) -> Web3:
 
 def signers_from_mnemonic(mnemonic: str) -> dict[str, LocalAccount]:
     """The role signers, keyed by role name."""
-    return {
-        role: Account.from_mnemonic(mnemonic, account_path=f"m/44'/60'/0'/0/{index}")
-        for role, index in ROLE_ACCOUNT_INDEX.items()
-    }
+    return {role: account_at(mnemonic, index) for role, index in ROLE_ACCOUNT_INDEX.items()}
 
 
 def account_at(mnemonic: str, index: int) -> LocalAccount:
+    """The account at m/44'/60'/0'/0/index of the mnemonic's HD wallet."""
     return Account.from_mnemonic(mnemonic, account_path=f"m/44'/60'/0'/0/{index}")
 
 

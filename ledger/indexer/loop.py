@@ -339,12 +339,6 @@ class Indexer:
             store.fence(conn, self.chain_id, self.owner, self.config.lease_seconds)
             store.write_batch(conn, batch, headers, previous, checkpoint, keep_blocks=self.config.reorg_limit + 1)
 
-    def _commit(self, logs: list[dict], headers: list[Header], previous: int, checkpoint: Header) -> int:
-        """Build and write one range synchronously."""
-        batch = self._build(logs)
-        self._write(batch, headers, previous, checkpoint)
-        return batch.events
-
     def _rewind(self, checkpoint: Checkpoint, *, detected_by: str) -> None:
         """Find the common ancestor and delete everything above it, or stop if it is too deep."""
         with self.engine.connect() as conn:

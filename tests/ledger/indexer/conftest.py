@@ -16,34 +16,28 @@ POSTGRES_SERVER = "postgresql://127.0.0.1/test"
 _owners = itertools.count()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request, tmp_path):
-    """A migrated, empty read model. PostgreSQL must be running: a missing server fails the test."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'read-model.db'}"
-        return
-    url, drop = scratch_database(POSTGRES_SERVER, prefix="ledger_test")
-    try:
-        yield url
-    finally:
-        drop()
-
-
 @pytest.fixture
-def new_database(request, tmp_path):
-    """Another empty read model of the same kind as `database_url` (for a fresh re-index to compare)."""
-    made = []
+def new_database(tmp_path):
+    """Makes empty read models ("sqlite" or "postgresql"), dropped after the test.
+    PostgreSQL must be running: a missing server fails the test, never skips it."""
+    drops, names = [], itertools.count()
 
     def make(kind: str) -> str:
         if kind == "sqlite":
-            return f"sqlite:///{tmp_path / f'other-{len(made)}.db'}"
+            return f"sqlite:///{tmp_path / f'read-model-{next(names)}.db'}"
         url, drop = scratch_database(POSTGRES_SERVER, prefix="ledger_test")
-        made.append(drop)
+        drops.append(drop)
         return url
 
     yield make
-    for drop in made:
+    for drop in drops:
         drop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, new_database):
+    """The read model under test, once on each kind of database."""
+    return new_database(request.param)
 
 
 def kind_of(url: str) -> str:

@@ -4,6 +4,7 @@ import threading
 
 import pytest
 
+from ledger.indexer.projector import Batch
 from ledger.indexer.store import LeaseLost
 from tests.ledger.indexer.conftest import make_indexer, read_model, workload
 
@@ -61,5 +62,5 @@ def test_an_indexer_that_lost_its_lease_cannot_write(chain, database_url):
     workload(chain).assess(1)
     before = read_model(slow.engine)
     with pytest.raises(LeaseLost):
-        slow._commit([], [], before["checkpoint"][0][1], None)
+        slow._write(Batch(slow.chain_id), [], before["checkpoint"][0][1], None)
     assert read_model(slow.engine) == before
