@@ -51,13 +51,13 @@ def _raw_fetch_rate(node_url: str, manifest, config: IndexerConfig, head: int) -
 # The idiomatic path: each event type through web3's decoder, an ORM object per row.
 NAIVE_ROWS = {
     "FeeAssessed": lambda a: models.FeeAssessment(
-        project=a.project.hex(), payer=a.payer.hex(), revision=a.revision, shortfall_area=a.shortfallArea,
-        rate_fen_per_m2=a.rateFenPerM2, rate_table_version=a.rateTableVersion, amount_fen=a.amountFen,
-        basis_hash=a.basisHash.hex()),
+        project=a.project.hex(), payer=a.payer.hex(), revision=a.revision, district=a.district,
+        rate_table_version=a.rateTableVersion, rate_fen_per_m2=a.rateFenPerM2, shortfall_area=a.shortfallArea,
+        base_fen=a.baseFen, due_fen=a.dueFen, due_at=a.dueAt, basis_hash=a.basisHash.hex()),
     "FeeAdjusted": lambda a: models.FeeAdjustment(project=a.project.hex(), reason=a.reason.hex(), delta_fen=a.deltaFen,
-                                                  document_hash=a.documentHash.hex()),
+                                                  document_hash=a.documentHash.hex(), due_fen=a.dueFen),
     "PaymentRecorded": lambda a: models.Payment(project=a.project.hex(), voucher=a.voucher.hex(), amount_fen=a.amountFen,
-                                                paid_at=a.paidAt),
+                                                paid_at=a.paidAt, late=a.late),
     "RefundRecorded": lambda a: models.Refund(project=a.project.hex(), refund_ref=a.refundRef.hex(),
                                               amount_fen=a.amountFen, refunded_at=a.refundedAt),
 }
