@@ -214,8 +214,13 @@ contract CommitmentRegistry is ICommitmentRegistry, AccessControlDefaultAdminRul
         for (uint256 i = 0; i < counters.length; ++i) {
             CountersImport calldata entry = counters[i];
             if (entry.enterprise == bytes32(0)) revert CommitmentRegistryZeroIdentifier();
+            // Every counter follows a recorded commitment, so `recorded` tells whether any exist.
             if (_counters[entry.enterprise].recorded != 0) revert CommitmentRegistryCountersExist(entry.enterprise);
             EnterpriseCounters calldata n = entry.counters;
+            if (
+                n.recorded == 0 || n.fulfilledLate > n.fulfilled || n.fulfilled > n.recorded || n.breached > n.overdue
+                    || n.repaired > n.breached
+            ) revert CommitmentRegistryInvalidCounters(entry.enterprise);
             _counters[entry.enterprise] = n;
             emit CountersImported(
                 entry.enterprise, n.recorded, n.fulfilled, n.fulfilledLate, n.overdue, n.breached, n.repaired

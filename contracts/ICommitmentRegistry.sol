@@ -197,6 +197,8 @@ interface ICommitmentRegistry {
     error CommitmentRegistryImportSealed();
     /// @notice An enterprise whose counters are imported already has counters here.
     error CommitmentRegistryCountersExist(bytes32 enterprise);
+    /// @notice Imported counters that contradict each other (e.g. more fulfilled than recorded).
+    error CommitmentRegistryInvalidCounters(bytes32 enterprise);
 
     // -- approval system (APPROVAL_ROLE) ------------------------------------------------------
 
@@ -259,7 +261,9 @@ interface ICommitmentRegistry {
     /// @notice Carry v1 commitments over; only before {sealImport}.
     function importCommitments(CommitmentImport[] calldata commitments) external;
 
-    /// @notice Carry v1 enterprise counters over; only before {sealImport}.
+    /// @notice Carry v1 enterprise counters over (for enterprises with none here); only before
+    /// {sealImport}. 0 < recorded, fulfilledLate ≤ fulfilled ≤ recorded,
+    /// repaired ≤ breached ≤ overdue (an extended commitment may fall overdue again).
     function importCounters(CountersImport[] calldata counters) external;
 
     function sealImport() external;
