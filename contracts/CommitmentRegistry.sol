@@ -144,7 +144,8 @@ contract CommitmentRegistry is ICommitmentRegistry, AccessControlDefaultAdminRul
         if (documentHash == bytes32(0)) revert CommitmentRegistryZeroHash();
         Commitment storage c = _open(commitment);
         if (c.extensions >= MAX_EXTENSIONS) revert CommitmentRegistryTooManyExtensions(commitment);
-        // slither-disable-next-line timestamp (a new due date must lie ahead; seconds of drift are harmless)
+        // Slither `timestamp` (low), accepted: a new due date must lie ahead; seconds of drift are harmless.
+        // slither-disable-next-line timestamp
         if (newDueAt <= c.dueAt || newDueAt <= block.timestamp || newDueAt > c.signedAt + MAX_HORIZON) {
             revert CommitmentRegistryInvalidDueDate(newDueAt);
         }
@@ -280,7 +281,8 @@ contract CommitmentRegistry is ICommitmentRegistry, AccessControlDefaultAdminRul
         bytes32 recorded = _fingerprints[input.commitment];
         if (recorded == fingerprint) return; // an identical replay: already recorded
         if (recorded != bytes32(0)) revert CommitmentRegistryAlreadyRecorded(input.commitment);
-        // slither-disable-next-line timestamp (an upper bound with a skew allowance, not a race)
+        // Slither `timestamp` (low), accepted: an upper bound with a skew allowance, not a race.
+        // slither-disable-next-line timestamp
         if (input.signedAt == 0 || input.signedAt > block.timestamp + CLOCK_SKEW) {
             revert CommitmentRegistryInvalidTime(input.signedAt);
         }
@@ -341,7 +343,8 @@ contract CommitmentRegistry is ICommitmentRegistry, AccessControlDefaultAdminRul
             return CommitmentRegistryInvalidTransition.selector;
         }
         if (c.evidenceSubmittedAt != 0) return CommitmentRegistryEvidencePending.selector;
-        // slither-disable-next-line timestamp (the grace period dwarfs any drift of the block time)
+        // Slither `timestamp` (low), accepted: the grace period dwarfs any drift of the block time.
+        // slither-disable-next-line timestamp
         if (block.timestamp <= _overdueFrom(c)) return CommitmentRegistryNotYetDue.selector;
         return bytes4(0);
     }
@@ -360,6 +363,8 @@ contract CommitmentRegistry is ICommitmentRegistry, AccessControlDefaultAdminRul
     /// @dev The last second on which `c` is not yet overdue: its due date, or the latest
     /// unpause if later, plus the grace period.
     function _overdueFrom(Commitment storage c) private view returns (uint64) {
+        // Slither `timestamp` (low): picks the later of two stored times; no race. Accepted.
+        // slither-disable-next-line timestamp
         uint64 start = c.dueAt > _lastUnpausedAt ? c.dueAt : _lastUnpausedAt;
         return start + _gracePeriod;
     }
@@ -415,7 +420,8 @@ contract CommitmentRegistry is ICommitmentRegistry, AccessControlDefaultAdminRul
 
     /// @dev A fact happens after the commitment was signed and not in the future.
     function _checkFactTime(Commitment storage c, uint64 time) private view {
-        // slither-disable-next-line timestamp (an upper bound with a skew allowance, not a race)
+        // Slither `timestamp` (low), accepted: an upper bound with a skew allowance, not a race.
+        // slither-disable-next-line timestamp
         if (time < c.signedAt || time > block.timestamp + CLOCK_SKEW) revert CommitmentRegistryInvalidTime(time);
     }
 
