@@ -50,10 +50,11 @@ def counters(chain, enterprise=PAYER) -> dict:
 
 
 def send_at(chain, role: str, call, timestamp: int | None = None):
-    """Send `call` from `role` in a block mined at exactly `timestamp` (skipping gas
-    estimation, which would run at another time)."""
-    if timestamp is not None:
-        chain.rpc("evm_setNextBlockTimestamp", [timestamp])
+    """Send `call` from `role` in a block mined at exactly `timestamp`, by default one second
+    after the latest block: block times never follow the wall clock here, so a test that reads
+    `chain.now()` knows the time of its next transaction even after an evm_revert to an old
+    snapshot. (Gas estimation is skipped: it would run at another time.)"""
+    chain.rpc("evm_setNextBlockTimestamp", [chain.now() + 1 if timestamp is None else timestamp])
     return chain.senders[role].send(call, gas=5_000_000)
 
 
