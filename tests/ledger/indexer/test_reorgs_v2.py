@@ -1,0 +1,48 @@
+"""Reorgs that orphan the v2 events — relief, adjustments, refund owed, refunds, evidence,
+fulfilments, overdue marks, breaches and imports — end equal to a fresh re-index."""
+
+from ledger.bench.workload import DAY, GRACE
+from ledger.identifiers import reference_key
+from tests.ledger.indexer.conftest import kind_of, make_indexer, read_model, workload
+
+
+def test_a_reorg_orphaning_fee_commitment_and_import_events_ends_equal_to_a_fresh_reindex(
+        chain, database_url, new_database):
+    base = workload(chain, seed=1)
+    projects = base.assess(4)
+    commitments = base.record(projects, 4, due_in=DAY)
+    snapshot = chain.rpc("evm_snapshot")
+
+    branch = workload(chain, seed=2)  # about 25 blocks of every kind of v2 change
+    branch.relieve(projects, 2)
+    branch.adjust(projects, 2)
+    branch.overpay(projects[0])
+    branch.refund(projects, 1)
+    branch.migrate(2)
+    evidence = reference_key("evidence")
+    branch.decide("submitEvidence", commitments[:2], evidence, None, role="APPROVAL_ROLE")
+    branch.decide("fulfil", commitments[:1], evidence, None)
+    branch.decide("rejectEvidence", commitments[1:2], reference_key("reason"))
+    branch.travel(DAY + GRACE + 1)
+    branch.mark_overdue(commitments[1:])
+    branch.decide("breach", commitments[2:3], reference_key("reason"))
+    branch.decide("extend", commitments[3:], branch.now() + 30 * DAY, reference_key("doc"))
+
+    indexer = make_indexer(chain, database_url)
+    indexer.catch_up()
+    with indexer.engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT COUNT(*) FROM commitment_events WHERE event = 'breached'").scalar() == 1
+
+    assert chain.rpc("evm_revert", [snapshot]) is True
+    other = workload(chain, seed=3)
+    other.decide("fulfil", commitments[2:3], reference_key("other evidence"), None)
+    other.pay(projects, 40)  # a longer branch of plain payments
+    indexer.catch_up()
+
+    assert indexer.last_reorg is not None
+    fresh = make_indexer(chain, new_database(kind_of(database_url)))
+    fresh.catch_up()
+    assert read_model(indexer.engine) == read_model(fresh.engine)
+    with indexer.engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT COUNT(*) FROM fee_account_imports").scalar() == 0
+        assert conn.exec_driver_sql("SELECT COUNT(*) FROM commitment_events WHERE event = 'breached'").scalar() == 0
