@@ -363,3 +363,12 @@ def test_refunds_in_a_batch_and_their_time_bounds(chain):
     receipt = send_at(chain, "TAX_ROLE", chain.fee.functions.recordRefunds(batch), t)
     assert len(events(chain.fee, "RefundRecorded", receipt)) == 3
     assert account(chain, project())["refundOwedFen"] == 1
+
+
+def test_a_base_or_an_adjustment_beyond_64_bits_is_a_named_error(chain):
+    with reverts("FeeLedgerAmountTooLarge"):
+        assess(chain, project(), 2**64 - 1)  # × 2,000 yuan per m² overflows 64 bits of fen
+    assess(chain, project(), 100)
+    adjust(chain, project(), 2**63 - 1 - RATE)
+    with reverts("FeeLedgerAmountTooLarge"):
+        adjust(chain, project(), RATE + 1)  # the sum of adjustments would leave int64
