@@ -35,6 +35,7 @@ class Faults:
     unknown_log_address: str | None = None
     finalized_lag: int | None = None  # `finalized` is this many blocks behind the head
     hold_get_logs: threading.Event | None = None  # eth_getLogs waits until this is set
+    get_logs_delay: float = 0.0  # every eth_getLogs answer is this much late (a slow node)
     seed: int = 1
 
 
@@ -144,6 +145,8 @@ class FaultyNode:
         if faults.hold_get_logs is not None and not faults.hold_get_logs.is_set():
             self.get_logs_held.set()
             faults.hold_get_logs.wait(60)
+        if faults.get_logs_delay:
+            time.sleep(faults.get_logs_delay)
         if faults.max_log_range is not None and high - low + 1 > faults.max_log_range:
             self.seen["refused_ranges"] += 1
             return {"jsonrpc": "2.0", "id": request["id"],
