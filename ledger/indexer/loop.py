@@ -557,7 +557,8 @@ class Indexer:
     # -- loops ------------------------------------------------------------------------------
 
     def _backoff(self, failures: int) -> float:
-        return min(self.config.poll_seconds * 2 ** failures, self.config.retry_max_seconds)
+        """The wait after the n-th transient failure in a row: the poll interval, doubling."""
+        return min(self.config.poll_seconds * 2 ** (failures - 1), self.config.retry_max_seconds)
 
     def catch_up(self) -> int:
         """Poll until the safe target is indexed (for tests, benchmarks and `ledger index`), or
