@@ -4,6 +4,7 @@ import pytest
 from sqlalchemy import text
 
 from ledger.errors import ReorgTooDeep
+from ledger.identifiers import reference_key
 from ledger.indexer.store import load_checkpoint
 from tests.ledger.indexer.conftest import kind_of, make_indexer, read_model, workload
 
@@ -87,3 +88,30 @@ def test_a_reorg_deeper_than_the_limit_halts_with_the_named_error_and_changes_no
     with pytest.raises(ReorgTooDeep, match="reorg limit of 3 blocks"):
         indexer.catch_up()
     assert read_model(indexer.engine) == before
+
+
+def test_a_reorg_that_orphans_commitments_ends_equal_to_a_fresh_reindex(chain, database_url, new_database):
+    load = workload(chain, seed=1)
+    projects = load.assess(3)
+    kept = load.record(projects, 3)
+    snapshot = chain.rpc("evm_snapshot")
+    branch = workload(chain, seed=100)
+    orphaned = branch.record(projects, 4)
+    branch.decide("fulfil", orphaned[:2] + kept[:1], reference_key("evidence"))
+    indexer = make_indexer(chain, database_url)
+    indexer.catch_up()
+    with indexer.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM commitments")).scalar_one() == 7
+
+    chain.rpc("evm_revert", [snapshot])
+    other = workload(chain, seed=200)
+    other.record(projects, 2)
+    other.decide("fulfil", kept[1:2], reference_key("evidence"))
+    indexer.catch_up()
+
+    assert indexer.last_reorg is not None
+    fresh = make_indexer(chain, new_database(kind_of(database_url)))
+    fresh.catch_up()
+    assert read_model(indexer.engine) == read_model(fresh.engine)
+    with indexer.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM commitments")).scalar_one() == 5
