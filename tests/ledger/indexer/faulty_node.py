@@ -35,6 +35,7 @@ class Faults:
     unknown_log_address: str | None = None
     finalized_lag: int | None = None  # `finalized` is this many blocks behind the head
     hold_get_logs: threading.Event | None = None  # eth_getLogs waits until this is set
+    hold_from: int = 1  # ... from the n-th eth_getLogs on (the earlier ones pass)
     get_logs_delay: float = 0.0  # every eth_getLogs answer is this much late (a slow node)
     seed: int = 1
 
@@ -142,7 +143,8 @@ class FaultyNode:
         low, high = int(query["fromBlock"], 16), int(query["toBlock"], 16)
         with self._lock:
             self.seen["get_logs"] += 1
-        if faults.hold_get_logs is not None and not faults.hold_get_logs.is_set():
+            ordinal = self.seen["get_logs"]
+        if faults.hold_get_logs is not None and ordinal >= faults.hold_from and not faults.hold_get_logs.is_set():
             self.get_logs_held.set()
             faults.hold_get_logs.wait(60)
         if faults.get_logs_delay:
