@@ -221,7 +221,9 @@ class _Writer:
     Group commit: when the writer falls behind, the batches waiting for it are merged into one
     transaction, which rewrites each index page once instead of once per batch. Batches stay
     in order, and each transaction moves the checkpoint only from where the previous one left
-    it (compare-and-set), so nothing queued after a failure can be written.
+    it (compare-and-set), so nothing queued after a failure can be written. On a stop the
+    batches still waiting are dropped (the next run fetches them again), so a stop waits for
+    one transaction at most.
     """
 
     GROUP = 4  # at most this many batches per transaction
@@ -230,6 +232,7 @@ class _Writer:
         self._write = write
         self._queue: queue.Queue = queue.Queue(maxsize=self.GROUP)
         self._error: BaseException | None = None
+        self._dropping = False
         self._thread = threading.Thread(target=self._run, name="ledger-writer", daemon=True)
         self._thread.start()
 
@@ -243,7 +246,7 @@ class _Writer:
                 stopping = True
                 jobs = jobs[:jobs.index(None)]
             try:
-                if jobs and self._error is None:
+                if jobs and self._error is None and not self._dropping:
                     batches, unknown, headers, previous, checkpoint = zip(*jobs)
                     self._write(Batch.merge(batches), [h for hs in headers for h in hs], previous[0], checkpoint[-1],
                                 sum(unknown))
@@ -257,8 +260,12 @@ class _Writer:
         self._raise_failure()
         self._queue.put((batch, unknown, headers, previous, checkpoint))
 
+    def drop_waiting(self) -> None:
+        """Write no batch that is not being written already (a stop)."""
+        self._dropping = True
+
     def flush(self) -> None:
-        """Wait until every submitted batch is committed; raise what failed."""
+        """Wait until every submitted batch is committed (or dropped); raise what failed."""
         self._queue.join()
         self._raise_failure()
 
@@ -457,7 +464,8 @@ class Indexer:
         try:
             for fetched in fetcher:
                 if self.stop.is_set():
-                    break  # between batches: what was submitted is committed below
+                    writer.drop_waiting()  # the transaction under way commits; the rest is fetched again next run
+                    break
                 if fetched.complete:
                     if fetched.headers[0].parent_hash != previous.hash:
                         if previous.number == checkpoint.block_number:

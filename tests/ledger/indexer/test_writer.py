@@ -41,6 +41,28 @@ def test_batches_waiting_for_the_writer_are_merged_into_one_transaction_in_order
     ]
 
 
+def test_on_a_stop_the_transaction_under_way_commits_and_the_waiting_batches_are_dropped():
+    entered, gate, calls = threading.Event(), threading.Event(), []
+
+    def write(batch, headers, previous, checkpoint, unknown):
+        entered.set()
+        assert gate.wait(10)
+        calls.append(checkpoint.number)
+
+    writer = _Writer(write)
+    try:
+        writer.submit(Batch(1, events=1), 0, [header(1)], header(0), header(1))
+        assert entered.wait(10)
+        for number in range(2, 5):
+            writer.submit(Batch(1, events=1), 0, [header(number)], header(number - 1), header(number))
+        writer.drop_waiting()
+        gate.set()
+        writer.flush()
+    finally:
+        writer.close()
+    assert calls == [1]
+
+
 def test_a_writer_failure_at_batch_k_leaves_batch_k_minus_1_and_a_restart_resumes(
         chain, database_url, new_database, monkeypatch):
     workload(chain, payment_batch=4).every_event(300)
