@@ -2,7 +2,7 @@
 
 from fastapi import FastAPI
 
-from api.routes import health
+from api.routes import health, metrics
 
 
 def create_app() -> FastAPI:
@@ -12,6 +12,7 @@ def create_app() -> FastAPI:
         version="0.1.0",
     )
     app.include_router(health.router)
+    app.include_router(metrics.router)
     return app
 
 

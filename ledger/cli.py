@@ -5,8 +5,8 @@ from typing import Annotated
 
 import typer
 
-from ledger.errors import LedgerError
-from ledger.settings import Settings
+from ledger.errors import LedgerError, SettingsError
+from ledger.settings import Settings, load_settings
 
 app = typer.Typer(no_args_is_help=True, help="Civil-air-defence fee & commitment ledger.")
 bench = typer.Typer(no_args_is_help=True, help="Benchmarks; each prints one JSON object.")
@@ -16,6 +16,23 @@ app.add_typer(bench, name="bench")
 def _fail(exc: LedgerError) -> None:
     typer.secho(f"error: {exc}", fg="red", err=True)
     raise typer.Exit(1)
+
+
+@app.callback()
+def _check_settings() -> None:
+    # A bad LEDGER_* value is one line naming the variable, before any command starts.
+    try:
+        load_settings()
+    except SettingsError as exc:
+        _fail(exc)
+
+
+def _stop_on_signals(indexer) -> None:
+    """SIGINT/SIGTERM stop the indexer between batches; what is committed stays."""
+    import signal
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: indexer.stop.set())
 
 
 @app.command()
@@ -64,26 +81,23 @@ def index(
     follow: Annotated[bool, typer.Option(help="Keep polling for new blocks until stopped.")] = False,
     rebuild: Annotated[bool, typer.Option(help="If the chain's genesis changed, wipe the read model and rebuild it.")] = False,
 ) -> None:
-    """Mirror every contract event into the SQL read model (one active indexer per chain)."""
+    """Mirror every contract event into the SQL read model (one active indexer per chain).
+    SIGTERM or Ctrl-C stops it between batches."""
     import logging
-    import signal
-    import threading
 
     from ledger.indexer.service import build_indexer
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    settings = Settings()
+    settings = load_settings()
     try:
         indexer = build_indexer(settings, rebuild=rebuild, progress=True)
+        _stop_on_signals(indexer)
         try:
             if not follow:
                 typer.echo(f"indexed {indexer.catch_up()} events")
                 return
-            stop = threading.Event()
-            for signum in (signal.SIGINT, signal.SIGTERM):
-                signal.signal(signum, lambda *_: stop.set())
             typer.echo(f"indexer {settings.indexer_id} following chain {indexer.chain_id}")
-            indexer.follow(stop)
+            indexer.follow()
         finally:
             indexer.release()  # a standby (or the next command) may take over at once
     except LedgerError as exc:
@@ -92,17 +106,14 @@ def index(
 
 @app.command()
 def reindex() -> None:
-    """Drop this chain's read model and rebuild it from the chain."""
-    from ledger.indexer import store
+    """Drop this chain's read model and rebuild it from the chain (under the indexer lease)."""
     from ledger.indexer.service import build_indexer
 
     try:
-        indexer = build_indexer(Settings(), progress=True)
-        with indexer.engine.begin() as conn:
-            if not store.acquire_lease(conn, indexer.chain_id, indexer.owner, indexer.config.lease_seconds):
-                _fail(LedgerError("another indexer holds this chain's lease; stop it first"))
-            store.wipe(conn, indexer.chain_id)
+        indexer = build_indexer(load_settings(), progress=True)
+        _stop_on_signals(indexer)
         try:
+            indexer.wipe()
             typer.echo(f"re-indexed {indexer.catch_up()} events")
         finally:
             indexer.release()

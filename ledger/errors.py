@@ -1,16 +1,39 @@
-"""The one root exception of the ledger package and its kinds."""
+"""The one root exception of the ledger package and its kinds.
+
+Kinds derived from `TransientError` may clear by themselves: the indexer retries them with
+backoff and keeps running. Every other kind stops it with a named error (a halt)."""
 
 
 class LedgerError(Exception):
     """Root of every error raised by `ledger`."""
 
 
-class ChainUnavailable(LedgerError):
-    """The JSON-RPC node could not be reached."""
+class SettingsError(LedgerError):
+    """A setting has a bad value (the message names the environment variable)."""
+
+
+class TransientError(LedgerError):
+    """A failure that retrying later may cure: the node or the database is away or busy."""
+
+
+class ChainUnavailable(TransientError):
+    """The JSON-RPC node could not be reached, timed out, or answered HTTP 5xx."""
+
+
+class RateLimited(ChainUnavailable):
+    """The node (or its gateway) refused the request for now: HTTP 429 or a rate-limit error."""
+
+
+class ReadModelUnavailable(TransientError):
+    """The read model's database went away or refused the connection."""
 
 
 class ManifestError(LedgerError):
     """The deployment manifest is missing or does not match the chain."""
+
+
+class AbiConflict(LedgerError):
+    """Two contract ABIs declare the same event topic with different layouts."""
 
 
 class ContractRevert(LedgerError):

@@ -2,7 +2,9 @@
 
 `eth_abi` decoders are built once per event (web3's per-log `get_event_data` rebuilds them and
 is far slower). Decoded values: bytes32 and addresses as 0x-prefixed lowercase hex, integers
-as int, booleans as bool.
+as int, booleans as bool. A log whose topic no ABI here declares is never dropped: `raw_log`
+keeps it undecoded (event None) for the raw store. Two ABIs declaring one topic with
+different layouts are refused when the table is built (`AbiConflict`).
 """
 
 from dataclasses import dataclass
@@ -13,6 +15,7 @@ from eth_abi.registry import registry
 from eth_utils import event_abi_to_log_topic
 
 from ledger.artifacts import CONTRACT_NAMES, load_artifact
+from ledger.errors import AbiConflict
 
 
 @dataclass(slots=True)  # not frozen: a frozen dataclass's __init__ costs a microsecond per log
@@ -24,7 +27,7 @@ class Log:
     block_hash: str
     transaction_hash: str
     address: str
-    event: str
+    event: str | None  # None: a topic no ABI here declares (kept raw, undecoded)
     args: dict
     topics: bytes  # the topics' 32-byte words, concatenated
     data: bytes
@@ -85,16 +88,34 @@ def _spec(item: dict) -> EventSpec:
     return EventSpec(item["name"], tuple(x["name"] for x in inputs), indexed, data, decoders, static)
 
 
-def _topic_table() -> dict[str, EventSpec]:
-    table = {}
-    for name in CONTRACT_NAMES:
-        for item in load_artifact(name)["abi"]:
-            if item["type"] == "event":
-                table["0x" + event_abi_to_log_topic(item).hex()] = _spec(item)
+def _layout(item: dict) -> tuple:
+    return item["name"], tuple((x["name"], x["type"], x["indexed"]) for x in item["inputs"])
+
+
+def topic_table(abis: dict[str, list[dict]]) -> dict[str, EventSpec]:
+    """topic0 → decoder for every event of the given ABIs (contract name → ABI).
+
+    The same event inherited by several contracts (AccessControl's RoleGranted) is one entry;
+    one topic with two layouts (other indexed arguments or names) could not be decoded right
+    for both, so it is refused."""
+    table, layouts = {}, {}
+    for contract, abi in abis.items():
+        for item in abi:
+            if item["type"] != "event":
+                continue
+            topic = "0x" + event_abi_to_log_topic(item).hex()
+            layout = _layout(item)
+            if topic in layouts and layouts[topic][1] != layout:
+                raise AbiConflict(
+                    f"event topic {topic} is declared by {layouts[topic][0]} as {layouts[topic][1]} and by "
+                    f"{contract} as {layout}; one topic must have one layout"
+                )
+            layouts[topic] = (contract, layout)
+            table[topic] = _spec(item)
     return table
 
 
-EVENTS: dict[str, EventSpec] = _topic_table()
+EVENTS: dict[str, EventSpec] = topic_table({name: load_artifact(name)["abi"] for name in CONTRACT_NAMES})
 
 
 def decode_log(raw: dict) -> Log | None:
@@ -114,4 +135,20 @@ def decode_log(raw: dict) -> Log | None:
         args=spec.decode_args(topics, data),
         topics=bytes.fromhex("".join(topics).replace("0x", "")),  # hex digits never contain "0x"
         data=data,
+    )
+
+
+def raw_log(raw: dict) -> Log:
+    """A log kept as the node returned it, undecoded (event None): for topics no ABI declares."""
+    topics = raw["topics"]
+    return Log(
+        block_number=int(raw["blockNumber"], 16),
+        log_index=int(raw["logIndex"], 16),
+        block_hash=raw["blockHash"],
+        transaction_hash=raw["transactionHash"],
+        address=raw["address"].lower(),
+        event=None,
+        args={},
+        topics=bytes.fromhex("".join(topics).replace("0x", "")),
+        data=bytes.fromhex(raw["data"][2:]),
     )

@@ -1,4 +1,8 @@
-"""Settings of the `ledger` package, read from `LEDGER_*` environment variables (and `.env`)."""
+"""Settings of the `ledger` package, read from `LEDGER_*` environment variables (and `.env`).
+
+`.env` is read from the project root, whatever the working directory. Every number is
+bounded; `load_settings` turns a bad value into one line naming the variable.
+"""
 
 import os
 import socket
@@ -6,20 +10,27 @@ import uuid
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, PositiveFloat, PositiveInt, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from ledger.errors import SettingsError
 
 # Hardhat's public development mnemonic: its keys are known to everyone.
 DEV_MNEMONIC = "test test test test test test test test test test test junk"
 DEV_PEPPER = "development-pepper-not-secret"
 REPO_ROOT = Path(__file__).resolve().parent.parent
+ENV_PREFIX = "LEDGER_"
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="LEDGER_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_file=REPO_ROOT / ".env", extra="ignore")
 
     environment: Literal["development", "production"] = "development"
     rpc_url: str = "http://127.0.0.1:8545"
+    # Every JSON-RPC request gives up after this long (the indexer's lease must outlast it).
+    rpc_timeout_seconds: float = Field(default=10.0, gt=0, le=600)
+    # Largest JSON-RPC batch sent (Geth refuses more than 1000 by default, Besu more than 1024).
+    rpc_batch_size: int = Field(default=500, ge=1, le=10_000)
     database_url: str = f"sqlite:///{REPO_ROOT / 'var' / 'ledger.db'}"
     manifest_path: Path = REPO_ROOT / "var" / "deployment.json"
     # Role keys are derived from this mnemonic at the indexes in ledger.roles.ROLE_ACCOUNT_INDEX.
@@ -27,14 +38,19 @@ class Settings(BaseSettings):
     # Keyed hash of enterprise USCCs on chain: HMAC-SHA256(pepper, USCC).
     enterprise_pepper: SecretStr = SecretStr(DEV_PEPPER)
     # Indexer
-    confirmations: int = 0
-    reorg_limit: int = 64
-    index_range_max: int = 2_000
-    index_target_logs: int = 20_000
-    index_poll_seconds: float = 1.0
+    confirmations: int = Field(default=0, ge=0, le=10_000)
+    reorg_limit: PositiveInt = Field(default=64, le=100_000)
+    index_range_max: PositiveInt = Field(default=2_000, le=1_000_000)
+    index_target_logs: PositiveInt = Field(default=20_000, le=1_000_000)
+    index_poll_seconds: PositiveFloat = Field(default=1.0, le=3_600)
+    # Longest wait between retries after transient errors (the wait doubles from the poll interval).
+    index_retry_max_seconds: PositiveFloat = Field(default=30.0, le=3_600)
     use_finalized_tag: bool = False
     indexer_id: str = Field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}")
-    indexer_lease_seconds: float = 15.0
+    indexer_lease_seconds: PositiveFloat = Field(default=15.0, le=3_600)
+    # /health answers 503 when the read model is further behind the head, or the indexer silent longer.
+    health_max_lag_blocks: int = Field(default=100, ge=0)
+    health_max_poll_age_seconds: PositiveFloat = Field(default=60.0, le=86_400)
     # Celery broker: embedded SQLite by default, Redis (redis://127.0.0.1:6379/0) in production
     broker_url: str = f"sqla+sqlite:///{REPO_ROOT / 'var' / 'celery-broker.db'}"
 
@@ -46,3 +62,39 @@ class Settings(BaseSettings):
             if self.enterprise_pepper.get_secret_value() == DEV_PEPPER:
                 raise ValueError("LEDGER_ENTERPRISE_PEPPER: the development pepper is refused outside development")
         return self
+
+    @model_validator(mode="after")
+    def _lease_outlasts_a_request(self) -> "Settings":
+        # An active indexer waiting on one slow request must not lose its lease to a standby.
+        if self.indexer_lease_seconds <= self.rpc_timeout_seconds:
+            raise ValueError(
+                f"LEDGER_INDEXER_LEASE_SECONDS ({self.indexer_lease_seconds:g}) must be more than "
+                f"LEDGER_RPC_TIMEOUT_SECONDS ({self.rpc_timeout_seconds:g})"
+            )
+        if self.health_max_poll_age_seconds <= self.index_poll_seconds:
+            raise ValueError(
+                f"LEDGER_HEALTH_MAX_POLL_AGE_SECONDS ({self.health_max_poll_age_seconds:g}) must be more than "
+                f"LEDGER_INDEX_POLL_SECONDS ({self.index_poll_seconds:g})"
+            )
+        return self
+
+
+def settings_error(exc: ValidationError) -> SettingsError:
+    """One line naming each bad variable, its value and the rule, instead of a traceback."""
+    problems = []
+    for error in exc.errors():
+        message = error["msg"].removeprefix("Value error, ")
+        if error["loc"]:
+            variable = ENV_PREFIX + "_".join(str(part) for part in error["loc"]).upper()
+            problems.append(f"{variable}={error['input']!r}: {message}")
+        else:
+            problems.append(message)
+    return SettingsError("bad setting: " + "; ".join(problems))
+
+
+def load_settings(**overrides) -> Settings:
+    """Settings from the environment (and `.env`); a bad value raises SettingsError."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        raise settings_error(exc) from None

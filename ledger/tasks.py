@@ -2,20 +2,26 @@
 
 Tasks take ids, re-read their state from SQL and the chain, and are idempotent: the indexer's
 lease and its compare-and-set checkpoint make a duplicate or concurrent run a no-op.
+Transient errors (node or database away, rate limits) are retried with backoff; a worker
+shutting down stops the indexer between batches.
 """
 
 import logging
 from functools import cache
 
 from celery import Celery
+from celery.signals import worker_shutting_down
 
-from ledger.errors import ChainUnavailable, LedgerError
+from ledger.errors import LedgerError, SettingsError, TransientError
 from ledger.indexer.loop import Indexer
 from ledger.indexer.store import LeaseLost
-from ledger.settings import Settings
+from ledger.settings import load_settings
 
 log = logging.getLogger(__name__)
-settings = Settings()
+try:
+    settings = load_settings()
+except SettingsError as exc:
+    raise SystemExit(f"error: {exc}") from None
 
 app = Celery("ledger", broker=settings.broker_url)
 app.conf.update(
@@ -43,15 +49,21 @@ def _indexer() -> Indexer:
     return build_indexer(settings)
 
 
-@app.task(name="ledger.index_chain", autoretry_for=(ChainUnavailable,), retry_backoff=True, retry_backoff_max=60,
-          retry_jitter=True, max_retries=None)
+@worker_shutting_down.connect
+def _stop_indexing(**_) -> None:
+    if _indexer.cache_info().currsize:
+        _indexer().stop.set()
+
+
+@app.task(name="ledger.index_chain", autoretry_for=(TransientError,), retry_backoff=True,
+          retry_backoff_max=int(settings.index_retry_max_seconds), retry_jitter=True, max_retries=None)
 def index_chain(chain_id: int | None = None) -> dict:
     """Index the configured chain up to its safe head; a standby while another indexer is active."""
     indexer = _indexer()
     if chain_id is not None and chain_id != indexer.chain_id:
         raise LedgerError(f"this worker indexes chain {indexer.chain_id}, not {chain_id}")
     written, polls = 0, 0
-    while polls < 100:  # bounded, so one task never holds the worker for long
+    while polls < 100 and not indexer.stop.is_set():  # bounded, so one task never holds the worker for long
         try:
             result = indexer.run_once()
         except LeaseLost:  # another indexer took over mid-run: its work, not ours

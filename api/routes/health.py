@@ -2,7 +2,7 @@ from fastapi import APIRouter, Response
 
 from api.deps import EngineDep, SettingsDep
 from api.models import ChainHealth, HealthPublic, IndexerHealth
-from ledger.status import chain_status, indexer_status
+from ledger.status import chain_status, indexer_problems, indexer_status
 
 router = APIRouter(tags=["health"])
 
@@ -10,16 +10,16 @@ router = APIRouter(tags=["health"])
 @router.get("/health", response_model=HealthPublic)
 def health(settings: SettingsDep, engine: EngineDep, response: Response) -> HealthPublic:
     """Whether the chain is reachable, where the contracts are, how far the read model lags, and
-    what is wrong if anything."""
+    what is wrong if anything: 503 when the chain is unreachable, the indexer halted, or its lag
+    or silence passes LEDGER_HEALTH_MAX_LAG_BLOCKS / LEDGER_HEALTH_MAX_POLL_AGE_SECONDS.
+    The node's URL is never shown (it may carry credentials)."""
     status = chain_status(settings)
     indexer = indexer_status(engine, status.chain_id) if status.chain_id is not None else None
     head = indexer.head_block if indexer else None
     lag = status.head_block - head if head is not None and status.head_block is not None else None
-    problems = []
-    if indexer and indexer.error:
-        problems.append(f"indexer: {indexer.error}")
+    problems = indexer_problems(settings, status, indexer)
     if not status.reachable:
-        problems.append(f"chain: no JSON-RPC answer at {settings.rpc_url}")
+        problems.append("chain: no JSON-RPC answer from the node (LEDGER_RPC_URL)")
     if status.manifest_error:
         problems.append(f"manifest: {status.manifest_error}")
     if problems:

@@ -16,7 +16,8 @@ def big(**kw) -> Field:
 
 
 class ChainState(SQLModel, table=True):
-    """The checkpoint: the last block whose events are all in the read model."""
+    """The checkpoint: the last block whose events are all in the read model, the contract
+    addresses indexed up to it, and running counts. Times are the database's clock."""
 
     __tablename__ = "chain_state"
     chain_id: int = Field(primary_key=True, sa_type=BigInteger)
@@ -24,6 +25,37 @@ class ChainState(SQLModel, table=True):
     block_number: int = big()
     block_hash: str
     updated_at: float
+    # the indexed addresses, lowercase, comma-separated and sorted (None: from before this was kept)
+    addresses: str | None = None
+    events_indexed: int = big(default=0)  # every log written, decoded or not
+    unknown_events: int = big(default=0)  # logs kept raw: a topic no ABI here declares
+    reorgs: int = 0
+
+
+class IndexerStatus(SQLModel, table=True):
+    """What operations see (/health, /metrics): the last good poll, the last error, a halt.
+    Kept across rebuilds. Times are the database's clock."""
+
+    __tablename__ = "indexer_status"
+    chain_id: int = Field(primary_key=True, sa_type=BigInteger)
+    head_block: int | None = big(default=None)  # the chain head at the last good poll
+    polled_at: float | None = None  # the last poll that ended without error
+    halt_kind: str | None = None  # e.g. ReorgTooDeep, GenesisMismatch: the indexer stopped
+    halt_message: str | None = None
+    halted_at: float | None = None
+    last_error_kind: str | None = None
+    last_error_message: str | None = None
+    last_error_at: float | None = None
+
+
+class IndexerErrorCount(SQLModel, table=True):
+    """Errors the indexer met, by kind (exception class), transient ones included."""
+
+    __tablename__ = "indexer_errors"
+    chain_id: int = Field(primary_key=True, sa_type=BigInteger)
+    kind: str = Field(primary_key=True)
+    count: int = big()
+    last_at: float
 
 
 class IndexedBlock(SQLModel, table=True):
@@ -59,10 +91,8 @@ class RawEvent(EventProof, table=True):
     __tablename__ = "raw_events"
     contract: str
     address: str
-    event: str
-    # project for FeeLedger account events, commitment for registry commitment events,
-    # enterprise for CountersImported; None for rate tables and governance events
-    subject: str | None = None
+    event: str | None = None  # None: a topic no ABI here declares (kept raw, counted, never dropped)
+    subject: str | None = None  # project (FeeLedger account events), commitment (registry commitment events), enterprise (CountersImported); None otherwise
     topics: bytes = Field(sa_type=LargeBinary)  # the 32-byte topic words, concatenated
     data: bytes = Field(sa_type=LargeBinary)
 

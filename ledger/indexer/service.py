@@ -16,7 +16,12 @@ def indexer_config(settings: Settings) -> IndexerConfig:
         use_finalized=settings.use_finalized_tag,
         lease_seconds=settings.indexer_lease_seconds,
         poll_seconds=settings.index_poll_seconds,
+        retry_max_seconds=settings.index_retry_max_seconds,
     )
+
+
+def build_rpc(settings: Settings) -> JsonRpc:
+    return JsonRpc(settings.rpc_url, timeout=settings.rpc_timeout_seconds, batch_size=settings.rpc_batch_size)
 
 
 def build_indexer(settings: Settings, *, rebuild: bool = False, progress: bool = False) -> Indexer:
@@ -24,7 +29,7 @@ def build_indexer(settings: Settings, *, rebuild: bool = False, progress: bool =
     migrate(engine)
     return Indexer(
         engine=engine,
-        rpc=JsonRpc(settings.rpc_url),
+        rpc=build_rpc(settings),
         manifest=load_manifest(settings.manifest_path),
         config=indexer_config(settings),
         owner=settings.indexer_id,

@@ -1,11 +1,16 @@
+import pytest
 from fastapi.testclient import TestClient
+from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import text
 
 from api.deps import get_settings
 from api.main import create_app
 from ledger.db.engine import make_engine, migrate
+from ledger.errors import ChainUnavailable, ReorgTooDeep
 from ledger.indexer.loop import Indexer, IndexerConfig
 from ledger.rpc import JsonRpc
 from ledger.settings import Settings
+from tests.ledger.indexer.conftest import workload
 
 
 def client_for(settings: Settings) -> TestClient:
@@ -14,14 +19,24 @@ def client_for(settings: Settings) -> TestClient:
     return TestClient(app)
 
 
-def test_health_reports_the_chain_the_addresses_and_the_indexer_lag(chain, tmp_path):
+def indexed(chain, tmp_path, **settings_values):
+    """Settings for a read model the indexer has caught up, and its indexer. The node URL
+    carries credentials, as a provider's would."""
     chain.manifest.save(tmp_path / "deployment.json")
     database_url = f"sqlite:///{tmp_path / 'read-model.db'}"
-    settings = Settings(rpc_url=chain.node.url, manifest_path=tmp_path / "deployment.json", database_url=database_url)
+    rpc_url = chain.node.url.replace("http://", "http://operator:s3cret-key@") + "/v3/s3cret-project"
+    settings = Settings(rpc_url=rpc_url, manifest_path=tmp_path / "deployment.json", database_url=database_url,
+                        **settings_values)
     engine = make_engine(database_url)
     migrate(engine)
-    Indexer(engine=engine, rpc=JsonRpc(chain.node.url), manifest=chain.manifest, config=IndexerConfig(),
-            owner="health-test").catch_up()
+    indexer = Indexer(engine=engine, rpc=JsonRpc(chain.node.url), manifest=chain.manifest,
+                      config=IndexerConfig(reorg_limit=3), owner="health-test")
+    indexer.catch_up()
+    return settings, indexer
+
+
+def test_health_reports_the_chain_the_addresses_and_the_indexer_lag(chain, tmp_path):
+    settings, _ = indexed(chain, tmp_path)
     chain.travel(1)  # one block the indexer has not seen
 
     response = client_for(settings).get("/health")
@@ -31,10 +46,11 @@ def test_health_reports_the_chain_the_addresses_and_the_indexer_lag(chain, tmp_p
     assert body["chain"]["reachable"] is True and body["chain"]["chain_id"] == 31337
     assert body["contracts"] == {c.name: c.address for c in chain.manifest.contracts}
     assert body["indexer"] == {"head_block": body["chain"]["head_block"] - 1, "lag_blocks": 1}
+    assert "s3cret" not in response.text
 
 
-def test_health_says_the_chain_is_unreachable_with_503(tmp_path):
-    settings = Settings(rpc_url="http://127.0.0.1:9", manifest_path=tmp_path / "missing.json",
+def test_health_says_the_chain_is_unreachable_with_503_without_showing_the_url(tmp_path):
+    settings = Settings(rpc_url="http://operator:s3cret@127.0.0.1:9/v3/s3cret", manifest_path=tmp_path / "missing.json",
                         database_url=f"sqlite:///{tmp_path / 'none.db'}")
     response = client_for(settings).get("/health")
     assert response.status_code == 503
@@ -42,3 +58,78 @@ def test_health_says_the_chain_is_unreachable_with_503(tmp_path):
     assert body["chain"]["reachable"] is False
     assert any(p.startswith("chain:") for p in body["problems"])
     assert any(p.startswith("manifest:") for p in body["problems"])
+    assert "s3cret" not in response.text and "127.0.0.1:9" not in response.text
+
+
+def test_health_turns_503_after_a_reorg_too_deep_halt(chain, tmp_path):
+    load = workload(chain, seed=1)
+    projects = load.assess(2)
+    snapshot = chain.rpc("evm_snapshot")
+    for _ in range(5):
+        load.pay(projects, 1)
+    settings, indexer = indexed(chain, tmp_path)
+    chain.rpc("evm_revert", [snapshot])
+    load = workload(chain, seed=2)
+    for _ in range(6):
+        load.pay(projects, 1)
+    with pytest.raises(ReorgTooDeep):
+        indexer.catch_up()
+
+    response = client_for(settings).get("/health")
+    assert response.status_code == 503
+    assert any(p.startswith("indexer: halted by ReorgTooDeep") for p in response.json()["problems"])
+    assert "s3cret" not in response.text
+
+
+def test_health_turns_503_when_the_lag_passes_its_threshold(chain, tmp_path):
+    settings, _ = indexed(chain, tmp_path, health_max_lag_blocks=3)
+    for _ in range(3):
+        chain.travel(1)
+    assert client_for(settings).get("/health").status_code == 200
+    chain.travel(1)
+    response = client_for(settings).get("/health")
+    assert response.status_code == 503
+    assert "4 blocks behind the head (more than LEDGER_HEALTH_MAX_LAG_BLOCKS=3)" in " ".join(response.json()["problems"])
+
+
+def test_health_turns_503_when_the_last_good_poll_is_older_than_its_threshold(chain, tmp_path):
+    settings, indexer = indexed(chain, tmp_path, health_max_poll_age_seconds=120)
+    assert client_for(settings).get("/health").status_code == 200
+    with indexer.engine.begin() as conn:  # the indexer fell silent ten minutes ago
+        conn.execute(text("UPDATE indexer_status SET polled_at = polled_at - 600"))
+        conn.execute(text("UPDATE chain_state SET updated_at = updated_at - 600"))
+    response = client_for(settings).get("/health")
+    assert response.status_code == 503
+    assert any("no good poll for 6" in p for p in response.json()["problems"])
+
+
+def test_metrics_export_head_checkpoint_lag_events_reorgs_and_errors_by_kind(chain, tmp_path):
+    load = workload(chain, seed=1)
+    projects = load.assess(2)
+    snapshot = chain.rpc("evm_snapshot")
+    load.pay(projects, 1)
+    settings, indexer = indexed(chain, tmp_path)
+    chain.rpc("evm_revert", [snapshot])
+    workload(chain, seed=2).pay(projects, 2)  # a reorg of depth 1, and one block more
+    indexer.catch_up()
+    indexer.rpc = JsonRpc("http://127.0.0.1:9", timeout=1)
+    with pytest.raises(ChainUnavailable):
+        indexer.run_once()  # counted by kind
+    chain.travel(1)
+
+    response = client_for(settings).get("/metrics")
+    assert response.status_code == 200
+    samples = {(s.name, tuple(sorted(s.labels.items()))): s.value
+               for family in text_string_to_metric_families(response.text) for s in family.samples}
+    chain_label = (("chain_id", "31337"),)
+    head = chain.w3.eth.block_number
+    assert samples[("ledger_chain_head_block", chain_label)] == head
+    assert samples[("ledger_indexer_checkpoint_block", chain_label)] == head - 1
+    assert samples[("ledger_indexer_lag_blocks", chain_label)] == 1
+    with indexer.engine.connect() as conn:
+        events = conn.execute(text("SELECT count(*) FROM raw_events")).scalar_one()
+    assert samples[("ledger_indexer_events_indexed_total", chain_label)] >= events > 0
+    assert samples[("ledger_indexer_reorgs_total", chain_label)] == 1
+    assert samples[("ledger_indexer_errors_total", (("chain_id", "31337"), ("kind", "ChainUnavailable")))] == 1
+    assert samples[("ledger_indexer_up", chain_label)] == 1
+    assert "s3cret" not in response.text

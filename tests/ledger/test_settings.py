@@ -1,7 +1,12 @@
+import os
+import subprocess
+import sys
+
 import pytest
 from pydantic import ValidationError
 
-from ledger.settings import Settings
+from ledger.errors import SettingsError
+from ledger.settings import REPO_ROOT, Settings, load_settings
 
 
 def test_production_refuses_the_public_development_mnemonic():
@@ -16,3 +21,44 @@ def test_production_refuses_the_development_pepper():
 
 def test_development_accepts_the_defaults():
     assert Settings(environment="development").environment == "development"
+
+
+@pytest.mark.parametrize("variable, value, rule", [
+    ("LEDGER_REORG_LIMIT", "0", "greater than 0"),
+    ("LEDGER_CONFIRMATIONS", "-1", "greater than or equal to 0"),
+    ("LEDGER_INDEX_POLL_SECONDS", "soon", "valid number"),
+    ("LEDGER_RPC_BATCH_SIZE", "100000", "less than or equal to 10000"),
+])
+def test_a_bad_number_is_one_line_naming_the_variable_and_the_rule(monkeypatch, variable, value, rule):
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    message = str(caught.value)
+    assert "\n" not in message
+    assert f"{variable}={value!r}" in message and rule in message
+
+
+def test_the_lease_must_outlast_an_rpc_request(monkeypatch):
+    monkeypatch.setenv("LEDGER_RPC_TIMEOUT_SECONDS", "20")
+    monkeypatch.setenv("LEDGER_INDEXER_LEASE_SECONDS", "15")
+    with pytest.raises(SettingsError, match="LEDGER_INDEXER_LEASE_SECONDS .* must be more than LEDGER_RPC_TIMEOUT_SECONDS"):
+        load_settings()
+
+
+def test_the_cli_reports_a_bad_setting_in_one_line_without_a_traceback():
+    env = {**os.environ, "LEDGER_REORG_LIMIT": "-5"}
+    result = subprocess.run([sys.executable, "-m", "ledger", "index"], env=env, capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().count("\n") == 0
+    assert "LEDGER_REORG_LIMIT='-5'" in result.stderr
+
+
+def test_dot_env_is_read_from_the_project_root_not_the_working_directory(tmp_path, monkeypatch):
+    (tmp_path / ".env").write_text("LEDGER_REORG_LIMIT=7\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("LEDGER_REORG_LIMIT", raising=False)
+    assert Settings.model_config["env_file"] == REPO_ROOT / ".env"
+    if not (REPO_ROOT / ".env").exists():
+        assert Settings().reorg_limit == 64

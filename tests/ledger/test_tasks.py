@@ -1,15 +1,19 @@
-"""The indexer as a Celery beat task, run by a real worker process on Redis."""
+"""The indexer as a Celery beat task, run by a real worker process on Redis, also through a
+node that resets connections, answers 502 and 429 and times out once."""
 
 import os
 import subprocess
 import sys
 import time
+from contextlib import nullcontext
 
+import pytest
 import redis
 from sqlalchemy import text
 
 from ledger.db.engine import make_engine, migrate
 from tests.ledger.indexer.conftest import make_indexer, read_model, workload
+from tests.ledger.indexer.faulty_node import Faults, FaultyNode
 
 REDIS_DB = 14
 
@@ -20,7 +24,24 @@ def indexed_to(engine) -> int:
     return row[0] if row else -1
 
 
-def test_a_celery_worker_with_beat_keeps_the_read_model_up_to_date(chain, tmp_path):
+FAULTS = {
+    "a_good_node": None,
+    "a_faulty_node": Faults(reset_rate=0.05, http_502_rate=0.05, http_429_rate=0.03, timeouts=1, timeout_seconds=1.5,
+                            seed=5),
+}
+
+
+@pytest.mark.parametrize("node_kind", FAULTS)
+def test_a_celery_worker_with_beat_keeps_the_read_model_up_to_date(chain, tmp_path, node_kind):
+    faults = FAULTS[node_kind]
+    node = FaultyNode(chain.node.url, faults) if faults else None
+    with node or nullcontext():
+        _worker_keeps_up(chain, tmp_path, node.url if node else chain.node.url)
+    if node:
+        assert node.seen["timeouts"] == 1 and node.seen["resets"] + node.seen["http_502"] + node.seen["http_429"] > 0
+
+
+def _worker_keeps_up(chain, tmp_path, node_url):
     broker = f"redis://127.0.0.1:6379/{REDIS_DB}"
     redis.Redis.from_url(broker).flushdb()  # Redis must be running: a missing server fails the test
     database_url = f"sqlite:///{tmp_path / 'read-model.db'}"
@@ -28,8 +49,9 @@ def test_a_celery_worker_with_beat_keeps_the_read_model_up_to_date(chain, tmp_pa
     chain.manifest.save(manifest_path)
     load = workload(chain)
     projects = load.assess(5)
-    env = {**os.environ, "LEDGER_RPC_URL": chain.node.url, "LEDGER_DATABASE_URL": database_url,
-           "LEDGER_MANIFEST_PATH": str(manifest_path), "LEDGER_BROKER_URL": broker, "LEDGER_INDEX_POLL_SECONDS": "0.2"}
+    env = {**os.environ, "LEDGER_RPC_URL": node_url, "LEDGER_DATABASE_URL": database_url,
+           "LEDGER_MANIFEST_PATH": str(manifest_path), "LEDGER_BROKER_URL": broker, "LEDGER_INDEX_POLL_SECONDS": "0.2",
+           "LEDGER_RPC_TIMEOUT_SECONDS": "1", "LEDGER_INDEX_RETRY_MAX_SECONDS": "1"}
     log_path = tmp_path / "worker.log"
     worker = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "ledger.tasks", "worker", "-B", "--pool=solo", "--loglevel=INFO",

@@ -64,3 +64,31 @@ def read_model(engine) -> dict[str, list[tuple]]:
             tables[model.__tablename__] = sorted(tuple(r) for r in conn.execute(text(f"SELECT * FROM {model.__tablename__}")))
         tables["checkpoint"] = conn.execute(text("SELECT chain_id, block_number, block_hash FROM chain_state")).all()
     return tables
+
+
+def indexer_via(chain, url: str, node_url: str, *, batch_size: int = 500, timeout: float = 10, **config) -> Indexer:
+    """An indexer that reads the chain through another endpoint (a FaultyNode proxy)."""
+    indexer = make_indexer(chain, url, **config)
+    indexer.rpc = JsonRpc(node_url, timeout=timeout, batch_size=batch_size)
+    return indexer
+
+
+def within(seconds: float, function, *args):
+    """Run `function` in a thread; fail the test if it has not returned after `seconds`."""
+    import threading
+
+    outcome = {}
+
+    def run():
+        try:
+            outcome["value"] = function(*args)
+        except BaseException as exc:  # handed to the test
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert not thread.is_alive(), f"{getattr(function, '__name__', function)} did not return within {seconds} s"
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]

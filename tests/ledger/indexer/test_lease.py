@@ -5,7 +5,7 @@ import threading
 import pytest
 
 from ledger.indexer.projector import Batch
-from ledger.indexer.store import LeaseLost
+from ledger.indexer.store import Header, LeaseLost
 from tests.ledger.indexer.conftest import make_indexer, read_model, workload
 
 
@@ -62,5 +62,6 @@ def test_an_indexer_that_lost_its_lease_cannot_write(chain, database_url):
     workload(chain).assess(1)
     before = read_model(slow.engine)
     with pytest.raises(LeaseLost):
-        slow._write(Batch(slow.chain_id), [], before["checkpoint"][0][1], None)
+        _, number, hash_ = before["checkpoint"][0]
+        slow._write(Batch(slow.chain_id), [], Header(number, hash_, ""), Header(number + 1, "0x" + "00" * 32, ""))
     assert read_model(slow.engine) == before

@@ -1,11 +1,15 @@
 """Reorgs built with evm_snapshot / evm_revert on the Hardhat node, different transactions on the new branch."""
 
+import threading
+
 import pytest
 from sqlalchemy import text
 
 from ledger.errors import ReorgTooDeep
+from ledger.identifiers import reference_key
 from ledger.indexer.store import load_checkpoint
-from tests.ledger.indexer.conftest import kind_of, make_indexer, read_model, workload
+from tests.ledger.indexer.conftest import indexer_via, kind_of, make_indexer, read_model, within, workload
+from tests.ledger.indexer.faulty_node import Faults, FaultyNode
 
 
 def one_block_each(chain, seed: int, blocks: int, projects) -> None:
@@ -87,3 +91,55 @@ def test_a_reorg_deeper_than_the_limit_halts_with_the_named_error_and_changes_no
     with pytest.raises(ReorgTooDeep, match="reorg limit of 3 blocks"):
         indexer.catch_up()
     assert read_model(indexer.engine) == before
+
+
+def test_a_reorg_that_orphans_commitments_ends_equal_to_a_fresh_reindex(chain, database_url, new_database):
+    load = workload(chain, seed=1)
+    projects = load.assess(3)
+    kept = load.record(projects, 3)
+    snapshot = chain.rpc("evm_snapshot")
+    branch = workload(chain, seed=100)
+    orphaned = branch.record(projects, 4)
+    branch.decide("fulfil", orphaned[:2] + kept[:1], reference_key("evidence"))
+    indexer = make_indexer(chain, database_url)
+    indexer.catch_up()
+    with indexer.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM commitments")).scalar_one() == 7
+
+    chain.rpc("evm_revert", [snapshot])
+    other = workload(chain, seed=200)
+    other.record(projects, 2)
+    other.decide("fulfil", kept[1:2], reference_key("evidence"))
+    indexer.catch_up()
+
+    assert indexer.last_reorg is not None
+    fresh = make_indexer(chain, new_database(kind_of(database_url)))
+    fresh.catch_up()
+    assert read_model(indexer.engine) == read_model(fresh.engine)
+    with indexer.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM commitments")).scalar_one() == 5
+
+
+def test_a_reorg_while_batches_are_in_flight_ends_equal_to_a_fresh_reindex(chain, database_url, new_database):
+    projects = base_history(chain)
+    hold = threading.Event()
+    with FaultyNode(chain.node.url, Faults(hold_get_logs=hold, hold_from=10**9)) as node:
+        indexer = indexer_via(chain, database_url, node.url, range_max=2)
+        indexer.catch_up()
+        snapshot = chain.rpc("evm_snapshot")
+        one_block_each(chain, seed=100, blocks=10, projects=projects)
+        node.faults.hold_from = node.seen["get_logs"] + 3  # two ranges of this branch pass, the third waits
+        catching_up = threading.Thread(target=lambda: within(120, indexer.catch_up))
+        catching_up.start()
+        try:
+            assert node.get_logs_held.wait(60), "the pipeline never reached the held fetch"
+            chain.rpc("evm_revert", [snapshot])  # the chain reorganises under the running pipeline
+            one_block_each(chain, seed=200, blocks=12, projects=projects)
+        finally:
+            hold.set()
+            catching_up.join(150)
+        assert not catching_up.is_alive()
+    assert indexer.last_reorg is not None and indexer.last_reorg.detected_by == "parent_hash"
+    fresh = make_indexer(chain, new_database(kind_of(database_url)))
+    fresh.catch_up()
+    assert read_model(indexer.engine) == read_model(fresh.engine)
