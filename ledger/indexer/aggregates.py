@@ -234,12 +234,3 @@ def recount_summaries(conn: Connection, chain_id: int, enterprises: set[str]) ->
             summaries.setdefault(enterprise, SummaryChange()).add(SummaryChange(counts, proof))
         _write_summaries(conn, chain_id, keys, summaries)
 
-
-def refresh_summaries(conn: Connection, chain_id: int, enterprises: set[str],
-                      latest: dict[str, SummaryChange] | None = None) -> None:
-    """The summaries of `enterprises`: a live batch passes its changes (`latest`, folded in
-    incrementally); after a reorg they are recounted from the remaining history."""
-    if latest is not None:
-        apply_summary_changes(conn, chain_id, {e: latest[e] for e in enterprises})
-    else:
-        recount_summaries(conn, chain_id, enterprises)

@@ -102,11 +102,6 @@ class Batch:
     summary_changes: dict[str, SummaryChange] = field(default_factory=dict)
     events: int = 0
 
-    @property
-    def enterprise_latest(self) -> dict[str, SummaryChange]:
-        """The name store.write_batch passes to aggregates.refresh_summaries."""
-        return self.summary_changes
-
     @classmethod
     def merge(cls, batches: "tuple[Batch, ...] | list[Batch]") -> "Batch":
         """Consecutive batches as one, for a single transaction."""

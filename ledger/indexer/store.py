@@ -162,7 +162,7 @@ def write_batch(conn: Connection, batch: Batch, headers: list[Header], previous:
     _insert(conn, batch)
     aggregates.apply_fee_changes(conn, chain_id, batch.fee_changes)
     aggregates.refresh_commitments(conn, chain_id, batch.commitments)
-    aggregates.refresh_summaries(conn, chain_id, set(batch.enterprise_latest), batch.enterprise_latest)
+    aggregates.apply_summary_changes(conn, chain_id, batch.summary_changes)
     _store_headers(conn, chain_id, headers)
     conn.execute(text("DELETE FROM indexed_blocks WHERE chain_id = :c AND block_number < :n"),
                  {"c": chain_id, "n": checkpoint.number - keep_blocks})
@@ -172,7 +172,7 @@ def _refresh_aggregates(conn: Connection, chain_id: int, projects: set, commitme
     """Recompute the aggregates of these keys from the event rows."""
     aggregates.refresh_fee_accounts(conn, chain_id, projects)
     aggregates.refresh_commitments(conn, chain_id, commitments)
-    aggregates.refresh_summaries(conn, chain_id, enterprises)
+    aggregates.recount_summaries(conn, chain_id, enterprises)
 
 
 def add_addresses(conn: Connection, batch: Batch, checkpoint: Checkpoint, addresses, unknown: int = 0) -> None:
@@ -185,7 +185,7 @@ def add_addresses(conn: Connection, batch: Batch, checkpoint: Checkpoint, addres
     )
     _insert(conn, batch)
     _refresh_aggregates(conn, batch.chain_id, {change[0] for change in batch.fee_changes}, batch.commitments,
-                        set(batch.enterprise_latest))
+                        set(batch.summary_changes))
 
 
 def rewind(conn: Connection, chain_id: int, checkpoint: Checkpoint, ancestor: Header) -> None:
@@ -201,6 +201,10 @@ def rewind(conn: Connection, chain_id: int, checkpoint: Checkpoint, ancestor: He
             "SELECT commitment, enterprise FROM commitment_events WHERE chain_id = :c AND block_number > :n"), above):
         commitments.add(commitment)
         enterprises.add(enterprise)
+    # imported counters touch an enterprise without any commitment row
+    enterprises |= {r[0] for r in conn.execute(text(
+        "SELECT subject FROM raw_events WHERE chain_id = :c AND block_number > :n "
+        "AND event = 'CountersImported'"), above)}
     for model in EVENT_TABLES:
         conn.execute(text(f"DELETE FROM {model.__tablename__} WHERE chain_id = :c AND block_number > :n"), above)
     conn.execute(text("DELETE FROM indexed_blocks WHERE chain_id = :c AND block_number > :n"), above)

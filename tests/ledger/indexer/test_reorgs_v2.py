@@ -46,3 +46,30 @@ def test_a_reorg_orphaning_fee_commitment_and_import_events_ends_equal_to_a_fres
     with indexer.engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT COUNT(*) FROM fee_account_imports").scalar() == 0
         assert conn.exec_driver_sql("SELECT COUNT(*) FROM commitment_events WHERE event = 'breached'").scalar() == 0
+
+
+def test_a_reorg_orphaning_counters_imported_for_an_enterprise_without_commitments_removes_its_summary(
+        chain, database_url, new_database):
+    base = workload(chain, seed=1)
+    base.assess(2)
+    indexer = make_indexer(chain, database_url)
+    indexer.catch_up()
+    snapshot = chain.rpc("evm_snapshot")
+
+    branch = workload(chain, seed=2)
+    enterprise = reference_key("an enterprise carried over with counters only")
+    branch._tx("DEFAULT_ADMIN_ROLE", branch.registry.functions.importCounters([(enterprise, (3, 2, 1, 1, 0, 0))]))
+    indexer.catch_up()
+    with indexer.engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT COUNT(*) FROM enterprise_commitment_summaries").scalar() == 1
+
+    assert chain.rpc("evm_revert", [snapshot]) is True
+    workload(chain, seed=3).pay(base.assess(1), 5)  # a longer branch without the import
+    indexer.catch_up()
+
+    assert indexer.last_reorg is not None
+    with indexer.engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT COUNT(*) FROM enterprise_commitment_summaries").scalar() == 0
+    fresh = make_indexer(chain, new_database(kind_of(database_url)))
+    fresh.catch_up()
+    assert read_model(indexer.engine) == read_model(fresh.engine)
