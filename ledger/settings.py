@@ -22,6 +22,11 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 ENV_PREFIX = "LEDGER_"
 
 
+def process_owner_id() -> str:
+    """A lease owner id unique to this process (host:pid:random)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_file=REPO_ROOT / ".env", extra="ignore")
 
@@ -46,7 +51,7 @@ class Settings(BaseSettings):
     # Longest wait between retries after transient errors (the wait doubles from the poll interval).
     index_retry_max_seconds: PositiveFloat = Field(default=30.0, le=3_600)
     use_finalized_tag: bool = False
-    indexer_id: str = Field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}")
+    indexer_id: str = Field(default_factory=lambda: process_owner_id())
     indexer_lease_seconds: PositiveFloat = Field(default=15.0, le=3_600)
     # /health answers 503 when the read model is further behind the head, or the indexer silent longer.
     health_max_lag_blocks: int = Field(default=100, ge=0)

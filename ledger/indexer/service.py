@@ -4,7 +4,7 @@ from ledger.db.engine import make_engine, migrate
 from ledger.indexer.loop import Indexer, IndexerConfig
 from ledger.rpc import JsonRpc
 from ledger.manifest import load_manifest
-from ledger.settings import Settings
+from ledger.settings import Settings, process_owner_id
 
 
 def indexer_config(settings: Settings) -> IndexerConfig:
@@ -20,6 +20,12 @@ def indexer_config(settings: Settings) -> IndexerConfig:
     )
 
 
+def indexer_owner(settings: Settings) -> str:
+    """The configured id, or one made in this process: Celery forks its pool after the Settings
+    were read, and children sharing the parent's default id would all pass the lease check."""
+    return settings.indexer_id if "indexer_id" in settings.model_fields_set else process_owner_id()
+
+
 def build_rpc(settings: Settings) -> JsonRpc:
     return JsonRpc(settings.rpc_url, timeout=settings.rpc_timeout_seconds, batch_size=settings.rpc_batch_size)
 
@@ -32,7 +38,7 @@ def build_indexer(settings: Settings, *, rebuild: bool = False, progress: bool =
         rpc=build_rpc(settings),
         manifest=load_manifest(settings.manifest_path),
         config=indexer_config(settings),
-        owner=settings.indexer_id,
+        owner=indexer_owner(settings),
         rebuild=rebuild,
         progress=progress,
     )
