@@ -5,12 +5,15 @@ from typing import Annotated
 
 import typer
 
+from ledger.cli_access import clients, users
 from ledger.errors import LedgerError
 from ledger.settings import Settings
 
 app = typer.Typer(no_args_is_help=True, help="Civil-air-defence fee & commitment ledger.")
 bench = typer.Typer(no_args_is_help=True, help="Benchmarks; each prints one JSON object.")
 app.add_typer(bench, name="bench")
+app.add_typer(clients, name="clients")
+app.add_typer(users, name="users")
 
 
 def _fail(exc: LedgerError) -> None:
