@@ -1,0 +1,37 @@
+"""The OpenAPI document: problem responses carry the Problem schema under application/problem+json
+(FastAPI would list it under application/json), and FastAPI's default 422 becomes our problem."""
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from api.problems import MEDIA_TYPE, problem_responses
+
+PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+
+
+def install_openapi(app: FastAPI) -> None:
+    def openapi() -> dict:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = get_openapi(title=app.title, version=app.version, summary=app.summary, description=app.description,
+                             routes=app.routes, tags=app.openapi_tags)
+        validation = problem_responses("validation-failed")[422]
+        for path in schema["paths"].values():
+            for operation in path.values():
+                responses = operation.get("responses", {})
+                for status, response in list(responses.items()):
+                    content = response.get("content", {})
+                    if status == "422" and MEDIA_TYPE not in content:
+                        responses[status] = response = {"description": validation["description"],
+                                                        "content": {MEDIA_TYPE: dict(validation["content"][MEDIA_TYPE])}}
+                        content = response["content"]
+                    if MEDIA_TYPE in content:
+                        content.pop("application/json", None)
+                        content[MEDIA_TYPE]["schema"] = PROBLEM_REF
+        schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+        for unused in ("HTTPValidationError", "ValidationError"):
+            schemas.pop(unused, None)
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi

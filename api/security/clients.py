@@ -1,0 +1,64 @@
+"""Routes for system clients: every request signed, each client only on its own routes, and
+every POST idempotent. Routers opt in with `APIRouter(route_class=signed_route("tax"))`."""
+
+from typing import Annotated
+
+from fastapi import Depends, Request, Response
+from fastapi.routing import APIRoute
+from fastapi.security import APIKeyHeader
+from starlette.concurrency import run_in_threadpool
+
+from api import idempotency
+from api.deps import get_api_settings, get_engine_for
+from api.problems import ApiProblem
+from api.security.signatures import ROUTES_OF_ROLE, SystemClient, verify_signed_request
+
+
+def request_target(request: Request) -> str:
+    """PATH?QUERY exactly as sent on the request line (what the client signed)."""
+    path = request.scope.get("raw_path") or request.scope["path"].encode()
+    query = request.scope.get("query_string", b"")
+    return (path + (b"?" + query if query else b"")).decode("latin-1")
+
+
+def signed_route(*roles: str) -> type[APIRoute]:
+    """A route class that admits only clients of `roles`, after their signature verifies."""
+
+    class SignedRoute(APIRoute):
+        def get_route_handler(self):
+            handler = super().get_route_handler()
+
+            async def guarded(request: Request) -> Response:
+                settings = get_api_settings()
+                engine = get_engine_for()
+                body = await request.body()
+                target = request_target(request)
+                client = await run_in_threadpool(
+                    verify_signed_request, engine, method=request.method, target=target, headers=request.headers,
+                    body=body, window_seconds=settings.signature_window_seconds)
+                if client.role not in roles:
+                    allowed = ROUTES_OF_ROLE.get(client.role, "no route")
+                    raise ApiProblem("forbidden", f"client {client.id} (role {client.role}) may call only {allowed}",
+                                     field="X-Client-Id", rule="role")
+                request.state.client = client
+                if request.method == "POST":
+                    return await idempotency.run_once(request, engine=engine, settings=settings, client_id=client.id,
+                                                      target=target, body=body, handler=handler)
+                return await handler(request)
+
+            return guarded
+
+    return SignedRoute
+
+
+# Declared so OpenAPI shows the scheme; the verification itself is in the route class above.
+_client_id_header = APIKeyHeader(name="X-Client-Id", scheme_name="Ed25519 signed request", auto_error=False,
+                                 description="Also X-Timestamp, X-Nonce and X-Signature: see README "
+                                             "\"Calling the API\". POSTs also need an Idempotency-Key.")
+
+
+def current_client(request: Request, _: Annotated[str | None, Depends(_client_id_header)]) -> SystemClient:
+    return request.state.client
+
+
+ClientDep = Annotated[SystemClient, Depends(current_client)]

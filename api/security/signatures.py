@@ -1,0 +1,64 @@
+"""Verify a system client's signed request (DESIGN.md §6; the scheme is in ledger.access.signing).
+
+Checks run cheapest first and nothing is written until the signature verifies: only then is the
+nonce stored, so a forged request can neither burn a client's nonces nor leave any other trace.
+"""
+
+import secrets
+import time
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+
+from api.problems import ApiProblem
+from ledger.access import store
+from ledger.access.signing import HEADERS, NONCE_PATTERN, canonical_request, public_key_from_raw, verify_signature
+
+ROUTES_OF_ROLE = {"tax": "/v1/tax", "approval": "/v1/approval"}
+
+
+@dataclass(frozen=True)
+class SystemClient:
+    id: str
+    role: str
+    key_id: str
+
+
+def _rejected(detail: str, field: str, rule: str) -> ApiProblem:
+    return ApiProblem("signature-rejected", detail, field=field, rule=rule)
+
+
+def verify_signed_request(engine: Engine, *, method: str, target: str, headers, body: bytes,
+                          window_seconds: int, now: float | None = None) -> SystemClient:
+    """The client whose active key signed this request; raises ApiProblem (401) otherwise."""
+    now = time.time() if now is None else now
+    values = {}
+    for name in HEADERS:
+        value = headers.get(name)
+        if not value:
+            raise ApiProblem("authentication-required", f"the {name} header is missing", field=name, rule="required")
+        values[name] = value
+    client_id, timestamp, nonce, signature = (values[h] for h in HEADERS)
+    if not timestamp.isascii() or not timestamp.isdigit() or len(timestamp) > 12:
+        raise _rejected("X-Timestamp must be unix seconds as a decimal integer", "X-Timestamp", "integer")
+    skew = abs(now - int(timestamp))
+    if skew > window_seconds:
+        raise _rejected(f"the timestamp is {skew:.0f} s away from the server clock; at most {window_seconds} s "
+                        "are accepted", "X-Timestamp", "within_window")
+    if not NONCE_PATTERN.match(nonce):
+        raise _rejected("X-Nonce must be 16 to 128 characters of A-Z a-z 0-9 _ -", "X-Nonce", "pattern")
+    with engine.connect() as conn:
+        client = store.get_client(conn, client_id)
+    if client is None or not client.active:
+        raise _rejected(f"no active client {client_id!r}", "X-Client-Id", "registered")
+    message = canonical_request(method, target, timestamp, nonce, body)
+    key_id = next((kid for kid, raw in client.keys if verify_signature(public_key_from_raw(raw), signature, message)), None)
+    if key_id is None:
+        raise _rejected("the signature does not verify with any active key of this client over "
+                        "METHOD\\nPATH?QUERY\\nTIMESTAMP\\nNONCE\\nhex(sha256(body))", "X-Signature", "verifies")
+    with engine.begin() as conn:
+        if not store.remember_nonce(conn, client_id=client_id, nonce=nonce, now=now):
+            raise _rejected("this nonce was used before; use a fresh one for every request", "X-Nonce", "unused")
+        if secrets.randbelow(1000) == 0:  # now and then, forget nonces whose timestamps can no longer pass
+            store.forget_nonces_before(conn, now - 3 * window_seconds)
+    return SystemClient(client.id, client.role, key_id)
