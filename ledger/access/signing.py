@@ -111,3 +111,11 @@ def private_key_pem(key: Ed25519PrivateKey) -> bytes:
 
 def public_key_pem(key: Ed25519PublicKey) -> bytes:
     return key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def private_key_from_seed(seed_b64: str) -> Ed25519PrivateKey:
+    """An Ed25519 private key from base64 of its 32-byte seed (how settings carry the platform key)."""
+    try:
+        return Ed25519PrivateKey.from_private_bytes(base64.b64decode(seed_b64, validate=True))
+    except (ValueError, binascii.Error) as exc:
+        raise KeyFormatError(f"not base64 of a 32-byte Ed25519 seed: {exc}") from None
