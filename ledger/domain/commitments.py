@@ -1,23 +1,158 @@
 """Commitments: recorded by the approval system, decided by office staff, fulfilled by acceptance."""
 
+import time
+import uuid
+
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from ledger.db.models import Commitment as CommitmentView
+from ledger.db.write_model import AcceptanceReportRecord, CommitmentDocument, CommitmentRecord, Levy, OutboxCommand
+from ledger.domain.common import (end_of_day, enterprise_key_hex, from_unix, get_project_row, project_key_hex,
+                                  reference_key_hex, sha_hex, today)
+from ledger.domain.errors import Conflict, NotFound, ValidationFailed
+from ledger.domain.fees import _adjust, _open_assessment
+from ledger.domain.rates import SURVEY_REDUCTION, SURVEY_SUPPLEMENT, fee_fen, shortfall
 from ledger.domain.schemas import (AcceptanceAccepted, AcceptanceReport, CommandAccepted, CommitmentCreate,
                                    CommitmentDecision, CommitmentPublic)
+from ledger.writer.calls import COMMITMENT_KINDS
+from ledger.writer.outbox import FAILED, NewCommand, enqueue, new_command_id
+
+DECISION_KINDS = {"fulfil": "fulfil_commitment", "breach": "breach_commitment", "extend": "extend_commitment",
+                  "repair": "repair_commitment"}
+DECISION_ARGUMENT = {"fulfil": "evidence_hash", "breach": "reason_hash", "extend": "document_hash",
+                     "repair": "evidence_hash"}
 
 
 def record_commitments(session: Session, *, commitments: list[CommitmentCreate], client: str) -> list[CommandAccepted]:
-    raise NotImplementedError
+    """Record one or many commitments (all or none): each project must be registered, each number
+    new (forever) and each due date in the future."""
+    numbers = [c.commitment_number for c in commitments]
+    seen = set()
+    for index, c in enumerate(commitments):
+        field = f"items[{index}].commitment_number" if len(commitments) > 1 else "commitment_number"
+        if c.commitment_number in seen:
+            raise Conflict(f"commitment {c.commitment_number} appears twice", field=field, rule="unique_forever")
+        seen.add(c.commitment_number)
+        get_project_row(session, c.project_code,
+                        field=f"items[{index}].project_code" if len(commitments) > 1 else "project_code")
+        if c.due_date <= today():
+            raise ValidationFailed("due_date must be after today", field=field.replace("commitment_number", "due_date"),
+                                   rule="future_date")
+    taken = session.execute(select(CommitmentRecord.commitment_number).where(
+        CommitmentRecord.commitment_number.in_(numbers))).scalars().first()
+    if taken is not None:
+        raise Conflict(f"commitment {taken} is already recorded", field="commitment_number", rule="unique_forever")
+    now = time.time()
+    rows, commands = [], []
+    for c in commitments:
+        command = NewCommand("record_commitment", c.commitment_number, c.project_code, {
+            "commitment": reference_key_hex(c.commitment_number), "project": project_key_hex(c.project_code),
+            "enterprise": enterprise_key_hex(c.enterprise_uscc), "kind": COMMITMENT_KINDS[c.kind],
+            "due_at": end_of_day(c.due_date), "terms_hash": sha_hex(c.terms_sha256)}, new_command_id())
+        commands.append(command)
+        rows.append({"commitment_number": c.commitment_number, "commitment_key": command.args["commitment"],
+                     "project_code": c.project_code, "enterprise_uscc": c.enterprise_uscc, "kind": c.kind,
+                     "due_date": c.due_date, "due_at": command.args["due_at"], "terms_sha256": c.terms_sha256,
+                     "client": client, "command_id": command.id, "created_at": now})
+    try:
+        with session.begin_nested():
+            session.execute(insert(CommitmentRecord), rows)
+            enqueue(session, commands, client=client)
+    except IntegrityError:
+        raise Conflict("a commitment number is already recorded", field="commitment_number",
+                       rule="unique_forever") from None
+    return [CommandAccepted(command_id=c.id, kind=c.kind, reference=c.reference) for c in commands]
 
 
 def decide_commitment(session: Session, *, commitment_number: str, decision: CommitmentDecision,
                       actor: str) -> CommandAccepted:
-    raise NotImplementedError
+    """An office decision on a commitment; the registry enforces the lifecycle (an invalid
+    transition fails the command with CommitmentRegistryInvalidTransition)."""
+    record = session.get(CommitmentRecord, commitment_number)
+    if record is None:
+        raise NotFound(f"no commitment {commitment_number}", field="commitment_number", rule="recorded_commitment")
+    if decision.action == "extend" and decision.new_due_date <= record.due_date:
+        raise ValidationFailed("new_due_date must be after the current due date", field="new_due_date",
+                               rule="later_than_due_date")
+    return _decide(session, record, decision.action, decision.document_sha256, actor,
+                   new_due_date=decision.new_due_date)
+
+
+def _decide(session: Session, record: CommitmentRecord, action: str, document_sha256: str, actor: str,
+            new_due_date=None) -> CommandAccepted:
+    args = {"commitment": record.commitment_key, DECISION_ARGUMENT[action]: sha_hex(document_sha256)}
+    if action == "extend":
+        args["new_due_at"] = end_of_day(new_due_date)
+        record.due_date, record.due_at = new_due_date, args["new_due_at"]
+    command = NewCommand(DECISION_KINDS[action], record.commitment_number, record.project_code, args).with_id()
+    session.add(CommitmentDocument(id=uuid.uuid4().hex, commitment_number=record.commitment_number, action=action,
+                                   document_sha256=document_sha256, new_due_date=new_due_date, actor=actor,
+                                   command_id=command.id, created_at=time.time()))
+    enqueue(session, [command], client=actor)
+    session.flush()
+    return CommandAccepted(command_id=command.id, kind=command.kind, reference=command.reference)
 
 
 def report_acceptance(session: Session, *, report: AcceptanceReport, client: str) -> AcceptanceAccepted:
-    raise NotImplementedError
+    """Joint acceptance: a pass fulfils the project's shelter_build commitments (evidence: the report);
+    a surveyed shelter area that differs from the built area charges the difference (补缴) or
+    reduces it (核减) at the assessment's rate."""
+    project = get_project_row(session, report.project_code)
+    commands: list[CommandAccepted] = []
+    delta = 0
+    if report.passed:
+        shelter_builds = session.execute(
+            select(CommitmentRecord).join(OutboxCommand, OutboxCommand.id == CommitmentRecord.command_id)
+            .where(CommitmentRecord.project_code == project.project_code, CommitmentRecord.kind == "shelter_build",
+                   OutboxCommand.status != FAILED)).scalars().all()
+        for record in shelter_builds:
+            if not _decided(session, record.commitment_number):
+                commands.append(_decide(session, record, "fulfil", report.report_sha256, client))
+    if report.surveyed_shelter_area != project.built_shelter_area:
+        assessment = session.execute(select(Levy).where(Levy.project_code == project.project_code,
+                                                        Levy.kind == "assessment", Levy.status == "open")
+                                     .order_by(Levy.seq.desc())).scalars().first()
+        if assessment is not None:
+            before = fee_fen(shortfall(project.required_shelter_area, project.built_shelter_area),
+                             assessment.rate_fen_per_m2)
+            after = fee_fen(shortfall(project.required_shelter_area, report.surveyed_shelter_area),
+                            assessment.rate_fen_per_m2)
+            delta = after - before
+            if delta:
+                reason = SURVEY_SUPPLEMENT if delta > 0 else SURVEY_REDUCTION
+                commands.append(_adjust(session, project=project, assessment=_open_assessment(session, project),
+                                        reason=reason, delta=delta, document_sha256=report.report_sha256,
+                                        actor=client))
+        project.built_shelter_area = report.surveyed_shelter_area
+    if report.passed:
+        project.stage = "completed"
+    project.updated_at = time.time()
+    report_id = uuid.uuid4().hex
+    session.add(AcceptanceReportRecord(id=report_id, project_code=project.project_code, passed=report.passed,
+                                       surveyed_shelter_area=report.surveyed_shelter_area,
+                                       report_sha256=report.report_sha256, delta_fen=delta, client=client,
+                                       created_at=time.time()))
+    session.flush()
+    return AcceptanceAccepted(report_id=report_id, commands=commands, delta_fen=delta)
+
+
+def _decided(session: Session, commitment_number: str) -> bool:
+    """Whether a fulfil or breach is already on its way for this commitment."""
+    return session.execute(
+        select(CommitmentDocument.id).join(OutboxCommand, OutboxCommand.id == CommitmentDocument.command_id)
+        .where(CommitmentDocument.commitment_number == commitment_number,
+               CommitmentDocument.action.in_(["fulfil", "breach"]), OutboxCommand.status != FAILED)
+    ).first() is not None
 
 
 def commitments_of_enterprise(session: Session, *, uscc: str) -> list[CommitmentPublic]:
-    raise NotImplementedError
+    records = session.execute(select(CommitmentRecord).where(CommitmentRecord.enterprise_uscc == uscc)
+                              .order_by(CommitmentRecord.created_at, CommitmentRecord.commitment_number)).scalars().all()
+    statuses = dict(session.execute(select(CommitmentView.commitment, CommitmentView.status).where(
+        CommitmentView.commitment.in_([r.commitment_key for r in records])))) if records else {}
+    return [CommitmentPublic(commitment_number=r.commitment_number, project_code=r.project_code,
+                             enterprise_uscc=r.enterprise_uscc, kind=r.kind, due_date=r.due_date,
+                             terms_sha256=r.terms_sha256, status=statuses.get(r.commitment_key, "pending"),
+                             command_id=r.command_id, created_at=from_unix(r.created_at)) for r in records]

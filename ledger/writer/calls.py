@@ -1,0 +1,92 @@
+"""Every contract write the outbox makes: command kind → contract, signing role, function, arguments.
+
+This is the one module that knows the contracts' write functions (v1: IFeeLedger,
+ICommitmentRegistry); moving to another contract version changes this table only.
+
+Command arguments are stored as JSON: bytes32 values as 0x-hex, numbers as integers.
+`fields` gives their order in the single call; `batch` (when the contract has one) takes a list
+of tuples in the same order, so many commands share one transaction.
+"""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    contract: str  # FeeLedger, CommitmentRegistry
+    role: str  # the role whose key signs it
+    function: str  # the single call
+    fields: tuple[str, ...]  # argument names, in the function's order
+    batch: str | None = None  # the batch call taking a list of `fields` tuples (or of one value)
+    # A view telling whether the command's effect is already on chain (for reconciling after a crash):
+    # (function, argument name, how to read its answer).
+    landed_view: tuple[str, str, str] | None = None
+    gas_single: int = 150_000  # generous upper bounds: the call is still checked by eth_call first
+    gas_per_item: int = 60_000
+    max_batch: int = 1000  # keeps one transaction well under the block gas limit
+
+    def args_of(self, args: dict) -> tuple:
+        return tuple(_abi_value(args[name]) for name in self.fields)
+
+
+def _abi_value(value):
+    if isinstance(value, str) and value.startswith("0x"):
+        return bytes.fromhex(value[2:])
+    return value
+
+
+KINDS: dict[str, Kind] = {k.name: k for k in [
+    Kind("assess_fee", "FeeLedger", "ASSESSOR_ROLE", "assess",
+         ("project", "payer", "shortfall_area", "rate_fen_per_m2", "rate_table_version", "basis_hash")),
+    Kind("adjust_fee", "FeeLedger", "ASSESSOR_ROLE", "adjust", ("project", "reason", "delta_fen", "document_hash")),
+    Kind("record_payment", "FeeLedger", "TAX_ROLE", "recordPayment", ("project", "voucher", "amount_fen", "paid_at"),
+         batch="recordPayments", landed_view=("isVoucherRecorded", "voucher", "bool"),
+         gas_single=90_000, gas_per_item=45_000, max_batch=500),
+    Kind("record_refund", "FeeLedger", "TAX_ROLE", "recordRefund", ("project", "refund_ref", "amount_fen", "refunded_at"),
+         landed_view=("isRefundRecorded", "refund_ref", "bool")),
+    Kind("record_commitment", "CommitmentRegistry", "APPROVAL_ROLE", "record",
+         ("commitment", "project", "enterprise", "kind", "due_at", "terms_hash"),
+         batch="recordBatch", landed_view=("commitmentOf", "commitment", "status"), gas_per_item=150_000,
+         max_batch=100),
+    Kind("fulfil_commitment", "CommitmentRegistry", "VERIFIER_ROLE", "fulfil", ("commitment", "evidence_hash")),
+    Kind("breach_commitment", "CommitmentRegistry", "VERIFIER_ROLE", "breach", ("commitment", "reason_hash")),
+    Kind("extend_commitment", "CommitmentRegistry", "VERIFIER_ROLE", "extend",
+         ("commitment", "new_due_at", "document_hash")),
+    Kind("repair_commitment", "CommitmentRegistry", "VERIFIER_ROLE", "repair", ("commitment", "evidence_hash")),
+    Kind("mark_overdue", "CommitmentRegistry", "VERIFIER_ROLE", "markOverdue", ("commitment",),
+         batch="markOverdueBatch", max_batch=200),
+]}
+
+# Commitment kinds as the registry numbers them (ICommitmentRegistry.CommitmentKind).
+COMMITMENT_KINDS = {"shelter_build": 0, "fee_payment": 1, "materials": 2, "peacetime_use": 3}
+COMMITMENT_STATUSES = ["none", "recorded", "fulfilled", "overdue", "breached", "repaired", "extended"]
+
+
+def role_of(kind: str) -> str:
+    return KINDS[kind].role
+
+
+def encode_call(contract, kind: Kind, commands_args: list[dict]) -> tuple[bytes, int]:
+    """The calldata for these commands of one kind (one call, or the batch call), and a gas limit."""
+    if len(commands_args) == 1 or kind.batch is None:
+        assert len(commands_args) == 1, f"{kind.name} has no batch call"
+        data = contract.encode_abi(kind.function, args=list(kind.args_of(commands_args[0])))
+        return bytes.fromhex(data[2:]), kind.gas_single
+    if len(kind.fields) == 1:
+        items = [kind.args_of(a)[0] for a in commands_args]
+    else:
+        items = [kind.args_of(a) for a in commands_args]
+    data = contract.encode_abi(kind.batch, args=[items])
+    return bytes.fromhex(data[2:]), 60_000 + kind.gas_per_item * len(commands_args)
+
+
+def landed(contract, kind: Kind, args: dict) -> bool | None:
+    """Whether the command's effect is on chain (None: this kind cannot tell)."""
+    if kind.landed_view is None:
+        return None
+    function, argument, reading = kind.landed_view
+    answer = getattr(contract.functions, function)(_abi_value(args[argument])).call()
+    if reading == "bool":
+        return bool(answer)
+    return answer[5] != 0  # Commitment.status: None = 0
