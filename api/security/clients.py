@@ -10,8 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api import idempotency
 from api.deps import get_api_settings, get_engine_for
-from api.problems import ApiProblem
-from api.security.signatures import ROUTES_OF_ROLE, SystemClient, verify_signed_request
+from api.security.signatures import SystemClient, verify_signed_request
 
 
 def request_target(request: Request) -> str:
@@ -35,11 +34,7 @@ def signed_route(*roles: str) -> type[APIRoute]:
                 target = request_target(request)
                 client = await run_in_threadpool(
                     verify_signed_request, engine, method=request.method, target=target, headers=request.headers,
-                    body=body, window_seconds=settings.signature_window_seconds)
-                if client.role not in roles:
-                    allowed = ROUTES_OF_ROLE.get(client.role, "no route")
-                    raise ApiProblem("forbidden", f"client {client.id} (role {client.role}) may call only {allowed}",
-                                     field="X-Client-Id", rule="role")
+                    body=body, roles=roles, window_seconds=settings.signature_window_seconds)
                 request.state.client = client
                 if request.method == "POST":
                     return await idempotency.run_once(request, engine=engine, settings=settings, client_id=client.id,

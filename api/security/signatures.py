@@ -28,9 +28,10 @@ def _rejected(detail: str, field: str, rule: str) -> ApiProblem:
     return ApiProblem("signature-rejected", detail, field=field, rule=rule)
 
 
-def verify_signed_request(engine: Engine, *, method: str, target: str, headers, body: bytes,
+def verify_signed_request(engine: Engine, *, method: str, target: str, headers, body: bytes, roles: tuple[str, ...],
                           window_seconds: int, now: float | None = None) -> SystemClient:
-    """The client whose active key signed this request; raises ApiProblem (401) otherwise."""
+    """The client whose active key signed this request; raises ApiProblem: 401 when the signature
+    does not hold, 403 when the client's role is not among `roles` (its own routes only)."""
     now = time.time() if now is None else now
     values = {}
     for name in HEADERS:
@@ -56,6 +57,9 @@ def verify_signed_request(engine: Engine, *, method: str, target: str, headers, 
     if key_id is None:
         raise _rejected("the signature does not verify with any active key of this client over "
                         "METHOD\\nPATH?QUERY\\nTIMESTAMP\\nNONCE\\nhex(sha256(body))", "X-Signature", "verifies")
+    if client.role not in roles:
+        raise ApiProblem("forbidden", f"client {client.id} (role {client.role}) may call only "
+                         f"{ROUTES_OF_ROLE.get(client.role, 'no route')}", field="X-Client-Id", rule="role")
     with engine.begin() as conn:
         if not store.remember_nonce(conn, client_id=client_id, nonce=nonce, now=now):
             raise _rejected("this nonce was used before; use a fresh one for every request", "X-Nonce", "unused")

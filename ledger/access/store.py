@@ -7,7 +7,7 @@ processes agree: a nonce inserts once, an Idempotency-Key is claimed once.
 from dataclasses import dataclass
 from typing import Literal
 
-from sqlalchemy import Connection, Table, delete, insert, select, update
+from sqlalchemy import Connection, Table, delete, insert, literal_column, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ledger.db.access_model import ApiClient, ApiClientKey, ApiNonce, IdempotencyRecord, User
@@ -22,8 +22,8 @@ users_t: Table = User.__table__
 def _insert_if_absent(conn: Connection, table: Table, values: dict) -> bool:
     """INSERT … ON CONFLICT DO NOTHING; True when this call inserted the row."""
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    result = conn.execute(dialect.insert(table).values(**values).on_conflict_do_nothing())
-    return result.rowcount == 1
+    statement = dialect.insert(table).values(**values).on_conflict_do_nothing()
+    return conn.execute(statement.returning(literal_column("1"))).first() is not None
 
 
 # --- clients and keys ---------------------------------------------------------------------------
