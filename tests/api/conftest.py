@@ -138,3 +138,24 @@ def api(tmp_path_factory):
             p.stop()
         engine.dispose()
         drop()
+
+
+def open_levy(api: Api, uscc: str = USCC_A, district: str = "410105") -> dict:
+    """Register a project (approval client), assess it (office user), return its levy from the tax feed."""
+    code = project_code(district)
+    api.client("approval-bureau").post("/v1/approval/projects", project_body(code, uscc))
+    office = api.login("office1")
+    response = office.post(api.url + "/v1/office/assessments", json={"project_code": code})
+    assert response.status_code == 202, response.text
+    levies = [levy for levy, _ in api.client("tax-bureau").levies(limit=500) if levy["project_code"] == code]
+    assert len(levies) == 1, levies
+    return levies[0]
+
+
+_vouchers = itertools.count(1)
+
+
+def payment_for(levy: dict, **changes) -> dict:
+    voucher = f"33{time.time_ns() % 10**12:012d}{next(_vouchers):04d}"
+    return {"levy_number": levy["levy_number"], "voucher_number": voucher, "amount_fen": levy["amount_fen"],
+            "paid_at": "2026-11-29T09:30:00+08:00", "payer_uscc": levy["payer_uscc"], **changes}
