@@ -1,0 +1,115 @@
+"""The outbox writer against a real Hardhat node, on SQLite and PostgreSQL."""
+
+import pytest
+from sqlalchemy import func, select
+
+from ledger.db.write_model import OutboxCommand, OutboxTransaction
+from ledger.domain import clearance, fees, payments, projects
+from ledger.domain.commands import command_status
+from ledger.identifiers import project_key, reference_key
+from ledger.writer.writer import OutboxWriter
+from tests.support.samples import assessment, payment, project, project_code
+
+
+class Crash(BaseException):
+    """A process dying at a chosen point (BaseException: nothing catches it on the way out)."""
+
+
+def setup_projects(path, count: int) -> dict[int, int]:
+    """Register and assess `count` projects and put the assessments on chain; returns n -> due fen."""
+    with path.session() as s:
+        for n in range(1, count + 1):
+            projects.register_project(s, project=project(n), client="approval")
+            fees.assess_fee(s, assessment=assessment(n), actor="office")
+        s.commit()
+        due = {n: payments.levies_feed(s, limit=500).items[n - 1].amount_fen for n in range(1, count + 1)}
+    path.drain()
+    return due
+
+
+def confirm(path, items) -> list[str]:
+    with path.session() as s:
+        ids = [payments.confirm_payment(s, confirmation=item, client="tax").command_id for item in items]
+        s.commit()
+    return ids
+
+
+def test_confirmations_are_batched_into_few_transactions_and_reach_indexed(write_path):
+    due = setup_projects(write_path, 3)
+    items = [payment(n, f"V-{n}-{i}", 1000) for n in (1, 2, 3) for i in range(100)]
+    ids = confirm(write_path, items)
+    write_path.drain()
+    with write_path.session() as s:
+        transactions = s.execute(select(func.count(func.distinct(OutboxCommand.transaction_id))).where(
+            OutboxCommand.id.in_(ids))).scalar_one()
+    assert transactions <= 2  # 300 payments in at most two recordPayments calls
+    for n in (1, 2, 3):
+        account = write_path.chain.fee.functions.feeAccount(project_key(project_code(n))).call()
+        assert account[2] == 100 * 1000 < due[n]  # paidFen: every payment once
+    write_path.indexer().catch_up()
+    writer = write_path.writer()
+    writer.mark_indexed()
+    with write_path.session() as s:
+        status = command_status(s, command_id=ids[0])
+        assert status.status == "indexed" and status.transaction_hash and status.block_number
+        assert clearance.clearance(s, project_code=project_code(1)).fee_status == "partially_paid"
+
+
+def test_a_revert_fails_its_command_with_the_decoded_error_and_the_rest_go_on(write_path):
+    due = setup_projects(write_path, 1)
+    chain = write_path.chain
+    # The voucher reaches the chain by another path first.
+    chain.senders["TAX_ROLE"].send(chain.fee.functions.recordPayment(
+        project_key(project_code(1)), reference_key("V-TAKEN"), 100, 1_790_000_000))
+    ids = confirm(write_path, [payment(1, "V-A", 100), payment(1, "V-TAKEN", 100), payment(1, "V-B", 100)])
+    write_path.drain()
+    with write_path.session() as s:
+        taken = command_status(s, command_id=ids[1])
+        assert taken.status == "failed"
+        assert taken.error.name == "FeeLedgerVoucherAlreadyRecorded"
+        assert taken.error.args == ["0x" + reference_key("V-TAKEN").hex()]
+        assert [command_status(s, command_id=i).status for i in (ids[0], ids[2])] == ["mined", "mined"]
+    assert chain.fee.functions.feeAccount(project_key(project_code(1))).call()[2] == 300
+
+
+class CrashBeforeSend(OutboxWriter):
+    def _broadcast(self, sent):
+        raise Crash()
+
+
+class CrashAfterSend(OutboxWriter):
+    def _broadcast(self, sent):
+        super()._broadcast(sent)
+        raise Crash()
+
+
+@pytest.mark.parametrize("crashing_writer", [CrashBeforeSend, CrashAfterSend])
+def test_a_writer_that_dies_between_signing_and_recording_the_receipt_lands_each_command_once(write_path,
+                                                                                             crashing_writer):
+    setup_projects(write_path, 1)
+    ids = confirm(write_path, [payment(1, f"V-{i}", 100) for i in range(10)])
+    with pytest.raises(Crash):
+        write_path.writer(crashing_writer).run_once()
+    assert write_path.statuses().get("submitted") == 10
+    write_path.drain()  # a new writer process: settles the stored transaction instead of signing anew
+    assert write_path.chain.fee.functions.feeAccount(project_key(project_code(1))).call()[2] == 10 * 100
+    with write_path.session() as s:
+        assert {command_status(s, command_id=i).status for i in ids} == {"mined"}
+        assert s.execute(select(func.count()).select_from(OutboxTransaction).where(
+            OutboxTransaction.status == "mined")).scalar_one() == 2  # the assessment's and the payments'
+
+
+def test_a_stored_transaction_whose_nonce_was_used_elsewhere_is_reconciled_against_the_chain(write_path):
+    setup_projects(write_path, 1)
+    ids = confirm(write_path, [payment(1, "V-1", 100), payment(1, "V-2", 100)])
+    with pytest.raises(Crash):
+        write_path.writer(CrashBeforeSend).run_once()
+    # Before the writer comes back, the same key spends that nonce on one of the two payments.
+    chain = write_path.chain
+    chain.senders["TAX_ROLE"].send(chain.fee.functions.recordPayment(
+        project_key(project_code(1)), reference_key("V-1"), 100, 1_790_000_000))
+    write_path.drain()
+    with write_path.session() as s:
+        assert [command_status(s, command_id=i).status for i in ids] == ["mined", "mined"]
+        assert s.execute(select(OutboxTransaction.status).where(OutboxTransaction.status == "dropped")).scalar_one()
+    assert chain.fee.functions.feeAccount(project_key(project_code(1))).call()[2] == 200
