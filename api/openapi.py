@@ -16,9 +16,13 @@ def install_openapi(app: FastAPI) -> None:
         schema = get_openapi(title=app.title, version=app.version, summary=app.summary, description=app.description,
                              routes=app.routes, tags=app.openapi_tags)
         validation = problem_responses("validation-failed")[422]
-        for path in schema["paths"].values():
-            for operation in path.values():
-                responses = operation.get("responses", {})
+        for route, path in schema["paths"].items():
+            for method, operation in path.items():
+                responses = operation.setdefault("responses", {})
+                extra = ["method-not-allowed", "internal-error"]
+                if method == "post" and route.startswith("/v1/") and not route.startswith("/v1/auth/"):
+                    extra.append("domain-error")  # any other refusal a domain service may raise
+                _merge(responses, problem_responses(*extra))
                 for status, response in list(responses.items()):
                     content = response.get("content", {})
                     if status == "422" and MEDIA_TYPE not in content:
@@ -35,3 +39,16 @@ def install_openapi(app: FastAPI) -> None:
         return schema
 
     app.openapi = openapi
+
+
+def _merge(responses: dict, extra: dict[int, dict]) -> None:
+    """Add problem examples to an operation's responses, keeping those it declares."""
+    for status, response in extra.items():
+        examples = response["content"][MEDIA_TYPE]["examples"]
+        existing = responses.get(str(status))
+        if existing is None:
+            responses[str(status)] = {"description": response["description"],
+                                      "content": {MEDIA_TYPE: {"examples": dict(examples)}}}
+        elif MEDIA_TYPE in existing.get("content", {}):
+            existing["content"][MEDIA_TYPE].setdefault("examples", {}).update(
+                {k: v for k, v in examples.items() if k not in existing["content"][MEDIA_TYPE]["examples"]})
