@@ -151,6 +151,7 @@ class OutboxCommand(SQLModel, table=True):
         Index("ix_outbox_commands_status_seq", "status", "seq"),
         Index("ix_outbox_commands_project_seq", "project_code", "seq"),
         Index("ix_outbox_commands_transaction", "transaction_id"),
+        Index("ix_outbox_commands_notified", "notified_at", "status"),
     )
     seq: int | None = Field(default=None, primary_key=True, sa_type=SEQUENCE)  # the order of acceptance
     id: str = Field(unique=True)  # public command id
@@ -171,6 +172,7 @@ class OutboxCommand(SQLModel, table=True):
     submitted_at: float | None = None
     mined_at: float | None = None
     indexed_at: float | None = None
+    notified_at: float | None = None  # when its webhook notices were created (after `indexed`)
 
 
 class OutboxTransaction(SQLModel, table=True):
@@ -234,6 +236,15 @@ class WebhookDelivery(SQLModel, table=True):
     delivered_at: float | None = None
 
 
+class ClearanceNotice(SQLModel, table=True):
+    """The last clearance answer sent for a project, so `clearance.changed` goes out only on a change."""
+
+    __tablename__ = "clearance_notices"
+    project_code: str = Field(primary_key=True)
+    clear: bool
+    updated_at: float
+
+
 class WebhookAttempt(SQLModel, table=True):
     """The delivery history."""
 
@@ -248,4 +259,4 @@ class WebhookAttempt(SQLModel, table=True):
 
 WRITE_TABLES = [Enterprise, Project, Levy, PaymentConfirmation, RefundRequest, AdjustmentRequest, CommitmentRecord,
                 CommitmentDocument, AcceptanceReportRecord, OutboxCommand, OutboxTransaction, WriterLease,
-                WebhookEndpoint, WebhookDelivery, WebhookAttempt]
+                WebhookEndpoint, WebhookDelivery, ClearanceNotice, WebhookAttempt]

@@ -1,6 +1,7 @@
 """Build the outbox writer from Settings, and drain: rounds until idle, backing off while the chain is down."""
 
 import logging
+import os
 import time
 
 from ledger.db.engine import make_engine, migrate
@@ -22,7 +23,7 @@ def build_writer(settings: Settings) -> OutboxWriter:
     return OutboxWriter(
         engine=engine, rpc=JsonRpc(settings.rpc_url, timeout=settings.writer_rpc_timeout_seconds),
         manifest=load_manifest(settings.manifest_path), signers=load_signers(settings, roles),
-        owner=settings.writer_id,
+        owner=f"{settings.writer_id}/{os.getpid()}",  # forked workers inherit settings: the pid tells them apart
         config=WriterConfig(batch_size=settings.writer_batch_size, max_in_flight=settings.writer_max_in_flight,
                             lease_seconds=settings.writer_lease_seconds))
 
@@ -53,8 +54,8 @@ def drain(writer: OutboxWriter, settings: Settings, *, seconds: float | None = N
         changed += result
         if result:
             last_work = time.monotonic()
-        elif time.monotonic() - last_work >= idle_seconds:
-            break
+        elif rounds == 1 or time.monotonic() - last_work >= idle_seconds:
+            break  # nothing to do at all, or idle for a while: beat starts the next drain
         else:
             time.sleep(settings.writer_poll_seconds)
     return {"standby": False, "rounds": rounds, "changed": changed, "outages": outages}

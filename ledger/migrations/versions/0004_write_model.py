@@ -67,6 +67,12 @@ def upgrade() -> None:
     )
     op.create_index(op.f('ix_commitment_records_enterprise_uscc'), 'commitment_records', ['enterprise_uscc'], unique=False)
     op.create_index(op.f('ix_commitment_records_project_code'), 'commitment_records', ['project_code'], unique=False)
+    op.create_table('clearance_notices',
+    sa.Column('project_code', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('clear', sa.Boolean(), nullable=False),
+    sa.Column('updated_at', sa.Float(), nullable=False),
+    sa.PrimaryKeyConstraint('project_code')
+    )
     op.create_table('enterprises',
     sa.Column('uscc', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('enterprise_key', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
@@ -97,9 +103,11 @@ def upgrade() -> None:
     sa.Column('submitted_at', sa.Float(), nullable=True),
     sa.Column('mined_at', sa.Float(), nullable=True),
     sa.Column('indexed_at', sa.Float(), nullable=True),
+    sa.Column('notified_at', sa.Float(), nullable=True),
     sa.PrimaryKeyConstraint('seq'),
     sa.UniqueConstraint('id')
     )
+    op.create_index('ix_outbox_commands_notified', 'outbox_commands', ['notified_at', 'status'], unique=False)
     op.create_index('ix_outbox_commands_project_seq', 'outbox_commands', ['project_code', 'seq'], unique=False)
     op.create_index('ix_outbox_commands_status_seq', 'outbox_commands', ['status', 'seq'], unique=False)
     op.create_index('ix_outbox_commands_transaction', 'outbox_commands', ['transaction_id'], unique=False)
@@ -254,10 +262,12 @@ def downgrade() -> None:
     op.drop_index('ix_outbox_transactions_status', table_name='outbox_transactions')
     op.drop_table('outbox_transactions')
     op.drop_index('ix_outbox_commands_transaction', table_name='outbox_commands')
+    op.drop_index('ix_outbox_commands_notified', table_name='outbox_commands')
     op.drop_index('ix_outbox_commands_status_seq', table_name='outbox_commands')
     op.drop_index('ix_outbox_commands_project_seq', table_name='outbox_commands')
     op.drop_table('outbox_commands')
     op.drop_table('enterprises')
+    op.drop_table('clearance_notices')
     op.drop_index(op.f('ix_commitment_records_project_code'), table_name='commitment_records')
     op.drop_index(op.f('ix_commitment_records_enterprise_uscc'), table_name='commitment_records')
     op.drop_table('commitment_records')
