@@ -6,6 +6,7 @@ from typing import Annotated
 import typer
 
 from ledger.cli_access import clients, users
+from ledger.cli_keys import keys
 from ledger.sim.cli import sim
 from ledger.errors import LedgerError
 from ledger.settings import Settings
@@ -15,6 +16,7 @@ bench = typer.Typer(no_args_is_help=True, help="Benchmarks; each prints one JSON
 app.add_typer(bench, name="bench")
 app.add_typer(clients, name="clients")
 app.add_typer(users, name="users")
+app.add_typer(keys, name="keys")
 app.command("sim")(sim)
 
 
