@@ -4,7 +4,7 @@ from collections.abc import Iterator
 from functools import cache
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Request
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
@@ -43,9 +43,14 @@ def get_engine(settings: SettingsDep) -> Engine:
 EngineDep = Annotated[Engine, Depends(get_engine)]
 
 
-def get_session(engine: EngineDep) -> Iterator[Session]:
+def get_session(request: Request, engine: EngineDep) -> Iterator[Session]:
     """One transaction per request: committed when the route returns, rolled back when it raises,
-    and finished before the response is sent (so a 202 always means committed)."""
+    and finished before the response is sent (so a 202 always means committed). Under an
+    Idempotency-Key the transaction is api.idempotency's, which commits it with the stored response."""
+    shared = getattr(request.state, "db_session", None)
+    if shared is not None:
+        yield shared
+        return
     with Session(engine) as session, session.begin():
         yield session
 

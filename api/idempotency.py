@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from api.problems import ApiProblem, problem_of_exception
@@ -66,21 +67,45 @@ async def run_once(request: Request, *, engine: Engine, settings: ApiSettings, c
         headers = {"Idempotent-Replayed": "true", **({"Location": record.location} if record.location else {})}
         return Response(bytes(record.body), status_code=record.status_code, media_type=record.content_type, headers=headers)
 
+    # The route's writes and the stored response commit in ONE transaction (api.deps.get_session hands
+    # the route this session): a 202 is stored if and only if what it promises was written.
+    session = Session(engine)
+    session.begin()
+    request.state.db_session = session
     try:
-        response = await handler(request)
-        ran = response.status_code < 500
-    except Exception as exc:  # turned into the problem response we store (or release)
-        response = problem_of_exception(request, exc)
-        ran = not isinstance(exc, RequestValidationError) and response.status_code < 500
+        try:
+            response = await handler(request)
+            ran = response.status_code < 500
+        except Exception as exc:  # turned into the problem response we store (or release)
+            response = problem_of_exception(request, exc)
+            ran = not isinstance(exc, RequestValidationError) and response.status_code < 500
 
-    def settle():
-        with engine.begin() as conn:
-            if ran:
-                store.complete_key(conn, client_id=client_id, key=key, status_code=response.status_code,
-                                   content_type=response.headers.get("content-type"),
-                                   location=response.headers.get("location"), body=bytes(response.body), now=time.time())
-            else:
-                store.release_key(conn, client_id=client_id, key=key)
+        def settle():
+            record = dict(client_id=client_id, key=key, status_code=response.status_code,
+                          content_type=response.headers.get("content-type"), location=response.headers.get("location"),
+                          body=bytes(response.body), now=time.time())
+            if ran and response.status_code < 400:
+                store.complete_key(session.connection(), **record)
+                session.commit()
+                return
+            session.rollback()  # a refusal writes nothing but its stored answer
+            with engine.begin() as conn:
+                if ran:
+                    store.complete_key(conn, **record)
+                else:
+                    store.release_key(conn, client_id=client_id, key=key)
 
-    await run_in_threadpool(settle)
-    return response
+        await run_in_threadpool(settle)
+        return response
+    except BaseException:
+        await run_in_threadpool(_release_after_failure, engine, session, client_id, key)
+        raise
+    finally:
+        await run_in_threadpool(session.close)
+
+
+def _release_after_failure(engine: Engine, session: Session, client_id: str, key: str) -> None:
+    """The commit itself failed (or the request was cancelled): nothing was written, the key is free again."""
+    session.rollback()
+    with engine.begin() as conn:
+        store.release_key(conn, client_id=client_id, key=key)

@@ -118,12 +118,15 @@ def reindex() -> None:
 
 
 @app.command()
-def dev() -> None:
+def dev(
+    simulate: Annotated[bool, typer.Option(envvar="LEDGER_DEV_SIMULATE",
+                                           help="Seed and drive the system with the tax/approval simulators.")] = True,
+) -> None:
     """Run the whole system locally (what `make run` does). Ctrl-C stops it."""
     from ledger.devrun import run_dev
 
     try:
-        raise typer.Exit(run_dev())
+        raise typer.Exit(run_dev(simulate=simulate))
     except LedgerError as exc:
         _fail(exc)
 
