@@ -138,3 +138,17 @@ def migrate() -> None:
 
     upgrade(make_engine(Settings().database_url))
     typer.echo("read model schema is up to date")
+
+
+@bench.command("write-path")
+def bench_write_path(
+    confirmations: Annotated[int, typer.Option(help="Payment confirmations to push through.")] = 20_000,
+    rate: Annotated[float, typer.Option(help="Offered confirmations per second (batches of 500, as the API takes them).")] = 1_000.0,
+    database: Annotated[str, typer.Option(help="sqlite or postgresql (a throwaway database on --postgres).")] = "sqlite",
+    postgres: Annotated[str, typer.Option(help="PostgreSQL server for --database postgresql.")] = "postgresql://127.0.0.1/test",
+    batch_size: Annotated[int, typer.Option(help="Commands per transaction.")] = 1000,
+) -> None:
+    """Confirmations end to end (service → outbox → chain → indexed) vs the chain alone, on a fresh node."""
+    from ledger.bench.write_path import bench_write_path as run
+
+    typer.echo(json.dumps(run(confirmations, rate, database, postgres, batch_size)))

@@ -55,7 +55,7 @@ class Settings(BaseSettings):
     platform_signing_key: SecretStr = SecretStr(DEV_PLATFORM_KEY)
     platform_client_id: str = "platform"
     # Outbox writer: commands per transaction, transactions in flight, polling and its single-writer lease.
-    writer_batch_size: int = Field(default=250, ge=1, le=1000)
+    writer_batch_size: int = Field(default=1000, ge=1, le=1000)
     writer_max_in_flight: int = Field(default=4, ge=1)
     writer_poll_seconds: float = 0.05
     writer_idle_seconds: float = 5.0  # a drain task returns after this long without work (beat starts the next)
