@@ -83,7 +83,8 @@ class TaxSystem:
         self.cursor: str | None = None
         self.levies: dict[str, dict] = {}  # levy number → levy
         self.paid: dict[str, int] = {}  # levy number → fen confirmed
-        self.sent: list[tuple[str, dict]] = []  # (idempotency key, confirmation) of every payment sent
+        self.sent: list[dict] = []  # every confirmation accepted (for the reconciliation)
+        self.resendable: list[tuple[str, dict]] = []  # (idempotency key, confirmation) sent one by one
         self._serial = 0
 
     def sync_levies(self) -> list[dict]:
@@ -112,7 +113,8 @@ class TaxSystem:
         except ApiError as exc:
             log.warning("tax: confirmation %s refused: %s", confirmation["voucher_number"], exc)
             return None
-        self.sent.append((key, confirmation))
+        self.sent.append(confirmation)
+        self.resendable.append((key, confirmation))
         self.paid[confirmation["levy_number"]] = self.paid.get(confirmation["levy_number"], 0) + confirmation["amount_fen"]
         return accepted
 
@@ -129,9 +131,9 @@ class TaxSystem:
     def redeliver(self) -> None:
         """Duplicates as a real gateway sends them: the same request again (same key: replayed) and the
         same voucher under a new key (refused, naming the voucher — the tax system treats it as done)."""
-        if not self.sent:
+        if not self.resendable:
             return
-        key, confirmation = self.rng.choice(self.sent)
+        key, confirmation = self.rng.choice(self.resendable)
         replay = self.client.request("POST", "/v1/tax/payments", json=confirmation, idempotency_key=key)
         log.info("tax: re-sent voucher %s with its key → %s%s", confirmation["voucher_number"], replay.status_code,
                  " (replayed)" if replay.headers.get("Idempotent-Replayed") else "")
@@ -149,7 +151,7 @@ class TaxSystem:
         result = send(self.client, "/v1/tax/payments/batch", {"items": items})
         for item, outcome in zip(items, result["items"]):
             if outcome["accepted"]:
-                self.sent.append((f"batch-{item['voucher_number']}", item))
+                self.sent.append(item)
                 self.paid[item["levy_number"]] = self.paid.get(item["levy_number"], 0) + item["amount_fen"]
         log.info("tax: batch of %d out of order: %d accepted, %d refused", len(items), result["accepted"], result["rejected"])
         return result
@@ -167,7 +169,7 @@ class TaxSystem:
         today = datetime.now(SHANGHAI).date()
         ours = self.client.get(f"/v1/tax/statements/{today}")
         theirs = {"day": str(today), "items": [
-            {k: c[k] for k in ("voucher_number", "levy_number", "amount_fen", "paid_at")} for _, c in self.sent
+            {k: c[k] for k in ("voucher_number", "levy_number", "amount_fen", "paid_at")} for c in self.sent
             if datetime.fromisoformat(c["paid_at"]).date() == today]}
         result = send(self.client, "/v1/tax/reconciliations", theirs)
         log.info("tax: reconciliation of %s: %d matched, clean=%s (our statement: %d payments)", today,
