@@ -116,8 +116,12 @@ def test_a_confirmed_payment_goes_to_chain_and_indexed_and_the_approval_system_g
     assert "payment.recorded" in events
     wait_until(lambda: any(h["X-Webhook-Event"] == "clearance.changed" and b'"clear":true' in b
                            for _, h, b in received), timeout=30, worker=worker, what="the clearance notice")
-    with Session(engine) as s:
-        assert {d.status for d in deliveries(s)} == {"delivered"}
+
+    def all_delivered():
+        with Session(engine) as s:
+            return {d.status for d in deliveries(s)} == {"delivered"}
+
+    wait_until(all_delivered, timeout=30, worker=worker, what="every delivery recorded as delivered")
     assert accepted.command_id
 
 
