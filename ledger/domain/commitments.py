@@ -156,3 +156,20 @@ def commitments_of_enterprise(session: Session, *, uscc: str) -> list[Commitment
                              enterprise_uscc=r.enterprise_uscc, kind=r.kind, due_date=r.due_date,
                              terms_sha256=r.terms_sha256, status=statuses.get(r.commitment_key, "pending"),
                              command_id=r.command_id, created_at=from_unix(r.created_at)) for r in records]
+
+
+def sweep_overdue(session: Session, *, now: int, limit: int = 1000) -> list[CommandAccepted]:
+    """Mark overdue, on chain, the commitments the read model shows still open past their due date.
+    Anyone may establish `overdue` once the due date has passed; the writer batches the calls."""
+    pending = select(OutboxCommand.reference).where(OutboxCommand.kind == "mark_overdue",
+                                                     OutboxCommand.status.in_(["accepted", "submitted", "mined"]))
+    rows = session.execute(
+        select(CommitmentRecord.commitment_number, CommitmentRecord.project_code, CommitmentRecord.commitment_key)
+        .join(CommitmentView, CommitmentView.commitment == CommitmentRecord.commitment_key)
+        .where(CommitmentView.status.in_(["recorded", "extended"]), CommitmentView.due_at < now,
+               CommitmentRecord.commitment_number.not_in(pending))
+        .order_by(CommitmentRecord.due_at).limit(limit)).all()
+    commands = [NewCommand("mark_overdue", number, project, {"commitment": key}, new_command_id())
+                for number, project, key in rows]
+    enqueue(session, commands, client="overdue-sweep")
+    return [CommandAccepted(command_id=c.id, kind=c.kind, reference=c.reference) for c in commands]

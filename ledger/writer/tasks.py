@@ -20,6 +20,8 @@ app.conf.task_default_queue = settings.celery_queue
 app.conf.beat_schedule.update({
     "writer-drain": {"task": "ledger.writer.drain", "schedule": 1.0, "options": {"expires": 2.0}},
     "writer-mark-indexed": {"task": "ledger.writer.mark_indexed", "schedule": 0.5, "options": {"expires": 2.0}},
+    "commitments-sweep-overdue": {"task": "ledger.commitments.sweep_overdue", "schedule": 60.0,
+                                  "options": {"expires": 60.0}},
     "webhooks-deliver": {"task": "ledger.webhooks.deliver", "schedule": settings.webhook_poll_seconds,
                          "options": {"expires": 5 * settings.webhook_poll_seconds}},
 })
@@ -60,3 +62,18 @@ def deliver_webhooks() -> dict:
     from ledger.integration.webhooks import deliver_due
 
     return deliver_due(_engine(), settings)
+
+
+@app.task(name="ledger.commitments.sweep_overdue")
+def sweep_overdue() -> int:
+    """Queue markOverdue for open commitments past their due date (the read model's view)."""
+    import time
+
+    from sqlmodel import Session
+
+    from ledger.domain.commitments import sweep_overdue as sweep
+
+    with Session(_engine()) as session:
+        queued = sweep(session, now=int(time.time()))
+        session.commit()
+    return len(queued)
