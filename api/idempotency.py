@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 
 from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -28,8 +28,8 @@ HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
 
 
-def key_of(request: Request) -> str:
-    key = request.headers.get(HEADER)
+def key_of(headers) -> str:
+    key = headers.get(HEADER)
     if not key:
         raise ApiProblem("idempotency-key-missing", "the Idempotency-Key header is missing", field=HEADER, rule="required")
     if len(key) > MAX_KEY_LENGTH or not key.isascii() or not key.isprintable():
@@ -42,28 +42,28 @@ def fingerprint(method: str, target: str, body: bytes) -> str:
     return hashlib.sha256(b"\n".join((method.encode(), target.encode(), body))).hexdigest()
 
 
-async def run_once(request: Request, *, engine: Engine, settings: ApiSettings, client_id: str, target: str,
-                   body: bytes, handler: Callable[[Request], Awaitable[Response]]) -> Response:
-    key = key_of(request)
-    now = time.time()
+def claim(conn: Connection, *, headers, method: str, target: str, body: bytes, client_id: str,
+          settings: ApiSettings) -> tuple[str, store.Claim]:
+    """Claim the request's Idempotency-Key in the caller's transaction (with the nonce: one commit)."""
+    key = key_of(headers)
+    return key, store.claim_key(conn, client_id=client_id, key=key, fingerprint=fingerprint(method, target, body),
+                                now=time.time(), lock_seconds=settings.idempotency_lock_seconds,
+                                retention_seconds=settings.idempotency_retention_hours * 3600)
 
-    def claim():
-        with engine.begin() as conn:
-            return store.claim_key(conn, client_id=client_id, key=key, fingerprint=fingerprint(request.method, target, body),
-                                   now=now, lock_seconds=settings.idempotency_lock_seconds,
-                                   retention_seconds=settings.idempotency_retention_hours * 3600)
 
-    claim = await run_in_threadpool(claim)
+async def run_once(request: Request, *, engine: Engine, client_id: str, key: str, claimed: store.Claim,
+                   handler: Callable[[Request], Awaitable[Response]]) -> Response:
+    """Answer a claimed request: replay, refuse (409 / 422), or run it and store its response."""
     shown = key if len(key) <= 16 else key[:12] + "…"
-    if claim.outcome == "mismatch":
+    if claimed.outcome == "mismatch":
         raise ApiProblem("idempotency-key-reused", f"key {shown} was first used with another request "
                          "(method, path or body); use a new key", field=HEADER, rule="same_request")
-    if claim.outcome == "in_flight":
+    if claimed.outcome == "in_flight":
         raise ApiProblem("idempotency-key-in-flight", f"a request with key {shown} is still in progress; "
                          "retry shortly to receive its response", field=HEADER, rule="not_in_flight",
                          headers={"Retry-After": "1"})
-    if claim.outcome == "replay":
-        record = claim.record
+    if claimed.outcome == "replay":
+        record = claimed.record
         headers = {"Idempotent-Replayed": "true", **({"Location": record.location} if record.location else {})}
         return Response(bytes(record.body), status_code=record.status_code, media_type=record.content_type, headers=headers)
 

@@ -32,14 +32,25 @@ def signed_route(*roles: str) -> type[APIRoute]:
                 engine = get_engine_for()
                 body = await request.body()
                 target = request_target(request)
-                client = await run_in_threadpool(
-                    verify_signed_request, engine, method=request.method, target=target, headers=request.headers,
-                    body=body, roles=roles, window_seconds=settings.signature_window_seconds)
+
+                def admit():  # one transaction: verify, store the nonce, claim the Idempotency-Key
+                    with engine.begin() as conn:
+                        client = verify_signed_request(conn, method=request.method, target=target,
+                                                       headers=request.headers, body=body, roles=roles,
+                                                       window_seconds=settings.signature_window_seconds)
+                        if request.method != "POST":
+                            return client, None
+                        return client, idempotency.claim(conn, headers=request.headers, method=request.method,
+                                                         target=target, body=body, client_id=client.id,
+                                                         settings=settings)
+
+                client, claimed = await run_in_threadpool(admit)
                 request.state.client = client
-                if request.method == "POST":
-                    return await idempotency.run_once(request, engine=engine, settings=settings, client_id=client.id,
-                                                      target=target, body=body, handler=handler)
-                return await handler(request)
+                if claimed is None:
+                    return await handler(request)
+                key, claim = claimed
+                return await idempotency.run_once(request, engine=engine, client_id=client.id, key=key,
+                                                  claimed=claim, handler=handler)
 
             return guarded
 

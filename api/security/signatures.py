@@ -2,13 +2,15 @@
 
 Checks run cheapest first and nothing is written until the signature verifies: only then is the
 nonce stored, so a forged request can neither burn a client's nonces nor leave any other trace.
+The caller's transaction (see api.security.clients) also claims the Idempotency-Key, so a signed
+POST costs one round of SQL before its route runs, and a refusal rolls everything back.
 """
 
 import secrets
 import time
 from dataclasses import dataclass
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection
 
 from api.problems import ApiProblem
 from ledger.access import store
@@ -28,7 +30,7 @@ def _rejected(detail: str, field: str, rule: str) -> ApiProblem:
     return ApiProblem("signature-rejected", detail, field=field, rule=rule)
 
 
-def verify_signed_request(engine: Engine, *, method: str, target: str, headers, body: bytes, roles: tuple[str, ...],
+def verify_signed_request(conn: Connection, *, method: str, target: str, headers, body: bytes, roles: tuple[str, ...],
                           window_seconds: int, now: float | None = None) -> SystemClient:
     """The client whose active key signed this request; raises ApiProblem: 401 when the signature
     does not hold, 403 when the client's role is not among `roles` (its own routes only)."""
@@ -48,8 +50,7 @@ def verify_signed_request(engine: Engine, *, method: str, target: str, headers, 
                         "are accepted", "X-Timestamp", "within_window")
     if not NONCE_PATTERN.match(nonce):
         raise _rejected("X-Nonce must be 16 to 128 characters of A-Z a-z 0-9 _ -", "X-Nonce", "pattern")
-    with engine.connect() as conn:
-        client = store.get_client(conn, client_id)
+    client = store.get_client(conn, client_id)
     if client is None or not client.active:
         raise _rejected(f"no active client {client_id!r}", "X-Client-Id", "registered")
     message = canonical_request(method, target, timestamp, nonce, body)
@@ -60,9 +61,8 @@ def verify_signed_request(engine: Engine, *, method: str, target: str, headers, 
     if client.role not in roles:
         raise ApiProblem("forbidden", f"client {client.id} (role {client.role}) may call only "
                          f"{ROUTES_OF_ROLE.get(client.role, 'no route')}", field="X-Client-Id", rule="role")
-    with engine.begin() as conn:
-        if not store.remember_nonce(conn, client_id=client_id, nonce=nonce, now=now):
-            raise _rejected("this nonce was used before; use a fresh one for every request", "X-Nonce", "unused")
-        if secrets.randbelow(1000) == 0:  # now and then, forget nonces whose timestamps can no longer pass
-            store.forget_nonces_before(conn, now - 3 * window_seconds)
+    if not store.remember_nonce(conn, client_id=client_id, nonce=nonce, now=now):
+        raise _rejected("this nonce was used before; use a fresh one for every request", "X-Nonce", "unused")
+    if secrets.randbelow(1000) == 0:  # now and then, forget nonces whose timestamps can no longer pass
+        store.forget_nonces_before(conn, now - 3 * window_seconds)
     return SystemClient(client.id, client.role, key_id)
