@@ -10,11 +10,12 @@ from ledger.domain.errors import NotFound
 from ledger.domain.schemas import ChainError, CommandStatus
 
 
-def command_status(session: Session, *, command_id: str) -> CommandStatus:
+def command_status(session: Session, *, command_id: str, client: str | None = None) -> CommandStatus:
+    """The command's status; with `client`, only that client's commands exist (others are NotFound)."""
     row = session.execute(select(OutboxCommand, OutboxTransaction.chain_id)
                           .outerjoin(OutboxTransaction, OutboxTransaction.id == OutboxCommand.transaction_id)
                           .where(OutboxCommand.id == command_id)).first()
-    if row is None:
+    if row is None or (client is not None and row[0].client != client):
         raise NotFound(f"no command {command_id}", field="command_id", rule="known_command")
     command, chain_id = row
     error = None

@@ -173,3 +173,14 @@ def test_reconciliation_reports_missing_extra_and_mismatched_payments_and_nothin
     assert [(m.voucher_number, m.ours_fen, m.theirs_fen) for m in report.amount_mismatches] == [("V-2", 1000, 999)]
     assert report.matched == 1
     assert statements.daily_statement(session, day=date(2026, 11, 3)).count == 0
+
+
+def test_a_client_sees_only_its_own_commands(session):
+    registered_and_assessed(session)
+    accepted = payments.confirm_payment(session, confirmation=payment(1, "V-1", 100), client="tax")
+    session.commit()
+    from ledger.domain.commands import command_status
+
+    assert command_status(session, command_id=accepted.command_id, client="tax").status == "accepted"
+    with pytest.raises(NotFound):
+        command_status(session, command_id=accepted.command_id, client="approval")
