@@ -149,7 +149,7 @@ class OutboxCommand(SQLModel, table=True):
     __tablename__ = "outbox_commands"
     __table_args__ = (
         Index("ix_outbox_commands_status_seq", "status", "seq"),
-        Index("ix_outbox_commands_project_seq", "project_code", "seq"),
+        Index("ix_outbox_commands_project_status_seq", "project_code", "status", "seq"),
         Index("ix_outbox_commands_transaction", "transaction_id"),
         Index("ix_outbox_commands_notified", "notified_at", "status"),
     )

@@ -108,7 +108,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('id')
     )
     op.create_index('ix_outbox_commands_notified', 'outbox_commands', ['notified_at', 'status'], unique=False)
-    op.create_index('ix_outbox_commands_project_seq', 'outbox_commands', ['project_code', 'seq'], unique=False)
+    op.create_index('ix_outbox_commands_project_status_seq', 'outbox_commands', ['project_code', 'status', 'seq'], unique=False)
     op.create_index('ix_outbox_commands_status_seq', 'outbox_commands', ['status', 'seq'], unique=False)
     op.create_index('ix_outbox_commands_transaction', 'outbox_commands', ['transaction_id'], unique=False)
     op.create_table('outbox_transactions',
@@ -264,7 +264,7 @@ def downgrade() -> None:
     op.drop_index('ix_outbox_commands_transaction', table_name='outbox_commands')
     op.drop_index('ix_outbox_commands_notified', table_name='outbox_commands')
     op.drop_index('ix_outbox_commands_status_seq', table_name='outbox_commands')
-    op.drop_index('ix_outbox_commands_project_seq', table_name='outbox_commands')
+    op.drop_index('ix_outbox_commands_project_status_seq', table_name='outbox_commands')
     op.drop_table('outbox_commands')
     op.drop_table('enterprises')
     op.drop_table('clearance_notices')
