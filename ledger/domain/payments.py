@@ -85,6 +85,7 @@ def _confirm(session: Session, confirmations: list[PaymentConfirmation], client:
     if rows:
         try:
             with session.begin_nested():  # a concurrent request may take a voucher between our check and insert
+                rows.sort(key=lambda row: row["voucher_number"])  # one lock order for every writer: no deadlocks
                 session.execute(insert(ConfirmationRow), rows)
                 enqueue(session, commands, client=client)
         except IntegrityError:
