@@ -7,6 +7,7 @@ import typer
 
 from ledger.cli_access import clients, users
 from ledger.cli_keys import keys
+from ledger.cli_webhooks import webhooks
 from ledger.sim.cli import sim
 from ledger.errors import LedgerError
 from ledger.settings import Settings
@@ -17,6 +18,7 @@ app.add_typer(bench, name="bench")
 app.add_typer(clients, name="clients")
 app.add_typer(users, name="users")
 app.add_typer(keys, name="keys")
+app.add_typer(webhooks, name="webhooks")
 app.command("sim")(sim)
 
 
