@@ -81,6 +81,12 @@ async def run_once(request: Request, *, engine: Engine, client_id: str, key: str
             ran = not isinstance(exc, RequestValidationError) and response.status_code < 500
 
         def settle():
+            try:
+                _settle()
+            finally:
+                session.close()
+
+        def _settle():
             record = dict(client_id=client_id, key=key, status_code=response.status_code,
                           content_type=response.headers.get("content-type"), location=response.headers.get("location"),
                           body=bytes(response.body), now=time.time())
@@ -100,12 +106,11 @@ async def run_once(request: Request, *, engine: Engine, client_id: str, key: str
     except BaseException:
         await run_in_threadpool(_release_after_failure, engine, session, client_id, key)
         raise
-    finally:
-        await run_in_threadpool(session.close)
 
 
 def _release_after_failure(engine: Engine, session: Session, client_id: str, key: str) -> None:
     """The commit itself failed (or the request was cancelled): nothing was written, the key is free again."""
     session.rollback()
+    session.close()
     with engine.begin() as conn:
         store.release_key(conn, client_id=client_id, key=key)

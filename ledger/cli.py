@@ -68,6 +68,23 @@ def bench_index(
     typer.echo(json.dumps(run(events, postgres, repeats)))
 
 
+@bench.command("api")
+def bench_api_command(
+    requests: Annotated[int, typer.Option(help="Confirmations per timed run, ours and the bare baseline each.")] = 2000,
+    connections: Annotated[int, typer.Option(help="Load processes, one keep-alive connection each.")] = 8,
+    repeats: Annotated[int, typer.Option(help="Interleaved runs of each; medians are reported.")] = 3,
+    payments: Annotated[int, typer.Option(help="End to end: confirmations to push through to `indexed`.")] = 20000,
+    rate: Annotated[float, typer.Option(help="End to end: offered confirmations per second.")] = 1200.0,
+    batch: Annotated[int, typer.Option(help="End to end: confirmations per /v1/tax/payments/batch request.")] = 500,
+    end_to_end: Annotated[bool, typer.Option(help="Also run the end-to-end part.")] = True,
+) -> None:
+    """Confirmations accepted by one API process vs a bare FastAPI insert; API → chain → indexed."""
+    from ledger.bench.api import bench_api
+
+    typer.echo(json.dumps(bench_api(requests=requests, connections=connections, repeats=repeats, payments=payments,
+                                    rate=rate, batch=batch, end_to_end=end_to_end)))
+
+
 @app.command()
 def index(
     follow: Annotated[bool, typer.Option(help="Keep polling for new blocks until stopped.")] = False,

@@ -37,13 +37,16 @@ class ClientRecord:
 
 
 def get_client(conn: Connection, client_id: str) -> ClientRecord | None:
-    row = conn.execute(select(clients_t).where(clients_t.c.id == client_id)).first()
-    if row is None:
+    """The client with its active keys, in one query (it runs on every signed request)."""
+    rows = conn.execute(
+        select(clients_t.c.id, clients_t.c.role, clients_t.c.active, keys_t.c.key_id, keys_t.c.public_key)
+        .select_from(clients_t.outerjoin(keys_t, (keys_t.c.client_id == clients_t.c.id) & keys_t.c.active.is_(True)))
+        .where(clients_t.c.id == client_id).order_by(keys_t.c.id)).all()
+    if not rows:
         return None
-    keys = conn.execute(select(keys_t.c.key_id, keys_t.c.public_key)
-                        .where(keys_t.c.client_id == client_id, keys_t.c.active.is_(True))
-                        .order_by(keys_t.c.id)).all()
-    return ClientRecord(row.id, row.role, row.active, tuple((k.key_id, bytes(k.public_key)) for k in keys))
+    first = rows[0]
+    keys = tuple((r.key_id, bytes(r.public_key)) for r in rows if r.key_id is not None)
+    return ClientRecord(first.id, first.role, first.active, keys)
 
 
 def insert_client(conn: Connection, *, client_id: str, role: str, now: float) -> bool:
