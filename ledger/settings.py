@@ -72,6 +72,8 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_development_write_secrets(self) -> "Settings":
+        if self.mnemonic.get_secret_value() == DEV_MNEMONIC or self.enterprise_pepper.get_secret_value() == DEV_PEPPER:
+            return self  # _refuse_development_secrets names those first
         if self.environment != "development":
             if self.field_keys.get_secret_value() == DEV_FIELD_KEYS:
                 raise ValueError("LEDGER_FIELD_KEYS: the development field key is refused outside development")
