@@ -30,6 +30,7 @@ test: install check-artifacts
 bench: install
 	$(BIN)/ledger bench gas
 	$(BIN)/ledger bench index --events 100000 --postgres postgresql://127.0.0.1/test
+	$(BIN)/ledger bench api
 
 ## Recompile contracts/ with the pinned solcjs into ledger/artifacts/ (commit the result).
 compile: hardhat-local/node_modules/.installed
