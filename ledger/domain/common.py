@@ -4,7 +4,7 @@ from datetime import date, datetime, time as clock, timedelta, timezone
 from functools import cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, text
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from ledger.db.write_model import Project
@@ -75,6 +75,3 @@ def read_model_chain_id(session: Session) -> int | None:
     """The chain the read model mirrors (the most recently indexed one)."""
     return session.execute(text("SELECT chain_id FROM chain_state ORDER BY updated_at DESC LIMIT 1")).scalar()
 
-
-def latest(session: Session, model, *conditions):
-    return session.execute(select(model).where(*conditions)).scalars().first()

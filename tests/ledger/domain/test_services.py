@@ -1,13 +1,13 @@
 """Domain services on SQLite and PostgreSQL: state and outbox in one transaction, refusals write nothing."""
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from ledger.db.write_model import Enterprise, Levy, OutboxCommand, PaymentConfirmation as ConfirmationRow
 from ledger.domain import commitments, fees, payments, projects, statements
-from ledger.domain.errors import Conflict, InvalidState, NotFound, ValidationFailed
+from ledger.domain.errors import Conflict, NotFound, ValidationFailed
 from ledger.domain.rates import fee_fen, rate_for
 from ledger.domain.schemas import (AcceptanceReport, AdjustmentCreate, CommitmentDecision, PaymentBatch,
                                    StatementItem, TaxStatement)

@@ -2,20 +2,17 @@
 the Hardhat node and PostgreSQL. Faults are real: the node is stopped (SIGSTOP) and the worker
 is SIGKILLed with its pool."""
 
-import base64
 import http.server
 import os
 import signal
 import threading
-from datetime import datetime, timezone
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import text
 from sqlmodel import Session
 
 from ledger.access.signing import canonical_request, private_key_from_seed, verify_signature
 from ledger.db.engine import make_engine
-from ledger.db.write_model import OutboxCommand
 from ledger.domain import clearance, fees, payments, projects
 from ledger.domain.schemas import PaymentBatch, WebhookEndpointCreate
 from ledger.identifiers import project_key
