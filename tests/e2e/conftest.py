@@ -7,5 +7,5 @@ from ledger.bench.stack import Stack
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
-    with Stack(tmp_path_factory.mktemp("stack")) as running:
+    with Stack(tmp_path_factory.mktemp("stack"), api_processes=2) as running:
         yield running
