@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 
 from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -42,16 +42,15 @@ def fingerprint(method: str, target: str, body: bytes) -> str:
     return hashlib.sha256(b"\n".join((method.encode(), target.encode(), body))).hexdigest()
 
 
-def claim(conn: Connection, *, headers, method: str, target: str, body: bytes, client_id: str,
-          settings: ApiSettings) -> tuple[str, store.Claim]:
+def claim(conn: Connection, *, key: str, method: str, target: str, body: bytes, client_id: str,
+          settings: ApiSettings) -> store.Claim:
     """Claim the request's Idempotency-Key in the caller's transaction (with the nonce: one commit)."""
-    key = key_of(headers)
-    return key, store.claim_key(conn, client_id=client_id, key=key, fingerprint=fingerprint(method, target, body),
+    return store.claim_key(conn, client_id=client_id, key=key, fingerprint=fingerprint(method, target, body),
                                 now=time.time(), lock_seconds=settings.idempotency_lock_seconds,
                                 retention_seconds=settings.idempotency_retention_hours * 3600)
 
 
-async def run_once(request: Request, *, engine: Engine, client_id: str, key: str, claimed: store.Claim,
+async def run_once(request: Request, *, conn: Connection, client_id: str, key: str, claimed: store.Claim,
                    handler: Callable[[Request], Awaitable[Response]]) -> Response:
     """Answer a claimed request: replay, refuse (409 / 422), or run it and store its response."""
     shown = key if len(key) <= 16 else key[:12] + "…"
@@ -69,7 +68,7 @@ async def run_once(request: Request, *, engine: Engine, client_id: str, key: str
 
     # The route's writes and the stored response commit in ONE transaction (api.deps.get_session hands
     # the route this session): a 202 is stored if and only if what it promises was written.
-    session = Session(engine)
+    session = Session(bind=conn)  # the request's one pooled connection
     session.begin()
     request.state.db_session = session
     try:
@@ -85,6 +84,7 @@ async def run_once(request: Request, *, engine: Engine, client_id: str, key: str
                 _settle()
             finally:
                 session.close()
+                conn.close()  # back to the pool in this same thread hop
 
         def _settle():
             record = dict(client_id=client_id, key=key, status_code=response.status_code,
@@ -95,7 +95,7 @@ async def run_once(request: Request, *, engine: Engine, client_id: str, key: str
                 session.commit()
                 return
             session.rollback()  # a refusal writes nothing but its stored answer
-            with engine.begin() as conn:
+            with conn.begin():
                 if ran:
                     store.complete_key(conn, **record)
                 else:
@@ -104,13 +104,13 @@ async def run_once(request: Request, *, engine: Engine, client_id: str, key: str
         await run_in_threadpool(settle)
         return response
     except BaseException:
-        await run_in_threadpool(_release_after_failure, engine, session, client_id, key)
+        await run_in_threadpool(_release_after_failure, conn, session, client_id, key)
         raise
 
 
-def _release_after_failure(engine: Engine, session: Session, client_id: str, key: str) -> None:
+def _release_after_failure(conn: Connection, session: Session, client_id: str, key: str) -> None:
     """The commit itself failed (or the request was cancelled): nothing was written, the key is free again."""
     session.rollback()
     session.close()
-    with engine.begin() as conn:
+    with conn.begin():
         store.release_key(conn, client_id=client_id, key=key)

@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from api import idempotency
 from api.deps import get_api_settings, get_engine_for
 from api.security.signatures import SystemClient, verify_signed_request
+from ledger.access import store
 
 
 def request_target(request: Request) -> str:
@@ -33,24 +34,45 @@ def signed_route(*roles: str) -> type[APIRoute]:
                 body = await request.body()
                 target = request_target(request)
 
-                def admit():  # one transaction: verify, store the nonce, claim the Idempotency-Key
-                    with engine.begin() as conn:
-                        client = verify_signed_request(conn, method=request.method, target=target,
-                                                       headers=request.headers, body=body, roles=roles,
-                                                       window_seconds=settings.signature_window_seconds)
-                        if request.method != "POST":
-                            return client, None
-                        return client, idempotency.claim(conn, headers=request.headers, method=request.method,
-                                                         target=target, body=body, client_id=client.id,
-                                                         settings=settings)
+                verify = dict(method=request.method, target=target, headers=request.headers, body=body, roles=roles,
+                              window_seconds=settings.signature_window_seconds)
+                if request.method != "POST":
+                    def admit():
+                        with engine.begin() as conn:
+                            store.commit_without_flush_wait(conn)
+                            return verify_signed_request(conn, **verify)
 
-                client, claimed = await run_in_threadpool(admit)
-                request.state.client = client
-                if claimed is None:
+                    request.state.client = await run_in_threadpool(admit)
                     return await handler(request)
-                key, claim = claimed
-                return await idempotency.run_once(request, engine=engine, client_id=client.id, key=key,
-                                                  claimed=claim, handler=handler)
+
+                # A POST uses one pooled connection throughout: one transaction stores the nonce and
+                # claims the key (without waiting for the WAL flush), then the route's transaction.
+                conn = None
+
+                def admit_post():
+                    nonlocal conn
+                    key = None
+
+                    def check_key():
+                        nonlocal key
+                        key = idempotency.key_of(request.headers)
+
+                    conn = engine.connect()
+                    with conn.begin():
+                        store.commit_without_flush_wait(conn)
+                        client = verify_signed_request(conn, before_writing=check_key, **verify)
+                        claimed = idempotency.claim(conn, key=key, method=request.method, target=target,
+                                                    body=body, client_id=client.id, settings=settings)
+                    return client, key, claimed
+
+                try:
+                    client, key, claimed = await run_in_threadpool(admit_post)
+                    request.state.client = client
+                    return await idempotency.run_once(request, conn=conn, client_id=client.id, key=key,
+                                                      claimed=claimed, handler=handler)
+                finally:
+                    if conn is not None and not conn.closed:  # run_once closes it when it settles
+                        await run_in_threadpool(conn.close)
 
             return guarded
 

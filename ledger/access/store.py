@@ -26,6 +26,15 @@ def _insert_if_absent(conn: Connection, table: Table, values: dict) -> bool:
     return conn.execute(statement.returning(literal_column("1"))).first() is not None
 
 
+def commit_without_flush_wait(conn: Connection) -> None:
+    """Let this transaction's COMMIT return before PostgreSQL flushes its WAL (≈ 3 ms saved per
+    request). Safe for the admission rows: a nonce lost in a server crash within ~0.2 s of its use
+    can only be replayed inside the 300 s window by someone holding the signed request; a key claim
+    becomes durable with the request's own (synchronous) commit, which flushes the WAL up to it."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
+
+
 # --- clients and keys ---------------------------------------------------------------------------
 
 @dataclass(frozen=True)
