@@ -80,11 +80,9 @@ async def run_once(request: Request, *, conn: Connection, client_id: str, key: s
             ran = not isinstance(exc, RequestValidationError) and response.status_code < 500
 
         def settle():
-            try:
-                _settle()
-            finally:
-                session.close()
-                conn.close()  # back to the pool in this same thread hop
+            _settle()
+            session.close()
+            conn.close()  # back to the pool in this same thread hop
 
         def _settle():
             record = dict(client_id=client_id, key=key, status_code=response.status_code,
@@ -109,8 +107,12 @@ async def run_once(request: Request, *, conn: Connection, client_id: str, key: s
 
 
 def _release_after_failure(conn: Connection, session: Session, client_id: str, key: str) -> None:
-    """The commit itself failed (or the request was cancelled): nothing was written, the key is free again."""
-    session.rollback()
-    session.close()
-    with conn.begin():
-        store.release_key(conn, client_id=client_id, key=key)
+    """The commit itself failed (or the request was cancelled): nothing was written, the key is free again.
+    If even that fails (the database is gone), the claim's lock expires and a retry takes it over."""
+    try:
+        session.rollback()
+        session.close()
+        with conn.begin():
+            store.release_key(conn, client_id=client_id, key=key)
+    finally:
+        conn.close()
