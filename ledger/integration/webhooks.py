@@ -49,12 +49,15 @@ def add_endpoint(session: Session, *, endpoint: WebhookEndpointCreate) -> int:
     return row.id
 
 
-def deliveries(session: Session, *, subscriber: str | None = None, limit: int = 100) -> list[WebhookDeliveryPublic]:
+def deliveries(session: Session, *, subscriber: str | None = None, delivery_id: str | None = None,
+               limit: int = 100) -> list[WebhookDeliveryPublic]:
     """The delivery history, newest first."""
     query = select(WebhookDelivery, WebhookEndpoint.subscriber).join(
         WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
     if subscriber is not None:
         query = query.where(WebhookEndpoint.subscriber == subscriber)
+    if delivery_id is not None:
+        query = query.where(WebhookDelivery.id == delivery_id)
     rows = session.execute(query.order_by(WebhookDelivery.seq.desc()).limit(limit)).all()
     return [WebhookDeliveryPublic(delivery_id=d.id, subscriber=sub, event=d.event, project_code=d.project_code,
                                   status=d.status, attempts=d.attempts, last_status_code=d.last_status_code,
@@ -69,7 +72,7 @@ def redeliver(session: Session, *, delivery_id: str) -> WebhookDeliveryPublic:
         raise NotFound(f"no webhook delivery {delivery_id}", field="delivery_id", rule="known_delivery")
     delivery.status, delivery.next_attempt_at, delivery.delivered_at = "pending", time.time(), None
     session.flush()
-    return next(d for d in deliveries(session, limit=10_000) if d.delivery_id == delivery_id)
+    return deliveries(session, delivery_id=delivery_id)[0]
 
 
 # --- creating notices ------------------------------------------------------------------------
