@@ -12,7 +12,6 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 from ledger.chain import connect, signers_from_mnemonic
 from ledger.db.engine import make_engine, migrate
@@ -126,7 +125,7 @@ def run_dev(simulate: bool = True) -> int:
         _say(f"API health:   http://127.0.0.1:{API_PORT}/health")
         _say(f"API docs:     http://127.0.0.1:{API_PORT}/docs")
         if simulate:
-            _say(f"simulators:   seeding 24 projects, then one action every 5 s (log: var/sim.log)")
+            _say("simulators:   seeding 24 projects, then one action every 5 s (log: var/sim.log)")
             _say(f"tax checkout: http://127.0.0.1:{CHECKOUT_PORT}/ (pay a levy as an enterprise would)")
             _say("logins (POST /v1/auth/login; passwords in var/sim/passwords.txt): " +
                  ", ".join(f"{u} / {p}" for u, p in passwords.items() if u != "sim-office"))

@@ -25,7 +25,6 @@ from ledger.db.write_model import Levy, OutboxCommand
 from ledger.devchain import free_port
 from ledger.domain import fees, projects
 from ledger.domain.schemas import FeeAssessmentCreate, ProjectCreate
-from ledger.identifiers import DISTRICTS
 from ledger.sim.world import World
 
 

@@ -2,7 +2,6 @@
 database unchanged."""
 
 import pytest
-import requests
 
 from tests.api.conftest import USCC_A, project_body, project_code
 
