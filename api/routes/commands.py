@@ -20,5 +20,6 @@ router = APIRouter(prefix="/v1/commands", tags=["commands"], route_class=signed_
 def get_command(command_id: Annotated[str, Path(examples=[ex.COMMAND_ID])], session: SessionDep,
                 client: ClientDep) -> CommandStatus:
     """accepted → submitted → mined → indexed, or failed with the contract's decoded error.
-    `indexed` means the read model holds the result: read it back from then on."""
-    return command_status(session, command_id=command_id)
+    `indexed` means the read model holds the result: read it back from then on. A client sees only
+    the commands it sent (another's are 404)."""
+    return command_status(session, command_id=command_id, client=client.id)

@@ -93,3 +93,16 @@ def test_an_enterprise_cannot_reach_another_enterprises_project_through_office_o
     session = api.login("ent-a")
     for path in (f"/v1/office/projects/{code}", f"/v1/approval/projects/{code}", f"/v1/office/projects/{code}/clearance"):
         assert session.get(api.url + path, timeout=30).status_code in (401, 403)
+
+
+def test_a_client_sees_only_the_commands_it_sent(api):
+    code = project_code()
+    approval = api.client("approval-bureau")
+    approval.post("/v1/approval/projects", project_body(code))
+    accepted = approval.post("/v1/approval/commitments", {
+        "commitment_number": f"CN-{code}", "project_code": code, "enterprise_uscc": USCC_A, "kind": "shelter_build",
+        "due_date": "2099-06-30", "terms_sha256": "ab" * 32})[0]
+    path = f"/v1/commands/{accepted['command_id']}"
+    assert approval.get(path)["reference"] == f"CN-{code}"
+    other = api.client("tax-bureau").request("GET", path)
+    assert other.status_code == 404 and other.json()["field"] == "command_id"
