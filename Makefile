@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install run test bench compile check-artifacts clean
+.PHONY: install run test test-deep slither bench compile check-artifacts clean
 
 install: $(VENV)/.installed hardhat-local/node_modules/.installed
 
@@ -22,9 +22,21 @@ hardhat-local/node_modules/.installed: hardhat-local/package.json hardhat-local/
 run: install
 	$(BIN)/ledger dev
 
-## Install, check the committed artifacts against a fresh compile, run the whole suite.
-test: install check-artifacts
+## Install, check the committed artifacts against a fresh compile, run Slither, run the whole suite.
+test: install check-artifacts slither
 	$(BIN)/pytest
+
+## The long runs: the stateful model tests at a much larger size.
+test-deep: install
+	LEDGER_DEEP=1 $(BIN)/pytest tests/contracts/test_stateful_model.py
+
+## Slither over contracts/, compiled by Hardhat with the pinned solcjs (hardhat-local/slither);
+## any finding fails. Accepted findings are disabled beside the code with their reason.
+slither: install
+	rm -rf hardhat-local/cache/slither hardhat-local/artifacts/slither
+	cd hardhat-local/slither && ../node_modules/.bin/hardhat compile --quiet
+	cd hardhat-local/slither && PATH="$(CURDIR)/$(BIN):$$PATH" slither . --hardhat-ignore-compile \
+		--hardhat-artifacts-directory ../artifacts/slither --filter-paths node_modules --fail-pedantic
 
 ## Benchmarks (DESIGN.md §9); each prints one JSON object.
 bench: install

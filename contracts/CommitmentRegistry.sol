@@ -1,23 +1,45 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {AccessControlDefaultAdminRules} from "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {ICommitmentRegistry} from "./ICommitmentRegistry.sol";
 
-/// @title CommitmentRegistry
-/// @notice Implementation of {ICommitmentRegistry}. No proxy: a new version is a new deployment.
-contract CommitmentRegistry is ICommitmentRegistry, AccessControl, Pausable {
+/// @title CommitmentRegistry (v2)
+/// @notice Implementation of {ICommitmentRegistry}. No proxy: a new version is a new deployment plus an import.
+contract CommitmentRegistry is ICommitmentRegistry, AccessControlDefaultAdminRules, Pausable {
     bytes32 public constant APPROVAL_ROLE = keccak256("APPROVAL_ROLE");
     bytes32 public constant VERIFIER_ROLE = keccak256("VERIFIER_ROLE");
     bytes32 public constant PAUSER_ROLE = keccak256("PAUSER_ROLE");
 
-    mapping(bytes32 commitment => Commitment) private _commitments;
-    mapping(bytes32 enterprise => EnterpriseCounters) private _counters;
+    /// @notice Tolerated clock skew between the attesting systems and the chain.
+    uint64 public constant CLOCK_SKEW = 15 minutes;
+    /// @notice A commitment is due no sooner than this after it was signed...
+    uint64 public constant MIN_NOTICE = 1 days;
+    /// @notice ...and, extensions included, no later than this.
+    uint64 public constant MAX_HORIZON = 3650 days;
+    /// @notice The most a due date may be extended.
+    uint8 public constant MAX_EXTENSIONS = 3;
+    /// @notice The longest grace period the admin may set.
+    uint64 public constant MAX_GRACE_PERIOD = 90 days;
 
-    constructor(address admin) {
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+    mapping(bytes32 commitment => Commitment) private _commitments;
+    /// @dev Fingerprint of what was recorded, so an identical replay can be told from a conflict.
+    mapping(bytes32 commitment => bytes32) private _fingerprints;
+    mapping(bytes32 enterprise => EnterpriseCounters) private _counters;
+    uint64 private _gracePeriod;
+    /// @dev The overdue clock restarts its grace period after a pause, so writes held back
+    /// by the pause land before anyone may mark a commitment overdue.
+    uint64 private _lastUnpausedAt;
+    bool private _importSealed;
+
+    constructor(uint48 initialAdminDelay, address initialAdmin, uint64 gracePeriod)
+        AccessControlDefaultAdminRules(initialAdminDelay, initialAdmin)
+    {
+        _setGracePeriod(gracePeriod);
     }
+
+    // -- approval system ------------------------------------------------------------------------
 
     /// @inheritdoc ICommitmentRegistry
     function record(
@@ -25,10 +47,11 @@ contract CommitmentRegistry is ICommitmentRegistry, AccessControl, Pausable {
         bytes32 project,
         bytes32 enterprise,
         uint8 kind,
+        uint64 signedAt,
         uint64 dueAt,
         bytes32 termsHash
     ) external onlyRole(APPROVAL_ROLE) whenNotPaused {
-        _record(commitment, project, enterprise, kind, dueAt, termsHash);
+        _record(CommitmentInput(commitment, project, enterprise, kind, signedAt, dueAt, termsHash));
     }
 
     /// @inheritdoc ICommitmentRegistry
@@ -36,52 +59,80 @@ contract CommitmentRegistry is ICommitmentRegistry, AccessControl, Pausable {
         uint256 count = commitments.length;
         if (count == 0) revert CommitmentRegistryEmptyBatch();
         for (uint256 i = 0; i < count; ++i) {
-            CommitmentInput calldata c = commitments[i];
-            _record(c.commitment, c.project, c.enterprise, c.kind, c.dueAt, c.termsHash);
+            _record(commitments[i]);
         }
     }
 
     /// @inheritdoc ICommitmentRegistry
-    function fulfil(bytes32 commitment, bytes32 evidenceHash) external onlyRole(VERIFIER_ROLE) whenNotPaused {
+    function fulfilByAcceptance(
+        bytes32 commitment,
+        bytes32 reportHash,
+        uint64 acceptedAt
+    ) external onlyRole(APPROVAL_ROLE) whenNotPaused {
         Commitment storage c = _open(commitment);
-        bool late = block.timestamp > c.dueAt;
-        c.status = CommitmentStatus.Fulfilled;
-        c.fulfilledLate = late;
-        EnterpriseCounters storage counters = _counters[c.enterprise];
-        counters.fulfilled += 1;
-        if (late) counters.fulfilledLate += 1;
-        emit CommitmentFulfilled(commitment, evidenceHash, late);
+        if (c.kind != CommitmentKind.ShelterBuild) revert CommitmentRegistryNotShelterBuild(commitment);
+        _fulfil(commitment, c, reportHash, acceptedAt, true);
+    }
+
+    // -- evidence ---------------------------------------------------------------------------------
+
+    /// @inheritdoc ICommitmentRegistry
+    function submitEvidence(bytes32 commitment, bytes32 evidenceHash, uint64 submittedAt) external whenNotPaused {
+        if (!hasRole(APPROVAL_ROLE, msg.sender)) _checkRole(VERIFIER_ROLE);
+        if (evidenceHash == bytes32(0)) revert CommitmentRegistryZeroHash();
+        Commitment storage c = _open(commitment);
+        _checkFactTime(c, submittedAt);
+        // The earliest submission stops the clock; a later one adds evidence, not time.
+        uint64 pending = c.evidenceSubmittedAt;
+        if (pending == 0 || submittedAt < pending) c.evidenceSubmittedAt = submittedAt;
+        emit CommitmentEvidenceSubmitted(commitment, evidenceHash, submittedAt);
+    }
+
+    // -- office decisions -------------------------------------------------------------------------
+
+    /// @inheritdoc ICommitmentRegistry
+    function rejectEvidence(bytes32 commitment, bytes32 reasonHash) external onlyRole(VERIFIER_ROLE) whenNotPaused {
+        if (reasonHash == bytes32(0)) revert CommitmentRegistryZeroHash();
+        Commitment storage c = _open(commitment);
+        if (c.evidenceSubmittedAt == 0) revert CommitmentRegistryNoEvidencePending(commitment);
+        c.evidenceSubmittedAt = 0;
+        emit CommitmentEvidenceRejected(commitment, reasonHash);
     }
 
     /// @inheritdoc ICommitmentRegistry
-    function markOverdue(bytes32 commitment) external whenNotPaused {
-        _markOverdue(commitment);
-    }
-
-    /// @inheritdoc ICommitmentRegistry
-    function markOverdueBatch(bytes32[] calldata commitments) external whenNotPaused {
-        uint256 count = commitments.length;
-        if (count == 0) revert CommitmentRegistryEmptyBatch();
-        for (uint256 i = 0; i < count; ++i) {
-            _markOverdue(commitments[i]);
-        }
+    function fulfil(
+        bytes32 commitment,
+        bytes32 evidenceHash,
+        uint64 fulfilledAt
+    ) external onlyRole(VERIFIER_ROLE) whenNotPaused {
+        _fulfil(commitment, _open(commitment), evidenceHash, fulfilledAt, false);
     }
 
     /// @inheritdoc ICommitmentRegistry
     function breach(bytes32 commitment, bytes32 reasonHash) external onlyRole(VERIFIER_ROLE) whenNotPaused {
-        Commitment storage c = _open(commitment);
+        if (reasonHash == bytes32(0)) revert CommitmentRegistryZeroHash();
+        Commitment storage c = _existing(commitment);
+        if (c.status != CommitmentStatus.Overdue) revert CommitmentRegistryInvalidTransition(commitment, c.status);
+        if (c.evidenceSubmittedAt != 0) revert CommitmentRegistryEvidencePending(commitment);
         c.status = CommitmentStatus.Breached;
         _counters[c.enterprise].breached += 1;
         emit CommitmentBreached(commitment, reasonHash);
     }
 
     /// @inheritdoc ICommitmentRegistry
-    function repair(bytes32 commitment, bytes32 evidenceHash) external onlyRole(VERIFIER_ROLE) whenNotPaused {
+    function repair(
+        bytes32 commitment,
+        bytes32 evidenceHash,
+        uint64 repairedAt
+    ) external onlyRole(VERIFIER_ROLE) whenNotPaused {
+        if (evidenceHash == bytes32(0)) revert CommitmentRegistryZeroHash();
         Commitment storage c = _existing(commitment);
         if (c.status != CommitmentStatus.Breached) revert CommitmentRegistryInvalidTransition(commitment, c.status);
+        _checkFactTime(c, repairedAt);
         c.status = CommitmentStatus.Repaired;
+        c.decidedAt = repairedAt;
         _counters[c.enterprise].repaired += 1;
-        emit CommitmentRepaired(commitment, evidenceHash);
+        emit CommitmentRepaired(commitment, evidenceHash, repairedAt);
     }
 
     /// @inheritdoc ICommitmentRegistry
@@ -90,22 +141,102 @@ contract CommitmentRegistry is ICommitmentRegistry, AccessControl, Pausable {
         uint64 newDueAt,
         bytes32 documentHash
     ) external onlyRole(VERIFIER_ROLE) whenNotPaused {
+        if (documentHash == bytes32(0)) revert CommitmentRegistryZeroHash();
         Commitment storage c = _open(commitment);
-        if (newDueAt <= block.timestamp || newDueAt <= c.dueAt) revert CommitmentRegistryInvalidDueDate(newDueAt);
+        if (c.extensions >= MAX_EXTENSIONS) revert CommitmentRegistryTooManyExtensions(commitment);
+        // Slither `timestamp` (low), accepted: a new due date must lie ahead; seconds of drift are harmless.
+        // slither-disable-next-line timestamp
+        if (newDueAt <= c.dueAt || newDueAt <= block.timestamp || newDueAt > c.signedAt + MAX_HORIZON) {
+            revert CommitmentRegistryInvalidDueDate(newDueAt);
+        }
+        uint8 extensions = c.extensions + 1;
         c.dueAt = newDueAt;
+        c.extensions = extensions;
         c.status = CommitmentStatus.Extended;
-        emit CommitmentExtended(commitment, newDueAt, documentHash);
+        emit CommitmentExtended(commitment, newDueAt, documentHash, extensions);
     }
 
-    /// @notice Stop every write (PAUSER_ROLE).
+    // -- anyone -----------------------------------------------------------------------------------
+
+    /// @inheritdoc ICommitmentRegistry
+    function markOverdue(bytes32 commitment) external whenNotPaused {
+        Commitment storage c = _commitments[commitment];
+        bytes4 blocker = _overdueBlocker(c);
+        if (blocker != bytes4(0)) _revertNotOverdue(commitment, c, blocker);
+        _markOverdue(commitment, c);
+    }
+
+    /// @inheritdoc ICommitmentRegistry
+    function markOverdueBatch(bytes32[] calldata commitments) external whenNotPaused returns (uint256 marked) {
+        uint256 count = commitments.length;
+        if (count == 0) revert CommitmentRegistryEmptyBatch();
+        for (uint256 i = 0; i < count; ++i) {
+            bytes32 commitment = commitments[i];
+            Commitment storage c = _commitments[commitment];
+            bytes4 blocker = _overdueBlocker(c);
+            if (blocker != bytes4(0)) {
+                emit CommitmentOverdueSkipped(commitment, blocker);
+            } else {
+                _markOverdue(commitment, c);
+                ++marked;
+            }
+        }
+    }
+
+    // -- governance -------------------------------------------------------------------------------
+
+    /// @notice Stop every write but the admin's (PAUSER_ROLE).
     function pause() external onlyRole(PAUSER_ROLE) {
         _pause();
     }
 
-    /// @notice Resume writes (PAUSER_ROLE).
+    /// @notice Resume writes (PAUSER_ROLE); the overdue clock grants a fresh grace period.
     function unpause() external onlyRole(PAUSER_ROLE) {
+        _lastUnpausedAt = uint64(block.timestamp);
         _unpause();
     }
+
+    /// @inheritdoc ICommitmentRegistry
+    function setOverdueGracePeriod(uint64 gracePeriod) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _setGracePeriod(gracePeriod);
+    }
+
+    /// @inheritdoc ICommitmentRegistry
+    function importCommitments(CommitmentImport[] calldata commitments) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _checkImportOpen(commitments.length);
+        for (uint256 i = 0; i < commitments.length; ++i) {
+            _importCommitment(commitments[i]);
+        }
+    }
+
+    /// @inheritdoc ICommitmentRegistry
+    function importCounters(CountersImport[] calldata counters) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _checkImportOpen(counters.length);
+        for (uint256 i = 0; i < counters.length; ++i) {
+            CountersImport calldata entry = counters[i];
+            if (entry.enterprise == bytes32(0)) revert CommitmentRegistryZeroIdentifier();
+            // Every counter follows a recorded commitment, so `recorded` tells whether any exist.
+            if (_counters[entry.enterprise].recorded != 0) revert CommitmentRegistryCountersExist(entry.enterprise);
+            EnterpriseCounters calldata n = entry.counters;
+            if (
+                n.recorded == 0 || n.fulfilledLate > n.fulfilled || n.fulfilled > n.recorded || n.breached > n.overdue
+                    || n.repaired > n.breached
+            ) revert CommitmentRegistryInvalidCounters(entry.enterprise);
+            _counters[entry.enterprise] = n;
+            emit CountersImported(
+                entry.enterprise, n.recorded, n.fulfilled, n.fulfilledLate, n.overdue, n.breached, n.repaired
+            );
+        }
+    }
+
+    /// @inheritdoc ICommitmentRegistry
+    function sealImport() external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (_importSealed) revert CommitmentRegistryImportSealed();
+        _importSealed = true;
+        emit ImportSealed();
+    }
+
+    // -- views ------------------------------------------------------------------------------------
 
     /// @inheritdoc ICommitmentRegistry
     function commitmentOf(bytes32 commitment) external view returns (Commitment memory) {
@@ -117,40 +248,181 @@ contract CommitmentRegistry is ICommitmentRegistry, AccessControl, Pausable {
         return _counters[enterprise];
     }
 
-    function _record(
-        bytes32 commitment,
-        bytes32 project,
-        bytes32 enterprise,
-        uint8 kind,
-        uint64 dueAt,
-        bytes32 termsHash
-    ) private {
-        if (commitment == bytes32(0) || project == bytes32(0) || enterprise == bytes32(0)) {
-            revert CommitmentRegistryZeroIdentifier();
-        }
-        if (kind > uint8(type(CommitmentKind).max)) revert CommitmentRegistryInvalidKind(kind);
-        if (dueAt <= block.timestamp) revert CommitmentRegistryInvalidDueDate(dueAt);
-        Commitment storage c = _commitments[commitment];
-        if (c.status != CommitmentStatus.None) revert CommitmentRegistryAlreadyRecorded(commitment);
-        c.project = project;
-        c.enterprise = enterprise;
-        c.dueAt = dueAt;
-        c.recordedAt = uint64(block.timestamp);
-        c.kind = CommitmentKind(kind);
-        c.status = CommitmentStatus.Recorded;
-        _counters[enterprise].recorded += 1;
-        emit CommitmentRecorded(commitment, project, enterprise, CommitmentKind(kind), dueAt, termsHash);
+    /// @inheritdoc ICommitmentRegistry
+    function overdueGracePeriod() external view returns (uint64) {
+        return _gracePeriod;
     }
 
-    function _markOverdue(bytes32 commitment) private {
-        Commitment storage c = _existing(commitment);
-        if (c.status != CommitmentStatus.Recorded && c.status != CommitmentStatus.Extended) {
-            revert CommitmentRegistryInvalidTransition(commitment, c.status);
+    /// @inheritdoc ICommitmentRegistry
+    function importSealed() external view returns (bool) {
+        return _importSealed;
+    }
+
+    // -- internals --------------------------------------------------------------------------------
+
+    /// @dev The approval gateway and the office's inspectors are separate duties.
+    function _grantRole(bytes32 role, address account) internal override returns (bool) {
+        if (role == APPROVAL_ROLE && hasRole(VERIFIER_ROLE, account)) {
+            revert CommitmentRegistryConflictingRole(account, role, VERIFIER_ROLE);
         }
-        if (block.timestamp <= c.dueAt) revert CommitmentRegistryNotYetDue(commitment, c.dueAt);
+        if (role == VERIFIER_ROLE && hasRole(APPROVAL_ROLE, account)) {
+            revert CommitmentRegistryConflictingRole(account, role, APPROVAL_ROLE);
+        }
+        return super._grantRole(role, account);
+    }
+
+    function _record(CommitmentInput memory input) private {
+        if (input.commitment == bytes32(0) || input.project == bytes32(0) || input.enterprise == bytes32(0)) {
+            revert CommitmentRegistryZeroIdentifier();
+        }
+        if (input.termsHash == bytes32(0)) revert CommitmentRegistryZeroHash();
+        if (input.kind > uint8(type(CommitmentKind).max)) revert CommitmentRegistryInvalidKind(input.kind);
+        bytes32 fingerprint = _fingerprint(input);
+        bytes32 recorded = _fingerprints[input.commitment];
+        if (recorded == fingerprint) return; // an identical replay: already recorded
+        if (recorded != bytes32(0)) revert CommitmentRegistryAlreadyRecorded(input.commitment);
+        // Slither `timestamp` (low), accepted: an upper bound with a skew allowance, not a race.
+        // slither-disable-next-line timestamp
+        if (input.signedAt == 0 || input.signedAt > block.timestamp + CLOCK_SKEW) {
+            revert CommitmentRegistryInvalidTime(input.signedAt);
+        }
+        // A commitment signed earlier is recorded even when already past due: the write's delay is ours.
+        if (input.dueAt < input.signedAt + MIN_NOTICE || input.dueAt > input.signedAt + MAX_HORIZON) {
+            revert CommitmentRegistryInvalidDueDate(input.dueAt);
+        }
+        _fingerprints[input.commitment] = fingerprint;
+        Commitment storage c = _commitments[input.commitment];
+        c.project = input.project;
+        c.enterprise = input.enterprise;
+        c.kind = CommitmentKind(input.kind);
+        c.status = CommitmentStatus.Recorded;
+        c.signedAt = input.signedAt;
+        c.dueAt = input.dueAt;
+        _counters[input.enterprise].recorded += 1;
+        emit CommitmentRecorded(
+            input.commitment,
+            input.project,
+            input.enterprise,
+            CommitmentKind(input.kind),
+            input.signedAt,
+            input.dueAt,
+            input.termsHash
+        );
+    }
+
+    /// @dev Late is judged by when the fact happened: pending evidence's submission, else `factAt`.
+    function _fulfil(bytes32 commitment, Commitment storage c, bytes32 evidenceHash, uint64 factAt, bool byAcceptance)
+        private
+    {
+        if (evidenceHash == bytes32(0)) revert CommitmentRegistryZeroHash();
+        _checkFactTime(c, factAt);
+        uint64 pending = c.evidenceSubmittedAt;
+        uint64 fulfilledAt = pending != 0 ? pending : factAt;
+        bool late = fulfilledAt > c.dueAt;
+        c.status = CommitmentStatus.Fulfilled;
+        c.fulfilledLate = late;
+        c.evidenceSubmittedAt = 0;
+        c.decidedAt = fulfilledAt;
+        EnterpriseCounters storage counters = _counters[c.enterprise];
+        counters.fulfilled += 1;
+        if (late) counters.fulfilledLate += 1;
+        emit CommitmentFulfilled(commitment, evidenceHash, fulfilledAt, late, byAcceptance);
+    }
+
+    function _markOverdue(bytes32 commitment, Commitment storage c) private {
         c.status = CommitmentStatus.Overdue;
         _counters[c.enterprise].overdue += 1;
-        emit CommitmentMarkedOverdue(commitment);
+        emit CommitmentMarkedOverdue(commitment, c.dueAt);
+    }
+
+    /// @dev The selector of the error that keeps `c` from being marked overdue now, or zero.
+    function _overdueBlocker(Commitment storage c) private view returns (bytes4) {
+        CommitmentStatus s = c.status;
+        if (s == CommitmentStatus.None) return CommitmentRegistryUnknownCommitment.selector;
+        if (s != CommitmentStatus.Recorded && s != CommitmentStatus.Extended) {
+            return CommitmentRegistryInvalidTransition.selector;
+        }
+        if (c.evidenceSubmittedAt != 0) return CommitmentRegistryEvidencePending.selector;
+        // Slither `timestamp` (low), accepted: the grace period dwarfs any drift of the block time.
+        // slither-disable-next-line timestamp
+        if (block.timestamp <= _overdueFrom(c)) return CommitmentRegistryNotYetDue.selector;
+        return bytes4(0);
+    }
+
+    function _revertNotOverdue(bytes32 commitment, Commitment storage c, bytes4 blocker) private view {
+        if (blocker == CommitmentRegistryUnknownCommitment.selector) {
+            revert CommitmentRegistryUnknownCommitment(commitment);
+        }
+        if (blocker == CommitmentRegistryInvalidTransition.selector) {
+            revert CommitmentRegistryInvalidTransition(commitment, c.status);
+        }
+        if (blocker == CommitmentRegistryEvidencePending.selector) revert CommitmentRegistryEvidencePending(commitment);
+        revert CommitmentRegistryNotYetDue(commitment, _overdueFrom(c));
+    }
+
+    /// @dev The last second on which `c` is not yet overdue: its due date, or the latest
+    /// unpause if later, plus the grace period.
+    function _overdueFrom(Commitment storage c) private view returns (uint64) {
+        // Slither `timestamp` (low): picks the later of two stored times; no race. Accepted.
+        // slither-disable-next-line timestamp
+        uint64 start = c.dueAt > _lastUnpausedAt ? c.dueAt : _lastUnpausedAt;
+        return start + _gracePeriod;
+    }
+
+    function _importCommitment(CommitmentImport calldata i) private {
+        if (i.commitment == bytes32(0) || i.project == bytes32(0) || i.enterprise == bytes32(0)) {
+            revert CommitmentRegistryZeroIdentifier();
+        }
+        if (i.termsHash == bytes32(0)) revert CommitmentRegistryZeroHash();
+        if (i.kind > uint8(type(CommitmentKind).max)) revert CommitmentRegistryInvalidKind(i.kind);
+        if (i.status == uint8(CommitmentStatus.None) || i.status > uint8(type(CommitmentStatus).max)) {
+            revert CommitmentRegistryInvalidTransition(i.commitment, CommitmentStatus.None);
+        }
+        if (_fingerprints[i.commitment] != bytes32(0)) revert CommitmentRegistryAlreadyRecorded(i.commitment);
+        if (i.signedAt == 0) revert CommitmentRegistryInvalidTime(i.signedAt);
+        if (i.extensions > MAX_EXTENSIONS) revert CommitmentRegistryTooManyExtensions(i.commitment);
+        _fingerprints[i.commitment] = _fingerprint(
+            CommitmentInput(i.commitment, i.project, i.enterprise, i.kind, i.signedAt, i.dueAt, i.termsHash)
+        );
+        Commitment storage c = _commitments[i.commitment];
+        c.project = i.project;
+        c.enterprise = i.enterprise;
+        c.kind = CommitmentKind(i.kind);
+        c.status = CommitmentStatus(i.status);
+        c.fulfilledLate = i.fulfilledLate;
+        c.extensions = i.extensions;
+        c.signedAt = i.signedAt;
+        c.dueAt = i.dueAt;
+        emit CommitmentImported(
+            i.commitment,
+            i.project,
+            i.enterprise,
+            CommitmentKind(i.kind),
+            CommitmentStatus(i.status),
+            i.fulfilledLate,
+            i.extensions,
+            i.signedAt,
+            i.dueAt,
+            i.termsHash
+        );
+    }
+
+    function _setGracePeriod(uint64 gracePeriod) private {
+        if (gracePeriod > MAX_GRACE_PERIOD) revert CommitmentRegistryInvalidGracePeriod(gracePeriod);
+        _gracePeriod = gracePeriod;
+        emit OverdueGracePeriodSet(gracePeriod);
+    }
+
+    function _checkImportOpen(uint256 count) private view {
+        if (_importSealed) revert CommitmentRegistryImportSealed();
+        if (count == 0) revert CommitmentRegistryEmptyBatch();
+    }
+
+    /// @dev A fact happens after the commitment was signed and not in the future.
+    function _checkFactTime(Commitment storage c, uint64 time) private view {
+        // Slither `timestamp` (low), accepted: an upper bound with a skew allowance, not a race.
+        // slither-disable-next-line timestamp
+        if (time < c.signedAt || time > block.timestamp + CLOCK_SKEW) revert CommitmentRegistryInvalidTime(time);
     }
 
     function _existing(bytes32 commitment) private view returns (Commitment storage c) {
@@ -165,5 +437,11 @@ contract CommitmentRegistry is ICommitmentRegistry, AccessControl, Pausable {
         if (s != CommitmentStatus.Recorded && s != CommitmentStatus.Extended && s != CommitmentStatus.Overdue) {
             revert CommitmentRegistryInvalidTransition(commitment, s);
         }
+    }
+
+    function _fingerprint(CommitmentInput memory input) private pure returns (bytes32) {
+        return keccak256(
+            abi.encode(input.project, input.enterprise, input.kind, input.signedAt, input.dueAt, input.termsHash)
+        );
     }
 }

@@ -2,14 +2,30 @@
 pragma solidity 0.8.28;
 
 /**
- * @title ICommitmentRegistry
+ * @title ICommitmentRegistry (v2)
  * @notice Commitments enterprises sign under the commitment-based approval system (承诺制),
- * and their fulfilment or breach, which becomes the enterprise's credit record (信用记录).
- * @dev Lifecycle: Recorded → Fulfilled | Overdue → Breached → Repaired, plus Extended (a new
- * due date). Overdue is a fact anyone may establish once the due date has passed; fulfil,
- * breach, extend and repair are decided by VERIFIER_ROLE. Commitments are
- * `keccak256(commitment_number)`, projects `keccak256(project_code)`, enterprises
- * `HMAC-SHA256(pepper, USCC)`, documents their SHA-256. No personal data.
+ * and whether each was kept, which becomes the enterprise's credit record (信用记录).
+ *
+ * @dev Lifecycle: Recorded → Fulfilled | Overdue → Breached → Repaired; Extended (a new due
+ * date, at most {MAX_EXTENSIONS} times) from Recorded, Extended or Overdue; Fulfilled from
+ * Recorded, Extended or Overdue. Breach only from Overdue.
+ *
+ * Credit-fair timing: the chain judges the time a fact happened, not the time its transaction
+ * lands. Every fact carries its time (signed, evidence submitted, fulfilled, accepted,
+ * repaired), attested by the role that writes it and bounded: not before the commitment was
+ * signed, not after the block time plus a small clock skew. A fulfilment is late when its
+ * fact time is after the due date; the fact time is the time evidence was submitted, when
+ * evidence is pending, else the fulfilment's own time. Pending evidence stops the overdue
+ * clock: {markOverdue} is refused while evidence is pending and until a grace period (set by
+ * the admin, bounded) has passed after the due date. A commitment signed earlier, even one
+ * already past due, can still be recorded.
+ *
+ * Commitments are `keccak256(commitment_number)`, projects `keccak256(project_code)`,
+ * enterprises `HMAC-SHA256(pepper, USCC)`, documents their SHA-256. No personal data.
+ *
+ * Governance: DEFAULT_ADMIN_ROLE follows AccessControlDefaultAdminRules; APPROVAL_ROLE and
+ * VERIFIER_ROLE are never held by the same account. Migration: the admin imports commitments
+ * and enterprise counters, then seals the import for good.
  */
 interface ICommitmentRegistry {
     /// @notice shelter_build, fee_payment, materials (容缺受理), peacetime_use (平时使用登记).
@@ -30,22 +46,27 @@ interface ICommitmentRegistry {
         Extended
     }
 
+    /// @notice A commitment as the views report it.
     struct Commitment {
         bytes32 project;
         bytes32 enterprise;
-        uint64 dueAt;
-        uint64 recordedAt;
         CommitmentKind kind;
         CommitmentStatus status;
         bool fulfilledLate;
+        uint8 extensions;
+        uint64 signedAt;
+        uint64 dueAt;
+        uint64 evidenceSubmittedAt; // non-zero while evidence is pending
+        uint64 decidedAt; // fact time of the fulfilment, or of the latest repair
     }
 
-    /// @notice One commitment to record, for batch recording.
+    /// @notice One commitment to record, for {recordBatch}.
     struct CommitmentInput {
         bytes32 commitment;
         bytes32 project;
         bytes32 enterprise;
         uint8 kind;
+        uint64 signedAt;
         uint64 dueAt;
         bytes32 termsHash;
     }
@@ -60,69 +81,200 @@ interface ICommitmentRegistry {
         uint32 repaired;
     }
 
+    /// @notice A v1 commitment carried over by {importCommitments}, as it stood on v1.
+    struct CommitmentImport {
+        bytes32 commitment;
+        bytes32 project;
+        bytes32 enterprise;
+        uint8 kind;
+        uint8 status; // a {CommitmentStatus} other than None
+        bool fulfilledLate;
+        uint8 extensions;
+        uint64 signedAt;
+        uint64 dueAt;
+        bytes32 termsHash;
+    }
+
+    /// @notice An enterprise's v1 counters, for {importCounters}.
+    struct CountersImport {
+        bytes32 enterprise;
+        EnterpriseCounters counters;
+    }
+
+    // -- events ---------------------------------------------------------------------------
+
     event CommitmentRecorded(
         bytes32 indexed commitment,
         bytes32 indexed project,
         bytes32 indexed enterprise,
         CommitmentKind kind,
+        uint64 signedAt,
         uint64 dueAt,
         bytes32 termsHash
     );
-    event CommitmentFulfilled(bytes32 indexed commitment, bytes32 evidenceHash, bool late);
-    event CommitmentMarkedOverdue(bytes32 indexed commitment);
+    /// @notice Fulfilment evidence was submitted at `submittedAt`; the overdue clock stops.
+    event CommitmentEvidenceSubmitted(bytes32 indexed commitment, bytes32 evidenceHash, uint64 submittedAt);
+    /// @notice The pending evidence was found insufficient; the overdue clock runs again.
+    event CommitmentEvidenceRejected(bytes32 indexed commitment, bytes32 reasonHash);
+    /// @notice The commitment was kept; `fulfilledAt` is the fact time that decided `late`.
+    /// `byAcceptance`: fulfilled by the approval system's joint acceptance (联合验收).
+    event CommitmentFulfilled(
+        bytes32 indexed commitment,
+        bytes32 evidenceHash,
+        uint64 fulfilledAt,
+        bool late,
+        bool byAcceptance
+    );
+    event CommitmentMarkedOverdue(bytes32 indexed commitment, uint64 dueAt);
+    /// @notice {markOverdueBatch} left `commitment` alone; `reason` is the selector of the
+    /// error {markOverdue} would have reverted with.
+    event CommitmentOverdueSkipped(bytes32 indexed commitment, bytes4 reason);
     event CommitmentBreached(bytes32 indexed commitment, bytes32 reasonHash);
-    event CommitmentRepaired(bytes32 indexed commitment, bytes32 evidenceHash);
-    event CommitmentExtended(bytes32 indexed commitment, uint64 newDueAt, bytes32 documentHash);
+    event CommitmentRepaired(bytes32 indexed commitment, bytes32 evidenceHash, uint64 repairedAt);
+    event CommitmentExtended(bytes32 indexed commitment, uint64 newDueAt, bytes32 documentHash, uint8 extensions);
+    /// @notice The grace period after a due date before anyone may mark a commitment overdue.
+    event OverdueGracePeriodSet(uint64 gracePeriod);
+    /// @notice A v1 commitment was carried over (migration); counters come by {CountersImported}.
+    event CommitmentImported(
+        bytes32 indexed commitment,
+        bytes32 indexed project,
+        bytes32 indexed enterprise,
+        CommitmentKind kind,
+        CommitmentStatus status,
+        bool fulfilledLate,
+        uint8 extensions,
+        uint64 signedAt,
+        uint64 dueAt,
+        bytes32 termsHash
+    );
+    /// @notice An enterprise's v1 counters were carried over (they replace none: it had none here).
+    event CountersImported(
+        bytes32 indexed enterprise,
+        uint32 recorded,
+        uint32 fulfilled,
+        uint32 fulfilledLate,
+        uint32 overdue,
+        uint32 breached,
+        uint32 repaired
+    );
+    event ImportSealed();
+
+    // -- errors ---------------------------------------------------------------------------
 
     /// @notice A commitment, project or enterprise identifier was zero.
     error CommitmentRegistryZeroIdentifier();
+    /// @notice A terms, evidence, report, reason or document hash was zero.
+    error CommitmentRegistryZeroHash();
     /// @notice The kind is not one of {CommitmentKind}.
     error CommitmentRegistryInvalidKind(uint8 kind);
-    /// @notice A due date that is not after now (and after the current one, when extending).
+    /// @notice A due date before the minimum notice or beyond the maximum horizon after signing,
+    /// or (extending) not after the current due date and the block time.
     error CommitmentRegistryInvalidDueDate(uint64 dueAt);
-    /// @notice This commitment number was recorded before.
+    /// @notice A fact time of zero, before the commitment was signed, or after the block time plus the skew.
+    error CommitmentRegistryInvalidTime(uint64 time);
+    /// @notice This commitment number was recorded before with different terms.
     error CommitmentRegistryAlreadyRecorded(bytes32 commitment);
     /// @notice No commitment with this identifier.
     error CommitmentRegistryUnknownCommitment(bytes32 commitment);
     /// @notice The commitment's status does not allow this step.
     error CommitmentRegistryInvalidTransition(bytes32 commitment, CommitmentStatus status);
-    /// @notice The due date has not passed yet.
-    error CommitmentRegistryNotYetDue(bytes32 commitment, uint64 dueAt);
+    /// @notice The due date plus the grace period has not passed yet.
+    error CommitmentRegistryNotYetDue(bytes32 commitment, uint64 overdueFrom);
+    /// @notice Evidence is pending a decision (or, rejecting, none is).
+    error CommitmentRegistryEvidencePending(bytes32 commitment);
+    error CommitmentRegistryNoEvidencePending(bytes32 commitment);
+    /// @notice The commitment was extended {MAX_EXTENSIONS} times already.
+    error CommitmentRegistryTooManyExtensions(bytes32 commitment);
+    /// @notice Only shelter_build is fulfilled by joint acceptance.
+    error CommitmentRegistryNotShelterBuild(bytes32 commitment);
+    /// @notice A grace period above the maximum.
+    error CommitmentRegistryInvalidGracePeriod(uint64 gracePeriod);
     /// @notice A batch with no entries.
     error CommitmentRegistryEmptyBatch();
+    /// @notice `account` holds `heldRole`, which excludes `role` (approval ≠ verifier).
+    error CommitmentRegistryConflictingRole(address account, bytes32 role, bytes32 heldRole);
+    /// @notice The import is sealed.
+    error CommitmentRegistryImportSealed();
+    /// @notice An enterprise whose counters are imported already has counters here.
+    error CommitmentRegistryCountersExist(bytes32 enterprise);
+    /// @notice Imported counters that contradict each other (e.g. more fulfilled than recorded).
+    error CommitmentRegistryInvalidCounters(bytes32 enterprise);
 
-    /// @notice Record a signed commitment (APPROVAL_ROLE).
+    // -- approval system (APPROVAL_ROLE) ------------------------------------------------------
+
+    /// @notice Record a commitment signed at `signedAt`, due at `dueAt` (at least the minimum
+    /// notice and at most the maximum horizon after signing; may be past already). An
+    /// identical replay is a no-op.
     function record(
         bytes32 commitment,
         bytes32 project,
         bytes32 enterprise,
         uint8 kind,
+        uint64 signedAt,
         uint64 dueAt,
         bytes32 termsHash
     ) external;
 
-    /// @notice Record many commitments at once (APPROVAL_ROLE); any bad entry reverts the batch.
+    /// @notice Record many commitments; identical replays are skipped, any other bad entry reverts the batch.
     function recordBatch(CommitmentInput[] calldata commitments) external;
 
-    /// @notice The commitment was kept (VERIFIER_ROLE); late when after its due date.
-    function fulfil(bytes32 commitment, bytes32 evidenceHash) external;
+    /// @notice A joint acceptance passed at `acceptedAt` fulfils a shelter_build commitment.
+    function fulfilByAcceptance(bytes32 commitment, bytes32 reportHash, uint64 acceptedAt) external;
 
-    /// @notice Mark a commitment whose due date has passed as overdue (anyone).
-    function markOverdue(bytes32 commitment) external;
+    // -- evidence (APPROVAL_ROLE or VERIFIER_ROLE) ------------------------------------------
 
-    /// @notice {markOverdue} for many commitments; any ineligible entry reverts the batch.
-    function markOverdueBatch(bytes32[] calldata commitments) external;
+    /// @notice Fulfilment evidence was submitted at `submittedAt` (the earliest submission
+    /// counts while pending); stops the overdue clock. On Recorded, Extended or Overdue.
+    function submitEvidence(bytes32 commitment, bytes32 evidenceHash, uint64 submittedAt) external;
 
-    /// @notice The commitment was broken (VERIFIER_ROLE).
+    // -- office decisions (VERIFIER_ROLE) ---------------------------------------------------
+
+    /// @notice The pending evidence is insufficient; the overdue clock runs again.
+    function rejectEvidence(bytes32 commitment, bytes32 reasonHash) external;
+
+    /// @notice The commitment was kept at `fulfilledAt` (see the timing rule above).
+    function fulfil(bytes32 commitment, bytes32 evidenceHash, uint64 fulfilledAt) external;
+
+    /// @notice An overdue commitment was broken.
     function breach(bytes32 commitment, bytes32 reasonHash) external;
 
-    /// @notice A breached commitment was put right (VERIFIER_ROLE).
-    function repair(bytes32 commitment, bytes32 evidenceHash) external;
+    /// @notice A breached commitment was put right at `repairedAt`.
+    function repair(bytes32 commitment, bytes32 evidenceHash, uint64 repairedAt) external;
 
-    /// @notice Move the due date later, approved with a document (VERIFIER_ROLE).
+    /// @notice Move the due date later (after the current one and the block time, within the
+    /// maximum horizon after signing), approved with a document.
     function extend(bytes32 commitment, uint64 newDueAt, bytes32 documentHash) external;
+
+    // -- anyone -------------------------------------------------------------------------------
+
+    /// @notice Mark overdue a commitment whose due date plus the grace period has passed, with no evidence pending.
+    function markOverdue(bytes32 commitment) external;
+
+    /// @notice {markOverdue} for many; ineligible entries are skipped with
+    /// {CommitmentOverdueSkipped}. Returns how many were marked.
+    function markOverdueBatch(bytes32[] calldata commitments) external returns (uint256 marked);
+
+    // -- governance (DEFAULT_ADMIN_ROLE) ----------------------------------------------------
+
+    function setOverdueGracePeriod(uint64 gracePeriod) external;
+
+    /// @notice Carry v1 commitments over; only before {sealImport}.
+    function importCommitments(CommitmentImport[] calldata commitments) external;
+
+    /// @notice Carry v1 enterprise counters over (for enterprises with none here); only before
+    /// {sealImport}. 0 < recorded, fulfilledLate ≤ fulfilled ≤ recorded,
+    /// repaired ≤ breached ≤ overdue (an extended commitment may fall overdue again).
+    function importCounters(CountersImport[] calldata counters) external;
+
+    function sealImport() external;
+
+    // -- views --------------------------------------------------------------------------------
 
     function commitmentOf(bytes32 commitment) external view returns (Commitment memory);
 
     function countersOf(bytes32 enterprise) external view returns (EnterpriseCounters memory);
+
+    function overdueGracePeriod() external view returns (uint64);
+
+    function importSealed() external view returns (bool);
 }

@@ -29,6 +29,7 @@ function compile() {
     sources,
     settings: {
       optimizer: { enabled: true, runs: 1000 },
+      viaIR: true,
       evmVersion: "cancun",
       metadata: { bytecodeHash: "none" },
       outputSelection: { "*": { "*": ["abi", "evm.bytecode.object", "evm.deployedBytecode.object"] } },

@@ -1,4 +1,7 @@
-"""Deploy the contracts, grant the roles and write the manifest; reuse a live deployment."""
+"""Deploy the contracts, grant the roles, publish rate tables, hand the admin role over, and
+write the manifest; reuse a live deployment."""
+
+from dataclasses import dataclass
 
 from eth_account.signers.local import LocalAccount
 from eth_utils import keccak
@@ -8,7 +11,29 @@ from ledger.artifacts import CONTRACT_NAMES, load_artifact
 from ledger.chain import Sender
 from ledger.errors import ManifestError
 from ledger.manifest import ContractDeployment, Manifest
+from ledger.rate_tables import SAMPLE_RATE_TABLE, RateTable
 from ledger.roles import ROLE_CONTRACTS, role_id
+
+DEV_CHAIN_ID = 31337  # the Hardhat node of hardhat-local/
+
+
+@dataclass(frozen=True)
+class DeployOptions:
+    """What a deployment is configured with (the coordinator maps settings onto these).
+
+    * `admin`: the account DEFAULT_ADMIN_ROLE is handed to (a multisig or timelock in
+      production). The deployer starts the two-step transfer; `admin` completes it with
+      `acceptDefaultAdminTransfer()` once `admin_delay` has passed. None: the deployer keeps it.
+    * `admin_delay`: seconds a DEFAULT_ADMIN_ROLE transfer waits (AccessControlDefaultAdminRules).
+    * `overdue_grace_period`: seconds after a due date before a commitment may be marked overdue.
+    * `rate_tables`: tables the assessor key publishes right after deployment; None means the
+      labelled sample table on the local development chain and none elsewhere.
+    """
+
+    admin: str | None = None
+    admin_delay: int = 0
+    overdue_grace_period: int = 7 * 86_400
+    rate_tables: tuple[RateTable, ...] | None = None
 
 
 def genesis_hash(w3: Web3) -> str:
@@ -25,16 +50,28 @@ def is_live(w3: Web3, manifest: Manifest) -> bool:
     )
 
 
-def deploy(w3: Web3, signers: dict[str, LocalAccount], *, existing: Manifest | None = None) -> tuple[Manifest, bool]:
+def _constructor_args(name: str, deployer: str, options: DeployOptions) -> tuple:
+    if name == "CommitmentRegistry":
+        return (options.admin_delay, deployer, options.overdue_grace_period)
+    return (options.admin_delay, deployer)
+
+
+def deploy(
+    w3: Web3,
+    signers: dict[str, LocalAccount],
+    *,
+    existing: Manifest | None = None,
+    options: DeployOptions = DeployOptions(),
+) -> tuple[Manifest, bool]:
     """Deploy every contract (or reuse `existing` when it is live). Returns (manifest, deployed_now)."""
     if existing is not None and is_live(w3, existing):
         return existing, False
-    admin = Sender(w3, signers["DEFAULT_ADMIN_ROLE"])
+    deployer = Sender(w3, signers["DEFAULT_ADMIN_ROLE"])
     deployments, contracts = [], {}
     for name in CONTRACT_NAMES:
         artifact = load_artifact(name)
         factory = w3.eth.contract(abi=artifact["abi"], bytecode=artifact["bytecode"])
-        receipt = admin.send(factory.constructor(admin.account.address))
+        receipt = deployer.send(factory.constructor(*_constructor_args(name, deployer.account.address, options)))
         address = receipt["contractAddress"]
         code_hash = "0x" + keccak(w3.eth.get_code(address)).hex()
         if code_hash != "0x" + keccak(bytes.fromhex(artifact["deployedBytecode"][2:])).hex():
@@ -50,11 +87,28 @@ def deploy(w3: Web3, signers: dict[str, LocalAccount], *, existing: Manifest | N
         )
         contracts[name] = w3.eth.contract(address=address, abi=artifact["abi"])
 
-    roles: dict[str, dict[str, list[str]]] = {name: {"DEFAULT_ADMIN_ROLE": [admin.account.address]} for name in contracts}
+    roles: dict[str, dict[str, list[str]]] = {name: {"DEFAULT_ADMIN_ROLE": [deployer.account.address]} for name in contracts}
     for role, names in ROLE_CONTRACTS.items():
         holder = signers[role].address
         for name in names:
-            admin.send(contracts[name].functions.grantRole(role_id(role), holder))
+            deployer.send(contracts[name].functions.grantRole(role_id(role), holder))
             roles[name][role] = [holder]
-    manifest = Manifest(chain_id=w3.eth.chain_id, genesis_hash=genesis_hash(w3), contracts=deployments, roles=roles)
+
+    tables = options.rate_tables
+    if tables is None:
+        tables = (SAMPLE_RATE_TABLE,) if w3.eth.chain_id == DEV_CHAIN_ID else ()
+    assessor = Sender(w3, signers["ASSESSOR_ROLE"]) if tables else None
+    for table in tables:
+        assessor.send(contracts["FeeLedger"].functions.publishRateTable(
+            table.version, table.effective_from, table.basis_hash, table.district_rates()))
+
+    pending_admin = None
+    if options.admin and Web3.to_checksum_address(options.admin) != deployer.account.address:
+        pending_admin = Web3.to_checksum_address(options.admin)
+        for contract in contracts.values():
+            deployer.send(contract.functions.beginDefaultAdminTransfer(pending_admin))
+    manifest = Manifest(
+        chain_id=w3.eth.chain_id, genesis_hash=genesis_hash(w3), contracts=deployments, roles=roles,
+        pending_admin=pending_admin,
+    )
     return manifest, True

@@ -2,6 +2,7 @@
 
 import hashlib
 import re
+import unicodedata
 
 from cryptography.hazmat.primitives import hashes, hmac
 from eth_utils import keccak
@@ -14,6 +15,8 @@ DISTRICTS = {
     "410182": "荥阳市", "410183": "新密市", "410184": "新郑市", "410185": "登封市",
     "410171": "经开区", "410172": "高新区", "410173": "航空港区",
 }
+_DASHES = str.maketrans(dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63", "-"))
+_REASON_CODE = re.compile(r"[\x21-\x7e]{1,32}")
 _PROJECT_CODE = re.compile(r"^(?P<year>\d{4})-(?P<division>\d{6})-(?P<industry>\d{2})-(?P<type>\d{2})-(?P<serial>\d{6})$")
 
 
@@ -47,9 +50,24 @@ def project_key(project_code: str) -> bytes:
     return keccak(text=project_code)
 
 
-def reference_key(reference: str) -> bytes:
-    """Key of a voucher number, refund reference or commitment number."""
-    return keccak(text=reference)
+def normalise_reference(reference: str, field: str = "reference") -> str:
+    """A voucher number, refund reference or commitment number in its one canonical form:
+    NFKC (full-width letters, digits and spaces become ASCII), dashes as "-", every
+    whitespace removed, upper case. So "ｓｐ 2026-001", "SP2026－001" and "sp2026—001" are the
+    same voucher."""
+    text = unicodedata.normalize("NFKC", reference).translate(_DASHES)
+    text = "".join(ch for ch in text if not ch.isspace()).upper()
+    if not text:
+        raise InvalidIdentifier(field, "must not be empty or only whitespace")
+    if not text.isprintable():
+        raise InvalidIdentifier(field, "must not contain control characters")
+    return text
+
+
+def reference_key(reference: str, field: str = "reference") -> bytes:
+    """Key of a voucher number, refund reference or commitment number, after normalisation,
+    so the on-chain uniqueness is as strong as the business rule."""
+    return keccak(text=normalise_reference(reference, field))
 
 
 def enterprise_key(uscc_code: str, pepper: str) -> bytes:
@@ -63,8 +81,8 @@ def document_hash(content: bytes) -> bytes:
 
 
 def reason_code(code: str) -> bytes:
-    """A reason code as left-aligned ASCII bytes32, readable on chain (e.g. AFFORDABLE_HOUSING)."""
-    raw = code.encode("ascii")
-    if not raw or len(raw) > 32:
-        raise InvalidIdentifier("reason", "must be 1 to 32 ASCII characters")
-    return raw.ljust(32, b"\0")
+    """A reason code as left-aligned ASCII bytes32, readable on chain (e.g. AFFORDABLE_HOUSING).
+    Only printable ASCII without spaces, so the read model decodes every code losslessly."""
+    if not _REASON_CODE.fullmatch(code):
+        raise InvalidIdentifier("reason", "must be 1 to 32 printable ASCII characters without spaces")
+    return code.encode("ascii").ljust(32, b"\0")

@@ -23,6 +23,9 @@ class Manifest(BaseModel):
     contracts: list[ContractDeployment]
     # contract name -> role name -> holders
     roles: dict[str, dict[str, list[str]]]
+    # The account DEFAULT_ADMIN_ROLE is being handed to; it holds the role once it has called
+    # acceptDefaultAdminTransfer() on every contract after the admin delay.
+    pending_admin: str | None = None
 
     def latest(self, name: str) -> ContractDeployment:
         for deployment in reversed(self.contracts):

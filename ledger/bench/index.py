@@ -2,7 +2,8 @@
 
 (a) the indexer into SQLite, (b) into PostgreSQL, (c) the idiomatic path — web3's
 `contract.events.X.get_logs` and an ORM insert per row — and (d) raw `eth_getLogs` fetches
-over the same adaptive ranges with no decoding.
+over the same adaptive ranges with no decoding. (e) the cost per batch of one enterprise's
+commitment summary as its history grows to 100,000 events: incremental fold vs full recount.
 """
 
 import statistics
@@ -17,10 +18,13 @@ from ledger.bench.workload import Workload
 from ledger.chain import connect, contract_at, signers_from_mnemonic
 from ledger.db import models
 from ledger.db.engine import make_engine, migrate
+from ledger.db.bulk import insert_rows
 from ledger.db.scratch import scratch_database
 from ledger.deploy import deploy
 from ledger.devchain import LocalNode
+from ledger.indexer.aggregates import apply_summary_changes, recount_summaries
 from ledger.indexer.loop import Indexer, IndexerConfig, RangeSizer, fetch_range
+from ledger.indexer.projector import SummaryChange
 from ledger.rpc import JsonRpc
 from ledger.settings import DEV_MNEMONIC
 
@@ -51,13 +55,13 @@ def _raw_fetch_rate(node_url: str, manifest, config: IndexerConfig, head: int) -
 # The idiomatic path: each event type through web3's decoder, an ORM object per row.
 NAIVE_ROWS = {
     "FeeAssessed": lambda a: models.FeeAssessment(
-        project=a.project.hex(), payer=a.payer.hex(), revision=a.revision, shortfall_area=a.shortfallArea,
-        rate_fen_per_m2=a.rateFenPerM2, rate_table_version=a.rateTableVersion, amount_fen=a.amountFen,
-        basis_hash=a.basisHash.hex()),
+        project=a.project.hex(), payer=a.payer.hex(), revision=a.revision, district=a.district,
+        rate_table_version=a.rateTableVersion, rate_fen_per_m2=a.rateFenPerM2, shortfall_area=a.shortfallArea,
+        base_fen=a.baseFen, due_fen=a.dueFen, due_at=a.dueAt, basis_hash=a.basisHash.hex()),
     "FeeAdjusted": lambda a: models.FeeAdjustment(project=a.project.hex(), reason=a.reason.hex(), delta_fen=a.deltaFen,
-                                                  document_hash=a.documentHash.hex()),
+                                                  document_hash=a.documentHash.hex(), due_fen=a.dueFen),
     "PaymentRecorded": lambda a: models.Payment(project=a.project.hex(), voucher=a.voucher.hex(), amount_fen=a.amountFen,
-                                                paid_at=a.paidAt),
+                                                paid_at=a.paidAt, late=a.late),
     "RefundRecorded": lambda a: models.Refund(project=a.project.hex(), refund_ref=a.refundRef.hex(),
                                               amount_fen=a.amountFen, refunded_at=a.refundedAt),
 }
@@ -89,6 +93,43 @@ def _naive_rate(node_url: str, manifest, head: int) -> tuple[int, float]:
         elapsed = time.perf_counter() - started
         engine.dispose()
     return events, events / elapsed
+
+
+def bench_summary_cost(sizes: tuple[int, ...] = (1_000, 10_000, 100_000), batches: int = 20) -> dict:
+    """Cost per batch of keeping one enterprise's commitment summary, as its history grows:
+    the indexer's incremental fold against recounting the whole history (the old way), on SQLite."""
+    chain_id, enterprise = 1, "0x" + "ab" * 32
+    change = SummaryChange([1, 0, 0, 0, 0, 0], (0, 0, "0x" + "00" * 32, "0x" + "00" * 32))
+    columns = ("chain_id", "block_number", "log_index", "block_hash", "transaction_hash", "commitment", "enterprise",
+               "event", "status")
+    rows: dict[int, dict] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        engine = make_engine(f"sqlite:///{tmp}/summaries.db")
+        migrate(engine)
+        history = 0
+        for size in sizes:
+            with engine.begin() as conn:  # grow the enterprise's history to `size` events
+                insert_rows(conn, "commitment_events", columns, [
+                    (chain_id, n, 0, "0x" + "00" * 32, "0x" + "00" * 32, f"0x{n:064x}", enterprise, "recorded", "recorded")
+                    for n in range(history, size)])
+                history = size
+                recount_summaries(conn, chain_id, {enterprise})
+            timings = {}
+            for name, step in (("incremental", lambda conn: apply_summary_changes(conn, chain_id, {enterprise: change})),
+                               ("recount", lambda conn: recount_summaries(conn, chain_id, {enterprise}))):
+                started = time.perf_counter()
+                for _ in range(batches):
+                    with engine.begin() as conn:
+                        step(conn)
+                timings[f"{name}_ms_per_batch"] = round((time.perf_counter() - started) * 1000 / batches, 3)
+            rows[size] = timings
+        engine.dispose()
+    first, last = rows[sizes[0]], rows[sizes[-1]]
+    return {
+        "history_events": rows,
+        "incremental_growth": round(last["incremental_ms_per_batch"] / first["incremental_ms_per_batch"], 2),
+        "recount_growth": round(last["recount_ms_per_batch"] / first["recount_ms_per_batch"], 2),
+    }
 
 
 def bench_index(events: int, postgres: str | None = None, repeats: int = 3) -> dict:
@@ -133,4 +174,5 @@ def bench_index(events: int, postgres: str | None = None, repeats: int = 3) -> d
             ratio_vs_naive=round(sqlite_rate / naive_rate, 2),
             ratio_vs_raw=round(sqlite_rate / raw_rate, 2),
         )
-        return result
+    result["enterprise_summary_cost"] = bench_summary_cost()
+    return result

@@ -8,10 +8,12 @@ from web3 import Web3
 from ledger.chain import Sender, contract_at
 from ledger.identifiers import enterprise_key, project_key, reason_code, reference_key
 from ledger.manifest import Manifest
+from ledger.rate_tables import SAMPLE_RATE_TABLE
 from ledger.roles import role_id
 from ledger.settings import DEV_PEPPER
 
 DAY = 86_400
+GRACE = 7 * DAY  # the overdue grace period of a development deployment
 PAYMENT_BATCH = 250
 COMMITMENT_BATCH = 200
 
@@ -49,14 +51,20 @@ class Workload:
         return self.send[role].send(call, gas=gas)
 
     def assess(self, count: int, district: str = "410105") -> list[bytes]:
-        projects = []
+        projects, due_at = [], self.now() + 30 * DAY
         for _ in range(count):
             project = project_key(f"2026-{district}-47-01-{self._next('P')}")
             payer = enterprise_key(f"uscc-{self.random.randrange(50)}", DEV_PEPPER)
-            area, rate = self.random.randrange(1_000, 200_000), self.random.choice([2_500, 3_000, 3_500])
-            self._tx("ASSESSOR_ROLE", self.fee.functions.assess(project, payer, area, rate, 1, reference_key("rates-v1")))
+            area = self.random.randrange(1_000, 200_000)
+            self._tx("ASSESSOR_ROLE", self.fee.functions.assess(
+                project, payer, int(district), area, SAMPLE_RATE_TABLE.version, due_at, reference_key("rates-v1")))
             projects.append(project)
         return projects
+
+    def relieve(self, projects: list[bytes], count: int) -> None:
+        for project in self.random.sample(projects, min(count, len(projects))):
+            self._tx("ASSESSOR_ROLE", self.fee.functions.setRelief(
+                project, reason_code("AFFORDABLE_HOUSING"), 5_000, reference_key("doc")))
 
     def adjust(self, projects: list[bytes], count: int) -> None:
         for project in self.random.sample(projects, min(count, len(projects))):
@@ -77,31 +85,35 @@ class Workload:
             count -= size
 
     def overpay(self, project: bytes) -> None:
-        due = self.fee.functions.feeAccount(project).call()[1]
+        due = self.fee.functions.feeAccount(project).call()[8]  # dueFen
         self._tx("TAX_ROLE", self.fee.functions.recordPayment(project, reference_key(self._next("V")), due + 1_000, self.now()))
 
     def refund(self, projects: list[bytes], count: int) -> None:
+        """One fen of the excess back to each of `projects[:count]` (overpaid before)."""
         for project in projects[:count]:
-            self._tx("TAX_ROLE", self.fee.functions.recordRefund(project, reference_key(self._next("R")), 1, self.now()))
+            self._tx("TAX_ROLE", self.fee.functions.recordRefund(
+                project, reference_key(self._next("R")), 1, self.now(), b"\0" * 32))
 
     def record(self, projects: list[bytes], count: int, due_in: int = 30 * DAY) -> list[bytes]:
-        commitments, due = [], self.now() + due_in
+        commitments, signed = [], self.now()
         while count > 0:
             size = min(COMMITMENT_BATCH, count)
             batch = []
             for _ in range(size):
                 commitment = reference_key(self._next("C"))
                 enterprise = enterprise_key(f"uscc-{self.random.randrange(50)}", DEV_PEPPER)
-                batch.append((commitment, self.random.choice(projects), enterprise, self.random.randrange(4), due,
-                              reference_key("terms")))
+                batch.append((commitment, self.random.choice(projects), enterprise, self.random.randrange(4), signed,
+                              signed + due_in, reference_key("terms")))
                 commitments.append(commitment)
-            self._tx("APPROVAL_ROLE", self.registry.functions.recordBatch(batch), gas=150_000 * size + 100_000)
+            self._tx("APPROVAL_ROLE", self.registry.functions.recordBatch(batch), gas=200_000 * size + 100_000)
             count -= size
         return commitments
 
-    def decide(self, name: str, commitments: list[bytes], *args) -> None:
+    def decide(self, name: str, commitments: list[bytes], *args, role: str = "VERIFIER_ROLE") -> None:
+        """`name(commitment, *args)` for each; a None argument stands for the current time."""
         for commitment in commitments:
-            self._tx("VERIFIER_ROLE", getattr(self.registry.functions, name)(commitment, *args))
+            values = [self.now() if a is None else a for a in args]
+            self._tx(role, getattr(self.registry.functions, name)(commitment, *values))
 
     def mark_overdue(self, commitments: list[bytes]) -> None:
         for start in range(0, len(commitments), COMMITMENT_BATCH):
@@ -119,24 +131,70 @@ class Workload:
             self._tx("DEFAULT_ADMIN_ROLE", contract.functions.grantRole(role_id(role), account))
             self._tx("DEFAULT_ADMIN_ROLE", contract.functions.revokeRole(role_id(role), account))
 
+    def governance(self) -> None:
+        """Every governance event: settings, an admin transfer and a delay change begun and
+        called off."""
+        outsider = self.signers["PAUSER_ROLE"].address
+        self._tx("DEFAULT_ADMIN_ROLE", self.registry.functions.setOverdueGracePeriod(GRACE))
+        self._tx("DEFAULT_ADMIN_ROLE", self.fee.functions.setRefundReasonAllowed(reason_code("ANNULLED"), True))
+        for contract in (self.fee, self.registry):
+            self._tx("DEFAULT_ADMIN_ROLE", contract.functions.beginDefaultAdminTransfer(outsider))
+            self._tx("DEFAULT_ADMIN_ROLE", contract.functions.cancelDefaultAdminTransfer())
+            self._tx("DEFAULT_ADMIN_ROLE", contract.functions.changeDefaultAdminDelay(3_600))
+            self._tx("DEFAULT_ADMIN_ROLE", contract.functions.rollbackDefaultAdminDelay())
+
+    def migrate(self, count: int) -> list[bytes]:
+        """Carry `count` accounts (each with a voucher and a refund) and commitments over from
+        an earlier version, with their enterprises' counters, then seal the import."""
+        now, projects, commitments, enterprises = self.now(), [], [], []
+        for _ in range(count):
+            project = project_key(f"2025-410105-47-01-{self._next('P')}")
+            payer = enterprise_key(f"uscc-v1-{self._serial}", DEV_PEPPER)
+            projects.append((project, payer))
+            commitment = reference_key(self._next("C-v1"))
+            commitments.append((commitment, project, payer, 0, 2, False, 0, now - 400 * DAY, now - 100 * DAY,
+                                reference_key("terms")))
+            enterprises.append((payer, (1, 1, 0, 0, 0, 0)))  # recorded and fulfilled on v1
+        accounts = [(p, payer, 410105, 1, 1, 0, 500_000, 0, 600_000, 1_000, now - 300 * DAY, now - 200 * DAY)
+                    for p, payer in projects]
+        vouchers = [(p, reference_key(self._next("V-v1")), 600_000, now - 250 * DAY) for p, _ in projects]
+        refunds = [(p, reference_key(self._next("R-v1")), 1_000, now - 240 * DAY, b"\0" * 32) for p, _ in projects]
+        self._tx("DEFAULT_ADMIN_ROLE", self.fee.functions.importAccounts(accounts), gas=300_000 * count + 100_000)
+        self._tx("DEFAULT_ADMIN_ROLE", self.fee.functions.importVouchers(vouchers), gas=100_000 * count + 100_000)
+        self._tx("DEFAULT_ADMIN_ROLE", self.fee.functions.importRefunds(refunds), gas=100_000 * count + 100_000)
+        self._tx("DEFAULT_ADMIN_ROLE", self.registry.functions.importCommitments(commitments), gas=250_000 * count + 100_000)
+        self._tx("DEFAULT_ADMIN_ROLE", self.registry.functions.importCounters(enterprises), gas=100_000 * count + 100_000)
+        for contract in (self.fee, self.registry):
+            self._tx("DEFAULT_ADMIN_ROLE", contract.functions.sealImport())
+        return [c for c, *_ in commitments]
+
     def every_event(self, events: int) -> None:
         """About `events` events, mostly payments, with every event type present."""
         small = max(2, events // 500)
+        imported = self.migrate(small)
+        self.governance()
         projects = self.assess(max(4, events // 100))
+        self.relieve(projects[small:], small)
         self.adjust(projects, small)
         for project in projects[:small]:
             self.overpay(project)
         self.refund(projects, small)
         commitments = self.record(projects, max(8, events // 10), due_in=DAY)
         quarter = len(commitments) // 4
-        self.decide("fulfil", commitments[:small], reference_key("evidence"))
+        evidence = reference_key("evidence")
+        self.decide("submitEvidence", commitments[:3 * small], evidence, None, role="APPROVAL_ROLE")  # a third stays pending
+        self.decide("fulfil", commitments[:small], evidence, None)
+        self.decide("rejectEvidence", commitments[small:2 * small], reference_key("reason"))
         self.decide("extend", commitments[quarter:quarter + small], self.now() + 60 * DAY, reference_key("doc"))
-        self.travel(2 * DAY)
+        self.travel(DAY + GRACE + 1)
         overdue = commitments[2 * quarter:]
-        self.mark_overdue(overdue)
+        self.mark_overdue(overdue + imported[:1])  # the imported one is long decided: skipped
         self.decide("breach", overdue[:small], reference_key("reason"))
-        self.decide("repair", overdue[:small // 2 or 1], reference_key("evidence"))
-        self.decide("fulfil", overdue[small:2 * small], reference_key("evidence"))
+        self.decide("repair", overdue[:small // 2 or 1], evidence, None)
+        self.decide("fulfil", overdue[small:2 * small], evidence, None)
+        shelters = [c for c in commitments[quarter + small:2 * quarter]
+                    if self.registry.functions.commitmentOf(c).call()[2] == 0][:small]
+        self.decide("fulfilByAcceptance", shelters, reference_key("acceptance report"), None, role="APPROVAL_ROLE")
         self.pause_and_resume()
         self.grant_and_revoke("PAUSER_ROLE", self.signers["VERIFIER_ROLE"].address)
         emitted = self.count_events()

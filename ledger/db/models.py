@@ -60,9 +60,32 @@ class RawEvent(EventProof, table=True):
     contract: str
     address: str
     event: str
-    subject: str | None = None  # project for FeeLedger events, commitment for registry events
+    # project for FeeLedger account events, commitment for registry commitment events,
+    # enterprise for CountersImported; None for rate tables and governance events
+    subject: str | None = None
     topics: bytes = Field(sa_type=LargeBinary)  # the 32-byte topic words, concatenated
     data: bytes = Field(sa_type=LargeBinary)
+
+
+class RateTable(EventProof, table=True):
+    """RateTablePublished: a rate table version, in effect from `effective_from`."""
+
+    __tablename__ = "rate_tables"
+    __table_args__ = (Index("ux_rate_tables_version", "chain_id", "version", unique=True),)
+    version: int = big()
+    effective_from: int = big()
+    district_count: int = big()
+    basis_hash: str
+
+
+class Rate(EventProof, table=True):
+    """RatePublished: fen per m² of one district in one rate table version."""
+
+    __tablename__ = "rates"
+    __table_args__ = (Index("ux_rates_version_district", "chain_id", "version", "district", unique=True),)
+    version: int = big()
+    district: int = big()
+    rate_fen_per_m2: int = big()
 
 
 class FeeAssessment(EventProof, table=True):
@@ -70,12 +93,27 @@ class FeeAssessment(EventProof, table=True):
     __table_args__ = (Index("ix_fee_assessments_project", "chain_id", "project"),)
     project: str
     payer: str
-    revision: int
-    shortfall_area: int = big()
+    revision: int = big()
+    district: int = big()
+    rate_table_version: int = big()
     rate_fen_per_m2: int = big()
-    rate_table_version: int
-    amount_fen: int = big()
+    shortfall_area: int = big()
+    base_fen: int = big()
+    due_fen: int = big()  # the amount due after this event (relief and adjustments applied)
+    due_at: int = big()
     basis_hash: str
+
+
+class FeeRelief(EventProof, table=True):
+    """FeeReliefSet: relief (减免) as a share of the base, which survives reassessment."""
+
+    __tablename__ = "fee_reliefs"
+    __table_args__ = (Index("ix_fee_reliefs_project", "chain_id", "project"),)
+    project: str
+    reason: str  # the reason code, decoded from its bytes32 ASCII form
+    relief_bps: int
+    document_hash: str
+    due_fen: int = big()
 
 
 class FeeAdjustment(EventProof, table=True):
@@ -85,9 +123,13 @@ class FeeAdjustment(EventProof, table=True):
     reason: str  # the reason code, decoded from its bytes32 ASCII form
     delta_fen: int = big()
     document_hash: str
+    due_fen: int = big()
 
 
 class Payment(EventProof, table=True):
+    """PaymentRecorded, and VoucherImported (`imported`: carried over from an earlier contract
+    version; its amount is in the imported account, not added again)."""
+
     __tablename__ = "payments"
     __table_args__ = (
         Index("ix_payments_project", "chain_id", "project"),
@@ -97,9 +139,13 @@ class Payment(EventProof, table=True):
     voucher: str
     amount_fen: int = big()
     paid_at: int = big()
+    late: bool | None = None  # None for an imported voucher
+    imported: bool = False
 
 
 class Refund(EventProof, table=True):
+    """RefundRecorded, and RefundImported (`imported`, as for payments)."""
+
     __tablename__ = "refunds"
     __table_args__ = (
         Index("ix_refunds_project", "chain_id", "project"),
@@ -109,6 +155,36 @@ class Refund(EventProof, table=True):
     refund_ref: str
     amount_fen: int = big()
     refunded_at: int = big()
+    reason: str | None = None  # None for an ordinary refund of the excess
+    imported: bool = False
+
+
+class RefundOwedChange(EventProof, table=True):
+    """RefundOwedChanged: the refund owed to a project's payer, as a level."""
+
+    __tablename__ = "refund_owed_changes"
+    __table_args__ = (Index("ix_refund_owed_changes_project", "chain_id", "project"),)
+    project: str
+    owed_fen: int = big()
+
+
+class FeeAccountImport(EventProof, table=True):
+    """AccountImported: an account carried over from an earlier contract version."""
+
+    __tablename__ = "fee_account_imports"
+    __table_args__ = (Index("ix_fee_account_imports_project", "chain_id", "project"),)
+    project: str
+    payer: str
+    district: int = big()
+    rate_table_version: int = big()
+    revision: int = big()
+    relief_bps: int
+    base_fen: int = big()
+    adjustment_fen: int = big()
+    paid_fen: int = big()
+    refunded_fen: int = big()
+    assessed_at: int = big()
+    due_at: int = big()
 
 
 class CommitmentEvent(EventProof, table=True):
@@ -121,13 +197,34 @@ class CommitmentEvent(EventProof, table=True):
     )
     commitment: str
     enterprise: str
-    project: str | None = None  # recorded
-    kind: str | None = None  # recorded
-    event: str  # recorded, fulfilled, marked_overdue, breached, repaired, extended
-    status: str  # the commitment's status after this event
-    due_at: int | None = big(default=None)  # recorded / extended
-    late: bool | None = None  # fulfilled
-    document_hash: str | None = None  # terms, evidence, reason or extension document
+    project: str | None = None  # recorded / imported
+    kind: str | None = None  # recorded / imported
+    # recorded, imported, evidence_submitted, evidence_rejected, fulfilled, marked_overdue,
+    # breached, repaired, extended
+    event: str
+    status: str | None = None  # the commitment's status after this event; None when it is unchanged
+    due_at: int | None = big(default=None)  # recorded / imported / extended / marked_overdue
+    # When the fact happened (attested): signed (recorded, imported), evidence submitted,
+    # fulfilled (the time that decided `late`), repaired.
+    fact_at: int | None = big(default=None)
+    late: bool | None = None  # fulfilled / imported
+    by_acceptance: bool | None = None  # fulfilled
+    extensions: int | None = None  # extended / imported
+    document_hash: str | None = None  # terms, evidence, report, reason or extension document
+
+
+class EnterpriseCountersImport(EventProof, table=True):
+    """CountersImported: an enterprise's counters carried over from an earlier contract version."""
+
+    __tablename__ = "enterprise_counter_imports"
+    __table_args__ = (Index("ix_enterprise_counter_imports_enterprise", "chain_id", "enterprise"),)
+    enterprise: str
+    recorded: int = big()
+    fulfilled: int = big()
+    fulfilled_late: int = big()
+    overdue: int = big()
+    breached: int = big()
+    repaired: int = big()
 
 
 class RoleEvent(EventProof, table=True):
@@ -142,6 +239,18 @@ class RoleEvent(EventProof, table=True):
     sender: str  # for RoleAdminChanged: the previous admin role
 
 
+class GovernanceEvent(EventProof, table=True):
+    """Settings and admin changes: OverdueGracePeriodSet, RefundReasonAllowed, ImportSealed and
+    the DefaultAdmin transfer / delay events of AccessControlDefaultAdminRules."""
+
+    __tablename__ = "governance_events"
+    contract: str
+    address: str
+    event: str
+    key: str | None = None  # the reason code, or the scheduled new admin
+    value: str | None = None  # the new grace period or delay (seconds), "true"/"false", or the schedule
+
+
 class PauseEvent(EventProof, table=True):
     __tablename__ = "pause_events"
     contract: str
@@ -151,7 +260,7 @@ class PauseEvent(EventProof, table=True):
 
 
 class LatestProof(SQLModel):
-    """The proof of the latest event that changed an aggregate row."""
+    """The proof of the latest event that changed an aggregate row's values."""
 
     block_number: int = big()
     log_index: int
@@ -164,11 +273,19 @@ class FeeAccount(LatestProof, table=True):
     chain_id: int = Field(primary_key=True, sa_type=BigInteger)
     project: str = Field(primary_key=True)
     payer: str
-    revision: int
+    district: int = big()
+    rate_table_version: int = big()
+    revision: int = big()
+    relief_bps: int
+    base_fen: int = big()
+    adjustment_fen: int = big()
     due_fen: int = big()
+    due_at: int = big()
     paid_fen: int = big()
     refunded_fen: int = big()
-    status: str  # unassessed, assessed, partially_paid, paid, overpaid, exempt
+    refund_owed_fen: int = big()
+    # assessed, partially_paid, paid, overpaid, exempt (relieved to nothing), nothing_owed (zero shortfall)
+    status: str
 
 
 class Commitment(LatestProof, table=True):
@@ -179,24 +296,32 @@ class Commitment(LatestProof, table=True):
     project: str = Field(index=True)
     enterprise: str
     kind: str  # shelter_build, fee_payment, materials, peacetime_use
-    due_at: int = big()
-    recorded_block: int = big()
     status: str
     fulfilled_late: bool
+    extensions: int
+    signed_at: int = big()
+    due_at: int = big()
+    evidence_submitted_at: int = big()  # the earliest pending evidence; 0 when none is pending
+    decided_at: int = big()  # fact time of the fulfilment or the latest repair; 0 before
+    recorded_block: int = big()
 
 
 class EnterpriseCommitmentSummary(LatestProof, table=True):
+    """Per-enterprise counters, kept incrementally; the proof is that of the latest event
+    that changed a counter (an extension or evidence changes none)."""
+
     __tablename__ = "enterprise_commitment_summaries"
     chain_id: int = Field(primary_key=True, sa_type=BigInteger)
     enterprise: str = Field(primary_key=True)
-    recorded: int
-    fulfilled: int
-    fulfilled_late: int
-    overdue: int
-    breached: int
-    repaired: int
+    recorded: int = big()
+    fulfilled: int = big()
+    fulfilled_late: int = big()
+    overdue: int = big()
+    breached: int = big()
+    repaired: int = big()
 
 
-EVENT_TABLES = [RawEvent, FeeAssessment, FeeAdjustment, Payment, Refund, CommitmentEvent, RoleEvent, PauseEvent]
+EVENT_TABLES = [RawEvent, RateTable, Rate, FeeAssessment, FeeRelief, FeeAdjustment, Payment, Refund, RefundOwedChange,
+                FeeAccountImport, CommitmentEvent, EnterpriseCountersImport, RoleEvent, GovernanceEvent, PauseEvent]
 AGGREGATE_TABLES = [FeeAccount, Commitment, EnterpriseCommitmentSummary]
 INDEXER_TABLES = [ChainState, IndexedBlock, IndexerLease]

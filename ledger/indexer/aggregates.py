@@ -1,9 +1,12 @@
 """Aggregates of the read model: fee accounts, commitments and enterprise summaries.
 
-Fee accounts are folded incrementally (a backfill touches the same accounts over and over);
-after a reorg they are recomputed by the same fold over the remaining rows. Commitments and
-summaries are recomputed from the history rows of the keys a batch touched. Tests check that
-a rewound read model equals a fresh re-index.
+Fee accounts and enterprise summaries are folded incrementally: a batch reads the stored rows
+of the keys it touched, applies its own events and writes them back, so its cost does not grow
+with a project's or an enterprise's history. After a reorg the same folds run over every
+remaining event of the keys it touched. Commitments (a handful of events each) are recomputed
+from their history rows. Tests check that a rewound read model equals a fresh re-index.
+
+Every aggregate row carries the proof of the latest event that changed its values.
 """
 
 from collections.abc import Iterable, Iterator
@@ -11,15 +14,22 @@ from collections.abc import Iterable, Iterator
 from sqlalchemy import Connection, bindparam, text
 
 from ledger.db.bulk import insert_rows
+from ledger.indexer.projector import COUNTED, SummaryChange
 
 CHUNK = 500
+FULL_RELIEF_BPS = 10_000
 
-FEE_ACCOUNT_COLUMNS = ("chain_id", "project", "payer", "revision", "due_fen", "paid_fen", "refunded_fen", "status",
-                       "block_number", "log_index", "block_hash", "transaction_hash")
-COMMITMENT_COLUMNS = ("chain_id", "commitment", "project", "enterprise", "kind", "due_at", "recorded_block", "status",
-                      "fulfilled_late", "block_number", "log_index", "block_hash", "transaction_hash")
-SUMMARY_COLUMNS = ("chain_id", "enterprise", "recorded", "fulfilled", "fulfilled_late", "overdue", "breached",
-                   "repaired", "block_number", "log_index", "block_hash", "transaction_hash")
+PROOF_COLUMNS = ("block_number", "log_index", "block_hash", "transaction_hash")
+# The fold's account: these values, then the latest proof.
+FEE_ACCOUNT_VALUES = ("payer", "district", "rate_table_version", "revision", "relief_bps", "base_fen", "adjustment_fen",
+                      "due_fen", "due_at", "paid_fen", "refunded_fen", "refund_owed_fen")
+FEE_ACCOUNT_COLUMNS = ("chain_id", "project", *FEE_ACCOUNT_VALUES, "status", *PROOF_COLUMNS)
+COMMITMENT_COLUMNS = ("chain_id", "commitment", "project", "enterprise", "kind", "status", "fulfilled_late",
+                      "extensions", "signed_at", "due_at", "evidence_submitted_at", "decided_at", "recorded_block",
+                      *PROOF_COLUMNS)
+COUNTERS = ("recorded", "fulfilled", "fulfilled_late", "overdue", "breached", "repaired")
+SUMMARY_COLUMNS = ("chain_id", "enterprise", *COUNTERS, *PROOF_COLUMNS)
+PAYER, DISTRICT, VERSION, REVISION, RELIEF, BASE, ADJUSTMENT, DUE, DUE_AT, PAID, REFUNDED, OWED = range(12)
 
 
 def chunked(keys: Iterable[str]) -> Iterator[list[str]]:
@@ -33,51 +43,58 @@ def query_in(conn: Connection, sql: str, chain_id: int, keys: list[str]):
     return conn.execute(statement, {"chain_id": chain_id, "keys": keys})
 
 
-def fee_status(assessed: bool, due: int, net: int) -> str:
-    if not assessed:
-        return "unassessed"
+# -- fee accounts ---------------------------------------------------------------------------------------
+
+def due_of(base: int, relief_bps: int, adjustment: int) -> int:
+    """FeeLedger._dueOf: max(0, base − round_half_up(base × relief / 10,000) + adjustment)."""
+    relief = (base * relief_bps + FULL_RELIEF_BPS // 2) // FULL_RELIEF_BPS
+    return max(0, base - relief + adjustment)
+
+
+def fee_status(base: int, due: int, net: int) -> str:
+    """FeeLedger._status for an assessed account."""
+    if net > due:
+        return "overpaid"
     if due == 0:
-        return "exempt" if net == 0 else "overpaid"
+        return "nothing_owed" if base == 0 else "exempt"
     if net == 0:
         return "assessed"
-    return "partially_paid" if net < due else "paid" if net == due else "overpaid"
+    return "partially_paid" if net < due else "paid"
 
-
-def _latest_proofs(conn: Connection, chain_id: int, keys: list[str], table: str, key: str) -> dict[str, tuple]:
-    """The proof of the newest row per key."""
-    rows = query_in(conn, f"""
-        SELECT {key}, block_number, log_index, block_hash, transaction_hash FROM (
-            SELECT {key}, block_number, log_index, block_hash, transaction_hash,
-                   ROW_NUMBER() OVER (PARTITION BY {key} ORDER BY block_number DESC, log_index DESC) AS newest
-            FROM {table} WHERE chain_id = :chain_id AND {key} IN :keys
-        ) AS ranked WHERE newest = 1""", chain_id, keys)
-    return {row[0]: tuple(row[1:]) for row in rows}
-
-
-# -- fee accounts: one fold, applied to a batch (live) or to all remaining rows (reorg) ------
 
 def fold_fee_event(account: list | None, event: str, args: dict, proof: tuple) -> list:
-    """The account [payer, revision, due, paid, refunded, *latest proof] after one event."""
-    if event == "FeeAssessed":  # an assessment replaces the amount due
-        payer, revision, due, paid, refunded = args["payer"], args["revision"], args["amountFen"], 0, 0
-        if account:
-            paid, refunded = account[3], account[4]
-        account = [payer, revision, due, paid, refunded]
+    """The account (FEE_ACCOUNT_VALUES, then the latest proof) after one event."""
+    if event == "AccountImported":
+        due = due_of(args["baseFen"], args["reliefBps"], args["adjustmentFen"])
+        owed = max(0, args["paidFen"] - args["refundedFen"] - due)
+        account = [args["payer"], args["district"], args["rateTableVersion"], args["revision"], args["reliefBps"],
+                   args["baseFen"], args["adjustmentFen"], due, args["dueAt"], args["paidFen"], args["refundedFen"], owed]
+    elif event == "FeeAssessed":
+        if account is None:
+            account = [None, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
+        account[PAYER], account[DISTRICT], account[VERSION] = args["payer"], args["district"], args["rateTableVersion"]
+        account[REVISION], account[BASE], account[DUE] = args["revision"], args["baseFen"], args["dueFen"]
+        account[DUE_AT] = args["dueAt"]
+    elif event == "FeeReliefSet":
+        account[RELIEF], account[DUE] = args["reliefBps"], args["dueFen"]
     elif event == "FeeAdjusted":
-        account[2] += args["deltaFen"]
+        account[ADJUSTMENT] += args["deltaFen"]
+        account[DUE] = args["dueFen"]
     elif event == "PaymentRecorded":
-        account[3] += args["amountFen"]
+        account[PAID] += args["amountFen"]
     elif event == "RefundRecorded":
-        account[4] += args["amountFen"]
-    account[5:] = proof[1:]
+        account[REFUNDED] += args["amountFen"]
+    elif event == "RefundOwedChanged":
+        account[OWED] = args["owedFen"]
+    account[12:] = proof[1:]
     return account
 
 
 def _write_fee_accounts(conn: Connection, chain_id: int, keys: list[str], accounts: dict[str, list]) -> None:
     query_in(conn, "DELETE FROM fee_accounts WHERE chain_id = :chain_id AND project IN :keys", chain_id, keys)
     insert_rows(conn, "fee_accounts", FEE_ACCOUNT_COLUMNS, [
-        (chain_id, project, payer, revision, due, paid, refunded, fee_status(True, due, paid - refunded), *proof)
-        for project, (payer, revision, due, paid, refunded, *proof) in accounts.items()
+        (chain_id, project, *a[:12], fee_status(a[BASE], a[DUE], a[PAID] - a[REFUNDED]), *a[12:])
+        for project, a in accounts.items()
     ])
 
 
@@ -85,9 +102,8 @@ def apply_fee_changes(conn: Connection, chain_id: int, changes: list[tuple]) -> 
     """Fold a batch's fee events into the stored accounts of the projects they touch."""
     projects = {project for project, *_ in changes}
     for keys in chunked(projects):
-        accounts = {row[0]: list(row[1:]) for row in query_in(conn, """
-            SELECT project, payer, revision, due_fen, paid_fen, refunded_fen,
-                   block_number, log_index, block_hash, transaction_hash
+        accounts = {row[0]: list(row[1:]) for row in query_in(conn, f"""
+            SELECT project, {', '.join(FEE_ACCOUNT_VALUES)}, {', '.join(PROOF_COLUMNS)}
             FROM fee_accounts WHERE chain_id = :chain_id AND project IN :keys""", chain_id, keys)}
         wanted = set(keys)
         for project, event, args, proof in changes:
@@ -96,67 +112,134 @@ def apply_fee_changes(conn: Connection, chain_id: int, changes: list[tuple]) -> 
         _write_fee_accounts(conn, chain_id, keys, accounts)
 
 
+# The remaining events of a project, table by table, as the fold's (event, args).
+_FEE_HISTORY = (
+    ("FeeAssessed", "SELECT project, block_number, log_index, block_hash, transaction_hash, payer, district, "
+     "rate_table_version, revision, base_fen, due_fen, due_at FROM fee_assessments",
+     ("payer", "district", "rateTableVersion", "revision", "baseFen", "dueFen", "dueAt")),
+    ("FeeReliefSet", "SELECT project, block_number, log_index, block_hash, transaction_hash, relief_bps, due_fen "
+     "FROM fee_reliefs", ("reliefBps", "dueFen")),
+    ("FeeAdjusted", "SELECT project, block_number, log_index, block_hash, transaction_hash, delta_fen, due_fen "
+     "FROM fee_adjustments", ("deltaFen", "dueFen")),
+    ("PaymentRecorded", "SELECT project, block_number, log_index, block_hash, transaction_hash, amount_fen "
+     "FROM payments WHERE NOT imported AND", ("amountFen",)),
+    ("RefundRecorded", "SELECT project, block_number, log_index, block_hash, transaction_hash, amount_fen "
+     "FROM refunds WHERE NOT imported AND", ("amountFen",)),
+    ("RefundOwedChanged", "SELECT project, block_number, log_index, block_hash, transaction_hash, owed_fen "
+     "FROM refund_owed_changes", ("owedFen",)),
+    ("AccountImported", "SELECT project, block_number, log_index, block_hash, transaction_hash, payer, district, "
+     "rate_table_version, revision, relief_bps, base_fen, adjustment_fen, paid_fen, refunded_fen, due_at "
+     "FROM fee_account_imports", ("payer", "district", "rateTableVersion", "revision", "reliefBps", "baseFen",
+                                  "adjustmentFen", "paidFen", "refundedFen", "dueAt")),
+)
+
+
 def refresh_fee_accounts(conn: Connection, chain_id: int, projects: set[str]) -> None:
     """Recompute accounts from every remaining fee event of `projects` (after a reorg)."""
     for keys in chunked(projects):
-        rows = query_in(conn, """
-            SELECT project, 'FeeAssessed', payer, revision, amount_fen, block_number, log_index, block_hash,
-                   transaction_hash FROM fee_assessments WHERE chain_id = :chain_id AND project IN :keys
-            UNION ALL SELECT project, 'FeeAdjusted', NULL, NULL, delta_fen, block_number, log_index, block_hash,
-                   transaction_hash FROM fee_adjustments WHERE chain_id = :chain_id AND project IN :keys
-            UNION ALL SELECT project, 'PaymentRecorded', NULL, NULL, amount_fen, block_number, log_index, block_hash,
-                   transaction_hash FROM payments WHERE chain_id = :chain_id AND project IN :keys
-            UNION ALL SELECT project, 'RefundRecorded', NULL, NULL, amount_fen, block_number, log_index, block_hash,
-                   transaction_hash FROM refunds WHERE chain_id = :chain_id AND project IN :keys
-            ORDER BY 6, 7""", chain_id, keys)
+        history = []
+        for event, select, names in _FEE_HISTORY:
+            where = " " if select.endswith(" AND") else " WHERE "
+            for project, block, index, block_hash, tx_hash, *values in query_in(
+                    conn, f"{select}{where}chain_id = :chain_id AND project IN :keys", chain_id, keys):
+                history.append(((block, index), project, event, dict(zip(names, values)),
+                                (chain_id, block, index, block_hash, tx_hash)))
+        history.sort(key=lambda entry: entry[0])
         accounts: dict[str, list] = {}
-        for project, event, payer, revision, amount, *proof in rows:
-            args = {"payer": payer, "revision": revision, "amountFen": amount, "deltaFen": amount}
-            accounts[project] = fold_fee_event(accounts.get(project), event, args, (chain_id, *proof))
+        for _, project, event, args, proof in history:
+            accounts[project] = fold_fee_event(accounts.get(project), event, args, proof)
         _write_fee_accounts(conn, chain_id, keys, accounts)
 
 
+# -- commitments ------------------------------------------------------------------------------------------
+
 def refresh_commitments(conn: Connection, chain_id: int, commitments: set[str]) -> None:
+    """Recompute the commitments from their history rows."""
     for keys in chunked(commitments):
         query_in(conn, "DELETE FROM commitments WHERE chain_id = :chain_id AND commitment IN :keys", chain_id, keys)
-        state: dict[str, list] = {}
-        for (commitment, enterprise, project, kind, event, status, due_at, late,
+        state: dict[str, dict] = {}
+        for (commitment, enterprise, project, kind, event, status, due_at, fact_at, late, extensions,
              block, index, block_hash, tx_hash) in query_in(conn, """
-                SELECT commitment, enterprise, project, kind, event, status, due_at, late,
+                SELECT commitment, enterprise, project, kind, event, status, due_at, fact_at, late, extensions,
                        block_number, log_index, block_hash, transaction_hash
                 FROM commitment_events WHERE chain_id = :chain_id AND commitment IN :keys
                 ORDER BY block_number, log_index""", chain_id, keys):
-            if event == "recorded":
-                state[commitment] = [chain_id, commitment, project, enterprise, kind, due_at, block, status, False]
+            if event in ("recorded", "imported"):
+                state[commitment] = dict(
+                    chain_id=chain_id, commitment=commitment, project=project, enterprise=enterprise, kind=kind,
+                    status=status, fulfilled_late=bool(late), extensions=extensions or 0, signed_at=fact_at,
+                    due_at=due_at, evidence_submitted_at=0, decided_at=0, recorded_block=block)
             elif commitment not in state:
                 continue  # its record was orphaned by a reorg along with it
             c = state[commitment]
-            c[7] = status
-            if due_at is not None:
-                c[5] = due_at
-            if event == "fulfilled":
-                c[8] = bool(late)
-            c[9:] = [block, index, block_hash, tx_hash]
-        insert_rows(conn, "commitments", COMMITMENT_COLUMNS, [tuple(c) for c in state.values()])
+            if status is not None:
+                c["status"] = status
+            if event == "evidence_submitted":
+                pending = c["evidence_submitted_at"]
+                c["evidence_submitted_at"] = fact_at if pending == 0 else min(pending, fact_at)
+            elif event == "evidence_rejected":
+                c["evidence_submitted_at"] = 0
+            elif event == "fulfilled":
+                c.update(fulfilled_late=bool(late), decided_at=fact_at, evidence_submitted_at=0)
+            elif event == "repaired":
+                c["decided_at"] = fact_at
+            elif event == "extended":
+                c.update(due_at=due_at, extensions=extensions)
+            c.update(block_number=block, log_index=index, block_hash=block_hash, transaction_hash=tx_hash)
+        insert_rows(conn, "commitments", COMMITMENT_COLUMNS,
+                    [tuple(c[column] for column in COMMITMENT_COLUMNS) for c in state.values()])
+
+
+# -- enterprise summaries -----------------------------------------------------------------------------------
+
+def _write_summaries(conn: Connection, chain_id: int, keys: list[str], summaries: dict[str, SummaryChange]) -> None:
+    query_in(conn, "DELETE FROM enterprise_commitment_summaries WHERE chain_id = :chain_id AND enterprise IN :keys",
+             chain_id, keys)
+    insert_rows(conn, "enterprise_commitment_summaries", SUMMARY_COLUMNS,
+                [(chain_id, enterprise, *s.counts, *s.proof) for enterprise, s in summaries.items()])
+
+
+def apply_summary_changes(conn: Connection, chain_id: int, changes: dict[str, SummaryChange]) -> None:
+    """Add a batch's counter changes to the stored summaries: the cost depends on the batch, not
+    on how long the enterprises' histories are."""
+    for keys in chunked(changes):
+        stored = {row[0]: SummaryChange(list(row[1:7]), tuple(row[7:])) for row in query_in(conn, f"""
+            SELECT enterprise, {', '.join(COUNTERS)}, {', '.join(PROOF_COLUMNS)}
+            FROM enterprise_commitment_summaries WHERE chain_id = :chain_id AND enterprise IN :keys""", chain_id, keys)}
+        for enterprise in keys:
+            stored.setdefault(enterprise, SummaryChange()).add(changes[enterprise])
+        _write_summaries(conn, chain_id, keys, stored)
+
+
+def recount_summaries(conn: Connection, chain_id: int, enterprises: set[str]) -> None:
+    """Recount the summaries of `enterprises` from every remaining event (after a reorg)."""
+    for keys in chunked(enterprises):
+        history = []
+        for enterprise, event, late, block, index, block_hash, tx_hash in query_in(conn, f"""
+                SELECT enterprise, event, late, {', '.join(PROOF_COLUMNS)} FROM commitment_events
+                WHERE chain_id = :chain_id AND enterprise IN :keys
+                AND event IN ('recorded', 'fulfilled', 'marked_overdue', 'breached', 'repaired')""", chain_id, keys):
+            counts = [0] * 6
+            counts[COUNTED[event]] = 1
+            if event == "fulfilled" and late:
+                counts[2] = 1
+            history.append(((block, index), enterprise, counts, (block, index, block_hash, tx_hash)))
+        for enterprise, *counts, block, index, block_hash, tx_hash in query_in(conn, f"""
+                SELECT enterprise, {', '.join(COUNTERS)}, {', '.join(PROOF_COLUMNS)} FROM enterprise_counter_imports
+                WHERE chain_id = :chain_id AND enterprise IN :keys""", chain_id, keys):
+            history.append(((block, index), enterprise, counts, (block, index, block_hash, tx_hash)))
+        history.sort(key=lambda entry: entry[0])
+        summaries: dict[str, SummaryChange] = {}
+        for _, enterprise, counts, proof in history:
+            summaries.setdefault(enterprise, SummaryChange()).add(SummaryChange(counts, proof))
+        _write_summaries(conn, chain_id, keys, summaries)
 
 
 def refresh_summaries(conn: Connection, chain_id: int, enterprises: set[str],
-                      latest: dict[str, tuple] | None = None) -> None:
-    """Recount the summaries of `enterprises`; `latest` gives each one's newest proof when the
-    caller knows it (a live batch), else it is looked up (after a reorg)."""
-    counted = {"recorded": 2, "fulfilled": 3, "marked_overdue": 5, "breached": 6, "repaired": 7}
-    for keys in chunked(enterprises):
-        query_in(conn, "DELETE FROM enterprise_commitment_summaries WHERE chain_id = :chain_id AND enterprise IN :keys",
-               chain_id, keys)
-        summaries: dict[str, list] = {}
-        for enterprise, event, count, late in query_in(conn, """
-                SELECT enterprise, event, COUNT(*), SUM(CASE WHEN late THEN 1 ELSE 0 END) FROM commitment_events
-                WHERE chain_id = :chain_id AND enterprise IN :keys GROUP BY enterprise, event""", chain_id, keys):
-            s = summaries.setdefault(enterprise, [chain_id, enterprise, 0, 0, 0, 0, 0, 0])
-            if event in counted:
-                s[counted[event]] = count
-            if event == "fulfilled":
-                s[4] = int(late or 0)
-        proofs = latest if latest is not None else _latest_proofs(conn, chain_id, keys, "commitment_events", "enterprise")
-        insert_rows(conn, "enterprise_commitment_summaries", SUMMARY_COLUMNS,
-                    [tuple(s) + proofs[enterprise] for enterprise, s in summaries.items()])
+                      latest: dict[str, SummaryChange] | None = None) -> None:
+    """The summaries of `enterprises`: a live batch passes its changes (`latest`, folded in
+    incrementally); after a reorg they are recounted from the remaining history."""
+    if latest is not None:
+        apply_summary_changes(conn, chain_id, {e: latest[e] for e in enterprises})
+    else:
+        recount_summaries(conn, chain_id, enterprises)

@@ -1,54 +1,102 @@
-"""Every write: the role it is for can do it; every other account gets the named error."""
+"""Every write: the role it is for can do it; every other account gets the named error.
+Conflicting roles are exclusive, and the admin role moves only by a delayed two-step transfer."""
 
 import pytest
 
 from ledger.identifiers import reason_code, reference_key
 from ledger.roles import ROLE_ACCOUNT_INDEX, role_id
-from tests.contracts.helpers import BASIS, DOC, PAYER, project, reverts
+from tests.contracts.helpers import (
+    BASIS, DAY, DISTRICT, DOC, NO_REASON, PAYER, VERSION, assess, pay, project, record, reverts, send_at,
+)
 
-DAY = 86_400
+C1 = reference_key("C-1")
 
 
 def _assessed(chain):
-    chain.senders["ASSESSOR_ROLE"].send(chain.fee.functions.assess(project(), PAYER, 10_000, 3_000, 1, BASIS))
-    chain.senders["TAX_ROLE"].send(chain.fee.functions.recordPayment(project(), reference_key("V-0"), 1_000, chain.now()))
+    assess(chain, project(), 10_000)
+    pay(chain, project(), "V-0", 10**12)  # overpaid, so a refund is possible
 
 
 def _recorded(chain):
-    chain.senders["APPROVAL_ROLE"].send(
-        chain.registry.functions.record(reference_key("C-1"), project(), PAYER, 0, chain.now() + DAY, DOC)
-    )
+    record(chain, signed_at=chain.now(), due_in=DAY)
+
+
+def _overdue(chain):
+    _recorded(chain)
+    chain.travel(9 * DAY)
+    send_at(chain, "OUTSIDER", chain.registry.functions.markOverdue(C1))
+
+
+def _evidence(chain):
+    _recorded(chain)
+    send_at(chain, "APPROVAL_ROLE", chain.registry.functions.submitEvidence(C1, DOC, chain.now()))
+
+
+def _breached(chain):
+    _overdue(chain)
+    send_at(chain, "VERIFIER_ROLE", chain.registry.functions.breach(C1, DOC))
 
 
 # (contract, function, role, setup, args(chain))
 WRITES = [
-    ("fee", "assess", "ASSESSOR_ROLE", None, lambda c: (project(), PAYER, 100, 3_000, 1, BASIS)),
+    ("fee", "publishRateTable", "ASSESSOR_ROLE", None, lambda c: (9, 1, BASIS, [(410102, 1)])),
+    ("fee", "assess", "ASSESSOR_ROLE", None, lambda c: (project(), PAYER, DISTRICT, 100, VERSION, c.now() + 9 * DAY, BASIS)),
+    ("fee", "setRelief", "ASSESSOR_ROLE", _assessed, lambda c: (project(), reason_code("R"), 5_000, DOC)),
     ("fee", "adjust", "ASSESSOR_ROLE", _assessed, lambda c: (project(), reason_code("R"), -1, DOC)),
     ("fee", "recordPayment", "TAX_ROLE", _assessed, lambda c: (project(), reference_key("V-1"), 1, c.now())),
     ("fee", "recordPayments", "TAX_ROLE", _assessed, lambda c: ([(project(), reference_key("V-1"), 1, c.now())],)),
-    ("fee", "recordRefund", "TAX_ROLE", _assessed, lambda c: (project(), reference_key("R-1"), 1, c.now())),
+    ("fee", "recordRefund", "TAX_ROLE", _assessed, lambda c: (project(), reference_key("R-1"), 1, c.now(), NO_REASON)),
+    ("fee", "recordRefunds", "TAX_ROLE", _assessed,
+     lambda c: ([(project(), reference_key("R-1"), 1, c.now(), NO_REASON)],)),
     ("fee", "pause", "PAUSER_ROLE", None, lambda c: ()),
-    ("registry", "record", "APPROVAL_ROLE", None, lambda c: (reference_key("C-2"), project(), PAYER, 1, c.now() + DAY, DOC)),
-    ("registry", "recordBatch", "APPROVAL_ROLE", None, lambda c: ([(reference_key("C-2"), project(), PAYER, 1, c.now() + DAY, DOC)],)),
-    ("registry", "fulfil", "VERIFIER_ROLE", _recorded, lambda c: (reference_key("C-1"), DOC)),
-    ("registry", "breach", "VERIFIER_ROLE", _recorded, lambda c: (reference_key("C-1"), DOC)),
-    ("registry", "extend", "VERIFIER_ROLE", _recorded, lambda c: (reference_key("C-1"), c.now() + 9 * DAY, DOC)),
+    ("fee", "setRefundReasonAllowed", "DEFAULT_ADMIN_ROLE", None, lambda c: (reason_code("ANNULLED"), True)),
+    ("fee", "importAccounts", "DEFAULT_ADMIN_ROLE", None,
+     lambda c: ([(project(5), PAYER, DISTRICT, 1, 1, 0, 100, 0, 0, 0, c.now() - DAY, c.now() + DAY)],)),
+    ("fee", "importVouchers", "DEFAULT_ADMIN_ROLE", None, lambda c: ([(project(), reference_key("V-9"), 1, 1)],)),
+    ("fee", "importRefunds", "DEFAULT_ADMIN_ROLE", None,
+     lambda c: ([(project(), reference_key("R-9"), 1, 1, NO_REASON)],)),
+    ("fee", "sealImport", "DEFAULT_ADMIN_ROLE", None, lambda c: ()),
+    ("registry", "record", "APPROVAL_ROLE", None,
+     lambda c: (reference_key("C-2"), project(), PAYER, 1, c.now(), c.now() + DAY, DOC)),
+    ("registry", "recordBatch", "APPROVAL_ROLE", None,
+     lambda c: ([(reference_key("C-2"), project(), PAYER, 1, c.now(), c.now() + DAY, DOC)],)),
+    ("registry", "fulfilByAcceptance", "APPROVAL_ROLE", _recorded, lambda c: (C1, DOC, c.now())),
+    ("registry", "rejectEvidence", "VERIFIER_ROLE", _evidence, lambda c: (C1, DOC)),
+    ("registry", "fulfil", "VERIFIER_ROLE", _recorded, lambda c: (C1, DOC, c.now())),
+    ("registry", "breach", "VERIFIER_ROLE", _overdue, lambda c: (C1, DOC)),
+    ("registry", "repair", "VERIFIER_ROLE", _breached, lambda c: (C1, DOC, c.now())),
+    ("registry", "extend", "VERIFIER_ROLE", _recorded, lambda c: (C1, c.now() + 9 * DAY, DOC)),
     ("registry", "pause", "PAUSER_ROLE", None, lambda c: ()),
+    ("registry", "setOverdueGracePeriod", "DEFAULT_ADMIN_ROLE", None, lambda c: (DAY,)),
+    ("registry", "importCommitments", "DEFAULT_ADMIN_ROLE", None,
+     lambda c: ([(reference_key("C-9"), project(), PAYER, 0, 2, False, 0, 1, 1 + DAY, DOC)],)),
+    ("registry", "importCounters", "DEFAULT_ADMIN_ROLE", None, lambda c: ([(PAYER, (1, 1, 0, 0, 0, 0))],)),
+    ("registry", "sealImport", "DEFAULT_ADMIN_ROLE", None, lambda c: ()),
     ("fee", "grantRole", "DEFAULT_ADMIN_ROLE", None, lambda c: (role_id("TAX_ROLE"), c.senders["OUTSIDER"].account.address)),
     ("fee", "revokeRole", "DEFAULT_ADMIN_ROLE", None, lambda c: (role_id("TAX_ROLE"), c.senders["TAX_ROLE"].account.address)),
-    ("registry", "grantRole", "DEFAULT_ADMIN_ROLE", None, lambda c: (role_id("VERIFIER_ROLE"), c.senders["OUTSIDER"].account.address)),
-    ("registry", "revokeRole", "DEFAULT_ADMIN_ROLE", None, lambda c: (role_id("VERIFIER_ROLE"), c.senders["VERIFIER_ROLE"].account.address)),
+    ("registry", "grantRole", "DEFAULT_ADMIN_ROLE", None,
+     lambda c: (role_id("VERIFIER_ROLE"), c.senders["OUTSIDER"].account.address)),
+    ("registry", "revokeRole", "DEFAULT_ADMIN_ROLE", None,
+     lambda c: (role_id("VERIFIER_ROLE"), c.senders["VERIFIER_ROLE"].account.address)),
+    ("fee", "beginDefaultAdminTransfer", "DEFAULT_ADMIN_ROLE", None, lambda c: (c.senders["OUTSIDER"].account.address,)),
+    ("registry", "changeDefaultAdminDelay", "DEFAULT_ADMIN_ROLE", None, lambda c: (3_600,)),
 ]
 ACCOUNTS = [*ROLE_ACCOUNT_INDEX, "OUTSIDER"]
 IDS = [f"{contract}.{fn}" for contract, fn, *_ in WRITES]
+GOVERNANCE = {"pause", "grantRole", "revokeRole", "setRefundReasonAllowed", "setOverdueGracePeriod", "importAccounts",
+              "importVouchers", "importRefunds", "importCommitments", "importCounters", "sealImport",
+              "beginDefaultAdminTransfer", "changeDefaultAdminDelay"}
+
+
+def _call(chain, contract, fn, args):
+    return getattr(getattr(chain, contract).functions, fn)(*args(chain))
 
 
 @pytest.mark.parametrize("contract, fn, role, setup, args", WRITES, ids=IDS)
 def test_the_role_a_write_is_for_can_make_it(chain, contract, fn, role, setup, args):
     if setup:
         setup(chain)
-    receipt = chain.senders[role].send(getattr(getattr(chain, contract).functions, fn)(*args(chain)))
-    assert receipt["status"] == 1
+    assert send_at(chain, role, _call(chain, contract, fn, args))["status"] == 1
 
 
 @pytest.mark.parametrize("contract, fn, role, setup, args", WRITES, ids=IDS)
@@ -57,40 +105,88 @@ def test_every_other_account_gets_the_unauthorized_error(chain, contract, fn, ro
         setup(chain)
     for other in (a for a in ACCOUNTS if a != role):
         with reverts("AccessControlUnauthorizedAccount") as excinfo:
-            chain.senders[other].send(getattr(getattr(chain, contract).functions, fn)(*args(chain)))
+            send_at(chain, other, _call(chain, contract, fn, args))
         assert excinfo.value.args_[1] == role_id(role)
 
 
-def test_repair_and_unpause_are_for_their_roles_only(chain):
+def test_evidence_comes_from_the_approval_system_or_the_office_and_nobody_else(chain):
     _recorded(chain)
-    chain.senders["VERIFIER_ROLE"].send(chain.registry.functions.breach(reference_key("C-1"), DOC))
-    for other in (a for a in ACCOUNTS if a != "VERIFIER_ROLE"):
+    for role in ("APPROVAL_ROLE", "VERIFIER_ROLE"):
+        send_at(chain, role, chain.registry.functions.submitEvidence(C1, DOC, chain.now()))
+    for other in (a for a in ACCOUNTS if a not in ("APPROVAL_ROLE", "VERIFIER_ROLE")):
         with reverts("AccessControlUnauthorizedAccount"):
-            chain.senders[other].send(chain.registry.functions.repair(reference_key("C-1"), DOC))
-    chain.senders["VERIFIER_ROLE"].send(chain.registry.functions.repair(reference_key("C-1"), DOC))
+            send_at(chain, other, chain.registry.functions.submitEvidence(C1, DOC, chain.now()))
+
+
+def test_the_approval_role_cannot_breach_extend_or_repair(chain):
+    _breached(chain)
+    for fn, args in (("breach", (C1, DOC)), ("extend", (C1, chain.now() + 9 * DAY, DOC)), ("repair", (C1, DOC, chain.now()))):
+        with reverts("AccessControlUnauthorizedAccount"):
+            send_at(chain, "APPROVAL_ROLE", getattr(chain.registry.functions, fn)(*args))
+
+
+def test_unpause_is_for_the_pauser_only(chain):
     for contract in (chain.fee, chain.registry):
-        chain.senders["PAUSER_ROLE"].send(contract.functions.pause())
+        send_at(chain, "PAUSER_ROLE", contract.functions.pause())
         for other in (a for a in ACCOUNTS if a != "PAUSER_ROLE"):
             with reverts("AccessControlUnauthorizedAccount"):
-                chain.senders[other].send(contract.functions.unpause())
-        chain.senders["PAUSER_ROLE"].send(contract.functions.unpause())
+                send_at(chain, other, contract.functions.unpause())
+        send_at(chain, "PAUSER_ROLE", contract.functions.unpause())
 
 
-def test_a_paused_contract_refuses_every_write(chain):
+def test_a_paused_contract_refuses_every_write_but_governance(chain):
     _assessed(chain)
     _recorded(chain)
-    chain.senders["PAUSER_ROLE"].send(chain.fee.functions.pause())
-    chain.senders["PAUSER_ROLE"].send(chain.registry.functions.pause())
-    chain.travel(2 * DAY)
+    send_at(chain, "PAUSER_ROLE", chain.fee.functions.pause())
+    send_at(chain, "PAUSER_ROLE", chain.registry.functions.pause())
+    chain.travel(9 * DAY)
     for contract, fn, role, _setup, args in WRITES:
-        if fn in ("pause", "grantRole", "revokeRole"):  # governance stays possible while paused
+        if fn in GOVERNANCE:
             continue
         with reverts("EnforcedPause"):
-            chain.senders[role].send(getattr(getattr(chain, contract).functions, fn)(*args(chain)))
-    for call in (chain.registry.functions.markOverdue(reference_key("C-1")),
-                 chain.registry.functions.markOverdueBatch([reference_key("C-1")]),
-                 chain.registry.functions.repair(reference_key("C-1"), DOC)):
+            send_at(chain, role, _call(chain, contract, fn, args))
+    for call in (chain.registry.functions.markOverdue(C1), chain.registry.functions.markOverdueBatch([C1]),
+                 chain.registry.functions.submitEvidence(C1, DOC, chain.now())):
         with reverts("EnforcedPause"):
-            chain.senders["VERIFIER_ROLE"].send(call)
-    chain.senders["PAUSER_ROLE"].send(chain.registry.functions.unpause())
-    chain.senders["OUTSIDER"].send(chain.registry.functions.markOverdue(reference_key("C-1")))
+            send_at(chain, "VERIFIER_ROLE", call)
+
+
+@pytest.mark.parametrize("contract, first, second", [
+    ("fee", "ASSESSOR_ROLE", "TAX_ROLE"), ("fee", "TAX_ROLE", "ASSESSOR_ROLE"),
+    ("registry", "APPROVAL_ROLE", "VERIFIER_ROLE"), ("registry", "VERIFIER_ROLE", "APPROVAL_ROLE"),
+])
+def test_conflicting_roles_are_never_held_by_one_account(chain, contract, first, second):
+    holder = chain.senders[first].account.address
+    error = "FeeLedgerConflictingRole" if contract == "fee" else "CommitmentRegistryConflictingRole"
+    with reverts(error) as excinfo:
+        send_at(chain, "DEFAULT_ADMIN_ROLE", getattr(chain, contract).functions.grantRole(role_id(second), holder))
+    assert excinfo.value.args_ == (holder.lower(), role_id(second), role_id(first))
+    # once the first role is given up, the second may be granted
+    send_at(chain, "DEFAULT_ADMIN_ROLE", getattr(chain, contract).functions.revokeRole(role_id(first), holder))
+    send_at(chain, "DEFAULT_ADMIN_ROLE", getattr(chain, contract).functions.grantRole(role_id(second), holder))
+
+
+def test_the_admin_role_is_never_granted_directly_nor_silently_renounced(chain):
+    admin = chain.senders["DEFAULT_ADMIN_ROLE"].account.address
+    for contract in (chain.fee, chain.registry):
+        with reverts("AccessControlEnforcedDefaultAdminRules"):
+            send_at(chain, "DEFAULT_ADMIN_ROLE", contract.functions.grantRole(role_id("DEFAULT_ADMIN_ROLE"),
+                                                                              chain.senders["OUTSIDER"].account.address))
+        with reverts("AccessControlEnforcedDefaultAdminDelay"):
+            send_at(chain, "DEFAULT_ADMIN_ROLE", contract.functions.renounceRole(role_id("DEFAULT_ADMIN_ROLE"), admin))
+        assert contract.functions.defaultAdmin().call() == admin
+
+
+def test_the_admin_moves_by_a_two_step_transfer_after_the_delay(chain):
+    outsider = chain.senders["OUTSIDER"].account.address
+    send_at(chain, "DEFAULT_ADMIN_ROLE", chain.fee.functions.changeDefaultAdminDelay(3_600))
+    chain.travel(6 * DAY)  # a delay increase takes effect after its own wait
+    assert chain.fee.functions.defaultAdminDelay().call() == 3_600
+    started = chain.now() + 1
+    send_at(chain, "DEFAULT_ADMIN_ROLE", chain.fee.functions.beginDefaultAdminTransfer(outsider), started)
+    with reverts("AccessControlEnforcedDefaultAdminDelay"):
+        send_at(chain, "OUTSIDER", chain.fee.functions.acceptDefaultAdminTransfer(), started + 3_600)
+    send_at(chain, "OUTSIDER", chain.fee.functions.acceptDefaultAdminTransfer(), started + 3_601)
+    assert chain.fee.functions.defaultAdmin().call() == outsider
+    with reverts("AccessControlUnauthorizedAccount"):
+        send_at(chain, "DEFAULT_ADMIN_ROLE", chain.fee.functions.setRefundReasonAllowed(reason_code("X"), True))

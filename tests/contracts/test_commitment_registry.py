@@ -1,126 +1,380 @@
+import pytest
+from eth_utils import function_abi_to_4byte_selector
+
 from ledger.identifiers import reference_key
-from tests.contracts.helpers import DOC, PAYER, project, reverts
+from tests.contracts.helpers import (
+    BREACHED, DAY, DOC, EXTENDED, FULFILLED, GRACE, NONE, OVERDUE, PAYER, RECORDED, REPAIRED, SKEW, call,
+    commitment, counters, events, project, record, registry_call, reverts, send_at,
+)
 
-NONE, RECORDED, FULFILLED, OVERDUE, BREACHED, REPAIRED, EXTENDED = range(7)
-DAY = 86_400
-
-
-def record(chain, number="C-1", due_in=30 * DAY, kind=0):
-    return chain.senders["APPROVAL_ROLE"].send(
-        chain.registry.functions.record(reference_key(number), project(), PAYER, kind, chain.now() + due_in, DOC)
-    )
+ZERO = b"\0" * 32
+C1 = reference_key("C-1")
 
 
-def verifier(chain, name, number="C-1", *args):
-    return chain.senders["VERIFIER_ROLE"].send(getattr(chain.registry.functions, name)(reference_key(number), *args))
+def verifier(chain, name, number="C-1", *args, at=None):
+    return registry_call(chain, "VERIFIER_ROLE", name, number, *args, at=at)
 
 
-def status(chain, number="C-1"):
-    return chain.registry.functions.commitmentOf(reference_key(number)).call()[5]
+def mark_overdue(chain, number="C-1", at=None):
+    return registry_call(chain, "OUTSIDER", "markOverdue", number, at=at)
 
 
-def counters(chain):
-    recorded, fulfilled, late, overdue, breached, repaired = chain.registry.functions.countersOf(PAYER).call()
-    return dict(recorded=recorded, fulfilled=fulfilled, late=late, overdue=overdue, breached=breached, repaired=repaired)
+# -- recording ------------------------------------------------------------------------------------------
 
-
-def test_a_commitment_fulfilled_before_its_due_date_is_on_time(chain):
-    record(chain)
-    receipt = verifier(chain, "fulfil", "C-1", DOC)
-    (event,) = chain.registry.events.CommitmentFulfilled().process_receipt(receipt)
-    assert event.args.late is False
-    assert status(chain) == FULFILLED
-    assert counters(chain) == dict(recorded=1, fulfilled=1, late=0, overdue=0, breached=0, repaired=0)
-
-
-def test_a_commitment_fulfilled_after_its_due_date_is_late(chain):
-    record(chain, due_in=DAY)
-    chain.travel(2 * DAY)
-    receipt = verifier(chain, "fulfil", "C-1", DOC)
-    assert chain.registry.events.CommitmentFulfilled().process_receipt(receipt)[0].args.late is True
-    assert counters(chain)["late"] == 1
-
-
-def test_overdue_is_refused_before_the_due_date_and_open_to_anyone_after(chain):
-    record(chain, due_in=DAY)
-    with reverts("CommitmentRegistryNotYetDue"):
-        chain.senders["OUTSIDER"].send(chain.registry.functions.markOverdue(reference_key("C-1")))
-    chain.travel(DAY + 60)
-    chain.senders["OUTSIDER"].send(chain.registry.functions.markOverdue(reference_key("C-1")))
-    assert status(chain) == OVERDUE
-    assert counters(chain)["overdue"] == 1
-
-
-def test_overdue_can_be_marked_in_a_batch_and_an_ineligible_entry_reverts_it(chain):
-    for n in range(3):
-        record(chain, f"C-{n}", due_in=DAY)
-    record(chain, "C-later", due_in=10 * DAY)
-    chain.travel(2 * DAY)
-    ids = [reference_key(f"C-{n}") for n in range(3)]
-    with reverts("CommitmentRegistryNotYetDue"):
-        chain.senders["OUTSIDER"].send(chain.registry.functions.markOverdueBatch(ids + [reference_key("C-later")]))
-    chain.senders["OUTSIDER"].send(chain.registry.functions.markOverdueBatch(ids))
-    assert [status(chain, f"C-{n}") for n in range(3)] == [OVERDUE] * 3
-    assert counters(chain)["overdue"] == 3
-
-
-def test_a_breached_commitment_can_be_repaired_once(chain):
-    record(chain, due_in=DAY)
-    chain.travel(2 * DAY)
-    chain.senders["OUTSIDER"].send(chain.registry.functions.markOverdue(reference_key("C-1")))
-    verifier(chain, "breach", "C-1", DOC)
-    assert status(chain) == BREACHED
-    verifier(chain, "repair", "C-1", DOC)
-    assert status(chain) == REPAIRED
-    with reverts("CommitmentRegistryInvalidTransition"):
-        verifier(chain, "repair", "C-1", DOC)
-    assert counters(chain) == dict(recorded=1, fulfilled=0, late=0, overdue=1, breached=1, repaired=1)
-
-
-def test_an_extension_moves_the_due_date_so_it_is_no_longer_overdue(chain):
-    record(chain, due_in=DAY)
-    chain.travel(2 * DAY)
-    new_due = chain.now() + 10 * DAY
-    receipt = verifier(chain, "extend", "C-1", new_due, DOC)
-    assert chain.registry.events.CommitmentExtended().process_receipt(receipt)[0].args.newDueAt == new_due
-    assert status(chain) == EXTENDED
-    with reverts("CommitmentRegistryNotYetDue"):
-        chain.senders["OUTSIDER"].send(chain.registry.functions.markOverdue(reference_key("C-1")))
-    receipt = verifier(chain, "fulfil", "C-1", DOC)
-    assert chain.registry.events.CommitmentFulfilled().process_receipt(receipt)[0].args.late is False
-
-
-def test_an_extension_to_an_earlier_or_past_date_is_refused(chain):
-    record(chain, due_in=10 * DAY)
-    with reverts("CommitmentRegistryInvalidDueDate"):
-        verifier(chain, "extend", "C-1", chain.now() + DAY, DOC)
-
-
-def test_recording_validates_kind_due_date_and_uniqueness(chain):
-    with reverts("CommitmentRegistryInvalidKind"):
-        record(chain, kind=4)
-    with reverts("CommitmentRegistryInvalidDueDate"):
-        record(chain, due_in=-10)
-    record(chain)
-    with reverts("CommitmentRegistryAlreadyRecorded"):
-        record(chain)
+def test_a_recorded_commitment_emits_every_field_and_counts(chain):
+    signed = chain.now() - 3_600
+    receipt = record(chain, signed_at=signed, due_in=30 * DAY, kind=2)
+    assert events(chain.registry, "CommitmentRecorded", receipt) == [{
+        "commitment": C1, "project": project(), "enterprise": PAYER, "kind": 2, "signedAt": signed,
+        "dueAt": signed + 30 * DAY, "termsHash": DOC}]
+    assert commitment(chain) == {
+        "project": project(), "enterprise": PAYER, "kind": 2, "status": RECORDED, "fulfilledLate": False,
+        "extensions": 0, "signedAt": signed, "dueAt": signed + 30 * DAY, "evidenceSubmittedAt": 0, "decidedAt": 0}
     assert counters(chain)["recorded"] == 1
 
 
-def test_decisions_on_unknown_or_settled_commitments_are_refused(chain):
-    with reverts("CommitmentRegistryUnknownCommitment"):
-        verifier(chain, "fulfil", "C-none", DOC)
-    record(chain)
-    verifier(chain, "fulfil", "C-1", DOC)
+def test_a_commitment_signed_earlier_and_already_past_due_is_still_recorded(chain):
+    signed = chain.now() - 40 * DAY
+    record(chain, signed_at=signed, due_in=30 * DAY)
+    assert commitment(chain)["status"] == RECORDED
+    assert commitment(chain)["dueAt"] < chain.now()
+
+
+def test_the_signing_time_may_not_be_zero_or_beyond_the_skew(chain):
+    now = chain.now() + 1
+    with reverts("CommitmentRegistryInvalidTime"):
+        record(chain, "C-0", signed_at=0, at=now)
+    with reverts("CommitmentRegistryInvalidTime") as excinfo:
+        record(chain, "C-1", signed_at=now + 10 + SKEW + 1, at=now + 10)
+    assert excinfo.value.args_ == (now + 10 + SKEW + 1,)
+    record(chain, "C-1", signed_at=now + 20 + SKEW, at=now + 20)
+
+
+def test_the_due_date_gives_the_minimum_notice_and_stays_within_the_horizon(chain):
+    signed = chain.now()
+    for n, (due_in, ok) in enumerate(((DAY - 1, False), (DAY, True), (3650 * DAY, True), (3650 * DAY + 1, False))):
+        if ok:
+            record(chain, f"C-{n}", signed_at=signed, due_in=due_in)
+        else:
+            with reverts("CommitmentRegistryInvalidDueDate"):
+                record(chain, f"C-{n}", signed_at=signed, due_in=due_in)
+
+
+def test_zero_identifiers_a_zero_terms_hash_and_an_unknown_kind_are_refused(chain):
+    now = chain.now()
+    base = [C1, project(), PAYER, 0, now, now + DAY, DOC]
+    for position, error in ((0, "CommitmentRegistryZeroIdentifier"), (1, "CommitmentRegistryZeroIdentifier"),
+                            (2, "CommitmentRegistryZeroIdentifier"), (6, "CommitmentRegistryZeroHash")):
+        args = list(base)
+        args[position] = ZERO
+        with reverts(error):
+            send_at(chain, "APPROVAL_ROLE", chain.registry.functions.record(*args))
+    with reverts("CommitmentRegistryInvalidKind") as excinfo:
+        record(chain, kind=4)
+    assert excinfo.value.args_ == (4,)
+    record(chain, kind=3)
+
+
+def test_a_replayed_record_is_a_no_op_and_a_different_one_under_the_number_reverts(chain):
+    signed = chain.now()
+    record(chain, signed_at=signed)
+    receipt = record(chain, signed_at=signed)
+    assert events(chain.registry, "CommitmentRecorded", receipt) == []
+    with reverts("CommitmentRegistryAlreadyRecorded") as excinfo:
+        record(chain, signed_at=signed, due_in=31 * DAY)
+    assert excinfo.value.args_ == (C1,)
+    assert counters(chain)["recorded"] == 1
+
+
+def test_a_replayed_record_batch_records_only_the_new_entries(chain):
+    now = chain.now()
+    batch = [(reference_key(f"C-{n}"), project(), PAYER, n % 4, now, now + DAY, DOC) for n in range(3)]
+    send_at(chain, "APPROVAL_ROLE", chain.registry.functions.recordBatch(batch))
+    retry = batch + [(reference_key("C-new"), project(), PAYER, 0, now, now + DAY, DOC)]
+    receipt = send_at(chain, "APPROVAL_ROLE", chain.registry.functions.recordBatch(retry))
+    assert [e["commitment"] for e in events(chain.registry, "CommitmentRecorded", receipt)] == [reference_key("C-new")]
+    assert counters(chain)["recorded"] == 4
+    with reverts("CommitmentRegistryEmptyBatch"):
+        send_at(chain, "APPROVAL_ROLE", chain.registry.functions.recordBatch([]))
+
+
+# -- fact times and lateness --------------------------------------------------------------------------------
+
+def test_a_fulfilment_whose_evidence_came_before_the_due_date_but_was_written_after_it_is_not_late(chain):
+    signed = chain.now()
+    due = signed + 2 * DAY
+    record(chain, signed_at=signed, due_in=2 * DAY)
+    receipt = registry_call(chain, "APPROVAL_ROLE", "submitEvidence", "C-1", DOC, due - 10, at=due + 5 * DAY)
+    assert events(chain.registry, "CommitmentEvidenceSubmitted", receipt) == [
+        {"commitment": C1, "evidenceHash": DOC, "submittedAt": due - 10}]
+    receipt = verifier(chain, "fulfil", "C-1", DOC, due + 20 * DAY, at=due + 20 * DAY)
+    assert events(chain.registry, "CommitmentFulfilled", receipt) == [
+        {"commitment": C1, "evidenceHash": DOC, "fulfilledAt": due - 10, "late": False, "byAcceptance": False}]
+    assert counters(chain) == dict(recorded=1, fulfilled=1, fulfilledLate=0, overdue=0, breached=0, repaired=0)
+    assert commitment(chain)["decidedAt"] == due - 10
+
+
+def test_late_is_the_fact_time_after_the_due_date_to_the_second(chain):
+    signed = chain.now()
+    due = signed + DAY
+    record(chain, "C-on-time", signed_at=signed, due_in=DAY)
+    record(chain, "C-late", signed_at=signed, due_in=DAY)
+    on_time = verifier(chain, "fulfil", "C-on-time", DOC, due, at=due + 100)
+    late = verifier(chain, "fulfil", "C-late", DOC, due + 1)
+    assert events(chain.registry, "CommitmentFulfilled", on_time)[0]["late"] is False
+    assert events(chain.registry, "CommitmentFulfilled", late)[0]["late"] is True
+    assert counters(chain)["fulfilledLate"] == 1
+    assert commitment(chain, "C-late")["fulfilledLate"] is True
+
+
+def test_a_fact_time_before_signing_or_beyond_the_skew_is_refused(chain):
+    signed = chain.now() - 100
+    record(chain, signed_at=signed)
+    now = chain.now() + 1
+    for name, role, args in (("fulfil", "VERIFIER_ROLE", ()), ("submitEvidence", "APPROVAL_ROLE", ()),
+                             ("fulfilByAcceptance", "APPROVAL_ROLE", ())):
+        with reverts("CommitmentRegistryInvalidTime"):
+            registry_call(chain, role, name, "C-1", DOC, signed - 1, at=now)
+        with reverts("CommitmentRegistryInvalidTime"):
+            registry_call(chain, role, name, "C-1", DOC, now + 1 + SKEW + 1, at=now + 1)
+        now += 2
+    registry_call(chain, "APPROVAL_ROLE", "submitEvidence", "C-1", DOC, signed)
+    verifier(chain, "fulfil", "C-1", DOC, chain.now() + 1 + SKEW, at=chain.now() + 1)
+
+
+def test_the_earliest_pending_evidence_counts(chain):
+    signed = chain.now() - 1_000
+    record(chain, signed_at=signed)
+    registry_call(chain, "VERIFIER_ROLE", "submitEvidence", "C-1", DOC, signed + 500)
+    registry_call(chain, "APPROVAL_ROLE", "submitEvidence", "C-1", DOC, signed + 100)
+    registry_call(chain, "APPROVAL_ROLE", "submitEvidence", "C-1", DOC, signed + 800)
+    assert commitment(chain)["evidenceSubmittedAt"] == signed + 100
+
+
+def test_the_approval_system_fulfils_shelter_build_by_acceptance_only(chain):
+    signed = chain.now()
+    record(chain, "C-shelter", signed_at=signed, kind=0)
+    record(chain, "C-fee", signed_at=signed, kind=1)
+    receipt = registry_call(chain, "APPROVAL_ROLE", "fulfilByAcceptance", "C-shelter", DOC, signed + 10)
+    assert events(chain.registry, "CommitmentFulfilled", receipt) == [{
+        "commitment": reference_key("C-shelter"), "evidenceHash": DOC, "fulfilledAt": signed + 10, "late": False,
+        "byAcceptance": True}]
+    with reverts("CommitmentRegistryNotShelterBuild") as excinfo:
+        registry_call(chain, "APPROVAL_ROLE", "fulfilByAcceptance", "C-fee", DOC, signed + 10)
+    assert excinfo.value.args_ == (reference_key("C-fee"),)
+
+
+# -- overdue ------------------------------------------------------------------------------------------------
+
+def test_overdue_waits_for_the_grace_period_after_the_due_date_to_the_second(chain):
+    signed = chain.now()
+    due = signed + DAY
+    record(chain, signed_at=signed, due_in=DAY)
+    with reverts("CommitmentRegistryNotYetDue") as excinfo:
+        mark_overdue(chain, at=due + GRACE)
+    assert excinfo.value.args_ == (C1, due + GRACE)
+    receipt = mark_overdue(chain, at=due + GRACE + 1)
+    assert events(chain.registry, "CommitmentMarkedOverdue", receipt) == [{"commitment": C1, "dueAt": due}]
+    assert commitment(chain)["status"] == OVERDUE
+    assert counters(chain)["overdue"] == 1
+
+
+def test_pending_evidence_stops_the_overdue_clock_until_it_is_rejected(chain):
+    signed = chain.now()
+    record(chain, signed_at=signed, due_in=DAY)
+    registry_call(chain, "APPROVAL_ROLE", "submitEvidence", "C-1", DOC, signed + 10)
+    chain.travel(DAY + GRACE + 10)
+    with reverts("CommitmentRegistryEvidencePending"):
+        mark_overdue(chain)
+    receipt = verifier(chain, "rejectEvidence", "C-1", DOC)
+    assert events(chain.registry, "CommitmentEvidenceRejected", receipt) == [{"commitment": C1, "reasonHash": DOC}]
+    assert commitment(chain)["evidenceSubmittedAt"] == 0
+    with reverts("CommitmentRegistryNoEvidencePending"):
+        verifier(chain, "rejectEvidence", "C-1", DOC)
+    mark_overdue(chain)
+    assert commitment(chain)["status"] == OVERDUE
+
+
+def test_a_pause_across_a_due_date_marks_nobody_overdue(chain):
+    signed = chain.now()
+    due = signed + DAY
+    record(chain, "C-kept", signed_at=signed, due_in=DAY)
+    record(chain, "C-idle", signed_at=signed, due_in=DAY)
+    send_at(chain, "PAUSER_ROLE", chain.registry.functions.pause())
+    chain.travel(DAY + GRACE + 100)  # the due date and its grace period pass while paused
+    with reverts("EnforcedPause"):
+        mark_overdue(chain, "C-idle")
+    unpaused = chain.now() + 1
+    send_at(chain, "PAUSER_ROLE", chain.registry.functions.unpause(), unpaused)
+    # The writes held back by the pause get a fresh grace period to land.
+    registry_call(chain, "APPROVAL_ROLE", "submitEvidence", "C-kept", DOC, due - 60)
+    verifier(chain, "fulfil", "C-kept", DOC, chain.now())
+    with reverts("CommitmentRegistryNotYetDue") as excinfo:
+        mark_overdue(chain, "C-idle", at=unpaused + GRACE)
+    assert excinfo.value.args_ == (reference_key("C-idle"), unpaused + GRACE)
+    assert counters(chain)["overdue"] == 0
+    assert commitment(chain, "C-kept")["fulfilledLate"] is False
+    mark_overdue(chain, "C-idle", at=unpaused + GRACE + 1)  # a genuinely idle one, once the grace is over
+
+
+def test_a_batch_of_overdue_marks_with_stale_entries_marks_the_rest(chain):
+    signed = chain.now()
+    for n in range(3):
+        record(chain, f"C-{n}", signed_at=signed, due_in=DAY)
+    record(chain, "C-later", signed_at=signed, due_in=100 * DAY)
+    record(chain, "C-done", signed_at=signed, due_in=DAY)
+    verifier(chain, "fulfil", "C-done", DOC, signed + 1)
+    chain.travel(DAY + GRACE + 1)
+    ids = [reference_key(x) for x in ("C-0", "C-later", "C-1", "C-done", "C-unknown", "C-2")]
+    assert call(chain.registry.functions.markOverdueBatch(ids)) == 3
+    receipt = send_at(chain, "OUTSIDER", chain.registry.functions.markOverdueBatch(ids))
+    sel = {e["name"]: function_abi_to_4byte_selector(e) for e in chain.registry.abi if e["type"] == "error"}
+    assert events(chain.registry, "CommitmentOverdueSkipped", receipt) == [
+        {"commitment": reference_key("C-later"), "reason": sel["CommitmentRegistryNotYetDue"]},
+        {"commitment": reference_key("C-done"), "reason": sel["CommitmentRegistryInvalidTransition"]},
+        {"commitment": reference_key("C-unknown"), "reason": sel["CommitmentRegistryUnknownCommitment"]},
+    ]
+    assert [e["commitment"] for e in events(chain.registry, "CommitmentMarkedOverdue", receipt)] == ids[0:1] + ids[2:3] + ids[5:6]
+    assert counters(chain)["overdue"] == 3
+    with reverts("CommitmentRegistryEmptyBatch"):
+        send_at(chain, "OUTSIDER", chain.registry.functions.markOverdueBatch([]))
+
+
+def test_an_extension_of_an_overdue_commitment_can_fall_overdue_again(chain):
+    signed = chain.now()
+    record(chain, signed_at=signed, due_in=DAY)
+    chain.travel(DAY + GRACE + 1)
+    mark_overdue(chain)
+    new_due = chain.now() + 10 * DAY
+    receipt = verifier(chain, "extend", "C-1", new_due, DOC)
+    assert events(chain.registry, "CommitmentExtended", receipt) == [
+        {"commitment": C1, "newDueAt": new_due, "documentHash": DOC, "extensions": 1}]
+    assert commitment(chain)["status"] == EXTENDED
+    with reverts("CommitmentRegistryNotYetDue"):
+        mark_overdue(chain)
+    mark_overdue(chain, at=new_due + GRACE + 1)
+    assert counters(chain)["overdue"] == 2
+
+
+def test_the_grace_period_is_set_by_the_admin_within_its_maximum(chain):
+    receipt = send_at(chain, "DEFAULT_ADMIN_ROLE", chain.registry.functions.setOverdueGracePeriod(90 * DAY))
+    assert events(chain.registry, "OverdueGracePeriodSet", receipt) == [{"gracePeriod": 90 * DAY}]
+    with reverts("CommitmentRegistryInvalidGracePeriod"):
+        send_at(chain, "DEFAULT_ADMIN_ROLE", chain.registry.functions.setOverdueGracePeriod(90 * DAY + 1))
+    send_at(chain, "DEFAULT_ADMIN_ROLE", chain.registry.functions.setOverdueGracePeriod(0))
+    signed = chain.now()
+    record(chain, signed_at=signed, due_in=DAY)
+    with reverts("CommitmentRegistryNotYetDue"):
+        mark_overdue(chain, at=signed + DAY)
+    mark_overdue(chain, at=signed + DAY + 1)
+
+
+# -- decisions ----------------------------------------------------------------------------------------------
+
+def test_a_breach_comes_only_from_overdue_and_not_while_evidence_is_pending(chain):
+    signed = chain.now()
+    record(chain, signed_at=signed, due_in=DAY)
     with reverts("CommitmentRegistryInvalidTransition"):
         verifier(chain, "breach", "C-1", DOC)
+    chain.travel(DAY + GRACE + 1)
+    mark_overdue(chain)
+    registry_call(chain, "APPROVAL_ROLE", "submitEvidence", "C-1", DOC, chain.now())
+    with reverts("CommitmentRegistryEvidencePending"):
+        verifier(chain, "breach", "C-1", DOC)
+    verifier(chain, "rejectEvidence", "C-1", DOC)
+    with reverts("CommitmentRegistryZeroHash"):
+        verifier(chain, "breach", "C-1", ZERO)
+    receipt = verifier(chain, "breach", "C-1", DOC)
+    assert events(chain.registry, "CommitmentBreached", receipt) == [{"commitment": C1, "reasonHash": DOC}]
+    repaired_at = chain.now() - 5
+    receipt = verifier(chain, "repair", "C-1", DOC, repaired_at)
+    assert events(chain.registry, "CommitmentRepaired", receipt) == [
+        {"commitment": C1, "evidenceHash": DOC, "repairedAt": repaired_at}]
+    assert counters(chain) == dict(recorded=1, fulfilled=0, fulfilledLate=0, overdue=1, breached=1, repaired=1)
+    assert commitment(chain)["decidedAt"] == repaired_at
 
 
-def test_a_batch_records_every_commitment_and_a_duplicate_reverts_it(chain):
-    due = chain.now() + DAY
-    batch = [(reference_key(f"C-{n}"), project(), PAYER, n % 4, due, DOC) for n in range(4)]
-    chain.senders["APPROVAL_ROLE"].send(chain.registry.functions.recordBatch(batch))
-    assert [status(chain, f"C-{n}") for n in range(4)] == [RECORDED] * 4
-    with reverts("CommitmentRegistryAlreadyRecorded"):
-        chain.senders["APPROVAL_ROLE"].send(chain.registry.functions.recordBatch([batch[0]]))
-    assert counters(chain)["recorded"] == 4
+def test_extensions_are_capped_and_bounded(chain):
+    signed = chain.now()
+    record(chain, signed_at=signed, due_in=DAY)
+    due = signed + DAY
+    with reverts("CommitmentRegistryInvalidDueDate"):
+        verifier(chain, "extend", "C-1", due, DOC)
+    with reverts("CommitmentRegistryInvalidDueDate"):
+        verifier(chain, "extend", "C-1", signed + 3650 * DAY + 1, DOC)
+    with reverts("CommitmentRegistryZeroHash"):
+        verifier(chain, "extend", "C-1", due + 1, ZERO)
+    for n in range(1, 4):
+        verifier(chain, "extend", "C-1", due + n, DOC)
+    assert commitment(chain)["extensions"] == 3
+    with reverts("CommitmentRegistryTooManyExtensions"):
+        verifier(chain, "extend", "C-1", due + 10, DOC)
+    chain.travel(2 * DAY)
+    with reverts("CommitmentRegistryTooManyExtensions"):
+        verifier(chain, "extend", "C-1", chain.now() - 1, DOC)
+
+
+def test_an_extension_to_a_past_date_is_refused(chain):
+    signed = chain.now() - 40 * DAY
+    record(chain, signed_at=signed, due_in=30 * DAY)
+    now = chain.now() + 1
+    with reverts("CommitmentRegistryInvalidDueDate"):
+        verifier(chain, "extend", "C-1", now, DOC, at=now)
+    verifier(chain, "extend", "C-1", now + 2, DOC, at=now + 1)
+
+
+# -- every operation from every state -------------------------------------------------------------------
+
+def _to_state(chain, state: int) -> None:
+    signed = chain.now()
+    if state == NONE:
+        return
+    record(chain, signed_at=signed, due_in=DAY)
+    if state == FULFILLED:
+        verifier(chain, "fulfil", "C-1", DOC, signed)
+    elif state == EXTENDED:
+        verifier(chain, "extend", "C-1", signed + 2 * DAY, DOC)
+    elif state in (OVERDUE, BREACHED, REPAIRED):
+        mark_overdue(chain, at=signed + DAY + GRACE + 1)
+        if state in (BREACHED, REPAIRED):
+            verifier(chain, "breach", "C-1", DOC)
+        if state == REPAIRED:
+            verifier(chain, "repair", "C-1", DOC, chain.now())
+
+
+OPEN = {RECORDED, EXTENDED, OVERDUE}
+# operation -> (role, args(chain), states it is allowed from, status after)
+OPERATIONS = {
+    "fulfil": ("VERIFIER_ROLE", lambda c: (DOC, c.now()), OPEN, FULFILLED),
+    "fulfilByAcceptance": ("APPROVAL_ROLE", lambda c: (DOC, c.now()), OPEN, FULFILLED),
+    "submitEvidence": ("APPROVAL_ROLE", lambda c: (DOC, c.now()), OPEN, None),
+    "extend": ("VERIFIER_ROLE", lambda c: (c.now() + 500 * DAY, DOC), OPEN, EXTENDED),
+    "markOverdue": ("OUTSIDER", lambda c: (), {RECORDED, EXTENDED}, OVERDUE),
+    "breach": ("VERIFIER_ROLE", lambda c: (DOC,), {OVERDUE}, BREACHED),
+    "repair": ("VERIFIER_ROLE", lambda c: (DOC, c.now()), {BREACHED}, REPAIRED),
+    "rejectEvidence": ("VERIFIER_ROLE", lambda c: (DOC,), set(), None),  # no evidence is pending here
+}
+STATES = {"none": NONE, "recorded": RECORDED, "fulfilled": FULFILLED, "overdue": OVERDUE, "breached": BREACHED,
+          "repaired": REPAIRED, "extended": EXTENDED}
+
+
+@pytest.mark.parametrize("state", STATES.values(), ids=STATES.keys())
+@pytest.mark.parametrize("operation", OPERATIONS)
+def test_every_operation_from_every_state_succeeds_or_reverts_with_its_named_error(chain, state, operation):
+    _to_state(chain, state)
+    role, args, allowed, after = OPERATIONS[operation]
+    if operation == "markOverdue":
+        chain.travel(100 * DAY)  # long past every due date and grace period
+    before = commitment(chain)["status"]
+    if state in allowed:
+        registry_call(chain, role, operation, "C-1", *args(chain))
+        assert commitment(chain)["status"] == (after if after is not None else before)
+        return
+    expected = (
+        "CommitmentRegistryUnknownCommitment" if state == NONE
+        else "CommitmentRegistryNoEvidencePending" if operation == "rejectEvidence" and state in OPEN
+        else "CommitmentRegistryInvalidTransition"
+    )
+    with reverts(expected):
+        registry_call(chain, role, operation, "C-1", *args(chain))
+    assert commitment(chain)["status"] == before

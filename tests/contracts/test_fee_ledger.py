@@ -1,164 +1,365 @@
 from ledger.identifiers import reason_code, reference_key
-from tests.contracts.helpers import BASIS, DOC, PAYER, project, reverts
-
-UNASSESSED, ASSESSED, PARTIALLY_PAID, PAID, OVERPAID, EXEMPT = range(6)
-
-
-def assess(chain, p, area, rate, version=1):
-    return chain.senders["ASSESSOR_ROLE"].send(chain.fee.functions.assess(p, PAYER, area, rate, version, BASIS))
+from tests.contracts.helpers import (
+    ASSESSED, BASIS, DAY, DISTRICT, DOC, EXEMPT, NO_REASON, NOTHING_OWED, OVERPAID, PAID, PARTIALLY_PAID, PAYER,
+    RATE, SKEW, call, UNASSESSED, VERSION, account, adjust, assess, events, pay, project, refund, relieve, reverts,
+    send_at,
+)
 
 
-def pay(chain, p, voucher, amount):
-    return chain.senders["TAX_ROLE"].send(
-        chain.fee.functions.recordPayment(p, reference_key(voucher), amount, chain.now())
-    )
+def publish(chain, version, rates, *, effective_from=1, basis=BASIS):
+    return send_at(chain, "ASSESSOR_ROLE", chain.fee.functions.publishRateTable(version, effective_from, basis, rates))
 
 
-def account(chain, p):
-    payer, due, paid, refunded, revision, status = chain.fee.functions.feeAccount(p).call()
-    return {"payer": payer, "due": due, "paid": paid, "refunded": refunded, "revision": revision, "status": status}
+# -- rate tables ------------------------------------------------------------------------------
+
+def test_a_published_rate_table_emits_the_table_and_every_district_rate(chain):
+    receipt = publish(chain, 9, [(410102, 1_000), (410103, 2_000)], effective_from=1_800_000_000)
+    assert events(chain.fee, "RateTablePublished", receipt) == [
+        {"version": 9, "effectiveFrom": 1_800_000_000, "districtCount": 2, "basisHash": BASIS}]
+    assert events(chain.fee, "RatePublished", receipt) == [
+        {"version": 9, "district": 410102, "rateFenPerM2": 1_000},
+        {"version": 9, "district": 410103, "rateFenPerM2": 2_000}]
+    assert chain.fee.functions.rateOf(9, 410103).call() == [2_000, 1_800_000_000]
 
 
-def test_assessed_amount_is_area_times_rate_over_100_rounded_half_up(chain):
-    # 0.50 fen rounds up, 0.49 fen rounds down
-    cases = [(150, 1, 2), (149, 1, 1), (12_345, 3_000, 370_350), (1, 50, 1), (1, 49, 0), (0, 3_000, 0)]
-    for n, (area, rate, expected) in enumerate(cases):
-        assess(chain, project(n), area, rate)
-        assert account(chain, project(n))["due"] == expected
+def test_a_rate_table_version_is_published_once_and_must_be_well_formed(chain):
+    with reverts("FeeLedgerRateTableExists"):
+        publish(chain, VERSION, [(410102, 1)])
+    with reverts("FeeLedgerRateTableExists"):
+        publish(chain, 0, [(410102, 1)])
+    with reverts("FeeLedgerInvalidRateTable"):
+        publish(chain, 9, [])
+    with reverts("FeeLedgerInvalidRateTable"):
+        publish(chain, 9, [(410102, 1), (410102, 2)])
+    with reverts("FeeLedgerInvalidRateTable"):
+        publish(chain, 9, [(0, 1)])
+    with reverts("FeeLedgerInvalidRateTable"):
+        publish(chain, 9, [(410102, 1)], effective_from=0)
+    with reverts("FeeLedgerZeroRate") as excinfo:
+        publish(chain, 9, [(410102, 0)])
+    assert excinfo.value.args_ == (410102,)
+    with reverts("FeeLedgerZeroHash"):
+        publish(chain, 9, [(410102, 1)], basis=b"\0" * 32)
+    with reverts("FeeLedgerUnknownRate"):
+        call(chain.fee.functions.rateOf(9, 410102))
 
 
-def test_assessment_emits_the_explainable_fee_event(chain):
-    receipt = assess(chain, project(), 12_345, 3_000, version=7)
-    (event,) = chain.fee.events.FeeAssessed().process_receipt(receipt)
-    assert dict(event.args) == {
-        "project": project(), "payer": PAYER, "revision": 1, "shortfallArea": 12_345,
-        "rateFenPerM2": 3_000, "rateTableVersion": 7, "amountFen": 370_350, "basisHash": BASIS,
+def test_assessment_uses_the_rate_on_chain_rounded_half_up(chain):
+    publish(chain, 9, [(410102, 1), (410103, 50), (410104, 49), (410105, 3_000)])
+    # (district, area in 0.01 m², expected fen): 0.50 fen rounds up, 0.49 fen rounds down
+    cases = [(410102, 150, 2), (410102, 149, 1), (410103, 1, 1), (410104, 1, 0), (410105, 12_345, 370_350)]
+    for n, (district, area, expected) in enumerate(cases):
+        assess(chain, project(n), area, district=district, version=9)
+        assert account(chain, project(n))["baseFen"] == expected
+        assert account(chain, project(n))["dueFen"] == expected
+
+
+def test_a_district_without_a_rate_or_a_table_not_yet_in_effect_is_refused(chain):
+    with reverts("FeeLedgerUnknownRate") as excinfo:
+        assess(chain, project(), 100, district=410999)
+    assert excinfo.value.args_ == (VERSION, 410999)
+    start = chain.now() + 100
+    publish(chain, 9, [(410102, 1_000)], effective_from=start)
+    with reverts("FeeLedgerRateTableNotInEffect"):
+        assess(chain, project(), 100, district=410102, version=9, at=start - 1)
+    assess(chain, project(), 100, district=410102, version=9, at=start)
+    assert account(chain, project())["rateTableVersion"] == 9
+
+
+def test_assessment_emits_the_explainable_fee_with_every_figure(chain):
+    now = chain.now() + 5
+    receipt = assess(chain, project(), 12_345, due_in=30 * DAY, at=now)
+    base = (12_345 * RATE + 50) // 100
+    assert events(chain.fee, "FeeAssessed", receipt) == [{
+        "project": project(), "payer": PAYER, "revision": 1, "district": DISTRICT, "rateTableVersion": VERSION,
+        "rateFenPerM2": RATE, "shortfallArea": 12_345, "baseFen": base, "dueFen": base, "dueAt": now + 30 * DAY,
+        "basisHash": BASIS,
+    }]
+    assert account(chain, project()) == {
+        "payer": PAYER, "district": DISTRICT, "rateTableVersion": VERSION, "revision": 1, "reliefBps": 0,
+        "status": ASSESSED, "baseFen": base, "adjustmentFen": 0, "dueFen": base, "paidFen": 0, "refundedFen": 0,
+        "refundOwedFen": 0, "assessedAt": now, "dueAt": now + 30 * DAY,
     }
 
 
-def test_reassessment_replaces_the_amount_and_raises_the_revision(chain):
-    assess(chain, project(), 10_000, 3_000)
-    assess(chain, project(), 8_000, 3_000, version=2)
-    assert account(chain, project())["due"] == 240_000
+def test_the_fee_due_date_must_give_the_minimum_notice_and_stay_within_the_horizon(chain):
+    now = chain.now() + 1
+    for due_in, ok in ((DAY - 1, False), (DAY, True), (3650 * DAY, True), (3650 * DAY + 1, False)):
+        if ok:
+            assess(chain, project(), 100, due_in=due_in, at=now)
+        else:
+            with reverts("FeeLedgerInvalidDueDate"):
+                assess(chain, project(), 100, due_in=due_in, at=now)
+        now += 10
+
+
+def test_zero_identifiers_and_a_zero_basis_are_refused(chain):
+    with reverts("FeeLedgerZeroIdentifier"):
+        assess(chain, b"\0" * 32, 100)
+    with reverts("FeeLedgerZeroIdentifier"):
+        assess(chain, project(), 100, payer=b"\0" * 32)
+    with reverts("FeeLedgerZeroHash"):
+        send_at(chain, "ASSESSOR_ROLE", chain.fee.functions.assess(
+            project(), PAYER, DISTRICT, 100, VERSION, chain.now() + 2 * DAY, b"\0" * 32))
+
+
+def test_a_reassessment_keeps_the_payer(chain):
+    assess(chain, project(), 100)
+    with reverts("FeeLedgerPayerMismatch"):
+        assess(chain, project(), 100, payer=reference_key("another payer"))
+
+
+def test_zero_shortfall_owes_nothing_which_is_not_an_exemption(chain):
+    assess(chain, project(0), 0)
+    assert account(chain, project(0))["status"] == NOTHING_OWED
+    assess(chain, project(1), 10_000)
+    relieve(chain, project(1), 10_000)
+    assert account(chain, project(1))["status"] == EXEMPT
+    assert account(chain, project(2))["status"] == UNASSESSED
+
+
+# -- relief and adjustments -------------------------------------------------------------------------
+
+def test_an_exemption_survives_a_reassessment(chain):
+    assess(chain, project(), 10_000)
+    receipt = relieve(chain, project(), 10_000, "SCHOOL_EXEMPT")
+    assert events(chain.fee, "FeeReliefSet", receipt) == [{
+        "project": project(), "reason": reason_code("SCHOOL_EXEMPT"), "reliefBps": 10_000, "documentHash": DOC,
+        "dueFen": 0}]
+    receipt = assess(chain, project(), 20_000)
+    assert events(chain.fee, "FeeAssessed", receipt)[0]["dueFen"] == 0
+    assert account(chain, project())["status"] == EXEMPT
     assert account(chain, project())["revision"] == 2
 
 
-def test_a_zero_rate_is_refused(chain):
-    with reverts("FeeLedgerZeroRate"):
-        assess(chain, project(), 100, 0)
+def test_a_halving_applies_to_the_new_base_after_reassessment_with_adjustments_kept(chain):
+    assess(chain, project(), 10_000)  # base 100 m² × RATE
+    relieve(chain, project(), 5_000, "AFFORDABLE_HOUSING")
+    receipt = adjust(chain, project(), 7_001, "SURVEY_SUPPLEMENT")
+    base = 100 * RATE
+    assert events(chain.fee, "FeeAdjusted", receipt) == [{
+        "project": project(), "reason": reason_code("SURVEY_SUPPLEMENT"), "deltaFen": 7_001, "documentHash": DOC,
+        "dueFen": base // 2 + 7_001}]
+    assess(chain, project(), 20_001)  # base 200.01 m² × RATE
+    new_base = (20_001 * RATE + 50) // 100
+    relief = (new_base * 5_000 + 5_000) // 10_000
+    assert account(chain, project())["dueFen"] == new_base - relief + 7_001
+    assert account(chain, project())["adjustmentFen"] == 7_001
 
+
+def test_relief_is_at_most_full_and_must_change(chain):
+    assess(chain, project(), 100)
+    with reverts("FeeLedgerInvalidRelief"):
+        relieve(chain, project(), 10_001)
+    with reverts("FeeLedgerInvalidRelief"):
+        relieve(chain, project(), 0)
+    relieve(chain, project(), 10_000)
+    relieve(chain, project(), 0)  # withdrawn
+    assert account(chain, project())["dueFen"] == RATE
+
+
+def test_a_reduction_below_zero_a_zero_adjustment_zero_hashes_and_an_unassessed_project_are_refused(chain):
+    with reverts("FeeLedgerNotAssessed"):
+        adjust(chain, project(), -1)
+    with reverts("FeeLedgerNotAssessed"):
+        relieve(chain, project(), 1)
+    assess(chain, project(), 100)  # RATE fen
+    with reverts("FeeLedgerAdjustmentBelowZero") as excinfo:
+        adjust(chain, project(), -RATE - 1)
+    assert excinfo.value.args_ == (project(), RATE, -RATE - 1)
+    adjust(chain, project(), -RATE)  # exactly to zero is allowed
+    with reverts("FeeLedgerZeroAdjustment"):
+        adjust(chain, project(), 0)
+    with reverts("FeeLedgerZeroHash"):
+        send_at(chain, "ASSESSOR_ROLE", chain.fee.functions.adjust(project(), b"\0" * 32, 1, DOC))
+    with reverts("FeeLedgerZeroHash"):
+        send_at(chain, "ASSESSOR_ROLE", chain.fee.functions.adjust(project(), reason_code("X"), 1, b"\0" * 32))
+    with reverts("FeeLedgerZeroHash"):
+        send_at(chain, "ASSESSOR_ROLE", chain.fee.functions.setRelief(project(), b"\0" * 32, 1, DOC))
+    assert account(chain, project())["dueFen"] == 0
+
+
+def test_a_reassessment_below_the_adjustments_owes_nothing_rather_than_reverting(chain):
+    assess(chain, project(), 10_000)
+    adjust(chain, project(), -50 * RATE, "SURVEY_REDUCTION")
+    assess(chain, project(), 1_000)  # base 10 m²; adjustment −50 m² worth
+    assert account(chain, project())["dueFen"] == 0
+
+
+# -- payments -----------------------------------------------------------------------------------------
 
 def test_payments_add_up_through_partially_paid_to_paid(chain):
-    assess(chain, project(), 10_000, 3_000)  # 300,000 fen
-    assert account(chain, project())["status"] == ASSESSED
-    pay(chain, project(), "V-1", 100_000)
+    assess(chain, project(), 100)
+    pay(chain, project(), "V-1", RATE // 4)
     assert account(chain, project())["status"] == PARTIALLY_PAID
-    pay(chain, project(), "V-2", 200_000)
-    assert account(chain, project())["paid"] == 300_000
+    pay(chain, project(), "V-2", RATE - RATE // 4)
     assert account(chain, project())["status"] == PAID
 
 
-def test_a_voucher_recorded_twice_reverts_and_changes_nothing(chain):
-    assess(chain, project(), 10_000, 3_000)
-    pay(chain, project(), "V-1", 100_000)
-    with reverts("FeeLedgerVoucherAlreadyRecorded") as excinfo:
-        pay(chain, project(), "V-1", 100_000)
-    assert excinfo.value.args_ == (reference_key("V-1"),)
-    assert account(chain, project())["paid"] == 100_000
+def test_a_payment_event_carries_every_field_and_late_after_the_due_date(chain):
+    now = chain.now() + 1
+    assess(chain, project(), 100, due_in=DAY, at=now)
+    receipt = pay(chain, project(), "V-1", 10, now + DAY, at=now + DAY)
+    assert events(chain.fee, "PaymentRecorded", receipt) == [
+        {"project": project(), "voucher": reference_key("V-1"), "amountFen": 10, "paidAt": now + DAY, "late": False}]
+    receipt = pay(chain, project(), "V-2", 10, now + DAY + 1)
+    assert events(chain.fee, "PaymentRecorded", receipt)[0]["late"] is True
+    # paid on time, written late: not late
+    receipt = pay(chain, project(), "V-3", 10, now + DAY - 5, at=now + 3 * DAY)
+    assert events(chain.fee, "PaymentRecorded", receipt)[0]["late"] is False
 
 
-def test_a_voucher_twice_inside_one_batch_reverts_the_whole_batch(chain):
-    assess(chain, project(), 10_000, 3_000)
+def test_a_payment_time_before_the_assessment_or_beyond_the_skew_is_refused(chain):
+    now = chain.now() + 1
+    assess(chain, project(), 100, at=now)
+    with reverts("FeeLedgerInvalidTime") as excinfo:
+        pay(chain, project(), "V-1", 10, now - 1, at=now + 10)
+    assert excinfo.value.args_ == (now - 1,)
+    pay(chain, project(), "V-1", 10, now, at=now + 20)
+    with reverts("FeeLedgerInvalidTime"):
+        pay(chain, project(), "V-2", 10, now + 30 + SKEW + 1, at=now + 30)
+    pay(chain, project(), "V-2", 10, now + 40 + SKEW, at=now + 40)
+    assert account(chain, project())["paidFen"] == 20
+
+
+def test_a_payment_before_assessment_or_of_zero_is_refused(chain):
+    with reverts("FeeLedgerNotAssessed"):
+        pay(chain, project(), "V-1", 100)
+    assess(chain, project(), 100)
+    with reverts("FeeLedgerZeroAmount"):
+        pay(chain, project(), "V-1", 0)
+    with reverts("FeeLedgerZeroIdentifier"):
+        send_at(chain, "TAX_ROLE", chain.fee.functions.recordPayment(project(), b"\0" * 32, 1, chain.now()))
+
+
+def test_a_replayed_payment_is_a_no_op_and_a_different_one_under_the_voucher_reverts(chain):
+    assess(chain, project(), 100)
     now = chain.now()
-    batch = [(project(), reference_key("V-1"), 1_000, now), (project(), reference_key("V-1"), 1_000, now)]
-    with reverts("FeeLedgerVoucherAlreadyRecorded"):
-        chain.senders["TAX_ROLE"].send(chain.fee.functions.recordPayments(batch))
-    assert account(chain, project())["paid"] == 0
-    assert chain.fee.functions.isVoucherRecorded(reference_key("V-1")).call() is False
+    pay(chain, project(), "V-1", 100, now)
+    receipt = pay(chain, project(), "V-1", 100, now)
+    assert events(chain.fee, "PaymentRecorded", receipt) == []
+    assert account(chain, project())["paidFen"] == 100
+    for changed in ((project(), 101, now), (project(), 100, now - 1), (project(1), 100, now)):
+        with reverts("FeeLedgerVoucherConflict") as excinfo:
+            send_at(chain, "TAX_ROLE", chain.fee.functions.recordPayment(changed[0], reference_key("V-1"), *changed[1:]))
+        assert excinfo.value.args_ == (reference_key("V-1"),)
 
 
-def test_a_batch_records_every_payment(chain):
+def test_a_replayed_payment_batch_is_a_no_op(chain):
     for n in range(3):
-        assess(chain, project(n), 10_000, 3_000)
+        assess(chain, project(n), 100)
     now = chain.now()
     batch = [(project(n), reference_key(f"V-{n}"), 1_000 * (n + 1), now) for n in range(3)]
-    receipt = chain.senders["TAX_ROLE"].send(chain.fee.functions.recordPayments(batch))
-    assert len(chain.fee.events.PaymentRecorded().process_receipt(receipt)) == 3
-    assert [account(chain, project(n))["paid"] for n in range(3)] == [1_000, 2_000, 3_000]
+    send_at(chain, "TAX_ROLE", chain.fee.functions.recordPayments(batch))
+    # the retry carries one new entry besides the three already recorded
+    retry = batch + [(project(0), reference_key("V-new"), 5, now)]
+    receipt = send_at(chain, "TAX_ROLE", chain.fee.functions.recordPayments(retry))
+    assert [e["voucher"] for e in events(chain.fee, "PaymentRecorded", receipt)] == [reference_key("V-new")]
+    assert [account(chain, project(n))["paidFen"] for n in range(3)] == [1_005, 2_000, 3_000]
+
+
+def test_a_conflicting_entry_reverts_the_whole_batch(chain):
+    assess(chain, project(), 100)
+    now = chain.now()
+    batch = [(project(), reference_key("V-1"), 1_000, now), (project(), reference_key("V-1"), 2_000, now)]
+    with reverts("FeeLedgerVoucherConflict"):
+        send_at(chain, "TAX_ROLE", chain.fee.functions.recordPayments(batch))
+    assert account(chain, project())["paidFen"] == 0
+    assert chain.fee.functions.isVoucherRecorded(reference_key("V-1")).call() is False
 
 
 def test_an_empty_batch_is_refused(chain):
     with reverts("FeeLedgerEmptyBatch"):
-        chain.senders["TAX_ROLE"].send(chain.fee.functions.recordPayments([]))
+        send_at(chain, "TAX_ROLE", chain.fee.functions.recordPayments([]))
+    with reverts("FeeLedgerEmptyBatch"):
+        send_at(chain, "TAX_ROLE", chain.fee.functions.recordRefunds([]))
 
 
-def test_a_payment_before_assessment_is_refused(chain):
-    with reverts("FeeLedgerNotAssessed"):
-        pay(chain, project(), "V-1", 100)
+def test_a_total_paid_beyond_64_bits_is_a_named_error(chain):
+    assess(chain, project(), 100)
+    pay(chain, project(), "V-1", 2**64 - 1)
+    with reverts("FeeLedgerPaidOverflow") as excinfo:
+        pay(chain, project(), "V-2", 1)
+    assert excinfo.value.args_ == (project(),)
 
 
-def test_a_payment_of_zero_or_dated_in_the_future_is_refused(chain):
-    assess(chain, project(), 10_000, 3_000)
-    with reverts("FeeLedgerZeroAmount"):
-        pay(chain, project(), "V-1", 0)
-    with reverts("FeeLedgerInvalidTime"):
-        chain.senders["TAX_ROLE"].send(
-            chain.fee.functions.recordPayment(project(), reference_key("V-2"), 10, chain.now() + 3_600)
-        )
+# -- refund owed and refunds ---------------------------------------------------------------------------
 
-
-def test_an_overpayment_is_recorded_and_flagged(chain):
-    assess(chain, project(), 100, 3_000)  # 3,000 fen
-    receipt = pay(chain, project(), "V-1", 5_000)
-    (flag,) = chain.fee.events.OverpaymentFlagged().process_receipt(receipt)
-    assert flag.args.excessFen == 2_000
-    assert account(chain, project())["paid"] == 5_000
+def test_an_overpayment_raises_the_refund_owed_level(chain):
+    assess(chain, project(), 100)
+    receipt = pay(chain, project(), "V-1", RATE + 2_000)
+    assert events(chain.fee, "RefundOwedChanged", receipt) == [{"project": project(), "owedFen": 2_000}]
+    receipt = pay(chain, project(), "V-2", 500)
+    assert events(chain.fee, "RefundOwedChanged", receipt) == [{"project": project(), "owedFen": 2_500}]
     assert account(chain, project())["status"] == OVERPAID
 
 
-def test_a_refund_settles_an_overpayment(chain):
-    assess(chain, project(), 100, 3_000)
-    pay(chain, project(), "V-1", 5_000)
-    chain.senders["TAX_ROLE"].send(chain.fee.functions.recordRefund(project(), reference_key("R-1"), 2_000, chain.now()))
-    assert account(chain, project())["refunded"] == 2_000
+def test_a_reduction_below_what_was_paid_raises_refund_owed(chain):
+    assess(chain, project(), 100)
+    assert events(chain.fee, "RefundOwedChanged", pay(chain, project(), "V-1", RATE)) == []
+    receipt = relieve(chain, project(), 5_000, "AFFORDABLE_HOUSING")
+    assert events(chain.fee, "RefundOwedChanged", receipt) == [{"project": project(), "owedFen": RATE // 2}]
+    receipt = adjust(chain, project(), -100, "SURVEY_REDUCTION")
+    assert events(chain.fee, "RefundOwedChanged", receipt) == [{"project": project(), "owedFen": RATE // 2 + 100}]
+    receipt = assess(chain, project(), 50)  # reassessed: base halves, relief still halves it
+    expected = RATE - (RATE // 2 - RATE // 4 - 100)
+    assert events(chain.fee, "RefundOwedChanged", receipt) == [{"project": project(), "owedFen": expected}]
+    assert account(chain, project())["refundOwedFen"] == expected
+
+
+def test_a_refund_of_the_excess_lowers_the_level_and_more_is_refused(chain):
+    now = chain.now() + 1
+    assess(chain, project(), 100, at=now)
+    pay(chain, project(), "V-1", RATE + 2_000)
+    with reverts("FeeLedgerRefundTooLarge") as excinfo:
+        refund(chain, project(), "R-1", 2_001)
+    assert excinfo.value.args_ == (project(), 2_000, 2_001)
+    receipt = refund(chain, project(), "R-1", 2_000, now + 5)
+    assert events(chain.fee, "RefundRecorded", receipt) == [{
+        "project": project(), "refundRef": reference_key("R-1"), "amountFen": 2_000, "refundedAt": now + 5,
+        "reason": NO_REASON}]
+    assert events(chain.fee, "RefundOwedChanged", receipt) == [{"project": project(), "owedFen": 0}]
     assert account(chain, project())["status"] == PAID
 
 
-def test_a_refund_beyond_the_net_paid_or_twice_is_refused(chain):
-    assess(chain, project(), 100, 3_000)
-    pay(chain, project(), "V-1", 3_000)
-    with reverts("FeeLedgerRefundExceedsPaid") as excinfo:
-        chain.senders["TAX_ROLE"].send(chain.fee.functions.recordRefund(project(), reference_key("R-1"), 3_001, chain.now()))
-    assert excinfo.value.args_ == (project(), 3_000, 3_001)
-    chain.senders["TAX_ROLE"].send(chain.fee.functions.recordRefund(project(), reference_key("R-1"), 1_000, chain.now()))
-    with reverts("FeeLedgerRefundAlreadyRecorded"):
-        chain.senders["TAX_ROLE"].send(chain.fee.functions.recordRefund(project(), reference_key("R-1"), 1_000, chain.now()))
+def test_a_settled_fee_is_not_undone_by_a_refund_unless_the_reason_allows_it(chain):
+    assess(chain, project(), 100)
+    pay(chain, project(), "V-1", RATE)
+    with reverts("FeeLedgerRefundTooLarge"):
+        refund(chain, project(), "R-1", 1)
+    annulled = reason_code("ASSESSMENT_ANNULLED")
+    with reverts("FeeLedgerRefundReasonNotAllowed"):
+        refund(chain, project(), "R-1", 1, reason=annulled)
+    receipt = send_at(chain, "DEFAULT_ADMIN_ROLE", chain.fee.functions.setRefundReasonAllowed(annulled, True))
+    assert events(chain.fee, "RefundReasonAllowed", receipt) == [{"reason": annulled, "allowed": True}]
+    with reverts("FeeLedgerRefundTooLarge"):
+        refund(chain, project(), "R-1", RATE + 1, reason=annulled)
+    refund(chain, project(), "R-1", RATE, reason=annulled)
+    assert account(chain, project())["refundedFen"] == RATE
 
 
-def test_adjustments_carry_reason_codes_and_change_the_amount_due(chain):
-    assess(chain, project(), 10_000, 3_000)  # 300,000
-    receipt = chain.senders["ASSESSOR_ROLE"].send(
-        chain.fee.functions.adjust(project(), reason_code("AFFORDABLE_HOUSING_HALF"), -150_000, DOC)
-    )
-    (event,) = chain.fee.events.FeeAdjusted().process_receipt(receipt)
-    assert event.args.reason == reason_code("AFFORDABLE_HOUSING_HALF")
-    assert event.args.deltaFen == -150_000
-    chain.senders["ASSESSOR_ROLE"].send(chain.fee.functions.adjust(project(), reason_code("SURVEY_SUPPLEMENT"), 20_000, DOC))
-    assert account(chain, project())["due"] == 170_000
+def test_a_replayed_refund_is_a_no_op_and_a_different_one_reverts(chain):
+    assess(chain, project(), 100)
+    pay(chain, project(), "V-1", RATE + 10)
+    now = chain.now()
+    refund(chain, project(), "R-1", 5, now)
+    receipt = send_at(chain, "TAX_ROLE", chain.fee.functions.recordRefunds([(project(), reference_key("R-1"), 5, now, NO_REASON)]))
+    assert events(chain.fee, "RefundRecorded", receipt) == []
+    with reverts("FeeLedgerRefundConflict"):
+        refund(chain, project(), "R-1", 4, now)
+    assert account(chain, project())["refundedFen"] == 5
 
 
-def test_an_exemption_takes_the_amount_to_zero_and_the_status_to_exempt(chain):
-    assess(chain, project(), 10_000, 3_000)
-    chain.senders["ASSESSOR_ROLE"].send(chain.fee.functions.adjust(project(), reason_code("SCHOOL_EXEMPT"), -300_000, DOC))
-    assert account(chain, project())["status"] == EXEMPT
-
-
-def test_a_reduction_below_zero_a_zero_adjustment_and_an_unassessed_project_are_refused(chain):
-    with reverts("FeeLedgerNotAssessed"):
-        chain.senders["ASSESSOR_ROLE"].send(chain.fee.functions.adjust(project(), reason_code("X"), -1, DOC))
-    assess(chain, project(), 100, 3_000)
-    with reverts("FeeLedgerAdjustmentBelowZero"):
-        chain.senders["ASSESSOR_ROLE"].send(chain.fee.functions.adjust(project(), reason_code("X"), -3_001, DOC))
-    with reverts("FeeLedgerZeroAdjustment"):
-        chain.senders["ASSESSOR_ROLE"].send(chain.fee.functions.adjust(project(), reason_code("X"), 0, DOC))
-    assert account(chain, project())["due"] == 3_000
+def test_refunds_in_a_batch_and_their_time_bounds(chain):
+    now = chain.now() + 1
+    assess(chain, project(), 100, at=now)
+    pay(chain, project(), "V-1", RATE + 10)
+    with reverts("FeeLedgerInvalidTime"):
+        refund(chain, project(), "R-0", 1, now - 1)
+    with reverts("FeeLedgerZeroAmount"):
+        refund(chain, project(), "R-0", 0)
+    t = chain.now() + 1
+    batch = [(project(), reference_key(f"R-{n}"), 3, t, NO_REASON) for n in range(3)]
+    receipt = send_at(chain, "TAX_ROLE", chain.fee.functions.recordRefunds(batch), t)
+    assert len(events(chain.fee, "RefundRecorded", receipt)) == 3
+    assert account(chain, project())["refundOwedFen"] == 1

@@ -1,60 +1,71 @@
 """Random sequences of valid and invalid operations against the real contracts, with every
-view checked against a plain Python model after each step."""
+view checked against a plain Python model after each step.
 
+Every transaction is mined at a time the model chooses (evm_setNextBlockTimestamp), so the
+model knows the block time exactly and boundaries are hit, not avoided. `make test` runs a
+modest size; `make test-deep` (LEDGER_DEEP=1) a much larger one. The commitment machine also
+records which lifecycle paths it took, and the test fails unless it took every one.
+"""
+
+import os
 from dataclasses import dataclass, field
 
-import pytest
-from hypothesis import HealthCheck, settings, strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
+from hypothesis import HealthCheck, seed, settings, strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine, initialize, invariant, precondition, rule, run_state_machine_as_test,
+)
 
 from ledger.errors import ContractRevert
 from ledger.identifiers import reason_code, reference_key
-from tests.contracts.helpers import BASIS, DOC, PAYER, project
+from tests.contracts.helpers import (
+    BASIS, COMMITMENT_FIELDS, COUNTER_FIELDS, DAY, DISTRICT, DOC, FEE_ACCOUNT_FIELDS, NO_REASON, PAYER, RATE, SKEW,
+    VERSION, project,
+)
+
+DEEP = bool(os.environ.get("LEDGER_DEEP"))
+HORIZON = 3650 * DAY
+FULL = 10_000
+
+# -- fee ledger -----------------------------------------------------------------------------------------
 
 PROJECTS = range(3)
-VOUCHERS = st.sampled_from([f"V-{i}" for i in range(6)])
+VOUCHERS = st.sampled_from([f"V-{i}" for i in range(5)])
 REFUNDS = st.sampled_from([f"R-{i}" for i in range(3)])
-COMMITMENTS = st.sampled_from([f"C-{i}" for i in range(4)])
-# Due dates sit half a step between time-travel steps, so no check lands on its boundary.
-STEP = 1_000
-NONE, RECORDED, FULFILLED, OVERDUE, BREACHED, REPAIRED, EXTENDED = range(7)
-OPEN = (RECORDED, EXTENDED, OVERDUE)
+ALLOWED_REASON = reason_code("ANNULLED")
+OTHER_PAYER = reference_key("another payer")
 
 
 @dataclass
 class Account:
+    assessed_at: int = 0
+    payer: bytes = bytes(32)
+    revision: int = 0
+    base: int = 0
+    relief: int = 0
+    adjustment: int = 0
     due: int = 0
+    due_at: int = 0
     paid: int = 0
     refunded: int = 0
-    revision: int = 0
-    payer: bytes = bytes(32)
+
+    @property
+    def owed(self) -> int:
+        return max(0, self.paid - self.refunded - self.due)
 
     @property
     def status(self) -> int:
-        if self.revision == 0:
+        if not self.assessed_at:
             return 0
         net = self.paid - self.refunded
+        if net > self.due:
+            return 4
         if self.due == 0:
-            return 5 if net == 0 else 4
-        if net == 0:
-            return 1
-        return 2 if net < self.due else 3 if net == self.due else 4
+            return 6 if self.base == 0 else 5
+        return 1 if net == 0 else 2 if net < self.due else 3
 
-
-@dataclass
-class Commitment:
-    due_at: int
-    status: int = RECORDED
-    late: bool = False
-
-
-@dataclass
-class Model:
-    accounts: dict = field(default_factory=lambda: {p: Account() for p in PROJECTS})
-    vouchers: set = field(default_factory=set)
-    refunds: set = field(default_factory=set)
-    commitments: dict = field(default_factory=dict)
-    counters: dict = field(default_factory=lambda: dict(recorded=0, fulfilled=0, late=0, overdue=0, breached=0, repaired=0))
+    def recompute_due(self) -> None:
+        relief = (self.base * self.relief + FULL // 2) // FULL
+        self.due = max(0, self.base - relief + self.adjustment)
 
 
 def outcome(send):
@@ -65,197 +76,457 @@ def outcome(send):
         return exc.name
 
 
-class LedgerMachine(RuleBasedStateMachine):
+class Clocked(RuleBasedStateMachine):
     chain = None  # set by the test
 
-    @initialize()
-    def fresh_contracts(self):
+    def start(self):
         self.chain.reset()
-        self.model = Model()
+        self.t = self.chain.now() + 1
 
     def send(self, role, call):
-        return outcome(lambda: self.chain.senders[role].send(call))
+        """Mine `call` at the model's next second."""
+        self.t += 1
+        self.chain.rpc("evm_setNextBlockTimestamp", [self.t])
+        return outcome(lambda: self.chain.senders[role].send(call, gas=3_000_000))
 
-    @rule(p=st.sampled_from(PROJECTS), area=st.integers(0, 10**7), rate=st.integers(0, 10**6))
-    def assess(self, p, area, rate):
-        got = self.send("ASSESSOR_ROLE", self.chain.fee.functions.assess(project(p), PAYER, area, rate, 1, BASIS))
-        if rate == 0:
-            assert got == "FeeLedgerZeroRate"
-            return
-        assert got is None
-        account = self.model.accounts[p]
-        account.due, account.revision, account.payer = (area * rate + 50) // 100, account.revision + 1, PAYER
 
-    @rule(p=st.sampled_from(PROJECTS), delta=st.integers(-10**6, 10**6))
+class FeeMachine(Clocked):
+    @initialize()
+    def fresh_contracts(self):
+        self.start()
+        self.accounts = {p: Account() for p in PROJECTS}
+        self.vouchers: dict[str, tuple] = {}
+        self.refunds: dict[str, tuple] = {}
+        assert self.send("DEFAULT_ADMIN_ROLE", self.chain.fee.functions.setRefundReasonAllowed(ALLOWED_REASON, True)) is None
+
+    @rule(p=st.sampled_from(PROJECTS), area=st.integers(0, 10**6), due_in=st.sampled_from([DAY - 2, DAY, 30 * DAY]),
+          district=st.sampled_from([DISTRICT, 410999]), other_payer=st.booleans())
+    def assess(self, p, area, due_in, district, other_payer):
+        payer = OTHER_PAYER if other_payer else PAYER
+        t = self.t + 1
+        got = self.send("ASSESSOR_ROLE", self.chain.fee.functions.assess(
+            project(p), payer, district, area, VERSION, t + due_in, BASIS))
+        a = self.accounts[p]
+        expected = (
+            "FeeLedgerUnknownRate" if district != DISTRICT
+            else "FeeLedgerInvalidDueDate" if due_in < DAY
+            else "FeeLedgerPayerMismatch" if a.revision and payer != a.payer
+            else None
+        )
+        assert got == expected
+        if expected is None:
+            a.payer, a.revision, a.base, a.due_at = payer, a.revision + 1, (area * RATE + 50) // 100, t + due_in
+            a.assessed_at = a.assessed_at or t
+            a.recompute_due()
+
+    @rule(p=st.sampled_from(PROJECTS), bps=st.sampled_from([0, 5_000, FULL, FULL + 1]))
+    def relieve(self, p, bps):
+        got = self.send("ASSESSOR_ROLE", self.chain.fee.functions.setRelief(project(p), reason_code("R"), bps, DOC))
+        a = self.accounts[p]
+        expected = (
+            "FeeLedgerNotAssessed" if not a.assessed_at
+            else "FeeLedgerInvalidRelief" if bps > FULL or bps == a.relief
+            else None
+        )
+        assert got == expected
+        if expected is None:
+            a.relief = bps
+            a.recompute_due()
+
+    @rule(p=st.sampled_from(PROJECTS), delta=st.integers(-3 * RATE, 3 * RATE))
     def adjust(self, p, delta):
         got = self.send("ASSESSOR_ROLE", self.chain.fee.functions.adjust(project(p), reason_code("R"), delta, DOC))
-        account = self.model.accounts[p]
+        a = self.accounts[p]
         expected = (
             "FeeLedgerZeroAdjustment" if delta == 0
-            else "FeeLedgerNotAssessed" if account.revision == 0
-            else "FeeLedgerAdjustmentBelowZero" if account.due + delta < 0
+            else "FeeLedgerNotAssessed" if not a.assessed_at
+            else "FeeLedgerAdjustmentBelowZero" if a.due + delta < 0
             else None
         )
         assert got == expected
         if expected is None:
-            account.due += delta
+            a.adjustment += delta
+            a.recompute_due()
 
-    @rule(p=st.sampled_from(PROJECTS), voucher=VOUCHERS, amount=st.integers(0, 10**6))
-    def pay(self, p, voucher, amount):
-        call = self.chain.fee.functions.recordPayment(project(p), reference_key(voucher), amount, self.chain.now())
+    def _payment_error(self, p, voucher, amount, paid_at, t, recorded):
+        """The error one payment entry raises at block time `t`, "replay", or None."""
+        a = self.accounts[p]
+        if amount == 0:
+            return "FeeLedgerZeroAmount"
+        if voucher in recorded:
+            return "replay" if recorded[voucher] == (p, amount, paid_at) else "FeeLedgerVoucherConflict"
+        if not a.assessed_at:
+            return "FeeLedgerNotAssessed"
+        if paid_at < a.assessed_at or paid_at > t + SKEW:
+            return "FeeLedgerInvalidTime"
+        return None
+
+    @rule(entries=st.lists(st.tuples(st.sampled_from(PROJECTS), VOUCHERS, st.integers(0, 2 * RATE),
+                                     st.sampled_from([-DAY, 0, SKEW, SKEW + 1])), min_size=1, max_size=3),
+          single=st.booleans())
+    def pay(self, entries, single):
+        t = self.t + 1
+        payments = [(p, v, amount, max(1, t + offset)) for p, v, amount, offset in entries]
+        if single:
+            payments = payments[:1]
+            p, v, amount, paid_at = payments[0]
+            call = self.chain.fee.functions.recordPayment(project(p), reference_key(v), amount, paid_at)
+        else:
+            call = self.chain.fee.functions.recordPayments([(project(p), reference_key(v), a, at) for p, v, a, at in payments])
         got = self.send("TAX_ROLE", call)
-        account = self.model.accounts[p]
+        recorded, expected, applied = dict(self.vouchers), None, []
+        for p, v, amount, paid_at in payments:
+            error = self._payment_error(p, v, amount, paid_at, t, recorded)
+            if error == "replay":
+                continue
+            if error:
+                expected = error
+                break
+            recorded[v] = (p, amount, paid_at)
+            applied.append((p, amount))
+        assert got == expected
+        if expected is None:
+            self.vouchers = recorded
+            for p, amount in applied:
+                self.accounts[p].paid += amount
+
+    @rule(p=st.sampled_from(PROJECTS), ref=REFUNDS, amount=st.integers(0, RATE), allowed=st.booleans(),
+          offset=st.sampled_from([-DAY, 0, SKEW + 1]))
+    def refund(self, p, ref, amount, allowed, offset):
+        t = self.t + 1
+        at, reason = max(1, t + offset), ALLOWED_REASON if allowed else NO_REASON
+        got = self.send("TAX_ROLE", self.chain.fee.functions.recordRefund(project(p), reference_key(ref), amount, at, reason))
+        a = self.accounts[p]
+        refundable = a.paid - a.refunded if allowed else a.owed
+        replay = self.refunds.get(ref) == (p, amount, at, reason)
         expected = (
             "FeeLedgerZeroAmount" if amount == 0
-            else "FeeLedgerVoucherAlreadyRecorded" if voucher in self.model.vouchers
-            else "FeeLedgerNotAssessed" if account.revision == 0
+            else None if replay
+            else "FeeLedgerRefundConflict" if ref in self.refunds
+            else "FeeLedgerNotAssessed" if not a.assessed_at
+            else "FeeLedgerInvalidTime" if at < a.assessed_at or at > t + SKEW
+            else "FeeLedgerRefundTooLarge" if amount > refundable
             else None
         )
         assert got == expected
-        if expected is None:
-            self.model.vouchers.add(voucher)
-            account.paid += amount
+        if expected is None and not replay:
+            self.refunds[ref] = (p, amount, at, reason)
+            a.refunded += amount
 
-    @rule(p=st.sampled_from(PROJECTS), vouchers=st.lists(VOUCHERS, min_size=1, max_size=3), amount=st.integers(1, 10**5))
-    def pay_batch(self, p, vouchers, amount):
-        now = self.chain.now()
-        batch = [(project(p), reference_key(v), amount, now) for v in vouchers]
-        got = self.send("TAX_ROLE", self.chain.fee.functions.recordPayments(batch))
-        duplicate = len(set(vouchers)) < len(vouchers) or bool(self.model.vouchers & set(vouchers))
-        account = self.model.accounts[p]
-        expected = (
-            "FeeLedgerVoucherAlreadyRecorded" if duplicate and (account.revision or vouchers[0] in self.model.vouchers)
-            else "FeeLedgerNotAssessed" if account.revision == 0
-            else None
-        )
-        assert got == expected
-        if expected is None:
-            self.model.vouchers |= set(vouchers)
-            account.paid += amount * len(vouchers)
+    @rule(days=st.integers(1, 40))
+    def time_passes(self, days):
+        self.t += days * DAY
 
-    @rule(p=st.sampled_from(PROJECTS), ref=REFUNDS, amount=st.integers(0, 10**6))
-    def refund(self, p, ref, amount):
-        call = self.chain.fee.functions.recordRefund(project(p), reference_key(ref), amount, self.chain.now())
-        got = self.send("TAX_ROLE", call)
-        account = self.model.accounts[p]
-        expected = (
-            "FeeLedgerZeroAmount" if amount == 0
-            else "FeeLedgerRefundAlreadyRecorded" if ref in self.model.refunds
-            else "FeeLedgerNotAssessed" if account.revision == 0
-            else "FeeLedgerRefundExceedsPaid" if amount > account.paid - account.refunded
-            else None
-        )
-        assert got == expected
-        if expected is None:
-            self.model.refunds.add(ref)
-            account.refunded += amount
+    @invariant()
+    def views_match_the_model(self):
+        if not hasattr(self, "accounts"):
+            return
+        for p, a in self.accounts.items():
+            view = dict(zip(FEE_ACCOUNT_FIELDS, self.chain.fee.functions.feeAccount(project(p)).call()))
+            assert (view["payer"], view["revision"], view["reliefBps"], view["status"], view["baseFen"],
+                    view["adjustmentFen"], view["dueFen"], view["paidFen"], view["refundedFen"], view["refundOwedFen"],
+                    view["assessedAt"], view["dueAt"]) == (
+                a.payer, a.revision, a.relief, a.status, a.base, a.adjustment, a.due, a.paid, a.refunded, a.owed,
+                a.assessed_at, a.due_at)
+        for voucher in (f"V-{i}" for i in range(5)):
+            assert self.chain.fee.functions.isVoucherRecorded(reference_key(voucher)).call() == (voucher in self.vouchers)
 
-    @rule(c=COMMITMENTS, kind=st.integers(0, 4), steps=st.integers(-1, 4))
-    def record(self, c, kind, steps):
-        due_at = self.chain.now() + steps * STEP + STEP // 2
-        call = self.chain.registry.functions.record(reference_key(c), project(0), PAYER, kind, due_at, DOC)
-        got = self.send("APPROVAL_ROLE", call)
+
+# -- commitment registry ----------------------------------------------------------------------------------
+
+COMMITMENTS = st.sampled_from([f"C-{i}" for i in range(4)])
+NONE, RECORDED, FULFILLED, OVERDUE, BREACHED, REPAIRED, EXTENDED = range(7)
+OPEN = (RECORDED, EXTENDED, OVERDUE)
+GRACE = DAY  # set at the start of every run, so overdue comes within a few steps
+# Every lifecycle path the machine must have taken by the end of the test.
+PATHS = {
+    "recorded→fulfilled", "recorded→overdue", "recorded→extended", "extended→overdue", "extended→fulfilled",
+    "overdue→fulfilled", "overdue→extended", "overdue→breached", "breached→repaired", "fulfilled late",
+    "fulfilled on time after the due date (evidence)", "overdue refused: evidence pending",
+    "overdue refused: decided", "overdue refused: not yet due", "recorded past due", "batch skipped some",
+}
+
+
+@dataclass
+class Commitment:
+    kind: int
+    signed: int
+    due: int
+    status: int = RECORDED
+    late: bool = False
+    extensions: int = 0
+    evidence: int = 0
+    decided: int = 0
+    first_due: int = 0  # the due date it was recorded with (a replay carries it)
+
+    def __post_init__(self):
+        self.first_due = self.first_due or self.due
+
+
+class CommitmentMachine(Clocked):
+    paths: set = set()
+
+    @initialize(kinds=st.lists(st.integers(0, 3), min_size=3, max_size=3),
+                due_days=st.lists(st.sampled_from([1, 2, 4]), min_size=3, max_size=3),
+                signed_days_ago=st.sampled_from([0, 3]))
+    def fresh_contracts(self, kinds, due_days, signed_days_ago):
+        """Three of the four commitment numbers start recorded, so most steps act on one."""
+        self.start()
+        self.commitments: dict[str, Commitment] = {}
+        self.counters = dict.fromkeys(COUNTER_FIELDS, 0)
+        self.unpaused_at = 0
+        assert self.send("DEFAULT_ADMIN_ROLE", self.chain.registry.functions.setOverdueGracePeriod(GRACE)) is None
+        for n, (kind, days) in enumerate(zip(kinds, due_days)):
+            self.record(f"C-{n}", kind, days, signed_days_ago if n == 0 else 0)
+
+    def _took(self, path: str) -> None:
+        CommitmentMachine.paths.add(path)
+
+    @rule(c=COMMITMENTS, kind=st.integers(0, 4), due_days=st.sampled_from([0, 1, 2, 4]),
+          signed_days_ago=st.sampled_from([0, 0, 3]))
+    def record(self, c, kind, due_days, signed_days_ago):
+        t = self.t + 1
+        signed = t - signed_days_ago * DAY
+        due = signed + (due_days * DAY if due_days else DAY - 1)
+        got = self.send("APPROVAL_ROLE", self.chain.registry.functions.record(
+            reference_key(c), project(0), PAYER, kind, signed, due, DOC))
+        existing = self.commitments.get(c)
+        replay = existing is not None and (existing.kind, existing.signed, existing.first_due) == (kind, signed, due)
         expected = (
             "CommitmentRegistryInvalidKind" if kind > 3
-            else "CommitmentRegistryInvalidDueDate" if steps < 0
-            else "CommitmentRegistryAlreadyRecorded" if c in self.model.commitments
+            else None if replay
+            else "CommitmentRegistryAlreadyRecorded" if existing
+            else "CommitmentRegistryInvalidDueDate" if due_days == 0
             else None
         )
         assert got == expected
-        if expected is None:
-            self.model.commitments[c] = Commitment(due_at)
-            self.model.counters["recorded"] += 1
+        if expected is None and not replay:
+            self.commitments[c] = Commitment(kind, signed, due)
+            self.counters["recorded"] += 1
+            if due < t:
+                self._took("recorded past due")
 
-    def _decision(self, c, allowed):
-        commitment = self.model.commitments.get(c)
+    def _open_error(self, c):
+        commitment = self.commitments.get(c)
         if commitment is None:
             return "CommitmentRegistryUnknownCommitment"
-        return None if commitment.status in allowed else "CommitmentRegistryInvalidTransition"
+        return None if commitment.status in OPEN else "CommitmentRegistryInvalidTransition"
 
-    @rule(c=COMMITMENTS)
-    def fulfil(self, c):
-        got = self.send("VERIFIER_ROLE", self.chain.registry.functions.fulfil(reference_key(c), DOC))
-        expected = self._decision(c, OPEN)
+    def _fact_error(self, c, at):
+        """Called after the send: self.t is the block time."""
+        return "CommitmentRegistryInvalidTime" if at < self.commitments[c].signed or at > self.t + SKEW else None
+
+    @rule(c=COMMITMENTS, offset=st.sampled_from([-DAY, -1, 0, SKEW + 1]), by_office=st.booleans())
+    def submit_evidence(self, c, offset, by_office):
+        at = self.t + 1 + offset
+        got = self.send("VERIFIER_ROLE" if by_office else "APPROVAL_ROLE",
+                        self.chain.registry.functions.submitEvidence(reference_key(c), DOC, at))
+        expected = self._open_error(c) or self._fact_error(c, at)
         assert got == expected
         if expected is None:
-            commitment = self.model.commitments[c]
-            commitment.late = self.chain.now() > commitment.due_at
-            commitment.status = FULFILLED
-            self.model.counters["fulfilled"] += 1
-            self.model.counters["late"] += commitment.late
+            commitment = self.commitments[c]
+            commitment.evidence = at if not commitment.evidence else min(commitment.evidence, at)
 
     @rule(c=COMMITMENTS)
-    def mark_overdue(self, c):
+    def reject_evidence(self, c):
+        got = self.send("VERIFIER_ROLE", self.chain.registry.functions.rejectEvidence(reference_key(c), DOC))
+        expected = self._open_error(c) or (
+            None if self.commitments[c].evidence else "CommitmentRegistryNoEvidencePending")
+        assert got == expected
+        if expected is None:
+            self.commitments[c].evidence = 0
+
+    @rule(c=COMMITMENTS, offset=st.sampled_from([-1, 0, 0, SKEW + 1]), by_acceptance=st.booleans(),
+          wait=st.sampled_from([None, 0, 1]))
+    def fulfil(self, c, offset, by_acceptance, wait):
+        self._wait_for(c, wait)
+        at = self.t + 1 + offset
+        if by_acceptance:
+            call, role = self.chain.registry.functions.fulfilByAcceptance(reference_key(c), DOC, at), "APPROVAL_ROLE"
+        else:
+            call, role = self.chain.registry.functions.fulfil(reference_key(c), DOC, at), "VERIFIER_ROLE"
+        got = self.send(role, call)
+        expected = self._open_error(c)
+        if expected is None and by_acceptance and self.commitments[c].kind != 0:
+            expected = "CommitmentRegistryNotShelterBuild"
+        expected = expected or self._fact_error(c, at)
+        assert got == expected
+        if expected is None:
+            commitment = self.commitments[c]
+            fact = commitment.evidence or at
+            self._took(f"{STATUS_NAMES[commitment.status]}→fulfilled")
+            if commitment.evidence and self.t > commitment.due and fact <= commitment.due:
+                self._took("fulfilled on time after the due date (evidence)")
+            commitment.status, commitment.late, commitment.decided, commitment.evidence = FULFILLED, fact > commitment.due, fact, 0
+            self.counters["fulfilled"] += 1
+            self.counters["fulfilledLate"] += commitment.late
+            if commitment.late:
+                self._took("fulfilled late")
+
+    def _overdue_error(self, c, t):
+        commitment = self.commitments.get(c)
+        if commitment is None:
+            return "CommitmentRegistryUnknownCommitment"
+        if commitment.status not in (RECORDED, EXTENDED):
+            return "CommitmentRegistryInvalidTransition"
+        if commitment.evidence:
+            return "CommitmentRegistryEvidencePending"
+        if t <= max(commitment.due, self.unpaused_at) + GRACE:
+            return "CommitmentRegistryNotYetDue"
+        return None
+
+    def _mark(self, c):
+        commitment = self.commitments[c]
+        self._took(f"{STATUS_NAMES[commitment.status]}→overdue")
+        commitment.status = OVERDUE
+        self.counters["overdue"] += 1
+
+    def _note_refusal(self, c, error):
+        if error == "CommitmentRegistryUnknownCommitment":
+            return
+        if error == "CommitmentRegistryEvidencePending":
+            self._took("overdue refused: evidence pending")
+        elif error == "CommitmentRegistryNotYetDue":
+            self._took("overdue refused: not yet due")
+        elif error == "CommitmentRegistryInvalidTransition" and self.commitments[c].status != OVERDUE:
+            self._took("overdue refused: decided")
+
+    def _wait_for(self, c, after_due):
+        """Let time run to `after_due` seconds past c's due date (if that is still ahead)."""
+        commitment = self.commitments.get(c)
+        if after_due is not None and commitment is not None and commitment.due + after_due > self.t + 1:
+            self.t = commitment.due + after_due - 1
+
+    @rule(c=COMMITMENTS, wait=st.sampled_from([None, GRACE, GRACE + 1]))
+    def mark_overdue(self, c, wait):
+        self._wait_for(c, wait)
         got = self.send("OUTSIDER", self.chain.registry.functions.markOverdue(reference_key(c)))
-        expected = self._decision(c, (RECORDED, EXTENDED))
-        if expected is None and self.chain.now() <= self.model.commitments[c].due_at:
-            expected = "CommitmentRegistryNotYetDue"
+        expected = self._overdue_error(c, self.t)
         assert got == expected
         if expected is None:
-            self.model.commitments[c].status = OVERDUE
-            self.model.counters["overdue"] += 1
+            self._mark(c)
+        else:
+            self._note_refusal(c, expected)
+
+    @rule(cs=st.lists(COMMITMENTS, min_size=1, max_size=4), wait=st.sampled_from([None, GRACE + 1]))
+    def mark_overdue_batch(self, cs, wait):
+        self._wait_for(cs[0], wait)
+        got = self.send("OUTSIDER", self.chain.registry.functions.markOverdueBatch([reference_key(c) for c in cs]))
+        assert got is None
+        skipped = False
+        for c in cs:
+            error = self._overdue_error(c, self.t)
+            if error is None:
+                self._mark(c)
+            else:
+                skipped = True
+                self._note_refusal(c, error)
+        if skipped and len(cs) > 1:
+            self._took("batch skipped some")
 
     @rule(c=COMMITMENTS)
     def breach(self, c):
         got = self.send("VERIFIER_ROLE", self.chain.registry.functions.breach(reference_key(c), DOC))
-        expected = self._decision(c, OPEN)
+        commitment = self.commitments.get(c)
+        expected = (
+            "CommitmentRegistryUnknownCommitment" if commitment is None
+            else "CommitmentRegistryInvalidTransition" if commitment.status != OVERDUE
+            else "CommitmentRegistryEvidencePending" if commitment.evidence
+            else None
+        )
         assert got == expected
         if expected is None:
-            self.model.commitments[c].status = BREACHED
-            self.model.counters["breached"] += 1
+            self._took("overdue→breached")
+            commitment.status = BREACHED
+            self.counters["breached"] += 1
 
-    @rule(c=COMMITMENTS)
-    def repair(self, c):
-        got = self.send("VERIFIER_ROLE", self.chain.registry.functions.repair(reference_key(c), DOC))
-        expected = self._decision(c, (BREACHED,))
+    @rule(c=COMMITMENTS, offset=st.sampled_from([-4 * DAY, 0]))
+    def repair(self, c, offset):
+        at = self.t + 1 + offset
+        got = self.send("VERIFIER_ROLE", self.chain.registry.functions.repair(reference_key(c), DOC, at))
+        commitment = self.commitments.get(c)
+        expected = (
+            "CommitmentRegistryUnknownCommitment" if commitment is None
+            else "CommitmentRegistryInvalidTransition" if commitment.status != BREACHED
+            else self._fact_error(c, at)
+        )
         assert got == expected
         if expected is None:
-            self.model.commitments[c].status = REPAIRED
-            self.model.counters["repaired"] += 1
+            self._took("breached→repaired")
+            commitment.status, commitment.decided = REPAIRED, at
+            self.counters["repaired"] += 1
 
-    @rule(c=COMMITMENTS, steps=st.integers(-1, 4))
-    def extend(self, c, steps):
-        new_due = self.chain.now() + steps * STEP + STEP // 2
+    @rule(c=COMMITMENTS, days=st.sampled_from([0, 1, 2]))
+    def extend(self, c, days):
+        """To `days` after the later of the current due date and now (0: refused as not later)."""
+        commitment = self.commitments.get(c)
+        t = self.t + 1
+        new_due = max(commitment.due if commitment else t, t) + days * DAY
         got = self.send("VERIFIER_ROLE", self.chain.registry.functions.extend(reference_key(c), new_due, DOC))
-        expected = self._decision(c, OPEN)
-        if expected is None and (steps < 0 or new_due <= self.model.commitments[c].due_at):
-            expected = "CommitmentRegistryInvalidDueDate"
+        expected = self._open_error(c)
+        if expected is None:
+            expected = (
+                "CommitmentRegistryTooManyExtensions" if commitment.extensions >= 3
+                else "CommitmentRegistryInvalidDueDate" if new_due <= commitment.due or new_due <= t
+                else None
+            )
         assert got == expected
         if expected is None:
-            self.model.commitments[c].due_at = new_due
-            self.model.commitments[c].status = EXTENDED
+            self._took(f"{STATUS_NAMES[commitment.status]}→extended")
+            commitment.due, commitment.status = new_due, EXTENDED
+            commitment.extensions += 1
 
-    @rule(steps=st.integers(1, 3))
-    def time_passes(self, steps):
-        self.chain.travel(steps * STEP)
+    @precondition(lambda self: hasattr(self, "commitments"))
+    @rule(hours=st.sampled_from([12, 24, 36, 60]), paused=st.booleans())
+    def time_passes(self, hours, paused):
+        """Time passes (across a due date, a grace period), perhaps with the registry paused:
+        then the writes wait, and the grace period starts again at the unpause."""
+        if paused:
+            assert self.send("PAUSER_ROLE", self.chain.registry.functions.pause()) is None
+        self.t += hours * 3_600
+        if paused:
+            assert self.send("PAUSER_ROLE", self.chain.registry.functions.unpause()) is None
+            self.unpaused_at = self.t
 
     @invariant()
     def views_match_the_model(self):
-        if not hasattr(self, "model"):
+        if not hasattr(self, "commitments"):
             return
-        for p, expected in self.model.accounts.items():
-            payer, due, paid, refunded, revision, status = self.chain.fee.functions.feeAccount(project(p)).call()
-            assert (due, paid, refunded, revision, status) == (
-                expected.due, expected.paid, expected.refunded, expected.revision, expected.status
-            )
-            assert payer == expected.payer
-        for voucher in (f"V-{i}" for i in range(6)):
-            assert self.chain.fee.functions.isVoucherRecorded(reference_key(voucher)).call() == (voucher in self.model.vouchers)
-        for c, expected in self.model.commitments.items():
-            view = self.chain.registry.functions.commitmentOf(reference_key(c)).call()
-            assert (view[2], view[5], view[6]) == (expected.due_at, expected.status, expected.late)
-        counters = self.chain.registry.functions.countersOf(PAYER).call()
-        assert tuple(counters) == tuple(self.model.counters.values())
+        for c, expected in self.commitments.items():
+            view = dict(zip(COMMITMENT_FIELDS, self.chain.registry.functions.commitmentOf(reference_key(c)).call()))
+            assert (view["kind"], view["status"], view["fulfilledLate"], view["extensions"], view["signedAt"],
+                    view["dueAt"], view["evidenceSubmittedAt"], view["decidedAt"]) == (
+                expected.kind, expected.status, expected.late, expected.extensions, expected.signed, expected.due,
+                expected.evidence, expected.decided)
+        counters = dict(zip(COUNTER_FIELDS, self.chain.registry.functions.countersOf(PAYER).call()))
+        assert counters == self.counters
 
 
-def test_random_operation_sequences_keep_the_contracts_equal_to_the_model(deployed_chain):
-    LedgerMachine.chain = deployed_chain
-    machine = LedgerMachine.TestCase
-    machine.settings = settings(
-        max_examples=30, stateful_step_count=25, deadline=None,
-        suppress_health_check=[HealthCheck.too_slow], derandomize=True,
-    )
+STATUS_NAMES = {RECORDED: "recorded", EXTENDED: "extended", OVERDUE: "overdue", BREACHED: "breached"}
+
+
+def _explore(machine, chain, *, examples: int, steps: int, rounds: int, done=lambda: True) -> int:
+    """Run `machine` in rounds of `examples` runs (seeded 0, 1, …: deterministic) until `done()`,
+    at most `rounds` rounds. Returns the rounds run."""
+    machine.chain = chain
+    config = settings(max_examples=examples, stateful_step_count=steps, deadline=None, database=None,
+                      suppress_health_check=[HealthCheck.too_slow])
     try:
-        machine().runTest()
+        for n in range(rounds):
+            run_state_machine_as_test(seed(n)(machine), settings=config)
+            if done():
+                return n + 1
+        return rounds
     finally:
-        deployed_chain.reset()
+        chain.reset()
+
+
+def test_random_fee_operations_keep_the_ledger_equal_to_the_model(deployed_chain):
+    _explore(FeeMachine, deployed_chain, examples=200 if DEEP else 15, steps=60 if DEEP else 25, rounds=1)
+
+
+def test_random_commitment_operations_keep_the_registry_equal_to_the_model_and_take_every_path(deployed_chain):
+    CommitmentMachine.paths = set()
+    _explore(CommitmentMachine, deployed_chain, examples=100 if DEEP else 8, steps=80 if DEEP else 40,
+             rounds=10, done=lambda: DEEP or PATHS <= CommitmentMachine.paths)
+    assert PATHS - CommitmentMachine.paths == set(), sorted(CommitmentMachine.paths)

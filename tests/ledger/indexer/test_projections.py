@@ -5,8 +5,9 @@ from sqlalchemy import text
 from ledger.events import EVENTS
 from tests.ledger.indexer.conftest import make_indexer, read_model, workload
 
-FEE_STATUS = ["unassessed", "assessed", "partially_paid", "paid", "overpaid", "exempt"]
+FEE_STATUS = ["unassessed", "assessed", "partially_paid", "paid", "overpaid", "exempt", "nothing_owed"]
 COMMITMENT_STATUS = ["none", "recorded", "fulfilled", "overdue", "breached", "repaired", "extended"]
+KINDS = ["shelter_build", "fee_payment", "materials", "peacetime_use"]
 
 
 def b32(hex_text: str) -> bytes:
@@ -17,32 +18,63 @@ def test_every_event_type_is_mirrored_and_projections_equal_the_contract_views(c
     workload(chain).every_event(800)
     indexer = make_indexer(chain, database_url)
     indexer.catch_up()
+    fee, registry = chain.fee.functions, chain.registry.functions
 
     with indexer.engine.connect() as conn:
-        event_names = {row[0] for row in conn.execute(text("SELECT DISTINCT event FROM raw_events"))}
+        def rows(sql):
+            return conn.execute(text(sql)).all()
+
+        event_names = {row[0] for row in rows("SELECT DISTINCT event FROM raw_events")}
         assert event_names == {spec.name for spec in EVENTS.values()} - {"RoleAdminChanged"}
         logs = chain.w3.eth.get_logs({"address": [c.address for c in chain.manifest.contracts], "fromBlock": 0})
-        assert conn.execute(text("SELECT COUNT(*) FROM raw_events")).scalar() == len(logs)
+        assert rows("SELECT COUNT(*) FROM raw_events")[0][0] == len(logs)
 
-        accounts = conn.execute(text("SELECT project, payer, due_fen, paid_fen, refunded_fen, revision, status FROM fee_accounts")).all()
-        assert len(accounts) > 0
-        for project, payer, due, paid, refunded, revision, status in accounts:
-            view = chain.fee.functions.feeAccount(b32(project)).call()
-            assert (b32(payer), due, paid, refunded, revision, FEE_STATUS[view[5]]) == (*view[:5], status)
+        for version, district, rate in rows("SELECT version, district, rate_fen_per_m2 FROM rates"):
+            effective_from = rows(f"SELECT effective_from FROM rate_tables WHERE version = {version}")[0][0]
+            assert fee.rateOf(version, district).call() == [rate, effective_from]
 
-        commitments = conn.execute(text("SELECT commitment, project, enterprise, due_at, status, fulfilled_late FROM commitments")).all()
+        accounts = rows("SELECT project, payer, district, rate_table_version, revision, relief_bps, status, base_fen, "
+                        "adjustment_fen, due_fen, paid_fen, refunded_fen, refund_owed_fen, due_at FROM fee_accounts")
+        assert {row[6] for row in accounts} >= {"partially_paid", "overpaid"}
+        for project, payer, *figures in accounts:
+            view = list(fee.feeAccount(b32(project)).call())
+            view[5] = FEE_STATUS[view[5]]
+            assert (b32(payer), *figures) == (*view[:12], view[13])
+        assert rows("SELECT COUNT(*) FROM fee_accounts WHERE refund_owed_fen > 0")[0][0] > 0
+
+        for (voucher,) in rows("SELECT voucher FROM payments"):
+            assert fee.isVoucherRecorded(b32(voucher)).call()
+        for (ref,) in rows("SELECT refund_ref FROM refunds"):
+            assert fee.isRefundRecorded(b32(ref)).call()
+        assert rows("SELECT COUNT(*) FROM payments WHERE imported")[0][0] > 0
+
+        commitments = rows("SELECT commitment, project, enterprise, kind, status, fulfilled_late, extensions, "
+                           "signed_at, due_at, evidence_submitted_at, decided_at FROM commitments")
         assert {row[4] for row in commitments} == {"recorded", "fulfilled", "overdue", "breached", "repaired", "extended"}
-        for commitment, project, enterprise, due_at, status, late in commitments:
-            view = chain.registry.functions.commitmentOf(b32(commitment)).call()
-            assert (b32(project), b32(enterprise), due_at, status, bool(late)) == (
-                view[0], view[1], view[2], COMMITMENT_STATUS[view[5]], view[6])
+        for commitment, project, enterprise, kind, status, late, *times in commitments:
+            view = registry.commitmentOf(b32(commitment)).call()
+            assert (b32(project), b32(enterprise), kind, status, bool(late), *times) == (
+                view[0], view[1], KINDS[view[2]], COMMITMENT_STATUS[view[3]], *view[4:])
+        assert rows("SELECT COUNT(*) FROM commitments WHERE evidence_submitted_at > 0")[0][0] > 0
+        assert rows("SELECT COUNT(*) FROM commitment_events WHERE by_acceptance")[0][0] > 0
 
-        summaries = conn.execute(text("SELECT enterprise, recorded, fulfilled, fulfilled_late, overdue, breached, repaired "
-                                      "FROM enterprise_commitment_summaries")).all()
+        summaries = rows("SELECT enterprise, recorded, fulfilled, fulfilled_late, overdue, breached, repaired "
+                         "FROM enterprise_commitment_summaries")
         for enterprise, *counters in summaries:
-            assert tuple(chain.registry.functions.countersOf(b32(enterprise)).call()) == tuple(counters)
+            assert tuple(registry.countersOf(b32(enterprise)).call()) == tuple(counters)
+        assert rows("SELECT COUNT(*) FROM enterprise_counter_imports")[0][0] > 0
 
-        for table in ("payments", "fee_accounts", "commitments", "commitment_events"):
+        governance = rows("SELECT contract, event, key, value FROM governance_events ORDER BY block_number, log_index")
+        grace = [value for contract, event, _, value in governance if event == "OverdueGracePeriodSet"]
+        assert int(grace[-1]) == registry.overdueGracePeriod().call()
+        for contract, event, key, value in governance:
+            if event == "RefundReasonAllowed":
+                assert fee.isRefundReasonAllowed(key.encode().ljust(32, b"\0")).call() == (value == "true")
+        sealed = {contract for contract, event, _, _ in governance if event == "ImportSealed"}
+        assert sealed == {"FeeLedger", "CommitmentRegistry"}
+        assert fee.importSealed().call() and registry.importSealed().call()
+
+        for table in ("payments", "fee_accounts", "commitments", "commitment_events", "enterprise_commitment_summaries"):
             block_number, block_hash, tx_hash = conn.execute(
                 text(f"SELECT block_number, block_hash, transaction_hash FROM {table} LIMIT 1")).first()
             block = chain.w3.eth.get_block(block_number)
