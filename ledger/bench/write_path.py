@@ -79,11 +79,12 @@ def bench_write_path(confirmations: int = 20_000, rate: float = 1_500.0, databas
         try:
             engine = make_engine(url)
             migrate(engine)
-            levies = _setup(engine)
             writer = OutboxWriter(engine=engine, rpc=JsonRpc(node.url), manifest=manifest, signers=signers,
                                   owner="bench", config=WriterConfig(batch_size=batch_size, max_in_flight=4))
             indexer = Indexer(engine=make_engine(url), rpc=JsonRpc(node.url), manifest=manifest,
                               config=IndexerConfig(poll_seconds=0.02), owner="bench-indexer")
+            indexer.catch_up()  # the rate table deploy published: the services read it from the read model
+            levies = _setup(engine)
             while writer.run_once():  # the assessments
                 pass
             indexer.catch_up()
@@ -91,7 +92,7 @@ def bench_write_path(confirmations: int = 20_000, rate: float = 1_500.0, databas
 
             stop = threading.Event()
             threads = [_loop(stop, writer.run_once), _loop(stop, indexer.run_once)]
-            paid_at = datetime.now(timezone.utc).replace(microsecond=0)
+            paid_at = datetime.fromtimestamp(w3.eth.get_block("latest")["timestamp"], timezone.utc)  # chain time
             started = time.monotonic()
             accept_seconds = 0.0
             for first in range(0, confirmations, REQUEST_SIZE):
@@ -132,7 +133,7 @@ def bench_write_path(confirmations: int = 20_000, rate: float = 1_500.0, databas
         tax = Sender(w3, signers["TAX_ROLE"])
         fee = w3.eth.contract(address=manifest.latest("FeeLedger").address,
                               abi=__import__("ledger.artifacts", fromlist=["load_artifact"]).load_artifact("FeeLedger")["abi"])
-        now = int(time.time())
+        now = w3.eth.get_block("latest")["timestamp"]
         t0 = time.monotonic()
         for first in range(0, confirmations, batch_size):
             batch = [(project_key(f"2026-410105-47-01-{i % PROJECTS:06d}"), reference_key(f"BASE-{i}"), 1, now)

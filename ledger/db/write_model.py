@@ -95,7 +95,9 @@ class AdjustmentRequest(SQLModel, table=True):
     id: str = Field(primary_key=True)
     project_code: str = Field(index=True)
     reason_code: str
-    delta_fen: int = big()
+    kind: str  # relief (a share of the base, survives reassessment) or adjustment (a fixed amount)
+    relief_bps: int | None = None  # relief: basis points of the base (10,000 = exempt)
+    delta_fen: int = big()  # adjustment: the amount; relief: its effect on the levy when made
     document_sha256: str
     actor: str
     command_id: str

@@ -3,26 +3,29 @@
 import time
 import uuid
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ledger.db.models import Commitment as CommitmentView
 from ledger.db.write_model import AcceptanceReportRecord, CommitmentDocument, CommitmentRecord, Levy, OutboxCommand
 from ledger.domain.common import (end_of_day, enterprise_key_hex, from_unix, get_project_row, project_key_hex,
-                                  reference_key_hex, sha_hex, today)
+                                  reference_key_hex, sha_hex, unix)
 from ledger.domain.errors import Conflict, NotFound, ValidationFailed
-from ledger.domain.fees import _adjust, _open_assessment
-from ledger.domain.rates import SURVEY_REDUCTION, SURVEY_SUPPLEMENT, fee_fen, shortfall
+from ledger.domain.fees import _adjust, _current_relief_bps, _open_assessment
+from ledger.domain.rates import SURVEY_REDUCTION, SURVEY_SUPPLEMENT, fee_fen, relief_fen, shortfall
 from ledger.domain.schemas import (AcceptanceAccepted, AcceptanceReport, CommandAccepted, CommitmentCreate,
                                    CommitmentDecision, CommitmentPublic)
 from ledger.writer.calls import COMMITMENT_KINDS
 from ledger.writer.outbox import FAILED, NewCommand, enqueue, new_command_id
 
 DECISION_KINDS = {"fulfil": "fulfil_commitment", "breach": "breach_commitment", "extend": "extend_commitment",
-                  "repair": "repair_commitment"}
+                  "repair": "repair_commitment", "accept": "fulfil_by_acceptance"}
 DECISION_ARGUMENT = {"fulfil": "evidence_hash", "breach": "reason_hash", "extend": "document_hash",
-                     "repair": "evidence_hash"}
+                     "repair": "evidence_hash", "accept": "report_hash"}
+# The fact time each decision carries on chain (CommitmentRegistry v2).
+DECISION_TIME = {"fulfil": "fulfilled_at", "repair": "repaired_at", "accept": "accepted_at"}
+MIN_NOTICE_SECONDS = 86_400  # CommitmentRegistry.MIN_NOTICE: due at least a day after signing
 
 
 def record_commitments(session: Session, *, commitments: list[CommitmentCreate], client: str) -> list[CommandAccepted]:
@@ -37,9 +40,10 @@ def record_commitments(session: Session, *, commitments: list[CommitmentCreate],
         seen.add(c.commitment_number)
         get_project_row(session, c.project_code,
                         field=f"items[{index}].project_code" if len(commitments) > 1 else "project_code")
-        if c.due_date <= today():
-            raise ValidationFailed("due_date must be after today", field=field.replace("commitment_number", "due_date"),
-                                   rule="future_date")
+        signed_at = unix(c.signed_at) if c.signed_at else int(time.time())
+        if end_of_day(c.due_date) < signed_at + MIN_NOTICE_SECONDS:
+            raise ValidationFailed("due_date must be at least a day after signing",
+                                   field=field.replace("commitment_number", "due_date"), rule="min_notice")
     taken = session.execute(select(CommitmentRecord.commitment_number).where(
         CommitmentRecord.commitment_number.in_(numbers))).scalars().first()
     if taken is not None:
@@ -50,7 +54,8 @@ def record_commitments(session: Session, *, commitments: list[CommitmentCreate],
         command = NewCommand("record_commitment", c.commitment_number, c.project_code, {
             "commitment": reference_key_hex(c.commitment_number), "project": project_key_hex(c.project_code),
             "enterprise": enterprise_key_hex(c.enterprise_uscc), "kind": COMMITMENT_KINDS[c.kind],
-            "due_at": end_of_day(c.due_date), "terms_hash": sha_hex(c.terms_sha256)}, new_command_id())
+            "signed_at": unix(c.signed_at) if c.signed_at else int(now), "due_at": end_of_day(c.due_date),
+            "terms_hash": sha_hex(c.terms_sha256)}, new_command_id())
         commands.append(command)
         rows.append({"commitment_number": c.commitment_number, "commitment_key": command.args["commitment"],
                      "project_code": c.project_code, "enterprise_uscc": c.enterprise_uscc, "kind": c.kind,
@@ -77,12 +82,14 @@ def decide_commitment(session: Session, *, commitment_number: str, decision: Com
         raise ValidationFailed("new_due_date must be after the current due date", field="new_due_date",
                                rule="later_than_due_date")
     return _decide(session, record, decision.action, decision.document_sha256, actor,
-                   new_due_date=decision.new_due_date)
+                   new_due_date=decision.new_due_date, decided_at=decision.decided_at)
 
 
 def _decide(session: Session, record: CommitmentRecord, action: str, document_sha256: str, actor: str,
-            new_due_date=None) -> CommandAccepted:
+            new_due_date=None, decided_at=None) -> CommandAccepted:
     args = {"commitment": record.commitment_key, DECISION_ARGUMENT[action]: sha_hex(document_sha256)}
+    if action in DECISION_TIME:
+        args[DECISION_TIME[action]] = unix(decided_at) if decided_at else int(time.time())
     if action == "extend":
         args["new_due_at"] = end_of_day(new_due_date)
         record.due_date, record.due_at = new_due_date, args["new_due_at"]
@@ -96,7 +103,8 @@ def _decide(session: Session, record: CommitmentRecord, action: str, document_sh
 
 
 def report_acceptance(session: Session, *, report: AcceptanceReport, client: str) -> AcceptanceAccepted:
-    """Joint acceptance: a pass fulfils the project's shelter_build commitments (evidence: the report);
+    """Joint acceptance: a pass fulfils the project's shelter_build commitments on chain
+    (fulfilByAcceptance, signed by the approval role, evidence: the report);
     a surveyed shelter area that differs from the built area charges the difference (补缴) or
     reduces it (核减) at the assessment's rate."""
     project = get_project_row(session, report.project_code)
@@ -109,17 +117,20 @@ def report_acceptance(session: Session, *, report: AcceptanceReport, client: str
                    OutboxCommand.status != FAILED)).scalars().all()
         for record in shelter_builds:
             if not _decided(session, record.commitment_number):
-                commands.append(_decide(session, record, "fulfil", report.report_sha256, client))
+                commands.append(_decide(session, record, "accept", report.report_sha256, client,
+                                        decided_at=report.accepted_at))
     if report.surveyed_shelter_area != project.built_shelter_area:
         assessment = session.execute(select(Levy).where(Levy.project_code == project.project_code,
                                                         Levy.kind == "assessment", Levy.status == "open")
                                      .order_by(Levy.seq.desc())).scalars().first()
         if assessment is not None:
-            before = fee_fen(shortfall(project.required_shelter_area, project.built_shelter_area),
-                             assessment.rate_fen_per_m2)
-            after = fee_fen(shortfall(project.required_shelter_area, report.surveyed_shelter_area),
-                            assessment.rate_fen_per_m2)
-            delta = after - before
+            bps = _current_relief_bps(session, project.project_code)
+
+            def relieved(area: int) -> int:  # what the area would owe, relief applied as on chain
+                base = fee_fen(shortfall(project.required_shelter_area, area), assessment.rate_fen_per_m2)
+                return base - relief_fen(base, bps)
+
+            delta = relieved(report.surveyed_shelter_area) - relieved(project.built_shelter_area)
             if delta:
                 reason = SURVEY_SUPPLEMENT if delta > 0 else SURVEY_REDUCTION
                 commands.append(_adjust(session, project=project, assessment=_open_assessment(session, project),
@@ -143,7 +154,7 @@ def _decided(session: Session, commitment_number: str) -> bool:
     return session.execute(
         select(CommitmentDocument.id).join(OutboxCommand, OutboxCommand.id == CommitmentDocument.command_id)
         .where(CommitmentDocument.commitment_number == commitment_number,
-               CommitmentDocument.action.in_(["fulfil", "breach"]), OutboxCommand.status != FAILED)
+               CommitmentDocument.action.in_(["fulfil", "accept", "breach"]), OutboxCommand.status != FAILED)
     ).first() is not None
 
 
@@ -159,14 +170,21 @@ def commitments_of_enterprise(session: Session, *, uscc: str) -> list[Commitment
 
 
 def sweep_overdue(session: Session, *, now: int, limit: int = 1000) -> list[CommandAccepted]:
-    """Mark overdue, on chain, the commitments the read model shows still open past their due date.
-    Anyone may establish `overdue` once the due date has passed; the writer batches the calls."""
+    """Mark overdue, on chain, the commitments the read model shows still open past their due date
+    plus the registry's grace period (its latest OverdueGracePeriodSet), with no evidence pending.
+    Anyone may establish `overdue` then; the writer batches the calls (markOverdueBatch skips any
+    the chain finds ineligible)."""
+    grace = session.execute(text(
+        "SELECT value FROM governance_events WHERE event = 'OverdueGracePeriodSet' "
+        "ORDER BY block_number DESC, log_index DESC LIMIT 1")).scalar()
+    now -= int(grace or 0)
     pending = select(OutboxCommand.reference).where(OutboxCommand.kind == "mark_overdue",
                                                      OutboxCommand.status.in_(["accepted", "submitted", "mined"]))
     rows = session.execute(
         select(CommitmentRecord.commitment_number, CommitmentRecord.project_code, CommitmentRecord.commitment_key)
         .join(CommitmentView, CommitmentView.commitment == CommitmentRecord.commitment_key)
         .where(CommitmentView.status.in_(["recorded", "extended"]), CommitmentView.due_at < now,
+               CommitmentView.evidence_submitted_at == 0,
                CommitmentRecord.commitment_number.not_in(pending))
         .order_by(CommitmentRecord.due_at).limit(limit)).all()
     commands = [NewCommand("mark_overdue", number, project, {"commitment": key}, new_command_id())

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from ledger.db.write_model import Levy, OutboxCommand, PaymentConfirmation as ConfirmationRow, RefundRequest
 from ledger.domain.common import from_unix, project_key_hex, reference_key_hex, unix
 from ledger.domain.errors import Conflict, DomainError, InvalidState, NotFound, ValidationFailed
+from ledger.identifiers import reason_code
 from ledger.domain.schemas import (CommandAccepted, ItemProblem, LevyPage, LevyPublic, PaymentBatch,
                                    PaymentBatchResult, PaymentConfirmation, PaymentItemResult, PaymentPublic,
                                    RefundCreate)
@@ -50,7 +51,7 @@ def confirm_payments(session: Session, *, batch: PaymentBatch, client: str) -> P
 def _confirm(session: Session, confirmations: list[PaymentConfirmation], client: str,
              retry: bool = True) -> list[CommandAccepted | DomainError]:
     levies = {row.levy_number: row for row in session.execute(
-        select(Levy.levy_number, Levy.project_code, Levy.payer_uscc, Levy.status)
+        select(Levy.levy_number, Levy.project_code, Levy.payer_uscc, Levy.status, Levy.created_at)
         .where(Levy.levy_number.in_({c.levy_number for c in confirmations})))}
     used = set(session.execute(select(ConfirmationRow.voucher_number).where(
         ConfirmationRow.voucher_number.in_({c.voucher_number for c in confirmations}))).scalars())
@@ -72,6 +73,9 @@ def _confirm(session: Session, confirmations: list[PaymentConfirmation], client:
                                             field="payer_uscc", rule="payer_of_levy"))
         elif c.paid_at.timestamp() > latest_allowed:
             results.append(ValidationFailed("paid_at is in the future", field="paid_at", rule="not_in_future"))
+        elif c.paid_at.timestamp() < levy.created_at - CLOCK_SKEW_SECONDS:
+            results.append(ValidationFailed(f"paid_at is before levy {c.levy_number} was issued", field="paid_at",
+                                            rule="not_before_levy"))
         else:
             used.add(c.voucher_number)
             command = NewCommand("record_payment", c.voucher_number, levy.project_code, {
@@ -111,7 +115,8 @@ def record_refund(session: Session, *, refund: RefundCreate, client: str) -> Com
                                field="amount_fen", rule="not_above_refundable")
     command = NewCommand("record_refund", refund.refund_reference, levy.project_code, {
         "project": project_key_hex(levy.project_code), "refund_ref": reference_key_hex(refund.refund_reference),
-        "amount_fen": refund.amount_fen, "refunded_at": unix(refund.refunded_at)}).with_id()
+        "amount_fen": refund.amount_fen, "refunded_at": unix(refund.refunded_at),
+        "reason": "0x" + (reason_code(refund.reason_code) if refund.reason_code else bytes(32)).hex()}).with_id()
     session.add(RefundRequest(refund_reference=refund.refund_reference, levy_number=refund.levy_number,
                               project_code=levy.project_code, amount_fen=refund.amount_fen,
                               refunded_at=unix(refund.refunded_at), client=client, command_id=command.id,

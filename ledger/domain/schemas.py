@@ -11,11 +11,12 @@ Naming follows the FastAPI template: `XCreate` in, `XPublic` out.
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import (AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, StrictInt,
-                      StringConstraints, model_validator)
+from pydantic import (AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool,
+                      StrictInt, StringConstraints, model_validator)
 from pydantic_core import PydanticCustomError
 
-from ledger.identifiers import DISTRICTS, InvalidIdentifier, validate_project_code, validate_uscc
+from ledger.identifiers import (DISTRICTS, InvalidIdentifier, normalise_reference, validate_project_code,
+                                validate_uscc)
 
 # Contract fields are uint64 (amounts, areas) and int64 (signed adjustments).
 MAX_FEN = 2**63 - 1
@@ -37,6 +38,16 @@ def _project_code(value: str) -> str:
         raise PydanticCustomError("project_code", "{rule}", {"rule": exc.rule}) from None
 
 
+def _reference(value):
+    """The one canonical form (NFKC, ASCII dashes, no whitespace, upper case): the business key."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return normalise_reference(value)
+    except InvalidIdentifier as exc:
+        raise PydanticCustomError("reference", "{rule}", {"rule": exc.rule}) from None
+
+
 def _district(value: str) -> str:
     if value not in DISTRICTS:
         raise PydanticCustomError("district", "{value} is not a Zhengzhou district code ({known})",
@@ -54,9 +65,10 @@ SignedFen = Annotated[StrictInt, Field(ge=-MAX_FEN, le=MAX_FEN, description="sig
 Area = Annotated[StrictInt, Field(ge=0, le=MAX_AREA, description="area in 0.01 m², a non-negative integer")]
 Sha256Hex = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[0-9a-f]{64}$"),
                       Field(description="SHA-256 of the document, 64 hex characters")]
-# Voucher numbers, refund references, commitment and levy numbers: printable, no spaces.
-Reference = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64,
-                                             pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")]
+# Voucher numbers, refund references, commitment and levy numbers, normalised as on chain
+# (ledger.identifiers.normalise_reference: "ｓｐ 2026－001" is SP2026-001), then printable ASCII.
+Reference = Annotated[str, BeforeValidator(_reference), StringConstraints(min_length=1, max_length=64,
+                                                                          pattern=r"^[A-Z0-9][A-Z0-9._/-]*$")]
 ReasonCode = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, min_length=1, max_length=32,
                                               pattern=r"^[A-Z][A-Z0-9_]*$")]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -65,7 +77,7 @@ Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0
 ProjectStage = Literal["approval", "construction", "acceptance", "completed"]
 CommitmentKind = Literal["shelter_build", "fee_payment", "materials", "peacetime_use"]
 CommandStatusName = Literal["accepted", "submitted", "mined", "indexed", "failed"]
-FeeStatus = Literal["unassessed", "assessed", "partially_paid", "paid", "overpaid", "exempt"]
+FeeStatus = Literal["unassessed", "assessed", "partially_paid", "paid", "overpaid", "exempt", "nothing_owed"]
 
 
 class Input(BaseModel):
@@ -113,6 +125,8 @@ class FeeAssessmentCreate(Input):
     project_code: ProjectCode
     # The table in force on this date (Asia/Shanghai) is used; today when omitted.
     effective_on: date | None = None
+    # The fee is due at the end of this day (Asia/Shanghai); 30 days after today when omitted.
+    due_date: date | None = None
 
 
 class AdjustmentCreate(Input):
@@ -162,6 +176,8 @@ class RefundCreate(Input):
     levy_number: Reference
     amount_fen: Fen
     refunded_at: AwareDatetime
+    # None: an ordinary refund of the excess; else a reason code governance allowed to go beyond it.
+    reason_code: ReasonCode | None = None
 
 
 class CommandAccepted(BaseModel):
@@ -227,8 +243,9 @@ class CommitmentCreate(Input):
     project_code: ProjectCode
     enterprise_uscc: Uscc
     kind: CommitmentKind
-    due_date: date  # due at the end of this day, Asia/Shanghai
+    due_date: date  # due at the end of this day, Asia/Shanghai; at least a day after signing
     terms_sha256: Sha256Hex
+    signed_at: AwareDatetime | None = None  # when the enterprise signed; now when omitted
 
 
 class CommitmentBatch(Input):
@@ -241,6 +258,8 @@ class CommitmentDecision(Input):
     action: Literal["fulfil", "breach", "extend", "repair"]
     document_sha256: Sha256Hex  # evidence, breach reason, extension approval or repair evidence
     new_due_date: date | None = None
+    # The fact time of a fulfilment or repair (it decides "late"); now when omitted.
+    decided_at: AwareDatetime | None = None
 
     @model_validator(mode="after")
     def _due_date_only_for_extend(self) -> "CommitmentDecision":
@@ -270,6 +289,7 @@ class AcceptanceReport(Input):
     passed: StrictBool
     surveyed_shelter_area: Area
     report_sha256: Sha256Hex
+    accepted_at: AwareDatetime | None = None  # when the joint acceptance passed; now when omitted
 
 
 class AcceptanceAccepted(BaseModel):

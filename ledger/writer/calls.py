@@ -1,7 +1,8 @@
 """Every contract write the outbox makes: command kind → contract, signing role, function, arguments.
 
-This is the one module that knows the contracts' write functions (v1: IFeeLedger,
-ICommitmentRegistry); moving to another contract version changes this table only.
+This is the one module that knows the contracts' write functions (v2: IFeeLedger,
+ICommitmentRegistry); moving to another contract version changes this table (and the
+arguments the domain services put into commands).
 
 Command arguments are stored as JSON: bytes32 values as 0x-hex, numbers as integers.
 `fields` gives their order in the single call; `batch` (when the contract has one) takes a list
@@ -43,23 +44,31 @@ def _abi_value(value):
 
 
 KINDS: dict[str, Kind] = {k.name: k for k in [
+    # FeeLedger v2: the rate comes from the table published on chain for (version, district).
     Kind("assess_fee", "FeeLedger", "ASSESSOR_ROLE", "assess",
-         ("project", "payer", "shortfall_area", "rate_fen_per_m2", "rate_table_version", "basis_hash")),
+         ("project", "payer", "district", "shortfall_area", "rate_table_version", "due_at", "basis_hash")),
+    Kind("set_relief", "FeeLedger", "ASSESSOR_ROLE", "setRelief", ("project", "reason", "relief_bps", "document_hash")),
     Kind("adjust_fee", "FeeLedger", "ASSESSOR_ROLE", "adjust", ("project", "reason", "delta_fen", "document_hash")),
     Kind("record_payment", "FeeLedger", "TAX_ROLE", "recordPayment", ("project", "voucher", "amount_fen", "paid_at"),
          batch="recordPayments", landed_view=("isVoucherRecorded", "voucher", "bool"),
-         gas_single=90_000, gas_per_item=40_000, max_batch=1000),
-    Kind("record_refund", "FeeLedger", "TAX_ROLE", "recordRefund", ("project", "refund_ref", "amount_fen", "refunded_at"),
-         landed_view=("isRefundRecorded", "refund_ref", "bool")),
+         gas_single=100_000, gas_per_item=45_000, max_batch=1000),
+    Kind("record_refund", "FeeLedger", "TAX_ROLE", "recordRefund",
+         ("project", "refund_ref", "amount_fen", "refunded_at", "reason"),
+         batch="recordRefunds", landed_view=("isRefundRecorded", "refund_ref", "bool"), max_batch=500),
+    # CommitmentRegistry v2: fact times (signedAt, fulfilledAt, repairedAt, acceptedAt) come from the request.
     Kind("record_commitment", "CommitmentRegistry", "APPROVAL_ROLE", "record",
-         ("commitment", "project", "enterprise", "kind", "due_at", "terms_hash"),
+         ("commitment", "project", "enterprise", "kind", "signed_at", "due_at", "terms_hash"),
          batch="recordBatch", landed_view=("commitmentOf", "commitment", "status"), gas_per_item=150_000,
          max_batch=100),
-    Kind("fulfil_commitment", "CommitmentRegistry", "VERIFIER_ROLE", "fulfil", ("commitment", "evidence_hash")),
+    Kind("fulfil_by_acceptance", "CommitmentRegistry", "APPROVAL_ROLE", "fulfilByAcceptance",
+         ("commitment", "report_hash", "accepted_at")),
+    Kind("fulfil_commitment", "CommitmentRegistry", "VERIFIER_ROLE", "fulfil",
+         ("commitment", "evidence_hash", "fulfilled_at")),
     Kind("breach_commitment", "CommitmentRegistry", "VERIFIER_ROLE", "breach", ("commitment", "reason_hash")),
     Kind("extend_commitment", "CommitmentRegistry", "VERIFIER_ROLE", "extend",
          ("commitment", "new_due_at", "document_hash")),
-    Kind("repair_commitment", "CommitmentRegistry", "VERIFIER_ROLE", "repair", ("commitment", "evidence_hash")),
+    Kind("repair_commitment", "CommitmentRegistry", "VERIFIER_ROLE", "repair",
+         ("commitment", "evidence_hash", "repaired_at")),
     Kind("mark_overdue", "CommitmentRegistry", "VERIFIER_ROLE", "markOverdue", ("commitment",),
          batch="markOverdueBatch", max_batch=200),
 ]}
@@ -105,4 +114,4 @@ def landed(contract, kind: Kind, args: dict) -> bool | None:
     answer = getattr(contract.functions, function)(_abi_value(args[argument])).call()
     if reading == "bool":
         return bool(answer)
-    return answer[5] != 0  # Commitment.status: None = 0
+    return answer[3] != 0  # Commitment.status (v2 struct order); None = 0

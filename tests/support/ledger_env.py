@@ -13,6 +13,23 @@ from ledger.rpc import JsonRpc
 from ledger.writer.writer import OutboxWriter, WriterConfig
 
 _owners = itertools.count()
+PAID_FEN = 9  # IFeeLedger.FeeAccount.paidFen (v2 struct order)
+
+
+def chain_time(chain):
+    """The chain's clock as a datetime: the dev chain runs ahead of the wall clock (a block per
+    transaction, each at least a second after the last), and FeeLedger v2 refuses a payment
+    time before the assessment's block."""
+    from datetime import datetime, timezone
+
+    return datetime.fromtimestamp(chain.now(), timezone.utc)
+
+
+def paid_on_chain(chain, project_code: str) -> int:
+    """What the FeeLedger has recorded as paid for a project (the contract's own view)."""
+    from ledger.identifiers import project_key
+
+    return chain.fee.functions.feeAccount(project_key(project_code)).call()[PAID_FEN]
 
 
 @dataclass

@@ -39,7 +39,7 @@ def assessment(n: int) -> FeeAssessmentCreate:
 def payment(n: int, voucher: str, amount_fen: int, *, levy: str | None = None,
             paid_at: datetime | None = None) -> PaymentConfirmation:
     return PaymentConfirmation(levy_number=levy or f"{project_code(n)}-A1", voucher_number=voucher,
-                               amount_fen=amount_fen, paid_at=paid_at or datetime(2026, 11, 2, 3, 0, tzinfo=timezone.utc),
+                               amount_fen=amount_fen, paid_at=paid_at or datetime.now(timezone.utc).replace(microsecond=0),
                                payer_uscc=make_uscc(n))
 
 

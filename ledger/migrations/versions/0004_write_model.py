@@ -31,6 +31,8 @@ def upgrade() -> None:
     sa.Column('id', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('project_code', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('reason_code', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('relief_bps', sa.Integer(), nullable=True),
     sa.Column('delta_fen', sa.BigInteger(), nullable=False),
     sa.Column('document_sha256', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('actor', sqlmodel.sql.sqltypes.AutoString(), nullable=False),

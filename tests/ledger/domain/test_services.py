@@ -1,14 +1,16 @@
 """Domain services on SQLite and PostgreSQL: state and outbox in one transaction, refusals write nothing."""
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import func, select
 
 from ledger.db.write_model import Enterprise, Levy, OutboxCommand, PaymentConfirmation as ConfirmationRow
 from ledger.domain import commitments, fees, payments, projects, statements
+from ledger.domain.common import SHANGHAI
 from ledger.domain.errors import Conflict, NotFound, ValidationFailed
-from ledger.domain.rates import fee_fen, rate_for
+from ledger.domain.rates import fee_fen
+from ledger.rate_tables import SAMPLE_RATE_TABLE
 from ledger.domain.schemas import (AcceptanceReport, AdjustmentCreate, CommitmentDecision, PaymentBatch,
                                    StatementItem, TaxStatement)
 from tests.support.samples import assessment, commitment, make_uscc, payment, project, project_code, sha
@@ -37,8 +39,8 @@ def test_a_builder_name_and_contacts_are_stored_only_encrypted(session):
 
 def test_an_assessment_follows_the_rate_table_and_opens_a_levy_with_one_outbox_command(session):
     amount = registered_and_assessed(session)
-    rate = rate_for(project(1).district, date(2026, 6, 1))
-    assert amount == fee_fen(60_000, rate.rate_fen_per_m2) == 600 * rate.rate_fen_per_m2
+    rate = SAMPLE_RATE_TABLE.rates[project(1).district]
+    assert amount == fee_fen(60_000, rate) == 600 * rate
     command = session.execute(select(OutboxCommand)).scalar_one()
     assert (command.kind, command.role, command.status) == ("assess_fee", "ASSESSOR_ROLE", "accepted")
 
@@ -122,7 +124,7 @@ def test_commitment_numbers_are_unique_and_due_dates_must_be_future(session):
     with pytest.raises(ValidationFailed) as refused:
         commitments.record_commitments(session, commitments=[commitment(1, "C-3", days=-1)], client="approval")
     session.rollback()
-    assert refused.value.rule == "future_date"
+    assert refused.value.rule == "min_notice"
     with pytest.raises(NotFound):
         commitments.record_commitments(session, commitments=[commitment(7, "C-4")], client="approval")
     session.rollback()
@@ -139,7 +141,7 @@ def test_a_passed_acceptance_with_a_smaller_surveyed_area_fulfils_shelter_build_
     session.commit()
     rate = amount // 600
     assert result.delta_fen == 100 * rate  # 100 m² less shelter than built
-    assert [c.kind for c in result.commands] == ["fulfil_commitment", "adjust_fee"]
+    assert [c.kind for c in result.commands] == ["fulfil_by_acceptance", "adjust_fee"]
     supplementary = session.execute(select(Levy).where(Levy.kind == "supplementary")).scalar_one()
     assert supplementary.amount_fen == 100 * rate
 
@@ -156,23 +158,24 @@ def test_an_extension_needs_a_later_due_date(session):
 
 def test_reconciliation_reports_missing_extra_and_mismatched_payments_and_nothing_on_a_clean_day(session):
     amount = registered_and_assessed(session)
-    paid_at = datetime(2026, 11, 2, 3, 0, tzinfo=timezone.utc)  # 11:00 in Shanghai
+    paid_at = datetime.now(timezone.utc).replace(microsecond=0)
+    day = paid_at.astimezone(SHANGHAI).date()
     for voucher in ("V-1", "V-2", "V-3"):
         payments.confirm_payment(session, confirmation=payment(1, voucher, 1000, paid_at=paid_at), client="tax")
     session.commit()
-    ours = statements.daily_statement(session, day=date(2026, 11, 2))
+    ours = statements.daily_statement(session, day=day)
     assert (ours.count, ours.total_fen) == (3, 3000)
-    clean = statements.reconcile(session, statement=TaxStatement(day=date(2026, 11, 2), items=ours.items))
+    clean = statements.reconcile(session, statement=TaxStatement(day=day, items=ours.items))
     assert clean.clean and clean.matched == 3
     theirs = [ours.items[0], ours.items[1].model_copy(update={"amount_fen": 999}),
               StatementItem(voucher_number="V-404", levy_number=f"{project_code(1)}-A1", amount_fen=5,
                             paid_at=paid_at)]
-    report = statements.reconcile(session, statement=TaxStatement(day=date(2026, 11, 2), items=theirs))
+    report = statements.reconcile(session, statement=TaxStatement(day=day, items=theirs))
     assert not report.clean
     assert report.missing_here == ["V-404"] and report.missing_there == ["V-3"]
     assert [(m.voucher_number, m.ours_fen, m.theirs_fen) for m in report.amount_mismatches] == [("V-2", 1000, 999)]
     assert report.matched == 1
-    assert statements.daily_statement(session, day=date(2026, 11, 3)).count == 0
+    assert statements.daily_statement(session, day=day + timedelta(days=1)).count == 0
 
 
 def test_a_client_sees_only_its_own_commands(session):

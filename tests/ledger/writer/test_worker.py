@@ -15,10 +15,10 @@ from ledger.access.signing import canonical_request, private_key_from_seed, veri
 from ledger.db.engine import make_engine
 from ledger.domain import clearance, fees, payments, projects
 from ledger.domain.schemas import PaymentBatch, WebhookEndpointCreate
-from ledger.identifiers import project_key
 from ledger.integration.webhooks import add_endpoint, deliveries
 from ledger.settings import Settings
 from tests.support.celery_worker import celery_worker, wait_until, worker_env  # noqa: F401
+from tests.support.ledger_env import WritePath, chain_time, paid_on_chain
 from tests.support.samples import assessment, payment, project, project_code
 
 
@@ -43,7 +43,10 @@ def chain_payments(engine) -> tuple[int, int]:
         return tuple(conn.execute(text("SELECT count(*), coalesce(sum(amount_fen), 0) FROM payments")).one())
 
 
-def register_and_assess(engine, projects_count: int) -> None:
+def register_and_assess(chain, url: str, engine, projects_count: int) -> None:
+    indexer = WritePath(chain=chain, url=url, engine=engine).indexer()  # the rate tables deploy published
+    indexer.catch_up()
+    indexer.release()
     with Session(engine) as s:
         for n in range(1, projects_count + 1):
             projects.register_project(s, project=project(n), client="approval")
@@ -51,10 +54,11 @@ def register_and_assess(engine, projects_count: int) -> None:
         s.commit()
 
 
-def confirm_burst(engine, start: int, count: int, projects_count: int, amount: int = 100) -> None:
+def confirm_burst(engine, at, start: int, count: int, projects_count: int, amount: int = 100) -> None:
     with Session(engine) as s:
         for first in range(start, start + count, 500):
-            items = [payment(1 + i % projects_count, f"V-{i}", amount) for i in range(first, min(first + 500, start + count))]
+            items = [payment(1 + i % projects_count, f"V-{i}", amount, paid_at=at)
+                     for i in range(first, min(first + 500, start + count))]
             result = payments.confirm_payments(s, batch=PaymentBatch(items=items), client="tax")
             assert result.rejected == 0
         s.commit()
@@ -90,13 +94,14 @@ def test_a_confirmed_payment_goes_to_chain_and_indexed_and_the_approval_system_g
         add_endpoint(s, endpoint=WebhookEndpointCreate(subscriber="approval", url=url,
                                                        events=["payment.recorded", "clearance.changed"]))
         s.commit()
-    register_and_assess(engine, 1)
+    register_and_assess(chain, postgres_url, engine, 1)
     worker = celery_worker(postgres_url)
     wait_until(lambda: all_indexed(engine), timeout=90, worker=worker, what="the assessment to be indexed")
     with Session(engine) as s:
         levy = payments.levies_feed(s).items[0]
         assert not clearance.clearance(s, project_code=project_code(1)).clear
-        accepted = payments.confirm_payment(s, confirmation=payment(1, "V-1", levy.amount_fen), client="tax")
+        accepted = payments.confirm_payment(s, confirmation=payment(1, "V-1", levy.amount_fen,
+                                                                    paid_at=chain_time(chain)), client="tax")
         s.commit()
     wait_until(lambda: all_indexed(engine), timeout=60, worker=worker, what="the payment to be indexed")
     with Session(engine) as s:
@@ -125,14 +130,15 @@ def test_a_confirmed_payment_goes_to_chain_and_indexed_and_the_approval_system_g
 def test_two_hundred_confirmations_land_exactly_once_though_the_node_stops_during_the_burst(
         chain, postgres_url, celery_worker):
     engine = make_engine(postgres_url)
-    register_and_assess(engine, 4)
+    register_and_assess(chain, postgres_url, engine, 4)
     worker = celery_worker(postgres_url)
     wait_until(lambda: all_indexed(engine), timeout=90, worker=worker, what="the assessments")
     node_group = chain.node._process.pid
-    confirm_burst(engine, 0, 100, 4)
+    at = chain_time(chain)  # read while the node answers
+    confirm_burst(engine, at, 0, 100, 4)
     os.killpg(node_group, signal.SIGSTOP)
     try:
-        confirm_burst(engine, 100, 100, 4)
+        confirm_burst(engine, at, 100, 100, 4)
         wait_until(lambda: "outbox writer" in worker.log or "ChainUnavailable" in worker.log or
                    "no JSON-RPC answer" in worker.log, timeout=30, worker=worker, what="the writer to notice")
     finally:
@@ -140,17 +146,17 @@ def test_two_hundred_confirmations_land_exactly_once_though_the_node_stops_durin
     wait_until(lambda: all_indexed(engine), timeout=120, worker=worker, what="all 200 indexed")
     assert chain_payments(engine) == (200, 200 * 100)
     for n in range(1, 5):
-        assert chain.fee.functions.feeAccount(project_key(project_code(n))).call()[2] == 50 * 100
+        assert paid_on_chain(chain, project_code(n)) == 50 * 100
 
 
 def test_a_worker_killed_in_the_middle_of_a_batch_lands_each_command_exactly_once(chain, postgres_url, celery_worker):
     engine = make_engine(postgres_url)
-    register_and_assess(engine, 4)
+    register_and_assess(chain, postgres_url, engine, 4)
     worker = celery_worker(postgres_url)
     wait_until(lambda: all_indexed(engine), timeout=90, worker=worker, what="the assessments")
-    sent, killed_mid_batch = 0, False
+    sent, killed_mid_batch, at = 0, False, chain_time(chain)
     for attempt in range(10):  # until the kill lands while a batch is signed but not settled
-        confirm_burst(engine, sent, 500, 4, amount=1)
+        confirm_burst(engine, at, sent, 500, 4, amount=1)
         sent += 500
         caught = wait_until(lambda: statuses(engine).get("submitted") or all_indexed(engine), timeout=60,
                             worker=worker, what="a batch in flight")
