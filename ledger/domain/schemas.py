@@ -301,7 +301,7 @@ class AcceptanceAccepted(BaseModel):
 # --- commands -------------------------------------------------------------------------------
 
 class ChainError(BaseModel):
-    name: str  # the contract's custom error, e.g. FeeLedgerVoucherAlreadyRecorded
+    name: str  # the contract's custom error, e.g. FeeLedgerVoucherConflict
     args: list[str]
 
 
