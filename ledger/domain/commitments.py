@@ -20,11 +20,14 @@ from ledger.writer.calls import COMMITMENT_KINDS
 from ledger.writer.outbox import FAILED, NewCommand, enqueue, new_command_id
 
 DECISION_KINDS = {"fulfil": "fulfil_commitment", "breach": "breach_commitment", "extend": "extend_commitment",
-                  "repair": "repair_commitment", "accept": "fulfil_by_acceptance"}
+                  "repair": "repair_commitment", "accept": "fulfil_by_acceptance",
+                  "submit_evidence": "submit_evidence", "reject_evidence": "reject_evidence"}
 DECISION_ARGUMENT = {"fulfil": "evidence_hash", "breach": "reason_hash", "extend": "document_hash",
-                     "repair": "evidence_hash", "accept": "report_hash"}
+                     "repair": "evidence_hash", "accept": "report_hash", "submit_evidence": "evidence_hash",
+                     "reject_evidence": "reason_hash"}
 # The fact time each decision carries on chain (CommitmentRegistry v2).
-DECISION_TIME = {"fulfil": "fulfilled_at", "repair": "repaired_at", "accept": "accepted_at"}
+DECISION_TIME = {"fulfil": "fulfilled_at", "repair": "repaired_at", "accept": "accepted_at",
+                 "submit_evidence": "submitted_at"}
 MIN_NOTICE_SECONDS = 86_400  # CommitmentRegistry.MIN_NOTICE: due at least a day after signing
 
 

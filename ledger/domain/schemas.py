@@ -253,12 +253,14 @@ class CommitmentBatch(Input):
 
 
 class CommitmentDecision(Input):
-    """An office decision: fulfil (verify), breach, extend (with a new due date) or repair."""
+    """An office decision: fulfil (verify), breach, extend (with a new due date) or repair; or the
+    enterprise's fulfilment evidence received (submit_evidence: stops the overdue clock) and its
+    rejection (reject_evidence)."""
 
-    action: Literal["fulfil", "breach", "extend", "repair"]
+    action: Literal["fulfil", "breach", "extend", "repair", "submit_evidence", "reject_evidence"]
     document_sha256: Sha256Hex  # evidence, breach reason, extension approval or repair evidence
     new_due_date: date | None = None
-    # The fact time of a fulfilment or repair (it decides "late"); now when omitted.
+    # The fact time of a fulfilment, repair or evidence submission (it decides "late"); now when omitted.
     decided_at: AwareDatetime | None = None
 
     @model_validator(mode="after")

@@ -148,3 +148,33 @@ def test_an_open_commitment_past_its_due_date_is_marked_overdue_on_chain_and_blo
     overdue = [r for r in answer.reasons if r.code == "commitment_overdue"]
     assert answer.overdue_commitments == ["C-LATE"] and answer.open_commitments == ["C-LATER"]
     assert overdue[0].reference == "C-LATE" and overdue[0].proof.transaction_hash.startswith("0x")
+
+
+def test_office_decisions_reach_the_chain_with_their_fact_times(write_path):
+    from datetime import timedelta
+
+    from ledger.db.models import Commitment as CommitmentView
+    from ledger.domain.commitments import decide_commitment, record_commitments
+    from ledger.domain.schemas import CommitmentDecision
+    from tests.support.samples import commitment, sha
+
+    setup_projects(write_path, 1)
+    signed = chain_time(write_path.chain)
+    with write_path.session() as s:
+        record_commitments(s, commitments=[commitment(1, "C-1", "materials", days=30).model_copy(
+            update={"signed_at": signed})], client="approval")
+        s.commit()
+    write_path.drain()
+    fulfilled_at = signed + timedelta(minutes=1)  # a fact time within the chain's clock skew
+    with write_path.session() as s:
+        for action, at in (("submit_evidence", signed), ("reject_evidence", None), ("fulfil", fulfilled_at)):
+            decide_commitment(s, commitment_number="C-1", decision=CommitmentDecision(
+                action=action, document_sha256=sha(action), decided_at=at), actor="office")
+        s.commit()
+    write_path.drain()
+    assert write_path.statuses() == {"mined": 5}  # the assessment, the record and three decisions
+    indexer = write_path.indexer()
+    indexer.catch_up()
+    with write_path.session() as s:
+        view = s.execute(select(CommitmentView)).scalar_one()
+    assert (view.status, view.fulfilled_late, view.decided_at) == ("fulfilled", False, int(fulfilled_at.timestamp()))
