@@ -29,6 +29,7 @@ DECISION_ARGUMENT = {"fulfil": "evidence_hash", "breach": "reason_hash", "extend
 DECISION_TIME = {"fulfil": "fulfilled_at", "repair": "repaired_at", "accept": "accepted_at",
                  "submit_evidence": "submitted_at"}
 MIN_NOTICE_SECONDS = 86_400  # CommitmentRegistry.MIN_NOTICE: due at least a day after signing
+CLOCK_SKEW_SECONDS = 300  # a fact time further in the future than this is refused
 
 
 def record_commitments(session: Session, *, commitments: list[CommitmentCreate], client: str) -> list[CommandAccepted]:
@@ -44,6 +45,9 @@ def record_commitments(session: Session, *, commitments: list[CommitmentCreate],
         get_project_row(session, c.project_code,
                         field=f"items[{index}].project_code" if len(commitments) > 1 else "project_code")
         signed_at = unix(c.signed_at) if c.signed_at else int(time.time())
+        if signed_at > time.time() + CLOCK_SKEW_SECONDS:
+            raise ValidationFailed("signed_at is in the future", field=field.replace("commitment_number", "signed_at"),
+                                   rule="not_in_future")
         if end_of_day(c.due_date) < signed_at + MIN_NOTICE_SECONDS:
             raise ValidationFailed("due_date must be at least a day after signing",
                                    field=field.replace("commitment_number", "due_date"), rule="min_notice")
@@ -81,6 +85,8 @@ def decide_commitment(session: Session, *, commitment_number: str, decision: Com
     record = session.get(CommitmentRecord, commitment_number)
     if record is None:
         raise NotFound(f"no commitment {commitment_number}", field="commitment_number", rule="recorded_commitment")
+    if decision.decided_at is not None and decision.decided_at.timestamp() > time.time() + CLOCK_SKEW_SECONDS:
+        raise ValidationFailed("decided_at is in the future", field="decided_at", rule="not_in_future")
     if decision.action == "extend" and decision.new_due_date <= record.due_date:
         raise ValidationFailed("new_due_date must be after the current due date", field="new_due_date",
                                rule="later_than_due_date")
