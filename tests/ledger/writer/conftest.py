@@ -1,6 +1,7 @@
 import pytest
 
 from ledger.db.engine import make_engine
+from tests.support.chain import chain, module_chain  # noqa: F401  (a node per module: its clock is the wall clock)
 from tests.support.databases import database_url, engine, make_database, session  # noqa: F401
 from tests.support.ledger_env import WritePath
 
