@@ -24,6 +24,7 @@ from ledger.db.engine import make_engine, migrate
 from ledger.db.scratch import scratch_database
 from ledger.devchain import free_port
 from ledger.settings import REPO_ROOT
+from tests.support.rates import mirror_sample_rate_table
 
 POSTGRES_SERVER = "postgresql://127.0.0.1/test"
 PASSWORD = "correct horse battery staple"
@@ -117,6 +118,7 @@ def api(tmp_path_factory):
     url, drop = scratch_database(POSTGRES_SERVER, prefix="ledger_api_test")
     engine = make_engine(url)
     migrate(engine)
+    mirror_sample_rate_table(engine)  # as the indexer would after `ledger deploy` published it
     keys = {"tax-bureau": Ed25519PrivateKey.generate(), "approval-bureau": Ed25519PrivateKey.generate()}
     add_client(engine, name="tax-bureau", role="tax", public_key_text=public_key_pem(keys["tax-bureau"].public_key()))
     add_client(engine, name="approval-bureau", role="approval",
@@ -158,4 +160,4 @@ _vouchers = itertools.count(1)
 def payment_for(levy: dict, **changes) -> dict:
     voucher = f"33{time.time_ns() % 10**12:012d}{next(_vouchers):04d}"
     return {"levy_number": levy["levy_number"], "voucher_number": voucher, "amount_fen": levy["amount_fen"],
-            "paid_at": "2026-11-29T09:30:00+08:00", "payer_uscc": levy["payer_uscc"], **changes}
+            "paid_at": levy["created_at"], "payer_uscc": levy["payer_uscc"], **changes}  # paid once issued
