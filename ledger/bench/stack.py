@@ -8,11 +8,12 @@ import sys
 import time
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 
 import requests
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from ledger.access.clients import add_client
 from ledger.access.signing import private_key_pem, public_key_pem
@@ -109,6 +110,8 @@ class Stack:
                 self.start_worker()
             for url, process in zip(self.api_urls, self.processes):
                 wait_http(url + "/problems", process)
+            if self.worker:
+                self.wait_for_rate_tables()
             return self
         except BaseException:
             self.stop()
@@ -125,6 +128,23 @@ class Stack:
             "--loglevel=INFO", "--schedule", str(self.work_dir / f"beat-{uuid.uuid4().hex[:6]}")], self.env(), self.work_dir)
         self.processes.append(worker)
         return worker
+
+    def wait_for_rate_tables(self, timeout: float = 120) -> None:
+        """Assessments read the rate tables published on chain: ready once the indexer mirrored them."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self.engine.connect() as conn:
+                if conn.execute(text("SELECT count(*) FROM rates")).scalar_one():
+                    return
+            if time.monotonic() > deadline:
+                raise LedgerError(f"the indexer did not mirror the published rate tables; see {self.work_dir}")
+            time.sleep(0.2)
+
+    def chain_time(self) -> datetime:
+        """The dev chain's clock (a block per transaction, each at least a second after the last, so it
+        runs ahead of the wall clock); FeeLedger refuses a payment time before the assessment's block."""
+        latest = connect(self.node.url).eth.get_block("latest")["timestamp"]
+        return datetime.fromtimestamp(max(latest, time.time()), timezone.utc)
 
     @property
     def api_url(self) -> str:

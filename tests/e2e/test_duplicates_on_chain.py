@@ -10,14 +10,13 @@ from sqlalchemy import func, select
 from ledger.db.models import Payment
 from ledger.identifiers import reference_key
 from tests.api.conftest import USCC_A, project_body, project_code
-from tests.e2e.test_payment_flow import office_session
+from tests.e2e.test_payment_flow import assess_and_wait_until_indexed
 
 
 def levy_for(stack) -> dict:
     code = project_code()
     stack.client("approval-bureau").post("/v1/approval/projects", project_body(code, USCC_A))
-    assert office_session(stack).post(stack.api_url + "/v1/office/assessments", json={"project_code": code},
-                                      timeout=30).status_code == 202
+    assess_and_wait_until_indexed(stack, code)
     return next(levy for levy, _ in stack.client("tax-bureau").levies() if levy["project_code"] == code)
 
 
@@ -30,7 +29,7 @@ def payments_on_chain(stack, voucher: str) -> int:
 def test_twice_in_a_row_and_ten_at_once_put_exactly_one_payment_on_chain(stack):
     levy = levy_for(stack)
     payment = {"levy_number": levy["levy_number"], "voucher_number": f"DUP-{uuid.uuid4().hex[:12]}",
-               "amount_fen": levy["amount_fen"], "paid_at": "2026-11-29T09:30:00+08:00", "payer_uscc": USCC_A}
+               "amount_fen": levy["amount_fen"], "paid_at": stack.chain_time().isoformat(), "payer_uscc": USCC_A}
     key = f"pay-{payment['voucher_number']}"
     clients = [stack.client("tax-bureau", server=i % 2) for i in range(10)]
     barrier = threading.Barrier(10)

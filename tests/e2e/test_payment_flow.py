@@ -31,6 +31,20 @@ def office_session(stack) -> requests.Session:
     return http
 
 
+def assess_and_wait_until_indexed(stack, code: str) -> dict:
+    """The office assesses; the payer pays once the levy is on chain (FeeLedger refuses a payment time
+    before the assessment's block)."""
+    office = office_session(stack)
+    assessed = office.post(stack.api_url + "/v1/office/assessments", json={"project_code": code}, timeout=30)
+    assert assessed.status_code == 202, assessed.text
+    deadline = time.monotonic() + 120
+    while (status := office.get(f"{stack.api_url}/v1/office/commands/{assessed.json()['command_id']}",
+                                timeout=30).json())["status"] != "indexed":
+        assert status["status"] != "failed" and time.monotonic() < deadline, status
+        time.sleep(0.2)
+    return status
+
+
 class WebhookReceiver:
     """The approval system's endpoint: verifies every notice as README "Calling the API" §7 says."""
 
@@ -94,14 +108,13 @@ def test_a_registered_assessed_and_paid_project_is_clear_once_indexed(stack, rec
     clearance = approval.get(path_of("v1", "approval", "projects", code, "clearance"))
     assert clearance["clear"] is False and clearance["reasons"][0]["code"] == "fee_unassessed"
 
-    assessed = office_session(stack).post(stack.api_url + "/v1/office/assessments", json={"project_code": code}, timeout=30)
-    assert assessed.status_code == 202, assessed.text
+    assess_and_wait_until_indexed(stack, code)
     levy = next(levy for levy, _ in tax.levies() if levy["project_code"] == code)
     assert levy["amount_fen"] == 140000 * 200000 // 100  # 1,400 m² shortfall × 2,000 yuan/m² (sample table, 金水区)
 
     accepted = tax.post("/v1/tax/payments", {
         "levy_number": levy["levy_number"], "voucher_number": f"E2E-{code}", "amount_fen": levy["amount_fen"],
-        "paid_at": "2026-11-29T09:30:00+08:00", "payer_uscc": USCC_A})
+        "paid_at": stack.chain_time().isoformat(), "payer_uscc": USCC_A})
     assert accepted["status"] == "accepted" and accepted["status_url"] == f"/v1/commands/{accepted['command_id']}"
     indexed = tax.wait_for(accepted["command_id"], "indexed", timeout=120)
     assert indexed["transaction_hash"] and indexed["block_number"] and indexed["error"] is None
