@@ -27,8 +27,18 @@ PROJECT_PUBLIC = {
 ACCEPTED = {"command_id": COMMAND_ID, "kind": "record_payment", "reference": "332026000000123456", "status": "accepted",
             "status_url": f"/v1/commands/{COMMAND_ID}"}
 COMMITMENT = {"commitment_number": "CN-2026-000045", "project_code": PROJECT, "enterprise_uscc": USCC,
-              "kind": "shelter_build", "due_date": "2027-06-30", "terms_sha256": SHA}
-ACCEPTANCE = {"project_code": PROJECT, "passed": True, "surveyed_shelter_area": 372000, "report_sha256": SHA}
+              "kind": "shelter_build", "due_date": "2027-06-30", "terms_sha256": SHA,
+              "signed_at": "2026-11-28T15:00:00+08:00"}
+ASSESSMENT = {"project_code": PROJECT, "due_date": "2026-12-31"}
+ACCEPTANCE = {"project_code": PROJECT, "passed": True, "surveyed_shelter_area": 372000, "report_sha256": SHA,
+              "accepted_at": "2027-06-20T10:00:00+08:00"}
+# 80 m² less than the approved built area, charged (补缴) at the assessment's rate: 2,000 yuan/m² (金水区, sample table)
+ACCEPTED_ACCEPTANCE = {"report_id": "acc_01JDX4", "delta_fen": 16000000, "commands": [
+    ACCEPTED | {"kind": "fulfil_by_acceptance", "reference": "CN-2026-000045",
+                "status_url": f"/v1/commands/{COMMAND_ID}"},
+    ACCEPTED | {"command_id": "cmd_01JDX3V7Q8M2K5T9A4N6R1P0J0", "kind": "adjust_fee", "reference": PROJECT,
+                "status_url": "/v1/commands/cmd_01JDX3V7Q8M2K5T9A4N6R1P0J0"}]}
+DECISION = {"action": "fulfil", "document_sha256": SHA, "decided_at": "2027-06-18T16:00:00+08:00"}
 PAYMENT = {"levy_number": "LV-2026-000123", "voucher_number": "332026000000123456", "amount_fen": 2100000000,
            "paid_at": "2026-11-29T09:30:00+08:00", "payer_uscc": USCC}
 REFUND = {"refund_reference": "RF-2026-000007", "levy_number": "LV-2026-000123", "amount_fen": 50000,

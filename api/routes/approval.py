@@ -53,7 +53,7 @@ def record_commitments(batch: Annotated[CommitmentBatch, Body(openapi_examples=e
 
 
 @router.post("/acceptance", status_code=202, response_model=AcceptanceAcceptedPublic,
-             responses={**ex.ok("Accepted", {"report_id": "acc_01JDX4", "commands": [ex.ACCEPTED | {"kind": "fulfil_commitment"}], "delta_fen": 1200000}, 202),
+             responses={**ex.ok("Accepted", ex.ACCEPTED_ACCEPTANCE, 202),
                         **problem_responses(*POST, "not-found", "invalid-state", "conflict")})
 def report_acceptance(report: Annotated[AcceptanceReport, Body(openapi_examples=ex.body("Passed, surveyed area smaller", ex.ACCEPTANCE))],
                       session: SessionDep, client: ClientDep, response: Response) -> AcceptanceAcceptedPublic:

@@ -24,7 +24,7 @@ WRITE = (*READ, "csrf-failed", "validation-failed", "malformed-request", "payloa
              responses={**ex.ok("Accepted", ex.ACCEPTED | {"kind": "assess_fee", "reference": ex.PROJECT,
                                                             "status_url": f"{STATUS_BASE}/{ex.COMMAND_ID}"}, 202),
                         **problem_responses(*WRITE)})
-def assess(assessment: Annotated[FeeAssessmentCreate, Body(openapi_examples=ex.body("Assess from today's rate table", {"project_code": ex.PROJECT}))],
+def assess(assessment: Annotated[FeeAssessmentCreate, Body(openapi_examples=ex.body("Assess from today's rate table (published on chain)", ex.ASSESSMENT))],
            session: SessionDep, user: OfficeUser, response: Response) -> CommandAcceptedPublic:
     """Assess (or reassess) a project's fee from the versioned rate table; a levy appears in the tax feed."""
     return accepted(fees.assess_fee(session, assessment=assessment, actor=user.username), response, STATUS_BASE)
@@ -46,7 +46,7 @@ def adjust(adjustment: Annotated[AdjustmentCreate, Body(openapi_examples=ex.body
                                                             "status_url": f"{STATUS_BASE}/{ex.COMMAND_ID}"}, 202),
                         **problem_responses(*WRITE)})
 def decide(commitment_number: Annotated[str, Path(examples=["CN-2026-000045"])],
-           decision: Annotated[CommitmentDecision, Body(openapi_examples=ex.body("Verified as fulfilled", {"action": "fulfil", "document_sha256": ex.SHA}))],
+           decision: Annotated[CommitmentDecision, Body(openapi_examples=ex.body("Verified as fulfilled", ex.DECISION))],
            session: SessionDep, user: OfficeUser, response: Response) -> CommandAcceptedPublic:
     """Fulfil (verify), breach, extend (with new_due_date) or repair a commitment."""
     return accepted(commitments.decide_commitment(session, commitment_number=commitment_number, decision=decision,

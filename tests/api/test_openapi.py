@@ -2,6 +2,8 @@
 problem type appears with an example. Problems are application/problem+json everywhere."""
 
 import requests
+from fastapi.routing import APIRoute
+from pydantic import TypeAdapter
 
 from api.main import app
 from api.problems import MEDIA_TYPE, PROBLEM_TYPES, TYPE_PREFIX
@@ -33,6 +35,22 @@ def test_every_request_body_has_an_example():
         if "requestBody" in operation:
             content = operation["requestBody"]["content"]["application/json"]
             assert content.get("examples") or content.get("example"), (method, path)
+
+
+def test_every_request_and_answer_example_is_valid_for_its_model():
+    """Examples follow the schemas the routes really take and return (they moved with contracts v2)."""
+    checked = 0
+    for route in (r for r in app.routes if isinstance(r, APIRoute)):
+        for param in route.dependant.body_params:
+            for example in (param.field_info.openapi_examples or {}).values():
+                TypeAdapter(param.field_info.annotation).validate_python(example["value"])
+                checked += 1
+        for status, response in route.responses.items():
+            example = response.get("content", {}).get("application/json", {}).get("example")
+            if str(status).startswith("2") and example is not None and route.response_model is not None:
+                TypeAdapter(route.response_model).validate_python(example)
+                checked += 1
+    assert checked >= 20
 
 
 def test_every_problem_type_has_an_example_somewhere():
