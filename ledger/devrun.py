@@ -113,7 +113,8 @@ def run_dev(simulate: bool = True) -> int:
         if simulate:
             commands["sim"] = [python, "-m", "ledger", "sim", "--api-url", f"http://127.0.0.1:{API_PORT}",
                                "--tax-key", str(SIM / "tax-bureau.key"), "--approval-key", str(SIM / "approval-bureau.key"),
-                               "--office-user", "sim-office", "--checkout-port", str(CHECKOUT_PORT)]
+                               "--office-user", "sim-office", "--checkout-port", str(CHECKOUT_PORT),
+                               "--rpc-url", settings.rpc_url]
             env["LEDGER_SIM_OFFICE_PASSWORD"] = passwords["sim-office"]
         for name, command in commands.items():
             if name == "sim":

@@ -27,6 +27,8 @@ def sim(
     seed: Annotated[int, typer.Option()] = 2026,
     steady_seconds: Annotated[float, typer.Option(help="One action this often after seeding; 0: stop after seeding.")] = 5.0,
     checkout_port: Annotated[int, typer.Option(help="Port of the checkout page (0: none).")] = 8100,
+    rpc_url: Annotated[str | None, typer.Option(help="The chain's JSON-RPC URL: payments are stamped with its clock "
+                                                     "when it runs ahead of the wall clock (the dev chain does).")] = None,
 ) -> None:
     """Drive the approval and tax systems (and an office clerk) through the real API, signed."""
     from ledger.sim.scenario import SimConfig, Simulation
@@ -35,7 +37,8 @@ def sim(
     config = SimConfig(api_url=api_url, tax=LedgerClient(api_url, tax_client, load_private_key(tax_key)),
                        approval=LedgerClient(api_url, approval_client, load_private_key(approval_key)),
                        office_user=office_user, office_password=office_password, projects=projects, seed=seed,
-                       steady_seconds=steady_seconds, checkout_port=checkout_port or None)
+                       steady_seconds=steady_seconds, checkout_port=checkout_port or None,
+                       rpc_url=rpc_url)
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())

@@ -11,10 +11,28 @@ from datetime import date, datetime, timedelta, timezone
 import requests
 
 from ledger.client import ApiError, LedgerClient, path_of
+from ledger.errors import LedgerError
 from ledger.sim.world import SimProject, World
 
 log = logging.getLogger("ledger.sim")
 SHANGHAI = timezone(timedelta(hours=8))
+
+
+class Clock:
+    """When things happen in the simulated world: the wall clock, or the dev chain's when it runs
+    ahead (a block per transaction, each at least a second after the last). FeeLedger refuses a
+    payment time before the assessment's block, so the tax system stamps payments with this."""
+
+    def __init__(self, rpc_url: str | None = None):
+        self.w3 = None
+        if rpc_url:
+            from ledger.chain import connect
+
+            self.w3 = connect(rpc_url)
+
+    def now(self) -> datetime:
+        chain = self.w3.eth.get_block("latest")["timestamp"] if self.w3 is not None else 0
+        return datetime.fromtimestamp(max(chain, time.time()), SHANGHAI).replace(microsecond=0)
 
 
 def send(client: LedgerClient, path: str, payload, *, key: str | None = None, retries: int = 3):
@@ -60,6 +78,18 @@ class ApprovalSystem:
         log.info("approval: recorded %d commitments", len(accepted))
         return accepted
 
+    def record_lapsed_commitment(self, project: SimProject) -> list[dict]:
+        """A fee-payment commitment the builder signed 40 days ago and let lapse (due 38 days ago, past
+        the registry's grace period: 7 days as `ledger deploy` sets it): the overdue sweep marks it
+        overdue on chain, and only then may the office record a breach."""
+        signed = datetime.now(SHANGHAI) - timedelta(days=40)
+        commitment = {"commitment_number": f"CN-{project.code}-L", "project_code": project.code,
+                      "enterprise_uscc": project.builder.uscc, "kind": "fee_payment",
+                      "due_date": str((signed + timedelta(days=2)).date()), "signed_at": signed.isoformat(timespec="seconds"),
+                      "terms_sha256": self.world.sha(project.code, "lapsed")}
+        self.commitments.setdefault(project.code, []).append(commitment)
+        return send(self.client, "/v1/approval/commitments", commitment, key=f"commitment-{commitment['commitment_number']}")
+
     def report_acceptance(self, project: SimProject, surveyed_delta: int) -> dict:
         """Joint acceptance passed; the surveyed shelter area differs from the approved built area by
         `surveyed_delta` (0.01 m²): smaller → 补缴 (more shortfall), larger → 核减."""
@@ -78,8 +108,8 @@ class ApprovalSystem:
 class TaxSystem:
     """Follows the levy feed by cursor and confirms payments made at its checkout."""
 
-    def __init__(self, client: LedgerClient, rng: random.Random):
-        self.client, self.rng = client, rng
+    def __init__(self, client: LedgerClient, rng: random.Random, clock: Clock | None = None):
+        self.client, self.rng, self.clock = client, rng, clock or Clock()
         self.cursor: str | None = None
         self.levies: dict[str, dict] = {}  # levy number → levy
         self.paid: dict[str, int] = {}  # levy number → fen confirmed
@@ -104,7 +134,7 @@ class TaxSystem:
 
     def confirmation(self, levy: dict, amount: int) -> dict:
         return {"levy_number": levy["levy_number"], "voucher_number": self.voucher(), "amount_fen": amount,
-                "paid_at": datetime.now(SHANGHAI).isoformat(timespec="seconds"), "payer_uscc": levy["payer_uscc"]}
+                "paid_at": self.clock.now().isoformat(), "payer_uscc": levy["payer_uscc"]}
 
     def confirm(self, confirmation: dict, key: str | None = None) -> dict | None:
         key = key or f"pay-{confirmation['voucher_number']}"
@@ -158,7 +188,7 @@ class TaxSystem:
 
     def refund(self, levy: dict, amount: int) -> dict | None:
         refund = {"refund_reference": f"RF-{self.voucher()}", "levy_number": levy["levy_number"], "amount_fen": amount,
-                  "refunded_at": datetime.now(SHANGHAI).isoformat(timespec="seconds")}
+                  "refunded_at": self.clock.now().isoformat()}
         try:
             return send(self.client, "/v1/tax/refunds", refund, key=f"refund-{refund['refund_reference']}")
         except ApiError as exc:
@@ -195,9 +225,36 @@ class OfficeDesk:
             raise ApiError(response.status_code, response.json())
         return response.json()
 
-    def assess(self, project: SimProject) -> dict:
-        return self.post("/v1/office/assessments", {"project_code": project.code})
+    def assess(self, project: SimProject, wait_for_rates: float = 120) -> dict:
+        """Assess at the rate table published on chain; right after `ledger deploy` the indexer may not
+        have mirrored it yet (422 rate_table_in_force): wait for it rather than give up."""
+        deadline = time.monotonic() + wait_for_rates
+        while True:
+            try:
+                return self.post("/v1/office/assessments", {"project_code": project.code})
+            except ApiError as exc:
+                if exc.problem.get("rule") != "rate_table_in_force" or time.monotonic() > deadline:
+                    raise
+                log.info("office: no rate table in force yet (waiting for the indexer to mirror it)")
+                time.sleep(2)
 
     def decide(self, commitment_number: str, action: str, document: str) -> dict:
         return self.post(path_of("v1", "office", "commitments", commitment_number, "decisions"),
                          {"action": action, "document_sha256": document})
+
+    def wait_for(self, command_id: str, timeout: float = 120) -> dict:
+        """Poll a command until it is indexed; LedgerError when it failed or the time ran out."""
+        deadline = time.monotonic() + timeout
+        while True:
+            response = self.http.get(f"{self.base_url}/v1/office/commands/{command_id}", timeout=30)
+            if response.status_code >= 400:
+                raise ApiError(response.status_code, response.json())
+            command = response.json()
+            if command["status"] == "indexed":
+                return command
+            if command["status"] == "failed":
+                raise LedgerError(f"command {command_id} ({command['kind']} {command['reference']}) failed: "
+                                  f"{command.get('error')}")
+            if time.monotonic() > deadline:
+                raise LedgerError(f"command {command_id} is {command['status']} after {timeout} s")
+            time.sleep(0.5)

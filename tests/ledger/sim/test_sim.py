@@ -13,9 +13,10 @@ import requests
 from sqlalchemy import func, select, text
 
 from ledger.bench.stack import OFFICE_PASSWORD, OFFICE_USER, Stack
-from ledger.db.models import Payment
+from ledger.db.models import Commitment, Payment
 from ledger.db.write_model import OutboxCommand, PaymentConfirmation
 from ledger.devchain import free_port
+from ledger.identifiers import reference_key
 from ledger.settings import REPO_ROOT
 
 
@@ -30,7 +31,7 @@ def test_the_simulators_seed_a_living_system_through_the_signed_api(stack):
     run = subprocess.run(
         [sys.executable, "-m", "ledger", "sim", "--api-url", stack.api_url,
          "--tax-key", str(stack.work_dir / "tax-bureau.key"), "--approval-key", str(stack.work_dir / "approval-bureau.key"),
-         "--office-user", OFFICE_USER, "--steady-seconds", "0", "--checkout-port", "0"],
+         "--office-user", OFFICE_USER, "--steady-seconds", "0", "--checkout-port", "0", "--rpc-url", stack.node.url],
         cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=400)
     assert run.returncode == 0, run.stderr[-3000:]
     summary = json.loads(run.stdout.strip().splitlines()[-1])
@@ -44,6 +45,13 @@ def test_the_simulators_seed_a_living_system_through_the_signed_api(stack):
         failed = conn.execute(select(func.count()).select_from(OutboxCommand)
                               .where(OutboxCommand.status == "failed")).scalar_one()
     assert districts >= 10 and adjustments >= 2 and failed == 0
+    # the breach went through overdue, on chain (the registry allows it only from Overdue)
+    with stack.engine.connect() as conn:
+        breached = conn.execute(select(Commitment.status).where(
+            Commitment.commitment == "0x" + reference_key(summary["breached"][0]).hex())).scalar_one()
+        overdue_marked = conn.execute(select(func.count()).select_from(OutboxCommand).where(
+            OutboxCommand.kind == "mark_overdue", OutboxCommand.reference == summary["breached"][0])).scalar_one()
+    assert breached == "breached" and overdue_marked == 1
     # every accepted confirmation reaches the chain exactly once
     deadline = time.monotonic() + 120
     while True:
@@ -60,14 +68,15 @@ def test_a_payer_pays_a_levy_on_the_checkout_page(stack):
     import threading
 
     from ledger.sim.checkout import Checkout
-    from ledger.sim.systems import ApprovalSystem, OfficeDesk, TaxSystem
+    from ledger.sim.systems import ApprovalSystem, Clock, OfficeDesk, TaxSystem
     from ledger.sim.world import World
 
     world = World(seed=7, run_tag=99)
     project = world.new_project()
     ApprovalSystem(stack.client("approval-bureau"), world).register(project)
-    OfficeDesk(stack.api_url, OFFICE_USER, OFFICE_PASSWORD).assess(project)
-    tax = TaxSystem(stack.client("tax-bureau"), random.Random(1))
+    office = OfficeDesk(stack.api_url, OFFICE_USER, OFFICE_PASSWORD)
+    office.wait_for(office.assess(project)["command_id"])
+    tax = TaxSystem(stack.client("tax-bureau"), random.Random(1), Clock(stack.node.url))
     checkout = Checkout(tax, threading.Lock(), port=free_port()).start()
     try:
         tax.sync_levies()
@@ -80,6 +89,9 @@ def test_a_payer_pays_a_levy_on_the_checkout_page(stack):
     finally:
         checkout.stop()
     with stack.engine.connect() as conn:
-        paid_fen = conn.execute(select(func.sum(PaymentConfirmation.amount_fen))
-                                .where(PaymentConfirmation.levy_number == levy["levy_number"])).scalar_one()
+        paid_fen, command_id = conn.execute(select(func.sum(PaymentConfirmation.amount_fen),
+                                                   func.max(PaymentConfirmation.command_id))
+                                            .where(PaymentConfirmation.levy_number == levy["levy_number"])).one()
     assert paid_fen == levy["amount_fen"]
+    # and the payment is on chain: stamped with the chain's clock, after the assessment's block
+    assert stack.client("tax-bureau").wait_for(command_id, "indexed", timeout=120)["error"] is None
