@@ -12,6 +12,7 @@ import sys
 import tempfile
 import time
 import uuid
+from datetime import datetime, timezone
 from pathlib import Path
 
 import orjson
@@ -42,9 +43,9 @@ def seed_levies(stack: Stack, count: int) -> list[dict]:
     return [{"levy_number": r.levy_number, "project_code": r.project_code, "payer_uscc": r.payer_uscc} for r in rows]
 
 
-def confirmation(levy: dict, voucher: str) -> dict:
-    return {"levy_number": levy["levy_number"], "voucher_number": voucher, "amount_fen": 1,
-            "paid_at": "2026-11-29T09:30:00+08:00", "payer_uscc": levy["payer_uscc"]}
+def confirmation(levy: dict, voucher: str, paid_at: str) -> dict:
+    return {"levy_number": levy["levy_number"], "voucher_number": voucher, "amount_fen": 1, "paid_at": paid_at,
+            "payer_uscc": levy["payer_uscc"]}
 
 
 def _send_all(args) -> tuple[int, int, float]:
@@ -79,9 +80,10 @@ def _blast(port: int, requests: list, connections: int) -> dict:
 
 def _signed_requests(stack: Stack, levies: list[dict], count: int) -> list:
     key = stack.keys["tax-bureau"]
+    paid_at = stack.chain_time().isoformat()  # after the levies were issued, not in the future
     prepared = []
     for i in range(count):
-        body = orjson.dumps(confirmation(levies[i % len(levies)], f"B{uuid.uuid4().hex[:20]}"))
+        body = orjson.dumps(confirmation(levies[i % len(levies)], f"B{uuid.uuid4().hex[:20]}", paid_at))
         headers = sign_request(key, client_id="tax-bureau", method="POST", target="/v1/tax/payments",
                                body=body).as_dict()
         headers.update({"Content-Type": "application/json", "Idempotency-Key": uuid.uuid4().hex})
@@ -90,10 +92,11 @@ def _signed_requests(stack: Stack, levies: list[dict], count: int) -> list:
 
 
 def _bare_requests(levies: list[dict], count: int) -> list:
+    paid_at = datetime.now(timezone.utc).isoformat()
     prepared = []
     for i in range(count):
         levy = levies[i % len(levies)]
-        body = orjson.dumps(confirmation(levy, f"C{uuid.uuid4().hex[:20]}"))
+        body = orjson.dumps(confirmation(levy, f"C{uuid.uuid4().hex[:20]}", paid_at))
         prepared.append((f"/bare/payments/{levy['project_code']}", body, {"Content-Type": "application/json"}))
     return prepared
 
@@ -127,9 +130,10 @@ def bench_end_to_end(work_dir: Path, *, payments: int, rate: float, batch: int, 
         with stack.engine.connect() as conn:  # the assessments go on chain first; not part of the figure
             _wait_all_indexed(stack, conn, "assess_fee", len(levies), timeout)
         client = stack.client("tax-bureau")
+        paid_at = stack.chain_time().isoformat()  # FeeLedger refuses a payment time before the assessment's block
         sent, started = 0, time.perf_counter()
         while sent < payments:
-            items = [confirmation(levies[(sent + i) % len(levies)], f"E{uuid.uuid4().hex[:20]}")
+            items = [confirmation(levies[(sent + i) % len(levies)], f"E{uuid.uuid4().hex[:20]}", paid_at)
                      for i in range(min(batch, payments - sent))]
             answer = client.post("/v1/tax/payments/batch", {"items": items})
             assert answer["rejected"] == 0, answer

@@ -25,6 +25,9 @@ from ledger.db.scratch import scratch_database
 from ledger.deploy import deploy
 from ledger.devchain import LocalNode, free_port
 from ledger.errors import LedgerError
+from ledger.indexer.loop import Indexer, IndexerConfig
+from ledger.manifest import Manifest
+from ledger.rpc import JsonRpc
 from ledger.settings import DEV_MNEMONIC, REPO_ROOT
 
 CLIENTS = {"tax-bureau": "tax", "approval-bureau": "approval"}
@@ -83,14 +86,15 @@ class Stack:
     api_urls: list[str] = field(default_factory=list)
     processes: list[Process] = field(default_factory=list)
     queue: str = ""
+    manifest: Manifest | None = None
     _drop = None
 
     def start(self) -> "Stack":
         self.work_dir.mkdir(parents=True, exist_ok=True)
         try:
             self.node = LocalNode(log_path=self.work_dir / "hardhat.log").start()
-            manifest, _ = deploy(connect(self.node.url), signers_from_mnemonic(DEV_MNEMONIC))
-            manifest.save(self.work_dir / "deployment.json")
+            self.manifest, _ = deploy(connect(self.node.url), signers_from_mnemonic(DEV_MNEMONIC))
+            self.manifest.save(self.work_dir / "deployment.json")
             self.database_url, self._drop = scratch_database(self.postgres_server, prefix="ledger_stack")
             self.engine = make_engine(self.database_url)
             migrate(self.engine)
@@ -112,6 +116,8 @@ class Stack:
                 wait_http(url + "/problems", process)
             if self.worker:
                 self.wait_for_rate_tables()
+            else:
+                self.index_once()  # no worker: mirror the deployment (its published rate tables) here
             return self
         except BaseException:
             self.stop()
@@ -128,6 +134,15 @@ class Stack:
             "--loglevel=INFO", "--schedule", str(self.work_dir / f"beat-{uuid.uuid4().hex[:6]}")], self.env(), self.work_dir)
         self.processes.append(worker)
         return worker
+
+    def index_once(self) -> None:
+        """Run the indexer in this process until it reaches the chain's tip, then let go of its lease."""
+        indexer = Indexer(engine=self.engine, rpc=JsonRpc(self.node.url), manifest=self.manifest,
+                          config=IndexerConfig(), owner=f"stack-{uuid.uuid4().hex[:6]}")
+        try:
+            indexer.catch_up()
+        finally:
+            indexer.release()
 
     def wait_for_rate_tables(self, timeout: float = 120) -> None:
         """Assessments read the rate tables published on chain: ready once the indexer mirrored them."""
