@@ -1,11 +1,14 @@
 """Dependencies shared by the routes, as `Annotated` aliases."""
 
+from collections.abc import Iterator
 from functools import cache
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Request
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
+from api.settings import ApiSettings
 from ledger.db.engine import make_engine
 from ledger.settings import Settings
 
@@ -15,7 +18,13 @@ def get_settings() -> Settings:
     return Settings()
 
 
+@cache
+def get_api_settings() -> ApiSettings:
+    return ApiSettings()
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+ApiSettingsDep = Annotated[ApiSettings, Depends(get_api_settings)]
 
 
 @cache
@@ -23,8 +32,27 @@ def _engine(url: str) -> Engine:
     return make_engine(url)
 
 
+def get_engine_for(settings: Settings | None = None) -> Engine:
+    return _engine((settings or get_settings()).database_url)
+
+
 def get_engine(settings: SettingsDep) -> Engine:
-    return _engine(settings.database_url)
+    return get_engine_for(settings)
 
 
 EngineDep = Annotated[Engine, Depends(get_engine)]
+
+
+def get_session(request: Request, engine: EngineDep) -> Iterator[Session]:
+    """One transaction per request: committed when the route returns, rolled back when it raises,
+    and finished before the response is sent (so a 202 always means committed). Under an
+    Idempotency-Key the transaction is api.idempotency's, which commits it with the stored response."""
+    shared = getattr(request.state, "db_session", None)
+    if shared is not None:
+        yield shared
+        return
+    with Session(engine) as session, session.begin():
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]

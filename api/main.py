@@ -2,17 +2,30 @@
 
 from fastapi import FastAPI
 
-from api.routes import health, metrics
+from api.deps import get_api_settings
+from api.limits import BodySizeLimit
+from api.openapi import install_openapi
+from api.problems import install_problem_handlers
+from api.routes import approval, auth, commands, health, keys, me, metrics, office, problem_types, tax
 
 
 def create_app() -> FastAPI:
     app = FastAPI(
         title="人防易地建设费与承诺制信用账本 API",
         summary="Civil-air-defence fee collection and commitment ledger",
+        description="System clients (tax, approval) sign every request with Ed25519 and send an "
+                    "Idempotency-Key with every POST; people log in for a session cookie. Errors are "
+                    "RFC 9457 problems (application/problem+json) naming the field and the rule. "
+                    "See README, \"Calling the API\".",
         version="0.1.0",
     )
+    install_problem_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=get_api_settings().max_body_bytes)
     app.include_router(health.router)
     app.include_router(metrics.router)
+    for module in (approval, tax, commands, office, me, auth, keys, problem_types):
+        app.include_router(module.router)
+    install_openapi(app)
     return app
 
 

@@ -5,12 +5,21 @@ from typing import Annotated
 
 import typer
 
+from ledger.cli_access import clients, users
+from ledger.cli_keys import keys
+from ledger.cli_webhooks import webhooks
+from ledger.sim.cli import sim
 from ledger.errors import LedgerError, SettingsError
 from ledger.settings import Settings, load_settings
 
 app = typer.Typer(no_args_is_help=True, help="Civil-air-defence fee & commitment ledger.")
 bench = typer.Typer(no_args_is_help=True, help="Benchmarks; each prints one JSON object.")
 app.add_typer(bench, name="bench")
+app.add_typer(clients, name="clients")
+app.add_typer(users, name="users")
+app.add_typer(keys, name="keys")
+app.add_typer(webhooks, name="webhooks")
+app.command("sim")(sim)
 
 
 def _fail(exc: LedgerError) -> None:
@@ -76,6 +85,23 @@ def bench_index(
     typer.echo(json.dumps(run(events, postgres, repeats)))
 
 
+@bench.command("api")
+def bench_api_command(
+    requests: Annotated[int, typer.Option(help="Confirmations per timed run, ours and the bare baseline each.")] = 2000,
+    connections: Annotated[int, typer.Option(help="Load processes, one keep-alive connection each.")] = 8,
+    repeats: Annotated[int, typer.Option(help="Interleaved runs of each; medians are reported.")] = 3,
+    payments: Annotated[int, typer.Option(help="End to end: confirmations to push through to `indexed`.")] = 20000,
+    rate: Annotated[float, typer.Option(help="End to end: offered confirmations per second.")] = 1200.0,
+    batch: Annotated[int, typer.Option(help="End to end: confirmations per /v1/tax/payments/batch request.")] = 500,
+    end_to_end: Annotated[bool, typer.Option(help="Also run the end-to-end part.")] = True,
+) -> None:
+    """Confirmations accepted by one API process vs a bare FastAPI insert; API → chain → indexed."""
+    from ledger.bench.api import bench_api
+
+    typer.echo(json.dumps(bench_api(requests=requests, connections=connections, repeats=repeats, payments=payments,
+                                    rate=rate, batch=batch, end_to_end=end_to_end)))
+
+
 @app.command()
 def index(
     follow: Annotated[bool, typer.Option(help="Keep polling for new blocks until stopped.")] = False,
@@ -122,12 +148,15 @@ def reindex() -> None:
 
 
 @app.command()
-def dev() -> None:
+def dev(
+    simulate: Annotated[bool, typer.Option(envvar="LEDGER_DEV_SIMULATE",
+                                           help="Seed and drive the system with the tax/approval simulators.")] = True,
+) -> None:
     """Run the whole system locally (what `make run` does). Ctrl-C stops it."""
     from ledger.devrun import run_dev
 
     try:
-        raise typer.Exit(run_dev())
+        raise typer.Exit(run_dev(simulate=simulate))
     except LedgerError as exc:
         _fail(exc)
 
@@ -139,3 +168,17 @@ def migrate() -> None:
 
     upgrade(make_engine(Settings().database_url))
     typer.echo("read model schema is up to date")
+
+
+@bench.command("write-path")
+def bench_write_path(
+    confirmations: Annotated[int, typer.Option(help="Payment confirmations to push through.")] = 20_000,
+    rate: Annotated[float, typer.Option(help="Offered confirmations per second (batches of 500, as the API takes them).")] = 1_000.0,
+    database: Annotated[str, typer.Option(help="sqlite or postgresql (a throwaway database on --postgres).")] = "sqlite",
+    postgres: Annotated[str, typer.Option(help="PostgreSQL server for --database postgresql.")] = "postgresql://127.0.0.1/test",
+    batch_size: Annotated[int, typer.Option(help="Commands per transaction.")] = 1000,
+) -> None:
+    """Confirmations end to end (service → outbox → chain → indexed) vs the chain alone, on a fresh node."""
+    from ledger.bench.write_path import bench_write_path as run
+
+    typer.echo(json.dumps(run(confirmations, rate, database, postgres, batch_size)))

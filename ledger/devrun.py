@@ -1,4 +1,5 @@
-"""`ledger dev` (what `make run` runs): chain, deployment, indexer, Celery worker and API on 127.0.0.1.
+"""`ledger dev` (what `make run` runs): chain, deployment, indexer, Celery worker, API and the
+tax/approval simulators on 127.0.0.1.
 
 On the embedded defaults it starts a fresh Hardhat node and a fresh SQLite read model each
 time (the local chain keeps nothing when it stops). Pointed at a persistent node and database
@@ -6,11 +7,11 @@ through the settings, it starts neither afresh and keeps their state.
 """
 
 import os
+import secrets
 import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 from ledger.chain import connect, signers_from_mnemonic
 from ledger.db.engine import make_engine, migrate
@@ -22,6 +23,8 @@ from ledger.settings import REPO_ROOT, Settings
 
 VAR = REPO_ROOT / "var"
 API_PORT = 8000
+CHECKOUT_PORT = 8100
+SIM = VAR / "sim"
 
 
 def _say(message: str) -> None:
@@ -34,7 +37,48 @@ def _fresh_local_state(settings: Settings) -> bool:
             and settings.database_url == defaults["database_url"].default)
 
 
-def run_dev() -> int:
+def _register_simulators(settings: Settings) -> dict[str, str]:
+    """Keys for the simulated tax and approval systems (var/sim/*.key, registered as clients), an office
+    user for the simulated clerk, and demo logins for people. Reused when the database has them."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from ledger.access import store
+    from ledger.access.clients import add_client
+    from ledger.access.signing import private_key_pem, public_key_pem
+    from ledger.access.users import add_user
+    from ledger.sim.world import World
+
+    engine = make_engine(settings.database_url)
+    SIM.mkdir(parents=True, exist_ok=True)
+    for name, role in (("tax-bureau", "tax"), ("approval-bureau", "approval")):
+        key_file = SIM / f"{name}.key"
+        with engine.connect() as conn:
+            known = store.get_client(conn, name)
+        if known and key_file.exists():
+            continue
+        if known:
+            raise ChainUnavailable(f"client {name} exists but {key_file} is gone; retire its key or use a fresh database")
+        key = Ed25519PrivateKey.generate()
+        key_file.touch(mode=0o600)
+        key_file.write_bytes(private_key_pem(key))
+        add_client(engine, name=name, role=role, public_key_text=public_key_pem(key.public_key()))
+    passwords_file = SIM / "passwords.txt"
+    passwords = dict(line.split(" ", 1) for line in passwords_file.read_text().splitlines()) if passwords_file.exists() else {}
+    demo = {"sim-office": ("office", None), "office": ("office", None), "regulator": ("regulator", None),
+            "enterprise": ("enterprise", World(2026).builders[0].uscc)}
+    for username, (role, uscc) in demo.items():
+        passwords.setdefault(username, secrets.token_urlsafe(12))
+        with engine.connect() as conn:
+            exists = store.get_user(conn, username=username) is not None
+        if not exists:  # an existing user keeps its password
+            add_user(engine, username=username, password=passwords[username], role=role, uscc=uscc)
+    passwords_file.touch(mode=0o600)
+    passwords_file.write_text("".join(f"{u} {p}\n" for u, p in passwords.items()))
+    engine.dispose()
+    return passwords
+
+
+def run_dev(simulate: bool = True) -> int:
     settings = Settings()
     VAR.mkdir(exist_ok=True)
     node = None
@@ -59,17 +103,35 @@ def run_dev() -> int:
         python = sys.executable
         commands = {
             "indexer": [python, "-m", "ledger", "index", "--follow"],
-            "worker": [python, "-m", "celery", "-A", "ledger.tasks", "worker", "-B", "--pool=solo",
+            # Concurrency 3: the outbox drain, the indexer and the webhooks run side by side.
+            "worker": [python, "-m", "celery", "-A", "ledger.tasks", "worker", "-B", "-c", "3",
                        "--loglevel=INFO", "--schedule", str(VAR / "beat-schedule")],
             "api": [python, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1", "--port", str(API_PORT)],
         }
+        passwords = _register_simulators(settings) if simulate else {}
+        env = dict(os.environ)
+        if simulate:
+            commands["sim"] = [python, "-m", "ledger", "sim", "--api-url", f"http://127.0.0.1:{API_PORT}",
+                               "--tax-key", str(SIM / "tax-bureau.key"), "--approval-key", str(SIM / "approval-bureau.key"),
+                               "--office-user", "sim-office", "--checkout-port", str(CHECKOUT_PORT),
+                               "--rpc-url", settings.rpc_url]
+            env["LEDGER_SIM_OFFICE_PASSWORD"] = passwords["sim-office"]
         for name, command in commands.items():
+            if name == "sim":
+                _wait_for_api()
             log = open(VAR / f"{name}.log", "ab")
             children.append((name, subprocess.Popen(command, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT,
-                                                    start_new_session=True)))
+                                                    start_new_session=True, env=env)))
             _say(f"started {name} (log: var/{name}.log)")
         _say(f"API health:   http://127.0.0.1:{API_PORT}/health")
         _say(f"API docs:     http://127.0.0.1:{API_PORT}/docs")
+        if simulate:
+            _say("simulators:   seeding 24 projects, then one action every 5 s (log: var/sim.log)")
+            _say(f"tax checkout: http://127.0.0.1:{CHECKOUT_PORT}/ (pay a levy as an enterprise would)")
+            _say("logins (POST /v1/auth/login; passwords in var/sim/passwords.txt): " +
+                 ", ".join(f"{u} / {p}" for u, p in passwords.items() if u != "sim-office"))
+        else:
+            _say("simulators off (LEDGER_DEV_SIMULATE=false): register clients with `ledger clients add`")
         _say("Ctrl-C stops everything this started")
         return _supervise(children)
     finally:
@@ -77,6 +139,18 @@ def run_dev() -> int:
         if node:
             node.stop()
             _say("stopped the local chain")
+
+
+def _wait_for_api(timeout: float = 60) -> None:
+    import requests
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            requests.get(f"http://127.0.0.1:{API_PORT}/problems", timeout=1)
+            return
+        except requests.ConnectionError:
+            time.sleep(0.2)
 
 
 def _supervise(children) -> int:

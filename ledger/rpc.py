@@ -29,6 +29,7 @@ class RpcError(LedgerError):
     def __init__(self, method: str, error: dict):
         self.method = method
         self.code, self.message = error.get("code"), error.get("message", "")
+        self.data = error.get("data")  # revert data of a failed call, where the node gives it
         super().__init__(f"{method}: {self.message} (code {self.code})")
 
 

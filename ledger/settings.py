@@ -18,6 +18,9 @@ from ledger.errors import SettingsError
 # Hardhat's public development mnemonic: its keys are known to everyone.
 DEV_MNEMONIC = "test test test test test test test test test test test junk"
 DEV_PEPPER = "development-pepper-not-secret"
+# Development-only keys (32 bytes each, base64): public like the mnemonic, refused in production.
+DEV_FIELD_KEYS = "dev1:ZGV2ZWxvcG1lbnQtZmllbGQta2V5LW5vdC1zZWNyZXQ="
+DEV_PLATFORM_KEY = "ZGV2ZWxvcG1lbnQtcGxhdGZvcm0ta2V5LTMyYnl0ZXM="
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ENV_PREFIX = "LEDGER_"
 
@@ -58,6 +61,48 @@ class Settings(BaseSettings):
     health_max_poll_age_seconds: PositiveFloat = Field(default=60.0, le=86_400)
     # Celery broker: embedded SQLite by default, Redis (redis://127.0.0.1:6379/0) in production
     broker_url: str = f"sqla+sqlite:///{REPO_ROOT / 'var' / 'celery-broker.db'}"
+
+    # --- Write path, keys, webhooks, data protection (issue 6) ---------------------------------
+    # Celery queue this deployment's tasks go to and its workers consume (unique per test run).
+    celery_queue: str = "ledger"
+    # Production signing keys: eth-account keystores <keystore_dir>/<ROLE>.json (e.g. TAX_ROLE.json).
+    keystore_dir: Path | None = None
+    # Their passphrases: one for all, or a JSON object {"TAX_ROLE": "...", ...}.
+    keystore_passphrases: SecretStr = SecretStr("")
+    # AES-256-GCM keys for personal data at rest, "kid:base64key,kid:base64key": the first encrypts,
+    # all decrypt (rotation: put the new key first, run `ledger keys rotate`, then drop the old one).
+    field_keys: SecretStr = SecretStr(DEV_FIELD_KEYS)
+    # The platform's Ed25519 private key (base64 of the 32-byte seed) that signs outbound webhooks.
+    platform_signing_key: SecretStr = SecretStr(DEV_PLATFORM_KEY)
+    platform_client_id: str = "platform"
+    # Outbox writer: commands per transaction, transactions in flight, polling and its single-writer lease.
+    writer_batch_size: int = Field(default=1000, ge=1, le=1000)
+    writer_max_in_flight: int = Field(default=4, ge=1)
+    writer_poll_seconds: float = 0.05
+    writer_idle_seconds: float = 5.0  # a drain task returns after this long without work (beat starts the next)
+    writer_task_seconds: float = 60.0  # and after this long in any case
+    writer_lease_seconds: float = 10.0
+    writer_id: str = Field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}")
+    writer_rpc_timeout_seconds: float = 10.0
+    writer_retry_max_seconds: float = 30.0  # longest back-off while the chain is down
+    # Outbound webhooks: at-least-once with exponential back-off between these bounds.
+    webhook_timeout_seconds: float = 5.0
+    webhook_retry_base_seconds: float = 1.0
+    webhook_retry_max_seconds: float = 3600.0
+    webhook_poll_seconds: float = 1.0
+
+    @model_validator(mode="after")
+    def _refuse_development_write_secrets(self) -> "Settings":
+        if self.mnemonic.get_secret_value() == DEV_MNEMONIC or self.enterprise_pepper.get_secret_value() == DEV_PEPPER:
+            return self  # _refuse_development_secrets names those first
+        if self.environment != "development":
+            if self.field_keys.get_secret_value() == DEV_FIELD_KEYS:
+                raise ValueError("LEDGER_FIELD_KEYS: the development field key is refused outside development")
+            if self.platform_signing_key.get_secret_value() == DEV_PLATFORM_KEY:
+                raise ValueError("LEDGER_PLATFORM_SIGNING_KEY: the development key is refused outside development")
+            if self.keystore_dir is None:
+                raise ValueError("LEDGER_KEYSTORE_DIR: signing keys come from encrypted keystores outside development")
+        return self
 
     @model_validator(mode="after")
     def _refuse_development_secrets(self) -> "Settings":

@@ -75,3 +75,6 @@ def index_chain(chain_id: int | None = None) -> dict:
         if result == 0:
             break
     return {"chain_id": indexer.chain_id, "standby": False, "events": written}
+
+
+import ledger.writer.tasks  # noqa: E402,F401  (the write path: outbox drain, indexed marking, webhooks)

@@ -4,6 +4,8 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import ledger.db.models  # noqa: F401  (registers the tables)
+import ledger.db.access_model  # noqa: F401  (API clients, keys, nonces, idempotency, users)
+import ledger.db.write_model  # noqa: F401  (write model: projects, levies, confirmations, outbox, webhooks)
 from ledger.db.engine import make_engine
 
 config = context.config

@@ -1,0 +1,25 @@
+"""/v1/commands/{id}: where a system client follows a command it sent."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path
+
+from api import examples as ex
+from api.deps import SessionDep
+from api.problems import problem_responses
+from api.routes.approval import AUTH
+from api.security.clients import ClientDep, signed_route
+from ledger.domain.commands import command_status
+from ledger.domain.schemas import CommandStatus
+
+router = APIRouter(prefix="/v1/commands", tags=["commands"], route_class=signed_route("tax", "approval"))
+
+
+@router.get("/{command_id}", response_model=CommandStatus,
+            responses={**ex.ok("The command's status", ex.COMMAND_STATUS), **problem_responses(*AUTH, "not-found")})
+def get_command(command_id: Annotated[str, Path(examples=[ex.COMMAND_ID])], session: SessionDep,
+                client: ClientDep) -> CommandStatus:
+    """accepted → submitted → mined → indexed, or failed with the contract's decoded error.
+    `indexed` means the read model holds the result: read it back from then on. A client sees only
+    the commands it sent (another's are 404)."""
+    return command_status(session, command_id=command_id, client=client.id)

@@ -1,0 +1,38 @@
+"""/v1/me: a logged-in enterprise sees its own projects, levies, payments and commitments — only
+its own: every query is bound to the USCC of the session's user, never to a request parameter."""
+
+from fastapi import APIRouter
+
+from api import examples as ex
+from api.deps import SessionDep
+from api.problems import problem_responses
+from api.security.sessions import EnterpriseUser
+from ledger.domain import commitments, payments, projects
+from ledger.domain.schemas import CommitmentPublic, LevyPublic, PaymentPublic, ProjectPublic
+
+router = APIRouter(prefix="/v1/me", tags=["enterprise"])
+READ = problem_responses("authentication-required", "forbidden")
+
+
+@router.get("/projects", response_model=list[ProjectPublic], responses={**ex.ok("My projects", [ex.PROJECT_PUBLIC]), **READ})
+def my_projects(session: SessionDep, user: EnterpriseUser) -> list[ProjectPublic]:
+    return projects.projects_of_enterprise(session, uscc=user.uscc)
+
+
+@router.get("/levies", response_model=list[LevyPublic], responses={**ex.ok("My levies", [ex.LEVY]), **READ})
+def my_levies(session: SessionDep, user: EnterpriseUser) -> list[LevyPublic]:
+    return payments.levies_of_enterprise(session, uscc=user.uscc)
+
+
+@router.get("/payments", response_model=list[PaymentPublic],
+            responses={**ex.ok("My payments", [{k: ex.PAYMENT[k] for k in ("voucher_number", "levy_number", "amount_fen", "paid_at")}
+                                               | {"project_code": ex.PROJECT, "command_id": ex.COMMAND_ID, "status": "indexed"}]), **READ})
+def my_payments(session: SessionDep, user: EnterpriseUser) -> list[PaymentPublic]:
+    return payments.payments_of_enterprise(session, uscc=user.uscc)
+
+
+@router.get("/commitments", response_model=list[CommitmentPublic],
+            responses={**ex.ok("My commitments", [ex.COMMITMENT | {"status": "recorded", "command_id": ex.COMMAND_ID,
+                                                                   "created_at": "2026-11-29T08:10:00Z"}]), **READ})
+def my_commitments(session: SessionDep, user: EnterpriseUser) -> list[CommitmentPublic]:
+    return commitments.commitments_of_enterprise(session, uscc=user.uscc)

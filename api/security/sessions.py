@@ -1,0 +1,109 @@
+"""People's sessions: a signed (itsdangerous, HMAC-SHA256), HttpOnly, SameSite=Lax cookie
+holding the user id, a random session id and the issue time; and a CSRF token derived from the
+session id, required on every state-changing request made with the cookie (X-CSRF-Token header,
+or a `csrf_token` field in an urlencoded form post).
+
+Sessions end after LEDGER_API_SESSION_MAX_AGE_SECONDS, at logout, or for every device at once
+when the user's `sessions_valid_after` moves (ledger.access.users.end_all_sessions).
+"""
+
+import hmac
+import secrets
+import time
+from typing import Annotated
+from urllib.parse import parse_qs
+
+from fastapi import Depends, Request, Response
+from fastapi.security import APIKeyCookie
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from starlette.concurrency import run_in_threadpool
+
+from api.deps import get_api_settings, get_engine_for
+from api.problems import ApiProblem
+from api.settings import ApiSettings
+from ledger.access.users import Person, load_person
+
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+CSRF_HEADER = "X-CSRF-Token"
+
+
+def _serializer(settings: ApiSettings) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(settings.session_secret.get_secret_value(), salt="ledger-session")
+
+
+def csrf_token(settings: ApiSettings, session_id: str) -> str:
+    key = settings.session_secret.get_secret_value().encode()
+    return hmac.new(key, b"csrf:" + session_id.encode(), "sha256").hexdigest()
+
+
+def issue_session(response: Response, person: Person, settings: ApiSettings) -> str:
+    """Set the session cookie on `response`; returns the session's CSRF token."""
+    session_id = secrets.token_urlsafe(24)
+    token = _serializer(settings).dumps({"uid": person.id, "sid": session_id, "iat": time.time()})
+    response.set_cookie(settings.session_cookie_name, token, max_age=settings.session_max_age_seconds,
+                        httponly=True, samesite="lax", secure=settings.secure_cookies, path="/")
+    return csrf_token(settings, session_id)
+
+
+def end_session(response: Response, settings: ApiSettings) -> None:
+    response.delete_cookie(settings.session_cookie_name, httponly=True, samesite="lax",
+                           secure=settings.secure_cookies, path="/")
+
+
+class SessionInfo:
+    def __init__(self, person: Person, session_id: str):
+        self.person, self.session_id = person, session_id
+
+
+def read_session(request: Request, settings: ApiSettings) -> SessionInfo:
+    token = request.cookies.get(settings.session_cookie_name)
+    if not token:
+        raise ApiProblem("authentication-required", "log in first (POST /v1/auth/login): the session cookie is missing",
+                         field=settings.session_cookie_name, rule="required")
+    try:
+        payload = _serializer(settings).loads(token, max_age=settings.session_max_age_seconds)
+    except BadSignature:
+        raise ApiProblem("authentication-required", "the session has expired or its cookie is not valid; log in again",
+                         field=settings.session_cookie_name, rule="valid_session") from None
+    person = load_person(get_engine_for(), int(payload["uid"]))
+    if person is None or payload["iat"] < person.sessions_valid_after:
+        raise ApiProblem("authentication-required", "the session has ended; log in again",
+                         field=settings.session_cookie_name, rule="valid_session")
+    return SessionInfo(person, payload["sid"])
+
+
+async def _check_csrf(request: Request, settings: ApiSettings, session_id: str) -> None:
+    sent = request.headers.get(CSRF_HEADER)
+    if sent is None and request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+        sent = (parse_qs((await request.body()).decode("utf-8", "replace")).get("csrf_token") or [None])[0]
+    if not sent or not hmac.compare_digest(sent, csrf_token(settings, session_id)):
+        raise ApiProblem("csrf-failed", "a state-changing request needs the session's CSRF token in the "
+                         "X-CSRF-Token header (or the csrf_token form field)", field=CSRF_HEADER, rule="matches_session")
+
+
+_cookie = APIKeyCookie(name="ledger_session", scheme_name="Session cookie", auto_error=False,
+                       description="Set by POST /v1/auth/login. State-changing requests also send X-CSRF-Token.")
+
+
+async def current_session(request: Request, _: Annotated[str | None, Depends(_cookie)]) -> SessionInfo:
+    settings = get_api_settings()
+    session = await run_in_threadpool(read_session, request, settings)
+    if request.method not in SAFE_METHODS:
+        await _check_csrf(request, settings, session.session_id)
+    return session
+
+
+def require_role(*roles: str):
+    async def check(session: Annotated[SessionInfo, Depends(current_session)]) -> Person:
+        if session.person.role not in roles:
+            raise ApiProblem("forbidden", f"this route is for {' or '.join(roles)} users, not {session.person.role}",
+                             rule="role")
+        return session.person
+
+    return check
+
+
+LoginSession = Annotated[SessionInfo, Depends(current_session)]
+OfficeUser = Annotated[Person, Depends(require_role("office"))]
+EnterpriseUser = Annotated[Person, Depends(require_role("enterprise"))]
+RegulatorOrOffice = Annotated[Person, Depends(require_role("office", "regulator"))]

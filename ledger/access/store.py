@@ -1,0 +1,159 @@
+"""SQL for the access tables. Every function takes the caller's connection (and so its transaction).
+
+Uniqueness is decided by primary keys, never by an in-process lock, so any number of API
+processes agree: a nonce inserts once, an Idempotency-Key is claimed once.
+"""
+
+from dataclasses import dataclass
+from typing import Literal
+
+from sqlalchemy import Connection, Table, delete, insert, literal_column, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from ledger.db.access_model import ApiClient, ApiClientKey, ApiNonce, IdempotencyRecord, User
+
+clients_t: Table = ApiClient.__table__
+keys_t: Table = ApiClientKey.__table__
+nonces_t: Table = ApiNonce.__table__
+idem_t: Table = IdempotencyRecord.__table__
+users_t: Table = User.__table__
+
+
+def _insert_if_absent(conn: Connection, table: Table, values: dict) -> bool:
+    """INSERT … ON CONFLICT DO NOTHING; True when this call inserted the row."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(table).values(**values).on_conflict_do_nothing()
+    return conn.execute(statement.returning(literal_column("1"))).first() is not None
+
+
+def commit_without_flush_wait(conn: Connection) -> None:
+    """Let this transaction's COMMIT return before PostgreSQL flushes its WAL (≈ 3 ms saved per
+    request). Safe for the admission rows: a nonce lost in a server crash within ~0.2 s of its use
+    can only be replayed inside the 300 s window by someone holding the signed request; a key claim
+    becomes durable with the request's own (synchronous) commit, which flushes the WAL up to it."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
+
+
+# --- clients and keys ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ClientRecord:
+    id: str
+    role: str
+    active: bool
+    keys: tuple[tuple[str, bytes], ...]  # (key_id, raw public key) of the active keys
+
+
+def get_client(conn: Connection, client_id: str) -> ClientRecord | None:
+    """The client with its active keys, in one query (it runs on every signed request)."""
+    rows = conn.execute(
+        select(clients_t.c.id, clients_t.c.role, clients_t.c.active, keys_t.c.key_id, keys_t.c.public_key)
+        .select_from(clients_t.outerjoin(keys_t, (keys_t.c.client_id == clients_t.c.id) & keys_t.c.active.is_(True)))
+        .where(clients_t.c.id == client_id).order_by(keys_t.c.id)).all()
+    if not rows:
+        return None
+    first = rows[0]
+    keys = tuple((r.key_id, bytes(r.public_key)) for r in rows if r.key_id is not None)
+    return ClientRecord(first.id, first.role, first.active, keys)
+
+
+def insert_client(conn: Connection, *, client_id: str, role: str, now: float) -> bool:
+    return _insert_if_absent(conn, clients_t, {"id": client_id, "role": role, "active": True, "created_at": now})
+
+
+def insert_key(conn: Connection, *, client_id: str, key_id: str, public_key: bytes, now: float) -> None:
+    conn.execute(insert(keys_t).values(client_id=client_id, key_id=key_id, public_key=public_key,
+                                       active=True, created_at=now))
+
+
+def retire_key(conn: Connection, *, client_id: str, key_id: str, now: float) -> bool:
+    result = conn.execute(update(keys_t).where(keys_t.c.client_id == client_id, keys_t.c.key_id == key_id,
+                                               keys_t.c.active.is_(True)).values(active=False, retired_at=now))
+    return result.rowcount == 1
+
+
+def list_clients(conn: Connection) -> list[ClientRecord]:
+    ids = conn.execute(select(clients_t.c.id).order_by(clients_t.c.id)).scalars().all()
+    return [get_client(conn, i) for i in ids]
+
+
+# --- nonces -------------------------------------------------------------------------------------
+
+def remember_nonce(conn: Connection, *, client_id: str, nonce: str, now: float) -> bool:
+    """False when the client already used this nonce (a replay)."""
+    return _insert_if_absent(conn, nonces_t, {"client_id": client_id, "nonce": nonce, "seen_at": now})
+
+
+def forget_nonces_before(conn: Connection, cutoff: float) -> int:
+    return conn.execute(delete(nonces_t).where(nonces_t.c.seen_at < cutoff)).rowcount
+
+
+# --- idempotency --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Claim:
+    outcome: Literal["claimed", "replay", "in_flight", "mismatch"]
+    record: object | None = None  # the stored row, for a replay
+
+
+def claim_key(conn: Connection, *, client_id: str, key: str, fingerprint: str, now: float,
+              lock_seconds: float, retention_seconds: float) -> Claim:
+    """Claim an Idempotency-Key for one request: exactly one of any number of concurrent claims wins."""
+    row_values = {"client_id": client_id, "key": key, "fingerprint": fingerprint, "state": "in_flight",
+                  "locked_until": now + lock_seconds, "created_at": now}
+    if _insert_if_absent(conn, idem_t, row_values):
+        return Claim("claimed")
+    where = (idem_t.c.client_id == client_id, idem_t.c.key == key)
+    row = conn.execute(select(idem_t).where(*where)).first()
+    if row is None:  # released between our insert and select: try once more
+        return Claim("claimed") if _insert_if_absent(conn, idem_t, row_values) else Claim("in_flight")
+    if row.created_at < now - retention_seconds:  # past retention: the key is free again
+        taken = conn.execute(update(idem_t).where(*where, idem_t.c.created_at == row.created_at)
+                             .values(**row_values, status_code=None, content_type=None, location=None, body=None,
+                                     completed_at=None)).rowcount == 1
+        return Claim("claimed") if taken else Claim("in_flight")
+    if row.fingerprint != fingerprint:
+        return Claim("mismatch")
+    if row.state == "completed":
+        return Claim("replay", row)
+    if row.locked_until < now:  # the process that claimed it died: take it over (compare-and-set)
+        taken = conn.execute(update(idem_t).where(*where, idem_t.c.state == "in_flight",
+                                                  idem_t.c.locked_until == row.locked_until)
+                             .values(locked_until=now + lock_seconds)).rowcount == 1
+        return Claim("claimed") if taken else Claim("in_flight")
+    return Claim("in_flight")
+
+
+def complete_key(conn: Connection, *, client_id: str, key: str, status_code: int, content_type: str | None,
+                 location: str | None, body: bytes, now: float) -> None:
+    conn.execute(update(idem_t).where(idem_t.c.client_id == client_id, idem_t.c.key == key)
+                 .values(state="completed", status_code=status_code, content_type=content_type,
+                         location=location, body=body, completed_at=now))
+
+
+def release_key(conn: Connection, *, client_id: str, key: str) -> None:
+    """Forget an in-flight claim whose request did not run (invalid input, a server error): the
+    client may retry with the same key."""
+    conn.execute(delete(idem_t).where(idem_t.c.client_id == client_id, idem_t.c.key == key,
+                                      idem_t.c.state == "in_flight"))
+
+
+def forget_keys_before(conn: Connection, cutoff: float) -> int:
+    return conn.execute(delete(idem_t).where(idem_t.c.created_at < cutoff, idem_t.c.state == "completed")).rowcount
+
+
+# --- users --------------------------------------------------------------------------------------
+
+def get_user(conn: Connection, *, user_id: int | None = None, username: str | None = None):
+    query = select(users_t)
+    query = query.where(users_t.c.id == user_id) if user_id is not None else query.where(users_t.c.username == username)
+    return conn.execute(query).first()
+
+
+def insert_user(conn: Connection, **values) -> int:
+    return conn.execute(insert(users_t).values(**values)).inserted_primary_key[0]
+
+
+def update_user(conn: Connection, user_id: int, **values) -> None:
+    conn.execute(update(users_t).where(users_t.c.id == user_id).values(**values))

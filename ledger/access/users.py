@@ -1,0 +1,95 @@
+"""People who log in: office staff, regulators, enterprises (bound to their USCC).
+
+Passwords are hashed with Argon2id (argon2-cffi, RFC 9106 low-memory profile: 64 MiB, t=3);
+a hash made with weaker parameters is upgraded at the next successful login.
+"""
+
+import time
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+
+from ledger.access import store
+from ledger.access.clients import AccessError
+from ledger.db.access_model import USER_ROLES
+from ledger.identifiers import InvalidIdentifier, validate_uscc
+
+hasher = PasswordHasher()  # Argon2id with the library's RFC 9106 defaults
+MIN_PASSWORD_LENGTH = 10
+# Verified against when the username is unknown, so a login takes as long either way.
+_DUMMY_HASH = hasher.hash("not a password of anyone")
+
+
+@dataclass(frozen=True)
+class Person:
+    id: int
+    username: str
+    display_name: str
+    role: str
+    uscc: str | None
+    sessions_valid_after: float
+
+
+def _person(row) -> Person:
+    return Person(row.id, row.username, row.display_name, row.role, row.uscc, row.sessions_valid_after)
+
+
+def add_user(engine: Engine, *, username: str, password: str, role: str, display_name: str | None = None,
+             uscc: str | None = None) -> Person:
+    if role not in USER_ROLES:
+        raise AccessError(f"role must be one of {', '.join(USER_ROLES)}, not {role!r}")
+    if role == "enterprise":
+        if not uscc:
+            raise AccessError("an enterprise user needs --uscc (the enterprise it acts for)")
+        try:
+            uscc = validate_uscc(uscc)
+        except InvalidIdentifier as exc:
+            raise AccessError(str(exc)) from None
+    elif uscc:
+        raise AccessError("only enterprise users are bound to a USCC")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccessError(f"password: at least {MIN_PASSWORD_LENGTH} characters")
+    now = time.time()
+    try:
+        with engine.begin() as conn:
+            user_id = store.insert_user(conn, username=username, display_name=display_name or username, role=role,
+                                        uscc=uscc, password_hash=hasher.hash(password), active=True,
+                                        created_at=now, sessions_valid_after=0.0)
+    except IntegrityError:
+        raise AccessError(f"user {username!r} exists already") from None
+    return Person(user_id, username, display_name or username, role, uscc, 0.0)
+
+
+def authenticate(engine: Engine, *, username: str, password: str) -> Person | None:
+    """The person when the password matches an active user; None otherwise (same cost either way)."""
+    with engine.connect() as conn:
+        row = store.get_user(conn, username=username)
+    if row is None or not row.active:
+        try:
+            hasher.verify(_DUMMY_HASH, password)
+        except VerificationError:
+            pass
+        return None
+    try:
+        hasher.verify(row.password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return None
+    if hasher.check_needs_rehash(row.password_hash):
+        with engine.begin() as conn:
+            store.update_user(conn, row.id, password_hash=hasher.hash(password))
+    return _person(row)
+
+
+def load_person(engine: Engine, user_id: int) -> Person | None:
+    with engine.connect() as conn:
+        row = store.get_user(conn, user_id=user_id)
+    return _person(row) if row is not None and row.active else None
+
+
+def end_all_sessions(engine: Engine, user_id: int) -> None:
+    """Every session cookie issued until now stops working (logout everywhere)."""
+    with engine.begin() as conn:
+        store.update_user(conn, user_id, sessions_valid_after=time.time())

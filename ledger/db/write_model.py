@@ -1,0 +1,264 @@
+"""Write-model tables: the off-chain state the API accepts, and the outbox that carries it to the chain.
+
+Business keys (project code, voucher number, refund reference, commitment number, levy number)
+are primary keys: unique forever. Personal data (enterprise names, contact people, phone
+numbers) is stored only as ledger.protection tokens. Money is integer fen, area integer
+0.01 m², chain times unix seconds, bookkeeping times unix seconds as floats.
+"""
+
+import datetime as dt
+
+from sqlalchemy import BigInteger, Column, Date, Index, Integer, LargeBinary, Text
+from sqlmodel import Field, SQLModel
+
+# An auto-incrementing 64-bit key (SQLite auto-increments only INTEGER PRIMARY KEY).
+SEQUENCE = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def big(**kw) -> Field:
+    return Field(sa_type=BigInteger, **kw)
+
+
+class Enterprise(SQLModel, table=True):
+    __tablename__ = "enterprises"
+    uscc: str = Field(primary_key=True)
+    enterprise_key: str  # HMAC-SHA256(pepper, USCC), 0x-hex: the only form that reaches the chain
+    name_token: str  # encrypted (ledger.protection)
+    contact_person_token: str | None = None
+    contact_phone_token: str | None = None
+    created_at: float
+    updated_at: float
+
+
+class Project(SQLModel, table=True):
+    __tablename__ = "projects"
+    project_code: str = Field(primary_key=True)
+    project_key: str = Field(unique=True)  # keccak256(project_code), 0x-hex
+    name: str
+    builder_uscc: str = Field(foreign_key="enterprises.uscc", index=True)
+    district: str
+    required_shelter_area: int = big()
+    built_shelter_area: int = big()
+    stage: str
+    registered_by: str
+    created_at: float
+    updated_at: float
+
+
+class Levy(SQLModel, table=True):
+    """What the tax system is asked to collect: an assessment, or a supplementary charge (补缴)."""
+
+    __tablename__ = "levies"
+    seq: int | None = Field(default=None, primary_key=True, sa_type=SEQUENCE)  # the feed's cursor
+    levy_number: str = Field(unique=True)
+    project_code: str = Field(foreign_key="projects.project_code", index=True)
+    payer_uscc: str = Field(index=True)
+    kind: str  # assessment, supplementary
+    amount_fen: int = big()
+    status: str  # open, cancelled (superseded by a reassessment)
+    shortfall_area: int | None = big(default=None)
+    rate_fen_per_m2: int | None = big(default=None)
+    rate_table_version: int | None = None
+    basis_hash: str | None = None
+    command_id: str
+    created_at: float
+
+
+class PaymentConfirmation(SQLModel, table=True):
+    __tablename__ = "payment_confirmations"
+    __table_args__ = (Index("ix_payment_confirmations_paid_at", "paid_at"),)
+    voucher_number: str = Field(primary_key=True)
+    levy_number: str = Field(index=True)
+    project_code: str = Field(index=True)
+    amount_fen: int = big()
+    paid_at: int = big()
+    payer_uscc: str
+    client: str
+    command_id: str
+    created_at: float
+
+
+class RefundRequest(SQLModel, table=True):
+    __tablename__ = "refund_requests"
+    refund_reference: str = Field(primary_key=True)
+    levy_number: str
+    project_code: str = Field(index=True)
+    amount_fen: int = big()
+    refunded_at: int = big()
+    client: str
+    command_id: str
+    created_at: float
+
+
+class AdjustmentRequest(SQLModel, table=True):
+    __tablename__ = "adjustment_requests"
+    id: str = Field(primary_key=True)
+    project_code: str = Field(index=True)
+    reason_code: str
+    kind: str  # relief (a share of the base, survives reassessment) or adjustment (a fixed amount)
+    relief_bps: int | None = None  # relief: basis points of the base (10,000 = exempt)
+    delta_fen: int = big()  # adjustment: the amount; relief: its effect on the levy when made
+    document_sha256: str
+    actor: str
+    command_id: str
+    created_at: float
+
+
+class CommitmentRecord(SQLModel, table=True):
+    __tablename__ = "commitment_records"
+    commitment_number: str = Field(primary_key=True)
+    commitment_key: str  # keccak256(commitment_number), 0x-hex
+    project_code: str = Field(index=True)
+    enterprise_uscc: str = Field(index=True)
+    kind: str
+    due_date: dt.date = Field(sa_column=Column(Date, nullable=False))
+    due_at: int = big()
+    terms_sha256: str
+    client: str
+    command_id: str
+    created_at: float
+
+
+class CommitmentDocument(SQLModel, table=True):
+    """Every decision on a commitment, with the document that supports it."""
+
+    __tablename__ = "commitment_documents"
+    id: str = Field(primary_key=True)
+    commitment_number: str = Field(index=True)
+    action: str  # fulfil, breach, extend, repair
+    document_sha256: str
+    new_due_date: dt.date | None = Field(default=None, sa_column=Column(Date, nullable=True))
+    actor: str
+    command_id: str
+    created_at: float
+
+
+class AcceptanceReportRecord(SQLModel, table=True):
+    __tablename__ = "acceptance_reports"
+    id: str = Field(primary_key=True)
+    project_code: str = Field(index=True)
+    passed: bool
+    surveyed_shelter_area: int = big()
+    report_sha256: str
+    delta_fen: int = big()
+    client: str
+    created_at: float
+
+
+class OutboxCommand(SQLModel, table=True):
+    """One contract write waiting for, or carried by, a transaction."""
+
+    __tablename__ = "outbox_commands"
+    __table_args__ = (
+        Index("ix_outbox_commands_status_seq", "status", "seq"),
+        Index("ix_outbox_commands_project_status_seq", "project_code", "status", "seq"),
+        Index("ix_outbox_commands_transaction", "transaction_id"),
+        Index("ix_outbox_commands_notified", "notified_at", "status"),
+    )
+    seq: int | None = Field(default=None, primary_key=True, sa_type=SEQUENCE)  # the order of acceptance
+    id: str = Field(unique=True)  # public command id
+    kind: str  # see ledger.writer.calls.KINDS
+    role: str  # the role that signs it
+    reference: str  # business key: voucher, commitment number, project code...
+    project_code: str  # commands of one project reach the chain in order
+    args: str = Field(sa_type=Text)  # JSON
+    status: str  # accepted, submitted, mined, indexed, failed
+    attempts: int = 0
+    transaction_id: int | None = big(default=None)
+    transaction_hash: str | None = None
+    block_number: int | None = big(default=None)
+    error_name: str | None = None
+    error_args: str | None = None  # JSON list
+    client: str
+    created_at: float
+    submitted_at: float | None = None
+    mined_at: float | None = None
+    indexed_at: float | None = None
+    notified_at: float | None = None  # when its webhook notices were created (after `indexed`)
+
+
+class OutboxTransaction(SQLModel, table=True):
+    """A signed transaction, stored before it is sent: after a crash it is re-sent byte for byte
+    (same nonce, same hash), so a command can never land twice."""
+
+    __tablename__ = "outbox_transactions"
+    __table_args__ = (Index("ux_outbox_transactions_sender_nonce", "chain_id", "sender", "nonce", unique=True),
+                      Index("ix_outbox_transactions_status", "status"))
+    id: int | None = Field(default=None, primary_key=True, sa_type=SEQUENCE)
+    chain_id: int = big()
+    sender: str
+    nonce: int = big()
+    transaction_hash: str = Field(unique=True)
+    raw: bytes = Field(sa_type=LargeBinary)
+    status: str  # sent, mined, reverted, dropped
+    block_number: int | None = big(default=None)
+    created_at: float
+    settled_at: float | None = None
+
+
+class WriterLease(SQLModel, table=True):
+    """Exactly one writer per chain signs and sends: nonces are ours alone."""
+
+    __tablename__ = "writer_leases"
+    chain_id: int = Field(primary_key=True, sa_type=BigInteger)
+    owner: str
+    expires_at: float
+
+
+class WebhookEndpoint(SQLModel, table=True):
+    __tablename__ = "webhook_endpoints"
+    id: int | None = Field(default=None, primary_key=True)
+    subscriber: str = Field(index=True)
+    url: str
+    events: str  # comma-separated
+    active: bool = True
+    created_at: float
+
+
+class WebhookDelivery(SQLModel, table=True):
+    """One notice to one endpoint; delivered at least once, in order per (endpoint, project)."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        Index("ix_webhook_deliveries_queue", "endpoint_id", "project_code", "seq"),
+        Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
+    )
+    seq: int | None = Field(default=None, primary_key=True, sa_type=SEQUENCE)
+    id: str = Field(unique=True)
+    endpoint_id: int
+    event: str
+    project_code: str
+    payload: str = Field(sa_type=Text)  # JSON body, byte for byte what is signed and sent
+    status: str  # pending, delivered
+    attempts: int = 0
+    next_attempt_at: float
+    last_status_code: int | None = None
+    last_error: str | None = None
+    created_at: float
+    delivered_at: float | None = None
+
+
+class ClearanceNotice(SQLModel, table=True):
+    """The last clearance answer sent for a project, so `clearance.changed` goes out only on a change."""
+
+    __tablename__ = "clearance_notices"
+    project_code: str = Field(primary_key=True)
+    clear: bool
+    updated_at: float
+
+
+class WebhookAttempt(SQLModel, table=True):
+    """The delivery history."""
+
+    __tablename__ = "webhook_attempts"
+    id: int | None = Field(default=None, primary_key=True, sa_type=SEQUENCE)
+    delivery_seq: int = Field(sa_type=BigInteger, index=True)
+    attempted_at: float
+    status_code: int | None = None
+    error: str | None = None
+    duration_ms: int
+
+
+WRITE_TABLES = [Enterprise, Project, Levy, PaymentConfirmation, RefundRequest, AdjustmentRequest, CommitmentRecord,
+                CommitmentDocument, AcceptanceReportRecord, OutboxCommand, OutboxTransaction, WriterLease,
+                WebhookEndpoint, WebhookDelivery, ClearanceNotice, WebhookAttempt]

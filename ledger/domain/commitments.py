@@ -1,0 +1,202 @@
+"""Commitments: recorded by the approval system, decided by office staff, fulfilled by acceptance."""
+
+import time
+import uuid
+
+from sqlalchemy import insert, select, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ledger.db.models import Commitment as CommitmentView
+from ledger.db.write_model import AcceptanceReportRecord, CommitmentDocument, CommitmentRecord, Levy, OutboxCommand
+from ledger.domain.common import (end_of_day, enterprise_key_hex, from_unix, get_project_row, project_key_hex,
+                                  reference_key_hex, sha_hex, unix)
+from ledger.domain.errors import Conflict, NotFound, ValidationFailed
+from ledger.domain.fees import _adjust, _current_relief_bps, _open_assessment
+from ledger.domain.rates import SURVEY_REDUCTION, SURVEY_SUPPLEMENT, fee_fen, relief_fen, shortfall
+from ledger.domain.schemas import (AcceptanceAccepted, AcceptanceReport, CommandAccepted, CommitmentCreate,
+                                   CommitmentDecision, CommitmentPublic)
+from ledger.writer.calls import COMMITMENT_KINDS
+from ledger.writer.outbox import FAILED, NewCommand, enqueue, new_command_id
+
+DECISION_KINDS = {"fulfil": "fulfil_commitment", "breach": "breach_commitment", "extend": "extend_commitment",
+                  "repair": "repair_commitment", "accept": "fulfil_by_acceptance",
+                  "submit_evidence": "submit_evidence", "reject_evidence": "reject_evidence"}
+DECISION_ARGUMENT = {"fulfil": "evidence_hash", "breach": "reason_hash", "extend": "document_hash",
+                     "repair": "evidence_hash", "accept": "report_hash", "submit_evidence": "evidence_hash",
+                     "reject_evidence": "reason_hash"}
+# The fact time each decision carries on chain (CommitmentRegistry v2).
+DECISION_TIME = {"fulfil": "fulfilled_at", "repair": "repaired_at", "accept": "accepted_at",
+                 "submit_evidence": "submitted_at"}
+MIN_NOTICE_SECONDS = 86_400  # CommitmentRegistry.MIN_NOTICE: due at least a day after signing
+CLOCK_SKEW_SECONDS = 300  # a fact time further in the future than this is refused
+
+
+def record_commitments(session: Session, *, commitments: list[CommitmentCreate], client: str) -> list[CommandAccepted]:
+    """Record one or many commitments (all or none): each project must be registered, each number
+    new (forever) and each due date in the future."""
+    numbers = [c.commitment_number for c in commitments]
+    seen = set()
+    for index, c in enumerate(commitments):
+        field = f"items[{index}].commitment_number" if len(commitments) > 1 else "commitment_number"
+        if c.commitment_number in seen:
+            raise Conflict(f"commitment {c.commitment_number} appears twice", field=field, rule="unique_forever")
+        seen.add(c.commitment_number)
+        get_project_row(session, c.project_code,
+                        field=f"items[{index}].project_code" if len(commitments) > 1 else "project_code")
+        signed_at = unix(c.signed_at) if c.signed_at else int(time.time())
+        if signed_at > time.time() + CLOCK_SKEW_SECONDS:
+            raise ValidationFailed("signed_at is in the future", field=field.replace("commitment_number", "signed_at"),
+                                   rule="not_in_future")
+        if end_of_day(c.due_date) < signed_at + MIN_NOTICE_SECONDS:
+            raise ValidationFailed("due_date must be at least a day after signing",
+                                   field=field.replace("commitment_number", "due_date"), rule="min_notice")
+    taken = session.execute(select(CommitmentRecord.commitment_number).where(
+        CommitmentRecord.commitment_number.in_(numbers))).scalars().first()
+    if taken is not None:
+        raise Conflict(f"commitment {taken} is already recorded", field="commitment_number", rule="unique_forever")
+    now = time.time()
+    rows, commands = [], []
+    for c in commitments:
+        command = NewCommand("record_commitment", c.commitment_number, c.project_code, {
+            "commitment": reference_key_hex(c.commitment_number), "project": project_key_hex(c.project_code),
+            "enterprise": enterprise_key_hex(c.enterprise_uscc), "kind": COMMITMENT_KINDS[c.kind],
+            "signed_at": unix(c.signed_at) if c.signed_at else int(now), "due_at": end_of_day(c.due_date),
+            "terms_hash": sha_hex(c.terms_sha256)}, new_command_id())
+        commands.append(command)
+        rows.append({"commitment_number": c.commitment_number, "commitment_key": command.args["commitment"],
+                     "project_code": c.project_code, "enterprise_uscc": c.enterprise_uscc, "kind": c.kind,
+                     "due_date": c.due_date, "due_at": command.args["due_at"], "terms_sha256": c.terms_sha256,
+                     "client": client, "command_id": command.id, "created_at": now})
+    try:
+        with session.begin_nested():
+            session.execute(insert(CommitmentRecord), rows)
+            enqueue(session, commands, client=client)
+    except IntegrityError:
+        raise Conflict("a commitment number is already recorded", field="commitment_number",
+                       rule="unique_forever") from None
+    return [CommandAccepted(command_id=c.id, kind=c.kind, reference=c.reference) for c in commands]
+
+
+def decide_commitment(session: Session, *, commitment_number: str, decision: CommitmentDecision,
+                      actor: str) -> CommandAccepted:
+    """An office decision on a commitment; the registry enforces the lifecycle (an invalid
+    transition fails the command with CommitmentRegistryInvalidTransition)."""
+    record = session.get(CommitmentRecord, commitment_number)
+    if record is None:
+        raise NotFound(f"no commitment {commitment_number}", field="commitment_number", rule="recorded_commitment")
+    if decision.decided_at is not None and decision.decided_at.timestamp() > time.time() + CLOCK_SKEW_SECONDS:
+        raise ValidationFailed("decided_at is in the future", field="decided_at", rule="not_in_future")
+    if decision.action == "extend" and decision.new_due_date <= record.due_date:
+        raise ValidationFailed("new_due_date must be after the current due date", field="new_due_date",
+                               rule="later_than_due_date")
+    return _decide(session, record, decision.action, decision.document_sha256, actor,
+                   new_due_date=decision.new_due_date, decided_at=decision.decided_at)
+
+
+def _decide(session: Session, record: CommitmentRecord, action: str, document_sha256: str, actor: str,
+            new_due_date=None, decided_at=None) -> CommandAccepted:
+    args = {"commitment": record.commitment_key, DECISION_ARGUMENT[action]: sha_hex(document_sha256)}
+    if action in DECISION_TIME:
+        args[DECISION_TIME[action]] = unix(decided_at) if decided_at else int(time.time())
+    if action == "extend":
+        args["new_due_at"] = end_of_day(new_due_date)
+        record.due_date, record.due_at = new_due_date, args["new_due_at"]
+    command = NewCommand(DECISION_KINDS[action], record.commitment_number, record.project_code, args).with_id()
+    session.add(CommitmentDocument(id=uuid.uuid4().hex, commitment_number=record.commitment_number, action=action,
+                                   document_sha256=document_sha256, new_due_date=new_due_date, actor=actor,
+                                   command_id=command.id, created_at=time.time()))
+    enqueue(session, [command], client=actor)
+    session.flush()
+    return CommandAccepted(command_id=command.id, kind=command.kind, reference=command.reference)
+
+
+def report_acceptance(session: Session, *, report: AcceptanceReport, client: str) -> AcceptanceAccepted:
+    """Joint acceptance: a pass fulfils the project's shelter_build commitments on chain
+    (fulfilByAcceptance, signed by the approval role, evidence: the report);
+    a surveyed shelter area that differs from the built area charges the difference (补缴) or
+    reduces it (核减) at the assessment's rate."""
+    project = get_project_row(session, report.project_code)
+    commands: list[CommandAccepted] = []
+    delta = 0
+    if report.passed:
+        shelter_builds = session.execute(
+            select(CommitmentRecord).join(OutboxCommand, OutboxCommand.id == CommitmentRecord.command_id)
+            .where(CommitmentRecord.project_code == project.project_code, CommitmentRecord.kind == "shelter_build",
+                   OutboxCommand.status != FAILED)).scalars().all()
+        for record in shelter_builds:
+            if not _decided(session, record.commitment_number):
+                commands.append(_decide(session, record, "accept", report.report_sha256, client,
+                                        decided_at=report.accepted_at))
+    if report.surveyed_shelter_area != project.built_shelter_area:
+        assessment = session.execute(select(Levy).where(Levy.project_code == project.project_code,
+                                                        Levy.kind == "assessment", Levy.status == "open")
+                                     .order_by(Levy.seq.desc())).scalars().first()
+        if assessment is not None:
+            bps = _current_relief_bps(session, project.project_code)
+
+            def relieved(area: int) -> int:  # what the area would owe, relief applied as on chain
+                base = fee_fen(shortfall(project.required_shelter_area, area), assessment.rate_fen_per_m2)
+                return base - relief_fen(base, bps)
+
+            delta = relieved(report.surveyed_shelter_area) - relieved(project.built_shelter_area)
+            if delta:
+                reason = SURVEY_SUPPLEMENT if delta > 0 else SURVEY_REDUCTION
+                commands.append(_adjust(session, project=project, assessment=_open_assessment(session, project),
+                                        reason=reason, delta=delta, document_sha256=report.report_sha256,
+                                        actor=client))
+        project.built_shelter_area = report.surveyed_shelter_area
+    if report.passed:
+        project.stage = "completed"
+    project.updated_at = time.time()
+    report_id = uuid.uuid4().hex
+    session.add(AcceptanceReportRecord(id=report_id, project_code=project.project_code, passed=report.passed,
+                                       surveyed_shelter_area=report.surveyed_shelter_area,
+                                       report_sha256=report.report_sha256, delta_fen=delta, client=client,
+                                       created_at=time.time()))
+    session.flush()
+    return AcceptanceAccepted(report_id=report_id, commands=commands, delta_fen=delta)
+
+
+def _decided(session: Session, commitment_number: str) -> bool:
+    """Whether a fulfil or breach is already on its way for this commitment."""
+    return session.execute(
+        select(CommitmentDocument.id).join(OutboxCommand, OutboxCommand.id == CommitmentDocument.command_id)
+        .where(CommitmentDocument.commitment_number == commitment_number,
+               CommitmentDocument.action.in_(["fulfil", "accept", "breach"]), OutboxCommand.status != FAILED)
+    ).first() is not None
+
+
+def commitments_of_enterprise(session: Session, *, uscc: str) -> list[CommitmentPublic]:
+    records = session.execute(select(CommitmentRecord).where(CommitmentRecord.enterprise_uscc == uscc)
+                              .order_by(CommitmentRecord.created_at, CommitmentRecord.commitment_number)).scalars().all()
+    statuses = dict(session.execute(select(CommitmentView.commitment, CommitmentView.status).where(
+        CommitmentView.commitment.in_([r.commitment_key for r in records])))) if records else {}
+    return [CommitmentPublic(commitment_number=r.commitment_number, project_code=r.project_code,
+                             enterprise_uscc=r.enterprise_uscc, kind=r.kind, due_date=r.due_date,
+                             terms_sha256=r.terms_sha256, status=statuses.get(r.commitment_key, "pending"),
+                             command_id=r.command_id, created_at=from_unix(r.created_at)) for r in records]
+
+
+def sweep_overdue(session: Session, *, now: int, limit: int = 1000) -> list[CommandAccepted]:
+    """Mark overdue, on chain, the commitments the read model shows still open past their due date
+    plus the registry's grace period (its latest OverdueGracePeriodSet), with no evidence pending.
+    Anyone may establish `overdue` then; the writer batches the calls (markOverdueBatch skips any
+    the chain finds ineligible)."""
+    grace = session.execute(text(
+        "SELECT value FROM governance_events WHERE event = 'OverdueGracePeriodSet' "
+        "ORDER BY block_number DESC, log_index DESC LIMIT 1")).scalar()
+    now -= int(grace or 0)
+    pending = select(OutboxCommand.reference).where(OutboxCommand.kind == "mark_overdue",
+                                                     OutboxCommand.status.in_(["accepted", "submitted", "mined"]))
+    rows = session.execute(
+        select(CommitmentRecord.commitment_number, CommitmentRecord.project_code, CommitmentRecord.commitment_key)
+        .join(CommitmentView, CommitmentView.commitment == CommitmentRecord.commitment_key)
+        .where(CommitmentView.status.in_(["recorded", "extended"]), CommitmentView.due_at < now,
+               CommitmentView.evidence_submitted_at == 0,
+               CommitmentRecord.commitment_number.not_in(pending))
+        .order_by(CommitmentRecord.due_at).limit(limit)).all()
+    commands = [NewCommand("mark_overdue", number, project, {"commitment": key}, new_command_id())
+                for number, project, key in rows]
+    enqueue(session, commands, client="overdue-sweep")
+    return [CommandAccepted(command_id=c.id, kind=c.kind, reference=c.reference) for c in commands]

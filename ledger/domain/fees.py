@@ -1,0 +1,160 @@
+"""Fee assessment from the rate tables published on chain, relief (减免) and adjustments (补缴 / 核减).
+
+FeeLedger v2 keeps relief (a share of the base, in basis points) and fixed adjustments across
+reassessments: due = max(0, base − relief + adjustments). The levies the tax system collects
+follow the same rule: the assessment levy carries base − relief + the reductions, and each
+supplementary charge (a positive adjustment) is a levy of its own.
+"""
+
+import time
+import uuid
+from datetime import date, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from ledger.db.write_model import AdjustmentRequest, Levy, Project
+from ledger.domain.common import end_of_day, enterprise_key_hex, get_project_row, project_key_hex, sha_hex, today
+from ledger.domain.errors import InvalidState, ValidationFailed
+from ledger.domain.rates import (FULL_RELIEF_BPS, Rate, fee_fen, known_reason, rate_for, reduction_percent,
+                                 relief_fen, shortfall)
+from ledger.domain.schemas import AdjustmentCreate, CommandAccepted, FeeAssessmentCreate, FeeEstimate
+from ledger.identifiers import reason_code
+from ledger.rate_tables import SAMPLE_RATE_TABLE
+from ledger.writer.outbox import NewCommand, enqueue
+
+FEE_DUE_DAYS = 30  # a fee is due this many days after its assessment unless the office says otherwise
+
+
+def estimate_fee(session: Session, *, district: str, required_shelter_area: int, built_shelter_area: int,
+                 effective_on: date | None = None) -> FeeEstimate:
+    """What the fee would be (the portal's estimator); writes nothing."""
+    rate = _rate(session, district, effective_on or today())
+    area = shortfall(required_shelter_area, built_shelter_area)
+    return FeeEstimate(district=district, shortfall_area=area, rate_fen_per_m2=rate.rate_fen_per_m2,
+                       rate_table_version=rate.version, amount_fen=fee_fen(area, rate.rate_fen_per_m2),
+                       basis=rate.basis_hash, sample=rate.basis_hash == "0x" + SAMPLE_RATE_TABLE.basis_hash.hex())
+
+
+def assess_fee(session: Session, *, assessment: FeeAssessmentCreate, actor: str) -> CommandAccepted:
+    """Assess (or reassess) the fee from the table in force; opens a levy for the tax system and
+    replaces the project's previous assessment levy. Relief and adjustments made earlier still apply."""
+    project = get_project_row(session, assessment.project_code)
+    rate = _rate(session, project.district, assessment.effective_on or today())
+    due_date = assessment.due_date or today() + timedelta(days=FEE_DUE_DAYS)
+    if due_date <= today():
+        raise ValidationFailed("due_date must be after today", field="due_date", rule="future_date")
+    area = shortfall(project.required_shelter_area, project.built_shelter_area)
+    revision = session.execute(select(func.count()).select_from(Levy).where(
+        Levy.project_code == project.project_code, Levy.kind == "assessment")).scalar_one() + 1
+    command = NewCommand("assess_fee", project.project_code, project.project_code, {
+        "project": project.project_key, "payer": enterprise_key_hex(project.builder_uscc),
+        "district": int(project.district), "shortfall_area": area, "rate_table_version": rate.version,
+        "due_at": end_of_day(due_date), "basis_hash": rate.basis_hash,
+    }).with_id()
+    session.execute(update(Levy).where(Levy.project_code == project.project_code, Levy.kind == "assessment",
+                                       Levy.status == "open").values(status="cancelled"))
+    levy = Levy(levy_number=f"{project.project_code}-A{revision}", project_code=project.project_code,
+                payer_uscc=project.builder_uscc, kind="assessment", amount_fen=0, status="open",
+                shortfall_area=area, rate_fen_per_m2=rate.rate_fen_per_m2, rate_table_version=rate.version,
+                basis_hash=rate.basis_hash, command_id=command.id, created_at=time.time())
+    levy.amount_fen = _assessment_levy_fen(session, project.project_code, levy)
+    session.add(levy)
+    enqueue(session, [command], client=actor)
+    session.flush()
+    return CommandAccepted(command_id=command.id, kind=command.kind, reference=command.reference)
+
+
+def adjust_fee(session: Session, *, adjustment: AdjustmentCreate, actor: str) -> CommandAccepted:
+    """Relief from the reduction policy (no delta_fen: the policy's share of the base, 减免), or a
+    fixed signed amount for a known reason code (e.g. 补缴 / 核减 after the surveyed area)."""
+    if not known_reason(adjustment.reason_code):
+        raise ValidationFailed(f"{adjustment.reason_code} is not a reason code of the reduction policy",
+                               field="reason_code", rule="policy_reason")
+    project = get_project_row(session, adjustment.project_code)
+    assessment = _open_assessment(session, project)
+    if adjustment.delta_fen is not None:
+        return _adjust(session, project=project, assessment=assessment, reason=adjustment.reason_code,
+                       delta=adjustment.delta_fen, document_sha256=adjustment.document_sha256, actor=actor)
+    percent = reduction_percent(adjustment.reason_code)
+    if percent is None:
+        raise ValidationFailed(f"{adjustment.reason_code} needs an explicit delta_fen", field="delta_fen",
+                               rule="required_for_reason")
+    bps = percent * FULL_RELIEF_BPS // 100
+    if bps == _current_relief_bps(session, project.project_code):
+        raise InvalidState(f"the relief of {project.project_code} is already {bps} basis points",
+                           field="reason_code", rule="relief_changes")
+    command = NewCommand("set_relief", project.project_code, project.project_code, {
+        "project": project_key_hex(project.project_code), "reason": "0x" + reason_code(adjustment.reason_code).hex(),
+        "relief_bps": bps, "document_hash": sha_hex(adjustment.document_sha256)}).with_id()
+    before = assessment.amount_fen
+    session.add(AdjustmentRequest(id=uuid.uuid4().hex, project_code=project.project_code,
+                                  reason_code=adjustment.reason_code, kind="relief", relief_bps=bps, delta_fen=0,
+                                  document_sha256=adjustment.document_sha256, actor=actor, command_id=command.id,
+                                  created_at=time.time()))
+    session.flush()
+    assessment.amount_fen = _assessment_levy_fen(session, project.project_code, assessment)
+    session.execute(update(AdjustmentRequest).where(AdjustmentRequest.command_id == command.id)
+                    .values(delta_fen=assessment.amount_fen - before))
+    enqueue(session, [command], client=actor)
+    session.flush()
+    return CommandAccepted(command_id=command.id, kind=command.kind, reference=command.reference)
+
+
+def _adjust(session: Session, *, project: Project, assessment: Levy, reason: str, delta: int, document_sha256: str,
+            actor: str) -> CommandAccepted:
+    """Write one fixed adjustment: its record, its levy effect and its outbox command."""
+    now = time.time()
+    if delta < 0 and assessment.amount_fen + delta < 0:
+        raise ValidationFailed(f"a reduction of {-delta} fen exceeds the {assessment.amount_fen} fen still levied",
+                               field="delta_fen", rule="not_below_zero")
+    command = NewCommand("adjust_fee", project.project_code, project.project_code, {
+        "project": project_key_hex(project.project_code), "reason": "0x" + reason_code(reason).hex(),
+        "delta_fen": delta, "document_hash": sha_hex(document_sha256)}).with_id()
+    if delta < 0:
+        assessment.amount_fen += delta
+    else:
+        supplementary = session.execute(select(func.count()).select_from(Levy).where(
+            Levy.project_code == project.project_code, Levy.kind == "supplementary")).scalar_one() + 1
+        session.add(Levy(levy_number=f"{project.project_code}-S{supplementary}", project_code=project.project_code,
+                         payer_uscc=project.builder_uscc, kind="supplementary", amount_fen=delta, status="open",
+                         command_id=command.id, created_at=now))
+    session.add(AdjustmentRequest(id=uuid.uuid4().hex, project_code=project.project_code, reason_code=reason,
+                                  kind="adjustment", delta_fen=delta, document_sha256=document_sha256, actor=actor,
+                                  command_id=command.id, created_at=now))
+    enqueue(session, [command], client=actor)
+    session.flush()
+    return CommandAccepted(command_id=command.id, kind=command.kind, reference=command.reference)
+
+
+def _current_relief_bps(session: Session, project_code: str) -> int:
+    latest = session.execute(select(AdjustmentRequest.relief_bps).where(
+        AdjustmentRequest.project_code == project_code, AdjustmentRequest.kind == "relief")
+        .order_by(AdjustmentRequest.created_at.desc())).first()
+    return latest[0] if latest else 0
+
+
+def _assessment_levy_fen(session: Session, project_code: str, levy: Levy) -> int:
+    """base − relief + the reductions made so far (supplementary charges are levies of their own)."""
+    base = fee_fen(levy.shortfall_area, levy.rate_fen_per_m2)
+    reductions = session.execute(select(func.coalesce(func.sum(AdjustmentRequest.delta_fen), 0)).where(
+        AdjustmentRequest.project_code == project_code, AdjustmentRequest.kind == "adjustment",
+        AdjustmentRequest.delta_fen < 0)).scalar_one()
+    return max(0, base - relief_fen(base, _current_relief_bps(session, project_code)) + int(reductions))
+
+
+def _open_assessment(session: Session, project: Project) -> Levy:
+    levy = session.execute(select(Levy).where(Levy.project_code == project.project_code, Levy.kind == "assessment",
+                                              Levy.status == "open").order_by(Levy.seq.desc())).scalars().first()
+    if levy is None:
+        raise InvalidState(f"project {project.project_code} has not been assessed", field="project_code",
+                           rule="assessed_first")
+    return levy
+
+
+def _rate(session: Session, district: str, on: date) -> Rate:
+    rate = rate_for(session, district, on)
+    if rate is None:
+        raise ValidationFailed(f"no rate table published on chain is in force on {on.isoformat()} for district "
+                               f"{district}", field="effective_on", rule="rate_table_in_force")
+    return rate

@@ -1,0 +1,1 @@
+"""Integration with the other systems: outbound webhooks."""

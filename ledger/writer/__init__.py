@@ -1,0 +1,1 @@
+"""The outbox writer: drains accepted commands into signed, batched contract calls."""
