@@ -47,15 +47,17 @@ def _stop_on_signals(indexer) -> None:
 @app.command()
 def deploy() -> None:
     """Deploy the contracts to LEDGER_RPC_URL and write the manifest; reuse a live deployment."""
-    from ledger.chain import connect, signers_from_mnemonic
-    from ledger.deploy import deploy as deploy_contracts
+    from ledger.chain import connect
+    from ledger.deploy import deploy as deploy_contracts, deploy_options
+    from ledger.keys import load_signers
     from ledger.manifest import load_manifest
 
-    settings = Settings()
+    settings = load_settings()
     try:
         w3 = connect(settings.rpc_url)
         existing = load_manifest(settings.manifest_path) if settings.manifest_path.exists() else None
-        manifest, deployed = deploy_contracts(w3, signers_from_mnemonic(settings.mnemonic.get_secret_value()), existing=existing)
+        manifest, deployed = deploy_contracts(w3, load_signers(settings), existing=existing,
+                                              options=deploy_options(settings))
     except LedgerError as exc:
         _fail(exc)
     manifest.save(settings.manifest_path)

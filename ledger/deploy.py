@@ -36,6 +36,13 @@ class DeployOptions:
     rate_tables: tuple[RateTable, ...] | None = None
 
 
+def deploy_options(settings) -> DeployOptions:
+    """The DeployOptions that LEDGER_ADMIN_ADDRESS, LEDGER_ADMIN_DELAY_SECONDS and
+    LEDGER_OVERDUE_GRACE_SECONDS ask for."""
+    return DeployOptions(admin=settings.admin_address, admin_delay=settings.admin_delay_seconds,
+                         overdue_grace_period=settings.overdue_grace_seconds)
+
+
 def genesis_hash(w3: Web3) -> str:
     return w3.eth.get_block(0)["hash"].to_0x_hex()
 

@@ -13,11 +13,12 @@ import subprocess
 import sys
 import time
 
-from ledger.chain import connect, signers_from_mnemonic
+from ledger.chain import connect
 from ledger.db.engine import make_engine, migrate
-from ledger.deploy import deploy
+from ledger.deploy import deploy, deploy_options
 from ledger.devchain import LocalNode, rpc_ready
 from ledger.errors import ChainUnavailable
+from ledger.keys import load_signers
 from ledger.manifest import load_manifest
 from ledger.settings import REPO_ROOT, Settings
 
@@ -94,7 +95,7 @@ def run_dev(simulate: bool = True) -> int:
     try:
         w3 = connect(settings.rpc_url)
         existing = load_manifest(settings.manifest_path) if settings.manifest_path.exists() else None
-        manifest, deployed = deploy(w3, signers_from_mnemonic(settings.mnemonic.get_secret_value()), existing=existing)
+        manifest, deployed = deploy(w3, load_signers(settings), existing=existing, options=deploy_options(settings))
         manifest.save(settings.manifest_path)
         for c in manifest.contracts:
             _say(f"{'deployed' if deployed else 'reusing'} {c.name} at {c.address}")

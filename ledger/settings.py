@@ -45,6 +45,13 @@ class Settings(BaseSettings):
     mnemonic: SecretStr = SecretStr(DEV_MNEMONIC)
     # Keyed hash of enterprise USCCs on chain: HMAC-SHA256(pepper, USCC).
     enterprise_pepper: SecretStr = SecretStr(DEV_PEPPER)
+    # Deployment (ledger deploy, make run): who ends up holding DEFAULT_ADMIN_ROLE, and rules set at deploy.
+    # The deployer hands the admin role to this account (a multisig or timelock in production), which
+    # accepts it with acceptDefaultAdminTransfer() once the delay has passed; unset: the deployer keeps it.
+    admin_address: str | None = Field(default=None, pattern=r"^0x[0-9a-fA-F]{40}$")
+    admin_delay_seconds: int = Field(default=86_400, ge=0, le=30 * 86_400)
+    # How long after a due date (or the latest unpause) a commitment may be marked overdue.
+    overdue_grace_seconds: int = Field(default=7 * 86_400, ge=0, le=90 * 86_400)
     # Indexer
     confirmations: int = Field(default=0, ge=0, le=10_000)
     reorg_limit: PositiveInt = Field(default=64, le=100_000)
@@ -107,7 +114,7 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _refuse_development_secrets(self) -> "Settings":
         if self.environment != "development":
-            if self.mnemonic.get_secret_value() == DEV_MNEMONIC:
+            if self.mnemonic.get_secret_value() == DEV_MNEMONIC and self.keystore_dir is None:
                 raise ValueError("LEDGER_MNEMONIC: the public development mnemonic is refused outside development")
             if self.enterprise_pepper.get_secret_value() == DEV_PEPPER:
                 raise ValueError("LEDGER_ENTERPRISE_PEPPER: the development pepper is refused outside development")

@@ -50,3 +50,14 @@ def test_a_deployment_hands_the_admin_role_to_the_configured_account_in_two_step
         assert not contract.functions.hasRole(b"\0" * 32, chain.signers["DEFAULT_ADMIN_ROLE"].address).call()
     registry = contract_at(chain.w3, "CommitmentRegistry", manifest.latest("CommitmentRegistry").address)
     assert registry.functions.overdueGracePeriod().call() == 86_400
+
+
+def test_the_deploy_settings_become_the_deploy_options(monkeypatch):
+    from ledger.deploy import deploy_options
+    from ledger.settings import Settings
+
+    admin = account_at(DEV_MNEMONIC, 8).address
+    monkeypatch.setenv("LEDGER_ADMIN_ADDRESS", admin)
+    monkeypatch.setenv("LEDGER_ADMIN_DELAY_SECONDS", "3600")
+    monkeypatch.setenv("LEDGER_OVERDUE_GRACE_SECONDS", "86400")
+    assert deploy_options(Settings()) == DeployOptions(admin=admin, admin_delay=3600, overdue_grace_period=86_400)

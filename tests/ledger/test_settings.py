@@ -62,3 +62,9 @@ def test_dot_env_is_read_from_the_project_root_not_the_working_directory(tmp_pat
     assert Settings.model_config["env_file"] == REPO_ROOT / ".env"
     if not (REPO_ROOT / ".env").exists():
         assert Settings().reorg_limit == 64
+
+
+def test_an_admin_address_that_is_not_an_address_is_refused_naming_the_variable(monkeypatch):
+    monkeypatch.setenv("LEDGER_ADMIN_ADDRESS", "multisig")
+    with pytest.raises(SettingsError, match="LEDGER_ADMIN_ADDRESS"):
+        load_settings()
