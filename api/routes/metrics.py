@@ -62,7 +62,16 @@ class _Snapshot:
         yield errors
 
 
-@router.get("/metrics", response_class=Response)
+_EXAMPLE = (
+    "# HELP ledger_chain_up 1 when the JSON-RPC node answers\n# TYPE ledger_chain_up gauge\nledger_chain_up 1.0\n"
+    "# HELP ledger_chain_head_block The node's newest block\n# TYPE ledger_chain_head_block gauge\n"
+    'ledger_chain_head_block{chain_id="31337"} 1204.0\n'
+)
+
+
+@router.get("/metrics", response_class=Response, responses={
+    200: {"description": "Prometheus text exposition format",
+          "content": {CONTENT_TYPE_LATEST.split(";")[0]: {"example": _EXAMPLE}}}})
 def metrics(settings: SettingsDep, engine: EngineDep) -> Response:
     """Head, checkpoint, lag, events indexed, reorgs and errors by kind, in Prometheus text."""
     chain = chain_status(settings)
