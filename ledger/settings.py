@@ -20,6 +20,7 @@ DEV_MNEMONIC = "test test test test test test test test test test test junk"
 DEV_PEPPER = "development-pepper-not-secret"
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ENV_PREFIX = "LEDGER_"
+NodeKind = Literal["hardhat", "anvil"]
 
 
 class Settings(BaseSettings):
@@ -27,6 +28,8 @@ class Settings(BaseSettings):
 
     environment: Literal["development", "production"] = "development"
     rpc_url: str = "http://127.0.0.1:8545"
+    # Which pinned local node `ledger dev` (make run) starts: Hardhat or Foundry's anvil.
+    dev_node: NodeKind = "hardhat"
     # Every JSON-RPC request gives up after this long (the indexer's lease must outlast it).
     rpc_timeout_seconds: float = Field(default=10.0, gt=0, le=600)
     # Largest JSON-RPC batch sent (Geth refuses more than 1000 by default, Besu more than 1024).
