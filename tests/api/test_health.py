@@ -12,6 +12,8 @@ from ledger.rpc import JsonRpc
 from ledger.settings import Settings
 from tests.ledger.indexer.conftest import workload
 
+pytestmark = pytest.mark.every_node  # runs on Hardhat and on anvil
+
 
 def client_for(settings: Settings) -> TestClient:
     app = create_app()

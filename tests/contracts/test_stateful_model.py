@@ -7,6 +7,7 @@ modest size; `make test-deep` (LEDGER_DEEP=1) a much larger one. The commitment 
 records which lifecycle paths it took, and the test fails unless it took every one.
 """
 
+import pytest
 import os
 from dataclasses import dataclass, field
 
@@ -21,6 +22,8 @@ from tests.contracts.helpers import (
     BASIS, COMMITMENT_FIELDS, COUNTER_FIELDS, DAY, DISTRICT, DOC, FEE_ACCOUNT_FIELDS, NO_REASON, PAYER, RATE, SKEW,
     VERSION, project,
 )
+
+pytestmark = pytest.mark.every_node  # runs on Hardhat and on anvil
 
 DEEP = bool(os.environ.get("LEDGER_DEEP"))
 HORIZON = 3650 * DAY
