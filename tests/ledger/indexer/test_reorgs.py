@@ -102,7 +102,7 @@ def test_a_reorg_that_orphans_commitments_ends_equal_to_a_fresh_reindex(chain, d
     snapshot = chain.rpc("evm_snapshot")
     branch = workload(chain, seed=100)
     orphaned = branch.record(projects, 4)
-    branch.decide("fulfil", orphaned[:2] + kept[:1], reference_key("evidence"))
+    branch.decide("fulfil", orphaned[:2] + kept[:1], reference_key("evidence"), None)
     indexer = make_indexer(chain, database_url)
     indexer.catch_up()
     with indexer.engine.connect() as conn:
@@ -111,7 +111,7 @@ def test_a_reorg_that_orphans_commitments_ends_equal_to_a_fresh_reindex(chain, d
     chain.rpc("evm_revert", [snapshot])
     other = workload(chain, seed=200)
     other.record(projects, 2)
-    other.decide("fulfil", kept[1:2], reference_key("evidence"))
+    other.decide("fulfil", kept[1:2], reference_key("evidence"), None)
     indexer.catch_up()
 
     assert indexer.last_reorg is not None
