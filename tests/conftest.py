@@ -2,7 +2,8 @@
 and every test isolated by evm_snapshot / evm_revert.
 
 A module marked `every_node` runs once per node implementation (Hardhat and anvil), the way
-web3.py runs one module test suite per backend; other chain tests run on Hardhat only.
+web3.py runs one module test suite per backend; other chain tests run on Hardhat only, and a
+test of what only one node can produce says so with `only_node(kind)` and its reason.
 Node-specific behaviour is named in the test (`if chain.node.kind == "anvil"`), never skipped."""
 
 from dataclasses import dataclass, field
@@ -61,6 +62,8 @@ class Chain:
 def pytest_generate_tests(metafunc):
     if "node" in metafunc.fixturenames:
         kinds = NODE_KINDS if metafunc.definition.get_closest_marker("every_node") else ("hardhat",)
+        if only := metafunc.definition.get_closest_marker("only_node"):  # behaviour one node cannot produce
+            kinds = only.args
         metafunc.parametrize("node", kinds, indirect=True, scope="session")
 
 
