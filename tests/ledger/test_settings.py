@@ -62,3 +62,13 @@ def test_dot_env_is_read_from_the_project_root_not_the_working_directory(tmp_pat
     assert Settings.model_config["env_file"] == REPO_ROOT / ".env"
     if not (REPO_ROOT / ".env").exists():
         assert Settings().reorg_limit == 64
+
+
+def test_the_development_node_is_hardhat_or_anvil(monkeypatch):
+    assert Settings().dev_node == "hardhat"
+    monkeypatch.setenv("LEDGER_DEV_NODE", "anvil")
+    assert load_settings().dev_node == "anvil"
+    monkeypatch.setenv("LEDGER_DEV_NODE", "geth")
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    assert "LEDGER_DEV_NODE='geth'" in str(caught.value) and "'hardhat' or 'anvil'" in str(caught.value)
