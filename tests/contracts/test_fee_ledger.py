@@ -1,4 +1,5 @@
 import pytest
+
 from ledger.identifiers import reason_code, reference_key
 from tests.contracts.helpers import (
     ASSESSED, BASIS, DAY, DISTRICT, DOC, EXEMPT, NO_REASON, NOTHING_OWED, OVERPAID, PAID, PARTIALLY_PAID, PAYER,

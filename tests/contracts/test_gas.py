@@ -1,6 +1,7 @@
 """Gas ceilings from DESIGN.md §9 (gas is deterministic, so these are exact checks, not timings)."""
 
 import pytest
+
 from ledger.identifiers import reference_key
 from tests.contracts.helpers import assess, pay, project, send_at
 

@@ -2,10 +2,10 @@
 
 The v1 FeeLedger here is the real one (its artifact as shipped before v2), deployed beside v2."""
 
-import pytest
 import json
 from pathlib import Path
 
+import pytest
 from web3.logs import DISCARD
 
 from ledger.chain import Sender

@@ -7,10 +7,10 @@ modest size; `make test-deep` (LEDGER_DEEP=1) a much larger one. The commitment 
 records which lifecycle paths it took, and the test fails unless it took every one.
 """
 
-import pytest
 import os
 from dataclasses import dataclass, field
 
+import pytest
 from hypothesis import HealthCheck, seed, settings, strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine, initialize, invariant, precondition, rule, run_state_machine_as_test,

@@ -1,4 +1,5 @@
 import pytest
+
 from ledger.chain import Sender, account_at, connect, contract_at, signers_from_mnemonic
 from ledger.deploy import DeployOptions, deploy, is_live
 from ledger.rate_tables import SAMPLE_RATE_TABLE

@@ -2,6 +2,7 @@
 fulfilments, overdue marks, breaches and imports — end equal to a fresh re-index."""
 
 import pytest
+
 from ledger.bench.workload import DAY, GRACE
 from ledger.identifiers import reference_key
 from tests.ledger.indexer.conftest import kind_of, make_indexer, read_model, workload
