@@ -60,9 +60,7 @@ ERRORS = _error_table()
 
 def decode_revert(data: str | bytes | dict | None) -> ContractRevert:
     """Turn revert data (as web3 or the node reports it) into a ContractRevert naming the custom error."""
-    if isinstance(data, dict):
-        data = data.get("data")
-    raw = bytes.fromhex(data[2:]) if isinstance(data, str) else (data or b"")
+    raw = revert_data(data) or b""
     selector, body = raw[:4], raw[4:]
     if selector in ERRORS:
         name, types = ERRORS[selector]
@@ -70,9 +68,29 @@ def decode_revert(data: str | bytes | dict | None) -> ContractRevert:
     return ContractRevert("UnknownRevert", (raw.hex(),))
 
 
+def revert_data(data) -> bytes | None:
+    """The revert bytes in whatever shape a node reports them: a hex string (anvil, Geth: code 3),
+    an object carrying `data` (Hardhat: −32603), possibly nested, or raw bytes; None if absent."""
+    while isinstance(data, dict):
+        data = data.get("data")
+    if isinstance(data, bytes):
+        return data
+    if isinstance(data, str) and data.startswith("0x"):
+        try:
+            return bytes.fromhex(data[2:])
+        except ValueError:
+            return None
+    return None
+
+
 @dataclass
 class Sender:
-    """Signs and sends transactions for one account, keeping its own nonce."""
+    """Signs and sends transactions for one account, keeping its own nonce.
+
+    A failed transaction raises ContractRevert naming the custom error on any node: nodes
+    report a revert in different shapes (Hardhat as an error on submission, anvil and Geth only
+    as a status-0 receipt), so a failure without revert data is re-run with eth_call at its block.
+    """
 
     w3: Web3
     account: LocalAccount
@@ -94,20 +112,17 @@ class Sender:
             if gas is None:
                 gas = int(call.estimate_gas({"from": self.account.address}) * 1.2) + 10_000
             tx = call.build_transaction({**tx, "gas": gas})
-        except ContractCustomError as exc:
+        except (ContractCustomError, ContractLogicError) as exc:
             self._nonce -= 1
-            raise decode_revert(exc.data) from None
-        except ContractLogicError as exc:
-            self._nonce -= 1
-            raise (decode_revert(exc.data) if exc.data else ContractRevert("Revert", (str(exc),))) from None
+            raise (decode_revert(exc.data) if revert_data(exc.data) else ContractRevert("Revert", (str(exc),))) from None
         signed = self.account.sign_transaction(tx)
         try:
             tx_hash = self.w3.eth.send_raw_transaction(signed.raw_transaction)
-        except Web3RPCError as exc:  # a node that executes on submission (automine) reports the revert here
+        except Web3RPCError as exc:  # a node that executes on submission (Hardhat's automine) reports the revert here
             self._nonce = None  # whether the nonce was used is the node's business: ask it again
             error = (exc.rpc_response or {}).get("error", {})
             data = error.get("data")
-            raise (decode_revert(data) if data else ContractRevert("Rejected", (error.get("message", str(exc)),))) from None
+            raise (decode_revert(data) if revert_data(data) else ContractRevert("Rejected", (error.get("message", str(exc)),))) from None
         if not wait:
             return tx_hash
         return self.wait(tx_hash)
@@ -115,8 +130,26 @@ class Sender:
     def wait(self, tx_hash):
         receipt = self.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=120, poll_latency=0.05)
         if receipt["status"] != 1:
-            raise ContractRevert("TransactionFailed", (tx_hash.hex(),))
+            raise self._why_failed(receipt)
         return receipt
+
+    def _why_failed(self, receipt) -> ContractRevert:
+        """Re-run a failed transaction as a call at its block, with the gas it was given, to
+        recover the custom error the receipt does not carry.
+
+        The state at the end of its block is the state it failed in: a failed transaction
+        changes nothing but its sender's nonce and balance, and a development node mines one
+        transaction per block (on a shared block, a later transaction could have moved it)."""
+        tx = self.w3.eth.get_transaction(receipt["transactionHash"])
+        replay = {"from": tx["from"], "to": tx["to"], "data": tx["input"], "value": tx["value"], "gas": tx["gas"]}
+        try:
+            self.w3.eth.call(replay, receipt["blockNumber"])
+        except (ContractCustomError, ContractLogicError, Web3RPCError) as exc:
+            data = exc.data if isinstance(exc, ContractLogicError) else (exc.rpc_response or {}).get("error")
+            if revert_data(data):
+                return decode_revert(data)
+            return ContractRevert("TransactionFailed", (receipt["transactionHash"].hex(), str(exc)))
+        return ContractRevert("TransactionFailed", (receipt["transactionHash"].hex(),))
 
     def _next_nonce(self) -> int:
         if self._nonce is None:

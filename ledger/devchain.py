@@ -1,4 +1,8 @@
-"""Start and stop a throwaway local Hardhat node (for benchmarks, tests and `make run`)."""
+"""Start and stop a throwaway local EVM node (for benchmarks, tests and `make run`).
+
+Two independent implementations, both pinned in hardhat-local/package.json: Hardhat (the
+default) and Foundry's anvil. Both serve the development mnemonic's accounts on chain id 31337.
+"""
 
 import os
 import signal
@@ -9,9 +13,11 @@ from pathlib import Path
 
 from ledger.errors import ChainUnavailable, LedgerError
 from ledger.rpc import JsonRpc
-from ledger.settings import REPO_ROOT
+from ledger.settings import DEV_MNEMONIC, REPO_ROOT, NodeKind
 
 HARDHAT_DIR = REPO_ROOT / "hardhat-local"
+NODE_KINDS: tuple[NodeKind, ...] = ("hardhat", "anvil")
+CHAIN_ID = 31337
 
 
 def free_port() -> int:
@@ -28,22 +34,38 @@ def rpc_ready(url: str) -> bool:
         return False
 
 
-class LocalNode:
-    """A fresh Hardhat node on 127.0.0.1; a context manager that stops it on exit."""
+def node_command(kind: NodeKind, port: int) -> list[str]:
+    """The command line of a development node of `kind` on 127.0.0.1:port."""
+    binary = HARDHAT_DIR / "node_modules" / ".bin" / kind
+    if not binary.exists():
+        raise ChainUnavailable(f"{binary} is missing; run `npm ci` in hardhat-local/ (make install)")
+    if kind == "hardhat":  # accounts, chain id, hardfork and gas limit: hardhat-local/hardhat.config.js
+        return [str(binary), "node", "--hostname", "127.0.0.1", "--port", str(port)]
+    # anvil: the same accounts, chain id, hardfork and block gas limit as hardhat.config.js
+    return [
+        str(binary), "--host", "127.0.0.1", "--port", str(port), "--chain-id", str(CHAIN_ID),
+        "--mnemonic", DEV_MNEMONIC, "--accounts", "10", "--balance", "10000",
+        "--hardfork", "cancun", "--gas-limit", "60000000", "--silent",
+    ]
 
-    def __init__(self, port: int | None = None, *, log_path: Path | None = None):
+
+class LocalNode:
+    """A fresh development node on 127.0.0.1; a context manager that stops it on exit."""
+
+    def __init__(self, port: int | None = None, *, kind: NodeKind = "hardhat", log_path: Path | None = None):
+        if kind not in NODE_KINDS:
+            raise LedgerError(f"unknown development node {kind!r}: one of {', '.join(NODE_KINDS)}")
+        self.kind = kind
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._log_path = log_path
         self._process: subprocess.Popen | None = None
 
     def start(self, timeout: float = 60) -> "LocalNode":
-        hardhat = HARDHAT_DIR / "node_modules" / ".bin" / "hardhat"
-        if not hardhat.exists():
-            raise ChainUnavailable(f"{hardhat} is missing; run `npm ci` in hardhat-local/ (make install)")
+        command = node_command(self.kind, self.port)
         log = open(self._log_path, "ab") if self._log_path else subprocess.DEVNULL
         self._process = subprocess.Popen(
-            [str(hardhat), "node", "--hostname", "127.0.0.1", "--port", str(self.port)],
+            command,
             cwd=HARDHAT_DIR,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -54,7 +76,7 @@ class LocalNode:
         while not rpc_ready(self.url):
             if self._process.poll() is not None or time.monotonic() > deadline:
                 self.stop()
-                raise ChainUnavailable(f"the local Hardhat node did not start on {self.url}")
+                raise ChainUnavailable(f"the local {self.kind} node did not start on {self.url}")
             time.sleep(0.2)
         return self
 

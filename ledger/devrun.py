@@ -89,8 +89,10 @@ def run_dev(simulate: bool = True) -> int:
         _say("fresh local chain and fresh local database: nothing from an earlier run is kept")
         for name in ("ledger.db", "ledger.db-wal", "ledger.db-shm", "deployment.json", "celery-broker.db", "beat-schedule"):
             (VAR / name).unlink(missing_ok=True)
-        node = LocalNode(port=int(settings.rpc_url.rsplit(":", 1)[1]), log_path=VAR / "hardhat.log").start()
-        _say(f"Hardhat node on {node.url} (log: var/hardhat.log)")
+        log_name = f"{settings.dev_node}.log"
+        node = LocalNode(port=int(settings.rpc_url.rsplit(":", 1)[1]), kind=settings.dev_node,
+                         log_path=VAR / log_name).start()
+        _say(f"{settings.dev_node} node on {node.url} (log: var/{log_name})")
     children: list[tuple[str, subprocess.Popen]] = []
     try:
         w3 = connect(settings.rpc_url)

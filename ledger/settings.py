@@ -23,6 +23,7 @@ DEV_FIELD_KEYS = "dev1:ZGV2ZWxvcG1lbnQtZmllbGQta2V5LW5vdC1zZWNyZXQ="
 DEV_PLATFORM_KEY = "ZGV2ZWxvcG1lbnQtcGxhdGZvcm0ta2V5LTMyYnl0ZXM="
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ENV_PREFIX = "LEDGER_"
+NodeKind = Literal["hardhat", "anvil"]
 
 
 def process_owner_id() -> str:
@@ -35,6 +36,8 @@ class Settings(BaseSettings):
 
     environment: Literal["development", "production"] = "development"
     rpc_url: str = "http://127.0.0.1:8545"
+    # Which pinned local node `ledger dev` (make run) starts: Hardhat or Foundry's anvil.
+    dev_node: NodeKind = "hardhat"
     # Every JSON-RPC request gives up after this long (the indexer's lease must outlast it).
     rpc_timeout_seconds: float = Field(default=10.0, gt=0, le=600)
     # Largest JSON-RPC batch sent (Geth refuses more than 1000 by default, Besu more than 1024).

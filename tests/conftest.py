@@ -1,5 +1,10 @@
-"""Shared fixtures: one real Hardhat node per test session, contracts deployed once,
-and every test isolated by evm_snapshot / evm_revert."""
+"""Shared fixtures: one real node of each kind per test session, contracts deployed once,
+and every test isolated by evm_snapshot / evm_revert.
+
+A module marked `every_node` runs once per node implementation (Hardhat and anvil), the way
+web3.py runs one module test suite per backend; other chain tests run on Hardhat only, and a
+test of what only one node can produce says so with `only_node(kind)` and its reason.
+Node-specific behaviour is named in the test (`if chain.node.kind == "anvil"`), never skipped."""
 
 from dataclasses import dataclass, field
 
@@ -7,7 +12,7 @@ import pytest
 
 from ledger.chain import Sender, account_at, connect, contract_at, signers_from_mnemonic
 from ledger.deploy import deploy
-from ledger.devchain import LocalNode
+from ledger.devchain import NODE_KINDS, LocalNode
 from ledger.settings import DEV_MNEMONIC
 
 OUTSIDER_INDEX = 9  # a development account that holds no role
@@ -54,9 +59,17 @@ class Chain:
         self.rpc("evm_mine")
 
 
+def pytest_generate_tests(metafunc):
+    if "node" in metafunc.fixturenames:
+        kinds = NODE_KINDS if metafunc.definition.get_closest_marker("every_node") else ("hardhat",)
+        if only := metafunc.definition.get_closest_marker("only_node"):  # behaviour one node cannot produce
+            kinds = only.args
+        metafunc.parametrize("node", kinds, indirect=True, scope="session")
+
+
 @pytest.fixture(scope="session")
-def node():
-    with LocalNode() as local_node:
+def node(request):
+    with LocalNode(kind=request.param) as local_node:
         yield local_node
 
 

@@ -12,6 +12,8 @@ from ledger.rpc import JsonRpc
 from ledger.settings import Settings
 from tests.ledger.indexer.conftest import workload
 
+pytestmark = pytest.mark.every_node  # runs on Hardhat and on anvil
+
 
 def client_for(settings: Settings) -> TestClient:
     app = create_app()
@@ -24,7 +26,9 @@ def indexed(chain, tmp_path, **settings_values):
     carries credentials, as a provider's would."""
     chain.manifest.save(tmp_path / "deployment.json")
     database_url = f"sqlite:///{tmp_path / 'read-model.db'}"
-    rpc_url = chain.node.url.replace("http://", "http://operator:s3cret-key@") + "/v3/s3cret-project"
+    rpc_url = chain.node.url.replace("http://", "http://operator:s3cret-key@")
+    if chain.node.kind == "hardhat":  # Hardhat answers on any path; anvil only on "/" (404 elsewhere)
+        rpc_url += "/v3/s3cret-project"
     settings = Settings(rpc_url=rpc_url, manifest_path=tmp_path / "deployment.json", database_url=database_url,
                         **settings_values)
     engine = make_engine(database_url)

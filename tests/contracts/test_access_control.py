@@ -9,6 +9,8 @@ from tests.contracts.helpers import (
     BASIS, DAY, DISTRICT, DOC, NO_REASON, PAYER, VERSION, assess, pay, project, record, reverts, send_at,
 )
 
+pytestmark = pytest.mark.every_node  # runs on Hardhat and on anvil
+
 C1 = reference_key("C-1")
 
 

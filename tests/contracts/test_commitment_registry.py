@@ -7,6 +7,8 @@ from tests.contracts.helpers import (
     commitment, counters, events, project, record, registry_call, reverts, send_at,
 )
 
+pytestmark = pytest.mark.every_node  # runs on Hardhat and on anvil
+
 ZERO = b"\0" * 32
 C1 = reference_key("C-1")
 

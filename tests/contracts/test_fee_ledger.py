@@ -1,9 +1,13 @@
+import pytest
+
 from ledger.identifiers import reason_code, reference_key
 from tests.contracts.helpers import (
     ASSESSED, BASIS, DAY, DISTRICT, DOC, EXEMPT, NO_REASON, NOTHING_OWED, OVERPAID, PAID, PARTIALLY_PAID, PAYER,
     RATE, SKEW, call, UNASSESSED, VERSION, account, adjust, assess, events, pay, project, refund, relieve, reverts,
     send_at,
 )
+
+pytestmark = pytest.mark.every_node  # runs on Hardhat and on anvil
 
 
 def publish(chain, version, rates, *, effective_from=1, basis=BASIS):

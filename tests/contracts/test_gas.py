@@ -1,7 +1,11 @@
 """Gas ceilings from DESIGN.md §9 (gas is deterministic, so these are exact checks, not timings)."""
 
+import pytest
+
 from ledger.identifiers import reference_key
 from tests.contracts.helpers import assess, pay, project, send_at
+
+pytestmark = pytest.mark.every_node  # runs on Hardhat and on anvil
 
 
 def test_a_single_payment_costs_at_most_60000_gas(chain):

@@ -5,6 +5,7 @@ The v1 FeeLedger here is the real one (its artifact as shipped before v2), deplo
 import json
 from pathlib import Path
 
+import pytest
 from web3.logs import DISCARD
 
 from ledger.chain import Sender
@@ -13,6 +14,8 @@ from tests.contracts.helpers import (
     DAY, DISTRICT, DOC, NO_REASON, OVERPAID, PAYER, account, commitment, counters, events, pay, project, record,
     reverts, send_at,
 )
+
+pytestmark = pytest.mark.every_node  # runs on Hardhat and on anvil
 
 V1_ARTIFACT = json.loads((Path(__file__).parent / "fixtures" / "FeeLedger.v1.json").read_text())
 

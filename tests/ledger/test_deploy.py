@@ -1,8 +1,12 @@
+import pytest
+
 from ledger.chain import Sender, account_at, connect, contract_at, signers_from_mnemonic
 from ledger.deploy import DeployOptions, deploy, is_live
 from ledger.rate_tables import SAMPLE_RATE_TABLE
 from ledger.roles import ROLE_CONTRACTS
 from ledger.settings import DEV_MNEMONIC
+
+pytestmark = pytest.mark.every_node  # runs on Hardhat and on anvil
 
 
 def test_deploying_again_to_the_same_chain_reuses_the_live_contracts(deployed_chain):

@@ -68,3 +68,13 @@ def test_an_admin_address_that_is_not_an_address_is_refused_naming_the_variable(
     monkeypatch.setenv("LEDGER_ADMIN_ADDRESS", "multisig")
     with pytest.raises(SettingsError, match="LEDGER_ADMIN_ADDRESS"):
         load_settings()
+
+
+def test_the_development_node_is_hardhat_or_anvil(monkeypatch):
+    assert Settings().dev_node == "hardhat"
+    monkeypatch.setenv("LEDGER_DEV_NODE", "anvil")
+    assert load_settings().dev_node == "anvil"
+    monkeypatch.setenv("LEDGER_DEV_NODE", "geth")
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    assert "LEDGER_DEV_NODE='geth'" in str(caught.value) and "'hardhat' or 'anvil'" in str(caught.value)

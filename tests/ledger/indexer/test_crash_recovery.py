@@ -1,6 +1,7 @@
 """The indexer process killed with SIGKILL at random moments and restarted: no gaps, no
 duplicates, and the same final state as an uninterrupted run."""
 
+import pytest
 import os
 import random
 import signal
@@ -12,6 +13,8 @@ from sqlalchemy import text
 
 from ledger.db.engine import make_engine, migrate
 from tests.ledger.indexer.conftest import kind_of, make_indexer, read_model, workload
+
+pytestmark = pytest.mark.every_node  # runs on Hardhat and on anvil
 
 KILLS = 20
 

@@ -8,6 +8,8 @@ from ledger.indexer.projector import Batch
 from ledger.indexer.store import Header, LeaseLost
 from tests.ledger.indexer.conftest import make_indexer, read_model, workload
 
+pytestmark = pytest.mark.every_node  # runs on Hardhat and on anvil
+
 
 def counting_writes(indexer) -> list:
     """The batches this indexer committed."""

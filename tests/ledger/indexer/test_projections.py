@@ -1,9 +1,12 @@
 """A scripted history of every event type, mirrored to SQL and checked against the contracts' own views."""
 
+import pytest
 from sqlalchemy import text
 
 from ledger.events import EVENTS
 from tests.ledger.indexer.conftest import make_indexer, read_model, workload
+
+pytestmark = pytest.mark.every_node  # runs on Hardhat and on anvil
 
 FEE_STATUS = ["unassessed", "assessed", "partially_paid", "paid", "overpaid", "exempt", "nothing_owed"]
 COMMITMENT_STATUS = ["none", "recorded", "fulfilled", "overdue", "breached", "repaired", "extended"]

@@ -11,6 +11,8 @@ from ledger.indexer.store import load_checkpoint
 from tests.ledger.indexer.conftest import indexer_via, kind_of, make_indexer, read_model, within, workload
 from tests.ledger.indexer.faulty_node import Faults, FaultyNode
 
+pytestmark = pytest.mark.every_node  # runs on Hardhat and on anvil
+
 
 def one_block_each(chain, seed: int, blocks: int, projects) -> None:
     """`blocks` blocks, each with one payment whose voucher depends on `seed`."""

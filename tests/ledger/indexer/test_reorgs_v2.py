@@ -1,9 +1,13 @@
 """Reorgs that orphan the v2 events — relief, adjustments, refund owed, refunds, evidence,
 fulfilments, overdue marks, breaches and imports — end equal to a fresh re-index."""
 
+import pytest
+
 from ledger.bench.workload import DAY, GRACE
 from ledger.identifiers import reference_key
 from tests.ledger.indexer.conftest import kind_of, make_indexer, read_model, workload
+
+pytestmark = pytest.mark.every_node  # runs on Hardhat and on anvil
 
 
 def test_a_reorg_orphaning_fee_commitment_and_import_events_ends_equal_to_a_fresh_reindex(
