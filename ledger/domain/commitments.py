@@ -171,7 +171,7 @@ def commitments_of_enterprise(session: Session, *, uscc: str) -> list[Commitment
     records = session.execute(select(CommitmentRecord).where(CommitmentRecord.enterprise_uscc == uscc)
                               .order_by(CommitmentRecord.created_at, CommitmentRecord.commitment_number)).scalars().all()
     statuses = dict(session.execute(select(CommitmentView.commitment, CommitmentView.status).where(
-        CommitmentView.commitment.in_([r.commitment_key for r in records])))) if records else {}
+        CommitmentView.commitment.in_([r.commitment_key for r in records]))).tuples().all()) if records else {}
     return [CommitmentPublic(commitment_number=r.commitment_number, project_code=r.project_code,
                              enterprise_uscc=r.enterprise_uscc, kind=r.kind, due_date=r.due_date,
                              terms_sha256=r.terms_sha256, status=statuses.get(r.commitment_key, "pending"),

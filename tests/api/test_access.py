@@ -1,6 +1,7 @@
 """Every route × every kind of caller: only the allowed get through (401/403 otherwise), and an
 enterprise never reads another's data."""
 
+import datetime
 import re
 
 import pytest
@@ -70,12 +71,17 @@ def test_only_the_allowed_callers_get_through_on_every_route(api, callers, calle
     assert wrong == [], f"{caller}: {wrong}"
 
 
-def test_an_enterprise_sees_only_its_own_projects_levies_and_payments(api):
+def test_an_enterprise_sees_only_its_own_projects_levies_payments_and_commitments(api):
     levy_a = open_levy(api, USCC_A)
     levy_b = open_levy(api, USCC_B, district="410102")
-    tax = api.client("tax-bureau")
+    tax, approval = api.client("tax-bureau"), api.client("approval-bureau")
+    due = (datetime.date.today() + datetime.timedelta(days=180)).isoformat()
     for levy in (levy_a, levy_b):
         tax.post("/v1/tax/payments", payment_for(levy))
+        levy["commitment_number"] = f"CN-{levy['project_code']}"
+        approval.post("/v1/approval/commitments", {
+            "commitment_number": levy["commitment_number"], "project_code": levy["project_code"],
+            "enterprise_uscc": levy["payer_uscc"], "kind": "fee_payment", "due_date": due, "terms_sha256": "ab" * 32})
     for user, own, other in (("ent-a", levy_a, levy_b), ("ent-b", levy_b, levy_a)):
         session = api.login(user)
         seen = {name: session.get(f"{api.url}/v1/me/{name}", timeout=30).json()
@@ -83,6 +89,8 @@ def test_an_enterprise_sees_only_its_own_projects_levies_and_payments(api):
         assert own["project_code"] in {p["project_code"] for p in seen["projects"]}
         assert own["levy_number"] in {lv["levy_number"] for lv in seen["levies"]}
         assert own["levy_number"] in {p["levy_number"] for p in seen["payments"]}
+        assert isinstance(seen["commitments"], list), seen["commitments"]
+        assert own["commitment_number"] in {c["commitment_number"] for c in seen["commitments"]}
         everything = str(seen)
         assert other["project_code"] not in everything and other["payer_uscc"] not in everything
 
