@@ -48,4 +48,4 @@ def my_credit(session: SessionDep, user: EnterpriseUser,
               as_of: Annotated[AwareDatetime | None, Query(description="as the chain held it at this moment; omit for now")] = None,
               ) -> CreditRecordPublic:
     """My score and grade, every credit event with its contribution and on-chain proof."""
-    return record.credit_record(session, enterprise=user.uscc, as_of=as_of)
+    return record.credit_record(session, enterprise=user.uscc, as_of=as_of, known=True)

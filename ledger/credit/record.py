@@ -91,13 +91,14 @@ def _known(session: Session, chain_id: int | None, enterprise: str) -> bool:
 
 
 def credit_record(session: Session, *, enterprise: str, as_of: datetime | None = None,
-                  rules: RuleSet | None = None) -> CreditRecordPublic:
+                  rules: RuleSet | None = None, known: bool = False) -> CreditRecordPublic:
     """One enterprise's score, grade and every credit event with its contribution and proof;
-    with `as_of`, the record as the chain held it then. `enterprise`: a USCC or an enterprise key."""
+    with `as_of`, the record as the chain held it then. `enterprise`: a USCC or an enterprise key
+    (`known`: the caller vouches it exists, e.g. the logged-in enterprise with nothing on chain yet)."""
     rules = rules or load_rule_set()
     key = resolve_enterprise(enterprise)
     chain_id = read_model_chain_id(session)
-    if not _known(session, chain_id, key):
+    if not known and not _known(session, chain_id, key):
         raise NotFound(f"no enterprise {enterprise} in the ledger", field="enterprise", rule="exists")
     events = credit_events(session, chain_id=chain_id, enterprise=key) if chain_id is not None else []
     scored = score_events(events, rules, as_of=unix(as_of) if as_of else None)
