@@ -11,7 +11,7 @@ from sqlalchemy import Engine, text
 from web3 import Web3
 
 from ledger.audit.compare import TableDiff, compare
-from ledger.audit.rebuild import rebuild
+from ledger.audit.rebuild import DecoderKind, rebuild
 from ledger.db.engine import make_engine, migrate
 from ledger.errors import LedgerError
 from ledger.manifest import Manifest
@@ -60,7 +60,7 @@ def _checkpoint(live: Engine, chain_id: int) -> tuple[int, str]:
 
 
 def verify(w3: Web3, manifest: Manifest, live: Engine, *, scratch_url: str | None = None,
-           progress: Callable[[int, int], None] | None = None) -> AuditReport:
+           decoder: DecoderKind = "codec", progress: Callable[[int, int], None] | None = None) -> AuditReport:
     """Rebuild the read model up to the live checkpoint (into `scratch_url`, or a temporary
     SQLite file) and compare it with the live one."""
     if (chain_id := w3.eth.chain_id) != manifest.chain_id:
@@ -75,7 +75,7 @@ def verify(w3: Web3, manifest: Manifest, live: Engine, *, scratch_url: str | Non
         try:
             migrate(scratch)
             started = time.perf_counter()
-            events = rebuild(w3, manifest, scratch, to_block=checkpoint, progress=progress)
+            events = rebuild(w3, manifest, scratch, to_block=checkpoint, decoder=decoder, progress=progress)
             rebuilt = time.perf_counter()
             # PostgreSQL: one snapshot of the live read model for the whole comparison
             snapshot = live.execution_options(isolation_level="REPEATABLE READ") if live.dialect.name == "postgresql" else live
