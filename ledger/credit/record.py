@@ -105,7 +105,8 @@ def credit_record(session: Session, *, enterprise: str, as_of: datetime | None =
     return _public(session, key, scored, rules, as_of)
 
 
-def _names(session: Session, model, key_column, name_column, keys: set) -> dict[str, str]:
+def names_of(session: Session, key_column, name_column, keys) -> dict[str, str]:
+    """Write-model names (commitment numbers, project codes, USCCs) of on-chain keys, where known."""
     keys = {k for k in keys if k}
     if not keys:
         return {}
@@ -113,10 +114,10 @@ def _names(session: Session, model, key_column, name_column, keys: set) -> dict[
 
 
 def _public(session: Session, key: str, scored: CreditScore, rules: RuleSet, as_of: datetime | None) -> CreditRecordPublic:
-    numbers = _names(session, CommitmentRecord, CommitmentRecord.commitment_key, CommitmentRecord.commitment_number,
+    numbers = names_of(session, CommitmentRecord.commitment_key, CommitmentRecord.commitment_number,
                      {s.event.commitment for s in scored.events})
-    codes = _names(session, Project, Project.project_key, Project.project_code, {s.event.project for s in scored.events})
-    uscc = _names(session, Enterprise, Enterprise.enterprise_key, Enterprise.uscc, {key}).get(key)
+    codes = names_of(session, Project.project_key, Project.project_code, {s.event.project for s in scored.events})
+    uscc = names_of(session, Enterprise.enterprise_key, Enterprise.uscc, {key}).get(key)
     events = [CreditEventPublic(
         kind=s.event.kind, contribution=s.contribution, score_after=s.score_after, commitment_key=s.event.commitment,
         commitment_number=numbers.get(s.event.commitment), project_key=s.event.project,

@@ -4,7 +4,7 @@ commitments that are overdue or breached, and the money trail of one project."""
 from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import Session
 
-from ledger.credit.record import BLOCK_TIME, PROOF, chain_proof, decode_cursor, encode_cursor, proof_public
+from ledger.credit.record import BLOCK_TIME, PROOF, chain_proof, decode_cursor, encode_cursor, names_of, proof_public
 from ledger.credit.schemas import (CommitmentAlertPage, CommitmentAlertPublic, FeeAccountPublic, MoneyEntryPublic,
                                    MoneyTrailPublic)
 from ledger.db.write_model import CommitmentRecord, Enterprise, PaymentConfirmation, Project, RefundRequest
@@ -15,11 +15,6 @@ from ledger.identifiers import InvalidIdentifier, validate_project_code
 ALERT_STATUSES = ("overdue", "breached")
 # the history event that puts a commitment in each alert status
 STATUS_EVENT = {"overdue": "marked_overdue", "breached": "breached"}
-
-
-def _lookup(session: Session, key_column, name_column, keys) -> dict[str, str]:
-    keys = [k for k in set(keys) if k]
-    return dict(session.execute(select(key_column, name_column).where(key_column.in_(keys))).all()) if keys else {}
 
 
 def commitments_in_trouble(session: Session, *, status: str | None = None, cursor: str | None = None,
@@ -45,9 +40,9 @@ def commitments_in_trouble(session: Session, *, status: str | None = None, curso
                 "ORDER BY e.block_number, e.log_index").bindparams(_expanding("keys")),
                 {"c": chain_id, "keys": [r[0] for r in rows]}):
             proofs[commitment, event] = chain_proof(proof)  # the latest one wins
-    numbers = _lookup(session, CommitmentRecord.commitment_key, CommitmentRecord.commitment_number, [r[0] for r in rows])
-    codes = _lookup(session, Project.project_key, Project.project_code, [r[1] for r in rows])
-    usccs = _lookup(session, Enterprise.enterprise_key, Enterprise.uscc, [r[2] for r in rows])
+    numbers = names_of(session, CommitmentRecord.commitment_key, CommitmentRecord.commitment_number, [r[0] for r in rows])
+    codes = names_of(session, Project.project_key, Project.project_code, [r[1] for r in rows])
+    usccs = names_of(session, Enterprise.enterprise_key, Enterprise.uscc, [r[2] for r in rows])
     items = [CommitmentAlertPublic(
         commitment_key=key, commitment_number=numbers.get(key), project_key=project, project_code=codes.get(project),
         enterprise_key=enterprise, uscc=usccs.get(enterprise), kind=kind, status=state, due_at=from_unix(due_at),

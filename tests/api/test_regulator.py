@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import text
 
 from ledger.db.bulk import insert_rows
-from ledger.domain.common import enterprise_key_hex
+from ledger.domain.common import enterprise_key_hex, project_key_hex
 from ledger.indexer.projector import COLUMNS
 from tests.api.conftest import USCC_A, USCC_B, project_body, project_code
 
@@ -21,8 +21,9 @@ def _word(n: int) -> str:
 @pytest.fixture(scope="module")
 def planted(api):
     """A read model in which USCC_A's commitment went overdue (block 11) and was breached (block 12)."""
-    enterprise, commitment, project = enterprise_key_hex(USCC_A), _word(0xC1), _word(0xB1)
-    api.client("approval-bureau").post("/v1/approval/projects", project_body(project_code(), USCC_A))  # USCC_A known
+    code = project_code()
+    enterprise, commitment, project = enterprise_key_hex(USCC_A), _word(0xC1), project_key_hex(code)
+    api.client("approval-bureau").post("/v1/approval/projects", project_body(code, USCC_A))  # USCC_A known
     proof = lambda block: (CHAIN, block, 0, _word(block), _word(1000 + block))  # noqa: E731
     with api.engine.begin() as conn:
         assert conn.execute(text("SELECT chain_id FROM chain_state")).scalar() == CHAIN  # the mirrored rate table's
@@ -43,7 +44,19 @@ def planted(api):
                                                               "fulfilled_late", "overdue", "breached", "repaired",
                                                               "block_number", "log_index", "block_hash", "transaction_hash"),
                     [(CHAIN, enterprise, 1, 0, 0, 1, 1, 0, 12, 0, _word(12), _word(1012))])
-    return enterprise, commitment
+        # the project's fee: assessed in block 10, paid on time in block 11
+        insert_rows(conn, "fee_assessments", COLUMNS["fee_assessments"], [
+            (CHAIN, 10, 1, _word(10), _word(1010), project, enterprise, 1, 410105, 1, 200_000, 140_000, 280_000,
+             280_000, T0, _word(0xD0C))])
+        insert_rows(conn, "payments", COLUMNS["payments"], [
+            (CHAIN, 11, 1, _word(11), _word(1011), project, _word(0x7E), 280_000, T0 - 60, False, False)])
+        insert_rows(conn, "fee_accounts", ("chain_id", "project", "payer", "district", "rate_table_version", "revision",
+                                           "relief_bps", "base_fen", "adjustment_fen", "due_fen", "due_at", "paid_fen",
+                                           "refunded_fen", "refund_owed_fen", "status", "block_number", "log_index",
+                                           "block_hash", "transaction_hash"),
+                    [(CHAIN, project, enterprise, 410105, 1, 1, 0, 280_000, 0, 280_000, T0, 280_000, 0, 0, "paid", 11, 1,
+                      _word(11), _word(1011))])
+    return enterprise, commitment, code
 
 
 def regulator_paths(api) -> list[str]:
@@ -70,7 +83,7 @@ def test_every_regulator_route_refuses_writes_and_every_other_role(api, planted)
 
 
 def test_a_regulator_sees_each_credit_event_with_its_contribution_and_proof_as_of_any_moment(api, planted):
-    enterprise, commitment = planted
+    enterprise, commitment, _ = planted
     regulator = api.login("auditor1")
     record = regulator.get(f"{api.url}/v1/regulator/enterprises/{USCC_A}").json()
     assert (record["enterprise_key"], record["uscc"], record["rule_set"]) == (enterprise, USCC_A, "sample-v1")
@@ -97,3 +110,14 @@ def test_an_enterprise_sees_its_own_credit_record_and_no_one_elses(api, planted)
     other = api.login("ent-b").get(f"{api.url}/v1/me/credit").json()
     assert (other["enterprise_key"], other["score"], other["grade"], other["events"]) == \
            (enterprise_key_hex(USCC_B), 100, "A", [])
+
+
+def test_a_regulator_follows_a_projects_money_trail_with_the_proof_of_every_figure(api, planted):
+    *_, code = planted
+    trail = api.login("auditor1").get(f"{api.url}/v1/regulator/projects/{code}/money-trail").json()
+    assert (trail["project_code"], trail["account"]["status"], trail["account"]["paid_fen"]) == (code, "paid", 280_000)
+    assert [(e["kind"], e["amount_fen"], e["due_fen_after"], e["late"], e["proof"]["block_number"],
+             e["proof"]["block_time"]) for e in trail["entries"]] == [
+        ("assessed", 280_000, 280_000, None, 10, "2027-01-15T08:00:00Z"),
+        ("payment", 280_000, None, False, 11, "2027-01-15T09:00:00Z")]
+    assert trail["entries"][1]["reference_key"] == _word(0x7E)

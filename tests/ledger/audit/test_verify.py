@@ -11,13 +11,12 @@ from ledger.db.engine import make_engine, migrate
 from ledger.db.scratch import scratch_database
 from ledger.indexer.loop import Indexer, IndexerConfig
 from ledger.rpc import JsonRpc
-from tests.support.chain import module_chain  # noqa: F401 (fixture)
 
 POSTGRES_SERVER = "postgresql://127.0.0.1/test"
 
 
 @pytest.fixture(scope="module")
-def read_models(module_chain, tmp_path_factory):  # noqa: F811
+def read_models(module_chain, tmp_path_factory):
     """Every kind of event on the module's chain, indexed into SQLite and PostgreSQL."""
     chain = module_chain
     Workload(chain.w3, chain.manifest, chain.signers).every_event(300)

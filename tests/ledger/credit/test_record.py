@@ -12,11 +12,10 @@ from ledger.credit.record import credit_record, list_enterprises
 from ledger.db.engine import make_engine, migrate
 from ledger.indexer.loop import Indexer, IndexerConfig
 from ledger.rpc import JsonRpc
-from tests.support.chain import module_chain  # noqa: F401 (fixture)
 
 
 @pytest.fixture(scope="module")
-def indexed(module_chain, tmp_path_factory):  # noqa: F811
+def indexed(module_chain, tmp_path_factory):
     """Every kind of commitment event, then two late payments a month later; indexed into SQLite."""
     chain = module_chain
     work = Workload(chain.w3, chain.manifest, chain.signers, seed=11)
