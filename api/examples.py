@@ -57,3 +57,41 @@ COMMAND_STATUS = {"command_id": COMMAND_ID, "kind": "record_payment", "reference
                   "status": "indexed", "created_at": "2026-11-29T09:30:01Z", "submitted_at": "2026-11-29T09:30:01Z",
                   "mined_at": "2026-11-29T09:30:02Z", "indexed_at": "2026-11-29T09:30:03Z", "chain_id": 31337,
                   "transaction_hash": "0x" + "ef" * 32, "block_number": 1042, "error": None}
+
+# --- the credit record and the regulator's views (rule set sample-v1) ---
+ENTERPRISE_KEY = "0x" + "5e" * 32
+PROOF_TIMED = PROOF | {"block_time": "2027-07-08T02:00:00Z"}
+CREDIT_RECORD = {
+    "enterprise_key": ENTERPRISE_KEY, "uscc": USCC, "rule_set": "sample-v1",
+    "rule_set_label": "SAMPLE rule set for development and demonstration — not a policy adopted by the office",
+    "as_of": None, "start": 100, "score": 75, "grade": "B", "events": [
+        {"kind": "marked_overdue", "contribution": -5, "score_after": 95, "commitment_key": "0x" + "c0" * 32,
+         "commitment_number": "CN-2026-000045", "project_key": "0x" + "ab" * 32, "project_code": PROJECT,
+         "fact_at": None, "counts": None, "proof": PROOF_TIMED},
+        {"kind": "breached", "contribution": -20, "score_after": 75, "commitment_key": "0x" + "c0" * 32,
+         "commitment_number": "CN-2026-000045", "project_key": "0x" + "ab" * 32, "project_code": PROJECT,
+         "fact_at": None, "counts": None,
+         "proof": PROOF_TIMED | {"block_number": 1107, "log_index": 2, "block_time": "2027-07-20T03:00:00Z"}}]}
+ENTERPRISE_CREDIT = {"enterprise_key": ENTERPRISE_KEY, "uscc": USCC, "score": 75, "grade": "B",
+                     "counts": {"fulfilled_on_time": 0, "fulfilled_late": 0, "marked_overdue": 1, "breached": 1,
+                                "repaired": 0, "late_fee_payment": 0}}
+COMMITMENT_ALERT = {"commitment_key": "0x" + "c0" * 32, "commitment_number": "CN-2026-000045",
+                    "project_key": "0x" + "ab" * 32, "project_code": PROJECT, "enterprise_key": ENTERPRISE_KEY,
+                    "uscc": USCC, "kind": "shelter_build", "status": "breached", "due_at": "2027-06-30T15:59:59Z",
+                    "proof": PROOF_TIMED}
+MONEY_TRAIL = {"project_code": PROJECT, "project_key": "0x" + "ab" * 32,
+               "account": {"status": "paid", "due_fen": 2100000000, "paid_fen": 2100000000, "refunded_fen": 0,
+                           "refund_owed_fen": 0, "proof": PROOF_TIMED},
+               "entries": [
+                   {"kind": "assessed", "amount_fen": 2800000000, "due_fen_after": 2800000000, "relief_bps": None,
+                    "reference": None, "reference_key": None, "at": "2026-12-31T15:59:59Z", "late": None,
+                    "document_hash": "0x" + SHA, "proof": PROOF_TIMED | {"block_number": 1001}},
+                   {"kind": "relief", "amount_fen": 0, "due_fen_after": 1400000000, "relief_bps": 5000,
+                    "reference": "AFFORDABLE_HOUSING", "reference_key": None, "at": None, "late": None,
+                    "document_hash": "0x" + SHA, "proof": PROOF_TIMED | {"block_number": 1002}},
+                   {"kind": "adjusted", "amount_fen": 700000000, "due_fen_after": 2100000000, "relief_bps": None,
+                    "reference": "SURVEY_SUPPLEMENT", "reference_key": None, "at": None, "late": None,
+                    "document_hash": "0x" + SHA, "proof": PROOF_TIMED | {"block_number": 1003}},
+                   {"kind": "payment", "amount_fen": 2100000000, "due_fen_after": None, "relief_bps": None,
+                    "reference": "332026000000123456", "reference_key": "0x" + "9a" * 32,
+                    "at": "2026-11-29T01:30:00Z", "late": False, "document_hash": None, "proof": PROOF_TIMED}]}

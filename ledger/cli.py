@@ -14,7 +14,9 @@ from ledger.settings import Settings, load_settings
 
 app = typer.Typer(no_args_is_help=True, help="Civil-air-defence fee & commitment ledger.")
 bench = typer.Typer(no_args_is_help=True, help="Benchmarks; each prints one JSON object.")
+audit = typer.Typer(no_args_is_help=True, help="Regulator's audit of the read model against the chain.")
 app.add_typer(bench, name="bench")
+app.add_typer(audit, name="audit")
 app.add_typer(clients, name="clients")
 app.add_typer(users, name="users")
 app.add_typer(keys, name="keys")
@@ -85,6 +87,45 @@ def bench_index(
     from ledger.bench.index import bench_index as run
 
     typer.echo(json.dumps(run(events, postgres, repeats)))
+
+
+@bench.command("audit")
+def bench_audit_command(
+    events: Annotated[int, typer.Option(help="How many events to emit, re-index and audit.")] = 20_000,
+    repeats: Annotated[int, typer.Option(help="Interleaved runs of each; medians are reported.")] = 3,
+) -> None:
+    """`ledger audit verify` (independent rebuild + diff) vs the indexer's re-index of the same chain."""
+    from ledger.bench.audit import bench_audit
+
+    typer.echo(json.dumps(bench_audit(events, repeats)))
+
+
+@audit.command("verify")
+def audit_verify(
+    scratch: Annotated[str | None, typer.Option(help="An empty database to rebuild into (default: a temporary SQLite file).")] = None,
+    decoder: Annotated[str, typer.Option(help="codec: web3's ABI codec per log (default); events: web3's "
+                                              "ContractEvent.process_log (the reference, ~10x slower).")] = "codec",
+) -> None:
+    """Rebuild the read model from the chain along an independent path (fetch and decode through
+    web3, aggregates by full recount) and compare it, table by table, with the live read model up to its
+    checkpoint. Exit 1 if any row differs."""
+    from ledger.audit.verify import verify
+    from ledger.chain import connect
+    from ledger.db.engine import make_engine
+    from ledger.manifest import load_manifest
+
+    if decoder not in ("codec", "events"):
+        _fail(LedgerError(f"--decoder must be codec or events, not {decoder!r}"))
+    settings = load_settings()
+    try:
+        report = verify(connect(settings.rpc_url), load_manifest(settings.manifest_path),
+                        make_engine(settings.database_url), scratch_url=scratch, decoder=decoder)
+    except LedgerError as exc:
+        _fail(exc)
+    for line in report.lines():
+        typer.echo(line)
+    if not report.equal:
+        raise typer.Exit(1)
 
 
 @bench.command("api")

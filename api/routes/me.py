@@ -1,12 +1,17 @@
 """/v1/me: a logged-in enterprise sees its own projects, levies, payments and commitments — only
 its own: every query is bound to the USCC of the session's user, never to a request parameter."""
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import AwareDatetime
 
 from api import examples as ex
 from api.deps import SessionDep
 from api.problems import problem_responses
 from api.security.sessions import EnterpriseUser
+from ledger.credit import record
+from ledger.credit.schemas import CreditRecordPublic
 from ledger.domain import commitments, payments, projects
 from ledger.domain.schemas import CommitmentPublic, LevyPublic, PaymentPublic, ProjectPublic
 
@@ -36,3 +41,11 @@ def my_payments(session: SessionDep, user: EnterpriseUser) -> list[PaymentPublic
                                                                    "created_at": "2026-11-29T08:10:00Z"}]), **READ})
 def my_commitments(session: SessionDep, user: EnterpriseUser) -> list[CommitmentPublic]:
     return commitments.commitments_of_enterprise(session, uscc=user.uscc)
+
+
+@router.get("/credit", response_model=CreditRecordPublic, responses={**ex.ok("My credit record", ex.CREDIT_RECORD), **READ})
+def my_credit(session: SessionDep, user: EnterpriseUser,
+              as_of: Annotated[AwareDatetime | None, Query(description="as the chain held it at this moment; omit for now")] = None,
+              ) -> CreditRecordPublic:
+    """My score and grade, every credit event with its contribution and on-chain proof."""
+    return record.credit_record(session, enterprise=user.uscc, as_of=as_of, known=True)

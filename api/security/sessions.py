@@ -106,4 +106,5 @@ def require_role(*roles: str):
 LoginSession = Annotated[SessionInfo, Depends(current_session)]
 OfficeUser = Annotated[Person, Depends(require_role("office"))]
 EnterpriseUser = Annotated[Person, Depends(require_role("enterprise"))]
+RegulatorUser = Annotated[Person, Depends(require_role("regulator"))]
 RegulatorOrOffice = Annotated[Person, Depends(require_role("office", "regulator"))]

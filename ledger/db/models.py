@@ -85,6 +85,17 @@ class EventProof(SQLModel):
     transaction_hash: str
 
 
+class BlockTime(SQLModel, table=True):
+    """The time of every block that holds an indexed event: part of each event's proof, and what
+    "as of a date" means for the credit record (what the chain held by then)."""
+
+    __tablename__ = "block_times"
+    chain_id: int = Field(primary_key=True, sa_type=BigInteger)
+    block_number: int = Field(primary_key=True, sa_type=BigInteger)
+    block_hash: str
+    timestamp: int = big()  # unix seconds, as the block header says
+
+
 class RawEvent(EventProof, table=True):
     """Every log of the manifest's contracts as the node returned it (ledger.events decodes it)."""
 
@@ -351,7 +362,7 @@ class EnterpriseCommitmentSummary(LatestProof, table=True):
     repaired: int = big()
 
 
-EVENT_TABLES = [RawEvent, RateTable, Rate, FeeAssessment, FeeRelief, FeeAdjustment, Payment, Refund, RefundOwedChange,
+EVENT_TABLES = [BlockTime, RawEvent, RateTable, Rate, FeeAssessment, FeeRelief, FeeAdjustment, Payment, Refund, RefundOwedChange,
                 FeeAccountImport, CommitmentEvent, EnterpriseCountersImport, RoleEvent, GovernanceEvent, PauseEvent]
 AGGREGATE_TABLES = [FeeAccount, Commitment, EnterpriseCommitmentSummary]
 INDEXER_TABLES = [ChainState, IndexedBlock, IndexerLease]

@@ -33,7 +33,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from tqdm import tqdm
 
-from ledger.errors import GenesisMismatch, ManifestError, ReadModelUnavailable, ReorgTooDeep, TransientError
+from ledger.errors import ChainUnavailable, GenesisMismatch, ManifestError, ReadModelUnavailable, ReorgTooDeep, TransientError
 from ledger.events import decode_log, raw_log
 from ledger.indexer import store
 from ledger.indexer.projector import Batch
@@ -136,6 +136,19 @@ def blocks_missing_logs(blocks: list[dict], logs: list[dict], addresses: list[by
     return missing
 
 
+def block_times(rpc: JsonRpc, logs: list[dict], known: list[dict]) -> list[tuple[int, str, int]] | None:
+    """(number, hash, timestamp) of every block holding one of `logs`, reusing headers already
+    read; None when a block is gone (the chain got shorter under us)."""
+    blocks = {int(b["number"], 16): b for b in known}
+    wanted = sorted({int(raw["blockNumber"], 16) for raw in logs})
+    missing = [n for n in wanted if n not in blocks]
+    for block in rpc.blocks(missing) if missing else []:
+        if block is None:
+            return None
+        blocks[int(block["number"], 16)] = block
+    return [(n, blocks[n]["hash"], int(blocks[n]["timestamp"], 16)) for n in wanted]
+
+
 @dataclass(frozen=True)
 class Fetched:
     """One range's logs and headers: every header near the head, only the last one below it."""
@@ -145,6 +158,7 @@ class Fetched:
     logs: list[dict]
     headers: list[Header]
     complete: bool  # headers cover every block of the range
+    times: list[tuple[int, str, int]]  # (number, hash, timestamp) of each block holding a log
 
 
 class _Prefetcher:
@@ -170,7 +184,10 @@ class _Prefetcher:
                 if any(block is None for block in blocks):  # the chain got shorter under us
                     break
                 logs = self._confirmed_by_blooms(low, high, logs, blocks)
-                self._put(Fetched(low, high, logs, [Header.from_rpc(b) for b in blocks], complete))
+                times = block_times(self._rpc, logs, blocks)
+                if times is None:
+                    break
+                self._put(Fetched(low, high, logs, [Header.from_rpc(b) for b in blocks], complete, times))
                 low = high + 1
             self._put(self._DONE)
         except BaseException as exc:  # handed to the consumer, which raises it
@@ -443,7 +460,10 @@ class Indexer:
                 high, found = fetch_range(self.rpc, added, sizer, low, checkpoint.block_number)
                 logs.extend(found)
                 low = high + 1
-            batch, unknown = self._build(logs)
+            times = block_times(self.rpc, logs, [])
+            if times is None:
+                raise ChainUnavailable(f"chain {self.chain_id}: a block of the backfilled contracts disappeared")
+            batch, unknown = self._build(logs, times)
         with self.engine.begin() as conn:
             store.fence(conn, self.chain_id, self.owner, self.config.lease_seconds)
             store.add_addresses(conn, batch, checkpoint, self.addresses, unknown)
@@ -476,7 +496,7 @@ class Indexer:
                 if len(self._enterprises) > 100_000:
                     writer.flush()  # everything recorded so far is in SQL now
                     self._enterprises.clear()
-                batch, unknown = self._build(fetched.logs)
+                batch, unknown = self._build(fetched.logs, fetched.times)
                 writer.submit(batch, unknown, fetched.headers, previous, fetched.headers[-1])
                 written += batch.events + unknown
                 bar.update(fetched.high - previous.number)
@@ -498,9 +518,9 @@ class Indexer:
         hashes = {h.number: h.hash for h in headers}
         return all(hashes[int(raw["blockNumber"], 16)] == raw["blockHash"] for raw in fetched.logs)
 
-    def _build(self, logs: list[dict]) -> tuple[Batch, int]:
-        """Decode a range's logs into rows (no writes). Logs with a topic no ABI here declares
-        are kept raw; returns the batch and how many of those it holds."""
+    def _build(self, logs: list[dict], times: list[tuple[int, str, int]]) -> tuple[Batch, int]:
+        """Decode a range's logs into rows (no writes), with the times of their blocks. Logs with
+        a topic no ABI here declares are kept raw; returns the batch and how many of those it holds."""
         decoded, unknown = [], []
         for raw in logs:
             contract = self.contract_of[raw["address"].lower()]
@@ -509,6 +529,7 @@ class Indexer:
             else:
                 unknown.append((contract, raw_log(raw)))
         batch = Batch(self.chain_id)
+        batch.rows["block_times"] = [(self.chain_id, *time) for time in times]
         missing = Batch.needs_enterprise(decoded) - self._enterprises.keys()
         if missing:
             with self.engine.connect() as conn:

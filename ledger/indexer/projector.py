@@ -12,6 +12,7 @@ from ledger.events import Log
 PROOF = ("chain_id", "block_number", "log_index", "block_hash", "transaction_hash")
 
 COLUMNS = {
+    "block_times": ("chain_id", "block_number", "block_hash", "timestamp"),
     "raw_events": PROOF + ("contract", "address", "event", "subject", "topics", "data"),
     "rate_tables": PROOF + ("version", "effective_from", "district_count", "basis_hash"),
     "rates": PROOF + ("version", "district", "rate_fen_per_m2"),

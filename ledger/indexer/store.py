@@ -183,6 +183,10 @@ def add_addresses(conn: Connection, batch: Batch, checkpoint: Checkpoint, addres
         "addresses = :a, events_indexed = events_indexed + :e, unknown_events = unknown_events + :u",
         {"a": _address_set(addresses), "e": len(batch.rows["raw_events"]), "u": unknown},
     )
+    # blocks already holding events of the other contracts have their time stored already
+    for numbers in aggregates.chunked({row[1] for row in batch.rows["block_times"]}):
+        aggregates.query_in(conn, "DELETE FROM block_times WHERE chain_id = :chain_id AND block_number IN :keys",
+                            batch.chain_id, numbers)
     _insert(conn, batch)
     _refresh_aggregates(conn, batch.chain_id, {change[0] for change in batch.fee_changes}, batch.commitments,
                         set(batch.summary_changes))

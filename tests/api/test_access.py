@@ -20,12 +20,13 @@ ALLOWED = [  # (path pattern, callers allowed) — the first match wins
     (r"^/v1/commands/", {"tax", "approval"}),
     (r"^/v1/office/", {"office"}),
     (r"^/v1/me/", {"enterprise"}),
+    (r"^/v1/regulator/", {"regulator"}),
     (r"^/v1/auth/login$", PUBLIC),
     (r"^/v1/auth/", PEOPLE),
     (r"^/v1/public/", PUBLIC),
 ]
 SAMPLE_PARAMS = {"project_code": "2026-410105-70-01-999999", "command_id": "cmd_unknown", "day": "2026-11-29",
-                 "commitment_number": "CN-UNKNOWN"}
+                 "commitment_number": "CN-UNKNOWN", "enterprise": USCC_A}
 
 
 def v1_routes() -> list[tuple[str, str]]:

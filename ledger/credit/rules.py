@@ -1,0 +1,74 @@
+"""Credit rule sets as data: one JSON file per version in `data/`, validated on load.
+
+A rule set names the weight of each kind of credit event, the starting score and the grade
+thresholds. The score is `start + Σ weights` (no floor or ceiling, so every point of a score
+is explained by one event). The shipped `sample-v1` is a clearly labelled sample (DESIGN.md §3):
+start 100; fulfilled on time +1; fulfilled late −3; overdue −5; breached −20; repaired +10
+(half of the breach penalty back); a late fee payment −2; A ≥ 90, B ≥ 75, C ≥ 60, else D.
+"""
+
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+DATA = Path(__file__).resolve().parent / "data"
+DEFAULT_VERSION = "sample-v1"
+
+EventKind = Literal["fulfilled_on_time", "fulfilled_late", "marked_overdue", "breached", "repaired",
+                    "late_fee_payment"]
+EVENT_KINDS: tuple[str, ...] = EventKind.__args__
+
+
+class RuleSet(BaseModel):
+    """One version of the credit rules."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    version: str = Field(pattern=r"^[a-z0-9][a-z0-9.-]*$")
+    label: str
+    effective_from: date
+    start: int
+    weights: dict[EventKind, int]
+    grades: list[tuple[str, int]]  # (grade, lowest score), best first
+    lowest_grade: str
+    notes: dict[EventKind, str]
+
+    @model_validator(mode="after")
+    def _complete_and_ordered(self) -> "RuleSet":
+        if missing := set(EVENT_KINDS) - set(self.weights):
+            raise ValueError(f"weights: every credit event kind needs a weight; missing {sorted(missing)}")
+        floors = [floor for _, floor in self.grades]
+        if floors != sorted(floors, reverse=True) or len(set(floors)) != len(floors):
+            raise ValueError("grades: thresholds must be strictly decreasing, best grade first")
+        return self
+
+    def grade(self, score: int) -> str:
+        return next((grade for grade, floor in self.grades if score >= floor), self.lowest_grade)
+
+    def score_range(self, grade: str) -> tuple[int | None, int | None]:
+        """[lowest, highest) scores of a grade; None for an open end."""
+        names = [name for name, _ in self.grades]
+        if grade == self.lowest_grade:
+            return None, self.grades[-1][1]
+        index = names.index(grade)
+        return self.grades[index][1], (self.grades[index - 1][1] if index else None)
+
+    @property
+    def grade_names(self) -> list[str]:
+        return [name for name, _ in self.grades] + [self.lowest_grade]
+
+
+@cache
+def load_rule_set(version: str = DEFAULT_VERSION) -> RuleSet:
+    """The rule set of `version` from `data/rules.<version>.json`."""
+    path = DATA / f"rules.{version}.json"
+    if not path.is_file():
+        raise KeyError(f"no credit rule set {version!r} (known: {', '.join(available_versions())})")
+    return RuleSet.model_validate_json(path.read_text(encoding="utf-8"))
+
+
+def available_versions() -> list[str]:
+    return sorted(p.name[len("rules."):-len(".json")] for p in DATA.glob("rules.*.json"))
