@@ -6,7 +6,8 @@ from api.deps import get_api_settings
 from api.limits import BodySizeLimit
 from api.openapi import install_openapi
 from api.problems import install_problem_handlers
-from api.routes import approval, auth, commands, health, keys, me, metrics, office, problem_types, tax
+from api.routes import approval, auth, commands, health, keys, me, metrics, office, problem_types, public, tax
+from portal import mount_portal
 
 
 def create_app() -> FastAPI:
@@ -23,8 +24,9 @@ def create_app() -> FastAPI:
     app.add_middleware(BodySizeLimit, max_bytes=get_api_settings().max_body_bytes)
     app.include_router(health.router)
     app.include_router(metrics.router)
-    for module in (approval, tax, commands, office, me, auth, keys, problem_types):
+    for module in (approval, tax, commands, office, me, auth, keys, public, problem_types):
         app.include_router(module.router)
+    mount_portal(app)
     install_openapi(app)
     return app
 
