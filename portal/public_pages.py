@@ -142,7 +142,7 @@ async def receipt_page(request: Request, voucher_number: str, check: str | None 
     if check == "chain":
         chain_check = await run_in_threadpool(check_receipt_on_chain, receipt, settings=settings_for(request))
     url = verification_url(request, voucher)
-    qr = segno.make(url, error="m").svg_inline(scale=4, title=f"缴款凭证 {voucher} 的核验地址：{url}")
+    qr = segno.make(url, error="m").svg_inline(scale=4, omitsize=True, title=f"缴款凭证 {voucher} 的核验地址：{url}")
     return render(request, "receipt.html", receipt=receipt, verification_url=url, qr_svg=qr, chain_check=chain_check)
 
 
