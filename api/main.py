@@ -24,7 +24,8 @@ def create_app() -> FastAPI:
     app.add_middleware(BodySizeLimit, max_bytes=get_api_settings().max_body_bytes)
     app.include_router(health.router)
     app.include_router(metrics.router)
-    for module in (approval, tax, commands, office, me, auth, keys, public, problem_types):
+    app.include_router(public.router)  # first: the public's routes take most of the traffic, and routes match in order
+    for module in (approval, tax, commands, office, me, auth, keys, problem_types):
         app.include_router(module.router)
     mount_portal(app)
     install_openapi(app)

@@ -33,8 +33,10 @@ class ApiSettings(BaseSettings):
     public_rate_per_second: float = Field(20.0, gt=0)
     public_burst: int = Field(60, ge=1)
     public_clients_tracked: int = Field(100_000, ge=1)  # buckets kept; the least recently seen go first
-    # Public answers are read from the read model at most this often per object (0: every request).
-    public_cache_seconds: float = Field(2.0, ge=0, le=60)
+    # Public answers are kept (api/read_cache.py) until the indexer changes their project, at most
+    # this long (0: every request reads the database); the read model is asked what changed this often.
+    public_cache_seconds: float = Field(60.0, ge=0, le=3600)
+    public_cache_check_seconds: float = Field(1.0, gt=0, le=60)
     public_cache_entries: int = Field(10_000, ge=1)
 
     @property

@@ -14,9 +14,10 @@ from pydantic import Field, TypeAdapter, ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse
 
+from api import public_reads as reads
 from api.deps import settings_for
 from api.read_cache import read_cache_of
-from ledger.domain import fees, public
+from ledger.domain import fees
 from ledger.domain.errors import DomainError, NotFound
 from ledger.domain.rates import reduction_policy, relief_fen
 from ledger.domain.schemas import ProjectCode, Reference
@@ -104,9 +105,8 @@ async def project_page(request: Request, project_code: str, payments_after: str 
         return render(request, "inquiry.html", status_code=422, error=error, value=project_code)
     cache = read_cache_of(request)
     try:
-        project = await cache.get(("project", code), public.public_project, project_code=code)
-        payments = await cache.get(("payments", code, payments_after, 20), public.public_payments,
-                                   project_code=code, cursor=payments_after, limit=20)
+        project = await reads.project(cache, code)
+        payments = await reads.payments(cache, code, payments_after)
     except NotFound:
         raise PageError(404, "未找到项目", f"项目代码（project_code）{code} 未在本平台登记。请核对项目代码后重新查询。") from None
     except DomainError as exc:
@@ -135,7 +135,7 @@ async def receipt_page(request: Request, voucher_number: str, check: str | None 
     except FieldError as error:
         return render(request, "verify.html", status_code=422, error=error, value=voucher_number)
     try:
-        receipt = await read_cache_of(request).get(("receipt", voucher), public.verify_receipt, voucher_number=voucher)
+        receipt = await reads.receipt(read_cache_of(request), voucher)
     except NotFound:
         return render(request, "verify.html", status_code=404, value=voucher, not_found=True)
     chain_check = None

@@ -1,8 +1,8 @@
 """/v1/public: anyone may look up a project or verify a receipt — rate-limited per client IP,
 masked (no personal data), every figure with its on-chain proof, read from the read model only.
 
-The routes are async and answer from api.read_cache when they can: the read model is read at
-most once per LEDGER_API_PUBLIC_CACHE_SECONDS per object.
+The routes are async and answer from api.read_cache when they can: an answer is read from the
+read model again once the indexer has changed its project.
 """
 
 from typing import Annotated
@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from api import examples as ex
+from api import examples as ex, public_reads as reads
 from api.deps import settings_for
 from api.problems import problem_responses
 from api.read_cache import ReadCacheDep
@@ -37,7 +37,7 @@ def json(model) -> Response:
             responses={**ex.ok("The project: fee and commitments, each with its proof", ex.PUBLIC_PROJECT), **READ})
 async def get_project(project_code: ProjectCodePath, cache: ReadCacheDep) -> Response:
     """Fee status and amounts, the commitments and their status (first page), the builder's name masked."""
-    return json(await cache.get(("project", project_code), public.public_project, project_code=project_code))
+    return json(await reads.project(cache, project_code))
 
 
 @router.get("/projects/{project_code}/commitments", response_model=PublicCommitmentPage,
@@ -45,8 +45,7 @@ async def get_project(project_code: ProjectCodePath, cache: ReadCacheDep) -> Res
                        **LIST})
 async def get_commitments(project_code: ProjectCodePath, cache: ReadCacheDep, cursor: Cursor = None,
                           limit: Limit = 20) -> Response:
-    return json(await cache.get(("commitments", project_code, cursor, limit), public.public_commitments,
-                                project_code=project_code, cursor=cursor, limit=limit))
+    return json(await reads.commitments(cache, project_code, cursor, limit))
 
 
 @router.get("/projects/{project_code}/payments", response_model=PublicPaymentPage,
@@ -54,8 +53,7 @@ async def get_commitments(project_code: ProjectCodePath, cache: ReadCacheDep, cu
                                {"items": [ex.PUBLIC_PAYMENT], "next_cursor": None}), **LIST})
 async def get_payments(project_code: ProjectCodePath, cache: ReadCacheDep, cursor: Cursor = None,
                        limit: Limit = 20) -> Response:
-    return json(await cache.get(("payments", project_code, cursor, limit), public.public_payments,
-                                project_code=project_code, cursor=cursor, limit=limit))
+    return json(await reads.payments(cache, project_code, cursor, limit))
 
 
 @router.get("/receipts/{voucher_number}", response_model=ReceiptVerification,
@@ -63,12 +61,12 @@ async def get_payments(project_code: ProjectCodePath, cache: ReadCacheDep, curso
 async def verify_receipt(voucher_number: VoucherPath, cache: ReadCacheDep) -> Response:
     """Verify a payment voucher (缴款凭证核验): 200 with the amount, project, time and proof when the
     chain records it, 404 naming voucher_number when it does not."""
-    return json(await cache.get(("receipt", voucher_number), public.verify_receipt, voucher_number=voucher_number))
+    return json(await reads.receipt(cache, voucher_number))
 
 
 @router.get("/receipts/{voucher_number}/chain-check", response_model=ChainCheck,
             responses={**ex.ok("The proof as a chain node sees it now", ex.CHAIN_CHECK), **READ})
 async def chain_check(voucher_number: VoucherPath, cache: ReadCacheDep, request: Request) -> ChainCheck:
     """Re-read the receipt's proof from the chain node (its transaction receipt), not the read model."""
-    receipt = await cache.get(("receipt", voucher_number), public.verify_receipt, voucher_number=voucher_number)
+    receipt = await reads.receipt(cache, voucher_number)
     return await run_in_threadpool(check_receipt_on_chain, receipt, settings=settings_for(request))
