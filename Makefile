@@ -54,6 +54,7 @@ bench: install
 	$(BIN)/ledger bench gas
 	$(BIN)/ledger bench index --events 100000 --postgres postgresql://127.0.0.1/test
 	$(BIN)/ledger bench api
+	$(BIN)/ledger bench public
 	$(BIN)/ledger bench write-path --rate 1200 --confirmations 15000
 
 ## Recompile contracts/ with the pinned solcjs into ledger/artifacts/ (commit the result).

@@ -201,7 +201,7 @@ def bench_public(*, projects_count: int = 1000, requests: int = 6000, connection
                 "errors": sum(r["errors"] for results in runs.values() for r in results),
                 "projects": projects_count, "requests_per_run": requests, "connections": connections,
                 "repeats": repeats, "database": "sqlite" if url.startswith("sqlite") else "postgresql",
-                "cache_seconds": float(os.environ.get("LEDGER_API_PUBLIC_CACHE_SECONDS", 2.0)),
+                "cache": "kept until the indexer changes the project (api/read_cache.py)",
             }
         finally:
             for process in processes:
