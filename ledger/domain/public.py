@@ -50,18 +50,11 @@ def as_of(session: Session) -> ReadModelAsOf | None:
 def public_project(session: Session, *, project_code: str, limit: int = 20) -> PublicProject:
     project = get_project_row(session, project_code)
     checkpoint = as_of(session)
-    fee = None
-    if checkpoint is not None:
-        account = session.get(FeeAccount, (checkpoint.chain_id, project.project_key))
-        fee = account and PublicFee(
-            status=account.status, **_assessed(session, checkpoint.chain_id, project.project_key),
-            rate_table_version=account.rate_table_version, base_fen=account.base_fen, relief_bps=account.relief_bps,
-            adjustment_fen=account.adjustment_fen, due_fen=account.due_fen, paid_fen=account.paid_fen,
-            refunded_fen=account.refunded_fen, due_at=from_unix(account.due_at), proof=_proof(checkpoint.chain_id, account))
     return PublicProject(
         project_code=project.project_code, project_key=project.project_key, name=project.name,
         district=project.district, district_name=DISTRICTS[project.district], stage=project.stage,
-        builder_name_masked=mask_name(enterprise_name(session, project.builder_uscc) or ""), fee=fee,
+        builder_name_masked=mask_name(enterprise_name(session, project.builder_uscc) or ""),
+        fee=_fee(session, checkpoint.chain_id, project.project_key) if checkpoint else None,
         commitments=_commitments(session, project, checkpoint, cursor=None, limit=limit), as_of=checkpoint)
 
 
@@ -90,14 +83,16 @@ def public_payments(session: Session, *, project_code: str, cursor: str | None =
                            amount_fen=row.amount_fen,
                            paid_at=from_unix(row.paid_at), late=row.late, proof=_proof(checkpoint.chain_id, row))
              for row in rows]
-    last = rows[-1] if len(rows) == limit else None
-    return PublicPaymentPage(items=items, next_cursor=last and _encode_cursor("payment", f"{last.block_number}.{last.log_index}"))
+    next_cursor = None
+    if len(rows) == limit:
+        next_cursor = _encode_cursor("payment", f"{rows[-1].block_number}.{rows[-1].log_index}")
+    return PublicPaymentPage(items=items, next_cursor=next_cursor)
 
 
 def verify_receipt(session: Session, *, voucher_number: str) -> ReceiptVerification:
     """The voucher as the chain recorded it (found by keccak256 of its normalised number), or NotFound."""
     checkpoint = as_of(session)
-    row = checkpoint and session.execute(select(Payment).where(
+    row = None if checkpoint is None else session.execute(select(Payment).where(
         Payment.chain_id == checkpoint.chain_id, Payment.voucher == reference_key_hex(voucher_number))).scalars().first()
     if row is None:
         raise NotFound(f"voucher {voucher_number} is not recorded on chain (a payment just made shows within "
@@ -105,8 +100,20 @@ def verify_receipt(session: Session, *, voucher_number: str) -> ReceiptVerificat
     project = session.execute(select(Project).where(Project.project_key == row.project)).scalars().first()
     return ReceiptVerification(
         verified=True, voucher_number=voucher_number, amount_fen=row.amount_fen, paid_at=from_unix(row.paid_at),
-        late=row.late, project_code=project and project.project_code, project_name=project and project.name,
-        district_name=project and DISTRICTS[project.district], proof=_proof(checkpoint.chain_id, row), as_of=checkpoint)
+        late=row.late, proof=_proof(checkpoint.chain_id, row), as_of=checkpoint,
+        project_code=project.project_code if project else None, project_name=project.name if project else None,
+        district_name=DISTRICTS[project.district] if project else None)
+
+
+def _fee(session: Session, chain_id: int, project_key: str) -> PublicFee | None:
+    account = session.get(FeeAccount, (chain_id, project_key))
+    if account is None:
+        return None
+    return PublicFee(status=account.status, **_assessed(session, chain_id, project_key),
+                     rate_table_version=account.rate_table_version, base_fen=account.base_fen,
+                     relief_bps=account.relief_bps, adjustment_fen=account.adjustment_fen, due_fen=account.due_fen,
+                     paid_fen=account.paid_fen, refunded_fen=account.refunded_fen, due_at=from_unix(account.due_at),
+                     proof=_proof(chain_id, account))
 
 
 def _commitments(session: Session, project: Project, checkpoint: ReadModelAsOf | None, *, cursor: str | None,
@@ -140,7 +147,9 @@ def _assessed(session: Session, chain_id: int, project_key: str) -> dict:
     row = session.execute(select(FeeAssessment.shortfall_area, FeeAssessment.rate_fen_per_m2).where(
         FeeAssessment.chain_id == chain_id, FeeAssessment.project == project_key)
         .order_by(FeeAssessment.block_number.desc(), FeeAssessment.log_index.desc()).limit(1)).first()
-    return {"shortfall_area": row and row.shortfall_area, "rate_fen_per_m2": row and row.rate_fen_per_m2}
+    if row is None:
+        return {"shortfall_area": None, "rate_fen_per_m2": None}
+    return {"shortfall_area": row.shortfall_area, "rate_fen_per_m2": row.rate_fen_per_m2}
 
 
 def _proof(chain_id: int, row) -> Proof:
