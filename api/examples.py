@@ -61,7 +61,8 @@ VOUCHER = "332026000000123456"
 AS_OF = {"chain_id": 31337, "block_number": 1050}
 PUBLIC_FEE = {"status": "partially_paid", "shortfall_area": 140000, "rate_fen_per_m2": 200000, "rate_table_version": 1,
               "base_fen": 280000000, "relief_bps": 0, "adjustment_fen": 0, "due_fen": 280000000, "paid_fen": 100000000,
-              "refunded_fen": 0, "due_at": "2026-12-31T15:59:59Z", "proof": PROOF}
+              "refunded_fen": 0, "due_at": "2026-12-31T15:59:59Z", "proof": PROOF,
+              "assessment_proof": PROOF | {"block_number": 1001, "transaction_hash": "0x" + "aa" * 32}}
 PUBLIC_COMMITMENT = {"commitment_number": "CN-2026-000045", "kind": "shelter_build", "status": "recorded",
                      "due_at": "2027-06-30T15:59:59Z", "fulfilled_late": False, "proof": PROOF | {"log_index": 1}}
 PUBLIC_PROJECT = {"project_code": PROJECT, "project_key": "0x" + "ab" * 32, "name": "金水区商务中心二期",

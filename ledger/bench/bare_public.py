@@ -19,6 +19,6 @@ COMMITMENT = {"commitment_number": "CN-2026-000045", "kind": "shelter_build", "s
 async def project(project_code: str) -> dict:
     return {"project_code": project_code, "project_key": "0x" + "ab" * 32, "name": "金水区商务中心二期",
             "district": "410105", "district_name": "金水区", "stage": "construction",
-            "builder_name_masked": "郑州****有限公司", "fee": FEE,
+            "builder_name_masked": "郑州****有限公司", "fee": FEE | {"assessment_proof": PROOF},
             "commitments": {"items": [COMMITMENT, COMMITMENT], "next_cursor": None},
             "as_of": {"chain_id": 31337, "block_number": 1050}}

@@ -143,13 +143,15 @@ def _voucher_numbers(session: Session, project_code: str) -> dict[str, str]:
 
 
 def _assessed(session: Session, chain_id: int, project_key: str) -> dict:
-    """Area and rate of the latest assessment (None for an account imported from an earlier version)."""
-    row = session.execute(select(FeeAssessment.shortfall_area, FeeAssessment.rate_fen_per_m2).where(
+    """Area and rate of the latest assessment, with its own proof (None for an account imported from
+    an earlier contract version)."""
+    row = session.execute(select(FeeAssessment).where(
         FeeAssessment.chain_id == chain_id, FeeAssessment.project == project_key)
-        .order_by(FeeAssessment.block_number.desc(), FeeAssessment.log_index.desc()).limit(1)).first()
+        .order_by(FeeAssessment.block_number.desc(), FeeAssessment.log_index.desc()).limit(1)).scalars().first()
     if row is None:
-        return {"shortfall_area": None, "rate_fen_per_m2": None}
-    return {"shortfall_area": row.shortfall_area, "rate_fen_per_m2": row.rate_fen_per_m2}
+        return {"shortfall_area": None, "rate_fen_per_m2": None, "assessment_proof": None}
+    return {"shortfall_area": row.shortfall_area, "rate_fen_per_m2": row.rate_fen_per_m2,
+            "assessment_proof": _proof(chain_id, row)}
 
 
 def _proof(chain_id: int, row) -> Proof:

@@ -436,7 +436,8 @@ class PublicFee(BaseModel):
     paid_fen: int
     refunded_fen: int
     due_at: datetime
-    proof: Proof
+    proof: Proof  # of the account's latest event: status and amounts
+    assessment_proof: Proof | None  # of the latest FeeAssessed: area, rate and table version
 
 
 class PublicCommitment(BaseModel):

@@ -57,6 +57,8 @@ def test_a_project_shows_its_fee_and_commitments_as_the_chain_holds_them_with_pr
     assert fee["paid_fen"] == sum(public_world.amounts)
     assert fee["base_fen"] == (fee["shortfall_area"] * fee["rate_fen_per_m2"] + 50) // 100 == public_world.due_fen
     assert_proof_names_the_chain(public_world, fee["proof"])
+    assert_proof_names_the_chain(public_world, fee["assessment_proof"])
+    assert fee["assessment_proof"]["block_number"] < fee["proof"]["block_number"]  # assessed, then paid
     listed = project["commitments"]["items"]
     assert [c["commitment_number"] for c in listed] == public_world.commitments
     assert [(c["kind"], c["status"]) for c in listed] == [("shelter_build", "recorded"), ("materials", "recorded")]

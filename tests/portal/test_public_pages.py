@@ -40,7 +40,7 @@ def test_an_inquiry_goes_to_the_project_page_with_status_amounts_commitments_and
     due = public_world.due_fen
     assert f"¥{due // 100:,}.{due % 100:02d}" in html
     assert all(number in html for number in public_world.commitments) and "履约中" in html
-    assert html.count('<details class="proof">') == 1 + 2 + 2  # the fee, two payments, two commitments
+    assert html.count('<details class="proof">') == 2 + 2 + 2  # the fee and its assessment, two payments, two commitments
     assert "交易哈希" in html and re.search(r"0x[0-9a-f]{64}", html)
 
 
