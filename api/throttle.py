@@ -11,9 +11,7 @@ import math
 import threading
 import time
 from collections import OrderedDict
-from typing import Annotated
-
-from fastapi import Depends, Request
+from fastapi import Request
 
 from api.deps import api_settings_for
 from api.problems import ApiProblem
@@ -61,5 +59,3 @@ async def public_rate_limit(request: Request) -> None:
     if wait:
         raise RateLimited(wait)
 
-
-PublicRateLimit = Annotated[None, Depends(public_rate_limit)]

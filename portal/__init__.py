@@ -12,6 +12,7 @@ STATIC = Path(__file__).resolve().parent / "static"
 
 
 def mount_portal(app: FastAPI) -> None:
+    # Imported here: the pages use api's dependencies, and api.main imports this package.
     from portal import public_pages
     from portal.pages import install_page_errors
 

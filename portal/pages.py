@@ -4,6 +4,7 @@ Money is shown from integer fen with integer arithmetic (never a float), areas f
 times in Asia/Shanghai.
 """
 
+import math
 from datetime import datetime
 from functools import cache
 from pathlib import Path
@@ -80,9 +81,9 @@ async def page_rate_limit(request: Request) -> None:
     """The public pages share the API's per-IP buckets; over the limit the page says so (429)."""
     wait = buckets_of(request).take(request.client.host if request.client else "unknown")
     if wait:
-        seconds = max(1, -(-wait // 1))
-        raise PageError(429, "请求过于频繁", f"本地址的查询过于频繁，请 {int(seconds)} 秒后再试。",
-                        headers={"Retry-After": str(int(seconds))})
+        seconds = max(1, math.ceil(wait))
+        raise PageError(429, "请求过于频繁", f"本地址的查询过于频繁，请 {seconds} 秒后再试。",
+                        headers={"Retry-After": str(seconds)})
 
 
 def install_page_errors(app: FastAPI) -> None:
