@@ -4,15 +4,26 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install run test test-deep slither bench compile check-artifacts clean
+BROWSER ?= /usr/bin/chromium
 
-install: $(VENV)/.installed hardhat-local/node_modules/.installed
+.PHONY: install browser run test test-deep slither bench compile check-artifacts clean
+
+install: $(VENV)/.installed hardhat-local/node_modules/.installed browser
 
 $(VENV)/.installed: pyproject.toml requirements.lock
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -c requirements.lock -e '.[test]'
 	touch $@
+
+## Debian's chromium for the portal's browser test (Playwright drives it; never `playwright install`).
+## Installed with apt when missing and we are root; otherwise say so (the browser test then fails, never skips).
+browser:
+	@test -x $(BROWSER) || { \
+		if [ "$$(id -u)" = 0 ]; then \
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium || \
+			{ apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }; \
+		else echo "chromium is missing: run 'apt-get install chromium' as root (the portal's browser test needs $(BROWSER))"; fi; }
 
 hardhat-local/node_modules/.installed: hardhat-local/package.json hardhat-local/package-lock.json
 	cd hardhat-local && npm ci --no-audit --no-fund --loglevel=error
@@ -43,6 +54,7 @@ bench: install
 	$(BIN)/ledger bench gas
 	$(BIN)/ledger bench index --events 100000 --postgres postgresql://127.0.0.1/test
 	$(BIN)/ledger bench api
+	$(BIN)/ledger bench public
 	$(BIN)/ledger bench write-path --rate 1200 --confirmations 15000
 
 ## Recompile contracts/ with the pinned solcjs into ledger/artifacts/ (commit the result).

@@ -23,6 +23,15 @@ def get_api_settings() -> ApiSettings:
     return ApiSettings()
 
 
+def settings_for(request: Request) -> Settings:
+    """get_settings as the app resolves it (tests override it), for async code that keeps off the thread pool."""
+    return request.app.dependency_overrides.get(get_settings, get_settings)()
+
+
+def api_settings_for(request: Request) -> ApiSettings:
+    return request.app.dependency_overrides.get(get_api_settings, get_api_settings)()
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 ApiSettingsDep = Annotated[ApiSettings, Depends(get_api_settings)]
 

@@ -95,3 +95,22 @@ MONEY_TRAIL = {"project_code": PROJECT, "project_key": "0x" + "ab" * 32,
                    {"kind": "payment", "amount_fen": 2100000000, "due_fen_after": None, "relief_bps": None,
                     "reference": "332026000000123456", "reference_key": "0x" + "9a" * 32,
                     "at": "2026-11-29T01:30:00Z", "late": False, "document_hash": None, "proof": PROOF_TIMED}]}
+VOUCHER = "332026000000123456"
+AS_OF = {"chain_id": 31337, "block_number": 1050}
+PUBLIC_FEE = {"status": "partially_paid", "shortfall_area": 140000, "rate_fen_per_m2": 200000, "rate_table_version": 1,
+              "base_fen": 280000000, "relief_bps": 0, "adjustment_fen": 0, "due_fen": 280000000, "paid_fen": 100000000,
+              "refunded_fen": 0, "due_at": "2026-12-31T15:59:59Z", "proof": PROOF,
+              "assessment_proof": PROOF | {"block_number": 1001, "transaction_hash": "0x" + "aa" * 32}}
+PUBLIC_COMMITMENT = {"commitment_number": "CN-2026-000045", "kind": "shelter_build", "status": "recorded",
+                     "due_at": "2027-06-30T15:59:59Z", "fulfilled_late": False, "proof": PROOF | {"log_index": 1}}
+PUBLIC_PROJECT = {"project_code": PROJECT, "project_key": "0x" + "ab" * 32, "name": "金水区商务中心二期",
+                  "district": "410105", "district_name": "金水区", "stage": "construction",
+                  "builder_name_masked": "郑州****有限公司", "fee": PUBLIC_FEE,
+                  "commitments": {"items": [PUBLIC_COMMITMENT], "next_cursor": None}, "as_of": AS_OF}
+PUBLIC_PAYMENT = {"voucher_number_masked": "3320****3456", "amount_fen": 100000000, "paid_at": "2026-11-29T01:30:00Z",
+                  "late": False, "proof": PROOF}
+RECEIPT = {"verified": True, "voucher_number": VOUCHER, "amount_fen": 100000000, "paid_at": "2026-11-29T01:30:00Z",
+           "late": False, "project_code": PROJECT, "project_name": "金水区商务中心二期", "district_name": "金水区",
+           "proof": PROOF, "as_of": AS_OF}
+CHAIN_CHECK = {"matches": True, "checked_block_number": 1050,
+               "detail": "PaymentRecorded of 100000000 fen in block 1042, 8 block(s) below the head"}

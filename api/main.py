@@ -6,7 +6,8 @@ from api.deps import get_api_settings
 from api.limits import BodySizeLimit
 from api.openapi import install_openapi
 from api.problems import install_problem_handlers
-from api.routes import approval, auth, commands, health, keys, me, metrics, office, problem_types, regulator, tax
+from api.routes import approval, auth, commands, health, keys, me, metrics, office, problem_types, public, regulator, tax
+from portal import mount_portal
 
 
 def create_app() -> FastAPI:
@@ -23,8 +24,10 @@ def create_app() -> FastAPI:
     app.add_middleware(BodySizeLimit, max_bytes=get_api_settings().max_body_bytes)
     app.include_router(health.router)
     app.include_router(metrics.router)
+    app.include_router(public.router)  # first: the public's routes take most of the traffic, and routes match in order
     for module in (approval, tax, commands, office, me, regulator, auth, keys, problem_types):
         app.include_router(module.router)
+    mount_portal(app)
     install_openapi(app)
     return app
 

@@ -69,6 +69,8 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
                                           "key 9f1c… was first used with another body", "Idempotency-Key", "same_request"),
     "idempotency-key-in-flight": ProblemType(409, "Request with this Idempotency-Key in progress", "The first request with this key is still being processed; retry after a moment to receive its response.",
                                              "a request with key 9f1c… is still in progress", "Idempotency-Key", "not_in_flight"),
+    "rate-limited": ProblemType(429, "Too many requests", "The public routes allow each client address a burst of requests, then a steady rate (LEDGER_API_PUBLIC_BURST, LEDGER_API_PUBLIC_RATE_PER_SECOND); wait the Retry-After seconds.",
+                                "too many requests from this address; retry after 1 s", "client_ip", "rate_limit"),
     "domain-error": ProblemType(400, "Request refused", "A domain rule refused the request.", "refused", None, None),
     "internal-error": ProblemType(500, "Internal error", "Something failed on our side; nothing was recorded for this request. Retrying with the same Idempotency-Key is safe.",
                                   "internal error", None, None),

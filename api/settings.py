@@ -28,6 +28,16 @@ class ApiSettings(BaseSettings):
     session_cookie_name: str = "ledger_session"
     # Secure cookies (HTTPS only); on by default in production.
     cookie_secure: bool | None = None
+    # The public routes (/v1/public, the portal's public pages): a token bucket per client IP
+    # (per process), refilled at this rate up to the burst; over it, 429 with Retry-After.
+    public_rate_per_second: float = Field(20.0, gt=0)
+    public_burst: int = Field(60, ge=1)
+    public_clients_tracked: int = Field(100_000, ge=1)  # buckets kept; the least recently seen go first
+    # Public answers are kept (api/read_cache.py) until the indexer changes their project, at most
+    # this long (0: every request reads the database); the read model is asked what changed this often.
+    public_cache_seconds: float = Field(60.0, ge=0, le=3600)
+    public_cache_check_seconds: float = Field(1.0, gt=0, le=60)
+    public_cache_entries: int = Field(10_000, ge=1)
 
     @property
     def secure_cookies(self) -> bool:

@@ -145,6 +145,23 @@ def bench_api_command(
                                     rate=rate, batch=batch, end_to_end=end_to_end)))
 
 
+@bench.command("public")
+def bench_public_command(
+    projects: Annotated[int, typer.Option(help="Projects seeded in the read model; requests spread over them at random.")] = 1000,
+    requests: Annotated[int, typer.Option(help="Requests per timed run, ours and the bare baseline each.")] = 6000,
+    connections: Annotated[int, typer.Option(help="Load processes, one keep-alive connection each.")] = 4,
+    repeats: Annotated[int, typer.Option(help="Interleaved runs of each; medians are reported.")] = 3,
+    latency_rate: Annotated[float, typer.Option(help="Offered requests per second of the latency run.")] = 200.0,
+    database: Annotated[str, typer.Option(help="A PostgreSQL server URL (a scratch database is made) or sqlite.")] = "postgresql://127.0.0.1/test",
+) -> None:
+    """The public inquiry API of one process vs a bare FastAPI JSON endpoint; p99 at a fixed rate."""
+    from ledger.bench.public import bench_public
+
+    typer.echo(json.dumps(bench_public(projects_count=projects, requests=requests, connections=connections,
+                                       repeats=repeats, latency_rate=latency_rate,
+                                       database="sqlite" if database == "sqlite" else database)))
+
+
 @app.command()
 def index(
     follow: Annotated[bool, typer.Option(help="Keep polling for new blocks until stopped.")] = False,

@@ -128,6 +128,7 @@ def run_dev(simulate: bool = True) -> int:
             _say(f"started {name} (log: var/{name}.log)")
         _say(f"API health:   http://127.0.0.1:{API_PORT}/health")
         _say(f"API docs:     http://127.0.0.1:{API_PORT}/docs")
+        _say(f"portal:       http://127.0.0.1:{API_PORT}/ (公众查询, 缴款凭证核验, 费用测算)")
         if simulate:
             _say("simulators:   seeding 24 projects, then one action every 5 s (log: var/sim.log)")
             _say(f"tax checkout: http://127.0.0.1:{CHECKOUT_PORT}/ (pay a levy as an enterprise would)")

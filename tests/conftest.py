@@ -88,3 +88,8 @@ def chain(deployed_chain):
     deployed_chain.reset()
     yield deployed_chain
     deployed_chain.reset()
+
+
+# The public's world (API, portal and browser tests share it): defined with the shared fixtures so
+# that one instance serves the session.
+from tests.support.public_world import public_world  # noqa: E402,F401

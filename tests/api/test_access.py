@@ -26,7 +26,7 @@ ALLOWED = [  # (path pattern, callers allowed) — the first match wins
     (r"^/v1/public/", PUBLIC),
 ]
 SAMPLE_PARAMS = {"project_code": "2026-410105-70-01-999999", "command_id": "cmd_unknown", "day": "2026-11-29",
-                 "commitment_number": "CN-UNKNOWN", "enterprise": USCC_A}
+                 "commitment_number": "CN-UNKNOWN", "enterprise": USCC_A, "voucher_number": "332026999999999999"}
 
 
 def v1_routes() -> list[tuple[str, str]]:

@@ -1,0 +1,189 @@
+"""The public's pages: 公众查询 (project inquiry), 缴款凭证核验 (receipt verification, with its QR
+code and a re-check against the chain) and 费用测算 (fee estimator from the published rate table).
+
+They read what /v1/public reads (ledger.domain.public, through the same cache and rate limit).
+Bad input re-renders the form with a message naming the field (422); nothing is written.
+"""
+
+from decimal import Decimal
+from typing import Annotated
+
+import segno
+from fastapi import APIRouter, Depends, Request
+from pydantic import Field, TypeAdapter, ValidationError
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import RedirectResponse
+
+from api import public_reads as reads
+from api.deps import settings_for
+from api.read_cache import read_cache_of
+from ledger.domain import fees
+from ledger.domain.errors import DomainError, NotFound
+from ledger.domain.rates import reduction_policy, relief_fen
+from ledger.domain.schemas import ProjectCode, Reference
+from ledger.identifiers import DISTRICTS
+from ledger.proofs import check_receipt_on_chain
+from portal.pages import PageError, page_rate_limit, render, settings_of
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(page_rate_limit)])
+
+PROJECT_CODE_HELP = "格式为 YYYY-RRRRRR-II-TT-NNNNNN（年份-行政区划-行业-类型-序号），例如 2026-410105-70-01-000123"
+VOUCHER_HELP = "电子缴款凭证上的凭证号：字母、数字及 . _ / -，最长 64 位"
+AREA_HELP = "单位平方米，不小于 0，最多两位小数"
+MAX_AREA_M2 = Decimal("10000000")
+AreaM2 = Annotated[Decimal, Field(ge=0, le=MAX_AREA_M2, decimal_places=2, allow_inf_nan=False)]
+_project_code = TypeAdapter(ProjectCode)
+_voucher = TypeAdapter(Reference)
+_area = TypeAdapter(AreaM2)
+
+
+class FieldError(ValueError):
+    """A form field that breaks its rule: `field` names it, `message` says the rule in Chinese."""
+
+    def __init__(self, field: str, label: str, message: str):
+        self.field, self.label, self.message = field, label, message
+        super().__init__(f"{field}: {message}")
+
+    @property
+    def text(self) -> str:
+        return f"{self.label}（{self.field}）：{self.message}"
+
+
+def parse_project_code(value: str | None) -> str:
+    if not value or not value.strip():
+        raise FieldError("project_code", "项目代码", "请填写项目代码。" + PROJECT_CODE_HELP)
+    try:
+        return _project_code.validate_python(value)
+    except ValidationError as exc:
+        rule = exc.errors()[0]["msg"]
+        message = (f"行政区划 {value.strip().split('-')[1]} 不是郑州市的区划代码" if "division" in rule
+                   else "格式不正确。" + PROJECT_CODE_HELP)
+        raise FieldError("project_code", "项目代码", message) from None
+
+
+def parse_voucher(value: str | None) -> str:
+    if not value or not value.strip():
+        raise FieldError("voucher_number", "缴款凭证号", "请填写缴款凭证号（" + VOUCHER_HELP + "）")
+    try:
+        return _voucher.validate_python(value)
+    except ValidationError:
+        raise FieldError("voucher_number", "缴款凭证号", "格式不正确：" + VOUCHER_HELP) from None
+
+
+def parse_area(field: str, label: str, value: str | None) -> int:
+    """m² as typed (up to two decimals) → integer 0.01 m²."""
+    if not value or not value.strip():
+        raise FieldError(field, label, "请填写面积（" + AREA_HELP + "）")
+    try:
+        return int(_area.validate_python(value.strip()) * 100)
+    except ValidationError:
+        raise FieldError(field, label, "应为数字，" + AREA_HELP) from None
+
+
+@router.get("/")
+async def home(request: Request):
+    return render(request, "home.html")
+
+
+@router.get("/inquiry")
+async def inquiry(request: Request, project_code: str | None = None):
+    """The 公众查询 form; a valid code goes on to the project's page."""
+    if project_code is None:
+        return render(request, "inquiry.html")
+    try:
+        code = parse_project_code(project_code)
+    except FieldError as error:
+        return render(request, "inquiry.html", status_code=422, error=error, value=project_code)
+    return RedirectResponse(request.url_for("project_page", project_code=code), status_code=303)
+
+
+@router.get("/projects/{project_code}")
+async def project_page(request: Request, project_code: str, payments_after: str | None = None):
+    try:
+        code = parse_project_code(project_code)
+    except FieldError as error:
+        return render(request, "inquiry.html", status_code=422, error=error, value=project_code)
+    cache = read_cache_of(request)
+    try:
+        project = await reads.project(cache, code)
+        payments = await reads.payments(cache, code, payments_after)
+    except NotFound:
+        raise PageError(404, "未找到项目", f"项目代码（project_code）{code} 未在本平台登记。请核对项目代码后重新查询。") from None
+    except DomainError as exc:
+        raise PageError(422, "链接无效", f"{exc.field}：{exc.detail}") from None
+    return render(request, "project.html", project=project, payments=payments)
+
+
+@router.get("/verify")
+async def verify(request: Request, voucher_number: str | None = None):
+    """The 缴款凭证核验 form; a valid number goes on to its verification page."""
+    if voucher_number is None:
+        return render(request, "verify.html")
+    try:
+        voucher = parse_voucher(voucher_number)
+    except FieldError as error:
+        return render(request, "verify.html", status_code=422, error=error, value=voucher_number)
+    return RedirectResponse(request.url_for("receipt_page", voucher_number=voucher), status_code=303)
+
+
+@router.get("/receipts/{voucher_number}")
+async def receipt_page(request: Request, voucher_number: str, check: str | None = None):
+    """A receipt's verification: what the chain recorded, its proof, the QR code that links here,
+    and (check=chain) the proof re-read from a chain node."""
+    try:
+        voucher = parse_voucher(voucher_number)
+    except FieldError as error:
+        return render(request, "verify.html", status_code=422, error=error, value=voucher_number)
+    try:
+        receipt = await reads.receipt(read_cache_of(request), voucher)
+    except NotFound:
+        return render(request, "verify.html", status_code=404, value=voucher, not_found=True)
+    chain_check = None
+    if check == "chain":
+        chain_check = await run_in_threadpool(check_receipt_on_chain, receipt, settings=settings_for(request))
+    url = verification_url(request, voucher)
+    qr = segno.make(url, error="m").svg_inline(scale=4, omitsize=True, title=f"缴款凭证 {voucher} 的核验地址：{url}")
+    return render(request, "receipt.html", receipt=receipt, verification_url=url, qr_svg=qr, chain_check=chain_check)
+
+
+def verification_url(request: Request, voucher: str) -> str:
+    path = request.url_for("receipt_page", voucher_number=voucher).path
+    base = settings_of(request).public_base_url
+    return (base + path) if base else str(request.base_url).rstrip("/") + path
+
+
+@router.get("/estimate")
+async def estimate(request: Request, district: str | None = None, required_area: str | None = None,
+                   built_area: str | None = None, reason: str | None = None):
+    """费用测算: shortfall × the published rate of the district, less a policy reduction if one applies."""
+    reasons = reduction_policy()["reasons"]
+    form = {"district": district or "", "required_area": required_area or "", "built_area": built_area or "",
+            "reason": reason or ""}
+    context = {"districts": DISTRICTS, "reasons": reasons, "form": form}
+    if district is None and required_area is None and built_area is None:
+        return render(request, "estimate.html", **context)
+    errors = []
+    if district not in DISTRICTS:
+        errors.append(FieldError("district", "所在区县", "请选择郑州市的区县（开发区）"))
+    areas = {}
+    for field, label, value in (("required_area", "应建防空地下室面积", required_area),
+                                ("built_area", "实建防空地下室面积", built_area)):
+        try:
+            areas[field] = parse_area(field, label, value)
+        except FieldError as error:
+            errors.append(error)
+    if reason and reason not in reasons:
+        errors.append(FieldError("reason", "减免情形", "请从列表中选择"))
+    if errors:
+        return render(request, "estimate.html", status_code=422, errors=errors, **context)
+    try:
+        result = await run_in_threadpool(read_cache_of(request).read, fees.estimate_fee, district=district,
+                                         required_shelter_area=areas["required_area"],
+                                         built_shelter_area=areas["built_area"])
+    except DomainError as exc:
+        return render(request, "estimate.html", status_code=503, errors=[
+            FieldError(exc.field or "district", "费率表", f"暂无可用的已发布费率表：{exc.detail}")], **context)
+    percent = int(reasons[reason]["percent"]) if reason else 0
+    relief = relief_fen(result.amount_fen, percent * 100)
+    return render(request, "estimate.html", result=result, relief_fen=relief, payable_fen=result.amount_fen - relief,
+                  reason_label=reasons[reason]["label"] if reason else None, **context)

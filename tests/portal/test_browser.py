@@ -1,0 +1,58 @@
+"""One walk through the public's pages in a real browser: Debian's chromium, headless, driven by
+Playwright at a phone's width (390 px). Chromium must be installed (`make install` does it); a
+missing browser fails this test, it never skips."""
+
+import os
+import re
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+from tests.api.conftest import ApiProcess
+
+CHROMIUM = "/usr/bin/chromium"
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture(scope="module")
+def portal_url(public_world, tmp_path_factory):
+    server = ApiProcess({**os.environ, **public_world.env()}, tmp_path_factory.mktemp("portal") / "api.log")
+    try:
+        server.wait_ready()
+        yield server.url
+    finally:
+        server.stop()
+
+
+def test_on_a_phone_a_person_looks_up_a_project_opens_its_receipt_and_sees_the_qr_and_proof(portal_url, public_world):
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        try:
+            page = browser.new_page(viewport=PHONE, locale="zh-CN")
+            page.goto(portal_url + "/")
+            page.get_by_role("link", name="公众查询").click()
+            page.get_by_label("项目代码").fill(public_world.assessed_code)
+            page.get_by_role("button", name="查询").click()
+            expect(page.get_by_role("heading", level=1)).to_have_text("样例项目 801")
+            expect(page.get_by_text("部分缴纳")).to_be_visible()
+            assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]  # no sideways scrolling
+
+            page.get_by_role("link", name="缴款凭证核验").first.click()
+            page.get_by_label("缴款凭证号").fill(public_world.vouchers[0])
+            page.get_by_role("button", name="核验").click()
+            expect(page.get_by_text("凭证有效")).to_be_visible()
+            qr = page.locator("figure.qr svg")
+            expect(qr).to_be_visible()
+            assert 150 <= qr.bounding_box()["width"] <= PHONE["width"]
+            page.locator("details.proof summary").first.click()
+            expect(page.get_by_text("交易哈希", exact=True)).to_be_visible()
+            expect(page.locator("details.proof dd.hash").nth(1)).to_have_text(re.compile(r"^0x[0-9a-f]{64}$"))
+            assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+            page.get_by_role("link", name="向链上节点复核").click()
+            expect(page.locator("#chain-check")).to_contain_text("复核一致")
+            if os.environ.get("PORTAL_SCREENSHOT"):  # a PNG to look at: PORTAL_SCREENSHOT=/tmp/receipt.png
+                page.screenshot(path=os.environ["PORTAL_SCREENSHOT"], full_page=True)
+        finally:
+            browser.close()

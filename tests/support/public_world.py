@@ -1,0 +1,89 @@
+"""A small world the public sees, built the real way once per test session: a Hardhat node of
+its own (its clock is the wall clock), contracts deployed, projects registered, one assessed with
+two commitments and two payments, all written by the outbox writer and mirrored by the indexer
+into a SQLite database. API, page and browser tests read it; none of them writes."""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from ledger.chain import connect, signers_from_mnemonic
+from ledger.db.engine import make_engine, migrate
+from ledger.deploy import deploy
+from ledger.devchain import LocalNode
+from ledger.domain import commitments, fees, payments, projects
+from ledger.settings import DEV_MNEMONIC, Settings
+from tests.conftest import Chain
+from tests.support.ledger_env import WritePath, chain_time
+from tests.support.samples import assessment, commitment, payment, project, project_code
+
+ASSESSED, UNASSESSED = 801, 802  # sample project numbers
+
+
+@dataclass
+class PublicWorld:
+    chain: Chain
+    database_url: str
+    manifest_path: Path
+    engine: Engine
+    assessed_code: str
+    unassessed_code: str
+    vouchers: list[str]  # of the assessed project, in payment order
+    amounts: list[int]
+    commitments: list[str]
+    due_fen: int
+
+    def settings(self) -> Settings:
+        return Settings(database_url=self.database_url, rpc_url=self.chain.node.url, manifest_path=self.manifest_path)
+
+    def env(self) -> dict[str, str]:
+        return {"LEDGER_DATABASE_URL": self.database_url, "LEDGER_RPC_URL": self.chain.node.url,
+                "LEDGER_MANIFEST_PATH": str(self.manifest_path)}
+
+
+def index(path: WritePath) -> None:
+    indexer = path.indexer()
+    indexer.catch_up()
+    indexer.release()
+
+
+@pytest.fixture(scope="session")
+def public_world(tmp_path_factory) -> PublicWorld:
+    folder = tmp_path_factory.mktemp("public-world")
+    with LocalNode() as node:
+        w3 = connect(node.url)
+        signers = signers_from_mnemonic(DEV_MNEMONIC)
+        manifest, _ = deploy(w3, signers)
+        manifest.save(folder / "deployment.json")
+        chain = Chain(node=node, w3=w3, manifest=manifest, signers=signers)
+        chain.reset()
+        url = f"sqlite:///{folder / 'ledger.db'}"
+        engine = make_engine(url)
+        migrate(engine)
+        path = WritePath(chain=chain, url=url, engine=engine)
+        index(path)  # the rate tables deploy published
+        numbers = ["CN-PUB-0001", "CN-PUB-0002"]
+        with path.session() as s:
+            for n in (ASSESSED, UNASSESSED):
+                projects.register_project(s, project=project(n), client="approval")
+            fees.assess_fee(s, assessment=assessment(ASSESSED), actor="office")
+            commitments.record_commitments(s, commitments=[commitment(ASSESSED, numbers[0]),
+                                                           commitment(ASSESSED, numbers[1], kind="materials")],
+                                           client="approval")
+            s.commit()
+            due = payments.levies_feed(s, limit=10).items[0].amount_fen
+        path.drain()
+        vouchers, amounts = ["332026000000800001", "332026000000800002"], [1_000_000, 2_500_000]
+        with path.session() as s:
+            for voucher, amount in zip(vouchers, amounts):
+                payments.confirm_payment(s, confirmation=payment(ASSESSED, voucher, amount, paid_at=chain_time(chain)),
+                                         client="tax")
+            s.commit()
+        path.drain()
+        index(path)
+        yield PublicWorld(chain=chain, database_url=url, manifest_path=folder / "deployment.json", engine=engine,
+                          assessed_code=project_code(ASSESSED), unassessed_code=project_code(UNASSESSED),
+                          vouchers=vouchers, amounts=amounts, commitments=numbers, due_fen=due)
+        engine.dispose()
