@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 from sqlalchemy import Connection, Table, delete, insert, literal_column, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from ledger.db.access_model import ApiClient, ApiClientKey, ApiNonce, IdempotencyRecord, User
+from ledger.db.bulk import insert_new
 
 clients_t: Table = ApiClient.__table__
 keys_t: Table = ApiClientKey.__table__
@@ -21,9 +21,8 @@ users_t: Table = User.__table__
 
 def _insert_if_absent(conn: Connection, table: Table, values: dict) -> bool:
     """INSERT … ON CONFLICT DO NOTHING; True when this call inserted the row."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(table).values(**values).on_conflict_do_nothing()
-    return conn.execute(statement.returning(literal_column("1"))).first() is not None
+    statement = insert_new(conn, table).values(**values).returning(literal_column("1"))
+    return conn.execute(statement).first() is not None
 
 
 def commit_without_flush_wait(conn: Connection) -> None:
