@@ -88,8 +88,8 @@ _client_id_header = APIKeyHeader(name="X-Client-Id", scheme_name="Ed25519 signed
                                              "\"Calling the API\". POSTs also need an Idempotency-Key.")
 
 
-def current_client(request: Request, _: Annotated[str | None, Depends(_client_id_header)]) -> SystemClient:
-    return request.state.client
+async def current_client(request: Request, _: Annotated[str | None, Depends(_client_id_header)]) -> SystemClient:
+    return request.state.client  # async: no thread hop to read what admission stored
 
 
 ClientDep = Annotated[SystemClient, Depends(current_client)]
