@@ -5,12 +5,12 @@ processes agree: a nonce inserts once, an Idempotency-Key is claimed once.
 """
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Literal
 
-from sqlalchemy import Connection, Table, delete, insert, literal_column, select, update
+from sqlalchemy import Connection, Table, TextClause, delete, insert, select, text, update
 
 from ledger.db.access_model import ApiClient, ApiClientKey, ApiNonce, IdempotencyRecord, User
-from ledger.db.bulk import insert_new
 
 clients_t: Table = ApiClient.__table__
 keys_t: Table = ApiClientKey.__table__
@@ -21,8 +21,16 @@ users_t: Table = User.__table__
 
 def _insert_if_absent(conn: Connection, table: Table, values: dict) -> bool:
     """INSERT … ON CONFLICT DO NOTHING; True when this call inserted the row."""
-    statement = insert_new(conn, table).values(**values).returning(literal_column("1"))
-    return conn.execute(statement).first() is not None
+    return conn.execute(_insert_if_absent_sql(table, tuple(values)), values).first() is not None
+
+
+@cache
+def _insert_if_absent_sql(table: Table, columns: tuple[str, ...]) -> TextClause:
+    """The same SQL on PostgreSQL and SQLite, as text: SQLAlchemy 2.0 compiles its dialect inserts with
+    ON CONFLICT anew on every execution, and these run on every signed request."""
+    names = ", ".join(f'"{c}"' for c in columns)
+    return text(f"INSERT INTO {table.name} ({names}) VALUES ({', '.join(':' + c for c in columns)}) "
+                "ON CONFLICT DO NOTHING RETURNING 1")
 
 
 def commit_without_flush_wait(conn: Connection) -> None:
