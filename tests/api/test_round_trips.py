@@ -2,7 +2,6 @@
 some shows here (`ledger bench api` measures the rate they cost, DESIGN.md §9). In process, on SQLite
 and PostgreSQL, counting what the API's engine sends."""
 
-import time
 import uuid
 
 import orjson
