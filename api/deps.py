@@ -1,12 +1,13 @@
 """Dependencies shared by the routes, as `Annotated` aliases."""
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from functools import cache
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from api.settings import ApiSettings
 from ledger.db.engine import make_engine
@@ -52,16 +53,33 @@ def get_engine(settings: SettingsDep) -> Engine:
 EngineDep = Annotated[Engine, Depends(get_engine)]
 
 
-def get_session(request: Request, engine: EngineDep) -> Iterator[Session]:
+async def get_session(request: Request) -> AsyncIterator[Session]:
     """One transaction per request: committed when the route returns, rolled back when it raises,
     and finished before the response is sent (so a 202 always means committed). Under an
-    Idempotency-Key the transaction is api.idempotency's, which commits it with the stored response."""
+    Idempotency-Key the transaction is api.idempotency's, which commits it with the stored response.
+    Async so that handing over that session costs no thread hop; database work runs in the threadpool."""
     shared = getattr(request.state, "db_session", None)
     if shared is not None:
         yield shared
         return
-    with Session(engine) as session, session.begin():
+    session = Session(get_engine_for())
+    session.begin()  # no I/O until the route's first statement
+    try:
         yield session
+    except BaseException:
+        await run_in_threadpool(_finish, session, commit=False)
+        raise
+    await run_in_threadpool(_finish, session, commit=True)
+
+
+def _finish(session: Session, *, commit: bool) -> None:
+    try:
+        if commit:
+            session.commit()
+        else:
+            session.rollback()
+    finally:
+        session.close()
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]

@@ -37,16 +37,17 @@ def signed_route(*roles: str) -> type[APIRoute]:
                 verify = dict(method=request.method, target=target, headers=request.headers, body=body, roles=roles,
                               window_seconds=settings.signature_window_seconds)
                 if request.method != "POST":
-                    def admit():
+                    def admit():  # the only write of the request: its COMMIT makes the nonce durable
                         with engine.begin() as conn:
-                            store.commit_without_flush_wait(conn)
                             return verify_signed_request(conn, **verify)
 
                     request.state.client = await run_in_threadpool(admit)
                     return await handler(request)
 
                 # A POST uses one pooled connection throughout: one transaction stores the nonce and
-                # claims the key (without waiting for the WAL flush), then the route's transaction.
+                # claims the key, then the route's transaction. The first COMMIT does not wait for the
+                # WAL flush when the second follows (its flush covers the first): the nonce is durable
+                # before the response either way.
                 conn = None
 
                 def admit_post():
@@ -63,6 +64,8 @@ def signed_route(*roles: str) -> type[APIRoute]:
                         client = verify_signed_request(conn, before_writing=check_key, **verify)
                         claimed = idempotency.claim(conn, key=key, method=request.method, target=target,
                                                     body=body, client_id=client.id, settings=settings)
+                        if claimed.outcome != "claimed":  # answered now (replay, 409, 422): no second COMMIT
+                            store.commit_with_flush_wait(conn)
                     return client, key, claimed
 
                 try:
@@ -85,8 +88,8 @@ _client_id_header = APIKeyHeader(name="X-Client-Id", scheme_name="Ed25519 signed
                                              "\"Calling the API\". POSTs also need an Idempotency-Key.")
 
 
-def current_client(request: Request, _: Annotated[str | None, Depends(_client_id_header)]) -> SystemClient:
-    return request.state.client
+async def current_client(request: Request, _: Annotated[str | None, Depends(_client_id_header)]) -> SystemClient:
+    return request.state.client  # async: no thread hop to read what admission stored
 
 
 ClientDep = Annotated[SystemClient, Depends(current_client)]

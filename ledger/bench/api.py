@@ -120,6 +120,7 @@ def bench_accept(work_dir: Path, *, requests: int, connections: int, repeats: in
         bare_rate = statistics.median(r["per_second"] for r in baseline)
         return {"api_accepted_per_s": ours_rate, "bare_fastapi_per_s": bare_rate,
                 "ratio": round(ours_rate / bare_rate, 3), "target_ratio": 0.5,
+                "run_ratios": [round(o["per_second"] / b["per_second"], 3) for o, b in zip(ours, baseline)],
                 "errors": sum(r["errors"] for r in ours + baseline), "requests_per_run": requests,
                 "connections": connections, "repeats": repeats}
 

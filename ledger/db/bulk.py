@@ -1,4 +1,5 @@
-"""Fast bulk inserts inside the caller's transaction: executemany on SQLite, COPY on PostgreSQL.
+"""Inserts inside the caller's transaction: bulk (executemany on SQLite, COPY on PostgreSQL), and
+inserts that skip rows whose key already exists.
 
 The ORM's per-row overhead is most of the cost of a backfill, so the indexer's hot path writes
 tuples straight through the DB-API cursor of the SQLAlchemy connection it was given.
@@ -7,6 +8,17 @@ tuples straight through the DB-API cursor of the SQLAlchemy connection it was gi
 from collections.abc import Sequence
 
 from sqlalchemy import Connection
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import Insert
+
+
+def insert_new(executor: Connection | Session, table) -> Insert:
+    """INSERT … ON CONFLICT DO NOTHING: a row whose key exists is skipped, without an error (so without
+    a savepoint); add RETURNING to learn which rows went in."""
+    bind = executor.get_bind() if isinstance(executor, Session) else executor
+    dialect = postgresql if bind.dialect.name == "postgresql" else sqlite
+    return dialect.insert(table).on_conflict_do_nothing()
 
 
 def insert_rows(conn: Connection, table: str, columns: Sequence[str], rows: list[tuple]) -> None:

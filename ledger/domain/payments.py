@@ -1,6 +1,6 @@
 """Payment confirmations and refunds from the tax system, and the feed of levies to collect.
 
-A batch of confirmations is checked with two queries (levies, vouchers already used) and
+A batch of confirmations is checked with one query (its levies and the vouchers already used) and
 written with two multi-row INSERTs (confirmations, outbox commands): no per-row round trips.
 A voucher number is accepted once, forever: a second confirmation of it is a Conflict naming
 `voucher_number`, whatever the idempotency key.
@@ -9,10 +9,11 @@ A voucher number is accepted once, forever: a second confirmation of it is a Con
 import base64
 import time
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, literal, null, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from ledger.db.bulk import insert_new
 from ledger.db.write_model import Levy, OutboxCommand, PaymentConfirmation as ConfirmationRow, RefundRequest
 from ledger.domain.common import from_unix, project_key_hex, reference_key_hex, unix
 from ledger.domain.errors import Conflict, DomainError, InvalidState, NotFound, ValidationFailed
@@ -48,21 +49,15 @@ def confirm_payments(session: Session, *, batch: PaymentBatch, client: str) -> P
     return PaymentBatchResult(accepted=accepted, rejected=len(items) - accepted, items=items)
 
 
-def _confirm(session: Session, confirmations: list[PaymentConfirmation], client: str,
-             retry: bool = True) -> list[CommandAccepted | DomainError]:
-    levies = {row.levy_number: row for row in session.execute(
-        select(Levy.levy_number, Levy.project_code, Levy.payer_uscc, Levy.status, Levy.created_at)
-        .where(Levy.levy_number.in_({c.levy_number for c in confirmations})))}
-    used = set(session.execute(select(ConfirmationRow.voucher_number).where(
-        ConfirmationRow.voucher_number.in_({c.voucher_number for c in confirmations}))).scalars())
+def _confirm(session: Session, confirmations: list[PaymentConfirmation], client: str) -> list[CommandAccepted | DomainError]:
+    levies, used = _levies_and_used_vouchers(session, confirmations)
     latest_allowed = time.time() + CLOCK_SKEW_SECONDS
     now = time.time()
-    results, rows, commands = [], [], []
+    results, rows, commands = [], {}, {}
     for c in confirmations:
         levy = levies.get(c.levy_number)
         if c.voucher_number in used:
-            results.append(Conflict(f"voucher {c.voucher_number} is already recorded", field="voucher_number",
-                                    rule="unique_forever"))
+            results.append(_voucher_taken(c.voucher_number))
         elif levy is None:
             results.append(NotFound(f"no levy {c.levy_number}", field="levy_number", rule="known_levy"))
         elif levy.status != "open":
@@ -81,22 +76,38 @@ def _confirm(session: Session, confirmations: list[PaymentConfirmation], client:
             command = NewCommand("record_payment", c.voucher_number, levy.project_code, {
                 "project": project_key_hex(levy.project_code), "voucher": reference_key_hex(c.voucher_number),
                 "amount_fen": c.amount_fen, "paid_at": unix(c.paid_at)}, new_command_id())
-            commands.append(command)
-            rows.append({"voucher_number": c.voucher_number, "levy_number": c.levy_number,
-                         "project_code": levy.project_code, "amount_fen": c.amount_fen, "paid_at": unix(c.paid_at),
-                         "payer_uscc": c.payer_uscc, "client": client, "command_id": command.id, "created_at": now})
+            commands[c.voucher_number] = command
+            rows[c.voucher_number] = {
+                "voucher_number": c.voucher_number, "levy_number": c.levy_number, "project_code": levy.project_code,
+                "amount_fen": c.amount_fen, "paid_at": unix(c.paid_at), "payer_uscc": c.payer_uscc, "client": client,
+                "command_id": command.id, "created_at": now}
             results.append(CommandAccepted(command_id=command.id, kind=command.kind, reference=c.voucher_number))
     if rows:
-        try:
-            with session.begin_nested():  # a concurrent request may take a voucher between our check and insert
-                rows.sort(key=lambda row: row["voucher_number"])  # one lock order for every writer: no deadlocks
-                session.execute(insert(ConfirmationRow), rows)
-                enqueue(session, commands, client=client)
-        except IntegrityError:
-            if not retry:
-                raise
-            return _confirm(session, confirmations, client, retry=False)
+        # A concurrent request may record a voucher between our check and this insert: the primary key
+        # decides, and what it refused is a conflict like any used voucher (no savepoint, no retry).
+        # Sorted: one lock order for every writer, so concurrent batches cannot deadlock.
+        inserted = set(session.execute(insert_new(session, ConfirmationRow).returning(ConfirmationRow.voucher_number),
+                                       [rows[v] for v in sorted(rows)]).scalars())
+        enqueue(session, [command for voucher, command in commands.items() if voucher in inserted], client=client)
+        results = [_voucher_taken(r.reference) if isinstance(r, CommandAccepted) and r.reference not in inserted else r
+                   for r in results]
     return results
+
+
+def _levies_and_used_vouchers(session: Session, confirmations: list[PaymentConfirmation]) -> tuple[dict, set[str]]:
+    """The levies the confirmations name, and which of their vouchers are already recorded: one round trip."""
+    levies = (select(literal("levy").label("found"), Levy.levy_number.label("number"), Levy.project_code,
+                     Levy.payer_uscc, Levy.status, Levy.created_at)
+              .where(Levy.levy_number.in_({c.levy_number for c in confirmations})))
+    vouchers = (select(literal("voucher"), ConfirmationRow.voucher_number, null(), null(), null(), null())
+                .where(ConfirmationRow.voucher_number.in_({c.voucher_number for c in confirmations})))
+    rows = session.execute(union_all(levies, vouchers)).all()
+    return ({row.number: row for row in rows if row.found == "levy"},
+            {row.number for row in rows if row.found == "voucher"})
+
+
+def _voucher_taken(voucher_number: str) -> Conflict:
+    return Conflict(f"voucher {voucher_number} is already recorded", field="voucher_number", rule="unique_forever")
 
 
 def record_refund(session: Session, *, refund: RefundCreate, client: str) -> CommandAccepted:

@@ -3,7 +3,8 @@
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session
 
 from ledger.db.write_model import Enterprise, Levy, OutboxCommand, PaymentConfirmation as ConfirmationRow
 from ledger.domain import commitments, fees, payments, projects, statements
@@ -89,6 +90,27 @@ def test_a_voucher_stays_unique_forever(session):
     session.rollback()
     assert refused.value.field == "voucher_number"
     assert count(session, ConfirmationRow) == 1
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)  # SQLite has one writer: no interleaving
+def test_a_voucher_recorded_by_a_concurrent_request_after_the_check_is_a_conflict_not_a_second_record(engine, session):
+    first = session
+    registered_and_assessed(first)
+    with Session(engine) as concurrent:
+
+        def record_it_first(_conn, _cursor, statement, *_):  # between our voucher check and our insert
+            if statement.startswith("INSERT INTO payment_confirmations") and not concurrent.in_transaction():
+                payments.confirm_payment(concurrent, confirmation=payment(1, "V-RACE", 100), client="other")
+                concurrent.commit()
+
+        event.listen(engine, "before_cursor_execute", record_it_first)
+        with pytest.raises(Conflict) as refused:
+            payments.confirm_payment(first, confirmation=payment(1, "V-RACE", 100), client="tax")
+        event.remove(engine, "before_cursor_execute", record_it_first)
+        first.commit()  # the refusal left the transaction usable: nothing half-written to roll back
+        assert (refused.value.field, refused.value.rule) == ("voucher_number", "unique_forever")
+        assert first.execute(select(ConfirmationRow.client)).scalars().all() == ["other"]
+        assert count(first, OutboxCommand) == 2  # the assessment's and the other request's payment
 
 
 def test_a_payer_other_than_the_levy_s_is_refused_and_nothing_is_written(session):
