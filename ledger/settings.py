@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     rpc_url: str = "http://127.0.0.1:8545"
     # Which pinned local node `ledger dev` (make run) starts: Hardhat or Foundry's anvil.
     dev_node: NodeKind = "hardhat"
+    # Where `ledger dev` serves the API and the simulated tax bureau's checkout page.
+    dev_api_port: int = Field(default=8000, ge=1, le=65_535)
+    dev_checkout_port: int = Field(default=8100, ge=1, le=65_535)
     # Every JSON-RPC request gives up after this long (the indexer's lease must outlast it).
     rpc_timeout_seconds: float = Field(default=10.0, gt=0, le=600)
     # Largest JSON-RPC batch sent (Geth refuses more than 1000 by default, Besu more than 1024).

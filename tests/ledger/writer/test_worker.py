@@ -21,6 +21,8 @@ from tests.support.celery_worker import celery_worker, wait_until, worker_env  #
 from tests.support.ledger_env import WritePath, chain_time, paid_on_chain
 from tests.support.samples import assessment, payment, project, project_code
 
+pytestmark = pytest.mark.every_node  # runs on Hardhat and on anvil
+
 
 @pytest.fixture
 def postgres_url(make_database):
