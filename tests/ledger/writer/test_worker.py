@@ -1,6 +1,6 @@
 """The write path with real processes: a Celery worker (beat: drain, indexer, webhooks) on Redis,
-the Hardhat node and PostgreSQL. Faults are real: the node is stopped (SIGSTOP) and the worker
-is SIGKILLed with its pool."""
+the development node (Hardhat and anvil) and PostgreSQL. Faults are real: the node is stopped
+(SIGSTOP) and the worker is SIGKILLed with its pool."""
 
 import http.server
 import os
