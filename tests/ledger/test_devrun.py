@@ -62,3 +62,14 @@ def test_ledger_dev_starts_its_node_and_the_system_until_health_is_ok_and_sigter
     assert not rpc_ready(rpc_url)
     with pytest.raises(requests.ConnectionError):
         requests.get(api_url + "/health", timeout=5)
+
+
+def test_a_node_that_already_answers_on_another_port_is_kept_not_replaced(node, monkeypatch):
+    from ledger.devrun import _fresh_local_state
+    from ledger.settings import Settings
+
+    monkeypatch.delenv("LEDGER_DATABASE_URL", raising=False)
+    monkeypatch.setenv("LEDGER_RPC_URL", node.url)  # a persistent local node: `ledger dev` reuses it
+    assert not _fresh_local_state(Settings())
+    monkeypatch.setenv("LEDGER_RPC_URL", f"http://127.0.0.1:{free_port()}")  # nothing there: a node of its own
+    assert _fresh_local_state(Settings())
