@@ -98,6 +98,8 @@ class Settings(BaseSettings):
     writer_id: str = Field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}")
     writer_rpc_timeout_seconds: float = 10.0
     writer_retry_max_seconds: float = 30.0  # longest back-off while the chain is down
+    # How often beat looks for open commitments past due date + grace to mark them overdue on chain.
+    overdue_sweep_seconds: PositiveFloat = Field(default=60.0, le=86_400)
     # Outbound webhooks: at-least-once with exponential back-off between these bounds.
     webhook_timeout_seconds: float = 5.0
     webhook_retry_base_seconds: float = 1.0

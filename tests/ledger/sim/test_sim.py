@@ -24,7 +24,9 @@ pytestmark = pytest.mark.every_node  # runs on Hardhat and on anvil
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory, node_kind):
-    with Stack(tmp_path_factory.mktemp("stack"), node_kind=node_kind) as running:
+    # The breach waits for the overdue sweep: every 2 s here, not every minute.
+    with Stack(tmp_path_factory.mktemp("stack"), node_kind=node_kind,
+               extra_env={"LEDGER_OVERDUE_SWEEP_SECONDS": "2"}) as running:
         yield running
 
 
