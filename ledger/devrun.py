@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+from urllib.parse import urlsplit
 
 from ledger.chain import connect
 from ledger.db.engine import make_engine, migrate
@@ -23,8 +24,6 @@ from ledger.manifest import load_manifest
 from ledger.settings import REPO_ROOT, Settings
 
 VAR = REPO_ROOT / "var"
-API_PORT = 8000
-CHECKOUT_PORT = 8100
 SIM = VAR / "sim"
 
 
@@ -33,9 +32,14 @@ def _say(message: str) -> None:
 
 
 def _fresh_local_state(settings: Settings) -> bool:
+    """On the embedded database, `ledger dev` starts a node of its own: on the default RPC URL, or on
+    another 127.0.0.1 port where nothing answers yet. A node that answers elsewhere is kept."""
     defaults = Settings.model_fields
-    return (settings.rpc_url == defaults["rpc_url"].default
-            and settings.database_url == defaults["database_url"].default)
+    if settings.database_url != defaults["database_url"].default:
+        return False
+    if settings.rpc_url == defaults["rpc_url"].default:
+        return True
+    return urlsplit(settings.rpc_url).hostname == "127.0.0.1" and not rpc_ready(settings.rpc_url)
 
 
 def _register_simulators(settings: Settings) -> dict[str, str]:
@@ -103,35 +107,35 @@ def run_dev(simulate: bool = True) -> int:
             _say(f"{'deployed' if deployed else 'reusing'} {c.name} at {c.address}")
         migrate(make_engine(settings.database_url))
 
-        python = sys.executable
+        python, api_port = sys.executable, settings.dev_api_port
         commands = {
             "indexer": [python, "-m", "ledger", "index", "--follow"],
             # Concurrency 3: the outbox drain, the indexer and the webhooks run side by side.
             "worker": [python, "-m", "celery", "-A", "ledger.tasks", "worker", "-B", "-c", "3",
                        "--loglevel=INFO", "--schedule", str(VAR / "beat-schedule")],
-            "api": [python, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1", "--port", str(API_PORT)],
+            "api": [python, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1", "--port", str(api_port)],
         }
         passwords = _register_simulators(settings) if simulate else {}
         env = dict(os.environ)
         if simulate:
-            commands["sim"] = [python, "-m", "ledger", "sim", "--api-url", f"http://127.0.0.1:{API_PORT}",
+            commands["sim"] = [python, "-m", "ledger", "sim", "--api-url", f"http://127.0.0.1:{api_port}",
                                "--tax-key", str(SIM / "tax-bureau.key"), "--approval-key", str(SIM / "approval-bureau.key"),
-                               "--office-user", "sim-office", "--checkout-port", str(CHECKOUT_PORT),
+                               "--office-user", "sim-office", "--checkout-port", str(settings.dev_checkout_port),
                                "--rpc-url", settings.rpc_url]
             env["LEDGER_SIM_OFFICE_PASSWORD"] = passwords["sim-office"]
         for name, command in commands.items():
             if name == "sim":
-                _wait_for_api()
+                _wait_for_api(api_port)
             log = open(VAR / f"{name}.log", "ab")
             children.append((name, subprocess.Popen(command, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT,
                                                     start_new_session=True, env=env)))
             _say(f"started {name} (log: var/{name}.log)")
-        _say(f"API health:   http://127.0.0.1:{API_PORT}/health")
-        _say(f"API docs:     http://127.0.0.1:{API_PORT}/docs")
-        _say(f"portal:       http://127.0.0.1:{API_PORT}/ (公众查询, 缴款凭证核验, 费用测算)")
+        _say(f"API health:   http://127.0.0.1:{api_port}/health")
+        _say(f"API docs:     http://127.0.0.1:{api_port}/docs")
+        _say(f"portal:       http://127.0.0.1:{api_port}/ (公众查询, 缴款凭证核验, 费用测算)")
         if simulate:
             _say("simulators:   seeding 24 projects, then one action every 5 s (log: var/sim.log)")
-            _say(f"tax checkout: http://127.0.0.1:{CHECKOUT_PORT}/ (pay a levy as an enterprise would)")
+            _say(f"tax checkout: http://127.0.0.1:{settings.dev_checkout_port}/ (pay a levy as an enterprise would)")
             _say("logins (POST /v1/auth/login; passwords in var/sim/passwords.txt): " +
                  ", ".join(f"{u} / {p}" for u, p in passwords.items() if u != "sim-office"))
         else:
@@ -145,13 +149,13 @@ def run_dev(simulate: bool = True) -> int:
             _say("stopped the local chain")
 
 
-def _wait_for_api(timeout: float = 60) -> None:
+def _wait_for_api(port: int, timeout: float = 60) -> None:
     import requests
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            requests.get(f"http://127.0.0.1:{API_PORT}/problems", timeout=1)
+            requests.get(f"http://127.0.0.1:{port}/problems", timeout=1)
             return
         except requests.ConnectionError:
             time.sleep(0.2)

@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     rpc_url: str = "http://127.0.0.1:8545"
     # Which pinned local node `ledger dev` (make run) starts: Hardhat or Foundry's anvil.
     dev_node: NodeKind = "hardhat"
+    # Where `ledger dev` serves the API and the simulated tax bureau's checkout page.
+    dev_api_port: int = Field(default=8000, ge=1, le=65_535)
+    dev_checkout_port: int = Field(default=8100, ge=1, le=65_535)
     # Every JSON-RPC request gives up after this long (the indexer's lease must outlast it).
     rpc_timeout_seconds: float = Field(default=10.0, gt=0, le=600)
     # Largest JSON-RPC batch sent (Geth refuses more than 1000 by default, Besu more than 1024).
@@ -95,6 +98,8 @@ class Settings(BaseSettings):
     writer_id: str = Field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}")
     writer_rpc_timeout_seconds: float = 10.0
     writer_retry_max_seconds: float = 30.0  # longest back-off while the chain is down
+    # How often beat looks for open commitments past due date + grace to mark them overdue on chain.
+    overdue_sweep_seconds: PositiveFloat = Field(default=60.0, le=86_400)
     # Outbound webhooks: at-least-once with exponential back-off between these bounds.
     webhook_timeout_seconds: float = 5.0
     webhook_retry_base_seconds: float = 1.0

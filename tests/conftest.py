@@ -59,28 +59,43 @@ class Chain:
         self.rpc("evm_mine")
 
 
+def node_kinds(definition) -> tuple[str, ...]:
+    """The nodes a test runs on: both for an `every_node` module, one for `only_node(kind)`, else Hardhat."""
+    if only := definition.get_closest_marker("only_node"):  # behaviour one node cannot produce
+        return only.args
+    return NODE_KINDS if definition.get_closest_marker("every_node") else ("hardhat",)
+
+
 def pytest_generate_tests(metafunc):
-    if "node" in metafunc.fixturenames:
-        kinds = NODE_KINDS if metafunc.definition.get_closest_marker("every_node") else ("hardhat",)
-        if only := metafunc.definition.get_closest_marker("only_node"):  # behaviour one node cannot produce
-            kinds = only.args
-        metafunc.parametrize("node", kinds, indirect=True, scope="session")
+    if "node_kind" in metafunc.fixturenames:
+        metafunc.parametrize("node_kind", node_kinds(metafunc.definition), indirect=True, scope="session")
 
 
 @pytest.fixture(scope="session")
-def node(request):
-    with LocalNode(kind=request.param) as local_node:
+def node_kind(request) -> str:
+    """"hardhat" or "anvil": the session's shared node and a module's own node are of this kind."""
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def node(node_kind):
+    with LocalNode(kind=node_kind) as local_node:
         yield local_node
 
 
-@pytest.fixture(scope="session")
-def deployed_chain(node):
+def deploy_chain(node: LocalNode) -> Chain:
+    """Deploy the contracts on `node` and snapshot the state right after deployment."""
     w3 = connect(node.url)
     signers = signers_from_mnemonic(DEV_MNEMONIC)
     manifest, _ = deploy(w3, signers)
     chain = Chain(node=node, w3=w3, manifest=manifest, signers=signers)
     chain.reset()
     return chain
+
+
+@pytest.fixture(scope="session")
+def deployed_chain(node):
+    return deploy_chain(node)
 
 
 @pytest.fixture

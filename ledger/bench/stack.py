@@ -1,6 +1,7 @@
-"""A whole local system on 127.0.0.1 for end-to-end tests and benchmarks: a fresh Hardhat node with
-the contracts deployed, a scratch PostgreSQL database, signed clients and users, API processes and a
-Celery worker (writer, indexer, webhooks) on Redis with a queue of its own. Nothing is mocked."""
+"""A whole local system on 127.0.0.1 for end-to-end tests and benchmarks: a fresh development node
+(Hardhat, or anvil with `node_kind`) with the contracts deployed, a scratch PostgreSQL database,
+signed clients and users, API processes and a Celery worker (writer, indexer, webhooks) on Redis
+with a queue of its own. Nothing is mocked."""
 
 import os
 import subprocess
@@ -79,6 +80,7 @@ class Stack:
     api_processes: int = 1
     worker: bool = True
     extra_env: dict = field(default_factory=dict)
+    node_kind: str = "hardhat"
     node: LocalNode | None = None
     database_url: str = ""
     engine: Engine | None = None
@@ -92,7 +94,7 @@ class Stack:
     def start(self) -> "Stack":
         self.work_dir.mkdir(parents=True, exist_ok=True)
         try:
-            self.node = LocalNode(log_path=self.work_dir / "hardhat.log").start()
+            self.node = LocalNode(kind=self.node_kind, log_path=self.work_dir / f"{self.node_kind}.log").start()
             self.manifest, _ = deploy(connect(self.node.url), signers_from_mnemonic(DEV_MNEMONIC))
             self.manifest.save(self.work_dir / "deployment.json")
             self.database_url, self._drop = scratch_database(self.postgres_server, prefix="ledger_stack")
@@ -156,8 +158,9 @@ class Stack:
             time.sleep(0.2)
 
     def chain_time(self) -> datetime:
-        """The dev chain's clock (a block per transaction, each at least a second after the last, so it
-        runs ahead of the wall clock); FeeLedger refuses a payment time before the assessment's block."""
+        """The dev chain's clock, or the wall clock if later: Hardhat mines a block per transaction, each at
+        least a second after the last, so its clock runs ahead (anvil lets blocks share a second);
+        FeeLedger refuses a payment time before the assessment's block."""
         latest = connect(self.node.url).eth.get_block("latest")["timestamp"]
         return datetime.fromtimestamp(max(latest, time.time()), timezone.utc)
 

@@ -104,8 +104,8 @@ class Simulation:
         log.info("office: all %d assessments are on chain and indexed", len(assessments))
 
     def _breach(self, project, number: str) -> None:
-        """Breach is allowed only from overdue on chain: wait for the overdue sweep (a worker task, once
-        a minute) to mark the lapsed commitment overdue, then the office records the breach."""
+        """Breach is allowed only from overdue on chain: wait for the overdue sweep (a worker task, every
+        LEDGER_OVERDUE_SWEEP_SECONDS) to mark the lapsed commitment overdue, then the office records the breach."""
         deadline = time.monotonic() + self.config.overdue_wait_seconds
         while not any(r["code"] == "commitment_overdue" and r["reference"] == number
                       for r in self.approval.clearance(project)["reasons"]):

@@ -20,8 +20,9 @@ app.conf.task_default_queue = settings.celery_queue
 app.conf.beat_schedule.update({
     "writer-drain": {"task": "ledger.writer.drain", "schedule": 1.0, "options": {"expires": 2.0}},
     "writer-mark-indexed": {"task": "ledger.writer.mark_indexed", "schedule": 0.5, "options": {"expires": 2.0}},
-    "commitments-sweep-overdue": {"task": "ledger.commitments.sweep_overdue", "schedule": 60.0,
-                                  "options": {"expires": 60.0}},
+    "commitments-sweep-overdue": {"task": "ledger.commitments.sweep_overdue",
+                                  "schedule": settings.overdue_sweep_seconds,
+                                  "options": {"expires": settings.overdue_sweep_seconds}},
     "webhooks-deliver": {"task": "ledger.webhooks.deliver", "schedule": settings.webhook_poll_seconds,
                          "options": {"expires": 5 * settings.webhook_poll_seconds}},
 })

@@ -1,6 +1,8 @@
 """Duplicates end to end: the same confirmation sent twice in a row and ten times at once across two
 API processes puts exactly one payment on chain; the same voucher under a new key is refused."""
 
+import pytest
+
 import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -11,6 +13,8 @@ from ledger.db.models import Payment
 from ledger.identifiers import reference_key
 from tests.api.conftest import USCC_A, project_body, project_code
 from tests.e2e.test_payment_flow import assess_and_wait_until_indexed
+
+pytestmark = pytest.mark.every_node  # runs on Hardhat and on anvil
 
 
 def levy_for(stack) -> dict:

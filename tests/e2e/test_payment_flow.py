@@ -21,6 +21,8 @@ from ledger.bench.stack import OFFICE_PASSWORD, OFFICE_USER
 from ledger.client import path_of
 from tests.api.conftest import USCC_A, project_body, project_code
 
+pytestmark = pytest.mark.every_node  # runs on Hardhat and on anvil
+
 
 def office_session(stack) -> requests.Session:
     http = requests.Session()

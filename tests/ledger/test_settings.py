@@ -28,6 +28,7 @@ def test_development_accepts_the_defaults():
     ("LEDGER_CONFIRMATIONS", "-1", "greater than or equal to 0"),
     ("LEDGER_INDEX_POLL_SECONDS", "soon", "valid number"),
     ("LEDGER_RPC_BATCH_SIZE", "100000", "less than or equal to 10000"),
+    ("LEDGER_DEV_API_PORT", "70000", "less than or equal to 65535"),
 ])
 def test_a_bad_number_is_one_line_naming_the_variable_and_the_rule(monkeypatch, variable, value, rule):
     monkeypatch.setenv(variable, value)

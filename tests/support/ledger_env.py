@@ -1,4 +1,4 @@
-"""A write path wired to the session's Hardhat node: database, writer, indexer, service helpers."""
+"""A write path wired to a development node (Hardhat or anvil): database, writer, indexer, service helpers."""
 
 import itertools
 from dataclasses import dataclass
@@ -17,9 +17,9 @@ PAID_FEN = 9  # IFeeLedger.FeeAccount.paidFen (v2 struct order)
 
 
 def chain_time(chain):
-    """The chain's clock as a datetime: the dev chain runs ahead of the wall clock (a block per
-    transaction, each at least a second after the last), and FeeLedger v2 refuses a payment
-    time before the assessment's block."""
+    """The chain's clock as a datetime: Hardhat runs ahead of the wall clock (a block per transaction,
+    each at least a second after the last; anvil lets blocks share a second), and FeeLedger v2
+    refuses a payment time before the assessment's block."""
     from datetime import datetime, timezone
 
     return datetime.fromtimestamp(chain.now(), timezone.utc)

@@ -17,6 +17,14 @@ from tests.ledger.indexer.conftest import kind_of, make_indexer, read_model, wor
 pytestmark = pytest.mark.every_node  # runs on Hardhat and on anvil
 
 KILLS = 20
+# Each node with one database: what a SIGKILL mid-commit leaves is the database's matter, what the
+# restarted indexer reads the node's, so two runs cover both databases and both nodes (≈ 50 s each).
+DATABASE_FOR_NODE = {"hardhat": "postgresql", "anvil": "sqlite"}
+
+
+@pytest.fixture
+def database_url(node_kind, new_database):
+    return new_database(DATABASE_FOR_NODE[node_kind])
 
 
 def checkpoint(engine) -> int:

@@ -19,10 +19,14 @@ from ledger.devchain import free_port
 from ledger.identifiers import reference_key
 from ledger.settings import REPO_ROOT
 
+pytestmark = pytest.mark.every_node  # runs on Hardhat and on anvil
+
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory):
-    with Stack(tmp_path_factory.mktemp("stack")) as running:
+def stack(tmp_path_factory, node_kind):
+    # The breach waits for the overdue sweep: every 2 s here, not every minute.
+    with Stack(tmp_path_factory.mktemp("stack"), node_kind=node_kind,
+               extra_env={"LEDGER_OVERDUE_SWEEP_SECONDS": "2"}) as running:
         yield running
 
 

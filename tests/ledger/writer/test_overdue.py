@@ -1,8 +1,12 @@
 """Overdue commitments (in a module of its own: it moves its chain's clock forward for good)."""
 
+import pytest
+
 from ledger.domain import clearance
 from tests.ledger.writer.test_writer import setup_projects
 from tests.support.samples import project_code
+
+pytestmark = pytest.mark.every_node  # runs on Hardhat and on anvil
 
 
 def test_an_open_commitment_past_its_due_date_is_marked_overdue_on_chain_and_blocks_clearance(write_path):

@@ -1,6 +1,6 @@
 """The write path with real processes: a Celery worker (beat: drain, indexer, webhooks) on Redis,
-the Hardhat node and PostgreSQL. Faults are real: the node is stopped (SIGSTOP) and the worker
-is SIGKILLed with its pool."""
+the development node (Hardhat and anvil) and PostgreSQL. Faults are real: the node is stopped
+(SIGSTOP) and the worker is SIGKILLed with its pool."""
 
 import http.server
 import os
@@ -20,6 +20,8 @@ from ledger.settings import Settings
 from tests.support.celery_worker import celery_worker, wait_until, worker_env  # noqa: F401
 from tests.support.ledger_env import WritePath, chain_time, paid_on_chain
 from tests.support.samples import assessment, payment, project, project_code
+
+pytestmark = pytest.mark.every_node  # runs on Hardhat and on anvil
 
 
 @pytest.fixture
