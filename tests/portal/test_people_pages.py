@@ -154,3 +154,17 @@ def test_the_office_sees_projects_with_fee_status_and_its_latest_commands(people
     html = people["portal-office"].get("/office").text
     assert public_world.assessed_code in html and public_world.unassessed_code in html and "部分缴纳" in html
     assert "record_payment" in html and "已上链" in html and re.search(r"0x[0-9a-f]{64}", html)
+
+
+def test_the_regulator_lists_overdue_and_breached_commitments_and_exports_them(people, public_world):
+    reg = people["portal-reg"]
+    html = reg.get("/regulator/commitments").text
+    assert public_world.overdue in html and public_world.breached in html and "已逾期" in html and "违约" in html
+    only_breached = reg.get("/regulator/commitments", params={"status": "breached"}).text
+    assert public_world.breached in only_breached and public_world.overdue not in only_breached
+    rows = list(csv.reader(io.StringIO(reg.get("/regulator/commitments.csv").content.decode("utf-8-sig"))))
+    by_number = {row[0]: row for row in rows[1:]}
+    assert by_number[public_world.overdue][2] == make_uscc(803) and by_number[public_world.overdue][4] == "已逾期"
+    assert by_number[public_world.breached][4] == "违约" and re.match(r"^0x[0-9a-f]{64}$", by_number[public_world.breached][6])
+    lapsed = reg.get("/regulator", params={"grade": "A"}).text
+    assert make_uscc(801) in lapsed and make_uscc(803) not in lapsed  # breached: not grade A
