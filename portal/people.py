@@ -91,7 +91,7 @@ async def login_page(request: Request, next: str | None = None):
 
 
 @router.post("/login")
-async def login(request: Request):
+async def login_submit(request: Request):
     form = {k: v[0] for k, v in parse_qs((await request.body()).decode("utf-8", "replace")).items()}
     username, password = form.get("username", "").strip(), form.get("password", "")
     next_path = _safe_next(form.get("next"))
@@ -116,7 +116,7 @@ async def login(request: Request):
 
 
 @router.post("/logout")
-async def logout(request: Request, who: Annotated[PagePerson, Depends(page_person)]):
+async def logout_submit(request: Request, who: Annotated[PagePerson, Depends(page_person)]):
     response = RedirectResponse(request.url_for("login_page").path, status_code=303)
     end_session(response, api_settings_for(request))
     return response

@@ -51,6 +51,6 @@ def my_project(request: Request, project_code: Annotated[str, Path(max_length=40
 
 
 @router.get("/credit")
-def my_credit(request: Request, session: SessionDep, who: EnterprisePage):
+def workspace_credit(request: Request, session: SessionDep, who: EnterprisePage):
     credit = record.credit_record(session, enterprise=who.person.uscc, known=True)
     return render(request, "credit.html", who=who, credit=credit, heading="我的信用记录")

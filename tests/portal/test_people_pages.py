@@ -61,6 +61,7 @@ def test_logging_in_goes_to_the_home_of_the_role_and_bad_credentials_say_nothing
     with TestClient(app, follow_redirects=False) as client:
         page = client.get("/login").text
         assert '<html lang="zh-CN">' in page and '<label for="username">' in page and '<label for="password">' in page
+        assert 'action="http://testserver/login"' in page  # not the API's route of the same name
         wrong = log_in(client, "portal-reg", "not the password")
         unknown = log_in(client, "nobody-at-all")
         assert wrong.status_code == unknown.status_code == 401
@@ -107,7 +108,8 @@ def test_an_enterprise_sees_its_projects_fees_payments_pay_link_commitments_and_
     assert f'href="http://127.0.0.1:8100/checkout/{code}-A1"' in html and "在线缴纳" in html
     assert all(f"/receipts/{v}" in html for v in public_world.vouchers)
     assert all(n in html for n in public_world.commitments) and "履约中" in html
-    assert "信用分" in html and "<h2 id=\"credit-heading\">" in html
+    assert "信用分" in html and "<h2 id=\"credit-heading\">" in html and 'href="http://testserver/workspace/credit"' in html
+    assert 'action="http://testserver/logout"' in html
     project = people["portal-ent"].get(f"/workspace/projects/{code}").text
     assert project.count('<details class="proof">') == 1 + 1 + 2  # account, assessment, two payments
     assert all(v in project for v in public_world.vouchers)
