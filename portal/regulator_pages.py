@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Request
 from pydantic import AwareDatetime, TypeAdapter, ValidationError
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
 from api.deps import SessionDep
 from ledger.credit import record
@@ -78,8 +78,8 @@ def commitments_page(request: Request, session: SessionDep, who: RegulatorPage,
 @router.get("/money-trail")
 def money_trail_form(request: Request, who: RegulatorPage, project_code: str | None = None):
     if project_code:
-        return Response(status_code=303, headers={
-            "Location": str(request.url_for("money_trail_page", project_code=project_code.strip()).path)})
+        return RedirectResponse(request.url_for("money_trail_page", project_code=project_code.strip()).path,
+                                status_code=303)
     return render(request, "regulator/money_trail.html", who=who, trail=None)
 
 

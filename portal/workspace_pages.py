@@ -28,7 +28,7 @@ def checkout_url(request: Request, levy_number: str) -> str | None:
 def workspace(request: Request, session: SessionDep, who: EnterprisePage):
     uscc = who.person.uscc
     mine = projects.projects_of_enterprise(session, uscc=uscc)
-    accounts = {p.project_code: oversight.money_trail(session, project_code=p.project_code).account for p in mine}
+    accounts = oversight.fee_statuses(session, project_keys=[p.project_key for p in mine])
     levies = payments.levies_of_enterprise(session, uscc=uscc)
     pay_links = {levy.levy_number: checkout_url(request, levy.levy_number) for levy in levies if levy.status == "open"}
     credit = record.credit_record(session, enterprise=uscc, known=True)

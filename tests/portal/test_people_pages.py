@@ -170,3 +170,13 @@ def test_the_regulator_lists_overdue_and_breached_commitments_and_exports_them(p
     assert by_number[public_world.breached][4] == "违约" and re.match(r"^0x[0-9a-f]{64}$", by_number[public_world.breached][6])
     lapsed = reg.get("/regulator", params={"grade": "A"}).text
     assert make_uscc(801) in lapsed and make_uscc(803) not in lapsed  # breached: not grade A
+
+
+def test_the_money_trail_form_goes_to_the_project_and_names_a_bad_code(people, public_world):
+    reg = people["portal-reg"]
+    found = reg.get("/regulator/money-trail", params={"project_code": public_world.assessed_code})
+    assert found.status_code == 303 and found.headers["location"].endswith(f"/projects/{public_world.assessed_code}/money-trail")
+    bad = reg.get("/regulator/projects/2026-41/money-trail")
+    assert bad.status_code == 422 and "project_code" in bad.text
+    unknown = reg.get("/regulator/projects/2026-410105-47-01-999999/money-trail")
+    assert unknown.status_code == 404 and "project_code" in unknown.text
