@@ -180,3 +180,19 @@ def test_the_money_trail_form_goes_to_the_project_and_names_a_bad_code(people, p
     assert bad.status_code == 422 and "project_code" in bad.text
     unknown = reg.get("/regulator/projects/2026-410105-47-01-999999/money-trail")
     assert unknown.status_code == 404 and "project_code" in unknown.text
+
+
+def test_every_people_page_is_zh_cn_with_one_h1_and_labelled_fields(app, people, public_world):
+    pages = {"portal-ent": ["/workspace", "/workspace/credit", f"/workspace/projects/{public_world.assessed_code}"],
+             "portal-reg": ["/regulator", "/regulator/commitments", "/regulator/money-trail",
+                            f"/regulator/enterprises/{make_uscc(801)}"],
+             "portal-office": ["/office"]}
+    with TestClient(app) as anonymous:
+        pages["anonymous"] = ["/login"]
+        people = {**people, "anonymous": anonymous}
+        for username, paths in pages.items():
+            for path in paths:
+                html = people[username].get(path).text
+                assert '<html lang="zh-CN">' in html and 'name="viewport"' in html and html.count("<h1") == 1, path
+                for field in re.findall(r'<(?:input|select) id="([a-z_]+)"', html):
+                    assert f'<label for="{field}">' in html, (path, field)
