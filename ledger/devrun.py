@@ -118,6 +118,8 @@ def run_dev(simulate: bool = True) -> int:
         passwords = _register_simulators(settings) if simulate else {}
         env = dict(os.environ)
         if simulate:
+            # The enterprise workspace's "pay online" links open the simulated tax system's checkout.
+            env.setdefault("LEDGER_PORTAL_TAX_CHECKOUT_URL", f"http://127.0.0.1:{settings.dev_checkout_port}/checkout/{{levy}}")
             commands["sim"] = [python, "-m", "ledger", "sim", "--api-url", f"http://127.0.0.1:{api_port}",
                                "--tax-key", str(SIM / "tax-bureau.key"), "--approval-key", str(SIM / "approval-bureau.key"),
                                "--office-user", "sim-office", "--checkout-port", str(settings.dev_checkout_port),
@@ -136,7 +138,9 @@ def run_dev(simulate: bool = True) -> int:
         if simulate:
             _say("simulators:   seeding 24 projects, then one action every 5 s (log: var/sim.log)")
             _say(f"tax checkout: http://127.0.0.1:{settings.dev_checkout_port}/ (pay a levy as an enterprise would)")
-            _say("logins (POST /v1/auth/login; passwords in var/sim/passwords.txt): " +
+            _say(f"log in:       http://127.0.0.1:{api_port}/login (enterprise → /workspace, regulator → /regulator, "
+                 "office → /office)")
+            _say("dev-only logins (also POST /v1/auth/login; kept in var/sim/passwords.txt): " +
                  ", ".join(f"{u} / {p}" for u, p in passwords.items() if u != "sim-office"))
         else:
             _say("simulators off (LEDGER_DEV_SIMULATE=false): register clients with `ledger clients add`")

@@ -26,6 +26,11 @@ COMMITMENT_STATUS = {"recorded": "履约中", "fulfilled": "已履约", "overdue
 COMMITMENT_KIND = {"shelter_build": "按批准设计建设防空地下室并通过验收", "fee_payment": "按期缴清易地建设费",
                    "materials": "容缺材料按期补交", "peacetime_use": "平时使用与维护登记"}
 STAGE = {"approval": "审批", "construction": "施工", "acceptance": "验收", "completed": "竣工"}
+CREDIT_EVENT = {"fulfilled_on_time": "按期履约", "fulfilled_late": "逾期履约", "marked_overdue": "承诺逾期", "breached": "违约",
+                "repaired": "信用修复", "late_fee_payment": "逾期缴费", "counters_imported": "历史记录迁入"}
+LEVY_STATUS = {"open": "待缴", "paid": "已缴清", "cancelled": "已作废"}
+MONEY_KIND = {"assessed": "核定", "relief": "减免", "adjusted": "补缴／核减", "payment": "缴款", "refund": "退付"}
+COMMAND_STATUS = {"accepted": "已受理", "submitted": "已提交", "mined": "已上链", "indexed": "已入账", "failed": "失败"}
 
 
 def yuan(fen: int | None) -> str:
@@ -61,7 +66,8 @@ def settings_of(request: Request) -> PortalSettings:
 templates = Jinja2Templates(directory=TEMPLATES)
 templates.env.filters.update(yuan=yuan, area=square_metres, shanghai=shanghai)
 templates.env.globals.update(FEE_STATUS=FEE_STATUS, COMMITMENT_STATUS=COMMITMENT_STATUS,
-                             COMMITMENT_KIND=COMMITMENT_KIND, STAGE=STAGE)
+                             COMMITMENT_KIND=COMMITMENT_KIND, STAGE=STAGE, CREDIT_EVENT=CREDIT_EVENT,
+                             LEVY_STATUS=LEVY_STATUS, MONEY_KIND=MONEY_KIND, COMMAND_STATUS=COMMAND_STATUS)
 
 
 def render(request: Request, name: str, status_code: int = 200, headers: dict | None = None, **context) -> HTMLResponse:

@@ -12,3 +12,6 @@ class PortalSettings(BaseSettings):
     public_base_url: str | None = Field(None, pattern=r"^https?://[^\s/]+(/[^\s]*[^/\s])?$")
     # A block explorer's transaction page, `{tx}` standing for the hash: proofs link there when set.
     explorer_tx_url: str | None = Field(None, pattern=r"^https?://\S*\{tx\}\S*$")
+    # The tax system's checkout page for one levy, `{levy}` standing for the levy number: the enterprise
+    # workspace links "pay online" there. Unset: no link. `make run` sets the simulator's.
+    tax_checkout_url: str | None = Field(None, pattern=r"^https?://\S*\{levy\}\S*$")

@@ -18,7 +18,7 @@ from fastapi.security import APIKeyCookie
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import get_api_settings, get_engine_for
+from api.deps import api_settings_for, get_engine_for, settings_for
 from api.problems import ApiProblem
 from api.settings import ApiSettings
 from ledger.access.users import Person, load_person
@@ -65,14 +65,14 @@ def read_session(request: Request, settings: ApiSettings) -> SessionInfo:
     except BadSignature:
         raise ApiProblem("authentication-required", "the session has expired or its cookie is not valid; log in again",
                          field=settings.session_cookie_name, rule="valid_session") from None
-    person = load_person(get_engine_for(), int(payload["uid"]))
+    person = load_person(get_engine_for(settings_for(request)), int(payload["uid"]))
     if person is None or payload["iat"] < person.sessions_valid_after:
         raise ApiProblem("authentication-required", "the session has ended; log in again",
                          field=settings.session_cookie_name, rule="valid_session")
     return SessionInfo(person, payload["sid"])
 
 
-async def _check_csrf(request: Request, settings: ApiSettings, session_id: str) -> None:
+async def check_csrf(request: Request, settings: ApiSettings, session_id: str) -> None:
     sent = request.headers.get(CSRF_HEADER)
     if sent is None and request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
         sent = (parse_qs((await request.body()).decode("utf-8", "replace")).get("csrf_token") or [None])[0]
@@ -86,10 +86,10 @@ _cookie = APIKeyCookie(name="ledger_session", scheme_name="Session cookie", auto
 
 
 async def current_session(request: Request, _: Annotated[str | None, Depends(_cookie)]) -> SessionInfo:
-    settings = get_api_settings()
+    settings = api_settings_for(request)
     session = await run_in_threadpool(read_session, request, settings)
     if request.method not in SAFE_METHODS:
-        await _check_csrf(request, settings, session.session_id)
+        await check_csrf(request, settings, session.session_id)
     return session
 
 

@@ -116,3 +116,14 @@ class MoneyTrailPublic(BaseModel):
     project_key: str
     account: FeeAccountPublic | None
     entries: list[MoneyEntryPublic]  # in chain order
+
+
+class CollectionRow(BaseModel):
+    key: str  # district code (e.g. 410105) or month (YYYY-MM)
+    label: str
+    amount_fen: int  # paid less refunded
+
+
+class CollectionPublic(BaseModel):
+    by_district: list[CollectionRow]
+    by_month: list[CollectionRow]

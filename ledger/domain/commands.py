@@ -26,3 +26,9 @@ def command_status(session: Session, *, command_id: str, client: str | None = No
                          mined_at=from_unix(command.mined_at), indexed_at=from_unix(command.indexed_at),
                          chain_id=chain_id, transaction_hash=command.transaction_hash,
                          block_number=command.block_number, error=error)
+
+
+def recent_commands(session: Session, *, limit: int = 50) -> list[CommandStatus]:
+    """The latest writes, newest first, with their status (the office's view of the outbox)."""
+    ids = session.execute(select(OutboxCommand.id).order_by(OutboxCommand.created_at.desc()).limit(limit)).scalars().all()
+    return [command_status(session, command_id=command_id) for command_id in ids]

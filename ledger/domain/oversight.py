@@ -1,16 +1,17 @@
 """The regulator's other views (read-only, from the read model, every row with its proof):
-commitments that are overdue or breached, and the money trail of one project."""
+commitments that are overdue or breached, the money trail of one project, and the fees collected
+by district and by month."""
 
 from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import Session
 
 from ledger.credit.record import BLOCK_TIME, PROOF, chain_proof, decode_cursor, encode_cursor, names_of, proof_public
-from ledger.credit.schemas import (CommitmentAlertPage, CommitmentAlertPublic, FeeAccountPublic, MoneyEntryPublic,
-                                   MoneyTrailPublic)
+from ledger.credit.schemas import (CollectionPublic, CollectionRow, CommitmentAlertPage, CommitmentAlertPublic,
+                                   FeeAccountPublic, MoneyEntryPublic, MoneyTrailPublic)
 from ledger.db.write_model import CommitmentRecord, Enterprise, PaymentConfirmation, Project, RefundRequest
-from ledger.domain.common import from_unix, project_key_hex, read_model_chain_id, reference_key_hex
+from ledger.domain.common import SHANGHAI, from_unix, project_key_hex, read_model_chain_id, reference_key_hex
 from ledger.domain.errors import NotFound, ValidationFailed
-from ledger.identifiers import InvalidIdentifier, validate_project_code
+from ledger.identifiers import DISTRICTS, InvalidIdentifier, validate_project_code
 
 ALERT_STATUSES = ("overdue", "breached")
 # the history event that puts a commitment in each alert status
@@ -108,3 +109,41 @@ def money_trail(session: Session, *, project_code: str) -> MoneyTrailPublic:
                                           proof=proof_public(chain_proof((*account[5:], block_time))))
     return MoneyTrailPublic(project_code=project_code, project_key=key, account=account_public,
                             entries=[entry for _, entry in sorted(entries, key=lambda item: item[0])])
+
+
+def collection(session: Session) -> CollectionPublic:
+    """Fees collected (payments on chain, less refunds) by district and by month (Asia/Shanghai, by
+    the payment's or refund's date), from the read model."""
+    chain_id = read_model_chain_id(session)
+    by_district: dict[str, int] = {}
+    by_month: dict[str, int] = {}
+    if chain_id is not None:
+        rows = [(project, amount, at) for project, amount, at in session.execute(text(
+            "SELECT project, amount_fen, paid_at FROM payments WHERE chain_id = :c"), {"c": chain_id})]
+        rows += [(project, -amount, at) for project, amount, at in session.execute(text(
+            "SELECT project, amount_fen, refunded_at FROM refunds WHERE chain_id = :c"), {"c": chain_id})]
+        codes = names_of(session, Project.project_key, Project.project_code, {r[0] for r in rows})
+        for project, amount, at in rows:
+            code = codes.get(project)
+            district = code.split("-")[1] if code else "unknown"
+            month = from_unix(at).astimezone(SHANGHAI).strftime("%Y-%m")
+            by_district[district] = by_district.get(district, 0) + amount
+            by_month[month] = by_month.get(month, 0) + amount
+    return CollectionPublic(
+        by_district=[CollectionRow(key=d, label=DISTRICTS.get(d, "未登记项目"), amount_fen=by_district[d])
+                     for d in sorted(by_district)],
+        by_month=[CollectionRow(key=m, label=m, amount_fen=by_month[m]) for m in sorted(by_month)])
+
+
+def fee_statuses(session: Session, *, project_keys: list[str]) -> dict[str, FeeAccountPublic]:
+    """The fee accounts of these projects (on-chain key → account with its proof), for lists."""
+    chain_id = read_model_chain_id(session)
+    if chain_id is None or not project_keys:
+        return {}
+    rows = session.execute(text(
+        "SELECT e.project, e.status, e.due_fen, e.paid_fen, e.refunded_fen, e.refund_owed_fen, " + PROOF +
+        " FROM fee_accounts e " + BLOCK_TIME + " WHERE e.chain_id = :c AND e.project IN :keys"
+    ).bindparams(_expanding("keys")), {"c": chain_id, "keys": project_keys})
+    return {key: FeeAccountPublic(status=status, due_fen=due, paid_fen=paid, refunded_fen=refunded,
+                                  refund_owed_fen=owed, proof=proof_public(chain_proof(proof)))
+            for key, status, due, paid, refunded, owed, *proof in rows}

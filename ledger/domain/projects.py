@@ -80,3 +80,9 @@ def _public(session: Session, row: Project) -> ProjectPublic:
         built_shelter_area=row.built_shelter_area,
         shortfall_area=shortfall(row.required_shelter_area, row.built_shelter_area), stage=row.stage,
         created_at=from_unix(row.created_at), updated_at=from_unix(row.updated_at))
+
+
+def recent_projects(session: Session, *, limit: int = 100) -> list[ProjectPublic]:
+    """The most recently updated projects first (the office's list)."""
+    rows = session.execute(select(Project).order_by(Project.updated_at.desc(), Project.project_code).limit(limit)).scalars()
+    return [_public(session, row) for row in rows]

@@ -8,6 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
+from ledger.access.users import add_user
 from tests.api.conftest import ApiProcess
 
 CHROMIUM = "/usr/bin/chromium"
@@ -54,5 +55,32 @@ def test_on_a_phone_a_person_looks_up_a_project_opens_its_receipt_and_sees_the_q
             expect(page.locator("#chain-check")).to_contain_text("复核一致")
             if os.environ.get("PORTAL_SCREENSHOT"):  # a PNG to look at: PORTAL_SCREENSHOT=/tmp/receipt.png
                 page.screenshot(path=os.environ["PORTAL_SCREENSHOT"], full_page=True)
+        finally:
+            browser.close()
+
+
+def test_on_a_phone_a_regulator_logs_in_and_sees_the_grade_list_and_the_collection_chart(portal_url, public_world):
+    add_user(public_world.engine, username="browser-reg", password="browser regulator password", role="regulator")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        try:
+            page = browser.new_page(viewport=PHONE, locale="zh-CN")
+            page.goto(portal_url + "/regulator")  # anonymous: the login page, then back here
+            page.get_by_label("用户名").fill("browser-reg")
+            page.get_by_label("密码").fill("browser regulator password")
+            page.get_by_role("button", name="登录").click()
+            expect(page.get_by_role("heading", level=1)).to_have_text("监管驾驶舱")
+            expect(page.locator("#enterprises tbody tr")).to_have_count(2)  # the assessed and the lapsed builders
+            canvas = page.locator("#collection-chart canvas")
+            expect(canvas).to_be_visible()
+            box = canvas.bounding_box()
+            assert box["width"] > 300 and box["height"] > 200
+            assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+            page.get_by_label("信用等级", exact=True).select_option("A")
+            page.get_by_role("button", name="筛选").click()
+            expect(page.locator("#enterprises tbody tr")).to_have_count(1)
+            if os.environ.get("PORTAL_SCREENSHOT"):
+                page.screenshot(path=os.environ["PORTAL_SCREENSHOT"].replace(".png", "-regulator.png"), full_page=True)
         finally:
             browser.close()

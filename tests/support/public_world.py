@@ -1,9 +1,12 @@
 """A small world the public sees, built the real way once per test session: a Hardhat node of
 its own (its clock is the wall clock), contracts deployed, projects registered, one assessed with
-two commitments and two payments, all written by the outbox writer and mirrored by the indexer
+two commitments and two payments, and a third whose builder let two commitments lapse (one marked
+overdue by the sweep, one then breached), all written by the outbox writer and mirrored by the indexer
 into a SQLite database. API, page and browser tests read it; none of them writes."""
 
+import time
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -17,9 +20,10 @@ from ledger.domain import commitments, fees, payments, projects
 from ledger.settings import DEV_MNEMONIC, Settings
 from tests.conftest import Chain
 from tests.support.ledger_env import WritePath, chain_time
-from tests.support.samples import assessment, commitment, payment, project, project_code
+from ledger.domain.schemas import CommitmentDecision
+from tests.support.samples import assessment, commitment, payment, project, project_code, sha
 
-ASSESSED, UNASSESSED = 801, 802  # sample project numbers
+ASSESSED, UNASSESSED, LAPSED = 801, 802, 803  # sample project numbers
 
 
 @dataclass
@@ -34,6 +38,8 @@ class PublicWorld:
     amounts: list[int]
     commitments: list[str]
     due_fen: int
+    overdue: str  # commitment numbers of the lapsed project (builder make_uscc(LAPSED))
+    breached: str
 
     def settings(self) -> Settings:
         return Settings(database_url=self.database_url, rpc_url=self.chain.node.url, manifest_path=self.manifest_path)
@@ -83,7 +89,36 @@ def public_world(tmp_path_factory) -> PublicWorld:
             s.commit()
         path.drain()
         index(path)
+        overdue, breached = _lapse(path)
         yield PublicWorld(chain=chain, database_url=url, manifest_path=folder / "deployment.json", engine=engine,
                           assessed_code=project_code(ASSESSED), unassessed_code=project_code(UNASSESSED),
-                          vouchers=vouchers, amounts=amounts, commitments=numbers, due_fen=due)
+                          vouchers=vouchers, amounts=amounts, commitments=numbers, due_fen=due,
+                          overdue=overdue, breached=breached)
         engine.dispose()
+
+
+def _lapse(path: WritePath) -> tuple[str, str]:
+    """Two fee commitments signed 100 days ago, due 98 days ago: the sweep marks both overdue, the
+    office records one breach."""
+    signed = datetime.now(timezone.utc) - timedelta(days=100)
+    numbers = ["CN-PUB-0003", "CN-PUB-0004"]
+    with path.session() as s:
+        projects.register_project(s, project=project(LAPSED), client="approval")
+        commitments.record_commitments(s, commitments=[
+            commitment(LAPSED, n, kind="fee_payment").model_copy(update={"signed_at": signed, "due_date": (
+                signed + timedelta(days=2)).date()}) for n in numbers], client="approval")
+        s.commit()
+    path.drain()
+    index(path)
+    with path.session() as s:
+        assert len(commitments.sweep_overdue(s, now=int(time.time()))) == 2
+        s.commit()
+    path.drain()
+    index(path)
+    with path.session() as s:
+        commitments.decide_commitment(s, commitment_number=numbers[1], actor="office",
+                                      decision=CommitmentDecision(action="breach", document_sha256=sha("breach")))
+        s.commit()
+    path.drain()
+    index(path)
+    return numbers[0], numbers[1]
