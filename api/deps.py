@@ -62,7 +62,7 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     if shared is not None:
         yield shared
         return
-    session = Session(get_engine_for())
+    session = Session(get_engine_for(settings_for(request)))
     session.begin()  # no I/O until the route's first statement
     try:
         yield session
