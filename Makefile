@@ -35,7 +35,7 @@ run: install
 
 ## Install, check the committed artifacts against a fresh compile, run Slither, run the whole suite.
 test: install check-artifacts slither
-	$(BIN)/pytest
+	env -u LEDGER_DEV_NODE $(BIN)/pytest  # every_node modules on both nodes, whatever the shell has set
 
 ## The long runs: the stateful model tests at a much larger size.
 test-deep: install

@@ -6,6 +6,7 @@ web3.py runs one module test suite per backend; other chain tests run on Hardhat
 test of what only one node can produce says so with `only_node(kind)` and its reason.
 Node-specific behaviour is named in the test (`if chain.node.kind == "anvil"`), never skipped."""
 
+import os
 from dataclasses import dataclass, field
 
 import pytest
@@ -60,10 +61,18 @@ class Chain:
 
 
 def node_kinds(definition) -> tuple[str, ...]:
-    """The nodes a test runs on: both for an `every_node` module, one for `only_node(kind)`, else Hardhat."""
+    """The nodes a test runs on: both for an `every_node` module (or only LEDGER_DEV_NODE's, when a
+    developer sets it to work on one node; `make test` unsets it), one for `only_node(kind)`, else Hardhat."""
     if only := definition.get_closest_marker("only_node"):  # behaviour one node cannot produce
         return only.args
-    return NODE_KINDS if definition.get_closest_marker("every_node") else ("hardhat",)
+    if not definition.get_closest_marker("every_node"):
+        return ("hardhat",)
+    chosen = os.environ.get("LEDGER_DEV_NODE")
+    if chosen is None:
+        return NODE_KINDS
+    if chosen not in NODE_KINDS:
+        raise pytest.UsageError(f"LEDGER_DEV_NODE={chosen!r}: must be one of {', '.join(NODE_KINDS)}")
+    return (chosen,)
 
 
 def pytest_generate_tests(metafunc):

@@ -34,7 +34,7 @@ def test_the_sender_goes_on_after_a_failed_transaction(chain, gas):
     zero = chain.fee.functions.recordPayment(p, keccak(text="V-0"), 0, chain.now())
     with pytest.raises(ContractRevert) as excinfo:
         tax.send(zero, gas=gas)
-    assert excinfo.value.name.startswith("FeeLedger")
+    assert excinfo.value.name == "FeeLedgerZeroAmount"
 
     receipt = tax.send(chain.fee.functions.recordPayment(p, keccak(text="V-1"), 100, chain.now()), gas=gas)
     assert receipt["status"] == 1
@@ -49,5 +49,5 @@ def test_a_transaction_out_of_gas_is_reported_as_failed_not_as_a_custom_error(ch
     call = chain.fee.functions.recordPayment(p, keccak(text="V-1"), 100, chain.now())
     with pytest.raises(ContractRevert) as excinfo:
         chain.senders["TAX_ROLE"].send(call, gas=30_000)
-    # Hardhat refuses it on submission, anvil mines it with status 0 and the replay runs out of gas too
-    assert excinfo.value.name in ("Rejected", "TransactionFailed")
+    # Hardhat refuses it on submission; anvil mines it with status 0 and the replay runs out of gas too
+    assert excinfo.value.name == {"hardhat": "Rejected", "anvil": "TransactionFailed"}[chain.node.kind]

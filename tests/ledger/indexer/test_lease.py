@@ -1,6 +1,7 @@
 """One active indexer per chain: the others wait as standbys."""
 
 import threading
+import time
 
 import pytest
 
@@ -34,8 +35,10 @@ def test_two_indexers_on_one_database_exactly_one_writes(chain, database_url):
     for thread in threads:
         thread.start()
     try:
-        head = chain.w3.eth.block_number
+        head, deadline = chain.w3.eth.block_number, time.monotonic() + 120
         while not (checkpoint := read_model(first.engine)["checkpoint"]) or checkpoint[0][1] < head:
+            assert all(thread.is_alive() for thread in threads), "an indexer thread died"
+            assert time.monotonic() < deadline, "neither indexer caught up"
             stop.wait(0.05)
     finally:
         stop.set()
