@@ -156,7 +156,7 @@ def test_a_worker_killed_in_the_middle_of_a_batch_lands_each_command_exactly_onc
     register_and_assess(chain, postgres_url, engine, 4)
     worker = celery_worker(postgres_url)
     wait_until(lambda: all_indexed(engine), timeout=90, worker=worker, what="the assessments")
-    sent, killed_mid_batch, at = 0, False, chain_time(chain)
+    sent, in_flight, at = 0, 0, chain_time(chain)
     for attempt in range(10):  # until the kill lands while a batch is signed but not settled
         confirm_burst(engine, at, sent, 500, 4, amount=1)
         sent += 500
@@ -164,11 +164,11 @@ def test_a_worker_killed_in_the_middle_of_a_batch_lands_each_command_exactly_onc
                             worker=worker, what="a batch in flight")
         if caught is not True:
             worker.kill()
-            killed_mid_batch = True
-            break
-    assert killed_mid_batch
-    in_flight = statuses(engine).get("submitted", 0)
-    assert in_flight > 0
+            in_flight = statuses(engine).get("submitted", 0)
+            if in_flight:
+                break
+            worker = celery_worker(postgres_url)  # the batch settled before the kill landed (anvil mines at once): again
+    assert in_flight > 0, "no kill landed while a batch was signed but not settled"
     worker = celery_worker(postgres_url)
     wait_until(lambda: all_indexed(engine), timeout=120, worker=worker, what="everything indexed after the restart")
     assert chain_payments(engine) == (sent, sent)
