@@ -78,7 +78,8 @@ def assess(chain, p=None, area=10_000, *, district=DISTRICT, version=VERSION, du
     p = project() if p is None else p
     now = at if at is not None else chain.now() + 1
     assessed_at = now if assessed_at is None else assessed_at
-    due_at = assessed_at + due_in if due_at is None else due_at
+    if due_at is None:
+        due_at = 0 if account(chain, p)["revision"] else assessed_at + due_in  # a reassessment keeps the date
     call = chain.fee.functions.assess(p, payer, district, area, version, assessed_at, due_at, BASIS)
     return send_at(chain, "ASSESSOR_ROLE", call, now)
 
