@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from sqlalchemy import Connection, bindparam, text
 
 from ledger.db.bulk import insert_rows
+from ledger.db.models import from_db
 from ledger.indexer.projector import COUNTED, SummaryChange
 
 CHUNK = 500
@@ -102,7 +103,7 @@ def apply_fee_changes(conn: Connection, chain_id: int, changes: list[tuple]) -> 
     """Fold a batch's fee events into the stored accounts of the projects they touch."""
     projects = {project for project, *_ in changes}
     for keys in chunked(projects):
-        accounts = {row[0]: list(row[1:]) for row in query_in(conn, f"""
+        accounts = {row[0]: [from_db(value) for value in row[1:]] for row in query_in(conn, f"""
             SELECT project, {', '.join(FEE_ACCOUNT_VALUES)}, {', '.join(PROOF_COLUMNS)}
             FROM fee_accounts WHERE chain_id = :chain_id AND project IN :keys""", chain_id, keys)}
         wanted = set(keys)
@@ -142,7 +143,7 @@ def refresh_fee_accounts(conn: Connection, chain_id: int, projects: set[str]) ->
             where = " " if select.endswith(" AND") else " WHERE "
             for project, block, index, block_hash, tx_hash, *values in query_in(
                     conn, f"{select}{where}chain_id = :chain_id AND project IN :keys", chain_id, keys):
-                history.append(((block, index), project, event, dict(zip(names, values)),
+                history.append(((block, index), project, event, dict(zip(names, map(from_db, values))),
                                 (chain_id, block, index, block_hash, tx_hash)))
         history.sort(key=lambda entry: entry[0])
         accounts: dict[str, list] = {}
@@ -164,6 +165,7 @@ def refresh_commitments(conn: Connection, chain_id: int, commitments: set[str]) 
                        block_number, log_index, block_hash, transaction_hash
                 FROM commitment_events WHERE chain_id = :chain_id AND commitment IN :keys
                 ORDER BY block_number, log_index""", chain_id, keys):
+            due_at, fact_at = from_db(due_at), from_db(fact_at)
             if event in ("recorded", "imported"):
                 state[commitment] = dict(
                     chain_id=chain_id, commitment=commitment, project=project, enterprise=enterprise, kind=kind,

@@ -8,6 +8,7 @@ and the reorg path share one definition of every aggregate.
 from dataclasses import dataclass, field
 
 from ledger.events import Log
+from ledger.identifiers import InvalidIdentifier, reason_code
 
 PROOF = ("chain_id", "block_number", "log_index", "block_hash", "transaction_hash")
 
@@ -72,8 +73,16 @@ COUNTED = {"recorded": 0, "fulfilled": 1, "marked_overdue": 3, "breached": 4, "r
 
 
 def reason_text(word: str) -> str:
-    """A bytes32 reason code back to its ASCII text (ledger.identifiers.reason_code makes them)."""
-    return bytes.fromhex(word[2:]).rstrip(b"\0").decode("ascii", "replace")
+    """A bytes32 reason code back to its ASCII text (ledger.identifiers.reason_code makes them);
+    any other word (not ASCII, inner NULs, …) stays its 0x-hex, which no code can be (66 characters
+    against at most 32), so the text is lossless either way."""
+    try:
+        text = bytes.fromhex(word[2:]).rstrip(b"\0").decode("ascii")
+        if reason_code(text) == bytes.fromhex(word[2:]):
+            return text
+    except (UnicodeDecodeError, InvalidIdentifier):
+        pass
+    return word
 
 
 @dataclass
