@@ -4,13 +4,14 @@ given decoded logs whose every field holds its largest value, on SQLite and Post
 The logs are encoded from the ABIs the indexer decodes with, so an event added or changed by a
 new contract version is covered without editing this file."""
 
+from alembic import command
 from eth_abi import encode
 from eth_utils import event_abi_to_log_topic
 from sqlalchemy import select, text
 
 from ledger.artifacts import CONTRACT_NAMES, load_artifact
-from ledger.db.engine import make_engine, migrate
-from ledger.db.models import AGGREGATE_TABLES, EVENT_TABLES, from_db
+from ledger.db.engine import alembic_config, make_engine, migrate
+from ledger.db.models import AGGREGATE_TABLES, EVENT_TABLES, from_db, to_sqlite
 from ledger.events import decode_log
 from ledger.indexer import aggregates, store
 from ledger.indexer.projector import COLUMNS, Batch, reason_text
@@ -142,3 +143,23 @@ def test_a_reason_code_is_decoded_as_text_and_any_other_word_stays_its_hex():
     assert reason_text("0x" + b"ANNULLED".ljust(32, b"\0").hex()) == "ANNULLED"
     for other in (NOT_UTF8, b"AB\0C".ljust(32, b"\0"), "减免".encode().ljust(32, b"\0"), b"A B".ljust(32, b"\0")):
         assert reason_text("0x" + other.hex()) == "0x" + other.hex()
+
+
+def test_an_existing_read_model_migrated_to_lossless_keeps_its_rows_and_then_takes_the_largest_values(database_url):
+    engine = make_engine(database_url)
+    command.upgrade(alembic_config(engine), "0006")  # the schema before 0006_lossless
+    proof = (CHAIN_ID, 1, 0, "0x" + "01" * 32, "0x" + "02" * 32)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO rates (chain_id, block_number, log_index, block_hash, transaction_hash, version, "
+                          "district, rate_fen_per_m2) VALUES (:c, :b, :i, :h, :t, 1, 2, :r)"),
+                     dict(zip("cbiht", proof), r=2**63 - 1))
+    command.upgrade(alembic_config(engine), "0006_lossless")
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO rates (chain_id, block_number, log_index, block_hash, transaction_hash, version, "
+                          "district, rate_fen_per_m2) VALUES (:c, 2, 0, :h, :t, 9, 2, :r)"),
+                     dict(zip("cbiht", proof), r=to_sqlite(U64_MAX) if engine.dialect.name == "sqlite" else U64_MAX))
+        rates = [tuple(map(from_db, row)) for row in conn.execute(text(
+            "SELECT version, rate_fen_per_m2 FROM rates ORDER BY rate_fen_per_m2"))]
+    assert rates == [(1, 2**63 - 1), (9, U64_MAX)]  # ordered by value on both databases
+    engine.dispose()
+
