@@ -190,6 +190,7 @@ class FeeAssessment(EventProof, table=True):
     shortfall_area: int = u64()
     base_fen: int = u64()
     due_fen: int = u64()  # the amount due after this event (relief and adjustments applied)
+    assessed_at: int | None = u64(default=None)  # this (re)assessment's attested fact time; None from v2 contracts
     due_at: int = u64()
     basis_hash: str
 
@@ -249,6 +250,18 @@ class Refund(EventProof, table=True):
     imported: bool = False
 
 
+class OverRefund(EventProof, table=True):
+    """OverRefundFlagged (v3): a refund went `excess_fen` beyond what was refundable when it was
+    recorded; `over_refunded_fen` is the account's new over-refunded total (a level)."""
+
+    __tablename__ = "over_refunds"
+    __table_args__ = (Index("ix_over_refunds_project", "chain_id", "project"),)
+    project: str
+    refund_ref: str
+    excess_fen: int = u64()
+    over_refunded_fen: int = u64()
+
+
 class RefundOwedChange(EventProof, table=True):
     """RefundOwedChanged: the refund owed to a project's payer, as a level."""
 
@@ -271,6 +284,7 @@ class FeeAccountImport(EventProof, table=True):
     relief_bps: int
     base_fen: int = u64()
     adjustment_fen: int = big()
+    due_fen: int | None = u64(default=None)  # carried by the event from v3 on; None from v2 contracts
     paid_fen: int = u64()
     refunded_fen: int = u64()
     assessed_at: int = u64()
@@ -301,6 +315,11 @@ class CommitmentEvent(EventProof, table=True):
     by_acceptance: bool | None = None  # fulfilled
     extensions: int | None = None  # extended / imported
     document_hash: str | None = None  # terms, evidence, report, reason or extension document
+    # imported from v3 on (None from v2): the times the earlier version held
+    recorded_at: int | None = u64(default=None)  # block time the commitment became known on chain
+    overdue_at: int | None = u64(default=None)  # block time of its latest overdue mark, 0 if never
+    evidence_submitted_at: int | None = u64(default=None)
+    decided_at: int | None = u64(default=None)
 
 
 class EnterpriseCountersImport(EventProof, table=True):
@@ -374,6 +393,8 @@ class FeeAccount(LatestProof, table=True):
     paid_fen: int = u64()
     refunded_fen: int = u64()
     refund_owed_fen: int = u64()
+    assessed_at: int | None = u64(default=None)  # the first assessment's fact time (None: assessed on v2)
+    over_refunded_fen: int = u64(default=0)  # refunded beyond what was refundable (v3), for the office to resolve
     # assessed, partially_paid, paid, overpaid, exempt (relieved to nothing), nothing_owed (zero shortfall)
     status: str
 
@@ -394,6 +415,10 @@ class Commitment(LatestProof, table=True):
     evidence_submitted_at: int = u64()  # the earliest pending evidence; 0 when none is pending
     decided_at: int = u64()  # fact time of the fulfilment or the latest repair; 0 before
     recorded_block: int = big()
+    # block time it became known on chain (grace runs from max(due_at, recorded_at)); for an import,
+    # the earlier version's (from v3 on) or the import's block time
+    recorded_at: int = u64(default=0)
+    overdue_at: int = u64(default=0)  # block time of its latest overdue mark; 0 if never marked
 
 
 class EnterpriseCommitmentSummary(LatestProof, table=True):
@@ -411,7 +436,7 @@ class EnterpriseCommitmentSummary(LatestProof, table=True):
     repaired: int = big()
 
 
-EVENT_TABLES = [BlockTime, RawEvent, RateTable, Rate, FeeAssessment, FeeRelief, FeeAdjustment, Payment, Refund, RefundOwedChange,
-                FeeAccountImport, CommitmentEvent, EnterpriseCountersImport, RoleEvent, GovernanceEvent, PauseEvent]
+EVENT_TABLES = [BlockTime, RawEvent, RateTable, Rate, FeeAssessment, FeeRelief, FeeAdjustment, Payment, Refund,
+                OverRefund, RefundOwedChange, FeeAccountImport, CommitmentEvent, EnterpriseCountersImport, RoleEvent, GovernanceEvent, PauseEvent]
 AGGREGATE_TABLES = [FeeAccount, Commitment, EnterpriseCommitmentSummary]
 INDEXER_TABLES = [ChainState, IndexedBlock, IndexerLease]

@@ -4,6 +4,7 @@ given decoded logs whose every field holds its largest value, on SQLite and Post
 The logs are encoded from the ABIs the indexer decodes with, so an event added or changed by a
 new contract version is covered without editing this file."""
 
+import pytest
 from alembic import command
 from eth_abi import encode
 from eth_utils import event_abi_to_log_topic
@@ -12,7 +13,7 @@ from sqlalchemy import select, text
 from ledger.artifacts import CONTRACT_NAMES, load_artifact
 from ledger.db.engine import alembic_config, make_engine, migrate
 from ledger.db.models import AGGREGATE_TABLES, EVENT_TABLES, from_db, to_sqlite
-from ledger.events import decode_log
+from ledger.events import V2_ABIS, decode_log
 from ledger.indexer import aggregates, store
 from ledger.indexer.projector import COLUMNS, Batch, reason_text
 from ledger.indexer.store import Header
@@ -38,12 +39,16 @@ def largest(name: str, abi_type: str):
     return b"\xff" * int(abi_type[5:])  # bytesN: not UTF-8
 
 
-def event_abis() -> dict[str, tuple[str, dict]]:
+def event_abis(layouts: str) -> dict[str, tuple[str, dict]]:
+    """Every event by name; with layouts "v2", the v2 layouts of the events v3 changed (a v2 deployment)."""
     found = {}
     for contract in CONTRACT_NAMES:
         for item in load_artifact(contract)["abi"]:
             if item["type"] == "event":
                 found.setdefault(item["name"], (contract, item))
+    if layouts == "v2":
+        found |= {item["name"]: (contract, item) for contract, items in V2_ABIS.items() for item in items}
+        del found["OverRefundFlagged"]
     return found
 
 
@@ -62,10 +67,10 @@ def word(n: int) -> bytes:
     return b"\xff" * 31 + bytes([n])
 
 
-def largest_logs(block: int) -> list[tuple[str, dict]]:
+def largest_logs(block: int, layouts: str) -> list[tuple[str, dict]]:
     """Every event with every field at its largest; events that change an account or a commitment
     come after the event that makes it, each on a subject of its own (so no sum exceeds a uint64)."""
-    abis, logs = event_abis(), []
+    abis, logs = event_abis(layouts), []
 
     def emit(name: str, **override) -> None:
         contract, item = abis[name]
@@ -83,10 +88,10 @@ def largest_logs(block: int) -> list[tuple[str, dict]]:
     return logs
 
 
-def index_largest(url: str) -> tuple[object, Batch, list]:
+def index_largest(url: str, layouts: str) -> tuple[object, Batch, list]:
     engine = make_engine(url)
     migrate(engine)
-    logs = largest_logs(block=2)
+    logs = largest_logs(2, layouts)
     batch = Batch(CHAIN_ID)
     decoded = [(contract, decode_log(raw)) for contract, raw in logs]
     for contract, log in decoded:
@@ -106,14 +111,17 @@ def stored(engine) -> dict[str, list[tuple]]:
                 [*EVENT_TABLES, *AGGREGATE_TABLES]}
 
 
-def test_every_event_with_every_field_at_its_largest_is_stored_exactly_and_checkpointed(database_url):
-    engine, batch, decoded = index_largest(database_url)
+@pytest.mark.parametrize("layouts", ["v3", "v2"])
+def test_every_event_with_every_field_at_its_largest_is_stored_exactly_and_checkpointed(database_url, layouts):
+    engine, batch, decoded = index_largest(database_url, layouts)
     tables = stored(engine)
     for table, rows in batch.rows.items():
         columns = COLUMNS[table]
         expected = sorted(tuple(bool(v) if isinstance(v, bool) else v for v in row) for row in rows)
         assert [r[:len(columns)] for r in tables[table]] == expected or table == "raw_events", table
     assert len(tables["raw_events"]) == len(decoded) and all(log.event for _, log in decoded)
+    imported = next(log.args for _, log in decoded if log.event == "AccountImported")
+    assert imported["dueFen"] == (None if layouts == "v2" else U64_MAX)
     with engine.connect() as conn:
         assert conn.execute(text("SELECT block_number FROM chain_state")).scalar() == 2
         assert conn.execute(text("SELECT rate_fen_per_m2 FROM rates")).scalar() == U64_MAX or engine.dialect.name == "sqlite"
@@ -126,8 +134,9 @@ def test_every_event_with_every_field_at_its_largest_is_stored_exactly_and_check
     engine.dispose()
 
 
-def test_the_largest_values_recount_to_the_same_aggregates_as_the_incremental_folds(database_url):
-    engine, batch, _ = index_largest(database_url)
+@pytest.mark.parametrize("layouts", ["v3", "v2"])
+def test_the_largest_values_recount_to_the_same_aggregates_as_the_incremental_folds(database_url, layouts):
+    engine, batch, _ = index_largest(database_url, layouts)
     before = stored(engine)
     with engine.begin() as conn:
         store._refresh_aggregates(conn, CHAIN_ID, {change[0] for change in batch.fee_changes}, batch.commitments,
