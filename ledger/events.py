@@ -5,9 +5,15 @@ is far slower). Decoded values: bytes32 and addresses as 0x-prefixed lowercase h
 as int, booleans as bool. A log whose topic no ABI here declares is never dropped: `raw_log`
 keeps it undecoded (event None) for the raw store. Two ABIs declaring one topic with
 different layouts are refused when the table is built (`AbiConflict`).
+
+A v2 deployment stays indexable: the v2 layouts of the events v3 changed (FeeAssessed and
+AccountImported, CommitmentImported: v3 added fields) are kept in `indexer/events_v2.json`; their
+topics differ, and a v2 log decodes under the event's name with the fields v3 added as None.
 """
 
+import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
 from eth_abi.decoding import ContextFramesBytesIO, TupleDecoder
@@ -62,6 +68,7 @@ class EventSpec:
     data: tuple[tuple[int, Callable | None], ...]  # (position in names, value converter)
     decoders: tuple  # eth_abi decoders of the data fields, in order
     static: bool  # every data field is one 32-byte word: decode them in sequence, no pointers
+    absent: tuple[str, ...] = ()  # fields of the current layout this (older) layout lacks: None
 
     def decode_args(self, topics: list[str], data: bytes) -> dict:
         values = [None] * len(self.names)
@@ -75,31 +82,49 @@ class EventSpec:
                 decoded = TupleDecoder(decoders=self.decoders)(stream)
             for (position, convert), value in zip(self.data, decoded):
                 values[position] = convert(value) if convert else value
-        return dict(zip(self.names, values))
+        args = dict(zip(self.names, values))
+        for name in self.absent:
+            args[name] = None
+        return args
 
 
-def _spec(item: dict) -> EventSpec:
+def _spec(item: dict, absent: tuple[str, ...] = ()) -> EventSpec:
     inputs = item["inputs"]
     indexed = tuple((i, _topic_value(x["type"])) for i, x in enumerate(inputs) if x["indexed"])
     data_inputs = [(i, x) for i, x in enumerate(inputs) if not x["indexed"]]
     decoders = tuple(registry.get_decoder(x["type"]) for _, x in data_inputs)
     static = all(not getattr(d, "is_dynamic", False) for d in decoders)
     data = tuple((i, _data_value(x["type"])) for i, x in data_inputs)
-    return EventSpec(item["name"], tuple(x["name"] for x in inputs), indexed, data, decoders, static)
+    return EventSpec(item["name"], tuple(x["name"] for x in inputs), indexed, data, decoders, static, absent)
 
 
 def _layout(item: dict) -> tuple:
     return item["name"], tuple((x["name"], x["type"], x["indexed"]) for x in item["inputs"])
 
 
-def topic_table(abis: dict[str, list[dict]]) -> dict[str, EventSpec]:
-    """topic0 → decoder for every event of the given ABIs (contract name → ABI).
+CURRENT_ABIS = {name: load_artifact(name)["abi"] for name in CONTRACT_NAMES}
+V2_ABIS = json.loads((Path(__file__).parent / "indexer" / "events_v2.json").read_text())
+
+
+def absent_fields(contract: str, item: dict) -> tuple[str, ...]:
+    """Fields the current layout of this event has and `item` (an older layout) lacks."""
+    current = next((x for x in CURRENT_ABIS.get(contract, ()) if x["type"] == "event" and x["name"] == item["name"]),
+                   None)
+    names = {x["name"] for x in item["inputs"]}
+    return tuple(x["name"] for x in current["inputs"] if x["name"] not in names) if current else ()
+
+
+def topic_table(abis: dict[str, list[dict]], older: dict[str, list[dict]] | None = None) -> dict[str, EventSpec]:
+    """topic0 → decoder for every event of the given ABIs (contract name → ABI), and of the
+    `older` layouts of some of them (decoded with the fields they lack as None).
 
     The same event inherited by several contracts (AccessControl's RoleGranted) is one entry;
     one topic with two layouts (other indexed arguments or names) could not be decoded right
     for both, so it is refused."""
     table, layouts = {}, {}
-    for contract, abi in abis.items():
+    sources = [(contract, abi, True) for contract, abi in abis.items()]
+    sources += [(contract, abi, False) for contract, abi in (older or {}).items()]
+    for contract, abi, current in sources:
         for item in abi:
             if item["type"] != "event":
                 continue
@@ -111,11 +136,11 @@ def topic_table(abis: dict[str, list[dict]]) -> dict[str, EventSpec]:
                     f"{contract} as {layout}; one topic must have one layout"
                 )
             layouts[topic] = (contract, layout)
-            table[topic] = _spec(item)
+            table[topic] = _spec(item, () if current else absent_fields(contract, item))
     return table
 
 
-EVENTS: dict[str, EventSpec] = topic_table({name: load_artifact(name)["abi"] for name in CONTRACT_NAMES})
+EVENTS: dict[str, EventSpec] = topic_table(CURRENT_ABIS, V2_ABIS)
 
 
 def decode_log(raw: dict) -> Log | None:

@@ -20,7 +20,7 @@ from web3.exceptions import MismatchedABI
 from ledger.chain import contract_at
 from ledger.db.bulk import insert_rows
 from ledger.errors import LedgerError
-from ledger.events import Log
+from ledger.events import V2_ABIS, Log, absent_fields
 from ledger.indexer import aggregates
 from ledger.indexer.projector import COLUMNS, Batch
 from ledger.manifest import Manifest
@@ -57,6 +57,7 @@ class EventLayout:
     data_names: tuple[str, ...]
     data_types: tuple[str, ...]
     contract_event: object  # web3's ContractEvent, for decoder="events"
+    absent: tuple[str, ...] = ()  # an older (v2) layout: the fields v3 added, as None
 
 
 @dataclass
@@ -71,14 +72,18 @@ class Decoder:
     def for_manifest(cls, w3: Web3, manifest: Manifest, kind: DecoderKind = "codec") -> "Decoder":
         decoder = cls(w3, kind)
         for deployment in manifest.contracts:
-            contract = contract_at(w3, deployment.name, deployment.address)
-            for item in (i for i in contract.abi if i["type"] == "event"):
-                inputs = item["inputs"]
-                decoder.layouts.setdefault(event_abi_to_log_topic(item), EventLayout(
-                    item["name"], tuple(x["name"] for x in inputs), {x["name"]: x["type"] for x in inputs},
-                    tuple(x["name"] for x in inputs if x["indexed"]), tuple(x["type"] for x in inputs if x["indexed"]),
-                    tuple(x["name"] for x in inputs if not x["indexed"]),
-                    tuple(x["type"] for x in inputs if not x["indexed"]), contract.events[item["name"]]()))
+            older = w3.eth.contract(address=Web3.to_checksum_address(deployment.address),
+                                    abi=V2_ABIS.get(deployment.name, []))
+            for contract, current in ((contract_at(w3, deployment.name, deployment.address), True), (older, False)):
+                for item in (i for i in contract.abi if i["type"] == "event"):
+                    inputs = item["inputs"]
+                    decoder.layouts.setdefault(event_abi_to_log_topic(item), EventLayout(
+                        item["name"], tuple(x["name"] for x in inputs), {x["name"]: x["type"] for x in inputs},
+                        tuple(x["name"] for x in inputs if x["indexed"]),
+                        tuple(x["type"] for x in inputs if x["indexed"]),
+                        tuple(x["name"] for x in inputs if not x["indexed"]),
+                        tuple(x["type"] for x in inputs if not x["indexed"]), contract.events[item["name"]](),
+                        () if current else absent_fields(deployment.name, item)))
         return decoder
 
     def _args(self, layout: EventLayout, topics: list[bytes], data: bytes, raw: dict) -> dict:
@@ -95,7 +100,8 @@ class Decoder:
             # indexed arguments of static types are 32-byte words: their topics read as one tuple
             values = dict(zip(layout.topic_names, codec.decode(layout.topic_types, b"".join(topics[1:]))))
             values.update(zip(layout.data_names, codec.decode(layout.data_types, data)))
-        return {name: _normalise(layout.types[name], values[name]) for name in layout.names}
+        args = {name: _normalise(layout.types[name], values[name]) for name in layout.names}
+        return args | dict.fromkeys(layout.absent)
 
     def decode(self, raw: dict) -> Log:
         """One log as eth_getLogs returns it (hex strings) → a Log; event None if no ABI here declares it."""

@@ -57,7 +57,8 @@ class Workload:
             payer = enterprise_key(f"uscc-{self.random.randrange(50)}", DEV_PEPPER)
             area = self.random.randrange(1_000, 200_000)
             self._tx("ASSESSOR_ROLE", self.fee.functions.assess(
-                project, payer, int(district), area, SAMPLE_RATE_TABLE.version, due_at, reference_key("rates-v1")))
+                project, payer, int(district), area, SAMPLE_RATE_TABLE.version, self.now(), due_at,
+                reference_key("rates-v1")))
             projects.append(project)
         return projects
 
@@ -87,6 +88,12 @@ class Workload:
     def overpay(self, project: bytes) -> None:
         due = self.fee.functions.feeAccount(project).call()[8]  # dueFen
         self._tx("TAX_ROLE", self.fee.functions.recordPayment(project, reference_key(self._next("V")), due + 1_000, self.now()))
+
+    def over_refund(self, project: bytes) -> None:
+        """A refund of more than is refundable (v3 records it and flags the excess)."""
+        paid = self.fee.functions.feeAccount(project).call()[9]  # paidFen
+        self._tx("TAX_ROLE", self.fee.functions.recordRefund(
+            project, reference_key(self._next("R")), paid + 1, self.now(), b"\0" * 32))
 
     def refund(self, projects: list[bytes], count: int) -> None:
         """One fen of the excess back to each of `projects[:count]` (overpaid before)."""
@@ -153,7 +160,7 @@ class Workload:
             projects.append((project, payer))
             commitment = reference_key(self._next("C-v1"))
             commitments.append((commitment, project, payer, 0, 2, False, 0, now - 400 * DAY, now - 100 * DAY,
-                                reference_key("terms")))
+                                reference_key("terms"), now - 400 * DAY, 0, 0, now - 150 * DAY))
             enterprises.append((payer, (1, 1, 0, 0, 0, 0)))  # recorded and fulfilled on v1
         accounts = [(p, payer, 410105, 1, 1, 0, 500_000, 0, 600_000, 1_000, now - 300 * DAY, now - 200 * DAY)
                     for p, payer in projects]
@@ -171,7 +178,8 @@ class Workload:
     def every_event(self, events: int) -> None:
         """About `events` events, mostly payments, with every event type present."""
         small = max(2, events // 500)
-        imported = self.migrate(small)
+        # a deployment seals the import unless one is planned (DeployOptions.import_planned)
+        imported = [] if self.fee.functions.importSealed().call() else self.migrate(small)
         self.governance()
         projects = self.assess(max(4, events // 100))
         self.relieve(projects[small:], small)
@@ -179,6 +187,7 @@ class Workload:
         for project in projects[:small]:
             self.overpay(project)
         self.refund(projects, small)
+        self.over_refund(projects[0])
         # enough that the overdue half lies past the commitments with evidence pending (never overdue)
         commitments = self.record(projects, max(8 * small, events // 10), due_in=DAY)
         quarter = len(commitments) // 4

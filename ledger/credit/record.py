@@ -20,6 +20,7 @@ from ledger.credit.rules import RuleSet, load_rule_set
 from ledger.credit.schemas import (CreditEventPublic, CreditRecordPublic, EnterpriseCreditPage, EnterpriseCreditPublic,
                                    ProofPublic)
 from ledger.credit.score import COUNTERS_IMPORTED, ChainProof, CreditEvent, CreditScore, score_events
+from ledger.db.models import from_db
 from ledger.db.write_model import CommitmentRecord, Enterprise, Project
 from ledger.domain.common import enterprise_key_hex, from_unix, read_model_chain_id, unix
 from ledger.domain.errors import NotFound, ValidationFailed
@@ -67,12 +68,12 @@ def credit_events(session: Session, *, chain_id: int, enterprise: str) -> list[C
               AND e.event IN ('fulfilled', 'marked_overdue', 'breached', 'repaired')"""), params):
         kind = ("fulfilled_late" if late else "fulfilled_on_time") if event == "fulfilled" else COMMITMENT_KINDS[event]
         events.append(CreditEvent(kind, enterprise, chain_proof(proof), commitment=commitment, project=project,
-                                  fact_at=fact_at))
+                                  fact_at=from_db(fact_at)))
     for project, paid_at, *proof in session.execute(text(f"""
             SELECT e.project, e.paid_at, {PROOF} FROM payments e
             JOIN fee_accounts a ON a.chain_id = e.chain_id AND a.project = e.project {BLOCK_TIME}
             WHERE e.chain_id = :c AND a.payer = :e AND e.late = :yes"""), params):
-        events.append(CreditEvent("late_fee_payment", enterprise, chain_proof(proof), project=project, fact_at=paid_at))
+        events.append(CreditEvent("late_fee_payment", enterprise, chain_proof(proof), project=project, fact_at=from_db(paid_at)))
     counters = ", ".join(f"{expression} AS {kind}" for kind, expression in COUNTER_KINDS.items())
     for row in session.execute(text(f"""
             SELECT {counters}, {PROOF} FROM enterprise_counter_imports e {BLOCK_TIME}

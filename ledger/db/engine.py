@@ -4,6 +4,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from psycopg.types.numeric import NumericLoader
 from sqlalchemy import Engine, create_engine, event
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
@@ -25,7 +26,9 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url, pool_pre_ping=True)
+    event.listen(engine, "connect", _integral_numerics)
+    return engine
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -35,6 +38,19 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA cache_size=-65536")  # 64 MiB: the indexes of a backfill stay in memory
     cursor.close()
+
+
+class IntegralNumericLoader(NumericLoader):
+    """PostgreSQL: a NUMERIC without a fraction (the read model's uint64 columns, NUMERIC(20, 0))
+    loads as an int, like BIGINT, also in raw SQL; a fraction still loads as a Decimal."""
+
+    def load(self, data):
+        digits = bytes(data)
+        return int(digits) if digits.lstrip(b"-").isdigit() else super().load(data)
+
+
+def _integral_numerics(dbapi_connection, _record) -> None:
+    dbapi_connection.adapters.register_loader("numeric", IntegralNumericLoader)
 
 
 def alembic_config(engine: Engine) -> Config:

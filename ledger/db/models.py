@@ -5,14 +5,63 @@ hash, transaction hash). Aggregates (fee accounts, commitments, enterprise summa
 proof of the latest event that changed them; see ledger.indexer.aggregates for how they are
 kept. Hashes and identifiers are 0x-prefixed lowercase hex; money is
 integer fen, area integer 0.01 m², times unix seconds.
+
+Every uint64 the contracts emit (amounts, areas, rates, fact times) is a `Uint64` column: the
+whole range 0 … 2^64−1 is stored exactly (see `Uint64`). uint32 and int64 fit BIGINT.
 """
 
-from sqlalchemy import BigInteger, Index, LargeBinary
+from decimal import Decimal
+
+from sqlalchemy import BigInteger, Index, LargeBinary, Numeric
+from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
+
+INT64_MAX = 2**63 - 1
+
+
+class Uint64(TypeDecorator):
+    """An unsigned 64-bit integer, exact over its whole range.
+
+    PostgreSQL: NUMERIC(20, 0). SQLite (whose INTEGER is signed 64-bit, and which turns a larger
+    number into a lossy REAL): an INTEGER up to 2^63−1 and, above, the value's 8 big-endian bytes
+    as a BLOB. SQLite orders every BLOB after every INTEGER and BLOBs bytewise, so comparisons and
+    ORDER BY keep the numeric order, and the usual range needs no conversion at all. Raw SQL reads
+    of a SQLite column may see such a BLOB: `from_db` turns it back. Sums are folded in Python
+    (ledger.indexer.aggregates), never in SQL."""
+
+    impl = BigInteger
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect):
+        return dialect.type_descriptor(Numeric(20, 0) if dialect.name == "postgresql" else BigInteger())
+
+    def process_bind_param(self, value, dialect):
+        return value if dialect.name == "postgresql" else to_sqlite(value)
+
+    def process_result_value(self, value, dialect):
+        return from_db(value)
+
+
+def to_sqlite(value):
+    """A uint64 in its SQLite form (an INTEGER, or 8 big-endian bytes above 2^63−1)."""
+    return value.to_bytes(8, "big") if isinstance(value, int) and value > INT64_MAX else value
+
+
+def from_db(value):
+    """A stored uint64 back to a Python int, whichever form the database returned it in."""
+    if isinstance(value, (bytes, memoryview)):
+        return int.from_bytes(value, "big")
+    if isinstance(value, Decimal):
+        return int(value)
+    return value
 
 
 def big(**kw) -> Field:
     return Field(sa_type=BigInteger, **kw)
+
+
+def u64(**kw) -> Field:
+    return Field(sa_type=Uint64, **kw)
 
 
 class ChainState(SQLModel, table=True):
@@ -114,7 +163,7 @@ class RateTable(EventProof, table=True):
     __tablename__ = "rate_tables"
     __table_args__ = (Index("ux_rate_tables_version", "chain_id", "version", unique=True),)
     version: int = big()
-    effective_from: int = big()
+    effective_from: int = u64()
     district_count: int = big()
     basis_hash: str
 
@@ -126,7 +175,7 @@ class Rate(EventProof, table=True):
     __table_args__ = (Index("ux_rates_version_district", "chain_id", "version", "district", unique=True),)
     version: int = big()
     district: int = big()
-    rate_fen_per_m2: int = big()
+    rate_fen_per_m2: int = u64()
 
 
 class FeeAssessment(EventProof, table=True):
@@ -137,11 +186,12 @@ class FeeAssessment(EventProof, table=True):
     revision: int = big()
     district: int = big()
     rate_table_version: int = big()
-    rate_fen_per_m2: int = big()
-    shortfall_area: int = big()
-    base_fen: int = big()
-    due_fen: int = big()  # the amount due after this event (relief and adjustments applied)
-    due_at: int = big()
+    rate_fen_per_m2: int = u64()
+    shortfall_area: int = u64()
+    base_fen: int = u64()
+    due_fen: int = u64()  # the amount due after this event (relief and adjustments applied)
+    assessed_at: int | None = u64(default=None)  # this (re)assessment's attested fact time; None from v2 contracts
+    due_at: int = u64()
     basis_hash: str
 
 
@@ -154,7 +204,7 @@ class FeeRelief(EventProof, table=True):
     reason: str  # the reason code, decoded from its bytes32 ASCII form
     relief_bps: int
     document_hash: str
-    due_fen: int = big()
+    due_fen: int = u64()
 
 
 class FeeAdjustment(EventProof, table=True):
@@ -164,7 +214,7 @@ class FeeAdjustment(EventProof, table=True):
     reason: str  # the reason code, decoded from its bytes32 ASCII form
     delta_fen: int = big()
     document_hash: str
-    due_fen: int = big()
+    due_fen: int = u64()
 
 
 class Payment(EventProof, table=True):
@@ -178,8 +228,8 @@ class Payment(EventProof, table=True):
     )
     project: str
     voucher: str
-    amount_fen: int = big()
-    paid_at: int = big()
+    amount_fen: int = u64()
+    paid_at: int = u64()
     late: bool | None = None  # None for an imported voucher
     imported: bool = False
 
@@ -194,10 +244,22 @@ class Refund(EventProof, table=True):
     )
     project: str
     refund_ref: str
-    amount_fen: int = big()
-    refunded_at: int = big()
+    amount_fen: int = u64()
+    refunded_at: int = u64()
     reason: str | None = None  # None for an ordinary refund of the excess
     imported: bool = False
+
+
+class OverRefund(EventProof, table=True):
+    """OverRefundFlagged (v3): a refund went `excess_fen` beyond what was refundable when it was
+    recorded; `over_refunded_fen` is the account's new over-refunded total (a level)."""
+
+    __tablename__ = "over_refunds"
+    __table_args__ = (Index("ix_over_refunds_project", "chain_id", "project"),)
+    project: str
+    refund_ref: str
+    excess_fen: int = u64()
+    over_refunded_fen: int = u64()
 
 
 class RefundOwedChange(EventProof, table=True):
@@ -206,7 +268,7 @@ class RefundOwedChange(EventProof, table=True):
     __tablename__ = "refund_owed_changes"
     __table_args__ = (Index("ix_refund_owed_changes_project", "chain_id", "project"),)
     project: str
-    owed_fen: int = big()
+    owed_fen: int = u64()
 
 
 class FeeAccountImport(EventProof, table=True):
@@ -220,12 +282,13 @@ class FeeAccountImport(EventProof, table=True):
     rate_table_version: int = big()
     revision: int = big()
     relief_bps: int
-    base_fen: int = big()
+    base_fen: int = u64()
     adjustment_fen: int = big()
-    paid_fen: int = big()
-    refunded_fen: int = big()
-    assessed_at: int = big()
-    due_at: int = big()
+    due_fen: int | None = u64(default=None)  # carried by the event from v3 on; None from v2 contracts
+    paid_fen: int = u64()
+    refunded_fen: int = u64()
+    assessed_at: int = u64()
+    due_at: int = u64()
 
 
 class CommitmentEvent(EventProof, table=True):
@@ -244,14 +307,19 @@ class CommitmentEvent(EventProof, table=True):
     # breached, repaired, extended
     event: str
     status: str | None = None  # the commitment's status after this event; None when it is unchanged
-    due_at: int | None = big(default=None)  # recorded / imported / extended / marked_overdue
+    due_at: int | None = u64(default=None)  # recorded / imported / extended / marked_overdue
     # When the fact happened (attested): signed (recorded, imported), evidence submitted,
     # fulfilled (the time that decided `late`), repaired.
-    fact_at: int | None = big(default=None)
+    fact_at: int | None = u64(default=None)
     late: bool | None = None  # fulfilled / imported
     by_acceptance: bool | None = None  # fulfilled
     extensions: int | None = None  # extended / imported
     document_hash: str | None = None  # terms, evidence, report, reason or extension document
+    # imported from v3 on (None from v2): the times the earlier version held
+    recorded_at: int | None = u64(default=None)  # block time the commitment became known on chain
+    overdue_at: int | None = u64(default=None)  # block time of its latest overdue mark, 0 if never
+    evidence_submitted_at: int | None = u64(default=None)
+    decided_at: int | None = u64(default=None)
 
 
 class EnterpriseCountersImport(EventProof, table=True):
@@ -318,13 +386,15 @@ class FeeAccount(LatestProof, table=True):
     rate_table_version: int = big()
     revision: int = big()
     relief_bps: int
-    base_fen: int = big()
+    base_fen: int = u64()
     adjustment_fen: int = big()
-    due_fen: int = big()
-    due_at: int = big()
-    paid_fen: int = big()
-    refunded_fen: int = big()
-    refund_owed_fen: int = big()
+    due_fen: int = u64()
+    due_at: int = u64()
+    paid_fen: int = u64()
+    refunded_fen: int = u64()
+    refund_owed_fen: int = u64()
+    assessed_at: int | None = u64(default=None)  # the first assessment's fact time (None: assessed on v2)
+    over_refunded_fen: int = u64(default=0)  # refunded beyond what was refundable (v3), for the office to resolve
     # assessed, partially_paid, paid, overpaid, exempt (relieved to nothing), nothing_owed (zero shortfall)
     status: str
 
@@ -340,11 +410,15 @@ class Commitment(LatestProof, table=True):
     status: str
     fulfilled_late: bool
     extensions: int
-    signed_at: int = big()
-    due_at: int = big()
-    evidence_submitted_at: int = big()  # the earliest pending evidence; 0 when none is pending
-    decided_at: int = big()  # fact time of the fulfilment or the latest repair; 0 before
+    signed_at: int = u64()
+    due_at: int = u64()
+    evidence_submitted_at: int = u64()  # the earliest pending evidence; 0 when none is pending
+    decided_at: int = u64()  # fact time of the fulfilment or the latest repair; 0 before
     recorded_block: int = big()
+    # block time it became known on chain (grace runs from max(due_at, recorded_at)); for an import,
+    # the earlier version's (from v3 on) or the import's block time
+    recorded_at: int = u64(default=0)
+    overdue_at: int = u64(default=0)  # block time of its latest overdue mark; 0 if never marked
 
 
 class EnterpriseCommitmentSummary(LatestProof, table=True):
@@ -362,7 +436,7 @@ class EnterpriseCommitmentSummary(LatestProof, table=True):
     repaired: int = big()
 
 
-EVENT_TABLES = [BlockTime, RawEvent, RateTable, Rate, FeeAssessment, FeeRelief, FeeAdjustment, Payment, Refund, RefundOwedChange,
-                FeeAccountImport, CommitmentEvent, EnterpriseCountersImport, RoleEvent, GovernanceEvent, PauseEvent]
+EVENT_TABLES = [BlockTime, RawEvent, RateTable, Rate, FeeAssessment, FeeRelief, FeeAdjustment, Payment, Refund,
+                OverRefund, RefundOwedChange, FeeAccountImport, CommitmentEvent, EnterpriseCountersImport, RoleEvent, GovernanceEvent, PauseEvent]
 AGGREGATE_TABLES = [FeeAccount, Commitment, EnterpriseCommitmentSummary]
 INDEXER_TABLES = [ChainState, IndexedBlock, IndexerLease]

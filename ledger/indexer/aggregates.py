@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from sqlalchemy import Connection, bindparam, text
 
 from ledger.db.bulk import insert_rows
+from ledger.db.models import from_db
 from ledger.indexer.projector import COUNTED, SummaryChange
 
 CHUNK = 500
@@ -22,14 +23,16 @@ FULL_RELIEF_BPS = 10_000
 PROOF_COLUMNS = ("block_number", "log_index", "block_hash", "transaction_hash")
 # The fold's account: these values, then the latest proof.
 FEE_ACCOUNT_VALUES = ("payer", "district", "rate_table_version", "revision", "relief_bps", "base_fen", "adjustment_fen",
-                      "due_fen", "due_at", "paid_fen", "refunded_fen", "refund_owed_fen")
+                      "due_fen", "due_at", "paid_fen", "refunded_fen", "refund_owed_fen", "assessed_at", "over_refunded_fen")
 FEE_ACCOUNT_COLUMNS = ("chain_id", "project", *FEE_ACCOUNT_VALUES, "status", *PROOF_COLUMNS)
 COMMITMENT_COLUMNS = ("chain_id", "commitment", "project", "enterprise", "kind", "status", "fulfilled_late",
                       "extensions", "signed_at", "due_at", "evidence_submitted_at", "decided_at", "recorded_block",
-                      *PROOF_COLUMNS)
+                      "recorded_at", "overdue_at", *PROOF_COLUMNS)
 COUNTERS = ("recorded", "fulfilled", "fulfilled_late", "overdue", "breached", "repaired")
 SUMMARY_COLUMNS = ("chain_id", "enterprise", *COUNTERS, *PROOF_COLUMNS)
-PAYER, DISTRICT, VERSION, REVISION, RELIEF, BASE, ADJUSTMENT, DUE, DUE_AT, PAID, REFUNDED, OWED = range(12)
+VALUES = len(FEE_ACCOUNT_VALUES)  # the fold's account: its values, then the latest proof
+(PAYER, DISTRICT, VERSION, REVISION, RELIEF, BASE, ADJUSTMENT, DUE, DUE_AT, PAID, REFUNDED, OWED, ASSESSED_AT,
+ OVER_REFUNDED) = range(VALUES)
 
 
 def chunked(keys: Iterable[str]) -> Iterator[list[str]]:
@@ -52,7 +55,8 @@ def due_of(base: int, relief_bps: int, adjustment: int) -> int:
 
 
 def fee_status(base: int, due: int, net: int) -> str:
-    """FeeLedger._status for an assessed account."""
+    """FeeLedger._status for an assessed account (a net below zero, refunded beyond paid, counts as zero)."""
+    net = max(0, net)
     if net > due:
         return "overpaid"
     if due == 0:
@@ -65,13 +69,16 @@ def fee_status(base: int, due: int, net: int) -> str:
 def fold_fee_event(account: list | None, event: str, args: dict, proof: tuple) -> list:
     """The account (FEE_ACCOUNT_VALUES, then the latest proof) after one event."""
     if event == "AccountImported":
-        due = due_of(args["baseFen"], args["reliefBps"], args["adjustmentFen"])
+        due = args["dueFen"]
+        if due is None:  # a v2 event: the contract's rule
+            due = due_of(args["baseFen"], args["reliefBps"], args["adjustmentFen"])
         owed = max(0, args["paidFen"] - args["refundedFen"] - due)
         account = [args["payer"], args["district"], args["rateTableVersion"], args["revision"], args["reliefBps"],
-                   args["baseFen"], args["adjustmentFen"], due, args["dueAt"], args["paidFen"], args["refundedFen"], owed]
+                   args["baseFen"], args["adjustmentFen"], due, args["dueAt"], args["paidFen"], args["refundedFen"], owed,
+                   args["assessedAt"], 0]
     elif event == "FeeAssessed":
         if account is None:
-            account = [None, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
+            account = [None, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, args["assessedAt"], 0]  # the first assessment's fact time
         account[PAYER], account[DISTRICT], account[VERSION] = args["payer"], args["district"], args["rateTableVersion"]
         account[REVISION], account[BASE], account[DUE] = args["revision"], args["baseFen"], args["dueFen"]
         account[DUE_AT] = args["dueAt"]
@@ -84,16 +91,18 @@ def fold_fee_event(account: list | None, event: str, args: dict, proof: tuple) -
         account[PAID] += args["amountFen"]
     elif event == "RefundRecorded":
         account[REFUNDED] += args["amountFen"]
+    elif event == "OverRefundFlagged":
+        account[OVER_REFUNDED] = args["overRefundedFen"]
     elif event == "RefundOwedChanged":
         account[OWED] = args["owedFen"]
-    account[12:] = proof[1:]
+    account[VALUES:] = proof[1:]
     return account
 
 
 def _write_fee_accounts(conn: Connection, chain_id: int, keys: list[str], accounts: dict[str, list]) -> None:
     query_in(conn, "DELETE FROM fee_accounts WHERE chain_id = :chain_id AND project IN :keys", chain_id, keys)
     insert_rows(conn, "fee_accounts", FEE_ACCOUNT_COLUMNS, [
-        (chain_id, project, *a[:12], fee_status(a[BASE], a[DUE], a[PAID] - a[REFUNDED]), *a[12:])
+        (chain_id, project, *a[:VALUES], fee_status(a[BASE], a[DUE], a[PAID] - a[REFUNDED]), *a[VALUES:])
         for project, a in accounts.items()
     ])
 
@@ -102,7 +111,7 @@ def apply_fee_changes(conn: Connection, chain_id: int, changes: list[tuple]) -> 
     """Fold a batch's fee events into the stored accounts of the projects they touch."""
     projects = {project for project, *_ in changes}
     for keys in chunked(projects):
-        accounts = {row[0]: list(row[1:]) for row in query_in(conn, f"""
+        accounts = {row[0]: [from_db(value) for value in row[1:]] for row in query_in(conn, f"""
             SELECT project, {', '.join(FEE_ACCOUNT_VALUES)}, {', '.join(PROOF_COLUMNS)}
             FROM fee_accounts WHERE chain_id = :chain_id AND project IN :keys""", chain_id, keys)}
         wanted = set(keys)
@@ -115,8 +124,8 @@ def apply_fee_changes(conn: Connection, chain_id: int, changes: list[tuple]) -> 
 # The remaining events of a project, table by table, as the fold's (event, args).
 _FEE_HISTORY = (
     ("FeeAssessed", "SELECT project, block_number, log_index, block_hash, transaction_hash, payer, district, "
-     "rate_table_version, revision, base_fen, due_fen, due_at FROM fee_assessments",
-     ("payer", "district", "rateTableVersion", "revision", "baseFen", "dueFen", "dueAt")),
+     "rate_table_version, revision, base_fen, due_fen, assessed_at, due_at FROM fee_assessments",
+     ("payer", "district", "rateTableVersion", "revision", "baseFen", "dueFen", "assessedAt", "dueAt")),
     ("FeeReliefSet", "SELECT project, block_number, log_index, block_hash, transaction_hash, relief_bps, due_fen "
      "FROM fee_reliefs", ("reliefBps", "dueFen")),
     ("FeeAdjusted", "SELECT project, block_number, log_index, block_hash, transaction_hash, delta_fen, due_fen "
@@ -125,12 +134,15 @@ _FEE_HISTORY = (
      "FROM payments WHERE NOT imported AND", ("amountFen",)),
     ("RefundRecorded", "SELECT project, block_number, log_index, block_hash, transaction_hash, amount_fen "
      "FROM refunds WHERE NOT imported AND", ("amountFen",)),
+    ("OverRefundFlagged", "SELECT project, block_number, log_index, block_hash, transaction_hash, over_refunded_fen "
+     "FROM over_refunds", ("overRefundedFen",)),
     ("RefundOwedChanged", "SELECT project, block_number, log_index, block_hash, transaction_hash, owed_fen "
      "FROM refund_owed_changes", ("owedFen",)),
     ("AccountImported", "SELECT project, block_number, log_index, block_hash, transaction_hash, payer, district, "
-     "rate_table_version, revision, relief_bps, base_fen, adjustment_fen, paid_fen, refunded_fen, due_at "
-     "FROM fee_account_imports", ("payer", "district", "rateTableVersion", "revision", "reliefBps", "baseFen",
-                                  "adjustmentFen", "paidFen", "refundedFen", "dueAt")),
+     "rate_table_version, revision, relief_bps, base_fen, adjustment_fen, due_fen, paid_fen, refunded_fen, "
+     "assessed_at, due_at FROM fee_account_imports",
+     ("payer", "district", "rateTableVersion", "revision", "reliefBps", "baseFen", "adjustmentFen", "dueFen", "paidFen",
+      "refundedFen", "assessedAt", "dueAt")),
 )
 
 
@@ -142,7 +154,7 @@ def refresh_fee_accounts(conn: Connection, chain_id: int, projects: set[str]) ->
             where = " " if select.endswith(" AND") else " WHERE "
             for project, block, index, block_hash, tx_hash, *values in query_in(
                     conn, f"{select}{where}chain_id = :chain_id AND project IN :keys", chain_id, keys):
-                history.append(((block, index), project, event, dict(zip(names, values)),
+                history.append(((block, index), project, event, dict(zip(names, map(from_db, values))),
                                 (chain_id, block, index, block_hash, tx_hash)))
         history.sort(key=lambda entry: entry[0])
         accounts: dict[str, list] = {}
@@ -158,17 +170,25 @@ def refresh_commitments(conn: Connection, chain_id: int, commitments: set[str]) 
     for keys in chunked(commitments):
         query_in(conn, "DELETE FROM commitments WHERE chain_id = :chain_id AND commitment IN :keys", chain_id, keys)
         state: dict[str, dict] = {}
-        for (commitment, enterprise, project, kind, event, status, due_at, fact_at, late, extensions,
-             block, index, block_hash, tx_hash) in query_in(conn, """
-                SELECT commitment, enterprise, project, kind, event, status, due_at, fact_at, late, extensions,
-                       block_number, log_index, block_hash, transaction_hash
-                FROM commitment_events WHERE chain_id = :chain_id AND commitment IN :keys
-                ORDER BY block_number, log_index""", chain_id, keys):
+        for (commitment, enterprise, project, kind, event, status, due_at, fact_at, late, extensions, *imported,
+             block_time, block, index, block_hash, tx_hash) in query_in(conn, """
+                SELECT e.commitment, e.enterprise, e.project, e.kind, e.event, e.status, e.due_at, e.fact_at, e.late,
+                       e.extensions, e.recorded_at, e.overdue_at, e.evidence_submitted_at, e.decided_at, t.timestamp,
+                       e.block_number, e.log_index, e.block_hash, e.transaction_hash
+                FROM commitment_events e
+                LEFT JOIN block_times t ON t.chain_id = e.chain_id AND t.block_number = e.block_number
+                WHERE e.chain_id = :chain_id AND e.commitment IN :keys
+                ORDER BY e.block_number, e.log_index""", chain_id, keys):
+            due_at, fact_at, block_time = from_db(due_at), from_db(fact_at), from_db(block_time)
+            recorded_at, overdue_at, evidence_at, decided_at = (from_db(v) for v in imported)
             if event in ("recorded", "imported"):
+                # an import from v3 on carries the earlier version's times; from v2, it becomes known here
                 state[commitment] = dict(
                     chain_id=chain_id, commitment=commitment, project=project, enterprise=enterprise, kind=kind,
                     status=status, fulfilled_late=bool(late), extensions=extensions or 0, signed_at=fact_at,
-                    due_at=due_at, evidence_submitted_at=0, decided_at=0, recorded_block=block)
+                    due_at=due_at, evidence_submitted_at=evidence_at or 0, decided_at=decided_at or 0,
+                    recorded_block=block, recorded_at=(block_time or 0) if recorded_at is None else recorded_at,
+                    overdue_at=overdue_at or 0)
             elif commitment not in state:
                 continue  # its record was orphaned by a reorg along with it
             c = state[commitment]
@@ -185,6 +205,8 @@ def refresh_commitments(conn: Connection, chain_id: int, commitments: set[str]) 
                 c["decided_at"] = fact_at
             elif event == "extended":
                 c.update(due_at=due_at, extensions=extensions)
+            elif event == "marked_overdue":
+                c["overdue_at"] = block_time or 0
             c.update(block_number=block, log_index=index, block_hash=block_hash, transaction_hash=tx_hash)
         insert_rows(conn, "commitments", COMMITMENT_COLUMNS,
                     [tuple(c[column] for column in COMMITMENT_COLUMNS) for c in state.values()])

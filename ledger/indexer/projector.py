@@ -8,6 +8,7 @@ and the reorg path share one definition of every aggregate.
 from dataclasses import dataclass, field
 
 from ledger.events import Log
+from ledger.identifiers import InvalidIdentifier, reason_code
 
 PROOF = ("chain_id", "block_number", "log_index", "block_hash", "transaction_hash")
 
@@ -17,16 +18,18 @@ COLUMNS = {
     "rate_tables": PROOF + ("version", "effective_from", "district_count", "basis_hash"),
     "rates": PROOF + ("version", "district", "rate_fen_per_m2"),
     "fee_assessments": PROOF + ("project", "payer", "revision", "district", "rate_table_version", "rate_fen_per_m2",
-                                "shortfall_area", "base_fen", "due_fen", "due_at", "basis_hash"),
+                                "shortfall_area", "base_fen", "due_fen", "assessed_at", "due_at", "basis_hash"),
     "fee_reliefs": PROOF + ("project", "reason", "relief_bps", "document_hash", "due_fen"),
     "fee_adjustments": PROOF + ("project", "reason", "delta_fen", "document_hash", "due_fen"),
     "payments": PROOF + ("project", "voucher", "amount_fen", "paid_at", "late", "imported"),
     "refunds": PROOF + ("project", "refund_ref", "amount_fen", "refunded_at", "reason", "imported"),
+    "over_refunds": PROOF + ("project", "refund_ref", "excess_fen", "over_refunded_fen"),
     "refund_owed_changes": PROOF + ("project", "owed_fen"),
     "fee_account_imports": PROOF + ("project", "payer", "district", "rate_table_version", "revision", "relief_bps",
-                                    "base_fen", "adjustment_fen", "paid_fen", "refunded_fen", "assessed_at", "due_at"),
+                                    "base_fen", "adjustment_fen", "due_fen", "paid_fen", "refunded_fen", "assessed_at", "due_at"),
     "commitment_events": PROOF + ("commitment", "enterprise", "project", "kind", "event", "status", "due_at",
-                                  "fact_at", "late", "by_acceptance", "extensions", "document_hash"),
+                                  "fact_at", "late", "by_acceptance", "extensions", "document_hash", "recorded_at",
+                                  "overdue_at", "evidence_submitted_at", "decided_at"),
     "enterprise_counter_imports": PROOF + ("enterprise", "recorded", "fulfilled", "fulfilled_late", "overdue",
                                            "breached", "repaired"),
     "role_events": PROOF + ("contract", "address", "event", "role", "account", "sender"),
@@ -51,11 +54,13 @@ COMMITMENT_EVENTS = {
     "CommitmentRepaired": ("repaired", "repaired", "evidenceHash", "repairedAt"),
     "CommitmentExtended": ("extended", "extended", "documentHash", None),
 }
+# What a v3 CommitmentImported carries beyond a record (None on other events and from v2).
+IMPORTED_TIMES = ("recordedAt", "overdueAt", "evidenceSubmittedAt", "decidedAt")
 # Events that define a commitment's enterprise (the rest look it up).
 COMMITMENT_ORIGINS = {"CommitmentRecorded", "CommitmentImported"}
 # Events that change a fee account, folded by aggregates.fold_fee_event.
 FEE_CHANGES = {"FeeAssessed", "FeeReliefSet", "FeeAdjusted", "PaymentRecorded", "RefundRecorded",
-               "RefundOwedChanged", "AccountImported"}
+               "OverRefundFlagged", "RefundOwedChanged", "AccountImported"}
 # FeeLedger events about one project (its raw row's subject).
 FEE_EVENTS = FEE_CHANGES | {"VoucherImported", "RefundImported"}
 GOVERNANCE_EVENTS = {
@@ -72,8 +77,16 @@ COUNTED = {"recorded": 0, "fulfilled": 1, "marked_overdue": 3, "breached": 4, "r
 
 
 def reason_text(word: str) -> str:
-    """A bytes32 reason code back to its ASCII text (ledger.identifiers.reason_code makes them)."""
-    return bytes.fromhex(word[2:]).rstrip(b"\0").decode("ascii", "replace")
+    """A bytes32 reason code back to its ASCII text (ledger.identifiers.reason_code makes them);
+    any other word (not ASCII, inner NULs, …) stays its 0x-hex, which no code can be (66 characters
+    against at most 32), so the text is lossless either way."""
+    try:
+        text = bytes.fromhex(word[2:]).rstrip(b"\0").decode("ascii")
+        if reason_code(text) == bytes.fromhex(word[2:]):
+            return text
+    except (UnicodeDecodeError, InvalidIdentifier):
+        pass
+    return word
 
 
 @dataclass
@@ -180,8 +193,8 @@ class Batch:
         elif event == "FeeAssessed":
             rows["fee_assessments"].append(proof + (
                 project, args["payer"], args["revision"], args["district"], args["rateTableVersion"],
-                args["rateFenPerM2"], args["shortfallArea"], args["baseFen"], args["dueFen"], args["dueAt"],
-                args["basisHash"],
+                args["rateFenPerM2"], args["shortfallArea"], args["baseFen"], args["dueFen"], args["assessedAt"],
+                args["dueAt"], args["basisHash"],
             ))
         elif event == "FeeReliefSet":
             rows["fee_reliefs"].append(proof + (
@@ -195,13 +208,15 @@ class Batch:
                 project, args["refundRef"], args["amountFen"], args["refundedAt"], reason, False))
         elif event == "RefundImported":
             rows["refunds"].append(proof + (project, args["refundRef"], args["amountFen"], args["refundedAt"], None, True))
+        elif event == "OverRefundFlagged":
+            rows["over_refunds"].append(proof + (project, args["refundRef"], args["excessFen"], args["overRefundedFen"]))
         elif event == "RefundOwedChanged":
             rows["refund_owed_changes"].append(proof + (project, args["owedFen"]))
         elif event == "AccountImported":
             rows["fee_account_imports"].append(proof + (
                 project, args["payer"], args["district"], args["rateTableVersion"], args["revision"], args["reliefBps"],
-                args["baseFen"], args["adjustmentFen"], args["paidFen"], args["refundedFen"], args["assessedAt"],
-                args["dueAt"],
+                args["baseFen"], args["adjustmentFen"], args["dueFen"], args["paidFen"], args["refundedFen"],
+                args["assessedAt"], args["dueAt"],
             ))
 
     def _add_commitment(self, event: str, args: dict, proof: tuple, enterprise_of: dict[str, str]) -> None:
@@ -221,6 +236,7 @@ class Batch:
         self.rows["commitment_events"].append(proof + (
             commitment, enterprise, project, kind, history, status, due_at, args[fact] if fact else None, late,
             args.get("byAcceptance"), args.get("extensions"), args[document] if document else None,
+            *(args.get(name) for name in IMPORTED_TIMES),
         ))
         if history in COUNTED:
             counts = [0] * 6

@@ -4,7 +4,7 @@ import pytest
 
 from ledger.artifacts import load_artifact
 from ledger.errors import AbiConflict
-from ledger.events import EVENTS, topic_table
+from ledger.events import EVENTS, V2_ABIS, topic_table
 
 
 def transfer(indexed_value: bool) -> dict:
@@ -22,6 +22,17 @@ def test_one_topic_with_two_layouts_is_refused_at_start_up():
 
 def test_an_event_inherited_by_both_contracts_is_one_entry():
     abis = {name: load_artifact(name)["abi"] for name in ("FeeLedger", "CommitmentRegistry")}
-    assert topic_table(abis).keys() == EVENTS.keys()
+    assert topic_table(abis, V2_ABIS).keys() == EVENTS.keys()
     role_granted = [e for e in abis["FeeLedger"] if e.get("name") == "RoleGranted"]
     assert role_granted and role_granted[0] in abis["CommitmentRegistry"]
+
+
+def test_the_v2_layouts_of_the_events_v3_changed_decode_with_the_added_fields_as_none():
+    by_name = {}
+    for spec in EVENTS.values():
+        by_name.setdefault(spec.name, []).append(spec)
+    changed = {name: specs for name, specs in by_name.items() if len(specs) > 1}
+    assert set(changed) == {"FeeAssessed", "AccountImported", "CommitmentImported"}
+    absent = {name: next(s.absent for s in specs if s.absent) for name, specs in changed.items()}
+    assert absent == {"FeeAssessed": ("assessedAt",), "AccountImported": ("dueFen",),
+                      "CommitmentImported": ("recordedAt", "overdueAt", "evidenceSubmittedAt", "decidedAt")}

@@ -3,7 +3,7 @@
 from hexbytes import HexBytes
 
 from ledger.events import EVENTS, decode_log
-from tests.ledger.indexer.conftest import workload
+from tests.ledger.indexer.conftest import import_chain, importing_chain, workload  # noqa: F401 (fixtures)
 
 
 def web3_view(value):
@@ -15,7 +15,8 @@ def web3_view(value):
     return value
 
 
-def test_every_log_decodes_to_what_web3_decodes(chain):
+def test_every_log_decodes_to_what_web3_decodes(importing_chain):
+    chain = importing_chain
     workload(chain).every_event(400)
     contracts = {c.address.lower(): chain.fee if c.name == "FeeLedger" else chain.registry
                  for c in chain.manifest.contracts}

@@ -6,11 +6,16 @@ import pytest
 from sqlalchemy import text
 
 from ledger.bench.workload import Workload
+from ledger.chain import connect, signers_from_mnemonic
 from ledger.db.engine import make_engine, migrate
+from ledger.deploy import DeployOptions, deploy
+from ledger.devchain import LocalNode
 from ledger.db.models import AGGREGATE_TABLES, EVENT_TABLES
 from ledger.db.scratch import scratch_database
 from ledger.indexer.loop import Indexer, IndexerConfig
 from ledger.rpc import JsonRpc
+from ledger.settings import DEV_MNEMONIC
+from tests.conftest import Chain
 
 POSTGRES_SERVER = "postgresql://127.0.0.1/test"
 _owners = itertools.count()
@@ -38,6 +43,26 @@ def new_database(tmp_path):
 def database_url(request, new_database):
     """The read model under test, once on each kind of database."""
     return new_database(request.param)
+
+
+@pytest.fixture(scope="module")
+def import_chain(node_kind):
+    """A deployment whose import window is open (`DeployOptions(import_planned=True)`), on a node
+    of the module's own: every v3 event can be emitted, the imports included (a deployment seals
+    the import by default). Back at its post-deployment state for every test."""
+    with LocalNode(kind=node_kind) as node:
+        w3, signers = connect(node.url), signers_from_mnemonic(DEV_MNEMONIC)
+        manifest, _ = deploy(w3, signers, options=DeployOptions(import_planned=True))
+        chain = Chain(node=node, w3=w3, manifest=manifest, signers=signers)
+        chain.reset()
+        yield chain
+
+
+@pytest.fixture
+def importing_chain(import_chain):
+    import_chain.reset()
+    yield import_chain
+    import_chain.reset()
 
 
 def kind_of(url: str) -> str:

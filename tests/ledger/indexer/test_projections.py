@@ -17,7 +17,8 @@ def b32(hex_text: str) -> bytes:
     return bytes.fromhex(hex_text[2:])
 
 
-def test_every_event_type_is_mirrored_and_projections_equal_the_contract_views(chain, database_url):
+def test_every_event_type_is_mirrored_and_projections_equal_the_contract_views(importing_chain, database_url):
+    chain = importing_chain
     workload(chain).every_event(800)
     indexer = make_indexer(chain, database_url)
     indexer.catch_up()
@@ -37,13 +38,17 @@ def test_every_event_type_is_mirrored_and_projections_equal_the_contract_views(c
             assert fee.rateOf(version, district).call() == [rate, effective_from]
 
         accounts = rows("SELECT project, payer, district, rate_table_version, revision, relief_bps, status, base_fen, "
-                        "adjustment_fen, due_fen, paid_fen, refunded_fen, refund_owed_fen, due_at FROM fee_accounts")
+                        "adjustment_fen, due_fen, paid_fen, refunded_fen, refund_owed_fen, assessed_at, due_at, "
+                        "over_refunded_fen FROM fee_accounts")
         assert {row[6] for row in accounts} >= {"partially_paid", "overpaid"}
         for project, payer, *figures in accounts:
             view = list(fee.feeAccount(b32(project)).call())
             view[5] = FEE_STATUS[view[5]]
-            assert (b32(payer), *figures) == (*view[:12], view[13])
+            assert (b32(payer), *figures) == tuple(view)
         assert rows("SELECT COUNT(*) FROM fee_accounts WHERE refund_owed_fen > 0")[0][0] > 0
+        flagged = rows("SELECT project, over_refunded_fen FROM over_refunds")
+        assert flagged and all(fee.feeAccount(b32(p)).call()[14] == level for p, level in flagged)
+        assert rows("SELECT COUNT(*) FROM fee_assessments WHERE assessed_at IS NULL")[0][0] == 0
 
         for (voucher,) in rows("SELECT voucher FROM payments"):
             assert fee.isVoucherRecorded(b32(voucher)).call()
@@ -52,13 +57,14 @@ def test_every_event_type_is_mirrored_and_projections_equal_the_contract_views(c
         assert rows("SELECT COUNT(*) FROM payments WHERE imported")[0][0] > 0
 
         commitments = rows("SELECT commitment, project, enterprise, kind, status, fulfilled_late, extensions, "
-                           "signed_at, due_at, evidence_submitted_at, decided_at FROM commitments")
+                           "signed_at, due_at, evidence_submitted_at, decided_at, recorded_at, overdue_at FROM commitments")
         assert {row[4] for row in commitments} == {"recorded", "fulfilled", "overdue", "breached", "repaired", "extended"}
         for commitment, project, enterprise, kind, status, late, *times in commitments:
             view = registry.commitmentOf(b32(commitment)).call()
             assert (b32(project), b32(enterprise), kind, status, bool(late), *times) == (
                 view[0], view[1], KINDS[view[2]], COMMITMENT_STATUS[view[3]], *view[4:])
         assert rows("SELECT COUNT(*) FROM commitments WHERE evidence_submitted_at > 0")[0][0] > 0
+        assert rows("SELECT COUNT(*) FROM commitments WHERE overdue_at > 0")[0][0] > 0
         assert rows("SELECT COUNT(*) FROM commitment_events WHERE by_acceptance")[0][0] > 0
 
         summaries = rows("SELECT enterprise, recorded, fulfilled, fulfilled_late, overdue, breached, repaired "
