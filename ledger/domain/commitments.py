@@ -9,9 +9,11 @@ from sqlalchemy.orm import Session
 
 from ledger.db.models import Commitment as CommitmentView
 from ledger.db.write_model import AcceptanceReportRecord, CommitmentDocument, CommitmentRecord, Levy, OutboxCommand
+from ledger.domain.business_keys import COMMITMENTS, key_states, replace_failed
+from ledger.domain import chain_time
 from ledger.domain.common import (end_of_day, enterprise_key_hex, from_unix, get_project_row, project_key_hex,
                                   reference_key_hex, sha_hex, unix)
-from ledger.domain.errors import Conflict, NotFound, ValidationFailed
+from ledger.domain.errors import Conflict, InvalidState, NotFound, ValidationFailed
 from ledger.domain.fees import _adjust, _current_relief_bps, _open_assessment
 from ledger.domain.rates import SURVEY_REDUCTION, SURVEY_SUPPLEMENT, fee_fen, relief_fen, shortfall
 from ledger.domain.schemas import (AcceptanceAccepted, AcceptanceReport, CommandAccepted, CommitmentCreate,
@@ -29,7 +31,6 @@ DECISION_ARGUMENT = {"fulfil": "evidence_hash", "breach": "reason_hash", "extend
 DECISION_TIME = {"fulfil": "fulfilled_at", "repair": "repaired_at", "accept": "accepted_at",
                  "submit_evidence": "submitted_at"}
 MIN_NOTICE_SECONDS = 86_400  # CommitmentRegistry.MIN_NOTICE: due at least a day after signing
-CLOCK_SKEW_SECONDS = 300  # a fact time further in the future than this is refused
 
 
 def record_commitments(session: Session, *, commitments: list[CommitmentCreate], client: str) -> list[CommandAccepted]:
@@ -37,6 +38,7 @@ def record_commitments(session: Session, *, commitments: list[CommitmentCreate],
     new (forever) and each due date in the future."""
     numbers = [c.commitment_number for c in commitments]
     seen = set()
+    latest_allowed = chain_time.chain_clock().latest_allowed()
     for index, c in enumerate(commitments):
         field = f"items[{index}].commitment_number" if len(commitments) > 1 else "commitment_number"
         if c.commitment_number in seen:
@@ -45,16 +47,19 @@ def record_commitments(session: Session, *, commitments: list[CommitmentCreate],
         get_project_row(session, c.project_code,
                         field=f"items[{index}].project_code" if len(commitments) > 1 else "project_code")
         signed_at = unix(c.signed_at) if c.signed_at else int(time.time())
-        if signed_at > time.time() + CLOCK_SKEW_SECONDS:
+        if signed_at > latest_allowed:
             raise ValidationFailed("signed_at is in the future", field=field.replace("commitment_number", "signed_at"),
                                    rule="not_in_future")
         if end_of_day(c.due_date) < signed_at + MIN_NOTICE_SECONDS:
             raise ValidationFailed("due_date must be at least a day after signing",
                                    field=field.replace("commitment_number", "due_date"), rule="min_notice")
-    taken = session.execute(select(CommitmentRecord.commitment_number).where(
-        CommitmentRecord.commitment_number.in_(numbers))).scalars().first()
-    if taken is not None:
-        raise Conflict(f"commitment {taken} is already recorded", field="commitment_number", rule="unique_forever")
+    keys = key_states(session, COMMITMENTS, set(numbers))
+    if keys.taken:
+        taken = min(keys.taken)
+        index = numbers.index(taken)
+        raise Conflict(f"commitment {taken} is already recorded (on chain or on its way)",
+                       field=f"items[{index}].commitment_number" if len(commitments) > 1 else "commitment_number",
+                       rule="unique_forever")
     now = time.time()
     rows, commands = [], []
     for c in commitments:
@@ -68,9 +73,15 @@ def record_commitments(session: Session, *, commitments: list[CommitmentCreate],
                      "project_code": c.project_code, "enterprise_uscc": c.enterprise_uscc, "kind": c.kind,
                      "due_date": c.due_date, "due_at": command.args["due_at"], "terms_sha256": c.terms_sha256,
                      "client": client, "command_id": command.id, "created_at": now})
+    new = [row for row in rows if row["commitment_number"] not in keys.failed]
     try:
         with session.begin_nested():
-            session.execute(insert(CommitmentRecord), rows)
+            if new:
+                session.execute(insert(CommitmentRecord), new)
+            for row in rows:
+                number = row["commitment_number"]
+                if number in keys.failed and not replace_failed(session, COMMITMENTS, number, keys.failed[number], row):
+                    raise IntegrityError("correction lost", None, Exception())  # a concurrent correction won
             enqueue(session, commands, client=client)
     except IntegrityError:
         raise Conflict("a commitment number is already recorded", field="commitment_number",
@@ -85,8 +96,12 @@ def decide_commitment(session: Session, *, commitment_number: str, decision: Com
     record = session.get(CommitmentRecord, commitment_number)
     if record is None:
         raise NotFound(f"no commitment {commitment_number}", field="commitment_number", rule="recorded_commitment")
-    if decision.decided_at is not None and decision.decided_at.timestamp() > time.time() + CLOCK_SKEW_SECONDS:
-        raise ValidationFailed("decided_at is in the future", field="decided_at", rule="not_in_future")
+    if _record_failed(session, record):
+        raise InvalidState(f"the chain refused commitment {commitment_number}; record it again, corrected",
+                           field="commitment_number", rule="recorded_commitment")
+    if decision.decided_at is not None and unix(decision.decided_at) > chain_time.chain_clock().latest_allowed():
+        raise ValidationFailed("decided_at is more than 15 minutes after the chain's time", field="decided_at",
+                               rule="not_after_chain_time")
     if decision.action == "extend" and decision.new_due_date <= record.due_date:
         raise ValidationFailed("new_due_date must be after the current due date", field="new_due_date",
                                rule="later_than_due_date")
@@ -156,6 +171,10 @@ def report_acceptance(session: Session, *, report: AcceptanceReport, client: str
                                        created_at=time.time()))
     session.flush()
     return AcceptanceAccepted(report_id=report_id, commands=commands, delta_fen=delta)
+
+
+def _record_failed(session: Session, record: CommitmentRecord) -> bool:
+    return session.execute(select(OutboxCommand.status).where(OutboxCommand.id == record.command_id)).scalar() == FAILED
 
 
 def _decided(session: Session, commitment_number: str) -> bool:
