@@ -3,7 +3,8 @@
 import time
 import uuid
 
-from sqlalchemy import insert, select, text
+import orjson
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -31,6 +32,8 @@ DECISION_ARGUMENT = {"fulfil": "evidence_hash", "breach": "reason_hash", "extend
 DECISION_TIME = {"fulfil": "fulfilled_at", "repair": "repaired_at", "accept": "accepted_at",
                  "submit_evidence": "submitted_at"}
 MIN_NOTICE_SECONDS = 86_400  # CommitmentRegistry.MIN_NOTICE: due at least a day after signing
+MAX_HORIZON_SECONDS = 3650 * 86_400  # CommitmentRegistry.MAX_HORIZON: due at most this long after signing
+MAX_EXTENSIONS = 3  # CommitmentRegistry.MAX_EXTENSIONS
 
 
 def record_commitments(session: Session, *, commitments: list[CommitmentCreate], client: str) -> list[CommandAccepted]:
@@ -53,6 +56,9 @@ def record_commitments(session: Session, *, commitments: list[CommitmentCreate],
         if end_of_day(c.due_date) < signed_at + MIN_NOTICE_SECONDS:
             raise ValidationFailed("due_date must be at least a day after signing",
                                    field=field.replace("commitment_number", "due_date"), rule="min_notice")
+        if end_of_day(c.due_date) > signed_at + MAX_HORIZON_SECONDS:
+            raise ValidationFailed("due_date must be within 3,650 days of signing",
+                                   field=field.replace("commitment_number", "due_date"), rule="max_horizon")
     keys = key_states(session, COMMITMENTS, set(numbers))
     if keys.taken:
         taken = min(keys.taken)
@@ -102,9 +108,23 @@ def decide_commitment(session: Session, *, commitment_number: str, decision: Com
     if decision.decided_at is not None and unix(decision.decided_at) > chain_time.chain_clock().latest_allowed():
         raise ValidationFailed("decided_at is more than 15 minutes after the chain's time", field="decided_at",
                                rule="not_after_chain_time")
-    if decision.action == "extend" and decision.new_due_date <= record.due_date:
-        raise ValidationFailed("new_due_date must be after the current due date", field="new_due_date",
-                               rule="later_than_due_date")
+    signed_at = _signed_at(session, record)
+    if decision.decided_at is not None and unix(decision.decided_at) < signed_at:
+        raise ValidationFailed("decided_at is before the commitment was signed", field="decided_at",
+                               rule="not_before_signing")
+    if decision.action == "extend":
+        if decision.new_due_date <= record.due_date:
+            raise ValidationFailed("new_due_date must be after the current due date", field="new_due_date",
+                                   rule="later_than_due_date")
+        if end_of_day(decision.new_due_date) <= chain_time.chain_clock().now():
+            raise ValidationFailed("new_due_date must be ahead of the chain's time", field="new_due_date",
+                                   rule="future_date")
+        if end_of_day(decision.new_due_date) > signed_at + MAX_HORIZON_SECONDS:
+            raise ValidationFailed("new_due_date must be within 3,650 days of signing", field="new_due_date",
+                                   rule="max_horizon")
+        if _extensions(session, record) >= MAX_EXTENSIONS:
+            raise InvalidState(f"commitment {record.commitment_number} was extended {MAX_EXTENSIONS} times already",
+                               field="action", rule="max_extensions")
     return _decide(session, record, decision.action, decision.document_sha256, actor,
                    new_due_date=decision.new_due_date, decided_at=decision.decided_at)
 
@@ -175,6 +195,21 @@ def report_acceptance(session: Session, *, report: AcceptanceReport, client: str
 
 def _record_failed(session: Session, record: CommitmentRecord) -> bool:
     return session.execute(select(OutboxCommand.status).where(OutboxCommand.id == record.command_id)).scalar() == FAILED
+
+
+def _signed_at(session: Session, record: CommitmentRecord) -> int:
+    """The signing time the chain holds for the commitment (its record command's)."""
+    args = session.execute(select(OutboxCommand.args).where(OutboxCommand.id == record.command_id)).scalar_one()
+    return int(orjson.loads(args)["signed_at"])
+
+
+def _extensions(session: Session, record: CommitmentRecord) -> int:
+    """Extensions sent for the commitment whose commands did not fail."""
+    return session.execute(
+        select(func.count()).select_from(CommitmentDocument)
+        .join(OutboxCommand, OutboxCommand.id == CommitmentDocument.command_id)
+        .where(CommitmentDocument.commitment_number == record.commitment_number, CommitmentDocument.action == "extend",
+               OutboxCommand.status != FAILED)).scalar_one()
 
 
 def _decided(session: Session, commitment_number: str) -> bool:

@@ -25,6 +25,8 @@ from ledger.domain.schemas import (CommandAccepted, ItemProblem, LevyPage, LevyP
                                    RefundCreate)
 from ledger.writer.outbox import FAILED, NewCommand, enqueue, new_command_id
 
+MAX_PAID_FEN = 2**64 - 1  # FeeLedger keeps the total paid as a uint64 (FeeLedgerPaidOverflow beyond)
+
 def confirm_payment(session: Session, *, confirmation: PaymentConfirmation, client: str) -> CommandAccepted:
     """Accept one confirmation; raises the DomainError that refuses it."""
     result = _confirm(session, [confirmation], client)[0]
@@ -51,6 +53,7 @@ def confirm_payments(session: Session, *, batch: PaymentBatch, client: str) -> P
 def _confirm(session: Session, confirmations: list[PaymentConfirmation], client: str) -> list[CommandAccepted | DomainError]:
     levies = _levies(session, confirmations)
     assessed_at = assessed_at_of(session, {levy.project_code for levy in levies.values()})
+    paid = _paid_totals(session, {levy.project_code for levy in levies.values()})
     latest_allowed = chain_time.chain_clock().latest_allowed()
     keys = key_states(session, VOUCHERS, {c.voucher_number for c in confirmations})
     used = set(keys.taken)
@@ -74,7 +77,11 @@ def _confirm(session: Session, confirmations: list[PaymentConfirmation], client:
         elif problem := fact_time_problem("paid_at", unix(c.paid_at), assessed_at.get(levy.project_code),
                                           latest_allowed):
             results.append(problem)
+        elif paid.get(levy.project_code, 0) + c.amount_fen > MAX_PAID_FEN:
+            results.append(ValidationFailed("the project's total paid would exceed what the ledger can hold "
+                                            "(2^64 − 1 fen)", field="amount_fen", rule="paid_total_in_range"))
         else:
+            paid[levy.project_code] = paid.get(levy.project_code, 0) + c.amount_fen
             used.add(c.voucher_number)
             command = NewCommand("record_payment", c.voucher_number, levy.project_code, {
                 "project": project_key_hex(levy.project_code), "voucher": reference_key_hex(c.voucher_number),
@@ -109,6 +116,18 @@ def _levies(session: Session, confirmations: list[PaymentConfirmation]) -> dict:
         .outerjoin(OutboxCommand, OutboxCommand.id == Levy.command_id)
         .where(Levy.levy_number.in_({c.levy_number for c in confirmations}))).all()
     return {row.levy_number: row for row in rows}
+
+
+def _paid_totals(session: Session, project_codes: set[str]) -> dict[str, int]:
+    """What each project paid by the confirmations whose commands did not fail."""
+    if not project_codes:
+        return {}
+    rows = session.execute(
+        select(ConfirmationRow.project_code, func.sum(ConfirmationRow.amount_fen))
+        .join(OutboxCommand, OutboxCommand.id == ConfirmationRow.command_id)
+        .where(ConfirmationRow.project_code.in_(project_codes), OutboxCommand.status != FAILED)
+        .group_by(ConfirmationRow.project_code)).all()
+    return {project: int(total) for project, total in rows}
 
 
 def assessed_at_of(session: Session, project_codes: set[str]) -> dict[str, int]:
