@@ -13,7 +13,7 @@ from ledger.db.write_model import AcceptanceReportRecord, CommitmentDocument, Co
 from ledger.domain.business_keys import COMMITMENTS, key_states, replace_failed
 from ledger.domain import chain_time
 from ledger.domain.common import (end_of_day, enterprise_key_hex, from_unix, get_project_row, project_key_hex,
-                                  reference_key_hex, sha_hex, unix)
+                                  read_model_chain_id, reference_key_hex, sha_hex, unix)
 from ledger.domain.errors import Conflict, InvalidState, NotFound, ValidationFailed
 from ledger.domain.fees import _adjust, _current_relief_bps, _open_assessment
 from ledger.domain.rates import SURVEY_REDUCTION, SURVEY_SUPPLEMENT, fee_fen, relief_fen, shortfall
@@ -125,6 +125,8 @@ def decide_commitment(session: Session, *, commitment_number: str, decision: Com
         if _extensions(session, record) >= MAX_EXTENSIONS:
             raise InvalidState(f"commitment {record.commitment_number} was extended {MAX_EXTENSIONS} times already",
                                field="action", rule="max_extensions")
+    if problem := _foreseeable_refusal(session, record, decision.action):
+        raise problem
     return _decide(session, record, decision.action, decision.document_sha256, actor,
                    new_due_date=decision.new_due_date, decided_at=decision.decided_at)
 
@@ -152,6 +154,9 @@ def report_acceptance(session: Session, *, report: AcceptanceReport, client: str
     a surveyed shelter area that differs from the built area charges the difference (补缴) or
     reduces it (核减) at the assessment's rate."""
     project = get_project_row(session, report.project_code)
+    if report.accepted_at is not None and unix(report.accepted_at) > chain_time.chain_clock().latest_allowed():
+        raise ValidationFailed("accepted_at is more than 15 minutes after the chain's time", field="accepted_at",
+                               rule="not_after_chain_time")
     commands: list[CommandAccepted] = []
     delta = 0
     if report.passed:
@@ -161,6 +166,9 @@ def report_acceptance(session: Session, *, report: AcceptanceReport, client: str
                    OutboxCommand.status != FAILED)).scalars().all()
         for record in shelter_builds:
             if not _decided(session, record.commitment_number):
+                if report.accepted_at is not None and unix(report.accepted_at) < _signed_at(session, record):
+                    raise ValidationFailed(f"accepted_at is before commitment {record.commitment_number} was signed",
+                                           field="accepted_at", rule="not_before_signing")
                 commands.append(_decide(session, record, "accept", report.report_sha256, client,
                                         decided_at=report.accepted_at))
     if report.surveyed_shelter_area != project.built_shelter_area:
@@ -195,6 +203,41 @@ def report_acceptance(session: Session, *, report: AcceptanceReport, client: str
 
 def _record_failed(session: Session, record: CommitmentRecord) -> bool:
     return session.execute(select(OutboxCommand.status).where(OutboxCommand.id == record.command_id)).scalar() == FAILED
+
+
+# The states from which each decision can succeed. Outside our own commands only markOverdue (anyone
+# may send it) moves a commitment, and only from recorded/extended to overdue.
+POSSIBLE_FROM = {"fulfil": {"recorded", "extended", "overdue"}, "extend": {"recorded", "extended", "overdue"},
+                 "breach": {"recorded", "extended", "overdue"}, "repair": {"breached"},
+                 "submit_evidence": {"recorded", "extended", "overdue"},
+                 "reject_evidence": {"recorded", "extended", "overdue"}}
+IN_FLIGHT = ("accepted", "submitted", "mined")
+
+
+def _foreseeable_refusal(session: Session, record: CommitmentRecord, action: str) -> InvalidState | None:
+    """What the registry will surely refuse (CommitmentRegistryInvalidTransition, …EvidencePending,
+    …NoEvidencePending), judged from the indexed state when none of our commands on the commitment is
+    still on its way (otherwise the chain decides and a refusal fails the command)."""
+    pending = session.execute(select(OutboxCommand.id).where(OutboxCommand.reference == record.commitment_number,
+                                                              OutboxCommand.status.in_(IN_FLIGHT)).limit(1)).first()
+    query = select(CommitmentView.status, CommitmentView.evidence_submitted_at).where(
+        CommitmentView.commitment == record.commitment_key)
+    if (chain_id := read_model_chain_id(session)) is not None:
+        query = query.where(CommitmentView.chain_id == chain_id)
+    state = session.execute(query).first()
+    if pending is not None or state is None:
+        return None
+    status, evidence_pending = state.status, state.evidence_submitted_at != 0
+    if status not in POSSIBLE_FROM[action]:
+        return InvalidState(f"commitment {record.commitment_number} is {status} on chain: {action} is not possible",
+                            field="action", rule="allowed_transition")
+    if action == "reject_evidence" and not evidence_pending:
+        return InvalidState(f"commitment {record.commitment_number} has no evidence pending", field="action",
+                            rule="evidence_pending")
+    if action == "breach" and evidence_pending:
+        return InvalidState(f"commitment {record.commitment_number} has evidence pending: decide on it first",
+                            field="action", rule="no_evidence_pending")
+    return None
 
 
 def _signed_at(session: Session, record: CommitmentRecord) -> int:

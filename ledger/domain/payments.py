@@ -13,11 +13,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ledger.db.bulk import insert_new
+from ledger.db.models import GovernanceEvent
 from ledger.db.write_model import Levy, OutboxCommand, PaymentConfirmation as ConfirmationRow, RefundRequest
 from ledger.domain.business_keys import REFUNDS, VOUCHERS, key_states, replace_failed
 from ledger.domain import chain_time
 from ledger.domain.chain_time import CLOCK_SKEW_SECONDS
-from ledger.domain.common import from_unix, project_key_hex, reference_key_hex, unix
+from ledger.domain.common import from_unix, project_key_hex, read_model_chain_id, reference_key_hex, unix
 from ledger.domain.errors import Conflict, DomainError, InvalidState, NotFound, ValidationFailed
 from ledger.identifiers import reason_code
 from ledger.domain.schemas import (CommandAccepted, ItemProblem, LevyPage, LevyPublic, PaymentBatch,
@@ -177,6 +178,9 @@ def record_refund(session: Session, *, refund: RefundCreate, client: str) -> Com
                                     assessed_at_of(session, {levy.project_code}).get(levy.project_code),
                                     chain_time.chain_clock().latest_allowed()):
         raise problem
+    if refund.reason_code and not _refund_reason_allowed(session, refund.reason_code):
+        raise ValidationFailed(f"reason code {refund.reason_code} is not allowed on chain for refunds",
+                               field="reason_code", rule="allowed_on_chain")
     refundable = _net_paid(session, levy.project_code)
     if refund.amount_fen > refundable:
         raise ValidationFailed(f"refund of {refund.amount_fen} fen exceeds the {refundable} fen refundable",
@@ -198,6 +202,17 @@ def record_refund(session: Session, *, refund: RefundCreate, client: str) -> Com
         raise _refund_taken(refund.refund_reference)
     enqueue(session, [command], client=client)
     return CommandAccepted(command_id=command.id, kind=command.kind, reference=refund.refund_reference)
+
+
+def _refund_reason_allowed(session: Session, code: str) -> bool:
+    """Whether the admin's latest RefundReasonAllowed for the code (as the read model mirrors it) allows it."""
+    query = select(GovernanceEvent.value).where(GovernanceEvent.event == "RefundReasonAllowed",
+                                                GovernanceEvent.key.in_([code, "0x" + reason_code(code).hex()]))
+    if (chain_id := read_model_chain_id(session)) is not None:
+        query = query.where(GovernanceEvent.chain_id == chain_id)
+    latest = session.execute(query.order_by(GovernanceEvent.block_number.desc(), GovernanceEvent.log_index.desc())
+                             .limit(1)).scalar()
+    return latest == "true"
 
 
 def _net_paid(session: Session, project_code: str) -> int:
