@@ -8,7 +8,7 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ledger.db.models import Commitment as CommitmentView
+from ledger.db.models import BlockTime, Commitment as CommitmentView, CommitmentEvent
 from ledger.db.write_model import AcceptanceReportRecord, CommitmentDocument, CommitmentRecord, Levy, OutboxCommand
 from ledger.domain.business_keys import COMMITMENTS, key_states, replace_failed
 from ledger.domain import chain_time
@@ -109,9 +109,9 @@ def decide_commitment(session: Session, *, commitment_number: str, decision: Com
         raise ValidationFailed("decided_at is more than 15 minutes after the chain's time", field="decided_at",
                                rule="not_after_chain_time")
     signed_at = _signed_at(session, record)
-    if decision.decided_at is not None and unix(decision.decided_at) < signed_at:
-        raise ValidationFailed("decided_at is before the commitment was signed", field="decided_at",
-                               rule="not_before_signing")
+    if decision.decided_at is not None and decision.action in DECISION_TIME:
+        if problem := _fact_time_problem(session, record, unix(decision.decided_at), "decided_at", signed_at):
+            raise problem
     if decision.action == "extend":
         if decision.new_due_date <= record.due_date:
             raise ValidationFailed("new_due_date must be after the current due date", field="new_due_date",
@@ -135,7 +135,8 @@ def _decide(session: Session, record: CommitmentRecord, action: str, document_sh
             new_due_date=None, decided_at=None) -> CommandAccepted:
     args = {"commitment": record.commitment_key, DECISION_ARGUMENT[action]: sha_hex(document_sha256)}
     if action in DECISION_TIME:
-        args[DECISION_TIME[action]] = unix(decided_at) if decided_at else int(time.time())
+        # Omitted: now on the chain's clock, which is never before a mark already on chain.
+        args[DECISION_TIME[action]] = unix(decided_at) if decided_at else chain_time.chain_clock().now()
     if action == "extend":
         args["new_due_at"] = end_of_day(new_due_date)
         record.due_date, record.due_at = new_due_date, args["new_due_at"]
@@ -166,9 +167,9 @@ def report_acceptance(session: Session, *, report: AcceptanceReport, client: str
                    OutboxCommand.status != FAILED)).scalars().all()
         for record in shelter_builds:
             if not _decided(session, record.commitment_number):
-                if report.accepted_at is not None and unix(report.accepted_at) < _signed_at(session, record):
-                    raise ValidationFailed(f"accepted_at is before commitment {record.commitment_number} was signed",
-                                           field="accepted_at", rule="not_before_signing")
+                if report.accepted_at is not None and (problem := _fact_time_problem(
+                        session, record, unix(report.accepted_at), "accepted_at", _signed_at(session, record))):
+                    raise problem
                 commands.append(_decide(session, record, "accept", report.report_sha256, client,
                                         decided_at=report.accepted_at))
     if report.surveyed_shelter_area != project.built_shelter_area:
@@ -238,6 +239,31 @@ def _foreseeable_refusal(session: Session, record: CommitmentRecord, action: str
         return InvalidState(f"commitment {record.commitment_number} has evidence pending: decide on it first",
                             field="action", rule="no_evidence_pending")
     return None
+
+
+def _fact_time_problem(session: Session, record: CommitmentRecord, moment: int, field: str,
+                       signed_at: int) -> ValidationFailed | None:
+    """CommitmentRegistry v3: a fact is not dated before signing nor before the latest overdue mark."""
+    if moment < signed_at:
+        return ValidationFailed(f"{field} is before commitment {record.commitment_number} was signed", field=field,
+                                rule="not_before_signing")
+    marked = _overdue_marked_at(session, record)
+    if marked is not None and moment < marked:
+        return ValidationFailed(f"{field} is before commitment {record.commitment_number} was marked overdue "
+                                f"({from_unix(marked).isoformat()}); a fulfilment after the mark is late",
+                                field=field, rule="not_before_overdue_mark")
+    return None
+
+
+def _overdue_marked_at(session: Session, record: CommitmentRecord) -> int | None:
+    """The block time of the commitment's latest overdue mark the read model holds."""
+    query = (select(func.max(BlockTime.timestamp))
+             .join(CommitmentEvent, (CommitmentEvent.chain_id == BlockTime.chain_id)
+                   & (CommitmentEvent.block_number == BlockTime.block_number))
+             .where(CommitmentEvent.commitment == record.commitment_key, CommitmentEvent.event == "marked_overdue"))
+    if (chain_id := read_model_chain_id(session)) is not None:
+        query = query.where(CommitmentEvent.chain_id == chain_id)
+    return session.execute(query).scalar()
 
 
 def _signed_at(session: Session, record: CommitmentRecord) -> int:

@@ -13,12 +13,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ledger.db.bulk import insert_new
-from ledger.db.models import GovernanceEvent
 from ledger.db.write_model import Levy, OutboxCommand, PaymentConfirmation as ConfirmationRow, RefundRequest
 from ledger.domain.business_keys import REFUNDS, VOUCHERS, key_states, replace_failed
 from ledger.domain import chain_time
 from ledger.domain.chain_time import CLOCK_SKEW_SECONDS
-from ledger.domain.common import from_unix, project_key_hex, read_model_chain_id, reference_key_hex, unix
+from ledger.domain.common import from_unix, project_key_hex, reference_key_hex, unix
 from ledger.domain.errors import Conflict, DomainError, InvalidState, NotFound, ValidationFailed
 from ledger.identifiers import reason_code
 from ledger.domain.schemas import (CommandAccepted, ItemProblem, LevyPage, LevyPublic, PaymentBatch,
@@ -26,7 +25,7 @@ from ledger.domain.schemas import (CommandAccepted, ItemProblem, LevyPage, LevyP
                                    RefundCreate)
 from ledger.writer.outbox import FAILED, NewCommand, enqueue, new_command_id
 
-MAX_PAID_FEN = 2**64 - 1  # FeeLedger keeps the total paid as a uint64 (FeeLedgerPaidOverflow beyond)
+MAX_PAID_FEN = 2**64 - 1  # FeeLedger keeps the totals paid and refunded as uint64 (…PaidOverflow, …RefundedOverflow)
 
 def confirm_payment(session: Session, *, confirmation: PaymentConfirmation, client: str) -> CommandAccepted:
     """Accept one confirmation; raises the DomainError that refuses it."""
@@ -124,11 +123,17 @@ def _paid_totals(session: Session, project_codes: set[str]) -> dict[str, int]:
     if not project_codes:
         return {}
     rows = session.execute(
-        select(ConfirmationRow.project_code, func.sum(ConfirmationRow.amount_fen))
+        select(ConfirmationRow.project_code, *_exact_sum(ConfirmationRow.amount_fen))
         .join(OutboxCommand, OutboxCommand.id == ConfirmationRow.command_id)
         .where(ConfirmationRow.project_code.in_(project_codes), OutboxCommand.status != FAILED)
         .group_by(ConfirmationRow.project_code)).all()
-    return {project: int(total) for project, total in rows}
+    return {project: (int(high) << 32) + int(low) for project, high, low in rows}
+
+
+def _exact_sum(amount) -> tuple:
+    """SUM of a BIGINT column in two halves: a total beyond 2^63 overflows SQLite's SUM (and a float
+    TOTAL is not exact), the halves' sums never do."""
+    return func.coalesce(func.sum(amount // 2**32), 0), func.coalesce(func.sum(amount % 2**32), 0)
 
 
 def assessed_at_of(session: Session, project_codes: set[str]) -> dict[str, int]:
@@ -165,9 +170,9 @@ def _voucher_taken(voucher_number: str) -> Conflict:
 
 
 def record_refund(session: Session, *, refund: RefundCreate, client: str) -> CommandAccepted:
-    """Accept a refund paid out: its reference is new (or its earlier command failed: a correction),
-    its time within the contract's bounds, its amount within what the project paid net of refunds
-    (commands that failed do not count)."""
+    """Accept a refund paid out: its reference is new (or its earlier command failed: a correction)
+    and its time within the contract's bounds. FeeLedger v3 records every real refund: one beyond
+    what is refundable is recorded and flagged on chain (OverRefundFlagged), never refused."""
     levy = _levies(session, [refund]).get(refund.levy_number)
     if levy is None:
         raise NotFound(f"no levy {refund.levy_number}", field="levy_number", rule="known_levy")
@@ -178,13 +183,10 @@ def record_refund(session: Session, *, refund: RefundCreate, client: str) -> Com
                                     assessed_at_of(session, {levy.project_code}).get(levy.project_code),
                                     chain_time.chain_clock().latest_allowed()):
         raise problem
-    if refund.reason_code and not _refund_reason_allowed(session, refund.reason_code):
-        raise ValidationFailed(f"reason code {refund.reason_code} is not allowed on chain for refunds",
-                               field="reason_code", rule="allowed_on_chain")
-    refundable = _net_paid(session, levy.project_code)
-    if refund.amount_fen > refundable:
-        raise ValidationFailed(f"refund of {refund.amount_fen} fen exceeds the {refundable} fen refundable",
-                               field="amount_fen", rule="not_above_refundable")
+    refunded = _refunded_total(session, levy.project_code)
+    if refunded + refund.amount_fen > MAX_PAID_FEN:
+        raise ValidationFailed("the project's total refunded would exceed what the ledger can hold (2^64 − 1 fen)",
+                               field="amount_fen", rule="refunded_total_in_range")
     command = NewCommand("record_refund", refund.refund_reference, levy.project_code, {
         "project": project_key_hex(levy.project_code), "refund_ref": reference_key_hex(refund.refund_reference),
         "amount_fen": refund.amount_fen, "refunded_at": unix(refund.refunded_at),
@@ -204,24 +206,12 @@ def record_refund(session: Session, *, refund: RefundCreate, client: str) -> Com
     return CommandAccepted(command_id=command.id, kind=command.kind, reference=refund.refund_reference)
 
 
-def _refund_reason_allowed(session: Session, code: str) -> bool:
-    """Whether the admin's latest RefundReasonAllowed for the code (as the read model mirrors it) allows it."""
-    query = select(GovernanceEvent.value).where(GovernanceEvent.event == "RefundReasonAllowed",
-                                                GovernanceEvent.key.in_([code, "0x" + reason_code(code).hex()]))
-    if (chain_id := read_model_chain_id(session)) is not None:
-        query = query.where(GovernanceEvent.chain_id == chain_id)
-    latest = session.execute(query.order_by(GovernanceEvent.block_number.desc(), GovernanceEvent.log_index.desc())
-                             .limit(1)).scalar()
-    return latest == "true"
-
-
-def _net_paid(session: Session, project_code: str) -> int:
-    """What the project paid less what was refunded, by the commands that did not fail."""
-    def total(row, amount):
-        return session.execute(select(func.coalesce(func.sum(amount), 0))
-                               .join(OutboxCommand, OutboxCommand.id == row.command_id)
-                               .where(row.project_code == project_code, OutboxCommand.status != FAILED)).scalar_one()
-    return int(total(ConfirmationRow, ConfirmationRow.amount_fen)) - int(total(RefundRequest, RefundRequest.amount_fen))
+def _refunded_total(session: Session, project_code: str) -> int:
+    """What the project's refunds add up to, by the commands that did not fail."""
+    high, low = session.execute(select(*_exact_sum(RefundRequest.amount_fen))
+                                .join(OutboxCommand, OutboxCommand.id == RefundRequest.command_id)
+                                .where(RefundRequest.project_code == project_code, OutboxCommand.status != FAILED)).one()
+    return (int(high) << 32) + int(low)
 
 
 def _refund_taken(refund_reference: str) -> Conflict:

@@ -89,28 +89,33 @@ def test_a_voucher_the_chain_holds_stays_recorded_after_a_conflict_failure_or_on
         payments.confirm_payment(session, confirmation=payment(1, "V-3", 100), client="tax")
 
 
-def test_a_refund_refused_by_the_chain_can_be_corrected_and_failed_payments_are_not_refundable(session):
+def test_a_refund_refused_by_the_chain_can_be_corrected_and_one_beyond_the_paid_is_accepted_for_flagging(session):
     levy = assessed(session)
-    paid = payments.confirm_payment(session, confirmation=payment(1, "V-4", levy.amount_fen), client="tax")
-    failed_payment = payments.confirm_payment(session, confirmation=payment(1, "V-5", 500), client="tax")
+    payments.confirm_payment(session, confirmation=payment(1, "V-4", 100), client="tax")
     session.commit()
-    fail(session, failed_payment.command_id)
     now = datetime.now(timezone.utc).replace(microsecond=0)
-    refund = RefundCreate(refund_reference="RF-1", levy_number=levy.levy_number, amount_fen=levy.amount_fen + 1,
-                          refunded_at=now)
-    with pytest.raises(ValidationFailed) as refused:  # V-5 failed: only V-4 was paid
-        payments.record_refund(session, refund=refund, client="tax")
-    assert (refused.value.field, refused.value.rule) == ("amount_fen", "not_above_refundable")
-    session.rollback()
-    first = payments.record_refund(session, refund=refund.model_copy(update={"amount_fen": 100}), client="tax")
+    refund = RefundCreate(refund_reference="RF-1", levy_number=levy.levy_number, amount_fen=500, refunded_at=now)
+    first = payments.record_refund(session, refund=refund, client="tax")  # v3 records it and flags the excess
     session.commit()
-    with pytest.raises(Conflict):
-        payments.record_refund(session, refund=refund.model_copy(update={"amount_fen": 100}), client="tax")
+    with pytest.raises(Conflict) as taken:
+        payments.record_refund(session, refund=refund, client="tax")
+    assert (taken.value.field, taken.value.rule) == ("refund_reference", "unique_forever")
     session.rollback()
     fail(session, first.command_id)
     again = payments.record_refund(session, refund=refund.model_copy(update={"amount_fen": 90}), client="tax")
     session.commit()
-    assert again.command_id != first.command_id and status_of(session, paid.command_id) == "accepted"
+    assert again.command_id != first.command_id
+    assert (status_of(session, first.command_id), status_of(session, again.command_id)) == ("failed", "accepted")
+
+
+def test_a_refund_time_is_bounded_as_a_payment_time(session, chain_clock):
+    levy = assessed(session)
+    chain_clock.offset = -600
+    too_late = datetime.fromtimestamp(chain_clock.now() + 901, timezone.utc)
+    refund = RefundCreate(refund_reference="RF-2", levy_number=levy.levy_number, amount_fen=5, refunded_at=too_late)
+    with pytest.raises(ValidationFailed) as refused:
+        payments.record_refund(session, refund=refund, client="tax")
+    assert (refused.value.field, refused.value.rule) == ("refunded_at", "not_after_chain_time")
 
 
 def test_a_commitment_refused_by_the_chain_takes_no_decision_until_it_is_recorded_again(session):
