@@ -60,8 +60,8 @@ KINDS: dict[str, Kind] = {k.name: k for k in [
     # CommitmentRegistry v3: fact times (signedAt, fulfilledAt, repairedAt, acceptedAt) come from the request.
     Kind("record_commitment", "CommitmentRegistry", "APPROVAL_ROLE", "record",
          ("commitment", "project", "enterprise", "kind", "signed_at", "due_at", "terms_hash"),
-         batch="recordBatch", landed_view=("commitmentOf", "commitment", "status"), gas_per_item=150_000,
-         max_batch=100),
+         batch="recordBatch", landed_view=("commitmentOf", "commitment", "status"), gas_single=250_000,
+         gas_per_item=200_000, max_batch=100),  # v3 stores recordedAt and seals an open import
     Kind("fulfil_by_acceptance", "CommitmentRegistry", "APPROVAL_ROLE", "fulfilByAcceptance",
          ("commitment", "report_hash", "accepted_at")),
     Kind("submit_evidence", "CommitmentRegistry", "VERIFIER_ROLE", "submitEvidence",
