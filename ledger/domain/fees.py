@@ -10,19 +10,24 @@ import time
 import uuid
 from datetime import date, timedelta
 
+import orjson
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from ledger.db.write_model import AdjustmentRequest, Levy, Project
+from ledger.db.write_model import AdjustmentRequest, Levy, OutboxCommand, Project
+from ledger.domain import chain_time
 from ledger.domain.common import end_of_day, enterprise_key_hex, get_project_row, project_key_hex, sha_hex, today
 from ledger.domain.errors import InvalidState, ValidationFailed
-from ledger.domain.rates import (FULL_RELIEF_BPS, Rate, fee_fen, known_reason, rate_for, reduction_percent,
+from ledger.domain.rates import (FULL_RELIEF_BPS, Rate, fee_fen, known_reason, rate_at, rate_for, reduction_percent,
                                  relief_fen, shortfall)
 from ledger.domain.schemas import AdjustmentCreate, CommandAccepted, FeeAssessmentCreate, FeeEstimate
 from ledger.identifiers import reason_code
 from ledger.rate_tables import SAMPLE_RATE_TABLE
-from ledger.writer.outbox import NewCommand, enqueue
+from ledger.writer.outbox import FAILED, NewCommand, enqueue
 
+MIN_NOTICE_SECONDS = 86_400  # FeeLedger.MIN_NOTICE
+MAX_HORIZON_SECONDS = 3650 * 86_400  # FeeLedger.MAX_HORIZON
+MAX_UINT64, MAX_INT64 = 2**64 - 1, 2**63 - 1
 FEE_DUE_DAYS = 30  # a fee is due this many days after its assessment unless the office says otherwise
 
 
@@ -37,27 +42,59 @@ def estimate_fee(session: Session, *, district: str, required_shelter_area: int,
 
 
 def assess_fee(session: Session, *, assessment: FeeAssessmentCreate, actor: str) -> CommandAccepted:
-    """Assess (or reassess) the fee from the table in force; opens a levy for the tax system and
-    replaces the project's previous assessment levy. Relief and adjustments made earlier still apply."""
+    """Assess (or reassess) the fee; opens a levy for the tax system and replaces the project's
+    previous assessment levy. Relief and adjustments made earlier still apply.
+
+    FeeLedger v3: the levy's issue time is the assessment's attested fact time (`assessedAt`); the
+    account keeps the first one, and with it the first assessment's due date and the rate table in
+    effect then. A reassessment therefore keeps both: a due date or a table that differs is refused."""
     project = get_project_row(session, assessment.project_code)
-    rate = _rate(session, project.district, assessment.effective_on or today())
-    due_date = assessment.due_date or today() + timedelta(days=FEE_DUE_DAYS)
-    if due_date <= today():
-        raise ValidationFailed("due_date must be after today", field="due_date", rule="future_date")
+    latest_allowed = chain_time.chain_clock().latest_allowed()
+    now = time.time()
+    assessed_at = min(int(now), latest_allowed)  # the notice's time, as the chain can accept it now
+    first = _first_assessment(session, project.project_code)
+    fact_time = first["assessed_at"] if first else assessed_at  # the account's fact time
+    rate = _rate_at(session, project.district, fact_time)
+    if assessment.effective_on is not None and _rate(session, project.district, assessment.effective_on) != rate:
+        raise ValidationFailed(f"the chain assesses with the table in effect at the notice's time "
+                               f"(version {rate.version}), not the one in force on {assessment.effective_on}",
+                               field="effective_on", rule="rate_table_in_force")
+    if first is None:
+        due_date = assessment.due_date or today() + timedelta(days=FEE_DUE_DAYS)
+        due_at = end_of_day(due_date)
+        if due_date <= today():
+            raise ValidationFailed("due_date must be after today", field="due_date", rule="future_date")
+        if due_at < assessed_at + MIN_NOTICE_SECONDS:  # FeeLedger: MIN_NOTICE after the fact time
+            raise ValidationFailed("due_date must end at least a day after the assessment", field="due_date",
+                                   rule="min_notice")
+        if due_at > assessed_at + MAX_HORIZON_SECONDS:
+            raise ValidationFailed("due_date must be within 3,650 days", field="due_date", rule="max_horizon")
+    else:
+        due_at = first["due_at"]
+        if assessment.due_date is not None and end_of_day(assessment.due_date) != due_at:
+            raise ValidationFailed("a reassessment keeps the fee's due date", field="due_date",
+                                   rule="kept_on_reassessment")
     area = shortfall(project.required_shelter_area, project.built_shelter_area)
+    if fee_fen(area, rate.rate_fen_per_m2) > MAX_UINT64:
+        raise ValidationFailed("the fee of this shortfall exceeds what the ledger can hold (2^64 − 1 fen)",
+                               field="project_code", rule="fee_in_range")
+    payer = enterprise_key_hex(project.builder_uscc)
+    if first is not None and first["payer"] != payer:
+        raise InvalidState(f"{project.project_code} was assessed to another builder; the chain keeps the first payer",
+                           field="project_code", rule="same_payer")
     revision = session.execute(select(func.count()).select_from(Levy).where(
         Levy.project_code == project.project_code, Levy.kind == "assessment")).scalar_one() + 1
     command = NewCommand("assess_fee", project.project_code, project.project_code, {
-        "project": project.project_key, "payer": enterprise_key_hex(project.builder_uscc),
+        "project": project.project_key, "payer": payer,
         "district": int(project.district), "shortfall_area": area, "rate_table_version": rate.version,
-        "due_at": end_of_day(due_date), "basis_hash": rate.basis_hash,
+        "assessed_at": assessed_at, "due_at": due_at, "basis_hash": rate.basis_hash,
     }).with_id()
     session.execute(update(Levy).where(Levy.project_code == project.project_code, Levy.kind == "assessment",
                                        Levy.status == "open").values(status="cancelled"))
     levy = Levy(levy_number=f"{project.project_code}-A{revision}", project_code=project.project_code,
                 payer_uscc=project.builder_uscc, kind="assessment", amount_fen=0, status="open",
                 shortfall_area=area, rate_fen_per_m2=rate.rate_fen_per_m2, rate_table_version=rate.version,
-                basis_hash=rate.basis_hash, command_id=command.id, created_at=time.time())
+                basis_hash=rate.basis_hash, command_id=command.id, created_at=float(assessed_at))
     levy.amount_fen = _assessment_levy_fen(session, project.project_code, levy)
     session.add(levy)
     enqueue(session, [command], client=actor)
@@ -108,6 +145,14 @@ def _adjust(session: Session, *, project: Project, assessment: Levy, reason: str
     if delta < 0 and assessment.amount_fen + delta < 0:
         raise ValidationFailed(f"a reduction of {-delta} fen exceeds the {assessment.amount_fen} fen still levied",
                                field="delta_fen", rule="not_below_zero")
+    adjusted = session.execute(select(func.coalesce(func.sum(AdjustmentRequest.delta_fen), 0))
+                               .join(OutboxCommand, OutboxCommand.id == AdjustmentRequest.command_id)
+                               .where(AdjustmentRequest.project_code == project.project_code,
+                                      AdjustmentRequest.kind == "adjustment", OutboxCommand.status != FAILED)
+                               ).scalar_one()
+    if not -MAX_INT64 <= int(adjusted) + delta <= MAX_INT64:  # FeeLedger keeps the sum as an int64
+        raise ValidationFailed("the project's adjustments would exceed what the ledger can hold (2^63 − 1 fen)",
+                               field="delta_fen", rule="adjustments_in_range")
     command = NewCommand("adjust_fee", project.project_code, project.project_code, {
         "project": project_key_hex(project.project_code), "reason": "0x" + reason_code(reason).hex(),
         "delta_fen": delta, "document_hash": sha_hex(document_sha256)}).with_id()
@@ -125,6 +170,15 @@ def _adjust(session: Session, *, project: Project, assessment: Levy, reason: str
     enqueue(session, [command], client=actor)
     session.flush()
     return CommandAccepted(command_id=command.id, kind=command.kind, reference=command.reference)
+
+
+def _first_assessment(session: Session, project_code: str) -> dict | None:
+    """The arguments of the project's first assessment that did not fail: the chain keeps its payer,
+    fact time (`assessed_at`) and due date for good."""
+    args = session.execute(select(OutboxCommand.args).where(
+        OutboxCommand.kind == "assess_fee", OutboxCommand.project_code == project_code, OutboxCommand.status != FAILED)
+        .order_by(OutboxCommand.seq).limit(1)).scalar()
+    return orjson.loads(args) if args else None
 
 
 def _current_relief_bps(session: Session, project_code: str) -> int:
@@ -150,6 +204,14 @@ def _open_assessment(session: Session, project: Project) -> Levy:
         raise InvalidState(f"project {project.project_code} has not been assessed", field="project_code",
                            rule="assessed_first")
     return levy
+
+
+def _rate_at(session: Session, district: str, moment: int) -> Rate:
+    rate = rate_at(session, district, moment)
+    if rate is None:
+        raise ValidationFailed(f"no rate table published on chain was in effect for district {district} at the "
+                               f"assessment's time", field="effective_on", rule="rate_table_in_force")
+    return rate
 
 
 def _rate(session: Session, district: str, on: date) -> Rate:

@@ -63,8 +63,14 @@ Fen = Annotated[StrictInt, Field(gt=0, le=MAX_FEN, description="money in fen (�
 SignedFen = Annotated[StrictInt, Field(ge=-MAX_FEN, le=MAX_FEN, description="signed money in fen (分)")]
 # Area in 0.01 m² (so 1234.56 m² is 123456).
 Area = Annotated[StrictInt, Field(ge=0, le=MAX_AREA, description="area in 0.01 m², a non-negative integer")]
+def _not_zero_hash(value: str) -> str:
+    if value == "0" * 64:  # the contracts refuse a zero hash (…ZeroHash): no document hashes to it
+        raise PydanticCustomError("not_zero", "a SHA-256 of 64 zeros is not a document's hash")
+    return value
+
+
 Sha256Hex = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[0-9a-f]{64}$"),
-                      Field(description="SHA-256 of the document, 64 hex characters")]
+                      AfterValidator(_not_zero_hash), Field(description="SHA-256 of the document, 64 hex characters")]
 # Voucher numbers, refund references, commitment and levy numbers, normalised as on chain
 # (ledger.identifiers.normalise_reference: "ｓｐ 2026－001" is SP2026-001), then printable ASCII.
 Reference = Annotated[str, BeforeValidator(_reference), StringConstraints(min_length=1, max_length=64,

@@ -1,6 +1,6 @@
 """Every contract write the outbox makes: command kind → contract, signing role, function, arguments.
 
-This is the one module that knows the contracts' write functions (v2: IFeeLedger,
+This is the one module that knows the contracts' write functions (v3: IFeeLedger,
 ICommitmentRegistry); moving to another contract version changes this table (and the
 arguments the domain services put into commands).
 
@@ -44,9 +44,11 @@ def _abi_value(value):
 
 
 KINDS: dict[str, Kind] = {k.name: k for k in [
-    # FeeLedger v2: the rate comes from the table published on chain for (version, district).
+    # FeeLedger v3: the rate comes from the table published on chain for (version, district);
+    # `assessed_at` is the levy notice's issue time (the account keeps the first one).
     Kind("assess_fee", "FeeLedger", "ASSESSOR_ROLE", "assess",
-         ("project", "payer", "district", "shortfall_area", "rate_table_version", "due_at", "basis_hash")),
+         ("project", "payer", "district", "shortfall_area", "rate_table_version", "assessed_at", "due_at",
+          "basis_hash")),
     Kind("set_relief", "FeeLedger", "ASSESSOR_ROLE", "setRelief", ("project", "reason", "relief_bps", "document_hash")),
     Kind("adjust_fee", "FeeLedger", "ASSESSOR_ROLE", "adjust", ("project", "reason", "delta_fen", "document_hash")),
     Kind("record_payment", "FeeLedger", "TAX_ROLE", "recordPayment", ("project", "voucher", "amount_fen", "paid_at"),
@@ -55,11 +57,11 @@ KINDS: dict[str, Kind] = {k.name: k for k in [
     Kind("record_refund", "FeeLedger", "TAX_ROLE", "recordRefund",
          ("project", "refund_ref", "amount_fen", "refunded_at", "reason"),
          batch="recordRefunds", landed_view=("isRefundRecorded", "refund_ref", "bool"), max_batch=500),
-    # CommitmentRegistry v2: fact times (signedAt, fulfilledAt, repairedAt, acceptedAt) come from the request.
+    # CommitmentRegistry v3: fact times (signedAt, fulfilledAt, repairedAt, acceptedAt) come from the request.
     Kind("record_commitment", "CommitmentRegistry", "APPROVAL_ROLE", "record",
          ("commitment", "project", "enterprise", "kind", "signed_at", "due_at", "terms_hash"),
-         batch="recordBatch", landed_view=("commitmentOf", "commitment", "status"), gas_per_item=150_000,
-         max_batch=100),
+         batch="recordBatch", landed_view=("commitmentOf", "commitment", "status"), gas_single=250_000,
+         gas_per_item=200_000, max_batch=100),  # v3 stores recordedAt and seals an open import
     Kind("fulfil_by_acceptance", "CommitmentRegistry", "APPROVAL_ROLE", "fulfilByAcceptance",
          ("commitment", "report_hash", "accepted_at")),
     Kind("submit_evidence", "CommitmentRegistry", "VERIFIER_ROLE", "submitEvidence",
