@@ -14,7 +14,7 @@ def install_openapi(app: FastAPI) -> None:
         if app.openapi_schema:
             return app.openapi_schema
         schema = get_openapi(title=app.title, version=app.version, summary=app.summary, description=app.description,
-                             routes=app.routes, tags=app.openapi_tags)
+                             routes=app.routes, tags=app.openapi_tags, webhooks=app.webhooks.routes)
         validation = problem_responses("validation-failed")[422]
         for route, path in schema["paths"].items():
             for method, operation in path.items():

@@ -348,30 +348,6 @@ class Reconciliation(BaseModel):
     clean: bool
 
 
-# --- webhooks -------------------------------------------------------------------------------
-
-WebhookEvent = Literal["payment.recorded", "clearance.changed", "commitment.overdue", "commitment.breached"]
-
-
-class WebhookEndpointCreate(Input):
-    subscriber: Annotated[str, StringConstraints(min_length=1, max_length=64)]  # the client's name
-    url: Annotated[str, StringConstraints(pattern=r"^https?://\S+$", max_length=2000)]
-    events: Annotated[list[WebhookEvent], Field(min_length=1)]
-
-
-class WebhookDeliveryPublic(BaseModel):
-    delivery_id: str
-    subscriber: str
-    event: str
-    project_code: str
-    status: Literal["pending", "delivered"]
-    attempts: int
-    last_status_code: int | None
-    last_error: str | None
-    created_at: datetime
-    delivered_at: datetime | None
-
-
 # --- the public (anyone: masked, every figure with its proof) -------------------------------
 
 class ReadModelAsOf(BaseModel):
