@@ -84,8 +84,9 @@ def validate_project_code(value: str, field: str = "project_code") -> str:
 
 
 def project_key(project_code: str) -> bytes:
-    """keccak256 of the canonical project code: one project, one key, however it was spelt."""
-    return keccak(text=validate_project_code(project_code))
+    """keccak256 of the folded project code: one project, one key, however it was spelt. (Its form is
+    checked where a code comes in, by validate_project_code; benches and imports key other names.)"""
+    return keccak(text=fold(project_code).strip())
 
 
 def normalise_reference(reference: str, field: str = "reference") -> str:
