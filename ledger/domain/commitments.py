@@ -54,9 +54,7 @@ def record_commitments(session: Session, *, commitments: list[CommitmentCreate],
     taken = session.execute(select(CommitmentRecord.commitment_number).where(
         CommitmentRecord.commitment_number.in_(numbers))).scalars().first()
     if taken is not None:
-        index = numbers.index(taken)
-        raise Conflict(f"commitment {taken} is already recorded", rule="unique_forever",
-                       field=f"items[{index}].commitment_number" if len(numbers) > 1 else "commitment_number")
+        raise Conflict(f"commitment {taken} is already recorded", field="commitment_number", rule="unique_forever")
     now = time.time()
     rows, commands = [], []
     for c in commitments:
