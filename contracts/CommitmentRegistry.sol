@@ -5,7 +5,7 @@ import {AccessControlDefaultAdminRules} from "@openzeppelin/contracts/access/ext
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {ICommitmentRegistry} from "./ICommitmentRegistry.sol";
 
-/// @title CommitmentRegistry (v2)
+/// @title CommitmentRegistry (v3)
 /// @notice Implementation of {ICommitmentRegistry}. No proxy: a new version is a new deployment plus an import.
 contract CommitmentRegistry is ICommitmentRegistry, AccessControlDefaultAdminRules, Pausable {
     bytes32 public constant APPROVAL_ROLE = keccak256("APPROVAL_ROLE");
@@ -23,15 +23,22 @@ contract CommitmentRegistry is ICommitmentRegistry, AccessControlDefaultAdminRul
     /// @notice The longest grace period the admin may set.
     uint64 public constant MAX_GRACE_PERIOD = 90 days;
 
+    /// @dev One pause of the registry: the overdue clock does not run from `from` to `to`
+    /// (zero while the pause lasts).
+    struct Pause {
+        uint64 from;
+        uint64 to;
+    }
+
+    /// @dev Declared first so that it shares Pausable's storage word (read by `whenNotPaused`).
+    bool private _importSealed;
     mapping(bytes32 commitment => Commitment) private _commitments;
     /// @dev Fingerprint of what was recorded, so an identical replay can be told from a conflict.
     mapping(bytes32 commitment => bytes32) private _fingerprints;
     mapping(bytes32 enterprise => EnterpriseCounters) private _counters;
     uint64 private _gracePeriod;
-    /// @dev The overdue clock restarts its grace period after a pause, so writes held back
-    /// by the pause land before anyone may mark a commitment overdue.
-    uint64 private _lastUnpausedAt;
-    bool private _importSealed;
+    /// @dev Every pause, oldest first: the grace period is extended by the paused seconds.
+    Pause[] private _pauses;
 
     constructor(uint48 initialAdminDelay, address initialAdmin, uint64 gracePeriod)
         AccessControlDefaultAdminRules(initialAdminDelay, initialAdmin)
@@ -51,6 +58,7 @@ contract CommitmentRegistry is ICommitmentRegistry, AccessControlDefaultAdminRul
         uint64 dueAt,
         bytes32 termsHash
     ) external onlyRole(APPROVAL_ROLE) whenNotPaused {
+        _closeImport();
         _record(CommitmentInput(commitment, project, enterprise, kind, signedAt, dueAt, termsHash));
     }
 
@@ -58,6 +66,7 @@ contract CommitmentRegistry is ICommitmentRegistry, AccessControlDefaultAdminRul
     function recordBatch(CommitmentInput[] calldata commitments) external onlyRole(APPROVAL_ROLE) whenNotPaused {
         uint256 count = commitments.length;
         if (count == 0) revert CommitmentRegistryEmptyBatch();
+        _closeImport();
         for (uint256 i = 0; i < count; ++i) {
             _record(commitments[i]);
         }
@@ -69,6 +78,7 @@ contract CommitmentRegistry is ICommitmentRegistry, AccessControlDefaultAdminRul
         bytes32 reportHash,
         uint64 acceptedAt
     ) external onlyRole(APPROVAL_ROLE) whenNotPaused {
+        _closeImport();
         Commitment storage c = _open(commitment);
         if (c.kind != CommitmentKind.ShelterBuild) revert CommitmentRegistryNotShelterBuild(commitment);
         _fulfil(commitment, c, reportHash, acceptedAt, true);
@@ -79,6 +89,7 @@ contract CommitmentRegistry is ICommitmentRegistry, AccessControlDefaultAdminRul
     /// @inheritdoc ICommitmentRegistry
     function submitEvidence(bytes32 commitment, bytes32 evidenceHash, uint64 submittedAt) external whenNotPaused {
         if (!hasRole(APPROVAL_ROLE, msg.sender)) _checkRole(VERIFIER_ROLE);
+        _closeImport();
         if (evidenceHash == bytes32(0)) revert CommitmentRegistryZeroHash();
         Commitment storage c = _open(commitment);
         _checkFactTime(c, submittedAt);
@@ -92,6 +103,7 @@ contract CommitmentRegistry is ICommitmentRegistry, AccessControlDefaultAdminRul
 
     /// @inheritdoc ICommitmentRegistry
     function rejectEvidence(bytes32 commitment, bytes32 reasonHash) external onlyRole(VERIFIER_ROLE) whenNotPaused {
+        _closeImport();
         if (reasonHash == bytes32(0)) revert CommitmentRegistryZeroHash();
         Commitment storage c = _open(commitment);
         if (c.evidenceSubmittedAt == 0) revert CommitmentRegistryNoEvidencePending(commitment);
@@ -105,17 +117,20 @@ contract CommitmentRegistry is ICommitmentRegistry, AccessControlDefaultAdminRul
         bytes32 evidenceHash,
         uint64 fulfilledAt
     ) external onlyRole(VERIFIER_ROLE) whenNotPaused {
+        _closeImport();
         _fulfil(commitment, _open(commitment), evidenceHash, fulfilledAt, false);
     }
 
     /// @inheritdoc ICommitmentRegistry
     function breach(bytes32 commitment, bytes32 reasonHash) external onlyRole(VERIFIER_ROLE) whenNotPaused {
+        _closeImport();
         if (reasonHash == bytes32(0)) revert CommitmentRegistryZeroHash();
         Commitment storage c = _existing(commitment);
         if (c.status != CommitmentStatus.Overdue) revert CommitmentRegistryInvalidTransition(commitment, c.status);
         if (c.evidenceSubmittedAt != 0) revert CommitmentRegistryEvidencePending(commitment);
         c.status = CommitmentStatus.Breached;
-        _counters[c.enterprise].breached += 1;
+        EnterpriseCounters storage counters = _counters[c.enterprise];
+        counters.breached = _incremented(counters.breached, c.enterprise);
         emit CommitmentBreached(commitment, reasonHash);
     }
 
@@ -125,13 +140,15 @@ contract CommitmentRegistry is ICommitmentRegistry, AccessControlDefaultAdminRul
         bytes32 evidenceHash,
         uint64 repairedAt
     ) external onlyRole(VERIFIER_ROLE) whenNotPaused {
+        _closeImport();
         if (evidenceHash == bytes32(0)) revert CommitmentRegistryZeroHash();
         Commitment storage c = _existing(commitment);
         if (c.status != CommitmentStatus.Breached) revert CommitmentRegistryInvalidTransition(commitment, c.status);
         _checkFactTime(c, repairedAt);
         c.status = CommitmentStatus.Repaired;
         c.decidedAt = repairedAt;
-        _counters[c.enterprise].repaired += 1;
+        EnterpriseCounters storage counters = _counters[c.enterprise];
+        counters.repaired = _incremented(counters.repaired, c.enterprise);
         emit CommitmentRepaired(commitment, evidenceHash, repairedAt);
     }
 
@@ -141,6 +158,7 @@ contract CommitmentRegistry is ICommitmentRegistry, AccessControlDefaultAdminRul
         uint64 newDueAt,
         bytes32 documentHash
     ) external onlyRole(VERIFIER_ROLE) whenNotPaused {
+        _closeImport();
         if (documentHash == bytes32(0)) revert CommitmentRegistryZeroHash();
         Commitment storage c = _open(commitment);
         if (c.extensions >= MAX_EXTENSIONS) revert CommitmentRegistryTooManyExtensions(commitment);
@@ -160,6 +178,7 @@ contract CommitmentRegistry is ICommitmentRegistry, AccessControlDefaultAdminRul
 
     /// @inheritdoc ICommitmentRegistry
     function markOverdue(bytes32 commitment) external whenNotPaused {
+        _closeImport();
         Commitment storage c = _commitments[commitment];
         bytes4 blocker = _overdueBlocker(c);
         if (blocker != bytes4(0)) _revertNotOverdue(commitment, c, blocker);
@@ -170,10 +189,12 @@ contract CommitmentRegistry is ICommitmentRegistry, AccessControlDefaultAdminRul
     function markOverdueBatch(bytes32[] calldata commitments) external whenNotPaused returns (uint256 marked) {
         uint256 count = commitments.length;
         if (count == 0) revert CommitmentRegistryEmptyBatch();
+        _closeImport();
         for (uint256 i = 0; i < count; ++i) {
             bytes32 commitment = commitments[i];
             Commitment storage c = _commitments[commitment];
             bytes4 blocker = _overdueBlocker(c);
+            if (blocker == CommitmentRegistryUnknownCommitment.selector) continue; // made-up ids: no event
             if (blocker != bytes4(0)) {
                 emit CommitmentOverdueSkipped(commitment, blocker);
             } else {
@@ -185,15 +206,16 @@ contract CommitmentRegistry is ICommitmentRegistry, AccessControlDefaultAdminRul
 
     // -- governance -------------------------------------------------------------------------------
 
-    /// @notice Stop every write but the admin's (PAUSER_ROLE).
+    /// @notice Stop every write but the admin's (PAUSER_ROLE); the overdue clock stops too.
     function pause() external onlyRole(PAUSER_ROLE) {
         _pause();
+        _pauses.push(Pause(uint64(block.timestamp), 0));
     }
 
-    /// @notice Resume writes (PAUSER_ROLE); the overdue clock grants a fresh grace period.
+    /// @notice Resume writes (PAUSER_ROLE); grace periods are extended by the pause's length.
     function unpause() external onlyRole(PAUSER_ROLE) {
-        _lastUnpausedAt = uint64(block.timestamp);
         _unpause();
+        _pauses[_pauses.length - 1].to = uint64(block.timestamp);
     }
 
     /// @inheritdoc ICommitmentRegistry
@@ -215,8 +237,12 @@ contract CommitmentRegistry is ICommitmentRegistry, AccessControlDefaultAdminRul
         for (uint256 i = 0; i < counters.length; ++i) {
             CountersImport calldata entry = counters[i];
             if (entry.enterprise == bytes32(0)) revert CommitmentRegistryZeroIdentifier();
-            // Every counter follows a recorded commitment, so `recorded` tells whether any exist.
-            if (_counters[entry.enterprise].recorded != 0) revert CommitmentRegistryCountersExist(entry.enterprise);
+            // Checked in full: an import never overwrites a count, whichever it is.
+            EnterpriseCounters storage here = _counters[entry.enterprise];
+            if (
+                here.recorded != 0 || here.fulfilled != 0 || here.fulfilledLate != 0 || here.overdue != 0
+                    || here.breached != 0 || here.repaired != 0
+            ) revert CommitmentRegistryCountersExist(entry.enterprise);
             EnterpriseCounters calldata n = entry.counters;
             if (
                 n.recorded == 0 || n.fulfilledLate > n.fulfilled || n.fulfilled > n.recorded || n.breached > n.overdue
@@ -232,8 +258,7 @@ contract CommitmentRegistry is ICommitmentRegistry, AccessControlDefaultAdminRul
     /// @inheritdoc ICommitmentRegistry
     function sealImport() external onlyRole(DEFAULT_ADMIN_ROLE) {
         if (_importSealed) revert CommitmentRegistryImportSealed();
-        _importSealed = true;
-        emit ImportSealed();
+        _closeImport();
     }
 
     // -- views ------------------------------------------------------------------------------------
@@ -298,7 +323,9 @@ contract CommitmentRegistry is ICommitmentRegistry, AccessControlDefaultAdminRul
         c.status = CommitmentStatus.Recorded;
         c.signedAt = input.signedAt;
         c.dueAt = input.dueAt;
-        _counters[input.enterprise].recorded += 1;
+        c.recordedAt = uint64(block.timestamp);
+        EnterpriseCounters storage counters = _counters[input.enterprise];
+        counters.recorded = _incremented(counters.recorded, input.enterprise);
         emit CommitmentRecorded(
             input.commitment,
             input.project,
@@ -324,14 +351,16 @@ contract CommitmentRegistry is ICommitmentRegistry, AccessControlDefaultAdminRul
         c.evidenceSubmittedAt = 0;
         c.decidedAt = fulfilledAt;
         EnterpriseCounters storage counters = _counters[c.enterprise];
-        counters.fulfilled += 1;
-        if (late) counters.fulfilledLate += 1;
+        counters.fulfilled = _incremented(counters.fulfilled, c.enterprise);
+        if (late) counters.fulfilledLate = _incremented(counters.fulfilledLate, c.enterprise);
         emit CommitmentFulfilled(commitment, evidenceHash, fulfilledAt, late, byAcceptance);
     }
 
     function _markOverdue(bytes32 commitment, Commitment storage c) private {
         c.status = CommitmentStatus.Overdue;
-        _counters[c.enterprise].overdue += 1;
+        c.overdueAt = uint64(block.timestamp);
+        EnterpriseCounters storage counters = _counters[c.enterprise];
+        counters.overdue = _incremented(counters.overdue, c.enterprise);
         emit CommitmentMarkedOverdue(commitment, c.dueAt);
     }
 
@@ -360,13 +389,23 @@ contract CommitmentRegistry is ICommitmentRegistry, AccessControlDefaultAdminRul
         revert CommitmentRegistryNotYetDue(commitment, _overdueFrom(c));
     }
 
-    /// @dev The last second on which `c` is not yet overdue: its due date, or the latest
-    /// unpause if later, plus the grace period.
+    /// @dev The last second on which `c` is not yet overdue: the later of its due date and the
+    /// time it was recorded, plus the grace period, plus every paused second since then. (Bounded
+    /// far below 2^64: times are block times or within MAX_HORIZON of one, pauses lie in the past.)
     function _overdueFrom(Commitment storage c) private view returns (uint64) {
         // Slither `timestamp` (low): picks the later of two stored times; no race. Accepted.
         // slither-disable-next-line timestamp
-        uint64 start = c.dueAt > _lastUnpausedAt ? c.dueAt : _lastUnpausedAt;
-        return start + _gracePeriod;
+        uint64 start = c.dueAt > c.recordedAt ? c.dueAt : c.recordedAt;
+        uint64 paused = 0;
+        // Newest first; pauses that ended by `start` did not hold this commitment's clock.
+        for (uint256 i = _pauses.length; i > 0; --i) {
+            Pause memory p = _pauses[i - 1];
+            // Slither `timestamp` (low): compares stored block times; no race. Accepted.
+            // slither-disable-next-line timestamp
+            if (p.to <= start) break;
+            paused += p.to - (p.from > start ? p.from : start);
+        }
+        return start + _gracePeriod + paused;
     }
 
     function _importCommitment(CommitmentImport calldata i) private {
@@ -379,8 +418,9 @@ contract CommitmentRegistry is ICommitmentRegistry, AccessControlDefaultAdminRul
             revert CommitmentRegistryInvalidTransition(i.commitment, CommitmentStatus.None);
         }
         if (_fingerprints[i.commitment] != bytes32(0)) revert CommitmentRegistryAlreadyRecorded(i.commitment);
-        if (i.signedAt == 0) revert CommitmentRegistryInvalidTime(i.signedAt);
+        _checkImportedTimes(i);
         if (i.extensions > MAX_EXTENSIONS) revert CommitmentRegistryTooManyExtensions(i.commitment);
+        _checkImportedStatus(i);
         _fingerprints[i.commitment] = _fingerprint(
             CommitmentInput(i.commitment, i.project, i.enterprise, i.kind, i.signedAt, i.dueAt, i.termsHash)
         );
@@ -393,6 +433,10 @@ contract CommitmentRegistry is ICommitmentRegistry, AccessControlDefaultAdminRul
         c.extensions = i.extensions;
         c.signedAt = i.signedAt;
         c.dueAt = i.dueAt;
+        c.evidenceSubmittedAt = i.evidenceSubmittedAt;
+        c.decidedAt = i.decidedAt;
+        c.recordedAt = i.recordedAt;
+        c.overdueAt = i.overdueAt;
         emit CommitmentImported(
             i.commitment,
             i.project,
@@ -403,8 +447,48 @@ contract CommitmentRegistry is ICommitmentRegistry, AccessControlDefaultAdminRul
             i.extensions,
             i.signedAt,
             i.dueAt,
-            i.termsHash
+            i.termsHash,
+            i.recordedAt,
+            i.overdueAt,
+            i.evidenceSubmittedAt,
+            i.decidedAt
         );
+    }
+
+    /// @dev An imported commitment's times, bounded as live writes bound them.
+    function _checkImportedTimes(CommitmentImport calldata i) private view {
+        // Slither `timestamp` (low), accepted: upper bounds with a skew allowance, not a race.
+        // slither-disable-start timestamp
+        if (i.recordedAt == 0 || i.recordedAt > block.timestamp) revert CommitmentRegistryInvalidTime(i.recordedAt);
+        if (i.signedAt == 0 || i.signedAt > i.recordedAt + CLOCK_SKEW) revert CommitmentRegistryInvalidTime(i.signedAt);
+        if (i.dueAt < i.signedAt + MIN_NOTICE || i.dueAt > i.signedAt + MAX_HORIZON) {
+            revert CommitmentRegistryInvalidDueDate(i.dueAt);
+        }
+        if (i.overdueAt != 0 && (i.overdueAt < i.recordedAt || i.overdueAt > block.timestamp)) {
+            revert CommitmentRegistryInvalidTime(i.overdueAt);
+        }
+        uint64 earliest = i.overdueAt > i.signedAt ? i.overdueAt : i.signedAt;
+        uint64 latest = uint64(block.timestamp) + CLOCK_SKEW;
+        if (i.evidenceSubmittedAt != 0 && (i.evidenceSubmittedAt < earliest || i.evidenceSubmittedAt > latest)) {
+            revert CommitmentRegistryInvalidTime(i.evidenceSubmittedAt);
+        }
+        if (i.decidedAt != 0 && (i.decidedAt < earliest || i.decidedAt > latest)) {
+            revert CommitmentRegistryInvalidTime(i.decidedAt);
+        }
+        // slither-disable-end timestamp
+    }
+
+    /// @dev An imported commitment's fields agree with its status.
+    function _checkImportedStatus(CommitmentImport calldata i) private pure {
+        CommitmentStatus s = CommitmentStatus(i.status);
+        bool open = s == CommitmentStatus.Recorded || s == CommitmentStatus.Extended || s == CommitmentStatus.Overdue;
+        bool marked = s == CommitmentStatus.Overdue || s == CommitmentStatus.Breached || s == CommitmentStatus.Repaired;
+        bool decided = s == CommitmentStatus.Fulfilled || s == CommitmentStatus.Repaired;
+        if (
+            (i.fulfilledLate && s != CommitmentStatus.Fulfilled) || (marked && i.overdueAt == 0)
+                || (i.evidenceSubmittedAt != 0 && !open) || ((i.decidedAt != 0) != decided)
+                || (s == CommitmentStatus.Extended && i.extensions == 0)
+        ) revert CommitmentRegistryInvalidImport(i.commitment);
     }
 
     function _setGracePeriod(uint64 gracePeriod) private {
@@ -418,11 +502,26 @@ contract CommitmentRegistry is ICommitmentRegistry, AccessControlDefaultAdminRul
         if (count == 0) revert CommitmentRegistryEmptyBatch();
     }
 
-    /// @dev A fact happens after the commitment was signed and not in the future.
+    /// @dev The first live write (or {sealImport}) ends the import window for good.
+    function _closeImport() private {
+        if (!_importSealed) {
+            _importSealed = true;
+            emit ImportSealed();
+        }
+    }
+
+    function _incremented(uint32 count, bytes32 enterprise) private pure returns (uint32) {
+        if (count == type(uint32).max) revert CommitmentRegistryCounterOverflow(enterprise);
+        return count + 1;
+    }
+
+    /// @dev A fact happens after the commitment was signed and after its latest overdue mark
+    /// (which says none had come by then), and not in the future.
     function _checkFactTime(Commitment storage c, uint64 time) private view {
+        uint64 earliest = c.overdueAt > c.signedAt ? c.overdueAt : c.signedAt;
         // Slither `timestamp` (low), accepted: an upper bound with a skew allowance, not a race.
         // slither-disable-next-line timestamp
-        if (time < c.signedAt || time > block.timestamp + CLOCK_SKEW) revert CommitmentRegistryInvalidTime(time);
+        if (time < earliest || time > block.timestamp + CLOCK_SKEW) revert CommitmentRegistryInvalidTime(time);
     }
 
     function _existing(bytes32 commitment) private view returns (Commitment storage c) {

@@ -5,7 +5,7 @@ import {AccessControlDefaultAdminRules} from "@openzeppelin/contracts/access/ext
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {IFeeLedger} from "./IFeeLedger.sol";
 
-/// @title FeeLedger (v2)
+/// @title FeeLedger (v3)
 /// @notice Implementation of {IFeeLedger}. No proxy: a new version is a new deployment plus an import.
 contract FeeLedger is IFeeLedger, AccessControlDefaultAdminRules, Pausable {
     bytes32 public constant ASSESSOR_ROLE = keccak256("ASSESSOR_ROLE");
@@ -20,8 +20,8 @@ contract FeeLedger is IFeeLedger, AccessControlDefaultAdminRules, Pausable {
     uint64 public constant MAX_HORIZON = 3650 days;
     uint16 private constant _FULL_RELIEF = 10_000;
 
-    /// @dev The figures a payment reads and writes, in one storage word. Times fit uint32 until
-    /// 2106: `assessedAt` is a block time and `dueAt` is bounded by MAX_HORIZON from one.
+    /// @dev The figures a payment reads and writes, in one storage word. Times are checked to
+    /// fit uint32 (until 2106) where they are set.
     struct Balance {
         uint64 dueFen;
         uint64 paidFen;
@@ -39,17 +39,31 @@ contract FeeLedger is IFeeLedger, AccessControlDefaultAdminRules, Pausable {
         uint32 rateTableVersion;
         uint32 revision;
         uint16 reliefBps;
+        uint64 overRefundedFen;
     }
 
+    /// @dev A district's rate in a table, and the next table that lists the district (it
+    /// supersedes this one from its effectiveFrom); zero while none does.
+    struct Rate {
+        uint64 rateFenPerM2;
+        uint32 next;
+    }
+
+    /// @dev Declared first so that it shares Pausable's storage word: every write reads that
+    /// word for `whenNotPaused` already, so closing the import costs a payment no extra SLOAD.
+    bool private _importSealed;
     mapping(bytes32 project => Balance) private _balances;
     mapping(bytes32 project => Basis) private _bases;
     /// @dev Fingerprint of each recorded entry, so an identical replay can be told from a conflict.
     mapping(bytes32 voucher => bytes32) private _vouchers;
     mapping(bytes32 refundRef => bytes32) private _refunds;
     mapping(uint32 version => uint64) private _rateTableEffectiveFrom;
-    mapping(uint32 version => mapping(uint32 district => uint64)) private _rates;
+    mapping(uint32 version => mapping(uint32 district => Rate)) private _rates;
+    /// @dev The table that listed each district last.
+    mapping(uint32 district => uint32 version) private _latestTableOf;
+    /// @dev When the table published last takes effect; the next one must take effect later.
+    uint64 private _lastEffectiveFrom;
     mapping(bytes32 reason => bool) private _refundReasonsAllowed;
-    bool private _importSealed;
 
     /// @param initialAdminDelay the delay of a DEFAULT_ADMIN_ROLE transfer (AccessControlDefaultAdminRules).
     constructor(uint48 initialAdminDelay, address initialAdmin)
@@ -67,24 +81,29 @@ contract FeeLedger is IFeeLedger, AccessControlDefaultAdminRules, Pausable {
     ) external onlyRole(ASSESSOR_ROLE) whenNotPaused {
         if (version == 0 || _rateTableEffectiveFrom[version] != 0) revert FeeLedgerRateTableExists(version);
         if (basisHash == bytes32(0)) revert FeeLedgerZeroHash();
-        if (effectiveFrom == 0 || rates.length == 0 || rates.length > type(uint32).max) {
+        // Tables take effect in the order they are published (zero is never later than the last).
+        if (effectiveFrom <= _lastEffectiveFrom || rates.length == 0 || rates.length > type(uint32).max) {
             revert FeeLedgerInvalidRateTable(version);
         }
         _rateTableEffectiveFrom[version] = effectiveFrom;
+        _lastEffectiveFrom = effectiveFrom;
         emit RateTablePublished(version, effectiveFrom, uint32(rates.length), basisHash);
-        mapping(uint32 => uint64) storage table = _rates[version];
+        mapping(uint32 => Rate) storage table = _rates[version];
         for (uint256 i = 0; i < rates.length; ++i) {
             DistrictRate calldata r = rates[i];
-            if (r.district == 0 || table[r.district] != 0) revert FeeLedgerInvalidRateTable(version);
+            if (r.district == 0 || table[r.district].rateFenPerM2 != 0) revert FeeLedgerInvalidRateTable(version);
             if (r.rateFenPerM2 == 0) revert FeeLedgerZeroRate(r.district);
-            table[r.district] = r.rateFenPerM2;
+            table[r.district] = Rate(r.rateFenPerM2, 0);
+            uint32 previous = _latestTableOf[r.district];
+            if (previous != 0) _rates[previous][r.district].next = version; // superseded from effectiveFrom
+            _latestTableOf[r.district] = version;
             emit RatePublished(version, r.district, r.rateFenPerM2);
         }
     }
 
     /// @inheritdoc IFeeLedger
     function rateOf(uint32 version, uint32 district) public view returns (uint64 rateFenPerM2, uint64 effectiveFrom) {
-        rateFenPerM2 = _rates[version][district];
+        rateFenPerM2 = _rates[version][district].rateFenPerM2;
         if (rateFenPerM2 == 0) revert FeeLedgerUnknownRate(version, district);
         effectiveFrom = _rateTableEffectiveFrom[version];
     }
@@ -98,27 +117,34 @@ contract FeeLedger is IFeeLedger, AccessControlDefaultAdminRules, Pausable {
         uint32 district,
         uint64 shortfallArea,
         uint32 rateTableVersion,
+        uint64 assessedAt,
         uint64 dueAt,
         bytes32 basisHash
     ) external onlyRole(ASSESSOR_ROLE) whenNotPaused returns (uint64 dueFen) {
+        _closeImport();
         if (project == bytes32(0) || payer == bytes32(0)) revert FeeLedgerZeroIdentifier();
         if (basisHash == bytes32(0)) revert FeeLedgerZeroHash();
-        (uint64 rate, uint64 effectiveFrom) = rateOf(rateTableVersion, district);
-        // Slither `timestamp` (low), accepted: the table's start is compared with the chain's own clock.
-        // slither-disable-next-line timestamp
-        if (effectiveFrom > block.timestamp) revert FeeLedgerRateTableNotInEffect(rateTableVersion, effectiveFrom);
-        // Slither `timestamp` (low), accepted: bounds of a date the office sets, not a race.
-        // slither-disable-next-line timestamp
-        if (dueAt < block.timestamp + MIN_NOTICE || dueAt > block.timestamp + MAX_HORIZON) {
-            revert FeeLedgerInvalidDueDate(dueAt);
+        _checkFactTime(assessedAt);
+        Basis storage basis = _bases[project];
+        Balance storage balance = _balances[project];
+        uint32 revision = basis.revision;
+        if (revision == 0) {
+            _checkDueDate(assessedAt, dueAt);
+        } else {
+            // A reassessment keeps the payer, the first notice's fact time and the due date.
+            if (basis.payer != payer) revert FeeLedgerPayerMismatch(project, payer);
+            if (assessedAt < balance.assessedAt) revert FeeLedgerInvalidTime(assessedAt);
+            if (dueAt != 0 && dueAt != balance.dueAt) revert FeeLedgerInvalidDueDate(dueAt);
+            if (revision == type(uint32).max) revert FeeLedgerRevisionOverflow(project);
+            dueAt = balance.dueAt;
         }
+        // The rate is the district's in effect at the account's fact time: the first notice's.
+        uint64 rate = _rateInEffect(rateTableVersion, district, revision == 0 ? assessedAt : balance.assessedAt);
         // Area is in 0.01 m², the rate per m²: divide by 100, rounding half up.
         uint256 base = (uint256(shortfallArea) * rate + 50) / 100;
         if (base > type(uint64).max) revert FeeLedgerAmountTooLarge(base);
 
-        Basis storage basis = _bases[project];
-        if (basis.revision != 0 && basis.payer != payer) revert FeeLedgerPayerMismatch(project, payer);
-        uint32 revision = basis.revision + 1;
+        revision += 1;
         basis.payer = payer;
         basis.baseFen = uint64(base);
         basis.district = district;
@@ -126,13 +152,25 @@ contract FeeLedger is IFeeLedger, AccessControlDefaultAdminRules, Pausable {
         basis.revision = revision;
         dueFen = _dueOf(uint64(base), basis.reliefBps, basis.adjustmentFen);
 
-        Balance storage balance = _balances[project];
         uint64 owedBefore = _refundOwed(balance);
         balance.dueFen = dueFen;
-        balance.dueAt = uint32(dueAt);
-        if (balance.assessedAt == 0) balance.assessedAt = uint32(block.timestamp);
+        if (revision == 1) {
+            balance.assessedAt = uint32(assessedAt);
+            balance.dueAt = uint32(dueAt);
+        }
         emit FeeAssessed(
-            project, payer, revision, district, rateTableVersion, rate, shortfallArea, uint64(base), dueFen, dueAt, basisHash
+            project,
+            payer,
+            revision,
+            district,
+            rateTableVersion,
+            rate,
+            shortfallArea,
+            uint64(base),
+            dueFen,
+            assessedAt,
+            dueAt,
+            basisHash
         );
         _emitRefundOwedIfChanged(project, owedBefore, balance);
     }
@@ -144,6 +182,7 @@ contract FeeLedger is IFeeLedger, AccessControlDefaultAdminRules, Pausable {
         uint16 reliefBps,
         bytes32 documentHash
     ) external onlyRole(ASSESSOR_ROLE) whenNotPaused returns (uint64 dueFen) {
+        _closeImport();
         if (reason == bytes32(0) || documentHash == bytes32(0)) revert FeeLedgerZeroHash();
         Basis storage basis = _assessedBasis(project);
         if (reliefBps > _FULL_RELIEF || reliefBps == basis.reliefBps) revert FeeLedgerInvalidRelief(reliefBps);
@@ -163,6 +202,7 @@ contract FeeLedger is IFeeLedger, AccessControlDefaultAdminRules, Pausable {
         int64 deltaFen,
         bytes32 documentHash
     ) external onlyRole(ASSESSOR_ROLE) whenNotPaused returns (uint64 dueFen) {
+        _closeImport();
         if (reason == bytes32(0) || documentHash == bytes32(0)) revert FeeLedgerZeroHash();
         if (deltaFen == 0) revert FeeLedgerZeroAdjustment();
         Basis storage basis = _assessedBasis(project);
@@ -192,6 +232,7 @@ contract FeeLedger is IFeeLedger, AccessControlDefaultAdminRules, Pausable {
         uint64 amountFen,
         uint64 paidAt
     ) external onlyRole(TAX_ROLE) whenNotPaused {
+        _closeImport();
         _recordPayment(project, voucher, amountFen, paidAt);
     }
 
@@ -199,6 +240,7 @@ contract FeeLedger is IFeeLedger, AccessControlDefaultAdminRules, Pausable {
     function recordPayments(Payment[] calldata payments) external onlyRole(TAX_ROLE) whenNotPaused {
         uint256 count = payments.length;
         if (count == 0) revert FeeLedgerEmptyBatch();
+        _closeImport();
         for (uint256 i = 0; i < count; ++i) {
             Payment calldata p = payments[i];
             _recordPayment(p.project, p.voucher, p.amountFen, p.paidAt);
@@ -213,6 +255,7 @@ contract FeeLedger is IFeeLedger, AccessControlDefaultAdminRules, Pausable {
         uint64 refundedAt,
         bytes32 reason
     ) external onlyRole(TAX_ROLE) whenNotPaused {
+        _closeImport();
         _recordRefund(project, refundRef, amountFen, refundedAt, reason);
     }
 
@@ -220,6 +263,7 @@ contract FeeLedger is IFeeLedger, AccessControlDefaultAdminRules, Pausable {
     function recordRefunds(Refund[] calldata refunds) external onlyRole(TAX_ROLE) whenNotPaused {
         uint256 count = refunds.length;
         if (count == 0) revert FeeLedgerEmptyBatch();
+        _closeImport();
         for (uint256 i = 0; i < count; ++i) {
             Refund calldata r = refunds[i];
             _recordRefund(r.project, r.refundRef, r.amountFen, r.refundedAt, r.reason);
@@ -259,6 +303,8 @@ contract FeeLedger is IFeeLedger, AccessControlDefaultAdminRules, Pausable {
         for (uint256 i = 0; i < vouchers.length; ++i) {
             Payment calldata p = vouchers[i];
             if (p.project == bytes32(0) || p.voucher == bytes32(0)) revert FeeLedgerZeroIdentifier();
+            if (p.amountFen == 0) revert FeeLedgerZeroAmount();
+            _checkTime(p.project, _balances[p.project], p.paidAt);
             if (_vouchers[p.voucher] != bytes32(0)) revert FeeLedgerVoucherConflict(p.voucher);
             _vouchers[p.voucher] = _paymentFingerprint(p.project, p.amountFen, p.paidAt);
             emit VoucherImported(p.project, p.voucher, p.amountFen, p.paidAt);
@@ -271,6 +317,8 @@ contract FeeLedger is IFeeLedger, AccessControlDefaultAdminRules, Pausable {
         for (uint256 i = 0; i < refunds.length; ++i) {
             Refund calldata r = refunds[i];
             if (r.project == bytes32(0) || r.refundRef == bytes32(0)) revert FeeLedgerZeroIdentifier();
+            if (r.amountFen == 0) revert FeeLedgerZeroAmount();
+            _checkTime(r.project, _balances[r.project], r.refundedAt);
             if (_refunds[r.refundRef] != bytes32(0)) revert FeeLedgerRefundConflict(r.refundRef);
             _refunds[r.refundRef] = _refundFingerprint(r.project, r.amountFen, r.refundedAt, r.reason);
             emit RefundImported(r.project, r.refundRef, r.amountFen, r.refundedAt);
@@ -280,8 +328,7 @@ contract FeeLedger is IFeeLedger, AccessControlDefaultAdminRules, Pausable {
     /// @inheritdoc IFeeLedger
     function sealImport() external onlyRole(DEFAULT_ADMIN_ROLE) {
         if (_importSealed) revert FeeLedgerImportSealed();
-        _importSealed = true;
-        emit ImportSealed();
+        _closeImport();
     }
 
     // -- views ----------------------------------------------------------------------------------
@@ -295,7 +342,7 @@ contract FeeLedger is IFeeLedger, AccessControlDefaultAdminRules, Pausable {
         account.rateTableVersion = basis.rateTableVersion;
         account.revision = basis.revision;
         account.reliefBps = basis.reliefBps;
-        account.status = _status(basis.revision, basis.baseFen, b.dueFen, b.paidFen - b.refundedFen);
+        account.status = _status(basis.revision, basis.baseFen, b.dueFen, _net(b));
         account.baseFen = basis.baseFen;
         account.adjustmentFen = basis.adjustmentFen;
         account.dueFen = b.dueFen;
@@ -304,6 +351,7 @@ contract FeeLedger is IFeeLedger, AccessControlDefaultAdminRules, Pausable {
         account.refundOwedFen = _refundOwed(b);
         account.assessedAt = b.assessedAt;
         account.dueAt = b.dueAt;
+        account.overRefundedFen = basis.overRefundedFen;
     }
 
     /// @inheritdoc IFeeLedger
@@ -379,34 +427,39 @@ contract FeeLedger is IFeeLedger, AccessControlDefaultAdminRules, Pausable {
         Balance storage balance = _balances[project];
         Balance memory b = balance;
         _checkTime(project, b, refundedAt);
-        // An ordinary refund returns the excess only: a settled fee is never undone by one.
-        uint64 refundable = _refundOwed(b);
-        if (reason != bytes32(0)) {
-            if (!_refundReasonsAllowed[reason]) revert FeeLedgerRefundReasonNotAllowed(reason);
-            refundable = b.paidFen - b.refundedFen;
-        }
-        if (amountFen > refundable) revert FeeLedgerRefundTooLarge(project, refundable, amountFen);
-        _refunds[refundRef] = fingerprint;
+        uint256 refunded = uint256(b.refundedFen) + amountFen;
+        if (refunded > type(uint64).max) revert FeeLedgerRefundedOverflow(project);
+        // An ordinary refund returns the excess; an allowed reason, up to the net paid. Money
+        // that really went out beyond that is recorded all the same, and flagged.
         uint64 owedBefore = _refundOwed(b);
-        balance.refundedFen = b.refundedFen + amountFen;
+        uint64 refundable = reason != bytes32(0) && _refundReasonsAllowed[reason] ? _net(b) : owedBefore;
+        _refunds[refundRef] = fingerprint;
+        balance.refundedFen = uint64(refunded);
         emit RefundRecorded(project, refundRef, amountFen, refundedAt, reason);
+        if (amountFen > refundable) {
+            uint64 excess = amountFen - refundable;
+            Basis storage basis = _bases[project];
+            // The sum of excesses never exceeds the total refunded, which fits in 64 bits.
+            uint64 overRefunded = basis.overRefundedFen + excess;
+            basis.overRefundedFen = overRefunded;
+            emit OverRefundFlagged(project, refundRef, excess, overRefunded);
+        }
         _emitRefundOwedIfChanged(project, owedBefore, balance);
     }
 
     function _importAccount(AccountImport calldata a) private {
         if (a.project == bytes32(0) || a.payer == bytes32(0)) revert FeeLedgerZeroIdentifier();
-        Balance storage balance = _balances[a.project];
-        if (balance.assessedAt != 0) revert FeeLedgerAccountExists(a.project);
+        if (_bases[a.project].revision != 0) revert FeeLedgerAccountExists(a.project);
+        // Bounded exactly as {assess} bounds a first assessment.
         if (a.reliefBps > _FULL_RELIEF) revert FeeLedgerInvalidRelief(a.reliefBps);
-        if (a.revision == 0) revert FeeLedgerNotAssessed(a.project); // an imported account was assessed on v1
-        // Slither `timestamp` (low), accepted: a v1 assessment cannot postdate this block.
-        // slither-disable-next-line timestamp
-        if (a.assessedAt == 0 || a.assessedAt > block.timestamp) revert FeeLedgerInvalidTime(a.assessedAt);
-        if (a.dueAt > type(uint32).max) revert FeeLedgerInvalidDueDate(a.dueAt);
+        if (a.revision == 0) revert FeeLedgerNotAssessed(a.project); // an imported account was assessed before
+        rateOf(a.rateTableVersion, a.district);
+        _checkFactTime(a.assessedAt);
+        _checkDueDate(a.assessedAt, a.dueAt);
         if (a.refundedFen > a.paidFen) revert FeeLedgerRefundTooLarge(a.project, a.paidFen, a.refundedFen);
         uint64 dueFen = _dueOf(a.baseFen, a.reliefBps, a.adjustmentFen);
         _bases[a.project] = Basis(
-            a.payer, a.baseFen, a.adjustmentFen, a.district, a.rateTableVersion, a.revision, a.reliefBps
+            a.payer, a.baseFen, a.adjustmentFen, a.district, a.rateTableVersion, a.revision, a.reliefBps, 0
         );
         Balance memory b = Balance(dueFen, a.paidFen, a.refundedFen, uint32(a.assessedAt), uint32(a.dueAt));
         _balances[a.project] = b;
@@ -419,6 +472,7 @@ contract FeeLedger is IFeeLedger, AccessControlDefaultAdminRules, Pausable {
             a.reliefBps,
             a.baseFen,
             a.adjustmentFen,
+            dueFen,
             a.paidFen,
             a.refundedFen,
             a.assessedAt,
@@ -438,7 +492,43 @@ contract FeeLedger is IFeeLedger, AccessControlDefaultAdminRules, Pausable {
         if (count == 0) revert FeeLedgerEmptyBatch();
     }
 
-    /// @dev A payment or refund happens after the assessment and not in the future.
+    /// @dev The first live write (or {sealImport}) ends the import window for good.
+    function _closeImport() private {
+        if (!_importSealed) {
+            _importSealed = true;
+            emit ImportSealed();
+        }
+    }
+
+    /// @dev An attested fact time: not zero, not in the future (beyond the skew), in 32 bits.
+    function _checkFactTime(uint64 time) private view {
+        if (time == 0 || time > block.timestamp + CLOCK_SKEW || time > type(uint32).max) {
+            revert FeeLedgerInvalidTime(time);
+        }
+    }
+
+    /// @dev A fee's due date gives the minimum notice after the assessment's fact time, within the horizon.
+    function _checkDueDate(uint64 assessedAt, uint64 dueAt) private pure {
+        if (dueAt < assessedAt + MIN_NOTICE || dueAt > assessedAt + MAX_HORIZON || dueAt > type(uint32).max) {
+            revert FeeLedgerInvalidDueDate(dueAt);
+        }
+    }
+
+    /// @dev The rate of `district` in table `version`, which must be the district's table in
+    /// effect at `time`: in effect by then and not yet superseded.
+    function _rateInEffect(uint32 version, uint32 district, uint64 time) private view returns (uint64) {
+        Rate memory rate = _rates[version][district];
+        if (rate.rateFenPerM2 == 0) revert FeeLedgerUnknownRate(version, district);
+        uint64 effectiveFrom = _rateTableEffectiveFrom[version];
+        if (effectiveFrom > time) revert FeeLedgerRateTableNotInEffect(version, effectiveFrom);
+        if (rate.next != 0) {
+            uint64 supersededFrom = _rateTableEffectiveFrom[rate.next];
+            if (supersededFrom <= time) revert FeeLedgerRateTableSuperseded(version, district, supersededFrom);
+        }
+        return rate.rateFenPerM2;
+    }
+
+    /// @dev A payment or refund happens after the assessment's fact time and not in the future.
     function _checkTime(bytes32 project, Balance memory b, uint64 time) private view {
         if (b.assessedAt == 0) revert FeeLedgerNotAssessed(project);
         if (time < b.assessedAt || time > block.timestamp + CLOCK_SKEW) revert FeeLedgerInvalidTime(time);
@@ -458,8 +548,13 @@ contract FeeLedger is IFeeLedger, AccessControlDefaultAdminRules, Pausable {
         return uint64(uint256(due));
     }
 
+    /// @dev What the payer has in: paid less refunded, zero after an over-refund beyond it.
+    function _net(Balance memory b) private pure returns (uint64) {
+        return b.paidFen > b.refundedFen ? b.paidFen - b.refundedFen : 0;
+    }
+
     function _refundOwed(Balance memory b) private pure returns (uint64) {
-        uint64 net = b.paidFen - b.refundedFen;
+        uint64 net = _net(b);
         return net > b.dueFen ? net - b.dueFen : 0;
     }
 

@@ -2,7 +2,7 @@
 pragma solidity 0.8.28;
 
 /**
- * @title ICommitmentRegistry (v2)
+ * @title ICommitmentRegistry (v3)
  * @notice Commitments enterprises sign under the commitment-based approval system (承诺制),
  * and whether each was kept, which becomes the enterprise's credit record (信用记录).
  *
@@ -13,19 +13,36 @@ pragma solidity 0.8.28;
  * Credit-fair timing: the chain judges the time a fact happened, not the time its transaction
  * lands. Every fact carries its time (signed, evidence submitted, fulfilled, accepted,
  * repaired), attested by the role that writes it and bounded: not before the commitment was
- * signed, not after the block time plus a small clock skew. A fulfilment is late when its
- * fact time is after the due date; the fact time is the time evidence was submitted, when
- * evidence is pending, else the fulfilment's own time. Pending evidence stops the overdue
- * clock: {markOverdue} is refused while evidence is pending and until a grace period (set by
- * the admin, bounded) has passed after the due date. A commitment signed earlier, even one
- * already past due, can still be recorded.
+ * signed, not after the block time plus a small clock skew, and (v3) not before the
+ * commitment's latest overdue mark: once the chain marked a commitment overdue, a fact dated
+ * before the mark is refused (the mark says none had come by then, with no evidence pending),
+ * so the record never holds both "overdue" and "on time"; a fulfilment after the mark is late.
+ * A fulfilment is late when its fact time is after the due date; the fact time is the time
+ * evidence was submitted, when evidence is pending, else the fulfilment's own time.
+ *
+ * Overdue clock (v3). Pending evidence stops it: {markOverdue} is refused while evidence is
+ * pending. The grace period (set by the admin, bounded) runs from the later of the due date and
+ * `recordedAt`, the block time the commitment became known on chain (a commitment recorded
+ * after its due date, which is allowed on purpose, gets the whole grace for the office's
+ * evidence to land), and it does not run while the registry is paused: a pause extends it by
+ * the pause's length (the paused seconds after that start), not by a whole grace. A commitment
+ * signed earlier, even one already past due, can still be recorded.
+ *
+ * No panics: every arithmetic overflow is a named error.
  *
  * Commitments are `keccak256(commitment_number)`, projects `keccak256(project_code)`,
  * enterprises `HMAC-SHA256(pepper, USCC)`, documents their SHA-256. No personal data.
  *
  * Governance: DEFAULT_ADMIN_ROLE follows AccessControlDefaultAdminRules; APPROVAL_ROLE and
- * VERIFIER_ROLE are never held by the same account. Migration: the admin imports commitments
- * and enterprise counters, then seals the import for good.
+ * VERIFIER_ROLE are never held by the same account.
+ *
+ * Migration (v3). The admin imports commitments and enterprise counters only while the import
+ * is open: before the first live write (any write of the approval system, the office or
+ * {markOverdue}; the grace period is set-up) and before {sealImport}. The first live write
+ * seals the import by itself ({ImportSealed}); a deployment with no import planned seals it at
+ * once. Imports are bounded exactly as live writes are. Counters come only from
+ * {importCounters}, checked in full: every field consistent, none of the enterprise's six
+ * counters already non-zero here (nothing is overwritten).
  */
 interface ICommitmentRegistry {
     /// @notice shelter_build, fee_payment, materials (容缺受理), peacetime_use (平时使用登记).
@@ -58,6 +75,8 @@ interface ICommitmentRegistry {
         uint64 dueAt;
         uint64 evidenceSubmittedAt; // non-zero while evidence is pending
         uint64 decidedAt; // fact time of the fulfilment, or of the latest repair
+        uint64 recordedAt; // block time the commitment became known on chain (v3)
+        uint64 overdueAt; // block time of the latest overdue mark, zero if never marked (v3)
     }
 
     /// @notice One commitment to record, for {recordBatch}.
@@ -81,21 +100,30 @@ interface ICommitmentRegistry {
         uint32 repaired;
     }
 
-    /// @notice A v1 commitment carried over by {importCommitments}, as it stood on v1.
+    /// @notice A commitment carried over by {importCommitments}, as it stood on the earlier
+    /// version. The v3 fields carry the times v2's events tell: `recordedAt` the block time of
+    /// its CommitmentRecorded, `overdueAt` of its latest CommitmentMarkedOverdue (required for
+    /// Overdue, Breached and Repaired), `evidenceSubmittedAt` pending evidence (open statuses
+    /// only), `decidedAt` the fulfilment's or repair's fact time (required for Fulfilled and
+    /// Repaired, zero otherwise).
     struct CommitmentImport {
         bytes32 commitment;
         bytes32 project;
         bytes32 enterprise;
         uint8 kind;
         uint8 status; // a {CommitmentStatus} other than None
-        bool fulfilledLate;
+        bool fulfilledLate; // only with Fulfilled
         uint8 extensions;
         uint64 signedAt;
         uint64 dueAt;
         bytes32 termsHash;
+        uint64 recordedAt;
+        uint64 overdueAt;
+        uint64 evidenceSubmittedAt;
+        uint64 decidedAt;
     }
 
-    /// @notice An enterprise's v1 counters, for {importCounters}.
+    /// @notice An enterprise's counters on the earlier version, for {importCounters}.
     struct CountersImport {
         bytes32 enterprise;
         EnterpriseCounters counters;
@@ -126,15 +154,17 @@ interface ICommitmentRegistry {
         bool byAcceptance
     );
     event CommitmentMarkedOverdue(bytes32 indexed commitment, uint64 dueAt);
-    /// @notice {markOverdueBatch} left `commitment` alone; `reason` is the selector of the
-    /// error {markOverdue} would have reverted with.
+    /// @notice {markOverdueBatch} left the known `commitment` alone; `reason` is the selector of
+    /// the error {markOverdue} would have reverted with. Unknown identifiers are skipped without
+    /// an event (v3).
     event CommitmentOverdueSkipped(bytes32 indexed commitment, bytes4 reason);
     event CommitmentBreached(bytes32 indexed commitment, bytes32 reasonHash);
     event CommitmentRepaired(bytes32 indexed commitment, bytes32 evidenceHash, uint64 repairedAt);
     event CommitmentExtended(bytes32 indexed commitment, uint64 newDueAt, bytes32 documentHash, uint8 extensions);
     /// @notice The grace period after a due date before anyone may mark a commitment overdue.
     event OverdueGracePeriodSet(uint64 gracePeriod);
-    /// @notice A v1 commitment was carried over (migration); counters come by {CountersImported}.
+    /// @notice A commitment was carried over (migration) with every field of its import;
+    /// counters come by {CountersImported}.
     event CommitmentImported(
         bytes32 indexed commitment,
         bytes32 indexed project,
@@ -145,9 +175,13 @@ interface ICommitmentRegistry {
         uint8 extensions,
         uint64 signedAt,
         uint64 dueAt,
-        bytes32 termsHash
+        bytes32 termsHash,
+        uint64 recordedAt,
+        uint64 overdueAt,
+        uint64 evidenceSubmittedAt,
+        uint64 decidedAt
     );
-    /// @notice An enterprise's v1 counters were carried over (they replace none: it had none here).
+    /// @notice An enterprise's counters were carried over (they replace none: it had none here).
     event CountersImported(
         bytes32 indexed enterprise,
         uint32 recorded,
@@ -157,6 +191,7 @@ interface ICommitmentRegistry {
         uint32 breached,
         uint32 repaired
     );
+    /// @notice The import was sealed (by {sealImport} or by the first live write).
     event ImportSealed();
 
     // -- errors ---------------------------------------------------------------------------
@@ -170,7 +205,8 @@ interface ICommitmentRegistry {
     /// @notice A due date before the minimum notice or beyond the maximum horizon after signing,
     /// or (extending) not after the current due date and the block time.
     error CommitmentRegistryInvalidDueDate(uint64 dueAt);
-    /// @notice A fact time of zero, before the commitment was signed, or after the block time plus the skew.
+    /// @notice A fact time of zero, before the commitment was signed or (v3) before its latest
+    /// overdue mark, or after the block time plus the skew.
     error CommitmentRegistryInvalidTime(uint64 time);
     /// @notice This commitment number was recorded before with different terms.
     error CommitmentRegistryAlreadyRecorded(bytes32 commitment);
@@ -193,18 +229,23 @@ interface ICommitmentRegistry {
     error CommitmentRegistryEmptyBatch();
     /// @notice `account` holds `heldRole`, which excludes `role` (approval ≠ verifier).
     error CommitmentRegistryConflictingRole(address account, bytes32 role, bytes32 heldRole);
-    /// @notice The import is sealed.
+    /// @notice The import is sealed (by {sealImport} or by the first live write).
     error CommitmentRegistryImportSealed();
-    /// @notice An enterprise whose counters are imported already has counters here.
+    /// @notice An enterprise whose counters are imported already has a non-zero counter here.
     error CommitmentRegistryCountersExist(bytes32 enterprise);
     /// @notice Imported counters that contradict each other (e.g. more fulfilled than recorded).
     error CommitmentRegistryInvalidCounters(bytes32 enterprise);
+    /// @notice An imported commitment whose fields contradict its status (v3), e.g. late but not
+    /// fulfilled, evidence pending on a closed one, no overdue mark on an overdue one.
+    error CommitmentRegistryInvalidImport(bytes32 commitment);
+    /// @notice One of `enterprise`'s counters would no longer fit in 32 bits (v3).
+    error CommitmentRegistryCounterOverflow(bytes32 enterprise);
 
     // -- approval system (APPROVAL_ROLE) ------------------------------------------------------
 
     /// @notice Record a commitment signed at `signedAt`, due at `dueAt` (at least the minimum
-    /// notice and at most the maximum horizon after signing; may be past already). An
-    /// identical replay is a no-op.
+    /// notice and at most the maximum horizon after signing; may be past already). Its
+    /// `recordedAt` is this block's time. An identical replay is a no-op. Seals an open import.
     function record(
         bytes32 commitment,
         bytes32 project,
@@ -238,7 +279,8 @@ interface ICommitmentRegistry {
     /// @notice An overdue commitment was broken.
     function breach(bytes32 commitment, bytes32 reasonHash) external;
 
-    /// @notice A breached commitment was put right at `repairedAt`.
+    /// @notice A breached commitment was put right at `repairedAt` (a fact time: not before the
+    /// overdue mark, at most the block time plus the skew).
     function repair(bytes32 commitment, bytes32 evidenceHash, uint64 repairedAt) external;
 
     /// @notice Move the due date later (after the current one and the block time, within the
@@ -247,25 +289,34 @@ interface ICommitmentRegistry {
 
     // -- anyone -------------------------------------------------------------------------------
 
-    /// @notice Mark overdue a commitment whose due date plus the grace period has passed, with no evidence pending.
+    /// @notice Mark overdue a commitment whose grace period (see the overdue clock above) has
+    /// passed, with no evidence pending; records the mark's time as `overdueAt`. Seals an open import.
     function markOverdue(bytes32 commitment) external;
 
-    /// @notice {markOverdue} for many; ineligible entries are skipped with
-    /// {CommitmentOverdueSkipped}. Returns how many were marked.
+    /// @notice {markOverdue} for many; known but ineligible entries are skipped with
+    /// {CommitmentOverdueSkipped}, unknown identifiers silently (decided, finding 11: anyone may
+    /// call it, as anyone may establish an overdue fact, so made-up identifiers must not make the
+    /// registry emit events). Returns how many were marked.
     function markOverdueBatch(bytes32[] calldata commitments) external returns (uint256 marked);
 
     // -- governance (DEFAULT_ADMIN_ROLE) ----------------------------------------------------
 
     function setOverdueGracePeriod(uint64 gracePeriod) external;
 
-    /// @notice Carry v1 commitments over; only before {sealImport}.
+    /// @notice Carry commitments over; only while the import is open. Bounded as {record}: non-zero
+    /// identifiers and terms, a known kind, a status other than None, `signedAt` non-zero and at
+    /// most `recordedAt` plus the skew, `recordedAt` at most the block time, `dueAt` between
+    /// {MIN_NOTICE} and {MAX_HORIZON} after signing, at most {MAX_EXTENSIONS}; the fact times
+    /// as any fact (not before signing, not in the future, decided and pending evidence not
+    /// before the overdue mark) and consistent with the status.
     function importCommitments(CommitmentImport[] calldata commitments) external;
 
-    /// @notice Carry v1 enterprise counters over (for enterprises with none here); only before
-    /// {sealImport}. 0 < recorded, fulfilledLate ≤ fulfilled ≤ recorded,
+    /// @notice Carry enterprise counters over; only while the import is open, for enterprises
+    /// whose six counters are all zero here. 0 < recorded, fulfilledLate ≤ fulfilled ≤ recorded,
     /// repaired ≤ breached ≤ overdue (an extended commitment may fall overdue again).
     function importCounters(CountersImport[] calldata counters) external;
 
+    /// @notice End the import window for good (the first live write also ends it).
     function sealImport() external;
 
     // -- views --------------------------------------------------------------------------------
@@ -276,5 +327,6 @@ interface ICommitmentRegistry {
 
     function overdueGracePeriod() external view returns (uint64);
 
+    /// @notice Whether the import window is closed (sealed, or a live write happened).
     function importSealed() external view returns (bool);
 }

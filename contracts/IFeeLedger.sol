@@ -2,7 +2,7 @@
 pragma solidity 0.8.28;
 
 /**
- * @title IFeeLedger (v2)
+ * @title IFeeLedger (v3)
  * @notice The civil-air-defence off-site construction fee (人防易地建设费) of each project:
  * assessed from the shortfall of shelter area and a rate table published on chain, reduced or
  * exempted (减免) by a share of the base that survives reassessment, adjusted by fixed amounts
@@ -18,14 +18,58 @@ pragma solidity 0.8.28;
  * the resulting `dueFen`. The refund owed is `max(0, paid − refunded − due)`; every change of it
  * emits {RefundOwedChanged} with the new level.
  *
+ * Fact times (v3). Every fact carries the time it happened, attested by the role that writes
+ * it: the levy notice's issue time (`assessedAt`), `paidAt`, `refundedAt`. Each is non-zero,
+ * fits in 32 bits and is at most the block time plus {CLOCK_SKEW}. The account keeps the FIRST
+ * assessment's fact time; payments and refunds are judged against it (`paidAt ≥ assessedAt`),
+ * never against the block time of the `assess` transaction, so a payment made against the
+ * paper notice is recordable whenever the assessment lands.
+ *
+ * Due date (v3). The first assessment sets the due date, between {MIN_NOTICE} and
+ * {MAX_HORIZON} after its fact time (it may already be past when the write lands: the delay is
+ * ours). A reassessment, a relief and an adjustment keep it: what was due stays due when it was
+ * due, so whether a payment is late is a function of its own `paidAt` and the account's one due
+ * date, never of which transaction landed first. An increase does NOT get a due date of its
+ * own (decided): a second date would need each payment attributed to a tranche, and that
+ * attribution depends on which payments landed first. An increase therefore falls due on
+ * the fee's due date; where the office grants time for it, that is a commitment (承诺制,
+ * `fee_payment`) with its own due date, not a re-dated fee.
+ *
+ * Rate tables (v3). Tables take effect in the order they are published: each later than the
+ * one before. A table is superseded for a district from the moment the next table listing that
+ * district takes effect. An assessment must use, for its district, the table in effect at the
+ * account's fact time (the first assessment's `assessedAt`; a reassessment keeps the rate basis
+ * of the original notice): a table not yet in effect then, or already superseded then, is
+ * refused (decided: no reason code overrides it; judged by fact time, a late write or a
+ * reassessment still gets the old rate, and a policy exception is a relief or an adjustment,
+ * which carry a reason code and a document).
+ *
+ * Refunds (v3). Money that really moved is always recordable: a refund is refused only for a
+ * zero amount, a zero identifier, a conflicting replay, a bad time, an unassessed project, the
+ * wrong role or a pause. A refund is allowed up to the refund owed, or with a reason code the
+ * admin allowed, up to the net paid (paid − refunded); the part beyond that is still recorded and
+ * flagged: it adds to the account's `overRefundedFen` (money out that was not owed when the
+ * refund was recorded; never decreases, for the office to resolve) and {OverRefundFlagged}
+ * reports the new level. `refundedFen` may then exceed `paidFen`: the net paid counts as zero
+ * and the amount due is unpaid again.
+ *
+ * No panics: every arithmetic overflow is a named error.
+ *
  * Retries are safe: an entry identical to one already recorded (same voucher or reference,
  * project, amount and time) is skipped without an event; a different entry under a known
  * voucher or reference reverts.
  *
  * Governance: DEFAULT_ADMIN_ROLE follows OpenZeppelin's AccessControlDefaultAdminRules (a
  * delayed two-step transfer, no silent renounce). ASSESSOR_ROLE and TAX_ROLE are never held by
- * the same account. Migration from an earlier version: the admin imports accounts, vouchers
- * and refund references, then seals the import for good.
+ * the same account.
+ *
+ * Migration (v3). The admin imports accounts, vouchers and refund references only while the
+ * import is open: before the first live write (assess, setRelief, adjust, a payment or a
+ * refund; publishing rate tables is set-up, not a live write) and before {sealImport}. The
+ * first live write seals the import by itself ({ImportSealed}); a deployment with no import
+ * planned seals it at once. Imports are bounded exactly as live writes are (identifiers, times,
+ * due date, relief, rates on chain, amounts); an imported voucher or refund belongs to an
+ * imported account, and one whose identifier is already recorded is refused.
  */
 interface IFeeLedger {
     /// @notice Status of a project's fee account; derived from its figures, never stored.
@@ -79,11 +123,13 @@ interface IFeeLedger {
         uint64 paidFen;
         uint64 refundedFen;
         uint64 refundOwedFen;
-        uint64 assessedAt; // block time of the first assessment
-        uint64 dueAt; // the fee's due date; a payment after it is late
+        uint64 assessedAt; // fact time of the first assessment (the levy notice's issue time)
+        uint64 dueAt; // the fee's due date, set by the first assessment; a payment after it is late
+        uint64 overRefundedFen; // money refunded beyond what was refundable when recorded (v3)
     }
 
-    /// @notice A v1 account carried over by {importAccounts}; figures as they stood on v1.
+    /// @notice An account carried over by {importAccounts}; figures as they stood on the earlier
+    /// version. `assessedAt` is that account's first assessment time, `dueAt` its due date.
     struct AccountImport {
         bytes32 project;
         bytes32 payer;
@@ -110,7 +156,9 @@ interface IFeeLedger {
 
     /// @notice A fee was assessed (revision 1) or reassessed (revision > 1). `baseFen` =
     /// round_half_up(shortfallArea × rateFenPerM2 / 100), the rate looked up on chain;
-    /// relief and adjustments made earlier still apply, giving `dueFen`.
+    /// relief and adjustments made earlier still apply, giving `dueFen`. `assessedAt` is this
+    /// (re)assessment's attested fact time (v3); `dueAt` the account's due date, which a
+    /// reassessment keeps.
     event FeeAssessed(
         bytes32 indexed project,
         bytes32 indexed payer,
@@ -121,6 +169,7 @@ interface IFeeLedger {
         uint64 shortfallArea,
         uint64 baseFen,
         uint64 dueFen,
+        uint64 assessedAt,
         uint64 dueAt,
         bytes32 basisHash
     );
@@ -148,10 +197,17 @@ interface IFeeLedger {
         bytes32 reason
     );
 
-    /// @notice Refunds with reason code `reason` may (or may no longer) exceed the refund owed.
+    /// @notice Refund `refundRef` went `excessFen` beyond what was refundable when it was recorded
+    /// (the refund owed, or with an allowed reason the net paid); the account's over-refunded
+    /// total is now `overRefundedFen` (a level). Emitted right after its {RefundRecorded}. (v3)
+    event OverRefundFlagged(bytes32 indexed project, bytes32 indexed refundRef, uint64 excessFen, uint64 overRefundedFen);
+
+    /// @notice Refunds with reason code `reason` may (or may no longer) exceed the refund owed,
+    /// up to the net paid, without being flagged.
     event RefundReasonAllowed(bytes32 indexed reason, bool allowed);
 
-    /// @notice A v1 account was carried over (migration); `dueFen` and `refundOwedFen` follow from it.
+    /// @notice An account was carried over (migration) with the amount due `dueFen` (v3); a
+    /// non-zero refund owed follows as {RefundOwedChanged}.
     event AccountImported(
         bytes32 indexed project,
         bytes32 indexed payer,
@@ -161,20 +217,21 @@ interface IFeeLedger {
         uint16 reliefBps,
         uint64 baseFen,
         int64 adjustmentFen,
+        uint64 dueFen,
         uint64 paidFen,
         uint64 refundedFen,
         uint64 assessedAt,
         uint64 dueAt
     );
 
-    /// @notice A v1 voucher was carried over: it counts as recorded here (its amount is in the
+    /// @notice A voucher was carried over: it counts as recorded here (its amount is in the
     /// imported account's `paidFen`, not added again).
     event VoucherImported(bytes32 indexed project, bytes32 indexed voucher, uint64 amountFen, uint64 paidAt);
 
-    /// @notice A v1 refund reference was carried over (its amount is in the imported `refundedFen`).
+    /// @notice A refund reference was carried over (its amount is in the imported `refundedFen`).
     event RefundImported(bytes32 indexed project, bytes32 indexed refundRef, uint64 amountFen, uint64 refundedAt);
 
-    /// @notice The import was sealed: no import is possible any more.
+    /// @notice The import was sealed (by {sealImport} or by the first live write): no import is possible any more.
     event ImportSealed();
 
     // -- errors ---------------------------------------------------------------------------
@@ -187,12 +244,16 @@ interface IFeeLedger {
     error FeeLedgerZeroRate(uint32 district);
     /// @notice This rate table version was published before, or is zero.
     error FeeLedgerRateTableExists(uint32 version);
-    /// @notice A rate table without districts, or listing a district twice or as zero.
+    /// @notice A rate table without districts, listing a district twice or as zero, or taking
+    /// effect at zero or not after the table published before it.
     error FeeLedgerInvalidRateTable(uint32 version);
     /// @notice No rate for `district` in rate table `version` (or no such table).
     error FeeLedgerUnknownRate(uint32 version, uint32 district);
-    /// @notice Rate table `version` takes effect only at `effectiveFrom`.
+    /// @notice Rate table `version` takes effect only at `effectiveFrom`, after the account's fact time.
     error FeeLedgerRateTableNotInEffect(uint32 version, uint64 effectiveFrom);
+    /// @notice Rate table `version` was superseded for `district` at `supersededFrom`, at or
+    /// before the account's fact time. (v3)
+    error FeeLedgerRateTableSuperseded(uint32 version, uint32 district, uint64 supersededFrom);
     /// @notice An amount that does not fit in 64 bits of fen.
     error FeeLedgerAmountTooLarge(uint256 amountFen);
     /// @notice The project has no assessment yet.
@@ -207,25 +268,30 @@ interface IFeeLedger {
     error FeeLedgerInvalidRelief(uint16 reliefBps);
     /// @notice A payment or refund of zero fen.
     error FeeLedgerZeroAmount();
-    /// @notice A fee due date before the minimum notice or beyond the maximum horizon.
+    /// @notice A fee due date before the minimum notice or beyond the maximum horizon after the
+    /// assessment's fact time, or (reassessing) neither zero nor the account's due date.
     error FeeLedgerInvalidDueDate(uint64 dueAt);
-    /// @notice A payment or refund time before the assessment or after the block time plus the skew.
+    /// @notice A fact time of zero, beyond 32 bits, after the block time plus the skew, or before
+    /// the account's assessment (a payment, a refund, a reassessment).
     error FeeLedgerInvalidTime(uint64 time);
     /// @notice This voucher was recorded before with different figures; a voucher counts once, forever.
     error FeeLedgerVoucherConflict(bytes32 voucher);
     /// @notice This refund reference was recorded before with different figures.
     error FeeLedgerRefundConflict(bytes32 refundRef);
-    /// @notice A refund above the refund owed (or, with an allowed reason, above the net paid).
+    /// @notice An imported account whose `refundedFen` is above its `paidFen` (v3: live refunds
+    /// are never refused for their amount; they are flagged, see {OverRefundFlagged}).
     error FeeLedgerRefundTooLarge(bytes32 project, uint64 refundableFen, uint64 amountFen);
-    /// @notice A refund reason code the admin has not allowed.
-    error FeeLedgerRefundReasonNotAllowed(bytes32 reason);
     /// @notice The total paid would no longer fit in 64 bits.
     error FeeLedgerPaidOverflow(bytes32 project);
+    /// @notice The total refunded would no longer fit in 64 bits. (v3)
+    error FeeLedgerRefundedOverflow(bytes32 project);
+    /// @notice The revision counter would no longer fit in 32 bits. (v3)
+    error FeeLedgerRevisionOverflow(bytes32 project);
     /// @notice A batch with no entries.
     error FeeLedgerEmptyBatch();
     /// @notice `account` holds `heldRole`, which excludes `role` (assessor ≠ tax).
     error FeeLedgerConflictingRole(address account, bytes32 role, bytes32 heldRole);
-    /// @notice The import is sealed.
+    /// @notice The import is sealed (by {sealImport} or by the first live write).
     error FeeLedgerImportSealed();
     /// @notice The imported project already has an account here.
     error FeeLedgerAccountExists(bytes32 project);
@@ -233,7 +299,10 @@ interface IFeeLedger {
     // -- rate tables (ASSESSOR_ROLE) --------------------------------------------------------
 
     /// @notice Publish rate table `version` (> 0, never published before), in effect from
-    /// `effectiveFrom`, with the legal basis `basisHash` (the price bureau's document).
+    /// `effectiveFrom` (later than that of every table published before: tables take effect in
+    /// the order they are published), with the legal basis `basisHash` (the price bureau's
+    /// document). For each district it lists, it supersedes the table that listed it last, from
+    /// `effectiveFrom`. Not a live write: it leaves the import open.
     function publishRateTable(
         uint32 version,
         uint64 effectiveFrom,
@@ -247,38 +316,51 @@ interface IFeeLedger {
     // -- assessment (ASSESSOR_ROLE) ---------------------------------------------------------
 
     /// @notice Assess or reassess the fee of `project`: the rate of `district` in table
-    /// `rateTableVersion` (which must be in effect) times `shortfallArea`. Earlier relief and
-    /// adjustments still apply. `dueAt` at least the minimum notice and at most the maximum
-    /// horizon after the block time. A reassessment keeps the payer.
+    /// `rateTableVersion` times `shortfallArea`. Earlier relief and adjustments still apply.
+    /// `assessedAt` is the attested fact time of this levy notice: non-zero, at most the block
+    /// time plus the skew and, reassessing, not before the account's fact time. The account keeps
+    /// the first assessment's fact time; the table must be the district's table in effect then
+    /// (not later, not superseded). First assessment: `dueAt` at least {MIN_NOTICE} and at most
+    /// {MAX_HORIZON} after `assessedAt`. Reassessment: the payer and the due date are kept
+    /// (`dueAt` zero or equal to the account's due date). Seals an open import.
     function assess(
         bytes32 project,
         bytes32 payer,
         uint32 district,
         uint64 shortfallArea,
         uint32 rateTableVersion,
+        uint64 assessedAt,
         uint64 dueAt,
         bytes32 basisHash
     ) external returns (uint64 dueFen);
 
-    /// @notice Set the relief (减免) of `project` to `reliefBps` of the base (10,000 = exempt).
+    /// @notice Set the relief (减免) of `project` to `reliefBps` of the base (10,000 = exempt),
+    /// rounded half up in fen. Keeps the due date. Seals an open import.
     function setRelief(bytes32 project, bytes32 reason, uint16 reliefBps, bytes32 documentHash)
         external
         returns (uint64 dueFen);
 
     /// @notice A fixed change of the amount due: 补缴 (> 0) or 核减 (< 0) after the surveyed area.
+    /// Keeps the due date. Seals an open import.
     function adjust(bytes32 project, bytes32 reason, int64 deltaFen, bytes32 documentHash)
         external
         returns (uint64 dueFen);
 
     // -- payments and refunds (TAX_ROLE) ----------------------------------------------------
 
-    /// @notice Record one payment confirmed by the tax system; an identical replay is a no-op.
+    /// @notice Record one payment confirmed by the tax system, made at `paidAt` (not before the
+    /// account's fact time, at most the block time plus the skew); late when after the due date.
+    /// An identical replay is a no-op. Seals an open import.
     function recordPayment(bytes32 project, bytes32 voucher, uint64 amountFen, uint64 paidAt) external;
 
     /// @notice Record many payments; identical replays are skipped, any other bad entry reverts the batch.
     function recordPayments(Payment[] calldata payments) external;
 
-    /// @notice Record one refund confirmed by the tax system; an identical replay is a no-op.
+    /// @notice Record one refund confirmed by the tax system, paid out at `refundedAt` (bounded
+    /// as `paidAt`). Never refused for its amount: beyond the refund owed (or, with a `reason`
+    /// the admin allowed, beyond the net paid) it is recorded and flagged ({OverRefundFlagged}).
+    /// A reason code not allowed gives no extra allowance. An identical replay is a no-op. Seals
+    /// an open import.
     function recordRefund(bytes32 project, bytes32 refundRef, uint64 amountFen, uint64 refundedAt, bytes32 reason)
         external;
 
@@ -287,20 +369,26 @@ interface IFeeLedger {
 
     // -- governance (DEFAULT_ADMIN_ROLE) ----------------------------------------------------
 
-    /// @notice Allow (or stop allowing) refunds with reason code `reason` to exceed the refund owed.
+    /// @notice Allow (or stop allowing) refunds with reason code `reason` to exceed the refund
+    /// owed, up to the net paid, without being flagged.
     function setRefundReasonAllowed(bytes32 reason, bool allowed) external;
 
-    /// @notice Carry v1 accounts over; only before {sealImport}.
+    /// @notice Carry accounts over; only while the import is open. Bounded as {assess}: non-zero
+    /// identifiers, a rate on chain for `district` in `rateTableVersion`, relief ≤ 10,000,
+    /// revision ≥ 1, `assessedAt` non-zero and at most the block time plus the skew, `dueAt`
+    /// between {MIN_NOTICE} and {MAX_HORIZON} after it, `refundedFen` ≤ `paidFen`, amounts in 64 bits.
     function importAccounts(AccountImport[] calldata accounts) external;
 
-    /// @notice Carry v1 vouchers over; only before {sealImport}. Their amounts are not added
-    /// to the accounts (the imported `paidFen` holds them).
+    /// @notice Carry vouchers over; only while the import is open. Bounded as {recordPayment}:
+    /// an imported account, a non-zero amount, `paidAt` within its bounds; a voucher already
+    /// recorded is refused. Their amounts are not added to the accounts (the imported `paidFen` holds them).
     function importVouchers(Payment[] calldata vouchers) external;
 
-    /// @notice Carry v1 refund references over; only before {sealImport}.
+    /// @notice Carry refund references over; only while the import is open; bounded as
+    /// {importVouchers} (the imported `refundedFen` holds their amounts).
     function importRefunds(Refund[] calldata refunds) external;
 
-    /// @notice End the import window for good.
+    /// @notice End the import window for good (the first live write also ends it).
     function sealImport() external;
 
     // -- views ------------------------------------------------------------------------------
@@ -317,6 +405,6 @@ interface IFeeLedger {
     /// @notice Whether refunds with reason code `reason` may exceed the refund owed.
     function isRefundReasonAllowed(bytes32 reason) external view returns (bool);
 
-    /// @notice Whether the import window is closed.
+    /// @notice Whether the import window is closed (sealed, or a live write happened).
     function importSealed() external view returns (bool);
 }

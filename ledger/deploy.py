@@ -1,5 +1,5 @@
-"""Deploy the contracts, grant the roles, publish rate tables, hand the admin role over, and
-write the manifest; reuse a live deployment."""
+"""Deploy the contracts (v3), grant the roles, publish rate tables, seal the import unless one
+is planned, hand the admin role over, and write the manifest; reuse a live deployment."""
 
 from dataclasses import dataclass
 
@@ -28,12 +28,17 @@ class DeployOptions:
     * `overdue_grace_period`: seconds after a due date before a commitment may be marked overdue.
     * `rate_tables`: tables the assessor key publishes right after deployment; None means the
       labelled sample table on the local development chain and none elsewhere.
+    * `import_planned`: leave the contracts' import window open for a migration from an earlier
+      version (the admin imports, then calls `sealImport()`; the first live write seals it too).
+      False: the deployment seals the import at once, so nothing can ever be imported beside
+      live records.
     """
 
     admin: str | None = None
     admin_delay: int = 0
     overdue_grace_period: int = 7 * 86_400
     rate_tables: tuple[RateTable, ...] | None = None
+    import_planned: bool = False
 
 
 def deploy_options(settings) -> DeployOptions:
@@ -108,6 +113,10 @@ def deploy(
     for table in tables:
         assessor.send(contracts["FeeLedger"].functions.publishRateTable(
             table.version, table.effective_from, table.basis_hash, table.district_rates()))
+
+    if not options.import_planned:
+        for contract in contracts.values():
+            deployer.send(contract.functions.sealImport())
 
     pending_admin = None
     if options.admin and Web3.to_checksum_address(options.admin) != deployer.account.address:

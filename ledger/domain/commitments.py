@@ -3,15 +3,18 @@
 import time
 import uuid
 
-from sqlalchemy import insert, select, text
+import orjson
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ledger.db.models import Commitment as CommitmentView
 from ledger.db.write_model import AcceptanceReportRecord, CommitmentDocument, CommitmentRecord, Levy, OutboxCommand
+from ledger.domain.business_keys import COMMITMENTS, key_states, replace_failed
+from ledger.domain import chain_time
 from ledger.domain.common import (end_of_day, enterprise_key_hex, from_unix, get_project_row, project_key_hex,
-                                  reference_key_hex, sha_hex, unix)
-from ledger.domain.errors import Conflict, NotFound, ValidationFailed
+                                  read_model_chain_id, reference_key_hex, sha_hex, unix)
+from ledger.domain.errors import Conflict, InvalidState, NotFound, ValidationFailed
 from ledger.domain.fees import _adjust, _current_relief_bps, _open_assessment
 from ledger.domain.rates import SURVEY_REDUCTION, SURVEY_SUPPLEMENT, fee_fen, relief_fen, shortfall
 from ledger.domain.schemas import (AcceptanceAccepted, AcceptanceReport, CommandAccepted, CommitmentCreate,
@@ -29,7 +32,8 @@ DECISION_ARGUMENT = {"fulfil": "evidence_hash", "breach": "reason_hash", "extend
 DECISION_TIME = {"fulfil": "fulfilled_at", "repair": "repaired_at", "accept": "accepted_at",
                  "submit_evidence": "submitted_at"}
 MIN_NOTICE_SECONDS = 86_400  # CommitmentRegistry.MIN_NOTICE: due at least a day after signing
-CLOCK_SKEW_SECONDS = 300  # a fact time further in the future than this is refused
+MAX_HORIZON_SECONDS = 3650 * 86_400  # CommitmentRegistry.MAX_HORIZON: due at most this long after signing
+MAX_EXTENSIONS = 3  # CommitmentRegistry.MAX_EXTENSIONS
 
 
 def record_commitments(session: Session, *, commitments: list[CommitmentCreate], client: str) -> list[CommandAccepted]:
@@ -37,6 +41,7 @@ def record_commitments(session: Session, *, commitments: list[CommitmentCreate],
     new (forever) and each due date in the future."""
     numbers = [c.commitment_number for c in commitments]
     seen = set()
+    latest_allowed = chain_time.chain_clock().latest_allowed()
     for index, c in enumerate(commitments):
         field = f"items[{index}].commitment_number" if len(commitments) > 1 else "commitment_number"
         if c.commitment_number in seen:
@@ -45,16 +50,22 @@ def record_commitments(session: Session, *, commitments: list[CommitmentCreate],
         get_project_row(session, c.project_code,
                         field=f"items[{index}].project_code" if len(commitments) > 1 else "project_code")
         signed_at = unix(c.signed_at) if c.signed_at else int(time.time())
-        if signed_at > time.time() + CLOCK_SKEW_SECONDS:
+        if signed_at > latest_allowed:
             raise ValidationFailed("signed_at is in the future", field=field.replace("commitment_number", "signed_at"),
                                    rule="not_in_future")
         if end_of_day(c.due_date) < signed_at + MIN_NOTICE_SECONDS:
             raise ValidationFailed("due_date must be at least a day after signing",
                                    field=field.replace("commitment_number", "due_date"), rule="min_notice")
-    taken = session.execute(select(CommitmentRecord.commitment_number).where(
-        CommitmentRecord.commitment_number.in_(numbers))).scalars().first()
-    if taken is not None:
-        raise Conflict(f"commitment {taken} is already recorded", field="commitment_number", rule="unique_forever")
+        if end_of_day(c.due_date) > signed_at + MAX_HORIZON_SECONDS:
+            raise ValidationFailed("due_date must be within 3,650 days of signing",
+                                   field=field.replace("commitment_number", "due_date"), rule="max_horizon")
+    keys = key_states(session, COMMITMENTS, set(numbers))
+    if keys.taken:
+        taken = min(keys.taken)
+        index = numbers.index(taken)
+        raise Conflict(f"commitment {taken} is already recorded (on chain or on its way)",
+                       field=f"items[{index}].commitment_number" if len(commitments) > 1 else "commitment_number",
+                       rule="unique_forever")
     now = time.time()
     rows, commands = [], []
     for c in commitments:
@@ -68,9 +79,15 @@ def record_commitments(session: Session, *, commitments: list[CommitmentCreate],
                      "project_code": c.project_code, "enterprise_uscc": c.enterprise_uscc, "kind": c.kind,
                      "due_date": c.due_date, "due_at": command.args["due_at"], "terms_sha256": c.terms_sha256,
                      "client": client, "command_id": command.id, "created_at": now})
+    new = [row for row in rows if row["commitment_number"] not in keys.failed]
     try:
         with session.begin_nested():
-            session.execute(insert(CommitmentRecord), rows)
+            if new:
+                session.execute(insert(CommitmentRecord), new)
+            for row in rows:
+                number = row["commitment_number"]
+                if number in keys.failed and not replace_failed(session, COMMITMENTS, number, keys.failed[number], row):
+                    raise IntegrityError("correction lost", None, Exception())  # a concurrent correction won
             enqueue(session, commands, client=client)
     except IntegrityError:
         raise Conflict("a commitment number is already recorded", field="commitment_number",
@@ -85,11 +102,31 @@ def decide_commitment(session: Session, *, commitment_number: str, decision: Com
     record = session.get(CommitmentRecord, commitment_number)
     if record is None:
         raise NotFound(f"no commitment {commitment_number}", field="commitment_number", rule="recorded_commitment")
-    if decision.decided_at is not None and decision.decided_at.timestamp() > time.time() + CLOCK_SKEW_SECONDS:
-        raise ValidationFailed("decided_at is in the future", field="decided_at", rule="not_in_future")
-    if decision.action == "extend" and decision.new_due_date <= record.due_date:
-        raise ValidationFailed("new_due_date must be after the current due date", field="new_due_date",
-                               rule="later_than_due_date")
+    if _record_failed(session, record):
+        raise InvalidState(f"the chain refused commitment {commitment_number}; record it again, corrected",
+                           field="commitment_number", rule="recorded_commitment")
+    if decision.decided_at is not None and unix(decision.decided_at) > chain_time.chain_clock().latest_allowed():
+        raise ValidationFailed("decided_at is more than 15 minutes after the chain's time", field="decided_at",
+                               rule="not_after_chain_time")
+    signed_at = _signed_at(session, record)
+    if decision.decided_at is not None and unix(decision.decided_at) < signed_at:
+        raise ValidationFailed("decided_at is before the commitment was signed", field="decided_at",
+                               rule="not_before_signing")
+    if decision.action == "extend":
+        if decision.new_due_date <= record.due_date:
+            raise ValidationFailed("new_due_date must be after the current due date", field="new_due_date",
+                                   rule="later_than_due_date")
+        if end_of_day(decision.new_due_date) <= chain_time.chain_clock().now():
+            raise ValidationFailed("new_due_date must be ahead of the chain's time", field="new_due_date",
+                                   rule="future_date")
+        if end_of_day(decision.new_due_date) > signed_at + MAX_HORIZON_SECONDS:
+            raise ValidationFailed("new_due_date must be within 3,650 days of signing", field="new_due_date",
+                                   rule="max_horizon")
+        if _extensions(session, record) >= MAX_EXTENSIONS:
+            raise InvalidState(f"commitment {record.commitment_number} was extended {MAX_EXTENSIONS} times already",
+                               field="action", rule="max_extensions")
+    if problem := _foreseeable_refusal(session, record, decision.action):
+        raise problem
     return _decide(session, record, decision.action, decision.document_sha256, actor,
                    new_due_date=decision.new_due_date, decided_at=decision.decided_at)
 
@@ -117,6 +154,9 @@ def report_acceptance(session: Session, *, report: AcceptanceReport, client: str
     a surveyed shelter area that differs from the built area charges the difference (补缴) or
     reduces it (核减) at the assessment's rate."""
     project = get_project_row(session, report.project_code)
+    if report.accepted_at is not None and unix(report.accepted_at) > chain_time.chain_clock().latest_allowed():
+        raise ValidationFailed("accepted_at is more than 15 minutes after the chain's time", field="accepted_at",
+                               rule="not_after_chain_time")
     commands: list[CommandAccepted] = []
     delta = 0
     if report.passed:
@@ -126,6 +166,9 @@ def report_acceptance(session: Session, *, report: AcceptanceReport, client: str
                    OutboxCommand.status != FAILED)).scalars().all()
         for record in shelter_builds:
             if not _decided(session, record.commitment_number):
+                if report.accepted_at is not None and unix(report.accepted_at) < _signed_at(session, record):
+                    raise ValidationFailed(f"accepted_at is before commitment {record.commitment_number} was signed",
+                                           field="accepted_at", rule="not_before_signing")
                 commands.append(_decide(session, record, "accept", report.report_sha256, client,
                                         decided_at=report.accepted_at))
     if report.surveyed_shelter_area != project.built_shelter_area:
@@ -156,6 +199,60 @@ def report_acceptance(session: Session, *, report: AcceptanceReport, client: str
                                        created_at=time.time()))
     session.flush()
     return AcceptanceAccepted(report_id=report_id, commands=commands, delta_fen=delta)
+
+
+def _record_failed(session: Session, record: CommitmentRecord) -> bool:
+    return session.execute(select(OutboxCommand.status).where(OutboxCommand.id == record.command_id)).scalar() == FAILED
+
+
+# The states from which each decision can succeed. Outside our own commands only markOverdue (anyone
+# may send it) moves a commitment, and only from recorded/extended to overdue.
+POSSIBLE_FROM = {"fulfil": {"recorded", "extended", "overdue"}, "extend": {"recorded", "extended", "overdue"},
+                 "breach": {"recorded", "extended", "overdue"}, "repair": {"breached"},
+                 "submit_evidence": {"recorded", "extended", "overdue"},
+                 "reject_evidence": {"recorded", "extended", "overdue"}}
+IN_FLIGHT = ("accepted", "submitted", "mined")
+
+
+def _foreseeable_refusal(session: Session, record: CommitmentRecord, action: str) -> InvalidState | None:
+    """What the registry will surely refuse (CommitmentRegistryInvalidTransition, …EvidencePending,
+    …NoEvidencePending), judged from the indexed state when none of our commands on the commitment is
+    still on its way (otherwise the chain decides and a refusal fails the command)."""
+    pending = session.execute(select(OutboxCommand.id).where(OutboxCommand.reference == record.commitment_number,
+                                                              OutboxCommand.status.in_(IN_FLIGHT)).limit(1)).first()
+    query = select(CommitmentView.status, CommitmentView.evidence_submitted_at).where(
+        CommitmentView.commitment == record.commitment_key)
+    if (chain_id := read_model_chain_id(session)) is not None:
+        query = query.where(CommitmentView.chain_id == chain_id)
+    state = session.execute(query).first()
+    if pending is not None or state is None:
+        return None
+    status, evidence_pending = state.status, state.evidence_submitted_at != 0
+    if status not in POSSIBLE_FROM[action]:
+        return InvalidState(f"commitment {record.commitment_number} is {status} on chain: {action} is not possible",
+                            field="action", rule="allowed_transition")
+    if action == "reject_evidence" and not evidence_pending:
+        return InvalidState(f"commitment {record.commitment_number} has no evidence pending", field="action",
+                            rule="evidence_pending")
+    if action == "breach" and evidence_pending:
+        return InvalidState(f"commitment {record.commitment_number} has evidence pending: decide on it first",
+                            field="action", rule="no_evidence_pending")
+    return None
+
+
+def _signed_at(session: Session, record: CommitmentRecord) -> int:
+    """The signing time the chain holds for the commitment (its record command's)."""
+    args = session.execute(select(OutboxCommand.args).where(OutboxCommand.id == record.command_id)).scalar_one()
+    return int(orjson.loads(args)["signed_at"])
+
+
+def _extensions(session: Session, record: CommitmentRecord) -> int:
+    """Extensions sent for the commitment whose commands did not fail."""
+    return session.execute(
+        select(func.count()).select_from(CommitmentDocument)
+        .join(OutboxCommand, OutboxCommand.id == CommitmentDocument.command_id)
+        .where(CommitmentDocument.commitment_number == record.commitment_number, CommitmentDocument.action == "extend",
+               OutboxCommand.status != FAILED)).scalar_one()
 
 
 def _decided(session: Session, commitment_number: str) -> bool:

@@ -10,10 +10,12 @@ import time
 import uuid
 from datetime import date, timedelta
 
+import orjson
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from ledger.db.write_model import AdjustmentRequest, Levy, Project
+from ledger.db.write_model import AdjustmentRequest, Levy, OutboxCommand, Project
+from ledger.domain import chain_time
 from ledger.domain.common import end_of_day, enterprise_key_hex, get_project_row, project_key_hex, sha_hex, today
 from ledger.domain.errors import InvalidState, ValidationFailed
 from ledger.domain.rates import (FULL_RELIEF_BPS, Rate, fee_fen, known_reason, rate_for, reduction_percent,
@@ -21,8 +23,11 @@ from ledger.domain.rates import (FULL_RELIEF_BPS, Rate, fee_fen, known_reason, r
 from ledger.domain.schemas import AdjustmentCreate, CommandAccepted, FeeAssessmentCreate, FeeEstimate
 from ledger.identifiers import reason_code
 from ledger.rate_tables import SAMPLE_RATE_TABLE
-from ledger.writer.outbox import NewCommand, enqueue
+from ledger.writer.outbox import FAILED, NewCommand, enqueue
 
+MIN_NOTICE_SECONDS = 86_400  # FeeLedger.MIN_NOTICE
+MAX_HORIZON_SECONDS = 3650 * 86_400  # FeeLedger.MAX_HORIZON
+MAX_UINT64, MAX_INT64 = 2**64 - 1, 2**63 - 1
 FEE_DUE_DAYS = 30  # a fee is due this many days after its assessment unless the office says otherwise
 
 
@@ -44,11 +49,27 @@ def assess_fee(session: Session, *, assessment: FeeAssessmentCreate, actor: str)
     due_date = assessment.due_date or today() + timedelta(days=FEE_DUE_DAYS)
     if due_date <= today():
         raise ValidationFailed("due_date must be after today", field="due_date", rule="future_date")
+    chain_now = chain_time.chain_clock().now()
+    if end_of_day(due_date) < chain_now + MIN_NOTICE_SECONDS:  # FeeLedger: due ≥ block time + MIN_NOTICE
+        raise ValidationFailed("due_date must end at least a day after the chain's time", field="due_date",
+                               rule="min_notice")
+    if end_of_day(due_date) > chain_now + MAX_HORIZON_SECONDS:
+        raise ValidationFailed("due_date must be within 3,650 days", field="due_date", rule="max_horizon")
+    if rate.effective_from > chain_now:
+        raise ValidationFailed(f"rate table {rate.version} takes effect after the chain's time", field="effective_on",
+                               rule="rate_table_in_force")
     area = shortfall(project.required_shelter_area, project.built_shelter_area)
+    if fee_fen(area, rate.rate_fen_per_m2) > MAX_UINT64:
+        raise ValidationFailed("the fee of this shortfall exceeds what the ledger can hold (2^64 − 1 fen)",
+                               field="project_code", rule="fee_in_range")
+    payer = enterprise_key_hex(project.builder_uscc)
+    if _assessed_payer(session, project.project_code) not in (None, payer):
+        raise InvalidState(f"{project.project_code} was assessed to another builder; the chain keeps the first payer",
+                           field="project_code", rule="same_payer")
     revision = session.execute(select(func.count()).select_from(Levy).where(
         Levy.project_code == project.project_code, Levy.kind == "assessment")).scalar_one() + 1
     command = NewCommand("assess_fee", project.project_code, project.project_code, {
-        "project": project.project_key, "payer": enterprise_key_hex(project.builder_uscc),
+        "project": project.project_key, "payer": payer,
         "district": int(project.district), "shortfall_area": area, "rate_table_version": rate.version,
         "due_at": end_of_day(due_date), "basis_hash": rate.basis_hash,
     }).with_id()
@@ -108,6 +129,14 @@ def _adjust(session: Session, *, project: Project, assessment: Levy, reason: str
     if delta < 0 and assessment.amount_fen + delta < 0:
         raise ValidationFailed(f"a reduction of {-delta} fen exceeds the {assessment.amount_fen} fen still levied",
                                field="delta_fen", rule="not_below_zero")
+    adjusted = session.execute(select(func.coalesce(func.sum(AdjustmentRequest.delta_fen), 0))
+                               .join(OutboxCommand, OutboxCommand.id == AdjustmentRequest.command_id)
+                               .where(AdjustmentRequest.project_code == project.project_code,
+                                      AdjustmentRequest.kind == "adjustment", OutboxCommand.status != FAILED)
+                               ).scalar_one()
+    if not -MAX_INT64 <= int(adjusted) + delta <= MAX_INT64:  # FeeLedger keeps the sum as an int64
+        raise ValidationFailed("the project's adjustments would exceed what the ledger can hold (2^63 − 1 fen)",
+                               field="delta_fen", rule="adjustments_in_range")
     command = NewCommand("adjust_fee", project.project_code, project.project_code, {
         "project": project_key_hex(project.project_code), "reason": "0x" + reason_code(reason).hex(),
         "delta_fen": delta, "document_hash": sha_hex(document_sha256)}).with_id()
@@ -125,6 +154,14 @@ def _adjust(session: Session, *, project: Project, assessment: Levy, reason: str
     enqueue(session, [command], client=actor)
     session.flush()
     return CommandAccepted(command_id=command.id, kind=command.kind, reference=command.reference)
+
+
+def _assessed_payer(session: Session, project_code: str) -> str | None:
+    """The payer of the project's first assessment that did not fail (FeeLedger keeps it for good)."""
+    args = session.execute(select(OutboxCommand.args).where(
+        OutboxCommand.kind == "assess_fee", OutboxCommand.project_code == project_code, OutboxCommand.status != FAILED)
+        .order_by(OutboxCommand.seq).limit(1)).scalar()
+    return orjson.loads(args)["payer"] if args else None
 
 
 def _current_relief_bps(session: Session, project_code: str) -> int:

@@ -11,8 +11,8 @@ Naming follows the FastAPI template: `XCreate` in, `XPublic` out.
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import (AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, StrictInt, StringConstraints,
-                      model_validator)
+from pydantic import (AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, StrictInt,
+                      StringConstraints, model_validator)
 from pydantic_core import PydanticCustomError
 
 # Identifiers follow one rule (fold to ASCII, then an ASCII pattern): ledger.identifiers.
@@ -28,8 +28,16 @@ Fen = Annotated[StrictInt, Field(gt=0, le=MAX_FEN, description="money in fen (�
 SignedFen = Annotated[StrictInt, Field(ge=-MAX_FEN, le=MAX_FEN, description="signed money in fen (分)")]
 # Area in 0.01 m² (so 1234.56 m² is 123456).
 Area = Annotated[StrictInt, Field(ge=0, le=MAX_AREA, description="area in 0.01 m², a non-negative integer")]
+
+
+def _not_zero_hash(value: str) -> str:
+    if value == "0" * 64:  # the contracts refuse a zero hash (…ZeroHash): no document hashes to it
+        raise PydanticCustomError("not_zero", "a SHA-256 of 64 zeros is not a document's hash")
+    return value
+
+
 Sha256Hex = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[0-9a-f]{64}$"),
-                      Field(description="SHA-256 of the document, 64 hex characters")]
+                      AfterValidator(_not_zero_hash), Field(description="SHA-256 of the document, 64 hex characters")]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9][0-9-]{5,19}$")]
 

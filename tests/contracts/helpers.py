@@ -25,9 +25,10 @@ VERSION = SAMPLE_RATE_TABLE.version
 GRACE = 7 * DAY  # DeployOptions' default overdue grace period
 
 FEE_ACCOUNT_FIELDS = ("payer", "district", "rateTableVersion", "revision", "reliefBps", "status", "baseFen",
-                      "adjustmentFen", "dueFen", "paidFen", "refundedFen", "refundOwedFen", "assessedAt", "dueAt")
+                      "adjustmentFen", "dueFen", "paidFen", "refundedFen", "refundOwedFen", "assessedAt", "dueAt",
+                      "overRefundedFen")
 COMMITMENT_FIELDS = ("project", "enterprise", "kind", "status", "fulfilledLate", "extensions", "signedAt", "dueAt",
-                     "evidenceSubmittedAt", "decidedAt")
+                     "evidenceSubmittedAt", "decidedAt", "recordedAt", "overdueAt")
 COUNTER_FIELDS = ("recorded", "fulfilled", "fulfilledLate", "overdue", "breached", "repaired")
 UNASSESSED, ASSESSED, PARTIALLY_PAID, PAID, OVERPAID, EXEMPT, NOTHING_OWED = range(7)
 NONE, RECORDED, FULFILLED, OVERDUE, BREACHED, REPAIRED, EXTENDED = range(7)
@@ -70,10 +71,15 @@ def call(fn):
         raise decode_revert(exc.data) from None
 
 
-def assess(chain, p=None, area=10_000, *, district=DISTRICT, version=VERSION, due_in=30 * DAY, payer=PAYER, at=None):
+def assess(chain, p=None, area=10_000, *, district=DISTRICT, version=VERSION, due_in=30 * DAY, payer=PAYER, at=None,
+           assessed_at=None, due_at=None):
+    """Assess `p` in a block at `at`; the levy notice was issued at `assessed_at` (by default the
+    block time) and is due `due_in` after it (or at `due_at`, e.g. 0 to keep it on a reassessment)."""
     p = project() if p is None else p
     now = at if at is not None else chain.now() + 1
-    call = chain.fee.functions.assess(p, payer, district, area, version, now + due_in, BASIS)
+    assessed_at = now if assessed_at is None else assessed_at
+    due_at = assessed_at + due_in if due_at is None else due_at
+    call = chain.fee.functions.assess(p, payer, district, area, version, assessed_at, due_at, BASIS)
     return send_at(chain, "ASSESSOR_ROLE", call, now)
 
 

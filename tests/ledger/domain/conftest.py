@@ -8,3 +8,30 @@ from tests.support.rates import mirror_sample_rate_table
 def published_rates(engine):
     """The sample rate table as deploy publishes it and the indexer mirrors it."""
     mirror_sample_rate_table(engine)
+
+
+class FixedChainClock:
+    """The chain's clock for services tested without a node: the wall clock shifted by `offset` seconds."""
+
+    def __init__(self, offset: int = 0):
+        self.offset = offset
+
+    def now(self) -> int:
+        import time
+
+        return int(time.time()) + self.offset
+
+    def latest_allowed(self) -> int:
+        from ledger.domain.chain_time import CLOCK_SKEW_SECONDS
+
+        return self.now() + CLOCK_SKEW_SECONDS
+
+
+@pytest.fixture(autouse=True)
+def chain_clock(monkeypatch) -> FixedChainClock:
+    """No node here: the services read the chain's time from this clock (tests move it)."""
+    from ledger.domain import chain_time
+
+    clock = FixedChainClock()
+    monkeypatch.setattr(chain_time, "chain_clock", lambda: clock)
+    return clock
