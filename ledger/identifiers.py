@@ -166,25 +166,32 @@ def _district(value):
 
 
 _FOLDED = "Full-width forms are folded to ASCII first (NFKC)."
-Uscc = Annotated[str, BeforeValidator(_checked("uscc", validate_uscc)), Field(
-    pattern=USCC_PATTERN, examples=["91410100MA3X5L8R2W"],
-    description="Unified social credit code (GB 32100-2015); the 18th character is the check character "
-                f"computed from the first 17 (checked). Lower case is upper-cased. {_FOLDED}")]
-ProjectCode = Annotated[str, BeforeValidator(_checked("project_code", validate_project_code)), Field(
-    pattern=PROJECT_CODE_PATTERN, examples=["2026-410105-70-01-000123"],
+
+
+def _identifier(rule: str, canonical, **field):
+    """A str type checked by `canonical` (a refusal's rule is `rule`), documented by `field`."""
+    return Annotated[str, Field(**field), BeforeValidator(_checked(rule, canonical))]
+
+
+Uscc = _identifier(
+    "uscc", validate_uscc, pattern=USCC_PATTERN, examples=["91410100MA3X5L8R2W"],
+    description="Unified social credit code (GB 32100-2015); the 18th character is the check character computed "
+                f"from the first 17 (checked). Lower case is upper-cased. {_FOLDED}")
+ProjectCode = _identifier(
+    "project_code", validate_project_code, pattern=PROJECT_CODE_PATTERN, examples=["2026-410105-70-01-000123"],
     description="National investment project code YYYY-RRRRRR-II-TT-NNNNNN; RRRRRR must be a Zhengzhou district "
-                f"code ({', '.join(sorted(DISTRICTS))}). {_FOLDED}")]
-District = Annotated[str, BeforeValidator(_district), Field(
-    json_schema_extra={"enum": sorted(DISTRICTS)}, examples=["410105"],
-    description="Zhengzhou district code: " + ", ".join(f"{k} {v}" for k, v in sorted(DISTRICTS.items())))]
-Reference = Annotated[str, BeforeValidator(_checked("reference", normalise_reference)), Field(
-    pattern=REFERENCE_PATTERN, examples=["332026000000123456"],
+                f"code ({', '.join(sorted(DISTRICTS))}). {_FOLDED}")
+Reference = _identifier(
+    "reference", normalise_reference, pattern=REFERENCE_PATTERN, examples=["332026000000123456"],
     description="A business key (voucher number, refund reference, commitment number): 1–64 of A-Z 0-9 . _ / -; "
-                f"whitespace is removed and lower case upper-cased before it is checked and hashed. {_FOLDED}")]
-LevyNumber = Annotated[str, BeforeValidator(_checked("levy_number", validate_levy_number)), Field(
-    pattern=LEVY_NUMBER_PATTERN, examples=["2026-410105-70-01-000123-A1"],
+                f"whitespace is removed and lower case upper-cased before it is checked and hashed. {_FOLDED}")
+LevyNumber = _identifier(
+    "levy_number", validate_levy_number, pattern=LEVY_NUMBER_PATTERN, examples=["2026-410105-70-01-000123-A1"],
     description="A levy number from GET /v1/tax/levies: the project code, then -A<revision> (an assessment) or "
-                f"-S<n> (a supplementary charge). {_FOLDED}")]
-ReasonCode = Annotated[str, BeforeValidator(_checked("reason_code", normalise_reason_code)), Field(
-    pattern=REASON_CODE_PATTERN, examples=["AFFORDABLE_HOUSING"],
-    description=f"A reason code: 1–32 of A-Z 0-9 _ starting with a letter; lower case is upper-cased. {_FOLDED}")]
+                f"-S<n> (a supplementary charge). {_FOLDED}")
+ReasonCode = _identifier(
+    "reason_code", normalise_reason_code, pattern=REASON_CODE_PATTERN, examples=["AFFORDABLE_HOUSING"],
+    description=f"A reason code: 1–32 of A-Z 0-9 _ starting with a letter; lower case is upper-cased. {_FOLDED}")
+District = Annotated[str, Field(json_schema_extra={"enum": sorted(DISTRICTS)}, examples=["410105"],
+                                description="Zhengzhou district code: " + ", ".join(
+                                    f"{k} {v}" for k, v in sorted(DISTRICTS.items()))), BeforeValidator(_district)]
