@@ -48,6 +48,24 @@ FIELD_RULES: dict[tuple[str, str], str] = {
         "keeps the amount due at or above zero (`not_below_zero`).",
 }
 
+# What answer fields mean where the name alone does not say it.
+FIELD_MEANINGS: dict[tuple[str, str], str] = {
+    ("Reconciliation", "day"): "The calendar day (Asia/Shanghai) of the payments' paid_at.",
+    ("Reconciliation", "matched"): "Vouchers in both statements with the same amount.",
+    ("Reconciliation", "missing_here"): "Vouchers in your statement we hold no confirmation of (or only one whose "
+        "command failed): confirm them (POST /v1/tax/payments).",
+    ("Reconciliation", "missing_there"): "Vouchers we accepted for this day (on chain or on their way) that your "
+        "statement lacks.",
+    ("Reconciliation", "amount_mismatches"): "Vouchers in both statements whose amounts differ: ours_fen is what "
+        "we recorded, theirs_fen what your statement says.",
+    ("Reconciliation", "clean"): "True when nothing is missing on either side and no amount differs.",
+    ("DailyStatement", "items"): "Every confirmation accepted for the day (by paid_at, Asia/Shanghai) whose command "
+        "did not fail: on chain or on its way.",
+    ("LevyPage", "next_cursor"): "Pass it back as `cursor` for the next page; null when this page is the last one "
+        "so far. To resume later, send the cursor that fetched this last page again (it answers this page plus "
+        "any newer levies; deduplicate by levy_number).",
+}
+
 
 def install_openapi(app: FastAPI) -> None:
     def openapi() -> dict:
@@ -76,7 +94,7 @@ def install_openapi(app: FastAPI) -> None:
         schemas = schema.setdefault("components", {}).setdefault("schemas", {})
         for unused in ("HTTPValidationError", "ValidationError"):
             schemas.pop(unused, None)
-        for (model, field), rule in FIELD_RULES.items():
+        for (model, field), rule in (FIELD_RULES | FIELD_MEANINGS).items():
             prop = schemas[model]["properties"][field]
             prop["description"] = " ".join(filter(None, (rule, prop.get("description"))))
         app.openapi_schema = schema
