@@ -38,7 +38,7 @@ ACCEPTED_ACCEPTANCE = {"report_id": "7f3a9c1e5b2d4e6f8a0b1c2d3e4f5a6b", "delta_f
     ACCEPTED | {"kind": "fulfil_by_acceptance", "reference": "CN-2026-000045",
                 "status_url": f"/v1/commands/{COMMAND_ID}"},
     ACCEPTED | {"command_id": "4e1d7c2a9b0f4a38b6c5d2e1f0a9b8c7", "kind": "adjust_fee", "reference": PROJECT,
-                "status_url": "/v1/commands/cmd_01JDX3V7Q8M2K5T9A4N6R1P0J0"}]}
+                "status_url": "/v1/commands/4e1d7c2a9b0f4a38b6c5d2e1f0a9b8c7"}]}
 DECISION = {"action": "fulfil", "document_sha256": SHA, "decided_at": "2027-06-18T16:00:00+08:00"}
 PAYMENT = {"levy_number": LEVY_NUMBER, "voucher_number": "332026000000123456", "amount_fen": 2100000000,
            "paid_at": "2026-11-29T09:30:00+08:00", "payer_uscc": USCC}

@@ -11,7 +11,7 @@ from pydantic import TypeAdapter
 
 from api.main import app
 from api.problems import MEDIA_TYPE, PROBLEM_TYPES, TYPE_PREFIX
-from ledger.identifiers import DISTRICTS
+from ledger.identifiers import DISTRICTS, LEVY_NUMBER_PATTERN
 
 
 def operations():
@@ -169,3 +169,23 @@ def test_the_notices_we_send_are_documented_with_their_version():
                                          "commitment.breached"}
     for name in ("CommandNotice", "ClearanceChangedNotice"):
         assert document["components"]["schemas"][name]["properties"]["version"]["const"] == 1
+
+
+def test_example_levy_numbers_and_command_ids_are_ones_the_api_issues():
+    """Answers too: a levy number as fees.assess_fee makes it, a command id as the outbox does (32 hex)."""
+    def values(node, key):
+        if isinstance(node, dict):
+            for k, v in node.items():
+                if k == key and isinstance(v, str):
+                    yield v
+                yield from values(v, key)
+        elif isinstance(node, list):
+            for item in node:
+                yield from values(item, key)
+
+    examples = [example for _, _, example in examples_in(app.openapi())]
+    levies, commands = list(values(examples, "levy_number")), list(values(examples, "command_id"))
+    assert levies and commands
+    assert all(re.fullmatch(LEVY_NUMBER_PATTERN, levy) for levy in levies), levies
+    assert all(re.fullmatch(r"[0-9a-f]{32}", command) for command in commands), commands
+    assert all(url.endswith(tuple(commands)) for url in values(examples, "status_url"))
