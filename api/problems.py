@@ -42,7 +42,7 @@ class ProblemType:
 PROBLEM_TYPES: dict[str, ProblemType] = {
     "validation-failed": ProblemType(422, "Invalid input", "A field breaks its rule; `field` names it, `rule` says which rule, `errors` lists every one.",
                                      "builder_uscc: not a valid unified social credit code (GB 32100-2015)", "builder_uscc", "uscc"),
-    "malformed-request": ProblemType(400, "Malformed request", "The request cannot be read (not JSON, wrong content type, bad cursor).",
+    "malformed-request": ProblemType(400, "Malformed request", "The request cannot be read: `field` body with `rule` json_invalid (not JSON), utf8 (not UTF-8) or max_depth (nested too deep); or a bad cursor.",
                                      "the body is not valid JSON", "body", "json_invalid"),
     "payload-too-large": ProblemType(413, "Request body too large", "The body exceeds the configured limit (LEDGER_API_MAX_BODY_BYTES).",
                                      "the body is 2000000 bytes; at most 1048576 are accepted", "body", "max_bytes"),

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Path, Response
 
 from api.deps import SessionDep
+from api.examples import ok
 from api.problems import problem_responses
 from api.routes.approval import AUTH, POST
 from api.security.clients import ClientDep, signed_route
@@ -25,10 +26,6 @@ DISABLED = ENDPOINT | {"status": "disabled", "failing_since": "2026-11-26T08:00:
                        "disabled_at": "2026-11-29T08:00:05Z", "pending": 12,
                        "disabled_reason": "no delivery succeeded for 259205 s (limit 259200 s); last error: HTTP 503: "}
 EndpointId = Annotated[int, Path(ge=1, examples=[7], description="endpoint_id from the registration")]
-
-
-def ok(description: str, value, status: int = 200) -> dict[int, dict]:
-    return {status: {"description": description, "content": {"application/json": {"example": value}}}}
 
 
 @router.post("", status_code=201, response_model=WebhookEndpointPublic,
