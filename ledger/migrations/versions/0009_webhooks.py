@@ -1,15 +1,15 @@
 """webhooks a client can live with: each endpoint's project filter, failure clock, disabling and removal
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0009_webhooks
+Revises: 0008_commands_correctable (0006 on the api-surface branch until the branches merge)
 """
 from alembic import op
 import sqlalchemy as sa
 import sqlmodel
 
 
-revision = '0009'
-# 0008_commands_correctable (the write path) comes before this one once merged; until then 0006 is the head here.
+revision = '0009_webhooks'
+# MERGE: '0008_commands_correctable' (the write path's) once the branches meet; '0006' is the head on this branch.
 down_revision = '0006'
 branch_labels = None
 depends_on = None
