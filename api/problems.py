@@ -184,7 +184,7 @@ def problem_of_exception(request: Request, exc: Exception) -> JSONResponse:
 # caused by these): the rule each breaks.
 BODY_UNREADABLE = {
     UnicodeDecodeError: ("utf8", "the body is not valid UTF-8 (JSON bodies are UTF-8)"),
-    RecursionError: ("max_depth", "the JSON nests too deep (at most a few hundred levels are read)"),
+    RecursionError: ("max_depth", "the JSON nests too deep (several hundred levels at most)"),
 }
 
 
