@@ -2,8 +2,9 @@
 
 USCC = "91410100MA3X5L8R2W"
 PROJECT = "2026-410105-70-01-000123"
+LEVY_NUMBER = PROJECT + "-A1"  # the project code and the assessment's revision
 SHA = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
-COMMAND_ID = "cmd_01JDX3V7Q8M2K5T9A4N6R1P0HZ"
+COMMAND_ID = "9b2c4f0e8a7d4c1b9e3f5a6b7c8d9e0f"  # a command id as issued: 32 lower-case hex digits
 
 
 def body(summary: str, value: dict) -> dict:
@@ -33,17 +34,17 @@ ASSESSMENT = {"project_code": PROJECT, "due_date": "2026-12-31"}
 ACCEPTANCE = {"project_code": PROJECT, "passed": True, "surveyed_shelter_area": 372000, "report_sha256": SHA,
               "accepted_at": "2027-06-20T10:00:00+08:00"}
 # 80 m² less than the approved built area, charged (补缴) at the assessment's rate: 2,000 yuan/m² (金水区, sample table)
-ACCEPTED_ACCEPTANCE = {"report_id": "acc_01JDX4", "delta_fen": 16000000, "commands": [
+ACCEPTED_ACCEPTANCE = {"report_id": "7f3a9c1e5b2d4e6f8a0b1c2d3e4f5a6b", "delta_fen": 16000000, "commands": [
     ACCEPTED | {"kind": "fulfil_by_acceptance", "reference": "CN-2026-000045",
                 "status_url": f"/v1/commands/{COMMAND_ID}"},
-    ACCEPTED | {"command_id": "cmd_01JDX3V7Q8M2K5T9A4N6R1P0J0", "kind": "adjust_fee", "reference": PROJECT,
-                "status_url": "/v1/commands/cmd_01JDX3V7Q8M2K5T9A4N6R1P0J0"}]}
+    ACCEPTED | {"command_id": "4e1d7c2a9b0f4a38b6c5d2e1f0a9b8c7", "kind": "adjust_fee", "reference": PROJECT,
+                "status_url": "/v1/commands/4e1d7c2a9b0f4a38b6c5d2e1f0a9b8c7"}]}
 DECISION = {"action": "fulfil", "document_sha256": SHA, "decided_at": "2027-06-18T16:00:00+08:00"}
-PAYMENT = {"levy_number": "LV-2026-000123", "voucher_number": "332026000000123456", "amount_fen": 2100000000,
+PAYMENT = {"levy_number": LEVY_NUMBER, "voucher_number": "332026000000123456", "amount_fen": 2100000000,
            "paid_at": "2026-11-29T09:30:00+08:00", "payer_uscc": USCC}
-REFUND = {"refund_reference": "RF-2026-000007", "levy_number": "LV-2026-000123", "amount_fen": 50000,
+REFUND = {"refund_reference": "RF-2026-000007", "levy_number": LEVY_NUMBER, "amount_fen": 50000,
           "refunded_at": "2026-11-30T10:00:00+08:00"}
-LEVY = {"levy_number": "LV-2026-000123", "project_code": PROJECT, "payer_uscc": USCC, "kind": "assessment",
+LEVY = {"levy_number": LEVY_NUMBER, "project_code": PROJECT, "payer_uscc": USCC, "kind": "assessment",
         "amount_fen": 2100000000, "confirmed_fen": 0, "status": "open", "created_at": "2026-11-29T08:05:00Z"}
 PROOF = {"chain_id": 31337, "block_number": 1042, "block_hash": "0x" + "cd" * 32, "transaction_hash": "0x" + "ef" * 32,
          "log_index": 0}
@@ -51,7 +52,7 @@ CLEARANCE = {"project_code": PROJECT, "clear": False, "fee_status": "partially_p
              "paid_fen": 1000000000, "open_commitments": ["CN-2026-000045"], "overdue_commitments": [],
              "reasons": [{"code": "fee_outstanding", "detail": "11000000.00 yuan of the fee is unpaid",
                           "reference": PROJECT, "proof": PROOF}], "proof": PROOF}
-STATEMENT_ITEM = {"voucher_number": "332026000000123456", "levy_number": "LV-2026-000123", "amount_fen": 2100000000,
+STATEMENT_ITEM = {"voucher_number": "332026000000123456", "levy_number": LEVY_NUMBER, "amount_fen": 2100000000,
                   "paid_at": "2026-11-29T09:30:00+08:00"}
 COMMAND_STATUS = {"command_id": COMMAND_ID, "kind": "record_payment", "reference": "332026000000123456",
                   "status": "indexed", "created_at": "2026-11-29T09:30:01Z", "submitted_at": "2026-11-29T09:30:01Z",

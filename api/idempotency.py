@@ -32,8 +32,11 @@ def key_of(headers) -> str:
     key = headers.get(HEADER)
     if not key:
         raise ApiProblem("idempotency-key-missing", "the Idempotency-Key header is missing", field=HEADER, rule="required")
-    if len(key) > MAX_KEY_LENGTH or not key.isascii() or not key.isprintable():
-        raise ApiProblem("validation-failed", f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} printable ASCII characters",
+    if not (key.isascii() and key.isprintable()):  # headers arrive as latin-1: UTF-8 bytes show as non-ASCII
+        raise ApiProblem("validation-failed", "Idempotency-Key must be printable ASCII (0x20-0x7E)",
+                         field=HEADER, rule="printable_ascii")
+    if len(key) > MAX_KEY_LENGTH:
+        raise ApiProblem("validation-failed", f"Idempotency-Key is {len(key)} characters; at most {MAX_KEY_LENGTH}",
                          field=HEADER, rule="max_length")
     return key
 

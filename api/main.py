@@ -6,7 +6,8 @@ from api.deps import get_api_settings
 from api.limits import BodySizeLimit
 from api.openapi import install_openapi
 from api.problems import install_problem_handlers
-from api.routes import approval, auth, commands, health, keys, me, metrics, office, problem_types, public, regulator, tax
+from api.routes import (approval, auth, commands, health, keys, me, metrics, office, problem_types, public, regulator, tax,
+                        webhooks)
 from portal import mount_portal
 
 
@@ -25,8 +26,10 @@ def create_app() -> FastAPI:
     app.include_router(health.router)
     app.include_router(metrics.router)
     app.include_router(public.router)  # first: the public's routes take most of the traffic, and routes match in order
-    for module in (approval, tax, commands, office, me, regulator, auth, keys, problem_types):
+    for module in (approval, tax, commands, office, me, regulator, auth, keys, problem_types, webhooks):
         app.include_router(module.router)
+    app.include_router(webhooks.office_router)
+    app.webhooks.include_router(webhooks.notices)  # documented under the OpenAPI document's `webhooks`
     mount_portal(app)
     install_openapi(app)
     return app

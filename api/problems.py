@@ -22,6 +22,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ledger.domain import errors as domain
+from ledger.identifiers import InvalidIdentifier
 
 log = logging.getLogger(__name__)
 MEDIA_TYPE = "application/problem+json"
@@ -41,7 +42,7 @@ class ProblemType:
 PROBLEM_TYPES: dict[str, ProblemType] = {
     "validation-failed": ProblemType(422, "Invalid input", "A field breaks its rule; `field` names it, `rule` says which rule, `errors` lists every one.",
                                      "builder_uscc: not a valid unified social credit code (GB 32100-2015)", "builder_uscc", "uscc"),
-    "malformed-request": ProblemType(400, "Malformed request", "The request cannot be read (not JSON, wrong content type, bad cursor).",
+    "malformed-request": ProblemType(400, "Malformed request", "The request cannot be read: `field` body with `rule` json_invalid (not JSON), utf8 (not UTF-8) or max_depth (nested too deep); or a bad cursor.",
                                      "the body is not valid JSON", "body", "json_invalid"),
     "payload-too-large": ProblemType(413, "Request body too large", "The body exceeds the configured limit (LEDGER_API_MAX_BODY_BYTES).",
                                      "the body is 2000000 bytes; at most 1048576 are accepted", "body", "max_bytes"),
@@ -162,6 +163,14 @@ def problem_of_exception(request: Request, exc: Exception) -> JSONResponse:
         return problem_response(request, slug="validation-failed", status=422,
                                 detail="; ".join(f"{i.field}: {i.detail}" for i in items[:5]),
                                 field=first.field, rule=first.rule, errors=items)
+    if isinstance(exc, InvalidIdentifier):  # an identifier checked outside a schema (e.g. in a path)
+        return problem_response(request, slug="validation-failed", status=422, detail=f"{exc.field}: {exc.rule}",
+                                field=exc.field, rule=_identifier_rule(exc.field),
+                                errors=[ProblemItem(field=exc.field, rule=_identifier_rule(exc.field), detail=exc.rule)])
+    if isinstance(exc, StarletteHTTPException) and exc.status_code == 400 and type(exc.__cause__) in BODY_UNREADABLE:
+        rule, detail = BODY_UNREADABLE[type(exc.__cause__)]
+        return problem_response(request, slug="malformed-request", status=400, detail=f"body: {detail}",
+                                field="body", rule=rule, errors=[ProblemItem(field="body", rule=rule, detail=detail)])
     if isinstance(exc, StarletteHTTPException):
         slug = {404: "not-found", 405: "method-not-allowed", 401: "authentication-required", 403: "forbidden",
                 413: "payload-too-large"}.get(exc.status_code, "malformed-request" if exc.status_code < 500 else "internal-error")
@@ -171,8 +180,25 @@ def problem_of_exception(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(request, slug="internal-error", status=500, detail="internal error")
 
 
+# What FastAPI's JSON parsing raises besides a syntax error (it answers 400 "error parsing the body",
+# caused by these): the rule each breaks.
+BODY_UNREADABLE = {
+    UnicodeDecodeError: ("utf8", "the body is not valid UTF-8 (JSON bodies are UTF-8)"),
+    RecursionError: ("max_depth", "the JSON nests too deep (several hundred levels at most)"),
+}
+
+
+def _identifier_rule(field: str) -> str:
+    """The rule name of an identifier field, as the schemas name it (project_code, uscc, reference...)."""
+    for rule in ("project_code", "levy_number", "reason_code", "uscc"):
+        if field.endswith(rule):
+            return rule
+    return "reference"
+
+
 def install_problem_handlers(app: FastAPI) -> None:
-    for kind in (ApiProblem, domain.DomainError, RequestValidationError, StarletteHTTPException, Exception):
+    for kind in (ApiProblem, domain.DomainError, InvalidIdentifier, RequestValidationError, StarletteHTTPException,
+                 Exception):
         app.add_exception_handler(kind, problem_of_exception)
 
 

@@ -43,7 +43,7 @@ def new_field_key(kid: Annotated[str, typer.Argument(help="Key id (letters and d
     """Print a fresh AES-256 key as kid:base64 — put it FIRST in LEDGER_FIELD_KEYS, then run `ledger keys rotate`."""
     from ledger.protection import FieldCipher
 
-    if not kid.isalnum():
+    if not (kid.isascii() and kid.isalnum()):
         _fail(ValueError("the key id must be letters and digits"))
     typer.echo(f"{kid}:{FieldCipher.new_key()}")
 

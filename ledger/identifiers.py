@@ -1,12 +1,25 @@
-"""On-chain keys for off-chain identifiers: no personal data reaches the chain."""
+"""The identifiers of the ledger — project codes, USCCs, voucher numbers, levy numbers, refund
+references, commitment numbers, reason codes — and the on-chain keys made from them.
+
+One rule for all of them, the same in the API's schemas, the domain and the keys: a value is
+**folded** (`fold`: Unicode NFKC, so full-width ２０２６ and ＳＰ become ASCII 2026 and SP; every
+dash variant becomes "-"), then it must match its ASCII pattern (character classes are explicit
+ASCII ranges, never a Unicode `\\d`). Two spellings with the same meaning have one canonical form,
+hence one key; anything else is refused naming the field and the rule. No personal data reaches
+the chain.
+"""
 
 import hashlib
 import re
 import unicodedata
+from typing import Annotated
 
 from cryptography.hazmat.primitives import hashes, hmac
 from eth_utils import keccak
+from pydantic import BeforeValidator, Field
+from pydantic_core import PydanticCustomError
 from stdnum.cn import uscc
+from stdnum.exceptions import ValidationError as StdnumInvalid
 
 # Zhengzhou's administrative divisions and functional areas (DESIGN.md §3).
 DISTRICTS = {
@@ -16,8 +29,20 @@ DISTRICTS = {
     "410171": "经开区", "410172": "高新区", "410173": "航空港区",
 }
 _DASHES = str.maketrans(dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63", "-"))
-_REASON_CODE = re.compile(r"[\x21-\x7e]{1,32}")
-_PROJECT_CODE = re.compile(r"^(?P<year>\d{4})-(?P<division>\d{6})-(?P<industry>\d{2})-(?P<type>\d{2})-(?P<serial>\d{6})$")
+
+# The canonical (folded) forms. Explicit ASCII classes: Python's \d would also match ２ or ٢.
+PROJECT_CODE_PATTERN = r"^[0-9]{4}-[0-9]{6}-[0-9]{2}-[0-9]{2}-[0-9]{6}$"
+# GB 32100-2015: 18 characters of 0-9 and A-Y without I, O, S, V, Z; the 18th is a check character.
+USCC_PATTERN = r"^[0-9A-HJ-NPQRTUW-Y]{18}$"
+REFERENCE_PATTERN = r"^[A-Z0-9][A-Z0-9._/-]{0,63}$"
+# A levy number is the project code, -A and the assessment's revision, or -S and the supplementary charge's.
+LEVY_NUMBER_PATTERN = r"^[0-9]{4}-[0-9]{6}-[0-9]{2}-[0-9]{2}-[0-9]{6}-[AS][0-9]{1,6}$"
+REASON_CODE_PATTERN = r"^[A-Z][A-Z0-9_]{0,31}$"
+_PROJECT_CODE = re.compile(PROJECT_CODE_PATTERN)
+_USCC = re.compile(USCC_PATTERN)
+_REFERENCE = re.compile(REFERENCE_PATTERN)
+_LEVY_NUMBER = re.compile(LEVY_NUMBER_PATTERN)
+_REASON_CODE = re.compile(REASON_CODE_PATTERN)
 
 
 class InvalidIdentifier(ValueError):
@@ -28,46 +53,85 @@ class InvalidIdentifier(ValueError):
         super().__init__(f"{field}: {rule}")
 
 
+def fold(value: str) -> str:
+    """The one folding rule: NFKC (full-width letters, digits and spaces become ASCII), dashes as "-"."""
+    return unicodedata.normalize("NFKC", value).translate(_DASHES)
+
+
 def validate_uscc(value: str, field: str = "uscc") -> str:
-    """A unified social credit code (GB 32100-2015), check character included."""
+    """A unified social credit code (GB 32100-2015), check character included (python-stdnum),
+    in its canonical form: folded, trimmed, upper case."""
+    code = fold(value).strip().upper()
+    if not _USCC.match(code):
+        raise InvalidIdentifier(field, "not a valid unified social credit code (GB 32100-2015): must be 18 "
+                                       "characters of 0-9 and A-Y without I, O, S, V, Z")
     try:
-        return uscc.validate(value)
-    except Exception as exc:  # stdnum raises ValidationError subclasses
+        return uscc.validate(code)
+    except StdnumInvalid as exc:
         raise InvalidIdentifier(field, f"not a valid unified social credit code (GB 32100-2015): {exc}") from None
 
 
 def validate_project_code(value: str, field: str = "project_code") -> str:
-    """A national investment project code YYYY-RRRRRR-II-TT-NNNNNN in a Zhengzhou division."""
-    match = _PROJECT_CODE.match(value)
-    if not match:
-        raise InvalidIdentifier(field, "must have the form YYYY-RRRRRR-II-TT-NNNNNN")
-    if match["division"] not in DISTRICTS:
-        raise InvalidIdentifier(field, f"division {match['division']} is not a Zhengzhou district code")
-    return value
+    """A national investment project code YYYY-RRRRRR-II-TT-NNNNNN in a Zhengzhou division, in its
+    canonical form (folded, trimmed)."""
+    code = fold(value).strip()
+    if not _PROJECT_CODE.match(code):
+        raise InvalidIdentifier(field, "must have the form YYYY-RRRRRR-II-TT-NNNNNN (ASCII digits)")
+    division = code.split("-")[1]
+    if division not in DISTRICTS:
+        raise InvalidIdentifier(field, f"division {division} is not a Zhengzhou district code")
+    return code
 
 
 def project_key(project_code: str) -> bytes:
-    return keccak(text=project_code)
+    """keccak256 of the folded project code: one project, one key, however it was spelt. (Its form is
+    checked where a code comes in, by validate_project_code; benches and imports key other names.)"""
+    return keccak(text=fold(project_code).strip())
 
 
 def normalise_reference(reference: str, field: str = "reference") -> str:
-    """A voucher number, refund reference or commitment number in its one canonical form:
-    NFKC (full-width letters, digits and spaces become ASCII), dashes as "-", every
-    whitespace removed, upper case. So "ｓｐ 2026-001", "SP2026－001" and "sp2026—001" are the
-    same voucher."""
-    text = unicodedata.normalize("NFKC", reference).translate(_DASHES)
-    text = "".join(ch for ch in text if not ch.isspace()).upper()
+    """A voucher number, refund reference, levy or commitment number in its one canonical form:
+    folded, every whitespace removed, upper case; then 1–64 of A-Z 0-9 . _ / - (starting with a
+    letter or digit). So "ｓｐ 2026-001", "SP2026－001" and "sp2026—001" are the same voucher."""
+    text = "".join(ch for ch in fold(reference) if not ch.isspace()).upper()
     if not text:
         raise InvalidIdentifier(field, "must not be empty or only whitespace")
     if not text.isprintable():
         raise InvalidIdentifier(field, "must not contain control characters")
+    if not _REFERENCE.match(text):
+        raise InvalidIdentifier(field, "must be 1 to 64 of A-Z 0-9 . _ / - (ASCII after folding), starting with "
+                                       "a letter or digit")
     return text
+
+
+def validate_levy_number(value: str, field: str = "levy_number") -> str:
+    """A levy number as this platform issues it: <project code>-A<revision> or -S<n>."""
+    number = normalise_reference(value, field)
+    if not _LEVY_NUMBER.match(number):
+        raise InvalidIdentifier(field, "must have the form YYYY-RRRRRR-II-TT-NNNNNN-A<n> or -S<n> (a levy number "
+                                       "from GET /v1/tax/levies)")
+    return number
 
 
 def reference_key(reference: str, field: str = "reference") -> bytes:
     """Key of a voucher number, refund reference or commitment number, after normalisation,
     so the on-chain uniqueness is as strong as the business rule."""
     return keccak(text=normalise_reference(reference, field))
+
+
+def normalise_reason_code(code: str, field: str = "reason") -> str:
+    """A reason code (e.g. AFFORDABLE_HOUSING) in its canonical form: folded, trimmed, upper case."""
+    text = fold(code).strip().upper()
+    if not _REASON_CODE.match(text):
+        raise InvalidIdentifier(field, "must be 1 to 32 printable ASCII characters A-Z 0-9 _ starting with a "
+                                       "letter, without spaces")
+    return text
+
+
+def reason_code(code: str, field: str = "reason") -> bytes:
+    """A reason code as left-aligned ASCII bytes32, readable on chain (e.g. AFFORDABLE_HOUSING).
+    Only ASCII letters, digits and _, so the read model decodes every code losslessly."""
+    return normalise_reason_code(code, field).encode("ascii").ljust(32, b"\0")
 
 
 def enterprise_key(uscc_code: str, pepper: str) -> bytes:
@@ -80,9 +144,54 @@ def document_hash(content: bytes) -> bytes:
     return hashlib.sha256(content).digest()
 
 
-def reason_code(code: str) -> bytes:
-    """A reason code as left-aligned ASCII bytes32, readable on chain (e.g. AFFORDABLE_HOUSING).
-    Only printable ASCII without spaces, so the read model decodes every code losslessly."""
-    if not _REASON_CODE.fullmatch(code):
-        raise InvalidIdentifier("reason", "must be 1 to 32 printable ASCII characters without spaces")
-    return code.encode("ascii").ljust(32, b"\0")
+# --- the same rules as pydantic types (the API's request schemas) ------------------------------------
+
+def _checked(rule: str, canonical):
+    """A before-validator: the canonical form, or a pydantic error whose type is `rule`."""
+    def check(value):
+        if not isinstance(value, str):
+            return value  # the str type refuses it, naming the field
+        try:
+            return canonical(value)
+        except InvalidIdentifier as exc:
+            raise PydanticCustomError(rule, "{rule}", {"rule": exc.rule}) from None
+    return check
+
+
+def _district(value):
+    if isinstance(value, str) and fold(value).strip() in DISTRICTS:
+        return fold(value).strip()
+    raise PydanticCustomError("district", "{value} is not a Zhengzhou district code ({known})",
+                              {"value": value, "known": ", ".join(sorted(DISTRICTS))})
+
+
+_FOLDED = "Full-width forms are folded to ASCII first (NFKC)."
+
+
+def _identifier(rule: str, canonical, **field):
+    """A str type checked by `canonical` (a refusal's rule is `rule`), documented by `field`."""
+    return Annotated[str, Field(**field), BeforeValidator(_checked(rule, canonical))]
+
+
+Uscc = _identifier(
+    "uscc", validate_uscc, pattern=USCC_PATTERN, examples=["91410100MA3X5L8R2W"],
+    description="Unified social credit code (GB 32100-2015); the 18th character is the check character computed "
+                f"from the first 17 (checked). Lower case is upper-cased. {_FOLDED}")
+ProjectCode = _identifier(
+    "project_code", validate_project_code, pattern=PROJECT_CODE_PATTERN, examples=["2026-410105-70-01-000123"],
+    description="National investment project code YYYY-RRRRRR-II-TT-NNNNNN; RRRRRR must be a Zhengzhou district "
+                f"code ({', '.join(sorted(DISTRICTS))}). {_FOLDED}")
+Reference = _identifier(
+    "reference", normalise_reference, pattern=REFERENCE_PATTERN, examples=["332026000000123456"],
+    description="A business key (voucher number, refund reference, commitment number): 1–64 of A-Z 0-9 . _ / -; "
+                f"whitespace is removed and lower case upper-cased before it is checked and hashed. {_FOLDED}")
+LevyNumber = _identifier(
+    "levy_number", validate_levy_number, pattern=LEVY_NUMBER_PATTERN, examples=["2026-410105-70-01-000123-A1"],
+    description="A levy number from GET /v1/tax/levies: the project code, then -A<revision> (an assessment) or "
+                f"-S<n> (a supplementary charge). {_FOLDED}")
+ReasonCode = _identifier(
+    "reason_code", normalise_reason_code, pattern=REASON_CODE_PATTERN, examples=["AFFORDABLE_HOUSING"],
+    description=f"A reason code: 1–32 of A-Z 0-9 _ starting with a letter; lower case is upper-cased. {_FOLDED}")
+District = Annotated[str, Field(json_schema_extra={"enum": sorted(DISTRICTS)}, examples=["410105"],
+                                description="Zhengzhou district code: " + ", ".join(
+                                    f"{k} {v}" for k, v in sorted(DISTRICTS.items()))), BeforeValidator(_district)]

@@ -36,7 +36,7 @@ class FieldCipher:
         for kid, key in keys.items():
             if len(key) != 32:
                 raise ProtectionError(f"field key {kid!r} must be 32 bytes (AES-256), not {len(key)}")
-            if not kid.isalnum():
+            if not (kid.isascii() and kid.isalnum()):
                 raise ProtectionError(f"field key id {kid!r} must be letters and digits")
         self._aead = {kid: AESGCM(key) for kid, key in keys.items()}
         self.current = current

@@ -105,6 +105,8 @@ class Settings(BaseSettings):
     webhook_retry_base_seconds: float = 1.0
     webhook_retry_max_seconds: float = 3600.0
     webhook_poll_seconds: float = 1.0
+    # An endpoint none of whose attempts succeeded for this long is disabled (its notices wait; the office is told).
+    webhook_disable_after_seconds: PositiveFloat = 3 * 86_400.0
 
     @model_validator(mode="after")
     def _refuse_development_write_secrets(self) -> "Settings":

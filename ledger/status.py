@@ -20,6 +20,7 @@ class ChainStatus:
     head_block: int | None
     contracts: dict[str, str]
     manifest_error: str | None = None
+    head_time: int | None = None  # the head block's timestamp, unix seconds: the chain's clock
 
 
 @dataclass(frozen=True)
@@ -47,10 +48,11 @@ def chain_status(settings: Settings) -> ChainStatus:
         contracts, manifest_error = {}, str(exc)
     rpc = JsonRpc(settings.rpc_url, timeout=2)
     try:
-        chain_id, head = rpc.chain_id(), rpc.block_number()
+        chain_id, head = rpc.chain_id(), rpc.block("latest")
     except LedgerError:
         return ChainStatus(False, None, None, contracts, manifest_error)
-    return ChainStatus(True, chain_id, head, contracts, manifest_error)
+    return ChainStatus(True, chain_id, int(head["number"], 16), contracts, manifest_error,
+                       head_time=int(head["timestamp"], 16))
 
 
 def indexer_problems(settings: Settings, chain: ChainStatus, indexer: IndexerStatus | None) -> list[str]:

@@ -7,17 +7,18 @@ from fastapi import APIRouter, Body, Path, Response
 from api import examples as ex
 from api.deps import SessionDep
 from api.problems import problem_responses
-from api.responses import AcceptanceAcceptedPublic, CommandAcceptedPublic, accepted_many
+from api.responses import AcceptanceAcceptedPublic, CommandAcceptedPublic, accepted_many, accepted_one_of_many
 from api.security.clients import ClientDep, signed_route
 from ledger.domain import clearance, commitments, projects
 from ledger.domain.schemas import AcceptanceReport, Clearance, CommitmentBatch, CommitmentCreate, ProjectCreate, ProjectPublic
+from ledger.identifiers import ProjectCode
 
 router = APIRouter(prefix="/v1/approval", tags=["approval system"], route_class=signed_route("approval"))
 STATUS_BASE = "/v1/commands"
 AUTH = ("authentication-required", "signature-rejected", "forbidden")
 POST = (*AUTH, "idempotency-key-missing", "idempotency-key-reused", "idempotency-key-in-flight", "validation-failed",
         "malformed-request", "payload-too-large")
-ProjectCodePath = Annotated[str, Path(examples=[ex.PROJECT], description="national investment project code")]
+ProjectCodePath = Annotated[ProjectCode, Path(examples=[ex.PROJECT], description="national investment project code")]
 
 
 @router.post("/projects", response_model=ProjectPublic,
@@ -38,9 +39,11 @@ def get_project(project_code: ProjectCodePath, session: SessionDep, client: Clie
              responses={**ex.ok("Accepted: one command", [ex.ACCEPTED | {"kind": "record_commitment", "reference": "CN-2026-000045"}], 202),
                         **problem_responses(*POST, "conflict", "not-found")})
 def record_commitment(commitment: Annotated[CommitmentCreate, Body(openapi_examples=ex.body("A shelter-build commitment", ex.COMMITMENT))],
-                      session: SessionDep, client: ClientDep) -> list[CommandAcceptedPublic]:
-    """Record one commitment (承诺) the enterprise signed; it goes on chain asynchronously."""
-    return accepted_many(commitments.record_commitments(session, commitments=[commitment], client=client.id), STATUS_BASE)
+                      session: SessionDep, client: ClientDep, response: Response) -> list[CommandAcceptedPublic]:
+    """Record one commitment (承诺) the enterprise signed; it goes on chain asynchronously. The answer is
+    a list of one command (the batch's shape), with its status URL also in Location."""
+    return accepted_one_of_many(commitments.record_commitments(session, commitments=[commitment], client=client.id),
+                                response, STATUS_BASE)
 
 
 @router.post("/commitments/batch", status_code=202, response_model=list[CommandAcceptedPublic],

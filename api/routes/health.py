@@ -1,7 +1,10 @@
+import time
+
 from fastapi import APIRouter, Response
 
 from api.deps import EngineDep, SettingsDep
 from api.models import ChainHealth, HealthPublic, IndexerHealth
+from ledger.domain.common import from_unix
 from ledger.status import chain_status, indexer_problems, indexer_status
 
 router = APIRouter(tags=["health"])
@@ -9,10 +12,13 @@ router = APIRouter(tags=["health"])
 
 @router.get("/health", response_model=HealthPublic)
 def health(settings: SettingsDep, engine: EngineDep, response: Response) -> HealthPublic:
-    """Whether the chain is reachable, where the contracts are, how far the read model lags, and
-    what is wrong if anything: 503 when the chain is unreachable, the indexer halted, or its lag
-    or silence passes LEDGER_HEALTH_MAX_LAG_BLOCKS / LEDGER_HEALTH_MAX_POLL_AGE_SECONDS.
-    The node's URL is never shown (it may carry credentials)."""
+    """Whether the chain is reachable, where the contracts are, how far the read model lags, the
+    chain's clock (the head block's time and its offset from this server's clock: the contracts
+    judge fact times such as paid_at by block time), and what is wrong if anything: 503 when the
+    chain is unreachable, the indexer halted, or its lag or silence passes
+    LEDGER_HEALTH_MAX_LAG_BLOCKS / LEDGER_HEALTH_MAX_POLL_AGE_SECONDS. The node's URL is never
+    shown (it may carry credentials)."""
+    asked = time.time()
     status = chain_status(settings)
     indexer = indexer_status(engine, status.chain_id) if status.chain_id is not None else None
     head = indexer.head_block if indexer else None
@@ -26,7 +32,9 @@ def health(settings: SettingsDep, engine: EngineDep, response: Response) -> Heal
         response.status_code = 503
     return HealthPublic(
         status="degraded" if problems else "ok",
-        chain=ChainHealth(reachable=status.reachable, chain_id=status.chain_id, head_block=status.head_block),
+        chain=ChainHealth(reachable=status.reachable, chain_id=status.chain_id, head_block=status.head_block,
+                          head_time=from_unix(status.head_time), server_time=from_unix(int(asked)),
+                          clock_offset_seconds=None if status.head_time is None else status.head_time - int(asked)),
         indexer=IndexerHealth(head_block=head, lag_blocks=lag),
         contracts=status.contracts,
         problems=problems,

@@ -13,6 +13,7 @@ from ledger.domain import clearance, commitments, fees, projects
 from ledger.domain.commands import command_status
 from ledger.domain.schemas import (AdjustmentCreate, Clearance, CommandStatus, CommitmentDecision, FeeAssessmentCreate,
                                    ProjectPublic)
+from ledger.identifiers import ProjectCode, Reference
 
 router = APIRouter(prefix="/v1/office", tags=["office staff"])
 STATUS_BASE = "/v1/office/commands"
@@ -45,7 +46,7 @@ def adjust(adjustment: Annotated[AdjustmentCreate, Body(openapi_examples=ex.body
              responses={**ex.ok("Accepted", ex.ACCEPTED | {"kind": "fulfil_commitment", "reference": "CN-2026-000045",
                                                             "status_url": f"{STATUS_BASE}/{ex.COMMAND_ID}"}, 202),
                         **problem_responses(*WRITE)})
-def decide(commitment_number: Annotated[str, Path(examples=["CN-2026-000045"])],
+def decide(commitment_number: Annotated[Reference, Path(examples=["CN-2026-000045"])],
            decision: Annotated[CommitmentDecision, Body(openapi_examples=ex.body("Verified as fulfilled", ex.DECISION))],
            session: SessionDep, user: OfficeUser, response: Response) -> CommandAcceptedPublic:
     """Fulfil (verify), breach, extend (with new_due_date) or repair a commitment."""
@@ -55,13 +56,13 @@ def decide(commitment_number: Annotated[str, Path(examples=["CN-2026-000045"])],
 
 @router.get("/projects/{project_code}", response_model=ProjectPublic,
             responses={**ex.ok("The project", ex.PROJECT_PUBLIC), **problem_responses(*READ)})
-def get_project(project_code: Annotated[str, Path(examples=[ex.PROJECT])], session: SessionDep, user: OfficeUser) -> ProjectPublic:
+def get_project(project_code: Annotated[ProjectCode, Path(examples=[ex.PROJECT])], session: SessionDep, user: OfficeUser) -> ProjectPublic:
     return projects.get_project(session, project_code=project_code)
 
 
 @router.get("/projects/{project_code}/clearance", response_model=Clearance,
             responses={**ex.ok("Clearance", ex.CLEARANCE), **problem_responses(*READ)})
-def get_clearance(project_code: Annotated[str, Path(examples=[ex.PROJECT])], session: SessionDep, user: OfficeUser) -> Clearance:
+def get_clearance(project_code: Annotated[ProjectCode, Path(examples=[ex.PROJECT])], session: SessionDep, user: OfficeUser) -> Clearance:
     return clearance.clearance(session, project_code=project_code)
 
 

@@ -16,6 +16,7 @@ from ledger.credit.rules import load_rule_set
 from ledger.credit.schemas import (CommitmentAlertPage, CreditRecordPublic, EnterpriseCreditPage, MoneyTrailPublic,
                                    RuleSetPublic)
 from ledger.domain import oversight
+from ledger.identifiers import ProjectCode
 
 router = APIRouter(prefix="/v1/regulator", tags=["regulator"])
 READ = problem_responses("authentication-required", "forbidden", "validation-failed", "not-found")
@@ -62,7 +63,7 @@ def commitments_in_trouble(session: SessionDep, user: RegulatorUser,
 
 @router.get("/projects/{project_code}/money-trail", response_model=MoneyTrailPublic,
             responses={**ex.ok("The money trail", ex.MONEY_TRAIL), **READ})
-def money_trail(project_code: Annotated[str, Path(examples=[ex.PROJECT])], session: SessionDep,
+def money_trail(project_code: Annotated[ProjectCode, Path(examples=[ex.PROJECT])], session: SessionDep,
                 user: RegulatorUser) -> MoneyTrailPublic:
     """Assessments, reliefs, adjustments, payments and refunds of a project in chain order, each with its proof."""
     return oversight.money_trail(session, project_code=project_code)

@@ -1,4 +1,5 @@
-"""Write-model tables: the off-chain state the API accepts, and the outbox that carries it to the chain.
+"""Write-model tables: the off-chain state the API accepts, and the outbox that carries it to the chain
+(webhook tables: ledger.db.webhook_model).
 
 Business keys (project code, voucher number, refund reference, commitment number, levy number)
 are primary keys: unique forever. Personal data (enterprise names, contact people, phone
@@ -205,60 +206,5 @@ class WriterLease(SQLModel, table=True):
     expires_at: float
 
 
-class WebhookEndpoint(SQLModel, table=True):
-    __tablename__ = "webhook_endpoints"
-    id: int | None = Field(default=None, primary_key=True)
-    subscriber: str = Field(index=True)
-    url: str
-    events: str  # comma-separated
-    active: bool = True
-    created_at: float
-
-
-class WebhookDelivery(SQLModel, table=True):
-    """One notice to one endpoint; delivered at least once, in order per (endpoint, project)."""
-
-    __tablename__ = "webhook_deliveries"
-    __table_args__ = (
-        Index("ix_webhook_deliveries_queue", "endpoint_id", "project_code", "seq"),
-        Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
-    )
-    seq: int | None = Field(default=None, primary_key=True, sa_type=SEQUENCE)
-    id: str = Field(unique=True)
-    endpoint_id: int
-    event: str
-    project_code: str
-    payload: str = Field(sa_type=Text)  # JSON body, byte for byte what is signed and sent
-    status: str  # pending, delivered
-    attempts: int = 0
-    next_attempt_at: float
-    last_status_code: int | None = None
-    last_error: str | None = None
-    created_at: float
-    delivered_at: float | None = None
-
-
-class ClearanceNotice(SQLModel, table=True):
-    """The last clearance answer sent for a project, so `clearance.changed` goes out only on a change."""
-
-    __tablename__ = "clearance_notices"
-    project_code: str = Field(primary_key=True)
-    clear: bool
-    updated_at: float
-
-
-class WebhookAttempt(SQLModel, table=True):
-    """The delivery history."""
-
-    __tablename__ = "webhook_attempts"
-    id: int | None = Field(default=None, primary_key=True, sa_type=SEQUENCE)
-    delivery_seq: int = Field(sa_type=BigInteger, index=True)
-    attempted_at: float
-    status_code: int | None = None
-    error: str | None = None
-    duration_ms: int
-
-
 WRITE_TABLES = [Enterprise, Project, Levy, PaymentConfirmation, RefundRequest, AdjustmentRequest, CommitmentRecord,
-                CommitmentDocument, AcceptanceReportRecord, OutboxCommand, OutboxTransaction, WriterLease,
-                WebhookEndpoint, WebhookDelivery, ClearanceNotice, WebhookAttempt]
+                CommitmentDocument, AcceptanceReportRecord, OutboxCommand, OutboxTransaction, WriterLease]

@@ -70,7 +70,7 @@ def money_trail(session: Session, *, project_code: str) -> MoneyTrailPublic:
     """Every assessment, relief, adjustment, payment and refund of a project, in chain order, each
     with its proof, and the account they add up to."""
     try:
-        validate_project_code(project_code)
+        project_code = validate_project_code(project_code)  # the canonical form: keys and rows use it
     except InvalidIdentifier as exc:
         raise ValidationFailed(exc.rule, field="project_code", rule="project_code") from None
     key = project_key_hex(project_code)

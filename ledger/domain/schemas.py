@@ -11,58 +11,25 @@ Naming follows the FastAPI template: `XCreate` in, `XPublic` out.
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import (AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool,
-                      StrictInt, StringConstraints, model_validator)
+from pydantic import (AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, StrictInt,
+                      StringConstraints, model_validator)
 from pydantic_core import PydanticCustomError
 
-from ledger.identifiers import (DISTRICTS, InvalidIdentifier, normalise_reference, validate_project_code,
-                                validate_uscc)
+# Identifiers follow one rule (fold to ASCII, then an ASCII pattern): ledger.identifiers.
+from ledger.identifiers import District, LevyNumber, ProjectCode, ReasonCode, Reference, Uscc
 
 # Contract fields are uint64 (amounts, areas) and int64 (signed adjustments).
 MAX_FEN = 2**63 - 1
 MAX_AREA = 2**63 - 1
 MAX_BATCH = 500
 
-
-def _uscc(value: str) -> str:
-    try:
-        return validate_uscc(value)
-    except InvalidIdentifier as exc:
-        raise PydanticCustomError("uscc", "{rule}", {"rule": exc.rule}) from None
-
-
-def _project_code(value: str) -> str:
-    try:
-        return validate_project_code(value)
-    except InvalidIdentifier as exc:
-        raise PydanticCustomError("project_code", "{rule}", {"rule": exc.rule}) from None
-
-
-def _reference(value):
-    """The one canonical form (NFKC, ASCII dashes, no whitespace, upper case): the business key."""
-    if not isinstance(value, str):
-        return value
-    try:
-        return normalise_reference(value)
-    except InvalidIdentifier as exc:
-        raise PydanticCustomError("reference", "{rule}", {"rule": exc.rule}) from None
-
-
-def _district(value: str) -> str:
-    if value not in DISTRICTS:
-        raise PydanticCustomError("district", "{value} is not a Zhengzhou district code ({known})",
-                                  {"value": value, "known": ", ".join(sorted(DISTRICTS))})
-    return value
-
-
-Uscc = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True), AfterValidator(_uscc)]
-ProjectCode = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_project_code)]
-District = Annotated[str, AfterValidator(_district)]
 # Positive integer fen (分); StrictInt refuses 1.5, "100" and true.
 Fen = Annotated[StrictInt, Field(gt=0, le=MAX_FEN, description="money in fen (分), a positive integer")]
 SignedFen = Annotated[StrictInt, Field(ge=-MAX_FEN, le=MAX_FEN, description="signed money in fen (分)")]
 # Area in 0.01 m² (so 1234.56 m² is 123456).
 Area = Annotated[StrictInt, Field(ge=0, le=MAX_AREA, description="area in 0.01 m², a non-negative integer")]
+
+
 def _not_zero_hash(value: str) -> str:
     if value == "0" * 64:  # the contracts refuse a zero hash (…ZeroHash): no document hashes to it
         raise PydanticCustomError("not_zero", "a SHA-256 of 64 zeros is not a document's hash")
@@ -71,12 +38,6 @@ def _not_zero_hash(value: str) -> str:
 
 Sha256Hex = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[0-9a-f]{64}$"),
                       AfterValidator(_not_zero_hash), Field(description="SHA-256 of the document, 64 hex characters")]
-# Voucher numbers, refund references, commitment and levy numbers, normalised as on chain
-# (ledger.identifiers.normalise_reference: "ｓｐ 2026－001" is SP2026-001), then printable ASCII.
-Reference = Annotated[str, BeforeValidator(_reference), StringConstraints(min_length=1, max_length=64,
-                                                                          pattern=r"^[A-Z0-9][A-Z0-9._/-]*$")]
-ReasonCode = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, min_length=1, max_length=32,
-                                              pattern=r"^[A-Z][A-Z0-9_]*$")]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9][0-9-]{5,19}$")]
 
@@ -166,7 +127,7 @@ class FeeEstimate(BaseModel):
 class PaymentConfirmation(Input):
     """The tax system confirms that a levy was paid (one 电子缴款凭证)."""
 
-    levy_number: Reference
+    levy_number: LevyNumber
     voucher_number: Reference
     amount_fen: Fen
     paid_at: AwareDatetime
@@ -179,7 +140,7 @@ class PaymentBatch(Input):
 
 class RefundCreate(Input):
     refund_reference: Reference
-    levy_number: Reference
+    levy_number: LevyNumber
     amount_fen: Fen
     refunded_at: AwareDatetime
     # None: an ordinary refund of the excess; else a reason code governance allowed to go beyond it.
@@ -393,30 +354,6 @@ class Reconciliation(BaseModel):
     missing_there: list[str]  # vouchers we recorded that their statement lacks
     amount_mismatches: list[AmountMismatch]
     clean: bool
-
-
-# --- webhooks -------------------------------------------------------------------------------
-
-WebhookEvent = Literal["payment.recorded", "clearance.changed", "commitment.overdue", "commitment.breached"]
-
-
-class WebhookEndpointCreate(Input):
-    subscriber: Annotated[str, StringConstraints(min_length=1, max_length=64)]  # the client's name
-    url: Annotated[str, StringConstraints(pattern=r"^https?://\S+$", max_length=2000)]
-    events: Annotated[list[WebhookEvent], Field(min_length=1)]
-
-
-class WebhookDeliveryPublic(BaseModel):
-    delivery_id: str
-    subscriber: str
-    event: str
-    project_code: str
-    status: Literal["pending", "delivered"]
-    attempts: int
-    last_status_code: int | None
-    last_error: str | None
-    created_at: datetime
-    delivered_at: datetime | None
 
 
 # --- the public (anyone: masked, every figure with its proof) -------------------------------

@@ -5,7 +5,8 @@ from sqlmodel import SQLModel
 
 import ledger.db.models  # noqa: F401  (registers the tables)
 import ledger.db.access_model  # noqa: F401  (API clients, keys, nonces, idempotency, users)
-import ledger.db.write_model  # noqa: F401  (write model: projects, levies, confirmations, outbox, webhooks)
+import ledger.db.write_model  # noqa: F401  (write model: projects, levies, confirmations, outbox)
+import ledger.db.webhook_model  # noqa: F401  (webhook endpoints, deliveries, attempts)
 from ledger.db.engine import make_engine
 
 config = context.config

@@ -90,7 +90,7 @@ class Checkout:
                 form = parse_qs(self.rfile.read(min(length, 10_000)).decode())
                 amount = form.get("amount_fen", [""])[0]
                 with checkout.lock:
-                    accepted = checkout.tax.pay(levy, int(amount) if amount.isdigit() and int(amount) > 0 else None)
+                    accepted = checkout.tax.pay(levy, int(amount) if amount.isascii() and amount.isdigit() and int(amount) > 0 else None)
                 if accepted is None:
                     return self._page("未支付", "<p>无需支付或支付被拒绝。</p>", 409)
                 return self._page("支付成功", f"<p>已向人防账本确认缴款（凭证 {html.escape(accepted['reference'])}）。"

@@ -18,6 +18,7 @@ ALLOWED = [  # (path pattern, callers allowed) — the first match wins
     (r"^/v1/approval/", {"approval"}),
     (r"^/v1/tax/", {"tax"}),
     (r"^/v1/commands/", {"tax", "approval"}),
+    (r"^/v1/webhooks", {"tax", "approval"}),
     (r"^/v1/office/", {"office"}),
     (r"^/v1/me/", {"enterprise"}),
     (r"^/v1/regulator/", {"regulator"}),
@@ -26,7 +27,8 @@ ALLOWED = [  # (path pattern, callers allowed) — the first match wins
     (r"^/v1/public/", PUBLIC),
 ]
 SAMPLE_PARAMS = {"project_code": "2026-410105-70-01-999999", "command_id": "cmd_unknown", "day": "2026-11-29",
-                 "commitment_number": "CN-UNKNOWN", "enterprise": USCC_A, "voucher_number": "332026999999999999"}
+                 "commitment_number": "CN-UNKNOWN", "enterprise": USCC_A, "voucher_number": "332026999999999999",
+                 "endpoint_id": "999999"}
 
 
 def v1_routes() -> list[tuple[str, str]]:
@@ -110,7 +112,7 @@ def test_a_client_sees_only_the_commands_it_sent(api):
     approval.post("/v1/approval/projects", project_body(code))
     accepted = approval.post("/v1/approval/commitments", {
         "commitment_number": f"CN-{code}", "project_code": code, "enterprise_uscc": USCC_A, "kind": "shelter_build",
-        "due_date": "2099-06-30", "terms_sha256": "ab" * 32})[0]
+        "due_date": (datetime.date.today() + datetime.timedelta(days=365)).isoformat(), "terms_sha256": "ab" * 32})[0]
     path = f"/v1/commands/{accepted['command_id']}"
     assert approval.get(path)["reference"] == f"CN-{code}"
     other = api.client("tax-bureau").request("GET", path)

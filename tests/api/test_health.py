@@ -1,3 +1,5 @@
+from datetime import datetime
+
 import pytest
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
@@ -51,6 +53,17 @@ def test_health_reports_the_chain_the_addresses_and_the_indexer_lag(chain, tmp_p
     assert body["contracts"] == {c.name: c.address for c in chain.manifest.contracts}
     assert body["indexer"] == {"head_block": body["chain"]["head_block"] - 1, "lag_blocks": 1}
     assert "s3cret" not in response.text
+
+
+def test_health_shows_the_chains_clock_and_its_offset_from_the_servers(chain, tmp_path):
+    settings, _ = indexed(chain, tmp_path)
+    chain.travel(600)  # the node's clock 10 minutes ahead of the wall clock
+    chain_time = JsonRpc(chain.node.url).block("latest")["timestamp"]
+    body = client_for(settings).get("/health").json()["chain"]
+    head = datetime.fromisoformat(body["head_time"]).timestamp()
+    assert head == int(chain_time, 16)
+    assert body["clock_offset_seconds"] == head - datetime.fromisoformat(body["server_time"]).timestamp()
+    assert body["clock_offset_seconds"] >= 590
 
 
 def test_health_says_the_chain_is_unreachable_with_503_without_showing_the_url(tmp_path):

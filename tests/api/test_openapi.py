@@ -1,12 +1,17 @@
 """The OpenAPI document is complete: every route has an example answer and its problems, and every
 problem type appears with an example. Problems are application/problem+json everywhere."""
 
+import json
+import re
+
 import requests
 from fastapi.routing import APIRoute
+from jsonschema import Draft202012Validator
 from pydantic import TypeAdapter
 
 from api.main import app
 from api.problems import MEDIA_TYPE, PROBLEM_TYPES, TYPE_PREFIX
+from ledger.identifiers import DISTRICTS, LEVY_NUMBER_PATTERN
 
 
 def operations():
@@ -20,7 +25,7 @@ def test_every_route_has_a_success_example_and_problem_examples():
         responses = operation["responses"]
         success = [r for status, r in responses.items() if status.startswith("2")]
         assert success, (method, path)
-        if path != "/health" and "logout" not in path:  # /health: another issue's route; logout: 204
+        if path != "/health" and "logout" not in path and method != "delete":  # logout, delete: 204, no body
             assert any("example" in c or "examples" in c for r in success for c in r.get("content", {}).values()), (method, path)
         problems = [r for status, r in responses.items() if status[0] in "45"]
         assert problems, (method, path)
@@ -79,3 +84,108 @@ def test_an_unknown_route_and_a_wrong_method_are_problems(api):
 def test_the_webhook_public_key_is_published(api):
     key = requests.get(api.url + "/v1/public/keys/webhook", timeout=30).json()
     assert key["algorithm"] == "Ed25519" and key["public_key_pem"].startswith("-----BEGIN PUBLIC KEY-----")
+
+
+# --- input rules in the schema: identifier patterns, and examples that are real values ------------
+
+IDENTIFIER_FIELDS = {"project_code", "builder_uscc", "enterprise_uscc", "payer_uscc", "uscc", "voucher_number",
+                     "levy_number", "refund_reference", "commitment_number", "reason_code", "district"}
+
+
+def resolve(document: dict, schema: dict) -> dict:
+    while "$ref" in schema:
+        schema = document["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
+    return schema
+
+
+def identifier_schemas(document: dict):
+    """(where, name, schema) of every identifier field a client sends: body properties and parameters."""
+    for path, method, operation in operations():
+        for parameter in operation.get("parameters", []):
+            if parameter["name"] in IDENTIFIER_FIELDS:
+                yield f"{method} {path} {parameter['in']}", parameter["name"], parameter["schema"]
+    for name, schema in document["components"]["schemas"].items():
+        for field, prop in schema.get("properties", {}).items():
+            if field in IDENTIFIER_FIELDS and name not in RESPONSE_ONLY:
+                yield name, field, next((s for s in prop.get("anyOf", [prop]) if s.get("type") != "null"), prop)
+
+
+RESPONSE_ONLY = {name for name in app.openapi()["components"]["schemas"] if not name.endswith(
+    ("Create", "Confirmation", "Batch", "Report", "Decision", "Item", "Statement"))}
+
+
+def test_every_identifier_field_a_client_sends_carries_its_pattern_and_a_real_example():
+    document = app.openapi()
+    seen = set()
+    for where, field, schema in identifier_schemas(document):
+        assert schema.get("pattern") or schema.get("enum"), (where, field)
+        for example in schema.get("examples", []):
+            assert re.search(schema["pattern"], example) if "pattern" in schema else example in schema["enum"], \
+                (where, field, example)
+        seen.add(field)
+    assert seen >= IDENTIFIER_FIELDS - {"uscc"}
+
+
+def test_the_input_rules_that_depend_on_the_chain_are_stated_on_their_fields():
+    schemas = app.openapi()["components"]["schemas"]
+    paid_at = schemas["PaymentConfirmation"]["properties"]["paid_at"]["description"]
+    assert "not_before_assessment" in paid_at and "15 minutes after the chain's time" in paid_at
+    assert "GET /health" in paid_at
+    assert "max_horizon" in schemas["FeeAssessmentCreate"]["properties"]["due_date"]["description"]
+    assert "min_notice" in json.dumps(schemas["CommitmentCreate"]["properties"]["due_date"])
+    assert set(schemas["ProjectCreate"]["properties"]["district"]["enum"]) == set(DISTRICTS)
+    assert "check character" in schemas["ProjectCreate"]["properties"]["builder_uscc"]["description"]
+
+
+def examples_in(document: dict):
+    """(where, schema, example) for every request and answer example of the document."""
+    for path, method, operation in operations():
+        bodies = [("request", operation.get("requestBody", {}).get("content", {}))]
+        bodies += [(status, r.get("content", {})) for status, r in operation["responses"].items()]
+        for kind, content in bodies:
+            for media in content.values():
+                schema = media.get("schema")
+                values = [media["example"]] if "example" in media else []
+                values += [e["value"] for e in media.get("examples", {}).values()]
+                for value in values if schema else []:
+                    yield f"{method} {path} {kind}", schema, value
+
+
+def test_every_example_validates_against_the_documents_own_schema():
+    document = app.openapi()
+    checked = 0
+    for where, schema, example in examples_in(document):
+        validator = Draft202012Validator({**schema, "components": document["components"]},
+                                         format_checker=Draft202012Validator.FORMAT_CHECKER)
+        errors = [e.message for e in validator.iter_errors(example)]
+        assert not errors, (where, errors[:3])
+        checked += 1
+    assert checked >= 60
+
+
+def test_the_notices_we_send_are_documented_with_their_version():
+    document = app.openapi()
+    assert set(document["webhooks"]) == {"payment.recorded", "clearance.changed", "commitment.overdue",
+                                         "commitment.breached"}
+    for name in ("CommandNotice", "ClearanceChangedNotice"):
+        assert document["components"]["schemas"][name]["properties"]["version"]["const"] == 1
+
+
+def test_example_levy_numbers_and_command_ids_are_ones_the_api_issues():
+    """Answers too: a levy number as fees.assess_fee makes it, a command id as the outbox does (32 hex)."""
+    def values(node, key):
+        if isinstance(node, dict):
+            for k, v in node.items():
+                if k == key and isinstance(v, str):
+                    yield v
+                yield from values(v, key)
+        elif isinstance(node, list):
+            for item in node:
+                yield from values(item, key)
+
+    examples = [example for _, _, example in examples_in(app.openapi())]
+    levies, commands = list(values(examples, "levy_number")), list(values(examples, "command_id"))
+    assert levies and commands
+    assert all(re.fullmatch(LEVY_NUMBER_PATTERN, levy) for levy in levies), levies
+    assert all(re.fullmatch(r"[0-9a-f]{32}", command) for command in commands), commands
+    assert all(url.endswith(tuple(commands)) for url in values(examples, "status_url"))

@@ -123,7 +123,7 @@ def test_an_unknown_project_or_voucher_is_a_404_problem_naming_the_field(http, p
 def test_bad_input_is_a_422_problem_naming_the_field_and_the_rule(http, public_world):
     assert_problem(http.get(f"{PUBLIC}/projects/2026-41010-47-01-1"), 422, "project_code", "project_code")
     assert_problem(http.get(f"{PUBLIC}/projects/2026-999999-47-01-000001"), 422, "project_code", "project_code")
-    assert_problem(http.get(f"{PUBLIC}/receipts/@@@"), 422, "voucher_number", "string_pattern_mismatch")
+    assert_problem(http.get(f"{PUBLIC}/receipts/@@@"), 422, "voucher_number", "reference")
     payments = f"{PUBLIC}/projects/{public_world.assessed_code}/payments"
     assert_problem(http.get(payments, params={"cursor": "bm90LWEtY3Vyc29y"}), 422, "cursor", "opaque_cursor")
     assert_problem(http.get(payments, params={"limit": 1000}), 422, "limit", "less_than_equal")

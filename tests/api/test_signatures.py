@@ -1,6 +1,7 @@
 """Signed requests (DESIGN.md §6): each forgery is refused with a problem naming the header,
 and nothing is written — no project, no nonce, no idempotency record."""
 
+import http.client
 import time
 
 import pytest
@@ -134,3 +135,20 @@ def test_the_query_string_is_signed(api):
     response = requests.get(api.url + "/v1/tax/levies?limit=6", headers=headers, timeout=30)
     assert response.status_code == 401 and response.json()["field"] == "X-Signature"
     assert tax.get("/v1/tax/levies", limit=5)["items"] is not None
+
+
+def test_a_target_ending_in_a_bare_question_mark_is_signed_without_it(api):
+    """An empty query is no query: `GET /v1/tax/levies?` is signed as `/v1/tax/levies` (README §2)."""
+    host, port = api.url.removeprefix("http://").split(":")
+
+    def get(signed_target: str) -> int:
+        headers = sign_request(api.keys["tax-bureau"], client_id="tax-bureau", method="GET", target=signed_target,
+                               body=b"").as_dict()
+        connection = http.client.HTTPConnection(host, int(port), timeout=30)
+        connection.request("GET", "/v1/tax/levies?", headers=headers)  # sent as is, bare "?" included
+        status = connection.getresponse().status
+        connection.close()
+        return status
+
+    assert get("/v1/tax/levies") == 200
+    assert get("/v1/tax/levies?") == 401

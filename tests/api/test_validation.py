@@ -8,7 +8,7 @@ from tests.api.conftest import USCC_A, project_body, project_code
 SHA = "ab" * 32
 BAD_USCC = USCC_A[:-1] + ("0" if USCC_A[-1] != "0" else "1")  # wrong check character
 CODE = "2026-410105-70-01-000777"
-PAYMENT = {"levy_number": "LV-1", "voucher_number": "V-1", "amount_fen": 100, "paid_at": "2026-11-29T09:30:00+08:00",
+PAYMENT = {"levy_number": "2026-410105-70-01-000777-A1", "voucher_number": "V-1", "amount_fen": 100, "paid_at": "2026-11-29T09:30:00+08:00",
            "payer_uscc": USCC_A}
 COMMITMENT = {"commitment_number": "CN-1", "project_code": CODE, "enterprise_uscc": USCC_A, "kind": "shelter_build",
               "due_date": "2027-06-30", "terms_sha256": SHA}
@@ -35,7 +35,7 @@ CASES = [
     ("tax", "/v1/tax/payments", PAYMENT | {"paid_at": "2026-11-29T09:30:00"}, "paid_at"),
     ("tax", "/v1/tax/payments/batch", {"items": [PAYMENT, PAYMENT | {"amount_fen": 0}]}, "items[1].amount_fen"),
     ("tax", "/v1/tax/payments/batch", {"items": [PAYMENT] * 501}, "items"),
-    ("tax", "/v1/tax/refunds", {"refund_reference": "RF-1", "levy_number": "LV-1", "amount_fen": -1,
+    ("tax", "/v1/tax/refunds", {"refund_reference": "RF-1", "levy_number": "2026-410105-70-01-000777-A1", "amount_fen": -1,
                                 "refunded_at": "2026-11-29T09:30:00+08:00"}, "amount_fen"),
     ("tax", "/v1/tax/reconciliations", {"day": "2026-11-29", "items": [STATEMENT_ITEM | {"amount_fen": 1.5}]},
      "items[0].amount_fen"),

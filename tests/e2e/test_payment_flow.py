@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from ledger.access.signing import canonical_request, public_key_from_raw, verify_signature
 from ledger.devchain import free_port
-from ledger.domain.schemas import WebhookEndpointCreate
+from ledger.integration.schemas import WebhookEndpointCreate
 from ledger.integration.webhooks import add_endpoint
 
 from ledger.bench.stack import OFFICE_PASSWORD, OFFICE_USER

@@ -1,7 +1,11 @@
-"""Outbound webhooks: signed, retried with back-off, in order per project, with history and redeliver."""
+"""Outbound webhooks: signed, versioned payloads, filtered by event kind and project, retried with
+back-off, in order per project, disabled when dead (the office told), with history and redeliver."""
+
+import logging
 
 import http.server
 import threading
+import time
 
 import orjson
 import pytest
@@ -9,10 +13,12 @@ from sqlalchemy import select, text
 from sqlmodel import Session
 
 from ledger.access.signing import canonical_request, private_key_from_seed, verify_signature
-from ledger.db.write_model import WebhookAttempt, WebhookDelivery
+from ledger.db.webhook_model import WebhookAttempt, WebhookDelivery
 from ledger.domain import fees, payments, projects
-from ledger.domain.schemas import WebhookEndpointCreate
-from ledger.integration.webhooks import add_endpoint, deliver_due, deliveries, emit_indexed_events, redeliver
+from ledger.integration.schemas import WebhookEndpointCreate
+from ledger.integration.schemas import CommandNotice
+from ledger.integration.webhooks import (add_endpoint, deliver_due, deliveries, emit_indexed_events, enable_endpoint,
+                                         endpoints, redeliver, remove_endpoint)
 from ledger.settings import Settings
 from tests.support.samples import assessment, payment, project
 
@@ -46,22 +52,26 @@ def receiver():
     server.shutdown()
 
 
-def indexed_payments(engine, url: str, count: int) -> None:
-    """Payments whose commands the writer and indexer have carried through (set directly here)."""
+def indexed_payments(engine, url: str, count: int, *, endpoints_: tuple[WebhookEndpointCreate, ...] | None = None,
+                     n: int = 1, registered_by: str = "approval") -> int:
+    """Payments whose commands the writer and indexer have carried through (set directly here);
+    returns how many notices they made."""
     with Session(engine) as s:
-        add_endpoint(s, endpoint=WebhookEndpointCreate(subscriber="tax", url=url, events=["payment.recorded"]))
-        projects.register_project(s, project=project(1), client="approval")
-        fees.assess_fee(s, assessment=assessment(1), actor="office")
+        for endpoint in endpoints_ or (WebhookEndpointCreate(subscriber="tax", url=url, events=["payment.recorded"]),):
+            add_endpoint(s, endpoint=endpoint)
+        projects.register_project(s, project=project(n), client=registered_by)
+        fees.assess_fee(s, assessment=assessment(n), actor="office")
         for i in range(count):
-            payments.confirm_payment(s, confirmation=payment(1, f"V-{i}", 100), client="tax")
+            payments.confirm_payment(s, confirmation=payment(n, f"V-{n}-{i}" if n != 1 else f"V-{i}", 100), client="tax")
         s.execute(text("UPDATE outbox_commands SET status = 'indexed', transaction_hash = '0xab', block_number = 7"))
         s.commit()
-    assert emit_indexed_events(engine) == count
+    made = emit_indexed_events(engine)
     assert emit_indexed_events(engine) == 0  # each indexed command is announced once
+    return made
 
 
 def test_a_failing_receiver_gets_each_notice_again_in_order_until_it_answers(engine, receiver):
-    indexed_payments(engine, receiver, 3)
+    assert indexed_payments(engine, receiver, 3) == 3
     FlakyReceiver.failures_left = 2
     rounds = 0
     while len(FlakyReceiver.received) < 3:
@@ -102,3 +112,70 @@ def test_a_delivered_notice_can_be_redelivered_and_keeps_its_history(engine, rec
     assert FlakyReceiver.received[0][2] == FlakyReceiver.received[1][2]  # the same notice, byte for byte
     with Session(engine) as s:
         assert deliveries(s)[0].attempts == 2 and deliveries(s)[0].status == "delivered"
+
+
+def test_a_notice_carries_its_payload_version_and_matches_its_documented_schema(engine, receiver):
+    indexed_payments(engine, receiver, 1)
+    deliver_due(engine, SETTINGS)
+    (_, headers, body), = FlakyReceiver.received
+    notice = CommandNotice.model_validate_json(body)
+    assert (notice.version, notice.event, notice.reference) == (1, "payment.recorded", "V-0")
+    assert headers["X-Webhook-Version"] == "1"
+
+
+def test_an_endpoint_hears_only_the_event_kinds_and_projects_it_chose(engine, receiver):
+    chosen = (WebhookEndpointCreate(subscriber="tax", url=receiver, events=["payment.recorded"]),
+              WebhookEndpointCreate(subscriber="tax", url=receiver + "?breaches", events=["commitment.breached"]),
+              WebhookEndpointCreate(subscriber="approval", url=receiver + "?own", events=["payment.recorded"],
+                                    projects="own"),
+              WebhookEndpointCreate(subscriber="approval-2", url=receiver + "?others", events=["payment.recorded"],
+                                    projects="own"))
+    assert indexed_payments(engine, receiver, 2, endpoints_=chosen, registered_by="approval") == 4
+    while deliver_due(engine, SETTINGS)["delivered"]:  # one notice per (endpoint, project) at a time
+        pass
+    heard = sorted(path for path, _, _ in FlakyReceiver.received)
+    assert heard == ["/notices", "/notices", "/notices?own", "/notices?own"]
+
+
+def test_a_dead_endpoint_is_disabled_after_the_window_the_office_is_told_and_nothing_is_lost(engine, receiver, caplog):
+    settings = SETTINGS.model_copy(update={"webhook_disable_after_seconds": 0.05})
+    indexed_payments(engine, receiver, 2)
+    FlakyReceiver.failures_left = 1_000
+    deliver_due(engine, settings)  # the first failure starts the clock
+    with Session(engine) as s:
+        (endpoint,) = endpoints(s)
+        assert endpoint.status == "active" and endpoint.failing_since is not None
+    time.sleep(0.1)  # past the window (the window is the rule under test; this only lets it pass)
+    with caplog.at_level(logging.ERROR, logger="ledger.integration.webhooks"):
+        deliver_due(engine, settings)
+    with Session(engine) as s:
+        (endpoint,) = endpoints(s)
+    assert endpoint.status == "disabled" and "HTTP 503" in endpoint.disabled_reason and endpoint.pending == 2
+    assert any("disabled" in r.getMessage() and r.levelno == logging.ERROR for r in caplog.records)
+    attempts = _attempts(engine)
+    deliver_due(engine, settings)
+    assert _attempts(engine) == attempts  # a disabled endpoint is not called
+
+    FlakyReceiver.failures_left = 0
+    with Session(engine) as s:
+        assert enable_endpoint(s, endpoint_id=endpoint.endpoint_id).status == "active"
+        s.commit()
+    while deliver_due(engine, settings)["delivered"]:
+        pass
+    assert [orjson.loads(body)["reference"] for _, _, body in FlakyReceiver.received] == ["V-0", "V-1"]
+
+
+def test_a_removed_endpoint_gets_nothing_more_and_its_pending_notices_are_cancelled(engine, receiver):
+    indexed_payments(engine, receiver, 1)
+    with Session(engine) as s:
+        (endpoint,) = endpoints(s)
+        remove_endpoint(s, endpoint_id=endpoint.endpoint_id)
+        s.commit()
+        assert endpoints(s) == [] and [d.status for d in deliveries(s)] == ["cancelled"]
+    deliver_due(engine, SETTINGS)
+    assert FlakyReceiver.received == []
+
+
+def _attempts(engine) -> int:
+    with Session(engine) as s:
+        return len(s.execute(select(WebhookAttempt)).scalars().all())

@@ -14,7 +14,8 @@ from sqlmodel import Session
 from ledger.access.signing import canonical_request, private_key_from_seed, verify_signature
 from ledger.db.engine import make_engine
 from ledger.domain import clearance, fees, payments, projects
-from ledger.domain.schemas import PaymentBatch, WebhookEndpointCreate
+from ledger.domain.schemas import PaymentBatch
+from ledger.integration.schemas import WebhookEndpointCreate
 from ledger.integration.webhooks import add_endpoint, deliveries
 from ledger.settings import Settings
 from tests.support.celery_worker import celery_worker, wait_until, worker_env  # noqa: F401

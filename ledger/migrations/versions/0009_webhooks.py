@@ -1,0 +1,31 @@
+"""webhooks a client can live with: each endpoint's project filter, failure clock, disabling and removal
+
+Revision ID: 0009_webhooks
+Revises: 0008_commands_correctable (0006 on the api-surface branch until the branches merge)
+"""
+from alembic import op
+import sqlalchemy as sa
+import sqlmodel
+
+
+revision = '0009_webhooks'
+# MERGE: '0008_commands_correctable' (the write path's) once the branches meet; '0006' is the head on this branch.
+down_revision = '0006'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('webhook_endpoints') as batch:
+        batch.add_column(sa.Column('projects', sqlmodel.sql.sqltypes.AutoString(), nullable=False,
+                                   server_default='all'))
+        batch.add_column(sa.Column('failing_since', sa.Float(), nullable=True))
+        batch.add_column(sa.Column('disabled_at', sa.Float(), nullable=True))
+        batch.add_column(sa.Column('disabled_reason', sqlmodel.sql.sqltypes.AutoString(), nullable=True))
+        batch.add_column(sa.Column('removed_at', sa.Float(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('webhook_endpoints') as batch:
+        for column in ('removed_at', 'disabled_reason', 'disabled_at', 'failing_since', 'projects'):
+            batch.drop_column(column)

@@ -1,0 +1,47 @@
+"""A signed client registers, lists and removes its own webhook endpoints through the API; the
+office sees every endpoint's state."""
+
+HOOK = {"url": "https://approval.example.gov.cn/ledger/notices", "events": ["clearance.changed"], "projects": "own"}
+
+
+def test_a_client_registers_lists_and_removes_its_endpoint(api):
+    approval = api.client("approval-bureau")
+    answer = approval.request("POST", "/v1/webhooks", json=HOOK)
+    assert answer.status_code == 201, answer.text
+    endpoint = answer.json()
+    assert answer.headers["Location"] == f"/v1/webhooks/{endpoint['endpoint_id']}"
+    assert (endpoint["subscriber"], endpoint["status"], endpoint["projects"]) == ("approval-bureau", "active", "own")
+    assert endpoint["endpoint_id"] in [e["endpoint_id"] for e in approval.get("/v1/webhooks")]
+    assert approval.get(f"/v1/webhooks/{endpoint['endpoint_id']}")["url"] == HOOK["url"]
+
+    removed = approval.request("DELETE", f"/v1/webhooks/{endpoint['endpoint_id']}")
+    assert removed.status_code == 204, removed.text
+    assert endpoint["endpoint_id"] not in [e["endpoint_id"] for e in approval.get("/v1/webhooks")]
+    again = approval.request("DELETE", f"/v1/webhooks/{endpoint['endpoint_id']}")
+    assert (again.status_code, again.json()["field"]) == (404, "endpoint_id")
+
+
+def test_a_client_cannot_see_or_remove_another_clients_endpoint(api):
+    endpoint = api.client("approval-bureau").post("/v1/webhooks", HOOK)
+    tax = api.client("tax-bureau")
+    assert endpoint["endpoint_id"] not in [e["endpoint_id"] for e in tax.get("/v1/webhooks")]
+    for method in ("GET", "DELETE"):
+        answer = tax.request(method, f"/v1/webhooks/{endpoint['endpoint_id']}")
+        assert (answer.status_code, answer.json()["type"]) == (404, "/problems/not-found")
+
+
+def test_a_registration_is_refused_naming_the_field_and_the_rule(api):
+    approval = api.client("approval-bureau")
+    for body, field in ((HOOK | {"url": "ftp://x.example/"}, "url"), (HOOK | {"events": ["payment.made"]}, "events[0]"),
+                        (HOOK | {"events": []}, "events"), (HOOK | {"projects": "mine"}, "projects")):
+        answer = approval.request("POST", "/v1/webhooks", json=body)
+        assert answer.status_code == 422, answer.text
+        assert answer.json()["field"] == field and answer.json()["rule"]
+
+
+def test_the_office_sees_every_endpoint_and_its_state(api):
+    endpoint = api.client("approval-bureau").post("/v1/webhooks", HOOK)
+    office = api.login("office1")
+    listed = {e["endpoint_id"]: e for e in office.get(api.url + "/v1/office/webhooks").json()}
+    assert listed[endpoint["endpoint_id"]]["status"] == "active"
+    assert api.login("auditor1").get(api.url + "/v1/office/webhooks").status_code == 403
