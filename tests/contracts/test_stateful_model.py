@@ -8,7 +8,7 @@ records which lifecycle paths it took, and the test fails unless it took every o
 """
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pytest
 from hypothesis import HealthCheck, seed, settings, strategies as st
