@@ -47,7 +47,12 @@ def _stop_on_signals(indexer) -> None:
 
 
 @app.command()
-def deploy() -> None:
+def deploy(
+    import_planned: bool = typer.Option(
+        False, "--import-planned",
+        help="Leave the import window open for a migration from an earlier version (the admin imports, "
+             "then calls sealImport(); the first live write seals it too). Default: sealed at once."),
+) -> None:
     """Deploy the contracts to LEDGER_RPC_URL and write the manifest; reuse a live deployment."""
     from ledger.chain import connect
     from ledger.deploy import deploy as deploy_contracts, deploy_options
@@ -59,7 +64,7 @@ def deploy() -> None:
         w3 = connect(settings.rpc_url)
         existing = load_manifest(settings.manifest_path) if settings.manifest_path.exists() else None
         manifest, deployed = deploy_contracts(w3, load_signers(settings), existing=existing,
-                                              options=deploy_options(settings))
+                                              options=deploy_options(settings, import_planned=import_planned))
     except LedgerError as exc:
         _fail(exc)
     manifest.save(settings.manifest_path)
