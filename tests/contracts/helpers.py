@@ -1,12 +1,14 @@
 """Small helpers for the contract tests."""
 
+import dataclasses
 from contextlib import contextmanager
 
 import pytest
 from web3.exceptions import ContractCustomError, ContractLogicError
 from web3.logs import DISCARD
 
-from ledger.chain import decode_revert
+from ledger.chain import Sender, decode_revert
+from ledger.deploy import DeployOptions, deploy
 
 from ledger.errors import ContractRevert
 from ledger.identifiers import enterprise_key, project_key, reason_code, reference_key
@@ -48,6 +50,14 @@ def commitment(chain, number="C-1") -> dict:
 
 def counters(chain, enterprise=PAYER) -> dict:
     return dict(zip(COUNTER_FIELDS, chain.registry.functions.countersOf(enterprise).call()))
+
+
+def unsealed(chain):
+    """`chain` with fresh contracts whose import window is open (a migration planned), on the same
+    node; fresh Senders too (deploying used the admin's nonces), so use only the returned chain."""
+    manifest, _ = deploy(chain.w3, chain.signers, options=DeployOptions(import_planned=True))
+    senders = {role: Sender(chain.w3, sender.account) for role, sender in chain.senders.items()}
+    return dataclasses.replace(chain, manifest=manifest, senders=senders)
 
 
 def send_at(chain, role: str, call, timestamp: int | None = None):
