@@ -57,7 +57,7 @@ NAIVE_ROWS = {
     "FeeAssessed": lambda a: models.FeeAssessment(
         project=a.project.hex(), payer=a.payer.hex(), revision=a.revision, district=a.district,
         rate_table_version=a.rateTableVersion, rate_fen_per_m2=a.rateFenPerM2, shortfall_area=a.shortfallArea,
-        base_fen=a.baseFen, due_fen=a.dueFen, due_at=a.dueAt, basis_hash=a.basisHash.hex()),
+        base_fen=a.baseFen, due_fen=a.dueFen, assessed_at=a.assessedAt, due_at=a.dueAt, basis_hash=a.basisHash.hex()),
     "FeeAdjusted": lambda a: models.FeeAdjustment(project=a.project.hex(), reason=a.reason.hex(), delta_fen=a.deltaFen,
                                                   document_hash=a.documentHash.hex(), due_fen=a.dueFen),
     "PaymentRecorded": lambda a: models.Payment(project=a.project.hex(), voucher=a.voucher.hex(), amount_fen=a.amountFen,

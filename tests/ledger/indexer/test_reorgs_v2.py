@@ -1,5 +1,8 @@
-"""Reorgs that orphan the v2 events — relief, adjustments, refund owed, refunds, evidence,
-fulfilments, overdue marks, breaches and imports — end equal to a fresh re-index."""
+"""Reorgs that orphan the v2 and v3 events — relief, adjustments, refund owed, refunds, over-refunds,
+evidence, fulfilments, overdue marks, breaches and imports — end equal to a fresh re-index.
+
+Imports come before any live write (v3 seals the import at the first one), on a deployment
+whose import window is open."""
 
 import pytest
 
@@ -11,18 +14,19 @@ pytestmark = pytest.mark.every_node  # runs on Hardhat and on anvil
 
 
 def test_a_reorg_orphaning_fee_commitment_and_import_events_ends_equal_to_a_fresh_reindex(
-        chain, database_url, new_database):
-    base = workload(chain, seed=1)
-    projects = base.assess(4)
-    commitments = base.record(projects, 4, due_in=DAY)
+        importing_chain, database_url, new_database):
+    chain = importing_chain
     snapshot = chain.rpc("evm_snapshot")
 
-    branch = workload(chain, seed=2)  # about 25 blocks of every kind of v2 change
+    branch = workload(chain, seed=2)  # about 35 blocks of every kind of change
+    branch.migrate(2)
+    projects = branch.assess(4)
+    commitments = branch.record(projects, 4, due_in=DAY)
     branch.relieve(projects, 2)
     branch.adjust(projects, 2)
     branch.overpay(projects[0])
     branch.refund(projects, 1)
-    branch.migrate(2)
+    branch.over_refund(projects[0])
     evidence = reference_key("evidence")
     branch.decide("submitEvidence", commitments[:2], evidence, None, role="APPROVAL_ROLE")
     branch.decide("fulfil", commitments[:1], evidence, None)
@@ -36,11 +40,11 @@ def test_a_reorg_orphaning_fee_commitment_and_import_events_ends_equal_to_a_fres
     indexer.catch_up()
     with indexer.engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT COUNT(*) FROM commitment_events WHERE event = 'breached'").scalar() == 1
+        assert conn.exec_driver_sql("SELECT COUNT(*) FROM over_refunds").scalar() == 1
 
     assert chain.rpc("evm_revert", [snapshot]) is True
-    other = workload(chain, seed=3)
-    other.decide("fulfil", commitments[2:3], reference_key("other evidence"), None)
-    other.pay(projects, 40)  # a longer branch of plain payments
+    other = workload(chain, seed=3, payment_batch=1)
+    other.pay(other.assess(2), 45)  # a longer branch of plain payments, a block each
     indexer.catch_up()
 
     assert indexer.last_reorg is not None
@@ -50,12 +54,13 @@ def test_a_reorg_orphaning_fee_commitment_and_import_events_ends_equal_to_a_fres
     with indexer.engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT COUNT(*) FROM fee_account_imports").scalar() == 0
         assert conn.exec_driver_sql("SELECT COUNT(*) FROM commitment_events WHERE event = 'breached'").scalar() == 0
+        assert conn.exec_driver_sql("SELECT COUNT(*) FROM over_refunds").scalar() == 0
+        assert conn.exec_driver_sql("SELECT COUNT(*) FROM fee_accounts WHERE over_refunded_fen > 0").scalar() == 0
 
 
 def test_a_reorg_orphaning_counters_imported_for_an_enterprise_without_commitments_removes_its_summary(
-        chain, database_url, new_database):
-    base = workload(chain, seed=1)
-    base.assess(2)
+        importing_chain, database_url, new_database):
+    chain = importing_chain
     indexer = make_indexer(chain, database_url)
     indexer.catch_up()
     snapshot = chain.rpc("evm_snapshot")
@@ -68,7 +73,8 @@ def test_a_reorg_orphaning_counters_imported_for_an_enterprise_without_commitmen
         assert conn.exec_driver_sql("SELECT COUNT(*) FROM enterprise_commitment_summaries").scalar() == 1
 
     assert chain.rpc("evm_revert", [snapshot]) is True
-    workload(chain, seed=3).pay(base.assess(1), 5)  # a longer branch without the import
+    other = workload(chain, seed=3, payment_batch=1)
+    other.pay(other.assess(1), 5)  # a longer branch without the import
     indexer.catch_up()
 
     assert indexer.last_reorg is not None
