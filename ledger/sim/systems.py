@@ -20,8 +20,9 @@ SHANGHAI = timezone(timedelta(hours=8))
 
 class Clock:
     """When things happen in the simulated world: the wall clock, or the dev chain's when it runs
-    ahead (a block per transaction, each at least a second after the last). FeeLedger refuses a
-    payment time before the assessment's block, so the tax system stamps payments with this."""
+    ahead (a block per transaction, each at least a second after the last). FeeLedger v3 judges a
+    payment against the levy's issue time (the wall clock), so either is accepted; the later of
+    the two keeps the simulated times in step with the chain's blocks."""
 
     def __init__(self, rpc_url: str | None = None):
         self.w3 = None
