@@ -35,6 +35,17 @@ class Clock:
         chain = self.w3.eth.get_block("latest")["timestamp"] if self.w3 is not None else 0
         return datetime.fromtimestamp(max(chain, time.time()), SHANGHAI).replace(microsecond=0)
 
+    def pass_time_on_dev_chain(self, seconds: int) -> bool:
+        """Move the development chain's clock `seconds` ahead (a simulated week goes by); False on any
+        other chain, or without one."""
+        from ledger.devchain import CHAIN_ID
+
+        if self.w3 is None or self.w3.eth.chain_id != CHAIN_ID:
+            return False
+        self.w3.provider.make_request("evm_increaseTime", [seconds])
+        self.w3.provider.make_request("evm_mine", [])
+        return True
+
 
 def send(client: LedgerClient, path: str, payload, *, key: str | None = None, retries: int = 3):
     """POST with one Idempotency-Key for all attempts: a retry after a lost answer is safe."""
