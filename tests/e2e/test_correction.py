@@ -32,7 +32,7 @@ def test_a_payment_refused_by_the_chain_is_corrected_under_the_same_voucher_and_
     fee = contract_at(w3, "FeeLedger", stack.manifest.latest("FeeLedger").address)
     admin = Sender(w3, signers["DEFAULT_ADMIN_ROLE"])
     tax_role = fee.functions.TAX_ROLE().call()
-    voucher = f"FIX-{uuid.uuid4().hex[:12]}"
+    voucher = f"FIX-{uuid.uuid4().hex[:12].upper()}"
     payment = {"levy_number": levy["levy_number"], "voucher_number": voucher, "amount_fen": levy["amount_fen"],
                "paid_at": stack.chain_time().isoformat(), "payer_uscc": USCC_A}
 
