@@ -57,7 +57,8 @@ class Workload:
             payer = enterprise_key(f"uscc-{self.random.randrange(50)}", DEV_PEPPER)
             area = self.random.randrange(1_000, 200_000)
             self._tx("ASSESSOR_ROLE", self.fee.functions.assess(
-                project, payer, int(district), area, SAMPLE_RATE_TABLE.version, due_at, reference_key("rates-v1")))
+                project, payer, int(district), area, SAMPLE_RATE_TABLE.version, self.now(), due_at,
+                reference_key("rates-v1")))
             projects.append(project)
         return projects
 
