@@ -13,6 +13,8 @@ module.exports = {
       blockGasLimit: 60_000_000,
       accounts: { mnemonic: "test test test test test test test test test test test junk", count: 10 },
       mining: { auto: true },
+      // Tests start a node whose clock runs behind the wall clock (anvil: evm_setTime).
+      ...(process.env.LEDGER_HARDHAT_INITIAL_DATE ? { initialDate: process.env.LEDGER_HARDHAT_INITIAL_DATE } : {}),
     },
   },
 };

@@ -2,7 +2,9 @@
 (webhook tables: ledger.db.webhook_model).
 
 Business keys (project code, voucher number, refund reference, commitment number, levy number)
-are primary keys: unique forever. Personal data (enterprise names, contact people, phone
+are primary keys. A voucher, refund reference or commitment number whose command failed may be
+sent again corrected: the correction replaces its row, the failed command stays in the outbox
+(ledger.domain.business_keys). Personal data (enterprise names, contact people, phone
 numbers) is stored only as ledger.protection tokens. Money is integer fen, area integer
 0.01 m², chain times unix seconds, bookkeeping times unix seconds as floats.
 """
@@ -155,6 +157,7 @@ class OutboxCommand(SQLModel, table=True):
         Index("ix_outbox_commands_project_status_seq", "project_code", "status", "seq"),
         Index("ix_outbox_commands_transaction", "transaction_id"),
         Index("ix_outbox_commands_notified", "notified_at", "status"),
+        Index("ix_outbox_commands_reference_status", "reference", "status"),  # a business key's attempts
     )
     seq: int | None = Field(default=None, primary_key=True, sa_type=SEQUENCE)  # the order of acceptance
     id: str = Field(unique=True)  # public command id

@@ -11,14 +11,15 @@ and one 409, exactly as two first sends do.
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import select, update
+from sqlalchemy import literal, null, select, union_all, update
 from sqlalchemy.orm import Session
 
-from ledger.db.models import Commitment as CommitmentView, Payment, Refund
+from ledger.db.models import ChainState, Commitment as CommitmentView, Payment, Refund
 from ledger.db.write_model import CommitmentRecord, OutboxCommand, PaymentConfirmation, RefundRequest
-from ledger.domain.common import read_model_chain_id, reference_key_hex
+from ledger.domain.common import reference_key_hex
 from ledger.writer.outbox import FAILED
 
+ON_CHAIN = "on_chain"  # a key the read model holds
 # Failures that mean the chain holds the key already (with other figures): the key stays taken.
 KEY_ON_CHAIN_ERRORS = frozenset({"FeeLedgerVoucherConflict", "FeeLedgerRefundConflict",
                                  "CommitmentRegistryAlreadyRecorded"})
@@ -44,29 +45,39 @@ class KeyStates:
 
 
 def key_states(session: Session, table: KeyTable, keys: set[str]) -> KeyStates:
-    """Which of `keys` are taken, and which were refused by the chain and may be corrected (one query
-    on the write model, one on the read model)."""
-    states = KeyStates()
+    """Which of `keys` are taken, and which were refused by the chain and may be corrected: one query
+    over the write model and the read model of the chain it mirrors."""
     if not keys:
-        return states
+        return KeyStates()
+    return fold_key_rows(table, keys, session.execute(union_all(*key_queries(table, keys))).all())
+
+
+def key_queries(table: KeyTable, keys: set[str], *padding) -> tuple:
+    """The two SELECTs behind key_states — (key, command id, status, error, *padding): our commands
+    carrying the keys, and the keys the read model holds — for a caller to UNION with its own lookup."""
     column = getattr(table.row, table.key)
-    rows = session.execute(select(column, OutboxCommand.id, OutboxCommand.status, OutboxCommand.error_name)
-                           .join(OutboxCommand, OutboxCommand.id == table.row.command_id)
-                           .where(column.in_(keys))).all()
-    for key, command_id, status, error in rows:
-        if status == FAILED and error not in KEY_ON_CHAIN_ERRORS:
+    chain_column = getattr(table.chain_table, table.chain_key)
+    latest_chain = select(ChainState.chain_id).order_by(ChainState.updated_at.desc()).limit(1).scalar_subquery()
+    ours = (select(column.label("key"), OutboxCommand.id, OutboxCommand.status, OutboxCommand.error_name, *padding)
+            .join(OutboxCommand, OutboxCommand.id == table.row.command_id).where(column.in_(keys)))
+    on_chain = (select(chain_column, null(), literal(ON_CHAIN), null(), *padding)
+                .where(chain_column.in_({reference_key_hex(key) for key in keys}),
+                       table.chain_table.chain_id == latest_chain))
+    return ours, on_chain
+
+
+def fold_key_rows(table: KeyTable, keys: set[str], rows) -> KeyStates:
+    states = KeyStates()
+    hashed = {reference_key_hex(key): key for key in keys}
+    for key, command_id, status, error, *_ in rows:
+        if status == ON_CHAIN:
+            states.taken.add(hashed[key])
+        elif status == FAILED and error not in KEY_ON_CHAIN_ERRORS:
             states.failed[key] = command_id
         else:
             states.taken.add(key)
-    hashed = {reference_key_hex(key): key for key in keys}
-    chain_column = getattr(table.chain_table, table.chain_key)
-    query = select(chain_column).where(chain_column.in_(hashed))
-    chain_id = read_model_chain_id(session)
-    if chain_id is not None:
-        query = query.where(table.chain_table.chain_id == chain_id)
-    for on_chain in session.execute(query).scalars():
-        states.taken.add(hashed[on_chain])
-        states.failed.pop(hashed[on_chain], None)
+    for key in states.taken:
+        states.failed.pop(key, None)
     return states
 
 

@@ -302,20 +302,25 @@ def commitments_of_enterprise(session: Session, *, uscc: str) -> list[Commitment
 
 
 def sweep_overdue(session: Session, *, now: int, limit: int = 1000) -> list[CommandAccepted]:
-    """Mark overdue, on chain, the commitments the read model shows still open past their due date
-    plus the registry's grace period (its latest OverdueGracePeriodSet), with no evidence pending.
-    Anyone may establish `overdue` then; the writer batches the calls (markOverdueBatch skips any
-    the chain finds ineligible)."""
+    """Mark overdue, on chain, the commitments the read model shows still open past the registry's
+    grace period (its latest OverdueGracePeriodSet), with no evidence pending. CommitmentRegistry v3
+    counts the grace from the later of the due date and the block time the commitment became known
+    on chain (`recordedAt`), so a commitment recorded after its due date gets the whole grace.
+    `now` is the chain's time. Anyone may establish `overdue` then; the writer batches the calls
+    (markOverdueBatch skips any the chain finds ineligible, e.g. after a pause)."""
     grace = session.execute(text(
         "SELECT value FROM governance_events WHERE event = 'OverdueGracePeriodSet' "
         "ORDER BY block_number DESC, log_index DESC LIMIT 1")).scalar()
     now -= int(grace or 0)
     pending = select(OutboxCommand.reference).where(OutboxCommand.kind == "mark_overdue",
                                                      OutboxCommand.status.in_(["accepted", "submitted", "mined"]))
+    recorded_at = func.coalesce(BlockTime.timestamp, 0)
     rows = session.execute(
         select(CommitmentRecord.commitment_number, CommitmentRecord.project_code, CommitmentRecord.commitment_key)
         .join(CommitmentView, CommitmentView.commitment == CommitmentRecord.commitment_key)
-        .where(CommitmentView.status.in_(["recorded", "extended"]), CommitmentView.due_at < now,
+        .outerjoin(BlockTime, (BlockTime.chain_id == CommitmentView.chain_id)
+                   & (BlockTime.block_number == CommitmentView.recorded_block))
+        .where(CommitmentView.status.in_(["recorded", "extended"]), CommitmentView.due_at < now, recorded_at < now,
                CommitmentView.evidence_submitted_at == 0,
                CommitmentRecord.commitment_number.not_in(pending))
         .order_by(CommitmentRecord.due_at).limit(limit)).all()

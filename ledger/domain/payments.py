@@ -8,13 +8,15 @@ A voucher number is accepted once, forever: a second confirmation of it is a Con
 
 import base64
 import time
+from dataclasses import dataclass
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, literal, null, select, union_all
+from sqlalchemy.orm import Session, aliased
 
 from ledger.db.bulk import insert_new
 from ledger.db.write_model import Levy, OutboxCommand, PaymentConfirmation as ConfirmationRow, RefundRequest
-from ledger.domain.business_keys import REFUNDS, VOUCHERS, key_states, replace_failed
+from ledger.domain.business_keys import (REFUNDS, VOUCHERS, KeyStates, fold_key_rows, key_queries, key_states,
+                                         replace_failed)
 from ledger.domain import chain_time
 from ledger.domain.chain_time import CLOCK_SKEW_SECONDS
 from ledger.domain.common import from_unix, project_key_hex, reference_key_hex, unix
@@ -51,11 +53,10 @@ def confirm_payments(session: Session, *, batch: PaymentBatch, client: str) -> P
 
 
 def _confirm(session: Session, confirmations: list[PaymentConfirmation], client: str) -> list[CommandAccepted | DomainError]:
-    levies = _levies(session, confirmations)
-    assessed_at = assessed_at_of(session, {levy.project_code for levy in levies.values()})
-    paid = _paid_totals(session, {levy.project_code for levy in levies.values()})
+    levies, keys = _levies_and_vouchers(session, confirmations)
+    assessed_at = {levy.project_code: levy.assessed_at for levy in levies.values()}
+    paid = {levy.project_code: levy.paid_fen for levy in levies.values()}
     latest_allowed = chain_time.chain_clock().latest_allowed()
-    keys = key_states(session, VOUCHERS, {c.voucher_number for c in confirmations})
     used = set(keys.taken)
     now = time.time()
     results, rows, commands = [], {}, {}
@@ -108,44 +109,62 @@ def _confirm(session: Session, confirmations: list[PaymentConfirmation], client:
     return results
 
 
-def _levies(session: Session, confirmations: list[PaymentConfirmation]) -> dict:
-    """The levies the confirmations name, with the status of the command that opened each: one round trip."""
-    rows = session.execute(
-        select(Levy.levy_number, Levy.project_code, Levy.payer_uscc, Levy.status, Levy.created_at,
-               OutboxCommand.status.label("command_status"))
-        .outerjoin(OutboxCommand, OutboxCommand.id == Levy.command_id)
-        .where(Levy.levy_number.in_({c.levy_number for c in confirmations}))).all()
-    return {row.levy_number: row for row in rows}
+@dataclass(frozen=True)
+class _LevyFacts:
+    levy_number: str
+    project_code: str
+    payer_uscc: str
+    status: str
+    command_status: str | None  # of the command that opened the levy
+    assessed_at: int | None  # the project's assessment fact time, as the chain keeps it
+    paid_fen: int  # what the project paid by the confirmations whose commands did not fail
 
 
-def _paid_totals(session: Session, project_codes: set[str]) -> dict[str, int]:
-    """What each project paid by the confirmations whose commands did not fail."""
-    if not project_codes:
-        return {}
-    rows = session.execute(
-        select(ConfirmationRow.project_code, *_exact_sum(ConfirmationRow.amount_fen))
-        .join(OutboxCommand, OutboxCommand.id == ConfirmationRow.command_id)
-        .where(ConfirmationRow.project_code.in_(project_codes), OutboxCommand.status != FAILED)
-        .group_by(ConfirmationRow.project_code)).all()
-    return {project: (int(high) << 32) + int(low) for project, high, low in rows}
+def _levies(session: Session, requests: list) -> dict[str, _LevyFacts]:
+    """The levies the requests name, with what the chain judges payments by."""
+    rows = session.execute(_levy_query({r.levy_number for r in requests})).all()
+    return _levy_facts(rows)
+
+
+def _levies_and_vouchers(session: Session, confirmations: list[PaymentConfirmation]) -> tuple[dict, KeyStates]:
+    """The levies, and the state of the vouchers (taken, or failed and correctable): one round trip."""
+    vouchers = {c.voucher_number for c in confirmations}
+    levies = _levy_query({c.levy_number for c in confirmations})
+    rows = session.execute(union_all(levies, *key_queries(VOUCHERS, vouchers, *[null()] * 5))).all()
+    return (_levy_facts([r for r in rows if r[2] == LEVY]),
+            fold_key_rows(VOUCHERS, vouchers, [r for r in rows if r[2] != LEVY]))
+
+
+LEVY = "levy"  # tags the levy rows of the union (in the status column of the key rows)
+
+
+def _levy_query(levy_numbers: set[str]):
+    """(levy number, project, tag, payer, levy status, command status, assessment fact time, paid high,
+    paid low). The assessment fact time is the issue time of the project's first assessment levy whose
+    command did not fail (FeeLedger keeps the first assessment's `assessedAt`)."""
+    assessment, command = aliased(Levy), aliased(OutboxCommand)
+    assessed_at = (select(func.min(assessment.created_at)).join(command, command.id == assessment.command_id)
+                   .where(assessment.project_code == Levy.project_code, assessment.kind == "assessment",
+                          command.status != FAILED).scalar_subquery())
+    paid_high, paid_low = (
+        select(total).join(command, command.id == ConfirmationRow.command_id)
+        .where(ConfirmationRow.project_code == Levy.project_code, command.status != FAILED).scalar_subquery()
+        for total in _exact_sum(ConfirmationRow.amount_fen))
+    return (select(Levy.levy_number, Levy.project_code, literal(LEVY), Levy.payer_uscc, Levy.status,
+                   OutboxCommand.status, assessed_at, paid_high, paid_low)
+            .outerjoin(OutboxCommand, OutboxCommand.id == Levy.command_id).where(Levy.levy_number.in_(levy_numbers)))
+
+
+def _levy_facts(rows) -> dict[str, _LevyFacts]:
+    return {number: _LevyFacts(number, project, payer, status, command_status,
+                               None if assessed is None else int(assessed), (int(high or 0) << 32) + int(low or 0))
+            for number, project, _, payer, status, command_status, assessed, high, low in rows}
 
 
 def _exact_sum(amount) -> tuple:
     """SUM of a BIGINT column in two halves: a total beyond 2^63 overflows SQLite's SUM (and a float
     TOTAL is not exact), the halves' sums never do."""
     return func.coalesce(func.sum(amount // 2**32), 0), func.coalesce(func.sum(amount % 2**32), 0)
-
-
-def assessed_at_of(session: Session, project_codes: set[str]) -> dict[str, int]:
-    """Each project's assessment fact time as the chain keeps it: the issue time of its first
-    assessment levy whose command did not fail (FeeLedger keeps the first assessment's `assessedAt`)."""
-    if not project_codes:
-        return {}
-    rows = session.execute(
-        select(Levy.project_code, func.min(Levy.created_at)).join(OutboxCommand, OutboxCommand.id == Levy.command_id)
-        .where(Levy.project_code.in_(project_codes), Levy.kind == "assessment", OutboxCommand.status != FAILED)
-        .group_by(Levy.project_code)).all()
-    return {project: int(created) for project, created in rows}
 
 
 def fact_time_problem(field: str, moment: int, assessed_at: int | None, latest_allowed: int) -> DomainError | None:
@@ -180,7 +199,7 @@ def record_refund(session: Session, *, refund: RefundCreate, client: str) -> Com
     if keys.taken:
         raise _refund_taken(refund.refund_reference)
     if problem := fact_time_problem("refunded_at", unix(refund.refunded_at),
-                                    assessed_at_of(session, {levy.project_code}).get(levy.project_code),
+                                    levy.assessed_at,
                                     chain_time.chain_clock().latest_allowed()):
         raise problem
     refunded = _refunded_total(session, levy.project_code)

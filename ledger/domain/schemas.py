@@ -90,9 +90,11 @@ class FeeAssessmentCreate(Input):
     """Assess (or reassess) a project's fee from the versioned rate table (office staff)."""
 
     project_code: ProjectCode
-    # The table in force on this date (Asia/Shanghai) is used; today when omitted.
+    # The chain assesses with the district's table in effect at the first levy notice's time; when
+    # given, this date must name that same table (a check, not a choice).
     effective_on: date | None = None
-    # The fee is due at the end of this day (Asia/Shanghai); 30 days after today when omitted.
+    # The fee is due at the end of this day (Asia/Shanghai); 30 days after today when omitted. A
+    # reassessment keeps the first assessment's due date (omit it, or give the same day).
     due_date: date | None = None
 
 

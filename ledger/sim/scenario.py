@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from ledger.client import ApiError, LedgerClient
 from ledger.errors import LedgerError
 from ledger.sim.checkout import Checkout
+from ledger.settings import Settings
 from ledger.sim.systems import ApprovalSystem, Clock, OfficeDesk, TaxSystem
 from ledger.sim.world import World
 
@@ -105,7 +106,12 @@ class Simulation:
 
     def _breach(self, project, number: str) -> None:
         """Breach is allowed only from overdue on chain: wait for the overdue sweep (a worker task, every
-        LEDGER_OVERDUE_SWEEP_SECONDS) to mark the lapsed commitment overdue, then the office records the breach."""
+        LEDGER_OVERDUE_SWEEP_SECONDS) to mark the lapsed commitment overdue, then the office records the breach.
+        CommitmentRegistry v3 counts the grace period from when the commitment became known on chain, so
+        on the development chain the simulated grace period goes by: its clock moves past it."""
+        grace = Settings().overdue_grace_seconds
+        if self.tax.clock.pass_time_on_dev_chain(grace + 60):
+            log.info("chain: the development chain's clock moved %d s ahead (the grace period goes by)", grace + 60)
         deadline = time.monotonic() + self.config.overdue_wait_seconds
         while not any(r["code"] == "commitment_overdue" and r["reference"] == number
                       for r in self.approval.clearance(project)["reasons"]):

@@ -20,8 +20,9 @@ SHANGHAI = timezone(timedelta(hours=8))
 
 class Clock:
     """When things happen in the simulated world: the wall clock, or the dev chain's when it runs
-    ahead (a block per transaction, each at least a second after the last). FeeLedger refuses a
-    payment time before the assessment's block, so the tax system stamps payments with this."""
+    ahead (a block per transaction, each at least a second after the last). FeeLedger v3 judges a
+    payment against the levy's issue time (the wall clock), so either is accepted; the later of
+    the two keeps the simulated times in step with the chain's blocks."""
 
     def __init__(self, rpc_url: str | None = None):
         self.w3 = None
@@ -33,6 +34,17 @@ class Clock:
     def now(self) -> datetime:
         chain = self.w3.eth.get_block("latest")["timestamp"] if self.w3 is not None else 0
         return datetime.fromtimestamp(max(chain, time.time()), SHANGHAI).replace(microsecond=0)
+
+    def pass_time_on_dev_chain(self, seconds: int) -> bool:
+        """Move the development chain's clock `seconds` ahead (a simulated week goes by); False on any
+        other chain, or without one."""
+        from ledger.devchain import CHAIN_ID
+
+        if self.w3 is None or self.w3.eth.chain_id != CHAIN_ID:
+            return False
+        self.w3.provider.make_request("evm_increaseTime", [seconds])
+        self.w3.provider.make_request("evm_mine", [])
+        return True
 
 
 def send(client: LedgerClient, path: str, payload, *, key: str | None = None, retries: int = 3):

@@ -67,14 +67,14 @@ def deliver_webhooks() -> dict:
 
 @app.task(name="ledger.commitments.sweep_overdue")
 def sweep_overdue() -> int:
-    """Queue markOverdue for open commitments past their due date (the read model's view)."""
-    import time
-
+    """Queue markOverdue for open commitments past their grace period (the read model's view), by the
+    chain's clock: the registry judges by block time."""
     from sqlmodel import Session
 
+    from ledger.domain.chain_time import chain_clock
     from ledger.domain.commitments import sweep_overdue as sweep
 
     with Session(_engine()) as session:
-        queued = sweep(session, now=int(time.time()))
+        queued = sweep(session, now=chain_clock().now())
         session.commit()
     return len(queued)

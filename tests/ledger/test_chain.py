@@ -19,7 +19,7 @@ ASSESSOR_ROLE = keccak(text="ASSESSOR_ROLE")
 def test_a_failed_transaction_names_the_custom_error_and_its_arguments(chain, gas):
     outsider = chain.senders["OUTSIDER"]
     due = chain.now() + 30 * 86_400
-    call = chain.fee.functions.assess(project(), PAYER, DISTRICT, 10_000, VERSION, due, BASIS)
+    call = chain.fee.functions.assess(project(), PAYER, DISTRICT, 10_000, VERSION, chain.now(), due, BASIS)
 
     with reverts("AccessControlUnauthorizedAccount") as excinfo:
         outsider.send(call, gas=gas)

@@ -17,12 +17,13 @@ PAID_FEN = 9  # IFeeLedger.FeeAccount.paidFen (v2 struct order)
 
 
 def chain_time(chain):
-    """The chain's clock as a datetime: Hardhat runs ahead of the wall clock (a block per transaction,
-    each at least a second after the last; anvil lets blocks share a second), and FeeLedger v2
-    refuses a payment time before the assessment's block."""
+    """Now, as a datetime: the chain's clock, or the wall clock if later. Hardhat runs ahead of the
+    wall clock (a block per transaction, each at least a second after the last; anvil lets blocks
+    share a second); FeeLedger v3 judges a payment against the levy's issue time (wall clock)."""
+    import time
     from datetime import datetime, timezone
 
-    return datetime.fromtimestamp(chain.now(), timezone.utc)
+    return datetime.fromtimestamp(max(chain.now(), int(time.time())), timezone.utc)
 
 
 def paid_on_chain(chain, project_code: str) -> int:

@@ -7,7 +7,11 @@ from tests.support.ledger_env import WritePath
 
 
 @pytest.fixture
-def write_path(chain, database_url):
+def write_path(chain, database_url, monkeypatch):
+    from ledger.domain import chain_time
+
+    clock = chain_time.ChainClock(chain.node.url)  # the services judge fact times by this node's clock
+    monkeypatch.setattr(chain_time, "chain_clock", lambda: clock)
     engine = make_engine(database_url)
     yield WritePath(chain=chain, url=database_url, engine=engine)
     engine.dispose()

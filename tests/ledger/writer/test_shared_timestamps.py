@@ -1,13 +1,17 @@
 """The write path through blocks that share one timestamp, as a fast chain with one-second
 timestamps mines them: anvil is told to give every block its parent's time."""
 
+from datetime import datetime, timezone
+
 import pytest
+from sqlalchemy import select
+
+from ledger.db.write_model import Levy
 
 from ledger.domain import clearance
 from ledger.domain.commitments import decide_commitment, record_commitments
 from ledger.domain.schemas import CommitmentDecision
 from tests.ledger.writer.test_writer import confirm, setup_projects
-from tests.support.ledger_env import chain_time
 from tests.support.samples import commitment, payment, project_code, sha
 
 # Hardhat refuses a block at its parent's timestamp (evm_setNextBlockTimestamp must move forward)
@@ -27,15 +31,18 @@ def test_a_fee_paid_in_parts_and_a_commitment_fulfilled_in_blocks_of_one_timesta
     chain = write_path.chain
     first_block = chain.w3.eth.block_number + 1
     due = setup_projects(write_path, 1)[1]
-    at = chain_time(chain)
+    at = datetime.fromtimestamp(chain.now(), timezone.utc)  # the one timestamp every block will share
     with write_path.session() as s:
         record_commitments(s, commitments=[commitment(1, "C-1", "materials", days=30).model_copy(
             update={"signed_at": at})], client="approval")
         s.commit()
     write_path.drain()
-    confirm(write_path, [payment(1, "V-1", due // 2, paid_at=at)])
+    with write_path.session() as s:  # paid once the levy was issued (v3 judges payments by that time)
+        issued = s.execute(select(Levy.created_at).where(Levy.project_code == project_code(1))).scalar_one()
+    paid_at = max(at, datetime.fromtimestamp(issued, timezone.utc))
+    confirm(write_path, [payment(1, "V-1", due // 2, paid_at=paid_at)])
     write_path.drain()
-    confirm(write_path, [payment(1, "V-2", due - due // 2, paid_at=at)])
+    confirm(write_path, [payment(1, "V-2", due - due // 2, paid_at=paid_at)])
     write_path.drain()
     with write_path.session() as s:
         for action in ("submit_evidence", "fulfil"):

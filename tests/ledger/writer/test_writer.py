@@ -69,7 +69,7 @@ def test_a_revert_fails_its_command_with_the_decoded_error_and_the_rest_go_on(wr
     at = chain_time(chain)
     # The voucher reaches the chain by another path first, with other figures.
     chain.senders["TAX_ROLE"].send(chain.fee.functions.recordPayment(
-        project_key(project_code(1)), reference_key("V-TAKEN"), 999, chain.now()))
+        project_key(project_code(1)), reference_key("V-TAKEN"), 999, int(at.timestamp())))
     ids = confirm(write_path, [payment(1, "V-A", 100, paid_at=at), payment(1, "V-TAKEN", 100, paid_at=at), payment(1, "V-B", 100, paid_at=at)])
     with caplog.at_level(logging.INFO, logger="ledger.writer.writer"):
         write_path.drain()
