@@ -43,6 +43,11 @@ _USCC = re.compile(USCC_PATTERN)
 _REFERENCE = re.compile(REFERENCE_PATTERN)
 _LEVY_NUMBER = re.compile(LEVY_NUMBER_PATTERN)
 _REASON_CODE = re.compile(REASON_CODE_PATTERN)
+# The rule a refusal states.
+_USCC_RULE = ("not a valid unified social credit code (GB 32100-2015): must be 18 characters of 0-9 and A-Y "
+              "without I, O, S, V, Z")
+_REFERENCE_RULE = "must be 1 to 64 of A-Z 0-9 . _ / - (ASCII after folding), starting with a letter or digit"
+_REASON_CODE_RULE = "must be 1 to 32 printable ASCII characters A-Z 0-9 _ starting with a letter, without spaces"
 
 
 class InvalidIdentifier(ValueError):
@@ -58,13 +63,20 @@ def fold(value: str) -> str:
     return unicodedata.normalize("NFKC", value).translate(_DASHES)
 
 
+def _ascii_upper(text: str, field: str, rule: str) -> str:
+    """Upper case of a folded value that must be ASCII. Checked before upper-casing: "ß".upper() is
+    "SS" and "ı".upper() is "I", so a non-ASCII letter would otherwise pass as ASCII ones."""
+    if not text.isascii():
+        raise InvalidIdentifier(field, rule)
+    return text.upper()
+
+
 def validate_uscc(value: str, field: str = "uscc") -> str:
     """A unified social credit code (GB 32100-2015), check character included (python-stdnum),
     in its canonical form: folded, trimmed, upper case."""
-    code = fold(value).strip().upper()
+    code = _ascii_upper(fold(value).strip(), field, _USCC_RULE)
     if not _USCC.match(code):
-        raise InvalidIdentifier(field, "not a valid unified social credit code (GB 32100-2015): must be 18 "
-                                       "characters of 0-9 and A-Y without I, O, S, V, Z")
+        raise InvalidIdentifier(field, _USCC_RULE)
     try:
         return uscc.validate(code)
     except StdnumInvalid as exc:
@@ -93,15 +105,16 @@ def normalise_reference(reference: str, field: str = "reference") -> str:
     """A voucher number, refund reference, levy or commitment number in its one canonical form:
     folded, every whitespace removed, upper case; then 1–64 of A-Z 0-9 . _ / - (starting with a
     letter or digit). So "ｓｐ 2026-001", "SP2026－001" and "sp2026—001" are the same voucher."""
-    text = "".join(ch for ch in fold(reference) if not ch.isspace()).upper()
+    text = "".join(ch for ch in fold(reference) if not ch.isspace())
     if not text:
         raise InvalidIdentifier(field, "must not be empty or only whitespace")
     if not text.isprintable():
         raise InvalidIdentifier(field, "must not contain control characters")
+    text = _ascii_upper(text, field, _REFERENCE_RULE)
     if not _REFERENCE.match(text):
-        raise InvalidIdentifier(field, "must be 1 to 64 of A-Z 0-9 . _ / - (ASCII after folding), starting with "
-                                       "a letter or digit")
+        raise InvalidIdentifier(field, _REFERENCE_RULE)
     return text
+
 
 
 def validate_levy_number(value: str, field: str = "levy_number") -> str:
@@ -121,11 +134,11 @@ def reference_key(reference: str, field: str = "reference") -> bytes:
 
 def normalise_reason_code(code: str, field: str = "reason") -> str:
     """A reason code (e.g. AFFORDABLE_HOUSING) in its canonical form: folded, trimmed, upper case."""
-    text = fold(code).strip().upper()
+    text = _ascii_upper(fold(code).strip(), field, _REASON_CODE_RULE)
     if not _REASON_CODE.match(text):
-        raise InvalidIdentifier(field, "must be 1 to 32 printable ASCII characters A-Z 0-9 _ starting with a "
-                                       "letter, without spaces")
+        raise InvalidIdentifier(field, _REASON_CODE_RULE)
     return text
+
 
 
 def reason_code(code: str, field: str = "reason") -> bytes:
