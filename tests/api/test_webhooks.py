@@ -39,6 +39,19 @@ def test_a_registration_is_refused_naming_the_field_and_the_rule(api):
         assert answer.json()["field"] == field and answer.json()["rule"]
 
 
+def test_a_webhook_url_is_parsed_as_a_url_not_matched_by_a_pattern(api):
+    approval = api.client("approval-bureau")
+    for url, rule in (("https://tax.example.gov.cn:99999/notices", "url_parsing"), ("https://[::1/notices", "url_parsing"),
+                      ("http://%zz/notices", "url_parsing"), ("ftp://tax.example.gov.cn/", "url_scheme"),
+                      ("https://tax.example.gov.cn/" + "n" * 2000, "url_too_long")):
+        answer = approval.request("POST", "/v1/webhooks", json=HOOK | {"url": url})
+        assert answer.status_code == 422, url
+        assert (answer.json()["field"], answer.json()["rule"]) == ("url", rule), url
+    # The development simulators listen on local addresses: those stay allowed.
+    local = approval.post("/v1/webhooks", HOOK | {"url": "http://127.0.0.1:8099/notices"})
+    assert approval.get(f"/v1/webhooks/{local['endpoint_id']}")["url"] == "http://127.0.0.1:8099/notices"
+
+
 def test_the_office_sees_every_endpoint_and_its_state(api):
     endpoint = api.client("approval-bureau").post("/v1/webhooks", HOOK)
     office = api.login("office1")
