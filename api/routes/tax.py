@@ -42,7 +42,7 @@ def confirm_payment(confirmation: Annotated[PaymentConfirmation, Body(openapi_ex
              responses={**ex.ok("Per-item results", {"accepted": 1, "rejected": 1, "items": [
                  {"index": 0, "voucher_number": "332026000000123456", "accepted": True, "command_id": ex.COMMAND_ID},
                  {"index": 1, "voucher_number": "332026000000123457", "accepted": False, "problem": {
-                     "type": "/problems/conflict", "field": "items[1].voucher_number", "rule": "unique",
+                     "type": "/problems/conflict", "field": "items[1].voucher_number", "rule": "unique_forever",
                      "detail": "voucher 332026000000123457 is already recorded"}}]}, 202),
                  **problem_responses(*POST)})
 def confirm_payments(batch: Annotated[PaymentBatch, Body(openapi_examples=ex.body("A batch", {"items": [ex.PAYMENT]}))],

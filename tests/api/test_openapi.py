@@ -1,13 +1,17 @@
 """The OpenAPI document is complete: every route has an example answer and its problems, and every
 problem type appears with an example. Problems are application/problem+json everywhere."""
 
+import ast
 import json
 import re
+from pathlib import Path
+from typing import get_args
 
 import requests
 from fastapi.routing import APIRoute
 from jsonschema import Draft202012Validator
 from pydantic import TypeAdapter
+from pydantic_core.core_schema import ErrorType
 
 from api.main import app
 from api.problems import MEDIA_TYPE, PROBLEM_TYPES, TYPE_PREFIX
@@ -171,21 +175,53 @@ def test_the_notices_we_send_are_documented_with_their_version():
         assert document["components"]["schemas"][name]["properties"]["version"]["const"] == 1
 
 
+def values(node, key):
+    """Every string value under `key`, at any depth."""
+    if isinstance(node, dict):
+        for k, v in node.items():
+            if k == key and isinstance(v, str):
+                yield v
+            yield from values(v, key)
+    elif isinstance(node, list):
+        for item in node:
+            yield from values(item, key)
+
+
 def test_example_levy_numbers_and_command_ids_are_ones_the_api_issues():
     """Answers too: a levy number as fees.assess_fee makes it, a command id as the outbox does (32 hex)."""
-    def values(node, key):
-        if isinstance(node, dict):
-            for k, v in node.items():
-                if k == key and isinstance(v, str):
-                    yield v
-                yield from values(v, key)
-        elif isinstance(node, list):
-            for item in node:
-                yield from values(item, key)
-
     examples = [example for _, _, example in examples_in(app.openapi())]
     levies, commands = list(values(examples, "levy_number")), list(values(examples, "command_id"))
     assert levies and commands
     assert all(re.fullmatch(LEVY_NUMBER_PATTERN, levy) for levy in levies), levies
     assert all(re.fullmatch(r"[0-9a-f]{32}", command) for command in commands), commands
     assert all(url.endswith(tuple(commands)) for url in values(examples, "status_url"))
+
+
+def rules_the_code_emits() -> set[str]:
+    """Every rule name the source can put in a problem: a `rule=` argument, a `rule` parameter passed by
+    position to a function of the same module, a "rule" key of a body built by hand (outside the
+    examples), and pydantic's own error types."""
+    rules = set(get_args(ErrorType))
+    for path in [*Path("api").rglob("*.py"), *Path("ledger").rglob("*.py")]:
+        tree = ast.parse(path.read_text())
+        examples = path.parts[:2] == ("api", "routes") or path == Path("api/examples.py")
+        position = {f.name: [a.arg for a in f.args.args].index("rule") for f in ast.walk(tree)
+                    if isinstance(f, ast.FunctionDef) and "rule" in [a.arg for a in f.args.args]}
+        for node in ast.walk(tree):
+            found = []
+            if isinstance(node, ast.keyword) and node.arg == "rule":
+                found = [node.value]
+            elif isinstance(node, ast.Call) and getattr(node.func, "id", None) in position:
+                found = node.args[position[node.func.id]:position[node.func.id] + 1]
+            elif isinstance(node, ast.Dict) and not examples:
+                found = [v for k, v in zip(node.keys, node.values) if isinstance(k, ast.Constant) and k.value == "rule"]
+            rules |= {v.value for v in found if isinstance(v, ast.Constant) and isinstance(v.value, str)}
+    return rules
+
+
+def test_every_rule_an_example_shows_is_one_the_code_emits():
+    emitted = rules_the_code_emits()
+    assert {"unique_forever", "uscc", "within_window", "max_bytes"} <= emitted  # the scan finds each way
+    shown = set(values([example for _, _, example in examples_in(app.openapi())], "rule"))
+    shown |= {kind.example_rule for kind in PROBLEM_TYPES.values() if kind.example_rule}
+    assert shown - emitted == set()
