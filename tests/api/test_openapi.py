@@ -93,7 +93,8 @@ def test_the_webhook_public_key_is_published(api):
 # --- input rules in the schema: identifier patterns, and examples that are real values ------------
 
 IDENTIFIER_FIELDS = {"project_code", "builder_uscc", "enterprise_uscc", "payer_uscc", "uscc", "voucher_number",
-                     "levy_number", "refund_reference", "commitment_number", "reason_code", "district"}
+                     "levy_number", "refund_reference", "commitment_number", "reason_code", "district", "command_id",
+                     "enterprise"}
 
 
 def resolve(document: dict, schema: dict) -> dict:
@@ -102,20 +103,36 @@ def resolve(document: dict, schema: dict) -> dict:
     return schema
 
 
+def request_schemas(document: dict):
+    """(name, schema) of every schema a request body reaches, found by following the document from each
+    operation's requestBody through $ref, properties, items and anyOf/allOf/oneOf."""
+    seen, todo = set(), []
+    for _, _, operation in operations():
+        for media in operation.get("requestBody", {}).get("content", {}).values():
+            todo.append(media["schema"])
+    while todo:
+        schema = todo.pop()
+        if "$ref" in schema:
+            name = schema["$ref"].rsplit("/", 1)[1]
+            if name not in seen:
+                seen.add(name)
+                todo.append(resolve(document, schema))
+                yield name, resolve(document, schema)
+            continue
+        todo += list(schema.get("properties", {}).values()) + [schema[k] for k in ("items",) if k in schema]
+        todo += [s for k in ("anyOf", "allOf", "oneOf") for s in schema.get(k, [])]
+
+
 def identifier_schemas(document: dict):
-    """(where, name, schema) of every identifier field a client sends: body properties and parameters."""
+    """(where, name, schema) of every identifier field a client sends: parameters and request-body properties."""
     for path, method, operation in operations():
         for parameter in operation.get("parameters", []):
             if parameter["name"] in IDENTIFIER_FIELDS:
                 yield f"{method} {path} {parameter['in']}", parameter["name"], parameter["schema"]
-    for name, schema in document["components"]["schemas"].items():
+    for name, schema in request_schemas(document):
         for field, prop in schema.get("properties", {}).items():
-            if field in IDENTIFIER_FIELDS and name not in RESPONSE_ONLY:
+            if field in IDENTIFIER_FIELDS:
                 yield name, field, next((s for s in prop.get("anyOf", [prop]) if s.get("type") != "null"), prop)
-
-
-RESPONSE_ONLY = {name for name in app.openapi()["components"]["schemas"] if not name.endswith(
-    ("Create", "Confirmation", "Batch", "Report", "Decision", "Item", "Statement"))}
 
 
 def test_every_identifier_field_a_client_sends_carries_its_pattern_and_a_real_example():
@@ -128,6 +145,12 @@ def test_every_identifier_field_a_client_sends_carries_its_pattern_and_a_real_ex
                 (where, field, example)
         seen.add(field)
     assert seen >= IDENTIFIER_FIELDS - {"uscc"}
+
+
+def test_request_schemas_are_found_by_walking_the_document():
+    names = {name for name, _ in request_schemas(app.openapi())}
+    assert {"PaymentConfirmation", "PaymentBatch", "CommitmentCreate", "WebhookRegistration"} <= names
+    assert not names & {"CommandAcceptedPublic", "PaymentBatchResultPublic", "Clearance", "Problem"}
 
 
 def test_the_input_rules_that_depend_on_the_chain_are_stated_on_their_fields():

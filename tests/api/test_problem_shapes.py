@@ -144,3 +144,12 @@ def test_every_route_answering_202_carries_a_location_or_is_a_documented_excepti
         assert answer.status_code == 202, (path, answer.text)
         body = answer.json()
         assert answer.headers["Location"] == (body[0] if isinstance(body, list) else body)["status_url"], path
+
+
+def test_a_malformed_command_id_or_enterprise_in_the_path_is_refused_naming_the_field(api):
+    for answer, field in ((api.client("tax-bureau").request("GET", "/v1/commands/not-a-command"), "command_id"),
+                          (api.login("office1").get(api.url + "/v1/office/commands/" + "A" * 32), "command_id"),
+                          (api.login("auditor1").get(api.url + "/v1/regulator/enterprises/0x1234"), "enterprise")):
+        assert answer.status_code == 422, answer.text
+        problem = answer.json()
+        assert (problem["type"], problem["field"]) == ("/problems/validation-failed", field) and problem["rule"]

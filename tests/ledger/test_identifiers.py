@@ -8,9 +8,9 @@ from stdnum.cn import uscc as stdnum_uscc
 
 from ledger.identifiers import (
     DISTRICTS, LEVY_NUMBER_PATTERN, PROJECT_CODE_PATTERN, REASON_CODE_PATTERN, REFERENCE_PATTERN, USCC_PATTERN,
-    InvalidIdentifier, LevyNumber, ProjectCode, ReasonCode, Reference, Uscc, enterprise_key, fold,
+    Enterprise, InvalidIdentifier, LevyNumber, ProjectCode, ReasonCode, Reference, Uscc, enterprise_key, fold,
     normalise_reason_code, normalise_reference, project_key, reason_code, reference_key, validate_levy_number,
-    validate_project_code, validate_uscc,
+    validate_enterprise, validate_project_code, validate_uscc,
 )
 
 
@@ -113,7 +113,8 @@ def test_every_type_checks_exactly_what_its_function_checks():
                                       (ProjectCode, validate_project_code, "2026-410105-70-01-000001", "2026-1"),
                                       (Reference, normalise_reference, "sp 2026-1", "凭证"),
                                       (LevyNumber, validate_levy_number, "2026-410105-70-01-000001-S2", "S2"),
-                                      (ReasonCode, normalise_reason_code, "school", "减免")):
+                                      (ReasonCode, normalise_reason_code, "school", "减免"),
+                                      (Enterprise, validate_enterprise, "0X" + "AB" * 32, "0x1234")):
         assert TypeAdapter(adapter).validate_python(good) == check(good)
         with pytest.raises(ValidationError):
             TypeAdapter(adapter).validate_python(bad)
@@ -246,3 +247,13 @@ def test_two_spellings_of_one_reason_code_are_one_bytes32(data, code):
     spelt = data.draw(spelling_of(code, case=True))
     assert reason_code(spelt) == reason_code(code) == code.encode("ascii").ljust(32, b"\0")
     assert TypeAdapter(ReasonCode).validate_python(spelt) == code
+
+
+def test_an_enterprise_is_named_by_its_uscc_or_its_on_chain_key_in_one_canonical_form():
+    key = "0x" + "ab" * 32
+    assert validate_enterprise(full_width("0X" + "AB" * 32)) == key
+    assert validate_enterprise(full_width("91410100ma3x5l8r2w")) == "91410100MA3X5L8R2W"
+    for bad in ("0x" + "ab" * 31, "0x" + "ıb" * 32, "91410100MA3X5L8R2X"):
+        with pytest.raises(InvalidIdentifier, match="enterprise key") as refused:
+            validate_enterprise(bad, field="enterprise")
+        assert refused.value.field == "enterprise"
