@@ -3,7 +3,7 @@
 from fastapi import Response
 
 from api.problems import TYPE_PREFIX
-from ledger.domain.schemas import AcceptanceAccepted, CommandAccepted, PaymentBatchResult
+from ledger.domain.schemas import AcceptanceAccepted, CommandAccepted, PaymentBatchResult, PaymentItemResult
 
 
 class CommandAcceptedPublic(CommandAccepted):
@@ -12,6 +12,14 @@ class CommandAcceptedPublic(CommandAccepted):
 
 class AcceptanceAcceptedPublic(AcceptanceAccepted):
     commands: list[CommandAcceptedPublic]
+
+
+class PaymentItemResultPublic(PaymentItemResult):
+    status_url: str | None = None  # with command_id: an accepted item is followed like any command
+
+
+class PaymentBatchResultPublic(PaymentBatchResult):
+    items: list[PaymentItemResultPublic]
 
 
 def accepted(command: CommandAccepted, response: Response, status_base: str) -> CommandAcceptedPublic:
@@ -31,9 +39,10 @@ def accepted_one_of_many(commands: list[CommandAccepted], response: Response,
     return public
 
 
-def batch_result(result: PaymentBatchResult) -> PaymentBatchResult:
-    """A batch's per-item problems in the API's terms: the field as items[k].field and the type as
-    its /problems/ URI, like every other problem."""
+def batch_result(result: PaymentBatchResult, status_base: str) -> PaymentBatchResultPublic:
+    """A batch's items in the API's terms: an accepted item carries its status_url like every accepted
+    command; a refused item's field is items[k].field and its type its /problems/ URI, like every
+    other problem."""
     for item in result.items:
         problem = item.problem
         if problem is not None:
@@ -41,7 +50,9 @@ def batch_result(result: PaymentBatchResult) -> PaymentBatchResult:
                 problem.field = f"items[{item.index}].{problem.field}"
             if not problem.type.startswith(TYPE_PREFIX):
                 problem.type = TYPE_PREFIX + problem.type
-    return result
+    items = [PaymentItemResultPublic(**item.model_dump(), status_url=f"{status_base}/{item.command_id}"
+                                     if item.command_id else None) for item in result.items]
+    return PaymentBatchResultPublic(accepted=result.accepted, rejected=result.rejected, items=items)
 
 
 def accepted_many(commands: list[CommandAccepted], status_base: str) -> list[CommandAcceptedPublic]:

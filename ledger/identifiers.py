@@ -38,11 +38,22 @@ REFERENCE_PATTERN = r"^[A-Z0-9][A-Z0-9._/-]{0,63}$"
 # A levy number is the project code, -A and the assessment's revision, or -S and the supplementary charge's.
 LEVY_NUMBER_PATTERN = r"^[0-9]{4}-[0-9]{6}-[0-9]{2}-[0-9]{2}-[0-9]{6}-[AS][0-9]{1,6}$"
 REASON_CODE_PATTERN = r"^[A-Z][A-Z0-9_]{0,31}$"
+# An enterprise as the regulator names it: its on-chain key (0x and 64 hex digits) or its USCC.
+ENTERPRISE_KEY_PATTERN = r"^0x[0-9a-f]{64}$"
+ENTERPRISE_PATTERN = rf"^(0x[0-9a-f]{{64}}|{USCC_PATTERN[1:-1]})$"
+# A command id as the outbox issues it (uuid4().hex).
+COMMAND_ID_PATTERN = r"^[0-9a-f]{32}$"
 _PROJECT_CODE = re.compile(PROJECT_CODE_PATTERN)
 _USCC = re.compile(USCC_PATTERN)
 _REFERENCE = re.compile(REFERENCE_PATTERN)
 _LEVY_NUMBER = re.compile(LEVY_NUMBER_PATTERN)
 _REASON_CODE = re.compile(REASON_CODE_PATTERN)
+_ENTERPRISE_KEY = re.compile(ENTERPRISE_KEY_PATTERN)
+# The rule a refusal states.
+_USCC_RULE = ("not a valid unified social credit code (GB 32100-2015): must be 18 characters of 0-9 and A-Y "
+              "without I, O, S, V, Z")
+_REFERENCE_RULE = "must be 1 to 64 of A-Z 0-9 . _ / - (ASCII after folding), starting with a letter or digit"
+_REASON_CODE_RULE = "must be 1 to 32 printable ASCII characters A-Z 0-9 _ starting with a letter, without spaces"
 
 
 class InvalidIdentifier(ValueError):
@@ -58,13 +69,20 @@ def fold(value: str) -> str:
     return unicodedata.normalize("NFKC", value).translate(_DASHES)
 
 
+def _ascii_upper(text: str, field: str, rule: str) -> str:
+    """Upper case of a folded value that must be ASCII. Checked before upper-casing: "ß".upper() is
+    "SS" and "ı".upper() is "I", so a non-ASCII letter would otherwise pass as ASCII ones."""
+    if not text.isascii():
+        raise InvalidIdentifier(field, rule)
+    return text.upper()
+
+
 def validate_uscc(value: str, field: str = "uscc") -> str:
     """A unified social credit code (GB 32100-2015), check character included (python-stdnum),
     in its canonical form: folded, trimmed, upper case."""
-    code = fold(value).strip().upper()
+    code = _ascii_upper(fold(value).strip(), field, _USCC_RULE)
     if not _USCC.match(code):
-        raise InvalidIdentifier(field, "not a valid unified social credit code (GB 32100-2015): must be 18 "
-                                       "characters of 0-9 and A-Y without I, O, S, V, Z")
+        raise InvalidIdentifier(field, _USCC_RULE)
     try:
         return uscc.validate(code)
     except StdnumInvalid as exc:
@@ -93,15 +111,16 @@ def normalise_reference(reference: str, field: str = "reference") -> str:
     """A voucher number, refund reference, levy or commitment number in its one canonical form:
     folded, every whitespace removed, upper case; then 1–64 of A-Z 0-9 . _ / - (starting with a
     letter or digit). So "ｓｐ 2026-001", "SP2026－001" and "sp2026—001" are the same voucher."""
-    text = "".join(ch for ch in fold(reference) if not ch.isspace()).upper()
+    text = "".join(ch for ch in fold(reference) if not ch.isspace())
     if not text:
         raise InvalidIdentifier(field, "must not be empty or only whitespace")
     if not text.isprintable():
         raise InvalidIdentifier(field, "must not contain control characters")
+    text = _ascii_upper(text, field, _REFERENCE_RULE)
     if not _REFERENCE.match(text):
-        raise InvalidIdentifier(field, "must be 1 to 64 of A-Z 0-9 . _ / - (ASCII after folding), starting with "
-                                       "a letter or digit")
+        raise InvalidIdentifier(field, _REFERENCE_RULE)
     return text
+
 
 
 def validate_levy_number(value: str, field: str = "levy_number") -> str:
@@ -121,17 +140,29 @@ def reference_key(reference: str, field: str = "reference") -> bytes:
 
 def normalise_reason_code(code: str, field: str = "reason") -> str:
     """A reason code (e.g. AFFORDABLE_HOUSING) in its canonical form: folded, trimmed, upper case."""
-    text = fold(code).strip().upper()
+    text = _ascii_upper(fold(code).strip(), field, _REASON_CODE_RULE)
     if not _REASON_CODE.match(text):
-        raise InvalidIdentifier(field, "must be 1 to 32 printable ASCII characters A-Z 0-9 _ starting with a "
-                                       "letter, without spaces")
+        raise InvalidIdentifier(field, _REASON_CODE_RULE)
     return text
+
 
 
 def reason_code(code: str, field: str = "reason") -> bytes:
     """A reason code as left-aligned ASCII bytes32, readable on chain (e.g. AFFORDABLE_HOUSING).
     Only ASCII letters, digits and _, so the read model decodes every code losslessly."""
     return normalise_reason_code(code, field).encode("ascii").ljust(32, b"\0")
+
+
+def validate_enterprise(value: str, field: str = "enterprise") -> str:
+    """An enterprise's on-chain key (lower case) or its USCC (canonical form), as the regulator names it."""
+    text = fold(value).strip()
+    if text.isascii() and _ENTERPRISE_KEY.match(text.lower()):
+        return text.lower()
+    try:
+        return validate_uscc(text, field)
+    except InvalidIdentifier:
+        raise InvalidIdentifier(field, "neither a unified social credit code (GB 32100-2015) nor an enterprise key "
+                                       "(0x and 64 hex digits)") from None
 
 
 def enterprise_key(uscc_code: str, pepper: str) -> bytes:
@@ -192,6 +223,12 @@ LevyNumber = _identifier(
 ReasonCode = _identifier(
     "reason_code", normalise_reason_code, pattern=REASON_CODE_PATTERN, examples=["AFFORDABLE_HOUSING"],
     description=f"A reason code: 1–32 of A-Z 0-9 _ starting with a letter; lower case is upper-cased. {_FOLDED}")
+Enterprise = _identifier(
+    "uscc_or_enterprise_key", validate_enterprise, pattern=ENTERPRISE_PATTERN, examples=["91410100MA3X5L8R2W"],
+    description="The enterprise's USCC (checked like every USCC) or its on-chain enterprise key: 0x and 64 hex "
+                f"digits. {_FOLDED}")
+CommandId = Annotated[str, Field(pattern=COMMAND_ID_PATTERN, examples=["9b2c4f0e8a7d4c1b9e3f5a6b7c8d9e0f"],
+                                 description="A command id as a 202 gives it: 32 lower-case hex digits")]
 District = Annotated[str, Field(json_schema_extra={"enum": sorted(DISTRICTS)}, examples=["410105"],
                                 description="Zhengzhou district code: " + ", ".join(
                                     f"{k} {v}" for k, v in sorted(DISTRICTS.items()))), BeforeValidator(_district)]

@@ -1,8 +1,6 @@
 """/v1/commands/{id}: where a system client follows a command it sent."""
 
-from typing import Annotated
-
-from fastapi import APIRouter, Path
+from fastapi import APIRouter
 
 from api import examples as ex
 from api.deps import SessionDep
@@ -11,14 +9,14 @@ from api.routes.approval import AUTH
 from api.security.clients import ClientDep, signed_route
 from ledger.domain.commands import command_status
 from ledger.domain.schemas import CommandStatus
+from ledger.identifiers import CommandId
 
 router = APIRouter(prefix="/v1/commands", tags=["commands"], route_class=signed_route("tax", "approval"))
 
 
 @router.get("/{command_id}", response_model=CommandStatus,
             responses={**ex.ok("The command's status", ex.COMMAND_STATUS), **problem_responses(*AUTH, "not-found")})
-def get_command(command_id: Annotated[str, Path(examples=[ex.COMMAND_ID])], session: SessionDep,
-                client: ClientDep) -> CommandStatus:
+def get_command(command_id: CommandId, session: SessionDep, client: ClientDep) -> CommandStatus:
     """accepted → submitted → mined → indexed, or failed with the contract's decoded error.
     `indexed` means the read model holds the result: read it back from then on. A client sees only
     the commands it sent (another's are 404)."""

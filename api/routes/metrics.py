@@ -1,4 +1,4 @@
-"""`GET /metrics`: Prometheus text for the chain and the indexer.
+"""`GET /metrics`: Prometheus text for the chain, the indexer and the webhook endpoints.
 
 The indexer runs in another process (`ledger index --follow` or the Celery task) and keeps
 its counts in the read model, so this reads them at scrape time (a custom collector) rather
@@ -8,8 +8,10 @@ than keeping process-local counters.
 from fastapi import APIRouter, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from sqlalchemy.orm import Session
 
 from api.deps import EngineDep, SettingsDep
+from ledger.integration.webhooks import disabled_endpoints
 from ledger.status import ChainStatus, IndexerStatus, chain_status, indexer_status
 
 router = APIRouter(tags=["health"])
@@ -62,6 +64,21 @@ class _Snapshot:
         yield errors
 
 
+class _Webhooks:
+    """Disabled webhook endpoints by subscriber: the office is told (alert on any), whatever the chain does."""
+
+    def __init__(self, disabled: dict[str, int]):
+        self.disabled = disabled
+
+    def collect(self):
+        family = GaugeMetricFamily("ledger_webhook_endpoints_disabled", "Webhook endpoints disabled after no delivery "
+                                   "succeeded for LEDGER_WEBHOOK_DISABLE_AFTER_SECONDS (ledger webhooks enable)",
+                                   labels=["subscriber"])
+        for subscriber, count in sorted(self.disabled.items()):
+            family.add_metric([subscriber], count)
+        yield family
+
+
 _EXAMPLE = (
     "# HELP ledger_chain_up 1 when the JSON-RPC node answers\n# TYPE ledger_chain_up gauge\nledger_chain_up 1.0\n"
     "# HELP ledger_chain_head_block The node's newest block\n# TYPE ledger_chain_head_block gauge\n"
@@ -73,9 +90,11 @@ _EXAMPLE = (
     200: {"description": "Prometheus text exposition format",
           "content": {CONTENT_TYPE_LATEST.split(";")[0]: {"example": _EXAMPLE}}}})
 def metrics(settings: SettingsDep, engine: EngineDep) -> Response:
-    """Head, checkpoint, lag, events indexed, reorgs and errors by kind, in Prometheus text."""
+    """Head, checkpoint, lag, events indexed, reorgs and errors by kind, disabled webhook endpoints, in Prometheus text."""
     chain = chain_status(settings)
     indexer = indexer_status(engine, chain.chain_id) if chain.chain_id is not None else None
     registry = CollectorRegistry(auto_describe=False)
     registry.register(_Snapshot(chain, indexer))
+    with Session(engine) as session:
+        registry.register(_Webhooks(disabled_endpoints(session)))
     return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

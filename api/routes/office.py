@@ -13,7 +13,7 @@ from ledger.domain import clearance, commitments, fees, projects
 from ledger.domain.commands import command_status
 from ledger.domain.schemas import (AdjustmentCreate, Clearance, CommandStatus, CommitmentDecision, FeeAssessmentCreate,
                                    ProjectPublic)
-from ledger.identifiers import ProjectCode, Reference
+from ledger.identifiers import CommandId, ProjectCode, Reference
 
 router = APIRouter(prefix="/v1/office", tags=["office staff"])
 STATUS_BASE = "/v1/office/commands"
@@ -68,5 +68,5 @@ def get_clearance(project_code: Annotated[ProjectCode, Path(examples=[ex.PROJECT
 
 @router.get("/commands/{command_id}", response_model=CommandStatus,
             responses={**ex.ok("The command's status", ex.COMMAND_STATUS), **problem_responses(*READ)})
-def get_command(command_id: Annotated[str, Path(examples=[ex.COMMAND_ID])], session: SessionDep, user: OfficeUser) -> CommandStatus:
+def get_command(command_id: CommandId, session: SessionDep, user: OfficeUser) -> CommandStatus:
     return command_status(session, command_id=command_id)

@@ -16,7 +16,7 @@ from ledger.credit.rules import load_rule_set
 from ledger.credit.schemas import (CommitmentAlertPage, CreditRecordPublic, EnterpriseCreditPage, MoneyTrailPublic,
                                    RuleSetPublic)
 from ledger.domain import oversight
-from ledger.identifiers import ProjectCode
+from ledger.identifiers import Enterprise, ProjectCode
 
 router = APIRouter(prefix="/v1/regulator", tags=["regulator"])
 READ = problem_responses("authentication-required", "forbidden", "validation-failed", "not-found")
@@ -45,9 +45,7 @@ def list_enterprises(session: SessionDep, user: RegulatorUser,
 
 @router.get("/enterprises/{enterprise}", response_model=CreditRecordPublic,
             responses={**ex.ok("The credit record", ex.CREDIT_RECORD), **READ})
-def enterprise_record(enterprise: Annotated[str, Path(description="USCC, or the on-chain enterprise key (0x…)",
-                                                      examples=[ex.USCC])],
-                      session: SessionDep, user: RegulatorUser, as_of: AsOf = None) -> CreditRecordPublic:
+def enterprise_record(enterprise: Enterprise, session: SessionDep, user: RegulatorUser, as_of: AsOf = None) -> CreditRecordPublic:
     """Score, grade and every credit event with its contribution and proof, now or as of a past moment."""
     return record.credit_record(session, enterprise=enterprise, as_of=as_of)
 

@@ -8,11 +8,11 @@ from fastapi import APIRouter, Body, Path, Query, Response
 from api import examples as ex
 from api.deps import SessionDep
 from api.problems import problem_responses
-from api.responses import CommandAcceptedPublic, accepted, batch_result
+from api.responses import CommandAcceptedPublic, PaymentBatchResultPublic, accepted, batch_result
 from api.routes.approval import AUTH, POST, STATUS_BASE
 from api.security.clients import ClientDep, signed_route
 from ledger.domain import payments, statements
-from ledger.domain.schemas import (DailyStatement, LevyPage, PaymentBatch, PaymentBatchResult, PaymentConfirmation,
+from ledger.domain.schemas import (DailyStatement, LevyPage, PaymentBatch, PaymentConfirmation,
                                    Reconciliation, RefundCreate, TaxStatement)
 
 router = APIRouter(prefix="/v1/tax", tags=["tax system"], route_class=signed_route("tax"))
@@ -38,17 +38,18 @@ def confirm_payment(confirmation: Annotated[PaymentConfirmation, Body(openapi_ex
     return accepted(payments.confirm_payment(session, confirmation=confirmation, client=client.id), response, STATUS_BASE)
 
 
-@router.post("/payments/batch", status_code=202, response_model=PaymentBatchResult,
+@router.post("/payments/batch", status_code=202, response_model=PaymentBatchResultPublic,
              responses={**ex.ok("Per-item results", {"accepted": 1, "rejected": 1, "items": [
-                 {"index": 0, "voucher_number": "332026000000123456", "accepted": True, "command_id": ex.COMMAND_ID},
+                 {"index": 0, "voucher_number": "332026000000123456", "accepted": True, "command_id": ex.COMMAND_ID,
+                  "status_url": f"{STATUS_BASE}/{ex.COMMAND_ID}"},
                  {"index": 1, "voucher_number": "332026000000123457", "accepted": False, "problem": {
-                     "type": "/problems/conflict", "field": "items[1].voucher_number", "rule": "unique",
+                     "type": "/problems/conflict", "field": "items[1].voucher_number", "rule": "unique_forever",
                      "detail": "voucher 332026000000123457 is already recorded"}}]}, 202),
                  **problem_responses(*POST)})
 def confirm_payments(batch: Annotated[PaymentBatch, Body(openapi_examples=ex.body("A batch", {"items": [ex.PAYMENT]}))],
-                     session: SessionDep, client: ClientDep) -> PaymentBatchResult:
+                     session: SessionDep, client: ClientDep) -> PaymentBatchResultPublic:
     """Confirm up to 500 payments; each item is accepted or refused on its own (see `items`)."""
-    return batch_result(payments.confirm_payments(session, batch=batch, client=client.id))
+    return batch_result(payments.confirm_payments(session, batch=batch, client=client.id), STATUS_BASE)
 
 
 @router.post("/refunds", status_code=202, response_model=CommandAcceptedPublic,

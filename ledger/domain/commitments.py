@@ -89,8 +89,11 @@ def record_commitments(session: Session, *, commitments: list[CommitmentCreate],
                 if number in keys.failed and not replace_failed(session, COMMITMENTS, number, keys.failed[number], row):
                     raise IntegrityError("correction lost", None, Exception())  # a concurrent correction won
             enqueue(session, commands, client=client)
-    except IntegrityError:
-        raise Conflict("a commitment number is already recorded", field="commitment_number",
+    except IntegrityError:  # a concurrent request took a number after the check: name the item it took
+        taken = key_states(session, COMMITMENTS, set(numbers)).taken
+        index = numbers.index(min(taken)) if taken else 0
+        raise Conflict(f"commitment {numbers[index]} is already recorded (on chain or on its way)",
+                       field=f"items[{index}].commitment_number" if len(commitments) > 1 else "commitment_number",
                        rule="unique_forever") from None
     return [CommandAccepted(command_id=c.id, kind=c.kind, reference=c.reference) for c in commands]
 

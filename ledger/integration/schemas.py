@@ -4,7 +4,15 @@ receives (payload schema version 1, also in the OpenAPI document under `webhooks
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    StringConstraints,
+    UrlConstraints,
+)
 
 from ledger.domain.schemas import Clearance
 
@@ -19,9 +27,12 @@ class WebhookRegistration(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    url: Annotated[str, StringConstraints(pattern=r"^https?://[^\s/?#]+[^\s]*$", max_length=2000),
+    url: Annotated[HttpUrl, UrlConstraints(max_length=2000), AfterValidator(str),
                    Field(examples=["https://tax.example.gov.cn/ledger/notices"],
-                         description="http(s) URL; notices are POSTed here, signed with the platform's key")]
+                         description="An absolute http or https URL with a host (a local address is allowed, for the "
+                                     "development simulators), at most 2000 characters; parsed as a URL (WHATWG), "
+                                     "kept in its normalised form. Notices are POSTed here, signed with the "
+                                     "platform's key. Refusals: rule url_scheme, url_parsing, url_too_long.")]
     events: Annotated[list[WebhookEvent], Field(min_length=1, max_length=len(WEBHOOK_EVENTS),
                                                 examples=[["payment.recorded", "clearance.changed"]])]
     projects: WebhookProjects = Field("all", description="all projects, or own: only the projects this client "

@@ -16,8 +16,9 @@
   while an earlier one for the same endpoint and project is undelivered.
 * An endpoint none of whose attempts succeeded for LEDGER_WEBHOOK_DISABLE_AFTER_SECONDS is
   disabled: an ERROR log line says so, its status (GET /v1/webhooks, GET /v1/office/webhooks,
-  `ledger webhooks list`) shows `disabled` with the reason, and its notices wait, kept, until it
-  is enabled again (`enable`). A removed endpoint's pending notices are cancelled.
+  `ledger webhooks list`) shows `disabled` with the reason, `GET /metrics` counts it
+  (`ledger_webhook_endpoints_disabled`, by subscriber: alert on it), and its notices wait, kept,
+  until it is enabled again (`enable`). A removed endpoint's pending notices are cancelled.
 * Every attempt is kept (`webhook_attempts`); `redeliver` sends a notice again on demand.
 """
 
@@ -25,6 +26,7 @@ import logging
 import random
 import time
 import uuid
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 import orjson
@@ -107,6 +109,14 @@ def enable_endpoint(session: Session, *, endpoint_id: int, subscriber: str | Non
                                                   WebhookDelivery.status == "pending").values(next_attempt_at=time.time()))
     session.flush()
     return endpoints(session, endpoint_id=endpoint_id)[0]
+
+
+def disabled_endpoints(session: Session) -> dict[str, int]:
+    """Disabled (not removed) endpoints by subscriber: what the office is alerted on."""
+    return dict(session.execute(
+        select(WebhookEndpoint.subscriber, func.count()).where(WebhookEndpoint.removed_at.is_(None),
+                                                               WebhookEndpoint.active.is_(False))
+        .group_by(WebhookEndpoint.subscriber)).tuples().all())
 
 
 def deliveries(session: Session, *, subscriber: str | None = None, delivery_id: str | None = None,
@@ -198,11 +208,13 @@ def _notice(event: str, payload: dict) -> str:
 
 # --- delivering ------------------------------------------------------------------------------
 
-def deliver_due(engine: Engine, settings: Settings, *, limit: int = 100) -> dict:
-    """Create pending notices, then send the deliveries that are due and first in their (endpoint, project) line."""
+def deliver_due(engine: Engine, settings: Settings, *, limit: int = 100,
+                clock: Callable[[], float] = time.time) -> dict:
+    """Create pending notices, then send the deliveries that are due and first in their (endpoint, project) line.
+    `clock` (unix seconds) decides what is due, the back-off and the disable window."""
     emit_indexed_events(engine)
     key = private_key_from_seed(settings.platform_signing_key.get_secret_value())
-    now = time.time()
+    now = clock()
     with engine.connect() as conn:
         due = conn.execute(text("""
             SELECT d.seq, d.id, d.event, d.payload, d.attempts, d.next_attempt_at, e.url, e.id FROM webhook_deliveries d
@@ -214,24 +226,24 @@ def deliver_due(engine: Engine, settings: Settings, *, limit: int = 100) -> dict
     delivered = failed = 0
     session = requests.Session()
     for seq, delivery_id, event, payload, attempts, next_attempt_at, url, endpoint_id in due:
-        if not _claim(engine, seq, next_attempt_at):
+        if not _claim(engine, seq, next_attempt_at, clock):
             continue  # another worker has it
         ok = _attempt(engine, session, key, settings, seq=seq, delivery_id=delivery_id, event=event,
-                      payload=payload.encode(), attempts=attempts, url=url, endpoint_id=endpoint_id)
+                      payload=payload.encode(), attempts=attempts, url=url, endpoint_id=endpoint_id, clock=clock)
         delivered += ok
         failed += not ok
     return {"delivered": delivered, "failed": failed}
 
 
-def _claim(engine: Engine, seq: int, next_attempt_at: float) -> bool:
+def _claim(engine: Engine, seq: int, next_attempt_at: float, clock: Callable[[], float]) -> bool:
     with engine.begin() as conn:
         return conn.execute(text("UPDATE webhook_deliveries SET next_attempt_at = :later "
                                  "WHERE seq = :seq AND status = 'pending' AND next_attempt_at = :was"),
-                            {"later": time.time() + CLAIM_SECONDS, "seq": seq, "was": next_attempt_at}).rowcount == 1
+                            {"later": clock() + CLAIM_SECONDS, "seq": seq, "was": next_attempt_at}).rowcount == 1
 
 
 def _attempt(engine: Engine, session: requests.Session, key, settings: Settings, *, seq: int, delivery_id: str,
-             event: str, payload: bytes, attempts: int, url: str, endpoint_id: int) -> bool:
+             event: str, payload: bytes, attempts: int, url: str, endpoint_id: int, clock: Callable[[], float]) -> bool:
     parts = urlsplit(url)
     target = parts.path or "/"
     if parts.query:
@@ -249,7 +261,7 @@ def _attempt(engine: Engine, session: requests.Session, key, settings: Settings,
             error = f"HTTP {status_code}: {response.text[:200]}"
     except requests.RequestException as exc:
         error = f"{type(exc).__name__}: {exc}"[:500]
-    now = time.time()
+    now = clock()
     ok = error is None
     with engine.begin() as conn:
         conn.execute(insert(WebhookAttempt), {"delivery_seq": seq, "attempted_at": now, "status_code": status_code,

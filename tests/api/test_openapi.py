@@ -1,13 +1,17 @@
 """The OpenAPI document is complete: every route has an example answer and its problems, and every
 problem type appears with an example. Problems are application/problem+json everywhere."""
 
+import ast
 import json
 import re
+from pathlib import Path
+from typing import get_args
 
 import requests
 from fastapi.routing import APIRoute
 from jsonschema import Draft202012Validator
 from pydantic import TypeAdapter
+from pydantic_core.core_schema import ErrorType
 
 from api.main import app
 from api.problems import MEDIA_TYPE, PROBLEM_TYPES, TYPE_PREFIX
@@ -89,7 +93,8 @@ def test_the_webhook_public_key_is_published(api):
 # --- input rules in the schema: identifier patterns, and examples that are real values ------------
 
 IDENTIFIER_FIELDS = {"project_code", "builder_uscc", "enterprise_uscc", "payer_uscc", "uscc", "voucher_number",
-                     "levy_number", "refund_reference", "commitment_number", "reason_code", "district"}
+                     "levy_number", "refund_reference", "commitment_number", "reason_code", "district", "command_id",
+                     "enterprise"}
 
 
 def resolve(document: dict, schema: dict) -> dict:
@@ -98,20 +103,36 @@ def resolve(document: dict, schema: dict) -> dict:
     return schema
 
 
+def request_schemas(document: dict):
+    """(name, schema) of every schema a request body reaches, found by following the document from each
+    operation's requestBody through $ref, properties, items and anyOf/allOf/oneOf."""
+    seen, todo = set(), []
+    for _, _, operation in operations():
+        for media in operation.get("requestBody", {}).get("content", {}).values():
+            todo.append(media["schema"])
+    while todo:
+        schema = todo.pop()
+        if "$ref" in schema:
+            name = schema["$ref"].rsplit("/", 1)[1]
+            if name not in seen:
+                seen.add(name)
+                todo.append(resolve(document, schema))
+                yield name, resolve(document, schema)
+            continue
+        todo += list(schema.get("properties", {}).values()) + [schema[k] for k in ("items",) if k in schema]
+        todo += [s for k in ("anyOf", "allOf", "oneOf") for s in schema.get(k, [])]
+
+
 def identifier_schemas(document: dict):
-    """(where, name, schema) of every identifier field a client sends: body properties and parameters."""
+    """(where, name, schema) of every identifier field a client sends: parameters and request-body properties."""
     for path, method, operation in operations():
         for parameter in operation.get("parameters", []):
             if parameter["name"] in IDENTIFIER_FIELDS:
                 yield f"{method} {path} {parameter['in']}", parameter["name"], parameter["schema"]
-    for name, schema in document["components"]["schemas"].items():
+    for name, schema in request_schemas(document):
         for field, prop in schema.get("properties", {}).items():
-            if field in IDENTIFIER_FIELDS and name not in RESPONSE_ONLY:
+            if field in IDENTIFIER_FIELDS:
                 yield name, field, next((s for s in prop.get("anyOf", [prop]) if s.get("type") != "null"), prop)
-
-
-RESPONSE_ONLY = {name for name in app.openapi()["components"]["schemas"] if not name.endswith(
-    ("Create", "Confirmation", "Batch", "Report", "Decision", "Item", "Statement"))}
 
 
 def test_every_identifier_field_a_client_sends_carries_its_pattern_and_a_real_example():
@@ -124,6 +145,12 @@ def test_every_identifier_field_a_client_sends_carries_its_pattern_and_a_real_ex
                 (where, field, example)
         seen.add(field)
     assert seen >= IDENTIFIER_FIELDS - {"uscc"}
+
+
+def test_request_schemas_are_found_by_walking_the_document():
+    names = {name for name, _ in request_schemas(app.openapi())}
+    assert {"PaymentConfirmation", "PaymentBatch", "CommitmentCreate", "WebhookRegistration"} <= names
+    assert not names & {"CommandAcceptedPublic", "PaymentBatchResultPublic", "Clearance", "Problem"}
 
 
 def test_the_input_rules_that_depend_on_the_chain_are_stated_on_their_fields():
@@ -171,21 +198,53 @@ def test_the_notices_we_send_are_documented_with_their_version():
         assert document["components"]["schemas"][name]["properties"]["version"]["const"] == 1
 
 
+def values(node, key):
+    """Every string value under `key`, at any depth."""
+    if isinstance(node, dict):
+        for k, v in node.items():
+            if k == key and isinstance(v, str):
+                yield v
+            yield from values(v, key)
+    elif isinstance(node, list):
+        for item in node:
+            yield from values(item, key)
+
+
 def test_example_levy_numbers_and_command_ids_are_ones_the_api_issues():
     """Answers too: a levy number as fees.assess_fee makes it, a command id as the outbox does (32 hex)."""
-    def values(node, key):
-        if isinstance(node, dict):
-            for k, v in node.items():
-                if k == key and isinstance(v, str):
-                    yield v
-                yield from values(v, key)
-        elif isinstance(node, list):
-            for item in node:
-                yield from values(item, key)
-
     examples = [example for _, _, example in examples_in(app.openapi())]
     levies, commands = list(values(examples, "levy_number")), list(values(examples, "command_id"))
     assert levies and commands
     assert all(re.fullmatch(LEVY_NUMBER_PATTERN, levy) for levy in levies), levies
     assert all(re.fullmatch(r"[0-9a-f]{32}", command) for command in commands), commands
     assert all(url.endswith(tuple(commands)) for url in values(examples, "status_url"))
+
+
+def rules_the_code_emits() -> set[str]:
+    """Every rule name the source can put in a problem: a `rule=` argument, a `rule` parameter passed by
+    position to a function of the same module, a "rule" key of a body built by hand (outside the
+    examples), and pydantic's own error types."""
+    rules = set(get_args(ErrorType))
+    for path in [*Path("api").rglob("*.py"), *Path("ledger").rglob("*.py")]:
+        tree = ast.parse(path.read_text())
+        examples = path.parts[:2] == ("api", "routes") or path == Path("api/examples.py")
+        position = {f.name: [a.arg for a in f.args.args].index("rule") for f in ast.walk(tree)
+                    if isinstance(f, ast.FunctionDef) and "rule" in [a.arg for a in f.args.args]}
+        for node in ast.walk(tree):
+            found = []
+            if isinstance(node, ast.keyword) and node.arg == "rule":
+                found = [node.value]
+            elif isinstance(node, ast.Call) and getattr(node.func, "id", None) in position:
+                found = node.args[position[node.func.id]:position[node.func.id] + 1]
+            elif isinstance(node, ast.Dict) and not examples:
+                found = [v for k, v in zip(node.keys, node.values) if isinstance(k, ast.Constant) and k.value == "rule"]
+            rules |= {v.value for v in found if isinstance(v, ast.Constant) and isinstance(v.value, str)}
+    return rules
+
+
+def test_every_rule_an_example_shows_is_one_the_code_emits():
+    emitted = rules_the_code_emits()
+    assert {"unique_forever", "uscc", "within_window", "max_bytes"} <= emitted  # the scan finds each way
+    shown = set(values([example for _, _, example in examples_in(app.openapi())], "rule"))
+    shown |= {kind.example_rule for kind in PROBLEM_TYPES.values() if kind.example_rule}
+    assert shown - emitted == set()

@@ -2,8 +2,12 @@
 malformed bodies naming the body and the rule, Idempotency-Key rules named truly; every 202 that
 names one command carries its Location."""
 
+import re
+from pathlib import Path
+
 import requests
 
+from api.main import app
 from tests.api.conftest import USCC_A, open_levy, payment_for, project_body, project_code
 
 SHA = "ab" * 32
@@ -91,3 +95,61 @@ def test_an_idempotency_key_is_refused_by_the_rule_it_breaks(api):
         answer = tax.request("POST", "/v1/tax/payments", json=body, headers={"Idempotency-Key": key})
         assert answer.status_code == 422, answer.text
         assert (answer.json()["field"], answer.json()["rule"]) == ("Idempotency-Key", rule)
+
+
+def test_every_accepted_item_of_a_payment_batch_carries_its_status_url(api):
+    tax = api.client("tax-bureau")
+    levy = open_levy(api)
+    answer = tax.request("POST", "/v1/tax/payments/batch", json={"items": [payment_for(levy), payment_for(levy)]})
+    assert answer.status_code == 202, answer.text
+    for item in answer.json()["items"]:
+        assert item["status_url"] == f"/v1/commands/{item['command_id']}"
+        assert tax.get(item["status_url"])["command_id"] == item["command_id"]
+
+
+def readme_202_exceptions() -> set[str]:
+    """The routes README's 202 table lists as answering without Location ("none" in its last column)."""
+    section = Path("README.md").read_text().split("### 4. Follow the command", 1)[1].split("###", 1)[0]
+    return {route for row in section.splitlines() if row.startswith("|") and row.rstrip(" |").split("|")[-1].strip()
+            .startswith("none") for route in re.findall(r"`POST (/v1/[^`]+)`", row)}
+
+
+def test_every_route_answering_202_carries_a_location_or_is_a_documented_exception(api):
+    approval, tax, office = api.client("approval-bureau"), api.client("tax-bureau"), api.login("office1")
+    code = project_code()
+    approval.post("/v1/approval/projects", project_body(code))
+    levy = open_levy(api)
+    commitment_number = f"CN-{code}-D"
+    calls = {  # a valid call of each route that names one command
+        "/v1/approval/commitments": lambda: approval.request("POST", "/v1/approval/commitments",
+                                                             json=commitment(code, commitment_number)),
+        "/v1/tax/payments": lambda: tax.request("POST", "/v1/tax/payments", json=payment_for(levy)),
+        "/v1/tax/refunds": lambda: tax.request("POST", "/v1/tax/refunds", json={
+            "refund_reference": f"RF-{code}", "levy_number": levy["levy_number"], "amount_fen": 1,
+            "refunded_at": levy["created_at"]}),
+        "/v1/office/assessments": lambda: office.post(api.url + "/v1/office/assessments", json={"project_code": code}),
+        "/v1/office/adjustments": lambda: office.post(api.url + "/v1/office/adjustments", json={
+            "project_code": code, "reason_code": "AFFORDABLE_HOUSING", "document_sha256": SHA}),
+        "/v1/office/commitments/{commitment_number}/decisions": lambda: office.post(
+            api.url + f"/v1/office/commitments/{commitment_number}/decisions",
+            json={"action": "submit_evidence", "document_sha256": SHA}),
+    }
+    answering_202 = {path for path, item in app.openapi()["paths"].items()
+                     if any("202" in operation["responses"] for operation in item.values())}
+    exceptions = readme_202_exceptions()
+    assert exceptions and exceptions <= answering_202, exceptions
+    assert answering_202 - exceptions == set(calls), "a 202 route without Location must be in README's table"
+    for path, call in calls.items():  # in order: the commitment, the levy's payment, the project's assessment
+        answer = call()
+        assert answer.status_code == 202, (path, answer.text)
+        body = answer.json()
+        assert answer.headers["Location"] == (body[0] if isinstance(body, list) else body)["status_url"], path
+
+
+def test_a_malformed_command_id_or_enterprise_in_the_path_is_refused_naming_the_field(api):
+    for answer, field in ((api.client("tax-bureau").request("GET", "/v1/commands/not-a-command"), "command_id"),
+                          (api.login("office1").get(api.url + "/v1/office/commands/" + "A" * 32), "command_id"),
+                          (api.login("auditor1").get(api.url + "/v1/regulator/enterprises/0x1234"), "enterprise")):
+        assert answer.status_code == 422, answer.text
+        problem = answer.json()
+        assert (problem["type"], problem["field"]) == ("/problems/validation-failed", field) and problem["rule"]

@@ -1,5 +1,13 @@
 """A signed client registers, lists and removes its own webhook endpoints through the API; the
-office sees every endpoint's state."""
+office sees every endpoint's state, and /metrics counts the disabled ones."""
+
+import re
+import time
+
+import requests
+from sqlalchemy import update
+
+from ledger.db.webhook_model import WebhookEndpoint
 
 HOOK = {"url": "https://approval.example.gov.cn/ledger/notices", "events": ["clearance.changed"], "projects": "own"}
 
@@ -39,9 +47,40 @@ def test_a_registration_is_refused_naming_the_field_and_the_rule(api):
         assert answer.json()["field"] == field and answer.json()["rule"]
 
 
+def test_a_webhook_url_is_parsed_as_a_url_not_matched_by_a_pattern(api):
+    approval = api.client("approval-bureau")
+    for url, rule in (("https://tax.example.gov.cn:99999/notices", "url_parsing"), ("https://[::1/notices", "url_parsing"),
+                      ("http://%zz/notices", "url_parsing"), ("ftp://tax.example.gov.cn/", "url_scheme"),
+                      ("https://tax.example.gov.cn/" + "n" * 2000, "url_too_long")):
+        answer = approval.request("POST", "/v1/webhooks", json=HOOK | {"url": url})
+        assert answer.status_code == 422, url
+        assert (answer.json()["field"], answer.json()["rule"]) == ("url", rule), url
+    # The development simulators listen on local addresses: those stay allowed.
+    local = approval.post("/v1/webhooks", HOOK | {"url": "http://127.0.0.1:8099/notices"})
+    assert approval.get(f"/v1/webhooks/{local['endpoint_id']}")["url"] == "http://127.0.0.1:8099/notices"
+
+
 def test_the_office_sees_every_endpoint_and_its_state(api):
     endpoint = api.client("approval-bureau").post("/v1/webhooks", HOOK)
     office = api.login("office1")
     listed = {e["endpoint_id"]: e for e in office.get(api.url + "/v1/office/webhooks").json()}
     assert listed[endpoint["endpoint_id"]]["status"] == "active"
     assert api.login("auditor1").get(api.url + "/v1/office/webhooks").status_code == 403
+
+
+def disabled_on_metrics(api, subscriber: str) -> float:
+    text = requests.get(api.url + "/metrics").text
+    found = re.search(rf'^ledger_webhook_endpoints_disabled{{subscriber="{subscriber}"}} (\S+)$', text, re.MULTILINE)
+    return float(found.group(1)) if found else 0.0
+
+
+def test_a_disabled_endpoint_is_counted_on_metrics_for_the_office(api):
+    approval = api.client("approval-bureau")
+    endpoint = approval.post("/v1/webhooks", HOOK)
+    before = disabled_on_metrics(api, "approval-bureau")
+    # As deliver_due leaves an endpoint whose window passed (tests/ledger/integration/test_webhooks.py).
+    with api.engine.begin() as conn:
+        conn.execute(update(WebhookEndpoint).where(WebhookEndpoint.id == endpoint["endpoint_id"])
+                     .values(active=False, disabled_at=time.time(), disabled_reason="no delivery succeeded"))
+    assert approval.get(f"/v1/webhooks/{endpoint['endpoint_id']}")["status"] == "disabled"
+    assert disabled_on_metrics(api, "approval-bureau") == before + 1

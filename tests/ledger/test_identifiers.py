@@ -8,9 +8,9 @@ from stdnum.cn import uscc as stdnum_uscc
 
 from ledger.identifiers import (
     DISTRICTS, LEVY_NUMBER_PATTERN, PROJECT_CODE_PATTERN, REASON_CODE_PATTERN, REFERENCE_PATTERN, USCC_PATTERN,
-    InvalidIdentifier, LevyNumber, ProjectCode, ReasonCode, Reference, Uscc, enterprise_key, normalise_reason_code,
-    normalise_reference, project_key, reason_code, reference_key, validate_levy_number, validate_project_code,
-    validate_uscc,
+    Enterprise, InvalidIdentifier, LevyNumber, ProjectCode, ReasonCode, Reference, Uscc, enterprise_key, fold,
+    normalise_reason_code, normalise_reference, project_key, reason_code, reference_key, validate_levy_number,
+    validate_enterprise, validate_project_code, validate_uscc,
 )
 
 
@@ -113,7 +113,8 @@ def test_every_type_checks_exactly_what_its_function_checks():
                                       (ProjectCode, validate_project_code, "2026-410105-70-01-000001", "2026-1"),
                                       (Reference, normalise_reference, "sp 2026-1", "凭证"),
                                       (LevyNumber, validate_levy_number, "2026-410105-70-01-000001-S2", "S2"),
-                                      (ReasonCode, normalise_reason_code, "school", "减免")):
+                                      (ReasonCode, normalise_reason_code, "school", "减免"),
+                                      (Enterprise, validate_enterprise, "0X" + "AB" * 32, "0x1234")):
         assert TypeAdapter(adapter).validate_python(good) == check(good)
         with pytest.raises(ValidationError):
             TypeAdapter(adapter).validate_python(bad)
@@ -182,3 +183,77 @@ def test_any_text_gets_a_key_only_through_its_canonical_ascii_form(text):
         assert form.isascii() and re.fullmatch(pattern, form)
         assert canonical(form) == form
         assert canonical(unicodedata.normalize("NFKC", text)) == form
+
+
+# --- ASCII is checked after folding and before upper-casing ---
+
+def test_a_non_ascii_letter_that_upper_cases_to_ascii_is_refused_not_read_as_ascii():
+    # "ß".upper() is "SS" and "ı".upper() is "I": without the order, "paß" would be the voucher PASS.
+    for canonical, value in ((normalise_reference, "paß"), (normalise_reference, "ıd"),
+                             (normalise_reason_code, "paß"), (normalise_reason_code, "ıd"),
+                             (validate_levy_number, "2026-410105-70-01-000123-A1ß"),
+                             (validate_uscc, "91410100MA3X5L8R2ı")):
+        with pytest.raises(InvalidIdentifier):
+            canonical(value)
+
+
+def test_a_compatibility_form_is_folded_by_nfkc_like_a_full_width_one():
+    # The stated rule is NFKC for every compatibility form, not only the full-width ones.
+    assert normalise_reference("SP①②") == "SP12"
+    assert normalise_reference("ｓｐ²") == "SP2"
+    assert normalise_reason_code("ＳＣＨＯＯＬ") == "SCHOOL"
+
+
+def _case_maps_to_ascii(ch: str) -> bool:
+    """A character NFKC keeps outside ASCII whose upper case is ASCII (ß, ı): the ones an upper-case-first
+    check would let through."""
+    folded = fold(ch)
+    return not folded.isascii() and folded.upper().isascii()
+
+
+# Found over the whole of Unicode, so the property below draws every such character, not only the random ones.
+CASE_MAPS_TO_ASCII = [chr(c) for c in range(0x80, 0x110000) if _case_maps_to_ascii(chr(c))]
+non_ascii_after_folding = st.one_of(st.sampled_from(CASE_MAPS_TO_ASCII), st.characters(min_codepoint=0x80)).filter(
+    lambda ch: any(not c.isascii() and not c.isspace() for c in fold(ch)))
+levy_numbers = st.builds(lambda code, kind, n: f"{code}-{kind}{n}", project_codes, st.sampled_from("AS"),
+                         st.integers(0, 999_999))
+reason_codes = st.from_regex(REASON_CODE_PATTERN, fullmatch=True)
+IDENTIFIERS = ((normalise_reference, references), (validate_levy_number, levy_numbers),
+               (normalise_reason_code, reason_codes), (validate_uscc, usccs), (validate_project_code, project_codes))
+
+
+def test_the_case_mapping_characters_include_the_known_ones():
+    assert {"ß", "ı"} <= set(CASE_MAPS_TO_ASCII)
+
+
+@given(st.data(), non_ascii_after_folding)
+def test_any_non_ascii_character_that_survives_nfkc_is_refused_in_every_identifier(data, ch):
+    for canonical, values in IDENTIFIERS:
+        value = data.draw(values)
+        at = data.draw(st.integers(0, len(value)))
+        with pytest.raises(InvalidIdentifier):
+            canonical(value[:at] + ch + value[at:])
+
+
+@given(st.data(), levy_numbers)
+def test_two_spellings_of_one_levy_number_are_one_levy(data, number):
+    spelt = data.draw(spelling_of(number, spaces=True, case=True))
+    assert validate_levy_number(spelt) == validate_levy_number(number) == number
+    assert TypeAdapter(LevyNumber).validate_python(spelt) == number
+
+
+@given(st.data(), reason_codes)
+def test_two_spellings_of_one_reason_code_are_one_bytes32(data, code):
+    spelt = data.draw(spelling_of(code, case=True))
+    assert reason_code(spelt) == reason_code(code) == code.encode("ascii").ljust(32, b"\0")
+    assert TypeAdapter(ReasonCode).validate_python(spelt) == code
+
+
+def test_an_enterprise_is_named_by_its_uscc_or_its_on_chain_key_in_one_canonical_form():
+    key = "0x" + "ab" * 32
+    assert validate_enterprise(full_width("0X" + "AB" * 32)) == key
+    assert validate_enterprise(full_width("91410100ma3x5l8r2w")) == "91410100MA3X5L8R2W"
+    for bad in ("0x" + "ab" * 31, "0x" + "ıb" * 32, "91410100MA3X5L8R2X"):
+        with pytest.raises(InvalidIdentifier, match="enterprise key") as refused:
+            validate_enterprise(bad, field="enterprise")
+        assert refused.value.field == "enterprise"

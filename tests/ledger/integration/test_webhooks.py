@@ -17,12 +17,25 @@ from ledger.db.webhook_model import WebhookAttempt, WebhookDelivery
 from ledger.domain import fees, payments, projects
 from ledger.integration.schemas import WebhookEndpointCreate
 from ledger.integration.schemas import CommandNotice
-from ledger.integration.webhooks import (add_endpoint, deliver_due, deliveries, emit_indexed_events, enable_endpoint,
-                                         endpoints, redeliver, remove_endpoint)
+from ledger.integration.webhooks import (add_endpoint, deliver_due, deliveries, disabled_endpoints, emit_indexed_events,
+                                         enable_endpoint, endpoints, redeliver, remove_endpoint)
 from ledger.settings import Settings
 from tests.support.samples import assessment, payment, project
 
 SETTINGS = Settings(webhook_retry_base_seconds=0.0, webhook_retry_max_seconds=0.0)
+
+
+class FakeClock:
+    """The delivery clock, moved by the test: the disable window is judged by it, not by waiting."""
+
+    def __init__(self, start: float):
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
 
 
 class FlakyReceiver(http.server.BaseHTTPRequestHandler):
@@ -138,29 +151,35 @@ def test_an_endpoint_hears_only_the_event_kinds_and_projects_it_chose(engine, re
 
 
 def test_a_dead_endpoint_is_disabled_after_the_window_the_office_is_told_and_nothing_is_lost(engine, receiver, caplog):
-    settings = SETTINGS.model_copy(update={"webhook_disable_after_seconds": 0.05})
+    settings = SETTINGS.model_copy(update={"webhook_disable_after_seconds": 3600})
     indexed_payments(engine, receiver, 2)
+    clock = FakeClock(int(time.time()) + 1)  # after the notices were made; whole seconds: the window's edge is exact
     FlakyReceiver.failures_left = 1_000
-    deliver_due(engine, settings)  # the first failure starts the clock
+    deliver_due(engine, settings, clock=clock)  # the first failure starts the window
+    clock.advance(3599)
+    deliver_due(engine, settings, clock=clock)  # a second before the window ends: still active
     with Session(engine) as s:
         (endpoint,) = endpoints(s)
-        assert endpoint.status == "active" and endpoint.failing_since is not None
-    time.sleep(0.1)  # past the window (the window is the rule under test; this only lets it pass)
+        assert endpoint.status == "active" and endpoint.failing_since is not None and disabled_endpoints(s) == {}
+    clock.advance(1)
     with caplog.at_level(logging.ERROR, logger="ledger.integration.webhooks"):
-        deliver_due(engine, settings)
+        deliver_due(engine, settings, clock=clock)
     with Session(engine) as s:
         (endpoint,) = endpoints(s)
+        assert disabled_endpoints(s) == {"tax": 1}  # what GET /metrics reports
     assert endpoint.status == "disabled" and "HTTP 503" in endpoint.disabled_reason and endpoint.pending == 2
+    assert "for 3600 s" in endpoint.disabled_reason
     assert any("disabled" in r.getMessage() and r.levelno == logging.ERROR for r in caplog.records)
     attempts = _attempts(engine)
-    deliver_due(engine, settings)
+    clock.advance(60)
+    deliver_due(engine, settings, clock=clock)
     assert _attempts(engine) == attempts  # a disabled endpoint is not called
 
     FlakyReceiver.failures_left = 0
     with Session(engine) as s:
         assert enable_endpoint(s, endpoint_id=endpoint.endpoint_id).status == "active"
         s.commit()
-    while deliver_due(engine, settings)["delivered"]:
+    while deliver_due(engine, settings, clock=clock)["delivered"]:
         pass
     assert [orjson.loads(body)["reference"] for _, _, body in FlakyReceiver.received] == ["V-0", "V-1"]
 
