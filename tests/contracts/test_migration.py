@@ -336,3 +336,24 @@ def test_counters_imported_at_the_maximum_give_a_named_error_not_a_panic(chain):
     with reverts("CommitmentRegistryCounterOverflow") as excinfo:
         record(v3, "C-1")
     assert excinfo.value.args_ == (PAYER,)
+
+
+def test_no_one_without_a_role_can_seal_the_import_by_marking_overdue(chain):
+    # review D1: made-up ids, or an imported commitment already past its grace, sealed the window
+    v3 = unsealed(chain)
+    now = v3.now()
+    past_grace = (reference_key("C-1"), project(), PAYER, 0, RECORDED, False, 0, now - 100 * DAY, now - 50 * DAY, DOC,
+                  now - 100 * DAY, 0, 0, 0)
+    send_at(v3, ADMIN, v3.registry.functions.importCommitments([past_grace]))
+    for call in (v3.registry.functions.markOverdueBatch([reference_key(f"made-up-{n}") for n in range(3)]),
+                 v3.registry.functions.markOverdueBatch([reference_key("C-1")]),
+                 v3.registry.functions.markOverdue(reference_key("C-1"))):
+        with reverts("CommitmentRegistryImportOpen"):
+            send_at(v3, "OUTSIDER", call)
+    assert not v3.registry.functions.importSealed().call()
+    assert commitment(v3, "C-1")["status"] == RECORDED
+    send_at(v3, ADMIN, v3.registry.functions.importCounters([(PAYER, (1, 0, 0, 0, 0, 0))]))  # the migration goes on
+    receipt = send_at(v3, ADMIN, v3.registry.functions.sealImport())
+    assert events(v3.registry, "ImportSealed", receipt) == [{}]
+    send_at(v3, "OUTSIDER", v3.registry.functions.markOverdue(reference_key("C-1")))
+    assert commitment(v3, "C-1")["status"] == OVERDUE and counters(v3)["overdue"] == 1
