@@ -455,39 +455,39 @@ contract CommitmentRegistry is ICommitmentRegistry, AccessControlDefaultAdminRul
         );
     }
 
-    /// @dev An imported commitment's times, bounded as live writes bound them.
+    /// @dev An imported commitment's times: what any earlier version could hold (v2 imported v1's
+    /// records unchecked, and dated facts before an overdue mark), bounded only where v3's own
+    /// arithmetic and clocks need it. See {ICommitmentRegistry-importCommitments}.
     function _checkImportedTimes(CommitmentImport calldata i) private view {
         // Slither `timestamp` (low), accepted: upper bounds with a skew allowance, not a race.
         // slither-disable-start timestamp
         if (i.recordedAt == 0 || i.recordedAt > block.timestamp) revert CommitmentRegistryInvalidTime(i.recordedAt);
         if (i.signedAt == 0 || i.signedAt > i.recordedAt + CLOCK_SKEW) revert CommitmentRegistryInvalidTime(i.signedAt);
-        if (i.dueAt < i.signedAt + MIN_NOTICE || i.dueAt > i.signedAt + MAX_HORIZON) {
-            revert CommitmentRegistryInvalidDueDate(i.dueAt);
-        }
+        // The overdue clock adds the grace period to the due date: it must not overflow.
+        if (i.dueAt > type(uint64).max - MAX_GRACE_PERIOD) revert CommitmentRegistryInvalidDueDate(i.dueAt);
         if (i.overdueAt != 0 && (i.overdueAt < i.recordedAt || i.overdueAt > block.timestamp)) {
             revert CommitmentRegistryInvalidTime(i.overdueAt);
         }
-        uint64 earliest = i.overdueAt > i.signedAt ? i.overdueAt : i.signedAt;
         uint64 latest = uint64(block.timestamp) + CLOCK_SKEW;
-        if (i.evidenceSubmittedAt != 0 && (i.evidenceSubmittedAt < earliest || i.evidenceSubmittedAt > latest)) {
+        if (i.evidenceSubmittedAt != 0 && (i.evidenceSubmittedAt < i.signedAt || i.evidenceSubmittedAt > latest)) {
             revert CommitmentRegistryInvalidTime(i.evidenceSubmittedAt);
         }
-        if (i.decidedAt != 0 && (i.decidedAt < earliest || i.decidedAt > latest)) {
+        if (i.decidedAt != 0 && (i.decidedAt < i.signedAt || i.decidedAt > latest)) {
             revert CommitmentRegistryInvalidTime(i.decidedAt);
         }
         // slither-disable-end timestamp
     }
 
-    /// @dev An imported commitment's fields agree with its status.
+    /// @dev An imported commitment's fields agree with its status as no earlier version could
+    /// have contradicted (the times v2 never knew, overdue mark and decision, may be zero).
     function _checkImportedStatus(CommitmentImport calldata i) private pure {
         CommitmentStatus s = CommitmentStatus(i.status);
         bool open = s == CommitmentStatus.Recorded || s == CommitmentStatus.Extended || s == CommitmentStatus.Overdue;
-        bool marked = s == CommitmentStatus.Overdue || s == CommitmentStatus.Breached || s == CommitmentStatus.Repaired;
         bool decided = s == CommitmentStatus.Fulfilled || s == CommitmentStatus.Repaired;
         if (
-            (i.fulfilledLate && s != CommitmentStatus.Fulfilled) || (marked && i.overdueAt == 0)
-                || (i.evidenceSubmittedAt != 0 && !open) || ((i.decidedAt != 0) != decided)
-                || (s == CommitmentStatus.Extended && i.extensions == 0)
+            (i.fulfilledLate && s != CommitmentStatus.Fulfilled) || (i.evidenceSubmittedAt != 0 && !open)
+                || (i.decidedAt != 0 && !decided) || (s == CommitmentStatus.Extended && i.extensions == 0)
+                || (s == CommitmentStatus.Recorded && i.overdueAt != 0)
         ) revert CommitmentRegistryInvalidImport(i.commitment);
     }
 

@@ -81,8 +81,12 @@ contract FeeLedger is IFeeLedger, AccessControlDefaultAdminRules, Pausable {
     ) external onlyRole(ASSESSOR_ROLE) whenNotPaused {
         if (version == 0 || _rateTableEffectiveFrom[version] != 0) revert FeeLedgerRateTableExists(version);
         if (basisHash == bytes32(0)) revert FeeLedgerZeroHash();
-        // Tables take effect in the order they are published (zero is never later than the last).
-        if (effectiveFrom <= _lastEffectiveFrom || rates.length == 0 || rates.length > type(uint32).max) {
+        // Tables take effect in the order they are published; at the same time, the later-published
+        // wins (v2 could publish two tables with one effectiveFrom, and both must be republished).
+        if (
+            effectiveFrom == 0 || effectiveFrom < _lastEffectiveFrom || rates.length == 0
+                || rates.length > type(uint32).max
+        ) {
             revert FeeLedgerInvalidRateTable(version);
         }
         _rateTableEffectiveFrom[version] = effectiveFrom;
@@ -450,12 +454,11 @@ contract FeeLedger is IFeeLedger, AccessControlDefaultAdminRules, Pausable {
     function _importAccount(AccountImport calldata a) private {
         if (a.project == bytes32(0) || a.payer == bytes32(0)) revert FeeLedgerZeroIdentifier();
         if (_bases[a.project].revision != 0) revert FeeLedgerAccountExists(a.project);
-        // Bounded exactly as {assess} bounds a first assessment.
+        // What v2 can hold, bounded where v3's arithmetic needs it (see {IFeeLedger-importAccounts}).
         if (a.reliefBps > _FULL_RELIEF) revert FeeLedgerInvalidRelief(a.reliefBps);
         if (a.revision == 0) revert FeeLedgerNotAssessed(a.project); // an imported account was assessed before
-        rateOf(a.rateTableVersion, a.district);
         _checkFactTime(a.assessedAt);
-        _checkDueDate(a.assessedAt, a.dueAt);
+        if (a.dueAt == 0 || a.dueAt > type(uint32).max) revert FeeLedgerInvalidDueDate(a.dueAt);
         if (a.refundedFen > a.paidFen) revert FeeLedgerRefundTooLarge(a.project, a.paidFen, a.refundedFen);
         uint64 dueFen = _dueOf(a.baseFen, a.reliefBps, a.adjustmentFen);
         _bases[a.project] = Basis(
