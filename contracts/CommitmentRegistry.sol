@@ -22,6 +22,9 @@ contract CommitmentRegistry is ICommitmentRegistry, AccessControlDefaultAdminRul
     uint8 public constant MAX_EXTENSIONS = 3;
     /// @notice The longest grace period the admin may set.
     uint64 public constant MAX_GRACE_PERIOD = 90 days;
+    /// @dev The shortest: with none, a commitment recorded after its due date could be marked
+    /// overdue in the next block, before the office's evidence lands (finding 3).
+    uint64 private constant _MIN_GRACE_PERIOD = 1 days;
 
     /// @dev One pause of the registry: the overdue clock does not run from `from` to `to`
     /// (zero while the pause lasts).
@@ -492,7 +495,9 @@ contract CommitmentRegistry is ICommitmentRegistry, AccessControlDefaultAdminRul
     }
 
     function _setGracePeriod(uint64 gracePeriod) private {
-        if (gracePeriod > MAX_GRACE_PERIOD) revert CommitmentRegistryInvalidGracePeriod(gracePeriod);
+        if (gracePeriod < _MIN_GRACE_PERIOD || gracePeriod > MAX_GRACE_PERIOD) {
+            revert CommitmentRegistryInvalidGracePeriod(gracePeriod);
+        }
         _gracePeriod = gracePeriod;
         emit OverdueGracePeriodSet(gracePeriod);
     }

@@ -231,7 +231,8 @@ interface ICommitmentRegistry {
     error CommitmentRegistryTooManyExtensions(bytes32 commitment);
     /// @notice Only shelter_build is fulfilled by joint acceptance.
     error CommitmentRegistryNotShelterBuild(bytes32 commitment);
-    /// @notice A grace period above the maximum.
+    /// @notice A grace period below one day (v3: with none, recording late would give no time
+    /// for the office's evidence) or above the maximum.
     error CommitmentRegistryInvalidGracePeriod(uint64 gracePeriod);
     /// @notice A batch with no entries.
     error CommitmentRegistryEmptyBatch();
@@ -314,6 +315,7 @@ interface ICommitmentRegistry {
 
     // -- governance (DEFAULT_ADMIN_ROLE) ----------------------------------------------------
 
+    /// @notice The grace period of the overdue clock: at least one day, at most the maximum (90 days).
     function setOverdueGracePeriod(uint64 gracePeriod) external;
 
     /// @notice Carry commitments over; only while the import is open. The rule (v3, review D2):
