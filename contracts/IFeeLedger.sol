@@ -296,6 +296,9 @@ interface IFeeLedger {
     error FeeLedgerImportSealed();
     /// @notice The imported project already has an account here.
     error FeeLedgerAccountExists(bytes32 project);
+    /// @notice The vouchers (or refunds) imported for `project` would add up to `importedFen`,
+    /// more than its imported account's `paidFen` (or `refundedFen`), `accountFen` (v3).
+    error FeeLedgerImportExceedsAccount(bytes32 project, uint64 accountFen, uint256 importedFen);
 
     // -- rate tables (ASSESSOR_ROLE) --------------------------------------------------------
 
@@ -388,11 +391,13 @@ interface IFeeLedger {
 
     /// @notice Carry vouchers over; only while the import is open. Bounded as {recordPayment}:
     /// an imported account, a non-zero amount, `paidAt` within its bounds; a voucher already
-    /// recorded is refused. Their amounts are not added to the accounts (the imported `paidFen` holds them).
+    /// recorded is refused. Their amounts are not added to the accounts (the imported `paidFen` holds them);
+    /// a project's imported vouchers add up to no more than its imported `paidFen` (v3; less
+    /// where the earlier version's own imports carried no vouchers).
     function importVouchers(Payment[] calldata vouchers) external;
 
     /// @notice Carry refund references over; only while the import is open; bounded as
-    /// {importVouchers} (the imported `refundedFen` holds their amounts).
+    /// {importVouchers} (the imported `refundedFen` holds their amounts, and bounds their sum).
     function importRefunds(Refund[] calldata refunds) external;
 
     /// @notice End the import window for good (the first live write also ends it).

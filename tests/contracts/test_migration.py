@@ -267,6 +267,25 @@ def test_an_imported_voucher_or_refund_already_recorded_is_refused(chain):
         send_at(v3, ADMIN, v3.fee.functions.importRefunds([refund, refund]))
 
 
+def test_imported_vouchers_and_refunds_add_up_to_no_more_than_the_imported_account(chain):
+    # review D3: a planted voucher beyond the imported paidFen would make a real payment a replay
+    v3 = unsealed(chain)
+    now = v3.now()
+    send_at(v3, ADMIN, v3.fee.functions.importAccounts([(project(), PAYER, DISTRICT, VERSION, 1, 0, 1_000, 0, 200, 10,
+                                                         now - DAY, now + DAY)]))
+    send_at(v3, ADMIN, v3.fee.functions.importVouchers([(project(), reference_key("V-1"), 150, now)]))
+    send_at(v3, ADMIN, v3.fee.functions.importVouchers([(project(), reference_key("V-2"), 50, now)]))
+    with reverts("FeeLedgerImportExceedsAccount") as excinfo:
+        send_at(v3, ADMIN, v3.fee.functions.importVouchers([(project(), reference_key("V-3"), 1, now)]))
+    assert excinfo.value.args_ == (project(), 200, 201)
+    with reverts("FeeLedgerImportExceedsAccount") as excinfo:
+        send_at(v3, ADMIN, v3.fee.functions.importRefunds([(project(), reference_key("R-1"), 6, now, NO_REASON),
+                                                           (project(), reference_key("R-2"), 5, now, NO_REASON)]))
+    assert excinfo.value.args_ == (project(), 10, 11)
+    send_at(v3, ADMIN, v3.fee.functions.importRefunds([(project(), reference_key("R-1"), 10, now, NO_REASON)]))
+    assert not v3.fee.functions.isVoucherRecorded(reference_key("V-3")).call()
+
+
 def test_a_breach_during_the_window_cannot_be_overwritten_by_import_counters(chain):
     # finding 8: on v2 the counters imported after this breach replaced its count
     v3 = unsealed(chain)
