@@ -22,6 +22,9 @@ contract CommitmentRegistry is ICommitmentRegistry, AccessControlDefaultAdminRul
     uint8 public constant MAX_EXTENSIONS = 3;
     /// @notice The longest grace period the admin may set.
     uint64 public constant MAX_GRACE_PERIOD = 90 days;
+    /// @dev The shortest: with none, a commitment recorded after its due date could be marked
+    /// overdue in the next block, before the office's evidence lands (finding 3).
+    uint64 private constant _MIN_GRACE_PERIOD = 1 days;
 
     /// @dev One pause of the registry: the overdue clock does not run from `from` to `to`
     /// (zero while the pause lasts).
@@ -178,7 +181,7 @@ contract CommitmentRegistry is ICommitmentRegistry, AccessControlDefaultAdminRul
 
     /// @inheritdoc ICommitmentRegistry
     function markOverdue(bytes32 commitment) external whenNotPaused {
-        _closeImport();
+        _checkImportSealed();
         Commitment storage c = _commitments[commitment];
         bytes4 blocker = _overdueBlocker(c);
         if (blocker != bytes4(0)) _revertNotOverdue(commitment, c, blocker);
@@ -189,7 +192,7 @@ contract CommitmentRegistry is ICommitmentRegistry, AccessControlDefaultAdminRul
     function markOverdueBatch(bytes32[] calldata commitments) external whenNotPaused returns (uint256 marked) {
         uint256 count = commitments.length;
         if (count == 0) revert CommitmentRegistryEmptyBatch();
-        _closeImport();
+        _checkImportSealed();
         for (uint256 i = 0; i < count; ++i) {
             bytes32 commitment = commitments[i];
             Commitment storage c = _commitments[commitment];
@@ -455,44 +458,46 @@ contract CommitmentRegistry is ICommitmentRegistry, AccessControlDefaultAdminRul
         );
     }
 
-    /// @dev An imported commitment's times, bounded as live writes bound them.
+    /// @dev An imported commitment's times: what any earlier version could hold (v2 imported v1's
+    /// records unchecked, and dated facts before an overdue mark), bounded only where v3's own
+    /// arithmetic and clocks need it. See {ICommitmentRegistry-importCommitments}.
     function _checkImportedTimes(CommitmentImport calldata i) private view {
         // Slither `timestamp` (low), accepted: upper bounds with a skew allowance, not a race.
         // slither-disable-start timestamp
         if (i.recordedAt == 0 || i.recordedAt > block.timestamp) revert CommitmentRegistryInvalidTime(i.recordedAt);
         if (i.signedAt == 0 || i.signedAt > i.recordedAt + CLOCK_SKEW) revert CommitmentRegistryInvalidTime(i.signedAt);
-        if (i.dueAt < i.signedAt + MIN_NOTICE || i.dueAt > i.signedAt + MAX_HORIZON) {
-            revert CommitmentRegistryInvalidDueDate(i.dueAt);
-        }
+        // The overdue clock adds the grace period to the due date: it must not overflow.
+        if (i.dueAt > type(uint64).max - MAX_GRACE_PERIOD) revert CommitmentRegistryInvalidDueDate(i.dueAt);
         if (i.overdueAt != 0 && (i.overdueAt < i.recordedAt || i.overdueAt > block.timestamp)) {
             revert CommitmentRegistryInvalidTime(i.overdueAt);
         }
-        uint64 earliest = i.overdueAt > i.signedAt ? i.overdueAt : i.signedAt;
         uint64 latest = uint64(block.timestamp) + CLOCK_SKEW;
-        if (i.evidenceSubmittedAt != 0 && (i.evidenceSubmittedAt < earliest || i.evidenceSubmittedAt > latest)) {
+        if (i.evidenceSubmittedAt != 0 && (i.evidenceSubmittedAt < i.signedAt || i.evidenceSubmittedAt > latest)) {
             revert CommitmentRegistryInvalidTime(i.evidenceSubmittedAt);
         }
-        if (i.decidedAt != 0 && (i.decidedAt < earliest || i.decidedAt > latest)) {
+        if (i.decidedAt != 0 && (i.decidedAt < i.signedAt || i.decidedAt > latest)) {
             revert CommitmentRegistryInvalidTime(i.decidedAt);
         }
         // slither-disable-end timestamp
     }
 
-    /// @dev An imported commitment's fields agree with its status.
+    /// @dev An imported commitment's fields agree with its status as no earlier version could
+    /// have contradicted (the times v2 never knew, overdue mark and decision, may be zero).
     function _checkImportedStatus(CommitmentImport calldata i) private pure {
         CommitmentStatus s = CommitmentStatus(i.status);
         bool open = s == CommitmentStatus.Recorded || s == CommitmentStatus.Extended || s == CommitmentStatus.Overdue;
-        bool marked = s == CommitmentStatus.Overdue || s == CommitmentStatus.Breached || s == CommitmentStatus.Repaired;
         bool decided = s == CommitmentStatus.Fulfilled || s == CommitmentStatus.Repaired;
         if (
-            (i.fulfilledLate && s != CommitmentStatus.Fulfilled) || (marked && i.overdueAt == 0)
-                || (i.evidenceSubmittedAt != 0 && !open) || ((i.decidedAt != 0) != decided)
-                || (s == CommitmentStatus.Extended && i.extensions == 0)
+            (i.fulfilledLate && s != CommitmentStatus.Fulfilled) || (i.evidenceSubmittedAt != 0 && !open)
+                || (i.decidedAt != 0 && !decided) || (s == CommitmentStatus.Extended && i.extensions == 0)
+                || (s == CommitmentStatus.Recorded && i.overdueAt != 0)
         ) revert CommitmentRegistryInvalidImport(i.commitment);
     }
 
     function _setGracePeriod(uint64 gracePeriod) private {
-        if (gracePeriod > MAX_GRACE_PERIOD) revert CommitmentRegistryInvalidGracePeriod(gracePeriod);
+        if (gracePeriod < _MIN_GRACE_PERIOD || gracePeriod > MAX_GRACE_PERIOD) {
+            revert CommitmentRegistryInvalidGracePeriod(gracePeriod);
+        }
         _gracePeriod = gracePeriod;
         emit OverdueGracePeriodSet(gracePeriod);
     }
@@ -502,7 +507,13 @@ contract CommitmentRegistry is ICommitmentRegistry, AccessControlDefaultAdminRul
         if (count == 0) revert CommitmentRegistryEmptyBatch();
     }
 
-    /// @dev The first live write (or {sealImport}) ends the import window for good.
+    /// @dev Anyone may mark overdue, so marking never ends the import window (an outsider could
+    /// end a migration); it waits for the window to close instead.
+    function _checkImportSealed() private view {
+        if (!_importSealed) revert CommitmentRegistryImportOpen();
+    }
+
+    /// @dev The first live write of a role-holder (or {sealImport}) ends the import window for good.
     function _closeImport() private {
         if (!_importSealed) {
             _importSealed = true;

@@ -49,6 +49,12 @@ contract FeeLedger is IFeeLedger, AccessControlDefaultAdminRules, Pausable {
         uint32 next;
     }
 
+    /// @dev What was imported for a project beside its account, to reconcile with the account.
+    struct ImportedTotals {
+        uint64 paidFen;
+        uint64 refundedFen;
+    }
+
     /// @dev Declared first so that it shares Pausable's storage word: every write reads that
     /// word for `whenNotPaused` already, so closing the import costs a payment no extra SLOAD.
     bool private _importSealed;
@@ -57,6 +63,8 @@ contract FeeLedger is IFeeLedger, AccessControlDefaultAdminRules, Pausable {
     /// @dev Fingerprint of each recorded entry, so an identical replay can be told from a conflict.
     mapping(bytes32 voucher => bytes32) private _vouchers;
     mapping(bytes32 refundRef => bytes32) private _refunds;
+    /// @dev Per project, the imported vouchers' and refunds' amounts (import window only).
+    mapping(bytes32 project => ImportedTotals) private _importedTotals;
     mapping(uint32 version => uint64) private _rateTableEffectiveFrom;
     mapping(uint32 version => mapping(uint32 district => Rate)) private _rates;
     /// @dev The table that listed each district last.
@@ -81,8 +89,12 @@ contract FeeLedger is IFeeLedger, AccessControlDefaultAdminRules, Pausable {
     ) external onlyRole(ASSESSOR_ROLE) whenNotPaused {
         if (version == 0 || _rateTableEffectiveFrom[version] != 0) revert FeeLedgerRateTableExists(version);
         if (basisHash == bytes32(0)) revert FeeLedgerZeroHash();
-        // Tables take effect in the order they are published (zero is never later than the last).
-        if (effectiveFrom <= _lastEffectiveFrom || rates.length == 0 || rates.length > type(uint32).max) {
+        // Tables take effect in the order they are published; at the same time, the later-published
+        // wins (v2 could publish two tables with one effectiveFrom, and both must be republished).
+        if (
+            effectiveFrom == 0 || effectiveFrom < _lastEffectiveFrom || rates.length == 0
+                || rates.length > type(uint32).max
+        ) {
             revert FeeLedgerInvalidRateTable(version);
         }
         _rateTableEffectiveFrom[version] = effectiveFrom;
@@ -304,8 +316,13 @@ contract FeeLedger is IFeeLedger, AccessControlDefaultAdminRules, Pausable {
             Payment calldata p = vouchers[i];
             if (p.project == bytes32(0) || p.voucher == bytes32(0)) revert FeeLedgerZeroIdentifier();
             if (p.amountFen == 0) revert FeeLedgerZeroAmount();
-            _checkTime(p.project, _balances[p.project], p.paidAt);
+            Balance memory b = _balances[p.project];
+            _checkTime(p.project, b, p.paidAt);
             if (_vouchers[p.voucher] != bytes32(0)) revert FeeLedgerVoucherConflict(p.voucher);
+            ImportedTotals storage totals = _importedTotals[p.project];
+            uint256 imported = uint256(totals.paidFen) + p.amountFen;
+            if (imported > b.paidFen) revert FeeLedgerImportExceedsAccount(p.project, b.paidFen, imported);
+            totals.paidFen = uint64(imported);
             _vouchers[p.voucher] = _paymentFingerprint(p.project, p.amountFen, p.paidAt);
             emit VoucherImported(p.project, p.voucher, p.amountFen, p.paidAt);
         }
@@ -318,8 +335,13 @@ contract FeeLedger is IFeeLedger, AccessControlDefaultAdminRules, Pausable {
             Refund calldata r = refunds[i];
             if (r.project == bytes32(0) || r.refundRef == bytes32(0)) revert FeeLedgerZeroIdentifier();
             if (r.amountFen == 0) revert FeeLedgerZeroAmount();
-            _checkTime(r.project, _balances[r.project], r.refundedAt);
+            Balance memory b = _balances[r.project];
+            _checkTime(r.project, b, r.refundedAt);
             if (_refunds[r.refundRef] != bytes32(0)) revert FeeLedgerRefundConflict(r.refundRef);
+            ImportedTotals storage totals = _importedTotals[r.project];
+            uint256 imported = uint256(totals.refundedFen) + r.amountFen;
+            if (imported > b.refundedFen) revert FeeLedgerImportExceedsAccount(r.project, b.refundedFen, imported);
+            totals.refundedFen = uint64(imported);
             _refunds[r.refundRef] = _refundFingerprint(r.project, r.amountFen, r.refundedAt, r.reason);
             emit RefundImported(r.project, r.refundRef, r.amountFen, r.refundedAt);
         }
@@ -450,12 +472,11 @@ contract FeeLedger is IFeeLedger, AccessControlDefaultAdminRules, Pausable {
     function _importAccount(AccountImport calldata a) private {
         if (a.project == bytes32(0) || a.payer == bytes32(0)) revert FeeLedgerZeroIdentifier();
         if (_bases[a.project].revision != 0) revert FeeLedgerAccountExists(a.project);
-        // Bounded exactly as {assess} bounds a first assessment.
+        // What v2 can hold, bounded where v3's arithmetic needs it (see {IFeeLedger-importAccounts}).
         if (a.reliefBps > _FULL_RELIEF) revert FeeLedgerInvalidRelief(a.reliefBps);
         if (a.revision == 0) revert FeeLedgerNotAssessed(a.project); // an imported account was assessed before
-        rateOf(a.rateTableVersion, a.district);
         _checkFactTime(a.assessedAt);
-        _checkDueDate(a.assessedAt, a.dueAt);
+        if (a.dueAt == 0 || a.dueAt > type(uint32).max) revert FeeLedgerInvalidDueDate(a.dueAt);
         if (a.refundedFen > a.paidFen) revert FeeLedgerRefundTooLarge(a.project, a.paidFen, a.refundedFen);
         uint64 dueFen = _dueOf(a.baseFen, a.reliefBps, a.adjustmentFen);
         _bases[a.project] = Basis(

@@ -16,7 +16,12 @@ pragma solidity 0.8.28;
  * signed, not after the block time plus a small clock skew, and (v3) not before the
  * commitment's latest overdue mark: once the chain marked a commitment overdue, a fact dated
  * before the mark is refused (the mark says none had come by then, with no evidence pending),
- * so the record never holds both "overdue" and "on time"; a fulfilment after the mark is late.
+ * so the record never holds a fact the mark denies. A fulfilment after the mark is judged
+ * against the due date as any other: late, unless {extend} (allowed from Overdue) moved the due
+ * date past it, in which case it is on time; the mark (`overdueAt`) and its count stay.
+ * Real evidence that predates a mark (its write lagged beyond the grace) is not recorded with
+ * its own time: the office records it when written, dated then, and resolves the credit
+ * consequence of the mark off chain (the chain keeps the mark and its count).
  * A fulfilment is late when its fact time is after the due date; the fact time is the time
  * evidence was submitted, when evidence is pending, else the fulfilment's own time.
  *
@@ -37,10 +42,12 @@ pragma solidity 0.8.28;
  * VERIFIER_ROLE are never held by the same account.
  *
  * Migration (v3). The admin imports commitments and enterprise counters only while the import
- * is open: before the first live write (any write of the approval system, the office or
- * {markOverdue}; the grace period is set-up) and before {sealImport}. The first live write
- * seals the import by itself ({ImportSealed}); a deployment with no import planned seals it at
- * once. Imports are bounded exactly as live writes are. Counters come only from
+ * is open: before the first live write of a role-holder (any write of the approval system or
+ * the office; the grace period is set-up) and before {sealImport}. That first live write seals
+ * the import by itself ({ImportSealed}); a deployment with no import planned seals it at once.
+ * {markOverdue} and {markOverdueBatch}, open to anyone, never seal it: while the import is open
+ * they revert with {CommitmentRegistryImportOpen} (an outsider cannot end a migration, nor mark
+ * an imported commitment before its enterprise's counters are imported). Imports are bounded exactly as live writes are. Counters come only from
  * {importCounters}, checked in full: every field consistent, none of the enterprise's six
  * counters already non-zero here (nothing is overwritten).
  */
@@ -102,10 +109,11 @@ interface ICommitmentRegistry {
 
     /// @notice A commitment carried over by {importCommitments}, as it stood on the earlier
     /// version. The v3 fields carry the times v2's events tell: `recordedAt` the block time of
-    /// its CommitmentRecorded, `overdueAt` of its latest CommitmentMarkedOverdue (required for
-    /// Overdue, Breached and Repaired), `evidenceSubmittedAt` pending evidence (open statuses
-    /// only), `decidedAt` the fulfilment's or repair's fact time (required for Fulfilled and
-    /// Repaired, zero otherwise).
+    /// its CommitmentRecorded (or CommitmentImported), `overdueAt` of its latest
+    /// CommitmentMarkedOverdue (zero if it has none, as a commitment v2 imported from v1 may be
+    /// Overdue, Breached or Repaired without one), `evidenceSubmittedAt` pending evidence (open
+    /// statuses only), `decidedAt` the fulfilment's or repair's fact time (Fulfilled and
+    /// Repaired only; zero where v2 never knew it, as for commitments it imported).
     struct CommitmentImport {
         bytes32 commitment;
         bytes32 project;
@@ -223,7 +231,8 @@ interface ICommitmentRegistry {
     error CommitmentRegistryTooManyExtensions(bytes32 commitment);
     /// @notice Only shelter_build is fulfilled by joint acceptance.
     error CommitmentRegistryNotShelterBuild(bytes32 commitment);
-    /// @notice A grace period above the maximum.
+    /// @notice A grace period below one day (v3: with none, recording late would give no time
+    /// for the office's evidence) or above the maximum.
     error CommitmentRegistryInvalidGracePeriod(uint64 gracePeriod);
     /// @notice A batch with no entries.
     error CommitmentRegistryEmptyBatch();
@@ -231,6 +240,9 @@ interface ICommitmentRegistry {
     error CommitmentRegistryConflictingRole(address account, bytes32 role, bytes32 heldRole);
     /// @notice The import is sealed (by {sealImport} or by the first live write).
     error CommitmentRegistryImportSealed();
+    /// @notice Marking overdue waits for the import to be sealed (v3: anyone may mark, so marking
+    /// never seals it).
+    error CommitmentRegistryImportOpen();
     /// @notice An enterprise whose counters are imported already has a non-zero counter here.
     error CommitmentRegistryCountersExist(bytes32 enterprise);
     /// @notice Imported counters that contradict each other (e.g. more fulfilled than recorded).
@@ -290,25 +302,36 @@ interface ICommitmentRegistry {
     // -- anyone -------------------------------------------------------------------------------
 
     /// @notice Mark overdue a commitment whose grace period (see the overdue clock above) has
-    /// passed, with no evidence pending; records the mark's time as `overdueAt`. Seals an open import.
+    /// passed, with no evidence pending; records the mark's time as `overdueAt`. Reverts with
+    /// {CommitmentRegistryImportOpen} while the import is open (never seals it).
     function markOverdue(bytes32 commitment) external;
 
     /// @notice {markOverdue} for many; known but ineligible entries are skipped with
     /// {CommitmentOverdueSkipped}, unknown identifiers silently (decided, finding 11: anyone may
     /// call it, as anyone may establish an overdue fact, so made-up identifiers must not make the
-    /// registry emit events). Returns how many were marked.
+    /// registry emit events). Returns how many were marked. Reverts with
+    /// {CommitmentRegistryImportOpen} while the import is open, whatever the identifiers.
     function markOverdueBatch(bytes32[] calldata commitments) external returns (uint256 marked);
 
     // -- governance (DEFAULT_ADMIN_ROLE) ----------------------------------------------------
 
+    /// @notice The grace period of the overdue clock: at least one day, at most the maximum (90 days).
     function setOverdueGracePeriod(uint64 gracePeriod) external;
 
-    /// @notice Carry commitments over; only while the import is open. Bounded as {record}: non-zero
-    /// identifiers and terms, a known kind, a status other than None, `signedAt` non-zero and at
-    /// most `recordedAt` plus the skew, `recordedAt` at most the block time, `dueAt` between
-    /// {MIN_NOTICE} and {MAX_HORIZON} after signing, at most {MAX_EXTENSIONS}; the fact times
-    /// as any fact (not before signing, not in the future, decided and pending evidence not
-    /// before the overdue mark) and consistent with the status.
+    /// @notice Carry commitments over; only while the import is open. The rule (v3, review D2):
+    /// every record an earlier version can hold is carried as it stands, and only what no chain
+    /// could have produced or what would break v3's own arithmetic is refused; v3's newer
+    /// business rules (minimum notice and horizon of the due date, no fact before the overdue
+    /// mark, a decision time and a mark time required) bind live writes, not history. So:
+    /// non-zero identifiers and terms, a known kind, a status other than None, at most
+    /// {MAX_EXTENSIONS} (Extended with at least one); `recordedAt` non-zero and at most the
+    /// block time; `signedAt` non-zero and at most `recordedAt` plus the skew; `dueAt` at most
+    /// 2^64 − 1 − {MAX_GRACE_PERIOD} (the overdue clock adds the grace; v2 imported due dates
+    /// unbounded); `overdueAt` zero or between `recordedAt` and the block time, zero on
+    /// Recorded; `evidenceSubmittedAt` and `decidedAt` zero or between `signedAt` and the block
+    /// time plus the skew (v2 allowed them before the overdue mark, finding 5), pending evidence
+    /// only on open statuses, `decidedAt` only on Fulfilled and Repaired, `fulfilledLate` only on
+    /// Fulfilled. A carried fact dated before its mark stays as v2 judged it.
     function importCommitments(CommitmentImport[] calldata commitments) external;
 
     /// @notice Carry enterprise counters over; only while the import is open, for enterprises

@@ -35,8 +35,9 @@ pragma solidity 0.8.28;
  * the fee's due date; where the office grants time for it, that is a commitment (承诺制,
  * `fee_payment`) with its own due date, not a re-dated fee.
  *
- * Rate tables (v3). Tables take effect in the order they are published: each later than the
- * one before. A table is superseded for a district from the moment the next table listing that
+ * Rate tables (v3). Tables take effect in the order they are published: each not earlier than
+ * the one before (two tables may share an effective time, as on v2: the one published later
+ * supersedes the other from that time, so the earlier is never in effect there). A table is superseded for a district from the moment the next table listing that
  * district takes effect. An assessment must use, for its district, the table in effect at the
  * account's fact time (the first assessment's `assessedAt`; a reassessment keeps the rate basis
  * of the original notice): a table not yet in effect then, or already superseded then, is
@@ -245,7 +246,7 @@ interface IFeeLedger {
     /// @notice This rate table version was published before, or is zero.
     error FeeLedgerRateTableExists(uint32 version);
     /// @notice A rate table without districts, listing a district twice or as zero, or taking
-    /// effect at zero or not after the table published before it.
+    /// effect at zero or before the table published before it.
     error FeeLedgerInvalidRateTable(uint32 version);
     /// @notice No rate for `district` in rate table `version` (or no such table).
     error FeeLedgerUnknownRate(uint32 version, uint32 district);
@@ -295,12 +296,15 @@ interface IFeeLedger {
     error FeeLedgerImportSealed();
     /// @notice The imported project already has an account here.
     error FeeLedgerAccountExists(bytes32 project);
+    /// @notice The vouchers (or refunds) imported for `project` would add up to `importedFen`,
+    /// more than its imported account's `paidFen` (or `refundedFen`), `accountFen` (v3).
+    error FeeLedgerImportExceedsAccount(bytes32 project, uint64 accountFen, uint256 importedFen);
 
     // -- rate tables (ASSESSOR_ROLE) --------------------------------------------------------
 
     /// @notice Publish rate table `version` (> 0, never published before), in effect from
-    /// `effectiveFrom` (later than that of every table published before: tables take effect in
-    /// the order they are published), with the legal basis `basisHash` (the price bureau's
+    /// `effectiveFrom` (non-zero, not earlier than that of every table published before: tables
+    /// take effect in the order they are published; at an equal time the later one wins), with the legal basis `basisHash` (the price bureau's
     /// document). For each district it lists, it supersedes the table that listed it last, from
     /// `effectiveFrom`. Not a live write: it leaves the import open.
     function publishRateTable(
@@ -373,19 +377,27 @@ interface IFeeLedger {
     /// owed, up to the net paid, without being flagged.
     function setRefundReasonAllowed(bytes32 reason, bool allowed) external;
 
-    /// @notice Carry accounts over; only while the import is open. Bounded as {assess}: non-zero
-    /// identifiers, a rate on chain for `district` in `rateTableVersion`, relief ≤ 10,000,
-    /// revision ≥ 1, `assessedAt` non-zero and at most the block time plus the skew, `dueAt`
-    /// between {MIN_NOTICE} and {MAX_HORIZON} after it, `refundedFen` ≤ `paidFen`, amounts in 64 bits.
+    /// @notice Carry accounts over; only while the import is open. The rule (v3, review D2): every
+    /// account an earlier version can hold is carried as it stands; refused is only what no chain
+    /// could have produced or what would break v3's arithmetic, not v3's newer business rules.
+    /// So: non-zero identifiers, relief ≤ 10,000, revision ≥ 1, `assessedAt` non-zero, at most
+    /// the block time plus the skew and in 32 bits, `dueAt` non-zero and in 32 bits (not bounded
+    /// by {MIN_NOTICE}/{MAX_HORIZON} from `assessedAt`: a v2 reassessment set a new due date up
+    /// to the horizon from its own time, and v2 imported due dates unchecked), `refundedFen` ≤
+    /// `paidFen` (v2 never refunded more than was paid), the amount due in 64 bits. The rate
+    /// table named need not be on chain (v2 imported v1's accounts without one); a reassessment
+    /// names a table in effect as always.
     function importAccounts(AccountImport[] calldata accounts) external;
 
     /// @notice Carry vouchers over; only while the import is open. Bounded as {recordPayment}:
     /// an imported account, a non-zero amount, `paidAt` within its bounds; a voucher already
-    /// recorded is refused. Their amounts are not added to the accounts (the imported `paidFen` holds them).
+    /// recorded is refused. Their amounts are not added to the accounts (the imported `paidFen` holds them);
+    /// a project's imported vouchers add up to no more than its imported `paidFen` (v3; less
+    /// where the earlier version's own imports carried no vouchers).
     function importVouchers(Payment[] calldata vouchers) external;
 
     /// @notice Carry refund references over; only while the import is open; bounded as
-    /// {importVouchers} (the imported `refundedFen` holds their amounts).
+    /// {importVouchers} (the imported `refundedFen` holds their amounts, and bounds their sum).
     function importRefunds(Refund[] calldata refunds) external;
 
     /// @notice End the import window for good (the first live write also ends it).

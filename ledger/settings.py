@@ -57,7 +57,7 @@ class Settings(BaseSettings):
     admin_address: str | None = Field(default=None, pattern=r"^0x[0-9a-fA-F]{40}$")
     admin_delay_seconds: int = Field(default=86_400, ge=0, le=30 * 86_400)
     # How long after a due date (or the latest unpause) a commitment may be marked overdue.
-    overdue_grace_seconds: int = Field(default=7 * 86_400, ge=0, le=90 * 86_400)
+    overdue_grace_seconds: int = Field(default=7 * 86_400, ge=86_400, le=90 * 86_400)  # the registry's bounds
     # Indexer
     confirmations: int = Field(default=0, ge=0, le=10_000)
     reorg_limit: PositiveInt = Field(default=64, le=100_000)

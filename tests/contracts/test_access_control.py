@@ -51,7 +51,7 @@ def _account_imported(chain):
 
 
 def _imported_account(c):
-    return (project(5), PAYER, DISTRICT, VERSION, 1, 0, 100, 0, 0, 0, c.now() - DAY, c.now() + DAY)
+    return (project(5), PAYER, DISTRICT, VERSION, 1, 0, 100, 0, 1, 1, c.now() - DAY, c.now() + DAY)
 
 
 # (contract, function, role, setup, args(chain))

@@ -264,12 +264,29 @@ def test_the_grace_period_is_set_by_the_admin_within_its_maximum(chain):
     assert events(chain.registry, "OverdueGracePeriodSet", receipt) == [{"gracePeriod": 90 * DAY}]
     with reverts("CommitmentRegistryInvalidGracePeriod"):
         send_at(chain, "DEFAULT_ADMIN_ROLE", chain.registry.functions.setOverdueGracePeriod(90 * DAY + 1))
-    send_at(chain, "DEFAULT_ADMIN_ROLE", chain.registry.functions.setOverdueGracePeriod(0))
+    for too_short in (0, DAY - 1):  # review D4: with no grace, finding 3's fix would protect nothing
+        with reverts("CommitmentRegistryInvalidGracePeriod") as excinfo:
+            send_at(chain, "DEFAULT_ADMIN_ROLE", chain.registry.functions.setOverdueGracePeriod(too_short))
+        assert excinfo.value.args_ == (too_short,)
+    send_at(chain, "DEFAULT_ADMIN_ROLE", chain.registry.functions.setOverdueGracePeriod(DAY))
     signed = chain.now()
     record(chain, signed_at=signed, due_in=DAY)
     with reverts("CommitmentRegistryNotYetDue"):
-        mark_overdue(chain, at=signed + DAY)
-    mark_overdue(chain, at=signed + DAY + 1)
+        mark_overdue(chain, at=signed + 2 * DAY)
+    mark_overdue(chain, at=signed + 2 * DAY + 1)
+
+
+def test_after_an_extension_from_overdue_a_fulfilment_before_the_new_due_date_is_on_time(chain):
+    # review D5: the mark and its count stay; the fulfilment is judged against the new due date
+    record(chain, signed_at=chain.now(), due_in=DAY)
+    chain.travel(DAY + GRACE + 1)
+    mark_overdue(chain)
+    overdue_at = commitment(chain)["overdueAt"]
+    verifier(chain, "extend", "C-1", chain.now() + 10 * DAY, DOC)
+    receipt = verifier(chain, "fulfil", "C-1", DOC, overdue_at + 1)
+    assert events(chain.registry, "CommitmentFulfilled", receipt)[0]["late"] is False
+    assert commitment(chain)["overdueAt"] == overdue_at
+    assert counters(chain) == dict(recorded=1, fulfilled=1, fulfilledLate=0, overdue=1, breached=0, repaired=0)
 
 
 # -- decisions ----------------------------------------------------------------------------------------------

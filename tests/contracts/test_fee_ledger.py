@@ -43,7 +43,7 @@ def test_a_rate_table_version_is_published_once_and_must_be_well_formed(chain):
     with reverts("FeeLedgerInvalidRateTable"):
         publish(chain, 9, [(410102, 1)], effective_from=0)
     with reverts("FeeLedgerInvalidRateTable"):  # tables take effect in the order they are published
-        publish(chain, 9, [(410102, 1)], effective_from=SAMPLE_RATE_TABLE.effective_from)
+        publish(chain, 9, [(410102, 1)], effective_from=SAMPLE_RATE_TABLE.effective_from - 1)
     with reverts("FeeLedgerZeroRate") as excinfo:
         publish(chain, 9, [(410102, 0)])
     assert excinfo.value.args_ == (410102,)
@@ -490,6 +490,18 @@ def test_a_rate_table_superseded_at_the_notice_time_is_refused(chain):
     other = next(int(d) for d in SAMPLE_RATE_TABLE.rates if int(d) != DISTRICT)
     assess(chain, project(3), 100, district=other, assessed_at=start)  # table 9 does not list it
     assert account(chain, project(3))["rateTableVersion"] == VERSION
+
+
+def test_a_table_in_effect_from_the_same_time_is_published_and_supersedes_the_earlier(chain):
+    # review D2: v2 held two tables with one effectiveFrom; a migration republishes both
+    start = SAMPLE_RATE_TABLE.effective_from
+    publish(chain, 9, [(DISTRICT, RATE * 2)], effective_from=start)
+    assert chain.fee.functions.rateOf(9, DISTRICT).call() == [RATE * 2, start]
+    with reverts("FeeLedgerRateTableSuperseded") as excinfo:  # the one published later wins from that time
+        assess(chain, project(0), 100)
+    assert excinfo.value.args_ == (VERSION, DISTRICT, start)
+    assess(chain, project(0), 100, version=9)
+    assert account(chain, project(0))["dueFen"] == 2 * RATE
 
 
 def test_every_overflow_of_a_total_is_a_named_error(chain):
