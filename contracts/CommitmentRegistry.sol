@@ -178,7 +178,7 @@ contract CommitmentRegistry is ICommitmentRegistry, AccessControlDefaultAdminRul
 
     /// @inheritdoc ICommitmentRegistry
     function markOverdue(bytes32 commitment) external whenNotPaused {
-        _closeImport();
+        _checkImportSealed();
         Commitment storage c = _commitments[commitment];
         bytes4 blocker = _overdueBlocker(c);
         if (blocker != bytes4(0)) _revertNotOverdue(commitment, c, blocker);
@@ -189,7 +189,7 @@ contract CommitmentRegistry is ICommitmentRegistry, AccessControlDefaultAdminRul
     function markOverdueBatch(bytes32[] calldata commitments) external whenNotPaused returns (uint256 marked) {
         uint256 count = commitments.length;
         if (count == 0) revert CommitmentRegistryEmptyBatch();
-        _closeImport();
+        _checkImportSealed();
         for (uint256 i = 0; i < count; ++i) {
             bytes32 commitment = commitments[i];
             Commitment storage c = _commitments[commitment];
@@ -502,7 +502,13 @@ contract CommitmentRegistry is ICommitmentRegistry, AccessControlDefaultAdminRul
         if (count == 0) revert CommitmentRegistryEmptyBatch();
     }
 
-    /// @dev The first live write (or {sealImport}) ends the import window for good.
+    /// @dev Anyone may mark overdue, so marking never ends the import window (an outsider could
+    /// end a migration); it waits for the window to close instead.
+    function _checkImportSealed() private view {
+        if (!_importSealed) revert CommitmentRegistryImportOpen();
+    }
+
+    /// @dev The first live write of a role-holder (or {sealImport}) ends the import window for good.
     function _closeImport() private {
         if (!_importSealed) {
             _importSealed = true;

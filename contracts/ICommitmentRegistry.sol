@@ -37,10 +37,12 @@ pragma solidity 0.8.28;
  * VERIFIER_ROLE are never held by the same account.
  *
  * Migration (v3). The admin imports commitments and enterprise counters only while the import
- * is open: before the first live write (any write of the approval system, the office or
- * {markOverdue}; the grace period is set-up) and before {sealImport}. The first live write
- * seals the import by itself ({ImportSealed}); a deployment with no import planned seals it at
- * once. Imports are bounded exactly as live writes are. Counters come only from
+ * is open: before the first live write of a role-holder (any write of the approval system or
+ * the office; the grace period is set-up) and before {sealImport}. That first live write seals
+ * the import by itself ({ImportSealed}); a deployment with no import planned seals it at once.
+ * {markOverdue} and {markOverdueBatch}, open to anyone, never seal it: while the import is open
+ * they revert with {CommitmentRegistryImportOpen} (an outsider cannot end a migration, nor mark
+ * an imported commitment before its enterprise's counters are imported). Imports are bounded exactly as live writes are. Counters come only from
  * {importCounters}, checked in full: every field consistent, none of the enterprise's six
  * counters already non-zero here (nothing is overwritten).
  */
@@ -231,6 +233,9 @@ interface ICommitmentRegistry {
     error CommitmentRegistryConflictingRole(address account, bytes32 role, bytes32 heldRole);
     /// @notice The import is sealed (by {sealImport} or by the first live write).
     error CommitmentRegistryImportSealed();
+    /// @notice Marking overdue waits for the import to be sealed (v3: anyone may mark, so marking
+    /// never seals it).
+    error CommitmentRegistryImportOpen();
     /// @notice An enterprise whose counters are imported already has a non-zero counter here.
     error CommitmentRegistryCountersExist(bytes32 enterprise);
     /// @notice Imported counters that contradict each other (e.g. more fulfilled than recorded).
@@ -290,13 +295,15 @@ interface ICommitmentRegistry {
     // -- anyone -------------------------------------------------------------------------------
 
     /// @notice Mark overdue a commitment whose grace period (see the overdue clock above) has
-    /// passed, with no evidence pending; records the mark's time as `overdueAt`. Seals an open import.
+    /// passed, with no evidence pending; records the mark's time as `overdueAt`. Reverts with
+    /// {CommitmentRegistryImportOpen} while the import is open (never seals it).
     function markOverdue(bytes32 commitment) external;
 
     /// @notice {markOverdue} for many; known but ineligible entries are skipped with
     /// {CommitmentOverdueSkipped}, unknown identifiers silently (decided, finding 11: anyone may
     /// call it, as anyone may establish an overdue fact, so made-up identifiers must not make the
-    /// registry emit events). Returns how many were marked.
+    /// registry emit events). Returns how many were marked. Reverts with
+    /// {CommitmentRegistryImportOpen} while the import is open, whatever the identifiers.
     function markOverdueBatch(bytes32[] calldata commitments) external returns (uint256 marked);
 
     // -- governance (DEFAULT_ADMIN_ROLE) ----------------------------------------------------

@@ -1,12 +1,14 @@
 """Small helpers for the contract tests."""
 
+import dataclasses
 from contextlib import contextmanager
 
 import pytest
 from web3.exceptions import ContractCustomError, ContractLogicError
 from web3.logs import DISCARD
 
-from ledger.chain import decode_revert
+from ledger.chain import Sender, decode_revert
+from ledger.deploy import DeployOptions, deploy
 
 from ledger.errors import ContractRevert
 from ledger.identifiers import enterprise_key, project_key, reason_code, reference_key
@@ -50,6 +52,14 @@ def counters(chain, enterprise=PAYER) -> dict:
     return dict(zip(COUNTER_FIELDS, chain.registry.functions.countersOf(enterprise).call()))
 
 
+def unsealed(chain):
+    """`chain` with fresh contracts whose import window is open (a migration planned), on the same
+    node; fresh Senders too (deploying used the admin's nonces), so use only the returned chain."""
+    manifest, _ = deploy(chain.w3, chain.signers, options=DeployOptions(import_planned=True))
+    senders = {role: Sender(chain.w3, sender.account) for role, sender in chain.senders.items()}
+    return dataclasses.replace(chain, manifest=manifest, senders=senders)
+
+
 def send_at(chain, role: str, call, timestamp: int | None = None):
     """Send `call` from `role` in a block mined at exactly `timestamp`, by default one second
     after the latest block: block times never follow the wall clock here, so a test that reads
@@ -78,7 +88,8 @@ def assess(chain, p=None, area=10_000, *, district=DISTRICT, version=VERSION, du
     p = project() if p is None else p
     now = at if at is not None else chain.now() + 1
     assessed_at = now if assessed_at is None else assessed_at
-    due_at = assessed_at + due_in if due_at is None else due_at
+    if due_at is None:
+        due_at = 0 if account(chain, p)["revision"] else assessed_at + due_in  # a reassessment keeps the date
     call = chain.fee.functions.assess(p, payer, district, area, version, assessed_at, due_at, BASIS)
     return send_at(chain, "ASSESSOR_ROLE", call, now)
 

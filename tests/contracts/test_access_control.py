@@ -6,7 +6,7 @@ import pytest
 from ledger.identifiers import reason_code, reference_key
 from ledger.roles import ROLE_ACCOUNT_INDEX, role_id
 from tests.contracts.helpers import (
-    BASIS, DAY, DISTRICT, DOC, NO_REASON, PAYER, VERSION, assess, pay, project, record, reverts, send_at,
+    BASIS, DAY, DISTRICT, DOC, NO_REASON, PAYER, VERSION, assess, pay, project, record, reverts, send_at, unsealed,
 )
 
 pytestmark = pytest.mark.every_node  # runs on Hardhat and on anvil
@@ -39,10 +39,26 @@ def _breached(chain):
     send_at(chain, "VERIFIER_ROLE", chain.registry.functions.breach(C1, DOC))
 
 
+def _import_open(chain):
+    """Imports need a deployment that planned one (ledger.deploy seals the import otherwise)."""
+    return unsealed(chain)
+
+
+def _account_imported(chain):
+    chain = unsealed(chain)
+    send_at(chain, "DEFAULT_ADMIN_ROLE", chain.fee.functions.importAccounts([_imported_account(chain)]))
+    return chain
+
+
+def _imported_account(c):
+    return (project(5), PAYER, DISTRICT, VERSION, 1, 0, 100, 0, 0, 0, c.now() - DAY, c.now() + DAY)
+
+
 # (contract, function, role, setup, args(chain))
 WRITES = [
-    ("fee", "publishRateTable", "ASSESSOR_ROLE", None, lambda c: (9, 1, BASIS, [(410102, 1)])),
-    ("fee", "assess", "ASSESSOR_ROLE", None, lambda c: (project(), PAYER, DISTRICT, 100, VERSION, c.now() + 9 * DAY, BASIS)),
+    ("fee", "publishRateTable", "ASSESSOR_ROLE", None, lambda c: (9, c.now(), BASIS, [(410102, 1)])),
+    ("fee", "assess", "ASSESSOR_ROLE", None,
+     lambda c: (project(), PAYER, DISTRICT, 100, VERSION, c.now(), c.now() + 9 * DAY, BASIS)),
     ("fee", "setRelief", "ASSESSOR_ROLE", _assessed, lambda c: (project(), reason_code("R"), 5_000, DOC)),
     ("fee", "adjust", "ASSESSOR_ROLE", _assessed, lambda c: (project(), reason_code("R"), -1, DOC)),
     ("fee", "recordPayment", "TAX_ROLE", _assessed, lambda c: (project(), reference_key("V-1"), 1, c.now())),
@@ -52,12 +68,12 @@ WRITES = [
      lambda c: ([(project(), reference_key("R-1"), 1, c.now(), NO_REASON)],)),
     ("fee", "pause", "PAUSER_ROLE", None, lambda c: ()),
     ("fee", "setRefundReasonAllowed", "DEFAULT_ADMIN_ROLE", None, lambda c: (reason_code("ANNULLED"), True)),
-    ("fee", "importAccounts", "DEFAULT_ADMIN_ROLE", None,
-     lambda c: ([(project(5), PAYER, DISTRICT, 1, 1, 0, 100, 0, 0, 0, c.now() - DAY, c.now() + DAY)],)),
-    ("fee", "importVouchers", "DEFAULT_ADMIN_ROLE", None, lambda c: ([(project(), reference_key("V-9"), 1, 1)],)),
-    ("fee", "importRefunds", "DEFAULT_ADMIN_ROLE", None,
-     lambda c: ([(project(), reference_key("R-9"), 1, 1, NO_REASON)],)),
-    ("fee", "sealImport", "DEFAULT_ADMIN_ROLE", None, lambda c: ()),
+    ("fee", "importAccounts", "DEFAULT_ADMIN_ROLE", _import_open, lambda c: ([_imported_account(c)],)),
+    ("fee", "importVouchers", "DEFAULT_ADMIN_ROLE", _account_imported,
+     lambda c: ([(project(5), reference_key("V-9"), 1, c.now())],)),
+    ("fee", "importRefunds", "DEFAULT_ADMIN_ROLE", _account_imported,
+     lambda c: ([(project(5), reference_key("R-9"), 1, c.now(), NO_REASON)],)),
+    ("fee", "sealImport", "DEFAULT_ADMIN_ROLE", _import_open, lambda c: ()),
     ("registry", "record", "APPROVAL_ROLE", None,
      lambda c: (reference_key("C-2"), project(), PAYER, 1, c.now(), c.now() + DAY, DOC)),
     ("registry", "recordBatch", "APPROVAL_ROLE", None,
@@ -70,10 +86,11 @@ WRITES = [
     ("registry", "extend", "VERIFIER_ROLE", _recorded, lambda c: (C1, c.now() + 9 * DAY, DOC)),
     ("registry", "pause", "PAUSER_ROLE", None, lambda c: ()),
     ("registry", "setOverdueGracePeriod", "DEFAULT_ADMIN_ROLE", None, lambda c: (DAY,)),
-    ("registry", "importCommitments", "DEFAULT_ADMIN_ROLE", None,
-     lambda c: ([(reference_key("C-9"), project(), PAYER, 0, 2, False, 0, 1, 1 + DAY, DOC)],)),
-    ("registry", "importCounters", "DEFAULT_ADMIN_ROLE", None, lambda c: ([(PAYER, (1, 1, 0, 0, 0, 0))],)),
-    ("registry", "sealImport", "DEFAULT_ADMIN_ROLE", None, lambda c: ()),
+    ("registry", "importCommitments", "DEFAULT_ADMIN_ROLE", _import_open,
+     lambda c: ([(reference_key("C-9"), project(), PAYER, 0, 2, False, 0, c.now() - 10 * DAY, c.now() - 9 * DAY, DOC,
+                  c.now() - 10 * DAY, 0, 0, c.now() - 9 * DAY)],)),
+    ("registry", "importCounters", "DEFAULT_ADMIN_ROLE", _import_open, lambda c: ([(PAYER, (1, 1, 0, 0, 0, 0))],)),
+    ("registry", "sealImport", "DEFAULT_ADMIN_ROLE", _import_open, lambda c: ()),
     ("fee", "grantRole", "DEFAULT_ADMIN_ROLE", None, lambda c: (role_id("TAX_ROLE"), c.senders["OUTSIDER"].account.address)),
     ("fee", "revokeRole", "DEFAULT_ADMIN_ROLE", None, lambda c: (role_id("TAX_ROLE"), c.senders["TAX_ROLE"].account.address)),
     ("registry", "grantRole", "DEFAULT_ADMIN_ROLE", None,
@@ -97,14 +114,14 @@ def _call(chain, contract, fn, args):
 @pytest.mark.parametrize("contract, fn, role, setup, args", WRITES, ids=IDS)
 def test_the_role_a_write_is_for_can_make_it(chain, contract, fn, role, setup, args):
     if setup:
-        setup(chain)
+        chain = setup(chain) or chain  # an import's setup returns a deployment with the import open
     assert send_at(chain, role, _call(chain, contract, fn, args))["status"] == 1
 
 
 @pytest.mark.parametrize("contract, fn, role, setup, args", WRITES, ids=IDS)
 def test_every_other_account_gets_the_unauthorized_error(chain, contract, fn, role, setup, args):
     if setup:
-        setup(chain)
+        chain = setup(chain) or chain
     for other in (a for a in ACCOUNTS if a != role):
         with reverts("AccessControlUnauthorizedAccount") as excinfo:
             send_at(chain, other, _call(chain, contract, fn, args))

@@ -26,12 +26,14 @@ def mark_overdue(chain, number="C-1", at=None):
 def test_a_recorded_commitment_emits_every_field_and_counts(chain):
     signed = chain.now() - 3_600
     receipt = record(chain, signed_at=signed, due_in=30 * DAY, kind=2)
+    recorded_at = chain.now()
     assert events(chain.registry, "CommitmentRecorded", receipt) == [{
         "commitment": C1, "project": project(), "enterprise": PAYER, "kind": 2, "signedAt": signed,
         "dueAt": signed + 30 * DAY, "termsHash": DOC}]
     assert commitment(chain) == {
         "project": project(), "enterprise": PAYER, "kind": 2, "status": RECORDED, "fulfilledLate": False,
-        "extensions": 0, "signedAt": signed, "dueAt": signed + 30 * DAY, "evidenceSubmittedAt": 0, "decidedAt": 0}
+        "extensions": 0, "signedAt": signed, "dueAt": signed + 30 * DAY, "evidenceSubmittedAt": 0, "decidedAt": 0,
+        "recordedAt": recorded_at, "overdueAt": 0}
     assert counters(chain)["recorded"] == 1
 
 
@@ -231,10 +233,9 @@ def test_a_batch_of_overdue_marks_with_stale_entries_marks_the_rest(chain):
     assert call(chain.registry.functions.markOverdueBatch(ids)) == 3
     receipt = send_at(chain, "OUTSIDER", chain.registry.functions.markOverdueBatch(ids))
     sel = {e["name"]: function_abi_to_4byte_selector(e) for e in chain.registry.abi if e["type"] == "error"}
-    assert events(chain.registry, "CommitmentOverdueSkipped", receipt) == [
+    assert events(chain.registry, "CommitmentOverdueSkipped", receipt) == [  # made-up ids: no event (finding 11)
         {"commitment": reference_key("C-later"), "reason": sel["CommitmentRegistryNotYetDue"]},
         {"commitment": reference_key("C-done"), "reason": sel["CommitmentRegistryInvalidTransition"]},
-        {"commitment": reference_key("C-unknown"), "reason": sel["CommitmentRegistryUnknownCommitment"]},
     ]
     assert [e["commitment"] for e in events(chain.registry, "CommitmentMarkedOverdue", receipt)] == ids[0:1] + ids[2:3] + ids[5:6]
     assert counters(chain)["overdue"] == 3
@@ -380,3 +381,85 @@ def test_every_operation_from_every_state_succeeds_or_reverts_with_its_named_err
     with reverts(expected):
         registry_call(chain, role, operation, "C-1", *args(chain))
     assert commitment(chain)["status"] == before
+
+
+# -- contracts v3 (issue 13) ----------------------------------------------------------------------------
+
+def test_the_grace_period_also_runs_from_when_the_commitment_became_known_on_chain(chain):
+    # finding 3: recorded after its due date, it is not overdue in the next block
+    signed = chain.now() - 40 * DAY
+    record(chain, signed_at=signed, due_in=30 * DAY)
+    recorded_at = chain.now()
+    with reverts("CommitmentRegistryNotYetDue") as excinfo:
+        mark_overdue(chain, at=recorded_at + GRACE)
+    assert excinfo.value.args_ == (C1, recorded_at + GRACE)
+    mark_overdue(chain, at=recorded_at + GRACE + 1)
+    assert commitment(chain)["recordedAt"] == recorded_at
+
+
+def test_a_fact_dated_before_the_overdue_mark_is_refused(chain):
+    # finding 5: once marked overdue, a backdated fulfilment cannot make it "on time"
+    signed = chain.now()
+    record(chain, signed_at=signed, due_in=DAY)
+    marked_at = signed + DAY + GRACE + 1
+    mark_overdue(chain, at=marked_at)
+    for role, name in (("VERIFIER_ROLE", "fulfil"), ("APPROVAL_ROLE", "submitEvidence"),
+                       ("APPROVAL_ROLE", "fulfilByAcceptance")):
+        with reverts("CommitmentRegistryInvalidTime") as excinfo:
+            registry_call(chain, role, name, "C-1", DOC, signed + 10)
+        assert excinfo.value.args_ == (signed + 10,)
+    receipt = verifier(chain, "fulfil", "C-1", DOC, marked_at)
+    assert events(chain.registry, "CommitmentFulfilled", receipt)[0]["late"] is True
+    assert commitment(chain)["overdueAt"] == marked_at
+
+
+def test_a_repair_dated_before_the_overdue_mark_or_beyond_the_skew_is_refused(chain):
+    signed = chain.now()
+    record(chain, signed_at=signed, due_in=DAY)
+    marked_at = signed + DAY + GRACE + 1
+    mark_overdue(chain, at=marked_at)
+    verifier(chain, "breach", "C-1", DOC)
+    with reverts("CommitmentRegistryInvalidTime"):
+        verifier(chain, "repair", "C-1", DOC, marked_at - 1)
+    now = chain.now() + 1
+    with reverts("CommitmentRegistryInvalidTime"):
+        verifier(chain, "repair", "C-1", DOC, now + SKEW + 1, at=now)
+    verifier(chain, "repair", "C-1", DOC, marked_at)
+    assert commitment(chain)["status"] == REPAIRED
+
+
+def test_a_short_pause_extends_the_grace_by_its_length_only(chain):
+    # finding 6: a one-minute pause does not restart a whole grace period
+    signed = chain.now()
+    due = signed + DAY
+    record(chain, signed_at=signed, due_in=DAY)
+    send_at(chain, "PAUSER_ROLE", chain.registry.functions.pause(), due + 100)
+    send_at(chain, "PAUSER_ROLE", chain.registry.functions.unpause(), due + 160)
+    with reverts("CommitmentRegistryNotYetDue") as excinfo:
+        mark_overdue(chain, at=due + GRACE + 60)
+    assert excinfo.value.args_ == (C1, due + GRACE + 60)
+    mark_overdue(chain, at=due + GRACE + 61)
+
+
+def test_pauses_before_the_clock_started_do_not_extend_it_and_every_later_one_does(chain):
+    signed = chain.now()
+    send_at(chain, "PAUSER_ROLE", chain.registry.functions.pause(), signed + 10)
+    send_at(chain, "PAUSER_ROLE", chain.registry.functions.unpause(), signed + 1_000)
+    record(chain, signed_at=signed, due_in=DAY)
+    due = signed + DAY
+    for start, end in ((due - 50, due + 50), (due + 200, due + 300)):  # 50 s and 100 s after the due date
+        send_at(chain, "PAUSER_ROLE", chain.registry.functions.pause(), start)
+        send_at(chain, "PAUSER_ROLE", chain.registry.functions.unpause(), end)
+    with reverts("CommitmentRegistryNotYetDue") as excinfo:
+        mark_overdue(chain, at=due + GRACE + 150)
+    assert excinfo.value.args_ == (C1, due + GRACE + 150)
+    mark_overdue(chain, at=due + GRACE + 151)
+
+
+def test_a_batch_of_made_up_ids_emits_nothing(chain):
+    # finding 11
+    receipt = send_at(chain, "OUTSIDER", chain.registry.functions.markOverdueBatch(
+        [reference_key(f"made-up-{n}") for n in range(5)]))
+    assert receipt["logs"] == []
+    with reverts("CommitmentRegistryUnknownCommitment"):
+        mark_overdue(chain, "made-up-0")

@@ -1,6 +1,7 @@
 import pytest
 
 from ledger.identifiers import reason_code, reference_key
+from ledger.rate_tables import SAMPLE_RATE_TABLE
 from tests.contracts.helpers import (
     ASSESSED, BASIS, DAY, DISTRICT, DOC, EXEMPT, NO_REASON, NOTHING_OWED, OVERPAID, PAID, PARTIALLY_PAID, PAYER,
     RATE, SKEW, call, UNASSESSED, VERSION, account, adjust, assess, events, pay, project, refund, relieve, reverts,
@@ -10,7 +11,9 @@ from tests.contracts.helpers import (
 pytestmark = pytest.mark.every_node  # runs on Hardhat and on anvil
 
 
-def publish(chain, version, rates, *, effective_from=1, basis=BASIS):
+def publish(chain, version, rates, *, effective_from=None, basis=BASIS):
+    """Publish a table; by default in effect from 100 days ago (after the sample table)."""
+    effective_from = chain.now() - 100 * DAY if effective_from is None else effective_from
     return send_at(chain, "ASSESSOR_ROLE", chain.fee.functions.publishRateTable(version, effective_from, basis, rates))
 
 
@@ -39,6 +42,8 @@ def test_a_rate_table_version_is_published_once_and_must_be_well_formed(chain):
         publish(chain, 9, [(0, 1)])
     with reverts("FeeLedgerInvalidRateTable"):
         publish(chain, 9, [(410102, 1)], effective_from=0)
+    with reverts("FeeLedgerInvalidRateTable"):  # tables take effect in the order they are published
+        publish(chain, 9, [(410102, 1)], effective_from=SAMPLE_RATE_TABLE.effective_from)
     with reverts("FeeLedgerZeroRate") as excinfo:
         publish(chain, 9, [(410102, 0)])
     assert excinfo.value.args_ == (410102,)
@@ -76,24 +81,26 @@ def test_assessment_emits_the_explainable_fee_with_every_figure(chain):
     base = (12_345 * RATE + 50) // 100
     assert events(chain.fee, "FeeAssessed", receipt) == [{
         "project": project(), "payer": PAYER, "revision": 1, "district": DISTRICT, "rateTableVersion": VERSION,
-        "rateFenPerM2": RATE, "shortfallArea": 12_345, "baseFen": base, "dueFen": base, "dueAt": now + 30 * DAY,
-        "basisHash": BASIS,
+        "rateFenPerM2": RATE, "shortfallArea": 12_345, "baseFen": base, "dueFen": base, "assessedAt": now,
+        "dueAt": now + 30 * DAY, "basisHash": BASIS,
     }]
     assert account(chain, project()) == {
         "payer": PAYER, "district": DISTRICT, "rateTableVersion": VERSION, "revision": 1, "reliefBps": 0,
         "status": ASSESSED, "baseFen": base, "adjustmentFen": 0, "dueFen": base, "paidFen": 0, "refundedFen": 0,
-        "refundOwedFen": 0, "assessedAt": now, "dueAt": now + 30 * DAY,
+        "refundOwedFen": 0, "assessedAt": now, "dueAt": now + 30 * DAY, "overRefundedFen": 0,
     }
 
 
-def test_the_fee_due_date_must_give_the_minimum_notice_and_stay_within_the_horizon(chain):
+def test_the_fee_due_date_must_give_the_minimum_notice_after_the_notice_and_stay_within_the_horizon(chain):
     now = chain.now() + 1
-    for due_in, ok in ((DAY - 1, False), (DAY, True), (3650 * DAY, True), (3650 * DAY + 1, False)):
+    notice = now - 20 * DAY  # the write lags the notice: the due date is judged from the notice
+    for n, (due_in, ok) in enumerate(((DAY - 1, False), (DAY, True), (3650 * DAY, True), (3650 * DAY + 1, False))):
         if ok:
-            assess(chain, project(), 100, due_in=due_in, at=now)
+            assess(chain, project(n), 100, due_in=due_in, assessed_at=notice, at=now)
+            assert account(chain, project(n))["dueAt"] == notice + due_in
         else:
             with reverts("FeeLedgerInvalidDueDate"):
-                assess(chain, project(), 100, due_in=due_in, at=now)
+                assess(chain, project(n), 100, due_in=due_in, assessed_at=notice, at=now)
         now += 10
 
 
@@ -104,7 +111,7 @@ def test_zero_identifiers_and_a_zero_basis_are_refused(chain):
         assess(chain, project(), 100, payer=b"\0" * 32)
     with reverts("FeeLedgerZeroHash"):
         send_at(chain, "ASSESSOR_ROLE", chain.fee.functions.assess(
-            project(), PAYER, DISTRICT, 100, VERSION, chain.now() + 2 * DAY, b"\0" * 32))
+            project(), PAYER, DISTRICT, 100, VERSION, chain.now(), chain.now() + 2 * DAY, b"\0" * 32))
 
 
 def test_a_reassessment_keeps_the_payer(chain):
@@ -311,35 +318,56 @@ def test_a_reduction_below_what_was_paid_raises_refund_owed(chain):
     assert account(chain, project())["refundOwedFen"] == expected
 
 
-def test_a_refund_of_the_excess_lowers_the_level_and_more_is_refused(chain):
+def test_a_refund_of_the_excess_lowers_the_level_and_is_not_flagged(chain):
     now = chain.now() + 1
     assess(chain, project(), 100, at=now)
     pay(chain, project(), "V-1", RATE + 2_000)
-    with reverts("FeeLedgerRefundTooLarge") as excinfo:
-        refund(chain, project(), "R-1", 2_001)
-    assert excinfo.value.args_ == (project(), 2_000, 2_001)
     receipt = refund(chain, project(), "R-1", 2_000, now + 5)
     assert events(chain.fee, "RefundRecorded", receipt) == [{
         "project": project(), "refundRef": reference_key("R-1"), "amountFen": 2_000, "refundedAt": now + 5,
         "reason": NO_REASON}]
     assert events(chain.fee, "RefundOwedChanged", receipt) == [{"project": project(), "owedFen": 0}]
+    assert events(chain.fee, "OverRefundFlagged", receipt) == []
     assert account(chain, project())["status"] == PAID
 
 
-def test_a_settled_fee_is_not_undone_by_a_refund_unless_the_reason_allows_it(chain):
+def test_a_refund_beyond_the_refund_owed_is_recorded_and_flagged(chain):
     assess(chain, project(), 100)
-    pay(chain, project(), "V-1", RATE)
-    with reverts("FeeLedgerRefundTooLarge"):
-        refund(chain, project(), "R-1", 1)
+    pay(chain, project(), "V-1", RATE + 2_000)
+    receipt = refund(chain, project(), "R-1", 2_001)
+    assert len(events(chain.fee, "RefundRecorded", receipt)) == 1
+    assert events(chain.fee, "OverRefundFlagged", receipt) == [
+        {"project": project(), "refundRef": reference_key("R-1"), "excessFen": 1, "overRefundedFen": 1}]
+    receipt = refund(chain, project(), "R-2", 10)  # nothing is owed now: all of it is over
+    assert events(chain.fee, "OverRefundFlagged", receipt)[0]["overRefundedFen"] == 11
+    after = account(chain, project())
+    assert (after["refundedFen"], after["overRefundedFen"], after["status"]) == (2_011, 11, PARTIALLY_PAID)
+
+
+def test_a_refund_beyond_everything_paid_is_recorded_and_the_account_reads_as_unpaid(chain):
+    assess(chain, project(), 100)
+    pay(chain, project(), "V-1", 100)
+    refund(chain, project(), "R-1", 300)
+    after = account(chain, project())
+    assert (after["paidFen"], after["refundedFen"], after["overRefundedFen"]) == (100, 300, 300)
+    assert (after["status"], after["refundOwedFen"]) == (ASSESSED, 0)
+
+
+def test_a_settled_fee_is_undone_only_by_a_refund_with_an_allowed_reason_capped_at_the_net_paid(chain):
+    assess(chain, project(), 100)
+    pay(chain, project(), "V-1", RATE + 10)
+    refund(chain, project(), "R-0", 10)  # the excess: the net paid is now RATE
     annulled = reason_code("ASSESSMENT_ANNULLED")
-    with reverts("FeeLedgerRefundReasonNotAllowed"):
-        refund(chain, project(), "R-1", 1, reason=annulled)
+    receipt = refund(chain, project(), "R-1", 1, reason=annulled)  # not allowed yet: an ordinary refund
+    assert events(chain.fee, "OverRefundFlagged", receipt)[0]["excessFen"] == 1
     receipt = send_at(chain, "DEFAULT_ADMIN_ROLE", chain.fee.functions.setRefundReasonAllowed(annulled, True))
     assert events(chain.fee, "RefundReasonAllowed", receipt) == [{"reason": annulled, "allowed": True}]
-    with reverts("FeeLedgerRefundTooLarge"):
-        refund(chain, project(), "R-1", RATE + 1, reason=annulled)
-    refund(chain, project(), "R-1", RATE, reason=annulled)
-    assert account(chain, project())["refundedFen"] == RATE
+    receipt = refund(chain, project(), "R-2", RATE - 1, reason=annulled)  # up to the net paid: not flagged
+    assert events(chain.fee, "OverRefundFlagged", receipt) == []
+    receipt = refund(chain, project(), "R-3", 1, reason=annulled)  # beyond the net paid (not the gross)
+    assert events(chain.fee, "OverRefundFlagged", receipt) == [
+        {"project": project(), "refundRef": reference_key("R-3"), "excessFen": 1, "overRefundedFen": 2}]
+    assert account(chain, project())["refundedFen"] == RATE + 11
 
 
 def test_a_replayed_refund_is_a_no_op_and_a_different_one_reverts(chain):
@@ -376,3 +404,99 @@ def test_a_base_or_an_adjustment_beyond_64_bits_is_a_named_error(chain):
     adjust(chain, project(), 2**63 - 1 - RATE)
     with reverts("FeeLedgerAmountTooLarge"):
         adjust(chain, project(), RATE + 1)  # the sum of adjustments would leave int64
+
+
+# -- contracts v3 (issue 13) -----------------------------------------------------------------------
+
+def test_relief_is_rounded_half_up_in_fen(chain):
+    publish(chain, 9, [(410102, 1)])  # 1 fen per m²: area 300 is 3 fen, 500 is 5 fen
+    assess(chain, project(0), 300, district=410102, version=9)
+    relieve(chain, project(0), 5_000)  # relief 1.5 fen rounds up to 2
+    assert account(chain, project(0))["dueFen"] == 1
+    assess(chain, project(1), 500, district=410102, version=9)
+    relieve(chain, project(1), 1_000)  # relief 0.5 fen rounds up to 1
+    assert account(chain, project(1))["dueFen"] == 4
+
+
+def test_a_payment_made_against_the_paper_notice_before_the_assessment_landed_is_recorded(chain):
+    # finding 1: the payment is judged against the notice's fact time, not the block of `assess`
+    notice = chain.now() + 1
+    assess(chain, project(), 100, assessed_at=notice, due_in=10 * DAY, at=notice + 3 * DAY)
+    receipt = pay(chain, project(), "V-1", RATE, notice + 3_600)
+    assert events(chain.fee, "PaymentRecorded", receipt)[0]["late"] is False
+    assert account(chain, project())["assessedAt"] == notice
+    with reverts("FeeLedgerInvalidTime"):  # never before the notice itself
+        pay(chain, project(), "V-2", 1, notice - 1)
+
+
+def test_the_notice_time_is_bounded_like_every_fact_time_and_the_first_one_is_kept(chain):
+    now = chain.now() + 1
+    for n, bad in enumerate((0, now + 10 + SKEW + 1, 2**32)):
+        with reverts("FeeLedgerInvalidTime"):
+            assess(chain, project(), 100, assessed_at=bad, due_at=now + 30 * DAY, at=now + n)
+    now += 10
+    assess(chain, project(), 100, assessed_at=now - DAY, at=now)
+    with reverts("FeeLedgerInvalidTime"):  # a reassessment's notice does not precede the first
+        assess(chain, project(), 200, assessed_at=now - DAY - 1)
+    receipt = assess(chain, project(), 200, assessed_at=now + 5, at=now + 10)
+    assert events(chain.fee, "FeeAssessed", receipt)[0]["assessedAt"] == now + 5
+    assert account(chain, project())["assessedAt"] == now - DAY
+
+
+def test_a_refund_paid_out_before_a_reassessment_landed_is_recorded_and_flagged(chain):
+    # finding 2: the refund owed dropped when the reassessment landed first; the money went out anyway
+    assess(chain, project(), 100)
+    pay(chain, project(), "V-1", RATE + 1_000)  # 1,000 fen owed back
+    paid_out = chain.now()
+    assess(chain, project(), 110)  # the survey correction raises the fee by 10 % of RATE
+    receipt = refund(chain, project(), "R-1", 1_000, paid_out)
+    assert events(chain.fee, "RefundRecorded", receipt)[0]["amountFen"] == 1_000
+    excess = 1_000 if RATE // 10 >= 1_000 else RATE // 10
+    assert events(chain.fee, "OverRefundFlagged", receipt) == [
+        {"project": project(), "refundRef": reference_key("R-1"), "excessFen": excess, "overRefundedFen": excess}]
+    assert account(chain, project())["overRefundedFen"] == excess
+
+
+def test_a_reassessment_keeps_the_due_date_so_a_late_payment_stays_late(chain):
+    # finding 4: a survey correction after the due date does not re-date the fee
+    now = chain.now() + 1
+    assess(chain, project(), 100, due_in=DAY, at=now)
+    due = now + DAY
+    with reverts("FeeLedgerInvalidDueDate"):
+        assess(chain, project(), 90, due_at=due + 30 * DAY, at=due + 10)
+    receipt = assess(chain, project(), 90, at=due + 20)  # dueAt 0: keep it
+    assert events(chain.fee, "FeeAssessed", receipt)[0]["dueAt"] == due
+    assess(chain, project(), 120, due_at=due)  # an increase keeps it too (decided, see IFeeLedger)
+    assert account(chain, project())["dueAt"] == due
+    receipt = pay(chain, project(), "V-1", 10, due + 1)
+    assert events(chain.fee, "PaymentRecorded", receipt)[0]["late"] is True
+
+
+def test_a_rate_table_superseded_at_the_notice_time_is_refused(chain):
+    # finding 12: the table in effect at the fact time, no older one
+    start = chain.now() - 10 * DAY
+    publish(chain, 9, [(DISTRICT, RATE * 2)], effective_from=start)
+    with reverts("FeeLedgerRateTableSuperseded") as excinfo:
+        assess(chain, project(0), 100, assessed_at=start)
+    assert excinfo.value.args_ == (VERSION, DISTRICT, start)
+    assess(chain, project(1), 100, assessed_at=start - 1)  # a notice before the change keeps the old rate...
+    assert account(chain, project(1))["dueFen"] == RATE
+    assess(chain, project(1), 200)  # ...and so does its reassessment, judged at the first notice
+    assert account(chain, project(1))["dueFen"] == 2 * RATE
+    with reverts("FeeLedgerRateTableNotInEffect"):
+        assess(chain, project(1), 200, version=9)
+    assess(chain, project(2), 100, version=9, assessed_at=start)
+    assert account(chain, project(2))["dueFen"] == 2 * RATE
+    other = next(int(d) for d in SAMPLE_RATE_TABLE.rates if int(d) != DISTRICT)
+    assess(chain, project(3), 100, district=other, assessed_at=start)  # table 9 does not list it
+    assert account(chain, project(3))["rateTableVersion"] == VERSION
+
+
+def test_every_overflow_of_a_total_is_a_named_error(chain):
+    # finding 9: no panics
+    assess(chain, project(), 100)
+    pay(chain, project(), "V-1", 2**64 - 1)
+    refund(chain, project(), "R-1", 2**64 - 1)
+    with reverts("FeeLedgerRefundedOverflow") as excinfo:
+        refund(chain, project(), "R-2", 1)
+    assert excinfo.value.args_ == (project(),)

@@ -8,7 +8,7 @@ records which lifecycle paths it took, and the test fails unless it took every o
 """
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pytest
 from hypothesis import HealthCheck, seed, settings, strategies as st
@@ -50,16 +50,21 @@ class Account:
     due_at: int = 0
     paid: int = 0
     refunded: int = 0
+    over_refunded: int = 0
+
+    @property
+    def net(self) -> int:
+        return max(0, self.paid - self.refunded)
 
     @property
     def owed(self) -> int:
-        return max(0, self.paid - self.refunded - self.due)
+        return max(0, self.net - self.due)
 
     @property
     def status(self) -> int:
         if not self.assessed_at:
             return 0
-        net = self.paid - self.refunded
+        net = self.net
         if net > self.due:
             return 4
         if self.due == 0:
@@ -103,23 +108,35 @@ class FeeMachine(Clocked):
         assert self.send("DEFAULT_ADMIN_ROLE", self.chain.fee.functions.setRefundReasonAllowed(ALLOWED_REASON, True)) is None
 
     @rule(p=st.sampled_from(PROJECTS), area=st.integers(0, 10**6), due_in=st.sampled_from([DAY - 2, DAY, 30 * DAY]),
+          notice=st.sampled_from([0, -DAY, -2 * DAY, SKEW + 1]), keep_due=st.booleans(),
           district=st.sampled_from([DISTRICT, 410999]), other_payer=st.booleans())
-    def assess(self, p, area, due_in, district, other_payer):
+    def assess(self, p, area, due_in, notice, keep_due, district, other_payer):
+        """The levy notice was issued `notice` seconds from now; a reassessment keeps the due date
+        (dueAt 0) or asks for a new one, which is refused."""
         payer = OTHER_PAYER if other_payer else PAYER
         t = self.t + 1
-        got = self.send("ASSESSOR_ROLE", self.chain.fee.functions.assess(
-            project(p), payer, district, area, VERSION, t + due_in, BASIS))
+        at = t + notice
         a = self.accounts[p]
-        expected = (
-            "FeeLedgerUnknownRate" if district != DISTRICT
-            else "FeeLedgerInvalidDueDate" if due_in < DAY
-            else "FeeLedgerPayerMismatch" if a.revision and payer != a.payer
-            else None
-        )
+        due_at = 0 if a.revision and keep_due else at + due_in
+        got = self.send("ASSESSOR_ROLE", self.chain.fee.functions.assess(
+            project(p), payer, district, area, VERSION, at, due_at, BASIS))
+        if at > t + SKEW:
+            expected = "FeeLedgerInvalidTime"
+        elif not a.revision:
+            expected = "FeeLedgerInvalidDueDate" if due_in < DAY else None
+        else:
+            expected = (
+                "FeeLedgerPayerMismatch" if payer != a.payer
+                else "FeeLedgerInvalidTime" if at < a.assessed_at
+                else "FeeLedgerInvalidDueDate" if due_at not in (0, a.due_at)
+                else None
+            )
+        expected = expected or ("FeeLedgerUnknownRate" if district != DISTRICT else None)
         assert got == expected
         if expected is None:
-            a.payer, a.revision, a.base, a.due_at = payer, a.revision + 1, (area * RATE + 50) // 100, t + due_in
-            a.assessed_at = a.assessed_at or t
+            a.payer, a.revision, a.base = payer, a.revision + 1, (area * RATE + 50) // 100
+            if a.revision == 1:
+                a.assessed_at, a.due_at = at, due_at
             a.recompute_due()
 
     @rule(p=st.sampled_from(PROJECTS), bps=st.sampled_from([0, 5_000, FULL, FULL + 1]))
@@ -193,28 +210,28 @@ class FeeMachine(Clocked):
             for p, amount in applied:
                 self.accounts[p].paid += amount
 
-    @rule(p=st.sampled_from(PROJECTS), ref=REFUNDS, amount=st.integers(0, RATE), allowed=st.booleans(),
+    @rule(p=st.sampled_from(PROJECTS), ref=REFUNDS, amount=st.integers(0, 2 * RATE), allowed=st.booleans(),
           offset=st.sampled_from([-DAY, 0, SKEW + 1]))
     def refund(self, p, ref, amount, allowed, offset):
         t = self.t + 1
         at, reason = max(1, t + offset), ALLOWED_REASON if allowed else NO_REASON
         got = self.send("TAX_ROLE", self.chain.fee.functions.recordRefund(project(p), reference_key(ref), amount, at, reason))
         a = self.accounts[p]
-        refundable = a.paid - a.refunded if allowed else a.owed
+        refundable = a.net if allowed else a.owed
         replay = self.refunds.get(ref) == (p, amount, at, reason)
-        expected = (
+        expected = (  # never refused for its amount: beyond what is refundable, flagged
             "FeeLedgerZeroAmount" if amount == 0
             else None if replay
             else "FeeLedgerRefundConflict" if ref in self.refunds
             else "FeeLedgerNotAssessed" if not a.assessed_at
             else "FeeLedgerInvalidTime" if at < a.assessed_at or at > t + SKEW
-            else "FeeLedgerRefundTooLarge" if amount > refundable
             else None
         )
         assert got == expected
         if expected is None and not replay:
             self.refunds[ref] = (p, amount, at, reason)
             a.refunded += amount
+            a.over_refunded += max(0, amount - refundable)
 
     @rule(days=st.integers(1, 40))
     def time_passes(self, days):
@@ -228,9 +245,9 @@ class FeeMachine(Clocked):
             view = dict(zip(FEE_ACCOUNT_FIELDS, self.chain.fee.functions.feeAccount(project(p)).call()))
             assert (view["payer"], view["revision"], view["reliefBps"], view["status"], view["baseFen"],
                     view["adjustmentFen"], view["dueFen"], view["paidFen"], view["refundedFen"], view["refundOwedFen"],
-                    view["assessedAt"], view["dueAt"]) == (
+                    view["assessedAt"], view["dueAt"], view["overRefundedFen"]) == (
                 a.payer, a.revision, a.relief, a.status, a.base, a.adjustment, a.due, a.paid, a.refunded, a.owed,
-                a.assessed_at, a.due_at)
+                a.assessed_at, a.due_at, a.over_refunded)
         for voucher in (f"V-{i}" for i in range(5)):
             assert self.chain.fee.functions.isVoucherRecorded(reference_key(voucher)).call() == (voucher in self.vouchers)
 
@@ -247,6 +264,7 @@ PATHS = {
     "overdue→fulfilled", "overdue→extended", "overdue→breached", "breached→repaired", "fulfilled late",
     "fulfilled on time after the due date (evidence)", "overdue refused: evidence pending",
     "overdue refused: decided", "overdue refused: not yet due", "recorded past due", "batch skipped some",
+    "fact refused: before the overdue mark", "grace extended by a pause",
 }
 
 
@@ -260,6 +278,8 @@ class Commitment:
     extensions: int = 0
     evidence: int = 0
     decided: int = 0
+    recorded_at: int = 0
+    overdue_at: int = 0
     first_due: int = 0  # the due date it was recorded with (a replay carries it)
 
     def __post_init__(self):
@@ -277,7 +297,7 @@ class CommitmentMachine(Clocked):
         self.start()
         self.commitments: dict[str, Commitment] = {}
         self.counters = dict.fromkeys(COUNTER_FIELDS, 0)
-        self.unpaused_at = 0
+        self.pauses: list[tuple[int, int]] = []
         assert self.send("DEFAULT_ADMIN_ROLE", self.chain.registry.functions.setOverdueGracePeriod(GRACE)) is None
         for n, (kind, days) in enumerate(zip(kinds, due_days)):
             self.record(f"C-{n}", kind, days, signed_days_ago if n == 0 else 0)
@@ -304,7 +324,7 @@ class CommitmentMachine(Clocked):
         )
         assert got == expected
         if expected is None and not replay:
-            self.commitments[c] = Commitment(kind, signed, due)
+            self.commitments[c] = Commitment(kind, signed, due, recorded_at=self.t)
             self.counters["recorded"] += 1
             if due < t:
                 self._took("recorded past due")
@@ -316,8 +336,11 @@ class CommitmentMachine(Clocked):
         return None if commitment.status in OPEN else "CommitmentRegistryInvalidTransition"
 
     def _fact_error(self, c, at):
-        """Called after the send: self.t is the block time."""
-        return "CommitmentRegistryInvalidTime" if at < self.commitments[c].signed or at > self.t + SKEW else None
+        """Called after the send: self.t is the block time. Not before signing nor the overdue mark."""
+        commitment = self.commitments[c]
+        if commitment.signed <= at < commitment.overdue_at:
+            self._took("fact refused: before the overdue mark")
+        return "CommitmentRegistryInvalidTime" if at < max(commitment.signed, commitment.overdue_at) or at > self.t + SKEW else None
 
     @rule(c=COMMITMENTS, offset=st.sampled_from([-DAY, -1, 0, SKEW + 1]), by_office=st.booleans())
     def submit_evidence(self, c, offset, by_office):
@@ -374,14 +397,18 @@ class CommitmentMachine(Clocked):
             return "CommitmentRegistryInvalidTransition"
         if commitment.evidence:
             return "CommitmentRegistryEvidencePending"
-        if t <= max(commitment.due, self.unpaused_at) + GRACE:
+        start = max(commitment.due, commitment.recorded_at)
+        paused = sum(end - max(begin, start) for begin, end in self.pauses if end > start)
+        if t <= start + GRACE + paused:
+            if t > start + GRACE:
+                self._took("grace extended by a pause")
             return "CommitmentRegistryNotYetDue"
         return None
 
     def _mark(self, c):
         commitment = self.commitments[c]
         self._took(f"{STATUS_NAMES[commitment.status]}→overdue")
-        commitment.status = OVERDUE
+        commitment.status, commitment.overdue_at = OVERDUE, self.t
         self.counters["overdue"] += 1
 
     def _note_refusal(self, c, error):
@@ -483,13 +510,14 @@ class CommitmentMachine(Clocked):
     @rule(hours=st.sampled_from([12, 24, 36, 60]), paused=st.booleans())
     def time_passes(self, hours, paused):
         """Time passes (across a due date, a grace period), perhaps with the registry paused:
-        then the writes wait, and the grace period starts again at the unpause."""
+        then the writes wait, and every grace period running is extended by the pause's length."""
         if paused:
             assert self.send("PAUSER_ROLE", self.chain.registry.functions.pause()) is None
+            began = self.t
         self.t += hours * 3_600
         if paused:
             assert self.send("PAUSER_ROLE", self.chain.registry.functions.unpause()) is None
-            self.unpaused_at = self.t
+            self.pauses.append((began, self.t))
 
     @invariant()
     def views_match_the_model(self):
@@ -498,9 +526,10 @@ class CommitmentMachine(Clocked):
         for c, expected in self.commitments.items():
             view = dict(zip(COMMITMENT_FIELDS, self.chain.registry.functions.commitmentOf(reference_key(c)).call()))
             assert (view["kind"], view["status"], view["fulfilledLate"], view["extensions"], view["signedAt"],
-                    view["dueAt"], view["evidenceSubmittedAt"], view["decidedAt"]) == (
+                    view["dueAt"], view["evidenceSubmittedAt"], view["decidedAt"], view["recordedAt"],
+                    view["overdueAt"]) == (
                 expected.kind, expected.status, expected.late, expected.extensions, expected.signed, expected.due,
-                expected.evidence, expected.decided)
+                expected.evidence, expected.decided, expected.recorded_at, expected.overdue_at)
         counters = dict(zip(COUNTER_FIELDS, self.chain.registry.functions.countersOf(PAYER).call()))
         assert counters == self.counters
 
