@@ -229,7 +229,8 @@ def _refunded_total(session: Session, project_code: str) -> int:
     """What the project's refunds add up to, by the commands that did not fail."""
     high, low = session.execute(select(*_exact_sum(RefundRequest.amount_fen))
                                 .join(OutboxCommand, OutboxCommand.id == RefundRequest.command_id)
-                                .where(RefundRequest.project_code == project_code, OutboxCommand.status != FAILED)).one()
+                                .where(RefundRequest.project_code == project_code,
+                                       OutboxCommand.status != FAILED)).one()
     return (int(high) << 32) + int(low)
 
 

@@ -62,7 +62,8 @@ def rate_at(session: Session, district: str, moment: int) -> Rate | None:
         FROM rate_tables t JOIN rates r ON r.chain_id = t.chain_id AND r.version = t.version
         WHERE r.district = :district AND t.effective_from <= :moment
           AND t.chain_id = (SELECT chain_id FROM chain_state ORDER BY updated_at DESC LIMIT 1)
-        ORDER BY t.effective_from DESC, t.version DESC LIMIT 1"""), {"district": int(district), "moment": moment}).first()
+        ORDER BY t.effective_from DESC, t.version DESC LIMIT 1"""),
+        {"district": int(district), "moment": moment}).first()
     return Rate(*row) if row else None
 
 
