@@ -5,14 +5,13 @@ corrected; the failed attempt stays in the outbox. Looking a key's commands up b
 (e.g. whether a command on a commitment is still on its way) needs this index.
 
 Revision ID: 0008
-Revises: 0007 (reserved for the read model's contracts v3 migration; on the write-path branch,
-before the merge, it follows 0006)
+Revises: 0007
 """
 from alembic import op
 
 
 revision = '0008'
-down_revision = '0006'  # TEMPORARY on this branch: '0007' once 0007_contracts_v3 is merged
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """webhooks a client can live with: each endpoint's project filter, failure clock, disabling and removal
 
 Revision ID: 0009_webhooks
-Revises: 0008_commands_correctable (0006 on the api-surface branch until the branches merge)
+Revises: 0008
 """
 from alembic import op
 import sqlalchemy as sa
@@ -9,8 +9,7 @@ import sqlmodel
 
 
 revision = '0009_webhooks'
-# MERGE: '0008_commands_correctable' (the write path's) once the branches meet; '0006' is the head on this branch.
-down_revision = '0006'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
