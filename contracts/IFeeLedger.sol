@@ -50,9 +50,12 @@ pragma solidity 0.8.28;
  * wrong role or a pause. A refund is allowed up to the refund owed, or with a reason code the
  * admin allowed, up to the net paid (paid − refunded); the part beyond that is still recorded and
  * flagged: it adds to the account's `overRefundedFen` (money out that was not owed when the
- * refund was recorded; never decreases, for the office to resolve) and {OverRefundFlagged}
- * reports the new level. `refundedFen` may then exceed `paidFen`: the net paid counts as zero
- * and the amount due is unpaid again.
+ * refund was recorded) and {OverRefundFlagged} reports the new level. It is a cumulative flag,
+ * not a balance: it never decreases on chain, not even when a later payment or reassessment
+ * makes the money owed after all; the office resolves each flagged refund off chain (recovery,
+ * a relief or adjustment with its document) and the read model records the resolution.
+ * `refundedFen` may then exceed `paidFen`: the net paid counts as zero and the amount due is
+ * unpaid again.
  *
  * No panics: every arithmetic overflow is a named error.
  *
