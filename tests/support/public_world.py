@@ -54,15 +54,18 @@ def index(path: WritePath) -> None:
     indexer.release()
 
 
+GRACE = 86_400  # the registry's shortest overdue grace period
+
+
 @pytest.fixture(scope="session")
 def public_world(tmp_path_factory) -> PublicWorld:
     folder = tmp_path_factory.mktemp("public-world")
     with LocalNode() as node:
         w3 = connect(node.url)
         signers = signers_from_mnemonic(DEV_MNEMONIC)
-        # No grace period: the registry (v3) counts it from recording, and the lapsed commitments
-        # below are marked overdue right after they are recorded.
-        manifest, _ = deploy(w3, signers, options=DeployOptions(overdue_grace_period=0))
+        # The shortest grace period (a day): the registry (v3) counts it from recording, so the
+        # chain's clock is moved past it before the lapsed commitments below are swept.
+        manifest, _ = deploy(w3, signers, options=DeployOptions(overdue_grace_period=GRACE))
         manifest.save(folder / "deployment.json")
         chain = Chain(node=node, w3=w3, manifest=manifest, signers=signers)
         chain.reset()
@@ -111,6 +114,7 @@ def _lapse(path: WritePath) -> tuple[str, str]:
         s.commit()
     path.drain()
     index(path)
+    path.chain.travel(GRACE + 60)  # the grace runs from recording (v3): let it go by on the chain
     with path.session() as s:
         assert len(commitments.sweep_overdue(s, now=path.chain.now() + 1)) == 2  # the chain's time
         s.commit()
