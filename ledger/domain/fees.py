@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from ledger.db.write_model import AdjustmentRequest, Levy, OutboxCommand, Project
 from ledger.domain import chain_time
+from ledger.domain.chain_accounts import chain_account
 from ledger.domain.common import end_of_day, enterprise_key_hex, get_project_row, project_key_hex, sha_hex, today
 from ledger.domain.errors import InvalidState, ValidationFailed
 from ledger.domain.rates import (FULL_RELIEF_BPS, Rate, fee_fen, known_reason, rate_at, rate_for, reduction_percent,
@@ -51,8 +52,12 @@ def assess_fee(session: Session, *, assessment: FeeAssessmentCreate, actor: str)
     project = get_project_row(session, assessment.project_code)
     latest_allowed = chain_time.chain_clock().latest_allowed()
     now = time.time()
-    assessed_at = min(int(now), latest_allowed)  # the notice's time, as the chain can accept it now
     first = _first_assessment(session, project.project_code)
+    # The notice's time, as the chain can accept it now; a reassessment's is never before the first's
+    # (FeeLedger keeps the first and refuses an earlier one with FeeLedgerInvalidTime).
+    assessed_at = min(int(now), latest_allowed)
+    if first is not None:
+        assessed_at = max(assessed_at, first["assessed_at"])
     fact_time = first["assessed_at"] if first else assessed_at  # the account's fact time
     rate = _rate_at(session, project.district, fact_time)
     if assessment.effective_on is not None and _rate(session, project.district, assessment.effective_on) != rate:
@@ -75,9 +80,13 @@ def assess_fee(session: Session, *, assessment: FeeAssessmentCreate, actor: str)
             raise ValidationFailed("a reassessment keeps the fee's due date", field="due_date",
                                    rule="kept_on_reassessment")
     area = shortfall(project.required_shelter_area, project.built_shelter_area)
-    if fee_fen(area, rate.rate_fen_per_m2) > MAX_UINT64:
+    base = fee_fen(area, rate.rate_fen_per_m2)
+    if base > MAX_UINT64:
         raise ValidationFailed("the fee of this shortfall exceeds what the ledger can hold (2^64 − 1 fen)",
                                field="project_code", rule="fee_in_range")
+    if problem := _due_problem(base, _current_relief_bps(session, project.project_code),
+                               _adjustments_fen(session, project.project_code), field="project_code"):
+        raise problem
     payer = enterprise_key_hex(project.builder_uscc)
     if first is not None and first["payer"] != payer:
         raise InvalidState(f"{project.project_code} was assessed to another builder; the chain keeps the first payer",
@@ -121,6 +130,9 @@ def adjust_fee(session: Session, *, adjustment: AdjustmentCreate, actor: str) ->
     if bps == _current_relief_bps(session, project.project_code):
         raise InvalidState(f"the relief of {project.project_code} is already {bps} basis points",
                            field="reason_code", rule="relief_changes")
+    if problem := _due_problem(_base_fen(assessment), bps, _adjustments_fen(session, project.project_code),
+                               field="reason_code"):
+        raise problem
     command = NewCommand("set_relief", project.project_code, project.project_code, {
         "project": project_key_hex(project.project_code), "reason": "0x" + reason_code(adjustment.reason_code).hex(),
         "relief_bps": bps, "document_hash": sha_hex(adjustment.document_sha256)}).with_id()
@@ -145,14 +157,13 @@ def _adjust(session: Session, *, project: Project, assessment: Levy, reason: str
     if delta < 0 and assessment.amount_fen + delta < 0:
         raise ValidationFailed(f"a reduction of {-delta} fen exceeds the {assessment.amount_fen} fen still levied",
                                field="delta_fen", rule="not_below_zero")
-    adjusted = session.execute(select(func.coalesce(func.sum(AdjustmentRequest.delta_fen), 0))
-                               .join(OutboxCommand, OutboxCommand.id == AdjustmentRequest.command_id)
-                               .where(AdjustmentRequest.project_code == project.project_code,
-                                      AdjustmentRequest.kind == "adjustment", OutboxCommand.status != FAILED)
-                               ).scalar_one()
-    if not -MAX_INT64 <= int(adjusted) + delta <= MAX_INT64:  # FeeLedger keeps the sum as an int64
+    adjusted = _adjustments_fen(session, project.project_code) + delta
+    if not -MAX_INT64 - 1 <= adjusted <= MAX_INT64:  # FeeLedger keeps the sum as an int64
         raise ValidationFailed("the project's adjustments would exceed what the ledger can hold (2^63 − 1 fen)",
                                field="delta_fen", rule="adjustments_in_range")
+    if problem := _due_problem(_base_fen(assessment), _current_relief_bps(session, project.project_code), adjusted,
+                               field="delta_fen"):
+        raise problem
     command = NewCommand("adjust_fee", project.project_code, project.project_code, {
         "project": project_key_hex(project.project_code), "reason": "0x" + reason_code(reason).hex(),
         "delta_fen": delta, "document_hash": sha_hex(document_sha256)}).with_id()
@@ -170,6 +181,30 @@ def _adjust(session: Session, *, project: Project, assessment: Levy, reason: str
     enqueue(session, [command], client=actor)
     session.flush()
     return CommandAccepted(command_id=command.id, kind=command.kind, reference=command.reference)
+
+
+def _due_problem(base: int, relief_bps: int, adjustments: int, *, field: str) -> ValidationFailed | None:
+    """FeeLedger's `_dueOf`: base − relief + adjustments must fit a uint64 (FeeLedgerAmountTooLarge)."""
+    if base - relief_fen(base, relief_bps) + adjustments > MAX_UINT64:
+        return ValidationFailed("the fee due (base − relief + adjustments) would exceed what the ledger can hold "
+                                "(2^64 − 1 fen)", field=field, rule="due_in_range")
+    return None
+
+
+def _base_fen(assessment: Levy) -> int:
+    return fee_fen(assessment.shortfall_area, assessment.rate_fen_per_m2)
+
+
+def _adjustments_fen(session: Session, project_code: str) -> int:
+    """The account's sum of fixed adjustments as the chain will hold it: an imported account's (read
+    model) plus ours whose commands did not fail."""
+    ours = session.execute(select(func.coalesce(func.sum(AdjustmentRequest.delta_fen), 0))
+                           .join(OutboxCommand, OutboxCommand.id == AdjustmentRequest.command_id)
+                           .where(AdjustmentRequest.project_code == project_code,
+                                  AdjustmentRequest.kind == "adjustment", OutboxCommand.status != FAILED)
+                           ).scalar_one()
+    imported = chain_account(session, project_code)
+    return int(ours) + (imported.imported_adjustment_fen if imported else 0)
 
 
 def _first_assessment(session: Session, project_code: str) -> dict | None:

@@ -18,6 +18,7 @@ from ledger.db.write_model import Levy, OutboxCommand, PaymentConfirmation as Co
 from ledger.domain.business_keys import (REFUNDS, VOUCHERS, KeyStates, fold_key_rows, key_queries, key_states,
                                          replace_failed)
 from ledger.domain import chain_time
+from ledger.domain.chain_accounts import ChainAccount, chain_account
 from ledger.domain.chain_time import CLOCK_SKEW_SECONDS
 from ledger.domain.common import from_unix, project_key_hex, reference_key_hex, unix
 from ledger.domain.errors import Conflict, DomainError, InvalidState, NotFound, ValidationFailed
@@ -54,8 +55,9 @@ def confirm_payments(session: Session, *, batch: PaymentBatch, client: str) -> P
 
 def _confirm(session: Session, confirmations: list[PaymentConfirmation], client: str) -> list[CommandAccepted | DomainError]:
     levies, keys = _levies_and_vouchers(session, confirmations)
-    assessed_at = {levy.project_code: levy.assessed_at for levy in levies.values()}
-    paid = {levy.project_code: levy.paid_fen for levy in levies.values()}
+    accounts = {project: chain_account(session, project) for project in {levy.project_code for levy in levies.values()}}
+    assessed_at = {levy.project_code: _assessed_at(levy, accounts[levy.project_code]) for levy in levies.values()}
+    paid = {levy.project_code: _paid_total(levy, accounts[levy.project_code]) for levy in levies.values()}
     latest_allowed = chain_time.chain_clock().latest_allowed()
     used = set(keys.taken)
     now = time.time()
@@ -155,6 +157,23 @@ def _levy_query(levy_numbers: set[str]):
             .outerjoin(OutboxCommand, OutboxCommand.id == Levy.command_id).where(Levy.levy_number.in_(levy_numbers)))
 
 
+def _assessed_at(levy: _LevyFacts, account: ChainAccount | None) -> int | None:
+    """The assessment fact time the chain judges by: the read model's account's where it has one (an
+    imported account's, or a levy created before v3 whose wall-clock issue time the chain never held),
+    else the issue time of the first assessment levy."""
+    if levy.assessed_at is None:
+        return None  # the assessment behind the levy failed
+    return account.assessed_at if account is not None and account.assessed_at is not None else levy.assessed_at
+
+
+def _paid_total(levy: _LevyFacts, account: ChainAccount | None) -> int:
+    """The project's total paid as the chain will hold it: what a migration imported plus our commands
+    that did not fail, or the read model's total if that is larger (a payment not sent by us)."""
+    if account is None:
+        return levy.paid_fen
+    return max(account.paid_fen, account.imported_paid_fen + levy.paid_fen)
+
+
 def _levy_facts(rows) -> dict[str, _LevyFacts]:
     return {number: _LevyFacts(number, project, payer, status, command_status,
                                None if assessed is None else int(assessed), (int(high or 0) << 32) + int(low or 0))
@@ -198,11 +217,13 @@ def record_refund(session: Session, *, refund: RefundCreate, client: str) -> Com
     keys = key_states(session, REFUNDS, {refund.refund_reference})
     if keys.taken:
         raise _refund_taken(refund.refund_reference)
-    if problem := fact_time_problem("refunded_at", unix(refund.refunded_at),
-                                    levy.assessed_at,
+    account = chain_account(session, levy.project_code)
+    if problem := fact_time_problem("refunded_at", unix(refund.refunded_at), _assessed_at(levy, account),
                                     chain_time.chain_clock().latest_allowed()):
         raise problem
     refunded = _refunded_total(session, levy.project_code)
+    if account is not None:
+        refunded = max(account.refunded_fen, account.imported_refunded_fen + refunded)
     if refunded + refund.amount_fen > MAX_PAID_FEN:
         raise ValidationFailed("the project's total refunded would exceed what the ledger can hold (2^64 − 1 fen)",
                                field="amount_fen", rule="refunded_total_in_range")
