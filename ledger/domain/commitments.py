@@ -42,6 +42,9 @@ def record_commitments(session: Session, *, commitments: list[CommitmentCreate],
     numbers = [c.commitment_number for c in commitments]
     seen = set()
     latest_allowed = chain_time.chain_clock().latest_allowed()
+    # Omitted: signed now on the chain's clock (the registry judges signedAt by block time, not ours).
+    signed = {c.commitment_number: unix(c.signed_at) if c.signed_at else chain_time.chain_clock().now()
+              for c in commitments}
     for index, c in enumerate(commitments):
         field = f"items[{index}].commitment_number" if len(commitments) > 1 else "commitment_number"
         if c.commitment_number in seen:
@@ -49,7 +52,7 @@ def record_commitments(session: Session, *, commitments: list[CommitmentCreate],
         seen.add(c.commitment_number)
         get_project_row(session, c.project_code,
                         field=f"items[{index}].project_code" if len(commitments) > 1 else "project_code")
-        signed_at = unix(c.signed_at) if c.signed_at else int(time.time())
+        signed_at = signed[c.commitment_number]
         if signed_at > latest_allowed:
             raise ValidationFailed("signed_at is in the future", field=field.replace("commitment_number", "signed_at"),
                                    rule="not_in_future")
@@ -72,7 +75,7 @@ def record_commitments(session: Session, *, commitments: list[CommitmentCreate],
         command = NewCommand("record_commitment", c.commitment_number, c.project_code, {
             "commitment": reference_key_hex(c.commitment_number), "project": project_key_hex(c.project_code),
             "enterprise": enterprise_key_hex(c.enterprise_uscc), "kind": COMMITMENT_KINDS[c.kind],
-            "signed_at": unix(c.signed_at) if c.signed_at else int(now), "due_at": end_of_day(c.due_date),
+            "signed_at": signed[c.commitment_number], "due_at": end_of_day(c.due_date),
             "terms_hash": sha_hex(c.terms_sha256)}, new_command_id())
         commands.append(command)
         rows.append({"commitment_number": c.commitment_number, "commitment_key": command.args["commitment"],
@@ -112,9 +115,9 @@ def decide_commitment(session: Session, *, commitment_number: str, decision: Com
         raise ValidationFailed("decided_at is more than 15 minutes after the chain's time", field="decided_at",
                                rule="not_after_chain_time")
     signed_at = _signed_at(session, record)
-    if decision.decided_at is not None and decision.action in DECISION_TIME:
-        if problem := _fact_time_problem(session, record, unix(decision.decided_at), "decided_at", signed_at):
-            raise problem
+    fact_at = None
+    if decision.action in DECISION_TIME:
+        fact_at = _fact_time(session, record, decision.decided_at, "decided_at", signed_at)
     if decision.action == "extend":
         if decision.new_due_date <= record.due_date:
             raise ValidationFailed("new_due_date must be after the current due date", field="new_due_date",
@@ -131,15 +134,14 @@ def decide_commitment(session: Session, *, commitment_number: str, decision: Com
     if problem := _foreseeable_refusal(session, record, decision.action):
         raise problem
     return _decide(session, record, decision.action, decision.document_sha256, actor,
-                   new_due_date=decision.new_due_date, decided_at=decision.decided_at)
+                   new_due_date=decision.new_due_date, fact_at=fact_at)
 
 
 def _decide(session: Session, record: CommitmentRecord, action: str, document_sha256: str, actor: str,
-            new_due_date=None, decided_at=None) -> CommandAccepted:
+            new_due_date=None, fact_at: int | None = None) -> CommandAccepted:
     args = {"commitment": record.commitment_key, DECISION_ARGUMENT[action]: sha_hex(document_sha256)}
     if action in DECISION_TIME:
-        # Omitted: now on the chain's clock, which is never before a mark already on chain.
-        args[DECISION_TIME[action]] = unix(decided_at) if decided_at else chain_time.chain_clock().now()
+        args[DECISION_TIME[action]] = fact_at
     if action == "extend":
         args["new_due_at"] = end_of_day(new_due_date)
         record.due_date, record.due_at = new_due_date, args["new_due_at"]
@@ -170,11 +172,8 @@ def report_acceptance(session: Session, *, report: AcceptanceReport, client: str
                    OutboxCommand.status != FAILED)).scalars().all()
         for record in shelter_builds:
             if not _decided(session, record.commitment_number):
-                if report.accepted_at is not None and (problem := _fact_time_problem(
-                        session, record, unix(report.accepted_at), "accepted_at", _signed_at(session, record))):
-                    raise problem
-                commands.append(_decide(session, record, "accept", report.report_sha256, client,
-                                        decided_at=report.accepted_at))
+                fact_at = _fact_time(session, record, report.accepted_at, "accepted_at", _signed_at(session, record))
+                commands.append(_decide(session, record, "accept", report.report_sha256, client, fact_at=fact_at))
     if report.surveyed_shelter_area != project.built_shelter_area:
         assessment = session.execute(select(Levy).where(Levy.project_code == project.project_code,
                                                         Levy.kind == "assessment", Levy.status == "open")
@@ -244,13 +243,27 @@ def _foreseeable_refusal(session: Session, record: CommitmentRecord, action: str
     return None
 
 
-def _fact_time_problem(session: Session, record: CommitmentRecord, moment: int, field: str,
-                       signed_at: int) -> ValidationFailed | None:
+def _fact_time(session: Session, record: CommitmentRecord, given, field: str, signed_at: int) -> int:
+    """The fact time a decision sends: the given one, or when omitted the earliest the registry accepts
+    now (the chain's time, and never before the signing or the latest overdue mark); either is judged
+    by the registry's bounds (CommitmentRegistryInvalidTime), so no 202 is followed by that refusal."""
+    clock = chain_time.chain_clock()
+    marked = _overdue_marked_at(session, record)
+    moment = unix(given) if given is not None else max(clock.now(), signed_at, marked or 0)
+    if moment > clock.latest_allowed():
+        raise ValidationFailed(f"{field} is more than 15 minutes after the chain's time", field=field,
+                               rule="not_after_chain_time")
+    if problem := _fact_time_problem(record, moment, field, signed_at, marked):
+        raise problem
+    return moment
+
+
+def _fact_time_problem(record: CommitmentRecord, moment: int, field: str, signed_at: int,
+                       marked: int | None) -> ValidationFailed | None:
     """CommitmentRegistry v3: a fact is not dated before signing nor before the latest overdue mark."""
     if moment < signed_at:
         return ValidationFailed(f"{field} is before commitment {record.commitment_number} was signed", field=field,
                                 rule="not_before_signing")
-    marked = _overdue_marked_at(session, record)
     if marked is not None and moment < marked:
         return ValidationFailed(f"{field} is before commitment {record.commitment_number} was marked overdue "
                                 f"({from_unix(marked).isoformat()}); a fulfilment after the mark is late",

@@ -66,32 +66,43 @@ def _field_names(node: ast.expr) -> set[str]:
 
 def emitted_refusals() -> set[tuple[str, str]]:
     """(field, rule) of every refusal the code raises. A field passed in as a parameter (a helper that
-    judges several fields) takes the string constants its callers pass for that parameter."""
+    judges several fields) takes the field names its callers pass, through any number of helpers."""
     trees = [ast.parse(path.read_text()) for folder in ("ledger", "api") for path in (REPO_ROOT / folder).rglob("*.py")]
-    calls = [node for tree in trees for node in ast.walk(tree) if isinstance(node, ast.Call)]
+    functions = [node for tree in trees for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)]
+    calls = [(function, call) for function in functions for call in ast.walk(function) if isinstance(call, ast.Call)]
+
+    def parameters(function: ast.FunctionDef) -> tuple[list[str], list[str]]:
+        positional = [a.arg for a in function.args.args]
+        return positional, positional + [a.arg for a in function.args.kwonlyargs]
+
+    def names(value: ast.expr, function: ast.FunctionDef, seen: frozenset) -> set[str]:
+        if isinstance(value, ast.Name) and value.id in parameters(function)[1]:
+            return passed(function, value.id, seen)
+        return _field_names(value)
+
+    def passed(function: ast.FunctionDef, parameter: str, seen: frozenset) -> set[str]:
+        """The field names the callers of `function` pass as `parameter`."""
+        if (function.name, parameter) in seen:
+            return set()
+        seen |= {(function.name, parameter)}
+        positional = parameters(function)[0]
+        found = set()
+        for caller, call in calls:
+            if getattr(call.func, "id", getattr(call.func, "attr", None)) != function.name:
+                continue
+            values = [k.value for k in call.keywords if k.arg == parameter]
+            if parameter in positional:
+                values += call.args[positional.index(parameter):positional.index(parameter) + 1]
+            for value in values:
+                found |= names(value, caller, seen)
+        return found
+
     pairs = set()
-    for tree in trees:
-        for function in [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)]:
-            positional = [a.arg for a in function.args.args]
-            parameters = positional + [a.arg for a in function.args.kwonlyargs]
-            for call in [n for n in ast.walk(function) if isinstance(n, ast.Call)]:
-                keywords = {k.arg: k.value for k in call.keywords}
-                rule = keywords.get("rule")
-                if "field" not in keywords or not (isinstance(rule, ast.Constant) and isinstance(rule.value, str)):
-                    continue
-                field = keywords["field"]
-                fields = _field_names(field)
-                if isinstance(field, ast.Name) and field.id in parameters:
-                    position = positional.index(field.id) if field.id in positional else len(positional) + 99
-                    for caller in calls:
-                        name = getattr(caller.func, "id", getattr(caller.func, "attr", None))
-                        if name != function.name:
-                            continue
-                        passed = [k.value for k in caller.keywords if k.arg == field.id]
-                        passed += caller.args[position:position + 1]
-                        for value in passed:
-                            fields |= _field_names(value)
-                pairs |= {(name, rule.value) for name in fields}
+    for function, call in calls:
+        keywords = {k.arg: k.value for k in call.keywords}
+        rule = keywords.get("rule")
+        if "field" in keywords and isinstance(rule, ast.Constant) and isinstance(rule.value, str):
+            pairs |= {(name, rule.value) for name in names(keywords["field"], function, frozenset())}
     return pairs
 
 
