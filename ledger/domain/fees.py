@@ -58,6 +58,10 @@ def assess_fee(session: Session, *, assessment: FeeAssessmentCreate, actor: str)
     assessed_at = min(int(now), latest_allowed)
     if first is not None:
         assessed_at = max(assessed_at, first["assessed_at"])
+        if assessed_at > latest_allowed:  # the chain's clock fell behind the first notice's time
+            raise ValidationFailed("the first assessment's time is more than 15 minutes after the chain's time: "
+                                   "reassess when the chain has caught up", field="project_code",
+                                   rule="not_after_chain_time")
     fact_time = first["assessed_at"] if first else assessed_at  # the account's fact time
     rate = _rate_at(session, project.district, fact_time)
     if assessment.effective_on is not None and _rate(session, project.district, assessment.effective_on) != rate:
@@ -81,8 +85,8 @@ def assess_fee(session: Session, *, assessment: FeeAssessmentCreate, actor: str)
                                    rule="kept_on_reassessment")
     area = shortfall(project.required_shelter_area, project.built_shelter_area)
     base = fee_fen(area, rate.rate_fen_per_m2)
-    if base > MAX_UINT64:
-        raise ValidationFailed("the fee of this shortfall exceeds what the ledger can hold (2^64 − 1 fen)",
+    if base > MAX_INT64:  # the chain holds up to 2^64 − 1, a levy (BIGINT) up to 2^63 − 1
+        raise ValidationFailed("the fee of this shortfall exceeds what a levy can hold (2^63 − 1 fen)",
                                field="project_code", rule="fee_in_range")
     if problem := _due_problem(base, _current_relief_bps(session, project.project_code),
                                _adjustments_fen(session, project.project_code), field="project_code"):

@@ -67,7 +67,7 @@ def test_a_batch_of_confirmations_answers_per_item_and_writes_only_the_accepted(
     batch = PaymentBatch(items=[
         payment(1, "V-1", amount // 2),
         payment(1, "V-1", amount // 2),  # the same voucher again inside the batch
-        payment(1, "V-2", amount // 2, levy="NO-SUCH-LEVY"),
+        payment(1, "V-2", amount // 2, levy=f"{project_code(1)}-A9"),  # well formed, never issued
         payment(1, "V-3", amount - amount // 2),
     ])
     result = payments.confirm_payments(session, batch=batch, client="tax")
