@@ -12,13 +12,15 @@ from sqlalchemy import func, select
 from ledger.db.models import Payment, Refund
 from ledger.db.write_model import Levy
 from ledger.devchain import LocalNode
-from ledger.domain import chain_time, payments
+from ledger.domain import chain_time, commitments, payments
 from ledger.domain.chain_time import ChainClock
 from ledger.domain.errors import ValidationFailed
-from ledger.domain.schemas import RefundCreate
+from ledger.domain.schemas import AcceptanceReport, CommitmentDecision, RefundCreate
+from ledger.identifiers import reason_code
+from ledger.writer.writer import ChainHolds
 from tests.conftest import deploy_chain
 from tests.ledger.writer.test_writer import confirm, setup_projects
-from tests.support.samples import payment, project_code
+from tests.support.samples import commitment, payment, project_code, sha
 
 pytestmark = pytest.mark.every_node  # runs on Hardhat and on anvil
 
@@ -101,9 +103,13 @@ def test_no_accepted_payment_or_refund_is_refused_by_a_skewed_chain_and_the_rest
                 minutes=6)), client="tax")
         assert refusal.value.rule == "not_after_chain_time"
     levy = f"{project_code(1)}-A1"
+    chain.senders["DEFAULT_ADMIN_ROLE"].send(chain.fee.functions.setRefundReasonAllowed(reason_code("ANNULLED"), True))
     with write_path.session() as s:  # beyond what was paid: recorded and flagged by the chain (v3)
         payments.record_refund(s, refund=RefundCreate(refund_reference="RF-OVER", levy_number=levy,
                                                       amount_fen=due + 1_000, refunded_at=wall_now), client="tax")
+        # Beyond the refund owed under a reason code governance allowed (issue 14's repro): recorded, not flagged.
+        payments.record_refund(s, refund=RefundCreate(refund_reference="RF-ANNUL", levy_number=levy, amount_fen=500,
+                                                      refunded_at=wall_now, reason_code="ANNULLED"), client="tax")
         with pytest.raises(ValidationFailed) as refusal:
             payments.record_refund(s, refund=RefundCreate(refund_reference="RF-AHEAD", levy_number=levy,
                                                           amount_fen=1, refunded_at=at(chain_now + 906)), client="tax")
@@ -111,11 +117,55 @@ def test_no_accepted_payment_or_refund_is_refused_by_a_skewed_chain_and_the_rest
         s.commit()
 
     write_path.drain()
-    assert write_path.statuses() == {"mined": 5}  # assessment, three payments, the refund: none failed
+    assert write_path.statuses() == {"mined": 6}  # assessment, three payments, two refunds: none failed
     write_path.indexer().catch_up()
     with write_path.session() as s:
         assert s.execute(select(func.count()).select_from(Payment)).scalar_one() == 3
-        assert s.execute(select(Refund.amount_fen)).scalars().all() == [due + 1_000]
+        assert sorted(s.execute(select(Refund.amount_fen)).scalars().all()) == [500, due + 1_000]
+
+
+def test_commitments_recorded_decided_and_accepted_at_once_are_recorded_by_a_skewed_chain(
+        module_chain, write_path, real_chain_clock):
+    """Fulfilments and acceptance within minutes of recording, their times omitted (the chain's now, never
+    before the signing) or given at the edge of the skew; signing times omitted (the chain's clock)."""
+    setup_projects(write_path, 2)
+    at = lambda seconds: datetime.fromtimestamp(seconds, timezone.utc)  # noqa: E731
+    edge = real_chain_clock.now() + 890
+    with write_path.session() as s:
+        commitments.record_commitments(s, client="approval", commitments=[
+            commitment(1, "C-OMITTED", kind="materials"),
+            commitment(1, "C-EDGE", kind="materials").model_copy(update={"signed_at": at(edge)}),
+            commitment(1, "C-WALL", kind="materials").model_copy(
+                update={"signed_at": datetime.now(timezone.utc).replace(microsecond=0)}),
+            commitment(2, "C-BUILD")])  # fulfilled by the joint acceptance
+        s.commit()
+    write_path.drain()
+    mirror = write_path.indexer()  # one indexer (it holds the chain's lease) for the test
+    mirror.catch_up()
+    with write_path.session() as s:  # at once, well within the 10 minutes of skew
+        commitments.decide_commitment(s, commitment_number="C-OMITTED", actor="office",
+                                      decision=CommitmentDecision(action="fulfil", document_sha256=sha("f1")))
+        commitments.decide_commitment(s, commitment_number="C-EDGE", actor="office",
+                                      decision=CommitmentDecision(action="fulfil", document_sha256=sha("f2")))
+        commitments.decide_commitment(s, commitment_number="C-WALL", actor="office", decision=CommitmentDecision(
+            action="submit_evidence", document_sha256=sha("e3"), decided_at=at(real_chain_clock.latest_allowed())))
+        commitments.report_acceptance(s, client="approval", report=AcceptanceReport(
+            project_code=project_code(2), passed=True, surveyed_shelter_area=40_000, report_sha256=sha("acc")))
+        with pytest.raises(ValidationFailed) as refused:  # before its signing: refused first, naming the rule
+            commitments.decide_commitment(s, commitment_number="C-EDGE", actor="office", decision=CommitmentDecision(
+                action="submit_evidence", document_sha256=sha("e2"), decided_at=at(edge - 1)))
+        assert (refused.value.field, refused.value.rule) == ("decided_at", "not_before_signing")
+        s.commit()
+    write_path.drain()
+    sent = write_path.statuses()  # 2 assessments, 4 records, 2 fulfils, evidence, acceptance: none failed
+    assert set(sent) <= {"mined", "indexed"} and sum(sent.values()) == 10, sent
+    mirror.catch_up()
+    mirror.release()
+    from ledger.db.models import Commitment as CommitmentView
+
+    with write_path.session() as s:
+        statuses = dict(s.execute(select(CommitmentView.status, func.count()).group_by(CommitmentView.status)).all())
+    assert statuses == {"fulfilled": 3, "recorded": 1}
 
 
 def test_a_payment_the_chain_refused_is_corrected_and_one_held_by_a_pause_lands_once(
@@ -146,11 +196,13 @@ def test_a_payment_the_chain_refused_is_corrected_and_one_held_by_a_pause_lands_
     chain.senders["PAUSER_ROLE"].send(chain.fee.functions.pause())
     (held,) = confirm(write_path, [payment(1, "V-PAUSE", due - due // 2, paid_at=corrected_at)])
     writer = write_path.writer()
+    holds = []
     for _ in range(3):
         try:
             writer.run_once()
-        except Exception:  # noqa: BLE001 — the writer backs off while the contract is paused
-            pass
+        except ChainHolds as refusal:  # the paused contract's refusal: the writer holds its commands
+            holds.append(refusal)
+    assert holds and all("EnforcedPause" in str(refusal) for refusal in holds)
     with write_path.session() as s:
         assert command_status(s, command_id=held).status in ("accepted", "submitted")
         with pytest.raises(Conflict):
