@@ -21,6 +21,8 @@ class ChainAccount:
     paid_fen: int  # the read model's account totals (imported + indexed live writes)
     refunded_fen: int
     assessed_at: int | None  # the first assessment's fact time the chain keeps (None: assessed on v2)
+    due_at: int  # the due date the chain keeps (a reassessment sends it again)
+    payer: str | None
     imported_paid_fen: int  # what the migration's imports carried
     imported_refunded_fen: int
     imported_adjustment_fen: int
@@ -41,6 +43,7 @@ def chain_account(session: Session, project_code: str) -> ChainAccount | None:
         paid_fen=int(account.paid_fen) if account else 0,
         refunded_fen=int(account.refunded_fen) if account else 0,
         assessed_at=int(account.assessed_at) if account and account.assessed_at else None,
+        due_at=int(account.due_at) if account else 0, payer=account.payer if account else None,
         imported_paid_fen=sum(int(i.paid_fen) for i in imports),
         imported_refunded_fen=sum(int(i.refunded_fen) for i in imports),
         imported_adjustment_fen=sum(int(i.adjustment_fen) for i in imports))

@@ -213,11 +213,17 @@ def _adjustments_fen(session: Session, project_code: str) -> int:
 
 def _first_assessment(session: Session, project_code: str) -> dict | None:
     """The arguments of the project's first assessment that did not fail: the chain keeps its payer,
-    fact time (`assessed_at`) and due date for good."""
+    fact time (`assessed_at`) and due date for good. An account a migration imported was first
+    assessed elsewhere: the read model holds what the chain keeps of it."""
     args = session.execute(select(OutboxCommand.args).where(
         OutboxCommand.kind == "assess_fee", OutboxCommand.project_code == project_code, OutboxCommand.status != FAILED)
         .order_by(OutboxCommand.seq).limit(1)).scalar()
-    return orjson.loads(args) if args else None
+    if args:
+        return orjson.loads(args)
+    account = chain_account(session, project_code)
+    if account is not None and account.assessed_at is not None:
+        return {"assessed_at": account.assessed_at, "due_at": account.due_at, "payer": account.payer}
+    return None
 
 
 def _current_relief_bps(session: Session, project_code: str) -> int:

@@ -260,3 +260,20 @@ def test_an_adjustment_past_int64_with_the_migrated_adjustments_is_refused_namin
         fees.adjust_fee(session, actor="office", adjustment=AdjustmentCreate(
             project_code=project_code(1), reason_code=SURVEY_SUPPLEMENT, delta_fen=200, document_sha256=sha("d")))
     assert (refused.value.field, refused.value.rule) == ("delta_fen", "adjustments_in_range")
+
+
+def test_an_imported_account_is_reassessed_with_the_time_due_date_and_payer_the_chain_keeps(session):
+    from ledger.domain.common import enterprise_key_hex
+    from tests.support.samples import make_uscc
+
+    projects.register_project(session, project=project(1), client="approval")
+    session.commit()
+    imported_at, due_at = int(datetime.now(timezone.utc).timestamp()) - 86_400, end_of_day(date.today() + timedelta(days=40))
+    mirrored_account(session, assessed_at=imported_at, due_at=due_at, payer=enterprise_key_hex(make_uscc(1)))
+    fees.assess_fee(session, assessment=FeeAssessmentCreate(project_code=project_code(1)), actor="office")
+    (args,) = command_args(session, "assess_fee")
+    assert args["due_at"] == due_at and args["assessed_at"] >= imported_at
+    projects.register_project(session, project=project(1, builder=7), client="approval")
+    with pytest.raises(InvalidState) as refused:
+        fees.assess_fee(session, assessment=FeeAssessmentCreate(project_code=project_code(1)), actor="office")
+    assert (refused.value.field, refused.value.rule) == ("project_code", "same_payer")
