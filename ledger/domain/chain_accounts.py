@@ -30,20 +30,30 @@ class ChainAccount:
 
 def chain_account(session: Session, project_code: str) -> ChainAccount | None:
     """The project's account on the chain the read model mirrors, or None when it holds none."""
+    return chain_accounts(session, {project_code}).get(project_code)
+
+
+def chain_accounts(session: Session, project_codes: set[str]) -> dict[str, ChainAccount]:
+    """The accounts of these projects the read model holds (two queries, whatever their number)."""
     chain_id = read_model_chain_id(session)
-    if chain_id is None:
-        return None
-    project = project_key_hex(project_code)
-    account = session.get(FeeAccount, (chain_id, project))
-    imports = session.execute(select(FeeAccountImport).where(FeeAccountImport.chain_id == chain_id,
-                                                             FeeAccountImport.project == project)).scalars().all()
-    if account is None and not imports:
-        return None
-    return ChainAccount(
-        paid_fen=int(account.paid_fen) if account else 0,
-        refunded_fen=int(account.refunded_fen) if account else 0,
-        assessed_at=int(account.assessed_at) if account and account.assessed_at else None,
-        due_at=int(account.due_at) if account else 0, payer=account.payer if account else None,
-        imported_paid_fen=sum(int(i.paid_fen) for i in imports),
-        imported_refunded_fen=sum(int(i.refunded_fen) for i in imports),
-        imported_adjustment_fen=sum(int(i.adjustment_fen) for i in imports))
+    if chain_id is None or not project_codes:
+        return {}
+    codes = {project_key_hex(code): code for code in project_codes}
+    accounts = {a.project: a for a in session.execute(select(FeeAccount).where(
+        FeeAccount.chain_id == chain_id, FeeAccount.project.in_(list(codes)))).scalars()}
+    imports: dict[str, list[FeeAccountImport]] = {}
+    for row in session.execute(select(FeeAccountImport).where(FeeAccountImport.chain_id == chain_id,
+                                                              FeeAccountImport.project.in_(list(codes)))).scalars():
+        imports.setdefault(row.project, []).append(row)
+    found = {}
+    for project in accounts.keys() | imports.keys():
+        account, imported = accounts.get(project), imports.get(project, [])
+        found[codes[project]] = ChainAccount(
+            paid_fen=int(account.paid_fen) if account else 0,
+            refunded_fen=int(account.refunded_fen) if account else 0,
+            assessed_at=int(account.assessed_at) if account and account.assessed_at else None,
+            due_at=int(account.due_at) if account else 0, payer=account.payer if account else None,
+            imported_paid_fen=sum(int(i.paid_fen) for i in imported),
+            imported_refunded_fen=sum(int(i.refunded_fen) for i in imported),
+            imported_adjustment_fen=sum(int(i.adjustment_fen) for i in imported))
+    return found

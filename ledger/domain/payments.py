@@ -1,7 +1,8 @@
 """Payment confirmations and refunds from the tax system, and the feed of levies to collect.
 
 A batch of confirmations is checked with one query (its levies and the vouchers already used) and
-written with two multi-row INSERTs (confirmations, outbox commands): no per-row round trips.
+two of the read model (its projects' accounts as the chain holds them, e.g. imported by a migration),
+and written with two multi-row INSERTs (confirmations, outbox commands): no per-row round trips.
 A voucher number is accepted once, forever: a second confirmation of it is a Conflict naming
 `voucher_number`, whatever the idempotency key.
 """
@@ -18,7 +19,7 @@ from ledger.db.write_model import Levy, OutboxCommand, PaymentConfirmation as Co
 from ledger.domain.business_keys import (REFUNDS, VOUCHERS, KeyStates, fold_key_rows, key_queries, key_states,
                                          replace_failed)
 from ledger.domain import chain_time
-from ledger.domain.chain_accounts import ChainAccount, chain_account
+from ledger.domain.chain_accounts import ChainAccount, chain_account, chain_accounts
 from ledger.domain.chain_time import CLOCK_SKEW_SECONDS
 from ledger.domain.common import from_unix, project_key_hex, reference_key_hex, unix
 from ledger.domain.errors import Conflict, DomainError, InvalidState, NotFound, ValidationFailed
@@ -55,9 +56,9 @@ def confirm_payments(session: Session, *, batch: PaymentBatch, client: str) -> P
 
 def _confirm(session: Session, confirmations: list[PaymentConfirmation], client: str) -> list[CommandAccepted | DomainError]:
     levies, keys = _levies_and_vouchers(session, confirmations)
-    accounts = {project: chain_account(session, project) for project in {levy.project_code for levy in levies.values()}}
-    assessed_at = {levy.project_code: _assessed_at(levy, accounts[levy.project_code]) for levy in levies.values()}
-    paid = {levy.project_code: _paid_total(levy, accounts[levy.project_code]) for levy in levies.values()}
+    accounts = chain_accounts(session, {levy.project_code for levy in levies.values()})
+    assessed_at = {levy.project_code: _assessed_at(levy, accounts.get(levy.project_code)) for levy in levies.values()}
+    paid = {levy.project_code: _paid_total(levy, accounts.get(levy.project_code)) for levy in levies.values()}
     latest_allowed = chain_time.chain_clock().latest_allowed()
     used = set(keys.taken)
     now = time.time()
