@@ -42,9 +42,11 @@ def sql_literals(package: str):
         if "migrations" in path.parts:
             continue
         for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.Call) and node.args and getattr(node.func, "id", getattr(node.func, "attr", None)) in (
+            called = getattr(node, "func", None)
+            if isinstance(node, ast.Call) and node.args and getattr(called, "id", getattr(called, "attr", None)) in (
                     "text", "exec_driver_sql"):
-                parts = [n.value for n in ast.walk(node.args[0]) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+                parts = [n.value for n in ast.walk(node.args[0])
+                         if isinstance(n, ast.Constant) and isinstance(n.value, str)]
                 yield f"{path.relative_to(ROOT)}:{node.lineno}", " ".join(parts)
 
 

@@ -103,7 +103,8 @@ def money_trail(session: Session, *, project_code: str) -> MoneyTrailPublic:
         raise NotFound(f"no project {project_code} in the ledger", field="project_code", rule="exists")
     account_public = None
     if account is not None:
-        block_time = session.execute(read_sql("SELECT timestamp FROM block_times WHERE chain_id = :c AND block_number = :n"),
+        block_time = session.execute(read_sql(
+            "SELECT timestamp FROM block_times WHERE chain_id = :c AND block_number = :n"),
                                      {"c": account[5], "n": account[6]}).scalar()
         account_public = FeeAccountPublic(status=account[0], due_fen=account[1], paid_fen=account[2],
                                           refunded_fen=account[3], refund_owed_fen=account[4],

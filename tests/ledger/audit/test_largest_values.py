@@ -187,8 +187,8 @@ def emit_largest_values_v3(w: V2Chain) -> dict[str, bytes]:
     # not at the maximum: a decision increments them)
     now, due = w.now(), U64 - MAX_GRACE
     imported = lambda name, status, late, evidence, decided: (  # noqa: E731
-        key(name), p["paid"], key("imported enterprise"), PEACETIME_USE, status, late, 3, now + SKEW, due, NOT_UTF8, now, now, evidence,
-        decided)
+        key(name), p["paid"], key("imported enterprise"), PEACETIME_USE, status, late, 3, now + SKEW, due, NOT_UTF8,
+        now, now, evidence, decided)
     admin(registry.functions.importCommitments([imported("imported pending", OVERDUE, False, now + SKEW, 0),
                                                 imported("imported fulfilled", FULFILLED, True, 0, now + SKEW),
                                                 imported("imported breach", OVERDUE, False, 0, 0)]), 2_000_000)

@@ -19,7 +19,8 @@ NEVER = datetime.fromtimestamp(LAST_SECOND, timezone.utc)  # how a time beyond y
 
 
 def proof(block: int) -> dict:
-    return dict(block_number=block, log_index=0, block_hash=f"0x{block:064x}", transaction_hash=f"0x{block + 1000:064x}")
+    return dict(block_number=block, log_index=0, block_hash=f"0x{block:064x}",
+                transaction_hash=f"0x{block + 1000:064x}")
 
 
 @pytest.fixture
