@@ -34,3 +34,29 @@ def test_the_migrations_build_exactly_the_schema_the_models_declare(tmp_path):
     migrate(engine)
     with engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), SQLModel.metadata) == []
+
+
+def sql_literals(package: str):
+    """(file:line, SQL text) of every `text(...)` / `exec_driver_sql(...)` called with a literal."""
+    for path in (ROOT / package).rglob("*.py"):
+        if "migrations" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            called = getattr(node, "func", None)
+            if isinstance(node, ast.Call) and node.args and getattr(called, "id", getattr(called, "attr", None)) in (
+                    "text", "exec_driver_sql"):
+                parts = [n.value for n in ast.walk(node.args[0])
+                         if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+                yield f"{path.relative_to(ROOT)}:{node.lineno}", " ".join(parts)
+
+
+def test_every_raw_read_of_a_uint64_column_goes_through_read_sql():
+    """On SQLite a uint64 above 2^63−1 is stored as a BLOB: a plain `text()` SELECT would hand it on as bytes."""
+    import re
+
+    from ledger.db.models import UINT64_COLUMNS
+
+    uint64 = re.compile(r"\b(" + "|".join(UINT64_COLUMNS) + r")\b")
+    raw = [(where, sql) for package in ("ledger", "api", "portal") for where, sql in sql_literals(package)
+           if re.search(r"\bSELECT\b", sql, re.IGNORECASE) and uint64.search(sql)]
+    assert raw == []

@@ -13,14 +13,14 @@ import base64
 import re
 from datetime import datetime
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ledger.credit.rules import RuleSet, load_rule_set
 from ledger.credit.schemas import (CreditEventPublic, CreditRecordPublic, EnterpriseCreditPage, EnterpriseCreditPublic,
                                    ProofPublic)
 from ledger.credit.score import COUNTERS_IMPORTED, ChainProof, CreditEvent, CreditScore, score_events
-from ledger.db.models import from_db
+from ledger.db.models import read_sql
 from ledger.db.write_model import CommitmentRecord, Enterprise, Project
 from ledger.domain.common import enterprise_key_hex, from_unix, read_model_chain_id, unix
 from ledger.domain.errors import NotFound, ValidationFailed
@@ -61,21 +61,21 @@ def credit_events(session: Session, *, chain_id: int, enterprise: str) -> list[C
     """Every credit event of one enterprise in the read model, with its proof."""
     params = {"c": chain_id, "e": enterprise, "yes": True}
     events = []
-    for commitment, event, late, fact_at, project, *proof in session.execute(text(f"""
+    for commitment, event, late, fact_at, project, *proof in session.execute(read_sql(f"""
             SELECT e.commitment, e.event, e.late, e.fact_at, c.project, {PROOF} FROM commitment_events e
             LEFT JOIN commitments c ON c.chain_id = e.chain_id AND c.commitment = e.commitment {BLOCK_TIME}
             WHERE e.chain_id = :c AND e.enterprise = :e
               AND e.event IN ('fulfilled', 'marked_overdue', 'breached', 'repaired')"""), params):
         kind = ("fulfilled_late" if late else "fulfilled_on_time") if event == "fulfilled" else COMMITMENT_KINDS[event]
         events.append(CreditEvent(kind, enterprise, chain_proof(proof), commitment=commitment, project=project,
-                                  fact_at=from_db(fact_at)))
-    for project, paid_at, *proof in session.execute(text(f"""
+                                  fact_at=fact_at))
+    for project, paid_at, *proof in session.execute(read_sql(f"""
             SELECT e.project, e.paid_at, {PROOF} FROM payments e
             JOIN fee_accounts a ON a.chain_id = e.chain_id AND a.project = e.project {BLOCK_TIME}
             WHERE e.chain_id = :c AND a.payer = :e AND e.late = :yes"""), params):
-        events.append(CreditEvent("late_fee_payment", enterprise, chain_proof(proof), project=project, fact_at=from_db(paid_at)))
+        events.append(CreditEvent("late_fee_payment", enterprise, chain_proof(proof), project=project, fact_at=paid_at))
     counters = ", ".join(f"{expression} AS {kind}" for kind, expression in COUNTER_KINDS.items())
-    for row in session.execute(text(f"""
+    for row in session.execute(read_sql(f"""
             SELECT {counters}, {PROOF} FROM enterprise_counter_imports e {BLOCK_TIME}
             WHERE e.chain_id = :c AND e.enterprise = :e"""), params):
         counts = dict(zip(COUNTER_KINDS, row[:len(COUNTER_KINDS)]))
@@ -86,7 +86,7 @@ def credit_events(session: Session, *, chain_id: int, enterprise: str) -> list[C
 def _known(session: Session, chain_id: int | None, enterprise: str) -> bool:
     if session.execute(select(Enterprise.uscc).where(Enterprise.enterprise_key == enterprise)).first():
         return True
-    return chain_id is not None and session.execute(text(
+    return chain_id is not None and session.execute(read_sql(
         "SELECT 1 FROM enterprise_commitment_summaries WHERE chain_id = :c AND enterprise = :e UNION ALL "
         "SELECT 1 FROM fee_accounts WHERE chain_id = :c AND payer = :e"), {"c": chain_id, "e": enterprise}).first() is not None
 
@@ -173,7 +173,7 @@ def list_enterprises(session: Session, *, grade: str | None = None, cursor: str 
         if high is not None:
             bounds.append(f"{score} < :high")
             params["high"] = high
-    rows = session.execute(text(f"""
+    rows = session.execute(read_sql(f"""
         WITH keys AS (SELECT enterprise AS k FROM enterprise_commitment_summaries WHERE chain_id = :c
                       UNION SELECT payer FROM fee_accounts WHERE chain_id = :c),
              late AS (SELECT a.payer, COUNT(*) AS late_payments FROM payments e

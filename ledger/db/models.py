@@ -12,7 +12,8 @@ whole range 0 … 2^64−1 is stored exactly (see `Uint64`). uint32 and int64 fi
 
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, Index, LargeBinary, Numeric
+from sqlalchemy import BigInteger, Index, LargeBinary, Numeric, text
+from sqlalchemy.sql.selectable import TextualSelect
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -26,7 +27,7 @@ class Uint64(TypeDecorator):
     number into a lossy REAL): an INTEGER up to 2^63−1 and, above, the value's 8 big-endian bytes
     as a BLOB. SQLite orders every BLOB after every INTEGER and BLOBs bytewise, so comparisons and
     ORDER BY keep the numeric order, and the usual range needs no conversion at all. Raw SQL reads
-    of a SQLite column may see such a BLOB: `from_db` turns it back. Sums are folded in Python
+    of a SQLite column would see such a BLOB: they go through `read_sql`. Sums are folded in Python
     (ledger.indexer.aggregates), never in SQL."""
 
     impl = BigInteger
@@ -440,3 +441,16 @@ EVENT_TABLES = [BlockTime, RawEvent, RateTable, Rate, FeeAssessment, FeeRelief, 
                 OverRefund, RefundOwedChange, FeeAccountImport, CommitmentEvent, EnterpriseCountersImport, RoleEvent, GovernanceEvent, PauseEvent]
 AGGREGATE_TABLES = [FeeAccount, Commitment, EnterpriseCommitmentSummary]
 INDEXER_TABLES = [ChainState, IndexedBlock, IndexerLease]
+
+# Every Uint64 column of the read model by name (a name means the same quantity in every table;
+# elsewhere it is a plain integer, which from_db leaves alone).
+UINT64_COLUMNS = {column.name: Uint64 for model in (*EVENT_TABLES, *AGGREGATE_TABLES)
+                  for column in model.__table__.columns if isinstance(column.type, Uint64)}
+
+
+def read_sql(sql: str) -> TextualSelect:
+    """Raw SQL over the read model: a result column named as a Uint64 column (`e.paid_at`, or an
+    alias `AS amount_fen`) is read through the type, so it comes back an exact int on SQLite (not
+    the BLOB above 2^63−1) and on PostgreSQL (not a Decimal). Every raw read of the read model goes
+    through here (tests/test_layout.py checks the sources)."""
+    return text(sql).columns(**UINT64_COLUMNS)

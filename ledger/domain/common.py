@@ -45,8 +45,14 @@ def unix(moment: datetime) -> int:
     return int(moment.timestamp())
 
 
+LAST_SECOND = 253_402_300_799  # 9999-12-31T23:59:59Z, the last moment a datetime holds
+
+
 def from_unix(seconds: float | None) -> datetime | None:
-    return None if seconds is None else datetime.fromtimestamp(seconds, timezone.utc)
+    """Unix seconds as a UTC datetime. A uint64 time beyond year 9999 (only a chain without bounds,
+    e.g. a v2 import, can hold one) shows as the last second a datetime holds; the read model
+    keeps the exact value."""
+    return None if seconds is None else datetime.fromtimestamp(min(seconds, LAST_SECOND), timezone.utc)
 
 
 def end_of_day(day: date) -> int:

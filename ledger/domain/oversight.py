@@ -2,12 +2,13 @@
 commitments that are overdue or breached, the money trail of one project, and the fees collected
 by district and by month."""
 
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from ledger.credit.record import BLOCK_TIME, PROOF, chain_proof, decode_cursor, encode_cursor, names_of, proof_public
 from ledger.credit.schemas import (CollectionPublic, CollectionRow, CommitmentAlertPage, CommitmentAlertPublic,
                                    FeeAccountPublic, MoneyEntryPublic, MoneyTrailPublic)
+from ledger.db.models import read_sql
 from ledger.db.write_model import CommitmentRecord, Enterprise, PaymentConfirmation, Project, RefundRequest
 from ledger.domain.common import SHANGHAI, from_unix, project_key_hex, read_model_chain_id, reference_key_hex
 from ledger.domain.errors import NotFound, ValidationFailed
@@ -29,13 +30,13 @@ def commitments_in_trouble(session: Session, *, status: str | None = None, curso
     if chain_id is None:
         return CommitmentAlertPage(items=[], next_cursor=None)
     statuses = [status] if status else list(ALERT_STATUSES)
-    rows = session.execute(text(
+    rows = session.execute(read_sql(
         "SELECT commitment, project, enterprise, kind, status, due_at FROM commitments "
         "WHERE chain_id = :c AND status IN :statuses AND commitment > :after ORDER BY commitment LIMIT :limit"
     ).bindparams(_expanding("statuses")), {"c": chain_id, "statuses": statuses, "after": after, "limit": limit}).all()
     proofs = {}
     if rows:
-        for commitment, event, *proof in session.execute(text(
+        for commitment, event, *proof in session.execute(read_sql(
                 f"SELECT e.commitment, e.event, {PROOF} FROM commitment_events e {BLOCK_TIME} "
                 "WHERE e.chain_id = :c AND e.commitment IN :keys AND e.event IN ('marked_overdue', 'breached') "
                 "ORDER BY e.block_number, e.log_index").bindparams(_expanding("keys")),
@@ -78,7 +79,7 @@ def money_trail(session: Session, *, project_code: str) -> MoneyTrailPublic:
     account = None
     entries: list[tuple[tuple[int, int], MoneyEntryPublic]] = []
     if chain_id is not None:
-        account = session.execute(text(
+        account = session.execute(read_sql(
             "SELECT status, due_fen, paid_fen, refunded_fen, refund_owed_fen, chain_id, block_number, log_index, "
             "block_hash, transaction_hash FROM fee_accounts WHERE chain_id = :c AND project = :p"),
             {"c": chain_id, "p": key}).first()
@@ -87,7 +88,7 @@ def money_trail(session: Session, *, project_code: str) -> MoneyTrailPublic:
         references |= {reference_key_hex(n): n for n in session.execute(select(RefundRequest.refund_reference).where(
             RefundRequest.project_code == project_code)).scalars()}
         for kind, sql in _MONEY:
-            for amount, due_after, bps, reference, at, late, document, *proof in session.execute(text(
+            for amount, due_after, bps, reference, at, late, document, *proof in session.execute(read_sql(
                     sql.format(proof=PROOF) + f" {BLOCK_TIME} WHERE e.chain_id = :c AND e.project = :p"),
                     {"c": chain_id, "p": key}):
                 keyed = kind in ("payment", "refund")
@@ -102,7 +103,8 @@ def money_trail(session: Session, *, project_code: str) -> MoneyTrailPublic:
         raise NotFound(f"no project {project_code} in the ledger", field="project_code", rule="exists")
     account_public = None
     if account is not None:
-        block_time = session.execute(text("SELECT timestamp FROM block_times WHERE chain_id = :c AND block_number = :n"),
+        block_time = session.execute(read_sql(
+            "SELECT timestamp FROM block_times WHERE chain_id = :c AND block_number = :n"),
                                      {"c": account[5], "n": account[6]}).scalar()
         account_public = FeeAccountPublic(status=account[0], due_fen=account[1], paid_fen=account[2],
                                           refunded_fen=account[3], refund_owed_fen=account[4],
@@ -118,9 +120,9 @@ def collection(session: Session) -> CollectionPublic:
     by_district: dict[str, int] = {}
     by_month: dict[str, int] = {}
     if chain_id is not None:
-        rows = [(project, amount, at) for project, amount, at in session.execute(text(
+        rows = [(project, amount, at) for project, amount, at in session.execute(read_sql(
             "SELECT project, amount_fen, paid_at FROM payments WHERE chain_id = :c"), {"c": chain_id})]
-        rows += [(project, -amount, at) for project, amount, at in session.execute(text(
+        rows += [(project, -amount, at) for project, amount, at in session.execute(read_sql(
             "SELECT project, amount_fen, refunded_at FROM refunds WHERE chain_id = :c"), {"c": chain_id})]
         codes = names_of(session, Project.project_key, Project.project_code, {r[0] for r in rows})
         for project, amount, at in rows:
@@ -140,7 +142,7 @@ def fee_statuses(session: Session, *, project_keys: list[str]) -> dict[str, FeeA
     chain_id = read_model_chain_id(session)
     if chain_id is None or not project_keys:
         return {}
-    rows = session.execute(text(
+    rows = session.execute(read_sql(
         "SELECT e.project, e.status, e.due_fen, e.paid_fen, e.refunded_fen, e.refund_owed_fen, " + PROOF +
         " FROM fee_accounts e " + BLOCK_TIME + " WHERE e.chain_id = :c AND e.project IN :keys"
     ).bindparams(_expanding("keys")), {"c": chain_id, "keys": project_keys})

@@ -14,9 +14,9 @@ from datetime import date
 from functools import cache
 from pathlib import Path
 
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from ledger.db.models import read_sql
 from ledger.domain.common import day_bounds
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -57,7 +57,7 @@ def rate_for(session: Session, district: str, on: date) -> Rate | None:
 def rate_at(session: Session, district: str, moment: int) -> Rate | None:
     """The table in effect at `moment` (unix seconds) with a rate for `district`: the one that took
     effect last by then (FeeLedger v3: a later table listing the district supersedes it)."""
-    row = session.execute(text("""
+    row = session.execute(read_sql("""
         SELECT t.version, r.rate_fen_per_m2, t.effective_from, t.basis_hash
         FROM rate_tables t JOIN rates r ON r.chain_id = t.chain_id AND r.version = t.version
         WHERE r.district = :district AND t.effective_from <= :moment

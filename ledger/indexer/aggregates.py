@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from sqlalchemy import Connection, bindparam, text
 
 from ledger.db.bulk import insert_rows
-from ledger.db.models import from_db
+from ledger.db.models import read_sql
 from ledger.indexer.projector import COUNTED, SummaryChange
 
 CHUNK = 500
@@ -42,7 +42,8 @@ def chunked(keys: Iterable[str]) -> Iterator[list[str]]:
 
 
 def query_in(conn: Connection, sql: str, chain_id: int, keys: list[str]):
-    statement = text(sql).bindparams(bindparam("keys", expanding=True))
+    reads = sql.lstrip().startswith("SELECT")  # reads come back exact (Uint64 columns); deletes are plain
+    statement = (read_sql(sql) if reads else text(sql)).bindparams(bindparam("keys", expanding=True))
     return conn.execute(statement, {"chain_id": chain_id, "keys": keys})
 
 
@@ -111,7 +112,7 @@ def apply_fee_changes(conn: Connection, chain_id: int, changes: list[tuple]) -> 
     """Fold a batch's fee events into the stored accounts of the projects they touch."""
     projects = {project for project, *_ in changes}
     for keys in chunked(projects):
-        accounts = {row[0]: [from_db(value) for value in row[1:]] for row in query_in(conn, f"""
+        accounts = {row[0]: list(row[1:]) for row in query_in(conn, f"""
             SELECT project, {', '.join(FEE_ACCOUNT_VALUES)}, {', '.join(PROOF_COLUMNS)}
             FROM fee_accounts WHERE chain_id = :chain_id AND project IN :keys""", chain_id, keys)}
         wanted = set(keys)
@@ -154,7 +155,7 @@ def refresh_fee_accounts(conn: Connection, chain_id: int, projects: set[str]) ->
             where = " " if select.endswith(" AND") else " WHERE "
             for project, block, index, block_hash, tx_hash, *values in query_in(
                     conn, f"{select}{where}chain_id = :chain_id AND project IN :keys", chain_id, keys):
-                history.append(((block, index), project, event, dict(zip(names, map(from_db, values))),
+                history.append(((block, index), project, event, dict(zip(names, values)),
                                 (chain_id, block, index, block_hash, tx_hash)))
         history.sort(key=lambda entry: entry[0])
         accounts: dict[str, list] = {}
@@ -179,8 +180,7 @@ def refresh_commitments(conn: Connection, chain_id: int, commitments: set[str]) 
                 LEFT JOIN block_times t ON t.chain_id = e.chain_id AND t.block_number = e.block_number
                 WHERE e.chain_id = :chain_id AND e.commitment IN :keys
                 ORDER BY e.block_number, e.log_index""", chain_id, keys):
-            due_at, fact_at, block_time = from_db(due_at), from_db(fact_at), from_db(block_time)
-            recorded_at, overdue_at, evidence_at, decided_at = (from_db(v) for v in imported)
+            recorded_at, overdue_at, evidence_at, decided_at = imported
             if event in ("recorded", "imported"):
                 # an import from v3 on carries the earlier version's times; from v2, it becomes known here
                 state[commitment] = dict(

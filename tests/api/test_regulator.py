@@ -32,7 +32,8 @@ def planted(api):
         history = [(10, "recorded", "recorded", project, "shelter_build"), (11, "marked_overdue", "overdue", None, None),
                    (12, "breached", "breached", None, None)]
         insert_rows(conn, "commitment_events", COLUMNS["commitment_events"], [
-            proof(block) + (commitment, enterprise, p, kind, event, status, T0, None, None, None, None, None)
+            proof(block) + (commitment, enterprise, p, kind, event, status, T0, None, None, None, None, None,
+                            None, None, None, None)
             for block, event, status, p, kind in history])
         insert_rows(conn, "commitments", ("chain_id", "commitment", "project", "enterprise", "kind", "status",
                                           "fulfilled_late", "extensions", "signed_at", "due_at", "evidence_submitted_at",
@@ -47,7 +48,7 @@ def planted(api):
         # the project's fee: assessed in block 10, paid on time in block 11
         insert_rows(conn, "fee_assessments", COLUMNS["fee_assessments"], [
             (CHAIN, 10, 1, _word(10), _word(1010), project, enterprise, 1, 410105, 1, 200_000, 140_000, 280_000,
-             280_000, T0, _word(0xD0C))])
+             280_000, T0 - 86_400, T0, _word(0xD0C))])
         insert_rows(conn, "payments", COLUMNS["payments"], [
             (CHAIN, 11, 1, _word(11), _word(1011), project, _word(0x7E), 280_000, T0 - 60, False, False)])
         insert_rows(conn, "fee_accounts", ("chain_id", "project", "payer", "district", "rate_table_version", "revision",
@@ -121,3 +122,27 @@ def test_a_regulator_follows_a_projects_money_trail_with_the_proof_of_every_figu
         ("assessed", 280_000, 280_000, None, 10, "2027-01-15T08:00:00Z"),
         ("payment", 280_000, None, False, 11, "2027-01-15T09:00:00Z")]
     assert trail["entries"][1]["reference_key"] == _word(0x7E)
+
+
+def test_a_money_trail_of_the_largest_amounts_answers_them_exactly(api, planted):
+    enterprise, *_ = planted
+    code, u64 = project_code(), 2**64 - 1
+    api.client("approval-bureau").post("/v1/approval/projects", project_body(code, USCC_A))
+    project = project_key_hex(code)
+    with api.engine.begin() as conn:
+        insert_rows(conn, "fee_assessments", COLUMNS["fee_assessments"], [
+            (CHAIN, 10, 7, _word(10), _word(1010), project, enterprise, 1, 410105, 1, u64, 100, u64, u64, T0,
+             T0 + 86_400, _word(0xD0C))])
+        insert_rows(conn, "payments", COLUMNS["payments"], [
+            (CHAIN, 11, 7, _word(11), _word(1011), project, _word(0x7F), u64, T0, False, False)])
+        insert_rows(conn, "fee_accounts", ("chain_id", "project", "payer", "district", "rate_table_version", "revision",
+                                           "relief_bps", "base_fen", "adjustment_fen", "due_fen", "due_at", "paid_fen",
+                                           "refunded_fen", "refund_owed_fen", "status", "block_number", "log_index",
+                                           "block_hash", "transaction_hash"),
+                    [(CHAIN, project, enterprise, 410105, 1, 1, 0, u64, 0, u64, T0 + 86_400, u64, 0, 0, "paid", 11, 7,
+                      _word(11), _word(1011))])
+    response = api.login("auditor1").get(f"{api.url}/v1/regulator/projects/{code}/money-trail")
+    assert response.status_code == 200, response.text
+    trail = response.json()
+    assert [(e["kind"], e["amount_fen"]) for e in trail["entries"]] == [("assessed", u64), ("payment", u64)]
+    assert (trail["account"]["due_fen"], trail["account"]["paid_fen"]) == (u64, u64)
