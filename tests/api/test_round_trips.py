@@ -23,9 +23,11 @@ from tests.support.databases import database_url, make_database  # noqa: F401
 from tests.support.rates import mirror_sample_rate_table
 
 # Admission: pool ping, BEGIN, no wait for the WAL flush (PostgreSQL), client and keys, nonce, key claim,
-# COMMIT; route: BEGIN, levies and used vouchers, confirmation, outbox command, stored response, COMMIT.
-# (The bare insert of `ledger bench api` makes 5: ping, BEGIN, two inserts, COMMIT.)
-MOST_ROUND_TRIPS = 13
+# COMMIT; route: BEGIN, levies and used vouchers, the chain's account figures (the read model's fee
+# accounts and a migration's imports: issue 14, accepted means recorded), confirmation, outbox command,
+# stored response, COMMIT. (The bare insert of `ledger bench api` makes 5: ping, BEGIN, two inserts, COMMIT.)
+# Was 13 before the account figures were read; folding them into one statement is issue 19's work.
+MOST_ROUND_TRIPS = 16
 
 
 class RoundTrips:
@@ -72,7 +74,7 @@ def confirm(client, key, levy: dict, voucher: str, idempotency_key: str):
                        headers={**headers, "Content-Type": "application/json", "Idempotency-Key": idempotency_key})
 
 
-def test_a_signed_idempotent_confirmation_makes_at_most_13_round_trips(api_in_process):
+def test_a_signed_idempotent_confirmation_makes_at_most_16_round_trips(api_in_process):
     client, engine, key, levy = api_in_process
     assert confirm(client, key, levy, "V-WARM", "warm-up").status_code == 202  # pool and caches warm
     trips = RoundTrips(engine)
