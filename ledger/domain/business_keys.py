@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import literal, null, select, union_all, update
 from sqlalchemy.orm import Session
 
-from ledger.db.models import ChainState, Commitment as CommitmentView, Payment, Refund
+from ledger.db.models import Commitment as CommitmentView, Payment, Refund
 from ledger.db.write_model import CommitmentRecord, OutboxCommand, PaymentConfirmation, RefundRequest
-from ledger.domain.common import reference_key_hex
+from ledger.domain.common import mirrored_chain_id, reference_key_hex
 from ledger.writer.outbox import FAILED
 
 ON_CHAIN = "on_chain"  # a key the read model holds
@@ -57,12 +57,11 @@ def key_queries(table: KeyTable, keys: set[str], *padding) -> tuple:
     carrying the keys, and the keys the read model holds — for a caller to UNION with its own lookup."""
     column = getattr(table.row, table.key)
     chain_column = getattr(table.chain_table, table.chain_key)
-    latest_chain = select(ChainState.chain_id).order_by(ChainState.updated_at.desc()).limit(1).scalar_subquery()
     ours = (select(column.label("key"), OutboxCommand.id, OutboxCommand.status, OutboxCommand.error_name, *padding)
             .join(OutboxCommand, OutboxCommand.id == table.row.command_id).where(column.in_(keys)))
     on_chain = (select(chain_column, null(), literal(ON_CHAIN), null(), *padding)
                 .where(chain_column.in_({reference_key_hex(key) for key in keys}),
-                       table.chain_table.chain_id == latest_chain))
+                       table.chain_table.chain_id == mirrored_chain_id()))
     return ours, on_chain
 
 

@@ -9,11 +9,11 @@ read of a Uint64 column may return bytes on SQLite (`ledger.db.models.from_db`).
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from ledger.db.models import FeeAccount, FeeAccountImport
-from ledger.domain.common import project_key_hex, read_model_chain_id
+from ledger.domain.common import mirrored_chain_id, project_key_hex
 
 
 @dataclass(frozen=True)
@@ -34,26 +34,26 @@ def chain_account(session: Session, project_code: str) -> ChainAccount | None:
 
 
 def chain_accounts(session: Session, project_codes: set[str]) -> dict[str, ChainAccount]:
-    """The accounts of these projects the read model holds (two queries, whatever their number)."""
-    chain_id = read_model_chain_id(session)
-    if chain_id is None or not project_codes:
+    """The accounts of these projects the read model holds, with their imports: one query, whatever
+    their number (an import always creates its account, so the outer join misses none)."""
+    if not project_codes:
         return {}
     codes = {project_key_hex(code): code for code in project_codes}
-    accounts = {a.project: a for a in session.execute(select(FeeAccount).where(
-        FeeAccount.chain_id == chain_id, FeeAccount.project.in_(list(codes)))).scalars()}
+    rows = session.execute(
+        select(FeeAccount, FeeAccountImport)
+        .outerjoin(FeeAccountImport, and_(FeeAccountImport.chain_id == FeeAccount.chain_id,
+                                          FeeAccountImport.project == FeeAccount.project))
+        .where(FeeAccount.chain_id == mirrored_chain_id(), FeeAccount.project.in_(list(codes)))).all()
+    accounts: dict[str, FeeAccount] = {}
     imports: dict[str, list[FeeAccountImport]] = {}
-    for row in session.execute(select(FeeAccountImport).where(FeeAccountImport.chain_id == chain_id,
-                                                              FeeAccountImport.project.in_(list(codes)))).scalars():
-        imports.setdefault(row.project, []).append(row)
-    found = {}
-    for project in accounts.keys() | imports.keys():
-        account, imported = accounts.get(project), imports.get(project, [])
-        found[codes[project]] = ChainAccount(
-            paid_fen=int(account.paid_fen) if account else 0,
-            refunded_fen=int(account.refunded_fen) if account else 0,
-            assessed_at=int(account.assessed_at) if account and account.assessed_at else None,
-            due_at=int(account.due_at) if account else 0, payer=account.payer if account else None,
-            imported_paid_fen=sum(int(i.paid_fen) for i in imported),
-            imported_refunded_fen=sum(int(i.refunded_fen) for i in imported),
-            imported_adjustment_fen=sum(int(i.adjustment_fen) for i in imported))
-    return found
+    for account, imported in rows:
+        accounts[account.project] = account
+        imports.setdefault(account.project, []).extend([imported] if imported is not None else [])
+    return {codes[project]: ChainAccount(
+        paid_fen=int(account.paid_fen), refunded_fen=int(account.refunded_fen),
+        assessed_at=int(account.assessed_at) if account.assessed_at else None,
+        due_at=int(account.due_at), payer=account.payer,
+        imported_paid_fen=sum(int(i.paid_fen) for i in imports[project]),
+        imported_refunded_fen=sum(int(i.refunded_fen) for i in imports[project]),
+        imported_adjustment_fen=sum(int(i.adjustment_fen) for i in imports[project]))
+        for project, account in accounts.items()}

@@ -4,9 +4,10 @@ from datetime import date, datetime, time as clock, timedelta, timezone
 from functools import cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import text
+from sqlalchemy import ScalarSelect, select
 from sqlalchemy.orm import Session
 
+from ledger.db.models import ChainState
 from ledger.db.write_model import Project
 from ledger.domain.errors import NotFound
 from ledger.identifiers import enterprise_key, project_key, reference_key
@@ -77,7 +78,13 @@ def get_project_row(session: Session, project_code: str, *, field: str = "projec
     return project
 
 
+def mirrored_chain_id() -> ScalarSelect:
+    """The chain the read model mirrors (the most recently indexed one), as a subquery: a lookup
+    that filters by it needs no round trip of its own."""
+    return select(ChainState.chain_id).order_by(ChainState.updated_at.desc()).limit(1).scalar_subquery()
+
+
 def read_model_chain_id(session: Session) -> int | None:
     """The chain the read model mirrors (the most recently indexed one)."""
-    return session.execute(text("SELECT chain_id FROM chain_state ORDER BY updated_at DESC LIMIT 1")).scalar()
+    return session.execute(select(mirrored_chain_id())).scalar()
 
