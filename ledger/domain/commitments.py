@@ -40,6 +40,13 @@ def record_commitments(session: Session, *, commitments: list[CommitmentCreate],
     """Record one or many commitments (all or none): each project must be registered, each number
     new (forever) and each due date in the future."""
     numbers = [c.commitment_number for c in commitments]
+
+    def taken_conflict(taken: set[str]) -> Conflict:  # names the batch item that holds the first taken number
+        index = numbers.index(min(taken)) if taken else 0
+        return Conflict(f"commitment {numbers[index]} is already recorded (on chain or on its way)",
+                        field=f"items[{index}].commitment_number" if len(commitments) > 1 else "commitment_number",
+                        rule="unique_forever")
+
     seen = set()
     latest_allowed = chain_time.chain_clock().latest_allowed()
     # Omitted: signed now on the chain's clock (the registry judges signedAt by block time, not ours).
@@ -50,8 +57,7 @@ def record_commitments(session: Session, *, commitments: list[CommitmentCreate],
         if c.commitment_number in seen:
             raise Conflict(f"commitment {c.commitment_number} appears twice", field=field, rule="unique_forever")
         seen.add(c.commitment_number)
-        get_project_row(session, c.project_code,
-                        field=f"items[{index}].project_code" if len(commitments) > 1 else "project_code")
+        get_project_row(session, c.project_code, field=field.replace("commitment_number", "project_code"))
         signed_at = signed[c.commitment_number]
         if signed_at > latest_allowed:
             raise ValidationFailed("signed_at is in the future", field=field.replace("commitment_number", "signed_at"),
@@ -64,11 +70,7 @@ def record_commitments(session: Session, *, commitments: list[CommitmentCreate],
                                    field=field.replace("commitment_number", "due_date"), rule="max_horizon")
     keys = key_states(session, COMMITMENTS, set(numbers))
     if keys.taken:
-        taken = min(keys.taken)
-        index = numbers.index(taken)
-        raise Conflict(f"commitment {taken} is already recorded (on chain or on its way)",
-                       field=f"items[{index}].commitment_number" if len(commitments) > 1 else "commitment_number",
-                       rule="unique_forever")
+        raise taken_conflict(keys.taken)
     now = time.time()
     rows, commands = [], []
     for c in commitments:
@@ -93,11 +95,7 @@ def record_commitments(session: Session, *, commitments: list[CommitmentCreate],
                     raise IntegrityError("correction lost", None, Exception())  # a concurrent correction won
             enqueue(session, commands, client=client)
     except IntegrityError:  # a concurrent request took a number after the check: name the item it took
-        taken = key_states(session, COMMITMENTS, set(numbers)).taken
-        index = numbers.index(min(taken)) if taken else 0
-        raise Conflict(f"commitment {numbers[index]} is already recorded (on chain or on its way)",
-                       field=f"items[{index}].commitment_number" if len(commitments) > 1 else "commitment_number",
-                       rule="unique_forever") from None
+        raise taken_conflict(key_states(session, COMMITMENTS, set(numbers)).taken) from None
     return [CommandAccepted(command_id=c.id, kind=c.kind, reference=c.reference) for c in commands]
 
 

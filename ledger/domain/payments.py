@@ -168,11 +168,15 @@ def _assessed_at(levy: _LevyFacts, account: ChainAccount | None) -> int | None:
 
 
 def _paid_total(levy: _LevyFacts, account: ChainAccount | None) -> int:
-    """The project's total paid as the chain will hold it: what a migration imported plus our commands
-    that did not fail, or the read model's total if that is larger (a payment not sent by us)."""
     if account is None:
         return levy.paid_fen
-    return max(account.paid_fen, account.imported_paid_fen + levy.paid_fen)
+    return _chain_total(ours=levy.paid_fen, imported=account.imported_paid_fen, indexed=account.paid_fen)
+
+
+def _chain_total(*, ours: int, imported: int, indexed: int) -> int:
+    """A project's total (paid or refunded) as the chain will hold it: what a migration imported plus
+    our commands that did not fail, or the read model's total if that is larger (one not sent by us)."""
+    return max(indexed, imported + ours)
 
 
 def _levy_facts(rows) -> dict[str, _LevyFacts]:
@@ -224,7 +228,7 @@ def record_refund(session: Session, *, refund: RefundCreate, client: str) -> Com
         raise problem
     refunded = _refunded_total(session, levy.project_code)
     if account is not None:
-        refunded = max(account.refunded_fen, account.imported_refunded_fen + refunded)
+        refunded = _chain_total(ours=refunded, imported=account.imported_refunded_fen, indexed=account.refunded_fen)
     if refunded + refund.amount_fen > MAX_PAID_FEN:
         raise ValidationFailed("the project's total refunded would exceed what the ledger can hold (2^64 − 1 fen)",
                                field="amount_fen", rule="refunded_total_in_range")
