@@ -11,15 +11,17 @@ def published_rates(engine):
 
 
 class FixedChainClock:
-    """The chain's clock for services tested without a node: the wall clock shifted by `offset` seconds."""
+    """The chain's clock for services tested without a node: the wall clock when the test began,
+    shifted by `offset` seconds. Frozen, so a test that compares two readings never sees a second tick."""
 
     def __init__(self, offset: int = 0):
+        import time
+
+        self.started = int(time.time())
         self.offset = offset
 
     def now(self) -> int:
-        import time
-
-        return int(time.time()) + self.offset
+        return self.started + self.offset
 
     def latest_allowed(self) -> int:
         from ledger.domain.chain_time import CLOCK_SKEW_SECONDS
