@@ -31,7 +31,7 @@ hardhat-local/node_modules/.installed: hardhat-local/package.json hardhat-local/
 
 ## Start chain, deploy, indexer, Celery worker, API + portal on 127.0.0.1. Ctrl-C stops all.
 run: install
-	$(BIN)/ledger dev
+	$(BIN)/python -m devtools run
 
 ## Install, check the committed artifacts against a fresh compile, run Slither, run the whole suite.
 test: install check-artifacts slither
@@ -51,13 +51,13 @@ slither: install
 
 ## Benchmarks (DESIGN.md §9); each prints one JSON object.
 bench: install
-	$(BIN)/ledger bench gas
-	$(BIN)/ledger bench index --events 100000 --postgres postgresql://127.0.0.1/test
-	$(BIN)/ledger bench api
-	$(BIN)/ledger bench public
-	$(BIN)/ledger bench write-path --rate 1200 --confirmations 15000
+	$(BIN)/python -m devtools bench gas
+	$(BIN)/python -m devtools bench index --events 100000 --postgres postgresql://127.0.0.1/test
+	$(BIN)/python -m devtools bench api
+	$(BIN)/python -m devtools bench public
+	$(BIN)/python -m devtools bench write-path --rate 1200 --confirmations 15000
 
-## Recompile contracts/ with the pinned solcjs into ledger/artifacts/ (commit the result).
+## Recompile contracts/ with the pinned solcjs into ledger/chain/artifacts/ (commit the result).
 compile: hardhat-local/node_modules/.installed
 	cd hardhat-local && node compile.js
 

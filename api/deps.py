@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.settings import ApiSettings
 from ledger.db.engine import make_engine
-from ledger.settings import Settings
+from ledger.core.settings import Settings
 
 
 @cache

@@ -14,7 +14,7 @@ AFTER_CHAIN = f"at most 15 minutes after {CHAIN_TIME} (rule `not_after_chain_tim
 
 # Input rules a JSON Schema keyword cannot carry (they depend on the chain, the clock or stored facts),
 # stated on the field they govern, with the `rule` a refusal names. Identifier patterns, enums and
-# bounds come from the models themselves (ledger.identifiers, ledger.domain.schemas).
+# bounds come from the models themselves (ledger.core.identifiers, ledger.domain.schemas).
 FIELD_RULES: dict[tuple[str, str], str] = {
     ("PaymentConfirmation", "paid_at"): "When the payment was made: ISO 8601 with an offset. Not before the levy's "
         "assessment time (rule `not_before_assessment`: FeeLedger refuses paidAt before the first assessment) and "

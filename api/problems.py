@@ -22,7 +22,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ledger.domain import errors as domain
-from ledger.identifiers import InvalidIdentifier
+from ledger.core.identifiers import InvalidIdentifier
 
 log = logging.getLogger(__name__)
 MEDIA_TYPE = "application/problem+json"

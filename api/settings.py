@@ -11,7 +11,7 @@ DEV_SESSION_SECRET = "development-session-secret-not-secret"
 class ApiSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="LEDGER_API_", env_file=".env", extra="ignore")
 
-    # Shared with ledger.settings: production refuses the development secrets.
+    # Shared with ledger.core.settings: production refuses the development secrets.
     environment: Literal["development", "production"] = Field(
         "development", validation_alias=AliasChoices("LEDGER_ENVIRONMENT", "LEDGER_API_ENVIRONMENT"))
     # Signed requests: a timestamp further than this from the server clock is refused; a nonce is

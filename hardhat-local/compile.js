@@ -1,5 +1,5 @@
 // The one compile path: the pinned npm `solc` (solcjs), offline, deterministic.
-// Writes ledger/artifacts/<Contract>.json; with --check, compiles in memory and exits 1
+// Writes ledger/chain/artifacts/<Contract>.json; with --check, compiles in memory and exits 1
 // when the committed artifacts differ from a fresh compile.
 "use strict";
 const fs = require("fs");
@@ -74,5 +74,5 @@ if (process.argv.includes("--check")) {
 } else {
   fs.mkdirSync(OUT, { recursive: true });
   for (const [name, text] of Object.entries(artifacts)) fs.writeFileSync(path.join(OUT, `${name}.json`), text);
-  console.log(`wrote ${Object.keys(artifacts).join(", ")} to ledger/artifacts (solc ${solc.version()})`);
+  console.log(`wrote ${Object.keys(artifacts).join(", ")} to ledger/chain/artifacts (solc ${solc.version()})`);
 }

@@ -1,3 +1,3 @@
-from ledger.cli import app
+from ledger.cli.main import app
 
 app()

@@ -12,10 +12,10 @@ from functools import cache
 from celery import Celery
 from celery.signals import worker_shutting_down
 
-from ledger.errors import LedgerError, SettingsError, TransientError
+from ledger.core.errors import LedgerError, SettingsError, TransientError
 from ledger.indexer.loop import Indexer
 from ledger.indexer.store import LeaseLost
-from ledger.settings import load_settings
+from ledger.core.settings import load_settings
 
 log = logging.getLogger(__name__)
 try:

@@ -21,8 +21,8 @@ from ledger.domain import fees
 from ledger.domain.errors import DomainError, NotFound
 from ledger.domain.rates import reduction_policy, relief_fen
 from ledger.domain.schemas import ProjectCode, Reference
-from ledger.identifiers import DISTRICTS
-from ledger.proofs import check_receipt_on_chain
+from ledger.core.identifiers import DISTRICTS
+from ledger.chain.proofs import check_receipt_on_chain
 from portal.pages import PageError, page_rate_limit, render, settings_of
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(page_rate_limit)])

@@ -12,7 +12,7 @@ from pydantic import AwareDatetime, TypeAdapter, ValidationError
 from starlette.responses import RedirectResponse, Response
 
 from api.deps import SessionDep
-from ledger.credit import record
+from ledger.domain.credit import record
 from ledger.domain import oversight
 from ledger.domain.common import SHANGHAI
 from ledger.domain.errors import DomainError, NotFound

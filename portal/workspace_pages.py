@@ -10,7 +10,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Path, Request
 
 from api.deps import SessionDep
-from ledger.credit import record
+from ledger.domain.credit import record
 from ledger.domain import commitments, oversight, payments, projects
 from ledger.domain.errors import NotFound
 from portal.pages import PageError, render, settings_of

@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from ledger.chain import Sender, account_at, connect, contract_at, signers_from_mnemonic
-from ledger.deploy import deploy
-from ledger.devchain import NODE_KINDS, LocalNode
-from ledger.settings import DEV_MNEMONIC
+from ledger.chain.node import Sender, account_at, connect, contract_at, signers_from_mnemonic
+from ledger.chain.deploy import deploy
+from devtools.dev_node import NODE_KINDS, LocalNode
+from ledger.core.settings import DEV_MNEMONIC
 
 OUTSIDER_INDEX = 9  # a development account that holds no role
 

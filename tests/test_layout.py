@@ -27,7 +27,7 @@ def test_the_migrations_build_exactly_the_schema_the_models_declare(tmp_path):
     from alembic.migration import MigrationContext
     from sqlmodel import SQLModel
 
-    import ledger.db.models  # noqa: F401
+    import ledger.db.read_model  # noqa: F401
     from ledger.db.engine import make_engine, migrate
 
     engine = make_engine(f"sqlite:///{tmp_path / 'schema.db'}")
@@ -54,7 +54,7 @@ def test_every_raw_read_of_a_uint64_column_goes_through_read_sql():
     """On SQLite a uint64 above 2^63−1 is stored as a BLOB: a plain `text()` SELECT would hand it on as bytes."""
     import re
 
-    from ledger.db.models import UINT64_COLUMNS
+    from ledger.db.read_model import UINT64_COLUMNS
 
     uint64 = re.compile(r"\b(" + "|".join(UINT64_COLUMNS) + r")\b")
     raw = [(where, sql) for package in ("ledger", "api", "portal") for where, sql in sql_literals(package)

@@ -11,7 +11,7 @@ from api.responses import AcceptanceAcceptedPublic, CommandAcceptedPublic, accep
 from api.security.clients import ClientDep, signed_route
 from ledger.domain import clearance, commitments, projects
 from ledger.domain.schemas import AcceptanceReport, Clearance, CommitmentBatch, CommitmentCreate, ProjectCreate, ProjectPublic
-from ledger.identifiers import ProjectCode
+from ledger.core.identifiers import ProjectCode
 
 router = APIRouter(prefix="/v1/approval", tags=["approval system"], route_class=signed_route("approval"))
 STATUS_BASE = "/v1/commands"

@@ -9,7 +9,7 @@ from api.routes.approval import AUTH
 from api.security.clients import ClientDep, signed_route
 from ledger.domain.commands import command_status
 from ledger.domain.schemas import CommandStatus
-from ledger.identifiers import CommandId
+from ledger.core.identifiers import CommandId
 
 router = APIRouter(prefix="/v1/commands", tags=["commands"], route_class=signed_route("tax", "approval"))
 

@@ -5,7 +5,7 @@ from fastapi import APIRouter, Response
 from api.deps import EngineDep, SettingsDep
 from api.models import ChainHealth, HealthPublic, IndexerHealth
 from ledger.domain.common import from_unix
-from ledger.status import chain_status, indexer_problems, indexer_status
+from ledger.domain.health import chain_status, indexer_problems, indexer_status
 
 router = APIRouter(tags=["health"])
 

@@ -10,8 +10,8 @@ from api import examples as ex
 from api.deps import SessionDep
 from api.problems import problem_responses
 from api.security.sessions import EnterpriseUser
-from ledger.credit import record
-from ledger.credit.schemas import CreditRecordPublic
+from ledger.domain.credit import record
+from ledger.domain.credit.schemas import CreditRecordPublic
 from ledger.domain import commitments, payments, projects
 from ledger.domain.schemas import CommitmentPublic, LevyPublic, PaymentPublic, ProjectPublic
 

@@ -11,8 +11,8 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from sqlalchemy.orm import Session
 
 from api.deps import EngineDep, SettingsDep
-from ledger.integration.webhooks import disabled_endpoints
-from ledger.status import ChainStatus, IndexerStatus, chain_status, indexer_status
+from ledger.webhooks.delivery import disabled_endpoints
+from ledger.domain.health import ChainStatus, IndexerStatus, chain_status, indexer_status
 
 router = APIRouter(tags=["health"])
 

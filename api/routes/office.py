@@ -13,7 +13,7 @@ from ledger.domain import clearance, commitments, fees, projects
 from ledger.domain.commands import command_status
 from ledger.domain.schemas import (AdjustmentCreate, Clearance, CommandStatus, CommitmentDecision, FeeAssessmentCreate,
                                    ProjectPublic)
-from ledger.identifiers import CommandId, ProjectCode, Reference
+from ledger.core.identifiers import CommandId, ProjectCode, Reference
 
 router = APIRouter(prefix="/v1/office", tags=["office staff"])
 STATUS_BASE = "/v1/office/commands"

@@ -18,7 +18,7 @@ from api.throttle import public_rate_limit
 from ledger.domain import public
 from ledger.domain.schemas import (ChainCheck, ProjectCode, PublicCommitmentPage, PublicPaymentPage, PublicProject,
                                    ReceiptVerification, Reference)
-from ledger.proofs import check_receipt_on_chain
+from ledger.chain.proofs import check_receipt_on_chain
 
 router = APIRouter(prefix="/v1/public", tags=["public"], dependencies=[Depends(public_rate_limit)])
 READ = problem_responses("not-found", "validation-failed", "rate-limited")

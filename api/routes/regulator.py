@@ -11,12 +11,12 @@ from api import examples as ex
 from api.deps import SessionDep
 from api.problems import problem_responses
 from api.security.sessions import RegulatorUser
-from ledger.credit import record
-from ledger.credit.rules import load_rule_set
-from ledger.credit.schemas import (CommitmentAlertPage, CreditRecordPublic, EnterpriseCreditPage, MoneyTrailPublic,
+from ledger.domain.credit import record
+from ledger.domain.credit.rules import load_rule_set
+from ledger.domain.credit.schemas import (CommitmentAlertPage, CreditRecordPublic, EnterpriseCreditPage, MoneyTrailPublic,
                                    RuleSetPublic)
 from ledger.domain import oversight
-from ledger.identifiers import Enterprise, ProjectCode
+from ledger.core.identifiers import Enterprise, ProjectCode
 
 router = APIRouter(prefix="/v1/regulator", tags=["regulator"])
 READ = problem_responses("authentication-required", "forbidden", "validation-failed", "not-found")

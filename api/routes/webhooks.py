@@ -12,8 +12,8 @@ from api.problems import problem_responses
 from api.routes.approval import AUTH, POST
 from api.security.clients import ClientDep, signed_route
 from api.security.sessions import OfficeUser
-from ledger.integration import webhooks
-from ledger.integration.schemas import (ClearanceChangedNotice, CommandNotice, WebhookEndpointCreate,
+from ledger.webhooks import delivery as webhooks
+from ledger.webhooks.schemas import (ClearanceChangedNotice, CommandNotice, WebhookEndpointCreate,
                                         WebhookEndpointPublic, WebhookRegistration)
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"], route_class=signed_route("tax", "approval"))

@@ -1,4 +1,4 @@
-// Compiles contracts/ for Slither only (`make slither`); ledger/artifacts still come from
+// Compiles contracts/ for Slither only (`make slither`); ledger/chain/artifacts still come from
 // ../compile.js, the one artifact compile path. Hardhat refuses sources outside its root, so
 // `contracts` here is a symlink to the repository's contracts/. The compiler is the pinned npm
 // solcjs (never a download): TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD is overridden to use it.

@@ -24,7 +24,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from ledger.errors import LedgerError
+from ledger.core.errors import LedgerError
 
 NONCE_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,128}$")
 HEADERS = ("X-Client-Id", "X-Timestamp", "X-Nonce", "X-Signature")

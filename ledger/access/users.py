@@ -13,9 +13,9 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
 from ledger.access import store
-from ledger.access.clients import AccessError
+from ledger.access.registry import AccessError
 from ledger.db.access_model import USER_ROLES
-from ledger.identifiers import InvalidIdentifier, validate_uscc
+from ledger.core.identifiers import InvalidIdentifier, validate_uscc
 
 hasher = PasswordHasher()  # Argon2id with the library's RFC 9106 defaults
 MIN_PASSWORD_LENGTH = 10

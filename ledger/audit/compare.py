@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, select
 
-from ledger.db.models import AGGREGATE_TABLES, EVENT_TABLES
+from ledger.db.read_model import AGGREGATE_TABLES, EVENT_TABLES
 
 AUDITED_TABLES = [*EVENT_TABLES, *AGGREGATE_TABLES]
 EXAMPLES = 5  # differing rows named per table

@@ -1,5 +1,5 @@
 """Rebuild the read model from the chain along a path independent of the indexer's fetch and
-decode: `eth_getLogs` through web3's provider (not ledger.rpc) in fixed block ranges, decoded
+decode: `eth_getLogs` through web3's provider (not ledger.chain.rpc) in fixed block ranges, decoded
 by web3 — by default with web3's ABI codec, one generic `decode(types, data)` per log and one
 per topic (not the indexer's precomputed eth_abi topic table and hex-topic converters); with
 `decoder="events"`, by web3's `ContractEvent.process_log` (the reference, about 10× slower).
@@ -17,13 +17,13 @@ from sqlalchemy import Engine
 from web3 import Web3
 from web3.exceptions import MismatchedABI
 
-from ledger.chain import contract_at
+from ledger.chain.node import contract_at
 from ledger.db.bulk import insert_rows
-from ledger.errors import LedgerError
-from ledger.events import V2_ABIS, Log, absent_fields
+from ledger.core.errors import LedgerError
+from ledger.chain.events import V2_ABIS, Log, absent_fields
 from ledger.indexer import aggregates
 from ledger.indexer.projector import COLUMNS, Batch
-from ledger.manifest import Manifest
+from ledger.chain.manifest import Manifest
 
 RANGE_BLOCKS = 2_000  # blocks per eth_getLogs (halved while the node refuses a range)
 HEADER_BATCH = 500  # headers per JSON-RPC batch

@@ -13,8 +13,8 @@ from web3 import Web3
 from ledger.audit.compare import TableDiff, compare
 from ledger.audit.rebuild import DecoderKind, rebuild
 from ledger.db.engine import make_engine, migrate
-from ledger.errors import LedgerError
-from ledger.manifest import Manifest
+from ledger.core.errors import LedgerError
+from ledger.chain.manifest import Manifest
 
 
 class AuditError(LedgerError):

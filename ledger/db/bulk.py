@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Insert
 from sqlmodel import SQLModel
 
-from ledger.db.models import INT64_MAX, Uint64, to_sqlite
+from ledger.db.read_model import INT64_MAX, Uint64, to_sqlite
 
 
 def insert_new(executor: Connection | Session, table) -> Insert:

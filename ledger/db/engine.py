@@ -7,7 +7,7 @@ from alembic.config import Config
 from psycopg.types.numeric import NumericLoader
 from sqlalchemy import Engine, create_engine, event
 
-MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
 def normalise_url(url: str) -> str:

@@ -5,7 +5,7 @@ Business keys (project code, voucher number, refund reference, commitment number
 are primary keys. A voucher, refund reference or commitment number whose command failed may be
 sent again corrected: the correction replaces its row, the failed command stays in the outbox
 (ledger.domain.business_keys). Personal data (enterprise names, contact people, phone
-numbers) is stored only as ledger.protection tokens. Money is integer fen, area integer
+numbers) is stored only as ledger.core.field_encryption tokens. Money is integer fen, area integer
 0.01 m², chain times unix seconds, bookkeeping times unix seconds as floats.
 """
 
@@ -26,7 +26,7 @@ class Enterprise(SQLModel, table=True):
     __tablename__ = "enterprises"
     uscc: str = Field(primary_key=True)
     enterprise_key: str  # HMAC-SHA256(pepper, USCC), 0x-hex: the only form that reaches the chain
-    name_token: str  # encrypted (ledger.protection)
+    name_token: str  # encrypted (ledger.core.field_encryption)
     contact_person_token: str | None = None
     contact_phone_token: str | None = None
     created_at: float
@@ -161,7 +161,7 @@ class OutboxCommand(SQLModel, table=True):
     )
     seq: int | None = Field(default=None, primary_key=True, sa_type=SEQUENCE)  # the order of acceptance
     id: str = Field(unique=True)  # public command id
-    kind: str  # see ledger.writer.calls.KINDS
+    kind: str  # see ledger.outbox.kinds.KINDS
     role: str  # the role that signs it
     reference: str  # business key: voucher, commitment number, project code...
     project_code: str  # commands of one project reach the chain in order

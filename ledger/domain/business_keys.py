@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from sqlalchemy import literal, null, select, union_all, update
 from sqlalchemy.orm import Session
 
-from ledger.db.models import Commitment as CommitmentView, Payment, Refund
+from ledger.db.read_model import Commitment as CommitmentView, Payment, Refund
 from ledger.db.write_model import CommitmentRecord, OutboxCommand, PaymentConfirmation, RefundRequest
 from ledger.domain.common import mirrored_chain_id, reference_key_hex
-from ledger.writer.outbox import FAILED
+from ledger.outbox.commands import FAILED
 
 ON_CHAIN = "on_chain"  # a key the read model holds
 # Failures that mean the chain holds the key already (with other figures): the key stays taken.

@@ -4,7 +4,7 @@ A migration imports accounts (AccountImported) with paid, refunded and adjusted 
 assessment time that no command of ours produced, and a levy created before contracts v3 keeps a
 wall-clock issue time while the chain holds the imported `assessedAt`. The write path judges
 totals and times by these figures where the read model has them. Read through the models: a raw
-read of a Uint64 column may return bytes on SQLite (`ledger.db.models.from_db`).
+read of a Uint64 column may return bytes on SQLite (`ledger.db.read_model.from_db`).
 """
 
 from dataclasses import dataclass
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
-from ledger.db.models import FeeAccount, FeeAccountImport
+from ledger.db.read_model import FeeAccount, FeeAccountImport
 from ledger.domain.common import mirrored_chain_id, project_key_hex
 
 

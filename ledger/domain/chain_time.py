@@ -19,7 +19,7 @@ import time
 from functools import cache
 
 from ledger.domain.common import settings
-from ledger.rpc import JsonRpc
+from ledger.chain.rpc import JsonRpc
 
 CLOCK_SKEW_SECONDS = 900  # FeeLedger.CLOCK_SKEW, CommitmentRegistry.CLOCK_SKEW (15 minutes)
 REFRESH_SECONDS = 1.0

@@ -7,12 +7,12 @@ counts once it is indexed, and commands still on their way are a reason of their
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ledger.db.models import Commitment as CommitmentView, FeeAccount
+from ledger.db.read_model import Commitment as CommitmentView, FeeAccount
 from ledger.db.write_model import CommitmentRecord, OutboxCommand
 from ledger.domain.common import get_project_row, read_model_chain_id
 from ledger.domain.rates import shortfall
 from ledger.domain.schemas import Clearance, ClearanceReason, Proof
-from ledger.writer.outbox import ACCEPTED, MINED, SUBMITTED
+from ledger.outbox.commands import ACCEPTED, MINED, SUBMITTED
 
 OPEN_STATUSES = {"recorded", "extended"}
 BLOCKING_STATUSES = {"overdue": "commitment_overdue", "breached": "commitment_breached"}

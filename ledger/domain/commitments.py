@@ -8,7 +8,7 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ledger.db.models import BlockTime, Commitment as CommitmentView, CommitmentEvent
+from ledger.db.read_model import BlockTime, Commitment as CommitmentView, CommitmentEvent
 from ledger.db.write_model import AcceptanceReportRecord, CommitmentDocument, CommitmentRecord, Levy, OutboxCommand
 from ledger.domain.business_keys import COMMITMENTS, key_states, replace_failed
 from ledger.domain import chain_time
@@ -19,8 +19,8 @@ from ledger.domain.fees import _adjust, _current_relief_bps, _open_assessment
 from ledger.domain.rates import SURVEY_REDUCTION, SURVEY_SUPPLEMENT, fee_fen, relief_fen, shortfall
 from ledger.domain.schemas import (AcceptanceAccepted, AcceptanceReport, CommandAccepted, CommitmentCreate,
                                    CommitmentDecision, CommitmentPublic)
-from ledger.writer.calls import COMMITMENT_KINDS
-from ledger.writer.outbox import FAILED, NewCommand, enqueue, new_command_id
+from ledger.outbox.kinds import COMMITMENT_KINDS
+from ledger.outbox.commands import FAILED, NewCommand, enqueue, new_command_id
 
 DECISION_KINDS = {"fulfil": "fulfil_commitment", "breach": "breach_commitment", "extend": "extend_commitment",
                   "repair": "repair_commitment", "accept": "fulfil_by_acceptance",

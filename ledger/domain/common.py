@@ -7,11 +7,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ScalarSelect, select
 from sqlalchemy.orm import Session
 
-from ledger.db.models import ChainState
+from ledger.db.read_model import ChainState
 from ledger.db.write_model import Project
 from ledger.domain.errors import NotFound
-from ledger.identifiers import enterprise_key, project_key, reference_key
-from ledger.settings import Settings
+from ledger.core.identifiers import enterprise_key, project_key, reference_key
+from ledger.core.settings import Settings
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

@@ -4,7 +4,7 @@ The API turns each into an RFC 9457 problem whose `type` ends in `problem_type`;
 that raises one has written nothing (the caller's transaction is rolled back).
 """
 
-from ledger.errors import LedgerError
+from ledger.core.errors import LedgerError
 
 
 class DomainError(LedgerError):

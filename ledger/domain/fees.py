@@ -22,9 +22,9 @@ from ledger.domain.errors import InvalidState, ValidationFailed
 from ledger.domain.rates import (FULL_RELIEF_BPS, Rate, fee_fen, known_reason, rate_at, rate_for, reduction_percent,
                                  relief_fen, shortfall)
 from ledger.domain.schemas import AdjustmentCreate, CommandAccepted, FeeAssessmentCreate, FeeEstimate
-from ledger.identifiers import reason_code
-from ledger.rate_tables import SAMPLE_RATE_TABLE
-from ledger.writer.outbox import FAILED, NewCommand, enqueue
+from ledger.core.identifiers import reason_code
+from ledger.chain.rate_tables import SAMPLE_RATE_TABLE
+from ledger.outbox.commands import FAILED, NewCommand, enqueue
 
 MIN_NOTICE_SECONDS = 86_400  # FeeLedger.MIN_NOTICE
 MAX_HORIZON_SECONDS = 3650 * 86_400  # FeeLedger.MAX_HORIZON

@@ -5,14 +5,14 @@ by district and by month."""
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from ledger.credit.record import BLOCK_TIME, PROOF, chain_proof, decode_cursor, encode_cursor, names_of, proof_public
-from ledger.credit.schemas import (CollectionPublic, CollectionRow, CommitmentAlertPage, CommitmentAlertPublic,
+from ledger.domain.credit.record import BLOCK_TIME, PROOF, chain_proof, decode_cursor, encode_cursor, names_of, proof_public
+from ledger.domain.credit.schemas import (CollectionPublic, CollectionRow, CommitmentAlertPage, CommitmentAlertPublic,
                                    FeeAccountPublic, MoneyEntryPublic, MoneyTrailPublic)
-from ledger.db.models import read_sql
+from ledger.db.read_model import read_sql
 from ledger.db.write_model import CommitmentRecord, Enterprise, PaymentConfirmation, Project, RefundRequest
 from ledger.domain.common import SHANGHAI, from_unix, project_key_hex, read_model_chain_id, reference_key_hex
 from ledger.domain.errors import NotFound, ValidationFailed
-from ledger.identifiers import DISTRICTS, InvalidIdentifier, validate_project_code
+from ledger.core.identifiers import DISTRICTS, InvalidIdentifier, validate_project_code
 
 ALERT_STATUSES = ("overdue", "breached")
 # the history event that puts a commitment in each alert status

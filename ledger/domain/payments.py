@@ -23,11 +23,11 @@ from ledger.domain.chain_accounts import ChainAccount, chain_account, chain_acco
 from ledger.domain.chain_time import CLOCK_SKEW_SECONDS
 from ledger.domain.common import from_unix, project_key_hex, reference_key_hex, unix
 from ledger.domain.errors import Conflict, DomainError, InvalidState, NotFound, ValidationFailed
-from ledger.identifiers import reason_code
+from ledger.core.identifiers import reason_code
 from ledger.domain.schemas import (CommandAccepted, ItemProblem, LevyPage, LevyPublic, PaymentBatch,
                                    PaymentBatchResult, PaymentConfirmation, PaymentItemResult, PaymentPublic,
                                    RefundCreate)
-from ledger.writer.outbox import FAILED, NewCommand, enqueue, new_command_id
+from ledger.outbox.commands import FAILED, NewCommand, enqueue, new_command_id
 
 MAX_PAID_FEN = 2**64 - 1  # FeeLedger keeps the totals paid and refunded as uint64 (…PaidOverflow, …RefundedOverflow)
 

@@ -4,7 +4,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ledger.db.write_model import Enterprise
-from ledger.protection import FieldCipher
+from ledger.core.field_encryption import FieldCipher
 
 # Encrypted columns of each table, with the primary key that binds a token to its row.
 ENCRYPTED_COLUMNS = {Enterprise: ("uscc", ("name_token", "contact_person_token", "contact_phone_token"))}

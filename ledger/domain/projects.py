@@ -9,8 +9,8 @@ from ledger.db.write_model import Enterprise, Project
 from ledger.domain.common import enterprise_key_hex, from_unix, get_project_row, project_key_hex, settings
 from ledger.domain.rates import shortfall
 from ledger.domain.schemas import ProjectCreate, ProjectPublic
-from ledger.identifiers import DISTRICTS
-from ledger.protection import field_cipher
+from ledger.core.identifiers import DISTRICTS
+from ledger.core.field_encryption import field_cipher
 
 
 def register_project(session: Session, *, project: ProjectCreate, client: str) -> ProjectPublic:

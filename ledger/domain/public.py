@@ -11,14 +11,14 @@ import base64
 from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
-from ledger.db.models import ChainState, Commitment as CommitmentView, FeeAccount, FeeAssessment, Payment
+from ledger.db.read_model import ChainState, Commitment as CommitmentView, FeeAccount, FeeAssessment, Payment
 from ledger.db.write_model import CommitmentRecord, PaymentConfirmation, Project
 from ledger.domain.common import from_unix, get_project_row, reference_key_hex
 from ledger.domain.errors import NotFound, ValidationFailed
 from ledger.domain.projects import enterprise_name
 from ledger.domain.schemas import (Proof, PublicCommitment, PublicCommitmentPage, PublicFee, PublicPayment,
                                    PublicPaymentPage, PublicProject, ReadModelAsOf, ReceiptVerification)
-from ledger.identifiers import DISTRICTS
+from ledger.core.identifiers import DISTRICTS
 
 MAX_PAGE = 100
 MASK = "****"

@@ -5,7 +5,7 @@ relief takes `round_half_up(base × relief_bps / 10,000)` off. FeeLedger v2 look
 itself from the table version and district the assessment names; the services read the same
 tables from the read model (RateTablePublished / RatePublished), so what they show is what
 the chain charges. The sample table is published by `ledger deploy` on the development chain
-(ledger.rate_tables.SAMPLE_RATE_TABLE).
+(ledger.chain.rate_tables.SAMPLE_RATE_TABLE).
 """
 
 import json
@@ -16,7 +16,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from ledger.db.models import read_sql
+from ledger.db.read_model import read_sql
 from ledger.domain.common import day_bounds
 
 DATA = Path(__file__).resolve().parent / "data"

@@ -15,8 +15,8 @@ from pydantic import (AfterValidator, AwareDatetime, BaseModel, ConfigDict, Fiel
                       StringConstraints, model_validator)
 from pydantic_core import PydanticCustomError
 
-# Identifiers follow one rule (fold to ASCII, then an ASCII pattern): ledger.identifiers.
-from ledger.identifiers import District, LevyNumber, ProjectCode, ReasonCode, Reference, Uscc
+# Identifiers follow one rule (fold to ASCII, then an ASCII pattern): ledger.core.identifiers.
+from ledger.core.identifiers import District, LevyNumber, ProjectCode, ReasonCode, Reference, Uscc
 
 # Contract fields are uint64 (amounts, areas) and int64 (signed adjustments).
 MAX_FEN = 2**63 - 1

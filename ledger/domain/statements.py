@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from ledger.db.write_model import OutboxCommand, PaymentConfirmation as ConfirmationRow
 from ledger.domain.common import day_bounds, from_unix
 from ledger.domain.schemas import AmountMismatch, DailyStatement, Reconciliation, StatementItem, TaxStatement
-from ledger.writer.outbox import FAILED
+from ledger.outbox.commands import FAILED
 
 
 def daily_statement(session: Session, *, day: date) -> DailyStatement:

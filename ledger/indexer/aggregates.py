@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from sqlalchemy import Connection, bindparam, text
 
 from ledger.db.bulk import insert_rows
-from ledger.db.models import read_sql
+from ledger.db.read_model import read_sql
 from ledger.indexer.projector import COUNTED, SummaryChange
 
 CHUNK = 500

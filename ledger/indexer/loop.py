@@ -12,7 +12,7 @@ is checked against its header before anything is written. Where a header is read
 node returned no log is fetched again (a node behind a load balancer may answer before it
 has indexed the block).
 
-Errors are sorted (ledger.errors): transient ones (node or database away, rate limits, a lost
+Errors are sorted (ledger.core.errors): transient ones (node or database away, rate limits, a lost
 lease) are retried with backoff while the loop keeps running; anything else halts it with a
 named error. Both are recorded in the read model for /health and /metrics. A stop request is
 honoured between batches: what is committed stays, nothing runs on afterwards.
@@ -33,13 +33,13 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from tqdm import tqdm
 
-from ledger.errors import ChainUnavailable, GenesisMismatch, ManifestError, ReadModelUnavailable, ReorgTooDeep, TransientError
-from ledger.events import decode_log, raw_log
+from ledger.core.errors import ChainUnavailable, GenesisMismatch, ManifestError, ReadModelUnavailable, ReorgTooDeep, TransientError
+from ledger.chain.events import decode_log, raw_log
 from ledger.indexer import store
 from ledger.indexer.projector import Batch
-from ledger.rpc import JsonRpc, RpcError
+from ledger.chain.rpc import JsonRpc, RpcError
 from ledger.indexer.store import Checkpoint, Header, LeaseLost
-from ledger.manifest import Manifest
+from ledger.chain.manifest import Manifest
 
 log = logging.getLogger(__name__)
 

@@ -7,8 +7,8 @@ and the reorg path share one definition of every aggregate.
 
 from dataclasses import dataclass, field
 
-from ledger.events import Log
-from ledger.identifiers import InvalidIdentifier, reason_code
+from ledger.chain.events import Log
+from ledger.core.identifiers import InvalidIdentifier, reason_code
 
 PROOF = ("chain_id", "block_number", "log_index", "block_hash", "transaction_hash")
 
@@ -77,7 +77,7 @@ COUNTED = {"recorded": 0, "fulfilled": 1, "marked_overdue": 3, "breached": 4, "r
 
 
 def reason_text(word: str) -> str:
-    """A bytes32 reason code back to its ASCII text (ledger.identifiers.reason_code makes them);
+    """A bytes32 reason code back to its ASCII text (ledger.core.identifiers.reason_code makes them);
     any other word (not ASCII, inner NULs, …) stays its 0x-hex, which no code can be (66 characters
     against at most 32), so the text is lossless either way."""
     try:

@@ -2,9 +2,9 @@
 
 from ledger.db.engine import make_engine, migrate
 from ledger.indexer.loop import Indexer, IndexerConfig
-from ledger.rpc import JsonRpc
-from ledger.manifest import load_manifest
-from ledger.settings import Settings, process_owner_id
+from ledger.chain.rpc import JsonRpc
+from ledger.chain.manifest import load_manifest
+from ledger.core.settings import Settings, process_owner_id
 
 
 def indexer_config(settings: Settings) -> IndexerConfig:

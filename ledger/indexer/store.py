@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, text
 
 from ledger.db.bulk import insert_rows
-from ledger.errors import TransientError
-from ledger.db.models import AGGREGATE_TABLES, EVENT_TABLES, INDEXER_TABLES
+from ledger.core.errors import TransientError
+from ledger.db.read_model import AGGREGATE_TABLES, EVENT_TABLES, INDEXER_TABLES
 from ledger.indexer import aggregates
 from ledger.indexer.projector import COLUMNS, Batch
 

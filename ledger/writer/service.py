@@ -5,12 +5,12 @@ import os
 import time
 
 from ledger.db.engine import make_engine, migrate
-from ledger.errors import ChainUnavailable
-from ledger.keys import load_signers
-from ledger.manifest import load_manifest
-from ledger.rpc import JsonRpc
-from ledger.settings import Settings
-from ledger.writer.calls import KINDS
+from ledger.core.errors import ChainUnavailable
+from ledger.chain.keystore import load_signers
+from ledger.chain.manifest import load_manifest
+from ledger.chain.rpc import JsonRpc
+from ledger.core.settings import Settings
+from ledger.outbox.kinds import KINDS
 from ledger.writer.writer import ChainHolds, OutboxWriter, WriterConfig
 
 log = logging.getLogger(__name__)

@@ -10,7 +10,7 @@ least 3 (`-c 3`): the drain, the indexer and the webhooks run side by side.
 import logging
 from functools import cache
 
-from ledger.errors import ChainUnavailable
+from ledger.core.errors import ChainUnavailable
 from ledger.tasks import app, settings
 
 log = logging.getLogger(__name__)
@@ -60,7 +60,7 @@ def mark_indexed() -> int:
 @app.task(name="ledger.webhooks.deliver")
 def deliver_webhooks() -> dict:
     """Create the notices of newly indexed commands and send the due deliveries."""
-    from ledger.integration.webhooks import deliver_due
+    from ledger.webhooks.delivery import deliver_due
 
     return deliver_due(_engine(), settings)
 

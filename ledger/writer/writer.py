@@ -32,13 +32,14 @@ from eth_account.signers.local import LocalAccount
 from sqlalchemy import Engine, bindparam, text
 from web3 import Web3
 
-from ledger.artifacts import load_artifact
-from ledger.chain import decode_revert
-from ledger.errors import ChainUnavailable, ContractRevert, LedgerError
-from ledger.manifest import Manifest
-from ledger.rpc import JsonRpc, RpcError
-from ledger.writer.calls import KINDS, Kind, encode_call, landed
-from ledger.writer.outbox import ACCEPTED, FAILED, INDEXED, MINED, SUBMITTED
+from ledger.chain.artifacts import load_artifact
+from ledger.chain.node import decode_revert
+from ledger.core.errors import ChainUnavailable, ContractRevert, LedgerError
+from ledger.chain.manifest import Manifest
+from ledger.chain.rpc import JsonRpc, RpcError
+from ledger.outbox.kinds import KINDS, Kind
+from ledger.writer.calls import encode_call, landed
+from ledger.outbox.commands import ACCEPTED, FAILED, INDEXED, MINED, SUBMITTED
 
 log = logging.getLogger(__name__)
 
@@ -395,7 +396,7 @@ class OutboxWriter:
         return len(rows)
 
     def _live_contract(self, kind: Kind):
-        from ledger.chain import connect, contract_at
+        from ledger.chain.node import connect, contract_at
 
         w3 = connect(self.rpc.url)
         return contract_at(w3, kind.contract, self.contracts[kind.contract].address)

@@ -16,14 +16,14 @@ from sqlalchemy import Engine, func, select
 from sqlmodel import SQLModel
 from stdnum.cn import uscc as stdnum_uscc
 
-from ledger.access.clients import add_client
+from ledger.access.registry import add_client
 from ledger.access.signing import public_key_pem
 from ledger.access.users import add_user
-from ledger.client import LedgerClient
+from devtools.sdk import LedgerClient
 from ledger.db.engine import make_engine, migrate
-from ledger.db.scratch import scratch_database
-from ledger.devchain import free_port
-from ledger.settings import REPO_ROOT
+from devtools.scratch_db import scratch_database
+from devtools.dev_node import free_port
+from ledger.core.settings import REPO_ROOT
 from tests.support.rates import mirror_sample_rate_table
 
 POSTGRES_SERVER = "postgresql://127.0.0.1/test"

@@ -8,10 +8,10 @@ from sqlalchemy import text
 from api.deps import get_settings
 from api.main import create_app
 from ledger.db.engine import make_engine, migrate
-from ledger.errors import ChainUnavailable, ReorgTooDeep
+from ledger.core.errors import ChainUnavailable, ReorgTooDeep
 from ledger.indexer.loop import Indexer, IndexerConfig
-from ledger.rpc import JsonRpc
-from ledger.settings import Settings
+from ledger.chain.rpc import JsonRpc
+from ledger.core.settings import Settings
 from tests.ledger.indexer.conftest import workload
 
 pytestmark = pytest.mark.every_node  # runs on Hardhat and on anvil

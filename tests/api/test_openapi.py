@@ -15,7 +15,7 @@ from pydantic_core.core_schema import ErrorType
 
 from api.main import app
 from api.problems import MEDIA_TYPE, PROBLEM_TYPES, TYPE_PREFIX
-from ledger.identifiers import DISTRICTS, LEVY_NUMBER_PATTERN
+from ledger.core.identifiers import DISTRICTS, LEVY_NUMBER_PATTERN
 
 
 def operations():

@@ -1,5 +1,5 @@
 """Database round trips per signed, idempotent payment confirmation: a ceiling, so a change that adds
-some shows here (`ledger bench api` measures the rate they cost, DESIGN.md §9). In process, on SQLite
+some shows here (`python -m devtools bench api` measures the rate they cost, DESIGN.md §9). In process, on SQLite
 and PostgreSQL, counting what the API's engine sends."""
 
 import uuid
@@ -13,19 +13,19 @@ from sqlalchemy.orm import Session
 
 from api import deps
 from api.main import create_app
-from ledger.access.clients import add_client
+from ledger.access.registry import add_client
 from ledger.access.signing import public_key_pem, sign_request
 from ledger.db.write_model import Levy, OutboxCommand, PaymentConfirmation
 from ledger.domain import fees, projects
 from ledger.domain.schemas import FeeAssessmentCreate, ProjectCreate
-from ledger.sim.world import World
+from devtools.sim.world import World
 from tests.support.databases import database_url, make_database  # noqa: F401
 from tests.support.rates import mirror_sample_rate_table
 
 # Admission: pool ping, BEGIN, no wait for the WAL flush (PostgreSQL), client and keys, nonce, key claim,
 # COMMIT; route: BEGIN, levies and used vouchers, the chain's account figures (the read model's fee
 # accounts and a migration's imports: issue 14, accepted means recorded), confirmation, outbox command,
-# stored response, COMMIT. (The bare insert of `ledger bench api` makes 5: ping, BEGIN, two inserts, COMMIT.)
+# stored response, COMMIT. (The bare insert of `python -m devtools bench api` makes 5: ping, BEGIN, two inserts, COMMIT.)
 # Was 13 before the account figures were read; folding them into one statement is issue 19's work.
 MOST_ROUND_TRIPS = 16
 

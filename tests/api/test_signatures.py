@@ -8,9 +8,9 @@ import pytest
 import requests
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from ledger.access.clients import add_key, retire_key
+from ledger.access.registry import add_key, retire_key
 from ledger.access.signing import key_id, new_nonce, public_key_pem, sign_request
-from ledger.client import encode_body
+from devtools.sdk import encode_body
 from tests.api.conftest import project_body, project_code
 
 PATH = "/v1/approval/projects"

@@ -7,13 +7,13 @@ import pytest
 from web3.exceptions import ContractCustomError, ContractLogicError
 from web3.logs import DISCARD
 
-from ledger.chain import Sender, decode_revert
-from ledger.deploy import DeployOptions, deploy
+from ledger.chain.node import Sender, decode_revert
+from ledger.chain.deploy import DeployOptions, deploy
 
-from ledger.errors import ContractRevert
-from ledger.identifiers import enterprise_key, project_key, reason_code, reference_key
-from ledger.rate_tables import SAMPLE_RATE_TABLE
-from ledger.settings import DEV_PEPPER
+from ledger.core.errors import ContractRevert
+from ledger.core.identifiers import enterprise_key, project_key, reason_code, reference_key
+from ledger.chain.rate_tables import SAMPLE_RATE_TABLE
+from ledger.core.settings import DEV_PEPPER
 
 PAYER = enterprise_key("91410100MA44XXXX0X", DEV_PEPPER)
 BASIS = reference_key("sample-rate-table-v1")

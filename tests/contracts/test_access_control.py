@@ -3,8 +3,8 @@ Conflicting roles are exclusive, and the admin role moves only by a delayed two-
 
 import pytest
 
-from ledger.identifiers import reason_code, reference_key
-from ledger.roles import ROLE_ACCOUNT_INDEX, role_id
+from ledger.core.identifiers import reason_code, reference_key
+from ledger.core.roles import ROLE_ACCOUNT_INDEX, role_id
 from tests.contracts.helpers import (
     BASIS, DAY, DISTRICT, DOC, NO_REASON, PAYER, VERSION, assess, pay, project, record, reverts, send_at, unsealed,
 )
@@ -40,7 +40,7 @@ def _breached(chain):
 
 
 def _import_open(chain):
-    """Imports need a deployment that planned one (ledger.deploy seals the import otherwise)."""
+    """Imports need a deployment that planned one (ledger.chain.deploy seals the import otherwise)."""
     return unsealed(chain)
 
 

@@ -1,7 +1,7 @@
 import subprocess
 
-from ledger.artifacts import load_artifact
-from ledger.devchain import HARDHAT_DIR
+from ledger.chain.artifacts import load_artifact
+from devtools.dev_node import HARDHAT_DIR
 
 
 def test_the_committed_artifacts_equal_a_fresh_compile_with_the_pinned_solc():

@@ -1,7 +1,7 @@
 import pytest
 from eth_utils import function_abi_to_4byte_selector
 
-from ledger.identifiers import reference_key
+from ledger.core.identifiers import reference_key
 from tests.contracts.helpers import (
     BREACHED, DAY, DOC, EXTENDED, FULFILLED, GRACE, NONE, OVERDUE, PAYER, RECORDED, REPAIRED, SKEW, call,
     commitment, counters, events, project, record, registry_call, reverts, send_at,

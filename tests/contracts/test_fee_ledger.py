@@ -1,7 +1,7 @@
 import pytest
 
-from ledger.identifiers import reason_code, reference_key
-from ledger.rate_tables import SAMPLE_RATE_TABLE
+from ledger.core.identifiers import reason_code, reference_key
+from ledger.chain.rate_tables import SAMPLE_RATE_TABLE
 from tests.contracts.helpers import (
     ASSESSED, BASIS, DAY, DISTRICT, DOC, EXEMPT, NO_REASON, NOTHING_OWED, OVERPAID, PAID, PARTIALLY_PAID, PAYER,
     RATE, SKEW, call, UNASSESSED, VERSION, account, adjust, assess, events, pay, project, refund, relieve, reverts,

@@ -2,7 +2,7 @@
 
 import pytest
 
-from ledger.identifiers import reference_key
+from ledger.core.identifiers import reference_key
 from tests.contracts.helpers import assess, pay, project, send_at
 
 pytestmark = pytest.mark.every_node  # runs on Hardhat and on anvil

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from web3.logs import DISCARD
 
-from ledger.chain import Sender
-from ledger.identifiers import reason_code, reference_key
-from ledger.rate_tables import SAMPLE_RATE_TABLE
+from ledger.chain.node import Sender
+from ledger.core.identifiers import reason_code, reference_key
+from ledger.chain.rate_tables import SAMPLE_RATE_TABLE
 from tests.contracts.helpers import (
     BREACHED, COMMITMENT_FIELDS, COUNTER_FIELDS, DAY, DISTRICT, DOC, FULFILLED, GRACE, NO_REASON, OVERDUE, OVERPAID,
     PAYER, RECORDED, REPAIRED, SKEW, VERSION, account, commitment, counters, events, pay, project, record, reverts,

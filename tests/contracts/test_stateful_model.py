@@ -16,8 +16,8 @@ from hypothesis.stateful import (
     RuleBasedStateMachine, initialize, invariant, precondition, rule, run_state_machine_as_test,
 )
 
-from ledger.errors import ContractRevert
-from ledger.identifiers import reason_code, reference_key
+from ledger.core.errors import ContractRevert
+from ledger.core.identifiers import reason_code, reference_key
 from tests.contracts.helpers import (
     BASIS, COMMITMENT_FIELDS, COUNTER_FIELDS, DAY, DISTRICT, DOC, FEE_ACCOUNT_FIELDS, NO_REASON, PAYER, RATE, SKEW,
     VERSION, project,

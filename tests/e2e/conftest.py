@@ -3,7 +3,7 @@ node kind for the whole package: both modules add their own projects and voucher
 
 import pytest
 
-from ledger.bench.stack import Stack
+from devtools.bench.stack import Stack
 
 
 @pytest.fixture(scope="package")

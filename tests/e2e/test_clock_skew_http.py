@@ -7,8 +7,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from ledger.bench.stack import Stack
-from ledger.chain import connect
+from devtools.bench.stack import Stack
+from ledger.chain.node import connect
 from tests.api.conftest import USCC_A, project_body, project_code
 from tests.e2e.test_payment_flow import assess_and_wait_until_indexed
 

@@ -7,9 +7,9 @@ import uuid
 import pytest
 import requests
 
-from ledger.chain import Sender, connect, contract_at, signers_from_mnemonic
-from ledger.client import ApiError
-from ledger.settings import DEV_MNEMONIC
+from ledger.chain.node import Sender, connect, contract_at, signers_from_mnemonic
+from devtools.sdk import ApiError
+from ledger.core.settings import DEV_MNEMONIC
 from tests.api.conftest import USCC_A
 from tests.e2e.test_duplicates_on_chain import levy_for, payments_on_chain
 

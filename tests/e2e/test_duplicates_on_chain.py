@@ -9,8 +9,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import func, select
 
-from ledger.db.models import Payment
-from ledger.identifiers import reference_key
+from ledger.db.read_model import Payment
+from ledger.core.identifiers import reference_key
 from tests.api.conftest import USCC_A, project_body, project_code
 from tests.e2e.test_payment_flow import assess_and_wait_until_indexed
 

@@ -13,12 +13,12 @@ import requests
 from sqlalchemy.orm import Session
 
 from ledger.access.signing import canonical_request, public_key_from_raw, verify_signature
-from ledger.devchain import free_port
-from ledger.integration.schemas import WebhookEndpointCreate
-from ledger.integration.webhooks import add_endpoint
+from devtools.dev_node import free_port
+from ledger.webhooks.schemas import WebhookEndpointCreate
+from ledger.webhooks.delivery import add_endpoint
 
-from ledger.bench.stack import OFFICE_PASSWORD, OFFICE_USER
-from ledger.client import path_of
+from devtools.bench.stack import OFFICE_PASSWORD, OFFICE_USER
+from devtools.sdk import path_of
 from tests.api.conftest import USCC_A, project_body, project_code
 
 pytestmark = pytest.mark.every_node  # runs on Hardhat and on anvil

@@ -9,7 +9,7 @@ marked `every_node` gets one of each.
 
 import pytest
 
-from ledger.devchain import LocalNode
+from devtools.dev_node import LocalNode
 from tests.conftest import deploy_chain
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from ledger.db.engine import make_engine, migrate
-from ledger.db.scratch import scratch_database
+from devtools.scratch_db import scratch_database
 
 POSTGRES_SERVER = "postgresql://127.0.0.1/test"
 

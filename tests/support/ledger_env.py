@@ -9,7 +9,7 @@ from sqlmodel import Session
 from ledger.db.engine import make_engine
 from ledger.db.write_model import OutboxCommand
 from ledger.indexer.loop import Indexer, IndexerConfig
-from ledger.rpc import JsonRpc
+from ledger.chain.rpc import JsonRpc
 from ledger.writer.writer import OutboxWriter, WriterConfig
 
 _owners = itertools.count()
@@ -28,7 +28,7 @@ def chain_time(chain):
 
 def paid_on_chain(chain, project_code: str) -> int:
     """What the FeeLedger has recorded as paid for a project (the contract's own view)."""
-    from ledger.identifiers import project_key
+    from ledger.core.identifiers import project_key
 
     return chain.fee.functions.feeAccount(project_key(project_code)).call()[PAID_FEN]
 

@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from ledger.chain import connect, signers_from_mnemonic
+from ledger.chain.node import connect, signers_from_mnemonic
 from ledger.db.engine import make_engine, migrate
-from ledger.deploy import DeployOptions, deploy
-from ledger.devchain import LocalNode
+from ledger.chain.deploy import DeployOptions, deploy
+from devtools.dev_node import LocalNode
 from ledger.domain import commitments, fees, payments, projects
-from ledger.settings import DEV_MNEMONIC, Settings
+from ledger.core.settings import DEV_MNEMONIC, Settings
 from tests.conftest import Chain
 from tests.support.ledger_env import WritePath, chain_time
 from ledger.domain.schemas import CommitmentDecision

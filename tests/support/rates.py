@@ -5,8 +5,8 @@ import time
 
 from sqlalchemy import Engine, insert, text
 
-from ledger.db.models import Rate, RateTable
-from ledger.rate_tables import SAMPLE_RATE_TABLE
+from ledger.db.read_model import Rate, RateTable
+from ledger.chain.rate_tables import SAMPLE_RATE_TABLE
 
 CHAIN_ID = 31337
 

@@ -17,15 +17,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-import ledger.deploy
-from ledger.artifacts import load_artifact
+import ledger.chain.deploy
+from ledger.chain.artifacts import load_artifact
 from ledger.audit.verify import verify
-from ledger.chain import Sender, connect, signers_from_mnemonic
-from ledger.db.models import from_db, read_sql
-from ledger.deploy import DeployOptions, deploy
-from ledger.devchain import LocalNode
-from ledger.settings import DEV_MNEMONIC
-from ledger.identifiers import reference_key
+from ledger.chain.node import Sender, connect, signers_from_mnemonic
+from ledger.db.read_model import from_db, read_sql
+from ledger.chain.deploy import DeployOptions, deploy
+from devtools.dev_node import LocalNode
+from ledger.core.settings import DEV_MNEMONIC
+from ledger.core.identifiers import reference_key
 from tests.ledger.indexer.conftest import kind_of, make_indexer, new_database, read_model  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.every_node  # runs on Hardhat and on anvil
@@ -47,7 +47,7 @@ class V2Chain:
         self.signers = signers_from_mnemonic(DEV_MNEMONIC)
         artifact = artifacts.__getitem__ if artifacts else load_artifact
         with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(ledger.deploy, "load_artifact", artifact)
+            patch.setattr(ledger.chain.deploy, "load_artifact", artifact)
             self.manifest, _ = deploy(self.w3, self.signers, options=DeployOptions(import_planned=True))
         self.fee, self.registry = (self.w3.eth.contract(address=self.manifest.latest(name).address,
                                                         abi=artifact(name)["abi"])

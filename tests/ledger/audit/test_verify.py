@@ -5,12 +5,12 @@ from sqlalchemy import text
 from typer.testing import CliRunner
 
 from ledger.audit.verify import verify
-from ledger.bench.workload import Workload
-from ledger.cli import app
+from devtools.bench.workload import Workload
+from ledger.cli.main import app
 from ledger.db.engine import make_engine, migrate
-from ledger.db.scratch import scratch_database
+from devtools.scratch_db import scratch_database
 from ledger.indexer.loop import Indexer, IndexerConfig
-from ledger.rpc import JsonRpc
+from ledger.chain.rpc import JsonRpc
 
 POSTGRES_SERVER = "postgresql://127.0.0.1/test"
 

@@ -7,13 +7,13 @@ import pytest
 from pydantic import ValidationError
 from sqlalchemy import insert, select, update
 
-from ledger.db.models import BlockTime, CommitmentEvent
+from ledger.db.read_model import BlockTime, CommitmentEvent
 from ledger.db.write_model import Levy, OutboxCommand
 from ledger.domain import commitments, fees, payments, projects
 from ledger.domain.common import end_of_day
 from ledger.domain.errors import InvalidState, ValidationFailed
 from ledger.domain.schemas import CommitmentDecision, FeeAssessmentCreate
-from ledger.identifiers import reference_key
+from ledger.core.identifiers import reference_key
 from tests.support.samples import assessment, commitment, payment, project, project_code, sha
 
 
@@ -125,7 +125,7 @@ def test_a_decision_the_indexed_state_forbids_is_refused_when_nothing_of_ours_is
     session.commit()
     repair = CommitmentDecision(action="repair", document_sha256=sha("r"))
     indexed(session, "C-5", "recorded", "recorded", 11, 1)
-    from ledger.db.models import Commitment as CommitmentView
+    from ledger.db.read_model import Commitment as CommitmentView
 
     session.execute(insert(CommitmentView).values(
         chain_id=31337, commitment="0x" + reference_key("C-5").hex(), project="0x" + "44" * 32,
@@ -205,7 +205,7 @@ def mirrored_account(session, n: int = 1, **figures) -> None:
     """Project n's account as the read model mirrors a migrated one: AccountImported and the account."""
     import time
 
-    from ledger.db.models import ChainState, FeeAccount, FeeAccountImport
+    from ledger.db.read_model import ChainState, FeeAccount, FeeAccountImport
     from ledger.domain.common import project_key_hex
 
     proof = {"block_number": 3, "block_hash": "0x" + "33" * 32, "transaction_hash": "0x" + "44" * 32}

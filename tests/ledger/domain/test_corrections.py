@@ -7,12 +7,12 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import func, insert, select, update
 
-from ledger.db.models import Payment
+from ledger.db.read_model import Payment
 from ledger.db.write_model import CommitmentRecord, Levy, OutboxCommand, PaymentConfirmation as ConfirmationRow
 from ledger.domain import commitments, fees, payments, projects
 from ledger.domain.errors import Conflict, InvalidState, ValidationFailed
 from ledger.domain.schemas import CommitmentDecision, RefundCreate
-from ledger.identifiers import reference_key
+from ledger.core.identifiers import reference_key
 from tests.support.samples import assessment, commitment, payment, project, project_code, sha
 
 

@@ -6,11 +6,11 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from ledger.db.models import (BlockTime, Commitment, CommitmentEvent, FeeAccount, FeeAssessment, Payment, Rate,
+from ledger.db.read_model import (BlockTime, Commitment, CommitmentEvent, FeeAccount, FeeAssessment, Payment, Rate,
                               RateTable, Refund)
 from ledger.domain import oversight, projects, public, rates
 from ledger.domain.common import LAST_SECOND, enterprise_key_hex, project_key_hex, read_model_chain_id
-from ledger.rate_tables import SAMPLE_RATE_TABLE
+from ledger.chain.rate_tables import SAMPLE_RATE_TABLE
 from tests.support.samples import make_uscc, project, project_code
 
 U64_MAX = 2**64 - 1

@@ -3,7 +3,7 @@ less refunds, by district (from the project code) and by month in Asia/Shanghai.
 
 from datetime import datetime
 
-from ledger.db.models import Payment, Refund
+from ledger.db.read_model import Payment, Refund
 from ledger.domain import oversight, projects
 from ledger.domain.common import SHANGHAI, project_key_hex, read_model_chain_id
 from tests.support.samples import project, project_code

@@ -11,7 +11,7 @@ from ledger.domain import commitments, fees, payments, projects, statements
 from ledger.domain.common import SHANGHAI
 from ledger.domain.errors import Conflict, NotFound, ValidationFailed
 from ledger.domain.rates import fee_fen
-from ledger.rate_tables import SAMPLE_RATE_TABLE
+from ledger.chain.rate_tables import SAMPLE_RATE_TABLE
 from ledger.domain.schemas import (AcceptanceReport, AdjustmentCreate, CommitmentDecision, PaymentBatch,
                                    StatementItem, TaxStatement)
 from tests.support.samples import assessment, commitment, make_uscc, payment, project, project_code, sha

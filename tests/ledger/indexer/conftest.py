@@ -5,16 +5,16 @@ import itertools
 import pytest
 from sqlalchemy import text
 
-from ledger.bench.workload import Workload
-from ledger.chain import connect, signers_from_mnemonic
+from devtools.bench.workload import Workload
+from ledger.chain.node import connect, signers_from_mnemonic
 from ledger.db.engine import make_engine, migrate
-from ledger.deploy import DeployOptions, deploy
-from ledger.devchain import LocalNode
-from ledger.db.models import AGGREGATE_TABLES, EVENT_TABLES
-from ledger.db.scratch import scratch_database
+from ledger.chain.deploy import DeployOptions, deploy
+from devtools.dev_node import LocalNode
+from ledger.db.read_model import AGGREGATE_TABLES, EVENT_TABLES
+from devtools.scratch_db import scratch_database
 from ledger.indexer.loop import Indexer, IndexerConfig
-from ledger.rpc import JsonRpc
-from ledger.settings import DEV_MNEMONIC
+from ledger.chain.rpc import JsonRpc
+from ledger.core.settings import DEV_MNEMONIC
 from tests.conftest import Chain
 
 POSTGRES_SERVER = "postgresql://127.0.0.1/test"

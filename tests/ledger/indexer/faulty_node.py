@@ -16,7 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import orjson
 import urllib3
 
-from ledger.devchain import free_port
+from devtools.dev_node import free_port
 
 UNKNOWN_TOPIC = "0x" + "ee" * 32  # no ABI here declares it
 

@@ -8,7 +8,7 @@ import time
 from sqlalchemy import text
 
 from ledger.indexer.loop import Indexer
-from ledger.rpc import JsonRpc
+from ledger.chain.rpc import JsonRpc
 from tests.ledger.indexer.conftest import indexer_via, kind_of, make_indexer, read_model, within, workload
 from tests.ledger.indexer.faulty_node import UNKNOWN_TOPIC, Faults, FaultyNode
 

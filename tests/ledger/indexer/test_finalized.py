@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from ledger.rpc import JsonRpc
+from ledger.chain.rpc import JsonRpc
 from tests.ledger.indexer.conftest import make_indexer, read_model, workload
 
 pytestmark = pytest.mark.every_node  # runs on Hardhat and on anvil

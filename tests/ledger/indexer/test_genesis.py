@@ -2,11 +2,11 @@
 
 import pytest
 
-from ledger.chain import connect
-from ledger.deploy import deploy
-from ledger.devchain import LocalNode
-from ledger.errors import GenesisMismatch
-from ledger.rpc import JsonRpc
+from ledger.chain.node import connect
+from ledger.chain.deploy import deploy
+from devtools.dev_node import LocalNode
+from ledger.core.errors import GenesisMismatch
+from ledger.chain.rpc import JsonRpc
 from tests.ledger.indexer.conftest import kind_of, make_indexer, read_model, workload
 
 

@@ -10,10 +10,10 @@ from eth_abi import encode
 from eth_utils import event_abi_to_log_topic
 from sqlalchemy import select, text
 
-from ledger.artifacts import CONTRACT_NAMES, load_artifact
+from ledger.chain.artifacts import CONTRACT_NAMES, load_artifact
 from ledger.db.engine import alembic_config, make_engine, migrate
-from ledger.db.models import AGGREGATE_TABLES, EVENT_TABLES, from_db, to_sqlite
-from ledger.events import V2_ABIS, decode_log
+from ledger.db.read_model import AGGREGATE_TABLES, EVENT_TABLES, from_db, to_sqlite
+from ledger.chain.events import V2_ABIS, decode_log
 from ledger.indexer import aggregates, store
 from ledger.indexer.projector import COLUMNS, Batch, reason_text
 from ledger.indexer.store import Header

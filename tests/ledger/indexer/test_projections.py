@@ -3,7 +3,7 @@
 import pytest
 from sqlalchemy import text
 
-from ledger.events import EVENTS
+from ledger.chain.events import EVENTS
 from tests.ledger.indexer.conftest import make_indexer, read_model, workload
 
 pytestmark = pytest.mark.every_node  # runs on Hardhat and on anvil

@@ -4,7 +4,7 @@ most providers refuse large ranges; the local Hardhat node never does)."""
 import pytest
 
 from ledger.indexer.loop import RangeSizer, fetch_range
-from ledger.rpc import RpcError
+from ledger.chain.rpc import RpcError
 
 
 class LimitedNode:

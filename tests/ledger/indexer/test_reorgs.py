@@ -5,8 +5,8 @@ import threading
 import pytest
 from sqlalchemy import text
 
-from ledger.errors import ReorgTooDeep
-from ledger.identifiers import reference_key
+from ledger.core.errors import ReorgTooDeep
+from ledger.core.identifiers import reference_key
 from ledger.indexer.store import load_checkpoint
 from tests.ledger.indexer.conftest import indexer_via, kind_of, make_indexer, read_model, within, workload
 from tests.ledger.indexer.faulty_node import Faults, FaultyNode

@@ -6,8 +6,8 @@ whose import window is open."""
 
 import pytest
 
-from ledger.bench.workload import DAY, GRACE
-from ledger.identifiers import reference_key
+from devtools.bench.workload import DAY, GRACE
+from ledger.core.identifiers import reference_key
 from tests.ledger.indexer.conftest import kind_of, make_indexer, read_model, workload
 
 pytestmark = pytest.mark.every_node  # runs on Hardhat and on anvil

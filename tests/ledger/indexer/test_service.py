@@ -3,7 +3,7 @@
 import multiprocessing
 
 from ledger.indexer.service import indexer_owner
-from ledger.settings import Settings
+from ledger.core.settings import Settings
 
 
 def _owner_in_child(settings, queue) -> None:

@@ -6,7 +6,7 @@ timestamps increasing strictly."""
 import pytest
 from sqlalchemy import text
 
-from ledger.identifiers import reason_code, reference_key
+from ledger.core.identifiers import reason_code, reference_key
 from tests.contracts.helpers import (DAY, DOC, GRACE, OVERDUE, FULFILLED, PAID, account, assess, commitment, pay,
                                      project, record, registry_call, reverts, send_at)
 from tests.ledger.indexer.conftest import kind_of, make_indexer, read_model

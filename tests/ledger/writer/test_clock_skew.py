@@ -9,14 +9,14 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import func, select
 
-from ledger.db.models import Payment, Refund
+from ledger.db.read_model import Payment, Refund
 from ledger.db.write_model import Levy
-from ledger.devchain import LocalNode
+from devtools.dev_node import LocalNode
 from ledger.domain import chain_time, commitments, payments
 from ledger.domain.chain_time import ChainClock
 from ledger.domain.errors import ValidationFailed
 from ledger.domain.schemas import AcceptanceReport, CommitmentDecision, RefundCreate
-from ledger.identifiers import reason_code
+from ledger.core.identifiers import reason_code
 from ledger.writer.writer import ChainHolds
 from tests.conftest import deploy_chain
 from tests.ledger.writer.test_writer import confirm, setup_projects
@@ -161,7 +161,7 @@ def test_commitments_recorded_decided_and_accepted_at_once_are_recorded_by_a_ske
     assert set(sent) <= {"mined", "indexed"} and sum(sent.values()) == 10, sent
     mirror.catch_up()
     mirror.release()
-    from ledger.db.models import Commitment as CommitmentView
+    from ledger.db.read_model import Commitment as CommitmentView
 
     with write_path.session() as s:
         statuses = dict(s.execute(select(CommitmentView.status, func.count()).group_by(CommitmentView.status)).all())

@@ -15,9 +15,9 @@ from ledger.access.signing import canonical_request, private_key_from_seed, veri
 from ledger.db.engine import make_engine
 from ledger.domain import clearance, fees, payments, projects
 from ledger.domain.schemas import PaymentBatch
-from ledger.integration.schemas import WebhookEndpointCreate
-from ledger.integration.webhooks import add_endpoint, deliveries
-from ledger.settings import Settings
+from ledger.webhooks.schemas import WebhookEndpointCreate
+from ledger.webhooks.delivery import add_endpoint, deliveries
+from ledger.core.settings import Settings
 from tests.support.celery_worker import celery_worker, wait_until, worker_env  # noqa: F401
 from tests.support.ledger_env import WritePath, chain_time, paid_on_chain
 from tests.support.samples import assessment, payment, project, project_code

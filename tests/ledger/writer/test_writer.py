@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from ledger.db.write_model import OutboxCommand, OutboxTransaction
 from ledger.domain import clearance, fees, payments, projects
 from ledger.domain.commands import command_status
-from ledger.identifiers import project_key, reference_key
+from ledger.core.identifiers import project_key, reference_key
 from ledger.writer.writer import OutboxWriter
 from tests.support.ledger_env import chain_time, paid_on_chain
 from tests.support.samples import assessment, payment, project, project_code
@@ -137,7 +137,7 @@ def test_a_stored_transaction_whose_nonce_was_used_elsewhere_is_reconciled_again
 def test_office_decisions_reach_the_chain_with_their_fact_times(write_path):
     from datetime import timedelta
 
-    from ledger.db.models import Commitment as CommitmentView
+    from ledger.db.read_model import Commitment as CommitmentView
     from ledger.domain.commitments import decide_commitment, record_commitments
     from ledger.domain.schemas import CommitmentDecision
     from tests.support.samples import commitment, sha

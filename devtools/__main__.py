@@ -1,0 +1,3 @@
+from devtools.cli import app
+
+app(prog_name="python -m devtools")

@@ -1,0 +1,116 @@
+"""Developer tools, outside the product: `python -m devtools run|sim|bench …`.
+
+The `ledger` package never imports this one (import-linter keeps it so); `make run` and
+`make bench` call it from a checkout.
+"""
+
+import json
+from typing import Annotated
+
+import typer
+
+from devtools.sim.cli import sim
+from ledger.core.errors import LedgerError
+
+app = typer.Typer(no_args_is_help=True, help="Development tools: the local system, simulators, benchmarks.")
+bench = typer.Typer(no_args_is_help=True, help="Benchmarks; each prints one JSON object.")
+app.add_typer(bench, name="bench")
+app.command("sim")(sim)
+
+
+def _fail(exc: LedgerError) -> None:
+    typer.secho(f"error: {exc}", fg="red", err=True)
+    raise typer.Exit(1)
+
+
+@bench.command("gas")
+def bench_gas() -> None:
+    """Gas per write on a fresh local node (started and stopped here)."""
+    from devtools.bench.gas import measure_gas
+
+    typer.echo(json.dumps(measure_gas()))
+
+
+@bench.command("index")
+def bench_index(
+    events: Annotated[int, typer.Option(help="How many events to emit and backfill.")] = 100_000,
+    postgres: Annotated[str | None, typer.Option(help="Also backfill into a throwaway database on this server.")] = None,
+    repeats: Annotated[int, typer.Option(help="Interleaved runs of the SQLite indexer and the raw fetch; medians are reported.")] = 3,
+) -> None:
+    """Backfill speed: indexer into SQLite (and PostgreSQL) vs the idiomatic web3+ORM path and raw fetches."""
+    from devtools.bench.index import bench_index as run
+
+    typer.echo(json.dumps(run(events, postgres, repeats)))
+
+
+@bench.command("audit")
+def bench_audit_command(
+    events: Annotated[int, typer.Option(help="How many events to emit, re-index and audit.")] = 20_000,
+    repeats: Annotated[int, typer.Option(help="Interleaved runs of each; medians are reported.")] = 3,
+) -> None:
+    """`ledger audit verify` (independent rebuild + diff) vs the indexer's re-index of the same chain."""
+    from devtools.bench.audit import bench_audit
+
+    typer.echo(json.dumps(bench_audit(events, repeats)))
+
+
+@bench.command("api")
+def bench_api_command(
+    requests: Annotated[int, typer.Option(help="Confirmations per timed run, ours and the bare baseline each.")] = 2000,
+    connections: Annotated[int, typer.Option(help="Load processes, one keep-alive connection each.")] = 8,
+    repeats: Annotated[int, typer.Option(help="Interleaved runs of each; medians are reported.")] = 3,
+    payments: Annotated[int, typer.Option(help="End to end: confirmations to push through to `indexed`.")] = 20000,
+    rate: Annotated[float, typer.Option(help="End to end: offered confirmations per second.")] = 1200.0,
+    batch: Annotated[int, typer.Option(help="End to end: confirmations per /v1/tax/payments/batch request.")] = 500,
+    end_to_end: Annotated[bool, typer.Option(help="Also run the end-to-end part.")] = True,
+) -> None:
+    """Confirmations accepted by one API process vs a bare FastAPI insert; API → chain → indexed."""
+    from devtools.bench.api import bench_api
+
+    typer.echo(json.dumps(bench_api(requests=requests, connections=connections, repeats=repeats, payments=payments,
+                                    rate=rate, batch=batch, end_to_end=end_to_end)))
+
+
+@bench.command("public")
+def bench_public_command(
+    projects: Annotated[int, typer.Option(help="Projects seeded in the read model; requests spread over them at random.")] = 1000,
+    requests: Annotated[int, typer.Option(help="Requests per timed run, ours and the bare baseline each.")] = 6000,
+    connections: Annotated[int, typer.Option(help="Load processes, one keep-alive connection each.")] = 4,
+    repeats: Annotated[int, typer.Option(help="Interleaved runs of each; medians are reported.")] = 3,
+    latency_rate: Annotated[float, typer.Option(help="Offered requests per second of the latency run.")] = 200.0,
+    database: Annotated[str, typer.Option(help="A PostgreSQL server URL (a scratch database is made) or sqlite.")] = "postgresql://127.0.0.1/test",
+) -> None:
+    """The public inquiry API of one process vs a bare FastAPI JSON endpoint; p99 at a fixed rate."""
+    from devtools.bench.public import bench_public
+
+    typer.echo(json.dumps(bench_public(projects_count=projects, requests=requests, connections=connections,
+                                       repeats=repeats, latency_rate=latency_rate,
+                                       database="sqlite" if database == "sqlite" else database)))
+
+
+@app.command("run")
+def run(
+    simulate: Annotated[bool, typer.Option(envvar="LEDGER_DEV_SIMULATE",
+                                           help="Seed and drive the system with the tax/approval simulators.")] = True,
+) -> None:
+    """Run the whole system locally (what `make run` does). Ctrl-C stops it."""
+    from devtools.run import run_dev
+
+    try:
+        raise typer.Exit(run_dev(simulate=simulate))
+    except LedgerError as exc:
+        _fail(exc)
+
+
+@bench.command("write-path")
+def bench_write_path(
+    confirmations: Annotated[int, typer.Option(help="Payment confirmations to push through.")] = 20_000,
+    rate: Annotated[float, typer.Option(help="Offered confirmations per second (batches of 500, as the API takes them).")] = 1_000.0,
+    database: Annotated[str, typer.Option(help="sqlite or postgresql (a throwaway database on --postgres).")] = "sqlite",
+    postgres: Annotated[str, typer.Option(help="PostgreSQL server for --database postgresql.")] = "postgresql://127.0.0.1/test",
+    batch_size: Annotated[int, typer.Option(help="Commands per transaction.")] = 1000,
+) -> None:
+    """Confirmations end to end (service → outbox → chain → indexed) vs the chain alone, on a fresh node."""
+    from devtools.bench.write_path import bench_write_path as run
+
+    typer.echo(json.dumps(run(confirmations, rate, database, postgres, batch_size)))

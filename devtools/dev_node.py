@@ -1,0 +1,97 @@
+"""Start and stop a throwaway local EVM node (for benchmarks, tests and `make run`).
+
+Two independent implementations, both pinned in hardhat-local/package.json: Hardhat (the
+default) and Foundry's anvil. Both serve the development mnemonic's accounts on chain id 31337.
+"""
+
+import os
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+from ledger.core.errors import ChainUnavailable, LedgerError
+from ledger.chain.rpc import JsonRpc
+from ledger.core.settings import DEV_MNEMONIC, REPO_ROOT, NodeKind
+
+HARDHAT_DIR = REPO_ROOT / "hardhat-local"
+NODE_KINDS: tuple[NodeKind, ...] = ("hardhat", "anvil")
+CHAIN_ID = 31337
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def rpc_ready(url: str) -> bool:
+    try:
+        JsonRpc(url, timeout=1).chain_id()
+        return True
+    except LedgerError:
+        return False
+
+
+def node_command(kind: NodeKind, port: int) -> list[str]:
+    """The command line of a development node of `kind` on 127.0.0.1:port."""
+    binary = HARDHAT_DIR / "node_modules" / ".bin" / kind
+    if not binary.exists():
+        raise ChainUnavailable(f"{binary} is missing; run `npm ci` in hardhat-local/ (make install)")
+    if kind == "hardhat":  # accounts, chain id, hardfork and gas limit: hardhat-local/hardhat.config.js
+        return [str(binary), "node", "--hostname", "127.0.0.1", "--port", str(port)]
+    # anvil: the same accounts, chain id, hardfork and block gas limit as hardhat.config.js
+    return [
+        str(binary), "--host", "127.0.0.1", "--port", str(port), "--chain-id", str(CHAIN_ID),
+        "--mnemonic", DEV_MNEMONIC, "--accounts", "10", "--balance", "10000",
+        "--hardfork", "cancun", "--gas-limit", "60000000", "--silent",
+    ]
+
+
+class LocalNode:
+    """A fresh development node on 127.0.0.1; a context manager that stops it on exit."""
+
+    def __init__(self, port: int | None = None, *, kind: NodeKind = "hardhat", log_path: Path | None = None):
+        if kind not in NODE_KINDS:
+            raise LedgerError(f"unknown development node {kind!r}: one of {', '.join(NODE_KINDS)}")
+        self.kind = kind
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._log_path = log_path
+        self._process: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 60) -> "LocalNode":
+        command = node_command(self.kind, self.port)
+        log = open(self._log_path, "ab") if self._log_path else subprocess.DEVNULL
+        self._process = subprocess.Popen(
+            command,
+            cwd=HARDHAT_DIR,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group, so stop() takes its children too
+            env={**os.environ, "HARDHAT_DISABLE_TELEMETRY_PROMPT": "true"},
+        )
+        deadline = time.monotonic() + timeout
+        while not rpc_ready(self.url):
+            if self._process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise ChainUnavailable(f"the local {self.kind} node did not start on {self.url}")
+            time.sleep(0.2)
+        return self
+
+    def stop(self) -> None:
+        if self._process and self._process.poll() is None:
+            os.killpg(self._process.pid, signal.SIGTERM)
+            try:
+                self._process.wait(10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self._process.pid, signal.SIGKILL)
+                self._process.wait()
+        self._process = None
+
+    def __enter__(self) -> "LocalNode":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()

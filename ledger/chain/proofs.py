@@ -1,0 +1,58 @@
+"""Re-check a read-model proof against a chain node: does the transaction the proof names carry,
+at that block and log index, the event the read model says it does?
+
+The read path never touches the chain per request; this is the explicit "check against the chain"
+a person asks for on a receipt's verification page (rate-limited with the other public routes).
+"""
+
+from ledger.core.errors import LedgerError, ManifestError
+from ledger.domain.schemas import ChainCheck, ReceiptVerification
+from ledger.chain.events import decode_log
+from ledger.core.identifiers import reference_key
+from ledger.chain.manifest import Manifest, load_manifest
+from ledger.chain.rpc import JsonRpc
+from ledger.core.settings import Settings
+
+PAYMENT_EVENTS = {"PaymentRecorded", "VoucherImported"}
+CHECK_TIMEOUT_SECONDS = 5  # a person is waiting for the page
+
+
+def check_receipt_on_chain(receipt: ReceiptVerification, *, settings: Settings) -> ChainCheck:
+    """recheck_receipt against the configured node and deployment; a manifest that cannot be read is
+    an answer too."""
+    try:
+        manifest = load_manifest(settings.manifest_path)
+    except ManifestError as exc:
+        return ChainCheck(matches=False, checked_block_number=None, detail=f"the deployment manifest cannot be read: {exc}")
+    return recheck_receipt(receipt, rpc=JsonRpc(settings.rpc_url, timeout=CHECK_TIMEOUT_SECONDS), manifest=manifest)
+
+
+def recheck_receipt(receipt: ReceiptVerification, *, rpc: JsonRpc, manifest: Manifest) -> ChainCheck:
+    """Compare a verified receipt with the node's transaction receipt: chain, block, log, contract,
+    event, voucher key and amount. A node that cannot be reached is an answer too (matches=False)."""
+    proof = receipt.proof
+    try:
+        chain_id, head = rpc.chain_id(), rpc.block_number()
+        tx = rpc.call("eth_getTransactionReceipt", [proof.transaction_hash])
+    except LedgerError as exc:  # unreachable, timed out, or refused by the node
+        return ChainCheck(matches=False, checked_block_number=None, detail=f"the chain node could not be read: {exc}")
+
+    def differs(detail: str) -> ChainCheck:
+        return ChainCheck(matches=False, checked_block_number=head, detail=detail)
+
+    if chain_id != proof.chain_id:
+        return differs(f"the node serves chain {chain_id}, the proof names chain {proof.chain_id}")
+    if tx is None or tx.get("blockHash") != proof.block_hash or int(tx["blockNumber"], 16) != proof.block_number:
+        return differs(f"transaction {proof.transaction_hash} is not in block {proof.block_number} ({proof.block_hash})")
+    log = next((entry for entry in tx["logs"] if int(entry["logIndex"], 16) == proof.log_index), None)
+    decoded = log and decode_log(log)
+    fee_ledgers = {c.address.lower() for c in manifest.contracts if c.name == "FeeLedger"}
+    if decoded is None or decoded.address not in fee_ledgers or decoded.event not in PAYMENT_EVENTS:
+        return differs(f"log {proof.log_index} of the transaction is not a payment recorded by the FeeLedger")
+    if decoded.args["voucher"] != "0x" + reference_key(receipt.voucher_number).hex():
+        return differs(f"log {proof.log_index} records another voucher")
+    if decoded.args["amountFen"] != receipt.amount_fen:
+        return differs(f"the chain records {decoded.args['amountFen']} fen, not {receipt.amount_fen}")
+    return ChainCheck(matches=True, checked_block_number=head,
+                      detail=f"{decoded.event} of {receipt.amount_fen} fen in block {proof.block_number}, "
+                             f"{head - proof.block_number} block(s) below the head")

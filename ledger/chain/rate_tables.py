@@ -1,0 +1,31 @@
+"""Rate tables of the fee, as published on chain by `FeeLedger.publishRateTable`.
+
+The real rates are set by the city's price bureau; SAMPLE_RATE_TABLE is a clearly labelled
+*sample* for development and tests, not the city's figures.
+"""
+
+from dataclasses import dataclass
+
+from ledger.core.identifiers import DISTRICTS, document_hash
+
+
+@dataclass(frozen=True)
+class RateTable:
+    version: int
+    effective_from: int  # unix seconds
+    basis_hash: bytes  # SHA-256 of the legal basis document
+    rates: dict[str, int]  # district code -> fen per m²
+
+    def district_rates(self) -> list[tuple[int, int]]:
+        """The rates as `DistrictRate[]` for the contract call."""
+        return [(int(district), rate) for district, rate in sorted(self.rates.items())]
+
+
+_URBAN = {"410102", "410103", "410104", "410105", "410106", "410108", "410171", "410172", "410173"}
+
+SAMPLE_RATE_TABLE = RateTable(
+    version=1,
+    effective_from=1_735_660_800,  # 2025-01-01 00:00 Asia/Shanghai
+    basis_hash=document_hash("SAMPLE rate table v1 - not the price bureau's figures".encode()),
+    rates={district: 200_000 if district in _URBAN else 150_000 for district in DISTRICTS},  # 2,000 / 1,500 yuan per m²
+)

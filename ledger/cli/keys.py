@@ -1,0 +1,76 @@
+"""`ledger keys ...`: field-encryption keys (rotation) and role keystores."""
+
+import getpass
+from typing import Annotated
+
+import typer
+
+from ledger.core.errors import LedgerError
+from ledger.core.settings import Settings
+
+keys = typer.Typer(no_args_is_help=True, help="Field-encryption keys and signing keystores.")
+
+
+def _fail(exc: Exception) -> None:
+    typer.secho(f"error: {exc}", fg="red", err=True)
+    raise typer.Exit(1)
+
+
+@keys.command("rotate")
+def rotate() -> None:
+    """Re-encrypt personal data under the first key of LEDGER_FIELD_KEYS (older keys must still be listed)."""
+    from sqlmodel import Session
+
+    from ledger.db.engine import make_engine, migrate
+    from ledger.domain.personal_data import key_ids_in_use, reencrypt
+    from ledger.core.field_encryption import FieldCipher
+
+    settings = Settings()
+    try:
+        cipher = FieldCipher.from_setting(settings.field_keys.get_secret_value())
+        engine = make_engine(settings.database_url)
+        migrate(engine)
+        with Session(engine) as session:
+            changed = reencrypt(session, cipher=cipher)
+            in_use = key_ids_in_use(session)
+    except LedgerError as exc:
+        _fail(exc)
+    typer.echo(f"re-encrypted {changed} row(s) under key {cipher.current}; tokens per key id: {in_use}")
+
+
+@keys.command("new-field-key")
+def new_field_key(kid: Annotated[str, typer.Argument(help="Key id (letters and digits), e.g. k2026a")]) -> None:
+    """Print a fresh AES-256 key as kid:base64 — put it FIRST in LEDGER_FIELD_KEYS, then run `ledger keys rotate`."""
+    from ledger.core.field_encryption import FieldCipher
+
+    if not (kid.isascii() and kid.isalnum()):
+        _fail(ValueError("the key id must be letters and digits"))
+    typer.echo(f"{kid}:{FieldCipher.new_key()}")
+
+
+@keys.command("keystore")
+def keystore(role: Annotated[str, typer.Argument(help="Role name, e.g. TAX_ROLE")]) -> None:
+    """Create a new signing key for ROLE as an encrypted keystore in LEDGER_KEYSTORE_DIR (scrypt);
+    prints its address, to be granted the role by governance."""
+    from eth_account import Account
+
+    from ledger.chain.keystore import write_keystore
+    from ledger.core.roles import ROLE_ACCOUNT_INDEX
+
+    settings = Settings()
+    if role not in ROLE_ACCOUNT_INDEX:
+        _fail(ValueError(f"role must be one of {', '.join(ROLE_ACCOUNT_INDEX)}"))
+    if settings.keystore_dir is None:
+        _fail(ValueError("set LEDGER_KEYSTORE_DIR first"))
+    path = settings.keystore_dir / f"{role}.json"
+    if path.exists():
+        _fail(ValueError(f"{path} exists; move it away first"))
+    passphrase = getpass.getpass(f"passphrase for {role}: ")
+    if passphrase != getpass.getpass("again: "):
+        _fail(ValueError("the passphrases differ"))
+    try:
+        account = Account.create()
+        write_keystore(account, passphrase, path)
+    except LedgerError as exc:
+        _fail(exc)
+    typer.echo(f"{role}: {account.address} -> {path}")

@@ -1,0 +1,76 @@
+"""The pure credit function: credit events and a rule set → score, grade and each event's
+contribution. No SQL, no chain: the same events and rule set give the same answer anywhere.
+
+"As of" a moment means what the chain held then: the events whose block time is at or before
+it (an event whose block time is unknown is left out of an as-of answer).
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from ledger.domain.credit.rules import RuleSet
+
+COUNTERS_IMPORTED = "counters_imported"  # an earlier contract version's counters, carried over
+
+
+@dataclass(frozen=True)
+class ChainProof:
+    chain_id: int
+    block_number: int
+    log_index: int
+    block_hash: str
+    transaction_hash: str
+    block_time: int | None  # unix seconds of the block; None if the read model has not got it
+
+
+@dataclass(frozen=True)
+class CreditEvent:
+    """One fact on chain that counts for an enterprise's credit."""
+
+    kind: str  # a rule set's event kind, or COUNTERS_IMPORTED
+    enterprise: str  # HMAC-SHA256(pepper, USCC), 0x-hex
+    proof: ChainProof
+    commitment: str | None = None  # the commitment's on-chain key
+    project: str | None = None  # the project's on-chain key
+    fact_at: int | None = None  # when the fact happened, as attested on chain (fulfilment, repair, payment)
+    counts: dict[str, int] = field(default_factory=dict)  # COUNTERS_IMPORTED: how many of each kind
+
+    @property
+    def order(self) -> tuple[int, int]:
+        return self.proof.block_number, self.proof.log_index
+
+
+@dataclass(frozen=True)
+class ScoredEvent:
+    event: CreditEvent
+    contribution: int
+    score_after: int
+
+
+@dataclass(frozen=True)
+class CreditScore:
+    rule_set: str  # the version of the rules that produced this answer
+    as_of: int | None  # unix seconds; None: everything indexed
+    start: int
+    score: int
+    grade: str
+    events: list[ScoredEvent]
+
+
+def contribution(event: CreditEvent, rules: RuleSet) -> int:
+    if event.kind == COUNTERS_IMPORTED:
+        return sum(rules.weights[kind] * count for kind, count in event.counts.items())
+    return rules.weights[event.kind]
+
+
+def score_events(events: Iterable[CreditEvent], rules: RuleSet, *, as_of: int | None = None) -> CreditScore:
+    """Score events in chain order; with `as_of`, only those in blocks at or before it."""
+    if as_of is not None:
+        events = [e for e in events if e.proof.block_time is not None and e.proof.block_time <= as_of]
+    score, scored = rules.start, []
+    for event in sorted(events, key=lambda e: e.order):
+        points = contribution(event, rules)
+        score += points
+        scored.append(ScoredEvent(event, points, score))
+    return CreditScore(rule_set=rules.version, as_of=as_of, start=rules.start, score=score, grade=rules.grade(score),
+                       events=scored)

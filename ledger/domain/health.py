@@ -1,0 +1,75 @@
+"""What `/health` and `/metrics` report: the chain, the deployment and the indexer's own
+account of itself in the read model (checkpoint, last good poll, halt, errors by kind)."""
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from ledger.core.errors import LedgerError, ManifestError
+from ledger.indexer.store import Status, load_status
+from ledger.chain.manifest import load_manifest
+from ledger.chain.rpc import JsonRpc
+from ledger.core.settings import Settings
+
+
+@dataclass(frozen=True)
+class ChainStatus:
+    reachable: bool
+    chain_id: int | None
+    head_block: int | None
+    contracts: dict[str, str]
+    manifest_error: str | None = None
+    head_time: int | None = None  # the head block's timestamp, unix seconds: the chain's clock
+
+
+@dataclass(frozen=True)
+class IndexerStatus:
+    head_block: int | None  # the checkpoint: every event up to here is in the read model
+    error: str | None = None  # the read model could not be read
+    status: Status | None = None
+
+
+def indexer_status(engine: Engine, chain_id: int) -> IndexerStatus:
+    try:
+        with engine.connect() as conn:
+            status = load_status(conn, chain_id)
+    except SQLAlchemyError as exc:
+        return IndexerStatus(None, f"read model unavailable: {exc.__class__.__name__}")
+    return IndexerStatus(status.checkpoint, None, status)
+
+
+def chain_status(settings: Settings) -> ChainStatus:
+    """Reads the manifest and asks the node for its chain id and head, with a short timeout."""
+    try:
+        manifest = load_manifest(settings.manifest_path)
+        contracts, manifest_error = {c.name: c.address for c in manifest.contracts}, None
+    except ManifestError as exc:
+        contracts, manifest_error = {}, str(exc)
+    rpc = JsonRpc(settings.rpc_url, timeout=2)
+    try:
+        chain_id, head = rpc.chain_id(), rpc.block("latest")
+    except LedgerError:
+        return ChainStatus(False, None, None, contracts, manifest_error)
+    return ChainStatus(True, chain_id, int(head["number"], 16), contracts, manifest_error,
+                       head_time=int(head["timestamp"], 16))
+
+
+def indexer_problems(settings: Settings, chain: ChainStatus, indexer: IndexerStatus | None) -> list[str]:
+    """Why the indexer is not healthy: a halt, the lag or the silence past its threshold."""
+    if indexer is None:
+        return []
+    if indexer.error:
+        return [f"indexer: {indexer.error}"]
+    status, problems = indexer.status, []
+    if status.halt_kind:
+        problems.append(f"indexer: halted by {status.halt_kind}: {status.halt_message}")
+    if status.checkpoint is None:
+        problems.append("indexer: nothing indexed yet")
+    elif chain.head_block is not None and chain.head_block - status.checkpoint > settings.health_max_lag_blocks:
+        problems.append(f"indexer: {chain.head_block - status.checkpoint} blocks behind the head "
+                        f"(more than LEDGER_HEALTH_MAX_LAG_BLOCKS={settings.health_max_lag_blocks})")
+    if status.poll_age_seconds is not None and status.poll_age_seconds > settings.health_max_poll_age_seconds:
+        problems.append(f"indexer: no good poll for {status.poll_age_seconds:.0f} s "
+                        f"(more than LEDGER_HEALTH_MAX_POLL_AGE_SECONDS={settings.health_max_poll_age_seconds:g})")
+    return problems

@@ -1,0 +1,26 @@
+"""Both development nodes serve the same chain to the ledger: 127.0.0.1, chain id 31337, the
+development mnemonic's accounts funded."""
+
+import pytest
+from web3 import Web3
+
+from ledger.chain.node import account_at, connect
+from devtools.dev_node import LocalNode
+from ledger.core.errors import LedgerError
+from ledger.core.settings import DEV_MNEMONIC
+
+pytestmark = pytest.mark.every_node  # runs on Hardhat and on anvil
+
+
+def test_a_development_node_serves_the_mnemonic_accounts_funded_on_chain_31337(node):
+    assert node.url.startswith("http://127.0.0.1:")
+    w3 = connect(node.url)
+    assert w3.eth.chain_id == 31337
+    accounts = [account_at(DEV_MNEMONIC, i).address for i in range(10)]
+    assert w3.eth.accounts[:10] == accounts
+    assert all(w3.eth.get_balance(a) >= Web3.to_wei(1_000, "ether") for a in accounts)
+
+
+def test_an_unknown_node_kind_is_refused():
+    with pytest.raises(LedgerError, match="unknown development node 'geth'"):
+        LocalNode(kind="geth")
