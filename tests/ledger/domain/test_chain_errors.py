@@ -5,10 +5,11 @@ contract functions that raise it."""
 import ast
 import json
 import re
+from pathlib import Path
 
 import pytest
 
-from ledger.core.settings import REPO_ROOT
+REPO_ROOT = Path(__file__).resolve().parents[3]
 
 TABLE = REPO_ROOT / "docs" / "chain-errors.md"
 ROW = re.compile(r"^\| (?P<contract>[A-Za-z]+) \| `(?P<error>\w+)` \| (?P<where>[^|]*) \| (?P<answer>.*) \|$")
@@ -23,7 +24,7 @@ def published_rates():
 
 def abi_errors() -> dict[str, set[str]]:
     errors = {}
-    for artifact in sorted((REPO_ROOT / "ledger" / "artifacts").glob("*.json")):
+    for artifact in sorted((REPO_ROOT / "ledger" / "chain" / "artifacts").glob("*.json")):
         abi = json.loads(artifact.read_text())["abi"]
         errors[artifact.stem] = {item["name"] for item in abi if item["type"] == "error"}
     return errors
@@ -44,7 +45,7 @@ def source_text() -> str:
 
 def abi_functions() -> dict[str, set[str]]:
     functions = {}
-    for artifact in sorted((REPO_ROOT / "ledger" / "artifacts").glob("*.json")):
+    for artifact in sorted((REPO_ROOT / "ledger" / "chain" / "artifacts").glob("*.json")):
         abi = json.loads(artifact.read_text())["abi"]
         functions[artifact.stem] = {item["name"] for item in abi if item["type"] == "function"}
     return functions
