@@ -1,4 +1,4 @@
-"""docs/chain-errors.md has one row for every custom error of the compiled contracts; every refusal it
+"""docs/integrators/chain-errors.md has one row for every custom error of the compiled contracts; every refusal it
 names is one the code raises with that field and that rule, and every unreachable error names the
 contract functions that raise it."""
 
@@ -11,7 +11,7 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 
-TABLE = REPO_ROOT / "docs" / "chain-errors.md"
+TABLE = REPO_ROOT / "docs" / "integrators" / "chain-errors.md"
 ROW = re.compile(r"^\| (?P<contract>[A-Za-z]+) \| `(?P<error>\w+)` \| (?P<where>[^|]*) \| (?P<answer>.*) \|$")
 # Rules pydantic names itself (schema validation) rather than our code.
 PYDANTIC_RULES = {"greater_than", "less_than_equal", "literal_error"}
@@ -119,7 +119,7 @@ def test_every_custom_error_of_both_contracts_has_exactly_one_row_and_no_row_nam
     assert len(rows) == len({(r["contract"], r["error"]) for r in rows}), "an error has two rows"
     in_abi = {(contract, name) for contract, names in errors.items() for name in names}
     covered = documented(rows, sorted(errors))
-    assert in_abi - covered == set(), "custom errors without a row in docs/chain-errors.md"
+    assert in_abi - covered == set(), "custom errors without a row in docs/integrators/chain-errors.md"
     assert covered - in_abi == set(), "rows naming errors no contract declares"
 
 
