@@ -13,7 +13,8 @@ audit = typer.Typer(no_args_is_help=True, help="Regulator's audit of the read mo
 
 @audit.command("verify")
 def verify(
-    scratch: Annotated[str | None, typer.Option(help="An empty database to rebuild into (default: a temporary SQLite file).")] = None,
+    scratch: Annotated[str | None, typer.Option(
+        help="An empty database to rebuild into (default: a temporary SQLite file).")] = None,
     decoder: Annotated[str, typer.Option(help="codec: web3's ABI codec per log (default); events: web3's "
                                               "ContractEvent.process_log (the reference, ~10x slower).")] = "codec",
 ) -> None:
@@ -21,8 +22,8 @@ def verify(
     web3, aggregates by full recount) and compare it, table by table, with the live read model up to its
     checkpoint. Exit 1 if any row differs."""
     from ledger.audit.verify import verify as rebuild_and_compare
-    from ledger.chain.node import connect
     from ledger.chain.manifest import load_manifest
+    from ledger.chain.node import connect
 
     if decoder not in ("codec", "events"):
         fail(LedgerError(f"--decoder must be codec or events, not {decoder!r}"))

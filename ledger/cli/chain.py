@@ -14,10 +14,11 @@ def deploy(
              "then calls sealImport(); the first live write seals it too). Default: sealed at once."),
 ) -> None:
     """Deploy the contracts to LEDGER_RPC_URL and write the manifest; reuse a live deployment."""
-    from ledger.chain.node import connect
-    from ledger.chain.deploy import deploy as deploy_contracts, deploy_options
+    from ledger.chain.deploy import deploy as deploy_contracts
+    from ledger.chain.deploy import deploy_options
     from ledger.chain.keystore import load_signers
     from ledger.chain.manifest import load_manifest
+    from ledger.chain.node import connect
 
     settings = load_settings()
     try:

@@ -34,7 +34,9 @@ def _scripts() -> ScriptDirectory:
 
 
 def head_revision() -> str:
-    return _scripts().get_current_head()
+    head = _scripts().get_current_head()  # Alembic raises if the revisions ever branch into two heads
+    assert head is not None, "ledger/db/migrations holds no revision"
+    return head
 
 
 def current_revision(engine: Engine) -> str | None:
@@ -48,9 +50,9 @@ def current_revision(engine: Engine) -> str | None:
 
 def upgrade_schema(engine: Engine) -> None:
     """Bring the schema to the newest revision, in one transaction. On PostgreSQL that transaction first
-    takes an advisory lock, so upgrades started together run one after the other and the later ones
-    find nothing left to do. SQLite takes none: the embedded database of one machine, upgraded by the
-    one command that starts it (`make run`)."""
+    takes an advisory lock (released with it, also when the process dies), so upgrades started together
+    run one after the other and the later ones find nothing left to do. SQLite takes none: the embedded
+    database of one machine, upgraded by the one command that starts it (`make run`)."""
     with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": UPGRADE_LOCK_KEY})

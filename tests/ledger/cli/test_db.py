@@ -36,11 +36,12 @@ def test_ledger_db_current_exits_non_zero_until_the_database_is_upgraded(tmp_pat
 
 
 def _waiting_for_the_lock(conn) -> int:
-    return conn.execute(text("SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
-                             "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())")).scalar()
+    return conn.execute(text(
+        "SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
+        "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())")).scalar()
 
 
-def test_two_ledger_db_upgrades_started_together_on_one_fresh_postgresql_database_both_succeed_and_leave_the_head():
+def test_two_ledger_db_upgrades_started_together_on_a_fresh_postgresql_database_both_succeed_and_leave_the_head():
     url, drop = scratch_database(POSTGRES_SERVER, prefix="ledger_upgrade_test")
     engine = make_engine(url)
     try:

@@ -4,10 +4,10 @@ import multiprocessing
 
 import pytest
 
+from ledger.core.settings import Settings
 from ledger.db.engine import make_engine
 from ledger.db.schema import SchemaNotCurrent, current_revision, head_revision
 from ledger.indexer.service import build_indexer, indexer_owner
-from ledger.core.settings import Settings
 from tests.support.databases import upgrade_to
 
 
@@ -38,6 +38,7 @@ def test_the_indexer_refuses_a_database_not_at_the_head_revision_naming_both_and
     url = f"sqlite:///{tmp_path / 'read-model.db'}"
     if revision:
         upgrade_to(url, revision)
-    with pytest.raises(SchemaNotCurrent, match=f'{revision or "no schema"}.*{head_revision()}: run "ledger db upgrade"'):
+    refusal = f'{revision or "no schema"}.*{head_revision()}: run "ledger db upgrade"'
+    with pytest.raises(SchemaNotCurrent, match=refusal):
         build_indexer(Settings(database_url=url, manifest_path=tmp_path / "none.json"))
     assert current_revision(make_engine(url)) == revision  # refused, and left as it was

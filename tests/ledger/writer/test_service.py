@@ -14,6 +14,7 @@ def test_the_writer_refuses_a_database_not_at_the_head_revision_naming_both_and_
     url = f"sqlite:///{tmp_path / 'ledger.db'}"
     if revision:
         upgrade_to(url, revision)
-    with pytest.raises(SchemaNotCurrent, match=f'{revision or "no schema"}.*{head_revision()}: run "ledger db upgrade"'):
+    refusal = f'{revision or "no schema"}.*{head_revision()}: run "ledger db upgrade"'
+    with pytest.raises(SchemaNotCurrent, match=refusal):
         build_writer(Settings(database_url=url, manifest_path=tmp_path / "none.json"))
     assert current_revision(make_engine(url)) == revision  # refused, and left as it was
