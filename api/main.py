@@ -8,6 +8,7 @@ from api.openapi import install_openapi
 from api.problems import install_problem_handlers
 from api.routes import (approval, auth, commands, health, keys, me, metrics, office, problem_types, public, regulator, tax,
                         webhooks)
+from api.schema_check import RequireCurrentSchema
 from portal import mount_portal
 
 
@@ -23,6 +24,7 @@ def create_app() -> FastAPI:
     )
     install_problem_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=get_api_settings().max_body_bytes)
+    app.add_middleware(RequireCurrentSchema)
     app.include_router(health.router)
     app.include_router(metrics.router)
     app.include_router(public.router)  # first: the public's routes take most of the traffic, and routes match in order

@@ -28,10 +28,11 @@ def test_the_migrations_build_exactly_the_schema_the_models_declare(tmp_path):
     from sqlmodel import SQLModel
 
     import ledger.db.read_model  # noqa: F401
-    from ledger.db.engine import make_engine, migrate
+    from ledger.db.engine import make_engine
+    from ledger.db.schema import upgrade_schema
 
     engine = make_engine(f"sqlite:///{tmp_path / 'schema.db'}")
-    migrate(engine)
+    upgrade_schema(engine)
     with engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), SQLModel.metadata) == []
 

@@ -26,7 +26,8 @@ from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from devtools.bench.stack import Process, wait_http
-from ledger.db.engine import make_engine, migrate
+from ledger.db.engine import make_engine
+from ledger.db.schema import upgrade_schema
 from ledger.db.read_model import ChainState, Commitment, FeeAccount, FeeAssessment
 from devtools.scratch_db import scratch_database
 from ledger.db.write_model import CommitmentRecord
@@ -45,7 +46,7 @@ DAY = 86_400
 def seed(url: str, count: int) -> list[str]:
     """`count` projects, each assessed and partly paid with two commitments in the read model."""
     engine = make_engine(url)
-    migrate(engine)
+    upgrade_schema(engine)
     world = World(seed=5, run_tag=int(time.time()) % 97)
     now = int(time.time())
     codes, accounts, assessments, records, views = [], [], [], [], []

@@ -1,13 +1,9 @@
-"""Engines for SQLite (embedded default, WAL) and PostgreSQL (psycopg 3), and migrations."""
+"""Engines for SQLite (embedded default, WAL) and PostgreSQL (psycopg 3)."""
 
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
 from psycopg.types.numeric import NumericLoader
 from sqlalchemy import Engine, create_engine, event
-
-MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
 def normalise_url(url: str) -> str:
@@ -52,14 +48,3 @@ class IntegralNumericLoader(NumericLoader):
 def _integral_numerics(dbapi_connection, _record) -> None:
     dbapi_connection.adapters.register_loader("numeric", IntegralNumericLoader)
 
-
-def alembic_config(engine: Engine) -> Config:
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    config.attributes["engine"] = engine
-    return config
-
-
-def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest Alembic revision."""
-    command.upgrade(alembic_config(engine), "head")
