@@ -12,7 +12,7 @@ not stored: the client may correct it or retry with the same key.
 
 import hashlib
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
 from fastapi import Depends, Request, Response
@@ -37,7 +37,8 @@ MAX_KEY_LENGTH = 255
 def key_of(headers) -> str:
     key = headers.get(HEADER)
     if not key:
-        raise ApiProblem("idempotency-key-missing", "the Idempotency-Key header is missing", field=HEADER, rule="required")
+        raise ApiProblem("idempotency-key-missing", "the Idempotency-Key header is missing", field=HEADER,
+                         rule="required")
     if not (key.isascii() and key.isprintable()):  # headers arrive as latin-1: UTF-8 bytes show as non-ASCII
         raise ApiProblem("validation-failed", "Idempotency-Key must be printable ASCII (0x20-0x7E)",
                          field=HEADER, rule="printable_ascii")
@@ -69,9 +70,9 @@ def idempotent(client: Callable[..., Any]) -> Callable[..., Any]:
         if admission is None:  # not a POST
             return
         key = key_of(request.headers)  # a refusal rolls the admission back: the nonce is not stored
-        claimed = await run_in_threadpool(_claim_in_admission, admission, key=key, method=request.method,
-                                          target=request_target(request), body=await request.body(),
-                                          client_id=system_client.id, settings=api_settings_for(request))
+        conn, claimed = await run_in_threadpool(_claim_in_admission, admission, key=key, method=request.method,
+                                                target=request_target(request), body=await request.body(),
+                                                client_id=system_client.id, settings=api_settings_for(request))
         shown = key if len(key) <= 16 else key[:12] + "…"
         if claimed.outcome == "mismatch":
             raise ApiProblem("idempotency-key-reused", f"key {shown} was first used with another request "
@@ -84,21 +85,21 @@ def idempotent(client: Callable[..., Any]) -> Callable[..., Any]:
             raise Replayed(claimed.record)
         # The route's writes and the stored response commit in ONE transaction (api.deps.get_session hands
         # the route this session): a 202 is stored if and only if what it promises was written.
-        session = Session(bind=admission.conn)
+        session = Session(bind=conn)
         session.begin()
         request.state.db_session = session
-        request.state.claimed_key = ClaimedKey(admission.conn, session, client_id=system_client.id, key=key)
+        request.state.claimed_key = ClaimedKey(conn, session, client_id=system_client.id, key=key)
 
     return claim_idempotency_key
 
 
-def _claim_in_admission(admission: Admission, *, settings: ApiSettings, **request) -> store.Claim:
+def _claim_in_admission(admission: Admission, *, settings: ApiSettings, **request) -> tuple[Connection, store.Claim]:
     conn = admission.transaction()
     claimed = claim(conn, settings=settings, **request)
     if claimed.outcome != "claimed":  # answered now (replay, 409, 422): no second COMMIT will flush the WAL
         commit_with_flush_wait(conn)
     conn.commit()
-    return claimed
+    return conn, claimed
 
 
 class Replayed(Exception):
@@ -127,7 +128,7 @@ class ClaimedKey:
     def settle(self, response: Response, *, ran: bool) -> None:
         """Store the response of a request that ran (with the route's writes, when it succeeded), or release
         the key of one that did not; the connection goes back to the pool in this same thread hop."""
-        record = dict(client_id=self.client_id, key=self.key, status_code=response.status_code,
+        record: dict[str, Any] = dict(client_id=self.client_id, key=self.key, status_code=response.status_code,
                       content_type=response.headers.get("content-type"), location=response.headers.get("location"),
                       body=bytes(response.body), now=time.time())
         if ran and response.status_code < 400:
@@ -159,7 +160,7 @@ class IdempotentRoute(APIRoute):
     """Answers a claimed request (claim_idempotency_key) and stores that answer in the route's transaction
     before it is sent. A route class because no dependency sees the response FastAPI builds."""
 
-    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
         async def answer_once(request: Request) -> Response:

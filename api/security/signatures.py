@@ -2,7 +2,7 @@
 
 Checks run cheapest first and nothing is written until the signature verifies: only then is the
 nonce stored, so a forged request can neither burn a client's nonces nor leave any other trace.
-The nonce insert is the last step, so it may run in autocommit (see api.security.system_clients).
+The nonce insert is the last step, in the caller's transaction (see api.security.system_clients).
 """
 
 import secrets

@@ -5,6 +5,7 @@ routes, every POST idempotent. A router for them is `signed_router(client=tax_cl
 one with `app.dependency_overrides[tax_client] = lambda: SystemClient(...)`."""
 
 from collections.abc import Callable
+from enum import Enum
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -55,7 +56,7 @@ ApprovalClient = Annotated[SystemClient, Depends(approval_client)]
 TaxOrApprovalClient = Annotated[SystemClient, Depends(tax_or_approval_client)]
 
 
-def signed_router(*, client: Callable[..., Any], prefix: str, tags: list[str]) -> APIRouter:
+def signed_router(*, client: Callable[..., Any], prefix: str, tags: list[str | Enum]) -> APIRouter:
     """Routes for the clients `client` admits (every route signed), each POST answered once per
     Idempotency-Key (api.idempotency)."""
     # A router's dependencies are solved before the route's own, so the claim's transaction is in place
