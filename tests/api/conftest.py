@@ -57,8 +57,8 @@ class ApiProcess:
         self._log = open(log, "ab")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "--factory", "web.app:create_app", "--host", "127.0.0.1",
-             "--port", str(self.port), "--log-level", "warning"], cwd=REPO_ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT,
-            start_new_session=True)
+             "--port", str(self.port), "--log-level", "warning"],
+            cwd=REPO_ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
 
     def wait_ready(self, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
