@@ -2,7 +2,7 @@
 
 from fastapi import Response
 
-from api.problems import TYPE_PREFIX
+from web.kit.problems import TYPE_PREFIX
 from ledger.domain.schemas import AcceptanceAccepted, CommandAccepted, PaymentBatchResult, PaymentItemResult
 
 

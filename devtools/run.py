@@ -114,7 +114,8 @@ def run_dev(simulate: bool = True) -> int:
             # Concurrency 3: the outbox drain, the indexer and the webhooks run side by side.
             "worker": [python, "-m", "celery", "-A", "ledger.tasks", "worker", "-B", "-c", "3",
                        "--loglevel=INFO", "--schedule", str(VAR / "beat-schedule")],
-            "api": [python, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1", "--port", str(api_port)],
+            "api": [python, "-m", "uvicorn", "--factory", "web.app:create_app", "--host", "127.0.0.1",
+                    "--port", str(api_port)],
         }
         passwords = _register_simulators(settings) if simulate else {}
         env = dict(os.environ)

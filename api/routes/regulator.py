@@ -9,8 +9,8 @@ from pydantic import AwareDatetime
 
 from api import examples as ex
 from api.deps import SessionDep
-from api.problems import problem_responses
-from api.security.sessions import RegulatorUser
+from web.kit.problems import problem_responses
+from web.kit.sessions import RegulatorUser
 from ledger.domain.credit import record
 from ledger.domain.credit.rules import load_rule_set
 from ledger.domain.credit.schemas import (CommitmentAlertPage, CreditRecordPublic, EnterpriseCreditPage, MoneyTrailPublic,

@@ -109,8 +109,9 @@ class Stack:
             self.queue = f"ledger-stack-{uuid.uuid4().hex[:10]}"
             for i in range(self.api_processes):
                 port = free_port()
-                api = Process(f"api-{i}", [sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1",
-                                           "--port", str(port), "--log-level", "warning"], self.env(), self.work_dir)
+                api = Process(f"api-{i}", [sys.executable, "-m", "uvicorn", "--factory", "web.app:create_app",
+                                           "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+                              self.env(), self.work_dir)
                 self.processes.append(api)
                 self.api_urls.append(f"http://127.0.0.1:{port}")
             if self.worker:

@@ -6,7 +6,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import text
 
 from api.deps import get_settings
-from api.main import create_app
+from web.app import create_app
 from ledger.db.engine import make_engine
 from ledger.db.schema import upgrade_schema
 from ledger.core.errors import ChainUnavailable, ReorgTooDeep

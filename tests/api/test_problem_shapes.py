@@ -7,8 +7,10 @@ from pathlib import Path
 
 import requests
 
-from api.main import app
 from tests.api.conftest import USCC_A, open_levy, payment_for, project_body, project_code
+from web.app import create_app
+
+app = create_app()  # routes and OpenAPI document read in this process
 
 SHA = "ab" * 32
 

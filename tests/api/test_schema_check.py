@@ -16,7 +16,7 @@ def test_the_api_refuses_to_start_on_a_database_not_at_the_head_in_one_line_nami
     url = f"sqlite:///{tmp_path / 'ledger.db'}"
     if revision:
         upgrade_to(url, revision)
-    server = subprocess.run([sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1", "--port", "0"],
+    server = subprocess.run([sys.executable, "-m", "uvicorn", "--factory", "web.app:create_app", "--host", "127.0.0.1", "--port", "0"],
                             env={**os.environ, "LEDGER_DATABASE_URL": url}, capture_output=True, text=True, timeout=60)
     assert server.returncode != 0
     assert "Traceback" not in server.stderr, server.stderr

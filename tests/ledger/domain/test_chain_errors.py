@@ -40,7 +40,7 @@ def documented(rows: list[dict], contracts: list[str]) -> set[tuple[str, str]]:
 
 
 def source_text() -> str:
-    return "\n".join(path.read_text() for folder in ("ledger", "api") for path in (REPO_ROOT / folder).rglob("*.py"))
+    return "\n".join(path.read_text() for folder in ("ledger", "api", "web") for path in (REPO_ROOT / folder).rglob("*.py"))
 
 
 def abi_functions() -> dict[str, set[str]]:
@@ -68,7 +68,7 @@ def _field_names(node: ast.expr) -> set[str]:
 def emitted_refusals() -> set[tuple[str, str]]:
     """(field, rule) of every refusal the code raises. A field passed in as a parameter (a helper that
     judges several fields) takes the field names its callers pass, through any number of helpers."""
-    trees = [ast.parse(path.read_text()) for folder in ("ledger", "api") for path in (REPO_ROOT / folder).rglob("*.py")]
+    trees = [ast.parse(path.read_text()) for folder in ("ledger", "api", "web") for path in (REPO_ROOT / folder).rglob("*.py")]
     functions = [node for tree in trees for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)]
     calls = [(function, call) for function in functions for call in ast.walk(function) if isinstance(call, ast.Call)]
 
