@@ -8,10 +8,10 @@ from eth_utils import keccak
 from web3 import Web3
 
 from ledger.chain.artifacts import CONTRACT_NAMES, load_artifact
-from ledger.chain.node import Sender
-from ledger.core.errors import ManifestError
 from ledger.chain.manifest import ContractDeployment, Manifest
+from ledger.chain.node import Sender
 from ledger.chain.rate_tables import SAMPLE_RATE_TABLE, RateTable
+from ledger.core.errors import ManifestError
 from ledger.core.roles import ROLE_CONTRACTS, role_id
 
 DEV_CHAIN_ID = 31337  # the Hardhat node of hardhat-local/

@@ -12,9 +12,9 @@ topics differ, and a v2 log decodes under the event's name with the fields v3 ad
 """
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from eth_abi.decoding import ContextFramesBytesIO, TupleDecoder
 from eth_abi.registry import registry

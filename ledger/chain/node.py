@@ -6,10 +6,10 @@ This module (with the rest of `ledger/`) is the only place that imports web3.
 from dataclasses import dataclass
 from functools import cached_property
 
+from eth_abi import decode as abi_decode
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from eth_utils import function_abi_to_4byte_selector
-from eth_abi import decode as abi_decode
 from web3 import Web3
 from web3.contract import Contract
 from web3.exceptions import ContractCustomError, ContractLogicError, Web3RPCError

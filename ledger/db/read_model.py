@@ -153,7 +153,9 @@ class RawEvent(EventProof, table=True):
     contract: str
     address: str
     event: str | None = None  # None: a topic no ABI here declares (kept raw, counted, never dropped)
-    subject: str | None = None  # project (FeeLedger account events), commitment (registry commitment events), enterprise (CountersImported); None otherwise
+    # project (FeeLedger account events), commitment (registry commitment events), enterprise (CountersImported);
+    # None otherwise
+    subject: str | None = None
     topics: bytes = Field(sa_type=LargeBinary)  # the 32-byte topic words, concatenated
     data: bytes = Field(sa_type=LargeBinary)
 

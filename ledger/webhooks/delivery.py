@@ -35,15 +35,21 @@ from sqlalchemy import Engine, bindparam, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from ledger.access.signing import private_key_from_seed, sign_request
+from ledger.core.settings import Settings
 from ledger.db.webhook_model import ClearanceNotice, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from ledger.db.write_model import OutboxCommand, Project
 from ledger.domain.clearance import clearance
 from ledger.domain.common import from_unix
 from ledger.domain.errors import NotFound
-from ledger.webhooks.schemas import (NOTICE_VERSION, ClearanceChangedNotice, CommandNotice, WebhookDeliveryPublic,
-                                        WebhookEndpointCreate, WebhookEndpointPublic)
-from ledger.core.settings import Settings
 from ledger.outbox.commands import INDEXED
+from ledger.webhooks.schemas import (
+    NOTICE_VERSION,
+    ClearanceChangedNotice,
+    CommandNotice,
+    WebhookDeliveryPublic,
+    WebhookEndpointCreate,
+    WebhookEndpointPublic,
+)
 
 log = logging.getLogger(__name__)
 
