@@ -12,7 +12,7 @@ from sqlalchemy import Engine, text
 
 from ledger.audit.compare import TableDiff, compare
 from ledger.audit.rebuild import rebuild
-from ledger.chain.audit_decoder import DecoderKind
+from ledger.chain.audit_source import DecoderKind
 from ledger.chain.manifest import Manifest
 from ledger.core.errors import LedgerError
 from ledger.db.engine import make_engine, migrate

@@ -110,10 +110,11 @@ def deploy(
     tables = options.rate_tables
     if tables is None:
         tables = (SAMPLE_RATE_TABLE,) if w3.eth.chain_id == DEV_CHAIN_ID else ()
-    assessor = Sender(w3, signers["ASSESSOR_ROLE"]) if tables else None
-    for table in tables:
-        assessor.send(contracts["FeeLedger"].functions.publishRateTable(
-            table.version, table.effective_from, table.basis_hash, table.district_rates()))
+    if tables:
+        assessor = Sender(w3, signers["ASSESSOR_ROLE"])
+        for table in tables:
+            assessor.send(contracts["FeeLedger"].functions.publishRateTable(
+                table.version, table.effective_from, table.basis_hash, table.district_rates()))
 
     if not options.import_planned:
         for contract in contracts.values():

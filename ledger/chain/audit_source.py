@@ -1,4 +1,5 @@
-"""The audit's own decoder of contract logs, independent of the indexer's (`ledger.chain.events`):
+"""The audit's own path to the chain, independent of the indexer's (`ledger.chain.rpc`, `ledger.chain.events`):
+logs fetched by `eth_getLogs` through web3's provider, block headers through web3's batch requests, and
 web3 decodes each log — by default with its ABI codec, one generic `decode(types, data)` per log and one
 per topic (not the indexer's precomputed eth_abi topic table and hex-topic converters); with
 `kind="events"`, by web3's `ContractEvent.process_log` (the reference, about 10× slower). Both read the
@@ -8,16 +9,20 @@ It lives in `ledger.chain` because only this room talks to web3; only `ledger.au
 """
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, cast
 
 from eth_utils import event_abi_to_log_topic
 from web3 import Web3
+from web3.contract.contract import ContractEvent
 from web3.exceptions import MismatchedABI
+from web3.types import BlockData, RPCEndpoint
 
 from ledger.chain.events import V2_ABIS, Log, absent_fields
 from ledger.chain.manifest import Manifest
 from ledger.chain.node import contract_at
+from ledger.core.errors import LedgerError
 
+HEADER_BATCH = 500  # headers per JSON-RPC batch
 DecoderKind = Literal["codec", "events"]
 
 
@@ -43,7 +48,7 @@ class EventLayout:
     topic_types: tuple[str, ...]
     data_names: tuple[str, ...]
     data_types: tuple[str, ...]
-    contract_event: object  # web3's ContractEvent, for decoder="events"
+    contract_event: ContractEvent  # for decoder="events"
     absent: tuple[str, ...] = ()  # an older (v2) layout: the fields v3 added, as None
 
 
@@ -104,3 +109,31 @@ class Decoder:
         return Log(block_number=int(raw["blockNumber"], 16), log_index=int(raw["logIndex"], 16),
                    block_hash=raw["blockHash"].lower(), transaction_hash=raw["transactionHash"].lower(),
                    address=raw["address"].lower(), event=event, args=args, topics=b"".join(topics), data=data)
+
+
+class RebuildError(LedgerError):
+    """The node refused what the rebuild asked for."""
+
+
+def get_logs(w3: Web3, addresses: list[str], low: int, high: int) -> list[dict]:
+    """Raw logs of [low, high]; a range the node refuses is asked for in halves."""
+    response = w3.provider.make_request(RPCEndpoint("eth_getLogs"),
+                                        [{"address": addresses, "fromBlock": hex(low), "toBlock": hex(high)}])
+    if "error" not in response:
+        return response["result"]
+    if low == high:
+        raise RebuildError(f"eth_getLogs of block {low}: {response['error']}")
+    middle = (low + high) // 2
+    return get_logs(w3, addresses, low, middle) + get_logs(w3, addresses, middle + 1, high)
+
+
+def block_times(w3: Web3, chain_id: int, numbers: list[int]) -> list[tuple]:
+    """(chain id, number, hash, timestamp) of each block, as rows of block_times."""
+    rows: list[tuple] = []
+    for start in range(0, len(numbers), HEADER_BATCH):
+        with w3.batch_requests() as batch:
+            for number in numbers[start:start + HEADER_BATCH]:
+                batch.add(w3.eth.get_block(number))
+            blocks = cast(list[BlockData], batch.execute())
+        rows.extend((chain_id, block["number"], "0x" + bytes(block["hash"]).hex(), block["timestamp"]) for block in blocks)
+    return rows
