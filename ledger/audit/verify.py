@@ -11,11 +11,10 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Engine, text
 
 from ledger.audit.compare import TableDiff, compare
-from ledger.audit.rebuild import rebuild
-from ledger.chain.audit_source import DecoderKind
-from ledger.chain.manifest import Manifest
-from ledger.core.errors import LedgerError
+from ledger.audit.rebuild import DecoderKind, rebuild
 from ledger.db.engine import make_engine, migrate
+from ledger.core.errors import LedgerError
+from ledger.chain.manifest import Manifest
 
 if TYPE_CHECKING:  # the audit is handed a connected Web3; only ledger.chain imports web3
     from web3 import Web3

@@ -3,10 +3,10 @@
 from alembic import context
 from sqlmodel import SQLModel
 
-import ledger.db.access_model  # noqa: F401  (API clients, keys, nonces, idempotency, users)
 import ledger.db.read_model  # noqa: F401  (registers the tables)
-import ledger.db.webhook_model  # noqa: F401  (webhook endpoints, deliveries, attempts)
+import ledger.db.access_model  # noqa: F401  (API clients, keys, nonces, idempotency, users)
 import ledger.db.write_model  # noqa: F401  (write model: projects, levies, confirmations, outbox)
+import ledger.db.webhook_model  # noqa: F401  (webhook endpoints, deliveries, attempts)
 from ledger.db.engine import make_engine
 
 config = context.config
