@@ -51,8 +51,8 @@ def installed(wheel, tmp_path_factory) -> dict:
     run([sys.executable, "-m", "venv", venv], cwd=venv, env=dict(os.environ))
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH" and not k.startswith("LEDGER_")}
     env |= {"PATH": f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}", "VIRTUAL_ENV": str(venv)}
-    run([venv / "bin" / "pip", "install", "-q", "-c", ROOT / "requirements.lock", wheel, "httpx"], cwd=venv, env=env,
-        timeout=600)
+    run([venv / "bin" / "pip", "install", "-q", "--no-compile", "-c", ROOT / "requirements.lock", wheel, "httpx"],
+        cwd=venv, env=env, timeout=600)
     workdir = tmp_path_factory.mktemp("deployment")
     env |= {"LEDGER_DATABASE_URL": f"sqlite:///{workdir / 'ledger.db'}", "LEDGER_NEW_USER_PASSWORD": PASSWORD}
     return {"bin": venv / "bin", "cwd": workdir, "env": env}
@@ -93,9 +93,14 @@ RENDER_PAGES = textwrap.dedent("""
 
     from web.app import create_app
 
+    PAGES = [  # (who logs in, the page, its heading)
+        (None, "/", "人防易地建设费公众服务"),
+        ("wheel-enterprise", "/workspace", "企业工作台"),
+        ("wheel-office", "/office", "人防办工作台"),
+        ("wheel-regulator", "/regulator", "监管驾驶舱"),
+    ]
     client = TestClient(create_app(), follow_redirects=False)
-    for username, path, heading in [(None, "/", "人防易地建设费公众服务"), ("wheel-enterprise", "/workspace", "企业工作台"),
-                                    ("wheel-office", "/office", "人防办工作台"), ("wheel-regulator", "/regulator", "监管驾驶舱")]:
+    for username, path, heading in PAGES:
         if username:
             client.cookies.clear()
             csrf = re.search(r'name="csrf_token" value="([0-9a-f]{64})"', client.get("/login").text).group(1)
