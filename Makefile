@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 
 BROWSER ?= /usr/bin/chromium
 
-.PHONY: install browser run test test-deep slither bench compile check-artifacts clean
+.PHONY: install browser run test lint docs test-deep slither bench compile check-artifacts clean
 
 install: $(VENV)/.installed hardhat-local/node_modules/.installed browser
 
@@ -33,9 +33,23 @@ hardhat-local/node_modules/.installed: hardhat-local/package.json hardhat-local/
 run: install
 	$(BIN)/python -m devtools run
 
-## Install, check the committed artifacts against a fresh compile, run Slither, run the whole suite.
-test: install check-artifacts slither
+## Install, check the committed artifacts against a fresh compile, run Slither, the linters and the strict
+## docs build, then the whole suite. Make stops at the first that fails: nothing is skipped.
+test: install check-artifacts slither lint docs
 	env -u LEDGER_DEV_NODE $(BIN)/pytest  # every_node modules on both nodes, whatever the shell has set
+
+## The rules a tool keeps (configured in pyproject.toml): ruff's lint and format check, mypy on the
+## product packages, import-linter's contracts (the rooms, no cycles, web3 only in ledger.chain, no devtools).
+PRODUCT := ledger api portal web
+lint: install
+	$(BIN)/ruff check $(PRODUCT)
+	$(BIN)/ruff format --check $(PRODUCT) devtools tests
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+## The docs (docs/, mkdocs.yml; the site goes to var/site) built with --strict, so a broken link fails.
+docs: install
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 
 ## The long runs: the stateful model tests at a much larger size.
 test-deep: install
@@ -65,4 +79,4 @@ check-artifacts: hardhat-local/node_modules/.installed
 	cd hardhat-local && node compile.js --check
 
 clean:
-	rm -rf var .pytest_cache .hypothesis
+	rm -rf var .pytest_cache .hypothesis .mypy_cache .ruff_cache .import_linter_cache .grimp_cache

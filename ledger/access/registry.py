@@ -6,8 +6,8 @@ from sqlalchemy import Engine
 
 from ledger.access import store
 from ledger.access.signing import key_id, load_public_key, raw_public_key
-from ledger.db.access_model import CLIENT_ROLES
 from ledger.core.errors import LedgerError
+from ledger.db.access_model import CLIENT_ROLES
 
 MAX_ACTIVE_KEYS = 2
 

@@ -12,11 +12,16 @@ from sqlalchemy import Connection, Table, TextClause, delete, insert, select, te
 
 from ledger.db.access_model import ApiClient, ApiClientKey, ApiNonce, IdempotencyRecord, User
 
-clients_t: Table = ApiClient.__table__
-keys_t: Table = ApiClientKey.__table__
-nonces_t: Table = ApiNonce.__table__
-idem_t: Table = IdempotencyRecord.__table__
-users_t: Table = User.__table__
+
+def _table(model: type) -> Table:
+    return model.__table__  # type: ignore[attr-defined]  # SQLModel sets it on every table model
+
+
+clients_t = _table(ApiClient)
+keys_t = _table(ApiClientKey)
+nonces_t = _table(ApiNonce)
+idem_t = _table(IdempotencyRecord)
+users_t = _table(User)
 
 
 def _insert_if_absent(conn: Connection, table: Table, values: dict) -> bool:
@@ -73,7 +78,7 @@ def retire_key(conn: Connection, *, client_id: str, key_id: str, now: float) -> 
 
 def list_clients(conn: Connection) -> list[ClientRecord]:
     ids = conn.execute(select(clients_t.c.id).order_by(clients_t.c.id)).scalars().all()
-    return [get_client(conn, i) for i in ids]
+    return [client for i in ids if (client := get_client(conn, i)) is not None]
 
 
 # --- nonces -------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ a hash made with weaker parameters is upgraded at the next successful login.
 """
 
 import time
+from contextlib import suppress
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
@@ -14,8 +15,8 @@ from sqlalchemy.exc import IntegrityError
 
 from ledger.access import store
 from ledger.access.registry import AccessError
-from ledger.db.access_model import USER_ROLES
 from ledger.core.identifiers import InvalidIdentifier, validate_uscc
+from ledger.db.access_model import USER_ROLES
 
 hasher = PasswordHasher()  # Argon2id with the library's RFC 9106 defaults
 MIN_PASSWORD_LENGTH = 10
@@ -68,10 +69,8 @@ def authenticate(engine: Engine, *, username: str, password: str) -> Person | No
     with engine.connect() as conn:
         row = store.get_user(conn, username=username)
     if row is None or not row.active:
-        try:
+        with suppress(VerificationError):  # the same cost as a real check
             hasher.verify(_DUMMY_HASH, password)
-        except VerificationError:
-            pass
         return None
     try:
         hasher.verify(row.password_hash, password)

@@ -68,6 +68,7 @@ def compare_table(live: Connection, rebuilt: Connection, model, chain_id: int, t
             diff.note(f"{left[0]}: in the read model, not on chain")
             left = next(ours, None)
         else:
+            assert left is not None and right is not None  # the same key on both sides
             diff.rows += 1
             if left[1] != right[1]:
                 diff.changed += 1

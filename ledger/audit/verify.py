@@ -6,9 +6,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, text
-from web3 import Web3
 
 from ledger.audit.compare import TableDiff, compare
 from ledger.audit.rebuild import DecoderKind, rebuild
@@ -16,6 +16,9 @@ from ledger.db.engine import make_engine
 from ledger.db.schema import upgrade_schema
 from ledger.core.errors import LedgerError
 from ledger.chain.manifest import Manifest
+
+if TYPE_CHECKING:  # the audit is handed a connected Web3; only ledger.chain imports web3
+    from web3 import Web3
 
 
 class AuditError(LedgerError):
@@ -60,7 +63,7 @@ def _checkpoint(live: Engine, chain_id: int) -> tuple[int, str]:
     return row[0], row[1]
 
 
-def verify(w3: Web3, manifest: Manifest, live: Engine, *, scratch_url: str | None = None,
+def verify(w3: "Web3", manifest: Manifest, live: Engine, *, scratch_url: str | None = None,
            decoder: DecoderKind = "codec", progress: Callable[[int, int], None] | None = None) -> AuditReport:
     """Rebuild the read model up to the live checkpoint (into `scratch_url`, or a temporary
     SQLite file) and compare it with the live one."""

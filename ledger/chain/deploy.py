@@ -8,10 +8,10 @@ from eth_utils import keccak
 from web3 import Web3
 
 from ledger.chain.artifacts import CONTRACT_NAMES, load_artifact
-from ledger.chain.node import Sender
-from ledger.core.errors import ManifestError
 from ledger.chain.manifest import ContractDeployment, Manifest
+from ledger.chain.node import Sender
 from ledger.chain.rate_tables import SAMPLE_RATE_TABLE, RateTable
+from ledger.core.errors import ManifestError
 from ledger.core.roles import ROLE_CONTRACTS, role_id
 
 DEV_CHAIN_ID = 31337  # the Hardhat node of hardhat-local/
@@ -110,10 +110,11 @@ def deploy(
     tables = options.rate_tables
     if tables is None:
         tables = (SAMPLE_RATE_TABLE,) if w3.eth.chain_id == DEV_CHAIN_ID else ()
-    assessor = Sender(w3, signers["ASSESSOR_ROLE"]) if tables else None
-    for table in tables:
-        assessor.send(contracts["FeeLedger"].functions.publishRateTable(
-            table.version, table.effective_from, table.basis_hash, table.district_rates()))
+    if tables:
+        assessor = Sender(w3, signers["ASSESSOR_ROLE"])
+        for table in tables:
+            assessor.send(contracts["FeeLedger"].functions.publishRateTable(
+                table.version, table.effective_from, table.basis_hash, table.district_rates()))
 
     if not options.import_planned:
         for contract in contracts.values():

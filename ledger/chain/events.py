@@ -12,12 +12,14 @@ topics differ, and a v2 log decodes under the event's name with the fields v3 ad
 """
 
 import json
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Any, cast
 
 from eth_abi.decoding import ContextFramesBytesIO, TupleDecoder
 from eth_abi.registry import registry
+from eth_typing import ABIEvent
 from eth_utils import event_abi_to_log_topic
 
 from ledger.chain.artifacts import CONTRACT_NAMES, load_artifact
@@ -52,7 +54,7 @@ def _topic_value(abi_type: str) -> Callable[[str], object] | None:
     return None  # bytes32 and other fixed words stay as the topic's hex
 
 
-def _data_value(abi_type: str) -> Callable[[object], object] | None:
+def _data_value(abi_type: str) -> Callable[[Any], object] | None:
     if abi_type.startswith("bytes"):
         return lambda value: "0x" + value.hex()
     if abi_type == "address":
@@ -71,7 +73,7 @@ class EventSpec:
     absent: tuple[str, ...] = ()  # fields of the current layout this (older) layout lacks: None
 
     def decode_args(self, topics: list[str], data: bytes) -> dict:
-        values = [None] * len(self.names)
+        values: list[object] = [None] * len(self.names)
         for (position, convert), topic in zip(self.indexed, topics[1:]):
             values[position] = convert(topic) if convert else topic
         if self.data:
@@ -106,7 +108,7 @@ CURRENT_ABIS = {name: load_artifact(name)["abi"] for name in CONTRACT_NAMES}
 V2_ABIS = json.loads((Path(__file__).parent / "events_v2.json").read_text())
 
 
-def absent_fields(contract: str, item: dict) -> tuple[str, ...]:
+def absent_fields(contract: str, item: Mapping) -> tuple[str, ...]:
     """Fields the current layout of this event has and `item` (an older layout) lacks."""
     current = next((x for x in CURRENT_ABIS.get(contract, ()) if x["type"] == "event" and x["name"] == item["name"]),
                    None)
@@ -121,14 +123,15 @@ def topic_table(abis: dict[str, list[dict]], older: dict[str, list[dict]] | None
     The same event inherited by several contracts (AccessControl's RoleGranted) is one entry;
     one topic with two layouts (other indexed arguments or names) could not be decoded right
     for both, so it is refused."""
-    table, layouts = {}, {}
+    table: dict[str, EventSpec] = {}
+    layouts: dict[str, tuple[str, tuple]] = {}
     sources = [(contract, abi, True) for contract, abi in abis.items()]
     sources += [(contract, abi, False) for contract, abi in (older or {}).items()]
     for contract, abi, current in sources:
         for item in abi:
             if item["type"] != "event":
                 continue
-            topic = "0x" + event_abi_to_log_topic(item).hex()
+            topic = "0x" + event_abi_to_log_topic(cast(ABIEvent, item)).hex()
             layout = _layout(item)
             if topic in layouts and layouts[topic][1] != layout:
                 raise AbiConflict(

@@ -3,17 +3,19 @@
 This module (with the rest of `ledger/`) is the only place that imports web3.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
+from eth_abi import decode as abi_decode
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from eth_utils import function_abi_to_4byte_selector
-from eth_abi import decode as abi_decode
 from web3 import Web3
 from web3.contract import Contract
 from web3.exceptions import ContractCustomError, ContractLogicError, Web3RPCError
 from web3.middleware import ExtraDataToPOAMiddleware
+from web3.types import RPCEndpoint, TxParams
 
 from ledger.chain.artifacts import CONTRACT_NAMES, load_artifact
 from ledger.core.errors import ChainUnavailable, ContractRevert
@@ -27,7 +29,7 @@ def connect(rpc_url: str, *, timeout: float = 30) -> Web3:
     Clique) whose blocks carry more than 32 bytes of extraData."""
     w3 = Web3(Web3.HTTPProvider(rpc_url, request_kwargs={"timeout": timeout}))
     try:
-        genesis = w3.provider.make_request("eth_getBlockByNumber", ["0x0", False])["result"]
+        genesis = w3.provider.make_request(RPCEndpoint("eth_getBlockByNumber"), ["0x0", False])["result"]
     except Exception as exc:  # requests raises several kinds; all mean the same here
         raise ChainUnavailable(f"no JSON-RPC node at {rpc_url}: {exc}") from exc
     if len(bytes.fromhex(genesis["extraData"][2:])) > 32:
@@ -58,7 +60,7 @@ def _error_table() -> dict[bytes, tuple[str, list[str]]]:
 ERRORS = _error_table()
 
 
-def decode_revert(data: str | bytes | dict | None) -> ContractRevert:
+def decode_revert(data: str | bytes | Mapping | None) -> ContractRevert:
     """Turn revert data (as web3 or the node reports it) into a ContractRevert naming the custom error."""
     raw = revert_data(data) or b""
     selector, body = raw[:4], raw[4:]
@@ -141,7 +143,8 @@ class Sender:
         changes nothing but its sender's nonce and balance, and a development node mines one
         transaction per block (on a shared block, a later transaction could have moved it)."""
         tx = self.w3.eth.get_transaction(receipt["transactionHash"])
-        replay = {"from": tx["from"], "to": tx["to"], "data": tx["input"], "value": tx["value"], "gas": tx["gas"]}
+        replay: TxParams = {"from": tx["from"], "to": tx["to"], "data": tx["input"], "value": tx["value"],
+                            "gas": tx["gas"]}
         try:
             self.w3.eth.call(replay, receipt["blockNumber"])
         except (ContractCustomError, ContractLogicError, Web3RPCError) as exc:

@@ -10,6 +10,7 @@ only: the URL's path or user part may carry an API key.
 import itertools
 import logging
 import re
+from typing import Any
 from urllib.parse import urlsplit
 
 import orjson
@@ -52,7 +53,7 @@ class JsonRpc:
         self._session = requests.Session()
         self._ids = itertools.count(1)
 
-    def _post(self, body) -> object:
+    def _post(self, body) -> Any:  # the node's JSON
         try:
             response = self._session.post(
                 self.url, data=orjson.dumps(body), headers={"content-type": "application/json"}, timeout=self.timeout,

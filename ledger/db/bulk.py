@@ -29,7 +29,9 @@ def insert_new(executor: Connection | Session, table) -> Insert:
 def insert_rows(conn: Connection, table: str, columns: Sequence[str], rows: list[tuple]) -> None:
     if not rows:
         return
-    cursor = conn.connection.dbapi_connection.cursor()
+    dbapi = conn.connection.dbapi_connection
+    assert dbapi is not None  # a connection in use holds its DBAPI connection
+    cursor = dbapi.cursor()
     try:
         if conn.dialect.name == "postgresql":
             with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:

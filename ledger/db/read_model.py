@@ -11,6 +11,7 @@ whole range 0 … 2^64−1 is stored exactly (see `Uint64`). uint32 and int64 fi
 """
 
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import BigInteger, Index, LargeBinary, Numeric, text
 from sqlalchemy.sql.selectable import TextualSelect
@@ -57,11 +58,11 @@ def from_db(value):
     return value
 
 
-def big(**kw) -> Field:
+def big(**kw) -> Any:
     return Field(sa_type=BigInteger, **kw)
 
 
-def u64(**kw) -> Field:
+def u64(**kw) -> Any:
     return Field(sa_type=Uint64, **kw)
 
 
@@ -153,7 +154,9 @@ class RawEvent(EventProof, table=True):
     contract: str
     address: str
     event: str | None = None  # None: a topic no ABI here declares (kept raw, counted, never dropped)
-    subject: str | None = None  # project (FeeLedger account events), commitment (registry commitment events), enterprise (CountersImported); None otherwise
+    # project (FeeLedger account events), commitment (registry commitment events), enterprise (CountersImported);
+    # None otherwise
+    subject: str | None = None
     topics: bytes = Field(sa_type=LargeBinary)  # the 32-byte topic words, concatenated
     data: bytes = Field(sa_type=LargeBinary)
 
@@ -445,7 +448,8 @@ INDEXER_TABLES = [ChainState, IndexedBlock, IndexerLease]
 # Every Uint64 column of the read model by name (a name means the same quantity in every table;
 # elsewhere it is a plain integer, which from_db leaves alone).
 UINT64_COLUMNS = {column.name: Uint64 for model in (*EVENT_TABLES, *AGGREGATE_TABLES)
-                  for column in model.__table__.columns if isinstance(column.type, Uint64)}
+                  for column in model.__table__.columns  # type: ignore[attr-defined]  # set by SQLModel
+                  if isinstance(column.type, Uint64)}
 
 
 def read_sql(sql: str) -> TextualSelect:

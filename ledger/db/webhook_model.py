@@ -1,11 +1,14 @@
 """Outbound webhook tables: endpoints (who hears which events, and whether they still answer),
 deliveries (one notice to one endpoint) and every attempt (the history). Times are unix seconds."""
 
+from typing import Any
+
 from sqlalchemy import BigInteger, Index, Integer, Text
 from sqlmodel import Field, SQLModel
 
 # An auto-incrementing 64-bit key (SQLite auto-increments only INTEGER PRIMARY KEY).
-SEQUENCE = BigInteger().with_variant(Integer(), "sqlite")
+# (an instance, which SQLModel's sa_type takes though it is typed as a class)
+SEQUENCE: Any = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class WebhookEndpoint(SQLModel, table=True):

@@ -10,15 +10,17 @@ numbers) is stored only as ledger.core.field_encryption tokens. Money is integer
 """
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import BigInteger, Column, Date, Index, Integer, LargeBinary, Text
 from sqlmodel import Field, SQLModel
 
 # An auto-incrementing 64-bit key (SQLite auto-increments only INTEGER PRIMARY KEY).
-SEQUENCE = BigInteger().with_variant(Integer(), "sqlite")
+# (an instance, which SQLModel's sa_type takes though it is typed as a class)
+SEQUENCE: Any = BigInteger().with_variant(Integer(), "sqlite")
 
 
-def big(**kw) -> Field:
+def big(**kw) -> Any:
     return Field(sa_type=BigInteger, **kw)
 
 

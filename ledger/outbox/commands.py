@@ -3,6 +3,7 @@
 import time
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 import orjson
 from sqlalchemy import insert
@@ -35,7 +36,7 @@ def enqueue(session: Session, commands: list[NewCommand], *, client: str) -> lis
     if not commands:
         return []
     now = time.time()
-    rows = []
+    rows: list[dict[str, Any]] = []
     for command in commands:
         command = command.with_id()
         rows.append({"id": command.id, "kind": command.kind, "role": KINDS[command.kind].role,

@@ -33,17 +33,24 @@ import orjson
 import requests
 from sqlalchemy import Engine, bindparam, func, insert, select, text, update
 from sqlalchemy.orm import Session
+from sqlmodel import col  # a model's attribute as the column it is (for the type checker)
 
 from ledger.access.signing import private_key_from_seed, sign_request
+from ledger.core.settings import Settings
 from ledger.db.webhook_model import ClearanceNotice, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from ledger.db.write_model import OutboxCommand, Project
 from ledger.domain.clearance import clearance
 from ledger.domain.common import from_unix
 from ledger.domain.errors import NotFound
-from ledger.webhooks.schemas import (NOTICE_VERSION, ClearanceChangedNotice, CommandNotice, WebhookDeliveryPublic,
-                                        WebhookEndpointCreate, WebhookEndpointPublic)
-from ledger.core.settings import Settings
 from ledger.outbox.commands import INDEXED
+from ledger.webhooks.schemas import (
+    NOTICE_VERSION,
+    ClearanceChangedNotice,
+    CommandNotice,
+    WebhookDeliveryPublic,
+    WebhookEndpointCreate,
+    WebhookEndpointPublic,
+)
 
 log = logging.getLogger(__name__)
 
@@ -58,21 +65,22 @@ def add_endpoint(session: Session, *, endpoint: WebhookEndpointCreate) -> int:
                           projects=endpoint.projects, active=True, created_at=time.time())
     session.add(row)
     session.flush()
+    assert row.id is not None  # assigned by the flush
     return row.id
 
 
 def endpoints(session: Session, *, subscriber: str | None = None, endpoint_id: int | None = None) -> list[WebhookEndpointPublic]:
     """Endpoints not removed (a subscriber's own, or all for the office), with their state."""
-    query = select(WebhookEndpoint).where(WebhookEndpoint.removed_at.is_(None))
+    query = select(WebhookEndpoint).where(col(WebhookEndpoint.removed_at).is_(None))
     if subscriber is not None:
-        query = query.where(WebhookEndpoint.subscriber == subscriber)
+        query = query.where(col(WebhookEndpoint.subscriber) == subscriber)
     if endpoint_id is not None:
-        query = query.where(WebhookEndpoint.id == endpoint_id)
-    rows = session.execute(query.order_by(WebhookEndpoint.id)).scalars().all()
-    pending = dict(session.execute(
-        select(WebhookDelivery.endpoint_id, func.count()).where(
-            WebhookDelivery.status == "pending", WebhookDelivery.endpoint_id.in_([r.id for r in rows]))
-        .group_by(WebhookDelivery.endpoint_id)).all()) if rows else {}
+        query = query.where(col(WebhookEndpoint.id) == endpoint_id)
+    rows = session.execute(query.order_by(col(WebhookEndpoint.id))).scalars().all()
+    pending: dict[int | None, int] = dict(session.execute(  # endpoint id → pending notices
+        select(col(WebhookDelivery.endpoint_id), func.count()).where(
+            col(WebhookDelivery.status) == "pending", col(WebhookDelivery.endpoint_id).in_([r.id for r in rows]))
+        .group_by(col(WebhookDelivery.endpoint_id))).tuples().all()) if rows else {}
     return [WebhookEndpointPublic(endpoint_id=r.id, subscriber=r.subscriber, url=r.url, events=r.events.split(","),
                                   projects=r.projects, status="active" if r.active else "disabled",
                                   failing_since=from_unix(r.failing_since), disabled_at=from_unix(r.disabled_at),
@@ -96,8 +104,8 @@ def remove_endpoint(session: Session, *, endpoint_id: int, subscriber: str | Non
     """Stop an endpoint for good: nothing more is sent to it, its pending notices are cancelled."""
     row = _own_endpoint(session, endpoint_id, subscriber)
     row.active, row.removed_at = False, time.time()
-    session.execute(update(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint_id,
-                                                  WebhookDelivery.status == "pending").values(status="cancelled"))
+    session.execute(update(WebhookDelivery).where(col(WebhookDelivery.endpoint_id) == endpoint_id,
+                                                  col(WebhookDelivery.status) == "pending").values(status="cancelled"))
     session.flush()
 
 
@@ -105,8 +113,8 @@ def enable_endpoint(session: Session, *, endpoint_id: int, subscriber: str | Non
     """Send to a disabled endpoint again (its waiting notices first, in order); the failure clock restarts."""
     row = _own_endpoint(session, endpoint_id, subscriber)
     row.active, row.failing_since, row.disabled_at, row.disabled_reason = True, None, None, None
-    session.execute(update(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint_id,
-                                                  WebhookDelivery.status == "pending").values(next_attempt_at=time.time()))
+    session.execute(update(WebhookDelivery).where(col(WebhookDelivery.endpoint_id) == endpoint_id,
+                                                  col(WebhookDelivery.status) == "pending").values(next_attempt_at=time.time()))
     session.flush()
     return endpoints(session, endpoint_id=endpoint_id)[0]
 
@@ -114,21 +122,21 @@ def enable_endpoint(session: Session, *, endpoint_id: int, subscriber: str | Non
 def disabled_endpoints(session: Session) -> dict[str, int]:
     """Disabled (not removed) endpoints by subscriber: what the office is alerted on."""
     return dict(session.execute(
-        select(WebhookEndpoint.subscriber, func.count()).where(WebhookEndpoint.removed_at.is_(None),
-                                                               WebhookEndpoint.active.is_(False))
-        .group_by(WebhookEndpoint.subscriber)).tuples().all())
+        select(col(WebhookEndpoint.subscriber), func.count()).where(col(WebhookEndpoint.removed_at).is_(None),
+                                                               col(WebhookEndpoint.active).is_(False))
+        .group_by(col(WebhookEndpoint.subscriber))).tuples().all())
 
 
 def deliveries(session: Session, *, subscriber: str | None = None, delivery_id: str | None = None,
                limit: int = 100) -> list[WebhookDeliveryPublic]:
     """The delivery history, newest first."""
-    query = select(WebhookDelivery, WebhookEndpoint.subscriber).join(
-        WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
+    query = select(WebhookDelivery, col(WebhookEndpoint.subscriber)).join(
+        WebhookEndpoint, col(WebhookEndpoint.id) == col(WebhookDelivery.endpoint_id))
     if subscriber is not None:
-        query = query.where(WebhookEndpoint.subscriber == subscriber)
+        query = query.where(col(WebhookEndpoint.subscriber) == subscriber)
     if delivery_id is not None:
-        query = query.where(WebhookDelivery.id == delivery_id)
-    rows = session.execute(query.order_by(WebhookDelivery.seq.desc()).limit(limit)).all()
+        query = query.where(col(WebhookDelivery.id) == delivery_id)
+    rows = session.execute(query.order_by(col(WebhookDelivery.seq).desc()).limit(limit)).all()
     return [WebhookDeliveryPublic(delivery_id=d.id, subscriber=sub, event=d.event, project_code=d.project_code,
                                   status=d.status, attempts=d.attempts, last_status_code=d.last_status_code,
                                   last_error=d.last_error, created_at=from_unix(d.created_at),
@@ -137,7 +145,7 @@ def deliveries(session: Session, *, subscriber: str | None = None, delivery_id: 
 
 def redeliver(session: Session, *, delivery_id: str) -> WebhookDeliveryPublic:
     """Send a notice again now (also one already delivered); its history keeps every attempt."""
-    delivery = session.execute(select(WebhookDelivery).where(WebhookDelivery.id == delivery_id)).scalars().first()
+    delivery = session.execute(select(WebhookDelivery).where(col(WebhookDelivery.id) == delivery_id)).scalars().first()
     if delivery is None:
         raise NotFound(f"no webhook delivery {delivery_id}", field="delivery_id", rule="known_delivery")
     delivery.status, delivery.next_attempt_at, delivery.delivered_at = "pending", time.time(), None
@@ -151,12 +159,12 @@ def emit_indexed_events(engine: Engine) -> int:
     """Create the notices of commands that became `indexed` since the last call; returns how many."""
     with Session(engine) as session:
         commands = session.execute(select(OutboxCommand).where(
-            OutboxCommand.notified_at.is_(None), OutboxCommand.status == INDEXED)
-            .order_by(OutboxCommand.seq).limit(5000)).scalars().all()
+            col(OutboxCommand.notified_at).is_(None), col(OutboxCommand.status) == INDEXED)
+            .order_by(col(OutboxCommand.seq)).limit(5000)).scalars().all()
         if not commands:
             return 0
         # Disabled endpoints still get their notices (kept until re-enabled); removed ones do not.
-        listeners = session.execute(select(WebhookEndpoint).where(WebhookEndpoint.removed_at.is_(None))).scalars().all()
+        listeners = session.execute(select(WebhookEndpoint).where(col(WebhookEndpoint.removed_at).is_(None))).scalars().all()
         now = time.time()
         notices = []
         for command in commands:
@@ -177,8 +185,8 @@ def emit_indexed_events(engine: Engine) -> int:
                     session.add(ClearanceNotice(project_code=project_code, clear=answer.clear, updated_at=now))
                 else:
                     previous.clear, previous.updated_at = answer.clear, now
-        registered_by = dict(session.execute(select(Project.project_code, Project.registered_by).where(
-            Project.project_code.in_({project for _, project, _ in notices}))).all()) if notices else {}
+        registered_by = dict(session.execute(select(col(Project.project_code), col(Project.registered_by)).where(
+            col(Project.project_code).in_({project for _, project, _ in notices}))).tuples().all()) if notices else {}
         rows = []
         for event, project_code, payload in notices:
             for endpoint in listeners:
@@ -266,7 +274,7 @@ def _attempt(engine: Engine, session: requests.Session, key, settings: Settings,
     with engine.begin() as conn:
         conn.execute(insert(WebhookAttempt), {"delivery_seq": seq, "attempted_at": now, "status_code": status_code,
                                               "error": error, "duration_ms": int((time.monotonic() - started) * 1000)})
-        if ok:
+        if error is None:
             conn.execute(text("UPDATE webhook_deliveries SET status = 'delivered', attempts = attempts + 1, "
                               "delivered_at = :now, last_status_code = :code, last_error = NULL WHERE seq = :seq"),
                          {"now": now, "code": status_code, "seq": seq})

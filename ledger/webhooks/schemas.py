@@ -2,7 +2,7 @@
 receives (payload schema version 1, also in the OpenAPI document under `webhooks`)."""
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Final, Literal, get_args
 
 from pydantic import (
     AfterValidator,
@@ -16,9 +16,9 @@ from pydantic import (
 
 from ledger.domain.schemas import Clearance
 
-NOTICE_VERSION = 1
+NOTICE_VERSION: Final = 1
 WebhookEvent = Literal["payment.recorded", "clearance.changed", "commitment.overdue", "commitment.breached"]
-WEBHOOK_EVENTS: tuple[str, ...] = WebhookEvent.__args__
+WEBHOOK_EVENTS: tuple[str, ...] = get_args(WebhookEvent)
 WebhookProjects = Literal["all", "own"]
 
 

@@ -5,10 +5,9 @@ Revision ID: 0003
 Revises: 0001
 Create Date: 2026-11-29 12:20:00
 """
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-
+from alembic import op
 
 revision = '0003'
 down_revision = '0002'

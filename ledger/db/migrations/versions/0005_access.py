@@ -4,10 +4,9 @@ Revision ID: 0005
 Revises: 0001
 Create Date: 2026-11-29 11:56:16.276768
 """
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-
+from alembic import op
 
 revision = '0005'
 down_revision = '0004'

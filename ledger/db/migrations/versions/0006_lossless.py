@@ -8,9 +8,8 @@ Revision ID: 0006_lossless
 Revises: 0006 (block_times, which took the number 0006 before this one was reserved)
 Create Date: 2026-12-02 02:30:00
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0006_lossless'
 down_revision = '0006'

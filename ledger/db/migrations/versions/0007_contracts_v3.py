@@ -8,12 +8,11 @@ Revision ID: 0007
 Revises: 0006_lossless
 Create Date: 2026-12-02 03:20:00
 """
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
+from alembic import op
 
 from ledger.db.read_model import Uint64
-
 
 revision = '0007'
 down_revision = '0006_lossless'

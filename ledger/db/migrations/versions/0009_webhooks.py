@@ -3,10 +3,9 @@
 Revision ID: 0009_webhooks
 Revises: 0008
 """
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-
+from alembic import op
 
 revision = '0009_webhooks'
 down_revision = '0008'
