@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from api.problems import ApiProblem, problem_of_exception
-from api.settings import ApiSettings
+from ledger.core.settings import ApiSettings
 from ledger.access import store
 
 HEADER = "Idempotency-Key"

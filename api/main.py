@@ -2,12 +2,13 @@
 
 from fastapi import FastAPI
 
-from api.deps import get_api_settings
 from api.limits import BodySizeLimit
 from api.openapi import install_openapi
 from api.problems import install_problem_handlers
 from api.routes import (approval, auth, commands, health, keys, me, metrics, office, problem_types, public, regulator, tax,
                         webhooks)
+from ledger.core.errors import SettingsError
+from ledger.core.settings import get_settings
 from portal import mount_portal
 
 
@@ -22,7 +23,7 @@ def create_app() -> FastAPI:
         version="0.1.0",
     )
     install_problem_handlers(app)
-    app.add_middleware(BodySizeLimit, max_bytes=get_api_settings().max_body_bytes)
+    app.add_middleware(BodySizeLimit, max_bytes=get_settings().api.max_body_bytes)
     app.include_router(health.router)
     app.include_router(metrics.router)
     app.include_router(public.router)  # first: the public's routes take most of the traffic, and routes match in order
@@ -35,4 +36,7 @@ def create_app() -> FastAPI:
     return app
 
 
-app = create_app()
+try:
+    app = create_app()
+except SettingsError as exc:  # one line naming the variable, where uvicorn would print a traceback
+    raise SystemExit(f"error: {exc}") from None

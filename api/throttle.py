@@ -13,7 +13,7 @@ import time
 from collections import OrderedDict
 from fastapi import Request
 
-from api.deps import api_settings_for
+from api.deps import settings_for
 from api.problems import ApiProblem
 
 
@@ -47,7 +47,7 @@ class RateLimited(ApiProblem):
 def buckets_of(request: Request) -> TokenBuckets:
     buckets = getattr(request.app.state, "public_buckets", None)
     if buckets is None:
-        settings = api_settings_for(request)
+        settings = settings_for(request).api
         buckets = request.app.state.public_buckets = TokenBuckets(
             rate=settings.public_rate_per_second, burst=settings.public_burst, max_clients=settings.public_clients_tracked)
     return buckets

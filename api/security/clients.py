@@ -9,7 +9,7 @@ from fastapi.security import APIKeyHeader
 from starlette.concurrency import run_in_threadpool
 
 from api import idempotency
-from api.deps import get_api_settings, get_engine_for
+from api.deps import get_engine_for, settings_for
 from api.security.signatures import SystemClient, verify_signed_request
 from ledger.access import store
 
@@ -29,7 +29,7 @@ def signed_route(*roles: str) -> type[APIRoute]:
             handler = super().get_route_handler()
 
             async def guarded(request: Request) -> Response:
-                settings = get_api_settings()
+                settings = settings_for(request).api
                 engine = get_engine_for()
                 body = await request.body()
                 target = request_target(request)

@@ -6,7 +6,7 @@ from typing import Annotated
 import typer
 
 from ledger.core.errors import LedgerError
-from ledger.core.settings import Settings
+from ledger.core.settings import get_settings
 
 clients = typer.Typer(no_args_is_help=True, help="System clients (tax, approval) and their Ed25519 keys.")
 users = typer.Typer(no_args_is_help=True, help="People who log in: office, regulator, enterprise.")
@@ -15,7 +15,7 @@ users = typer.Typer(no_args_is_help=True, help="People who log in: office, regul
 def _engine():
     from ledger.db.engine import make_engine, migrate
 
-    engine = make_engine(Settings().database_url)
+    engine = make_engine(get_settings().database.url)
     migrate(engine)
     return engine
 

@@ -8,7 +8,7 @@ from ledger.cli.access import clients, users
 from ledger.cli.keys import keys
 from ledger.cli.webhooks import webhooks
 from ledger.core.errors import LedgerError, SettingsError
-from ledger.core.settings import Settings, load_settings
+from ledger.core.settings import get_settings
 
 app = typer.Typer(no_args_is_help=True, help="Civil-air-defence fee & commitment ledger.")
 audit = typer.Typer(no_args_is_help=True, help="Regulator's audit of the read model against the chain.")
@@ -28,7 +28,7 @@ def _fail(exc: LedgerError) -> None:
 def _check_settings() -> None:
     # A bad LEDGER_* value is one line naming the variable, before any command starts.
     try:
-        load_settings()
+        get_settings()
     except SettingsError as exc:
         _fail(exc)
 
@@ -54,19 +54,19 @@ def deploy(
     from ledger.chain.keystore import load_signers
     from ledger.chain.manifest import load_manifest
 
-    settings = load_settings()
+    settings = get_settings()
     try:
-        w3 = connect(settings.rpc_url)
-        existing = load_manifest(settings.manifest_path) if settings.manifest_path.exists() else None
+        w3 = connect(settings.rpc.url)
+        existing = load_manifest(settings.deployment.manifest_path) if settings.deployment.manifest_path.exists() else None
         manifest, deployed = deploy_contracts(w3, load_signers(settings), existing=existing,
                                               options=deploy_options(settings, import_planned=import_planned))
     except LedgerError as exc:
         _fail(exc)
-    manifest.save(settings.manifest_path)
+    manifest.save(settings.deployment.manifest_path)
     verb = "deployed" if deployed else "reused the live deployment"
     for c in manifest.contracts:
         typer.echo(f"{verb}: {c.name} at {c.address} (block {c.deployed_block})")
-    typer.echo(f"manifest: {settings.manifest_path}")
+    typer.echo(f"manifest: {settings.deployment.manifest_path}")
 
 
 @audit.command("verify")
@@ -85,10 +85,10 @@ def audit_verify(
 
     if decoder not in ("codec", "events"):
         _fail(LedgerError(f"--decoder must be codec or events, not {decoder!r}"))
-    settings = load_settings()
+    settings = get_settings()
     try:
-        report = verify(connect(settings.rpc_url), load_manifest(settings.manifest_path),
-                        make_engine(settings.database_url), scratch_url=scratch, decoder=decoder)
+        report = verify(connect(settings.rpc.url), load_manifest(settings.deployment.manifest_path),
+                        make_engine(settings.database.url), scratch_url=scratch, decoder=decoder)
     except LedgerError as exc:
         _fail(exc)
     for line in report.lines():
@@ -109,7 +109,7 @@ def index(
     from ledger.indexer.service import build_indexer
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    settings = load_settings()
+    settings = get_settings()
     try:
         indexer = build_indexer(settings, rebuild=rebuild, progress=True)
         _stop_on_signals(indexer)
@@ -117,7 +117,7 @@ def index(
             if not follow:
                 typer.echo(f"indexed {indexer.catch_up()} events")
                 return
-            typer.echo(f"indexer {settings.indexer_id} following chain {indexer.chain_id}")
+            typer.echo(f"indexer {settings.indexer.indexer_id} following chain {indexer.chain_id}")
             indexer.follow()
         finally:
             indexer.release()  # a standby (or the next command) may take over at once
@@ -131,7 +131,7 @@ def reindex() -> None:
     from ledger.indexer.service import build_indexer
 
     try:
-        indexer = build_indexer(load_settings(), progress=True)
+        indexer = build_indexer(get_settings(), progress=True)
         _stop_on_signals(indexer)
         try:
             indexer.wipe()
@@ -147,5 +147,5 @@ def migrate() -> None:
     """Bring the read model's schema to the newest Alembic revision (index and dev do this too)."""
     from ledger.db.engine import make_engine, migrate as upgrade
 
-    upgrade(make_engine(Settings().database_url))
+    upgrade(make_engine(get_settings().database.url))
     typer.echo("read model schema is up to date")

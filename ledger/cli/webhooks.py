@@ -4,7 +4,7 @@ from typing import Annotated
 
 import typer
 
-from ledger.core.settings import Settings
+from ledger.core.settings import get_settings
 
 webhooks = typer.Typer(no_args_is_help=True, help="Outbound webhooks: endpoints, history, redeliver.")
 WHEN = "%Y-%m-%d %H:%M:%S"
@@ -15,7 +15,7 @@ def _session():
 
     from ledger.db.engine import make_engine, migrate
 
-    engine = make_engine(Settings().database_url)
+    engine = make_engine(get_settings().database.url)
     migrate(engine)
     return Session(engine)
 

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from ledger.core.settings import REPO_ROOT
+from devtools import REPO_ROOT
 
 TABLE = REPO_ROOT / "docs" / "chain-errors.md"
 ROW = re.compile(r"^\| (?P<contract>[A-Za-z]+) \| `(?P<error>\w+)` \| (?P<where>[^|]*) \| (?P<answer>.*) \|$")

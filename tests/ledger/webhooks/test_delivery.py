@@ -22,7 +22,7 @@ from ledger.webhooks.delivery import (add_endpoint, deliver_due, deliveries, dis
 from ledger.core.settings import Settings
 from tests.support.samples import assessment, payment, project
 
-SETTINGS = Settings(webhook_retry_base_seconds=0.0, webhook_retry_max_seconds=0.0)
+SETTINGS = Settings(webhooks={"retry_base_seconds": 0.0, "retry_max_seconds": 0.0})
 
 
 class FakeClock:
@@ -105,7 +105,7 @@ def test_a_notice_is_signed_with_the_platform_key_like_an_inbound_request(engine
     indexed_payments(engine, receiver, 1)
     deliver_due(engine, SETTINGS)
     (path, headers, body), = FlakyReceiver.received
-    public = private_key_from_seed(SETTINGS.platform_signing_key.get_secret_value()).public_key()
+    public = private_key_from_seed(SETTINGS.platform.signing_key.get_secret_value()).public_key()
     message = canonical_request("POST", path, headers["X-Timestamp"], headers["X-Nonce"], body)
     assert verify_signature(public, headers["X-Signature"], message)
     assert not verify_signature(public, headers["X-Signature"], message.replace(b"POST", b"PUT"))
