@@ -11,7 +11,7 @@ def _owner_in_child(settings, queue) -> None:
 
 
 def test_processes_forked_after_the_settings_were_read_hold_different_lease_owner_ids():
-    settings = Settings()  # read once in the parent, as the Celery app module does
+    settings = Settings()  # read once in the parent, as the worker's app factory does
     context = multiprocessing.get_context("fork")
     queue = context.Queue()
     children = [context.Process(target=_owner_in_child, args=(settings, queue)) for _ in range(2)]
