@@ -101,7 +101,8 @@ def run_dev(simulate: bool = True) -> int:
     children: list[tuple[str, subprocess.Popen]] = []
     try:
         w3 = connect(settings.rpc.url)
-        existing = load_manifest(settings.deployment.manifest_path) if settings.deployment.manifest_path.exists() else None
+        manifest_path = settings.deployment.manifest_path
+        existing = load_manifest(manifest_path) if manifest_path.exists() else None
         manifest, deployed = deploy(w3, load_signers(settings), existing=existing, options=deploy_options(settings))
         manifest.save(settings.deployment.manifest_path)
         for c in manifest.contracts:
@@ -120,7 +121,8 @@ def run_dev(simulate: bool = True) -> int:
         env = dict(os.environ)
         if simulate:
             # The enterprise workspace's "pay online" links open the simulated tax system's checkout.
-            env.setdefault("LEDGER_PORTAL_TAX_CHECKOUT_URL", f"http://127.0.0.1:{settings.dev.checkout_port}/checkout/{{levy}}")
+            env.setdefault("LEDGER_PORTAL_TAX_CHECKOUT_URL",
+                           f"http://127.0.0.1:{settings.dev.checkout_port}/checkout/{{levy}}")
             commands["sim"] = [python, "-m", "devtools", "sim", "--api-url", f"http://127.0.0.1:{api_port}",
                                "--tax-key", str(SIM / "tax-bureau.key"), "--approval-key", str(SIM / "approval-bureau.key"),
                                "--office-user", "sim-office", "--checkout-port", str(settings.dev.checkout_port),

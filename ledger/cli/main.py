@@ -57,7 +57,8 @@ def deploy(
     settings = get_settings()
     try:
         w3 = connect(settings.rpc.url)
-        existing = load_manifest(settings.deployment.manifest_path) if settings.deployment.manifest_path.exists() else None
+        manifest_path = settings.deployment.manifest_path
+        existing = load_manifest(manifest_path) if manifest_path.exists() else None
         manifest, deployed = deploy_contracts(w3, load_signers(settings), existing=existing,
                                               options=deploy_options(settings, import_planned=import_planned))
     except LedgerError as exc:

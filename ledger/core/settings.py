@@ -261,18 +261,17 @@ class Settings(BaseSettings):
         if self.environment == "development":
             return self
         secrets = self.secrets
-        # The chain's secrets first: they are named before the write path's.
+        # The chain's secrets are named first, then the write path's (keystores make the mnemonic unused).
         if secrets.mnemonic.get_secret_value() == DEV_MNEMONIC and secrets.keystore_dir is None:
             raise ValueError("LEDGER_MNEMONIC: the public development mnemonic is refused outside development")
         if secrets.enterprise_pepper.get_secret_value() == DEV_PEPPER:
             raise ValueError("LEDGER_ENTERPRISE_PEPPER: the development pepper is refused outside development")
-        if secrets.mnemonic.get_secret_value() != DEV_MNEMONIC:
-            if secrets.field_keys.get_secret_value() == DEV_FIELD_KEYS:
-                raise ValueError("LEDGER_FIELD_KEYS: the development field key is refused outside development")
-            if self.platform.signing_key.get_secret_value() == DEV_PLATFORM_KEY:
-                raise ValueError("LEDGER_PLATFORM_SIGNING_KEY: the development key is refused outside development")
-            if secrets.keystore_dir is None:
-                raise ValueError("LEDGER_KEYSTORE_DIR: signing keys come from encrypted keystores outside development")
+        if secrets.field_keys.get_secret_value() == DEV_FIELD_KEYS:
+            raise ValueError("LEDGER_FIELD_KEYS: the development field key is refused outside development")
+        if self.platform.signing_key.get_secret_value() == DEV_PLATFORM_KEY:
+            raise ValueError("LEDGER_PLATFORM_SIGNING_KEY: the development key is refused outside development")
+        if secrets.keystore_dir is None:
+            raise ValueError("LEDGER_KEYSTORE_DIR: signing keys come from encrypted keystores outside development")
         if self.api.session_secret.get_secret_value() == DEV_SESSION_SECRET:
             raise ValueError("LEDGER_API_SESSION_SECRET: the development session secret is refused outside development")
         return self

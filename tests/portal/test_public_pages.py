@@ -88,7 +88,8 @@ def test_the_estimator_names_every_bad_field(pages):
 
 def test_pages_over_the_rate_limit_say_so_with_retry_after(public_world):
     app = create_app()
-    app.dependency_overrides[get_settings] = lambda: public_world.settings(api={"public_burst": 1, "public_rate_per_second": 0.01})
+    app.dependency_overrides[get_settings] = lambda: public_world.settings(
+        api={"public_burst": 1, "public_rate_per_second": 0.01})
     with TestClient(app) as client:
         assert client.get("/estimate").status_code == 200
         refused = client.get("/estimate")

@@ -119,6 +119,12 @@ def test_production_refuses_the_development_session_secret(tmp_path):
     assert settings.api.secure_cookies  # on by default in production
 
 
+def test_production_with_keystores_still_refuses_the_development_write_path_keys(tmp_path):
+    # Keystores leave the mnemonic at its unused default: the field and platform keys are checked all the same.
+    with pytest.raises(ValidationError, match="LEDGER_FIELD_KEYS"):
+        Settings(environment="production", secrets={"keystore_dir": tmp_path, "enterprise_pepper": "a-real-pepper"})
+
+
 def test_development_accepts_the_defaults():
     settings = Settings(environment="development")
     assert settings.environment == "development" and not settings.api.secure_cookies
@@ -158,15 +164,16 @@ def test_a_bad_value_given_to_a_group_in_code_names_its_variable_too():
 def test_the_indexer_lease_must_outlast_an_rpc_request(monkeypatch):
     monkeypatch.setenv("LEDGER_RPC_TIMEOUT_SECONDS", "20")
     monkeypatch.setenv("LEDGER_INDEXER_LEASE_SECONDS", "15")
-    with pytest.raises(SettingsError, match="LEDGER_INDEXER_LEASE_SECONDS .* must be more than LEDGER_RPC_TIMEOUT_SECONDS"):
+    with pytest.raises(SettingsError,
+                       match="LEDGER_INDEXER_LEASE_SECONDS .* must be more than LEDGER_RPC_TIMEOUT_SECONDS"):
         get_settings()
 
 
 def test_the_writer_lease_must_outlast_one_of_its_rpc_requests(monkeypatch):
     assert Settings().writer.lease_seconds == 30
     monkeypatch.setenv("LEDGER_WRITER_LEASE_SECONDS", "10")
-    with pytest.raises(SettingsError,
-                       match="LEDGER_WRITER_LEASE_SECONDS .10. must be more than LEDGER_WRITER_RPC_TIMEOUT_SECONDS .10."):
+    with pytest.raises(SettingsError, match=r"LEDGER_WRITER_LEASE_SECONDS \(10\) must be more than "
+                                            r"LEDGER_WRITER_RPC_TIMEOUT_SECONDS \(10\)"):
         get_settings()
 
 
@@ -181,7 +188,8 @@ def test_the_cli_reports_a_bad_setting_in_one_line_without_a_traceback():
 
 
 def test_dot_env_is_read_from_the_working_directory(tmp_path, monkeypatch):
-    (tmp_path / ".env").write_text("LEDGER_REORG_LIMIT=7\nLEDGER_API_PUBLIC_BURST=9\nLEDGER_PORTAL_PUBLIC_BASE_URL=https://a.example\n")
+    (tmp_path / ".env").write_text(
+        "LEDGER_REORG_LIMIT=7\nLEDGER_API_PUBLIC_BURST=9\nLEDGER_PORTAL_PUBLIC_BASE_URL=https://a.example\n")
     monkeypatch.chdir(tmp_path)
     for variable in ("LEDGER_REORG_LIMIT", "LEDGER_API_PUBLIC_BURST", "LEDGER_PORTAL_PUBLIC_BASE_URL"):
         monkeypatch.delenv(variable, raising=False)
