@@ -10,7 +10,7 @@ from fastapi import Depends, Request
 from sqlalchemy import Connection, Engine
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import get_engine_for, settings_for
+from web.kit.deps import get_engine_for, settings_for
 from ledger.db.engine import commit_without_flush_wait
 
 

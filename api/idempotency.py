@@ -23,9 +23,8 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from api.admission import Admission, AdmissionDep
-from api.deps import api_settings_for
 from api.security.signatures import SystemClient, request_target
-from api.settings import ApiSettings
+from ledger.core.settings import ApiSettings
 from ledger.access import store
 from ledger.db.engine import commit_with_flush_wait
 from web.kit.problems import ApiProblem, problem_of_exception
@@ -72,7 +71,7 @@ def idempotent(client: Callable[..., Any]) -> Callable[..., Any]:
         key = key_of(request.headers)  # a refusal rolls the admission back: the nonce is not stored
         conn, claimed = await run_in_threadpool(_claim_in_admission, admission, key=key, method=request.method,
                                                 target=request_target(request), body=await request.body(),
-                                                client_id=system_client.id, settings=api_settings_for(request))
+                                                client_id=system_client.id, settings=settings_for(request).api)
         shown = key if len(key) <= 16 else key[:12] + "…"
         if claimed.outcome == "mismatch":
             raise ApiProblem("idempotency-key-reused", f"key {shown} was first used with another request "
@@ -83,7 +82,7 @@ def idempotent(client: Callable[..., Any]) -> Callable[..., Any]:
                              headers={"Retry-After": "1"})
         if claimed.outcome == "replay":
             raise Replayed(claimed.record)
-        # The route's writes and the stored response commit in ONE transaction (api.deps.get_session hands
+        # The route's writes and the stored response commit in ONE transaction (web.kit.deps.get_session hands
         # the route this session): a 202 is stored if and only if what it promises was written.
         session = Session(bind=conn)
         session.begin()

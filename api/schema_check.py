@@ -2,7 +2,7 @@
 
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import get_engine_for, get_settings
+from web.kit.deps import get_engine_for, get_settings
 from ledger.db.schema import SchemaNotCurrent, require_current_schema
 
 

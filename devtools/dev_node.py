@@ -13,7 +13,8 @@ from pathlib import Path
 
 from ledger.core.errors import ChainUnavailable, LedgerError
 from ledger.chain.rpc import JsonRpc
-from ledger.core.settings import DEV_MNEMONIC, REPO_ROOT, NodeKind
+from devtools import REPO_ROOT
+from ledger.core.settings import DEV_MNEMONIC, NodeKind
 
 HARDHAT_DIR = REPO_ROOT / "hardhat-local"
 NODE_KINDS: tuple[NodeKind, ...] = ("hardhat", "anvil")

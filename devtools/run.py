@@ -22,7 +22,8 @@ from devtools.dev_node import LocalNode, rpc_ready
 from ledger.core.errors import ChainUnavailable
 from ledger.chain.keystore import load_signers
 from ledger.chain.manifest import load_manifest
-from ledger.core.settings import REPO_ROOT, Settings
+from devtools import REPO_ROOT
+from ledger.core.settings import DatabaseSettings, RpcSettings, Settings, get_settings
 
 VAR = REPO_ROOT / "var"
 SIM = VAR / "sim"
@@ -35,12 +36,11 @@ def _say(message: str) -> None:
 def _fresh_local_state(settings: Settings) -> bool:
     """On the embedded database, `python -m devtools run` starts a node of its own: on the default RPC URL, or on
     another 127.0.0.1 port where nothing answers yet. A node that answers elsewhere is kept."""
-    defaults = Settings.model_fields
-    if settings.database_url != defaults["database_url"].default:
+    if settings.database.url != DatabaseSettings.model_fields["url"].get_default(call_default_factory=True):
         return False
-    if settings.rpc_url == defaults["rpc_url"].default:
+    if settings.rpc.url == RpcSettings.model_fields["url"].get_default():
         return True
-    return urlsplit(settings.rpc_url).hostname == "127.0.0.1" and not rpc_ready(settings.rpc_url)
+    return urlsplit(settings.rpc.url).hostname == "127.0.0.1" and not rpc_ready(settings.rpc.url)
 
 
 def _register_simulators(settings: Settings) -> dict[str, str]:
@@ -54,7 +54,7 @@ def _register_simulators(settings: Settings) -> dict[str, str]:
     from ledger.access.users import add_user
     from devtools.sim.world import World
 
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database.url)
     SIM.mkdir(parents=True, exist_ok=True)
     for name, role in (("tax-bureau", "tax"), ("approval-bureau", "approval")):
         key_file = SIM / f"{name}.key"
@@ -85,34 +85,36 @@ def _register_simulators(settings: Settings) -> dict[str, str]:
 
 
 def run_dev(simulate: bool = True) -> int:
-    settings = Settings()
+    os.chdir(REPO_ROOT)  # the settings' local state (var/) and .env are the working directory's: the checkout's
+    settings = get_settings()
     VAR.mkdir(exist_ok=True)
     node = None
     if _fresh_local_state(settings):
-        if rpc_ready(settings.rpc_url):
-            raise ChainUnavailable(f"something already answers at {settings.rpc_url}; stop it first")
+        if rpc_ready(settings.rpc.url):
+            raise ChainUnavailable(f"something already answers at {settings.rpc.url}; stop it first")
         _say("fresh local chain and fresh local database: nothing from an earlier run is kept")
         for name in ("ledger.db", "ledger.db-wal", "ledger.db-shm", "deployment.json", "celery-broker.db", "beat-schedule"):
             (VAR / name).unlink(missing_ok=True)
-        log_name = f"{settings.dev_node}.log"
-        node = LocalNode(port=int(settings.rpc_url.rsplit(":", 1)[1]), kind=settings.dev_node,
+        log_name = f"{settings.dev.node}.log"
+        node = LocalNode(port=int(settings.rpc.url.rsplit(":", 1)[1]), kind=settings.dev.node,
                          log_path=VAR / log_name).start()
-        _say(f"{settings.dev_node} node on {node.url} (log: var/{log_name})")
+        _say(f"{settings.dev.node} node on {node.url} (log: var/{log_name})")
     children: list[tuple[str, subprocess.Popen]] = []
     try:
-        w3 = connect(settings.rpc_url)
-        existing = load_manifest(settings.manifest_path) if settings.manifest_path.exists() else None
+        w3 = connect(settings.rpc.url)
+        manifest_path = settings.deployment.manifest_path
+        existing = load_manifest(manifest_path) if manifest_path.exists() else None
         manifest, deployed = deploy(w3, load_signers(settings), existing=existing, options=deploy_options(settings))
-        manifest.save(settings.manifest_path)
+        manifest.save(settings.deployment.manifest_path)
         for c in manifest.contracts:
             _say(f"{'deployed' if deployed else 'reusing'} {c.name} at {c.address}")
-        upgrade_schema(make_engine(settings.database_url))
+        upgrade_schema(make_engine(settings.database.url))
 
-        python, api_port = sys.executable, settings.dev_api_port
+        python, api_port = sys.executable, settings.dev.api_port
         commands = {
             "indexer": [python, "-m", "ledger", "index", "--follow"],
             # Concurrency 3: the outbox drain, the indexer and the webhooks run side by side.
-            "worker": [python, "-m", "celery", "-A", "ledger.tasks", "worker", "-B", "-c", "3",
+            "worker": [python, "-m", "celery", "-A", "ledger.worker", "worker", "-B", "-c", "3",
                        "--loglevel=INFO", "--schedule", str(VAR / "beat-schedule")],
             "api": [python, "-m", "uvicorn", "--factory", "web.app:create_app", "--host", "127.0.0.1",
                     "--port", str(api_port)],
@@ -121,11 +123,12 @@ def run_dev(simulate: bool = True) -> int:
         env = dict(os.environ)
         if simulate:
             # The enterprise workspace's "pay online" links open the simulated tax system's checkout.
-            env.setdefault("LEDGER_PORTAL_TAX_CHECKOUT_URL", f"http://127.0.0.1:{settings.dev_checkout_port}/checkout/{{levy}}")
+            env.setdefault("LEDGER_PORTAL_TAX_CHECKOUT_URL",
+                           f"http://127.0.0.1:{settings.dev.checkout_port}/checkout/{{levy}}")
             commands["sim"] = [python, "-m", "devtools", "sim", "--api-url", f"http://127.0.0.1:{api_port}",
                                "--tax-key", str(SIM / "tax-bureau.key"), "--approval-key", str(SIM / "approval-bureau.key"),
-                               "--office-user", "sim-office", "--checkout-port", str(settings.dev_checkout_port),
-                               "--rpc-url", settings.rpc_url]
+                               "--office-user", "sim-office", "--checkout-port", str(settings.dev.checkout_port),
+                               "--rpc-url", settings.rpc.url]
             env["LEDGER_SIM_OFFICE_PASSWORD"] = passwords["sim-office"]
         for name, command in commands.items():
             if name == "sim":
@@ -139,7 +142,7 @@ def run_dev(simulate: bool = True) -> int:
         _say(f"portal:       http://127.0.0.1:{api_port}/ (公众查询, 缴款凭证核验, 费用测算)")
         if simulate:
             _say("simulators:   seeding 24 projects, then one action every 5 s (log: var/sim.log)")
-            _say(f"tax checkout: http://127.0.0.1:{settings.dev_checkout_port}/ (pay a levy as an enterprise would)")
+            _say(f"tax checkout: http://127.0.0.1:{settings.dev.checkout_port}/ (pay a levy as an enterprise would)")
             _say(f"log in:       http://127.0.0.1:{api_port}/login (enterprise → /workspace, regulator → /regulator, "
                  "office → /office)")
             _say("dev-only logins (also POST /v1/auth/login; kept in var/sim/passwords.txt): " +

@@ -4,7 +4,7 @@ The decisions themselves are made through /v1/office."""
 
 from fastapi import APIRouter, Request
 
-from api.deps import SessionDep
+from web.kit.deps import SessionDep
 from ledger.domain import oversight, projects
 from ledger.domain.commands import recent_commands
 from portal.pages import render

@@ -6,16 +6,15 @@ times in Asia/Shanghai.
 
 import math
 from datetime import datetime
-from functools import cache
 from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.templating import Jinja2Templates
 from starlette.responses import HTMLResponse
 
+from web.kit.deps import settings_for
 from web.kit.throttle import buckets_of
 from ledger.domain.common import SHANGHAI
-from portal.settings import PortalSettings
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -54,15 +53,6 @@ def shanghai(moment: datetime | None) -> str:
     return "—" if moment is None else moment.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
 
 
-@cache
-def portal_settings() -> PortalSettings:
-    return PortalSettings()
-
-
-def settings_of(request: Request) -> PortalSettings:
-    return request.app.dependency_overrides.get(portal_settings, portal_settings)()
-
-
 templates = Jinja2Templates(directory=TEMPLATES)
 templates.env.filters.update(yuan=yuan, area=square_metres, shanghai=shanghai)
 templates.env.globals.update(FEE_STATUS=FEE_STATUS, COMMITMENT_STATUS=COMMITMENT_STATUS,
@@ -71,7 +61,7 @@ templates.env.globals.update(FEE_STATUS=FEE_STATUS, COMMITMENT_STATUS=COMMITMENT
 
 
 def render(request: Request, name: str, status_code: int = 200, headers: dict | None = None, **context) -> HTMLResponse:
-    explorer = settings_of(request).explorer_tx_url
+    explorer = settings_for(request).portal.explorer_tx_url
     return templates.TemplateResponse(request, name, {"explorer": explorer, **context}, status_code=status_code,
                                       headers=headers)
 

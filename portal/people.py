@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse
 
-from api.deps import api_settings_for, get_engine_for, settings_for
+from web.kit.deps import get_engine_for, settings_for
 from web.kit.problems import ApiProblem
 from web.kit.sessions import check_csrf, csrf_token, end_session, issue_session, read_session
 from ledger.access.users import Person, authenticate
@@ -40,7 +40,7 @@ class PagePerson:
 
 
 async def page_person(request: Request) -> PagePerson:
-    settings = api_settings_for(request)
+    settings = settings_for(request).api
     try:
         session = await run_in_threadpool(read_session, request, settings)
     except ApiProblem:
@@ -79,9 +79,9 @@ def _login_form(request: Request, *, status_code: int = 200, error: str | None =
                 next_path: str | None = None):
     nonce = secrets.token_urlsafe(24)
     response = render(request, "login.html", status_code=status_code, error=error, username=username,
-                      next_path=next_path or "", csrf=csrf_token(api_settings_for(request), "login:" + nonce))
+                      next_path=next_path or "", csrf=csrf_token(settings_for(request).api, "login:" + nonce))
     response.set_cookie(LOGIN_NONCE_COOKIE, nonce, httponly=True, samesite="strict", path="/login",
-                        secure=api_settings_for(request).secure_cookies, max_age=3600)
+                        secure=settings_for(request).api.secure_cookies, max_age=3600)
     return response
 
 
@@ -95,7 +95,7 @@ async def login_submit(request: Request):
     form = {k: v[0] for k, v in parse_qs((await request.body()).decode("utf-8", "replace")).items()}
     username, password = form.get("username", "").strip(), form.get("password", "")
     next_path = _safe_next(form.get("next"))
-    settings = api_settings_for(request)
+    settings = settings_for(request).api
     nonce = request.cookies.get(LOGIN_NONCE_COOKIE, "")
     if not nonce or not secrets.compare_digest(form.get("csrf_token", ""), csrf_token(settings, "login:" + nonce)):
         return _login_form(request, status_code=403, username=username, next_path=next_path,
@@ -118,7 +118,7 @@ async def login_submit(request: Request):
 @router.post("/logout")
 async def logout_submit(request: Request, who: Annotated[PagePerson, Depends(page_person)]):
     response = RedirectResponse(request.url_for("login_page").path, status_code=303)
-    end_session(response, api_settings_for(request))
+    end_session(response, settings_for(request).api)
     return response
 
 

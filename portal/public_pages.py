@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse
 
 from web.kit import cached_reads as reads
-from api.deps import settings_for
+from web.kit.deps import settings_for
 from web.kit.read_cache import read_cache_of
 from ledger.domain import fees
 from ledger.domain.errors import DomainError, NotFound
@@ -23,7 +23,7 @@ from ledger.domain.rates import reduction_policy, relief_fen
 from ledger.domain.schemas import ProjectCode, Reference
 from ledger.core.identifiers import DISTRICTS
 from ledger.chain.proofs import check_receipt_on_chain
-from portal.pages import PageError, page_rate_limit, render, settings_of
+from portal.pages import PageError, page_rate_limit, render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(page_rate_limit)])
 
@@ -148,7 +148,7 @@ async def receipt_page(request: Request, voucher_number: str, check: str | None 
 
 def verification_url(request: Request, voucher: str) -> str:
     path = request.url_for("receipt_page", voucher_number=voucher).path
-    base = settings_of(request).public_base_url
+    base = settings_for(request).portal.public_base_url
     return (base + path) if base else str(request.base_url).rstrip("/") + path
 
 

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Path, Query, Request
 from pydantic import AwareDatetime, TypeAdapter, ValidationError
 from starlette.responses import RedirectResponse, Response
 
-from api.deps import SessionDep
+from web.kit.deps import SessionDep
 from ledger.domain.credit import record
 from ledger.domain import oversight
 from ledger.domain.common import SHANGHAI

@@ -9,18 +9,18 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Path, Request
 
-from api.deps import SessionDep
+from web.kit.deps import SessionDep, settings_for
 from ledger.domain.credit import record
 from ledger.domain import commitments, oversight, payments, projects
 from ledger.domain.errors import NotFound
-from portal.pages import PageError, render, settings_of
+from portal.pages import PageError, render
 from portal.people import EnterprisePage
 
 router = APIRouter(prefix="/workspace", include_in_schema=False)
 
 
 def checkout_url(request: Request, levy_number: str) -> str | None:
-    template = settings_of(request).tax_checkout_url
+    template = settings_for(request).portal.tax_checkout_url
     return template.replace("{levy}", quote(levy_number, safe="")) if template else None
 
 

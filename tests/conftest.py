@@ -14,9 +14,17 @@ import pytest
 from ledger.chain.node import Sender, account_at, connect, contract_at, signers_from_mnemonic
 from ledger.chain.deploy import deploy
 from devtools.dev_node import NODE_KINDS, LocalNode
-from ledger.core.settings import DEV_MNEMONIC
+from ledger.core.settings import DEV_MNEMONIC, get_settings
 
 OUTSIDER_INDEX = 9  # a development account that holds no role
+
+
+@pytest.fixture(autouse=True)
+def settings_of_the_test_environment():
+    """get_settings() caches per process: each test reads its own environment (monkeypatched or not)."""
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
 
 
 @dataclass

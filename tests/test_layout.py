@@ -28,11 +28,10 @@ def imported_names(package: str) -> set[str]:
 
 
 def test_the_api_and_the_portal_do_not_import_each_other():
-    """They share web.kit and web.app assembles them. (The portal still takes its settings and request
-    dependencies from api.deps and api.settings: they are to move to web.kit with the one get_settings().)"""
+    """They share web.kit and web.app assembles them."""
     assert not {name for name in imported_names("api") if name.startswith(("portal", "web.app"))}
-    assert {name for name in imported_names("portal") if name.split(".")[0] == "api"} <= {"api.deps", "api.settings"}
-    assert not {name for name in imported_names("web/kit") if name.startswith(("portal", "web.app"))}
+    assert not {name for name in imported_names("portal") if name.split(".")[0] == "api"}
+    assert not {name for name in imported_names("web/kit") if name.startswith(("api", "portal", "web.app"))}
 
 
 def test_the_migrations_build_exactly_the_schema_the_models_declare(tmp_path):

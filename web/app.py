@@ -2,11 +2,11 @@
 
 from fastapi import FastAPI
 
-from api.deps import get_api_settings, get_settings
 from api.limits import BodySizeLimit
 from api.mount import mount_api
 from api.schema_check import RequireCurrentSchema
-from ledger.core.settings import Settings
+from ledger.core.errors import SettingsError
+from ledger.core.settings import Settings, get_settings
 from portal.mount import mount_portal
 from web.kit.problems import install_problem_handlers
 
@@ -22,10 +22,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     "See docs/integrators/.",
         version="0.1.0",
     )
+    try:
+        in_effect = settings or get_settings()
+    except SettingsError as exc:  # one line naming the variable, where uvicorn would print a traceback
+        raise SystemExit(f"error: {exc}") from None
     if settings is not None:
         app.dependency_overrides[get_settings] = lambda: settings
     install_problem_handlers(app)
-    app.add_middleware(BodySizeLimit, max_bytes=get_api_settings().max_body_bytes)
+    app.add_middleware(BodySizeLimit, max_bytes=in_effect.api.max_body_bytes)
     app.add_middleware(RequireCurrentSchema)  # refuses to start on a database not at the head revision
     mount_api(app)
     mount_portal(app)

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import Body, Path, Response
 
 from api import examples as ex
-from api.deps import SessionDep
+from web.kit.deps import SessionDep
 from web.kit.problems import problem_responses
 from api.responses import AcceptanceAcceptedPublic, CommandAcceptedPublic, accepted_many, accepted_one_of_many
 from api.security.system_clients import ApprovalClient, approval_client, signed_router

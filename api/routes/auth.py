@@ -6,7 +6,7 @@ from fastapi import APIRouter, Body, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import ApiSettingsDep, EngineDep
+from web.kit.deps import EngineDep, SettingsDep
 from web.kit.problems import ApiProblem, problem_responses
 from web.kit.sessions import LoginSession, csrf_token, end_session, issue_session
 from ledger.access.users import authenticate
@@ -35,11 +35,11 @@ EXAMPLE = {"username": "wang.office", "display_name": "王科长", "role": "offi
              responses={200: {"description": "Logged in; the session cookie is set", "content": {"application/json": {"example": EXAMPLE}}},
                         **problem_responses("login-failed", "validation-failed", "payload-too-large")})
 async def login(credentials: Annotated[Login, Body(openapi_examples={"default": {"value": {"username": "wang.office", "password": "correct horse battery"}}})],
-                response: Response, engine: EngineDep, settings: ApiSettingsDep) -> SessionPublic:
+                response: Response, engine: EngineDep, settings: SettingsDep) -> SessionPublic:
     person = await run_in_threadpool(authenticate, engine, username=credentials.username, password=credentials.password)
     if person is None:
         raise ApiProblem("login-failed", "unknown user or wrong password", field="password", rule="matches")
-    token = issue_session(response, person, settings)
+    token = issue_session(response, person, settings.api)
     return SessionPublic(username=person.username, display_name=person.display_name, role=person.role,
                          uscc=person.uscc, csrf_token=token)
 
@@ -47,14 +47,14 @@ async def login(credentials: Annotated[Login, Body(openapi_examples={"default": 
 @router.get("/session", response_model=SessionPublic,
             responses={200: {"description": "Who is logged in", "content": {"application/json": {"example": EXAMPLE}}},
                        **problem_responses("authentication-required")})
-def session(current: LoginSession, settings: ApiSettingsDep) -> SessionPublic:
+def session(current: LoginSession, settings: SettingsDep) -> SessionPublic:
     p = current.person
     return SessionPublic(username=p.username, display_name=p.display_name, role=p.role, uscc=p.uscc,
-                         csrf_token=csrf_token(settings, current.session_id))
+                         csrf_token=csrf_token(settings.api, current.session_id))
 
 
 @router.post("/logout", status_code=204, responses=problem_responses("authentication-required", "csrf-failed"))
-def logout(current: LoginSession, settings: ApiSettingsDep) -> Response:
+def logout(current: LoginSession, settings: SettingsDep) -> Response:
     response = Response(status_code=204)
-    end_session(response, settings)
+    end_session(response, settings.api)
     return response

@@ -2,7 +2,7 @@
 
 
 from api import examples as ex
-from api.deps import SessionDep
+from web.kit.deps import SessionDep
 from web.kit.problems import problem_responses
 from api.routes.approval import AUTH
 from api.security.system_clients import TaxOrApprovalClient, signed_router, tax_or_approval_client

@@ -2,7 +2,7 @@ import time
 
 from fastapi import APIRouter, Response
 
-from api.deps import EngineDep, SettingsDep
+from web.kit.deps import EngineDep, SettingsDep
 from api.models import ChainHealth, HealthPublic, IndexerHealth
 from ledger.domain.common import from_unix
 from ledger.domain.health import chain_status, indexer_problems, indexer_status

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query
 from pydantic import AwareDatetime
 
 from api import examples as ex
-from api.deps import SessionDep
+from web.kit.deps import SessionDep
 from web.kit.problems import problem_responses
 from web.kit.sessions import EnterpriseUser
 from ledger.domain.credit import record

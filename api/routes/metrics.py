@@ -10,7 +10,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from sqlalchemy.orm import Session
 
-from api.deps import EngineDep, SettingsDep
+from web.kit.deps import EngineDep, SettingsDep
 from ledger.webhooks.delivery import disabled_endpoints
 from ledger.domain.health import ChainStatus, IndexerStatus, chain_status, indexer_status
 

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Path, Response
 
 from api import examples as ex
-from api.deps import SessionDep
+from web.kit.deps import SessionDep
 from web.kit.problems import problem_responses
 from api.responses import CommandAcceptedPublic, accepted
 from web.kit.sessions import OfficeUser

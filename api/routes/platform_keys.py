@@ -5,7 +5,7 @@ import base64
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from api.deps import SettingsDep
+from web.kit.deps import SettingsDep
 from ledger.access.signing import key_id, private_key_from_seed, public_key_pem, raw_public_key
 
 router = APIRouter(prefix="/v1/public/keys", tags=["public"])
@@ -26,7 +26,7 @@ class PublicKeyPublic(BaseModel):
 def webhook_key(settings: SettingsDep) -> PublicKeyPublic:
     """The Ed25519 key that signs every outbound webhook, exactly like a client's request (README,
     "Calling the API"): verify X-Signature over METHOD\\nPATH?QUERY\\nTIMESTAMP\\nNONCE\\nhex(sha256(body))."""
-    public = private_key_from_seed(settings.platform_signing_key.get_secret_value()).public_key()
-    return PublicKeyPublic(algorithm="Ed25519", client_id=settings.platform_client_id, key_id=key_id(public),
+    public = private_key_from_seed(settings.platform.signing_key.get_secret_value()).public_key()
+    return PublicKeyPublic(algorithm="Ed25519", client_id=settings.platform.client_id, key_id=key_id(public),
                            public_key_base64=base64.b64encode(raw_public_key(public)).decode(),
                            public_key_pem=public_key_pem(public).decode())

@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api import examples as ex
 from web.kit import cached_reads as reads
-from api.deps import settings_for
+from web.kit.deps import settings_for
 from web.kit.problems import problem_responses
 from web.kit.read_cache import ReadCacheDep
 from web.kit.throttle import public_rate_limit

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Query
 from pydantic import AwareDatetime
 
 from api import examples as ex
-from api.deps import SessionDep
+from web.kit.deps import SessionDep
 from web.kit.problems import problem_responses
 from web.kit.sessions import RegulatorUser
 from ledger.domain.credit import record

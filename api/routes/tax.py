@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import Body, Path, Query, Response
 
 from api import examples as ex
-from api.deps import SessionDep
+from web.kit.deps import SessionDep
 from web.kit.problems import problem_responses
 from api.responses import CommandAcceptedPublic, PaymentBatchResultPublic, accepted, batch_result
 from api.routes.approval import AUTH, POST, STATUS_BASE

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Path, Response
 
-from api.deps import SessionDep
+from web.kit.deps import SessionDep
 from api.examples import ok
 from web.kit.problems import problem_responses
 from api.routes.approval import AUTH, POST

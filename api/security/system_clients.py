@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
 from api.admission import Admission, AdmissionDep
-from api.deps import api_settings_for, get_engine_for, settings_for
+from web.kit.deps import get_engine_for, settings_for
 from api.idempotency import IdempotentRoute, idempotent
 from api.security.signatures import SystemClient, request_target, verify_signed_request
 
@@ -34,7 +34,7 @@ def signed_client(*roles: str) -> Callable[..., Any]:
                                      _: Annotated[str | None, Depends(_client_id_header)]) -> SystemClient:
         verify = dict(method=request.method, target=request_target(request), headers=request.headers,
                       body=await request.body(), roles=roles,
-                      window_seconds=api_settings_for(request).signature_window_seconds)
+                      window_seconds=settings_for(request).api.signature_window_seconds)
         return await run_in_threadpool(_verify, admission, get_engine_for(settings_for(request)), verify)
 
     return signed_client_of_roles
@@ -60,5 +60,5 @@ def signed_router(*, client: Callable[..., Any], prefix: str, tags: list[str | E
     """Routes for the clients `client` admits (every route signed), each POST answered once per
     Idempotency-Key (api.idempotency)."""
     # A router's dependencies are solved before the route's own, so the claim's transaction is in place
-    # before api.deps.get_session hands the route its session.
+    # before web.kit.deps.get_session hands the route its session.
     return APIRouter(prefix=prefix, tags=tags, route_class=IdempotentRoute, dependencies=[Depends(idempotent(client))])

@@ -13,7 +13,7 @@ from ledger.db.engine import make_engine
 from ledger.db.write_model import PaymentConfirmation as ConfirmationRow
 from ledger.domain.common import project_key_hex, reference_key_hex, unix
 from ledger.domain.schemas import PaymentConfirmation
-from ledger.core.settings import Settings
+from ledger.core.settings import get_settings
 from ledger.outbox.commands import NewCommand, enqueue
 
 app = FastAPI()
@@ -21,7 +21,7 @@ app = FastAPI()
 
 @cache
 def _engine():
-    return make_engine(Settings().database_url)
+    return make_engine(get_settings().database.url)
 
 
 @app.post("/bare/payments/{project_code}", status_code=202)

@@ -30,7 +30,8 @@ from ledger.core.errors import LedgerError
 from ledger.indexer.loop import Indexer, IndexerConfig
 from ledger.chain.manifest import Manifest
 from ledger.chain.rpc import JsonRpc
-from ledger.core.settings import DEV_MNEMONIC, REPO_ROOT
+from devtools import REPO_ROOT
+from ledger.core.settings import DEV_MNEMONIC
 
 CLIENTS = {"tax-bureau": "tax", "approval-bureau": "approval"}
 OFFICE_USER, OFFICE_PASSWORD = "sim-office", "office password for the local stack"
@@ -134,7 +135,7 @@ class Stack:
 
     def start_worker(self) -> Process:
         worker = Process(f"worker-{len(self.processes)}", [
-            sys.executable, "-m", "celery", "-A", "ledger.tasks", "worker", "-B", "-c", "3", "-Q", self.queue,
+            sys.executable, "-m", "celery", "-A", "ledger.worker", "worker", "-B", "-c", "3", "-Q", self.queue,
             "--loglevel=INFO", "--schedule", str(self.work_dir / f"beat-{uuid.uuid4().hex[:6]}")], self.env(), self.work_dir)
         self.processes.append(worker)
         return worker

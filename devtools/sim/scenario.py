@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from devtools.sdk import ApiError, LedgerClient
 from ledger.core.errors import LedgerError
 from devtools.sim.checkout import Checkout
-from ledger.core.settings import Settings
+from ledger.core.settings import get_settings
 from devtools.sim.systems import ApprovalSystem, Clock, OfficeDesk, TaxSystem
 from devtools.sim.world import World
 
@@ -109,7 +109,7 @@ class Simulation:
         LEDGER_OVERDUE_SWEEP_SECONDS) to mark the lapsed commitment overdue, then the office records the breach.
         CommitmentRegistry v3 counts the grace period from when the commitment became known on chain, so
         on the development chain the simulated grace period goes by: its clock moves past it."""
-        grace = Settings().overdue_grace_seconds
+        grace = get_settings().deployment.overdue_grace_seconds
         if self.tax.clock.pass_time_on_dev_chain(grace + 60):
             log.info("chain: the development chain's clock moved %d s ahead (the grace period goes by)", grace + 60)
         deadline = time.monotonic() + self.config.overdue_wait_seconds

@@ -45,8 +45,8 @@ def deploy_options(settings, *, import_planned: bool = False) -> DeployOptions:
     """The DeployOptions that LEDGER_ADMIN_ADDRESS, LEDGER_ADMIN_DELAY_SECONDS and
     LEDGER_OVERDUE_GRACE_SECONDS ask for; `import_planned` comes from `ledger deploy --import-planned`
     (a migration is a one-off step of the operator, not a standing setting)."""
-    return DeployOptions(admin=settings.admin_address, admin_delay=settings.admin_delay_seconds,
-                         overdue_grace_period=settings.overdue_grace_seconds, import_planned=import_planned)
+    return DeployOptions(admin=settings.deployment.admin_address, admin_delay=settings.deployment.admin_delay_seconds,
+                         overdue_grace_period=settings.deployment.overdue_grace_seconds, import_planned=import_planned)
 
 
 def genesis_hash(w3: Web3) -> str:

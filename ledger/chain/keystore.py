@@ -49,7 +49,7 @@ def read_keystore(path: Path, passphrase: str) -> LocalAccount:
 
 
 def _passphrase(settings: Settings, role: str) -> str:
-    value = settings.keystore_passphrases.get_secret_value()
+    value = settings.secrets.keystore_passphrases.get_secret_value()
     if value.lstrip().startswith("{"):
         table = json.loads(value)
         if role not in table:
@@ -62,14 +62,14 @@ def load_signers(settings: Settings, roles: list[str] | None = None) -> dict[str
     """The signer of each role: from keystores when LEDGER_KEYSTORE_DIR is set (required outside
     development), else from the development mnemonic."""
     roles = roles or list(ROLE_ACCOUNT_INDEX)
-    if settings.keystore_dir is None:
+    if settings.secrets.keystore_dir is None:
         if settings.environment != "development":
             raise KeystoreError("LEDGER_KEYSTORE_DIR must be set outside development")
-        signers = signers_from_mnemonic(settings.mnemonic.get_secret_value())
+        signers = signers_from_mnemonic(settings.secrets.mnemonic.get_secret_value())
         return {role: signers[role] for role in roles}
     signers = {}
     for role in roles:
-        path = settings.keystore_dir / f"{role}.json"
+        path = settings.secrets.keystore_dir / f"{role}.json"
         if not path.exists():
             raise KeystoreError(f"no keystore for {role} at {path}")
         signers[role] = read_keystore(path, _passphrase(settings, role))

@@ -21,10 +21,10 @@ def check_receipt_on_chain(receipt: ReceiptVerification, *, settings: Settings) 
     """recheck_receipt against the configured node and deployment; a manifest that cannot be read is
     an answer too."""
     try:
-        manifest = load_manifest(settings.manifest_path)
+        manifest = load_manifest(settings.deployment.manifest_path)
     except ManifestError as exc:
         return ChainCheck(matches=False, checked_block_number=None, detail=f"the deployment manifest cannot be read: {exc}")
-    return recheck_receipt(receipt, rpc=JsonRpc(settings.rpc_url, timeout=CHECK_TIMEOUT_SECONDS), manifest=manifest)
+    return recheck_receipt(receipt, rpc=JsonRpc(settings.rpc.url, timeout=CHECK_TIMEOUT_SECONDS), manifest=manifest)
 
 
 def recheck_receipt(receipt: ReceiptVerification, *, rpc: JsonRpc, manifest: Manifest) -> ChainCheck:

@@ -7,14 +7,14 @@ import typer
 
 from ledger.cli.common import current_engine, fail
 from ledger.core.errors import LedgerError
-from ledger.core.settings import Settings
+from ledger.core.settings import get_settings
 
 clients = typer.Typer(no_args_is_help=True, help="System clients (tax, approval) and their Ed25519 keys.")
 users = typer.Typer(no_args_is_help=True, help="People who log in: office, regulator, enterprise.")
 
 
 def _engine():
-    return current_engine(Settings().database_url)
+    return current_engine(get_settings().database.url)
 
 
 PublicKeyFile = Annotated[Path, typer.Option("--public-key", exists=True, dir_okay=False,

@@ -6,7 +6,7 @@ import typer
 
 from ledger.cli.common import current_engine, fail
 from ledger.core.errors import LedgerError
-from ledger.core.settings import load_settings
+from ledger.core.settings import get_settings
 
 audit = typer.Typer(no_args_is_help=True, help="Regulator's audit of the read model against the chain.")
 
@@ -27,10 +27,10 @@ def verify(
 
     if decoder not in ("codec", "events"):
         fail(LedgerError(f"--decoder must be codec or events, not {decoder!r}"))
-    settings = load_settings()
-    live = current_engine(settings.database_url)
+    settings = get_settings()
+    live = current_engine(settings.database.url)
     try:
-        report = rebuild_and_compare(connect(settings.rpc_url), load_manifest(settings.manifest_path), live,
+        report = rebuild_and_compare(connect(settings.rpc.url), load_manifest(settings.deployment.manifest_path), live,
                                      scratch_url=scratch, decoder=decoder)
     except LedgerError as exc:
         fail(exc)

@@ -4,7 +4,7 @@ import typer
 
 from ledger.cli.common import fail
 from ledger.core.errors import LedgerError
-from ledger.core.settings import load_settings
+from ledger.core.settings import get_settings
 
 
 def deploy(
@@ -20,16 +20,16 @@ def deploy(
     from ledger.chain.manifest import load_manifest
     from ledger.chain.node import connect
 
-    settings = load_settings()
+    settings = get_settings()
     try:
-        w3 = connect(settings.rpc_url)
-        existing = load_manifest(settings.manifest_path) if settings.manifest_path.exists() else None
+        w3 = connect(settings.rpc.url)
+        existing = load_manifest(settings.deployment.manifest_path) if settings.deployment.manifest_path.exists() else None
         manifest, deployed = deploy_contracts(w3, load_signers(settings), existing=existing,
                                               options=deploy_options(settings, import_planned=import_planned))
     except LedgerError as exc:
         fail(exc)
-    manifest.save(settings.manifest_path)
+    manifest.save(settings.deployment.manifest_path)
     verb = "deployed" if deployed else "reused the live deployment"
     for c in manifest.contracts:
         typer.echo(f"{verb}: {c.name} at {c.address} (block {c.deployed_block})")
-    typer.echo(f"manifest: {settings.manifest_path}")
+    typer.echo(f"manifest: {settings.deployment.manifest_path}")

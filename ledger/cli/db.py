@@ -2,7 +2,7 @@
 
 import typer
 
-from ledger.core.settings import load_settings
+from ledger.core.settings import get_settings
 
 db = typer.Typer(no_args_is_help=True, help="The database's schema: its revision, and the upgrade to this release's.")
 
@@ -15,7 +15,7 @@ def upgrade() -> None:
     from ledger.db.engine import make_engine
     from ledger.db.schema import head_revision, upgrade_schema
 
-    upgrade_schema(make_engine(load_settings().database_url))
+    upgrade_schema(make_engine(get_settings().database.url))
     typer.echo(f"database schema is at revision {head_revision()}")
 
 
@@ -25,7 +25,7 @@ def current() -> None:
     from ledger.db.engine import make_engine
     from ledger.db.schema import current_revision, head_revision
 
-    revision, head = current_revision(make_engine(load_settings().database_url)), head_revision()
+    revision, head = current_revision(make_engine(get_settings().database.url)), head_revision()
     typer.echo(f"database: {revision or 'no schema'}; this release: {head}")
     if revision != head:
         raise typer.Exit(1)

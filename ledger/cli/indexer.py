@@ -6,7 +6,7 @@ import typer
 
 from ledger.cli.common import fail
 from ledger.core.errors import LedgerError
-from ledger.core.settings import load_settings
+from ledger.core.settings import get_settings
 
 
 def _stop_on_signals(indexer) -> None:
@@ -29,7 +29,7 @@ def index(
     from ledger.indexer.service import build_indexer
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    settings = load_settings()
+    settings = get_settings()
     try:
         indexer = build_indexer(settings, rebuild=rebuild, progress=True)
         _stop_on_signals(indexer)
@@ -37,7 +37,7 @@ def index(
             if not follow:
                 typer.echo(f"indexed {indexer.catch_up()} events")
                 return
-            typer.echo(f"indexer {settings.indexer_id} following chain {indexer.chain_id}")
+            typer.echo(f"indexer {settings.indexer.indexer_id} following chain {indexer.chain_id}")
             indexer.follow()
         finally:
             indexer.release()  # a standby (or the next command) may take over at once
@@ -50,7 +50,7 @@ def reindex() -> None:
     from ledger.indexer.service import build_indexer
 
     try:
-        indexer = build_indexer(load_settings(), progress=True)
+        indexer = build_indexer(get_settings(), progress=True)
         _stop_on_signals(indexer)
         try:
             indexer.wipe()

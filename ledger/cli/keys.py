@@ -7,7 +7,7 @@ import typer
 
 from ledger.cli.common import current_engine, fail
 from ledger.core.errors import LedgerError
-from ledger.core.settings import Settings
+from ledger.core.settings import get_settings
 
 keys = typer.Typer(no_args_is_help=True, help="Field-encryption keys and signing keystores.")
 
@@ -20,10 +20,10 @@ def rotate() -> None:
     from ledger.domain.personal_data import key_ids_in_use, reencrypt
     from ledger.core.field_encryption import FieldCipher
 
-    settings = Settings()
+    settings = get_settings()
     try:
-        cipher = FieldCipher.from_setting(settings.field_keys.get_secret_value())
-        engine = current_engine(settings.database_url)
+        cipher = FieldCipher.from_setting(settings.secrets.field_keys.get_secret_value())
+        engine = current_engine(settings.database.url)
         with Session(engine) as session:
             changed = reencrypt(session, cipher=cipher)
             in_use = key_ids_in_use(session)
@@ -51,12 +51,12 @@ def keystore(role: Annotated[str, typer.Argument(help="Role name, e.g. TAX_ROLE"
     from ledger.chain.keystore import write_keystore
     from ledger.core.roles import ROLE_ACCOUNT_INDEX
 
-    settings = Settings()
+    settings = get_settings()
     if role not in ROLE_ACCOUNT_INDEX:
         fail(ValueError(f"role must be one of {', '.join(ROLE_ACCOUNT_INDEX)}"))
-    if settings.keystore_dir is None:
+    if settings.secrets.keystore_dir is None:
         fail(ValueError("set LEDGER_KEYSTORE_DIR first"))
-    path = settings.keystore_dir / f"{role}.json"
+    path = settings.secrets.keystore_dir / f"{role}.json"
     if path.exists():
         fail(ValueError(f"{path} exists; move it away first"))
     passphrase = getpass.getpass(f"passphrase for {role}: ")

@@ -11,7 +11,7 @@ from ledger.cli.indexer import index, reindex
 from ledger.cli.keys import keys
 from ledger.cli.webhooks import webhooks
 from ledger.core.errors import SettingsError
-from ledger.core.settings import load_settings
+from ledger.core.settings import get_settings
 
 app = typer.Typer(no_args_is_help=True, help="Civil-air-defence fee & commitment ledger.")
 app.add_typer(db, name="db")
@@ -29,6 +29,6 @@ app.add_typer(webhooks, name="webhooks")
 def _check_settings() -> None:
     # A bad LEDGER_* value is one line naming the variable, before any command starts.
     try:
-        load_settings()
+        get_settings()
     except SettingsError as exc:
         fail(exc)

@@ -5,7 +5,7 @@ from typing import Annotated
 import typer
 
 from ledger.cli.common import current_engine
-from ledger.core.settings import Settings
+from ledger.core.settings import get_settings
 
 webhooks = typer.Typer(no_args_is_help=True, help="Outbound webhooks: endpoints, history, redeliver.")
 WHEN = "%Y-%m-%d %H:%M:%S"
@@ -14,7 +14,7 @@ WHEN = "%Y-%m-%d %H:%M:%S"
 def _session():
     from sqlmodel import Session
 
-    return Session(current_engine(Settings().database_url))
+    return Session(current_engine(get_settings().database.url))
 
 
 @webhooks.command("add")

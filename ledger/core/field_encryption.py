@@ -96,7 +96,7 @@ def _cipher_for(value: str) -> FieldCipher:
 
 def field_cipher(settings=None) -> FieldCipher:
     """The cipher configured by LEDGER_FIELD_KEYS."""
-    from ledger.core.settings import Settings
+    from ledger.core.settings import get_settings
 
-    settings = settings or Settings()
-    return _cipher_for(settings.field_keys.get_secret_value())
+    settings = settings or get_settings()
+    return _cipher_for(settings.secrets.field_keys.get_secret_value())

@@ -18,7 +18,7 @@ import threading
 import time
 from functools import cache
 
-from ledger.domain.common import settings
+from ledger.core.settings import get_settings
 from ledger.chain.rpc import JsonRpc
 
 CLOCK_SKEW_SECONDS = 900  # FeeLedger.CLOCK_SKEW, CommitmentRegistry.CLOCK_SKEW (15 minutes)
@@ -66,4 +66,4 @@ def _clock_for(rpc_url: str) -> ChainClock:
 
 def chain_clock() -> ChainClock:
     """The clock of the chain this process writes to (LEDGER_RPC_URL)."""
-    return _clock_for(settings().rpc_url)
+    return _clock_for(get_settings().rpc.url)

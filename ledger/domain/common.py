@@ -1,7 +1,6 @@
-"""Small helpers the services share: settings, times, on-chain keys, lookups."""
+"""Small helpers the services share: times, on-chain keys, lookups."""
 
 from datetime import date, datetime, time as clock, timedelta, timezone
-from functools import cache
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ScalarSelect, select
@@ -11,14 +10,9 @@ from ledger.db.read_model import ChainState
 from ledger.db.write_model import Project
 from ledger.domain.errors import NotFound
 from ledger.core.identifiers import enterprise_key, project_key, reference_key
-from ledger.core.settings import Settings
+from ledger.core.settings import get_settings
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-
-
-@cache
-def settings() -> Settings:
-    return Settings()
 
 
 def hex0x(value: bytes) -> str:
@@ -34,7 +28,7 @@ def reference_key_hex(reference: str) -> str:
 
 
 def enterprise_key_hex(uscc: str) -> str:
-    return hex0x(enterprise_key(uscc, settings().enterprise_pepper.get_secret_value()))
+    return hex0x(enterprise_key(uscc, get_settings().secrets.enterprise_pepper.get_secret_value()))
 
 
 def sha_hex(sha256: str) -> str:

@@ -42,11 +42,11 @@ def indexer_status(engine: Engine, chain_id: int) -> IndexerStatus:
 def chain_status(settings: Settings) -> ChainStatus:
     """Reads the manifest and asks the node for its chain id and head, with a short timeout."""
     try:
-        manifest = load_manifest(settings.manifest_path)
+        manifest = load_manifest(settings.deployment.manifest_path)
         contracts, manifest_error = {c.name: c.address for c in manifest.contracts}, None
     except ManifestError as exc:
         contracts, manifest_error = {}, str(exc)
-    rpc = JsonRpc(settings.rpc_url, timeout=2)
+    rpc = JsonRpc(settings.rpc.url, timeout=2)
     try:
         chain_id, head = rpc.chain_id(), rpc.block("latest")
     except LedgerError:
@@ -66,10 +66,10 @@ def indexer_problems(settings: Settings, chain: ChainStatus, indexer: IndexerSta
         problems.append(f"indexer: halted by {status.halt_kind}: {status.halt_message}")
     if status.checkpoint is None:
         problems.append("indexer: nothing indexed yet")
-    elif chain.head_block is not None and chain.head_block - status.checkpoint > settings.health_max_lag_blocks:
+    elif chain.head_block is not None and chain.head_block - status.checkpoint > settings.health.max_lag_blocks:
         problems.append(f"indexer: {chain.head_block - status.checkpoint} blocks behind the head "
-                        f"(more than LEDGER_HEALTH_MAX_LAG_BLOCKS={settings.health_max_lag_blocks})")
-    if status.poll_age_seconds is not None and status.poll_age_seconds > settings.health_max_poll_age_seconds:
+                        f"(more than LEDGER_HEALTH_MAX_LAG_BLOCKS={settings.health.max_lag_blocks})")
+    if status.poll_age_seconds is not None and status.poll_age_seconds > settings.health.max_poll_age_seconds:
         problems.append(f"indexer: no good poll for {status.poll_age_seconds:.0f} s "
-                        f"(more than LEDGER_HEALTH_MAX_POLL_AGE_SECONDS={settings.health_max_poll_age_seconds:g})")
+                        f"(more than LEDGER_HEALTH_MAX_POLL_AGE_SECONDS={settings.health.max_poll_age_seconds:g})")
     return problems

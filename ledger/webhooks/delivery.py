@@ -221,7 +221,7 @@ def deliver_due(engine: Engine, settings: Settings, *, limit: int = 100,
     """Create pending notices, then send the deliveries that are due and first in their (endpoint, project) line.
     `clock` (unix seconds) decides what is due, the back-off and the disable window."""
     emit_indexed_events(engine)
-    key = private_key_from_seed(settings.platform_signing_key.get_secret_value())
+    key = private_key_from_seed(settings.platform.signing_key.get_secret_value())
     now = clock()
     with engine.connect() as conn:
         due = conn.execute(text("""
@@ -256,14 +256,14 @@ def _attempt(engine: Engine, session: requests.Session, key, settings: Settings,
     target = parts.path or "/"
     if parts.query:
         target += "?" + parts.query
-    headers = sign_request(key, client_id=settings.platform_client_id, method="POST", target=target,
+    headers = sign_request(key, client_id=settings.platform.client_id, method="POST", target=target,
                            body=payload).as_dict()
     headers.update({"Content-Type": "application/json", "X-Webhook-Event": event, "X-Webhook-Delivery": delivery_id,
                     "X-Webhook-Version": str(NOTICE_VERSION)})
     started = time.monotonic()
     status_code, error = None, None
     try:
-        response = session.post(url, data=payload, headers=headers, timeout=settings.webhook_timeout_seconds)
+        response = session.post(url, data=payload, headers=headers, timeout=settings.webhooks.timeout_seconds)
         status_code = response.status_code
         if not 200 <= status_code < 300:
             error = f"HTTP {status_code}: {response.text[:200]}"
@@ -280,7 +280,7 @@ def _attempt(engine: Engine, session: requests.Session, key, settings: Settings,
                          {"now": now, "code": status_code, "seq": seq})
             conn.execute(text("UPDATE webhook_endpoints SET failing_since = NULL WHERE id = :id"), {"id": endpoint_id})
         else:
-            delay = min(settings.webhook_retry_base_seconds * 2 ** attempts, settings.webhook_retry_max_seconds)
+            delay = min(settings.webhooks.retry_base_seconds * 2 ** attempts, settings.webhooks.retry_max_seconds)
             conn.execute(text("UPDATE webhook_deliveries SET attempts = attempts + 1, next_attempt_at = :next, "
                               "last_status_code = :code, last_error = :error WHERE seq = :seq"),
                          {"next": now + delay * random.uniform(0.5, 1.0), "code": status_code, "error": error,
@@ -298,10 +298,10 @@ def _disable_if_dead(conn, endpoint_id: int, *, now: float, settings: Settings, 
                  {"now": now, "id": endpoint_id})
     endpoint = conn.execute(text("SELECT subscriber, url, failing_since FROM webhook_endpoints "
                                  "WHERE id = :id AND active"), {"id": endpoint_id}).first()
-    if endpoint is None or now - endpoint.failing_since < settings.webhook_disable_after_seconds:
+    if endpoint is None or now - endpoint.failing_since < settings.webhooks.disable_after_seconds:
         return
     reason = (f"no delivery succeeded for {now - endpoint.failing_since:.0f} s "
-              f"(limit {settings.webhook_disable_after_seconds:.0f} s); last error: {error}")[:500]
+              f"(limit {settings.webhooks.disable_after_seconds:.0f} s); last error: {error}")[:500]
     conn.execute(text("UPDATE webhook_endpoints SET active = :off, disabled_at = :now, disabled_reason = :reason "
                       "WHERE id = :id"), {"off": False, "now": now, "reason": reason, "id": endpoint_id})
     log.error("webhook endpoint %d of %s (%s) disabled: %s; its notices wait until it is enabled again "

@@ -24,7 +24,7 @@ from ledger.db.engine import make_engine
 from ledger.db.schema import upgrade_schema
 from devtools.scratch_db import scratch_database
 from devtools.dev_node import free_port
-from ledger.core.settings import REPO_ROOT
+from devtools import REPO_ROOT
 from tests.support.rates import mirror_sample_rate_table
 
 POSTGRES_SERVER = "postgresql://127.0.0.1/test"

@@ -5,14 +5,14 @@ from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import text
 
-from api.deps import get_settings
+from ledger.core.settings import get_settings
 from web.app import create_app
 from ledger.db.engine import make_engine
 from ledger.db.schema import upgrade_schema
 from ledger.core.errors import ChainUnavailable, ReorgTooDeep
 from ledger.indexer.loop import Indexer, IndexerConfig
 from ledger.chain.rpc import JsonRpc
-from ledger.core.settings import Settings
+from ledger.core.settings import Settings, get_settings
 from tests.ledger.indexer.conftest import workload
 
 pytestmark = pytest.mark.every_node  # runs on Hardhat and on anvil
@@ -24,7 +24,7 @@ def client_for(settings: Settings) -> TestClient:
     return TestClient(app)
 
 
-def indexed(chain, tmp_path, **settings_values):
+def indexed(chain, tmp_path, **groups):
     """Settings for a read model the indexer has caught up, and its indexer. The node URL
     carries credentials, as a provider's would."""
     chain.manifest.save(tmp_path / "deployment.json")
@@ -32,8 +32,8 @@ def indexed(chain, tmp_path, **settings_values):
     rpc_url = chain.node.url.replace("http://", "http://operator:s3cret-key@")
     if chain.node.kind == "hardhat":  # Hardhat answers on any path; anvil only on "/" (404 elsewhere)
         rpc_url += "/v3/s3cret-project"
-    settings = Settings(rpc_url=rpc_url, manifest_path=tmp_path / "deployment.json", database_url=database_url,
-                        **settings_values)
+    settings = Settings(rpc={"url": rpc_url}, deployment={"manifest_path": tmp_path / "deployment.json"},
+                        database={"url": database_url}, **groups)
     engine = make_engine(database_url)
     upgrade_schema(engine)
     indexer = Indexer(engine=engine, rpc=JsonRpc(chain.node.url), manifest=chain.manifest,
@@ -68,8 +68,9 @@ def test_health_shows_the_chains_clock_and_its_offset_from_the_servers(chain, tm
 
 
 def test_health_says_the_chain_is_unreachable_with_503_without_showing_the_url(tmp_path):
-    settings = Settings(rpc_url="http://operator:s3cret@127.0.0.1:9/v3/s3cret", manifest_path=tmp_path / "missing.json",
-                        database_url=f"sqlite:///{tmp_path / 'none.db'}")
+    settings = Settings(rpc={"url": "http://operator:s3cret@127.0.0.1:9/v3/s3cret"},
+                        deployment={"manifest_path": tmp_path / "missing.json"},
+                        database={"url": f"sqlite:///{tmp_path / 'none.db'}"})
     response = client_for(settings).get("/health")
     assert response.status_code == 503
     body = response.json()
@@ -100,7 +101,7 @@ def test_health_turns_503_after_a_reorg_too_deep_halt(chain, tmp_path):
 
 
 def test_health_turns_503_when_the_lag_passes_its_threshold(chain, tmp_path):
-    settings, _ = indexed(chain, tmp_path, health_max_lag_blocks=3)
+    settings, _ = indexed(chain, tmp_path, health={"max_lag_blocks": 3})
     for _ in range(3):
         chain.travel(1)
     assert client_for(settings).get("/health").status_code == 200
@@ -111,7 +112,7 @@ def test_health_turns_503_when_the_lag_passes_its_threshold(chain, tmp_path):
 
 
 def test_health_turns_503_when_the_last_good_poll_is_older_than_its_threshold(chain, tmp_path):
-    settings, indexer = indexed(chain, tmp_path, health_max_poll_age_seconds=120)
+    settings, indexer = indexed(chain, tmp_path, health={"max_poll_age_seconds": 120})
     assert client_for(settings).get("/health").status_code == 200
     with indexer.engine.begin() as conn:  # the indexer fell silent ten minutes ago
         conn.execute(text("UPDATE indexer_status SET polled_at = polled_at - 600"))

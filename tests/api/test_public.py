@@ -6,18 +6,16 @@ from datetime import datetime
 import pytest
 from fastapi.testclient import TestClient
 
-from api.deps import get_api_settings, get_settings
+from ledger.core.settings import get_settings
 from web.app import create_app
 from web.kit.problems import MEDIA_TYPE
-from api.settings import ApiSettings
 
 PUBLIC = "/v1/public"
 
 
 def client_for(world, *, client=("198.51.100.7", 40000), **api_settings) -> TestClient:
     app = create_app()
-    app.dependency_overrides[get_settings] = world.settings
-    app.dependency_overrides[get_api_settings] = lambda: ApiSettings(**{"public_burst": 1000, **api_settings})
+    app.dependency_overrides[get_settings] = lambda: world.settings(api={"public_burst": 1000, **api_settings})
     return TestClient(app, client=client)
 
 

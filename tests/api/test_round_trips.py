@@ -15,6 +15,7 @@ from api import deps
 from web.app import create_app
 from ledger.access.registry import add_client
 from ledger.access.signing import public_key_pem, sign_request
+from ledger.core.settings import get_settings
 from ledger.db.write_model import Levy, OutboxCommand, PaymentConfirmation
 from ledger.domain import fees, projects
 from ledger.domain.schemas import FeeAssessmentCreate, ProjectCreate
@@ -46,7 +47,7 @@ class RoundTrips:
 def api_in_process(database_url, monkeypatch):  # noqa: F811
     """The API app in this process on a fresh database, with a tax client and an open levy."""
     monkeypatch.setenv("LEDGER_DATABASE_URL", database_url)
-    deps.get_settings.cache_clear()
+    get_settings.cache_clear()
     engine = deps.get_engine_for()
     mirror_sample_rate_table(engine)
     key = Ed25519PrivateKey.generate()
@@ -62,7 +63,7 @@ def api_in_process(database_url, monkeypatch):  # noqa: F811
             yield client, engine, key, levy
     finally:
         engine.dispose()
-        deps.get_settings.cache_clear()
+        get_settings.cache_clear()
         deps._engine.cache_clear()
 
 

@@ -15,7 +15,7 @@ from web.app import create_app
 @pytest.fixture
 def unsigned(make_database):  # noqa: F811
     """The app on a fresh SQLite database, its approval client's authentication replaced."""
-    app = create_app(Settings(database_url=make_database("sqlite")))
+    app = create_app(Settings(database={"url": make_database("sqlite")}))
     approval = SystemClient(id="approval-bureau", role="approval", key_id="test")
     app.dependency_overrides[approval_client] = lambda: approval
     with TestClient(app) as client:

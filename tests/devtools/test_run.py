@@ -15,7 +15,7 @@ import pytest
 import requests
 
 from devtools.dev_node import HARDHAT_DIR, free_port, rpc_ready
-from ledger.core.settings import REPO_ROOT
+from devtools import REPO_ROOT
 
 pytestmark = pytest.mark.every_node  # runs on Hardhat and on anvil
 

@@ -9,12 +9,9 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
-from api.deps import get_api_settings, get_settings
+from ledger.core.settings import get_settings
 from web.app import create_app
-from api.settings import ApiSettings
 from ledger.access.users import add_user
-from portal.pages import portal_settings
-from portal.settings import PortalSettings
 from tests.support.samples import make_uscc
 
 PASSWORD = "portal pages password"
@@ -27,10 +24,8 @@ def app(public_world):
     for username, (role, uscc) in USERS.items():
         add_user(public_world.engine, username=username, password=PASSWORD, role=role, uscc=uscc)
     app = create_app()
-    app.dependency_overrides[get_settings] = public_world.settings
-    app.dependency_overrides[get_api_settings] = lambda: ApiSettings(public_burst=1000)
-    app.dependency_overrides[portal_settings] = lambda: PortalSettings(
-        tax_checkout_url="http://127.0.0.1:8100/checkout/{levy}")
+    app.dependency_overrides[get_settings] = lambda: public_world.settings(
+        api={"public_burst": 1000}, portal={"tax_checkout_url": "http://127.0.0.1:8100/checkout/{levy}"})
     return app
 
 

@@ -6,19 +6,15 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
-from api.deps import get_api_settings, get_settings
+from ledger.core.settings import get_settings
 from web.app import create_app
-from api.settings import ApiSettings
-from portal.pages import portal_settings
-from portal.settings import PortalSettings
 
 
 @pytest.fixture(scope="module")
 def pages(public_world):
     app = create_app()
-    app.dependency_overrides[get_settings] = public_world.settings
-    app.dependency_overrides[get_api_settings] = lambda: ApiSettings(public_burst=1000)
-    app.dependency_overrides[portal_settings] = lambda: PortalSettings(public_base_url="https://rf.example.gov.cn")
+    app.dependency_overrides[get_settings] = lambda: public_world.settings(
+        api={"public_burst": 1000}, portal={"public_base_url": "https://rf.example.gov.cn"})
     with TestClient(app, follow_redirects=False) as client:
         yield client
 
@@ -92,8 +88,8 @@ def test_the_estimator_names_every_bad_field(pages):
 
 def test_pages_over_the_rate_limit_say_so_with_retry_after(public_world):
     app = create_app()
-    app.dependency_overrides[get_settings] = public_world.settings
-    app.dependency_overrides[get_api_settings] = lambda: ApiSettings(public_burst=1, public_rate_per_second=0.01)
+    app.dependency_overrides[get_settings] = lambda: public_world.settings(
+        api={"public_burst": 1, "public_rate_per_second": 0.01})
     with TestClient(app) as client:
         assert client.get("/estimate").status_code == 200
         refused = client.get("/estimate")

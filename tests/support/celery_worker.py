@@ -18,7 +18,7 @@ BROKER = "redis://127.0.0.1:6379/0"
 
 
 class Worker:
-    """`celery -A ledger.tasks worker -B` in its own process group (SIGKILL takes the pool children too)."""
+    """`celery -A ledger.worker worker -B` in its own process group (SIGKILL takes the pool children too)."""
 
     def __init__(self, env: dict, directory: Path):
         self.env, self.directory = env, directory
@@ -34,7 +34,7 @@ class Worker:
         self.starts += 1
         log = open(self.directory / f"worker-{self.starts}.log", "wb")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "ledger.tasks", "worker", "-B", "-c", "3", "--loglevel=INFO",
+            [sys.executable, "-m", "celery", "-A", "ledger.worker", "worker", "-B", "-c", "3", "--loglevel=INFO",
              "-n", f"{self.env['LEDGER_CELERY_QUEUE']}-{self.starts}@%h",
              "--schedule", str(self.directory / f"beat-{self.starts}")],
             env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)

@@ -41,8 +41,10 @@ class PublicWorld:
     overdue: str  # commitment numbers of the lapsed project (builder make_uscc(LAPSED))
     breached: str
 
-    def settings(self) -> Settings:
-        return Settings(database_url=self.database_url, rpc_url=self.chain.node.url, manifest_path=self.manifest_path)
+    def settings(self, **groups) -> Settings:
+        """Settings on this world (groups given as dicts override, e.g. api={"public_burst": 1000})."""
+        return Settings(database={"url": self.database_url}, rpc={"url": self.chain.node.url},
+                        deployment={"manifest_path": self.manifest_path}, **groups)
 
     def env(self) -> dict[str, str]:
         return {"LEDGER_DATABASE_URL": self.database_url, "LEDGER_RPC_URL": self.chain.node.url,

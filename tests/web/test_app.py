@@ -2,7 +2,7 @@
 
 from fastapi.testclient import TestClient
 
-from api.deps import get_settings
+from web.kit.deps import get_settings
 from ledger.core.settings import Settings
 from web.app import create_app
 
@@ -17,7 +17,7 @@ def test_the_app_serves_both_the_json_api_and_the_pages():
 
 
 def test_the_settings_given_are_the_ones_every_request_sees(tmp_path):
-    settings = Settings(database_url=f"sqlite:///{tmp_path / 'given.db'}")
+    settings = Settings(database={"url": f"sqlite:///{tmp_path / 'given.db'}"})
     app = create_app(settings)
     assert app.dependency_overrides[get_settings]() is settings
 

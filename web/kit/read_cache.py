@@ -22,7 +22,7 @@ from sqlalchemy import Engine, bindparam, text
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import api_settings_for, get_engine_for, settings_for
+from web.kit.deps import get_engine_for, settings_for
 
 T = TypeVar("T")
 MAX_CHANGED_SUBJECTS = 5_000  # beyond this (a catch-up), dropping everything is cheaper than sorting it out
@@ -115,7 +115,7 @@ class ReadCache:
 def read_cache_of(request: Request) -> ReadCache:
     cache = getattr(request.app.state, "public_read_cache", None)
     if cache is None:
-        settings = api_settings_for(request)
+        settings = settings_for(request).api
         cache = request.app.state.public_read_cache = ReadCache(
             get_engine_for(settings_for(request)), seconds=settings.public_cache_seconds,
             check_seconds=settings.public_cache_check_seconds, entries=settings.public_cache_entries)

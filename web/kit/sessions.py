@@ -18,8 +18,8 @@ from fastapi.security import APIKeyCookie
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import api_settings_for, get_engine_for, settings_for
-from api.settings import ApiSettings
+from ledger.core.settings import ApiSettings
+from web.kit.deps import get_engine_for, settings_for
 from ledger.access.users import Person, load_person
 from web.kit.problems import ApiProblem
 
@@ -86,7 +86,7 @@ _cookie = APIKeyCookie(name="ledger_session", scheme_name="Session cookie", auto
 
 
 async def current_session(request: Request, _: Annotated[str | None, Depends(_cookie)]) -> SessionInfo:
-    settings = api_settings_for(request)
+    settings = settings_for(request).api
     session = await run_in_threadpool(read_session, request, settings)
     if request.method not in SAFE_METHODS:
         await check_csrf(request, settings, session.session_id)

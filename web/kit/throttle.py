@@ -14,7 +14,7 @@ from collections import OrderedDict
 
 from fastapi import Request
 
-from api.deps import api_settings_for
+from web.kit.deps import settings_for
 from web.kit.problems import ApiProblem
 
 
@@ -50,7 +50,7 @@ class TooManyRequests(ApiProblem):
 def buckets_of(request: Request) -> TokenBuckets:
     buckets = getattr(request.app.state, "public_buckets", None)
     if buckets is None:
-        settings = api_settings_for(request)
+        settings = settings_for(request).api
         buckets = request.app.state.public_buckets = TokenBuckets(
             rate=settings.public_rate_per_second, burst=settings.public_burst, max_clients=settings.public_clients_tracked)
     return buckets

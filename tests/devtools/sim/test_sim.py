@@ -17,7 +17,7 @@ from ledger.db.read_model import Commitment, Payment
 from ledger.db.write_model import OutboxCommand, PaymentConfirmation
 from devtools.dev_node import free_port
 from ledger.core.identifiers import reference_key
-from ledger.core.settings import REPO_ROOT
+from devtools import REPO_ROOT
 
 pytestmark = pytest.mark.every_node  # runs on Hardhat and on anvil
 

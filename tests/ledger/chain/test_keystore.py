@@ -15,7 +15,7 @@ def test_a_keystore_round_trips_with_scrypt_at_least_at_the_default_cost(tmp_pat
     path = write_keystore(account, "correct horse", tmp_path / "TAX_ROLE.json")
     assert json.loads(path.read_text())["crypto"]["kdfparams"]["n"] >= MIN_SCRYPT_N
     assert oct(path.stat().st_mode)[-3:] == "600"
-    settings = Settings(keystore_dir=tmp_path, keystore_passphrases='{"TAX_ROLE": "correct horse"}')
+    settings = Settings(secrets={"keystore_dir": tmp_path, "keystore_passphrases": '{"TAX_ROLE": "correct horse"}'})
     assert load_signers(settings, ["TAX_ROLE"])["TAX_ROLE"].address == account.address
     with pytest.raises(KeystoreError, match="wrong passphrase"):
         read_keystore(path, "wrong")
@@ -34,7 +34,7 @@ def test_a_weak_keystore_is_refused(tmp_path):
 def test_production_needs_keystores_and_real_write_path_secrets():
     real = {"mnemonic": "abandon " * 11 + "about", "enterprise_pepper": "a-real-pepper"}
     with pytest.raises(ValidationError, match="LEDGER_FIELD_KEYS"):
-        Settings(environment="production", **real)
+        Settings(environment="production", secrets=real)
     with pytest.raises(ValidationError, match="LEDGER_KEYSTORE_DIR"):
-        Settings(environment="production", field_keys="k1:" + "A" * 43 + "=", platform_signing_key="B" * 43 + "=",
-                 **real)
+        Settings(environment="production", secrets={"field_keys": "k1:" + "A" * 43 + "=", **real},
+                 platform={"signing_key": "B" * 43 + "="})

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from ledger.access import store
 from ledger.db.engine import make_engine
-from ledger.core.settings import REPO_ROOT
+from devtools import REPO_ROOT
 
 
 def ledger(tmp_path, *args, env=None):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
+from devtools import REPO_ROOT
 
 TABLE = REPO_ROOT / "docs" / "integrators" / "chain-errors.md"
 ROW = re.compile(r"^\| (?P<contract>[A-Za-z]+) \| `(?P<error>\w+)` \| (?P<where>[^|]*) \| (?P<answer>.*) \|$")

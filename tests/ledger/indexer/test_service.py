@@ -16,7 +16,7 @@ def _owner_in_child(settings, queue) -> None:
 
 
 def test_processes_forked_after_the_settings_were_read_hold_different_lease_owner_ids():
-    settings = Settings()  # read once in the parent, as the Celery app module does
+    settings = Settings()  # read once in the parent, as the worker's app factory does
     context = multiprocessing.get_context("fork")
     queue = context.Queue()
     children = [context.Process(target=_owner_in_child, args=(settings, queue)) for _ in range(2)]
@@ -40,5 +40,5 @@ def test_the_indexer_refuses_a_database_not_at_the_head_revision_naming_both_and
         upgrade_to(url, revision)
     refusal = f'{revision or "no schema"}.*{head_revision()}: run "ledger db upgrade"'
     with pytest.raises(SchemaNotCurrent, match=refusal):
-        build_indexer(Settings(database_url=url, manifest_path=tmp_path / "none.json"))
+        build_indexer(Settings(database={"url": url}, deployment={"manifest_path": tmp_path / "none.json"}))
     assert current_revision(make_engine(url)) == revision  # refused, and left as it was

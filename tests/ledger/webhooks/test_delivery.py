@@ -22,7 +22,7 @@ from ledger.webhooks.delivery import (add_endpoint, deliver_due, deliveries, dis
 from ledger.core.settings import Settings
 from tests.support.samples import assessment, payment, project
 
-SETTINGS = Settings(webhook_retry_base_seconds=0.0, webhook_retry_max_seconds=0.0)
+SETTINGS = Settings(webhooks={"retry_base_seconds": 0.0, "retry_max_seconds": 0.0})
 
 
 class FakeClock:
@@ -105,7 +105,7 @@ def test_a_notice_is_signed_with_the_platform_key_like_an_inbound_request(engine
     indexed_payments(engine, receiver, 1)
     deliver_due(engine, SETTINGS)
     (path, headers, body), = FlakyReceiver.received
-    public = private_key_from_seed(SETTINGS.platform_signing_key.get_secret_value()).public_key()
+    public = private_key_from_seed(SETTINGS.platform.signing_key.get_secret_value()).public_key()
     message = canonical_request("POST", path, headers["X-Timestamp"], headers["X-Nonce"], body)
     assert verify_signature(public, headers["X-Signature"], message)
     assert not verify_signature(public, headers["X-Signature"], message.replace(b"POST", b"PUT"))
@@ -151,7 +151,7 @@ def test_an_endpoint_hears_only_the_event_kinds_and_projects_it_chose(engine, re
 
 
 def test_a_dead_endpoint_is_disabled_after_the_window_the_office_is_told_and_nothing_is_lost(engine, receiver, caplog):
-    settings = SETTINGS.model_copy(update={"webhook_disable_after_seconds": 3600})
+    settings = Settings(webhooks={"retry_base_seconds": 0.0, "retry_max_seconds": 0.0, "disable_after_seconds": 3600})
     indexed_payments(engine, receiver, 2)
     clock = FakeClock(int(time.time()) + 1)  # after the notices were made; whole seconds: the window's edge is exact
     FlakyReceiver.failures_left = 1_000

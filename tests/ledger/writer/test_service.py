@@ -16,5 +16,5 @@ def test_the_writer_refuses_a_database_not_at_the_head_revision_naming_both_and_
         upgrade_to(url, revision)
     refusal = f'{revision or "no schema"}.*{head_revision()}: run "ledger db upgrade"'
     with pytest.raises(SchemaNotCurrent, match=refusal):
-        build_writer(Settings(database_url=url, manifest_path=tmp_path / "none.json"))
+        build_writer(Settings(database={"url": url}, deployment={"manifest_path": tmp_path / "none.json"}))
     assert current_revision(make_engine(url)) == revision  # refused, and left as it was

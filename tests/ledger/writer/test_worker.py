@@ -112,7 +112,7 @@ def test_a_confirmed_payment_goes_to_chain_and_indexed_and_the_approval_system_g
         assert answer.clear and answer.fee_status == "paid" and answer.proof.transaction_hash
     wait_until(lambda: any(h.get("X-Webhook-Event") == "payment.recorded" for _, h, _ in received), timeout=30,
                worker=worker, what="the webhook")
-    public_key = private_key_from_seed(Settings().platform_signing_key.get_secret_value()).public_key()
+    public_key = private_key_from_seed(Settings().platform.signing_key.get_secret_value()).public_key()
     for path, headers, body in received:
         message = canonical_request("POST", path, headers["X-Timestamp"], headers["X-Nonce"], body)
         assert verify_signature(public_key, headers["X-Signature"], message)

@@ -9,19 +9,8 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from api.settings import ApiSettings
+from ledger.core.settings import Settings, get_settings
 from ledger.db.engine import make_engine
-from ledger.core.settings import Settings
-
-
-@cache
-def get_settings() -> Settings:
-    return Settings()
-
-
-@cache
-def get_api_settings() -> ApiSettings:
-    return ApiSettings()
 
 
 def settings_for(request: Request) -> Settings:
@@ -29,12 +18,7 @@ def settings_for(request: Request) -> Settings:
     return request.app.dependency_overrides.get(get_settings, get_settings)()
 
 
-def api_settings_for(request: Request) -> ApiSettings:
-    return request.app.dependency_overrides.get(get_api_settings, get_api_settings)()
-
-
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-ApiSettingsDep = Annotated[ApiSettings, Depends(get_api_settings)]
 
 
 @cache
@@ -43,7 +27,7 @@ def _engine(url: str) -> Engine:
 
 
 def get_engine_for(settings: Settings | None = None) -> Engine:
-    return _engine((settings or get_settings()).database_url)
+    return _engine((settings or get_settings()).database.url)
 
 
 def get_engine(settings: SettingsDep) -> Engine:

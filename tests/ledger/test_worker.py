@@ -1,5 +1,6 @@
-"""The indexer as a Celery beat task, run by a real worker process on Redis, also through a
-node that resets connections, answers 502 and 429 and times out once."""
+"""The Celery worker (ledger.worker): the app made by its factory, nothing loaded on import, a bad setting in one
+line, and the indexer as a beat task run by a real worker process on Redis, also through a node that resets
+connections, answers 502 and 429 and times out once."""
 
 import os
 import subprocess
@@ -14,10 +15,10 @@ from sqlalchemy import text
 
 from ledger.db.engine import make_engine
 from ledger.db.schema import upgrade_schema
+from ledger.worker import create_app
 from tests.ledger.indexer.conftest import make_indexer, read_model, workload
 from tests.ledger.indexer.faulty_node import Faults, FaultyNode
 
-pytestmark = pytest.mark.every_node  # runs on Hardhat and on anvil
 
 REDIS_DB = 14
 
@@ -35,6 +36,7 @@ FAULTS = {
 }
 
 
+@pytest.mark.every_node  # runs on Hardhat and on anvil
 @pytest.mark.parametrize("behaviour", FAULTS)
 def test_a_celery_worker_with_beat_keeps_the_read_model_up_to_date(chain, tmp_path, behaviour):
     faults = FAULTS[behaviour]
@@ -60,7 +62,7 @@ def _worker_keeps_up(chain, tmp_path, node_url):
     upgrade_schema(engine)  # before the worker starts: it refuses an older schema
     log_path = tmp_path / "worker.log"
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "ledger.tasks", "worker", "-B", "--pool=solo", "--loglevel=INFO",
+        [sys.executable, "-m", "celery", "-A", "ledger.worker", "worker", "-B", "--pool=solo", "--loglevel=INFO",
          "--schedule", str(tmp_path / "beat-schedule")],
         env=env, stdout=open(log_path, "wb"), stderr=subprocess.STDOUT,
     )
@@ -80,3 +82,38 @@ def _worker_keeps_up(chain, tmp_path, node_url):
     fresh = make_indexer(chain, f"sqlite:///{tmp_path / 'fresh.db'}")
     fresh.catch_up()
     assert read_model(engine) == read_model(fresh.engine)
+
+
+def test_importing_the_worker_module_loads_no_settings_and_creates_no_app():
+    # A bad value would stop a worker; importing the module must not even read it.
+    probe = ("import sys, ledger.worker\n"
+             "from ledger.core.settings import get_settings\n"
+             "assert get_settings.cache_info().currsize == 0\n"
+             "assert 'app' not in vars(ledger.worker)\n"
+             "assert sorted(name for name in sys.modules if name.startswith('ledger')) == "
+             "['ledger', 'ledger.core', 'ledger.core.errors', 'ledger.core.settings', 'ledger.worker']\n")
+    env = {**os.environ, "LEDGER_REORG_LIMIT": "-5"}
+    result = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+
+
+def test_the_worker_started_with_a_bad_setting_says_so_in_one_line_naming_the_variable():
+    env = {**os.environ, "LEDGER_WRITER_BATCH_SIZE": "0"}
+    result = subprocess.run([sys.executable, "-m", "celery", "-A", "ledger.worker", "worker"], env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr and result.stderr.strip().count("\n") == 0
+    assert "LEDGER_WRITER_BATCH_SIZE='0'" in result.stderr
+
+
+def test_the_app_is_built_from_the_settings_with_every_task_found_by_autodiscovery(monkeypatch):
+    monkeypatch.setenv("LEDGER_CELERY_QUEUE", "ledger-test-queue")
+    monkeypatch.setenv("LEDGER_WEBHOOK_POLL_SECONDS", "0.3")
+    app = create_app()
+    app.loader.import_default_modules()  # what a starting worker does: autodiscovery imports each tasks.py
+    assert {"ledger.index_chain", "ledger.writer.drain", "ledger.writer.mark_indexed", "ledger.webhooks.deliver",
+            "ledger.commitments.sweep_overdue"} <= set(app.tasks)
+    assert {entry["task"] for entry in app.conf.beat_schedule.values()} <= set(app.tasks)
+    assert app.conf.beat_schedule["webhooks-deliver"]["schedule"] == 0.3
+    assert app.conf.task_default_queue == "ledger-test-queue"
+    assert app.conf.task_acks_late and app.conf.accept_content == ["json"] and app.conf.task_serializer == "json"
