@@ -24,6 +24,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.admission import Admission, AdmissionDep
 from api.security.signatures import SystemClient, request_target
+from web.kit.deps import settings_for
 from ledger.core.settings import ApiSettings
 from ledger.access import store
 from ledger.db.engine import commit_with_flush_wait

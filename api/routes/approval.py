@@ -8,7 +8,8 @@ from api import examples as ex
 from web.kit.deps import SessionDep
 from web.kit.problems import problem_responses
 from api.responses import AcceptanceAcceptedPublic, CommandAcceptedPublic, accepted_many, accepted_one_of_many
-from api.security.system_clients import ApprovalClient, approval_client, signed_router
+from api.security.system_clients import ApprovalClient, approval_client
+from api.signed_routes import signed_router
 from ledger.domain import clearance, commitments, projects
 from ledger.domain.schemas import AcceptanceReport, Clearance, CommitmentBatch, CommitmentCreate, ProjectCreate, ProjectPublic
 from ledger.core.identifiers import ProjectCode

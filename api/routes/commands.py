@@ -5,7 +5,8 @@ from api import examples as ex
 from web.kit.deps import SessionDep
 from web.kit.problems import problem_responses
 from api.routes.approval import AUTH
-from api.security.system_clients import TaxOrApprovalClient, signed_router, tax_or_approval_client
+from api.security.system_clients import TaxOrApprovalClient, tax_or_approval_client
+from api.signed_routes import signed_router
 from ledger.domain.commands import command_status
 from ledger.domain.schemas import CommandStatus
 from ledger.core.identifiers import CommandId

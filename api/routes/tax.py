@@ -10,7 +10,8 @@ from web.kit.deps import SessionDep
 from web.kit.problems import problem_responses
 from api.responses import CommandAcceptedPublic, PaymentBatchResultPublic, accepted, batch_result
 from api.routes.approval import AUTH, POST, STATUS_BASE
-from api.security.system_clients import TaxClient, signed_router, tax_client
+from api.security.system_clients import TaxClient, tax_client
+from api.signed_routes import signed_router
 from ledger.domain import payments, statements
 from ledger.domain.schemas import (DailyStatement, LevyPage, PaymentBatch, PaymentConfirmation,
                                    Reconciliation, RefundCreate, TaxStatement)

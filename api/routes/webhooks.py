@@ -10,7 +10,8 @@ from web.kit.deps import SessionDep
 from api.examples import ok
 from web.kit.problems import problem_responses
 from api.routes.approval import AUTH, POST
-from api.security.system_clients import TaxOrApprovalClient, signed_router, tax_or_approval_client
+from api.security.system_clients import TaxOrApprovalClient, tax_or_approval_client
+from api.signed_routes import signed_router
 from web.kit.sessions import OfficeUser
 from ledger.webhooks import delivery as webhooks
 from ledger.webhooks.schemas import (ClearanceChangedNotice, CommandNotice, WebhookEndpointCreate,

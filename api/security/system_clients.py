@@ -1,21 +1,20 @@
 """System clients (the tax and approval systems): every request signed, each client only on its own
-routes, every POST idempotent. A router for them is `signed_router(client=tax_client, ...)`.
+routes, every POST idempotent. A router for them is
+`api.signed_routes.signed_router(client=tax_client, ...)`.
 
 `tax_client`, `approval_client` and `tax_or_approval_client` are plain dependencies: a test may replace
 one with `app.dependency_overrides[tax_client] = lambda: SystemClient(...)`."""
 
 from collections.abc import Callable
-from enum import Enum
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
 from api.admission import Admission, AdmissionDep
 from web.kit.deps import get_engine_for, settings_for
-from api.idempotency import IdempotentRoute, idempotent
 from api.security.signatures import SystemClient, request_target, verify_signed_request
 
 # Declared so OpenAPI shows the scheme; the signature is verified by signed_client below.
@@ -55,10 +54,3 @@ TaxClient = Annotated[SystemClient, Depends(tax_client)]
 ApprovalClient = Annotated[SystemClient, Depends(approval_client)]
 TaxOrApprovalClient = Annotated[SystemClient, Depends(tax_or_approval_client)]
 
-
-def signed_router(*, client: Callable[..., Any], prefix: str, tags: list[str | Enum]) -> APIRouter:
-    """Routes for the clients `client` admits (every route signed), each POST answered once per
-    Idempotency-Key (api.idempotency)."""
-    # A router's dependencies are solved before the route's own, so the claim's transaction is in place
-    # before web.kit.deps.get_session hands the route its session.
-    return APIRouter(prefix=prefix, tags=tags, route_class=IdempotentRoute, dependencies=[Depends(idempotent(client))])

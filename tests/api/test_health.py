@@ -5,7 +5,6 @@ from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import text
 
-from ledger.core.settings import get_settings
 from web.app import create_app
 from ledger.db.engine import make_engine
 from ledger.db.schema import upgrade_schema

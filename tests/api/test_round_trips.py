@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
-from api import deps
+from web.kit import deps
 from web.app import create_app
 from ledger.access.registry import add_client
 from ledger.access.signing import public_key_pem, sign_request

@@ -5,7 +5,6 @@ contract functions that raise it."""
 import ast
 import json
 import re
-from pathlib import Path
 
 import pytest
 
