@@ -4,7 +4,7 @@ keys, so a page and the API share kept answers)."""
 from api.read_cache import ReadCache
 from ledger.domain import public
 from ledger.domain.common import project_key_hex
-from ledger.domain.schemas import PublicCommitmentPage, PublicPaymentPage, PublicProject, ReceiptVerification
+from ledger.domain.schemas.public import PublicCommitmentPage, PublicPaymentPage, PublicProject, ReceiptVerification
 
 PAGE = 20
 

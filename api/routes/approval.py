@@ -10,7 +10,8 @@ from api.problems import problem_responses
 from api.responses import AcceptanceAcceptedPublic, CommandAcceptedPublic, accepted_many, accepted_one_of_many
 from api.security.clients import ClientDep, signed_route
 from ledger.domain import clearance, commitments, projects
-from ledger.domain.schemas import AcceptanceReport, Clearance, CommitmentBatch, CommitmentCreate, ProjectCreate, ProjectPublic
+from ledger.domain.schemas.approval import (AcceptanceReport, Clearance, CommitmentBatch, CommitmentCreate,
+                                            ProjectCreate, RegisteredProject)
 from ledger.core.identifiers import ProjectCode
 
 router = APIRouter(prefix="/v1/approval", tags=["approval system"], route_class=signed_route("approval"))
@@ -21,17 +22,17 @@ POST = (*AUTH, "idempotency-key-missing", "idempotency-key-reused", "idempotency
 ProjectCodePath = Annotated[ProjectCode, Path(examples=[ex.PROJECT], description="national investment project code")]
 
 
-@router.post("/projects", response_model=ProjectPublic,
+@router.post("/projects", response_model=RegisteredProject,
              responses={**ex.ok("The project as registered (or updated)", ex.PROJECT_PUBLIC), **problem_responses(*POST)})
 def register_project(project: Annotated[ProjectCreate, Body(openapi_examples=ex.body("Register a project", ex.PROJECT_CREATE))],
-                     session: SessionDep, client: ClientDep) -> ProjectPublic:
+                     session: SessionDep, client: ClientDep) -> RegisteredProject:
     """Register a project, or update it when the project code is known (name, builder, areas, stage)."""
     return projects.register_project(session, project=project, client=client.id)
 
 
-@router.get("/projects/{project_code}", response_model=ProjectPublic,
+@router.get("/projects/{project_code}", response_model=RegisteredProject,
             responses={**ex.ok("The project", ex.PROJECT_PUBLIC), **problem_responses(*AUTH, "not-found")})
-def get_project(project_code: ProjectCodePath, session: SessionDep, client: ClientDep) -> ProjectPublic:
+def get_project(project_code: ProjectCodePath, session: SessionDep, client: ClientDep) -> RegisteredProject:
     return projects.get_project(session, project_code=project_code)
 
 

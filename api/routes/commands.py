@@ -8,7 +8,7 @@ from api.problems import problem_responses
 from api.routes.approval import AUTH
 from api.security.clients import ClientDep, signed_route
 from ledger.domain.commands import command_status
-from ledger.domain.schemas import CommandStatus
+from ledger.domain.schemas.common import CommandStatus
 from ledger.core.identifiers import CommandId
 
 router = APIRouter(prefix="/v1/commands", tags=["commands"], route_class=signed_route("tax", "approval"))

@@ -12,8 +12,8 @@ from api.responses import CommandAcceptedPublic, PaymentBatchResultPublic, accep
 from api.routes.approval import AUTH, POST, STATUS_BASE
 from api.security.clients import ClientDep, signed_route
 from ledger.domain import payments, statements
-from ledger.domain.schemas import (DailyStatement, LevyPage, PaymentBatch, PaymentConfirmation,
-                                   Reconciliation, RefundCreate, TaxStatement)
+from ledger.domain.schemas.tax import (DailyStatement, LevyPage, PaymentBatch, PaymentConfirmation, Reconciliation,
+                                       RefundCreate, TaxStatement)
 
 router = APIRouter(prefix="/v1/tax", tags=["tax system"], route_class=signed_route("tax"))
 

@@ -12,7 +12,7 @@ from ledger.db.write_model import Levy, OutboxCommand
 from ledger.domain import commitments, fees, payments, projects
 from ledger.domain.common import end_of_day
 from ledger.domain.errors import InvalidState, ValidationFailed
-from ledger.domain.schemas import CommitmentDecision, FeeAssessmentCreate
+from ledger.domain.schemas.office import CommitmentDecision, FeeAssessmentCreate
 from ledger.core.identifiers import reference_key
 from tests.support.samples import assessment, commitment, payment, project, project_code, sha
 
@@ -161,7 +161,7 @@ def test_an_omitted_decision_or_acceptance_time_is_never_before_the_signing_on_a
 
 
 def test_an_omitted_acceptance_time_is_never_before_the_signing_nor_the_overdue_mark(session, chain_clock):
-    from ledger.domain.schemas import AcceptanceReport
+    from ledger.domain.schemas.approval import AcceptanceReport
 
     assessed(session)
     signed = datetime.now(timezone.utc) - timedelta(days=60)
@@ -223,7 +223,7 @@ def mirrored_account(session, n: int = 1, **figures) -> None:
 
 
 def test_a_payment_or_refund_past_2_64_with_the_migrated_totals_is_refused_naming_the_amount(session):
-    from ledger.domain.schemas import RefundCreate
+    from ledger.domain.schemas.tax import RefundCreate
 
     levy = assessed(session)
     mirrored_account(session, paid_fen=2**64 - 100, refunded_fen=2**64 - 100, assessed_at=int(levy.created_at))
@@ -252,7 +252,7 @@ def test_a_payment_is_judged_by_the_assessment_time_the_chain_holds_not_the_levy
 
 def test_an_adjustment_past_int64_with_the_migrated_adjustments_is_refused_naming_delta_fen(session):
     from ledger.domain.rates import SURVEY_SUPPLEMENT
-    from ledger.domain.schemas import AdjustmentCreate
+    from ledger.domain.schemas.office import AdjustmentCreate
 
     levy = assessed(session)
     mirrored_account(session, adjustment_fen=2**63 - 100, assessed_at=int(levy.created_at))
