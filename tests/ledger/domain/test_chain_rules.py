@@ -10,6 +10,7 @@ from sqlalchemy import insert, select, update
 from ledger.db.read_model import BlockTime, CommitmentEvent
 from ledger.db.write_model import Levy, OutboxCommand
 from ledger.domain import commitments, fees, payments, projects
+from ledger.domain.chain_time import CLOCK_SKEW_SECONDS
 from ledger.domain.common import end_of_day
 from ledger.domain.errors import InvalidState, ValidationFailed
 from ledger.domain.schemas.office import CommitmentDecision, FeeAssessmentCreate
@@ -181,7 +182,10 @@ def test_a_reassessment_is_never_dated_before_the_first_assessment_even_when_the
         session, chain_clock):
     assessed(session)
     (first,) = command_args(session, "assess_fee")
-    chain_clock.offset = -800  # a later reading of the chain's clock is behind the first notice's time
+    # A later reading of the chain's clock is behind the first notice's time: the latest time the
+    # chain accepts now is exactly that time (set from the notice, so a tick of the wall clock between
+    # the two assessments does not matter).
+    chain_clock.offset = first["assessed_at"] - CLOCK_SKEW_SECONDS - chain_clock.started
     fees.assess_fee(session, assessment=assessment(1), actor="office")
     session.commit()
     assert command_args(session, "assess_fee")[1]["assessed_at"] == first["assessed_at"]
