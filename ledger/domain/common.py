@@ -93,7 +93,6 @@ def read_model_chain_id(session: Session) -> int | None:
     return session.execute(select(mirrored_chain_id())).scalar()
 
 
-
 def names_of(session: Session, key_column, name_column, keys) -> dict[str, str]:
     """Write-model names (commitment numbers, project codes, USCCs) of on-chain keys, where known."""
     keys = {k for k in keys if k}
@@ -116,10 +115,9 @@ def proof_with_block_time(chain_id: int, block_number: int, log_index: int, bloc
                               transaction_hash=transaction_hash, log_index=log_index, block_time=from_unix(block_time))
 
 
-# Lists ordered by an on-chain key page with an opaque cursor naming the list and the last key.
-
 def decode_key_cursor(cursor: str | None, kind: str) -> str:
-    """The key after which a page starts ("" for the first page)."""
+    """The key after which a page of a list ordered by on-chain key starts ("" for the first page); the
+    opaque cursor names the list and the last key."""
     if not cursor:
         return ""
     try:

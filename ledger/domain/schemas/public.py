@@ -16,7 +16,7 @@ class FeeEstimate(BaseModel):
     rate_table_version: int
     amount_fen: int
     basis: str  # the legal basis text the table cites
-    sample: bool  # true while the table is the shipped sample
+    sample: bool  # true when the table cites the sample's legal basis (ledger.chain.rate_tables.is_sample_basis)
 
 
 class ReadModelAsOf(BaseModel):
