@@ -12,17 +12,23 @@ not stored: the client may correct it or retry with the same key.
 
 import hashlib
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
 
-from fastapi import Request, Response
+from fastapi import Depends, Request, Response
 from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from api.problems import ApiProblem, problem_of_exception
+from api.admission import Admission, AdmissionDep
+from api.deps import api_settings_for
+from api.security.signatures import SystemClient, request_target
 from api.settings import ApiSettings
 from ledger.access import store
+from ledger.db.engine import commit_with_flush_wait
+from web.kit.problems import ApiProblem, problem_of_exception
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
@@ -31,7 +37,8 @@ MAX_KEY_LENGTH = 255
 def key_of(headers) -> str:
     key = headers.get(HEADER)
     if not key:
-        raise ApiProblem("idempotency-key-missing", "the Idempotency-Key header is missing", field=HEADER, rule="required")
+        raise ApiProblem("idempotency-key-missing", "the Idempotency-Key header is missing", field=HEADER,
+                         rule="required")
     if not (key.isascii() and key.isprintable()):  # headers arrive as latin-1: UTF-8 bytes show as non-ASCII
         raise ApiProblem("validation-failed", "Idempotency-Key must be printable ASCII (0x20-0x7E)",
                          field=HEADER, rule="printable_ascii")
@@ -53,69 +60,125 @@ def claim(conn: Connection, *, key: str, method: str, target: str, body: bytes, 
                                 retention_seconds=settings.idempotency_retention_hours * 3600)
 
 
-async def run_once(request: Request, *, conn: Connection, client_id: str, key: str, claimed: store.Claim,
-                   handler: Callable[[Request], Awaitable[Response]]) -> Response:
-    """Answer a claimed request: replay, refuse (409 / 422), or run it and store its response."""
-    shown = key if len(key) <= 16 else key[:12] + "…"
-    if claimed.outcome == "mismatch":
-        raise ApiProblem("idempotency-key-reused", f"key {shown} was first used with another request "
-                         "(method, path or body); use a new key", field=HEADER, rule="same_request")
-    if claimed.outcome == "in_flight":
-        raise ApiProblem("idempotency-key-in-flight", f"a request with key {shown} is still in progress; "
-                         "retry shortly to receive its response", field=HEADER, rule="not_in_flight",
-                         headers={"Retry-After": "1"})
-    if claimed.outcome == "replay":
-        record = claimed.record
+def idempotent(client: Callable[..., Any]) -> Callable[..., Any]:
+    """A router dependency: a POST by the system client that `client` admits claims its Idempotency-Key in
+    the admission transaction and commits it with the nonce; then it is replayed, refused (409 / 422), or
+    run in a transaction on the same connection that IdempotentRoute settles with the stored response."""
+
+    async def claim_idempotency_key(request: Request, admission: AdmissionDep,
+                                    system_client: Annotated[SystemClient, Depends(client)]) -> None:
+        if admission is None:  # not a POST
+            return
+        key = key_of(request.headers)  # a refusal rolls the admission back: the nonce is not stored
+        conn, claimed = await run_in_threadpool(_claim_in_admission, admission, key=key, method=request.method,
+                                                target=request_target(request), body=await request.body(),
+                                                client_id=system_client.id, settings=api_settings_for(request))
+        shown = key if len(key) <= 16 else key[:12] + "…"
+        if claimed.outcome == "mismatch":
+            raise ApiProblem("idempotency-key-reused", f"key {shown} was first used with another request "
+                             "(method, path or body); use a new key", field=HEADER, rule="same_request")
+        if claimed.outcome == "in_flight":
+            raise ApiProblem("idempotency-key-in-flight", f"a request with key {shown} is still in progress; "
+                             "retry shortly to receive its response", field=HEADER, rule="not_in_flight",
+                             headers={"Retry-After": "1"})
+        if claimed.outcome == "replay":
+            raise Replayed(claimed.record)
+        # The route's writes and the stored response commit in ONE transaction (api.deps.get_session hands
+        # the route this session): a 202 is stored if and only if what it promises was written.
+        session = Session(bind=conn)
+        session.begin()
+        request.state.db_session = session
+        request.state.claimed_key = ClaimedKey(conn, session, client_id=system_client.id, key=key)
+
+    return claim_idempotency_key
+
+
+def _claim_in_admission(admission: Admission, *, settings: ApiSettings, **request) -> tuple[Connection, store.Claim]:
+    conn = admission.transaction()
+    claimed = claim(conn, settings=settings, **request)
+    if claimed.outcome != "claimed":  # answered now (replay, 409, 422): no second COMMIT will flush the WAL
+        commit_with_flush_wait(conn)
+    conn.commit()
+    return conn, claimed
+
+
+class Replayed(Exception):
+    """The stored response to this key: IdempotentRoute answers with it, and the route does not run."""
+
+    def __init__(self, record):
         headers = {"Idempotent-Replayed": "true", **({"Location": record.location} if record.location else {})}
-        return Response(bytes(record.body), status_code=record.status_code, media_type=record.content_type, headers=headers)
+        self.response = Response(bytes(record.body), status_code=record.status_code, media_type=record.content_type,
+                                 headers=headers)
 
-    # The route's writes and the stored response commit in ONE transaction (api.deps.get_session hands
-    # the route this session): a 202 is stored if and only if what it promises was written.
-    session = Session(bind=conn)  # the request's one pooled connection
-    session.begin()
-    request.state.db_session = session
-    try:
+
+class ClaimedKey:
+    """A claimed request's connection and transaction, until its response is stored (or its key released)."""
+
+    def __init__(self, conn: Connection, session: Session, *, client_id: str, key: str):
+        self.conn, self.session, self.client_id, self.key = conn, session, client_id, key
+
+    async def answer(self, response: Response, *, ran: bool) -> Response:
         try:
-            response = await handler(request)
-            ran = response.status_code < 500
-        except Exception as exc:  # turned into the problem response we store (or release)
-            response = problem_of_exception(request, exc)
-            ran = not isinstance(exc, RequestValidationError) and response.status_code < 500
-
-        def settle():
-            _settle()
-            session.close()
-            conn.close()  # back to the pool in this same thread hop
-
-        def _settle():
-            record = dict(client_id=client_id, key=key, status_code=response.status_code,
-                          content_type=response.headers.get("content-type"), location=response.headers.get("location"),
-                          body=bytes(response.body), now=time.time())
-            if ran and response.status_code < 400:
-                store.complete_key(session.connection(), **record)
-                session.commit()
-                return
-            session.rollback()  # a refusal writes nothing but its stored answer
-            with conn.begin():
-                if ran:
-                    store.complete_key(conn, **record)
-                else:
-                    store.release_key(conn, client_id=client_id, key=key)
-
-        await run_in_threadpool(settle)
+            await run_in_threadpool(self.settle, response, ran=ran)
+        except BaseException:
+            await run_in_threadpool(self.release_after_failure)
+            raise
         return response
-    except BaseException:
-        await run_in_threadpool(_release_after_failure, conn, session, client_id, key)
-        raise
+
+    def settle(self, response: Response, *, ran: bool) -> None:
+        """Store the response of a request that ran (with the route's writes, when it succeeded), or release
+        the key of one that did not; the connection goes back to the pool in this same thread hop."""
+        record: dict[str, Any] = dict(client_id=self.client_id, key=self.key, status_code=response.status_code,
+                      content_type=response.headers.get("content-type"), location=response.headers.get("location"),
+                      body=bytes(response.body), now=time.time())
+        if ran and response.status_code < 400:
+            store.complete_key(self.session.connection(), **record)
+            self.session.commit()
+        else:
+            self.session.rollback()  # a refusal writes nothing but its stored answer
+            with self.conn.begin():
+                if ran:
+                    store.complete_key(self.conn, **record)
+                else:
+                    store.release_key(self.conn, client_id=self.client_id, key=self.key)
+        self.session.close()
+        self.conn.close()
+
+    def release_after_failure(self) -> None:
+        """The commit itself failed (or the request was cancelled): nothing was written, the key is free again.
+        If even that fails (the database is gone), the claim's lock expires and a retry takes it over."""
+        try:
+            self.session.rollback()
+            self.session.close()
+            with self.conn.begin():
+                store.release_key(self.conn, client_id=self.client_id, key=self.key)
+        finally:
+            self.conn.close()
 
 
-def _release_after_failure(conn: Connection, session: Session, client_id: str, key: str) -> None:
-    """The commit itself failed (or the request was cancelled): nothing was written, the key is free again.
-    If even that fails (the database is gone), the claim's lock expires and a retry takes it over."""
-    try:
-        session.rollback()
-        session.close()
-        with conn.begin():
-            store.release_key(conn, client_id=client_id, key=key)
-    finally:
-        conn.close()
+class IdempotentRoute(APIRoute):
+    """Answers a claimed request (claim_idempotency_key) and stores that answer in the route's transaction
+    before it is sent. A route class because no dependency sees the response FastAPI builds."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def answer_once(request: Request) -> Response:
+            try:
+                response = await handler(request)
+            except Replayed as replayed:
+                return replayed.response
+            except BaseException as exc:
+                claimed = getattr(request.state, "claimed_key", None)
+                if claimed is None:
+                    raise
+                if not isinstance(exc, Exception):  # cancelled while it ran: nothing was written, free the key
+                    await run_in_threadpool(claimed.release_after_failure)
+                    raise
+                response = problem_of_exception(request, exc)  # the answer we store (or release the key for)
+                ran = not isinstance(exc, RequestValidationError) and response.status_code < 500
+                return await claimed.answer(response, ran=ran)
+            claimed = getattr(request.state, "claimed_key", None)
+            return response if claimed is None else await claimed.answer(response, ran=response.status_code < 500)
+
+        return answer_once

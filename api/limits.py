@@ -2,7 +2,7 @@
 
 import json
 
-from api.problems import MEDIA_TYPE, TYPE_PREFIX
+from web.kit.problems import MEDIA_TYPE, TYPE_PREFIX
 
 
 class BodySizeLimit:

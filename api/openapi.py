@@ -6,7 +6,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 
-from api.problems import MEDIA_TYPE, problem_responses
+from web.kit.problems import MEDIA_TYPE, problem_responses
 
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 CHAIN_TIME = "the chain's time (`chain.head_time` in GET /health; the contracts judge fact times by block time)"

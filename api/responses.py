@@ -2,7 +2,7 @@
 
 from fastapi import Response
 
-from api.problems import TYPE_PREFIX
+from web.kit.problems import TYPE_PREFIX
 from ledger.domain.schemas.approval import AcceptanceAccepted
 from ledger.domain.schemas.common import CommandAccepted
 from ledger.domain.schemas.tax import PaymentBatchResult, PaymentItemResult

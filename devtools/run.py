@@ -15,7 +15,8 @@ import time
 from urllib.parse import urlsplit
 
 from ledger.chain.node import connect
-from ledger.db.engine import make_engine, migrate
+from ledger.db.engine import make_engine
+from ledger.db.schema import upgrade_schema
 from ledger.chain.deploy import deploy, deploy_options
 from devtools.dev_node import LocalNode, rpc_ready
 from ledger.core.errors import ChainUnavailable
@@ -105,7 +106,7 @@ def run_dev(simulate: bool = True) -> int:
         manifest.save(settings.manifest_path)
         for c in manifest.contracts:
             _say(f"{'deployed' if deployed else 'reusing'} {c.name} at {c.address}")
-        migrate(make_engine(settings.database_url))
+        upgrade_schema(make_engine(settings.database_url))
 
         python, api_port = sys.executable, settings.dev_api_port
         commands = {
@@ -113,7 +114,8 @@ def run_dev(simulate: bool = True) -> int:
             # Concurrency 3: the outbox drain, the indexer and the webhooks run side by side.
             "worker": [python, "-m", "celery", "-A", "ledger.tasks", "worker", "-B", "-c", "3",
                        "--loglevel=INFO", "--schedule", str(VAR / "beat-schedule")],
-            "api": [python, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1", "--port", str(api_port)],
+            "api": [python, "-m", "uvicorn", "--factory", "web.app:create_app", "--host", "127.0.0.1",
+                    "--port", str(api_port)],
         }
         passwords = _register_simulators(settings) if simulate else {}
         env = dict(os.environ)

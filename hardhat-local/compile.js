@@ -8,7 +8,7 @@ const solc = require("solc");
 
 const ROOT = path.resolve(__dirname, "..");
 const SOURCES = path.join(ROOT, "contracts");
-const OUT = path.join(ROOT, "ledger", "artifacts");
+const OUT = path.join(ROOT, "ledger", "chain", "artifacts");
 const DEPLOYABLE = ["FeeLedger", "CommitmentRegistry"];
 
 function findImports(importPath) {

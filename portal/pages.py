@@ -13,7 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.templating import Jinja2Templates
 from starlette.responses import HTMLResponse
 
-from api.throttle import buckets_of
+from web.kit.throttle import buckets_of
 from ledger.domain.common import SHANGHAI
 from portal.settings import PortalSettings
 

@@ -1,4 +1,4 @@
-"""People on the portal: log in and out (the API's session cookie and CSRF token, api.security.sessions),
+"""People on the portal: log in and out (the API's session cookie and CSRF token, web.kit.sessions),
 and the page dependencies that check who is asking: anonymous → the login page, the wrong role → a
 403 page. Ownership (an enterprise sees only its own) is the workspace's: every read is bound to the
 session's USCC."""
@@ -12,8 +12,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse
 
 from api.deps import api_settings_for, get_engine_for, settings_for
-from api.problems import ApiProblem
-from api.security.sessions import check_csrf, csrf_token, end_session, issue_session, read_session
+from web.kit.problems import ApiProblem
+from web.kit.sessions import check_csrf, csrf_token, end_session, issue_session, read_session
 from ledger.access.users import Person, authenticate
 from portal.pages import PageError, render
 

@@ -14,9 +14,9 @@ from pydantic import Field, TypeAdapter, ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse
 
-from api import public_reads as reads
+from web.kit import cached_reads as reads
 from api.deps import settings_for
-from api.read_cache import read_cache_of
+from web.kit.read_cache import read_cache_of
 from ledger.domain import fees
 from ledger.domain.errors import DomainError, NotFound
 from ledger.domain.rates import reduction_policy, relief_fen

@@ -7,8 +7,8 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import ApiSettingsDep, EngineDep
-from api.problems import ApiProblem, problem_responses
-from api.security.sessions import LoginSession, csrf_token, end_session, issue_session
+from web.kit.problems import ApiProblem, problem_responses
+from web.kit.sessions import LoginSession, csrf_token, end_session, issue_session
 from ledger.access.users import authenticate
 
 router = APIRouter(prefix="/v1/auth", tags=["people"])

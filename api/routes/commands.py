@@ -1,22 +1,21 @@
 """/v1/commands/{id}: where a system client follows a command it sent."""
 
-from fastapi import APIRouter
 
 from api import examples as ex
 from api.deps import SessionDep
-from api.problems import problem_responses
+from web.kit.problems import problem_responses
 from api.routes.approval import AUTH
-from api.security.clients import ClientDep, signed_route
+from api.security.system_clients import TaxOrApprovalClient, signed_router, tax_or_approval_client
 from ledger.domain.commands import command_status
 from ledger.domain.schemas.common import CommandStatus
 from ledger.core.identifiers import CommandId
 
-router = APIRouter(prefix="/v1/commands", tags=["commands"], route_class=signed_route("tax", "approval"))
+router = signed_router(client=tax_or_approval_client, prefix="/v1/commands", tags=["commands"])
 
 
 @router.get("/{command_id}", response_model=CommandStatus,
             responses={**ex.ok("The command's status", ex.COMMAND_STATUS), **problem_responses(*AUTH, "not-found")})
-def get_command(command_id: CommandId, session: SessionDep, client: ClientDep) -> CommandStatus:
+def get_command(command_id: CommandId, session: SessionDep, client: TaxOrApprovalClient) -> CommandStatus:
     """accepted → submitted → mined → indexed, or failed with the contract's decoded error.
     `indexed` means the read model holds the result: read it back from then on. A client sees only
     the commands it sent (another's are 404)."""

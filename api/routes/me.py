@@ -8,8 +8,8 @@ from pydantic import AwareDatetime
 
 from api import examples as ex
 from api.deps import SessionDep
-from api.problems import problem_responses
-from api.security.sessions import EnterpriseUser
+from web.kit.problems import problem_responses
+from web.kit.sessions import EnterpriseUser
 from ledger.domain import credit_records
 from ledger.domain.schemas.credit import CreditRecordPublic
 from ledger.domain import commitments, payments, projects

@@ -6,9 +6,9 @@ from fastapi import APIRouter, Body, Path, Response
 
 from api import examples as ex
 from api.deps import SessionDep
-from api.problems import problem_responses
+from web.kit.problems import problem_responses
 from api.responses import CommandAcceptedPublic, accepted
-from api.security.sessions import OfficeUser
+from web.kit.sessions import OfficeUser
 from ledger.domain import clearance, commitments, fees, projects
 from ledger.domain.commands import command_status
 from ledger.domain.schemas.approval import Clearance, RegisteredProject

@@ -3,7 +3,7 @@
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from api.problems import PROBLEM_TYPES, TYPE_PREFIX, ApiProblem
+from web.kit.problems import PROBLEM_TYPES, TYPE_PREFIX, ApiProblem
 
 router = APIRouter(prefix="/problems", tags=["problems"])
 

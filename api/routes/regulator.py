@@ -9,8 +9,8 @@ from pydantic import AwareDatetime
 
 from api import examples as ex
 from api.deps import SessionDep
-from api.problems import problem_responses
-from api.security.sessions import RegulatorUser
+from web.kit.problems import problem_responses
+from web.kit.sessions import RegulatorUser
 from ledger.domain import credit_records
 from ledger.domain.credit.rules import load_rule_set
 from ledger.domain.schemas.credit import CreditRecordPublic, EnterpriseCreditPage, RuleSetPublic

@@ -3,25 +3,25 @@
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Path, Query, Response
+from fastapi import Body, Path, Query, Response
 
 from api import examples as ex
 from api.deps import SessionDep
-from api.problems import problem_responses
+from web.kit.problems import problem_responses
 from api.responses import CommandAcceptedPublic, PaymentBatchResultPublic, accepted, batch_result
 from api.routes.approval import AUTH, POST, STATUS_BASE
-from api.security.clients import ClientDep, signed_route
+from api.security.system_clients import TaxClient, signed_router, tax_client
 from ledger.domain import payments, statements
 from ledger.domain.schemas.tax import (DailyStatement, LevyPage, PaymentBatch, PaymentConfirmation, Reconciliation,
                                        RefundCreate, TaxStatement)
 
-router = APIRouter(prefix="/v1/tax", tags=["tax system"], route_class=signed_route("tax"))
+router = signed_router(client=tax_client, prefix="/v1/tax", tags=["tax system"])
 
 
 @router.get("/levies", response_model=LevyPage,
             responses={**ex.ok("A page of levies to collect, oldest first", {"items": [ex.LEVY], "next_cursor": "eyJpZCI6MTIzfQ"}),
                        **problem_responses(*AUTH, "malformed-request", "validation-failed")})
-def levies(session: SessionDep, client: ClientDep,
+def levies(session: SessionDep, client: TaxClient,
            cursor: Annotated[str | None, Query(description="next_cursor of the previous page; omit for the first")] = None,
            limit: Annotated[int, Query(ge=1, le=500)] = 100) -> LevyPage:
     """The feed of levies to collect (assessments and supplementary charges). Follow `next_cursor`
@@ -33,7 +33,7 @@ def levies(session: SessionDep, client: ClientDep,
              responses={**ex.ok("Accepted; follow status_url", ex.ACCEPTED, 202),
                         **problem_responses(*POST, "conflict", "not-found")})
 def confirm_payment(confirmation: Annotated[PaymentConfirmation, Body(openapi_examples=ex.body("One payment", ex.PAYMENT))],
-                    session: SessionDep, client: ClientDep, response: Response) -> CommandAcceptedPublic:
+                    session: SessionDep, client: TaxClient, response: Response) -> CommandAcceptedPublic:
     """Confirm one payment (电子缴款凭证). A voucher number is recorded once, forever."""
     return accepted(payments.confirm_payment(session, confirmation=confirmation, client=client.id), response, STATUS_BASE)
 
@@ -47,7 +47,7 @@ def confirm_payment(confirmation: Annotated[PaymentConfirmation, Body(openapi_ex
                      "detail": "voucher 332026000000123457 is already recorded"}}]}, 202),
                  **problem_responses(*POST)})
 def confirm_payments(batch: Annotated[PaymentBatch, Body(openapi_examples=ex.body("A batch", {"items": [ex.PAYMENT]}))],
-                     session: SessionDep, client: ClientDep) -> PaymentBatchResultPublic:
+                     session: SessionDep, client: TaxClient) -> PaymentBatchResultPublic:
     """Confirm up to 500 payments; each item is accepted or refused on its own (see `items`)."""
     return batch_result(payments.confirm_payments(session, batch=batch, client=client.id), STATUS_BASE)
 
@@ -56,7 +56,7 @@ def confirm_payments(batch: Annotated[PaymentBatch, Body(openapi_examples=ex.bod
              responses={**ex.ok("Accepted", ex.ACCEPTED | {"kind": "record_refund", "reference": "RF-2026-000007"}, 202),
                         **problem_responses(*POST, "conflict", "not-found")})
 def record_refund(refund: Annotated[RefundCreate, Body(openapi_examples=ex.body("A refund", ex.REFUND))],
-                  session: SessionDep, client: ClientDep, response: Response) -> CommandAcceptedPublic:
+                  session: SessionDep, client: TaxClient, response: Response) -> CommandAcceptedPublic:
     """Record a refund paid out (its own reference, recorded once)."""
     return accepted(payments.record_refund(session, refund=refund, client=client.id), response, STATUS_BASE)
 
@@ -66,7 +66,7 @@ def record_refund(refund: Annotated[RefundCreate, Body(openapi_examples=ex.body(
                                                             "items": [ex.STATEMENT_ITEM]}),
                        **problem_responses(*AUTH, "validation-failed")})
 def daily_statement(day: Annotated[date, Path(examples=["2026-11-29"], description="a day in Asia/Shanghai")],
-                    session: SessionDep, client: ClientDep) -> DailyStatement:
+                    session: SessionDep, client: TaxClient) -> DailyStatement:
     """The payments we recorded for a day (Asia/Shanghai)."""
     return statements.daily_statement(session, day=day)
 
@@ -78,7 +78,7 @@ def daily_statement(day: Annotated[date, Path(examples=["2026-11-29"], descripti
                                                         "clean": False}),
                         **problem_responses(*POST)})
 def reconcile(statement: Annotated[TaxStatement, Body(openapi_examples=ex.body("The tax system's statement", {"day": "2026-11-29", "items": [ex.STATEMENT_ITEM]}))],
-              session: SessionDep, client: ClientDep) -> Reconciliation:
+              session: SessionDep, client: TaxClient) -> Reconciliation:
     """Post the tax system's statement of a day; the answer lists matches, what is missing on either
     side, and amount mismatches."""
     return statements.reconcile(session, statement=statement)

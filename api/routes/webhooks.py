@@ -8,15 +8,15 @@ from fastapi import APIRouter, Body, Path, Response
 
 from api.deps import SessionDep
 from api.examples import ok
-from api.problems import problem_responses
+from web.kit.problems import problem_responses
 from api.routes.approval import AUTH, POST
-from api.security.clients import ClientDep, signed_route
-from api.security.sessions import OfficeUser
+from api.security.system_clients import TaxOrApprovalClient, signed_router, tax_or_approval_client
+from web.kit.sessions import OfficeUser
 from ledger.webhooks import delivery as webhooks
 from ledger.webhooks.schemas import (ClearanceChangedNotice, CommandNotice, WebhookEndpointCreate,
                                         WebhookEndpointPublic, WebhookRegistration)
 
-router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"], route_class=signed_route("tax", "approval"))
+router = signed_router(client=tax_or_approval_client, prefix="/v1/webhooks", tags=["webhooks"])
 office_router = APIRouter(prefix="/v1/office/webhooks", tags=["office staff"])
 ENDPOINT = {"endpoint_id": 7, "subscriber": "approval-bureau", "url": "https://approval.example.gov.cn/ledger/notices",
             "events": ["clearance.changed", "commitment.breached"], "projects": "own", "status": "active",
@@ -33,7 +33,7 @@ EndpointId = Annotated[int, Path(ge=1, examples=[7], description="endpoint_id fr
 def register(registration: Annotated[WebhookRegistration, Body(openapi_examples={"default": {
                  "summary": "Clearance changes and breaches of my own projects",
                  "value": {"url": ENDPOINT["url"], "events": ENDPOINT["events"], "projects": "own"}}})],
-             session: SessionDep, client: ClientDep, response: Response) -> WebhookEndpointPublic:
+             session: SessionDep, client: TaxOrApprovalClient, response: Response) -> WebhookEndpointPublic:
     """Register an endpoint for some event kinds, for all projects or only those this client
     registered (`projects: own`). Notices are signed with the platform's key (GET
     /v1/public/keys/webhook); their bodies follow the schemas under `webhooks` (version 1)."""
@@ -45,21 +45,21 @@ def register(registration: Annotated[WebhookRegistration, Body(openapi_examples=
 
 @router.get("", response_model=list[WebhookEndpointPublic],
             responses={**ok("This client's endpoints and their state", [ENDPOINT, DISABLED]), **problem_responses(*AUTH)})
-def list_endpoints(session: SessionDep, client: ClientDep) -> list[WebhookEndpointPublic]:
+def list_endpoints(session: SessionDep, client: TaxOrApprovalClient) -> list[WebhookEndpointPublic]:
     """This client's endpoints (removed ones are gone): `disabled` after the disable window of failures."""
     return webhooks.endpoints(session, subscriber=client.id)
 
 
 @router.get("/{endpoint_id}", response_model=WebhookEndpointPublic,
             responses={**ok("The endpoint", ENDPOINT), **problem_responses(*AUTH, "not-found")})
-def get_endpoint(endpoint_id: EndpointId, session: SessionDep, client: ClientDep) -> WebhookEndpointPublic:
+def get_endpoint(endpoint_id: EndpointId, session: SessionDep, client: TaxOrApprovalClient) -> WebhookEndpointPublic:
     return webhooks.get_endpoint(session, endpoint_id=endpoint_id, subscriber=client.id)
 
 
 @router.post("/{endpoint_id}/enable", response_model=WebhookEndpointPublic,
              responses={**ok("Enabled again: waiting notices go out first, in order", ENDPOINT),
                         **problem_responses(*POST, "not-found")})
-def enable(endpoint_id: EndpointId, session: SessionDep, client: ClientDep) -> WebhookEndpointPublic:
+def enable(endpoint_id: EndpointId, session: SessionDep, client: TaxOrApprovalClient) -> WebhookEndpointPublic:
     """Send to a disabled endpoint again (after fixing it); the failure clock restarts."""
     return webhooks.enable_endpoint(session, endpoint_id=endpoint_id, subscriber=client.id)
 
@@ -67,7 +67,7 @@ def enable(endpoint_id: EndpointId, session: SessionDep, client: ClientDep) -> W
 @router.delete("/{endpoint_id}", status_code=204, response_class=Response,
                responses={204: {"description": "Removed: nothing more is sent to it; its pending notices are cancelled"},
                           **problem_responses(*AUTH, "not-found")})
-def remove(endpoint_id: EndpointId, session: SessionDep, client: ClientDep) -> Response:
+def remove(endpoint_id: EndpointId, session: SessionDep, client: TaxOrApprovalClient) -> Response:
     webhooks.remove_endpoint(session, endpoint_id=endpoint_id, subscriber=client.id)
     return Response(status_code=204)
 

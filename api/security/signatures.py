@@ -2,19 +2,19 @@
 
 Checks run cheapest first and nothing is written until the signature verifies: only then is the
 nonce stored, so a forged request can neither burn a client's nonces nor leave any other trace.
-The nonce insert is the last step, so it may run in autocommit (see api.security.clients).
+The nonce insert is the last step, in the caller's transaction (see api.security.system_clients).
 """
 
 import secrets
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import Connection
+from starlette.requests import Request
 
-from api.problems import ApiProblem
 from ledger.access import store
 from ledger.access.signing import HEADERS, NONCE_PATTERN, canonical_request, public_key_from_raw, verify_signature
+from web.kit.problems import ApiProblem
 
 ROUTES_OF_ROLE = {"tax": "/v1/tax", "approval": "/v1/approval"}
 
@@ -26,13 +26,19 @@ class SystemClient:
     key_id: str
 
 
+def request_target(request: Request) -> str:
+    """PATH?QUERY exactly as sent on the request line (what the client signed)."""
+    path = request.scope.get("raw_path") or request.scope["path"].encode()
+    query = request.scope.get("query_string", b"")
+    return (path + (b"?" + query if query else b"")).decode("latin-1")
+
+
 def _rejected(detail: str, field: str, rule: str) -> ApiProblem:
     return ApiProblem("signature-rejected", detail, field=field, rule=rule)
 
 
 def verify_signed_request(conn: Connection, *, method: str, target: str, headers, body: bytes, roles: tuple[str, ...],
-                          window_seconds: int, now: float | None = None,
-                          before_writing: Callable[[], object] | None = None) -> SystemClient:
+                          window_seconds: int, now: float | None = None) -> SystemClient:
     """The client whose active key signed this request; raises ApiProblem: 401 when the signature
     does not hold, 403 when the client's role is not among `roles` (its own routes only)."""
     now = time.time() if now is None else now
@@ -62,8 +68,6 @@ def verify_signed_request(conn: Connection, *, method: str, target: str, headers
     if client.role not in roles:
         raise ApiProblem("forbidden", f"client {client.id} (role {client.role}) may call only "
                          f"{ROUTES_OF_ROLE.get(client.role, 'no route')}", field="X-Client-Id", rule="role")
-    if before_writing:  # the caller's own checks (e.g. the Idempotency-Key header) while nothing is written
-        before_writing()
     if not store.remember_nonce(conn, client_id=client_id, nonce=nonce, now=now):
         raise _rejected("this nonce was used before; use a fresh one for every request", "X-Nonce", "unused")
     if secrets.randbelow(1000) == 0:  # now and then, forget nonces whose timestamps can no longer pass

@@ -9,7 +9,8 @@ from pathlib import Path
 from ledger.audit.verify import verify
 from devtools.bench.workload import Workload
 from ledger.chain.node import connect, signers_from_mnemonic
-from ledger.db.engine import make_engine, migrate
+from ledger.db.engine import make_engine
+from ledger.db.schema import upgrade_schema
 from ledger.chain.deploy import deploy
 from devtools.dev_node import LocalNode
 from ledger.indexer.loop import Indexer, IndexerConfig
@@ -27,7 +28,7 @@ def bench_audit(events: int = 20_000, repeats: int = 3) -> dict:
         for run in range(repeats):  # interleaved: the machine is noisy
             url = f"sqlite:///{Path(tmp) / f'live-{run}.db'}"
             engine = make_engine(url)
-            migrate(engine)
+            upgrade_schema(engine)
             indexer = Indexer(engine=engine, rpc=JsonRpc(node.url), manifest=manifest, config=IndexerConfig(),
                               owner="bench")
             started = time.perf_counter()

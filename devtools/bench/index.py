@@ -17,7 +17,8 @@ from sqlmodel import Session
 from devtools.bench.workload import Workload
 from ledger.chain.node import connect, contract_at, signers_from_mnemonic
 from ledger.db import read_model as models
-from ledger.db.engine import make_engine, migrate
+from ledger.db.engine import make_engine
+from ledger.db.schema import upgrade_schema
 from ledger.db.bulk import insert_rows
 from devtools.scratch_db import scratch_database
 from ledger.chain.deploy import deploy
@@ -31,7 +32,7 @@ from ledger.core.settings import DEV_MNEMONIC
 
 def _indexer_rate(url: str, node_url: str, manifest, config: IndexerConfig) -> tuple[int, float]:
     engine = make_engine(url)
-    migrate(engine)
+    upgrade_schema(engine)
     indexer = Indexer(engine=engine, rpc=JsonRpc(node_url), manifest=manifest, config=config, owner="bench")
     started = time.perf_counter()
     events = indexer.catch_up()
@@ -71,7 +72,7 @@ def _naive_rate(node_url: str, manifest, head: int) -> tuple[int, float]:
     w3 = connect(node_url)
     with tempfile.TemporaryDirectory() as tmp:
         engine = make_engine(f"sqlite:///{tmp}/naive.db")
-        migrate(engine)
+        upgrade_schema(engine)
         started, events = time.perf_counter(), 0
         with Session(engine) as session:
             for deployment in manifest.contracts:
@@ -105,7 +106,7 @@ def bench_summary_cost(sizes: tuple[int, ...] = (1_000, 10_000, 100_000), batche
     rows: dict[int, dict] = {}
     with tempfile.TemporaryDirectory() as tmp:
         engine = make_engine(f"sqlite:///{tmp}/summaries.db")
-        migrate(engine)
+        upgrade_schema(engine)
         history = 0
         for size in sizes:
             with engine.begin() as conn:  # grow the enterprise's history to `size` events

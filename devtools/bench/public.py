@@ -26,7 +26,8 @@ from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from devtools.bench.stack import Process, wait_http
-from ledger.db.engine import make_engine, migrate
+from ledger.db.engine import make_engine
+from ledger.db.schema import upgrade_schema
 from ledger.db.read_model import ChainState, Commitment, FeeAccount, FeeAssessment
 from devtools.scratch_db import scratch_database
 from ledger.db.write_model import CommitmentRecord
@@ -40,12 +41,13 @@ from devtools.sim.world import World
 
 CHAIN_ID = 31337
 DAY = 86_400
+OUR_APP = ["--factory", "web.app:create_app"]  # uvicorn's arguments for the app under test
 
 
 def seed(url: str, count: int) -> list[str]:
     """`count` projects, each assessed and partly paid with two commitments in the read model."""
     engine = make_engine(url)
-    migrate(engine)
+    upgrade_schema(engine)
     world = World(seed=5, run_tag=int(time.time()) % 97)
     now = int(time.time())
     codes, accounts, assessments, records, views = [], [], [], [], []
@@ -150,9 +152,10 @@ def latency(port: int, paths: list[str], rate: float, connections: int = 4) -> d
             "max_ms": round(latencies[-1] * 1000, 2)}
 
 
-def _server(name: str, app: str, env: dict, work_dir: Path) -> tuple[Process, int]:
+def _server(name: str, app: list[str], env: dict, work_dir: Path) -> tuple[Process, int]:
+    """`app`: uvicorn's arguments naming the app (with --factory for a factory)."""
     port = free_port()
-    process = Process(name, [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port),
+    process = Process(name, [sys.executable, "-m", "uvicorn", *app, "--host", "127.0.0.1", "--port", str(port),
                              "--log-level", "warning", "--no-access-log"], env, work_dir)
     return process, port
 
@@ -171,10 +174,10 @@ def bench_public(*, projects_count: int = 1000, requests: int = 6000, connection
             codes = seed(url, projects_count)
             env = {**os.environ, "LEDGER_DATABASE_URL": url, "LEDGER_API_PUBLIC_BURST": "1000000000",
                    "LEDGER_API_PUBLIC_RATE_PER_SECOND": "1000000000"}
-            ours, ours_port = _server("public-api", "api.main:app", env, work_dir)
-            uncached, uncached_port = _server("public-api-uncached", "api.main:app",
+            ours, ours_port = _server("public-api", OUR_APP, env, work_dir)
+            uncached, uncached_port = _server("public-api-uncached", OUR_APP,
                                               {**env, "LEDGER_API_PUBLIC_CACHE_SECONDS": "0"}, work_dir)
-            bare, bare_port = _server("bare-api", "devtools.bench.bare_public:app", env, work_dir)
+            bare, bare_port = _server("bare-api", ["devtools.bench.bare_public:app"], env, work_dir)
             processes += [ours, uncached, bare]
             for process, port in ((ours, ours_port), (uncached, uncached_port), (bare, bare_port)):
                 wait_http(f"http://127.0.0.1:{port}/openapi.json", process)
@@ -201,7 +204,7 @@ def bench_public(*, projects_count: int = 1000, requests: int = 6000, connection
                 "errors": sum(r["errors"] for results in runs.values() for r in results),
                 "projects": projects_count, "requests_per_run": requests, "connections": connections,
                 "repeats": repeats, "database": "sqlite" if url.startswith("sqlite") else "postgresql",
-                "cache": "kept until the indexer changes the project (api/read_cache.py)",
+                "cache": "kept until the indexer changes the project (web/kit/read_cache.py)",
             }
         finally:
             for process in processes:

@@ -21,7 +21,8 @@ from ledger.access.signing import private_key_pem, public_key_pem
 from ledger.access.users import add_user
 from ledger.chain.node import connect, signers_from_mnemonic
 from devtools.sdk import LedgerClient
-from ledger.db.engine import make_engine, migrate
+from ledger.db.engine import make_engine
+from ledger.db.schema import upgrade_schema
 from devtools.scratch_db import scratch_database
 from ledger.chain.deploy import deploy
 from devtools.dev_node import LocalNode, free_port
@@ -99,7 +100,7 @@ class Stack:
             self.manifest.save(self.work_dir / "deployment.json")
             self.database_url, self._drop = scratch_database(self.postgres_server, prefix="ledger_stack")
             self.engine = make_engine(self.database_url)
-            migrate(self.engine)
+            upgrade_schema(self.engine)
             for name, role in CLIENTS.items():
                 self.keys[name] = Ed25519PrivateKey.generate()
                 (self.work_dir / f"{name}.key").write_bytes(private_key_pem(self.keys[name]))
@@ -108,8 +109,9 @@ class Stack:
             self.queue = f"ledger-stack-{uuid.uuid4().hex[:10]}"
             for i in range(self.api_processes):
                 port = free_port()
-                api = Process(f"api-{i}", [sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1",
-                                           "--port", str(port), "--log-level", "warning"], self.env(), self.work_dir)
+                api = Process(f"api-{i}", [sys.executable, "-m", "uvicorn", "--factory", "web.app:create_app",
+                                           "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+                              self.env(), self.work_dir)
                 self.processes.append(api)
                 self.api_urls.append(f"http://127.0.0.1:{port}")
             if self.worker:

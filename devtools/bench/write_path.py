@@ -16,7 +16,8 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from ledger.chain.node import Sender, connect, signers_from_mnemonic
-from ledger.db.engine import make_engine, migrate
+from ledger.db.engine import make_engine
+from ledger.db.schema import upgrade_schema
 from devtools.scratch_db import scratch_database
 from ledger.chain.deploy import deploy
 from devtools.dev_node import LocalNode
@@ -80,7 +81,7 @@ def bench_write_path(confirmations: int = 20_000, rate: float = 1_500.0, databas
             url, drop = scratch_database(postgres, prefix="ledger_bench_write")
         try:
             engine = make_engine(url)
-            migrate(engine)
+            upgrade_schema(engine)
             writer = OutboxWriter(engine=engine, rpc=JsonRpc(node.url), manifest=manifest, signers=signers,
                                   owner="bench", config=WriterConfig(batch_size=batch_size, max_in_flight=4))
             indexer = Indexer(engine=make_engine(url), rpc=JsonRpc(node.url), manifest=manifest,

@@ -33,21 +33,6 @@ def _insert_if_absent_sql(table: Table, columns: tuple[str, ...]) -> TextClause:
                 "ON CONFLICT DO NOTHING RETURNING 1")
 
 
-def commit_without_flush_wait(conn: Connection) -> None:
-    """Let this transaction's COMMIT return before PostgreSQL flushes its WAL (≈ 2.5 ms saved per
-    request here). Only for an admission (nonce, key claim) followed by a transaction of the request's
-    own: that one's COMMIT waits for the flush, which covers all WAL before it, so the nonce is durable
-    before any response is sent. An admission that ends the request calls commit_with_flush_wait."""
-    if conn.dialect.name == "postgresql":
-        conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
-
-
-def commit_with_flush_wait(conn: Connection) -> None:
-    """Undo commit_without_flush_wait within this transaction: its COMMIT waits for the WAL flush."""
-    if conn.dialect.name == "postgresql":
-        conn.exec_driver_sql("SET LOCAL synchronous_commit TO DEFAULT")
-
-
 # --- clients and keys ---------------------------------------------------------------------------
 
 @dataclass(frozen=True)

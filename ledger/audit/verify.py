@@ -12,7 +12,8 @@ from web3 import Web3
 
 from ledger.audit.compare import TableDiff, compare
 from ledger.audit.rebuild import DecoderKind, rebuild
-from ledger.db.engine import make_engine, migrate
+from ledger.db.engine import make_engine
+from ledger.db.schema import upgrade_schema
 from ledger.core.errors import LedgerError
 from ledger.chain.manifest import Manifest
 
@@ -73,7 +74,7 @@ def verify(w3: Web3, manifest: Manifest, live: Engine, *, scratch_url: str | Non
     with tempfile.TemporaryDirectory(prefix="ledger-audit-") as tmp:
         scratch = make_engine(scratch_url or f"sqlite:///{Path(tmp) / 'rebuilt.db'}")
         try:
-            migrate(scratch)
+            upgrade_schema(scratch)  # the audit's own empty database
             started = time.perf_counter()
             events = rebuild(w3, manifest, scratch, to_block=checkpoint, decoder=decoder, progress=progress)
             rebuilt = time.perf_counter()

@@ -5,6 +5,7 @@ from typing import Annotated
 
 import typer
 
+from ledger.cli.common import current_engine, fail
 from ledger.core.errors import LedgerError
 from ledger.core.settings import Settings
 
@@ -13,16 +14,7 @@ users = typer.Typer(no_args_is_help=True, help="People who log in: office, regul
 
 
 def _engine():
-    from ledger.db.engine import make_engine, migrate
-
-    engine = make_engine(Settings().database_url)
-    migrate(engine)
-    return engine
-
-
-def _fail(exc: Exception) -> None:
-    typer.secho(f"error: {exc}", fg="red", err=True)
-    raise typer.Exit(1)
+    return current_engine(Settings().database_url)
 
 
 PublicKeyFile = Annotated[Path, typer.Option("--public-key", exists=True, dir_okay=False,
@@ -41,7 +33,7 @@ def clients_add(
     try:
         kid = add_client(_engine(), name=name, role=role, public_key_text=public_key.read_bytes())
     except LedgerError as exc:
-        _fail(exc)
+        fail(exc)
     typer.echo(f"client {name} ({role}) registered with key {kid}")
 
 
@@ -53,7 +45,7 @@ def clients_add_key(name: Annotated[str, typer.Option()], public_key: PublicKeyF
     try:
         kid = add_key(_engine(), name=name, public_key_text=public_key.read_bytes())
     except LedgerError as exc:
-        _fail(exc)
+        fail(exc)
     typer.echo(f"key {kid} added to {name}")
 
 
@@ -65,7 +57,7 @@ def clients_retire_key(name: Annotated[str, typer.Option()], key_id: Annotated[s
     try:
         retire_key(_engine(), name=name, key_id=key_id)
     except LedgerError as exc:
-        _fail(exc)
+        fail(exc)
     typer.echo(f"key {key_id} of {name} retired")
 
 
@@ -89,7 +81,7 @@ def clients_keygen(out: Annotated[Path, typer.Option(help="Private key file to w
     from ledger.access.signing import key_id, private_key_pem, public_key_pem
 
     if out.exists():
-        _fail(FileExistsError(f"{out} exists; refusing to overwrite a key"))
+        fail(FileExistsError(f"{out} exists; refusing to overwrite a key"))
     key = Ed25519PrivateKey.generate()
     out.touch(mode=0o600)
     out.write_bytes(private_key_pem(key))
@@ -114,5 +106,5 @@ def users_add(
         person = add_user(_engine(), username=username, password=password, role=role, uscc=uscc,
                           display_name=display_name)
     except LedgerError as exc:
-        _fail(exc)
+        fail(exc)
     typer.echo(f"user {person.username} ({person.role}{', ' + person.uscc if person.uscc else ''}) created")

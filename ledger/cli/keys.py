@@ -5,15 +5,11 @@ from typing import Annotated
 
 import typer
 
+from ledger.cli.common import current_engine, fail
 from ledger.core.errors import LedgerError
 from ledger.core.settings import Settings
 
 keys = typer.Typer(no_args_is_help=True, help="Field-encryption keys and signing keystores.")
-
-
-def _fail(exc: Exception) -> None:
-    typer.secho(f"error: {exc}", fg="red", err=True)
-    raise typer.Exit(1)
 
 
 @keys.command("rotate")
@@ -21,20 +17,18 @@ def rotate() -> None:
     """Re-encrypt personal data under the first key of LEDGER_FIELD_KEYS (older keys must still be listed)."""
     from sqlmodel import Session
 
-    from ledger.db.engine import make_engine, migrate
     from ledger.domain.personal_data import key_ids_in_use, reencrypt
     from ledger.core.field_encryption import FieldCipher
 
     settings = Settings()
     try:
         cipher = FieldCipher.from_setting(settings.field_keys.get_secret_value())
-        engine = make_engine(settings.database_url)
-        migrate(engine)
+        engine = current_engine(settings.database_url)
         with Session(engine) as session:
             changed = reencrypt(session, cipher=cipher)
             in_use = key_ids_in_use(session)
     except LedgerError as exc:
-        _fail(exc)
+        fail(exc)
     typer.echo(f"re-encrypted {changed} row(s) under key {cipher.current}; tokens per key id: {in_use}")
 
 
@@ -44,7 +38,7 @@ def new_field_key(kid: Annotated[str, typer.Argument(help="Key id (letters and d
     from ledger.core.field_encryption import FieldCipher
 
     if not (kid.isascii() and kid.isalnum()):
-        _fail(ValueError("the key id must be letters and digits"))
+        fail(ValueError("the key id must be letters and digits"))
     typer.echo(f"{kid}:{FieldCipher.new_key()}")
 
 
@@ -59,18 +53,18 @@ def keystore(role: Annotated[str, typer.Argument(help="Role name, e.g. TAX_ROLE"
 
     settings = Settings()
     if role not in ROLE_ACCOUNT_INDEX:
-        _fail(ValueError(f"role must be one of {', '.join(ROLE_ACCOUNT_INDEX)}"))
+        fail(ValueError(f"role must be one of {', '.join(ROLE_ACCOUNT_INDEX)}"))
     if settings.keystore_dir is None:
-        _fail(ValueError("set LEDGER_KEYSTORE_DIR first"))
+        fail(ValueError("set LEDGER_KEYSTORE_DIR first"))
     path = settings.keystore_dir / f"{role}.json"
     if path.exists():
-        _fail(ValueError(f"{path} exists; move it away first"))
+        fail(ValueError(f"{path} exists; move it away first"))
     passphrase = getpass.getpass(f"passphrase for {role}: ")
     if passphrase != getpass.getpass("again: "):
-        _fail(ValueError("the passphrases differ"))
+        fail(ValueError("the passphrases differ"))
     try:
         account = Account.create()
         write_keystore(account, passphrase, path)
     except LedgerError as exc:
-        _fail(exc)
+        fail(exc)
     typer.echo(f"{role}: {account.address} -> {path}")

@@ -4,6 +4,7 @@ from typing import Annotated
 
 import typer
 
+from ledger.cli.common import current_engine
 from ledger.core.settings import Settings
 
 webhooks = typer.Typer(no_args_is_help=True, help="Outbound webhooks: endpoints, history, redeliver.")
@@ -13,11 +14,7 @@ WHEN = "%Y-%m-%d %H:%M:%S"
 def _session():
     from sqlmodel import Session
 
-    from ledger.db.engine import make_engine, migrate
-
-    engine = make_engine(Settings().database_url)
-    migrate(engine)
-    return Session(engine)
+    return Session(current_engine(Settings().database_url))
 
 
 @webhooks.command("add")

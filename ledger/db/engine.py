@@ -1,13 +1,9 @@
-"""Engines for SQLite (embedded default, WAL) and PostgreSQL (psycopg 3), and migrations."""
+"""Engines for SQLite (embedded default, WAL) and PostgreSQL (psycopg 3)."""
 
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
 from psycopg.types.numeric import NumericLoader
-from sqlalchemy import Engine, create_engine, event
-
-MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+from sqlalchemy import Connection, Engine, create_engine, event
 
 
 def normalise_url(url: str) -> str:
@@ -53,13 +49,17 @@ def _integral_numerics(dbapi_connection, _record) -> None:
     dbapi_connection.adapters.register_loader("numeric", IntegralNumericLoader)
 
 
-def alembic_config(engine: Engine) -> Config:
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    config.attributes["engine"] = engine
-    return config
+def commit_without_flush_wait(conn: Connection) -> None:
+    """Let this transaction's COMMIT return before PostgreSQL flushes its WAL (≈ 2.5 ms saved per
+    request). Only for a transaction followed, on the same connection and before anything is answered,
+    by one whose COMMIT waits for the flush: that flush covers all WAL before it. (The API's admission
+    of a signed POST, api.admission; SQLite in WAL mode with synchronous=NORMAL needs nothing.)"""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
 
 
-def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest Alembic revision."""
-    command.upgrade(alembic_config(engine), "head")
+def commit_with_flush_wait(conn: Connection) -> None:
+    """Undo commit_without_flush_wait within this transaction: its COMMIT waits for the WAL flush."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SET LOCAL synchronous_commit TO DEFAULT")
+

@@ -1,6 +1,7 @@
 """Build an indexer from Settings (for the CLI, the Celery task and `make run`)."""
 
-from ledger.db.engine import make_engine, migrate
+from ledger.db.engine import make_engine
+from ledger.db.schema import require_current_schema
 from ledger.indexer.loop import Indexer, IndexerConfig
 from ledger.chain.rpc import JsonRpc
 from ledger.chain.manifest import load_manifest
@@ -32,7 +33,7 @@ def build_rpc(settings: Settings) -> JsonRpc:
 
 def build_indexer(settings: Settings, *, rebuild: bool = False, progress: bool = False) -> Indexer:
     engine = make_engine(settings.database_url)
-    migrate(engine)
+    require_current_schema(engine)  # the upgrade is `ledger db upgrade`'s, never a side effect of starting
     return Indexer(
         engine=engine,
         rpc=build_rpc(settings),

@@ -4,7 +4,8 @@ import logging
 import os
 import time
 
-from ledger.db.engine import make_engine, migrate
+from ledger.db.engine import make_engine
+from ledger.db.schema import require_current_schema
 from ledger.core.errors import ChainUnavailable
 from ledger.chain.keystore import load_signers
 from ledger.chain.manifest import load_manifest
@@ -18,7 +19,7 @@ log = logging.getLogger(__name__)
 
 def build_writer(settings: Settings) -> OutboxWriter:
     engine = make_engine(settings.database_url)
-    migrate(engine)
+    require_current_schema(engine)  # the upgrade is `ledger db upgrade`'s, never a side effect of starting
     roles = sorted({kind.role for kind in KINDS.values()})
     return OutboxWriter(
         engine=engine, rpc=JsonRpc(settings.rpc_url, timeout=settings.writer_rpc_timeout_seconds),

@@ -38,8 +38,11 @@ def _writer():
 @cache
 def _engine():
     from ledger.db.engine import make_engine
+    from ledger.db.schema import require_current_schema
 
-    return make_engine(settings.database_url)
+    engine = make_engine(settings.database_url)
+    require_current_schema(engine)
+    return engine
 
 
 @app.task(name="ledger.writer.drain", autoretry_for=(ChainUnavailable,), retry_backoff=True, retry_backoff_max=30,

@@ -20,7 +20,8 @@ from ledger.access.registry import add_client
 from ledger.access.signing import public_key_pem
 from ledger.access.users import add_user
 from devtools.sdk import LedgerClient
-from ledger.db.engine import make_engine, migrate
+from ledger.db.engine import make_engine
+from ledger.db.schema import upgrade_schema
 from devtools.scratch_db import scratch_database
 from devtools.dev_node import free_port
 from ledger.core.settings import REPO_ROOT
@@ -56,9 +57,9 @@ class ApiProcess:
         self.url = f"http://127.0.0.1:{self.port}"
         self._log = open(log, "ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1", "--port", str(self.port),
-             "--log-level", "warning"], cwd=REPO_ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT,
-            start_new_session=True)
+            [sys.executable, "-m", "uvicorn", "--factory", "web.app:create_app", "--host", "127.0.0.1",
+             "--port", str(self.port), "--log-level", "warning"],
+            cwd=REPO_ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
 
     def wait_ready(self, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
@@ -117,7 +118,7 @@ def api(tmp_path_factory):
     office, regulator and two enterprise users."""
     url, drop = scratch_database(POSTGRES_SERVER, prefix="ledger_api_test")
     engine = make_engine(url)
-    migrate(engine)
+    upgrade_schema(engine)
     mirror_sample_rate_table(engine)  # as the indexer would after `ledger deploy` published it
     keys = {"tax-bureau": Ed25519PrivateKey.generate(), "approval-bureau": Ed25519PrivateKey.generate()}
     add_client(engine, name="tax-bureau", role="tax", public_key_text=public_key_pem(keys["tax-bureau"].public_key()))

@@ -8,8 +8,10 @@ import pytest
 import requests
 from fastapi.routing import APIRoute
 
-from api.main import app
 from tests.api.conftest import USCC_A, USCC_B, open_levy, payment_for, project_body, project_code
+from web.app import create_app
+
+app = create_app()  # routes and OpenAPI document read in this process
 
 CALLERS = ("anonymous", "tax", "approval", "office", "regulator", "enterprise")
 PUBLIC = set(CALLERS)

@@ -6,8 +6,9 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import text
 
 from api.deps import get_settings
-from api.main import create_app
-from ledger.db.engine import make_engine, migrate
+from web.app import create_app
+from ledger.db.engine import make_engine
+from ledger.db.schema import upgrade_schema
 from ledger.core.errors import ChainUnavailable, ReorgTooDeep
 from ledger.indexer.loop import Indexer, IndexerConfig
 from ledger.chain.rpc import JsonRpc
@@ -34,7 +35,7 @@ def indexed(chain, tmp_path, **settings_values):
     settings = Settings(rpc_url=rpc_url, manifest_path=tmp_path / "deployment.json", database_url=database_url,
                         **settings_values)
     engine = make_engine(database_url)
-    migrate(engine)
+    upgrade_schema(engine)
     indexer = Indexer(engine=engine, rpc=JsonRpc(chain.node.url), manifest=chain.manifest,
                       config=IndexerConfig(reorg_limit=3), owner="health-test")
     indexer.catch_up()

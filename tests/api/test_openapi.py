@@ -13,9 +13,11 @@ from jsonschema import Draft202012Validator
 from pydantic import TypeAdapter
 from pydantic_core.core_schema import ErrorType
 
-from api.main import app
-from api.problems import MEDIA_TYPE, PROBLEM_TYPES, TYPE_PREFIX
 from ledger.core.identifiers import DISTRICTS, LEVY_NUMBER_PATTERN
+from web.app import create_app
+from web.kit.problems import MEDIA_TYPE, PROBLEM_TYPES, TYPE_PREFIX
+
+app = create_app()  # routes and OpenAPI document read in this process
 
 
 def operations():
@@ -225,7 +227,7 @@ def rules_the_code_emits() -> set[str]:
     position to a function of the same module, a "rule" key of a body built by hand (outside the
     examples), and pydantic's own error types."""
     rules = set(get_args(ErrorType))
-    for path in [*Path("api").rglob("*.py"), *Path("ledger").rglob("*.py")]:
+    for path in [*Path("api").rglob("*.py"), *Path("web").rglob("*.py"), *Path("ledger").rglob("*.py")]:
         tree = ast.parse(path.read_text())
         examples = path.parts[:2] == ("api", "routes") or path == Path("api/examples.py")
         position = {f.name: [a.arg for a in f.args.args].index("rule") for f in ast.walk(tree)

@@ -7,8 +7,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.deps import get_api_settings, get_settings
-from api.main import create_app
-from api.problems import MEDIA_TYPE
+from web.app import create_app
+from web.kit.problems import MEDIA_TYPE
 from api.settings import ApiSettings
 
 PUBLIC = "/v1/public"

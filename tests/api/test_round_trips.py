@@ -12,7 +12,7 @@ from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from api import deps
-from api.main import create_app
+from web.app import create_app
 from ledger.access.registry import add_client
 from ledger.access.signing import public_key_pem, sign_request
 from ledger.db.write_model import Levy, OutboxCommand, PaymentConfirmation

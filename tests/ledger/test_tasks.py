@@ -12,7 +12,8 @@ import pytest
 import redis
 from sqlalchemy import text
 
-from ledger.db.engine import make_engine, migrate
+from ledger.db.engine import make_engine
+from ledger.db.schema import upgrade_schema
 from tests.ledger.indexer.conftest import make_indexer, read_model, workload
 from tests.ledger.indexer.faulty_node import Faults, FaultyNode
 
@@ -55,14 +56,14 @@ def _worker_keeps_up(chain, tmp_path, node_url):
     env = {**os.environ, "LEDGER_RPC_URL": node_url, "LEDGER_DATABASE_URL": database_url,
            "LEDGER_MANIFEST_PATH": str(manifest_path), "LEDGER_BROKER_URL": broker, "LEDGER_INDEX_POLL_SECONDS": "0.2",
            "LEDGER_RPC_TIMEOUT_SECONDS": "1", "LEDGER_INDEX_RETRY_MAX_SECONDS": "1"}
+    engine = make_engine(database_url)
+    upgrade_schema(engine)  # before the worker starts: it refuses an older schema
     log_path = tmp_path / "worker.log"
     worker = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "ledger.tasks", "worker", "-B", "--pool=solo", "--loglevel=INFO",
          "--schedule", str(tmp_path / "beat-schedule")],
         env=env, stdout=open(log_path, "wb"), stderr=subprocess.STDOUT,
     )
-    engine = make_engine(database_url)
-    migrate(engine)
     try:
         for round_ in range(2):  # the second round proves beat keeps polling
             if round_:

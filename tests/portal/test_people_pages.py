@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.deps import get_api_settings, get_settings
-from api.main import create_app
+from web.app import create_app
 from api.settings import ApiSettings
 from ledger.access.users import add_user
 from portal.pages import portal_settings
@@ -127,9 +127,9 @@ def test_an_enterprise_never_sees_another_enterprises_project(people, public_wor
 def test_the_regulator_sees_grades_the_chart_data_a_record_as_of_a_moment_and_a_money_trail(people, public_world):
     reg = people["portal-reg"]
     html = reg.get("/regulator").text
-    assert make_uscc(801) in html and 'id="collection-chart"' in html and "/vendor/echarts.min.js" in html
+    assert make_uscc(801) in html and 'id="collection-chart"' in html and "/static/vendor/echarts.min.js" in html
     assert '"amount_fen":3500000' in html.replace(" ", "")  # both payments, in the chart's data
-    assert reg.get("/vendor/echarts.min.js").status_code == 200
+    assert reg.get("/static/vendor/echarts.min.js").status_code == 200
     assert make_uscc(801) not in reg.get("/regulator", params={"grade": "D"}).text
     record = reg.get(f"/regulator/enterprises/{make_uscc(801)}").text
     assert "信用分" in record and 'name="as_of"' in record

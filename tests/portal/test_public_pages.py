@@ -7,7 +7,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.deps import get_api_settings, get_settings
-from api.main import create_app
+from web.app import create_app
 from api.settings import ApiSettings
 from portal.pages import portal_settings
 from portal.settings import PortalSettings

@@ -5,10 +5,12 @@ import itertools
 from collections.abc import Callable
 
 import pytest
+from alembic import command
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from ledger.db.engine import make_engine, migrate
+from ledger.db.engine import make_engine
+from ledger.db.schema import alembic_config, upgrade_schema
 from devtools.scratch_db import scratch_database
 
 POSTGRES_SERVER = "postgresql://127.0.0.1/test"
@@ -26,7 +28,7 @@ def make_database(tmp_path) -> Callable[[str], str]:
             url, drop = scratch_database(POSTGRES_SERVER, prefix="ledger_core_test")
             drops.append(drop)
         engine = make_engine(url)
-        migrate(engine)
+        upgrade_schema(engine)
         engine.dispose()
         return url
 
@@ -51,3 +53,11 @@ def engine(database_url) -> Engine:
 def session(engine) -> Session:
     with Session(engine) as session:
         yield session
+
+
+def upgrade_to(url: str, revision: str) -> None:
+    """Bring the schema of `url` to `revision` only: a database an older release left behind."""
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        command.upgrade(alembic_config(conn), revision)
+    engine.dispose()

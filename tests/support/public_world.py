@@ -12,7 +12,8 @@ import pytest
 from sqlalchemy import Engine
 
 from ledger.chain.node import connect, signers_from_mnemonic
-from ledger.db.engine import make_engine, migrate
+from ledger.db.engine import make_engine
+from ledger.db.schema import upgrade_schema
 from ledger.chain.deploy import DeployOptions, deploy
 from devtools.dev_node import LocalNode
 from ledger.domain import commitments, fees, payments, projects
@@ -71,7 +72,7 @@ def public_world(tmp_path_factory) -> PublicWorld:
         chain.reset()
         url = f"sqlite:///{folder / 'ledger.db'}"
         engine = make_engine(url)
-        migrate(engine)
+        upgrade_schema(engine)
         path = WritePath(chain=chain, url=url, engine=engine)
         index(path)  # the rate tables deploy published
         numbers = ["CN-PUB-0001", "CN-PUB-0002"]

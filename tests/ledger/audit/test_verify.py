@@ -7,7 +7,8 @@ from typer.testing import CliRunner
 from ledger.audit.verify import verify
 from devtools.bench.workload import Workload
 from ledger.cli.main import app
-from ledger.db.engine import make_engine, migrate
+from ledger.db.engine import make_engine
+from ledger.db.schema import upgrade_schema
 from devtools.scratch_db import scratch_database
 from ledger.indexer.loop import Indexer, IndexerConfig
 from ledger.chain.rpc import JsonRpc
@@ -25,7 +26,7 @@ def read_models(module_chain, tmp_path_factory):
     engines = {}
     for kind, url in urls.items():
         engines[kind] = make_engine(url)
-        migrate(engines[kind])
+        upgrade_schema(engines[kind])
         Indexer(engine=engines[kind], rpc=JsonRpc(chain.node.url), manifest=chain.manifest, config=IndexerConfig(),
                 owner=f"audit-{kind}").catch_up()
     yield chain, urls, engines

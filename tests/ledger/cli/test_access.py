@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 
+import pytest
 from sqlalchemy import select
 
 from ledger.access import store
@@ -17,7 +18,14 @@ def ledger(tmp_path, *args, env=None):
                                "PYTHONPATH": str(REPO_ROOT), **(env or {})}, timeout=120)
 
 
-def test_a_client_is_registered_rotated_to_a_second_key_and_refused_a_third(tmp_path):
+@pytest.fixture
+def upgraded(tmp_path):
+    """The operator's first step on a new database."""
+    upgrade = ledger(tmp_path, "db", "upgrade")
+    assert upgrade.returncode == 0, upgrade.stderr
+
+
+def test_a_client_is_registered_rotated_to_a_second_key_and_refused_a_third(tmp_path, upgraded):
     for name in ("one", "two", "three"):
         assert ledger(tmp_path, "clients", "keygen", "--out", str(tmp_path / f"{name}.key")).returncode == 0
     added = ledger(tmp_path, "clients", "add", "--name", "tax-bureau", "--role", "tax", "--public-key", str(tmp_path / "one.key.pub"))
@@ -33,7 +41,7 @@ def test_a_client_is_registered_rotated_to_a_second_key_and_refused_a_third(tmp_
     assert ledger(tmp_path, "clients", "add-key", "--name", "tax-bureau", "--public-key", str(tmp_path / "three.key.pub")).returncode == 0
 
 
-def test_a_client_with_an_unknown_role_or_a_bad_key_is_refused(tmp_path):
+def test_a_client_with_an_unknown_role_or_a_bad_key_is_refused(tmp_path, upgraded):
     (tmp_path / "bad.pub").write_text("not a key")
     assert ledger(tmp_path, "clients", "keygen", "--out", str(tmp_path / "k")).returncode == 0
     wrong_role = ledger(tmp_path, "clients", "add", "--name", "x", "--role", "bank", "--public-key", str(tmp_path / "k.pub"))
@@ -42,7 +50,7 @@ def test_a_client_with_an_unknown_role_or_a_bad_key_is_refused(tmp_path):
     assert bad_key.returncode == 1 and "Ed25519" in bad_key.stderr
 
 
-def test_users_are_added_with_argon2id_hashes_and_enterprises_need_a_valid_uscc(tmp_path):
+def test_users_are_added_with_argon2id_hashes_and_enterprises_need_a_valid_uscc(tmp_path, upgraded):
     env = {"LEDGER_NEW_USER_PASSWORD": "a long enough password"}
     assert ledger(tmp_path, "users", "add", "--username", "clerk", "--role", "office", env=env).returncode == 0
     no_uscc = ledger(tmp_path, "users", "add", "--username", "ent", "--role", "enterprise", env=env)
@@ -56,3 +64,11 @@ def test_users_are_added_with_argon2id_hashes_and_enterprises_need_a_valid_uscc(
     with make_engine(f"sqlite:///{tmp_path / 'l.db'}").connect() as conn:
         hashes = conn.execute(select(store.users_t.c.password_hash)).scalars().all()
     assert len(hashes) == 2 and all(h.startswith("$argon2id$") for h in hashes)
+
+
+def test_clients_and_users_on_a_database_not_upgraded_yet_are_refused_in_one_line_naming_the_command_to_run(tmp_path):
+    for command in (["clients", "list"], ["users", "add", "--username", "clerk", "--role", "office"]):
+        refused = ledger(tmp_path, *command, env={"LEDGER_NEW_USER_PASSWORD": "a long enough password"})
+        assert refused.returncode == 1, refused.stdout
+        assert "Traceback" not in refused.stderr and refused.stderr.strip().count("\n") == 0, refused.stderr
+        assert 'run "ledger db upgrade"' in refused.stderr

@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy import select
 from sqlmodel import Session
 
-from ledger.db.engine import make_engine, migrate
+from ledger.db.engine import make_engine
+from ledger.db.schema import upgrade_schema
 from ledger.db.write_model import Enterprise
 from ledger.domain import projects
 from ledger.core.field_encryption import FieldCipher, ProtectionError
@@ -49,7 +50,7 @@ def test_bad_key_settings_are_refused():
 def test_ledger_keys_rotate_re_encrypts_every_token_under_the_new_key(tmp_path):
     url = f"sqlite:///{tmp_path / 'ledger.db'}"
     engine = make_engine(url)
-    migrate(engine)
+    upgrade_schema(engine)
     with Session(engine) as session:
         for n in range(1, 4):
             projects.register_project(session, project=project(n), client="approval")

@@ -1,4 +1,4 @@
-"""docs/chain-errors.md has one row for every custom error of the compiled contracts; every refusal it
+"""docs/integrators/chain-errors.md has one row for every custom error of the compiled contracts; every refusal it
 names is one the code raises with that field and that rule, and every unreachable error names the
 contract functions that raise it."""
 
@@ -11,7 +11,7 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 
-TABLE = REPO_ROOT / "docs" / "chain-errors.md"
+TABLE = REPO_ROOT / "docs" / "integrators" / "chain-errors.md"
 ROW = re.compile(r"^\| (?P<contract>[A-Za-z]+) \| `(?P<error>\w+)` \| (?P<where>[^|]*) \| (?P<answer>.*) \|$")
 # Rules pydantic names itself (schema validation) rather than our code.
 PYDANTIC_RULES = {"greater_than", "less_than_equal", "literal_error"}
@@ -40,7 +40,7 @@ def documented(rows: list[dict], contracts: list[str]) -> set[tuple[str, str]]:
 
 
 def source_text() -> str:
-    return "\n".join(path.read_text() for folder in ("ledger", "api") for path in (REPO_ROOT / folder).rglob("*.py"))
+    return "\n".join(path.read_text() for folder in ("ledger", "api", "web") for path in (REPO_ROOT / folder).rglob("*.py"))
 
 
 def abi_functions() -> dict[str, set[str]]:
@@ -68,7 +68,7 @@ def _field_names(node: ast.expr) -> set[str]:
 def emitted_refusals() -> set[tuple[str, str]]:
     """(field, rule) of every refusal the code raises. A field passed in as a parameter (a helper that
     judges several fields) takes the field names its callers pass, through any number of helpers."""
-    trees = [ast.parse(path.read_text()) for folder in ("ledger", "api") for path in (REPO_ROOT / folder).rglob("*.py")]
+    trees = [ast.parse(path.read_text()) for folder in ("ledger", "api", "web") for path in (REPO_ROOT / folder).rglob("*.py")]
     functions = [node for tree in trees for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)]
     calls = [(function, call) for function in functions for call in ast.walk(function) if isinstance(call, ast.Call)]
 
@@ -119,7 +119,7 @@ def test_every_custom_error_of_both_contracts_has_exactly_one_row_and_no_row_nam
     assert len(rows) == len({(r["contract"], r["error"]) for r in rows}), "an error has two rows"
     in_abi = {(contract, name) for contract, names in errors.items() for name in names}
     covered = documented(rows, sorted(errors))
-    assert in_abi - covered == set(), "custom errors without a row in docs/chain-errors.md"
+    assert in_abi - covered == set(), "custom errors without a row in docs/integrators/chain-errors.md"
     assert covered - in_abi == set(), "rows naming errors no contract declares"
 
 

@@ -1,4 +1,4 @@
-"""What the contracts v3 would refuse, refused by the services first (docs/chain-errors.md)."""
+"""What the contracts v3 would refuse, refused by the services first (docs/integrators/chain-errors.md)."""
 
 from datetime import date, datetime, timedelta, timezone
 

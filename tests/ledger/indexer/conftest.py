@@ -7,7 +7,8 @@ from sqlalchemy import text
 
 from devtools.bench.workload import Workload
 from ledger.chain.node import connect, signers_from_mnemonic
-from ledger.db.engine import make_engine, migrate
+from ledger.db.engine import make_engine
+from ledger.db.schema import upgrade_schema
 from ledger.chain.deploy import DeployOptions, deploy
 from devtools.dev_node import LocalNode
 from ledger.db.read_model import AGGREGATE_TABLES, EVENT_TABLES
@@ -71,7 +72,7 @@ def kind_of(url: str) -> str:
 
 def make_indexer(chain, url: str, **config) -> Indexer:
     engine = make_engine(url)
-    migrate(engine)
+    upgrade_schema(engine)
     return Indexer(engine=engine, rpc=JsonRpc(chain.node.url), manifest=chain.manifest,
                    config=IndexerConfig(**config), owner=f"test-{next(_owners)}")
 

@@ -11,7 +11,8 @@ import time
 
 from sqlalchemy import text
 
-from ledger.db.engine import make_engine, migrate
+from ledger.db.engine import make_engine
+from ledger.db.schema import upgrade_schema
 from tests.ledger.indexer.conftest import kind_of, make_indexer, read_model, workload
 
 pytestmark = pytest.mark.every_node  # runs on Hardhat and on anvil
@@ -63,7 +64,7 @@ def test_an_indexer_killed_at_random_moments_ends_as_if_never_interrupted(chain,
     log_path = tmp_path / "indexer.log"
     log = open(log_path, "ab")
     engine = make_engine(database_url)
-    migrate(engine)
+    upgrade_schema(engine)
     moments = random.Random(20261129)
     for _ in range(KILLS):
         process = start_indexer(env, log)

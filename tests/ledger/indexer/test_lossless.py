@@ -11,7 +11,8 @@ from eth_utils import event_abi_to_log_topic
 from sqlalchemy import select, text
 
 from ledger.chain.artifacts import CONTRACT_NAMES, load_artifact
-from ledger.db.engine import alembic_config, make_engine, migrate
+from ledger.db.engine import make_engine
+from ledger.db.schema import alembic_config, upgrade_schema
 from ledger.db.read_model import AGGREGATE_TABLES, EVENT_TABLES, from_db, to_sqlite
 from ledger.chain.events import V2_ABIS, decode_log
 from ledger.indexer import aggregates, store
@@ -90,7 +91,7 @@ def largest_logs(block: int, layouts: str) -> list[tuple[str, dict]]:
 
 def index_largest(url: str, layouts: str) -> tuple[object, Batch, list]:
     engine = make_engine(url)
-    migrate(engine)
+    upgrade_schema(engine)
     logs = largest_logs(2, layouts)
     batch = Batch(CHAIN_ID)
     decoded = [(contract, decode_log(raw)) for contract, raw in logs]
@@ -156,13 +157,15 @@ def test_a_reason_code_is_decoded_as_text_and_any_other_word_stays_its_hex():
 
 def test_an_existing_read_model_migrated_to_lossless_keeps_its_rows_and_then_takes_the_largest_values(database_url):
     engine = make_engine(database_url)
-    command.upgrade(alembic_config(engine), "0006")  # the schema before 0006_lossless
+    with engine.begin() as conn:  # the schema before 0006_lossless
+        command.upgrade(alembic_config(conn), "0006")
     proof = (CHAIN_ID, 1, 0, "0x" + "01" * 32, "0x" + "02" * 32)
     with engine.begin() as conn:
         conn.execute(text("INSERT INTO rates (chain_id, block_number, log_index, block_hash, transaction_hash, version, "
                           "district, rate_fen_per_m2) VALUES (:c, :b, :i, :h, :t, 1, 2, :r)"),
                      dict(zip("cbiht", proof), r=2**63 - 1))
-    command.upgrade(alembic_config(engine), "0006_lossless")
+    with engine.begin() as conn:
+        command.upgrade(alembic_config(conn), "0006_lossless")
     with engine.begin() as conn:
         conn.execute(text("INSERT INTO rates (chain_id, block_number, log_index, block_hash, transaction_hash, version, "
                           "district, rate_fen_per_m2) VALUES (:c, 2, 0, :h, :t, 9, 2, :r)"),

@@ -4,7 +4,8 @@ commitment became known on chain and was last marked overdue, filled from its ev
 from alembic import command
 from sqlalchemy import text
 
-from ledger.db.engine import alembic_config, make_engine
+from ledger.db.engine import make_engine
+from ledger.db.schema import alembic_config
 
 CHAIN_ID = 31337
 HASH = "0x" + "ab" * 32
@@ -12,7 +13,8 @@ HASH = "0x" + "ab" * 32
 
 def test_an_existing_read_model_gains_the_v3_columns_with_its_commitments_times_filled(database_url):
     engine = make_engine(database_url)
-    command.upgrade(alembic_config(engine), "0006_lossless")  # the schema before 0007
+    with engine.begin() as conn:  # the schema before 0007
+        command.upgrade(alembic_config(conn), "0006_lossless")
     with engine.begin() as conn:
         for block, timestamp in ((5, 1_700_000_500), (9, 1_700_000_900)):
             conn.execute(text("INSERT INTO block_times VALUES (:c, :b, :h, :t)"),
@@ -27,11 +29,13 @@ def test_an_existing_read_model_gains_the_v3_columns_with_its_commitments_times_
             "extensions, signed_at, due_at, evidence_submitted_at, decided_at, recorded_block, block_number, "
             "log_index, block_hash, transaction_hash) VALUES (:c, 'c1', 'p1', 'e1', 'materials', 'overdue', false, 0, "
             "1, 2, 0, 0, 5, 9, 0, :h, :h)"), {"c": CHAIN_ID, "h": HASH})
-    command.upgrade(alembic_config(engine), "head")
+    with engine.begin() as conn:
+        command.upgrade(alembic_config(conn), "head")
     with engine.connect() as conn:
         assert conn.execute(text("SELECT recorded_at, overdue_at FROM commitments")).one() == (1_700_000_500,
                                                                                                  1_700_000_900)
         assert conn.execute(text("SELECT COUNT(*) FROM over_refunds")).scalar() == 0
         assert conn.execute(text("SELECT assessed_at FROM fee_assessments")).all() == []
-    command.downgrade(alembic_config(engine), "0006_lossless")
+    with engine.begin() as conn:
+        command.downgrade(alembic_config(conn), "0006_lossless")
     engine.dispose()

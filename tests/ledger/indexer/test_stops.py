@@ -10,7 +10,8 @@ import time
 
 from sqlalchemy import text
 
-from ledger.db.engine import make_engine, migrate
+from ledger.db.engine import make_engine
+from ledger.db.schema import upgrade_schema
 from tests.ledger.indexer.conftest import indexer_via, kind_of, make_indexer, read_model, within, workload
 from tests.ledger.indexer.faulty_node import Faults, FaultyNode
 
@@ -69,7 +70,7 @@ def test_sigterm_stops_ledger_index_within_seconds_with_the_last_batch_intact(ch
     manifest_path = tmp_path / "deployment.json"
     chain.manifest.save(manifest_path)
     engine = make_engine(database_url)
-    migrate(engine)
+    upgrade_schema(engine)
     with FaultyNode(chain.node.url, Faults(get_logs_delay=0.03)) as node:
         env = {**os.environ, "LEDGER_RPC_URL": node.url, "LEDGER_DATABASE_URL": database_url,
                "LEDGER_MANIFEST_PATH": str(manifest_path), "LEDGER_INDEX_RANGE_MAX": "1"}

@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 
 from devtools.bench.workload import DAY, Workload
 from ledger.domain.credit_records import credit_record, list_enterprises
-from ledger.db.engine import make_engine, migrate
+from ledger.db.engine import make_engine
+from ledger.db.schema import upgrade_schema
 from ledger.indexer.loop import Indexer, IndexerConfig
 from ledger.chain.rpc import JsonRpc
 
@@ -25,7 +26,7 @@ def indexed(module_chain, tmp_path_factory):
     work.travel(31 * DAY)
     work.pay(projects, 2)
     engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('credit') / 'read-model.db'}")
-    migrate(engine)
+    upgrade_schema(engine)
     Indexer(engine=engine, rpc=JsonRpc(chain.node.url), manifest=chain.manifest, config=IndexerConfig(),
             owner="credit").catch_up()
     yield engine, before_overdue

@@ -19,9 +19,9 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import api_settings_for, get_engine_for, settings_for
-from api.problems import ApiProblem
 from api.settings import ApiSettings
 from ledger.access.users import Person, load_person
+from web.kit.problems import ApiProblem
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 CSRF_HEADER = "X-CSRF-Token"

@@ -1,10 +1,10 @@
 """The public's reads through the cache, one place for /v1/public and the portal's pages (same
 keys, so a page and the API share kept answers)."""
 
-from api.read_cache import ReadCache
 from ledger.domain import public
 from ledger.domain.common import project_key_hex
 from ledger.domain.schemas.public import PublicCommitmentPage, PublicPaymentPage, PublicProject, ReceiptVerification
+from web.kit.read_cache import ReadCache
 
 PAGE = 20
 

@@ -1,7 +1,7 @@
 """/v1/public: anyone may look up a project or verify a receipt — rate-limited per client IP,
 masked (no personal data), every figure with its on-chain proof, read from the read model only.
 
-The routes are async and answer from api.read_cache when they can: an answer is read from the
+The routes are async and answer from web.kit.read_cache when they can: an answer is read from the
 read model again once the indexer has changed its project.
 """
 
@@ -10,11 +10,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from api import examples as ex, public_reads as reads
+from api import examples as ex
+from web.kit import cached_reads as reads
 from api.deps import settings_for
-from api.problems import problem_responses
-from api.read_cache import ReadCacheDep
-from api.throttle import public_rate_limit
+from web.kit.problems import problem_responses
+from web.kit.read_cache import ReadCacheDep
+from web.kit.throttle import public_rate_limit
 from ledger.domain import public
 from ledger.core.identifiers import ProjectCode, Reference
 from ledger.domain.schemas.public import (ChainCheck, PublicCommitmentPage, PublicPaymentPage, PublicProject,

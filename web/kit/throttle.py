@@ -11,10 +11,11 @@ import math
 import threading
 import time
 from collections import OrderedDict
+
 from fastapi import Request
 
 from api.deps import api_settings_for
-from api.problems import ApiProblem
+from web.kit.problems import ApiProblem
 
 
 class TokenBuckets:
@@ -36,7 +37,9 @@ class TokenBuckets:
             return wait
 
 
-class RateLimited(ApiProblem):
+class TooManyRequests(ApiProblem):
+    """429 for an address over the public rate limit (not ledger.core.errors.RateLimited: a node limiting us)."""
+
     def __init__(self, wait: float):
         retry_after = max(1, math.ceil(wait))
         super().__init__("rate-limited", f"too many requests from this address; retry after {retry_after} s",
@@ -57,5 +60,5 @@ async def public_rate_limit(request: Request) -> None:
     """Dependency of every public route (async: no thread-pool hop on the hot path)."""
     wait = buckets_of(request).take(request.client.host if request.client else "unknown")
     if wait:
-        raise RateLimited(wait)
+        raise TooManyRequests(wait)
 

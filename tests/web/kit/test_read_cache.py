@@ -8,9 +8,10 @@ import time
 import pytest
 from sqlalchemy import text
 
-from api.read_cache import ReadCache
-from ledger.db.engine import make_engine, migrate
+from ledger.db.engine import make_engine
+from ledger.db.schema import upgrade_schema
 from ledger.domain.common import project_key_hex, reference_key_hex
+from web.kit.read_cache import ReadCache
 
 PROJECTS = {"A": project_key_hex("2026-410105-47-01-000001"), "B": project_key_hex("2026-410105-47-01-000002")}
 COMMITMENT_OF_B = reference_key_hex("CN-1")
@@ -48,7 +49,7 @@ class World:
 @pytest.fixture
 def world(tmp_path):
     engine = make_engine(f"sqlite:///{tmp_path / 'read-model.db'}")
-    migrate(engine)
+    upgrade_schema(engine)
     with engine.begin() as conn:
         conn.execute(text("INSERT INTO commitments (chain_id, commitment, project, enterprise, kind, status, "
                           "fulfilled_late, extensions, signed_at, due_at, evidence_submitted_at, decided_at, "

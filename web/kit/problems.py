@@ -21,8 +21,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ledger.domain import errors as domain
 from ledger.core.identifiers import InvalidIdentifier
+from ledger.domain import errors as domain
 
 log = logging.getLogger(__name__)
 MEDIA_TYPE = "application/problem+json"

@@ -1,0 +1,64 @@
+"""System clients (the tax and approval systems): every request signed, each client only on its own
+routes, every POST idempotent. A router for them is `signed_router(client=tax_client, ...)`.
+
+`tax_client`, `approval_client` and `tax_or_approval_client` are plain dependencies: a test may replace
+one with `app.dependency_overrides[tax_client] = lambda: SystemClient(...)`."""
+
+from collections.abc import Callable
+from enum import Enum
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.security import APIKeyHeader
+from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
+
+from api.admission import Admission, AdmissionDep
+from api.deps import api_settings_for, get_engine_for, settings_for
+from api.idempotency import IdempotentRoute, idempotent
+from api.security.signatures import SystemClient, request_target, verify_signed_request
+
+# Declared so OpenAPI shows the scheme; the signature is verified by signed_client below.
+_client_id_header = APIKeyHeader(name="X-Client-Id", scheme_name="Ed25519 signed request", auto_error=False,
+                                 description="Also X-Timestamp, X-Nonce and X-Signature: see README "
+                                             "\"Calling the API\". POSTs also need an Idempotency-Key.")
+
+
+def signed_client(*roles: str) -> Callable[..., Any]:
+    """A dependency: the client whose active key signed this request, if its role is one of `roles`
+    (else 401 or 403, and nothing is written). A POST is verified in its admission transaction, so the
+    nonce commits with the Idempotency-Key's claim; any other request in a transaction of its own,
+    whose COMMIT makes the nonce durable."""
+
+    async def signed_client_of_roles(request: Request, admission: AdmissionDep,
+                                     _: Annotated[str | None, Depends(_client_id_header)]) -> SystemClient:
+        verify = dict(method=request.method, target=request_target(request), headers=request.headers,
+                      body=await request.body(), roles=roles,
+                      window_seconds=api_settings_for(request).signature_window_seconds)
+        return await run_in_threadpool(_verify, admission, get_engine_for(settings_for(request)), verify)
+
+    return signed_client_of_roles
+
+
+def _verify(admission: Admission | None, engine: Engine, verify: dict) -> SystemClient:
+    if admission is not None:
+        return verify_signed_request(admission.transaction(), **verify)
+    with engine.begin() as conn:
+        return verify_signed_request(conn, **verify)
+
+
+tax_client = signed_client("tax")
+approval_client = signed_client("approval")
+tax_or_approval_client = signed_client("tax", "approval")
+
+TaxClient = Annotated[SystemClient, Depends(tax_client)]
+ApprovalClient = Annotated[SystemClient, Depends(approval_client)]
+TaxOrApprovalClient = Annotated[SystemClient, Depends(tax_or_approval_client)]
+
+
+def signed_router(*, client: Callable[..., Any], prefix: str, tags: list[str | Enum]) -> APIRouter:
+    """Routes for the clients `client` admits (every route signed), each POST answered once per
+    Idempotency-Key (api.idempotency)."""
+    # A router's dependencies are solved before the route's own, so the claim's transaction is in place
+    # before api.deps.get_session hands the route its session.
+    return APIRouter(prefix=prefix, tags=tags, route_class=IdempotentRoute, dependencies=[Depends(idempotent(client))])

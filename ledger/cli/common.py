@@ -1,0 +1,25 @@
+"""What every command group does the same way: one red line for an error, and a database engine that
+refuses a schema at another revision."""
+
+from typing import NoReturn
+
+import typer
+from sqlalchemy import Engine
+
+
+def fail(exc: Exception) -> NoReturn:
+    typer.secho(f"error: {exc}", fg="red", err=True)
+    raise typer.Exit(1)
+
+
+def current_engine(database_url: str) -> Engine:
+    """The database's engine, once its schema is at this code's revision (else one line and exit 1)."""
+    from ledger.db.engine import make_engine
+    from ledger.db.schema import SchemaNotCurrent, require_current_schema
+
+    engine = make_engine(database_url)
+    try:
+        require_current_schema(engine)
+    except SchemaNotCurrent as exc:
+        fail(exc)
+    return engine

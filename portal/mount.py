@@ -1,0 +1,22 @@
+"""The portal's part of the app (web.app assembles it with the JSON API): the pages and /static."""
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from portal import office_pages, people, public_pages, regulator_pages, workspace_pages
+from portal.pages import install_page_errors
+
+# Also ECharts, in static/vendor/: vendored from the npm package hardhat-local/package.json pins
+# (devtools/vendor_echarts.py), so the portal needs no node_modules and no build step.
+STATIC = Path(__file__).resolve().parent / "static"
+
+
+def mount_portal(app: FastAPI) -> None:
+    app.include_router(public_pages.router)
+    for router in (people.router, workspace_pages.router, regulator_pages.router, office_pages.router):
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    install_page_errors(app)
+    app.add_exception_handler(people.LoginRequired, people.login_redirect)

@@ -1,0 +1,32 @@
+"""The one composition root: `uvicorn --factory web.app:create_app` serves the JSON API and the pages."""
+
+from fastapi import FastAPI
+
+from api.deps import get_api_settings, get_settings
+from api.limits import BodySizeLimit
+from api.mount import mount_api
+from api.schema_check import RequireCurrentSchema
+from ledger.core.settings import Settings
+from portal.mount import mount_portal
+from web.kit.problems import install_problem_handlers
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The app, with `settings` (default: from the environment) for every request it serves."""
+    app = FastAPI(
+        title="人防易地建设费与承诺制信用账本 API",
+        summary="Civil-air-defence fee collection and commitment ledger",
+        description="System clients (tax, approval) sign every request with Ed25519 and send an "
+                    "Idempotency-Key with every POST; people log in for a session cookie. Errors are "
+                    "RFC 9457 problems (application/problem+json) naming the field and the rule. "
+                    "See docs/integrators/.",
+        version="0.1.0",
+    )
+    if settings is not None:
+        app.dependency_overrides[get_settings] = lambda: settings
+    install_problem_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=get_api_settings().max_body_bytes)
+    app.add_middleware(RequireCurrentSchema)  # refuses to start on a database not at the head revision
+    mount_api(app)
+    mount_portal(app)
+    return app
