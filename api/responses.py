@@ -3,7 +3,9 @@
 from fastapi import Response
 
 from web.kit.problems import TYPE_PREFIX
-from ledger.domain.schemas import AcceptanceAccepted, CommandAccepted, PaymentBatchResult, PaymentItemResult
+from ledger.domain.schemas.approval import AcceptanceAccepted
+from ledger.domain.schemas.common import CommandAccepted
+from ledger.domain.schemas.tax import PaymentBatchResult, PaymentItemResult
 
 
 class CommandAcceptedPublic(CommandAccepted):

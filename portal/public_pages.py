@@ -20,9 +20,8 @@ from web.kit.read_cache import read_cache_of
 from ledger.domain import fees
 from ledger.domain.errors import DomainError, NotFound
 from ledger.domain.rates import reduction_policy, relief_fen
-from ledger.domain.schemas import ProjectCode, Reference
-from ledger.core.identifiers import DISTRICTS
-from ledger.chain.proofs import check_receipt_on_chain
+from ledger.core.identifiers import DISTRICTS, ProjectCode, Reference
+from ledger.domain.public import check_receipt_on_chain
 from portal.pages import PageError, page_rate_limit, render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(page_rate_limit)])

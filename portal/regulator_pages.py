@@ -12,7 +12,7 @@ from pydantic import AwareDatetime, TypeAdapter, ValidationError
 from starlette.responses import RedirectResponse, Response
 
 from web.kit.deps import SessionDep
-from ledger.domain.credit import record
+from ledger.domain import credit_records
 from ledger.domain import oversight
 from ledger.domain.common import SHANGHAI
 from ledger.domain.errors import DomainError, NotFound
@@ -47,7 +47,7 @@ def parse_as_of(value: str | None) -> datetime | None:
 def regulator_home(request: Request, session: SessionDep, who: RegulatorPage,
                    grade: Annotated[Grade | None, Query()] = None, cursor: str | None = None):
     try:
-        page = record.list_enterprises(session, grade=grade, cursor=cursor, limit=100)
+        page = credit_records.list_enterprises(session, grade=grade, cursor=cursor, limit=100)
     except DomainError as exc:
         raise _domain_page(exc) from None
     return render(request, "regulator/home.html", who=who, page=page, grade=grade, collection=oversight.collection(session))
@@ -58,7 +58,7 @@ def enterprise_page(request: Request, enterprise: Annotated[str, Path(max_length
                     who: RegulatorPage, as_of: str | None = None):
     moment = parse_as_of(as_of)
     try:
-        credit = record.credit_record(session, enterprise=enterprise, as_of=moment)
+        credit = credit_records.credit_record(session, enterprise=enterprise, as_of=moment)
     except DomainError as exc:
         raise _domain_page(exc) from None
     return render(request, "credit.html", who=who, credit=credit, heading=f"企业信用记录 {credit.uscc or credit.enterprise_key}",
@@ -114,7 +114,7 @@ def _all_pages(read, **filters):
 
 @router.get("/enterprises.csv")
 def enterprises_csv(session: SessionDep, who: RegulatorPage, grade: Annotated[Grade | None, Query()] = None):
-    items = _all_pages(lambda **kw: record.list_enterprises(session, **kw), grade=grade)
+    items = _all_pages(lambda **kw: credit_records.list_enterprises(session, **kw), grade=grade)
     return csv_response("enterprise-credit.csv", ["统一社会信用代码", "链上企业标识", "信用分", "信用等级",
                                                   "按期履约", "逾期履约", "逾期", "违约", "修复", "逾期缴费"],
                         ([e.uscc or "", e.enterprise_key, e.score, e.grade, e.counts.get("fulfilled_on_time", 0),

@@ -10,7 +10,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Path, Request
 
 from web.kit.deps import SessionDep, settings_for
-from ledger.domain.credit import record
+from ledger.domain import credit_records
 from ledger.domain import commitments, oversight, payments, projects
 from ledger.domain.errors import NotFound
 from portal.pages import PageError, render
@@ -31,7 +31,7 @@ def workspace(request: Request, session: SessionDep, who: EnterprisePage):
     accounts = oversight.fee_statuses(session, project_keys=[p.project_key for p in mine])
     levies = payments.levies_of_enterprise(session, uscc=uscc)
     pay_links = {levy.levy_number: checkout_url(request, levy.levy_number) for levy in levies if levy.status == "open"}
-    credit = record.credit_record(session, enterprise=uscc, known=True)
+    credit = credit_records.credit_record(session, enterprise=uscc, known=True)
     return render(request, "workspace/home.html", who=who, projects=mine, accounts=accounts, levies=levies,
                   pay_links=pay_links, payments=payments.payments_of_enterprise(session, uscc=uscc),
                   commitments=commitments.commitments_of_enterprise(session, uscc=uscc), credit=credit)
@@ -52,5 +52,5 @@ def my_project(request: Request, project_code: Annotated[str, Path(max_length=40
 
 @router.get("/credit")
 def workspace_credit(request: Request, session: SessionDep, who: EnterprisePage):
-    credit = record.credit_record(session, enterprise=who.person.uscc, known=True)
+    credit = credit_records.credit_record(session, enterprise=who.person.uscc, known=True)
     return render(request, "credit.html", who=who, credit=credit, heading="我的信用记录")

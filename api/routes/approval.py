@@ -11,7 +11,8 @@ from api.responses import AcceptanceAcceptedPublic, CommandAcceptedPublic, accep
 from api.security.system_clients import ApprovalClient, approval_client
 from api.signed_routes import signed_router
 from ledger.domain import clearance, commitments, projects
-from ledger.domain.schemas import AcceptanceReport, Clearance, CommitmentBatch, CommitmentCreate, ProjectCreate, ProjectPublic
+from ledger.domain.schemas.approval import (AcceptanceReport, Clearance, CommitmentBatch, CommitmentCreate,
+                                            ProjectCreate, RegisteredProject)
 from ledger.core.identifiers import ProjectCode
 
 router = signed_router(client=approval_client, prefix="/v1/approval", tags=["approval system"])
@@ -22,17 +23,17 @@ POST = (*AUTH, "idempotency-key-missing", "idempotency-key-reused", "idempotency
 ProjectCodePath = Annotated[ProjectCode, Path(examples=[ex.PROJECT], description="national investment project code")]
 
 
-@router.post("/projects", response_model=ProjectPublic,
+@router.post("/projects", response_model=RegisteredProject,
              responses={**ex.ok("The project as registered (or updated)", ex.PROJECT_PUBLIC), **problem_responses(*POST)})
 def register_project(project: Annotated[ProjectCreate, Body(openapi_examples=ex.body("Register a project", ex.PROJECT_CREATE))],
-                     session: SessionDep, client: ApprovalClient) -> ProjectPublic:
+                     session: SessionDep, client: ApprovalClient) -> RegisteredProject:
     """Register a project, or update it when the project code is known (name, builder, areas, stage)."""
     return projects.register_project(session, project=project, client=client.id)
 
 
-@router.get("/projects/{project_code}", response_model=ProjectPublic,
+@router.get("/projects/{project_code}", response_model=RegisteredProject,
             responses={**ex.ok("The project", ex.PROJECT_PUBLIC), **problem_responses(*AUTH, "not-found")})
-def get_project(project_code: ProjectCodePath, session: SessionDep, client: ApprovalClient) -> ProjectPublic:
+def get_project(project_code: ProjectCodePath, session: SessionDep, client: ApprovalClient) -> RegisteredProject:
     return projects.get_project(session, project_code=project_code)
 
 

@@ -8,7 +8,7 @@ from api.routes.approval import AUTH
 from api.security.system_clients import TaxOrApprovalClient, tax_or_approval_client
 from api.signed_routes import signed_router
 from ledger.domain.commands import command_status
-from ledger.domain.schemas import CommandStatus
+from ledger.domain.schemas.common import CommandStatus
 from ledger.core.identifiers import CommandId
 
 router = signed_router(client=tax_or_approval_client, prefix="/v1/commands", tags=["commands"])

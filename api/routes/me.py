@@ -10,17 +10,19 @@ from api import examples as ex
 from web.kit.deps import SessionDep
 from web.kit.problems import problem_responses
 from web.kit.sessions import EnterpriseUser
-from ledger.domain.credit import record
-from ledger.domain.credit.schemas import CreditRecordPublic
+from ledger.domain import credit_records
+from ledger.domain.schemas.credit import CreditRecordPublic
 from ledger.domain import commitments, payments, projects
-from ledger.domain.schemas import CommitmentPublic, LevyPublic, PaymentPublic, ProjectPublic
+from ledger.domain.schemas.approval import RegisteredProject
+from ledger.domain.schemas.enterprise import CommitmentPublic, PaymentPublic
+from ledger.domain.schemas.tax import LevyPublic
 
 router = APIRouter(prefix="/v1/me", tags=["enterprise"])
 READ = problem_responses("authentication-required", "forbidden")
 
 
-@router.get("/projects", response_model=list[ProjectPublic], responses={**ex.ok("My projects", [ex.PROJECT_PUBLIC]), **READ})
-def my_projects(session: SessionDep, user: EnterpriseUser) -> list[ProjectPublic]:
+@router.get("/projects", response_model=list[RegisteredProject], responses={**ex.ok("My projects", [ex.PROJECT_PUBLIC]), **READ})
+def my_projects(session: SessionDep, user: EnterpriseUser) -> list[RegisteredProject]:
     return projects.projects_of_enterprise(session, uscc=user.uscc)
 
 
@@ -48,4 +50,4 @@ def my_credit(session: SessionDep, user: EnterpriseUser,
               as_of: Annotated[AwareDatetime | None, Query(description="as the chain held it at this moment; omit for now")] = None,
               ) -> CreditRecordPublic:
     """My score and grade, every credit event with its contribution and on-chain proof."""
-    return record.credit_record(session, enterprise=user.uscc, as_of=as_of, known=True)
+    return credit_records.credit_record(session, enterprise=user.uscc, as_of=as_of, known=True)

@@ -11,8 +11,9 @@ from api.responses import CommandAcceptedPublic, accepted
 from web.kit.sessions import OfficeUser
 from ledger.domain import clearance, commitments, fees, projects
 from ledger.domain.commands import command_status
-from ledger.domain.schemas import (AdjustmentCreate, Clearance, CommandStatus, CommitmentDecision, FeeAssessmentCreate,
-                                   ProjectPublic)
+from ledger.domain.schemas.approval import Clearance, RegisteredProject
+from ledger.domain.schemas.common import CommandStatus
+from ledger.domain.schemas.office import AdjustmentCreate, CommitmentDecision, FeeAssessmentCreate
 from ledger.core.identifiers import CommandId, ProjectCode, Reference
 
 router = APIRouter(prefix="/v1/office", tags=["office staff"])
@@ -54,9 +55,9 @@ def decide(commitment_number: Annotated[Reference, Path(examples=["CN-2026-00004
                                                   actor=user.username), response, STATUS_BASE)
 
 
-@router.get("/projects/{project_code}", response_model=ProjectPublic,
+@router.get("/projects/{project_code}", response_model=RegisteredProject,
             responses={**ex.ok("The project", ex.PROJECT_PUBLIC), **problem_responses(*READ)})
-def get_project(project_code: Annotated[ProjectCode, Path(examples=[ex.PROJECT])], session: SessionDep, user: OfficeUser) -> ProjectPublic:
+def get_project(project_code: Annotated[ProjectCode, Path(examples=[ex.PROJECT])], session: SessionDep, user: OfficeUser) -> RegisteredProject:
     return projects.get_project(session, project_code=project_code)
 
 

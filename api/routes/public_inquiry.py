@@ -17,9 +17,10 @@ from web.kit.problems import problem_responses
 from web.kit.read_cache import ReadCacheDep
 from web.kit.throttle import public_rate_limit
 from ledger.domain import public
-from ledger.domain.schemas import (ChainCheck, ProjectCode, PublicCommitmentPage, PublicPaymentPage, PublicProject,
-                                   ReceiptVerification, Reference)
-from ledger.chain.proofs import check_receipt_on_chain
+from ledger.core.identifiers import ProjectCode, Reference
+from ledger.domain.schemas.public import (ChainCheck, PublicCommitmentPage, PublicPaymentPage, PublicProject,
+                                          ReceiptVerification)
+from ledger.domain.public import check_receipt_on_chain
 
 router = APIRouter(prefix="/v1/public", tags=["public"], dependencies=[Depends(public_rate_limit)])
 READ = problem_responses("not-found", "validation-failed", "rate-limited")

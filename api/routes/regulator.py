@@ -11,10 +11,10 @@ from api import examples as ex
 from web.kit.deps import SessionDep
 from web.kit.problems import problem_responses
 from web.kit.sessions import RegulatorUser
-from ledger.domain.credit import record
+from ledger.domain import credit_records
 from ledger.domain.credit.rules import load_rule_set
-from ledger.domain.credit.schemas import (CommitmentAlertPage, CreditRecordPublic, EnterpriseCreditPage, MoneyTrailPublic,
-                                   RuleSetPublic)
+from ledger.domain.schemas.credit import CreditRecordPublic, EnterpriseCreditPage, RuleSetPublic
+from ledger.domain.schemas.regulator import CommitmentAlertPage, MoneyTrailPublic
 from ledger.domain import oversight
 from ledger.core.identifiers import Enterprise, ProjectCode
 
@@ -40,14 +40,14 @@ def list_enterprises(session: SessionDep, user: RegulatorUser,
                      grade: Annotated[Literal["A", "B", "C", "D"] | None, Query(description="only this grade")] = None,
                      cursor: Cursor = None, limit: Limit = 100) -> EnterpriseCreditPage:
     """Every enterprise with a commitment or a fee account on chain, with its score and grade."""
-    return record.list_enterprises(session, grade=grade, cursor=cursor, limit=limit)
+    return credit_records.list_enterprises(session, grade=grade, cursor=cursor, limit=limit)
 
 
 @router.get("/enterprises/{enterprise}", response_model=CreditRecordPublic,
             responses={**ex.ok("The credit record", ex.CREDIT_RECORD), **READ})
 def enterprise_record(enterprise: Enterprise, session: SessionDep, user: RegulatorUser, as_of: AsOf = None) -> CreditRecordPublic:
     """Score, grade and every credit event with its contribution and proof, now or as of a past moment."""
-    return record.credit_record(session, enterprise=enterprise, as_of=as_of)
+    return credit_records.credit_record(session, enterprise=enterprise, as_of=as_of)
 
 
 @router.get("/commitments", response_model=CommitmentAlertPage, responses={**ex.ok("Overdue and breached commitments", {

@@ -13,8 +13,8 @@ from api.routes.approval import AUTH, POST, STATUS_BASE
 from api.security.system_clients import TaxClient, tax_client
 from api.signed_routes import signed_router
 from ledger.domain import payments, statements
-from ledger.domain.schemas import (DailyStatement, LevyPage, PaymentBatch, PaymentConfirmation,
-                                   Reconciliation, RefundCreate, TaxStatement)
+from ledger.domain.schemas.tax import (DailyStatement, LevyPage, PaymentBatch, PaymentConfirmation, Reconciliation,
+                                       RefundCreate, TaxStatement)
 
 router = signed_router(client=tax_client, prefix="/v1/tax", tags=["tax system"])
 

@@ -25,7 +25,8 @@ from ledger.db.read_model import Payment
 from ledger.db.write_model import Levy, OutboxCommand
 from devtools.dev_node import free_port
 from ledger.domain import fees, projects
-from ledger.domain.schemas import FeeAssessmentCreate, ProjectCreate
+from ledger.domain.schemas.approval import ProjectCreate
+from ledger.domain.schemas.office import FeeAssessmentCreate
 from devtools.sim.world import World
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from ledger.db.engine import make_engine
 from ledger.db.write_model import PaymentConfirmation as ConfirmationRow
 from ledger.domain.common import project_key_hex, reference_key_hex, unix
-from ledger.domain.schemas import PaymentConfirmation
+from ledger.domain.schemas.tax import PaymentConfirmation
 from ledger.core.settings import get_settings
 from ledger.outbox.commands import NewCommand, enqueue
 

@@ -35,7 +35,7 @@ from devtools.dev_node import free_port
 from ledger.domain import projects
 from ledger.domain.common import enterprise_key_hex, project_key_hex, reference_key_hex
 from ledger.domain.rates import fee_fen, shortfall
-from ledger.domain.schemas import ProjectCreate
+from ledger.domain.schemas.approval import ProjectCreate
 from ledger.chain.rate_tables import SAMPLE_RATE_TABLE
 from devtools.sim.world import World
 

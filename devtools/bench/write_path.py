@@ -22,7 +22,9 @@ from devtools.scratch_db import scratch_database
 from ledger.chain.deploy import deploy
 from devtools.dev_node import LocalNode
 from ledger.domain import fees, payments, projects
-from ledger.domain.schemas import FeeAssessmentCreate, PaymentBatch, PaymentConfirmation, ProjectCreate
+from ledger.domain.schemas.approval import ProjectCreate
+from ledger.domain.schemas.office import FeeAssessmentCreate
+from ledger.domain.schemas.tax import PaymentBatch, PaymentConfirmation
 from ledger.core.identifiers import project_key, reference_key
 from ledger.indexer.loop import Indexer, IndexerConfig
 from ledger.chain.rpc import JsonRpc

@@ -3,10 +3,13 @@ at that block and log index, the event the read model says it does?
 
 The read path never touches the chain per request; this is the explicit "check against the chain"
 a person asks for on a receipt's verification page (rate-limited with the other public routes).
+The answer is a plain `ReceiptCheck`; the domain turns it into the public schema.
 """
 
+from dataclasses import dataclass
+from typing import Protocol
+
 from ledger.core.errors import LedgerError, ManifestError
-from ledger.domain.schemas import ChainCheck, ReceiptVerification
 from ledger.chain.events import decode_log
 from ledger.core.identifiers import reference_key
 from ledger.chain.manifest import Manifest, load_manifest
@@ -17,28 +20,49 @@ PAYMENT_EVENTS = {"PaymentRecorded", "VoucherImported"}
 CHECK_TIMEOUT_SECONDS = 5  # a person is waiting for the page
 
 
-def check_receipt_on_chain(receipt: ReceiptVerification, *, settings: Settings) -> ChainCheck:
+class LogProof(Protocol):
+    """Where the read model says an event is: the chain, the block, the transaction and the log."""
+
+    chain_id: int
+    block_number: int
+    block_hash: str
+    transaction_hash: str
+    log_index: int
+
+
+@dataclass(frozen=True)
+class ReceiptCheck:
+    matches: bool
+    checked_block_number: int | None  # the node's head when checked
+    detail: str  # what matched, or the first thing that did not
+
+
+def check_receipt_on_chain(proof: LogProof, *, voucher_number: str, amount_fen: int,
+                           settings: Settings) -> ReceiptCheck:
     """recheck_receipt against the configured node and deployment; a manifest that cannot be read is
     an answer too."""
     try:
         manifest = load_manifest(settings.deployment.manifest_path)
     except ManifestError as exc:
-        return ChainCheck(matches=False, checked_block_number=None, detail=f"the deployment manifest cannot be read: {exc}")
-    return recheck_receipt(receipt, rpc=JsonRpc(settings.rpc.url, timeout=CHECK_TIMEOUT_SECONDS), manifest=manifest)
+        return ReceiptCheck(matches=False, checked_block_number=None,
+                            detail=f"the deployment manifest cannot be read: {exc}")
+    return recheck_receipt(proof, voucher_number=voucher_number, amount_fen=amount_fen,
+                           rpc=JsonRpc(settings.rpc.url, timeout=CHECK_TIMEOUT_SECONDS), manifest=manifest)
 
 
-def recheck_receipt(receipt: ReceiptVerification, *, rpc: JsonRpc, manifest: Manifest) -> ChainCheck:
-    """Compare a verified receipt with the node's transaction receipt: chain, block, log, contract,
-    event, voucher key and amount. A node that cannot be reached is an answer too (matches=False)."""
-    proof = receipt.proof
+def recheck_receipt(proof: LogProof, *, voucher_number: str, amount_fen: int, rpc: JsonRpc,
+                    manifest: Manifest) -> ReceiptCheck:
+    """Compare a verified receipt (its proof, voucher number and amount) with the node's transaction
+    receipt: chain, block, log, contract, event, voucher key and amount. A node that cannot be
+    reached is an answer too (matches=False)."""
     try:
         chain_id, head = rpc.chain_id(), rpc.block_number()
         tx = rpc.call("eth_getTransactionReceipt", [proof.transaction_hash])
     except LedgerError as exc:  # unreachable, timed out, or refused by the node
-        return ChainCheck(matches=False, checked_block_number=None, detail=f"the chain node could not be read: {exc}")
+        return ReceiptCheck(matches=False, checked_block_number=None, detail=f"the chain node could not be read: {exc}")
 
-    def differs(detail: str) -> ChainCheck:
-        return ChainCheck(matches=False, checked_block_number=head, detail=detail)
+    def differs(detail: str) -> ReceiptCheck:
+        return ReceiptCheck(matches=False, checked_block_number=head, detail=detail)
 
     if chain_id != proof.chain_id:
         return differs(f"the node serves chain {chain_id}, the proof names chain {proof.chain_id}")
@@ -49,10 +73,10 @@ def recheck_receipt(receipt: ReceiptVerification, *, rpc: JsonRpc, manifest: Man
     fee_ledgers = {c.address.lower() for c in manifest.contracts if c.name == "FeeLedger"}
     if decoded is None or decoded.address not in fee_ledgers or decoded.event not in PAYMENT_EVENTS:
         return differs(f"log {proof.log_index} of the transaction is not a payment recorded by the FeeLedger")
-    if decoded.args["voucher"] != "0x" + reference_key(receipt.voucher_number).hex():
+    if decoded.args["voucher"] != "0x" + reference_key(voucher_number).hex():
         return differs(f"log {proof.log_index} records another voucher")
-    if decoded.args["amountFen"] != receipt.amount_fen:
-        return differs(f"the chain records {decoded.args['amountFen']} fen, not {receipt.amount_fen}")
-    return ChainCheck(matches=True, checked_block_number=head,
-                      detail=f"{decoded.event} of {receipt.amount_fen} fen in block {proof.block_number}, "
-                             f"{head - proof.block_number} block(s) below the head")
+    if decoded.args["amountFen"] != amount_fen:
+        return differs(f"the chain records {decoded.args['amountFen']} fen, not {amount_fen}")
+    return ReceiptCheck(matches=True, checked_block_number=head,
+                        detail=f"{decoded.event} of {amount_fen} fen in block {proof.block_number}, "
+                               f"{head - proof.block_number} block(s) below the head")

@@ -128,7 +128,9 @@ class IndexerLease(SQLModel, table=True):
     expires_at: float
 
 
-class EventProof(SQLModel):
+class EventProofColumns(SQLModel):
+    """The columns every event row carries: its key on chain and its proof (block and transaction hash)."""
+
     chain_id: int = Field(primary_key=True, sa_type=BigInteger)
     block_number: int = Field(primary_key=True, sa_type=BigInteger)
     log_index: int = Field(primary_key=True)
@@ -147,7 +149,7 @@ class BlockTime(SQLModel, table=True):
     timestamp: int = big()  # unix seconds, as the block header says
 
 
-class RawEvent(EventProof, table=True):
+class RawEvent(EventProofColumns, table=True):
     """Every log of the manifest's contracts as the node returned it (ledger.chain.events decodes it)."""
 
     __tablename__ = "raw_events"
@@ -161,7 +163,7 @@ class RawEvent(EventProof, table=True):
     data: bytes = Field(sa_type=LargeBinary)
 
 
-class RateTable(EventProof, table=True):
+class RateTable(EventProofColumns, table=True):
     """RateTablePublished: a rate table version, in effect from `effective_from`."""
 
     __tablename__ = "rate_tables"
@@ -172,7 +174,7 @@ class RateTable(EventProof, table=True):
     basis_hash: str
 
 
-class Rate(EventProof, table=True):
+class Rate(EventProofColumns, table=True):
     """RatePublished: fen per m² of one district in one rate table version."""
 
     __tablename__ = "rates"
@@ -182,7 +184,7 @@ class Rate(EventProof, table=True):
     rate_fen_per_m2: int = u64()
 
 
-class FeeAssessment(EventProof, table=True):
+class FeeAssessment(EventProofColumns, table=True):
     __tablename__ = "fee_assessments"
     __table_args__ = (Index("ix_fee_assessments_project", "chain_id", "project"),)
     project: str
@@ -199,7 +201,7 @@ class FeeAssessment(EventProof, table=True):
     basis_hash: str
 
 
-class FeeRelief(EventProof, table=True):
+class FeeRelief(EventProofColumns, table=True):
     """FeeReliefSet: relief (减免) as a share of the base, which survives reassessment."""
 
     __tablename__ = "fee_reliefs"
@@ -211,7 +213,7 @@ class FeeRelief(EventProof, table=True):
     due_fen: int = u64()
 
 
-class FeeAdjustment(EventProof, table=True):
+class FeeAdjustment(EventProofColumns, table=True):
     __tablename__ = "fee_adjustments"
     __table_args__ = (Index("ix_fee_adjustments_project", "chain_id", "project"),)
     project: str
@@ -221,7 +223,7 @@ class FeeAdjustment(EventProof, table=True):
     due_fen: int = u64()
 
 
-class Payment(EventProof, table=True):
+class Payment(EventProofColumns, table=True):
     """PaymentRecorded, and VoucherImported (`imported`: carried over from an earlier contract
     version; its amount is in the imported account, not added again)."""
 
@@ -238,7 +240,7 @@ class Payment(EventProof, table=True):
     imported: bool = False
 
 
-class Refund(EventProof, table=True):
+class Refund(EventProofColumns, table=True):
     """RefundRecorded, and RefundImported (`imported`, as for payments)."""
 
     __tablename__ = "refunds"
@@ -254,7 +256,7 @@ class Refund(EventProof, table=True):
     imported: bool = False
 
 
-class OverRefund(EventProof, table=True):
+class OverRefund(EventProofColumns, table=True):
     """OverRefundFlagged (v3): a refund went `excess_fen` beyond what was refundable when it was
     recorded; `over_refunded_fen` is the account's new over-refunded total (a level)."""
 
@@ -266,7 +268,7 @@ class OverRefund(EventProof, table=True):
     over_refunded_fen: int = u64()
 
 
-class RefundOwedChange(EventProof, table=True):
+class RefundOwedChange(EventProofColumns, table=True):
     """RefundOwedChanged: the refund owed to a project's payer, as a level."""
 
     __tablename__ = "refund_owed_changes"
@@ -275,7 +277,7 @@ class RefundOwedChange(EventProof, table=True):
     owed_fen: int = u64()
 
 
-class FeeAccountImport(EventProof, table=True):
+class FeeAccountImport(EventProofColumns, table=True):
     """AccountImported: an account carried over from an earlier contract version."""
 
     __tablename__ = "fee_account_imports"
@@ -295,7 +297,7 @@ class FeeAccountImport(EventProof, table=True):
     due_at: int = u64()
 
 
-class CommitmentEvent(EventProof, table=True):
+class CommitmentEvent(EventProofColumns, table=True):
     """The history of every commitment: one row per lifecycle event."""
 
     __tablename__ = "commitment_events"
@@ -326,7 +328,7 @@ class CommitmentEvent(EventProof, table=True):
     decided_at: int | None = u64(default=None)
 
 
-class EnterpriseCountersImport(EventProof, table=True):
+class EnterpriseCountersImport(EventProofColumns, table=True):
     """CountersImported: an enterprise's counters carried over from an earlier contract version."""
 
     __tablename__ = "enterprise_counter_imports"
@@ -340,7 +342,7 @@ class EnterpriseCountersImport(EventProof, table=True):
     repaired: int = big()
 
 
-class RoleEvent(EventProof, table=True):
+class RoleEvent(EventProofColumns, table=True):
     """Who held which role when: RoleGranted / RoleRevoked / RoleAdminChanged."""
 
     __tablename__ = "role_events"
@@ -352,7 +354,7 @@ class RoleEvent(EventProof, table=True):
     sender: str  # for RoleAdminChanged: the previous admin role
 
 
-class GovernanceEvent(EventProof, table=True):
+class GovernanceEvent(EventProofColumns, table=True):
     """Settings and admin changes: OverdueGracePeriodSet, RefundReasonAllowed, ImportSealed and
     the DefaultAdmin transfer / delay events of AccessControlDefaultAdminRules."""
 
@@ -364,7 +366,7 @@ class GovernanceEvent(EventProof, table=True):
     value: str | None = None  # the new grace period or delay (seconds), "true"/"false", or the schedule
 
 
-class PauseEvent(EventProof, table=True):
+class PauseEvent(EventProofColumns, table=True):
     __tablename__ = "pause_events"
     contract: str
     address: str
@@ -372,7 +374,7 @@ class PauseEvent(EventProof, table=True):
     account: str
 
 
-class LatestProof(SQLModel):
+class LatestProofColumns(SQLModel):
     """The proof of the latest event that changed an aggregate row's values."""
 
     block_number: int = big()
@@ -381,7 +383,7 @@ class LatestProof(SQLModel):
     transaction_hash: str
 
 
-class FeeAccount(LatestProof, table=True):
+class FeeAccount(LatestProofColumns, table=True):
     __tablename__ = "fee_accounts"
     chain_id: int = Field(primary_key=True, sa_type=BigInteger)
     project: str = Field(primary_key=True)
@@ -403,7 +405,7 @@ class FeeAccount(LatestProof, table=True):
     status: str
 
 
-class Commitment(LatestProof, table=True):
+class Commitment(LatestProofColumns, table=True):
     __tablename__ = "commitments"
     __table_args__ = (Index("ix_commitments_enterprise", "chain_id", "enterprise"),)
     chain_id: int = Field(primary_key=True, sa_type=BigInteger)
@@ -425,7 +427,7 @@ class Commitment(LatestProof, table=True):
     overdue_at: int = u64(default=0)  # block time of its latest overdue mark; 0 if never marked
 
 
-class EnterpriseCommitmentSummary(LatestProof, table=True):
+class EnterpriseCommitmentSummary(LatestProofColumns, table=True):
     """Per-enterprise counters, kept incrementally; the proof is that of the latest event
     that changed a counter (an extension or evidence changes none)."""
 
@@ -450,6 +452,12 @@ INDEXER_TABLES = [ChainState, IndexedBlock, IndexerLease]
 UINT64_COLUMNS = {column.name: Uint64 for model in (*EVENT_TABLES, *AGGREGATE_TABLES)
                   for column in model.__table__.columns  # type: ignore[attr-defined]  # set by SQLModel
                   if isinstance(column.type, Uint64)}
+
+
+# An event row's proof with its block's time, for raw reads of an event table aliased `e`: select
+# PROOF_WITH_BLOCK_TIME and add BLOCK_TIME_JOIN to the FROM clause.
+PROOF_WITH_BLOCK_TIME = "e.chain_id, e.block_number, e.log_index, e.block_hash, e.transaction_hash, t.timestamp"
+BLOCK_TIME_JOIN = "LEFT JOIN block_times t ON t.chain_id = e.chain_id AND t.block_number = e.block_number"
 
 
 def read_sql(sql: str) -> TextualSelect:

@@ -9,18 +9,13 @@ from sqlalchemy.orm import Session
 
 from ledger.db.read_model import Commitment as CommitmentView, FeeAccount
 from ledger.db.write_model import CommitmentRecord, OutboxCommand
-from ledger.domain.common import get_project_row, read_model_chain_id
+from ledger.domain.common import get_project_row, proof_of, read_model_chain_id
 from ledger.domain.rates import shortfall
-from ledger.domain.schemas import Clearance, ClearanceReason, Proof
+from ledger.domain.schemas.approval import Clearance, ClearanceReason
 from ledger.outbox.commands import ACCEPTED, MINED, SUBMITTED
 
 OPEN_STATUSES = {"recorded", "extended"}
 BLOCKING_STATUSES = {"overdue": "commitment_overdue", "breached": "commitment_breached"}
-
-
-def _proof(chain_id: int, row) -> Proof:
-    return Proof(chain_id=chain_id, block_number=row.block_number, block_hash=row.block_hash,
-                 transaction_hash=row.transaction_hash, log_index=row.log_index)
 
 
 def clearance(session: Session, *, project_code: str) -> Clearance:
@@ -31,7 +26,7 @@ def clearance(session: Session, *, project_code: str) -> Clearance:
     if chain_id is not None:
         account = session.execute(select(FeeAccount).where(FeeAccount.chain_id == chain_id,
                                                            FeeAccount.project == project.project_key)).scalars().first()
-    account_proof = _proof(chain_id, account) if account else None
+    account_proof = proof_of(chain_id, account) if account else None
     fee_status = account.status if account else "unassessed"
     if account is None and shortfall(project.required_shelter_area, project.built_shelter_area) > 0:
         reasons.append(ClearanceReason(code="fee_unassessed", reference=project_code,
@@ -54,7 +49,7 @@ def clearance(session: Session, *, project_code: str) -> Clearance:
                 overdue.append(number)
             if view.status in BLOCKING_STATUSES:
                 reasons.append(ClearanceReason(code=BLOCKING_STATUSES[view.status], reference=number,
-                                               proof=_proof(chain_id, view),
+                                               proof=proof_of(chain_id, view),
                                                detail=f"commitment {number} is {view.status}"))
     pending = session.execute(select(func.count()).select_from(OutboxCommand).where(
         OutboxCommand.project_code == project_code,

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 from ledger.db.write_model import OutboxCommand, OutboxTransaction
 from ledger.domain.common import from_unix
 from ledger.domain.errors import NotFound
-from ledger.domain.schemas import ChainError, CommandStatus
+from ledger.domain.schemas.common import ChainError, CommandStatus
 
 
 def command_status(session: Session, *, command_id: str, client: str | None = None) -> CommandStatus:

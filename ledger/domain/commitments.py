@@ -17,8 +17,10 @@ from ledger.domain.common import (end_of_day, enterprise_key_hex, from_unix, get
 from ledger.domain.errors import Conflict, InvalidState, NotFound, ValidationFailed
 from ledger.domain.fees import _adjust, _current_relief_bps, _open_assessment
 from ledger.domain.rates import SURVEY_REDUCTION, SURVEY_SUPPLEMENT, fee_fen, relief_fen, shortfall
-from ledger.domain.schemas import (AcceptanceAccepted, AcceptanceReport, CommandAccepted, CommitmentCreate,
-                                   CommitmentDecision, CommitmentPublic)
+from ledger.domain.schemas.approval import AcceptanceAccepted, AcceptanceReport, CommitmentCreate
+from ledger.domain.schemas.common import CommandAccepted
+from ledger.domain.schemas.enterprise import CommitmentPublic
+from ledger.domain.schemas.office import CommitmentDecision
 from ledger.outbox.kinds import COMMITMENT_KINDS
 from ledger.outbox.commands import FAILED, NewCommand, enqueue, new_command_id
 

@@ -1,5 +1,7 @@
-"""Small helpers the services share: times, on-chain keys, lookups."""
+"""Small helpers the services share: times, on-chain keys, lookups, key cursors."""
 
+import base64
+import re
 from datetime import date, datetime, time as clock, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -8,11 +10,13 @@ from sqlalchemy.orm import Session
 
 from ledger.db.read_model import ChainState
 from ledger.db.write_model import Project
-from ledger.domain.errors import NotFound
+from ledger.domain.errors import NotFound, ValidationFailed
+from ledger.domain.schemas.common import Proof, ProofWithBlockTime
 from ledger.core.identifiers import enterprise_key, project_key, reference_key
 from ledger.core.settings import get_settings
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+ONCHAIN_KEY = re.compile(r"^0x[0-9a-f]{64}$")  # an enterprise's, commitment's or project's key on chain
 
 
 def hex0x(value: bytes) -> str:
@@ -82,3 +86,42 @@ def read_model_chain_id(session: Session) -> int | None:
     """The chain the read model mirrors (the most recently indexed one)."""
     return session.execute(select(mirrored_chain_id())).scalar()
 
+
+def names_of(session: Session, key_column, name_column, keys) -> dict[str, str]:
+    """Write-model names (commitment numbers, project codes, USCCs) of on-chain keys, where known."""
+    keys = {k for k in keys if k}
+    if not keys:
+        return {}
+    return dict(session.execute(select(key_column, name_column).where(key_column.in_(keys))).all())
+
+
+def proof_of(chain_id: int, row) -> Proof:
+    """The proof a read-model row carries (an event's, or an aggregate's latest event's) as an answer's proof."""
+    return Proof(chain_id=chain_id, block_number=row.block_number, block_hash=row.block_hash,
+                 transaction_hash=row.transaction_hash, log_index=row.log_index)
+
+
+def proof_with_block_time(chain_id: int, block_number: int, log_index: int, block_hash: str, transaction_hash: str,
+                          block_time: int | None) -> ProofWithBlockTime:
+    """A read-model event's proof and its block's unix time, in PROOF_WITH_BLOCK_TIME's column order,
+    as an answer's proof."""
+    return ProofWithBlockTime(chain_id=chain_id, block_number=block_number, block_hash=block_hash,
+                              transaction_hash=transaction_hash, log_index=log_index, block_time=from_unix(block_time))
+
+
+def decode_key_cursor(cursor: str | None, kind: str) -> str:
+    """The key after which a page of a list ordered by on-chain key starts ("" for the first page); the
+    opaque cursor names the list and the last key."""
+    if not cursor:
+        return ""
+    try:
+        found, _, key = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode().partition(":")
+        if found != kind or not ONCHAIN_KEY.match(key):
+            raise ValueError(found)
+        return key
+    except ValueError:
+        raise ValidationFailed("not a cursor this list issued", field="cursor", rule="opaque_cursor") from None
+
+
+def encode_key_cursor(kind: str, key: str) -> str:
+    return base64.urlsafe_b64encode(f"{kind}:{key}".encode()).decode().rstrip("=")

@@ -21,9 +21,11 @@ from ledger.domain.common import end_of_day, enterprise_key_hex, get_project_row
 from ledger.domain.errors import InvalidState, ValidationFailed
 from ledger.domain.rates import (FULL_RELIEF_BPS, Rate, fee_fen, known_reason, rate_at, rate_for, reduction_percent,
                                  relief_fen, shortfall)
-from ledger.domain.schemas import AdjustmentCreate, CommandAccepted, FeeAssessmentCreate, FeeEstimate
+from ledger.domain.schemas.common import CommandAccepted
+from ledger.domain.schemas.office import AdjustmentCreate, FeeAssessmentCreate
+from ledger.domain.schemas.public import FeeEstimate
 from ledger.core.identifiers import reason_code
-from ledger.chain.rate_tables import SAMPLE_RATE_TABLE
+from ledger.chain.rate_tables import is_sample_basis
 from ledger.outbox.commands import FAILED, NewCommand, enqueue
 
 MIN_NOTICE_SECONDS = 86_400  # FeeLedger.MIN_NOTICE
@@ -39,7 +41,7 @@ def estimate_fee(session: Session, *, district: str, required_shelter_area: int,
     area = shortfall(required_shelter_area, built_shelter_area)
     return FeeEstimate(district=district, shortfall_area=area, rate_fen_per_m2=rate.rate_fen_per_m2,
                        rate_table_version=rate.version, amount_fen=fee_fen(area, rate.rate_fen_per_m2),
-                       basis=rate.basis_hash, sample=rate.basis_hash == "0x" + SAMPLE_RATE_TABLE.basis_hash.hex())
+                       basis=rate.basis_hash, sample=is_sample_basis(rate.basis_hash))
 
 
 def assess_fee(session: Session, *, assessment: FeeAssessmentCreate, actor: str) -> CommandAccepted:

@@ -5,12 +5,13 @@ by district and by month."""
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from ledger.domain.credit.record import BLOCK_TIME, PROOF, chain_proof, decode_cursor, encode_cursor, names_of, proof_public
-from ledger.domain.credit.schemas import (CollectionPublic, CollectionRow, CommitmentAlertPage, CommitmentAlertPublic,
-                                   FeeAccountPublic, MoneyEntryPublic, MoneyTrailPublic)
-from ledger.db.read_model import read_sql
+from ledger.domain.schemas.regulator import (CollectionPublic, CollectionRow, CommitmentAlertPage,
+                                             CommitmentAlertPublic, FeeAccountPublic, MoneyEntryPublic,
+                                             MoneyTrailPublic)
+from ledger.db.read_model import BLOCK_TIME_JOIN, PROOF_WITH_BLOCK_TIME, read_sql
 from ledger.db.write_model import CommitmentRecord, Enterprise, PaymentConfirmation, Project, RefundRequest
-from ledger.domain.common import SHANGHAI, from_unix, project_key_hex, read_model_chain_id, reference_key_hex
+from ledger.domain.common import (SHANGHAI, decode_key_cursor, encode_key_cursor, from_unix, names_of, project_key_hex,
+                                  proof_with_block_time, read_model_chain_id, reference_key_hex)
 from ledger.domain.errors import NotFound, ValidationFailed
 from ledger.core.identifiers import DISTRICTS, InvalidIdentifier, validate_project_code
 
@@ -25,7 +26,7 @@ def commitments_in_trouble(session: Session, *, status: str | None = None, curso
     proof of the event that put it there."""
     if status is not None and status not in ALERT_STATUSES:
         raise ValidationFailed("status must be overdue or breached", field="status", rule="one_of")
-    after = decode_cursor(cursor, "commitment")
+    after = decode_key_cursor(cursor, "commitment")
     chain_id = read_model_chain_id(session)
     if chain_id is None:
         return CommitmentAlertPage(items=[], next_cursor=None)
@@ -37,19 +38,19 @@ def commitments_in_trouble(session: Session, *, status: str | None = None, curso
     proofs = {}
     if rows:
         for commitment, event, *proof in session.execute(read_sql(
-                f"SELECT e.commitment, e.event, {PROOF} FROM commitment_events e {BLOCK_TIME} "
+                f"SELECT e.commitment, e.event, {PROOF_WITH_BLOCK_TIME} FROM commitment_events e {BLOCK_TIME_JOIN} "
                 "WHERE e.chain_id = :c AND e.commitment IN :keys AND e.event IN ('marked_overdue', 'breached') "
                 "ORDER BY e.block_number, e.log_index").bindparams(_expanding("keys")),
                 {"c": chain_id, "keys": [r[0] for r in rows]}):
-            proofs[commitment, event] = chain_proof(proof)  # the latest one wins
+            proofs[commitment, event] = proof  # the latest one wins
     numbers = names_of(session, CommitmentRecord.commitment_key, CommitmentRecord.commitment_number, [r[0] for r in rows])
     codes = names_of(session, Project.project_key, Project.project_code, [r[1] for r in rows])
     usccs = names_of(session, Enterprise.enterprise_key, Enterprise.uscc, [r[2] for r in rows])
     items = [CommitmentAlertPublic(
         commitment_key=key, commitment_number=numbers.get(key), project_key=project, project_code=codes.get(project),
         enterprise_key=enterprise, uscc=usccs.get(enterprise), kind=kind, status=state, due_at=from_unix(due_at),
-        proof=proof_public(proofs[key, STATUS_EVENT[state]])) for key, project, enterprise, kind, state, due_at in rows]
-    next_cursor = encode_cursor("commitment", rows[-1][0]) if len(rows) == limit else None
+        proof=proof_with_block_time(*proofs[key, STATUS_EVENT[state]])) for key, project, enterprise, kind, state, due_at in rows]
+    next_cursor = encode_key_cursor("commitment", rows[-1][0]) if len(rows) == limit else None
     return CommitmentAlertPage(items=items, next_cursor=next_cursor)
 
 
@@ -89,7 +90,8 @@ def money_trail(session: Session, *, project_code: str) -> MoneyTrailPublic:
             RefundRequest.project_code == project_code)).scalars()}
         for kind, sql in _MONEY:
             for amount, due_after, bps, reference, at, late, document, *proof in session.execute(read_sql(
-                    sql.format(proof=PROOF) + f" {BLOCK_TIME} WHERE e.chain_id = :c AND e.project = :p"),
+                    sql.format(proof=PROOF_WITH_BLOCK_TIME) + f" {BLOCK_TIME_JOIN} "
+                    "WHERE e.chain_id = :c AND e.project = :p"),
                     {"c": chain_id, "p": key}):
                 keyed = kind in ("payment", "refund")
                 entries.append(((proof[1], proof[2]), MoneyEntryPublic(
@@ -97,7 +99,7 @@ def money_trail(session: Session, *, project_code: str) -> MoneyTrailPublic:
                     reference=references.get(reference) if keyed else reference,
                     reference_key=reference if keyed else None, at=from_unix(at),
                     late=None if late is None else bool(late), document_hash=document,
-                    proof=proof_public(chain_proof(proof)))))
+                    proof=proof_with_block_time(*proof))))
     known = session.execute(select(Project.project_code).where(Project.project_code == project_code)).first()
     if account is None and not entries and not known:
         raise NotFound(f"no project {project_code} in the ledger", field="project_code", rule="exists")
@@ -108,7 +110,7 @@ def money_trail(session: Session, *, project_code: str) -> MoneyTrailPublic:
                                      {"c": account[5], "n": account[6]}).scalar()
         account_public = FeeAccountPublic(status=account[0], due_fen=account[1], paid_fen=account[2],
                                           refunded_fen=account[3], refund_owed_fen=account[4],
-                                          proof=proof_public(chain_proof((*account[5:], block_time))))
+                                          proof=proof_with_block_time(*account[5:], block_time))
     return MoneyTrailPublic(project_code=project_code, project_key=key, account=account_public,
                             entries=[entry for _, entry in sorted(entries, key=lambda item: item[0])])
 
@@ -143,9 +145,9 @@ def fee_statuses(session: Session, *, project_keys: list[str]) -> dict[str, FeeA
     if chain_id is None or not project_keys:
         return {}
     rows = session.execute(read_sql(
-        "SELECT e.project, e.status, e.due_fen, e.paid_fen, e.refunded_fen, e.refund_owed_fen, " + PROOF +
-        " FROM fee_accounts e " + BLOCK_TIME + " WHERE e.chain_id = :c AND e.project IN :keys"
+        "SELECT e.project, e.status, e.due_fen, e.paid_fen, e.refunded_fen, e.refund_owed_fen, "
+        f"{PROOF_WITH_BLOCK_TIME} FROM fee_accounts e {BLOCK_TIME_JOIN} WHERE e.chain_id = :c AND e.project IN :keys"
     ).bindparams(_expanding("keys")), {"c": chain_id, "keys": project_keys})
     return {key: FeeAccountPublic(status=status, due_fen=due, paid_fen=paid, refunded_fen=refunded,
-                                  refund_owed_fen=owed, proof=proof_public(chain_proof(proof)))
+                                  refund_owed_fen=owed, proof=proof_with_block_time(*proof))
             for key, status, due, paid, refunded, owed, *proof in rows}

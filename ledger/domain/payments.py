@@ -24,9 +24,10 @@ from ledger.domain.chain_time import CLOCK_SKEW_SECONDS
 from ledger.domain.common import from_unix, project_key_hex, reference_key_hex, unix
 from ledger.domain.errors import Conflict, DomainError, InvalidState, NotFound, ValidationFailed
 from ledger.core.identifiers import reason_code
-from ledger.domain.schemas import (CommandAccepted, ItemProblem, LevyPage, LevyPublic, PaymentBatch,
-                                   PaymentBatchResult, PaymentConfirmation, PaymentItemResult, PaymentPublic,
-                                   RefundCreate)
+from ledger.domain.schemas.common import CommandAccepted
+from ledger.domain.schemas.enterprise import PaymentPublic
+from ledger.domain.schemas.tax import (ItemProblem, LevyPage, LevyPublic, PaymentBatch, PaymentBatchResult,
+                                       PaymentConfirmation, PaymentItemResult, RefundCreate)
 from ledger.outbox.commands import FAILED, NewCommand, enqueue, new_command_id
 
 MAX_PAID_FEN = 2**64 - 1  # FeeLedger keeps the totals paid and refunded as uint64 (…PaidOverflow, …RefundedOverflow)

@@ -8,13 +8,13 @@ from sqlalchemy.orm import Session
 from ledger.db.write_model import Enterprise, Project
 from ledger.domain.common import enterprise_key_hex, from_unix, get_project_row, project_key_hex
 from ledger.domain.rates import shortfall
-from ledger.domain.schemas import ProjectCreate, ProjectPublic
+from ledger.domain.schemas.approval import ProjectCreate, RegisteredProject
 from ledger.core.identifiers import DISTRICTS
 from ledger.core.field_encryption import field_cipher
 from ledger.core.settings import get_settings
 
 
-def register_project(session: Session, *, project: ProjectCreate, client: str) -> ProjectPublic:
+def register_project(session: Session, *, project: ProjectCreate, client: str) -> RegisteredProject:
     """Register a project or update it (same code). Off-chain only: projects reach the chain with
     their first assessment or commitment. The builder's name and contacts are stored encrypted."""
     now = time.time()
@@ -35,11 +35,11 @@ def register_project(session: Session, *, project: ProjectCreate, client: str) -
     return _public(session, row)
 
 
-def get_project(session: Session, *, project_code: str) -> ProjectPublic:
+def get_project(session: Session, *, project_code: str) -> RegisteredProject:
     return _public(session, get_project_row(session, project_code))
 
 
-def projects_of_enterprise(session: Session, *, uscc: str) -> list[ProjectPublic]:
+def projects_of_enterprise(session: Session, *, uscc: str) -> list[RegisteredProject]:
     rows = session.execute(select(Project).where(Project.builder_uscc == uscc).order_by(Project.project_code)).scalars()
     return [_public(session, row) for row in rows]
 
@@ -72,8 +72,8 @@ def _upsert_enterprise(session: Session, *, uscc: str, name: str, contact_person
     session.flush()
 
 
-def _public(session: Session, row: Project) -> ProjectPublic:
-    return ProjectPublic(
+def _public(session: Session, row: Project) -> RegisteredProject:
+    return RegisteredProject(
         project_code=row.project_code, project_key=row.project_key, name=row.name, builder_uscc=row.builder_uscc,
         builder_name=enterprise_name(session, row.builder_uscc) or "", district=row.district,
         district_name=DISTRICTS[row.district], required_shelter_area=row.required_shelter_area,
@@ -82,7 +82,7 @@ def _public(session: Session, row: Project) -> ProjectPublic:
         created_at=from_unix(row.created_at), updated_at=from_unix(row.updated_at))
 
 
-def recent_projects(session: Session, *, limit: int = 100) -> list[ProjectPublic]:
+def recent_projects(session: Session, *, limit: int = 100) -> list[RegisteredProject]:
     """The most recently updated projects first (the office's list)."""
     rows = session.execute(select(Project).order_by(Project.updated_at.desc(), Project.project_code).limit(limit)).scalars()
     return [_public(session, row) for row in rows]

@@ -13,12 +13,14 @@ from sqlalchemy.orm import Session
 
 from ledger.db.read_model import ChainState, Commitment as CommitmentView, FeeAccount, FeeAssessment, Payment
 from ledger.db.write_model import CommitmentRecord, PaymentConfirmation, Project
-from ledger.domain.common import from_unix, get_project_row, reference_key_hex
+from ledger.domain.common import from_unix, get_project_row, proof_of, reference_key_hex
 from ledger.domain.errors import NotFound, ValidationFailed
 from ledger.domain.projects import enterprise_name
-from ledger.domain.schemas import (Proof, PublicCommitment, PublicCommitmentPage, PublicFee, PublicPayment,
-                                   PublicPaymentPage, PublicProject, ReadModelAsOf, ReceiptVerification)
+from ledger.domain.schemas.public import (ChainCheck, PublicCommitment, PublicCommitmentPage, PublicFee, PublicPayment,
+                                          PublicPaymentPage, PublicProject, ReadModelAsOf, ReceiptVerification)
 from ledger.core.identifiers import DISTRICTS
+from ledger.core.settings import Settings
+from ledger.chain import proofs
 
 MAX_PAGE = 100
 MASK = "****"
@@ -81,7 +83,7 @@ def public_payments(session: Session, *, project_code: str, cursor: str | None =
     numbers = _voucher_numbers(session, project.project_code)
     items = [PublicPayment(voucher_number_masked=mask_reference(numbers.get(row.voucher, row.voucher[2:18].upper())),
                            amount_fen=row.amount_fen,
-                           paid_at=from_unix(row.paid_at), late=row.late, proof=_proof(checkpoint.chain_id, row))
+                           paid_at=from_unix(row.paid_at), late=row.late, proof=proof_of(checkpoint.chain_id, row))
              for row in rows]
     next_cursor = None
     if len(rows) == limit:
@@ -100,7 +102,7 @@ def verify_receipt(session: Session, *, voucher_number: str) -> ReceiptVerificat
     project = session.execute(select(Project).where(Project.project_key == row.project)).scalars().first()
     return ReceiptVerification(
         verified=True, voucher_number=voucher_number, amount_fen=row.amount_fen, paid_at=from_unix(row.paid_at),
-        late=row.late, proof=_proof(checkpoint.chain_id, row), as_of=checkpoint,
+        late=row.late, proof=proof_of(checkpoint.chain_id, row), as_of=checkpoint,
         project_code=project.project_code if project else None, project_name=project.name if project else None,
         district_name=DISTRICTS[project.district] if project else None)
 
@@ -113,7 +115,7 @@ def _fee(session: Session, chain_id: int, project_key: str) -> PublicFee | None:
                      rate_table_version=account.rate_table_version, base_fen=account.base_fen,
                      relief_bps=account.relief_bps, adjustment_fen=account.adjustment_fen, due_fen=account.due_fen,
                      paid_fen=account.paid_fen, refunded_fen=account.refunded_fen, due_at=from_unix(account.due_at),
-                     proof=_proof(chain_id, account))
+                     proof=proof_of(chain_id, account))
 
 
 def _commitments(session: Session, project: Project, checkpoint: ReadModelAsOf | None, *, cursor: str | None,
@@ -130,7 +132,7 @@ def _commitments(session: Session, project: Project, checkpoint: ReadModelAsOf |
         query = query.where(CommitmentRecord.commitment_number > after)
     rows = session.execute(query.order_by(CommitmentRecord.commitment_number).limit(limit)).all()
     items = [PublicCommitment(commitment_number=number, kind=view.kind, status=view.status, due_at=from_unix(view.due_at),
-                              fulfilled_late=view.fulfilled_late, proof=_proof(checkpoint.chain_id, view))
+                              fulfilled_late=view.fulfilled_late, proof=proof_of(checkpoint.chain_id, view))
              for number, view in rows]
     return PublicCommitmentPage(items=items, next_cursor=_encode_cursor("commitment", rows[-1][0]) if len(rows) == limit else None)
 
@@ -151,12 +153,14 @@ def _assessed(session: Session, chain_id: int, project_key: str) -> dict:
     if row is None:
         return {"shortfall_area": None, "rate_fen_per_m2": None, "assessment_proof": None}
     return {"shortfall_area": row.shortfall_area, "rate_fen_per_m2": row.rate_fen_per_m2,
-            "assessment_proof": _proof(chain_id, row)}
+            "assessment_proof": proof_of(chain_id, row)}
 
 
-def _proof(chain_id: int, row) -> Proof:
-    return Proof(chain_id=chain_id, block_number=row.block_number, block_hash=row.block_hash,
-                 transaction_hash=row.transaction_hash, log_index=row.log_index)
+def check_receipt_on_chain(receipt: ReceiptVerification, *, settings: Settings) -> ChainCheck:
+    """A verified receipt's proof, voucher and amount re-read from the configured chain node."""
+    check = proofs.check_receipt_on_chain(receipt.proof, voucher_number=receipt.voucher_number,
+                                          amount_fen=receipt.amount_fen, settings=settings)
+    return ChainCheck(matches=check.matches, checked_block_number=check.checked_block_number, detail=check.detail)
 
 
 def _check_limit(limit: int) -> None:

@@ -1,11 +1,15 @@
-"""Rates from the tables published on chain, and the reduction policy (a data file, shipped as a SAMPLE).
+"""Rates from the tables published on chain, and the reduction policy (package data, shipped as a SAMPLE).
 
 `base = round_half_up(shortfall_area × rate / 100)` fen, area in 0.01 m², rate in fen per m²;
 relief takes `round_half_up(base × relief_bps / 10,000)` off. FeeLedger v2 looks the rate up
 itself from the table version and district the assessment names; the services read the same
 tables from the read model (RateTablePublished / RatePublished), so what they show is what
 the chain charges. The sample table is published by `ledger deploy` on the development chain
-(ledger.chain.rate_tables.SAMPLE_RATE_TABLE).
+(ledger.chain.rate_tables.SAMPLE_RATE_TABLE); the services never read it, they only recognise it.
+
+The reduction policy (减免: which reason codes halve or waive the fee) has no other source than the
+data file the package ships: it is the policy in force everywhere, a clearly labelled sample (its
+`sample` flag, notice and labels say so) until the city's policy replaces the file.
 """
 
 import json
@@ -19,8 +23,7 @@ from sqlalchemy.orm import Session
 from ledger.db.read_model import read_sql
 from ledger.domain.common import day_bounds
 
-DATA = Path(__file__).resolve().parent / "data"
-REDUCTIONS_FILE = DATA / "reductions.sample.json"
+SHIPPED_REDUCTION_POLICY = Path(__file__).resolve().parent / "data" / "reductions.sample.json"
 SURVEY_SUPPLEMENT = "SURVEY_SUPPLEMENT"  # 补缴 after the surveyed area
 SURVEY_REDUCTION = "SURVEY_REDUCTION"  # 核减 after the surveyed area
 FULL_RELIEF_BPS = 10_000
@@ -69,7 +72,7 @@ def rate_at(session: Session, district: str, moment: int) -> Rate | None:
 
 @cache
 def reduction_policy() -> dict:
-    return json.loads(REDUCTIONS_FILE.read_text())
+    return json.loads(SHIPPED_REDUCTION_POLICY.read_text())
 
 
 def reduction_percent(reason_code: str) -> int | None:

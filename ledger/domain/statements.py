@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from ledger.db.write_model import OutboxCommand, PaymentConfirmation as ConfirmationRow
 from ledger.domain.common import day_bounds, from_unix
-from ledger.domain.schemas import AmountMismatch, DailyStatement, Reconciliation, StatementItem, TaxStatement
+from ledger.domain.schemas.tax import AmountMismatch, DailyStatement, Reconciliation, StatementItem, TaxStatement
 from ledger.outbox.commands import FAILED
 
 

@@ -14,7 +14,7 @@ from pydantic import (
     UrlConstraints,
 )
 
-from ledger.domain.schemas import Clearance
+from ledger.domain.schemas.approval import Clearance
 
 NOTICE_VERSION: Final = 1
 WebhookEvent = Literal["payment.recorded", "clearance.changed", "commitment.overdue", "commitment.breached"]

@@ -18,7 +18,8 @@ from ledger.access.signing import public_key_pem, sign_request
 from ledger.core.settings import get_settings
 from ledger.db.write_model import Levy, OutboxCommand, PaymentConfirmation
 from ledger.domain import fees, projects
-from ledger.domain.schemas import FeeAssessmentCreate, ProjectCreate
+from ledger.domain.schemas.approval import ProjectCreate
+from ledger.domain.schemas.office import FeeAssessmentCreate
 from devtools.sim.world import World
 from tests.support.databases import database_url, make_database  # noqa: F401
 from tests.support.rates import mirror_sample_rate_table

@@ -20,7 +20,7 @@ from ledger.domain import commitments, fees, payments, projects
 from ledger.core.settings import DEV_MNEMONIC, Settings
 from tests.conftest import Chain
 from tests.support.ledger_env import WritePath, chain_time
-from ledger.domain.schemas import CommitmentDecision
+from ledger.domain.schemas.office import CommitmentDecision
 from tests.support.samples import assessment, commitment, payment, project, project_code, sha
 
 ASSESSED, UNASSESSED, LAPSED = 801, 802, 803  # sample project numbers

@@ -5,7 +5,9 @@ from datetime import date, datetime, timedelta, timezone
 
 from stdnum.cn import uscc
 
-from ledger.domain.schemas import (CommitmentCreate, FeeAssessmentCreate, PaymentConfirmation, ProjectCreate)
+from ledger.domain.schemas.approval import CommitmentCreate, ProjectCreate
+from ledger.domain.schemas.office import FeeAssessmentCreate
+from ledger.domain.schemas.tax import PaymentConfirmation
 
 DISTRICTS = ["410102", "410103", "410105", "410108", "410122", "410171", "410172", "410173"]
 

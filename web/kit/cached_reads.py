@@ -3,7 +3,7 @@ keys, so a page and the API share kept answers)."""
 
 from ledger.domain import public
 from ledger.domain.common import project_key_hex
-from ledger.domain.schemas import PublicCommitmentPage, PublicPaymentPage, PublicProject, ReceiptVerification
+from ledger.domain.schemas.public import PublicCommitmentPage, PublicPaymentPage, PublicProject, ReceiptVerification
 from web.kit.read_cache import ReadCache
 
 PAGE = 20

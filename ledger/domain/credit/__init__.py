@@ -3,5 +3,8 @@ turned into a score and grade by a versioned rule set that is data (`data/rules.
 
 * `rules`  — the rule sets (versioned, documented, loaded from data);
 * `score`  — the pure function: events + rule set (+ as-of time) → score, grade, contributions;
-* `record` — the read-model queries that find an enterprise's credit events and list enterprises.
+* `record` — the read-model queries that find an enterprise's credit events and score every enterprise.
+
+It depends on the database and the core only; the answers built from it (the credit record, the
+list of enterprises) are ledger.domain.credit_records'.
 """

@@ -14,7 +14,9 @@ COUNTERS_IMPORTED = "counters_imported"  # an earlier contract version's counter
 
 
 @dataclass(frozen=True)
-class ChainProof:
+class CreditEventProof:
+    """Where a credit event is on chain, as the pure function needs it: its order and its block's time."""
+
     chain_id: int
     block_number: int
     log_index: int
@@ -29,7 +31,7 @@ class CreditEvent:
 
     kind: str  # a rule set's event kind, or COUNTERS_IMPORTED
     enterprise: str  # HMAC-SHA256(pepper, USCC), 0x-hex
-    proof: ChainProof
+    proof: CreditEventProof
     commitment: str | None = None  # the commitment's on-chain key
     project: str | None = None  # the project's on-chain key
     fact_at: int | None = None  # when the fact happened, as attested on chain (fulfilment, repair, payment)

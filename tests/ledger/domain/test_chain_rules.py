@@ -10,9 +10,10 @@ from sqlalchemy import insert, select, update
 from ledger.db.read_model import BlockTime, CommitmentEvent
 from ledger.db.write_model import Levy, OutboxCommand
 from ledger.domain import commitments, fees, payments, projects
+from ledger.domain.chain_time import CLOCK_SKEW_SECONDS
 from ledger.domain.common import end_of_day
 from ledger.domain.errors import InvalidState, ValidationFailed
-from ledger.domain.schemas import CommitmentDecision, FeeAssessmentCreate
+from ledger.domain.schemas.office import CommitmentDecision, FeeAssessmentCreate
 from ledger.core.identifiers import reference_key
 from tests.support.samples import assessment, commitment, payment, project, project_code, sha
 
@@ -161,7 +162,7 @@ def test_an_omitted_decision_or_acceptance_time_is_never_before_the_signing_on_a
 
 
 def test_an_omitted_acceptance_time_is_never_before_the_signing_nor_the_overdue_mark(session, chain_clock):
-    from ledger.domain.schemas import AcceptanceReport
+    from ledger.domain.schemas.approval import AcceptanceReport
 
     assessed(session)
     signed = datetime.now(timezone.utc) - timedelta(days=60)
@@ -181,7 +182,10 @@ def test_a_reassessment_is_never_dated_before_the_first_assessment_even_when_the
         session, chain_clock):
     assessed(session)
     (first,) = command_args(session, "assess_fee")
-    chain_clock.offset = -800  # a later reading of the chain's clock is behind the first notice's time
+    # A later reading of the chain's clock is behind the first notice's time: the latest time the
+    # chain accepts now is exactly that time (set from the notice, so a tick of the wall clock between
+    # the two assessments does not matter).
+    chain_clock.offset = first["assessed_at"] - CLOCK_SKEW_SECONDS - chain_clock.started
     fees.assess_fee(session, assessment=assessment(1), actor="office")
     session.commit()
     assert command_args(session, "assess_fee")[1]["assessed_at"] == first["assessed_at"]
@@ -223,7 +227,7 @@ def mirrored_account(session, n: int = 1, **figures) -> None:
 
 
 def test_a_payment_or_refund_past_2_64_with_the_migrated_totals_is_refused_naming_the_amount(session):
-    from ledger.domain.schemas import RefundCreate
+    from ledger.domain.schemas.tax import RefundCreate
 
     levy = assessed(session)
     mirrored_account(session, paid_fen=2**64 - 100, refunded_fen=2**64 - 100, assessed_at=int(levy.created_at))
@@ -252,7 +256,7 @@ def test_a_payment_is_judged_by_the_assessment_time_the_chain_holds_not_the_levy
 
 def test_an_adjustment_past_int64_with_the_migrated_adjustments_is_refused_naming_delta_fen(session):
     from ledger.domain.rates import SURVEY_SUPPLEMENT
-    from ledger.domain.schemas import AdjustmentCreate
+    from ledger.domain.schemas.office import AdjustmentCreate
 
     levy = assessed(session)
     mirrored_account(session, adjustment_fen=2**63 - 100, assessed_at=int(levy.created_at))

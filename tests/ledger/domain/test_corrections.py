@@ -11,7 +11,8 @@ from ledger.db.read_model import Payment
 from ledger.db.write_model import CommitmentRecord, Levy, OutboxCommand, PaymentConfirmation as ConfirmationRow
 from ledger.domain import commitments, fees, payments, projects
 from ledger.domain.errors import Conflict, InvalidState, ValidationFailed
-from ledger.domain.schemas import CommitmentDecision, RefundCreate
+from ledger.domain.schemas.office import CommitmentDecision
+from ledger.domain.schemas.tax import RefundCreate
 from ledger.core.identifiers import reference_key
 from tests.support.samples import assessment, commitment, payment, project, project_code, sha
 
@@ -63,7 +64,7 @@ def test_a_correction_inside_a_batch_is_accepted_and_a_second_one_in_the_same_ba
     first = payments.confirm_payment(session, confirmation=payment(1, "V-B", 100), client="tax")
     session.commit()
     fail(session, first.command_id)
-    from ledger.domain.schemas import PaymentBatch
+    from ledger.domain.schemas.tax import PaymentBatch
 
     result = payments.confirm_payments(session, batch=PaymentBatch(items=[
         payment(1, "V-B", 200), payment(1, "V-B", 300), payment(1, "V-C", levy.amount_fen - 200)]), client="tax")

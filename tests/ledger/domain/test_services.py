@@ -12,8 +12,9 @@ from ledger.domain.common import SHANGHAI
 from ledger.domain.errors import Conflict, NotFound, ValidationFailed
 from ledger.domain.rates import fee_fen
 from ledger.chain.rate_tables import SAMPLE_RATE_TABLE
-from ledger.domain.schemas import (AcceptanceReport, AdjustmentCreate, CommitmentDecision, PaymentBatch,
-                                   StatementItem, TaxStatement)
+from ledger.domain.schemas.approval import AcceptanceReport
+from ledger.domain.schemas.office import AdjustmentCreate, CommitmentDecision
+from ledger.domain.schemas.tax import PaymentBatch, StatementItem, TaxStatement
 from tests.support.samples import assessment, commitment, make_uscc, payment, project, project_code, sha
 
 

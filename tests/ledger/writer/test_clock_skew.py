@@ -15,7 +15,9 @@ from devtools.dev_node import LocalNode
 from ledger.domain import chain_time, commitments, payments
 from ledger.domain.chain_time import ChainClock
 from ledger.domain.errors import ValidationFailed
-from ledger.domain.schemas import AcceptanceReport, CommitmentDecision, RefundCreate
+from ledger.domain.schemas.approval import AcceptanceReport
+from ledger.domain.schemas.office import CommitmentDecision
+from ledger.domain.schemas.tax import RefundCreate
 from ledger.core.identifiers import reason_code
 from ledger.writer.writer import ChainHolds
 from tests.conftest import deploy_chain

@@ -10,7 +10,7 @@ from ledger.db.write_model import Levy
 
 from ledger.domain import clearance
 from ledger.domain.commitments import decide_commitment, record_commitments
-from ledger.domain.schemas import CommitmentDecision
+from ledger.domain.schemas.office import CommitmentDecision
 from tests.ledger.writer.test_writer import confirm, setup_projects
 from tests.support.samples import commitment, payment, project_code, sha
 

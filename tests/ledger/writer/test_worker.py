@@ -14,7 +14,7 @@ from sqlmodel import Session
 from ledger.access.signing import canonical_request, private_key_from_seed, verify_signature
 from ledger.db.engine import make_engine
 from ledger.domain import clearance, fees, payments, projects
-from ledger.domain.schemas import PaymentBatch
+from ledger.domain.schemas.tax import PaymentBatch
 from ledger.webhooks.schemas import WebhookEndpointCreate
 from ledger.webhooks.delivery import add_endpoint, deliveries
 from ledger.core.settings import Settings

@@ -139,7 +139,7 @@ def test_office_decisions_reach_the_chain_with_their_fact_times(write_path):
 
     from ledger.db.read_model import Commitment as CommitmentView
     from ledger.domain.commitments import decide_commitment, record_commitments
-    from ledger.domain.schemas import CommitmentDecision
+    from ledger.domain.schemas.office import CommitmentDecision
     from tests.support.samples import commitment, sha
 
     setup_projects(write_path, 1)

@@ -8,7 +8,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from devtools.bench.workload import DAY, Workload
-from ledger.domain.credit.record import credit_record, list_enterprises
+from ledger.domain.credit_records import credit_record, list_enterprises
 from ledger.db.engine import make_engine
 from ledger.db.schema import upgrade_schema
 from ledger.indexer.loop import Indexer, IndexerConfig

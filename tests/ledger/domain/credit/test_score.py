@@ -2,13 +2,13 @@ import pytest
 from pydantic import ValidationError
 
 from ledger.domain.credit.rules import RuleSet, load_rule_set
-from ledger.domain.credit.score import COUNTERS_IMPORTED, ChainProof, CreditEvent, score_events
+from ledger.domain.credit.score import COUNTERS_IMPORTED, CreditEventProof, CreditEvent, score_events
 
 RULES = load_rule_set("sample-v1")
 
 
 def event(kind: str, block: int, *, time: int | None = 1_000, **kw) -> CreditEvent:
-    proof = ChainProof(31337, block, 0, "0x" + "11" * 32, "0x" + "22" * 32, time)
+    proof = CreditEventProof(31337, block, 0, "0x" + "11" * 32, "0x" + "22" * 32, time)
     return CreditEvent(kind, "0x" + "ee" * 32, proof, **kw)
 
 

@@ -1,0 +1,62 @@
+"""The credit record: one enterprise's score, grade and credit events with their proofs (read by the
+regulator for any enterprise and by an enterprise for its own), and the regulator's list of
+enterprises by score and grade under a rule set."""
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel
+
+from ledger.domain.schemas.common import ProofWithBlockTime
+
+Grade = Literal["A", "B", "C", "D"]
+
+
+class CreditEventPublic(BaseModel):
+    kind: str  # fulfilled_on_time, fulfilled_late, marked_overdue, breached, repaired, late_fee_payment, counters_imported
+    contribution: int  # points this event adds to the score under the rule set
+    score_after: int
+    commitment_key: str | None = None
+    commitment_number: str | None = None  # where the write model knows it
+    project_key: str | None = None
+    project_code: str | None = None
+    fact_at: datetime | None = None  # when the fact happened, as attested on chain
+    counts: dict[str, int] | None = None  # counters_imported: how many events of each kind
+    proof: ProofWithBlockTime
+
+
+class CreditRecordPublic(BaseModel):
+    enterprise_key: str
+    uscc: str | None  # where the write model knows the enterprise
+    rule_set: str
+    rule_set_label: str
+    as_of: datetime | None  # None: everything indexed so far
+    start: int
+    score: int
+    grade: Grade
+    events: list[CreditEventPublic]
+
+
+class EnterpriseCreditPublic(BaseModel):
+    enterprise_key: str
+    uscc: str | None
+    score: int
+    grade: Grade
+    counts: dict[str, int]  # credit events by kind
+
+
+class EnterpriseCreditPage(BaseModel):
+    rule_set: str
+    items: list[EnterpriseCreditPublic]
+    next_cursor: str | None
+
+
+class RuleSetPublic(BaseModel):
+    version: str
+    label: str
+    effective_from: str
+    start: int
+    weights: dict[str, int]
+    grades: list[tuple[str, int]]
+    lowest_grade: str
+    notes: dict[str, str]

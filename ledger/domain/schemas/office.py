@@ -1,0 +1,59 @@
+"""The office's schemas: fee assessments and adjustments (减免, 补缴 / 核减), and its decisions on
+commitments."""
+
+from datetime import date
+from typing import Literal
+
+from pydantic import AwareDatetime, model_validator
+from pydantic_core import PydanticCustomError
+
+from ledger.core.identifiers import ProjectCode, ReasonCode
+from ledger.domain.schemas.common import Input, Sha256Hex, SignedFen
+
+
+class FeeAssessmentCreate(Input):
+    """Assess (or reassess) a project's fee from the versioned rate table (office staff)."""
+
+    project_code: ProjectCode
+    # The chain assesses with the district's table in effect at the first levy notice's time; when
+    # given, this date must name that same table (a check, not a choice).
+    effective_on: date | None = None
+    # The fee is due at the end of this day (Asia/Shanghai); 30 days after today when omitted. A
+    # reassessment keeps the first assessment's due date (omit it, or give the same day).
+    due_date: date | None = None
+
+
+class AdjustmentCreate(Input):
+    """A reduction or exemption (减免) from the reduction policy, or an explicit signed amount."""
+
+    project_code: ProjectCode
+    reason_code: ReasonCode
+    # None: the amount follows from the policy for `reason_code` (e.g. AFFORDABLE_HOUSING halves the due fee).
+    delta_fen: SignedFen | None = None
+    document_sha256: Sha256Hex
+
+    @model_validator(mode="after")
+    def _nonzero(self) -> "AdjustmentCreate":
+        if self.delta_fen == 0:
+            raise PydanticCustomError("nonzero", "delta_fen must not be zero")
+        return self
+
+
+class CommitmentDecision(Input):
+    """An office decision: fulfil (verify), breach, extend (with a new due date) or repair; or the
+    enterprise's fulfilment evidence received (submit_evidence: stops the overdue clock) and its
+    rejection (reject_evidence)."""
+
+    action: Literal["fulfil", "breach", "extend", "repair", "submit_evidence", "reject_evidence"]
+    document_sha256: Sha256Hex  # evidence, breach reason, extension approval or repair evidence
+    new_due_date: date | None = None
+    # The fact time of a fulfilment, repair or evidence submission (it decides "late"); now when omitted.
+    decided_at: AwareDatetime | None = None
+
+    @model_validator(mode="after")
+    def _due_date_only_for_extend(self) -> "CommitmentDecision":
+        if self.action == "extend" and self.new_due_date is None:
+            raise PydanticCustomError("required_for_extend", "new_due_date is required to extend a commitment")
+        if self.action != "extend" and self.new_due_date is not None:
+            raise PydanticCustomError("only_for_extend", "new_due_date is allowed only when extending")
+        return self
