@@ -1,5 +1,5 @@
 """A client for the ledger API that signs every request like the tax and approval systems do
-(README, "Calling the API"). The simulators, tests and benchmarks use it.
+(docs/integrators/). The simulators, tests and benchmarks use it.
 
     client = LedgerClient("http://127.0.0.1:8000", "tax-bureau", load_private_key(Path("tax.key")))
     accepted = client.post("/v1/tax/payments", payment, idempotency_key="pay-332026000000123456")

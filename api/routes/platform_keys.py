@@ -24,8 +24,8 @@ class PublicKeyPublic(BaseModel):
                                      "public_key_base64": "Jm2qVh7Xw0yVd0mYyZ1nFq1c8Zt1l7gU3D2mKQ5o0nA=",
                                      "public_key_pem": "-----BEGIN PUBLIC KEY-----\n…\n-----END PUBLIC KEY-----\n"}}}}})
 def webhook_key(settings: SettingsDep) -> PublicKeyPublic:
-    """The Ed25519 key that signs every outbound webhook, exactly like a client's request (README,
-    "Calling the API"): verify X-Signature over METHOD\\nPATH?QUERY\\nTIMESTAMP\\nNONCE\\nhex(sha256(body))."""
+    """The Ed25519 key that signs every outbound webhook, exactly like a client's request
+    (docs/integrators/signing.md): verify X-Signature over METHOD\\nPATH?QUERY\\nTIMESTAMP\\nNONCE\\nhex(sha256(body))."""
     public = private_key_from_seed(settings.platform.signing_key.get_secret_value()).public_key()
     return PublicKeyPublic(algorithm="Ed25519", client_id=settings.platform.client_id, key_id=key_id(public),
                            public_key_base64=base64.b64encode(raw_public_key(public)).decode(),

@@ -19,8 +19,8 @@ from api.security.signatures import SystemClient, request_target, verify_signed_
 
 # Declared so OpenAPI shows the scheme; the signature is verified by signed_client below.
 _client_id_header = APIKeyHeader(name="X-Client-Id", scheme_name="Ed25519 signed request", auto_error=False,
-                                 description="Also X-Timestamp, X-Nonce and X-Signature: see README "
-                                             "\"Calling the API\". POSTs also need an Idempotency-Key.")
+                                 description="Also X-Timestamp, X-Nonce and X-Signature: see "
+                                             "docs/integrators/signing.md. POSTs also need an Idempotency-Key.")
 
 
 def signed_client(*roles: str) -> Callable[..., Any]:

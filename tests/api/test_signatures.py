@@ -138,7 +138,7 @@ def test_the_query_string_is_signed(api):
 
 
 def test_a_target_ending_in_a_bare_question_mark_is_signed_without_it(api):
-    """An empty query is no query: `GET /v1/tax/levies?` is signed as `/v1/tax/levies` (README §2)."""
+    """An empty query is no query: `GET /v1/tax/levies?` is signed as `/v1/tax/levies` (docs/integrators/signing.md)."""
     host, port = api.url.removeprefix("http://").split(":")
 
     def get(signed_target: str) -> int:

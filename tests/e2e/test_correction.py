@@ -1,5 +1,5 @@
 """After `failed`, the same voucher is sent again corrected and is recorded exactly once; at every
-step the 409, the command's status, the levy and the public receipt agree (README "After `failed`")."""
+step the 409, the command's status, the levy and the public receipt agree (docs/integrators/commands.md, "After `failed`")."""
 
 import time
 import uuid

@@ -48,7 +48,7 @@ def assess_and_wait_until_indexed(stack, code: str) -> dict:
 
 
 class WebhookReceiver:
-    """The approval system's endpoint: verifies every notice as README "Calling the API" §7 says."""
+    """The approval system's endpoint: verifies every notice as docs/integrators/webhooks.md says."""
 
     def __init__(self, public_key, window: int = 300):
         self.public_key, self.window = public_key, window

@@ -1,4 +1,4 @@
-"""The request-signing scheme, pinned by the worked example in README "Calling the API"."""
+"""The request-signing scheme, pinned by the worked example in docs/integrators/signing.md."""
 
 import base64
 
