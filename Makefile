@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 
 BROWSER ?= /usr/bin/chromium
 
-.PHONY: install browser run test lint docs test-deep slither bench compile check-artifacts clean
+.PHONY: install browser run test lint docs test-deep slither bench compile check-artifacts vendor check-vendored clean
 
 install: $(VENV)/.installed hardhat-local/node_modules/.installed browser
 
@@ -33,9 +33,10 @@ hardhat-local/node_modules/.installed: hardhat-local/package.json hardhat-local/
 run: install
 	$(BIN)/python -m devtools run
 
-## Install, check the committed artifacts against a fresh compile, run Slither, the linters and the strict
+## Install, check the committed artifacts against a fresh compile and the vendored front-end files against
+## the pinned npm packages, run Slither, the linters and the strict
 ## docs build, then the whole suite. Make stops at the first that fails: nothing is skipped.
-test: install check-artifacts slither lint docs
+test: install check-artifacts check-vendored slither lint docs
 	env -u LEDGER_DEV_NODE $(BIN)/pytest  # every_node modules on both nodes, whatever the shell has set
 
 ## The rules a tool keeps (configured in pyproject.toml): ruff's lint and format check, mypy on the
@@ -77,6 +78,14 @@ compile: hardhat-local/node_modules/.installed
 
 check-artifacts: hardhat-local/node_modules/.installed
 	cd hardhat-local && node compile.js --check
+
+## Copy the front-end files the portal serves (ECharts) from the pinned npm package into
+## portal/static/vendor/ (commit the result); check-vendored fails when the committed copy differs.
+vendor: hardhat-local/node_modules/.installed
+	cd hardhat-local && node vendor.js
+
+check-vendored: hardhat-local/node_modules/.installed
+	cd hardhat-local && node vendor.js --check
 
 clean:
 	rm -rf var .pytest_cache .hypothesis .mypy_cache .ruff_cache .import_linter_cache .grimp_cache
