@@ -12,9 +12,8 @@ from functools import cache
 from celery import Celery
 from celery.signals import worker_shutting_down
 
-from ledger.core.errors import LedgerError, SettingsError, TransientError
+from ledger.core.errors import LeaseLost, LedgerError, SettingsError, TransientError
 from ledger.indexer.loop import Indexer
-from ledger.indexer.store import LeaseLost
 from ledger.core.settings import load_settings
 
 log = logging.getLogger(__name__)

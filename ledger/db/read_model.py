@@ -118,15 +118,6 @@ class IndexedBlock(SQLModel, table=True):
     parent_hash: str
 
 
-class IndexerLease(SQLModel, table=True):
-    """Who may write the read model of a chain; others wait as standbys."""
-
-    __tablename__ = "indexer_leases"
-    chain_id: int = Field(primary_key=True, sa_type=BigInteger)
-    owner: str
-    expires_at: float
-
-
 class EventProof(SQLModel):
     chain_id: int = Field(primary_key=True, sa_type=BigInteger)
     block_number: int = Field(primary_key=True, sa_type=BigInteger)
@@ -440,7 +431,7 @@ class EnterpriseCommitmentSummary(LatestProof, table=True):
 EVENT_TABLES = [BlockTime, RawEvent, RateTable, Rate, FeeAssessment, FeeRelief, FeeAdjustment, Payment, Refund,
                 OverRefund, RefundOwedChange, FeeAccountImport, CommitmentEvent, EnterpriseCountersImport, RoleEvent, GovernanceEvent, PauseEvent]
 AGGREGATE_TABLES = [FeeAccount, Commitment, EnterpriseCommitmentSummary]
-INDEXER_TABLES = [ChainState, IndexedBlock, IndexerLease]
+INDEXER_TABLES = [ChainState, IndexedBlock]  # the indexer's lease: ledger.db.lease
 
 # Every Uint64 column of the read model by name (a name means the same quantity in every table;
 # elsewhere it is a plain integer, which from_db leaves alone).
