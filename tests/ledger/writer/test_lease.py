@@ -59,3 +59,33 @@ def test_a_writer_that_lost_its_lease_signs_sends_and_writes_nothing(write_path)
 
     write_path.drain(LosesItsLeaseBeforeSigning.thief)
     assert paid_on_chain(chain, project_code(1)) == 5 * 100  # each payment once, by the lease's holder
+
+
+class LosesItsLeaseWhileWaitingForReceipts(OutboxWriter):
+    """A writer whose lease passes to another writer while it waits for its receipts."""
+
+    def _wait_receipt(self, tx):
+        receipt = super()._wait_receipt(tx)
+        time.sleep(0.01)
+        with self.engine.begin() as conn:
+            assert type(self).thief.lease.acquire(conn)
+        return receipt
+
+
+def test_a_writer_that_lost_its_lease_while_waiting_records_no_receipt_and_the_holder_settles_it(write_path):
+    setup_projects(write_path, 1)
+    at = chain_time(write_path.chain)
+    confirm(write_path, [payment(1, f"V-{i}", 100, paid_at=at) for i in range(5)])
+
+    LosesItsLeaseWhileWaitingForReceipts.thief = write_path.writer(owner="another writer")
+    slow = write_path.writer(LosesItsLeaseWhileWaitingForReceipts, lease_seconds=0.0)
+    with pytest.raises(LeaseLost):
+        slow.run_once()
+    assert write_path.statuses().get("submitted") == 5  # sent and mined, but not recorded by the writer that lost
+    with write_path.session() as s:
+        assert s.execute(select(func.count()).select_from(OutboxTransaction).where(
+            OutboxTransaction.status == "sent")).scalar_one() == 1
+
+    write_path.drain(LosesItsLeaseWhileWaitingForReceipts.thief)  # settles the stored transaction
+    assert paid_on_chain(write_path.chain, project_code(1)) == 5 * 100
+    assert write_path.statuses() == {"mined": 6}  # the assessment and the five payments
