@@ -24,7 +24,8 @@ from devtools.scratch_db import scratch_database
 from ledger.chain.deploy import deploy
 from devtools.dev_node import LocalNode
 from ledger.indexer.aggregates import apply_summary_changes, recount_summaries
-from ledger.indexer.loop import Indexer, IndexerConfig, RangeSizer, fetch_range
+from ledger.indexer.loop import Indexer, IndexerConfig
+from ledger.indexer.ranges import RangeSizer, fetch_range
 from ledger.indexer.projector import SummaryChange
 from ledger.chain.rpc import JsonRpc
 from ledger.core.settings import DEV_MNEMONIC

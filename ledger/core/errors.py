@@ -28,6 +28,11 @@ class ReadModelUnavailable(TransientError):
     """The read model's database went away or refused the connection."""
 
 
+class LeaseLost(TransientError):
+    """Another process holds the lease (or moved the checkpoint): this one must not write, nor sign
+    with the shared nonces. Transient: it may stand by and take the lease over later."""
+
+
 class ManifestError(LedgerError):
     """The deployment manifest is missing or does not match the chain."""
 

@@ -119,15 +119,6 @@ class IndexedBlock(SQLModel, table=True):
     parent_hash: str
 
 
-class IndexerLease(SQLModel, table=True):
-    """Who may write the read model of a chain; others wait as standbys."""
-
-    __tablename__ = "indexer_leases"
-    chain_id: int = Field(primary_key=True, sa_type=BigInteger)
-    owner: str
-    expires_at: float
-
-
 class EventProofColumns(SQLModel):
     """The columns every event row carries: its key on chain and its proof (block and transaction hash)."""
 
@@ -445,7 +436,7 @@ class EnterpriseCommitmentSummary(LatestProofColumns, table=True):
 EVENT_TABLES = [BlockTime, RawEvent, RateTable, Rate, FeeAssessment, FeeRelief, FeeAdjustment, Payment, Refund,
                 OverRefund, RefundOwedChange, FeeAccountImport, CommitmentEvent, EnterpriseCountersImport, RoleEvent, GovernanceEvent, PauseEvent]
 AGGREGATE_TABLES = [FeeAccount, Commitment, EnterpriseCommitmentSummary]
-INDEXER_TABLES = [ChainState, IndexedBlock, IndexerLease]
+INDEXER_TABLES = [ChainState, IndexedBlock]  # the indexer's lease: ledger.db.lease
 
 # Every Uint64 column of the read model by name (a name means the same quantity in every table;
 # elsewhere it is a plain integer, which from_db leaves alone).

@@ -202,14 +202,5 @@ class OutboxTransaction(SQLModel, table=True):
     settled_at: float | None = None
 
 
-class WriterLease(SQLModel, table=True):
-    """Exactly one writer per chain signs and sends: nonces are ours alone."""
-
-    __tablename__ = "writer_leases"
-    chain_id: int = Field(primary_key=True, sa_type=BigInteger)
-    owner: str
-    expires_at: float
-
-
 WRITE_TABLES = [Enterprise, Project, Levy, PaymentConfirmation, RefundRequest, AdjustmentRequest, CommitmentRecord,
-                CommitmentDocument, AcceptanceReportRecord, OutboxCommand, OutboxTransaction, WriterLease]
+                CommitmentDocument, AcceptanceReportRecord, OutboxCommand, OutboxTransaction]

@@ -1,16 +1,14 @@
 """The indexer loop (DESIGN.md §5).
 
-checkpoint → safe target → eth_getLogs over an adaptive range → block-hash continuity →
-decode → event rows, aggregates and checkpoint in one SQL transaction → repeat.
+checkpoint → safe target → eth_getLogs over an adaptive range (ranges) → block-hash continuity
+(fetch) → decode → event rows, aggregates and checkpoint in one SQL transaction (store) → repeat.
 
-The next range is fetched (in a thread) while the current one is written. Blocks deeper than
-`reorg_limit` below the head are final by definition (a deeper reorg stops the indexer), so
-only the checkpoint and each range's last header are read for them. Near the head every block
-header is fetched and chained by parent hash to the checkpoint, and every log's block hash
-is checked against its header before anything is written. Where a header is read, its
-`logsBloom` is checked too: a block whose bloom names an indexed contract but for which the
-node returned no log is fetched again (a node behind a load balancer may answer before it
-has indexed the block).
+The next range is fetched in one thread while the current one is decoded, and decoded batches
+are committed in another (pipeline). Blocks deeper than `reorg_limit` below the head are final
+by definition (a deeper reorg stops the indexer), so only the checkpoint and each range's last
+header are read for them. Near the head every block header is fetched and chained by parent hash
+to the checkpoint, and every log's block hash is checked against its header before anything is
+written. Every write fences the indexer's lease (ledger.db.lease).
 
 Errors are sorted (ledger.core.errors): transient ones (node or database away, rate limits, a lost
 lease) are retried with backoff while the loop keeps running; anything else halts it with a
@@ -20,30 +18,31 @@ honoured between batches: what is committed stays, nothing runs on afterwards.
 
 import gc
 import logging
-import queue
-import re
 import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import pairwise
 
-from eth_bloom import BloomFilter
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from tqdm import tqdm
 
-from ledger.core.errors import ChainUnavailable, GenesisMismatch, ManifestError, ReadModelUnavailable, ReorgTooDeep, TransientError
 from ledger.chain.events import decode_log, raw_log
-from ledger.indexer import store
-from ledger.indexer.projector import Batch
-from ledger.chain.rpc import JsonRpc, RpcError
-from ledger.indexer.store import Checkpoint, Header, LeaseLost
 from ledger.chain.manifest import Manifest
+from ledger.chain.rpc import JsonRpc
+from ledger.core.errors import (ChainUnavailable, GenesisMismatch, LeaseLost, ManifestError, ReadModelUnavailable,
+                                ReorgTooDeep, TransientError)
+from ledger.db.lease import Lease, LeaseKeeper
+from ledger.indexer import store
+from ledger.indexer.fetch import Fetched, block_times
+from ledger.indexer.pipeline import Committer, Prefetcher
+from ledger.indexer.projector import Batch
+from ledger.indexer.ranges import RangeSizer, fetch_range
+from ledger.indexer.store import Checkpoint, Header
 
 log = logging.getLogger(__name__)
 
-BLOOM_RETRIES = 4  # refetches of a range whose answer misses logs its blooms announce
 CATCH_UP_RETRIES = 5  # consecutive transient failures `catch_up` rides out before it gives up
 
 
@@ -78,252 +77,6 @@ def _unavailable(exc: DBAPIError) -> ReadModelUnavailable | None:
     return None
 
 
-# Range refusals as nodes word them: Geth/Infura "query returned more than 10000 results",
-# Besu "exceeds maximum range", Alchemy "Log response size exceeded", Erigon "too many logs".
-_RANGE_REFUSAL = re.compile(r"more than|too many|too large|exceed|block range|range limit|response size|max",
-                            re.IGNORECASE)
-
-
-def is_range_refusal(error: RpcError) -> bool:
-    return error.code == -32005 or bool(_RANGE_REFUSAL.search(error.message))
-
-
-class RangeSizer:
-    """Adapts the eth_getLogs block range to the log density and to the node's limits."""
-
-    def __init__(self, maximum: int, target_logs: int):
-        # Start small so the first request is quick and the pipeline fills; doubling finds the size.
-        self.size, self.maximum, self.target = max(1, maximum // 256), maximum, target_logs
-
-    def observed(self, logs: int) -> None:
-        if logs > 2 * self.target:
-            self.size = max(1, self.size // 2)
-        elif logs < self.target // 2:
-            self.size = min(self.maximum, self.size * 2)
-
-    def refused(self, error: RpcError) -> None:
-        if self.size == 1:
-            raise error
-        self.size = max(1, self.size // 2)
-
-
-def fetch_range(rpc: JsonRpc, addresses: list[str], sizer: RangeSizer, low: int, end: int) -> tuple[int, list[dict]]:
-    """Logs from `low` up to at most `end`, halving the range while the node refuses it as too
-    large; any other error the node names is raised."""
-    while True:
-        high = min(end, low + sizer.size - 1)
-        try:
-            logs = rpc.get_logs(addresses, low, high)
-        except RpcError as error:
-            if not is_range_refusal(error):
-                raise
-            sizer.refused(error)
-            continue
-        sizer.observed(len(logs))
-        return high, logs
-
-
-def blocks_missing_logs(blocks: list[dict], logs: list[dict], addresses: list[bytes]) -> list[int]:
-    """Blocks whose bloom names an indexed address though the answer has no log from them.
-    (A bloom can be a false positive, so this is a reason to ask again, not proof.)"""
-    answered = {raw["blockNumber"] for raw in logs}
-    missing = []
-    for block in blocks:
-        if block["number"] not in answered:
-            bloom = BloomFilter(int(block["logsBloom"], 16))
-            if any(address in bloom for address in addresses):
-                missing.append(int(block["number"], 16))
-    return missing
-
-
-def block_times(rpc: JsonRpc, logs: list[dict], known: list[dict]) -> list[tuple[int, str, int]] | None:
-    """(number, hash, timestamp) of every block holding one of `logs`, reusing headers already
-    read; None when a block is gone (the chain got shorter under us)."""
-    blocks = {int(b["number"], 16): b for b in known}
-    wanted = sorted({int(raw["blockNumber"], 16) for raw in logs})
-    missing = [n for n in wanted if n not in blocks]
-    for block in rpc.blocks(missing) if missing else []:
-        if block is None:
-            return None
-        blocks[int(block["number"], 16)] = block
-    return [(n, blocks[n]["hash"], int(blocks[n]["timestamp"], 16)) for n in wanted]
-
-
-@dataclass(frozen=True)
-class Fetched:
-    """One range's logs and headers: every header near the head, only the last one below it."""
-
-    low: int
-    high: int
-    logs: list[dict]
-    headers: list[Header]
-    complete: bool  # headers cover every block of the range
-    times: list[tuple[int, str, int]]  # (number, hash, timestamp) of each block holding a log
-
-
-class _Prefetcher:
-    """Fetches consecutive ranges in a thread, one range ahead of the writer."""
-
-    _DONE = object()
-
-    def __init__(self, rpc: JsonRpc, addresses: list[str], sizer: RangeSizer, low: int, end: int, final: int):
-        self._queue: queue.Queue = queue.Queue(maxsize=2)
-        self._stop = threading.Event()
-        self._rpc, self._addresses, self._sizer = rpc, addresses, sizer
-        self._address_bytes = [bytes.fromhex(a[2:]) for a in addresses]
-        self._thread = threading.Thread(target=self._run, args=(low, end, final), name="ledger-prefetch", daemon=True)
-        self._thread.start()
-
-    def _run(self, low, end, final):
-        try:
-            while low <= end and not self._stop.is_set():
-                high, logs = fetch_range(self._rpc, self._addresses, self._sizer, low, end)
-                complete = high > final
-                numbers = list(range(low, high + 1)) if complete else [high]
-                blocks = self._rpc.blocks(numbers)
-                if any(block is None for block in blocks):  # the chain got shorter under us
-                    break
-                logs = self._confirmed_by_blooms(low, high, logs, blocks)
-                times = block_times(self._rpc, logs, blocks)
-                if times is None:
-                    break
-                self._put(Fetched(low, high, logs, [Header.from_rpc(b) for b in blocks], complete, times))
-                low = high + 1
-            self._put(self._DONE)
-        except BaseException as exc:  # handed to the consumer, which raises it
-            self._put(exc)
-
-    def _confirmed_by_blooms(self, low: int, high: int, logs: list[dict], blocks: list[dict]) -> list[dict]:
-        for attempt in range(BLOOM_RETRIES + 1):
-            missing = blocks_missing_logs(blocks, logs, self._address_bytes)
-            if not missing:
-                return logs
-            if attempt == BLOOM_RETRIES:
-                break
-            log.warning("eth_getLogs %d-%d returned no log for blocks %s whose blooms name an indexed contract; "
-                        "asking again", low, high, missing[:5])
-            if self._stop.wait(0.1 * 2 ** attempt):
-                return logs  # stopping: the consumer discards it
-            logs = self._rpc.get_logs(self._addresses, low, high)
-        log.warning("blocks %s still answer no log after %d attempts: taking their blooms for false positives",
-                    missing[:5], BLOOM_RETRIES + 1)
-        return logs
-
-    def _put(self, item) -> None:
-        while not self._stop.is_set():
-            try:
-                self._queue.put(item, timeout=0.1)
-                return
-            except queue.Full:
-                continue
-
-    def __iter__(self):
-        while True:
-            item = self._queue.get()
-            if item is self._DONE:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join()
-
-
-class _Writer:
-    """Writes batches in a thread behind the decoder, so SQLite's and PostgreSQL's own work
-    (which runs without the GIL) overlaps the decoding of the next range.
-
-    Group commit: when the writer falls behind, the batches waiting for it are merged into one
-    transaction, which rewrites each index page once instead of once per batch. Batches stay
-    in order, and each transaction moves the checkpoint only from where the previous one left
-    it (compare-and-set), so nothing queued after a failure can be written. On a stop the
-    batches still waiting are dropped (the next run fetches them again), so a stop waits for
-    one transaction at most.
-    """
-
-    GROUP = 4  # at most this many batches per transaction
-
-    def __init__(self, write):
-        self._write = write
-        self._queue: queue.Queue = queue.Queue(maxsize=self.GROUP)
-        self._error: BaseException | None = None
-        self._dropping = False
-        self._thread = threading.Thread(target=self._run, name="ledger-writer", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        stopping = False
-        while not stopping:
-            jobs = [self._queue.get()]
-            while len(jobs) < self.GROUP and not self._queue.empty():
-                jobs.append(self._queue.get_nowait())
-            if None in jobs:  # close(): write what came before it, then stop
-                stopping = True
-                jobs = jobs[:jobs.index(None)]
-            try:
-                if jobs and self._error is None and not self._dropping:
-                    batches, unknown, headers, previous, checkpoint = zip(*jobs)
-                    self._write(Batch.merge(batches), [h for hs in headers for h in hs], previous[0], checkpoint[-1],
-                                sum(unknown))
-            except BaseException as exc:  # handed to the producer by flush()
-                self._error = exc
-            finally:
-                for _ in range(len(jobs) + stopping):
-                    self._queue.task_done()
-
-    def submit(self, batch: Batch, unknown: int, headers: list[Header], previous: Header, checkpoint: Header) -> None:
-        self._raise_failure()
-        self._queue.put((batch, unknown, headers, previous, checkpoint))
-
-    def drop_waiting(self) -> None:
-        """Write no batch that is not being written already (a stop)."""
-        self._dropping = True
-
-    def flush(self) -> None:
-        """Wait until every submitted batch is committed (or dropped); raise what failed."""
-        self._queue.join()
-        self._raise_failure()
-
-    def close(self) -> None:
-        self._queue.put(None)
-        self._thread.join()
-
-    def _raise_failure(self) -> None:
-        if self._error is not None:
-            error, self._error = self._error, None
-            raise error
-
-
-class _LeaseKeeper:
-    """Renews the lease in a thread while a poll runs, so a long fetch (or a slow node
-    answering the header batches) never lets a standby take over mid-poll. The writes fence
-    the lease themselves; this only keeps it alive."""
-
-    def __init__(self, engine: Engine, chain_id: int, owner: str, ttl: float):
-        self._engine, self._chain_id, self._owner, self._ttl = engine, chain_id, owner, ttl
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="ledger-lease", daemon=True)
-
-    def _run(self) -> None:
-        while not self._stop.wait(max(self._ttl / 3, 0.05)):
-            try:
-                with self._engine.begin() as conn:
-                    if not store.renew_lease(conn, self._chain_id, self._owner, self._ttl):
-                        return  # lost: the next write's fence stops the poll
-            except DBAPIError as exc:  # the poll itself meets the same database and reports it
-                log.debug("lease renewal failed: %s", exc)
-
-    def __enter__(self) -> "_LeaseKeeper":
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._stop.set()
-        self._thread.join()
-
-
 @contextmanager
 def _fewer_collections():
     """A backfill allocates millions of short-lived tuples and dicts, none of them in cycles;
@@ -348,12 +101,13 @@ class Indexer:
         self.contract_of = {c.address.lower(): c.name for c in manifest.contracts}
         self.addresses = list(self.contract_of)
         self.sizer = RangeSizer(config.range_max, config.target_logs)
+        self.lease = Lease(holder="indexer", chain_id=self.chain_id, owner=owner, seconds=config.lease_seconds)
         self.rebuild, self.progress = rebuild, progress
         self.stop = threading.Event()  # set (e.g. by SIGTERM) to stop between batches
         self.last_reorg: Reorg | None = None
         self._prepared = False
         # commitment -> enterprise for commitments this process recorded, which may still be
-        # in the writer's queue; older ones are looked up in SQL
+        # in the committer's queue; older ones are looked up in SQL
         self._enterprises: dict[str, str] = {}
 
     # -- one poll ---------------------------------------------------------------------------
@@ -364,9 +118,9 @@ class Indexer:
         try:
             try:
                 with self.engine.begin() as conn:
-                    if not store.acquire_lease(conn, self.chain_id, self.owner, self.config.lease_seconds):
+                    if not self.lease.acquire(conn):
                         return None
-                with _LeaseKeeper(self.engine, self.chain_id, self.owner, self.config.lease_seconds):
+                with LeaseKeeper(self.engine, self.lease):
                     written, head = self._poll()
                 with self.engine.begin() as conn:
                     store.record_poll(conn, self.chain_id, head)
@@ -428,12 +182,12 @@ class Indexer:
                         f"the node's genesis is {genesis}; rebuild it with `ledger index --rebuild`"
                     )
                 log.warning("chain %s: genesis changed; wiping the read model to rebuild it", self.chain_id)
-                store.fence(conn, self.chain_id, self.owner, self.config.lease_seconds)
+                self.lease.fence(conn)
                 store.wipe(conn, self.chain_id, checkpoint)
                 checkpoint = None
             if checkpoint is None:
                 first = Header.from_rpc(self.rpc.block(max(0, self.manifest.start_block - 1)))
-                store.fence(conn, self.chain_id, self.owner, self.config.lease_seconds)
+                self.lease.fence(conn)
                 checkpoint = store.start(conn, self.chain_id, genesis, first, self.addresses)
         self._add_new_contracts(checkpoint)
         self._prepared = True
@@ -465,7 +219,7 @@ class Indexer:
                 raise ChainUnavailable(f"chain {self.chain_id}: a block of the backfilled contracts disappeared")
             batch, unknown = self._build(logs, times)
         with self.engine.begin() as conn:
-            store.fence(conn, self.chain_id, self.owner, self.config.lease_seconds)
+            self.lease.fence(conn)
             store.add_addresses(conn, batch, checkpoint, self.addresses, unknown)
         self._enterprises.clear()
 
@@ -479,12 +233,12 @@ class Indexer:
         bar = tqdm(total=end - previous.number, unit="block", disable=not self.progress, dynamic_ncols=True,
                    desc=f"chain {self.chain_id}")
         started = time.monotonic()
-        fetcher = _Prefetcher(self.rpc, self.addresses, self.sizer, previous.number + 1, end, final)
-        writer = _Writer(self._write)
+        fetcher = Prefetcher(self.rpc, self.addresses, self.sizer, previous.number + 1, end, final)
+        committer = Committer(self._write)
         try:
             for fetched in fetcher:
                 if self.stop.is_set():
-                    writer.drop_waiting()  # the transaction under way commits; the rest is fetched again next run
+                    committer.drop_waiting()  # the transaction under way commits; the rest is fetched again next run
                     break
                 if fetched.complete:
                     if fetched.headers[0].parent_hash != previous.hash:
@@ -494,17 +248,17 @@ class Indexer:
                     if not self._consistent(fetched):
                         break  # a reorg while we read: retry from the new checkpoint
                 if len(self._enterprises) > 100_000:
-                    writer.flush()  # everything recorded so far is in SQL now
+                    committer.flush()  # everything recorded so far is in SQL now
                     self._enterprises.clear()
                 batch, unknown = self._build(fetched.logs, fetched.times)
-                writer.submit(batch, unknown, fetched.headers, previous, fetched.headers[-1])
+                committer.submit(batch, unknown, fetched.headers, previous, fetched.headers[-1])
                 written += batch.events + unknown
                 bar.update(fetched.high - previous.number)
                 bar.set_postfix(events=written, events_per_s=int(written / max(time.monotonic() - started, 1e-9)))
                 previous = fetched.headers[-1]
-            writer.flush()
+            committer.flush()
         finally:
-            writer.close()
+            committer.close()
             fetcher.close()
             bar.close()
         return written
@@ -549,7 +303,7 @@ class Indexer:
                unknown: int = 0) -> None:
         """Rows, aggregates, block hashes and the checkpoint in one transaction, under the lease."""
         with self.engine.begin() as conn:
-            store.fence(conn, self.chain_id, self.owner, self.config.lease_seconds)
+            self.lease.fence(conn)
             store.write_batch(conn, batch, headers, previous, checkpoint, keep_blocks=self.config.reorg_limit + 1,
                               unknown=unknown)
 
@@ -566,7 +320,7 @@ class Indexer:
                 "the indexer stopped rather than diverge — investigate the node, then `ledger reindex`"
             )
         with self.engine.begin() as conn:
-            store.fence(conn, self.chain_id, self.owner, self.config.lease_seconds)
+            self.lease.fence(conn)
             store.rewind(conn, self.chain_id, checkpoint, ancestor)
         self._enterprises.clear()  # may name commitments recorded only on the orphaned branch
         self.last_reorg = Reorg(checkpoint.block_number - ancestor.number, ancestor.number, detected_by)
@@ -577,7 +331,7 @@ class Indexer:
         """Drop this chain's read model to rebuild it (`ledger reindex`): under the lease, and
         only if no other indexer moved the checkpoint meanwhile."""
         with self.engine.begin() as conn:
-            if not store.acquire_lease(conn, self.chain_id, self.owner, self.config.lease_seconds):
+            if not self.lease.acquire(conn):
                 raise LeaseLost(f"chain {self.chain_id}: another indexer holds the lease; stop it first")
             store.wipe(conn, self.chain_id, store.load_checkpoint(conn, self.chain_id))
         self._prepared = False
@@ -637,4 +391,4 @@ class Indexer:
 
     def release(self) -> None:
         with self.engine.begin() as conn:
-            store.release_lease(conn, self.chain_id, self.owner)
+            self.lease.release(conn)

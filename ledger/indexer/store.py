@@ -1,25 +1,21 @@
-"""The indexer's SQL: checkpoint, lease, recent block hashes, batch writes, rewinds and the
-operational status (/health, /metrics).
+"""The indexer's SQL: checkpoint, recent block hashes, batch writes, rewinds and the operational
+status (/health, /metrics). Its lease is ledger.db.lease.
 
 Every function takes the caller's connection, so a batch's rows, its aggregates and the new
 checkpoint commit in one transaction. Every change of the checkpoint is a compare-and-set on
-its block number *and* hash, and every time is the database's clock (the hosts' clocks may
-disagree; the lease must not).
+its block number *and* hash, and every time is the database's clock (ledger.db.clock).
 """
 
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, text
 
+from ledger.core.errors import LeaseLost
 from ledger.db.bulk import insert_rows
-from ledger.core.errors import TransientError
+from ledger.db.clock import now_sql
 from ledger.db.read_model import AGGREGATE_TABLES, EVENT_TABLES, INDEXER_TABLES
 from ledger.indexer import aggregates
 from ledger.indexer.projector import COLUMNS, Batch
-
-
-class LeaseLost(TransientError):
-    """Another indexer holds this chain's lease, or moved the checkpoint; this one must not write."""
 
 
 @dataclass(frozen=True)
@@ -41,13 +37,6 @@ class Header:
         return cls(int(block["number"], 16), block["hash"], block["parentHash"])
 
 
-def now(conn: Connection) -> str:
-    """The database's clock in unix seconds, as an SQL expression."""
-    if conn.dialect.name == "postgresql":
-        return "CAST(EXTRACT(EPOCH FROM clock_timestamp()) AS DOUBLE PRECISION)"
-    return "((julianday('now') - 2440587.5) * 86400.0)"
-
-
 def _address_set(addresses) -> str:
     return ",".join(sorted(addresses))
 
@@ -67,7 +56,7 @@ def start(conn: Connection, chain_id: int, genesis_hash: str, header: Header, ad
     """The first checkpoint: the block before the earliest deployment."""
     conn.execute(
         text("INSERT INTO chain_state (chain_id, genesis_hash, block_number, block_hash, updated_at, addresses, "
-             f"events_indexed, unknown_events, reorgs) VALUES (:c, :g, :n, :h, {now(conn)}, :a, 0, 0, 0)"),
+             f"events_indexed, unknown_events, reorgs) VALUES (:c, :g, :n, :h, {now_sql(conn)}, :a, 0, 0, 0)"),
         {"c": chain_id, "g": genesis_hash, "n": header.number, "h": header.hash, "a": _address_set(addresses)},
     )
     _store_headers(conn, chain_id, [header])
@@ -79,49 +68,12 @@ def _move_checkpoint(conn: Connection, chain_id: int, expected: Header | Checkpo
     number, hash_ = ((expected.number, expected.hash) if isinstance(expected, Header)
                      else (expected.block_number, expected.block_hash))
     moved = conn.execute(
-        text(f"UPDATE chain_state SET {sets}, updated_at = {now(conn)} "
+        text(f"UPDATE chain_state SET {sets}, updated_at = {now_sql(conn)} "
              "WHERE chain_id = :c AND block_number = :expected_n AND block_hash = :expected_h"),
         {**values, "c": chain_id, "expected_n": number, "expected_h": hash_},
     )
     if moved.rowcount != 1:
         raise LeaseLost(f"chain {chain_id}: the checkpoint moved away from block {number} ({hash_})")
-
-
-# -- the lease ------------------------------------------------------------------------------
-
-def acquire_lease(conn: Connection, chain_id: int, owner: str, ttl: float) -> bool:
-    """Take or renew the chain's lease; False while another live indexer holds it."""
-    conn.execute(
-        text("INSERT INTO indexer_leases (chain_id, owner, expires_at) VALUES (:c, :o, 0) ON CONFLICT DO NOTHING"),
-        {"c": chain_id, "o": owner},
-    )
-    clock = now(conn)
-    taken = conn.execute(
-        text(f"UPDATE indexer_leases SET owner = :o, expires_at = {clock} + :ttl "
-             f"WHERE chain_id = :c AND (owner = :o OR expires_at < {clock})"),
-        {"c": chain_id, "o": owner, "ttl": ttl},
-    )
-    return taken.rowcount == 1
-
-
-def renew_lease(conn: Connection, chain_id: int, owner: str, ttl: float) -> bool:
-    """Extend the lease this owner holds; False if it passed to another indexer."""
-    renewed = conn.execute(
-        text(f"UPDATE indexer_leases SET expires_at = {now(conn)} + :ttl WHERE chain_id = :c AND owner = :o"),
-        {"c": chain_id, "o": owner, "ttl": ttl},
-    )
-    return renewed.rowcount == 1
-
-
-def release_lease(conn: Connection, chain_id: int, owner: str) -> None:
-    conn.execute(text("UPDATE indexer_leases SET expires_at = 0 WHERE chain_id = :c AND owner = :o"),
-                 {"c": chain_id, "o": owner})
-
-
-def fence(conn: Connection, chain_id: int, owner: str, ttl: float) -> None:
-    """Inside a write transaction: renew the lease or abort the transaction."""
-    if not renew_lease(conn, chain_id, owner, ttl):
-        raise LeaseLost(f"chain {chain_id}: the lease passed to another indexer")
 
 
 # -- blocks and batches ---------------------------------------------------------------------
@@ -226,8 +178,7 @@ def wipe(conn: Connection, chain_id: int, checkpoint: Checkpoint | None) -> None
         if gone.rowcount != 1:
             raise LeaseLost(f"chain {chain_id}: the checkpoint moved away from block {checkpoint.block_number}")
     for model in [*EVENT_TABLES, *AGGREGATE_TABLES, *INDEXER_TABLES]:
-        if model.__tablename__ != "indexer_leases":
-            conn.execute(text(f"DELETE FROM {model.__tablename__} WHERE chain_id = :c"), {"c": chain_id})
+        conn.execute(text(f"DELETE FROM {model.__tablename__} WHERE chain_id = :c"), {"c": chain_id})
 
 
 def enterprises_of(conn: Connection, chain_id: int, commitments: set[str]) -> dict[str, str]:
@@ -249,13 +200,13 @@ def _upsert_status(conn: Connection, chain_id: int, sets: str, values: dict) -> 
 
 def record_poll(conn: Connection, chain_id: int, head: int) -> None:
     """A poll ended without error: note it, and clear a halt an earlier run left."""
-    _upsert_status(conn, chain_id, f"polled_at = {now(conn)}, head_block = :head, "
+    _upsert_status(conn, chain_id, f"polled_at = {now_sql(conn)}, head_block = :head, "
                    "halt_kind = NULL, halt_message = NULL, halted_at = NULL", {"head": head})
 
 
 def record_error(conn: Connection, chain_id: int, kind: str, message: str, *, halt: bool) -> None:
     """Count an error by kind and keep it as the last error; a halt is also kept as the halt."""
-    clock = now(conn)
+    clock = now_sql(conn)
     sets = f"last_error_kind = :k, last_error_message = :m, last_error_at = {clock}"
     if halt:
         sets += f", halt_kind = :k, halt_message = :m, halted_at = {clock}"
@@ -285,7 +236,7 @@ class Status:
 
 
 def load_status(conn: Connection, chain_id: int) -> Status:
-    clock = now(conn)
+    clock = now_sql(conn)
     state = conn.execute(text(
         f"SELECT block_number, events_indexed, unknown_events, reorgs, {clock} - updated_at "
         "FROM chain_state WHERE chain_id = :c"), {"c": chain_id}).first()

@@ -43,7 +43,7 @@ def index_chain(self, chain_id: int | None = None) -> dict:
 
 
 def _index(chain_id: int | None) -> dict:
-    from ledger.indexer.store import LeaseLost
+    from ledger.core.errors import LeaseLost
 
     indexer = _indexer()
     if chain_id is not None and chain_id != indexer.chain_id:

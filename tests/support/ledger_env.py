@@ -44,9 +44,9 @@ class WritePath:
     def session(self) -> Session:
         return Session(self.engine)
 
-    def writer(self, cls=OutboxWriter, **config) -> OutboxWriter:
+    def writer(self, cls=OutboxWriter, owner: str = "writer-under-test", **config) -> OutboxWriter:
         return cls(engine=self.engine, rpc=JsonRpc(self.chain.node.url, timeout=10), manifest=self.chain.manifest,
-                   signers=self.chain.signers, owner="writer-under-test", config=WriterConfig(**config))
+                   signers=self.chain.signers, owner=owner, config=WriterConfig(**config))
 
     def indexer(self) -> Indexer:
         return Indexer(engine=make_engine(self.url), rpc=JsonRpc(self.chain.node.url), manifest=self.chain.manifest,

@@ -9,7 +9,8 @@ from sqlalchemy import text
 
 from ledger.indexer import store
 from ledger.indexer.projector import Batch
-from ledger.indexer.store import Checkpoint, Header, LeaseLost
+from ledger.core.errors import LeaseLost
+from ledger.indexer.store import Checkpoint, Header
 from tests.ledger.indexer.conftest import indexer_via, make_indexer, read_model, within, workload
 from tests.ledger.indexer.faulty_node import Faults, FaultyNode
 

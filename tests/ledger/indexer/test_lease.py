@@ -6,7 +6,8 @@ import time
 import pytest
 
 from ledger.indexer.projector import Batch
-from ledger.indexer.store import Header, LeaseLost
+from ledger.core.errors import LeaseLost
+from ledger.indexer.store import Header
 from tests.ledger.indexer.conftest import make_indexer, read_model, workload
 
 pytestmark = pytest.mark.every_node  # runs on Hardhat and on anvil

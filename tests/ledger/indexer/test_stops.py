@@ -51,7 +51,7 @@ def test_a_stop_during_a_long_backfill_ends_the_loop_within_seconds_and_leaves_n
         indexer.stop.set()
         thread.join(5)
         assert not thread.is_alive(), "the loop did not stop within 5 s"
-    assert [t.name for t in threading.enumerate() if t.name.startswith("ledger-")] == []  # prefetch, writer, lease
+    assert [t.name for t in threading.enumerate() if t.name.startswith("ledger-")] == []  # prefetch, commit, lease
     assert checkpoint(indexer.engine) < head, "the stop should land before the backfill ended"
     assert_whole_up_to_the_checkpoint(chain, indexer.engine)
 

@@ -1,4 +1,4 @@
-"""The writer thread: group commit tested deterministically, and a failure at batch k leaves
+"""The committer thread: group commit tested deterministically, and a failure at batch k leaves
 the read model at batch k−1, halted, and a restart resumes cleanly."""
 
 import threading
@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import text
 
 from ledger.indexer import store
-from ledger.indexer.loop import _Writer
+from ledger.indexer.pipeline import Committer
 from ledger.indexer.projector import Batch
 from ledger.indexer.store import Header
 from tests.ledger.indexer.conftest import kind_of, make_indexer, read_model, within, workload
@@ -17,7 +17,7 @@ def header(number: int) -> Header:
     return Header(number, f"0x{number:064x}", f"0x{number - 1:064x}")
 
 
-def test_batches_waiting_for_the_writer_are_merged_into_one_transaction_in_order():
+def test_batches_waiting_for_the_committer_are_merged_into_one_transaction_in_order():
     entered, gate, calls = threading.Event(), threading.Event(), []
 
     def write(batch, headers, previous, checkpoint, unknown):
@@ -25,16 +25,16 @@ def test_batches_waiting_for_the_writer_are_merged_into_one_transaction_in_order
         assert gate.wait(10)
         calls.append((batch.events, [h.number for h in headers], previous.number, checkpoint.number, unknown))
 
-    writer = _Writer(write)
+    committer = Committer(write)
     try:
-        writer.submit(Batch(1, events=1), 0, [header(1)], header(0), header(1))
-        assert entered.wait(10)  # the writer is inside the first transaction
+        committer.submit(Batch(1, events=1), 0, [header(1)], header(0), header(1))
+        assert entered.wait(10)  # the committer is inside the first transaction
         for number in range(2, 6):  # these wait for it
-            writer.submit(Batch(1, events=number), 1, [header(number)], header(number - 1), header(number))
+            committer.submit(Batch(1, events=number), 1, [header(number)], header(number - 1), header(number))
         gate.set()
-        writer.flush()
+        committer.flush()
     finally:
-        writer.close()
+        committer.close()
     assert calls == [
         (1, [1], 0, 1, 0),
         (2 + 3 + 4 + 5, [2, 3, 4, 5], 1, 5, 4),  # one transaction from batch 1's checkpoint to batch 5's
@@ -49,21 +49,21 @@ def test_on_a_stop_the_transaction_under_way_commits_and_the_waiting_batches_are
         assert gate.wait(10)
         calls.append(checkpoint.number)
 
-    writer = _Writer(write)
+    committer = Committer(write)
     try:
-        writer.submit(Batch(1, events=1), 0, [header(1)], header(0), header(1))
+        committer.submit(Batch(1, events=1), 0, [header(1)], header(0), header(1))
         assert entered.wait(10)
         for number in range(2, 5):
-            writer.submit(Batch(1, events=1), 0, [header(number)], header(number - 1), header(number))
-        writer.drop_waiting()
+            committer.submit(Batch(1, events=1), 0, [header(number)], header(number - 1), header(number))
+        committer.drop_waiting()
         gate.set()
-        writer.flush()
+        committer.flush()
     finally:
-        writer.close()
+        committer.close()
     assert calls == [1]
 
 
-def test_a_writer_failure_at_batch_k_leaves_batch_k_minus_1_and_a_restart_resumes(
+def test_a_commit_failure_at_batch_k_leaves_batch_k_minus_1_and_a_restart_resumes(
         chain, database_url, new_database, monkeypatch):
     workload(chain, payment_batch=4).every_event(300)
     indexer = make_indexer(chain, database_url, range_max=2)

@@ -3,7 +3,7 @@ most providers refuse large ranges; the local Hardhat node never does)."""
 
 import pytest
 
-from ledger.indexer.loop import RangeSizer, fetch_range
+from ledger.indexer.ranges import RangeSizer, fetch_range
 from ledger.chain.rpc import RpcError
 
 
