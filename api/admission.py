@@ -10,8 +10,8 @@ from fastapi import Depends, Request
 from sqlalchemy import Connection, Engine
 from starlette.concurrency import run_in_threadpool
 
-from web.kit.deps import get_engine_for, settings_for
 from ledger.db.engine import commit_without_flush_wait
+from web.kit.deps import get_engine_for, settings_for
 
 
 class Admission:

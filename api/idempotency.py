@@ -24,10 +24,10 @@ from starlette.concurrency import run_in_threadpool
 
 from api.admission import Admission, AdmissionDep
 from api.security.signatures import SystemClient, request_target
-from web.kit.deps import settings_for
-from ledger.core.settings import ApiSettings
 from ledger.access import store
+from ledger.core.settings import ApiSettings
 from ledger.db.engine import commit_with_flush_wait
+from web.kit.deps import settings_for
 from web.kit.problems import ApiProblem, problem_of_exception
 
 HEADER = "Idempotency-Key"
@@ -37,14 +37,23 @@ MAX_KEY_LENGTH = 255
 def key_of(headers) -> str:
     key = headers.get(HEADER)
     if not key:
-        raise ApiProblem("idempotency-key-missing", "the Idempotency-Key header is missing", field=HEADER,
-                         rule="required")
+        raise ApiProblem(
+            "idempotency-key-missing", "the Idempotency-Key header is missing", field=HEADER, rule="required"
+        )
     if not (key.isascii() and key.isprintable()):  # headers arrive as latin-1: UTF-8 bytes show as non-ASCII
-        raise ApiProblem("validation-failed", "Idempotency-Key must be printable ASCII (0x20-0x7E)",
-                         field=HEADER, rule="printable_ascii")
+        raise ApiProblem(
+            "validation-failed",
+            "Idempotency-Key must be printable ASCII (0x20-0x7E)",
+            field=HEADER,
+            rule="printable_ascii",
+        )
     if len(key) > MAX_KEY_LENGTH:
-        raise ApiProblem("validation-failed", f"Idempotency-Key is {len(key)} characters; at most {MAX_KEY_LENGTH}",
-                         field=HEADER, rule="max_length")
+        raise ApiProblem(
+            "validation-failed",
+            f"Idempotency-Key is {len(key)} characters; at most {MAX_KEY_LENGTH}",
+            field=HEADER,
+            rule="max_length",
+        )
     return key
 
 
@@ -52,12 +61,19 @@ def fingerprint(method: str, target: str, body: bytes) -> str:
     return hashlib.sha256(b"\n".join((method.encode(), target.encode(), body))).hexdigest()
 
 
-def claim(conn: Connection, *, key: str, method: str, target: str, body: bytes, client_id: str,
-          settings: ApiSettings) -> store.Claim:
+def claim(
+    conn: Connection, *, key: str, method: str, target: str, body: bytes, client_id: str, settings: ApiSettings
+) -> store.Claim:
     """Claim the request's Idempotency-Key in the caller's transaction (with the nonce: one commit)."""
-    return store.claim_key(conn, client_id=client_id, key=key, fingerprint=fingerprint(method, target, body),
-                                now=time.time(), lock_seconds=settings.idempotency_lock_seconds,
-                                retention_seconds=settings.idempotency_retention_hours * 3600)
+    return store.claim_key(
+        conn,
+        client_id=client_id,
+        key=key,
+        fingerprint=fingerprint(method, target, body),
+        now=time.time(),
+        lock_seconds=settings.idempotency_lock_seconds,
+        retention_seconds=settings.idempotency_retention_hours * 3600,
+    )
 
 
 def idempotent(client: Callable[..., Any]) -> Callable[..., Any]:
@@ -65,22 +81,38 @@ def idempotent(client: Callable[..., Any]) -> Callable[..., Any]:
     the admission transaction and commits it with the nonce; then it is replayed, refused (409 / 422), or
     run in a transaction on the same connection that IdempotentRoute settles with the stored response."""
 
-    async def claim_idempotency_key(request: Request, admission: AdmissionDep,
-                                    system_client: Annotated[SystemClient, Depends(client)]) -> None:
+    async def claim_idempotency_key(
+        request: Request, admission: AdmissionDep, system_client: Annotated[SystemClient, Depends(client)]
+    ) -> None:
         if admission is None:  # not a POST
             return
         key = key_of(request.headers)  # a refusal rolls the admission back: the nonce is not stored
-        conn, claimed = await run_in_threadpool(_claim_in_admission, admission, key=key, method=request.method,
-                                                target=request_target(request), body=await request.body(),
-                                                client_id=system_client.id, settings=settings_for(request).api)
+        conn, claimed = await run_in_threadpool(
+            _claim_in_admission,
+            admission,
+            key=key,
+            method=request.method,
+            target=request_target(request),
+            body=await request.body(),
+            client_id=system_client.id,
+            settings=settings_for(request).api,
+        )
         shown = key if len(key) <= 16 else key[:12] + "…"
         if claimed.outcome == "mismatch":
-            raise ApiProblem("idempotency-key-reused", f"key {shown} was first used with another request "
-                             "(method, path or body); use a new key", field=HEADER, rule="same_request")
+            raise ApiProblem(
+                "idempotency-key-reused",
+                f"key {shown} was first used with another request (method, path or body); use a new key",
+                field=HEADER,
+                rule="same_request",
+            )
         if claimed.outcome == "in_flight":
-            raise ApiProblem("idempotency-key-in-flight", f"a request with key {shown} is still in progress; "
-                             "retry shortly to receive its response", field=HEADER, rule="not_in_flight",
-                             headers={"Retry-After": "1"})
+            raise ApiProblem(
+                "idempotency-key-in-flight",
+                f"a request with key {shown} is still in progress; retry shortly to receive its response",
+                field=HEADER,
+                rule="not_in_flight",
+                headers={"Retry-After": "1"},
+            )
         if claimed.outcome == "replay":
             raise Replayed(claimed.record)
         # The route's writes and the stored response commit in ONE transaction (web.kit.deps.get_session hands
@@ -107,8 +139,9 @@ class Replayed(Exception):
 
     def __init__(self, record):
         headers = {"Idempotent-Replayed": "true", **({"Location": record.location} if record.location else {})}
-        self.response = Response(bytes(record.body), status_code=record.status_code, media_type=record.content_type,
-                                 headers=headers)
+        self.response = Response(
+            bytes(record.body), status_code=record.status_code, media_type=record.content_type, headers=headers
+        )
 
 
 class ClaimedKey:
@@ -128,9 +161,15 @@ class ClaimedKey:
     def settle(self, response: Response, *, ran: bool) -> None:
         """Store the response of a request that ran (with the route's writes, when it succeeded), or release
         the key of one that did not; the connection goes back to the pool in this same thread hop."""
-        record: dict[str, Any] = dict(client_id=self.client_id, key=self.key, status_code=response.status_code,
-                      content_type=response.headers.get("content-type"), location=response.headers.get("location"),
-                      body=bytes(response.body), now=time.time())
+        record: dict[str, Any] = dict(
+            client_id=self.client_id,
+            key=self.key,
+            status_code=response.status_code,
+            content_type=response.headers.get("content-type"),
+            location=response.headers.get("location"),
+            body=bytes(response.body),
+            now=time.time(),
+        )
         if ran and response.status_code < 400:
             store.complete_key(self.session.connection(), **record)
             self.session.commit()

@@ -37,11 +37,24 @@ class BodySizeLimit:
                 await self._refuse(scope, send, f"more than {self.max_bytes}")
 
     async def _refuse(self, scope, send, length: str) -> None:
-        body = json.dumps({"type": TYPE_PREFIX + "payload-too-large", "title": "Request body too large", "status": 413,
-                           "detail": f"the body is {length} bytes; at most {self.max_bytes} are accepted",
-                           "instance": scope["path"], "field": "body", "rule": "max_bytes"}).encode()
-        await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", MEDIA_TYPE.encode()), (b"content-length", str(len(body)).encode())]})
+        body = json.dumps(
+            {
+                "type": TYPE_PREFIX + "payload-too-large",
+                "title": "Request body too large",
+                "status": 413,
+                "detail": f"the body is {length} bytes; at most {self.max_bytes} are accepted",
+                "instance": scope["path"],
+                "field": "body",
+                "rule": "max_bytes",
+            }
+        ).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [(b"content-type", MEDIA_TYPE.encode()), (b"content-length", str(len(body)).encode())],
+            }
+        )
         await send({"type": "http.response.body", "body": body})
 
 

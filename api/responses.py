@@ -2,10 +2,10 @@
 
 from fastapi import Response
 
-from web.kit.problems import TYPE_PREFIX
 from ledger.domain.schemas.approval import AcceptanceAccepted
 from ledger.domain.schemas.common import CommandAccepted
 from ledger.domain.schemas.tax import PaymentBatchResult, PaymentItemResult
+from web.kit.problems import TYPE_PREFIX
 
 
 class CommandAcceptedPublic(CommandAccepted):
@@ -31,8 +31,9 @@ def accepted(command: CommandAccepted, response: Response, status_base: str) -> 
     return public
 
 
-def accepted_one_of_many(commands: list[CommandAccepted], response: Response,
-                         status_base: str) -> list[CommandAcceptedPublic]:
+def accepted_one_of_many(
+    commands: list[CommandAccepted], response: Response, status_base: str
+) -> list[CommandAcceptedPublic]:
     """One command answered as a list (the single-commitment route shares the batch's shape), with
     its status URL as Location too."""
     public = accepted_many(commands, status_base)
@@ -52,8 +53,12 @@ def batch_result(result: PaymentBatchResult, status_base: str) -> PaymentBatchRe
                 problem.field = f"items[{item.index}].{problem.field}"
             if not problem.type.startswith(TYPE_PREFIX):
                 problem.type = TYPE_PREFIX + problem.type
-    items = [PaymentItemResultPublic(**item.model_dump(), status_url=f"{status_base}/{item.command_id}"
-                                     if item.command_id else None) for item in result.items]
+    items = [
+        PaymentItemResultPublic(
+            **item.model_dump(), status_url=f"{status_base}/{item.command_id}" if item.command_id else None
+        )
+        for item in result.items
+    ]
     return PaymentBatchResultPublic(accepted=result.accepted, rejected=result.rejected, items=items)
 
 

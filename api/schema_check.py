@@ -2,8 +2,8 @@
 
 from starlette.concurrency import run_in_threadpool
 
-from web.kit.deps import get_engine_for, get_settings
 from ledger.db.schema import SchemaNotCurrent, require_current_schema
+from web.kit.deps import get_engine_for, get_settings
 
 
 class RequireCurrentSchema:

@@ -34,8 +34,12 @@ def bench_gas() -> None:
 @bench.command("index")
 def bench_index(
     events: Annotated[int, typer.Option(help="How many events to emit and backfill.")] = 100_000,
-    postgres: Annotated[str | None, typer.Option(help="Also backfill into a throwaway database on this server.")] = None,
-    repeats: Annotated[int, typer.Option(help="Interleaved runs of the SQLite indexer and the raw fetch; medians are reported.")] = 3,
+    postgres: Annotated[
+        str | None, typer.Option(help="Also backfill into a throwaway database on this server.")
+    ] = None,
+    repeats: Annotated[
+        int, typer.Option(help="Interleaved runs of the SQLite indexer and the raw fetch; medians are reported.")
+    ] = 3,
 ) -> None:
     """Backfill speed: indexer into SQLite (and PostgreSQL) vs the idiomatic web3+ORM path and raw fetches."""
     from devtools.bench.index import bench_index as run
@@ -67,31 +71,57 @@ def bench_api_command(
     """Confirmations accepted by one API process vs a bare FastAPI insert; API → chain → indexed."""
     from devtools.bench.api import bench_api
 
-    typer.echo(json.dumps(bench_api(requests=requests, connections=connections, repeats=repeats, payments=payments,
-                                    rate=rate, batch=batch, end_to_end=end_to_end)))
+    typer.echo(
+        json.dumps(
+            bench_api(
+                requests=requests,
+                connections=connections,
+                repeats=repeats,
+                payments=payments,
+                rate=rate,
+                batch=batch,
+                end_to_end=end_to_end,
+            )
+        )
+    )
 
 
 @bench.command("public")
 def bench_public_command(
-    projects: Annotated[int, typer.Option(help="Projects seeded in the read model; requests spread over them at random.")] = 1000,
+    projects: Annotated[
+        int, typer.Option(help="Projects seeded in the read model; requests spread over them at random.")
+    ] = 1000,
     requests: Annotated[int, typer.Option(help="Requests per timed run, ours and the bare baseline each.")] = 6000,
     connections: Annotated[int, typer.Option(help="Load processes, one keep-alive connection each.")] = 4,
     repeats: Annotated[int, typer.Option(help="Interleaved runs of each; medians are reported.")] = 3,
     latency_rate: Annotated[float, typer.Option(help="Offered requests per second of the latency run.")] = 200.0,
-    database: Annotated[str, typer.Option(help="A PostgreSQL server URL (a scratch database is made) or sqlite.")] = "postgresql://127.0.0.1/test",
+    database: Annotated[
+        str, typer.Option(help="A PostgreSQL server URL (a scratch database is made) or sqlite.")
+    ] = "postgresql://127.0.0.1/test",
 ) -> None:
     """The public inquiry API of one process vs a bare FastAPI JSON endpoint; p99 at a fixed rate."""
     from devtools.bench.public import bench_public
 
-    typer.echo(json.dumps(bench_public(projects_count=projects, requests=requests, connections=connections,
-                                       repeats=repeats, latency_rate=latency_rate,
-                                       database="sqlite" if database == "sqlite" else database)))
+    typer.echo(
+        json.dumps(
+            bench_public(
+                projects_count=projects,
+                requests=requests,
+                connections=connections,
+                repeats=repeats,
+                latency_rate=latency_rate,
+                database="sqlite" if database == "sqlite" else database,
+            )
+        )
+    )
 
 
 @app.command("run")
 def run(
-    simulate: Annotated[bool, typer.Option(envvar="LEDGER_DEV_SIMULATE",
-                                           help="Seed and drive the system with the tax/approval simulators.")] = True,
+    simulate: Annotated[
+        bool,
+        typer.Option(envvar="LEDGER_DEV_SIMULATE", help="Seed and drive the system with the tax/approval simulators."),
+    ] = True,
 ) -> None:
     """Run the whole system locally (what `make run` does). Ctrl-C stops it."""
     from devtools.run import run_dev
@@ -105,9 +135,15 @@ def run(
 @bench.command("write-path")
 def bench_write_path(
     confirmations: Annotated[int, typer.Option(help="Payment confirmations to push through.")] = 20_000,
-    rate: Annotated[float, typer.Option(help="Offered confirmations per second (batches of 500, as the API takes them).")] = 1_000.0,
-    database: Annotated[str, typer.Option(help="sqlite or postgresql (a throwaway database on --postgres).")] = "sqlite",
-    postgres: Annotated[str, typer.Option(help="PostgreSQL server for --database postgresql.")] = "postgresql://127.0.0.1/test",
+    rate: Annotated[
+        float, typer.Option(help="Offered confirmations per second (batches of 500, as the API takes them).")
+    ] = 1_000.0,
+    database: Annotated[
+        str, typer.Option(help="sqlite or postgresql (a throwaway database on --postgres).")
+    ] = "sqlite",
+    postgres: Annotated[
+        str, typer.Option(help="PostgreSQL server for --database postgresql.")
+    ] = "postgresql://127.0.0.1/test",
     batch_size: Annotated[int, typer.Option(help="Commands per transaction.")] = 1000,
 ) -> None:
     """Confirmations end to end (service → outbox → chain → indexed) vs the chain alone, on a fresh node."""

@@ -44,9 +44,24 @@ def node_command(kind: NodeKind, port: int) -> list[str]:
         return [str(binary), "node", "--hostname", "127.0.0.1", "--port", str(port)]
     # anvil: the same accounts, chain id, hardfork and block gas limit as hardhat.config.js
     return [
-        str(binary), "--host", "127.0.0.1", "--port", str(port), "--chain-id", str(CHAIN_ID),
-        "--mnemonic", DEV_MNEMONIC, "--accounts", "10", "--balance", "10000",
-        "--hardfork", "cancun", "--gas-limit", "60000000", "--silent",
+        str(binary),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--chain-id",
+        str(CHAIN_ID),
+        "--mnemonic",
+        DEV_MNEMONIC,
+        "--accounts",
+        "10",
+        "--balance",
+        "10000",
+        "--hardfork",
+        "cancun",
+        "--gas-limit",
+        "60000000",
+        "--silent",
     ]
 
 

@@ -63,15 +63,23 @@ def _register_simulators(settings: Settings) -> dict[str, str]:
         if known and key_file.exists():
             continue
         if known:
-            raise ChainUnavailable(f"client {name} exists but {key_file} is gone; retire its key or use a fresh database")
+            raise ChainUnavailable(
+                f"client {name} exists but {key_file} is gone; retire its key or use a fresh database"
+            )
         key = Ed25519PrivateKey.generate()
         key_file.touch(mode=0o600)
         key_file.write_bytes(private_key_pem(key))
         add_client(engine, name=name, role=role, public_key_text=public_key_pem(key.public_key()))
     passwords_file = SIM / "passwords.txt"
-    passwords = dict(line.split(" ", 1) for line in passwords_file.read_text().splitlines()) if passwords_file.exists() else {}
-    demo = {"sim-office": ("office", None), "office": ("office", None), "regulator": ("regulator", None),
-            "enterprise": ("enterprise", World(2026).builders[0].uscc)}
+    passwords = (
+        dict(line.split(" ", 1) for line in passwords_file.read_text().splitlines()) if passwords_file.exists() else {}
+    )
+    demo = {
+        "sim-office": ("office", None),
+        "office": ("office", None),
+        "regulator": ("regulator", None),
+        "enterprise": ("enterprise", World(2026).builders[0].uscc),
+    }
     for username, (role, uscc) in demo.items():
         passwords.setdefault(username, secrets.token_urlsafe(12))
         with engine.connect() as conn:
@@ -93,11 +101,19 @@ def run_dev(simulate: bool = True) -> int:
         if rpc_ready(settings.rpc.url):
             raise ChainUnavailable(f"something already answers at {settings.rpc.url}; stop it first")
         _say("fresh local chain and fresh local database: nothing from an earlier run is kept")
-        for name in ("ledger.db", "ledger.db-wal", "ledger.db-shm", "deployment.json", "celery-broker.db", "beat-schedule"):
+        for name in (
+            "ledger.db",
+            "ledger.db-wal",
+            "ledger.db-shm",
+            "deployment.json",
+            "celery-broker.db",
+            "beat-schedule",
+        ):
             (VAR / name).unlink(missing_ok=True)
         log_name = f"{settings.dev.node}.log"
-        node = LocalNode(port=int(settings.rpc.url.rsplit(":", 1)[1]), kind=settings.dev.node,
-                         log_path=VAR / log_name).start()
+        node = LocalNode(
+            port=int(settings.rpc.url.rsplit(":", 1)[1]), kind=settings.dev.node, log_path=VAR / log_name
+        ).start()
         _say(f"{settings.dev.node} node on {node.url} (log: var/{log_name})")
     children: list[tuple[str, subprocess.Popen]] = []
     try:
@@ -114,28 +130,70 @@ def run_dev(simulate: bool = True) -> int:
         commands = {
             "indexer": [python, "-m", "ledger", "index", "--follow"],
             # Concurrency 3: the outbox drain, the indexer and the webhooks run side by side.
-            "worker": [python, "-m", "celery", "-A", "ledger.worker", "worker", "-B", "-c", "3",
-                       "--loglevel=INFO", "--schedule", str(VAR / "beat-schedule")],
-            "api": [python, "-m", "uvicorn", "--factory", "web.app:create_app", "--host", "127.0.0.1",
-                    "--port", str(api_port)],
+            "worker": [
+                python,
+                "-m",
+                "celery",
+                "-A",
+                "ledger.worker",
+                "worker",
+                "-B",
+                "-c",
+                "3",
+                "--loglevel=INFO",
+                "--schedule",
+                str(VAR / "beat-schedule"),
+            ],
+            "api": [
+                python,
+                "-m",
+                "uvicorn",
+                "--factory",
+                "web.app:create_app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(api_port),
+            ],
         }
         passwords = _register_simulators(settings) if simulate else {}
         env = dict(os.environ)
         if simulate:
             # The enterprise workspace's "pay online" links open the simulated tax system's checkout.
-            env.setdefault("LEDGER_PORTAL_TAX_CHECKOUT_URL",
-                           f"http://127.0.0.1:{settings.dev.checkout_port}/checkout/{{levy}}")
-            commands["sim"] = [python, "-m", "devtools", "sim", "--api-url", f"http://127.0.0.1:{api_port}",
-                               "--tax-key", str(SIM / "tax-bureau.key"), "--approval-key", str(SIM / "approval-bureau.key"),
-                               "--office-user", "sim-office", "--checkout-port", str(settings.dev.checkout_port),
-                               "--rpc-url", settings.rpc.url]
+            env.setdefault(
+                "LEDGER_PORTAL_TAX_CHECKOUT_URL", f"http://127.0.0.1:{settings.dev.checkout_port}/checkout/{{levy}}"
+            )
+            commands["sim"] = [
+                python,
+                "-m",
+                "devtools",
+                "sim",
+                "--api-url",
+                f"http://127.0.0.1:{api_port}",
+                "--tax-key",
+                str(SIM / "tax-bureau.key"),
+                "--approval-key",
+                str(SIM / "approval-bureau.key"),
+                "--office-user",
+                "sim-office",
+                "--checkout-port",
+                str(settings.dev.checkout_port),
+                "--rpc-url",
+                settings.rpc.url,
+            ]
             env["LEDGER_SIM_OFFICE_PASSWORD"] = passwords["sim-office"]
         for name, command in commands.items():
             if name == "sim":
                 _wait_for_api(api_port)
             log = open(VAR / f"{name}.log", "ab")
-            children.append((name, subprocess.Popen(command, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT,
-                                                    start_new_session=True, env=env)))
+            children.append(
+                (
+                    name,
+                    subprocess.Popen(
+                        command, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=env
+                    ),
+                )
+            )
             _say(f"started {name} (log: var/{name}.log)")
         _say(f"API health:   http://127.0.0.1:{api_port}/health")
         _say(f"API docs:     http://127.0.0.1:{api_port}/docs")
@@ -143,10 +201,14 @@ def run_dev(simulate: bool = True) -> int:
         if simulate:
             _say("simulators:   seeding 24 projects, then one action every 5 s (log: var/sim.log)")
             _say(f"tax checkout: http://127.0.0.1:{settings.dev.checkout_port}/ (pay a levy as an enterprise would)")
-            _say(f"log in:       http://127.0.0.1:{api_port}/login (enterprise → /workspace, regulator → /regulator, "
-                 "office → /office)")
-            _say("dev-only logins (also POST /v1/auth/login; kept in var/sim/passwords.txt): " +
-                 ", ".join(f"{u} / {p}" for u, p in passwords.items() if u != "sim-office"))
+            _say(
+                f"log in:       http://127.0.0.1:{api_port}/login (enterprise → /workspace, regulator → /regulator, "
+                "office → /office)"
+            )
+            _say(
+                "dev-only logins (also POST /v1/auth/login; kept in var/sim/passwords.txt): "
+                + ", ".join(f"{u} / {p}" for u, p in passwords.items() if u != "sim-office")
+            )
         else:
             _say("simulators off (LEDGER_DEV_SIMULATE=false): register clients with `ledger clients add`")
         _say("Ctrl-C stops everything this started")

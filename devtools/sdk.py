@@ -38,16 +38,32 @@ def path_of(*segments: str) -> str:
 
 
 class LedgerClient:
-    def __init__(self, base_url: str, client_id: str, private_key: Ed25519PrivateKey, *, timeout: float = 30,
-                 session: requests.Session | None = None):
+    def __init__(
+        self,
+        base_url: str,
+        client_id: str,
+        private_key: Ed25519PrivateKey,
+        *,
+        timeout: float = 30,
+        session: requests.Session | None = None,
+    ):
         self.base_url = base_url.rstrip("/")
         self.client_id = client_id
         self.private_key = private_key
         self.timeout = timeout
         self.http = session or requests.Session()
 
-    def request(self, method: str, path: str, *, json=None, body: bytes | None = None, params: dict | None = None,
-                idempotency_key: str | None = None, headers: dict | None = None) -> requests.Response:
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json=None,
+        body: bytes | None = None,
+        params: dict | None = None,
+        idempotency_key: str | None = None,
+        headers: dict | None = None,
+    ) -> requests.Response:
         """Send one signed request and return the raw response (no status check)."""
         target = path + ("?" + urlencode(params) if params else "")
         if body is None:

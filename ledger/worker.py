@@ -26,16 +26,25 @@ TASK_PACKAGES = ["ledger.indexer", "ledger.writer", "ledger.webhooks", "ledger.d
 
 def beat_schedule(settings: Settings) -> dict:
     """What beat starts, how often; a task not started before its expiry is dropped (a backlog is worthless)."""
-    poll, sweep, webhooks = (settings.indexer.index_poll_seconds, settings.worker.overdue_sweep_seconds,
-                             settings.webhooks.poll_seconds)
+    poll, sweep, webhooks = (
+        settings.indexer.index_poll_seconds,
+        settings.worker.overdue_sweep_seconds,
+        settings.webhooks.poll_seconds,
+    )
     return {
         "index-chain": {"task": "ledger.index_chain", "schedule": poll, "options": {"expires": 10 * poll}},
         "writer-drain": {"task": "ledger.writer.drain", "schedule": 1.0, "options": {"expires": 2.0}},
         "writer-mark-indexed": {"task": "ledger.writer.mark_indexed", "schedule": 0.5, "options": {"expires": 2.0}},
-        "commitments-sweep-overdue": {"task": "ledger.commitments.sweep_overdue", "schedule": sweep,
-                                      "options": {"expires": sweep}},
-        "webhooks-deliver": {"task": "ledger.webhooks.deliver", "schedule": webhooks,
-                             "options": {"expires": 5 * webhooks}},
+        "commitments-sweep-overdue": {
+            "task": "ledger.commitments.sweep_overdue",
+            "schedule": sweep,
+            "options": {"expires": sweep},
+        },
+        "webhooks-deliver": {
+            "task": "ledger.webhooks.deliver",
+            "schedule": webhooks,
+            "options": {"expires": 5 * webhooks},
+        },
     }
 
 

@@ -4,11 +4,11 @@ The decisions themselves are made through /v1/office."""
 
 from fastapi import APIRouter, Request
 
-from web.kit.deps import SessionDep
 from ledger.domain import oversight, projects
 from ledger.domain.commands import recent_commands
 from portal.pages import render
 from portal.people import OfficePage
+from web.kit.deps import SessionDep
 
 router = APIRouter(prefix="/office", include_in_schema=False)
 
@@ -17,5 +17,11 @@ router = APIRouter(prefix="/office", include_in_schema=False)
 def office_home(request: Request, session: SessionDep, who: OfficePage):
     listed = projects.recent_projects(session, limit=100)
     accounts = oversight.fee_statuses(session, project_keys=[p.project_key for p in listed])
-    return render(request, "office/home.html", who=who, projects=listed, accounts=accounts,
-                  commands=recent_commands(session, limit=30))
+    return render(
+        request,
+        "office/home.html",
+        who=who,
+        projects=listed,
+        accounts=accounts,
+        commands=recent_commands(session, limit=30),
+    )

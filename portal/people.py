@@ -11,11 +11,11 @@ from fastapi import APIRouter, Depends, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse
 
+from ledger.access.users import Person, authenticate
+from portal.pages import PageError, render
 from web.kit.deps import get_engine_for, settings_for
 from web.kit.problems import ApiProblem
 from web.kit.sessions import check_csrf, csrf_token, end_session, issue_session, read_session
-from ledger.access.users import Person, authenticate
-from portal.pages import PageError, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -55,11 +55,16 @@ async def page_person(request: Request) -> PagePerson:
 
 def role(*roles: str):
     """A page for these roles only: anyone else logged in gets the 403 page."""
+
     async def check(who: Annotated[PagePerson, Depends(page_person)]) -> PagePerson:
         if who.person.role not in roles:
-            raise PageError(403, "无权访问", f"本页面仅供{'、'.join(ROLE_NAME[r] for r in roles)}用户使用；"
-                                             f"您以{who.role_name}用户登录。")
+            raise PageError(
+                403,
+                "无权访问",
+                f"本页面仅供{'、'.join(ROLE_NAME[r] for r in roles)}用户使用；您以{who.role_name}用户登录。",
+            )
         return who
+
     return check
 
 
@@ -75,13 +80,33 @@ def _safe_next(value: str | None) -> str | None:
     return None
 
 
-def _login_form(request: Request, *, status_code: int = 200, error: str | None = None, username: str = "",
-                next_path: str | None = None):
+def _login_form(
+    request: Request,
+    *,
+    status_code: int = 200,
+    error: str | None = None,
+    username: str = "",
+    next_path: str | None = None,
+):
     nonce = secrets.token_urlsafe(24)
-    response = render(request, "login.html", status_code=status_code, error=error, username=username,
-                      next_path=next_path or "", csrf=csrf_token(settings_for(request).api, "login:" + nonce))
-    response.set_cookie(LOGIN_NONCE_COOKIE, nonce, httponly=True, samesite="strict", path="/login",
-                        secure=settings_for(request).api.secure_cookies, max_age=3600)
+    response = render(
+        request,
+        "login.html",
+        status_code=status_code,
+        error=error,
+        username=username,
+        next_path=next_path or "",
+        csrf=csrf_token(settings_for(request).api, "login:" + nonce),
+    )
+    response.set_cookie(
+        LOGIN_NONCE_COOKIE,
+        nonce,
+        httponly=True,
+        samesite="strict",
+        path="/login",
+        secure=settings_for(request).api.secure_cookies,
+        max_age=3600,
+    )
     return response
 
 
@@ -98,16 +123,27 @@ async def login_submit(request: Request):
     settings = settings_for(request).api
     nonce = request.cookies.get(LOGIN_NONCE_COOKIE, "")
     if not nonce or not secrets.compare_digest(form.get("csrf_token", ""), csrf_token(settings, "login:" + nonce)):
-        return _login_form(request, status_code=403, username=username, next_path=next_path,
-                           error="登录表单已过期（csrf_token），请重新输入后提交。")
+        return _login_form(
+            request,
+            status_code=403,
+            username=username,
+            next_path=next_path,
+            error="登录表单已过期（csrf_token），请重新输入后提交。",
+        )
     if not username or not password or len(username) > 64 or len(password) > 1024:
-        return _login_form(request, status_code=422, username=username, next_path=next_path,
-                           error="请填写用户名（username）和密码（password）。")
+        return _login_form(
+            request,
+            status_code=422,
+            username=username,
+            next_path=next_path,
+            error="请填写用户名（username）和密码（password）。",
+        )
     engine = get_engine_for(settings_for(request))
     person = await run_in_threadpool(authenticate, engine, username=username, password=password)
     if person is None:  # never say which of the two was wrong
-        return _login_form(request, status_code=401, username=username, next_path=next_path,
-                           error="用户名或密码不正确。")
+        return _login_form(
+            request, status_code=401, username=username, next_path=next_path, error="用户名或密码不正确。"
+        )
     target = next_path or str(request.url_for(HOME_OF_ROLE.get(person.role, "home")).path)
     response = RedirectResponse(target, status_code=303)
     issue_session(response, person, settings)
@@ -123,4 +159,6 @@ async def logout_submit(request: Request, who: Annotated[PagePerson, Depends(pag
 
 
 def login_redirect(request: Request, exc: LoginRequired):
-    return RedirectResponse(f"{request.url_for('login_page').path}?{urlencode({'next': exc.next_path})}", status_code=303)
+    return RedirectResponse(
+        f"{request.url_for('login_page').path}?{urlencode({'next': exc.next_path})}", status_code=303
+    )

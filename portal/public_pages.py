@@ -14,15 +14,15 @@ from pydantic import Field, TypeAdapter, ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse
 
+from ledger.core.identifiers import DISTRICTS, ProjectCode, Reference
+from ledger.domain import fees
+from ledger.domain.errors import DomainError, NotFound
+from ledger.domain.public import check_receipt_on_chain
+from ledger.domain.rates import reduction_policy, relief_fen
+from portal.pages import PageError, page_rate_limit, render
 from web.kit import cached_reads as reads
 from web.kit.deps import settings_for
 from web.kit.read_cache import read_cache_of
-from ledger.domain import fees
-from ledger.domain.errors import DomainError, NotFound
-from ledger.domain.rates import reduction_policy, relief_fen
-from ledger.core.identifiers import DISTRICTS, ProjectCode, Reference
-from ledger.domain.public import check_receipt_on_chain
-from portal.pages import PageError, page_rate_limit, render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(page_rate_limit)])
 
@@ -55,8 +55,11 @@ def parse_project_code(value: str | None) -> str:
         return _project_code.validate_python(value)
     except ValidationError as exc:
         rule = exc.errors()[0]["msg"]
-        message = (f"行政区划 {value.strip().split('-')[1]} 不是郑州市的区划代码" if "division" in rule
-                   else "格式不正确。" + PROJECT_CODE_HELP)
+        message = (
+            f"行政区划 {value.strip().split('-')[1]} 不是郑州市的区划代码"
+            if "division" in rule
+            else "格式不正确。" + PROJECT_CODE_HELP
+        )
         raise FieldError("project_code", "项目代码", message) from None
 
 
@@ -107,7 +110,9 @@ async def project_page(request: Request, project_code: str, payments_after: str 
         project = await reads.project(cache, code)
         payments = await reads.payments(cache, code, payments_after)
     except NotFound:
-        raise PageError(404, "未找到项目", f"项目代码（project_code）{code} 未在本平台登记。请核对项目代码后重新查询。") from None
+        raise PageError(
+            404, "未找到项目", f"项目代码（project_code）{code} 未在本平台登记。请核对项目代码后重新查询。"
+        ) from None
     except DomainError as exc:
         raise PageError(422, "链接无效", f"{exc.field}：{exc.detail}") from None
     return render(request, "project.html", project=project, payments=payments)
@@ -152,12 +157,21 @@ def verification_url(request: Request, voucher: str) -> str:
 
 
 @router.get("/estimate")
-async def estimate(request: Request, district: str | None = None, required_area: str | None = None,
-                   built_area: str | None = None, reason: str | None = None):
+async def estimate(
+    request: Request,
+    district: str | None = None,
+    required_area: str | None = None,
+    built_area: str | None = None,
+    reason: str | None = None,
+):
     """费用测算: shortfall × the published rate of the district, less a policy reduction if one applies."""
     reasons = reduction_policy()["reasons"]
-    form = {"district": district or "", "required_area": required_area or "", "built_area": built_area or "",
-            "reason": reason or ""}
+    form = {
+        "district": district or "",
+        "required_area": required_area or "",
+        "built_area": built_area or "",
+        "reason": reason or "",
+    }
     context = {"districts": DISTRICTS, "reasons": reasons, "form": form}
     if district is None and required_area is None and built_area is None:
         return render(request, "estimate.html", **context)
@@ -165,8 +179,10 @@ async def estimate(request: Request, district: str | None = None, required_area:
     if district not in DISTRICTS:
         errors.append(FieldError("district", "所在区县", "请选择郑州市的区县（开发区）"))
     areas = {}
-    for field, label, value in (("required_area", "应建防空地下室面积", required_area),
-                                ("built_area", "实建防空地下室面积", built_area)):
+    for field, label, value in (
+        ("required_area", "应建防空地下室面积", required_area),
+        ("built_area", "实建防空地下室面积", built_area),
+    ):
         try:
             areas[field] = parse_area(field, label, value)
         except FieldError as error:
@@ -176,13 +192,29 @@ async def estimate(request: Request, district: str | None = None, required_area:
     if errors:
         return render(request, "estimate.html", status_code=422, errors=errors, **context)
     try:
-        result = await run_in_threadpool(read_cache_of(request).read, fees.estimate_fee, district=district,
-                                         required_shelter_area=areas["required_area"],
-                                         built_shelter_area=areas["built_area"])
+        result = await run_in_threadpool(
+            read_cache_of(request).read,
+            fees.estimate_fee,
+            district=district,
+            required_shelter_area=areas["required_area"],
+            built_shelter_area=areas["built_area"],
+        )
     except DomainError as exc:
-        return render(request, "estimate.html", status_code=503, errors=[
-            FieldError(exc.field or "district", "费率表", f"暂无可用的已发布费率表：{exc.detail}")], **context)
+        return render(
+            request,
+            "estimate.html",
+            status_code=503,
+            errors=[FieldError(exc.field or "district", "费率表", f"暂无可用的已发布费率表：{exc.detail}")],
+            **context,
+        )
     percent = int(reasons[reason]["percent"]) if reason else 0
     relief = relief_fen(result.amount_fen, percent * 100)
-    return render(request, "estimate.html", result=result, relief_fen=relief, payable_fen=result.amount_fen - relief,
-                  reason_label=reasons[reason]["label"] if reason else None, **context)
+    return render(
+        request,
+        "estimate.html",
+        result=result,
+        relief_fen=relief,
+        payable_fen=result.amount_fen - relief,
+        reason_label=reasons[reason]["label"] if reason else None,
+        **context,
+    )

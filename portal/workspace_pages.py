@@ -9,12 +9,11 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Path, Request
 
-from web.kit.deps import SessionDep, settings_for
-from ledger.domain import credit_records
-from ledger.domain import commitments, oversight, payments, projects
+from ledger.domain import commitments, credit_records, oversight, payments, projects
 from ledger.domain.errors import NotFound
 from portal.pages import PageError, render
 from portal.people import EnterprisePage
+from web.kit.deps import SessionDep, settings_for
 
 router = APIRouter(prefix="/workspace", include_in_schema=False)
 
@@ -32,14 +31,24 @@ def workspace(request: Request, session: SessionDep, who: EnterprisePage):
     levies = payments.levies_of_enterprise(session, uscc=uscc)
     pay_links = {levy.levy_number: checkout_url(request, levy.levy_number) for levy in levies if levy.status == "open"}
     credit = credit_records.credit_record(session, enterprise=uscc, known=True)
-    return render(request, "workspace/home.html", who=who, projects=mine, accounts=accounts, levies=levies,
-                  pay_links=pay_links, payments=payments.payments_of_enterprise(session, uscc=uscc),
-                  commitments=commitments.commitments_of_enterprise(session, uscc=uscc), credit=credit)
+    return render(
+        request,
+        "workspace/home.html",
+        who=who,
+        projects=mine,
+        accounts=accounts,
+        levies=levies,
+        pay_links=pay_links,
+        payments=payments.payments_of_enterprise(session, uscc=uscc),
+        commitments=commitments.commitments_of_enterprise(session, uscc=uscc),
+        credit=credit,
+    )
 
 
 @router.get("/projects/{project_code}")
-def my_project(request: Request, project_code: Annotated[str, Path(max_length=40)], session: SessionDep,
-               who: EnterprisePage):
+def my_project(
+    request: Request, project_code: Annotated[str, Path(max_length=40)], session: SessionDep, who: EnterprisePage
+):
     mine = {p.project_code: p for p in projects.projects_of_enterprise(session, uscc=who.person.uscc)}
     if project_code not in mine:
         raise PageError(404, "未找到项目", f"项目代码（project_code）{project_code} 不是贵单位的项目。")

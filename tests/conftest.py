@@ -90,7 +90,7 @@ def pytest_generate_tests(metafunc):
 
 @pytest.fixture(scope="session")
 def node_kind(request) -> str:
-    """"hardhat" or "anvil": the session's shared node and a module's own node are of this kind."""
+    """ "hardhat" or "anvil": the session's shared node and a module's own node are of this kind."""
     return request.param
 
 

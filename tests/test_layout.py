@@ -56,10 +56,14 @@ def sql_literals(package: str):
             continue
         for node in ast.walk(ast.parse(path.read_text())):
             called = getattr(node, "func", None)
-            if isinstance(node, ast.Call) and node.args and getattr(called, "id", getattr(called, "attr", None)) in (
-                    "text", "exec_driver_sql"):
-                parts = [n.value for n in ast.walk(node.args[0])
-                         if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+            if (
+                isinstance(node, ast.Call)
+                and node.args
+                and getattr(called, "id", getattr(called, "attr", None)) in ("text", "exec_driver_sql")
+            ):
+                parts = [
+                    n.value for n in ast.walk(node.args[0]) if isinstance(n, ast.Constant) and isinstance(n.value, str)
+                ]
                 yield f"{path.relative_to(ROOT)}:{node.lineno}", " ".join(parts)
 
 
@@ -70,6 +74,10 @@ def test_every_raw_read_of_a_uint64_column_goes_through_read_sql():
     from ledger.db.read_model import UINT64_COLUMNS
 
     uint64 = re.compile(r"\b(" + "|".join(UINT64_COLUMNS) + r")\b")
-    raw = [(where, sql) for package in ("ledger", "api", "portal", "web") for where, sql in sql_literals(package)
-           if re.search(r"\bSELECT\b", sql, re.IGNORECASE) and uint64.search(sql)]
+    raw = [
+        (where, sql)
+        for package in ("ledger", "api", "portal", "web")
+        for where, sql in sql_literals(package)
+        if re.search(r"\bSELECT\b", sql, re.IGNORECASE) and uint64.search(sql)
+    ]
     assert raw == []

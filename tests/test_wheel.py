@@ -18,8 +18,11 @@ PRODUCT = ("ledger", "api", "portal", "web")  # the packages the wheel ships
 LEFT_OUT = ("devtools", "tests")  # copied beside them, so leaving them out is the packaging's doing
 PASSWORD = "wheel test password"
 ENTERPRISE_USCC = "91410100MA0000801B"  # tests.support.samples.make_uscc(801), valid check digit
-USERS = {"wheel-enterprise": ("enterprise", ENTERPRISE_USCC), "wheel-office": ("office", None),
-         "wheel-regulator": ("regulator", None)}
+USERS = {
+    "wheel-enterprise": ("enterprise", ENTERPRISE_USCC),
+    "wheel-office": ("office", None),
+    "wheel-regulator": ("regulator", None),
+}
 
 
 def run(args: list, *, cwd: Path, env: dict, timeout: float = 300) -> subprocess.CompletedProcess:
@@ -51,8 +54,12 @@ def installed(wheel, tmp_path_factory) -> dict:
     run([sys.executable, "-m", "venv", venv], cwd=venv, env=dict(os.environ))
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH" and not k.startswith("LEDGER_")}
     env |= {"PATH": f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}", "VIRTUAL_ENV": str(venv)}
-    run([venv / "bin" / "pip", "install", "-q", "--no-compile", "-c", ROOT / "requirements.lock", wheel, "httpx"],
-        cwd=venv, env=env, timeout=600)
+    run(
+        [venv / "bin" / "pip", "install", "-q", "--no-compile", "-c", ROOT / "requirements.lock", wheel, "httpx"],
+        cwd=venv,
+        env=env,
+        timeout=600,
+    )
     workdir = tmp_path_factory.mktemp("deployment")
     env |= {"LEDGER_DATABASE_URL": f"sqlite:///{workdir / 'ledger.db'}", "LEDGER_NEW_USER_PASSWORD": PASSWORD}
     return {"bin": venv / "bin", "cwd": workdir, "env": env}
@@ -65,9 +72,13 @@ def upgraded(installed) -> subprocess.CompletedProcess:
 
 def test_the_wheel_holds_every_file_of_the_product_and_nothing_of_the_dev_tools(wheel):
     shipped = set(zipfile.ZipFile(wheel).namelist())
-    in_tree = {path.relative_to(ROOT).as_posix() for package in PRODUCT if (ROOT / package).is_dir()
-               for path in (ROOT / package).rglob("*")
-               if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc"}
+    in_tree = {
+        path.relative_to(ROOT).as_posix()
+        for package in PRODUCT
+        if (ROOT / package).is_dir()
+        for path in (ROOT / package).rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc"
+    }
     assert in_tree - shipped == set()
     assert {name for name in shipped if name.split("/")[0] in LEFT_OUT} == set()
 
@@ -117,8 +128,20 @@ RENDER_PAGES = textwrap.dedent("""
 
 def test_one_page_of_each_audience_renders_from_the_installed_wheel(installed, upgraded):
     for username, (role, uscc) in USERS.items():
-        run([installed["bin"] / "ledger", "users", "add", "--username", username, "--role", role,
-             *(["--uscc", uscc] if uscc else [])], cwd=installed["cwd"], env=installed["env"])
+        run(
+            [
+                installed["bin"] / "ledger",
+                "users",
+                "add",
+                "--username",
+                username,
+                "--role",
+                role,
+                *(["--uscc", uscc] if uscc else []),
+            ],
+            cwd=installed["cwd"],
+            env=installed["env"],
+        )
     script = installed["cwd"] / "render_pages.py"
     script.write_text(RENDER_PAGES)
     out = run([installed["bin"] / "python", script, PASSWORD], cwd=installed["cwd"], env=installed["env"]).stdout

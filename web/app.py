@@ -17,9 +17,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="人防易地建设费与承诺制信用账本 API",
         summary="Civil-air-defence fee collection and commitment ledger",
         description="System clients (tax, approval) sign every request with Ed25519 and send an "
-                    "Idempotency-Key with every POST; people log in for a session cookie. Errors are "
-                    "RFC 9457 problems (application/problem+json) naming the field and the rule. "
-                    "See docs/integrators/.",
+        "Idempotency-Key with every POST; people log in for a session cookie. Errors are "
+        "RFC 9457 problems (application/problem+json) naming the field and the rule. "
+        "See docs/integrators/.",
         version="0.1.0",
     )
     try:

@@ -6,10 +6,10 @@ from fastapi import APIRouter, Body, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
+from ledger.access.users import authenticate
 from web.kit.deps import EngineDep, SettingsDep
 from web.kit.problems import ApiProblem, problem_responses
 from web.kit.sessions import LoginSession, csrf_token, end_session, issue_session
-from ledger.access.users import authenticate
 
 router = APIRouter(prefix="/v1/auth", tags=["people"])
 
@@ -27,30 +27,61 @@ class SessionPublic(BaseModel):
     csrf_token: str  # send as X-CSRF-Token (or the csrf_token form field) on every state-changing request
 
 
-EXAMPLE = {"username": "wang.office", "display_name": "王科长", "role": "office", "uscc": None,
-           "csrf_token": "1f3870be274f6c49b3e31a0c6728957f1f3870be274f6c49b3e31a0c6728957f"}
+EXAMPLE = {
+    "username": "wang.office",
+    "display_name": "王科长",
+    "role": "office",
+    "uscc": None,
+    "csrf_token": "1f3870be274f6c49b3e31a0c6728957f1f3870be274f6c49b3e31a0c6728957f",
+}
 
 
-@router.post("/login", response_model=SessionPublic,
-             responses={200: {"description": "Logged in; the session cookie is set", "content": {"application/json": {"example": EXAMPLE}}},
-                        **problem_responses("login-failed", "validation-failed", "payload-too-large")})
-async def login(credentials: Annotated[Login, Body(openapi_examples={"default": {"value": {"username": "wang.office", "password": "correct horse battery"}}})],
-                response: Response, engine: EngineDep, settings: SettingsDep) -> SessionPublic:
+@router.post(
+    "/login",
+    response_model=SessionPublic,
+    responses={
+        200: {
+            "description": "Logged in; the session cookie is set",
+            "content": {"application/json": {"example": EXAMPLE}},
+        },
+        **problem_responses("login-failed", "validation-failed", "payload-too-large"),
+    },
+)
+async def login(
+    credentials: Annotated[
+        Login,
+        Body(openapi_examples={"default": {"value": {"username": "wang.office", "password": "correct horse battery"}}}),
+    ],
+    response: Response,
+    engine: EngineDep,
+    settings: SettingsDep,
+) -> SessionPublic:
     person = await run_in_threadpool(authenticate, engine, username=credentials.username, password=credentials.password)
     if person is None:
         raise ApiProblem("login-failed", "unknown user or wrong password", field="password", rule="matches")
     token = issue_session(response, person, settings.api)
-    return SessionPublic(username=person.username, display_name=person.display_name, role=person.role,
-                         uscc=person.uscc, csrf_token=token)
+    return SessionPublic(
+        username=person.username, display_name=person.display_name, role=person.role, uscc=person.uscc, csrf_token=token
+    )
 
 
-@router.get("/session", response_model=SessionPublic,
-            responses={200: {"description": "Who is logged in", "content": {"application/json": {"example": EXAMPLE}}},
-                       **problem_responses("authentication-required")})
+@router.get(
+    "/session",
+    response_model=SessionPublic,
+    responses={
+        200: {"description": "Who is logged in", "content": {"application/json": {"example": EXAMPLE}}},
+        **problem_responses("authentication-required"),
+    },
+)
 def session(current: LoginSession, settings: SettingsDep) -> SessionPublic:
     p = current.person
-    return SessionPublic(username=p.username, display_name=p.display_name, role=p.role, uscc=p.uscc,
-                         csrf_token=csrf_token(settings.api, current.session_id))
+    return SessionPublic(
+        username=p.username,
+        display_name=p.display_name,
+        role=p.role,
+        uscc=p.uscc,
+        csrf_token=csrf_token(settings.api, current.session_id),
+    )
 
 
 @router.post("/logout", status_code=204, responses=problem_responses("authentication-required", "csrf-failed"))

@@ -2,10 +2,10 @@ import time
 
 from fastapi import APIRouter, Response
 
-from web.kit.deps import EngineDep, SettingsDep
 from api.models import ChainHealth, HealthPublic, IndexerHealth
 from ledger.domain.common import from_unix
 from ledger.domain.health import chain_status, indexer_problems, indexer_status
+from web.kit.deps import EngineDep, SettingsDep
 
 router = APIRouter(tags=["health"])
 
@@ -32,9 +32,14 @@ def health(settings: SettingsDep, engine: EngineDep, response: Response) -> Heal
         response.status_code = 503
     return HealthPublic(
         status="degraded" if problems else "ok",
-        chain=ChainHealth(reachable=status.reachable, chain_id=status.chain_id, head_block=status.head_block,
-                          head_time=from_unix(status.head_time), server_time=from_unix(int(asked)),
-                          clock_offset_seconds=None if status.head_time is None else status.head_time - int(asked)),
+        chain=ChainHealth(
+            reachable=status.reachable,
+            chain_id=status.chain_id,
+            head_block=status.head_block,
+            head_time=from_unix(status.head_time),
+            server_time=from_unix(int(asked)),
+            clock_offset_seconds=None if status.head_time is None else status.head_time - int(asked),
+        ),
         indexer=IndexerHealth(head_block=head, lag_blocks=lag),
         contracts=status.contracts,
         problems=problems,

@@ -10,9 +10,9 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from sqlalchemy.orm import Session
 
-from web.kit.deps import EngineDep, SettingsDep
-from ledger.webhooks.delivery import disabled_endpoints
 from ledger.domain.health import ChainStatus, IndexerStatus, chain_status, indexer_status
+from ledger.webhooks.delivery import disabled_endpoints
+from web.kit.deps import EngineDep, SettingsDep
 
 router = APIRouter(tags=["health"])
 
@@ -45,20 +45,30 @@ class _Snapshot:
             family.add_metric(labels, value)
             return family
 
-        yield gauge("ledger_indexer_up", "1 unless the indexer halted on an error that needs an operator",
-                    int(status.halt_kind is None))
+        yield gauge(
+            "ledger_indexer_up",
+            "1 unless the indexer halted on an error that needs an operator",
+            int(status.halt_kind is None),
+        )
         if status.checkpoint is not None:
-            yield gauge("ledger_indexer_checkpoint_block", "Every event up to this block is in the read model",
-                        status.checkpoint)
+            yield gauge(
+                "ledger_indexer_checkpoint_block",
+                "Every event up to this block is in the read model",
+                status.checkpoint,
+            )
             yield gauge("ledger_indexer_lag_blocks", "Head minus checkpoint", chain.head_block - status.checkpoint)
         if status.poll_age_seconds is not None:
-            yield gauge("ledger_indexer_last_poll_age_seconds", "Since the last good poll or committed batch",
-                        status.poll_age_seconds)
+            yield gauge(
+                "ledger_indexer_last_poll_age_seconds",
+                "Since the last good poll or committed batch",
+                status.poll_age_seconds,
+            )
         yield counter("ledger_indexer_events_indexed", "Logs written to the read model", status.events_indexed)
         yield counter("ledger_indexer_unknown_events", "Logs kept raw: a topic no ABI declares", status.unknown_events)
         yield counter("ledger_indexer_reorgs", "Reorgs the indexer rewound", status.reorgs)
-        errors = CounterMetricFamily("ledger_indexer_errors", "Errors met by the indexer, by kind",
-                                     labels=["chain_id", "kind"])
+        errors = CounterMetricFamily(
+            "ledger_indexer_errors", "Errors met by the indexer, by kind", labels=["chain_id", "kind"]
+        )
         for kind, count in sorted(status.errors.items()):
             errors.add_metric(labels + [kind], count)
         yield errors
@@ -71,9 +81,12 @@ class _Webhooks:
         self.disabled = disabled
 
     def collect(self):
-        family = GaugeMetricFamily("ledger_webhook_endpoints_disabled", "Webhook endpoints disabled after no delivery "
-                                   "succeeded for LEDGER_WEBHOOK_DISABLE_AFTER_SECONDS (ledger webhooks enable)",
-                                   labels=["subscriber"])
+        family = GaugeMetricFamily(
+            "ledger_webhook_endpoints_disabled",
+            "Webhook endpoints disabled after no delivery "
+            "succeeded for LEDGER_WEBHOOK_DISABLE_AFTER_SECONDS (ledger webhooks enable)",
+            labels=["subscriber"],
+        )
         for subscriber, count in sorted(self.disabled.items()):
             family.add_metric([subscriber], count)
         yield family
@@ -86,11 +99,19 @@ _EXAMPLE = (
 )
 
 
-@router.get("/metrics", response_class=Response, responses={
-    200: {"description": "Prometheus text exposition format",
-          "content": {CONTENT_TYPE_LATEST.split(";")[0]: {"example": _EXAMPLE}}}})
+@router.get(
+    "/metrics",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "Prometheus text exposition format",
+            "content": {CONTENT_TYPE_LATEST.split(";")[0]: {"example": _EXAMPLE}},
+        }
+    },
+)
 def metrics(settings: SettingsDep, engine: EngineDep) -> Response:
-    """Head, checkpoint, lag, events indexed, reorgs and errors by kind, disabled webhook endpoints, in Prometheus text."""
+    """Head, checkpoint, lag, events indexed, reorgs and errors by kind, disabled webhook endpoints,
+    in Prometheus text."""
     chain = chain_status(settings)
     indexer = indexer_status(engine, chain.chain_id) if chain.chain_id is not None else None
     registry = CollectorRegistry(auto_describe=False)

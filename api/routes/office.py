@@ -5,69 +5,151 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Path, Response
 
 from api import examples as ex
-from web.kit.deps import SessionDep
-from web.kit.problems import problem_responses
 from api.responses import CommandAcceptedPublic, accepted
-from web.kit.sessions import OfficeUser
+from ledger.core.identifiers import CommandId, ProjectCode, Reference
 from ledger.domain import clearance, commitments, fees, projects
 from ledger.domain.commands import command_status
 from ledger.domain.schemas.approval import Clearance, RegisteredProject
 from ledger.domain.schemas.common import CommandStatus
 from ledger.domain.schemas.office import AdjustmentCreate, CommitmentDecision, FeeAssessmentCreate
-from ledger.core.identifiers import CommandId, ProjectCode, Reference
+from web.kit.deps import SessionDep
+from web.kit.problems import problem_responses
+from web.kit.sessions import OfficeUser
 
 router = APIRouter(prefix="/v1/office", tags=["office staff"])
 STATUS_BASE = "/v1/office/commands"
 READ = ("authentication-required", "forbidden", "not-found")
-WRITE = (*READ, "csrf-failed", "validation-failed", "malformed-request", "payload-too-large", "conflict", "invalid-state")
+WRITE = (
+    *READ,
+    "csrf-failed",
+    "validation-failed",
+    "malformed-request",
+    "payload-too-large",
+    "conflict",
+    "invalid-state",
+)
 
 
-@router.post("/assessments", status_code=202, response_model=CommandAcceptedPublic,
-             responses={**ex.ok("Accepted", ex.ACCEPTED | {"kind": "assess_fee", "reference": ex.PROJECT,
-                                                            "status_url": f"{STATUS_BASE}/{ex.COMMAND_ID}"}, 202),
-                        **problem_responses(*WRITE)})
-def assess(assessment: Annotated[FeeAssessmentCreate, Body(openapi_examples=ex.body("Assess from today's rate table (published on chain)", ex.ASSESSMENT))],
-           session: SessionDep, user: OfficeUser, response: Response) -> CommandAcceptedPublic:
+@router.post(
+    "/assessments",
+    status_code=202,
+    response_model=CommandAcceptedPublic,
+    responses={
+        **ex.ok(
+            "Accepted",
+            ex.ACCEPTED
+            | {"kind": "assess_fee", "reference": ex.PROJECT, "status_url": f"{STATUS_BASE}/{ex.COMMAND_ID}"},
+            202,
+        ),
+        **problem_responses(*WRITE),
+    },
+)
+def assess(
+    assessment: Annotated[
+        FeeAssessmentCreate,
+        Body(openapi_examples=ex.body("Assess from today's rate table (published on chain)", ex.ASSESSMENT)),
+    ],
+    session: SessionDep,
+    user: OfficeUser,
+    response: Response,
+) -> CommandAcceptedPublic:
     """Assess (or reassess) a project's fee from the versioned rate table; a levy appears in the tax feed."""
     return accepted(fees.assess_fee(session, assessment=assessment, actor=user.username), response, STATUS_BASE)
 
 
-@router.post("/adjustments", status_code=202, response_model=CommandAcceptedPublic,
-             responses={**ex.ok("Accepted", ex.ACCEPTED | {"kind": "adjust_fee", "reference": ex.PROJECT,
-                                                            "status_url": f"{STATUS_BASE}/{ex.COMMAND_ID}"}, 202),
-                        **problem_responses(*WRITE)})
-def adjust(adjustment: Annotated[AdjustmentCreate, Body(openapi_examples=ex.body("Affordable housing halves the fee", {
-               "project_code": ex.PROJECT, "reason_code": "AFFORDABLE_HOUSING", "document_sha256": ex.SHA}))],
-           session: SessionDep, user: OfficeUser, response: Response) -> CommandAcceptedPublic:
+@router.post(
+    "/adjustments",
+    status_code=202,
+    response_model=CommandAcceptedPublic,
+    responses={
+        **ex.ok(
+            "Accepted",
+            ex.ACCEPTED
+            | {"kind": "adjust_fee", "reference": ex.PROJECT, "status_url": f"{STATUS_BASE}/{ex.COMMAND_ID}"},
+            202,
+        ),
+        **problem_responses(*WRITE),
+    },
+)
+def adjust(
+    adjustment: Annotated[
+        AdjustmentCreate,
+        Body(
+            openapi_examples=ex.body(
+                "Affordable housing halves the fee",
+                {"project_code": ex.PROJECT, "reason_code": "AFFORDABLE_HOUSING", "document_sha256": ex.SHA},
+            )
+        ),
+    ],
+    session: SessionDep,
+    user: OfficeUser,
+    response: Response,
+) -> CommandAcceptedPublic:
     """A reduction or exemption (减免) with its reason code and document hash."""
     return accepted(fees.adjust_fee(session, adjustment=adjustment, actor=user.username), response, STATUS_BASE)
 
 
-@router.post("/commitments/{commitment_number}/decisions", status_code=202, response_model=CommandAcceptedPublic,
-             responses={**ex.ok("Accepted", ex.ACCEPTED | {"kind": "fulfil_commitment", "reference": "CN-2026-000045",
-                                                            "status_url": f"{STATUS_BASE}/{ex.COMMAND_ID}"}, 202),
-                        **problem_responses(*WRITE)})
-def decide(commitment_number: Annotated[Reference, Path(examples=["CN-2026-000045"])],
-           decision: Annotated[CommitmentDecision, Body(openapi_examples=ex.body("Verified as fulfilled", ex.DECISION))],
-           session: SessionDep, user: OfficeUser, response: Response) -> CommandAcceptedPublic:
+@router.post(
+    "/commitments/{commitment_number}/decisions",
+    status_code=202,
+    response_model=CommandAcceptedPublic,
+    responses={
+        **ex.ok(
+            "Accepted",
+            ex.ACCEPTED
+            | {
+                "kind": "fulfil_commitment",
+                "reference": "CN-2026-000045",
+                "status_url": f"{STATUS_BASE}/{ex.COMMAND_ID}",
+            },
+            202,
+        ),
+        **problem_responses(*WRITE),
+    },
+)
+def decide(
+    commitment_number: Annotated[Reference, Path(examples=["CN-2026-000045"])],
+    decision: Annotated[CommitmentDecision, Body(openapi_examples=ex.body("Verified as fulfilled", ex.DECISION))],
+    session: SessionDep,
+    user: OfficeUser,
+    response: Response,
+) -> CommandAcceptedPublic:
     """Fulfil (verify), breach, extend (with new_due_date) or repair a commitment."""
-    return accepted(commitments.decide_commitment(session, commitment_number=commitment_number, decision=decision,
-                                                  actor=user.username), response, STATUS_BASE)
+    return accepted(
+        commitments.decide_commitment(
+            session, commitment_number=commitment_number, decision=decision, actor=user.username
+        ),
+        response,
+        STATUS_BASE,
+    )
 
 
-@router.get("/projects/{project_code}", response_model=RegisteredProject,
-            responses={**ex.ok("The project", ex.PROJECT_PUBLIC), **problem_responses(*READ)})
-def get_project(project_code: Annotated[ProjectCode, Path(examples=[ex.PROJECT])], session: SessionDep, user: OfficeUser) -> RegisteredProject:
+@router.get(
+    "/projects/{project_code}",
+    response_model=RegisteredProject,
+    responses={**ex.ok("The project", ex.PROJECT_PUBLIC), **problem_responses(*READ)},
+)
+def get_project(
+    project_code: Annotated[ProjectCode, Path(examples=[ex.PROJECT])], session: SessionDep, user: OfficeUser
+) -> RegisteredProject:
     return projects.get_project(session, project_code=project_code)
 
 
-@router.get("/projects/{project_code}/clearance", response_model=Clearance,
-            responses={**ex.ok("Clearance", ex.CLEARANCE), **problem_responses(*READ)})
-def get_clearance(project_code: Annotated[ProjectCode, Path(examples=[ex.PROJECT])], session: SessionDep, user: OfficeUser) -> Clearance:
+@router.get(
+    "/projects/{project_code}/clearance",
+    response_model=Clearance,
+    responses={**ex.ok("Clearance", ex.CLEARANCE), **problem_responses(*READ)},
+)
+def get_clearance(
+    project_code: Annotated[ProjectCode, Path(examples=[ex.PROJECT])], session: SessionDep, user: OfficeUser
+) -> Clearance:
     return clearance.clearance(session, project_code=project_code)
 
 
-@router.get("/commands/{command_id}", response_model=CommandStatus,
-            responses={**ex.ok("The command's status", ex.COMMAND_STATUS), **problem_responses(*READ)})
+@router.get(
+    "/commands/{command_id}",
+    response_model=CommandStatus,
+    responses={**ex.ok("The command's status", ex.COMMAND_STATUS), **problem_responses(*READ)},
+)
 def get_command(command_id: CommandId, session: SessionDep, user: OfficeUser) -> CommandStatus:
     return command_status(session, command_id=command_id)

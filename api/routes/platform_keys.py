@@ -5,8 +5,8 @@ import base64
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from web.kit.deps import SettingsDep
 from ledger.access.signing import key_id, private_key_from_seed, public_key_pem, raw_public_key
+from web.kit.deps import SettingsDep
 
 router = APIRouter(prefix="/v1/public/keys", tags=["public"])
 
@@ -19,14 +19,35 @@ class PublicKeyPublic(BaseModel):
     public_key_pem: str  # SubjectPublicKeyInfo
 
 
-@router.get("/webhook", response_model=PublicKeyPublic, responses={200: {"description": "The webhook signing key", "content": {
-    "application/json": {"example": {"algorithm": "Ed25519", "client_id": "platform", "key_id": "4564afc9be4b1a5c",
-                                     "public_key_base64": "Jm2qVh7Xw0yVd0mYyZ1nFq1c8Zt1l7gU3D2mKQ5o0nA=",
-                                     "public_key_pem": "-----BEGIN PUBLIC KEY-----\n…\n-----END PUBLIC KEY-----\n"}}}}})
+@router.get(
+    "/webhook",
+    response_model=PublicKeyPublic,
+    responses={
+        200: {
+            "description": "The webhook signing key",
+            "content": {
+                "application/json": {
+                    "example": {
+                        "algorithm": "Ed25519",
+                        "client_id": "platform",
+                        "key_id": "4564afc9be4b1a5c",
+                        "public_key_base64": "Jm2qVh7Xw0yVd0mYyZ1nFq1c8Zt1l7gU3D2mKQ5o0nA=",
+                        "public_key_pem": "-----BEGIN PUBLIC KEY-----\n…\n-----END PUBLIC KEY-----\n",
+                    }
+                }
+            },
+        }
+    },
+)
 def webhook_key(settings: SettingsDep) -> PublicKeyPublic:
     """The Ed25519 key that signs every outbound webhook, exactly like a client's request
-    (docs/integrators/signing.md): verify X-Signature over METHOD\\nPATH?QUERY\\nTIMESTAMP\\nNONCE\\nhex(sha256(body))."""
+    (docs/integrators/signing.md): verify X-Signature over
+    METHOD\\nPATH?QUERY\\nTIMESTAMP\\nNONCE\\nhex(sha256(body))."""
     public = private_key_from_seed(settings.platform.signing_key.get_secret_value()).public_key()
-    return PublicKeyPublic(algorithm="Ed25519", client_id=settings.platform.client_id, key_id=key_id(public),
-                           public_key_base64=base64.b64encode(raw_public_key(public)).decode(),
-                           public_key_pem=public_key_pem(public).decode())
+    return PublicKeyPublic(
+        algorithm="Ed25519",
+        client_id=settings.platform.client_id,
+        key_id=key_id(public),
+        public_key_base64=base64.b64encode(raw_public_key(public)).decode(),
+        public_key_pem=public_key_pem(public).decode(),
+    )

@@ -8,60 +8,97 @@ from fastapi import APIRouter, Path, Query
 from pydantic import AwareDatetime
 
 from api import examples as ex
-from web.kit.deps import SessionDep
-from web.kit.problems import problem_responses
-from web.kit.sessions import RegulatorUser
-from ledger.domain import credit_records
+from ledger.core.identifiers import Enterprise, ProjectCode
+from ledger.domain import credit_records, oversight
 from ledger.domain.credit.rules import load_rule_set
 from ledger.domain.schemas.credit import CreditRecordPublic, EnterpriseCreditPage, RuleSetPublic
 from ledger.domain.schemas.regulator import CommitmentAlertPage, MoneyTrailPublic
-from ledger.domain import oversight
-from ledger.core.identifiers import Enterprise, ProjectCode
+from web.kit.deps import SessionDep
+from web.kit.problems import problem_responses
+from web.kit.sessions import RegulatorUser
 
 router = APIRouter(prefix="/v1/regulator", tags=["regulator"])
 READ = problem_responses("authentication-required", "forbidden", "validation-failed", "not-found")
 Cursor = Annotated[str | None, Query(description="next_cursor of the previous page; omit for the first")]
 Limit = Annotated[int, Query(ge=1, le=500)]
-AsOf = Annotated[AwareDatetime | None, Query(description="the record as the chain held it at this moment "
-                                                         "(events in blocks at or before it); omit for now",
-                                             examples=["2027-07-10T00:00:00+08:00"])]
+AsOf = Annotated[
+    AwareDatetime | None,
+    Query(
+        description="the record as the chain held it at this moment (events in blocks at or before it); omit for now",
+        examples=["2027-07-10T00:00:00+08:00"],
+    ),
+]
 
 
-@router.get("/rule-set", response_model=RuleSetPublic, responses={**ex.ok("The credit rule set in force", {
-    **load_rule_set().model_dump(mode="json")}), **READ})
+@router.get(
+    "/rule-set",
+    response_model=RuleSetPublic,
+    responses={**ex.ok("The credit rule set in force", {**load_rule_set().model_dump(mode="json")}), **READ},
+)
 def rule_set(user: RegulatorUser) -> RuleSetPublic:
     """The rule set that turns credit events into scores and grades (versioned; a labelled sample)."""
     return RuleSetPublic(**load_rule_set().model_dump(mode="json"))
 
 
-@router.get("/enterprises", response_model=EnterpriseCreditPage, responses={**ex.ok("A page of enterprises", {
-    "rule_set": "sample-v1", "items": [ex.ENTERPRISE_CREDIT], "next_cursor": None}), **READ})
-def list_enterprises(session: SessionDep, user: RegulatorUser,
-                     grade: Annotated[Literal["A", "B", "C", "D"] | None, Query(description="only this grade")] = None,
-                     cursor: Cursor = None, limit: Limit = 100) -> EnterpriseCreditPage:
+@router.get(
+    "/enterprises",
+    response_model=EnterpriseCreditPage,
+    responses={
+        **ex.ok(
+            "A page of enterprises", {"rule_set": "sample-v1", "items": [ex.ENTERPRISE_CREDIT], "next_cursor": None}
+        ),
+        **READ,
+    },
+)
+def list_enterprises(
+    session: SessionDep,
+    user: RegulatorUser,
+    grade: Annotated[Literal["A", "B", "C", "D"] | None, Query(description="only this grade")] = None,
+    cursor: Cursor = None,
+    limit: Limit = 100,
+) -> EnterpriseCreditPage:
     """Every enterprise with a commitment or a fee account on chain, with its score and grade."""
     return credit_records.list_enterprises(session, grade=grade, cursor=cursor, limit=limit)
 
 
-@router.get("/enterprises/{enterprise}", response_model=CreditRecordPublic,
-            responses={**ex.ok("The credit record", ex.CREDIT_RECORD), **READ})
-def enterprise_record(enterprise: Enterprise, session: SessionDep, user: RegulatorUser, as_of: AsOf = None) -> CreditRecordPublic:
+@router.get(
+    "/enterprises/{enterprise}",
+    response_model=CreditRecordPublic,
+    responses={**ex.ok("The credit record", ex.CREDIT_RECORD), **READ},
+)
+def enterprise_record(
+    enterprise: Enterprise, session: SessionDep, user: RegulatorUser, as_of: AsOf = None
+) -> CreditRecordPublic:
     """Score, grade and every credit event with its contribution and proof, now or as of a past moment."""
     return credit_records.credit_record(session, enterprise=enterprise, as_of=as_of)
 
 
-@router.get("/commitments", response_model=CommitmentAlertPage, responses={**ex.ok("Overdue and breached commitments", {
-    "items": [ex.COMMITMENT_ALERT], "next_cursor": None}), **READ})
-def commitments_in_trouble(session: SessionDep, user: RegulatorUser,
-                           status: Annotated[Literal["overdue", "breached"] | None, Query()] = None,
-                           cursor: Cursor = None, limit: Limit = 100) -> CommitmentAlertPage:
+@router.get(
+    "/commitments",
+    response_model=CommitmentAlertPage,
+    responses={
+        **ex.ok("Overdue and breached commitments", {"items": [ex.COMMITMENT_ALERT], "next_cursor": None}),
+        **READ,
+    },
+)
+def commitments_in_trouble(
+    session: SessionDep,
+    user: RegulatorUser,
+    status: Annotated[Literal["overdue", "breached"] | None, Query()] = None,
+    cursor: Cursor = None,
+    limit: Limit = 100,
+) -> CommitmentAlertPage:
     """Commitments that are overdue or breached now, each with the proof of the event that made it so."""
     return oversight.commitments_in_trouble(session, status=status, cursor=cursor, limit=limit)
 
 
-@router.get("/projects/{project_code}/money-trail", response_model=MoneyTrailPublic,
-            responses={**ex.ok("The money trail", ex.MONEY_TRAIL), **READ})
-def money_trail(project_code: Annotated[ProjectCode, Path(examples=[ex.PROJECT])], session: SessionDep,
-                user: RegulatorUser) -> MoneyTrailPublic:
+@router.get(
+    "/projects/{project_code}/money-trail",
+    response_model=MoneyTrailPublic,
+    responses={**ex.ok("The money trail", ex.MONEY_TRAIL), **READ},
+)
+def money_trail(
+    project_code: Annotated[ProjectCode, Path(examples=[ex.PROJECT])], session: SessionDep, user: RegulatorUser
+) -> MoneyTrailPublic:
     """Assessments, reliefs, adjustments, payments and refunds of a project in chain order, each with its proof."""
     return oversight.money_trail(session, project_code=project_code)

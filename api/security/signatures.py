@@ -37,8 +37,17 @@ def _rejected(detail: str, field: str, rule: str) -> ApiProblem:
     return ApiProblem("signature-rejected", detail, field=field, rule=rule)
 
 
-def verify_signed_request(conn: Connection, *, method: str, target: str, headers, body: bytes, roles: tuple[str, ...],
-                          window_seconds: int, now: float | None = None) -> SystemClient:
+def verify_signed_request(
+    conn: Connection,
+    *,
+    method: str,
+    target: str,
+    headers,
+    body: bytes,
+    roles: tuple[str, ...],
+    window_seconds: int,
+    now: float | None = None,
+) -> SystemClient:
     """The client whose active key signed this request; raises ApiProblem: 401 when the signature
     does not hold, 403 when the client's role is not among `roles` (its own routes only)."""
     now = time.time() if now is None else now
@@ -53,21 +62,34 @@ def verify_signed_request(conn: Connection, *, method: str, target: str, headers
         raise _rejected("X-Timestamp must be unix seconds as a decimal integer", "X-Timestamp", "integer")
     skew = abs(now - int(timestamp))
     if skew > window_seconds:
-        raise _rejected(f"the timestamp is {skew:.0f} s away from the server clock; at most {window_seconds} s "
-                        "are accepted", "X-Timestamp", "within_window")
+        raise _rejected(
+            f"the timestamp is {skew:.0f} s away from the server clock; at most {window_seconds} s are accepted",
+            "X-Timestamp",
+            "within_window",
+        )
     if not NONCE_PATTERN.match(nonce):
         raise _rejected("X-Nonce must be 16 to 128 characters of A-Z a-z 0-9 _ -", "X-Nonce", "pattern")
     client = store.get_client(conn, client_id)
     if client is None or not client.active:
         raise _rejected(f"no active client {client_id!r}", "X-Client-Id", "registered")
     message = canonical_request(method, target, timestamp, nonce, body)
-    key_id = next((kid for kid, raw in client.keys if verify_signature(public_key_from_raw(raw), signature, message)), None)
+    key_id = next(
+        (kid for kid, raw in client.keys if verify_signature(public_key_from_raw(raw), signature, message)), None
+    )
     if key_id is None:
-        raise _rejected("the signature does not verify with any active key of this client over "
-                        "METHOD\\nPATH?QUERY\\nTIMESTAMP\\nNONCE\\nhex(sha256(body))", "X-Signature", "verifies")
+        raise _rejected(
+            "the signature does not verify with any active key of this client over "
+            "METHOD\\nPATH?QUERY\\nTIMESTAMP\\nNONCE\\nhex(sha256(body))",
+            "X-Signature",
+            "verifies",
+        )
     if client.role not in roles:
-        raise ApiProblem("forbidden", f"client {client.id} (role {client.role}) may call only "
-                         f"{ROUTES_OF_ROLE.get(client.role, 'no route')}", field="X-Client-Id", rule="role")
+        raise ApiProblem(
+            "forbidden",
+            f"client {client.id} (role {client.role}) may call only {ROUTES_OF_ROLE.get(client.role, 'no route')}",
+            field="X-Client-Id",
+            rule="role",
+        )
     if not store.remember_nonce(conn, client_id=client_id, nonce=nonce, now=now):
         raise _rejected("this nonce was used before; use a fresh one for every request", "X-Nonce", "unused")
     if secrets.randbelow(1000) == 0:  # now and then, forget nonces whose timestamps can no longer pass

@@ -14,13 +14,17 @@ from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
 from api.admission import Admission, AdmissionDep
-from web.kit.deps import get_engine_for, settings_for
 from api.security.signatures import SystemClient, request_target, verify_signed_request
+from web.kit.deps import get_engine_for, settings_for
 
 # Declared so OpenAPI shows the scheme; the signature is verified by signed_client below.
-_client_id_header = APIKeyHeader(name="X-Client-Id", scheme_name="Ed25519 signed request", auto_error=False,
-                                 description="Also X-Timestamp, X-Nonce and X-Signature: see "
-                                             "docs/integrators/signing.md. POSTs also need an Idempotency-Key.")
+_client_id_header = APIKeyHeader(
+    name="X-Client-Id",
+    scheme_name="Ed25519 signed request",
+    auto_error=False,
+    description="Also X-Timestamp, X-Nonce and X-Signature: see "
+    "docs/integrators/signing.md. POSTs also need an Idempotency-Key.",
+)
 
 
 def signed_client(*roles: str) -> Callable[..., Any]:
@@ -29,11 +33,17 @@ def signed_client(*roles: str) -> Callable[..., Any]:
     nonce commits with the Idempotency-Key's claim; any other request in a transaction of its own,
     whose COMMIT makes the nonce durable."""
 
-    async def signed_client_of_roles(request: Request, admission: AdmissionDep,
-                                     _: Annotated[str | None, Depends(_client_id_header)]) -> SystemClient:
-        verify = dict(method=request.method, target=request_target(request), headers=request.headers,
-                      body=await request.body(), roles=roles,
-                      window_seconds=settings_for(request).api.signature_window_seconds)
+    async def signed_client_of_roles(
+        request: Request, admission: AdmissionDep, _: Annotated[str | None, Depends(_client_id_header)]
+    ) -> SystemClient:
+        verify = dict(
+            method=request.method,
+            target=request_target(request),
+            headers=request.headers,
+            body=await request.body(),
+            roles=roles,
+            window_seconds=settings_for(request).api.signature_window_seconds,
+        )
         return await run_in_threadpool(_verify, admission, get_engine_for(settings_for(request)), verify)
 
     return signed_client_of_roles
@@ -53,4 +63,3 @@ tax_or_approval_client = signed_client("tax", "approval")
 TaxClient = Annotated[SystemClient, Depends(tax_client)]
 ApprovalClient = Annotated[SystemClient, Depends(approval_client)]
 TaxOrApprovalClient = Annotated[SystemClient, Depends(tax_or_approval_client)]
-

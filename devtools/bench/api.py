@@ -45,8 +45,13 @@ def seed_levies(stack: Stack, count: int) -> list[dict]:
 
 
 def confirmation(levy: dict, voucher: str, paid_at: str) -> dict:
-    return {"levy_number": levy["levy_number"], "voucher_number": voucher, "amount_fen": 1, "paid_at": paid_at,
-            "payer_uscc": levy["payer_uscc"]}
+    return {
+        "levy_number": levy["levy_number"],
+        "voucher_number": voucher,
+        "amount_fen": 1,
+        "paid_at": paid_at,
+        "payer_uscc": levy["payer_uscc"],
+    }
 
 
 def _send_all(args) -> tuple[int, int, float]:
@@ -75,8 +80,12 @@ def _blast(port: int, requests: list, connections: int) -> dict:
         results = pool.map(_send_all, shares)
     elapsed = time.perf_counter() - started
     ok = sum(r[0] for r in results)
-    return {"accepted": ok, "errors": sum(r[1] for r in results), "seconds": round(elapsed, 3),
-            "per_second": round(ok / elapsed, 1)}
+    return {
+        "accepted": ok,
+        "errors": sum(r[1] for r in results),
+        "seconds": round(elapsed, 3),
+        "per_second": round(ok / elapsed, 1),
+    }
 
 
 def _signed_requests(stack: Stack, levies: list[dict], count: int) -> list:
@@ -85,8 +94,9 @@ def _signed_requests(stack: Stack, levies: list[dict], count: int) -> list:
     prepared = []
     for i in range(count):
         body = orjson.dumps(confirmation(levies[i % len(levies)], f"B{uuid.uuid4().hex[:20]}", paid_at))
-        headers = sign_request(key, client_id="tax-bureau", method="POST", target="/v1/tax/payments",
-                               body=body).as_dict()
+        headers = sign_request(
+            key, client_id="tax-bureau", method="POST", target="/v1/tax/payments", body=body
+        ).as_dict()
         headers.update({"Content-Type": "application/json", "Idempotency-Key": uuid.uuid4().hex})
         prepared.append(("/v1/tax/payments", body, headers))
     return prepared
@@ -107,8 +117,23 @@ def bench_accept(work_dir: Path, *, requests: int, connections: int, repeats: in
         levies = seed_levies(stack, 50)
         api_port = int(stack.api_url.rsplit(":", 1)[1])
         bare_port = free_port()
-        bare = Process("bare-api", [sys.executable, "-m", "uvicorn", "devtools.bench.bare_api:app", "--host", "127.0.0.1",
-                                    "--port", str(bare_port), "--log-level", "warning"], stack.env(), stack.work_dir)
+        bare = Process(
+            "bare-api",
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "devtools.bench.bare_api:app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(bare_port),
+                "--log-level",
+                "warning",
+            ],
+            stack.env(),
+            stack.work_dir,
+        )
         stack.processes.append(bare)
         wait_http(f"http://127.0.0.1:{bare_port}/docs", bare)
         _blast(api_port, _signed_requests(stack, levies, 200), connections)  # warm both up
@@ -119,11 +144,17 @@ def bench_accept(work_dir: Path, *, requests: int, connections: int, repeats: in
             ours.append(_blast(api_port, _signed_requests(stack, levies, requests), connections))
         ours_rate = statistics.median(r["per_second"] for r in ours)
         bare_rate = statistics.median(r["per_second"] for r in baseline)
-        return {"api_accepted_per_s": ours_rate, "bare_fastapi_per_s": bare_rate,
-                "ratio": round(ours_rate / bare_rate, 3), "target_ratio": 0.5,
-                "run_ratios": [round(o["per_second"] / b["per_second"], 3) for o, b in zip(ours, baseline)],
-                "errors": sum(r["errors"] for r in ours + baseline), "requests_per_run": requests,
-                "connections": connections, "repeats": repeats}
+        return {
+            "api_accepted_per_s": ours_rate,
+            "bare_fastapi_per_s": bare_rate,
+            "ratio": round(ours_rate / bare_rate, 3),
+            "target_ratio": 0.5,
+            "run_ratios": [round(o["per_second"] / b["per_second"], 3) for o, b in zip(ours, baseline)],
+            "errors": sum(r["errors"] for r in ours + baseline),
+            "requests_per_run": requests,
+            "connections": connections,
+            "repeats": repeats,
+        }
 
 
 def bench_end_to_end(work_dir: Path, *, payments: int, rate: float, batch: int, timeout: float) -> dict:
@@ -135,8 +166,10 @@ def bench_end_to_end(work_dir: Path, *, payments: int, rate: float, batch: int, 
         paid_at = stack.chain_time().isoformat()  # FeeLedger refuses a payment time before the assessment's block
         sent, started = 0, time.perf_counter()
         while sent < payments:
-            items = [confirmation(levies[(sent + i) % len(levies)], f"E{uuid.uuid4().hex[:20]}", paid_at)
-                     for i in range(min(batch, payments - sent))]
+            items = [
+                confirmation(levies[(sent + i) % len(levies)], f"E{uuid.uuid4().hex[:20]}", paid_at)
+                for i in range(min(batch, payments - sent))
+            ]
             answer = client.post("/v1/tax/payments/batch", {"items": items})
             assert answer["rejected"] == 0, answer
             sent += len(items)
@@ -146,27 +179,43 @@ def bench_end_to_end(work_dir: Path, *, payments: int, rate: float, batch: int, 
         offered_seconds = time.perf_counter() - started
         with stack.engine.connect() as conn:
             _wait_all_indexed(stack, conn, "record_payment", payments, timeout)
-            rows = conn.execute(select(OutboxCommand.created_at, OutboxCommand.indexed_at)
-                                .where(OutboxCommand.kind == "record_payment")).all()
+            rows = conn.execute(
+                select(OutboxCommand.created_at, OutboxCommand.indexed_at).where(OutboxCommand.kind == "record_payment")
+            ).all()
             on_chain = conn.execute(select(func.count()).select_from(Payment)).scalar_one()
-            transactions = conn.execute(text("SELECT count(DISTINCT transaction_hash) FROM outbox_commands "
-                                             "WHERE kind = 'record_payment'")).scalar_one()
+            transactions = conn.execute(
+                text("SELECT count(DISTINCT transaction_hash) FROM outbox_commands WHERE kind = 'record_payment'")
+            ).scalar_one()
         latencies = sorted(r.indexed_at - r.created_at for r in rows)
         span = max(r.indexed_at for r in rows) - min(r.created_at for r in rows)
-        return {"payments": payments, "offered_per_s": rate, "offered_seconds": round(offered_seconds, 2),
-                "indexed_per_s": round(payments / span, 1), "target_per_s": 1000,
-                "latency_p50_s": round(latencies[len(latencies) // 2], 3),
-                "latency_p95_s": round(latencies[int(len(latencies) * 0.95)], 3), "target_p50_s": 2.0,
-                "payments_on_chain": on_chain, "transactions": transactions, "api_batch": batch}
+        return {
+            "payments": payments,
+            "offered_per_s": rate,
+            "offered_seconds": round(offered_seconds, 2),
+            "indexed_per_s": round(payments / span, 1),
+            "target_per_s": 1000,
+            "latency_p50_s": round(latencies[len(latencies) // 2], 3),
+            "latency_p95_s": round(latencies[int(len(latencies) * 0.95)], 3),
+            "target_p50_s": 2.0,
+            "payments_on_chain": on_chain,
+            "transactions": transactions,
+            "api_batch": batch,
+        }
 
 
 def _wait_all_indexed(stack: Stack, conn, kind: str, count: int, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while True:
-        done = conn.execute(select(func.count()).select_from(OutboxCommand).where(
-            OutboxCommand.kind == kind, OutboxCommand.status == "indexed")).scalar_one()
-        failed = conn.execute(select(func.count()).select_from(OutboxCommand).where(
-            OutboxCommand.kind == kind, OutboxCommand.status == "failed")).scalar_one()
+        done = conn.execute(
+            select(func.count())
+            .select_from(OutboxCommand)
+            .where(OutboxCommand.kind == kind, OutboxCommand.status == "indexed")
+        ).scalar_one()
+        failed = conn.execute(
+            select(func.count())
+            .select_from(OutboxCommand)
+            .where(OutboxCommand.kind == kind, OutboxCommand.status == "failed")
+        ).scalar_one()
         conn.rollback()
         if failed:
             raise RuntimeError(f"{failed} {kind} commands failed")
@@ -177,10 +226,21 @@ def _wait_all_indexed(stack: Stack, conn, kind: str, count: int, timeout: float)
         time.sleep(0.2)
 
 
-def bench_api(*, requests: int = 2000, connections: int = 8, repeats: int = 3, payments: int = 20000,
-              rate: float = 1200.0, batch: int = 500, timeout: float = 300.0, end_to_end: bool = True) -> dict:
+def bench_api(
+    *,
+    requests: int = 2000,
+    connections: int = 8,
+    repeats: int = 3,
+    payments: int = 20000,
+    rate: float = 1200.0,
+    batch: int = 500,
+    timeout: float = 300.0,
+    end_to_end: bool = True,
+) -> dict:
     with tempfile.TemporaryDirectory(prefix="ledger-bench-api-") as tmp:
         result = {"accept": bench_accept(Path(tmp), requests=requests, connections=connections, repeats=repeats)}
         if end_to_end:
-            result["end_to_end"] = bench_end_to_end(Path(tmp), payments=payments, rate=rate, batch=batch, timeout=timeout)
+            result["end_to_end"] = bench_end_to_end(
+                Path(tmp), payments=payments, rate=rate, batch=batch, timeout=timeout
+            )
         return result

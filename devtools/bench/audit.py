@@ -29,8 +29,9 @@ def bench_audit(events: int = 20_000, repeats: int = 3) -> dict:
             url = f"sqlite:///{Path(tmp) / f'live-{run}.db'}"
             engine = make_engine(url)
             upgrade_schema(engine)
-            indexer = Indexer(engine=engine, rpc=JsonRpc(node.url), manifest=manifest, config=IndexerConfig(),
-                              owner="bench")
+            indexer = Indexer(
+                engine=engine, rpc=JsonRpc(node.url), manifest=manifest, config=IndexerConfig(), owner="bench"
+            )
             started = time.perf_counter()
             indexed = indexer.catch_up()
             reindex_rates.append(indexed / (time.perf_counter() - started))
@@ -45,9 +46,15 @@ def bench_audit(events: int = 20_000, repeats: int = 3) -> dict:
                 reference_rate = reference.events / (time.perf_counter() - started)
             engine.dispose()
         reindex, audit = statistics.median(reindex_rates), statistics.median(audit_rates)
-        return {"events": report.events, "repeats": repeats, "reindex_events_per_s": round(reindex),
-                "audit_events_per_s": round(audit), "ratio_vs_reindex": round(audit / reindex, 2),
-                "audit_process_log_events_per_s": round(reference_rate),
-                "audit_runs": [round(r) for r in audit_rates], "reindex_runs": [round(r) for r in reindex_rates],
-                "last_rebuild_seconds": round(report.rebuild_seconds, 2),
-                "last_compare_seconds": round(report.compare_seconds, 2)}
+        return {
+            "events": report.events,
+            "repeats": repeats,
+            "reindex_events_per_s": round(reindex),
+            "audit_events_per_s": round(audit),
+            "ratio_vs_reindex": round(audit / reindex, 2),
+            "audit_process_log_events_per_s": round(reference_rate),
+            "audit_runs": [round(r) for r in audit_rates],
+            "reindex_runs": [round(r) for r in reindex_rates],
+            "last_rebuild_seconds": round(report.rebuild_seconds, 2),
+            "last_compare_seconds": round(report.compare_seconds, 2),
+        }

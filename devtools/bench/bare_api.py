@@ -26,13 +26,33 @@ def _engine():
 
 @app.post("/bare/payments/{project_code}", status_code=202)
 def confirm(project_code: str, confirmation: PaymentConfirmation) -> dict:
-    command = NewCommand("record_payment", confirmation.voucher_number, project_code, {
-        "project": project_key_hex(project_code), "voucher": reference_key_hex(confirmation.voucher_number),
-        "amount_fen": confirmation.amount_fen, "paid_at": unix(confirmation.paid_at)}).with_id()
+    command = NewCommand(
+        "record_payment",
+        confirmation.voucher_number,
+        project_code,
+        {
+            "project": project_key_hex(project_code),
+            "voucher": reference_key_hex(confirmation.voucher_number),
+            "amount_fen": confirmation.amount_fen,
+            "paid_at": unix(confirmation.paid_at),
+        },
+    ).with_id()
     with Session(_engine()) as session, session.begin():
-        session.execute(insert(ConfirmationRow), [{
-            "voucher_number": confirmation.voucher_number, "levy_number": confirmation.levy_number,
-            "project_code": project_code, "amount_fen": confirmation.amount_fen, "paid_at": unix(confirmation.paid_at),
-            "payer_uscc": confirmation.payer_uscc, "client": "bare", "command_id": command.id, "created_at": time.time()}])
+        session.execute(
+            insert(ConfirmationRow),
+            [
+                {
+                    "voucher_number": confirmation.voucher_number,
+                    "levy_number": confirmation.levy_number,
+                    "project_code": project_code,
+                    "amount_fen": confirmation.amount_fen,
+                    "paid_at": unix(confirmation.paid_at),
+                    "payer_uscc": confirmation.payer_uscc,
+                    "client": "bare",
+                    "command_id": command.id,
+                    "created_at": time.time(),
+                }
+            ],
+        )
         enqueue(session, [command], client="bare")
     return {"command_id": command.id, "kind": command.kind, "reference": command.reference, "status": "accepted"}

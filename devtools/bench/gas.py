@@ -27,7 +27,9 @@ def measure_gas() -> dict[str, int]:
         now = w3.eth.get_block("latest")["timestamp"]
         projects = [project_key(f"2026-410105-47-01-{i:06d}") for i in range(BATCH + 1)]
         assess_gas = [
-            assessor.send(fee.functions.assess(p, payer, 410105, 123_456, version, now, now + 90 * DAY, basis))["gasUsed"]
+            assessor.send(fee.functions.assess(p, payer, 410105, 123_456, version, now, now + 90 * DAY, basis))[
+                "gasUsed"
+            ]
             for p in projects
         ]
         relief = assessor.send(fee.functions.setRelief(projects[0], reason_code("AFFORDABLE_HOUSING"), 5_000, basis))

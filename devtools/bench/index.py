@@ -57,15 +57,32 @@ def _raw_fetch_rate(node_url: str, manifest, config: IndexerConfig, head: int) -
 # The idiomatic path: each event type through web3's decoder, an ORM object per row.
 NAIVE_ROWS = {
     "FeeAssessed": lambda a: models.FeeAssessment(
-        project=a.project.hex(), payer=a.payer.hex(), revision=a.revision, district=a.district,
-        rate_table_version=a.rateTableVersion, rate_fen_per_m2=a.rateFenPerM2, shortfall_area=a.shortfallArea,
-        base_fen=a.baseFen, due_fen=a.dueFen, assessed_at=a.assessedAt, due_at=a.dueAt, basis_hash=a.basisHash.hex()),
-    "FeeAdjusted": lambda a: models.FeeAdjustment(project=a.project.hex(), reason=a.reason.hex(), delta_fen=a.deltaFen,
-                                                  document_hash=a.documentHash.hex(), due_fen=a.dueFen),
-    "PaymentRecorded": lambda a: models.Payment(project=a.project.hex(), voucher=a.voucher.hex(), amount_fen=a.amountFen,
-                                                paid_at=a.paidAt, late=a.late),
-    "RefundRecorded": lambda a: models.Refund(project=a.project.hex(), refund_ref=a.refundRef.hex(),
-                                              amount_fen=a.amountFen, refunded_at=a.refundedAt),
+        project=a.project.hex(),
+        payer=a.payer.hex(),
+        revision=a.revision,
+        district=a.district,
+        rate_table_version=a.rateTableVersion,
+        rate_fen_per_m2=a.rateFenPerM2,
+        shortfall_area=a.shortfallArea,
+        base_fen=a.baseFen,
+        due_fen=a.dueFen,
+        assessed_at=a.assessedAt,
+        due_at=a.dueAt,
+        basis_hash=a.basisHash.hex(),
+    ),
+    "FeeAdjusted": lambda a: models.FeeAdjustment(
+        project=a.project.hex(),
+        reason=a.reason.hex(),
+        delta_fen=a.deltaFen,
+        document_hash=a.documentHash.hex(),
+        due_fen=a.dueFen,
+    ),
+    "PaymentRecorded": lambda a: models.Payment(
+        project=a.project.hex(), voucher=a.voucher.hex(), amount_fen=a.amountFen, paid_at=a.paidAt, late=a.late
+    ),
+    "RefundRecorded": lambda a: models.Refund(
+        project=a.project.hex(), refund_ref=a.refundRef.hex(), amount_fen=a.amountFen, refunded_at=a.refundedAt
+    ),
 }
 
 
@@ -81,10 +98,23 @@ def _naive_rate(node_url: str, manifest, head: int) -> tuple[int, float]:
                 for event_abi in (e for e in contract.abi if e["type"] == "event"):
                     event = getattr(contract.events, event_abi["name"])
                     for entry in event.get_logs(from_block=deployment.deployed_block, to_block=head):
-                        proof = dict(chain_id=manifest.chain_id, block_number=entry.blockNumber, log_index=entry.logIndex,
-                                     block_hash=entry.blockHash.hex(), transaction_hash=entry.transactionHash.hex())
-                        session.add(models.RawEvent(**proof, contract=deployment.name, address=entry.address,
-                                                    event=entry.event, topics=b"", data=orjson.dumps(dict(entry.args), default=str)))
+                        proof = dict(
+                            chain_id=manifest.chain_id,
+                            block_number=entry.blockNumber,
+                            log_index=entry.logIndex,
+                            block_hash=entry.blockHash.hex(),
+                            transaction_hash=entry.transactionHash.hex(),
+                        )
+                        session.add(
+                            models.RawEvent(
+                                **proof,
+                                contract=deployment.name,
+                                address=entry.address,
+                                event=entry.event,
+                                topics=b"",
+                                data=orjson.dumps(dict(entry.args), default=str),
+                            )
+                        )
                         if entry.event in NAIVE_ROWS:
                             row = NAIVE_ROWS[entry.event](entry.args)
                             for key, value in proof.items():
@@ -102,8 +132,17 @@ def bench_summary_cost(sizes: tuple[int, ...] = (1_000, 10_000, 100_000), batche
     the indexer's incremental fold against recounting the whole history (the old way), on SQLite."""
     chain_id, enterprise = 1, "0x" + "ab" * 32
     change = SummaryChange([1, 0, 0, 0, 0, 0], (0, 0, "0x" + "00" * 32, "0x" + "00" * 32))
-    columns = ("chain_id", "block_number", "log_index", "block_hash", "transaction_hash", "commitment", "enterprise",
-               "event", "status")
+    columns = (
+        "chain_id",
+        "block_number",
+        "log_index",
+        "block_hash",
+        "transaction_hash",
+        "commitment",
+        "enterprise",
+        "event",
+        "status",
+    )
     rows: dict[int, dict] = {}
     with tempfile.TemporaryDirectory() as tmp:
         engine = make_engine(f"sqlite:///{tmp}/summaries.db")
@@ -111,14 +150,32 @@ def bench_summary_cost(sizes: tuple[int, ...] = (1_000, 10_000, 100_000), batche
         history = 0
         for size in sizes:
             with engine.begin() as conn:  # grow the enterprise's history to `size` events
-                insert_rows(conn, "commitment_events", columns, [
-                    (chain_id, n, 0, "0x" + "00" * 32, "0x" + "00" * 32, f"0x{n:064x}", enterprise, "recorded", "recorded")
-                    for n in range(history, size)])
+                insert_rows(
+                    conn,
+                    "commitment_events",
+                    columns,
+                    [
+                        (
+                            chain_id,
+                            n,
+                            0,
+                            "0x" + "00" * 32,
+                            "0x" + "00" * 32,
+                            f"0x{n:064x}",
+                            enterprise,
+                            "recorded",
+                            "recorded",
+                        )
+                        for n in range(history, size)
+                    ],
+                )
                 history = size
                 recount_summaries(conn, chain_id, {enterprise})
             timings = {}
-            for name, step in (("incremental", lambda conn: apply_summary_changes(conn, chain_id, {enterprise: change})),
-                               ("recount", lambda conn: recount_summaries(conn, chain_id, {enterprise}))):
+            for name, step in (
+                ("incremental", lambda conn: apply_summary_changes(conn, chain_id, {enterprise: change})),
+                ("recount", lambda conn: recount_summaries(conn, chain_id, {enterprise})),
+            ):
                 started = time.perf_counter()
                 for _ in range(batches):
                     with engine.begin() as conn:

@@ -59,34 +59,106 @@ def seed(url: str, count: int) -> list[str]:
             area = shortfall(p.required_area, p.built_area)
             rate = SAMPLE_RATE_TABLE.rates[p.district]
             base = fee_fen(area, rate)
-            proof = {"block_number": 100 + n, "log_index": 0, "block_hash": f"0x{n:064x}", "transaction_hash": f"0x{n + 1:064x}"}
+            proof = {
+                "block_number": 100 + n,
+                "log_index": 0,
+                "block_hash": f"0x{n:064x}",
+                "transaction_hash": f"0x{n + 1:064x}",
+            }
             codes.append(p.code)
-            accounts.append({"chain_id": CHAIN_ID, "project": key, "payer": payer, "district": int(p.district),
-                             "rate_table_version": 1, "revision": 1, "relief_bps": 0, "base_fen": base,
-                             "adjustment_fen": 0, "due_fen": base, "due_at": now + 30 * DAY, "paid_fen": base // 2,
-                             "refunded_fen": 0, "refund_owed_fen": 0, "status": "partially_paid", **proof})
-            assessments.append({"chain_id": CHAIN_ID, "project": key, "payer": payer, "revision": 1,
-                                "district": int(p.district), "rate_table_version": 1, "rate_fen_per_m2": rate,
-                                "shortfall_area": area, "base_fen": base, "due_fen": base, "due_at": now + 30 * DAY,
-                                "basis_hash": "0x" + SAMPLE_RATE_TABLE.basis_hash.hex(), **proof})
+            accounts.append(
+                {
+                    "chain_id": CHAIN_ID,
+                    "project": key,
+                    "payer": payer,
+                    "district": int(p.district),
+                    "rate_table_version": 1,
+                    "revision": 1,
+                    "relief_bps": 0,
+                    "base_fen": base,
+                    "adjustment_fen": 0,
+                    "due_fen": base,
+                    "due_at": now + 30 * DAY,
+                    "paid_fen": base // 2,
+                    "refunded_fen": 0,
+                    "refund_owed_fen": 0,
+                    "status": "partially_paid",
+                    **proof,
+                }
+            )
+            assessments.append(
+                {
+                    "chain_id": CHAIN_ID,
+                    "project": key,
+                    "payer": payer,
+                    "revision": 1,
+                    "district": int(p.district),
+                    "rate_table_version": 1,
+                    "rate_fen_per_m2": rate,
+                    "shortfall_area": area,
+                    "base_fen": base,
+                    "due_fen": base,
+                    "due_at": now + 30 * DAY,
+                    "basis_hash": "0x" + SAMPLE_RATE_TABLE.basis_hash.hex(),
+                    **proof,
+                }
+            )
             for i, kind in enumerate(("shelter_build", "fee_payment")):
                 number = f"CN-BENCH-{n:06d}-{i}"
                 commitment_key = reference_key_hex(number)
-                records.append({"commitment_number": number, "commitment_key": commitment_key, "project_code": p.code,
-                                "enterprise_uscc": p.builder.uscc, "kind": kind,
-                                "due_date": date.fromtimestamp(now + 90 * DAY),
-                                "due_at": now + 90 * DAY, "terms_sha256": "00" * 32, "client": "bench",
-                                "command_id": f"cmd_bench_{n}_{i}", "created_at": now})
-                views.append({"chain_id": CHAIN_ID, "commitment": commitment_key, "project": key, "enterprise": payer,
-                              "kind": kind, "status": "recorded", "fulfilled_late": False, "extensions": 0,
-                              "signed_at": now, "due_at": now + 90 * DAY, "evidence_submitted_at": 0, "decided_at": 0,
-                              "recorded_block": 100 + n, **proof, "log_index": 1 + i})
-        for model, rows in ((FeeAccount, accounts), (FeeAssessment, assessments), (CommitmentRecord, records),
-                            (Commitment, views)):
+                records.append(
+                    {
+                        "commitment_number": number,
+                        "commitment_key": commitment_key,
+                        "project_code": p.code,
+                        "enterprise_uscc": p.builder.uscc,
+                        "kind": kind,
+                        "due_date": date.fromtimestamp(now + 90 * DAY),
+                        "due_at": now + 90 * DAY,
+                        "terms_sha256": "00" * 32,
+                        "client": "bench",
+                        "command_id": f"cmd_bench_{n}_{i}",
+                        "created_at": now,
+                    }
+                )
+                views.append(
+                    {
+                        "chain_id": CHAIN_ID,
+                        "commitment": commitment_key,
+                        "project": key,
+                        "enterprise": payer,
+                        "kind": kind,
+                        "status": "recorded",
+                        "fulfilled_late": False,
+                        "extensions": 0,
+                        "signed_at": now,
+                        "due_at": now + 90 * DAY,
+                        "evidence_submitted_at": 0,
+                        "decided_at": 0,
+                        "recorded_block": 100 + n,
+                        **proof,
+                        "log_index": 1 + i,
+                    }
+                )
+        for model, rows in (
+            (FeeAccount, accounts),
+            (FeeAssessment, assessments),
+            (CommitmentRecord, records),
+            (Commitment, views),
+        ):
             session.execute(insert(model), rows)
-        session.execute(insert(ChainState), [{"chain_id": CHAIN_ID, "genesis_hash": "0x" + "00" * 32,
-                                              "block_number": 100 + count, "block_hash": "0x" + "11" * 32,
-                                              "updated_at": time.time()}])
+        session.execute(
+            insert(ChainState),
+            [
+                {
+                    "chain_id": CHAIN_ID,
+                    "genesis_hash": "0x" + "00" * 32,
+                    "block_number": 100 + count,
+                    "block_hash": "0x" + "11" * 32,
+                    "updated_at": time.time(),
+                }
+            ],
+        )
     engine.dispose()
     return codes
 
@@ -146,23 +218,49 @@ def latency(port: int, paths: list[str], rate: float, connections: int = 4) -> d
     shares = [(port, paths[i::connections], rate / connections, start_at + i / rate) for i in range(connections)]
     with multiprocessing.get_context("fork").Pool(connections) as pool:
         latencies = sorted(x for part in pool.map(_open_loop, shares) for x in part)
-    return {"offered_per_s": rate, "requests": len(latencies),
-            "p50_ms": round(latencies[len(latencies) // 2] * 1000, 2),
-            "p99_ms": round(latencies[int(len(latencies) * 0.99)] * 1000, 2),
-            "max_ms": round(latencies[-1] * 1000, 2)}
+    return {
+        "offered_per_s": rate,
+        "requests": len(latencies),
+        "p50_ms": round(latencies[len(latencies) // 2] * 1000, 2),
+        "p99_ms": round(latencies[int(len(latencies) * 0.99)] * 1000, 2),
+        "max_ms": round(latencies[-1] * 1000, 2),
+    }
 
 
 def _server(name: str, app: list[str], env: dict, work_dir: Path) -> tuple[Process, int]:
     """`app`: uvicorn's arguments naming the app (with --factory for a factory)."""
     port = free_port()
-    process = Process(name, [sys.executable, "-m", "uvicorn", *app, "--host", "127.0.0.1", "--port", str(port),
-                             "--log-level", "warning", "--no-access-log"], env, work_dir)
+    process = Process(
+        name,
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            *app,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        env,
+        work_dir,
+    )
     return process, port
 
 
-def bench_public(*, projects_count: int = 1000, requests: int = 6000, connections: int = 4, repeats: int = 3,
-                 latency_rate: float = 200.0, latency_seconds: float = 10.0,
-                 database: str = "postgresql://127.0.0.1/test") -> dict:
+def bench_public(
+    *,
+    projects_count: int = 1000,
+    requests: int = 6000,
+    connections: int = 4,
+    repeats: int = 3,
+    latency_rate: float = 200.0,
+    latency_seconds: float = 10.0,
+    database: str = "postgresql://127.0.0.1/test",
+) -> dict:
     with tempfile.TemporaryDirectory(prefix="ledger-bench-public-") as tmp:
         work_dir = Path(tmp)
         if database.startswith("sqlite"):
@@ -172,11 +270,16 @@ def bench_public(*, projects_count: int = 1000, requests: int = 6000, connection
         processes: list[Process] = []
         try:
             codes = seed(url, projects_count)
-            env = {**os.environ, "LEDGER_DATABASE_URL": url, "LEDGER_API_PUBLIC_BURST": "1000000000",
-                   "LEDGER_API_PUBLIC_RATE_PER_SECOND": "1000000000"}
+            env = {
+                **os.environ,
+                "LEDGER_DATABASE_URL": url,
+                "LEDGER_API_PUBLIC_BURST": "1000000000",
+                "LEDGER_API_PUBLIC_RATE_PER_SECOND": "1000000000",
+            }
             ours, ours_port = _server("public-api", OUR_APP, env, work_dir)
-            uncached, uncached_port = _server("public-api-uncached", OUR_APP,
-                                              {**env, "LEDGER_API_PUBLIC_CACHE_SECONDS": "0"}, work_dir)
+            uncached, uncached_port = _server(
+                "public-api-uncached", OUR_APP, {**env, "LEDGER_API_PUBLIC_CACHE_SECONDS": "0"}, work_dir
+            )
             bare, bare_port = _server("bare-api", ["devtools.bench.bare_public:app"], env, work_dir)
             processes += [ours, uncached, bare]
             for process, port in ((ours, ours_port), (uncached, uncached_port), (bare, bare_port)):
@@ -189,21 +292,37 @@ def bench_public(*, projects_count: int = 1000, requests: int = 6000, connection
             for _ in range(repeats):  # interleaved: the machine's noise hits all alike
                 runs["bare"].append(throughput(bare_port, _paths(bare_path, codes, requests, rng), connections))
                 runs["ours"].append(throughput(ours_port, _paths(ours_path, codes, requests, rng), connections))
-                runs["uncached"].append(throughput(uncached_port, _paths(ours_path, codes, requests // 3, rng), connections))
+                runs["uncached"].append(
+                    throughput(uncached_port, _paths(ours_path, codes, requests // 3, rng), connections)
+                )
             rates = {name: statistics.median(r["per_second"] for r in results) for name, results in runs.items()}
             count = int(latency_rate * latency_seconds)
-            latencies = {name: latency(port, _paths(prefix, codes, count, rng), latency_rate)
-                         for name, port, prefix in (("ours", ours_port, ours_path), ("uncached", uncached_port, ours_path),
-                                                    ("bare", bare_port, bare_path))}
+            latencies = {
+                name: latency(port, _paths(prefix, codes, count, rng), latency_rate)
+                for name, port, prefix in (
+                    ("ours", ours_port, ours_path),
+                    ("uncached", uncached_port, ours_path),
+                    ("bare", bare_port, bare_path),
+                )
+            }
             return {
-                "public_per_s": rates["ours"], "bare_fastapi_per_s": rates["bare"],
-                "ratio": round(rates["ours"] / rates["bare"], 3), "target_per_s": 1500, "target_ratio": 0.5,
-                "uncached_per_s": rates["uncached"], "uncached_ratio": round(rates["uncached"] / rates["bare"], 3),
-                "latency_ours": latencies["ours"], "latency_uncached": latencies["uncached"],
-                "latency_bare": latencies["bare"], "target_p99_ms": 50,
+                "public_per_s": rates["ours"],
+                "bare_fastapi_per_s": rates["bare"],
+                "ratio": round(rates["ours"] / rates["bare"], 3),
+                "target_per_s": 1500,
+                "target_ratio": 0.5,
+                "uncached_per_s": rates["uncached"],
+                "uncached_ratio": round(rates["uncached"] / rates["bare"], 3),
+                "latency_ours": latencies["ours"],
+                "latency_uncached": latencies["uncached"],
+                "latency_bare": latencies["bare"],
+                "target_p99_ms": 50,
                 "errors": sum(r["errors"] for results in runs.values() for r in results),
-                "projects": projects_count, "requests_per_run": requests, "connections": connections,
-                "repeats": repeats, "database": "sqlite" if url.startswith("sqlite") else "postgresql",
+                "projects": projects_count,
+                "requests_per_run": requests,
+                "connections": connections,
+                "repeats": repeats,
+                "database": "sqlite" if url.startswith("sqlite") else "postgresql",
                 "cache": "kept until the indexer changes the project (web/kit/read_cache.py)",
             }
         finally:

@@ -44,8 +44,9 @@ class Process:
         self.name = name
         self.log_path = log_dir / f"{name}.log"
         self._log = open(self.log_path, "ab")
-        self.popen = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT,
-                                      start_new_session=True)
+        self.popen = subprocess.Popen(
+            command, cwd=REPO_ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True
+        )
 
     def alive(self) -> bool:
         return self.popen.poll() is None
@@ -105,14 +106,31 @@ class Stack:
             for name, role in CLIENTS.items():
                 self.keys[name] = Ed25519PrivateKey.generate()
                 (self.work_dir / f"{name}.key").write_bytes(private_key_pem(self.keys[name]))
-                add_client(self.engine, name=name, role=role, public_key_text=public_key_pem(self.keys[name].public_key()))
+                add_client(
+                    self.engine, name=name, role=role, public_key_text=public_key_pem(self.keys[name].public_key())
+                )
             add_user(self.engine, username=OFFICE_USER, password=OFFICE_PASSWORD, role="office")
             self.queue = f"ledger-stack-{uuid.uuid4().hex[:10]}"
             for i in range(self.api_processes):
                 port = free_port()
-                api = Process(f"api-{i}", [sys.executable, "-m", "uvicorn", "--factory", "web.app:create_app",
-                                           "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-                              self.env(), self.work_dir)
+                api = Process(
+                    f"api-{i}",
+                    [
+                        sys.executable,
+                        "-m",
+                        "uvicorn",
+                        "--factory",
+                        "web.app:create_app",
+                        "--host",
+                        "127.0.0.1",
+                        "--port",
+                        str(port),
+                        "--log-level",
+                        "warning",
+                    ],
+                    self.env(),
+                    self.work_dir,
+                )
                 self.processes.append(api)
                 self.api_urls.append(f"http://127.0.0.1:{port}")
             if self.worker:
@@ -129,21 +147,50 @@ class Stack:
             raise
 
     def env(self) -> dict:
-        return {**os.environ, "LEDGER_DATABASE_URL": self.database_url, "LEDGER_RPC_URL": self.node.url,
-                "LEDGER_MANIFEST_PATH": str(self.work_dir / "deployment.json"), "LEDGER_BROKER_URL": self.redis_url,
-                "LEDGER_CELERY_QUEUE": self.queue, **self.extra_env}
+        return {
+            **os.environ,
+            "LEDGER_DATABASE_URL": self.database_url,
+            "LEDGER_RPC_URL": self.node.url,
+            "LEDGER_MANIFEST_PATH": str(self.work_dir / "deployment.json"),
+            "LEDGER_BROKER_URL": self.redis_url,
+            "LEDGER_CELERY_QUEUE": self.queue,
+            **self.extra_env,
+        }
 
     def start_worker(self) -> Process:
-        worker = Process(f"worker-{len(self.processes)}", [
-            sys.executable, "-m", "celery", "-A", "ledger.worker", "worker", "-B", "-c", "3", "-Q", self.queue,
-            "--loglevel=INFO", "--schedule", str(self.work_dir / f"beat-{uuid.uuid4().hex[:6]}")], self.env(), self.work_dir)
+        worker = Process(
+            f"worker-{len(self.processes)}",
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "ledger.worker",
+                "worker",
+                "-B",
+                "-c",
+                "3",
+                "-Q",
+                self.queue,
+                "--loglevel=INFO",
+                "--schedule",
+                str(self.work_dir / f"beat-{uuid.uuid4().hex[:6]}"),
+            ],
+            self.env(),
+            self.work_dir,
+        )
         self.processes.append(worker)
         return worker
 
     def index_once(self) -> None:
         """Run the indexer in this process until it reaches the chain's tip, then let go of its lease."""
-        indexer = Indexer(engine=self.engine, rpc=JsonRpc(self.node.url), manifest=self.manifest,
-                          config=IndexerConfig(), owner=f"stack-{uuid.uuid4().hex[:6]}")
+        indexer = Indexer(
+            engine=self.engine,
+            rpc=JsonRpc(self.node.url),
+            manifest=self.manifest,
+            config=IndexerConfig(),
+            owner=f"stack-{uuid.uuid4().hex[:6]}",
+        )
         try:
             indexer.catch_up()
         finally:

@@ -56,29 +56,45 @@ class Workload:
             project = project_key(f"2026-{district}-47-01-{self._next('P')}")
             payer = enterprise_key(f"uscc-{self.random.randrange(50)}", DEV_PEPPER)
             area = self.random.randrange(1_000, 200_000)
-            self._tx("ASSESSOR_ROLE", self.fee.functions.assess(
-                project, payer, int(district), area, SAMPLE_RATE_TABLE.version, self.now(), due_at,
-                reference_key("rates-v1")))
+            self._tx(
+                "ASSESSOR_ROLE",
+                self.fee.functions.assess(
+                    project,
+                    payer,
+                    int(district),
+                    area,
+                    SAMPLE_RATE_TABLE.version,
+                    self.now(),
+                    due_at,
+                    reference_key("rates-v1"),
+                ),
+            )
             projects.append(project)
         return projects
 
     def relieve(self, projects: list[bytes], count: int) -> None:
         for project in self.random.sample(projects, min(count, len(projects))):
-            self._tx("ASSESSOR_ROLE", self.fee.functions.setRelief(
-                project, reason_code("AFFORDABLE_HOUSING"), 5_000, reference_key("doc")))
+            self._tx(
+                "ASSESSOR_ROLE",
+                self.fee.functions.setRelief(project, reason_code("AFFORDABLE_HOUSING"), 5_000, reference_key("doc")),
+            )
 
     def adjust(self, projects: list[bytes], count: int) -> None:
         for project in self.random.sample(projects, min(count, len(projects))):
             delta = self.random.choice([-1, 1]) * self.random.randrange(1, 1_000)
-            self._tx("ASSESSOR_ROLE", self.fee.functions.adjust(project, reason_code("SURVEY_DIFFERENCE"), delta,
-                                                                 reference_key("doc")))
+            self._tx(
+                "ASSESSOR_ROLE",
+                self.fee.functions.adjust(project, reason_code("SURVEY_DIFFERENCE"), delta, reference_key("doc")),
+            )
 
     def pay(self, projects: list[bytes], count: int) -> None:
         now = self.now()
         while count > 0:
             size = min(self.payment_batch, count)
-            batch = [(self.random.choice(projects), reference_key(self._next("V")), self.random.randrange(1, 5_000), now)
-                     for _ in range(size)]
+            batch = [
+                (self.random.choice(projects), reference_key(self._next("V")), self.random.randrange(1, 5_000), now)
+                for _ in range(size)
+            ]
             if size == 1:
                 self._tx("TAX_ROLE", self.fee.functions.recordPayment(*batch[0]))
             else:
@@ -87,19 +103,26 @@ class Workload:
 
     def overpay(self, project: bytes) -> None:
         due = self.fee.functions.feeAccount(project).call()[8]  # dueFen
-        self._tx("TAX_ROLE", self.fee.functions.recordPayment(project, reference_key(self._next("V")), due + 1_000, self.now()))
+        self._tx(
+            "TAX_ROLE",
+            self.fee.functions.recordPayment(project, reference_key(self._next("V")), due + 1_000, self.now()),
+        )
 
     def over_refund(self, project: bytes) -> None:
         """A refund of more than is refundable (v3 records it and flags the excess)."""
         paid = self.fee.functions.feeAccount(project).call()[9]  # paidFen
-        self._tx("TAX_ROLE", self.fee.functions.recordRefund(
-            project, reference_key(self._next("R")), paid + 1, self.now(), b"\0" * 32))
+        self._tx(
+            "TAX_ROLE",
+            self.fee.functions.recordRefund(project, reference_key(self._next("R")), paid + 1, self.now(), b"\0" * 32),
+        )
 
     def refund(self, projects: list[bytes], count: int) -> None:
         """One fen of the excess back to each of `projects[:count]` (overpaid before)."""
         for project in projects[:count]:
-            self._tx("TAX_ROLE", self.fee.functions.recordRefund(
-                project, reference_key(self._next("R")), 1, self.now(), b"\0" * 32))
+            self._tx(
+                "TAX_ROLE",
+                self.fee.functions.recordRefund(project, reference_key(self._next("R")), 1, self.now(), b"\0" * 32),
+            )
 
     def record(self, projects: list[bytes], count: int, due_in: int = 30 * DAY) -> list[bytes]:
         commitments, signed = [], self.now()
@@ -109,8 +132,17 @@ class Workload:
             for _ in range(size):
                 commitment = reference_key(self._next("C"))
                 enterprise = enterprise_key(f"uscc-{self.random.randrange(50)}", DEV_PEPPER)
-                batch.append((commitment, self.random.choice(projects), enterprise, self.random.randrange(4), signed,
-                              signed + due_in, reference_key("terms")))
+                batch.append(
+                    (
+                        commitment,
+                        self.random.choice(projects),
+                        enterprise,
+                        self.random.randrange(4),
+                        signed,
+                        signed + due_in,
+                        reference_key("terms"),
+                    )
+                )
                 commitments.append(commitment)
             self._tx("APPROVAL_ROLE", self.registry.functions.recordBatch(batch), gas=200_000 * size + 100_000)
             count -= size
@@ -124,8 +156,10 @@ class Workload:
 
     def mark_overdue(self, commitments: list[bytes]) -> None:
         for start in range(0, len(commitments), COMMITMENT_BATCH):
-            chunk = commitments[start:start + COMMITMENT_BATCH]
-            self._tx("VERIFIER_ROLE", self.registry.functions.markOverdueBatch(chunk), gas=60_000 * len(chunk) + 100_000)
+            chunk = commitments[start : start + COMMITMENT_BATCH]
+            self._tx(
+                "VERIFIER_ROLE", self.registry.functions.markOverdueBatch(chunk), gas=60_000 * len(chunk) + 100_000
+            )
 
     def pause_and_resume(self) -> None:
         for contract in (self.fee, self.registry):
@@ -159,18 +193,40 @@ class Workload:
             payer = enterprise_key(f"uscc-v1-{self._serial}", DEV_PEPPER)
             projects.append((project, payer))
             commitment = reference_key(self._next("C-v1"))
-            commitments.append((commitment, project, payer, 0, 2, False, 0, now - 400 * DAY, now - 100 * DAY,
-                                reference_key("terms"), now - 400 * DAY, 0, 0, now - 150 * DAY))
+            commitments.append(
+                (
+                    commitment,
+                    project,
+                    payer,
+                    0,
+                    2,
+                    False,
+                    0,
+                    now - 400 * DAY,
+                    now - 100 * DAY,
+                    reference_key("terms"),
+                    now - 400 * DAY,
+                    0,
+                    0,
+                    now - 150 * DAY,
+                )
+            )
             enterprises.append((payer, (1, 1, 0, 0, 0, 0)))  # recorded and fulfilled on v1
-        accounts = [(p, payer, 410105, 1, 1, 0, 500_000, 0, 600_000, 1_000, now - 300 * DAY, now - 200 * DAY)
-                    for p, payer in projects]
+        accounts = [
+            (p, payer, 410105, 1, 1, 0, 500_000, 0, 600_000, 1_000, now - 300 * DAY, now - 200 * DAY)
+            for p, payer in projects
+        ]
         vouchers = [(p, reference_key(self._next("V-v1")), 600_000, now - 250 * DAY) for p, _ in projects]
         refunds = [(p, reference_key(self._next("R-v1")), 1_000, now - 240 * DAY, b"\0" * 32) for p, _ in projects]
         self._tx("DEFAULT_ADMIN_ROLE", self.fee.functions.importAccounts(accounts), gas=300_000 * count + 100_000)
         self._tx("DEFAULT_ADMIN_ROLE", self.fee.functions.importVouchers(vouchers), gas=100_000 * count + 100_000)
         self._tx("DEFAULT_ADMIN_ROLE", self.fee.functions.importRefunds(refunds), gas=100_000 * count + 100_000)
-        self._tx("DEFAULT_ADMIN_ROLE", self.registry.functions.importCommitments(commitments), gas=250_000 * count + 100_000)
-        self._tx("DEFAULT_ADMIN_ROLE", self.registry.functions.importCounters(enterprises), gas=100_000 * count + 100_000)
+        self._tx(
+            "DEFAULT_ADMIN_ROLE", self.registry.functions.importCommitments(commitments), gas=250_000 * count + 100_000
+        )
+        self._tx(
+            "DEFAULT_ADMIN_ROLE", self.registry.functions.importCounters(enterprises), gas=100_000 * count + 100_000
+        )
         for contract in (self.fee, self.registry):
             self._tx("DEFAULT_ADMIN_ROLE", contract.functions.sealImport())
         return [c for c, *_ in commitments]
@@ -192,18 +248,23 @@ class Workload:
         commitments = self.record(projects, max(8 * small, events // 10), due_in=DAY)
         quarter = len(commitments) // 4
         evidence = reference_key("evidence")
-        self.decide("submitEvidence", commitments[:3 * small], evidence, None, role="APPROVAL_ROLE")  # a third stays pending
+        self.decide(
+            "submitEvidence", commitments[: 3 * small], evidence, None, role="APPROVAL_ROLE"
+        )  # a third stays pending
         self.decide("fulfil", commitments[:small], evidence, None)
-        self.decide("rejectEvidence", commitments[small:2 * small], reference_key("reason"))
-        self.decide("extend", commitments[quarter:quarter + small], self.now() + 60 * DAY, reference_key("doc"))
+        self.decide("rejectEvidence", commitments[small : 2 * small], reference_key("reason"))
+        self.decide("extend", commitments[quarter : quarter + small], self.now() + 60 * DAY, reference_key("doc"))
         self.travel(DAY + GRACE + 1)
-        overdue = commitments[2 * quarter:]
+        overdue = commitments[2 * quarter :]
         self.mark_overdue(overdue + imported[:1])  # the imported one is long decided: skipped
         self.decide("breach", overdue[:small], reference_key("reason"))
-        self.decide("repair", overdue[:small // 2 or 1], evidence, None)
-        self.decide("fulfil", overdue[small:2 * small], evidence, None)
-        shelters = [c for c in commitments[quarter + small:2 * quarter]
-                    if self.registry.functions.commitmentOf(c).call()[2] == 0][:small]
+        self.decide("repair", overdue[: small // 2 or 1], evidence, None)
+        self.decide("fulfil", overdue[small : 2 * small], evidence, None)
+        shelters = [
+            c
+            for c in commitments[quarter + small : 2 * quarter]
+            if self.registry.functions.commitmentOf(c).call()[2] == 0
+        ][:small]
         self.decide("fulfilByAcceptance", shelters, reference_key("acceptance report"), None, role="APPROVAL_ROLE")
         self.pause_and_resume()
         self.grant_and_revoke("PAUSER_ROLE", self.signers["VERIFIER_ROLE"].address)
@@ -213,5 +274,7 @@ class Workload:
 
     def count_events(self) -> int:
         addresses = [c.address for c in self.manifest.contracts]
-        logs = self.w3.provider.make_request("eth_getLogs", [{"address": addresses, "fromBlock": "0x0", "toBlock": "latest"}])
+        logs = self.w3.provider.make_request(
+            "eth_getLogs", [{"address": addresses, "fromBlock": "0x0", "toBlock": "latest"}]
+        )
         return len(logs["result"])

@@ -48,9 +48,19 @@ def _setup(engine) -> list[tuple[str, str]]:
     with Session(engine) as s:
         for n in range(PROJECTS):
             code = f"2026-410105-47-01-{n:06d}"
-            projects.register_project(s, project=ProjectCreate(
-                project_code=code, name=f"bench {n}", builder_uscc=_uscc(n), builder_name=f"bench builder {n}",
-                district="410105", required_shelter_area=10_000_000, built_shelter_area=0), client="bench")
+            projects.register_project(
+                s,
+                project=ProjectCreate(
+                    project_code=code,
+                    name=f"bench {n}",
+                    builder_uscc=_uscc(n),
+                    builder_name=f"bench builder {n}",
+                    district="410105",
+                    required_shelter_area=10_000_000,
+                    built_shelter_area=0,
+                ),
+                client="bench",
+            )
             fees.assess_fee(s, assessment=FeeAssessmentCreate(project_code=code), actor="bench")
             levies.append((f"{code}-A1", _uscc(n)))
         s.commit()
@@ -62,13 +72,19 @@ def _loop(stop: threading.Event, step) -> threading.Thread:
         while not stop.is_set():
             if not step():
                 time.sleep(0.02)
+
     thread = threading.Thread(target=run, daemon=True)
     thread.start()
     return thread
 
 
-def bench_write_path(confirmations: int = 20_000, rate: float = 1_500.0, database: str = "sqlite",
-                     postgres: str = "postgresql://127.0.0.1/test", batch_size: int = 250) -> dict:
+def bench_write_path(
+    confirmations: int = 20_000,
+    rate: float = 1_500.0,
+    database: str = "sqlite",
+    postgres: str = "postgresql://127.0.0.1/test",
+    batch_size: int = 250,
+) -> dict:
     drop = None
     with LocalNode() as node:
         w3 = connect(node.url)
@@ -76,16 +92,28 @@ def bench_write_path(confirmations: int = 20_000, rate: float = 1_500.0, databas
         manifest, _ = deploy(w3, signers)
         if database == "sqlite":
             import tempfile
+
             url = f"sqlite:///{tempfile.mkdtemp(prefix='bench-write-')}/ledger.db"
         else:
             url, drop = scratch_database(postgres, prefix="ledger_bench_write")
         try:
             engine = make_engine(url)
             upgrade_schema(engine)
-            writer = OutboxWriter(engine=engine, rpc=JsonRpc(node.url), manifest=manifest, signers=signers,
-                                  owner="bench", config=WriterConfig(batch_size=batch_size, max_in_flight=4))
-            indexer = Indexer(engine=make_engine(url), rpc=JsonRpc(node.url), manifest=manifest,
-                              config=IndexerConfig(poll_seconds=0.02), owner="bench-indexer")
+            writer = OutboxWriter(
+                engine=engine,
+                rpc=JsonRpc(node.url),
+                manifest=manifest,
+                signers=signers,
+                owner="bench",
+                config=WriterConfig(batch_size=batch_size, max_in_flight=4),
+            )
+            indexer = Indexer(
+                engine=make_engine(url),
+                rpc=JsonRpc(node.url),
+                manifest=manifest,
+                config=IndexerConfig(poll_seconds=0.02),
+                owner="bench-indexer",
+            )
             indexer.catch_up()  # the rate table deploy published: the services read it from the read model
             levies = _setup(engine)
             while writer.run_once():  # the assessments
@@ -101,9 +129,16 @@ def bench_write_path(confirmations: int = 20_000, rate: float = 1_500.0, databas
             for first in range(0, confirmations, REQUEST_SIZE):
                 due = started + first / rate
                 time.sleep(max(0.0, due - time.monotonic()))
-                items = [PaymentConfirmation(levy_number=levies[i % PROJECTS][0], voucher_number=f"BV-{i}",
-                                             amount_fen=1, paid_at=paid_at, payer_uscc=levies[i % PROJECTS][1])
-                         for i in range(first, min(first + REQUEST_SIZE, confirmations))]
+                items = [
+                    PaymentConfirmation(
+                        levy_number=levies[i % PROJECTS][0],
+                        voucher_number=f"BV-{i}",
+                        amount_fen=1,
+                        paid_at=paid_at,
+                        payer_uscc=levies[i % PROJECTS][1],
+                    )
+                    for i in range(first, min(first + REQUEST_SIZE, confirmations))
+                ]
                 t0 = time.monotonic()
                 with Session(engine) as s:
                     result = payments.confirm_payments(s, batch=PaymentBatch(items=items), client="bench")
@@ -113,7 +148,9 @@ def bench_write_path(confirmations: int = 20_000, rate: float = 1_500.0, databas
             offered_seconds = time.monotonic() - started
             while True:
                 with engine.connect() as conn:
-                    pending = conn.execute(text("SELECT count(*) FROM outbox_commands WHERE status <> 'indexed'")).scalar()
+                    pending = conn.execute(
+                        text("SELECT count(*) FROM outbox_commands WHERE status <> 'indexed'")
+                    ).scalar()
                 if not pending:
                     break
                 time.sleep(0.05)
@@ -122,8 +159,12 @@ def bench_write_path(confirmations: int = 20_000, rate: float = 1_500.0, databas
             for thread in threads:
                 thread.join(10)
             with engine.connect() as conn:
-                rows = conn.execute(text("SELECT indexed_at - created_at, transaction_id FROM outbox_commands "
-                                         "WHERE kind = 'record_payment'")).all()
+                rows = conn.execute(
+                    text(
+                        "SELECT indexed_at - created_at, transaction_id FROM outbox_commands "
+                        "WHERE kind = 'record_payment'"
+                    )
+                ).all()
             latencies = sorted(r[0] for r in rows)
             transactions = len({r[1] for r in rows})
             engine.dispose()
@@ -134,13 +175,17 @@ def bench_write_path(confirmations: int = 20_000, rate: float = 1_500.0, databas
 
         # Baseline: the chain alone, same batches, no database.
         tax = Sender(w3, signers["TAX_ROLE"])
-        fee = w3.eth.contract(address=manifest.latest("FeeLedger").address,
-                              abi=__import__("ledger.chain.artifacts", fromlist=["load_artifact"]).load_artifact("FeeLedger")["abi"])
+        fee = w3.eth.contract(
+            address=manifest.latest("FeeLedger").address,
+            abi=__import__("ledger.chain.artifacts", fromlist=["load_artifact"]).load_artifact("FeeLedger")["abi"],
+        )
         now = w3.eth.get_block("latest")["timestamp"]
         t0 = time.monotonic()
         for first in range(0, confirmations, batch_size):
-            batch = [(project_key(f"2026-410105-47-01-{i % PROJECTS:06d}"), reference_key(f"BASE-{i}"), 1, now)
-                     for i in range(first, min(first + batch_size, confirmations))]
+            batch = [
+                (project_key(f"2026-410105-47-01-{i % PROJECTS:06d}"), reference_key(f"BASE-{i}"), 1, now)
+                for i in range(first, min(first + batch_size, confirmations))
+            ]
             tax.send(fee.functions.recordPayments(batch), gas=60_000 + 45_000 * len(batch))
         chain_only = time.monotonic() - t0
 

@@ -66,20 +66,25 @@ class Checkout:
                     if levy is None:
                         return self._page("未找到", "<p>没有这笔待缴费用。</p>", 404)
                     due = levy["amount_fen"] - checkout.tax.paid.get(levy["levy_number"], 0)
-                    return self._page("人防易地建设费缴纳", f"""<table>
-                        <tr><td>缴款书号</td><td>{html.escape(levy['levy_number'])}</td></tr>
-                        <tr><td>项目代码</td><td>{html.escape(levy['project_code'])}</td></tr>
-                        <tr><td>缴款人</td><td>{html.escape(levy['payer_uscc'])}</td></tr>
-                        <tr><td>应缴金额</td><td>{yuan(levy['amount_fen'])}</td></tr>
+                    return self._page(
+                        "人防易地建设费缴纳",
+                        f"""<table>
+                        <tr><td>缴款书号</td><td>{html.escape(levy["levy_number"])}</td></tr>
+                        <tr><td>项目代码</td><td>{html.escape(levy["project_code"])}</td></tr>
+                        <tr><td>缴款人</td><td>{html.escape(levy["payer_uscc"])}</td></tr>
+                        <tr><td>应缴金额</td><td>{yuan(levy["amount_fen"])}</td></tr>
                         <tr><td>尚欠金额</td><td><b>{yuan(max(due, 0))}</b></td></tr></table>
                         <form method="post"><input type="hidden" name="amount_fen" value="{max(due, 0)}">
-                        <p><button type="submit" {'disabled' if due <= 0 else ''}>支付</button></p></form>""")
+                        <p><button type="submit" {"disabled" if due <= 0 else ""}>支付</button></p></form>""",
+                    )
                 with checkout.lock:
                     checkout.tax.sync_levies()
                     rows = "".join(
                         f"<tr><td><a href='/checkout/{quote(n)}'>{html.escape(n)}</a></td><td>{yuan(lv['amount_fen'])}</td>"
                         f"<td>{'已缴' if checkout.tax.paid.get(n, 0) >= lv['amount_fen'] else '待缴'}</td></tr>"
-                        for n, lv in list(checkout.tax.levies.items())[-50:] if lv["status"] == "open")
+                        for n, lv in list(checkout.tax.levies.items())[-50:]
+                        if lv["status"] == "open"
+                    )
                 return self._page("待缴人防易地建设费", f"<table>{rows or '<tr><td>暂无</td></tr>'}</table>")
 
             def do_POST(self):
@@ -90,11 +95,16 @@ class Checkout:
                 form = parse_qs(self.rfile.read(min(length, 10_000)).decode())
                 amount = form.get("amount_fen", [""])[0]
                 with checkout.lock:
-                    accepted = checkout.tax.pay(levy, int(amount) if amount.isascii() and amount.isdigit() and int(amount) > 0 else None)
+                    accepted = checkout.tax.pay(
+                        levy, int(amount) if amount.isascii() and amount.isdigit() and int(amount) > 0 else None
+                    )
                 if accepted is None:
                     return self._page("未支付", "<p>无需支付或支付被拒绝。</p>", 409)
-                return self._page("支付成功", f"<p>已向人防账本确认缴款（凭证 {html.escape(accepted['reference'])}）。"
-                                          f"</p><p>上链状态：{html.escape(accepted['status'])} · 命令 "
-                                          f"{html.escape(accepted['command_id'])}</p><p><a href='/'>返回</a></p>")
+                return self._page(
+                    "支付成功",
+                    f"<p>已向人防账本确认缴款（凭证 {html.escape(accepted['reference'])}）。"
+                    f"</p><p>上链状态：{html.escape(accepted['status'])} · 命令 "
+                    f"{html.escape(accepted['command_id'])}</p><p><a href='/'>返回</a></p>",
+                )
 
         return Handler

@@ -48,7 +48,9 @@ class Simulation:
         self.tax = TaxSystem(config.tax, self.rng, Clock(config.rpc_url))
         self.office = OfficeDesk(config.api_url, config.office_user, config.office_password)
         self.lock = threading.Lock()
-        self.checkout = Checkout(self.tax, self.lock, port=config.checkout_port) if config.checkout_port is not None else None
+        self.checkout = (
+            Checkout(self.tax, self.lock, port=config.checkout_port) if config.checkout_port is not None else None
+        )
         self.breached: set[str] = set()
 
     def seed(self) -> dict:
@@ -91,8 +93,13 @@ class Simulation:
         with self.lock:
             self.tax.sync_levies()
             reconciliation = self.tax.reconcile_today()
-        return {"projects": len(projects), "levies": len(self.tax.levies), "payments": len(self.tax.sent),
-                "breached": sorted(self.breached), "reconciliation_clean": reconciliation["clean"]}
+        return {
+            "projects": len(projects),
+            "levies": len(self.tax.levies),
+            "payments": len(self.tax.sent),
+            "breached": sorted(self.breached),
+            "reconciliation_clean": reconciliation["clean"],
+        }
 
     def _wait_for_assessments(self, assessments: list[dict]) -> None:
         deadline = time.monotonic() + self.config.wait_seconds
@@ -113,11 +120,16 @@ class Simulation:
         if self.tax.clock.pass_time_on_dev_chain(grace + 60):
             log.info("chain: the development chain's clock moved %d s ahead (the grace period goes by)", grace + 60)
         deadline = time.monotonic() + self.config.overdue_wait_seconds
-        while not any(r["code"] == "commitment_overdue" and r["reference"] == number
-                      for r in self.approval.clearance(project)["reasons"]):
+        while not any(
+            r["code"] == "commitment_overdue" and r["reference"] == number
+            for r in self.approval.clearance(project)["reasons"]
+        ):
             if time.monotonic() > deadline:
-                log.warning("office: %s was not marked overdue within %.0f s; no breach", number,
-                            self.config.overdue_wait_seconds)
+                log.warning(
+                    "office: %s was not marked overdue within %.0f s; no breach",
+                    number,
+                    self.config.overdue_wait_seconds,
+                )
                 return
             time.sleep(2)
         log.info("verifier: commitment %s is overdue on chain", number)
@@ -134,8 +146,9 @@ class Simulation:
         deadline = time.monotonic() + self.config.wait_seconds
         for command in commands:
             try:
-                self.config.approval.wait_for(command["command_id"], "indexed",
-                                              timeout=max(deadline - time.monotonic(), 0.1))
+                self.config.approval.wait_for(
+                    command["command_id"], "indexed", timeout=max(deadline - time.monotonic(), 0.1)
+                )
             except LedgerError as exc:
                 log.warning("approval: %s", exc)
                 return
@@ -154,8 +167,11 @@ class Simulation:
             return
         with self.lock:
             self.tax.sync_levies()
-            open_levies = [lv for n, lv in self.tax.levies.items()
-                           if lv["status"] == "open" and self.tax.paid.get(n, 0) < lv["amount_fen"]]
+            open_levies = [
+                lv
+                for n, lv in self.tax.levies.items()
+                if lv["status"] == "open" and self.tax.paid.get(n, 0) < lv["amount_fen"]
+            ]
             if action == "pay" and open_levies:
                 self.tax.pay(self.rng.choice(open_levies))
             elif action == "duplicate":
@@ -163,8 +179,11 @@ class Simulation:
         if action == "clearance" and self.world.projects:
             project = self.rng.choice(self.world.projects)
             answer = self.approval.clearance(project)
-            log.info("steady: clearance of %s: %s", project.code, "clear" if answer["clear"] else
-                     ", ".join(r["code"] for r in answer["reasons"]))
+            log.info(
+                "steady: clearance of %s: %s",
+                project.code,
+                "clear" if answer["clear"] else ", ".join(r["code"] for r in answer["reasons"]),
+            )
 
     def run(self, stop: threading.Event) -> dict:
         if self.checkout:

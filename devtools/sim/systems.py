@@ -69,24 +69,36 @@ class ApprovalSystem:
         self.commitments: dict[str, list[dict]] = {}  # project code → its commitments
 
     def register(self, project: SimProject, stage: str = "construction") -> dict:
-        return send(self.client, "/v1/approval/projects", project.registration(stage), key=f"register-{project.code}-{stage}")
+        return send(
+            self.client, "/v1/approval/projects", project.registration(stage), key=f"register-{project.code}-{stage}"
+        )
 
     def record_commitments(self, projects: list[SimProject]) -> list[dict]:
         items = []
         for p in projects:
             mine = [
-                {"commitment_number": f"CN-{p.code}-S", "project_code": p.code, "enterprise_uscc": p.builder.uscc,
-                 "kind": "shelter_build", "due_date": str(date.today() + timedelta(days=365)),
-                 "terms_sha256": self.world.sha(p.code, "shelter_build")},
-                {"commitment_number": f"CN-{p.code}-F", "project_code": p.code, "enterprise_uscc": p.builder.uscc,
-                 "kind": "fee_payment", "due_date": str(date.today() + timedelta(days=30)),
-                 "terms_sha256": self.world.sha(p.code, "fee_payment")},
+                {
+                    "commitment_number": f"CN-{p.code}-S",
+                    "project_code": p.code,
+                    "enterprise_uscc": p.builder.uscc,
+                    "kind": "shelter_build",
+                    "due_date": str(date.today() + timedelta(days=365)),
+                    "terms_sha256": self.world.sha(p.code, "shelter_build"),
+                },
+                {
+                    "commitment_number": f"CN-{p.code}-F",
+                    "project_code": p.code,
+                    "enterprise_uscc": p.builder.uscc,
+                    "kind": "fee_payment",
+                    "due_date": str(date.today() + timedelta(days=30)),
+                    "terms_sha256": self.world.sha(p.code, "fee_payment"),
+                },
             ]
             self.commitments[p.code] = mine
             items += mine
         accepted = []
         for start in range(0, len(items), 500):
-            accepted += send(self.client, "/v1/approval/commitments/batch", {"items": items[start:start + 500]})
+            accepted += send(self.client, "/v1/approval/commitments/batch", {"items": items[start : start + 500]})
         log.info("approval: recorded %d commitments", len(accepted))
         return accepted
 
@@ -95,22 +107,36 @@ class ApprovalSystem:
         the registry's grace period: 7 days as `ledger deploy` sets it): the overdue sweep marks it
         overdue on chain, and only then may the office record a breach."""
         signed = datetime.now(SHANGHAI) - timedelta(days=40)
-        commitment = {"commitment_number": f"CN-{project.code}-L", "project_code": project.code,
-                      "enterprise_uscc": project.builder.uscc, "kind": "fee_payment",
-                      "due_date": str((signed + timedelta(days=2)).date()), "signed_at": signed.isoformat(timespec="seconds"),
-                      "terms_sha256": self.world.sha(project.code, "lapsed")}
+        commitment = {
+            "commitment_number": f"CN-{project.code}-L",
+            "project_code": project.code,
+            "enterprise_uscc": project.builder.uscc,
+            "kind": "fee_payment",
+            "due_date": str((signed + timedelta(days=2)).date()),
+            "signed_at": signed.isoformat(timespec="seconds"),
+            "terms_sha256": self.world.sha(project.code, "lapsed"),
+        }
         self.commitments.setdefault(project.code, []).append(commitment)
-        return send(self.client, "/v1/approval/commitments", commitment, key=f"commitment-{commitment['commitment_number']}")
+        return send(
+            self.client, "/v1/approval/commitments", commitment, key=f"commitment-{commitment['commitment_number']}"
+        )
 
     def report_acceptance(self, project: SimProject, surveyed_delta: int) -> dict:
         """Joint acceptance passed; the surveyed shelter area differs from the approved built area by
         `surveyed_delta` (0.01 m²): smaller → 补缴 (more shortfall), larger → 核减."""
-        report = {"project_code": project.code, "passed": True,
-                  "surveyed_shelter_area": project.built_area + surveyed_delta,
-                  "report_sha256": self.world.sha(project.code, "acceptance")}
+        report = {
+            "project_code": project.code,
+            "passed": True,
+            "surveyed_shelter_area": project.built_area + surveyed_delta,
+            "report_sha256": self.world.sha(project.code, "acceptance"),
+        }
         result = send(self.client, "/v1/approval/acceptance", report, key=f"acceptance-{project.code}")
-        log.info("approval: acceptance of %s, surveyed %+d (0.01 m²) → adjustment %+d fen", project.code,
-                 surveyed_delta, result["delta_fen"])
+        log.info(
+            "approval: acceptance of %s, surveyed %+d (0.01 m²) → adjustment %+d fen",
+            project.code,
+            surveyed_delta,
+            result["delta_fen"],
+        )
         return result
 
     def clearance(self, project: SimProject) -> dict:
@@ -145,8 +171,13 @@ class TaxSystem:
         return f"3341{int(time.time()) % 10**8:08d}{self._serial:06d}"
 
     def confirmation(self, levy: dict, amount: int) -> dict:
-        return {"levy_number": levy["levy_number"], "voucher_number": self.voucher(), "amount_fen": amount,
-                "paid_at": self.clock.now().isoformat(), "payer_uscc": levy["payer_uscc"]}
+        return {
+            "levy_number": levy["levy_number"],
+            "voucher_number": self.voucher(),
+            "amount_fen": amount,
+            "paid_at": self.clock.now().isoformat(),
+            "payer_uscc": levy["payer_uscc"],
+        }
 
     def confirm(self, confirmation: dict, key: str | None = None) -> dict | None:
         key = key or f"pay-{confirmation['voucher_number']}"
@@ -157,7 +188,9 @@ class TaxSystem:
             return None
         self.sent.append(confirmation)
         self.resendable.append((key, confirmation))
-        self.paid[confirmation["levy_number"]] = self.paid.get(confirmation["levy_number"], 0) + confirmation["amount_fen"]
+        self.paid[confirmation["levy_number"]] = (
+            self.paid.get(confirmation["levy_number"], 0) + confirmation["amount_fen"]
+        )
         return accepted
 
     def pay(self, levy: dict, amount: int | None = None) -> dict | None:
@@ -166,8 +199,12 @@ class TaxSystem:
         if confirmation["amount_fen"] <= 0:
             return None
         accepted = self.confirm(confirmation)
-        log.info("tax: checkout paid %s: %d fen (voucher %s)", levy["levy_number"], confirmation["amount_fen"],
-                 confirmation["voucher_number"])
+        log.info(
+            "tax: checkout paid %s: %d fen (voucher %s)",
+            levy["levy_number"],
+            confirmation["amount_fen"],
+            confirmation["voucher_number"],
+        )
         return accepted
 
     def redeliver(self) -> None:
@@ -177,11 +214,19 @@ class TaxSystem:
             return
         key, confirmation = self.rng.choice(self.resendable)
         replay = self.client.request("POST", "/v1/tax/payments", json=confirmation, idempotency_key=key)
-        log.info("tax: re-sent voucher %s with its key → %s%s", confirmation["voucher_number"], replay.status_code,
-                 " (replayed)" if replay.headers.get("Idempotent-Replayed") else "")
+        log.info(
+            "tax: re-sent voucher %s with its key → %s%s",
+            confirmation["voucher_number"],
+            replay.status_code,
+            " (replayed)" if replay.headers.get("Idempotent-Replayed") else "",
+        )
         again = self.client.request("POST", "/v1/tax/payments", json=confirmation)
-        log.info("tax: re-sent voucher %s under a new key → %s %s", confirmation["voucher_number"], again.status_code,
-                 again.json().get("field", ""))
+        log.info(
+            "tax: re-sent voucher %s under a new key → %s %s",
+            confirmation["voucher_number"],
+            again.status_code,
+            again.json().get("field", ""),
+        )
 
     def pay_in_a_batch_out_of_order(self, levies: list[dict]) -> dict:
         """Several payments confirmed in one batch, in an order other than they were paid."""
@@ -195,12 +240,18 @@ class TaxSystem:
             if outcome["accepted"]:
                 self.sent.append(item)
                 self.paid[item["levy_number"]] = self.paid.get(item["levy_number"], 0) + item["amount_fen"]
-        log.info("tax: batch of %d out of order: %d accepted, %d refused", len(items), result["accepted"], result["rejected"])
+        log.info(
+            "tax: batch of %d out of order: %d accepted, %d refused", len(items), result["accepted"], result["rejected"]
+        )
         return result
 
     def refund(self, levy: dict, amount: int) -> dict | None:
-        refund = {"refund_reference": f"RF-{self.voucher()}", "levy_number": levy["levy_number"], "amount_fen": amount,
-                  "refunded_at": self.clock.now().isoformat()}
+        refund = {
+            "refund_reference": f"RF-{self.voucher()}",
+            "levy_number": levy["levy_number"],
+            "amount_fen": amount,
+            "refunded_at": self.clock.now().isoformat(),
+        }
         try:
             return send(self.client, "/v1/tax/refunds", refund, key=f"refund-{refund['refund_reference']}")
         except ApiError as exc:
@@ -210,12 +261,22 @@ class TaxSystem:
     def reconcile_today(self) -> dict:
         today = datetime.now(SHANGHAI).date()
         ours = self.client.get(f"/v1/tax/statements/{today}")
-        theirs = {"day": str(today), "items": [
-            {k: c[k] for k in ("voucher_number", "levy_number", "amount_fen", "paid_at")} for c in self.sent
-            if datetime.fromisoformat(c["paid_at"]).date() == today]}
+        theirs = {
+            "day": str(today),
+            "items": [
+                {k: c[k] for k in ("voucher_number", "levy_number", "amount_fen", "paid_at")}
+                for c in self.sent
+                if datetime.fromisoformat(c["paid_at"]).date() == today
+            ],
+        }
         result = send(self.client, "/v1/tax/reconciliations", theirs)
-        log.info("tax: reconciliation of %s: %d matched, clean=%s (our statement: %d payments)", today,
-                 result["matched"], result["clean"], ours["count"])
+        log.info(
+            "tax: reconciliation of %s: %d matched, clean=%s (our statement: %d payments)",
+            today,
+            result["matched"],
+            result["clean"],
+            ours["count"],
+        )
         return result
 
 
@@ -225,8 +286,9 @@ class OfficeDesk:
     def __init__(self, base_url: str, username: str, password: str):
         self.base_url = base_url.rstrip("/")
         self.http = requests.Session()
-        response = self.http.post(self.base_url + "/v1/auth/login", json={"username": username, "password": password},
-                                  timeout=30)
+        response = self.http.post(
+            self.base_url + "/v1/auth/login", json={"username": username, "password": password}, timeout=30
+        )
         if response.status_code != 200:
             raise ApiError(response.status_code, response.json())
         self.http.headers["X-CSRF-Token"] = response.json()["csrf_token"]
@@ -251,8 +313,10 @@ class OfficeDesk:
                 time.sleep(2)
 
     def decide(self, commitment_number: str, action: str, document: str) -> dict:
-        return self.post(path_of("v1", "office", "commitments", commitment_number, "decisions"),
-                         {"action": action, "document_sha256": document})
+        return self.post(
+            path_of("v1", "office", "commitments", commitment_number, "decisions"),
+            {"action": action, "document_sha256": document},
+        )
 
     def wait_for(self, command_id: str, timeout: float = 120) -> dict:
         """Poll a command until it is indexed; LedgerError when it failed or the time ran out."""
@@ -265,8 +329,9 @@ class OfficeDesk:
             if command["status"] == "indexed":
                 return command
             if command["status"] == "failed":
-                raise LedgerError(f"command {command_id} ({command['kind']} {command['reference']}) failed: "
-                                  f"{command.get('error')}")
+                raise LedgerError(
+                    f"command {command_id} ({command['kind']} {command['reference']}) failed: {command.get('error')}"
+                )
             if time.monotonic() > deadline:
                 raise LedgerError(f"command {command_id} is {command['status']} after {timeout} s")
             time.sleep(0.5)

@@ -9,8 +9,16 @@ from stdnum.cn import uscc
 from ledger.core.identifiers import DISTRICTS
 
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-BUILDERS = ["郑州中原置业有限公司", "河南金水城建集团有限公司", "郑州航空港兴港置业有限公司", "郑州高新城市发展有限公司",
-            "河南二七实业有限公司", "郑州惠济建设投资有限公司", "巩义市城投置业有限公司", "新郑华夏房地产开发有限公司"]
+BUILDERS = [
+    "郑州中原置业有限公司",
+    "河南金水城建集团有限公司",
+    "郑州航空港兴港置业有限公司",
+    "郑州高新城市发展有限公司",
+    "河南二七实业有限公司",
+    "郑州惠济建设投资有限公司",
+    "巩义市城投置业有限公司",
+    "新郑华夏房地产开发有限公司",
+]
 KINDS = ["住宅小区", "商务中心", "商业综合体", "产业园", "安置房", "学校", "医院门诊楼", "物流园"]
 
 
@@ -35,11 +43,18 @@ class SimProject:
     built_area: int
 
     def registration(self, stage: str = "construction") -> dict:
-        return {"project_code": self.code, "name": self.name, "builder_uscc": self.builder.uscc,
-                "builder_name": self.builder.name, "contact_person": "项目联系人", "contact_phone": "0371-6555" +
-                f"{int(hashlib.sha256(self.code.encode()).hexdigest(), 16) % 10000:04d}",
-                "district": self.district, "required_shelter_area": self.required_area,
-                "built_shelter_area": self.built_area, "stage": stage}
+        return {
+            "project_code": self.code,
+            "name": self.name,
+            "builder_uscc": self.builder.uscc,
+            "builder_name": self.builder.name,
+            "contact_person": "项目联系人",
+            "contact_phone": "0371-6555" + f"{int(hashlib.sha256(self.code.encode()).hexdigest(), 16) % 10000:04d}",
+            "district": self.district,
+            "required_shelter_area": self.required_area,
+            "built_shelter_area": self.built_area,
+            "stage": stage,
+        }
 
 
 class World:
@@ -59,9 +74,14 @@ class World:
         kind = KINDS[self._serial % len(KINDS)]
         required = self.rng.randrange(200_000, 1_500_000, 100)  # 2,000 – 15,000 m²
         built = required - self.rng.randrange(10_000, required // 2, 100)
-        project = SimProject(code=f"2026-{district}-70-01-{self.run_tag % 100:02d}{self._serial:04d}",
-                             name=f"{DISTRICTS[district]}{kind}{self._serial}期", builder=self.rng.choice(self.builders),
-                             district=district, required_area=required, built_area=built)
+        project = SimProject(
+            code=f"2026-{district}-70-01-{self.run_tag % 100:02d}{self._serial:04d}",
+            name=f"{DISTRICTS[district]}{kind}{self._serial}期",
+            builder=self.rng.choice(self.builders),
+            district=district,
+            required_area=required,
+            built_area=built,
+        )
         self.projects.append(project)
         return project
 

@@ -25,7 +25,9 @@ def add_client(engine: Engine, *, name: str, role: str, public_key_text: str | b
     with engine.begin() as conn:
         if not store.insert_client(conn, client_id=name, role=role, now=now):
             raise AccessError(f"client {name!r} exists already; use `ledger clients add-key` to rotate")
-        store.insert_key(conn, client_id=name, key_id=key_id(public_key), public_key=raw_public_key(public_key), now=now)
+        store.insert_key(
+            conn, client_id=name, key_id=key_id(public_key), public_key=raw_public_key(public_key), now=now
+        )
     return key_id(public_key)
 
 
@@ -39,10 +41,13 @@ def add_key(engine: Engine, *, name: str, public_key_text: str | bytes) -> str:
         if key_id(public_key) in {k for k, _ in client.keys}:
             raise AccessError(f"key {key_id(public_key)} is already active for {name!r}")
         if len(client.keys) >= MAX_ACTIVE_KEYS:
-            raise AccessError(f"{name!r} has {MAX_ACTIVE_KEYS} active keys; retire one first "
-                              f"(`ledger clients retire-key --name {name} --key-id …`)")
-        store.insert_key(conn, client_id=name, key_id=key_id(public_key), public_key=raw_public_key(public_key),
-                         now=time.time())
+            raise AccessError(
+                f"{name!r} has {MAX_ACTIVE_KEYS} active keys; retire one first "
+                f"(`ledger clients retire-key --name {name} --key-id …`)"
+            )
+        store.insert_key(
+            conn, client_id=name, key_id=key_id(public_key), public_key=raw_public_key(public_key), now=time.time()
+        )
     return key_id(public_key)
 
 

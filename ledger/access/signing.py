@@ -54,8 +54,16 @@ class SignedHeaders:
         return dict(zip(HEADERS, (self.client_id, self.timestamp, self.nonce, self.signature)))
 
 
-def sign_request(private_key: Ed25519PrivateKey, *, client_id: str, method: str, target: str, body: bytes,
-                 timestamp: int | None = None, nonce: str | None = None) -> SignedHeaders:
+def sign_request(
+    private_key: Ed25519PrivateKey,
+    *,
+    client_id: str,
+    method: str,
+    target: str,
+    body: bytes,
+    timestamp: int | None = None,
+    nonce: str | None = None,
+) -> SignedHeaders:
     ts = str(int(time.time()) if timestamp is None else timestamp)
     nonce = nonce or new_nonce()
     signature = private_key.sign(canonical_request(method, target, ts, nonce, body))
@@ -106,7 +114,9 @@ def load_private_key(path: Path, password: bytes | None = None) -> Ed25519Privat
 
 
 def private_key_pem(key: Ed25519PrivateKey) -> bytes:
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
 
 
 def public_key_pem(key: Ed25519PublicKey) -> bytes:

@@ -34,11 +34,14 @@ def _insert_if_absent_sql(table: Table, columns: tuple[str, ...]) -> TextClause:
     """The same SQL on PostgreSQL and SQLite, as text: SQLAlchemy 2.0 compiles its dialect inserts with
     ON CONFLICT anew on every execution, and these run on every signed request."""
     names = ", ".join(f'"{c}"' for c in columns)
-    return text(f"INSERT INTO {table.name} ({names}) VALUES ({', '.join(':' + c for c in columns)}) "
-                "ON CONFLICT DO NOTHING RETURNING 1")
+    return text(
+        f"INSERT INTO {table.name} ({names}) VALUES ({', '.join(':' + c for c in columns)}) "
+        "ON CONFLICT DO NOTHING RETURNING 1"
+    )
 
 
 # --- clients and keys ---------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class ClientRecord:
@@ -53,7 +56,9 @@ def get_client(conn: Connection, client_id: str) -> ClientRecord | None:
     rows = conn.execute(
         select(clients_t.c.id, clients_t.c.role, clients_t.c.active, keys_t.c.key_id, keys_t.c.public_key)
         .select_from(clients_t.outerjoin(keys_t, (keys_t.c.client_id == clients_t.c.id) & keys_t.c.active.is_(True)))
-        .where(clients_t.c.id == client_id).order_by(keys_t.c.id)).all()
+        .where(clients_t.c.id == client_id)
+        .order_by(keys_t.c.id)
+    ).all()
     if not rows:
         return None
     first = rows[0]
@@ -66,13 +71,17 @@ def insert_client(conn: Connection, *, client_id: str, role: str, now: float) ->
 
 
 def insert_key(conn: Connection, *, client_id: str, key_id: str, public_key: bytes, now: float) -> None:
-    conn.execute(insert(keys_t).values(client_id=client_id, key_id=key_id, public_key=public_key,
-                                       active=True, created_at=now))
+    conn.execute(
+        insert(keys_t).values(client_id=client_id, key_id=key_id, public_key=public_key, active=True, created_at=now)
+    )
 
 
 def retire_key(conn: Connection, *, client_id: str, key_id: str, now: float) -> bool:
-    result = conn.execute(update(keys_t).where(keys_t.c.client_id == client_id, keys_t.c.key_id == key_id,
-                                               keys_t.c.active.is_(True)).values(active=False, retired_at=now))
+    result = conn.execute(
+        update(keys_t)
+        .where(keys_t.c.client_id == client_id, keys_t.c.key_id == key_id, keys_t.c.active.is_(True))
+        .values(active=False, retired_at=now)
+    )
     return result.rowcount == 1
 
 
@@ -82,6 +91,7 @@ def list_clients(conn: Connection) -> list[ClientRecord]:
 
 
 # --- nonces -------------------------------------------------------------------------------------
+
 
 def remember_nonce(conn: Connection, *, client_id: str, nonce: str, now: float) -> bool:
     """False when the client already used this nonce (a replay)."""
@@ -94,17 +104,32 @@ def forget_nonces_before(conn: Connection, cutoff: float) -> int:
 
 # --- idempotency --------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Claim:
     outcome: Literal["claimed", "replay", "in_flight", "mismatch"]
     record: object | None = None  # the stored row, for a replay
 
 
-def claim_key(conn: Connection, *, client_id: str, key: str, fingerprint: str, now: float,
-              lock_seconds: float, retention_seconds: float) -> Claim:
+def claim_key(
+    conn: Connection,
+    *,
+    client_id: str,
+    key: str,
+    fingerprint: str,
+    now: float,
+    lock_seconds: float,
+    retention_seconds: float,
+) -> Claim:
     """Claim an Idempotency-Key for one request: exactly one of any number of concurrent claims wins."""
-    row_values = {"client_id": client_id, "key": key, "fingerprint": fingerprint, "state": "in_flight",
-                  "locked_until": now + lock_seconds, "created_at": now}
+    row_values = {
+        "client_id": client_id,
+        "key": key,
+        "fingerprint": fingerprint,
+        "state": "in_flight",
+        "locked_until": now + lock_seconds,
+        "created_at": now,
+    }
     if _insert_if_absent(conn, idem_t, row_values):
         return Claim("claimed")
     where = (idem_t.c.client_id == client_id, idem_t.c.key == key)
@@ -112,34 +137,63 @@ def claim_key(conn: Connection, *, client_id: str, key: str, fingerprint: str, n
     if row is None:  # released between our insert and select: try once more
         return Claim("claimed") if _insert_if_absent(conn, idem_t, row_values) else Claim("in_flight")
     if row.created_at < now - retention_seconds:  # past retention: the key is free again
-        taken = conn.execute(update(idem_t).where(*where, idem_t.c.created_at == row.created_at)
-                             .values(**row_values, status_code=None, content_type=None, location=None, body=None,
-                                     completed_at=None)).rowcount == 1
+        taken = (
+            conn.execute(
+                update(idem_t)
+                .where(*where, idem_t.c.created_at == row.created_at)
+                .values(**row_values, status_code=None, content_type=None, location=None, body=None, completed_at=None)
+            ).rowcount
+            == 1
+        )
         return Claim("claimed") if taken else Claim("in_flight")
     if row.fingerprint != fingerprint:
         return Claim("mismatch")
     if row.state == "completed":
         return Claim("replay", row)
     if row.locked_until < now:  # the process that claimed it died: take it over (compare-and-set)
-        taken = conn.execute(update(idem_t).where(*where, idem_t.c.state == "in_flight",
-                                                  idem_t.c.locked_until == row.locked_until)
-                             .values(locked_until=now + lock_seconds)).rowcount == 1
+        taken = (
+            conn.execute(
+                update(idem_t)
+                .where(*where, idem_t.c.state == "in_flight", idem_t.c.locked_until == row.locked_until)
+                .values(locked_until=now + lock_seconds)
+            ).rowcount
+            == 1
+        )
         return Claim("claimed") if taken else Claim("in_flight")
     return Claim("in_flight")
 
 
-def complete_key(conn: Connection, *, client_id: str, key: str, status_code: int, content_type: str | None,
-                 location: str | None, body: bytes, now: float) -> None:
-    conn.execute(update(idem_t).where(idem_t.c.client_id == client_id, idem_t.c.key == key)
-                 .values(state="completed", status_code=status_code, content_type=content_type,
-                         location=location, body=body, completed_at=now))
+def complete_key(
+    conn: Connection,
+    *,
+    client_id: str,
+    key: str,
+    status_code: int,
+    content_type: str | None,
+    location: str | None,
+    body: bytes,
+    now: float,
+) -> None:
+    conn.execute(
+        update(idem_t)
+        .where(idem_t.c.client_id == client_id, idem_t.c.key == key)
+        .values(
+            state="completed",
+            status_code=status_code,
+            content_type=content_type,
+            location=location,
+            body=body,
+            completed_at=now,
+        )
+    )
 
 
 def release_key(conn: Connection, *, client_id: str, key: str) -> None:
     """Forget an in-flight claim whose request did not run (invalid input, a server error): the
     client may retry with the same key."""
-    conn.execute(delete(idem_t).where(idem_t.c.client_id == client_id, idem_t.c.key == key,
-                                      idem_t.c.state == "in_flight"))
+    conn.execute(
+        delete(idem_t).where(idem_t.c.client_id == client_id, idem_t.c.key == key, idem_t.c.state == "in_flight")
+    )
 
 
 def forget_keys_before(conn: Connection, cutoff: float) -> int:
@@ -147,6 +201,7 @@ def forget_keys_before(conn: Connection, cutoff: float) -> int:
 
 
 # --- users --------------------------------------------------------------------------------------
+
 
 def get_user(conn: Connection, *, user_id: int | None = None, username: str | None = None):
     query = select(users_t)

@@ -38,8 +38,9 @@ def _person(row) -> Person:
     return Person(row.id, row.username, row.display_name, row.role, row.uscc, row.sessions_valid_after)
 
 
-def add_user(engine: Engine, *, username: str, password: str, role: str, display_name: str | None = None,
-             uscc: str | None = None) -> Person:
+def add_user(
+    engine: Engine, *, username: str, password: str, role: str, display_name: str | None = None, uscc: str | None = None
+) -> Person:
     if role not in USER_ROLES:
         raise AccessError(f"role must be one of {', '.join(USER_ROLES)}, not {role!r}")
     if role == "enterprise":
@@ -56,9 +57,17 @@ def add_user(engine: Engine, *, username: str, password: str, role: str, display
     now = time.time()
     try:
         with engine.begin() as conn:
-            user_id = store.insert_user(conn, username=username, display_name=display_name or username, role=role,
-                                        uscc=uscc, password_hash=hasher.hash(password), active=True,
-                                        created_at=now, sessions_valid_after=0.0)
+            user_id = store.insert_user(
+                conn,
+                username=username,
+                display_name=display_name or username,
+                role=role,
+                uscc=uscc,
+                password_hash=hasher.hash(password),
+                active=True,
+                created_at=now,
+                sessions_valid_after=0.0,
+            )
     except IntegrityError:
         raise AccessError(f"user {username!r} exists already") from None
     return Person(user_id, username, display_name or username, role, uscc, 0.0)

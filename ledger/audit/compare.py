@@ -73,8 +73,12 @@ def compare_table(live: Connection, rebuilt: Connection, model, chain_id: int, t
             if left[1] != right[1]:
                 diff.changed += 1
                 columns = [c for c in right[1] if left[1].get(c) != right[1][c]]
-                diff.note(f"{right[0]}: " + "; ".join(
-                    f"{c} is {left[1].get(c)!r} in the read model, {right[1][c]!r} on chain" for c in columns))
+                diff.note(
+                    f"{right[0]}: "
+                    + "; ".join(
+                        f"{c} is {left[1].get(c)!r} in the read model, {right[1][c]!r} on chain" for c in columns
+                    )
+                )
             left, right = next(ours, None), next(theirs, None)
     return diff
 

@@ -23,8 +23,15 @@ if TYPE_CHECKING:  # the audit is handed a connected Web3; only ledger.chain imp
 RANGE_BLOCKS = 2_000  # blocks per eth_getLogs (halved while the node refuses a range)
 
 
-def rebuild(w3: "Web3", manifest: Manifest, scratch: Engine, *, to_block: int, decoder: DecoderKind = "codec",
-            progress: Callable[[int, int], None] | None = None) -> int:
+def rebuild(
+    w3: "Web3",
+    manifest: Manifest,
+    scratch: Engine,
+    *,
+    to_block: int,
+    decoder: DecoderKind = "codec",
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
     """Write the read model of `manifest`'s contracts up to `to_block` into the migrated, empty
     `scratch` database. Returns the number of logs."""
     decode = Decoder.for_manifest(w3, manifest, decoder).decode
@@ -42,9 +49,21 @@ def rebuild(w3: "Web3", manifest: Manifest, scratch: Engine, *, to_block: int, d
             entry = decode(raw)
             contract = contract_of[entry.address]
             if entry.event is None:
-                batch.rows["raw_events"].append((chain_id, entry.block_number, entry.log_index, entry.block_hash,
-                                                 entry.transaction_hash, contract, entry.address, None, None,
-                                                 entry.topics, entry.data))
+                batch.rows["raw_events"].append(
+                    (
+                        chain_id,
+                        entry.block_number,
+                        entry.log_index,
+                        entry.block_hash,
+                        entry.transaction_hash,
+                        contract,
+                        entry.address,
+                        None,
+                        None,
+                        entry.topics,
+                        entry.data,
+                    )
+                )
                 continue
             batch.add(contract, entry, enterprise_of)
             enterprise_of.update(batch.recorded)

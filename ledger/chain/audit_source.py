@@ -64,31 +64,49 @@ class Decoder:
     def for_manifest(cls, w3: Web3, manifest: Manifest, kind: DecoderKind = "codec") -> "Decoder":
         decoder = cls(w3, kind)
         for deployment in manifest.contracts:
-            older = w3.eth.contract(address=Web3.to_checksum_address(deployment.address),
-                                    abi=V2_ABIS.get(deployment.name, []))
+            older = w3.eth.contract(
+                address=Web3.to_checksum_address(deployment.address), abi=V2_ABIS.get(deployment.name, [])
+            )
             for contract, current in ((contract_at(w3, deployment.name, deployment.address), True), (older, False)):
                 for item in (i for i in contract.abi if i["type"] == "event"):
                     inputs = item["inputs"]
-                    decoder.layouts.setdefault(event_abi_to_log_topic(item), EventLayout(
-                        item["name"], tuple(x["name"] for x in inputs), {x["name"]: x["type"] for x in inputs},
-                        tuple(x["name"] for x in inputs if x["indexed"]),
-                        tuple(x["type"] for x in inputs if x["indexed"]),
-                        tuple(x["name"] for x in inputs if not x["indexed"]),
-                        tuple(x["type"] for x in inputs if not x["indexed"]), contract.events[item["name"]](),
-                        () if current else absent_fields(deployment.name, item)))
+                    decoder.layouts.setdefault(
+                        event_abi_to_log_topic(item),
+                        EventLayout(
+                            item["name"],
+                            tuple(x["name"] for x in inputs),
+                            {x["name"]: x["type"] for x in inputs},
+                            tuple(x["name"] for x in inputs if x["indexed"]),
+                            tuple(x["type"] for x in inputs if x["indexed"]),
+                            tuple(x["name"] for x in inputs if not x["indexed"]),
+                            tuple(x["type"] for x in inputs if not x["indexed"]),
+                            contract.events[item["name"]](),
+                            () if current else absent_fields(deployment.name, item),
+                        ),
+                    )
         return decoder
 
     def _args(self, layout: EventLayout, topics: list[bytes], data: bytes, raw: dict) -> dict:
         if self.kind == "events":
-            decoded = layout.contract_event.process_log({
-                "topics": topics, "data": data, "logIndex": int(raw["logIndex"], 16),
-                "transactionIndex": int(raw["transactionIndex"], 16), "transactionHash": raw["transactionHash"],
-                "address": raw["address"], "blockHash": raw["blockHash"], "blockNumber": int(raw["blockNumber"], 16)})
+            decoded = layout.contract_event.process_log(
+                {
+                    "topics": topics,
+                    "data": data,
+                    "logIndex": int(raw["logIndex"], 16),
+                    "transactionIndex": int(raw["transactionIndex"], 16),
+                    "transactionHash": raw["transactionHash"],
+                    "address": raw["address"],
+                    "blockHash": raw["blockHash"],
+                    "blockNumber": int(raw["blockNumber"], 16),
+                }
+            )
             values = dict(decoded["args"])
         else:
             codec = self.w3.codec
             if len(topics) != len(layout.topic_names) + 1:
-                raise MismatchedABI(f"{layout.name}: {len(topics) - 1} topics for {len(layout.topic_names)} indexed arguments")
+                raise MismatchedABI(
+                    f"{layout.name}: {len(topics) - 1} topics for {len(layout.topic_names)} indexed arguments"
+                )
             # indexed arguments of static types are 32-byte words: their topics read as one tuple
             values = dict(zip(layout.topic_names, codec.decode(layout.topic_types, b"".join(topics[1:]))))
             values.update(zip(layout.data_names, codec.decode(layout.data_types, data)))
@@ -106,9 +124,17 @@ class Decoder:
                 event, args = layout.name, self._args(layout, topics, data, raw)
             except (MismatchedABI, ValueError):  # another layout under a known topic: kept raw, like the indexer
                 event, args = None, {}
-        return Log(block_number=int(raw["blockNumber"], 16), log_index=int(raw["logIndex"], 16),
-                   block_hash=raw["blockHash"].lower(), transaction_hash=raw["transactionHash"].lower(),
-                   address=raw["address"].lower(), event=event, args=args, topics=b"".join(topics), data=data)
+        return Log(
+            block_number=int(raw["blockNumber"], 16),
+            log_index=int(raw["logIndex"], 16),
+            block_hash=raw["blockHash"].lower(),
+            transaction_hash=raw["transactionHash"].lower(),
+            address=raw["address"].lower(),
+            event=event,
+            args=args,
+            topics=b"".join(topics),
+            data=data,
+        )
 
 
 class RebuildError(LedgerError):
@@ -117,8 +143,9 @@ class RebuildError(LedgerError):
 
 def get_logs(w3: Web3, addresses: list[str], low: int, high: int) -> list[dict]:
     """Raw logs of [low, high]; a range the node refuses is asked for in halves."""
-    response = w3.provider.make_request(RPCEndpoint("eth_getLogs"),
-                                        [{"address": addresses, "fromBlock": hex(low), "toBlock": hex(high)}])
+    response = w3.provider.make_request(
+        RPCEndpoint("eth_getLogs"), [{"address": addresses, "fromBlock": hex(low), "toBlock": hex(high)}]
+    )
     if "error" not in response:
         return response["result"]
     if low == high:
@@ -132,8 +159,10 @@ def block_times(w3: Web3, chain_id: int, numbers: list[int]) -> list[tuple]:
     rows: list[tuple] = []
     for start in range(0, len(numbers), HEADER_BATCH):
         with w3.batch_requests() as batch:
-            for number in numbers[start:start + HEADER_BATCH]:
+            for number in numbers[start : start + HEADER_BATCH]:
                 batch.add(w3.eth.get_block(number))
             blocks = cast(list[BlockData], batch.execute())
-        rows.extend((chain_id, block["number"], "0x" + bytes(block["hash"]).hex(), block["timestamp"]) for block in blocks)
+        rows.extend(
+            (chain_id, block["number"], "0x" + bytes(block["hash"]).hex(), block["timestamp"]) for block in blocks
+        )
     return rows

@@ -45,8 +45,12 @@ def deploy_options(settings, *, import_planned: bool = False) -> DeployOptions:
     """The DeployOptions that LEDGER_ADMIN_ADDRESS, LEDGER_ADMIN_DELAY_SECONDS and
     LEDGER_OVERDUE_GRACE_SECONDS ask for; `import_planned` comes from `ledger deploy --import-planned`
     (a migration is a one-off step of the operator, not a standing setting)."""
-    return DeployOptions(admin=settings.deployment.admin_address, admin_delay=settings.deployment.admin_delay_seconds,
-                         overdue_grace_period=settings.deployment.overdue_grace_seconds, import_planned=import_planned)
+    return DeployOptions(
+        admin=settings.deployment.admin_address,
+        admin_delay=settings.deployment.admin_delay_seconds,
+        overdue_grace_period=settings.deployment.overdue_grace_seconds,
+        import_planned=import_planned,
+    )
 
 
 def genesis_hash(w3: Web3) -> str:
@@ -100,7 +104,9 @@ def deploy(
         )
         contracts[name] = w3.eth.contract(address=address, abi=artifact["abi"])
 
-    roles: dict[str, dict[str, list[str]]] = {name: {"DEFAULT_ADMIN_ROLE": [deployer.account.address]} for name in contracts}
+    roles: dict[str, dict[str, list[str]]] = {
+        name: {"DEFAULT_ADMIN_ROLE": [deployer.account.address]} for name in contracts
+    }
     for role, names in ROLE_CONTRACTS.items():
         holder = signers[role].address
         for name in names:
@@ -113,8 +119,11 @@ def deploy(
     if tables:
         assessor = Sender(w3, signers["ASSESSOR_ROLE"])
         for table in tables:
-            assessor.send(contracts["FeeLedger"].functions.publishRateTable(
-                table.version, table.effective_from, table.basis_hash, table.district_rates()))
+            assessor.send(
+                contracts["FeeLedger"].functions.publishRateTable(
+                    table.version, table.effective_from, table.basis_hash, table.district_rates()
+                )
+            )
 
     if not options.import_planned:
         for contract in contracts.values():
@@ -126,7 +135,10 @@ def deploy(
         for contract in contracts.values():
             deployer.send(contract.functions.beginDefaultAdminTransfer(pending_admin))
     manifest = Manifest(
-        chain_id=w3.eth.chain_id, genesis_hash=genesis_hash(w3), contracts=deployments, roles=roles,
+        chain_id=w3.eth.chain_id,
+        genesis_hash=genesis_hash(w3),
+        contracts=deployments,
+        roles=roles,
         pending_admin=pending_admin,
     )
     return manifest, True

@@ -110,8 +110,9 @@ V2_ABIS = json.loads((Path(__file__).parent / "events_v2.json").read_text())
 
 def absent_fields(contract: str, item: Mapping) -> tuple[str, ...]:
     """Fields the current layout of this event has and `item` (an older layout) lacks."""
-    current = next((x for x in CURRENT_ABIS.get(contract, ()) if x["type"] == "event" and x["name"] == item["name"]),
-                   None)
+    current = next(
+        (x for x in CURRENT_ABIS.get(contract, ()) if x["type"] == "event" and x["name"] == item["name"]), None
+    )
     names = {x["name"] for x in item["inputs"]}
     return tuple(x["name"] for x in current["inputs"] if x["name"] not in names) if current else ()
 

@@ -116,7 +116,9 @@ class Sender:
             tx = call.build_transaction({**tx, "gas": gas})
         except (ContractCustomError, ContractLogicError) as exc:
             self._nonce -= 1
-            raise (decode_revert(exc.data) if revert_data(exc.data) else ContractRevert("Revert", (str(exc),))) from None
+            raise (
+                decode_revert(exc.data) if revert_data(exc.data) else ContractRevert("Revert", (str(exc),))
+            ) from None
         signed = self.account.sign_transaction(tx)
         try:
             tx_hash = self.w3.eth.send_raw_transaction(signed.raw_transaction)
@@ -124,7 +126,11 @@ class Sender:
             self._nonce = None  # whether the nonce was used is the node's business: ask it again
             error = (exc.rpc_response or {}).get("error", {})
             data = error.get("data")
-            raise (decode_revert(data) if revert_data(data) else ContractRevert("Rejected", (error.get("message", str(exc)),))) from None
+            raise (
+                decode_revert(data)
+                if revert_data(data)
+                else ContractRevert("Rejected", (error.get("message", str(exc)),))
+            ) from None
         if not wait:
             return tx_hash
         return self.wait(tx_hash)
@@ -143,8 +149,13 @@ class Sender:
         changes nothing but its sender's nonce and balance, and a development node mines one
         transaction per block (on a shared block, a later transaction could have moved it)."""
         tx = self.w3.eth.get_transaction(receipt["transactionHash"])
-        replay: TxParams = {"from": tx["from"], "to": tx["to"], "data": tx["input"], "value": tx["value"],
-                            "gas": tx["gas"]}
+        replay: TxParams = {
+            "from": tx["from"],
+            "to": tx["to"],
+            "data": tx["input"],
+            "value": tx["value"],
+            "gas": tx["gas"],
+        }
         try:
             self.w3.eth.call(replay, receipt["blockNumber"])
         except (ContractCustomError, ContractLogicError, Web3RPCError) as exc:

@@ -9,11 +9,11 @@ The answer is a plain `ReceiptCheck`; the domain turns it into the public schema
 from dataclasses import dataclass
 from typing import Protocol
 
-from ledger.core.errors import LedgerError, ManifestError
 from ledger.chain.events import decode_log
-from ledger.core.identifiers import reference_key
 from ledger.chain.manifest import Manifest, load_manifest
 from ledger.chain.rpc import JsonRpc
+from ledger.core.errors import LedgerError, ManifestError
+from ledger.core.identifiers import reference_key
 from ledger.core.settings import Settings
 
 PAYMENT_EVENTS = {"PaymentRecorded", "VoucherImported"}
@@ -37,21 +37,29 @@ class ReceiptCheck:
     detail: str  # what matched, or the first thing that did not
 
 
-def check_receipt_on_chain(proof: LogProof, *, voucher_number: str, amount_fen: int,
-                           settings: Settings) -> ReceiptCheck:
+def check_receipt_on_chain(
+    proof: LogProof, *, voucher_number: str, amount_fen: int, settings: Settings
+) -> ReceiptCheck:
     """recheck_receipt against the configured node and deployment; a manifest that cannot be read is
     an answer too."""
     try:
         manifest = load_manifest(settings.deployment.manifest_path)
     except ManifestError as exc:
-        return ReceiptCheck(matches=False, checked_block_number=None,
-                            detail=f"the deployment manifest cannot be read: {exc}")
-    return recheck_receipt(proof, voucher_number=voucher_number, amount_fen=amount_fen,
-                           rpc=JsonRpc(settings.rpc.url, timeout=CHECK_TIMEOUT_SECONDS), manifest=manifest)
+        return ReceiptCheck(
+            matches=False, checked_block_number=None, detail=f"the deployment manifest cannot be read: {exc}"
+        )
+    return recheck_receipt(
+        proof,
+        voucher_number=voucher_number,
+        amount_fen=amount_fen,
+        rpc=JsonRpc(settings.rpc.url, timeout=CHECK_TIMEOUT_SECONDS),
+        manifest=manifest,
+    )
 
 
-def recheck_receipt(proof: LogProof, *, voucher_number: str, amount_fen: int, rpc: JsonRpc,
-                    manifest: Manifest) -> ReceiptCheck:
+def recheck_receipt(
+    proof: LogProof, *, voucher_number: str, amount_fen: int, rpc: JsonRpc, manifest: Manifest
+) -> ReceiptCheck:
     """Compare a verified receipt (its proof, voucher number and amount) with the node's transaction
     receipt: chain, block, log, contract, event, voucher key and amount. A node that cannot be
     reached is an answer too (matches=False)."""
@@ -67,7 +75,9 @@ def recheck_receipt(proof: LogProof, *, voucher_number: str, amount_fen: int, rp
     if chain_id != proof.chain_id:
         return differs(f"the node serves chain {chain_id}, the proof names chain {proof.chain_id}")
     if tx is None or tx.get("blockHash") != proof.block_hash or int(tx["blockNumber"], 16) != proof.block_number:
-        return differs(f"transaction {proof.transaction_hash} is not in block {proof.block_number} ({proof.block_hash})")
+        return differs(
+            f"transaction {proof.transaction_hash} is not in block {proof.block_number} ({proof.block_hash})"
+        )
     log = next((entry for entry in tx["logs"] if int(entry["logIndex"], 16) == proof.log_index), None)
     decoded = log and decode_log(log)
     fee_ledgers = {c.address.lower() for c in manifest.contracts if c.name == "FeeLedger"}
@@ -77,6 +87,9 @@ def recheck_receipt(proof: LogProof, *, voucher_number: str, amount_fen: int, rp
         return differs(f"log {proof.log_index} records another voucher")
     if decoded.args["amountFen"] != amount_fen:
         return differs(f"the chain records {decoded.args['amountFen']} fen, not {amount_fen}")
-    return ReceiptCheck(matches=True, checked_block_number=head,
-                        detail=f"{decoded.event} of {amount_fen} fen in block {proof.block_number}, "
-                               f"{head - proof.block_number} block(s) below the head")
+    return ReceiptCheck(
+        matches=True,
+        checked_block_number=head,
+        detail=f"{decoded.event} of {amount_fen} fen in block {proof.block_number}, "
+        f"{head - proof.block_number} block(s) below the head",
+    )

@@ -24,7 +24,7 @@ class RateTable:
 
 
 # The legal basis the sample cites in place of the price bureau's document.
-SAMPLE_BASIS_HASH = document_hash("SAMPLE rate table v1 - not the price bureau's figures".encode())
+SAMPLE_BASIS_HASH = document_hash(b"SAMPLE rate table v1 - not the price bureau's figures")
 
 
 def is_sample_basis(basis_hash: str) -> bool:

@@ -56,7 +56,10 @@ class JsonRpc:
     def _post(self, body) -> Any:  # the node's JSON
         try:
             response = self._session.post(
-                self.url, data=orjson.dumps(body), headers={"content-type": "application/json"}, timeout=self.timeout,
+                self.url,
+                data=orjson.dumps(body),
+                headers={"content-type": "application/json"},
+                timeout=self.timeout,
                 stream=True,  # read the body in one call below: `.content` would read it in 10 KiB chunks
             )
             with response:
@@ -82,7 +85,7 @@ class JsonRpc:
         """One result per params, in order, in batches of at most `batch_size` requests."""
         results = []
         for start in range(0, len(params_list), self.batch_size):
-            results.extend(self._batch(method, params_list[start:start + self.batch_size]))
+            results.extend(self._batch(method, params_list[start : start + self.batch_size]))
         return results
 
     def _batch(self, method: str, params_list: list[list]) -> list:
@@ -95,8 +98,13 @@ class JsonRpc:
             if len(body) == 1 or isinstance(_error(method, error), RateLimited):
                 raise _error(method, error)
             half = len(body) // 2
-            log.warning("%s refused a batch of %d requests (%s); sending at most %d", self.node, len(body),
-                        error.get("message"), half)
+            log.warning(
+                "%s refused a batch of %d requests (%s); sending at most %d",
+                self.node,
+                len(body),
+                error.get("message"),
+                half,
+            )
             self.batch_size = min(self.batch_size, half)
             return self._batch(method, params_list[:half]) + self._batch(method, params_list[half:])
         by_id = {reply.get("id"): reply for reply in replies}
@@ -132,4 +140,6 @@ class JsonRpc:
         return int(block["number"], 16) if block else None
 
     def get_logs(self, addresses: list[str], from_block: int, to_block: int) -> list[dict]:
-        return self.call("eth_getLogs", [{"address": addresses, "fromBlock": hex(from_block), "toBlock": hex(to_block)}])
+        return self.call(
+            "eth_getLogs", [{"address": addresses, "fromBlock": hex(from_block), "toBlock": hex(to_block)}]
+        )

@@ -17,8 +17,12 @@ def _engine():
     return current_engine(get_settings().database.url)
 
 
-PublicKeyFile = Annotated[Path, typer.Option("--public-key", exists=True, dir_okay=False,
-                                             help="Ed25519 public key: PEM, or base64 of the raw 32 bytes.")]
+PublicKeyFile = Annotated[
+    Path,
+    typer.Option(
+        "--public-key", exists=True, dir_okay=False, help="Ed25519 public key: PEM, or base64 of the raw 32 bytes."
+    ),
+]
 
 
 @clients.command("add")
@@ -73,8 +77,11 @@ def clients_list() -> None:
 
 
 @clients.command("keygen")
-def clients_keygen(out: Annotated[Path, typer.Option(help="Private key file to write (PEM, mode 600); "
-                                                          "the public key goes to OUT.pub.")]) -> None:
+def clients_keygen(
+    out: Annotated[
+        Path, typer.Option(help="Private key file to write (PEM, mode 600); the public key goes to OUT.pub.")
+    ],
+) -> None:
     """Make an Ed25519 key pair for a client (the client keeps the private half)."""
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -95,16 +102,24 @@ def users_add(
     role: Annotated[str, typer.Option(help="office, regulator or enterprise.")],
     uscc: Annotated[str | None, typer.Option(help="Enterprise users: the USCC they act for.")] = None,
     display_name: Annotated[str | None, typer.Option()] = None,
-    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True,
-                                          envvar="LEDGER_NEW_USER_PASSWORD",
-                                          help="Prompted for when not given (or LEDGER_NEW_USER_PASSWORD).")] = ...,
+    password: Annotated[
+        str,
+        typer.Option(
+            prompt=True,
+            hide_input=True,
+            confirmation_prompt=True,
+            envvar="LEDGER_NEW_USER_PASSWORD",
+            help="Prompted for when not given (or LEDGER_NEW_USER_PASSWORD).",
+        ),
+    ] = ...,
 ) -> None:
     """Create a user with an Argon2id password hash."""
     from ledger.access.users import add_user
 
     try:
-        person = add_user(_engine(), username=username, password=password, role=role, uscc=uscc,
-                          display_name=display_name)
+        person = add_user(
+            _engine(), username=username, password=password, role=role, uscc=uscc, display_name=display_name
+        )
     except LedgerError as exc:
         fail(exc)
     typer.echo(f"user {person.username} ({person.role}{', ' + person.uscc if person.uscc else ''}) created")

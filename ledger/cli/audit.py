@@ -13,10 +13,16 @@ audit = typer.Typer(no_args_is_help=True, help="Regulator's audit of the read mo
 
 @audit.command("verify")
 def verify(
-    scratch: Annotated[str | None, typer.Option(
-        help="An empty database to rebuild into (default: a temporary SQLite file).")] = None,
-    decoder: Annotated[str, typer.Option(help="codec: web3's ABI codec per log (default); events: web3's "
-                                              "ContractEvent.process_log (the reference, ~10x slower).")] = "codec",
+    scratch: Annotated[
+        str | None, typer.Option(help="An empty database to rebuild into (default: a temporary SQLite file).")
+    ] = None,
+    decoder: Annotated[
+        str,
+        typer.Option(
+            help="codec: web3's ABI codec per log (default); events: web3's "
+            "ContractEvent.process_log (the reference, ~10x slower)."
+        ),
+    ] = "codec",
 ) -> None:
     """Rebuild the read model from the chain along an independent path (fetch and decode through
     web3, aggregates by full recount) and compare it, table by table, with the live read model up to its
@@ -30,8 +36,13 @@ def verify(
     settings = get_settings()
     live = current_engine(settings.database.url)
     try:
-        report = rebuild_and_compare(connect(settings.rpc.url), load_manifest(settings.deployment.manifest_path), live,
-                                     scratch_url=scratch, decoder=decoder)
+        report = rebuild_and_compare(
+            connect(settings.rpc.url),
+            load_manifest(settings.deployment.manifest_path),
+            live,
+            scratch_url=scratch,
+            decoder=decoder,
+        )
     except LedgerError as exc:
         fail(exc)
     for line in report.lines():

@@ -19,8 +19,9 @@ def _stop_on_signals(indexer) -> None:
 
 def index(
     follow: Annotated[bool, typer.Option(help="Keep polling for new blocks until stopped.")] = False,
-    rebuild: Annotated[bool, typer.Option(
-        help="If the chain's genesis changed, wipe the read model and rebuild it.")] = False,
+    rebuild: Annotated[
+        bool, typer.Option(help="If the chain's genesis changed, wipe the read model and rebuild it.")
+    ] = False,
 ) -> None:
     """Mirror every contract event into the SQL read model (one active indexer per chain).
     SIGTERM or Ctrl-C stops it between batches."""

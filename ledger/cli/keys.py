@@ -17,8 +17,8 @@ def rotate() -> None:
     """Re-encrypt personal data under the first key of LEDGER_FIELD_KEYS (older keys must still be listed)."""
     from sqlmodel import Session
 
-    from ledger.domain.personal_data import key_ids_in_use, reencrypt
     from ledger.core.field_encryption import FieldCipher
+    from ledger.domain.personal_data import key_ids_in_use, reencrypt
 
     settings = get_settings()
     try:

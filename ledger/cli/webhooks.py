@@ -18,17 +18,22 @@ def _session():
 
 
 @webhooks.command("add")
-def add(subscriber: Annotated[str, typer.Option(help="The receiving system, e.g. approval or tax-bureau.")],
-        url: Annotated[str, typer.Option(help="Where notices are POSTed.")],
-        event: Annotated[list[str], typer.Option(help="payment.recorded, clearance.changed, commitment.overdue, "
-                                                      "commitment.breached (repeat the option).")],
-        projects: Annotated[str, typer.Option(help="all, or own: only projects the subscriber registered.")] = "all",
-        ) -> None:
+def add(
+    subscriber: Annotated[str, typer.Option(help="The receiving system, e.g. approval or tax-bureau.")],
+    url: Annotated[str, typer.Option(help="Where notices are POSTed.")],
+    event: Annotated[
+        list[str],
+        typer.Option(
+            help="payment.recorded, clearance.changed, commitment.overdue, commitment.breached (repeat the option)."
+        ),
+    ],
+    projects: Annotated[str, typer.Option(help="all, or own: only projects the subscriber registered.")] = "all",
+) -> None:
     """Register an endpoint for some events."""
     from pydantic import ValidationError
 
-    from ledger.webhooks.schemas import WebhookEndpointCreate
     from ledger.webhooks.delivery import add_endpoint
+    from ledger.webhooks.schemas import WebhookEndpointCreate
 
     try:
         endpoint = WebhookEndpointCreate(subscriber=subscriber, url=url, events=event, projects=projects)
@@ -49,8 +54,10 @@ def list_endpoints(subscriber: Annotated[str | None, typer.Option(help="Only thi
     with _session() as session:
         for e in endpoints(session, subscriber=subscriber):
             state = e.status if e.disabled_at is None else f"disabled since {e.disabled_at:{WHEN}}: {e.disabled_reason}"
-            typer.echo(f"{e.endpoint_id} {e.subscriber} {e.url} events={','.join(e.events)} projects={e.projects} "
-                       f"pending={e.pending} {state}")
+            typer.echo(
+                f"{e.endpoint_id} {e.subscriber} {e.url} events={','.join(e.events)} projects={e.projects} "
+                f"pending={e.pending} {state}"
+            )
 
 
 @webhooks.command("enable")
@@ -80,15 +87,19 @@ def _change(endpoint_id: int, action: str, done: str) -> None:
 
 
 @webhooks.command("history")
-def history(subscriber: Annotated[str | None, typer.Option(help="Only this subscriber.")] = None,
-            limit: Annotated[int, typer.Option(help="How many, newest first.")] = 20) -> None:
+def history(
+    subscriber: Annotated[str | None, typer.Option(help="Only this subscriber.")] = None,
+    limit: Annotated[int, typer.Option(help="How many, newest first.")] = 20,
+) -> None:
     """The latest deliveries and their state."""
     from ledger.webhooks.delivery import deliveries
 
     with _session() as session:
         for d in deliveries(session, subscriber=subscriber, limit=limit):
-            typer.echo(f"{d.delivery_id} {d.created_at:{WHEN}} {d.subscriber} {d.event} {d.project_code} "
-                       f"{d.status} attempts={d.attempts} last={d.last_status_code or d.last_error or '-'}")
+            typer.echo(
+                f"{d.delivery_id} {d.created_at:{WHEN}} {d.subscriber} {d.event} {d.project_code} "
+                f"{d.status} attempts={d.attempts} last={d.last_status_code or d.last_error or '-'}"
+            )
 
 
 @webhooks.command("redeliver")

@@ -23,10 +23,21 @@ from stdnum.exceptions import ValidationError as StdnumInvalid
 
 # Zhengzhou's administrative divisions and functional areas (DESIGN.md §3).
 DISTRICTS = {
-    "410102": "中原区", "410103": "二七区", "410104": "管城回族区", "410105": "金水区",
-    "410106": "上街区", "410108": "惠济区", "410122": "中牟县", "410181": "巩义市",
-    "410182": "荥阳市", "410183": "新密市", "410184": "新郑市", "410185": "登封市",
-    "410171": "经开区", "410172": "高新区", "410173": "航空港区",
+    "410102": "中原区",
+    "410103": "二七区",
+    "410104": "管城回族区",
+    "410105": "金水区",
+    "410106": "上街区",
+    "410108": "惠济区",
+    "410122": "中牟县",
+    "410181": "巩义市",
+    "410182": "荥阳市",
+    "410183": "新密市",
+    "410184": "新郑市",
+    "410185": "登封市",
+    "410171": "经开区",
+    "410172": "高新区",
+    "410173": "航空港区",
 }
 _DASHES = str.maketrans(dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63", "-"))
 
@@ -50,8 +61,9 @@ _LEVY_NUMBER = re.compile(LEVY_NUMBER_PATTERN)
 _REASON_CODE = re.compile(REASON_CODE_PATTERN)
 _ENTERPRISE_KEY = re.compile(ENTERPRISE_KEY_PATTERN)
 # The rule a refusal states.
-_USCC_RULE = ("not a valid unified social credit code (GB 32100-2015): must be 18 characters of 0-9 and A-Y "
-              "without I, O, S, V, Z")
+_USCC_RULE = (
+    "not a valid unified social credit code (GB 32100-2015): must be 18 characters of 0-9 and A-Y without I, O, S, V, Z"
+)
 _REFERENCE_RULE = "must be 1 to 64 of A-Z 0-9 . _ / - (ASCII after folding), starting with a letter or digit"
 _REASON_CODE_RULE = "must be 1 to 32 printable ASCII characters A-Z 0-9 _ starting with a letter, without spaces"
 
@@ -122,13 +134,13 @@ def normalise_reference(reference: str, field: str = "reference") -> str:
     return text
 
 
-
 def validate_levy_number(value: str, field: str = "levy_number") -> str:
     """A levy number as this platform issues it: <project code>-A<revision> or -S<n>."""
     number = normalise_reference(value, field)
     if not _LEVY_NUMBER.match(number):
-        raise InvalidIdentifier(field, "must have the form YYYY-RRRRRR-II-TT-NNNNNN-A<n> or -S<n> (a levy number "
-                                       "from GET /v1/tax/levies)")
+        raise InvalidIdentifier(
+            field, "must have the form YYYY-RRRRRR-II-TT-NNNNNN-A<n> or -S<n> (a levy number from GET /v1/tax/levies)"
+        )
     return number
 
 
@@ -146,7 +158,6 @@ def normalise_reason_code(code: str, field: str = "reason") -> str:
     return text
 
 
-
 def reason_code(code: str, field: str = "reason") -> bytes:
     """A reason code as left-aligned ASCII bytes32, readable on chain (e.g. AFFORDABLE_HOUSING).
     Only ASCII letters, digits and _, so the read model decodes every code losslessly."""
@@ -161,8 +172,9 @@ def validate_enterprise(value: str, field: str = "enterprise") -> str:
     try:
         return validate_uscc(text, field)
     except InvalidIdentifier:
-        raise InvalidIdentifier(field, "neither a unified social credit code (GB 32100-2015) nor an enterprise key "
-                                       "(0x and 64 hex digits)") from None
+        raise InvalidIdentifier(
+            field, "neither a unified social credit code (GB 32100-2015) nor an enterprise key (0x and 64 hex digits)"
+        ) from None
 
 
 def enterprise_key(uscc_code: str, pepper: str) -> bytes:
@@ -177,8 +189,10 @@ def document_hash(content: bytes) -> bytes:
 
 # --- the same rules as pydantic types (the API's request schemas) ------------------------------------
 
+
 def _checked(rule: str, canonical):
     """A before-validator: the canonical form, or a pydantic error whose type is `rule`."""
+
     def check(value):
         if not isinstance(value, str):
             return value  # the str type refuses it, naming the field
@@ -186,14 +200,18 @@ def _checked(rule: str, canonical):
             return canonical(value)
         except InvalidIdentifier as exc:
             raise PydanticCustomError(rule, "{rule}", {"rule": exc.rule}) from None
+
     return check
 
 
 def _district(value):
     if isinstance(value, str) and fold(value).strip() in DISTRICTS:
         return fold(value).strip()
-    raise PydanticCustomError("district", "{value} is not a Zhengzhou district code ({known})",
-                              {"value": value, "known": ", ".join(sorted(DISTRICTS))})
+    raise PydanticCustomError(
+        "district",
+        "{value} is not a Zhengzhou district code ({known})",
+        {"value": value, "known": ", ".join(sorted(DISTRICTS))},
+    )
 
 
 _FOLDED = "Full-width forms are folded to ASCII first (NFKC)."
@@ -205,30 +223,66 @@ def _identifier(rule: str, canonical, **field):
 
 
 Uscc = _identifier(
-    "uscc", validate_uscc, pattern=USCC_PATTERN, examples=["91410100MA3X5L8R2W"],
+    "uscc",
+    validate_uscc,
+    pattern=USCC_PATTERN,
+    examples=["91410100MA3X5L8R2W"],
     description="Unified social credit code (GB 32100-2015); the 18th character is the check character computed "
-                f"from the first 17 (checked). Lower case is upper-cased. {_FOLDED}")
+    f"from the first 17 (checked). Lower case is upper-cased. {_FOLDED}",
+)
 ProjectCode = _identifier(
-    "project_code", validate_project_code, pattern=PROJECT_CODE_PATTERN, examples=["2026-410105-70-01-000123"],
+    "project_code",
+    validate_project_code,
+    pattern=PROJECT_CODE_PATTERN,
+    examples=["2026-410105-70-01-000123"],
     description="National investment project code YYYY-RRRRRR-II-TT-NNNNNN; RRRRRR must be a Zhengzhou district "
-                f"code ({', '.join(sorted(DISTRICTS))}). {_FOLDED}")
+    f"code ({', '.join(sorted(DISTRICTS))}). {_FOLDED}",
+)
 Reference = _identifier(
-    "reference", normalise_reference, pattern=REFERENCE_PATTERN, examples=["332026000000123456"],
+    "reference",
+    normalise_reference,
+    pattern=REFERENCE_PATTERN,
+    examples=["332026000000123456"],
     description="A business key (voucher number, refund reference, commitment number): 1–64 of A-Z 0-9 . _ / -; "
-                f"whitespace is removed and lower case upper-cased before it is checked and hashed. {_FOLDED}")
+    f"whitespace is removed and lower case upper-cased before it is checked and hashed. {_FOLDED}",
+)
 LevyNumber = _identifier(
-    "levy_number", validate_levy_number, pattern=LEVY_NUMBER_PATTERN, examples=["2026-410105-70-01-000123-A1"],
+    "levy_number",
+    validate_levy_number,
+    pattern=LEVY_NUMBER_PATTERN,
+    examples=["2026-410105-70-01-000123-A1"],
     description="A levy number from GET /v1/tax/levies: the project code, then -A<revision> (an assessment) or "
-                f"-S<n> (a supplementary charge). {_FOLDED}")
+    f"-S<n> (a supplementary charge). {_FOLDED}",
+)
 ReasonCode = _identifier(
-    "reason_code", normalise_reason_code, pattern=REASON_CODE_PATTERN, examples=["AFFORDABLE_HOUSING"],
-    description=f"A reason code: 1–32 of A-Z 0-9 _ starting with a letter; lower case is upper-cased. {_FOLDED}")
+    "reason_code",
+    normalise_reason_code,
+    pattern=REASON_CODE_PATTERN,
+    examples=["AFFORDABLE_HOUSING"],
+    description=f"A reason code: 1–32 of A-Z 0-9 _ starting with a letter; lower case is upper-cased. {_FOLDED}",
+)
 Enterprise = _identifier(
-    "uscc_or_enterprise_key", validate_enterprise, pattern=ENTERPRISE_PATTERN, examples=["91410100MA3X5L8R2W"],
+    "uscc_or_enterprise_key",
+    validate_enterprise,
+    pattern=ENTERPRISE_PATTERN,
+    examples=["91410100MA3X5L8R2W"],
     description="The enterprise's USCC (checked like every USCC) or its on-chain enterprise key: 0x and 64 hex "
-                f"digits. {_FOLDED}")
-CommandId = Annotated[str, Field(pattern=COMMAND_ID_PATTERN, examples=["9b2c4f0e8a7d4c1b9e3f5a6b7c8d9e0f"],
-                                 description="A command id as a 202 gives it: 32 lower-case hex digits")]
-District = Annotated[str, Field(json_schema_extra={"enum": sorted(DISTRICTS)}, examples=["410105"],
-                                description="Zhengzhou district code: " + ", ".join(
-                                    f"{k} {v}" for k, v in sorted(DISTRICTS.items()))), BeforeValidator(_district)]
+    f"digits. {_FOLDED}",
+)
+CommandId = Annotated[
+    str,
+    Field(
+        pattern=COMMAND_ID_PATTERN,
+        examples=["9b2c4f0e8a7d4c1b9e3f5a6b7c8d9e0f"],
+        description="A command id as a 202 gives it: 32 lower-case hex digits",
+    ),
+]
+District = Annotated[
+    str,
+    Field(
+        json_schema_extra={"enum": sorted(DISTRICTS)},
+        examples=["410105"],
+        description="Zhengzhou district code: " + ", ".join(f"{k} {v}" for k, v in sorted(DISTRICTS.items())),
+    ),
+    BeforeValidator(_district),
+]

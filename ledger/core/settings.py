@@ -279,12 +279,24 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _leases_outlast_a_request(self) -> "Settings":
         # An active indexer or writer waiting on one slow request must not lose its lease to a standby.
-        _more_than("LEDGER_INDEXER_LEASE_SECONDS", self.indexer.indexer_lease_seconds,
-                   "LEDGER_RPC_TIMEOUT_SECONDS", self.rpc.timeout_seconds)
-        _more_than("LEDGER_WRITER_LEASE_SECONDS", self.writer.lease_seconds,
-                   "LEDGER_WRITER_RPC_TIMEOUT_SECONDS", self.writer.rpc_timeout_seconds)
-        _more_than("LEDGER_HEALTH_MAX_POLL_AGE_SECONDS", self.health.max_poll_age_seconds,
-                   "LEDGER_INDEX_POLL_SECONDS", self.indexer.index_poll_seconds)
+        _more_than(
+            "LEDGER_INDEXER_LEASE_SECONDS",
+            self.indexer.indexer_lease_seconds,
+            "LEDGER_RPC_TIMEOUT_SECONDS",
+            self.rpc.timeout_seconds,
+        )
+        _more_than(
+            "LEDGER_WRITER_LEASE_SECONDS",
+            self.writer.lease_seconds,
+            "LEDGER_WRITER_RPC_TIMEOUT_SECONDS",
+            self.writer.rpc_timeout_seconds,
+        )
+        _more_than(
+            "LEDGER_HEALTH_MAX_POLL_AGE_SECONDS",
+            self.health.max_poll_age_seconds,
+            "LEDGER_INDEX_POLL_SECONDS",
+            self.indexer.index_poll_seconds,
+        )
         return self
 
     @model_validator(mode="after")
@@ -309,8 +321,11 @@ def _variable(model: type[BaseSettings], loc: tuple[Any, ...]) -> str:
 
 
 def _models() -> dict[str, type[BaseSettings]]:
-    groups = {field.annotation.__name__: field.annotation for field in Settings.model_fields.values()
-              if isinstance(field.annotation, type) and issubclass(field.annotation, BaseSettings)}
+    groups = {
+        field.annotation.__name__: field.annotation
+        for field in Settings.model_fields.values()
+        if isinstance(field.annotation, type) and issubclass(field.annotation, BaseSettings)
+    }
     return {Settings.__name__: Settings, **groups}
 
 

@@ -62,4 +62,3 @@ def commit_with_flush_wait(conn: Connection) -> None:
     """Undo commit_without_flush_wait within this transaction: its COMMIT waits for the WAL flush."""
     if conn.dialect.name == "postgresql":
         conn.exec_driver_sql("SET LOCAL synchronous_commit TO DEFAULT")
-

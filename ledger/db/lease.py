@@ -32,26 +32,33 @@ class Lease:
 
     def acquire(self, conn: Connection) -> bool:
         """Take or renew the lease; False while another live owner holds it."""
-        conn.execute(text("INSERT INTO leases (name, owner, expires_at) VALUES (:n, :o, 0) ON CONFLICT DO NOTHING"),
-                     {"n": self.name, "o": self.owner})
+        conn.execute(
+            text("INSERT INTO leases (name, owner, expires_at) VALUES (:n, :o, 0) ON CONFLICT DO NOTHING"),
+            {"n": self.name, "o": self.owner},
+        )
         clock = now_sql(conn)
         taken = conn.execute(
-            text(f"UPDATE leases SET owner = :o, expires_at = {clock} + :s "
-                 f"WHERE name = :n AND (owner = :o OR expires_at < {clock})"),
-            {"n": self.name, "o": self.owner, "s": self.seconds})
+            text(
+                f"UPDATE leases SET owner = :o, expires_at = {clock} + :s "
+                f"WHERE name = :n AND (owner = :o OR expires_at < {clock})"
+            ),
+            {"n": self.name, "o": self.owner, "s": self.seconds},
+        )
         return taken.rowcount == 1
 
     def renew(self, conn: Connection) -> bool:
         """Extend the lease this owner holds; False if it passed to another owner."""
         renewed = conn.execute(
             text(f"UPDATE leases SET expires_at = {now_sql(conn)} + :s WHERE name = :n AND owner = :o"),
-            {"n": self.name, "o": self.owner, "s": self.seconds})
+            {"n": self.name, "o": self.owner, "s": self.seconds},
+        )
         return renewed.rowcount == 1
 
     def release(self, conn: Connection) -> None:
         """Let a standby take over at once."""
-        conn.execute(text("UPDATE leases SET expires_at = 0 WHERE name = :n AND owner = :o"),
-                     {"n": self.name, "o": self.owner})
+        conn.execute(
+            text("UPDATE leases SET expires_at = 0 WHERE name = :n AND owner = :o"), {"n": self.name, "o": self.owner}
+        )
 
     def fence(self, conn: Connection) -> None:
         """Inside a write transaction: renew the lease or abort the transaction."""

@@ -433,16 +433,36 @@ class EnterpriseCommitmentSummary(LatestProofColumns, table=True):
     repaired: int = big()
 
 
-EVENT_TABLES = [BlockTime, RawEvent, RateTable, Rate, FeeAssessment, FeeRelief, FeeAdjustment, Payment, Refund,
-                OverRefund, RefundOwedChange, FeeAccountImport, CommitmentEvent, EnterpriseCountersImport, RoleEvent, GovernanceEvent, PauseEvent]
+EVENT_TABLES = [
+    BlockTime,
+    RawEvent,
+    RateTable,
+    Rate,
+    FeeAssessment,
+    FeeRelief,
+    FeeAdjustment,
+    Payment,
+    Refund,
+    OverRefund,
+    RefundOwedChange,
+    FeeAccountImport,
+    CommitmentEvent,
+    EnterpriseCountersImport,
+    RoleEvent,
+    GovernanceEvent,
+    PauseEvent,
+]
 AGGREGATE_TABLES = [FeeAccount, Commitment, EnterpriseCommitmentSummary]
 INDEXER_TABLES = [ChainState, IndexedBlock]  # the indexer's lease: ledger.db.lease
 
 # Every Uint64 column of the read model by name (a name means the same quantity in every table;
 # elsewhere it is a plain integer, which from_db leaves alone).
-UINT64_COLUMNS = {column.name: Uint64 for model in (*EVENT_TABLES, *AGGREGATE_TABLES)
-                  for column in model.__table__.columns  # type: ignore[attr-defined]  # set by SQLModel
-                  if isinstance(column.type, Uint64)}
+UINT64_COLUMNS = {
+    column.name: Uint64
+    for model in (*EVENT_TABLES, *AGGREGATE_TABLES)
+    for column in model.__table__.columns  # type: ignore[attr-defined]  # set by SQLModel
+    if isinstance(column.type, Uint64)
+}
 
 
 # An event row's proof with its block's time, for raw reads of an event table aliased `e`: select

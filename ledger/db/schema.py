@@ -65,11 +65,13 @@ def require_current_schema(engine: Engine) -> None:
     if current == head:
         return
     if current is None:
-        raise SchemaNotCurrent(f"the database has no schema yet, this code needs revision {head}: "
-                               'run "ledger db upgrade"')
+        raise SchemaNotCurrent(
+            f'the database has no schema yet, this code needs revision {head}: run "ledger db upgrade"'
+        )
     if current not in {script.revision for script in _scripts().walk_revisions()}:
-        raise SchemaNotCurrent(f"the database is at revision {current}, newer than this code's {head}: "
-                               "run the release that upgraded it")
-    raise SchemaNotCurrent(f"the database is at revision {current}, this code needs revision {head}: "
-                           'run "ledger db upgrade"')
-
+        raise SchemaNotCurrent(
+            f"the database is at revision {current}, newer than this code's {head}: run the release that upgraded it"
+        )
+    raise SchemaNotCurrent(
+        f'the database is at revision {current}, this code needs revision {head}: run "ledger db upgrade"'
+    )

@@ -188,8 +188,10 @@ class OutboxTransaction(SQLModel, table=True):
     (same nonce, same hash), so a command can never land twice."""
 
     __tablename__ = "outbox_transactions"
-    __table_args__ = (Index("ux_outbox_transactions_sender_nonce", "chain_id", "sender", "nonce", unique=True),
-                      Index("ix_outbox_transactions_status", "status"))
+    __table_args__ = (
+        Index("ux_outbox_transactions_sender_nonce", "chain_id", "sender", "nonce", unique=True),
+        Index("ix_outbox_transactions_status", "status"),
+    )
     id: int | None = Field(default=None, primary_key=True, sa_type=SEQUENCE)
     chain_id: int = big()
     sender: str
@@ -202,5 +204,16 @@ class OutboxTransaction(SQLModel, table=True):
     settled_at: float | None = None
 
 
-WRITE_TABLES = [Enterprise, Project, Levy, PaymentConfirmation, RefundRequest, AdjustmentRequest, CommitmentRecord,
-                CommitmentDocument, AcceptanceReportRecord, OutboxCommand, OutboxTransaction]
+WRITE_TABLES = [
+    Enterprise,
+    Project,
+    Levy,
+    PaymentConfirmation,
+    RefundRequest,
+    AdjustmentRequest,
+    CommitmentRecord,
+    CommitmentDocument,
+    AcceptanceReportRecord,
+    OutboxCommand,
+    OutboxTransaction,
+]

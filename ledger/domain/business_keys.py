@@ -14,15 +14,17 @@ from dataclasses import dataclass, field
 from sqlalchemy import literal, null, select, union_all, update
 from sqlalchemy.orm import Session
 
-from ledger.db.read_model import Commitment as CommitmentView, Payment, Refund
+from ledger.db.read_model import Commitment as CommitmentView
+from ledger.db.read_model import Payment, Refund
 from ledger.db.write_model import CommitmentRecord, OutboxCommand, PaymentConfirmation, RefundRequest
 from ledger.domain.common import mirrored_chain_id, reference_key_hex
 from ledger.outbox.commands import FAILED
 
 ON_CHAIN = "on_chain"  # a key the read model holds
 # Failures that mean the chain holds the key already (with other figures): the key stays taken.
-KEY_ON_CHAIN_ERRORS = frozenset({"FeeLedgerVoucherConflict", "FeeLedgerRefundConflict",
-                                 "CommitmentRegistryAlreadyRecorded"})
+KEY_ON_CHAIN_ERRORS = frozenset(
+    {"FeeLedgerVoucherConflict", "FeeLedgerRefundConflict", "CommitmentRegistryAlreadyRecorded"}
+)
 
 
 @dataclass(frozen=True)
@@ -57,11 +59,14 @@ def key_queries(table: KeyTable, keys: set[str], *padding) -> tuple:
     carrying the keys, and the keys the read model holds — for a caller to UNION with its own lookup."""
     column = getattr(table.row, table.key)
     chain_column = getattr(table.chain_table, table.chain_key)
-    ours = (select(column.label("key"), OutboxCommand.id, OutboxCommand.status, OutboxCommand.error_name, *padding)
-            .join(OutboxCommand, OutboxCommand.id == table.row.command_id).where(column.in_(keys)))
-    on_chain = (select(chain_column, null(), literal(ON_CHAIN), null(), *padding)
-                .where(chain_column.in_({reference_key_hex(key) for key in keys}),
-                       table.chain_table.chain_id == mirrored_chain_id()))
+    ours = (
+        select(column.label("key"), OutboxCommand.id, OutboxCommand.status, OutboxCommand.error_name, *padding)
+        .join(OutboxCommand, OutboxCommand.id == table.row.command_id)
+        .where(column.in_(keys))
+    )
+    on_chain = select(chain_column, null(), literal(ON_CHAIN), null(), *padding).where(
+        chain_column.in_({reference_key_hex(key) for key in keys}), table.chain_table.chain_id == mirrored_chain_id()
+    )
     return ours, on_chain
 
 
@@ -83,6 +88,10 @@ def fold_key_rows(table: KeyTable, keys: set[str], rows) -> KeyStates:
 def replace_failed(session: Session, table: KeyTable, key: str, failed_command_id: str, values: dict) -> bool:
     """Overwrite the failed attempt's row with the correction; False when another correction won."""
     column = getattr(table.row, table.key)
-    result = session.execute(update(table.row).where(column == key, table.row.command_id == failed_command_id)
-                             .values(**values).execution_options(synchronize_session=False))
+    result = session.execute(
+        update(table.row)
+        .where(column == key, table.row.command_id == failed_command_id)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
     return result.rowcount == 1

@@ -41,19 +41,27 @@ def chain_accounts(session: Session, project_codes: set[str]) -> dict[str, Chain
     codes = {project_key_hex(code): code for code in project_codes}
     rows = session.execute(
         select(FeeAccount, FeeAccountImport)
-        .outerjoin(FeeAccountImport, and_(FeeAccountImport.chain_id == FeeAccount.chain_id,
-                                          FeeAccountImport.project == FeeAccount.project))
-        .where(FeeAccount.chain_id == mirrored_chain_id(), FeeAccount.project.in_(list(codes)))).all()
+        .outerjoin(
+            FeeAccountImport,
+            and_(FeeAccountImport.chain_id == FeeAccount.chain_id, FeeAccountImport.project == FeeAccount.project),
+        )
+        .where(FeeAccount.chain_id == mirrored_chain_id(), FeeAccount.project.in_(list(codes)))
+    ).all()
     accounts: dict[str, FeeAccount] = {}
     imports: dict[str, list[FeeAccountImport]] = {}
     for account, imported in rows:
         accounts[account.project] = account
         imports.setdefault(account.project, []).extend([imported] if imported is not None else [])
-    return {codes[project]: ChainAccount(
-        paid_fen=int(account.paid_fen), refunded_fen=int(account.refunded_fen),
-        assessed_at=int(account.assessed_at) if account.assessed_at else None,
-        due_at=int(account.due_at), payer=account.payer,
-        imported_paid_fen=sum(int(i.paid_fen) for i in imports[project]),
-        imported_refunded_fen=sum(int(i.refunded_fen) for i in imports[project]),
-        imported_adjustment_fen=sum(int(i.adjustment_fen) for i in imports[project]))
-        for project, account in accounts.items()}
+    return {
+        codes[project]: ChainAccount(
+            paid_fen=int(account.paid_fen),
+            refunded_fen=int(account.refunded_fen),
+            assessed_at=int(account.assessed_at) if account.assessed_at else None,
+            due_at=int(account.due_at),
+            payer=account.payer,
+            imported_paid_fen=sum(int(i.paid_fen) for i in imports[project]),
+            imported_refunded_fen=sum(int(i.refunded_fen) for i in imports[project]),
+            imported_adjustment_fen=sum(int(i.adjustment_fen) for i in imports[project]),
+        )
+        for project, account in accounts.items()
+    }

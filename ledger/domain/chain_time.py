@@ -18,8 +18,8 @@ import threading
 import time
 from functools import cache
 
-from ledger.core.settings import get_settings
 from ledger.chain.rpc import JsonRpc
+from ledger.core.settings import get_settings
 
 CLOCK_SKEW_SECONDS = 900  # FeeLedger.CLOCK_SKEW, CommitmentRegistry.CLOCK_SKEW (15 minutes)
 REFRESH_SECONDS = 1.0

@@ -7,7 +7,8 @@ counts once it is indexed, and commands still on their way are a reason of their
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ledger.db.read_model import Commitment as CommitmentView, FeeAccount
+from ledger.db.read_model import Commitment as CommitmentView
+from ledger.db.read_model import FeeAccount
 from ledger.db.write_model import CommitmentRecord, OutboxCommand
 from ledger.domain.common import get_project_row, proof_of, read_model_chain_id
 from ledger.domain.rates import shortfall
@@ -24,23 +25,47 @@ def clearance(session: Session, *, project_code: str) -> Clearance:
     reasons: list[ClearanceReason] = []
     account = None
     if chain_id is not None:
-        account = session.execute(select(FeeAccount).where(FeeAccount.chain_id == chain_id,
-                                                           FeeAccount.project == project.project_key)).scalars().first()
+        account = (
+            session.execute(
+                select(FeeAccount).where(FeeAccount.chain_id == chain_id, FeeAccount.project == project.project_key)
+            )
+            .scalars()
+            .first()
+        )
     account_proof = proof_of(chain_id, account) if account else None
     fee_status = account.status if account else "unassessed"
     if account is None and shortfall(project.required_shelter_area, project.built_shelter_area) > 0:
-        reasons.append(ClearanceReason(code="fee_unassessed", reference=project_code,
-                                       detail="the shelter shortfall has not been assessed on chain"))
+        reasons.append(
+            ClearanceReason(
+                code="fee_unassessed",
+                reference=project_code,
+                detail="the shelter shortfall has not been assessed on chain",
+            )
+        )
     elif fee_status in ("assessed", "partially_paid"):
-        reasons.append(ClearanceReason(
-            code="fee_outstanding", reference=project_code, proof=account_proof,
-            detail=f"{account.due_fen - account.paid_fen + account.refunded_fen} fen of {account.due_fen} fen unpaid"))
-    numbers = dict(session.execute(select(CommitmentRecord.commitment_key, CommitmentRecord.commitment_number)
-                                   .where(CommitmentRecord.project_code == project_code)).all())
+        reasons.append(
+            ClearanceReason(
+                code="fee_outstanding",
+                reference=project_code,
+                proof=account_proof,
+                detail=f"{account.due_fen - account.paid_fen + account.refunded_fen} fen "
+                f"of {account.due_fen} fen unpaid",
+            )
+        )
+    numbers = dict(
+        session.execute(
+            select(CommitmentRecord.commitment_key, CommitmentRecord.commitment_number).where(
+                CommitmentRecord.project_code == project_code
+            )
+        ).all()
+    )
     open_commitments, overdue = [], []
     if chain_id is not None and numbers:
-        views = session.execute(select(CommitmentView).where(CommitmentView.chain_id == chain_id,
-                                                             CommitmentView.commitment.in_(list(numbers)))).scalars()
+        views = session.execute(
+            select(CommitmentView).where(
+                CommitmentView.chain_id == chain_id, CommitmentView.commitment.in_(list(numbers))
+            )
+        ).scalars()
         for view in sorted(views, key=lambda v: numbers[v.commitment]):
             number = numbers[view.commitment]
             if view.status in OPEN_STATUSES:
@@ -48,16 +73,35 @@ def clearance(session: Session, *, project_code: str) -> Clearance:
             if view.status == "overdue":
                 overdue.append(number)
             if view.status in BLOCKING_STATUSES:
-                reasons.append(ClearanceReason(code=BLOCKING_STATUSES[view.status], reference=number,
-                                               proof=proof_of(chain_id, view),
-                                               detail=f"commitment {number} is {view.status}"))
-    pending = session.execute(select(func.count()).select_from(OutboxCommand).where(
-        OutboxCommand.project_code == project_code,
-        OutboxCommand.status.in_([ACCEPTED, SUBMITTED, MINED]))).scalar_one()
+                reasons.append(
+                    ClearanceReason(
+                        code=BLOCKING_STATUSES[view.status],
+                        reference=number,
+                        proof=proof_of(chain_id, view),
+                        detail=f"commitment {number} is {view.status}",
+                    )
+                )
+    pending = session.execute(
+        select(func.count())
+        .select_from(OutboxCommand)
+        .where(OutboxCommand.project_code == project_code, OutboxCommand.status.in_([ACCEPTED, SUBMITTED, MINED]))
+    ).scalar_one()
     if pending:
-        reasons.append(ClearanceReason(code="chain_pending", reference=project_code,
-                                       detail=f"{pending} accepted command(s) are not yet on chain and indexed"))
-    return Clearance(project_code=project_code, clear=not reasons, fee_status=fee_status,
-                     due_fen=account.due_fen if account else 0, paid_fen=account.paid_fen if account else 0,
-                     open_commitments=open_commitments, overdue_commitments=overdue, reasons=reasons,
-                     proof=account_proof)
+        reasons.append(
+            ClearanceReason(
+                code="chain_pending",
+                reference=project_code,
+                detail=f"{pending} accepted command(s) are not yet on chain and indexed",
+            )
+        )
+    return Clearance(
+        project_code=project_code,
+        clear=not reasons,
+        fee_status=fee_status,
+        due_fen=account.due_fen if account else 0,
+        paid_fen=account.paid_fen if account else 0,
+        open_commitments=open_commitments,
+        overdue_commitments=overdue,
+        reasons=reasons,
+        proof=account_proof,
+    )

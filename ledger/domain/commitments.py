@@ -8,12 +8,22 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ledger.db.read_model import BlockTime, Commitment as CommitmentView, CommitmentEvent
+from ledger.db.read_model import BlockTime, CommitmentEvent
+from ledger.db.read_model import Commitment as CommitmentView
 from ledger.db.write_model import AcceptanceReportRecord, CommitmentDocument, CommitmentRecord, Levy, OutboxCommand
-from ledger.domain.business_keys import COMMITMENTS, key_states, replace_failed
 from ledger.domain import chain_time
-from ledger.domain.common import (end_of_day, enterprise_key_hex, from_unix, get_project_row, project_key_hex,
-                                  read_model_chain_id, reference_key_hex, sha_hex, unix)
+from ledger.domain.business_keys import COMMITMENTS, key_states, replace_failed
+from ledger.domain.common import (
+    end_of_day,
+    enterprise_key_hex,
+    from_unix,
+    get_project_row,
+    project_key_hex,
+    read_model_chain_id,
+    reference_key_hex,
+    sha_hex,
+    unix,
+)
 from ledger.domain.errors import Conflict, InvalidState, NotFound, ValidationFailed
 from ledger.domain.fees import _adjust, _current_relief_bps, _open_assessment
 from ledger.domain.rates import SURVEY_REDUCTION, SURVEY_SUPPLEMENT, fee_fen, relief_fen, shortfall
@@ -21,18 +31,34 @@ from ledger.domain.schemas.approval import AcceptanceAccepted, AcceptanceReport,
 from ledger.domain.schemas.common import CommandAccepted
 from ledger.domain.schemas.enterprise import CommitmentPublic
 from ledger.domain.schemas.office import CommitmentDecision
-from ledger.outbox.kinds import COMMITMENT_KINDS
 from ledger.outbox.commands import FAILED, NewCommand, enqueue, new_command_id
+from ledger.outbox.kinds import COMMITMENT_KINDS
 
-DECISION_KINDS = {"fulfil": "fulfil_commitment", "breach": "breach_commitment", "extend": "extend_commitment",
-                  "repair": "repair_commitment", "accept": "fulfil_by_acceptance",
-                  "submit_evidence": "submit_evidence", "reject_evidence": "reject_evidence"}
-DECISION_ARGUMENT = {"fulfil": "evidence_hash", "breach": "reason_hash", "extend": "document_hash",
-                     "repair": "evidence_hash", "accept": "report_hash", "submit_evidence": "evidence_hash",
-                     "reject_evidence": "reason_hash"}
+DECISION_KINDS = {
+    "fulfil": "fulfil_commitment",
+    "breach": "breach_commitment",
+    "extend": "extend_commitment",
+    "repair": "repair_commitment",
+    "accept": "fulfil_by_acceptance",
+    "submit_evidence": "submit_evidence",
+    "reject_evidence": "reject_evidence",
+}
+DECISION_ARGUMENT = {
+    "fulfil": "evidence_hash",
+    "breach": "reason_hash",
+    "extend": "document_hash",
+    "repair": "evidence_hash",
+    "accept": "report_hash",
+    "submit_evidence": "evidence_hash",
+    "reject_evidence": "reason_hash",
+}
 # The fact time each decision carries on chain (CommitmentRegistry v2).
-DECISION_TIME = {"fulfil": "fulfilled_at", "repair": "repaired_at", "accept": "accepted_at",
-                 "submit_evidence": "submitted_at"}
+DECISION_TIME = {
+    "fulfil": "fulfilled_at",
+    "repair": "repaired_at",
+    "accept": "accepted_at",
+    "submit_evidence": "submitted_at",
+}
 MIN_NOTICE_SECONDS = 86_400  # CommitmentRegistry.MIN_NOTICE: due at least a day after signing
 MAX_HORIZON_SECONDS = 3650 * 86_400  # CommitmentRegistry.MAX_HORIZON: due at most this long after signing
 MAX_EXTENSIONS = 3  # CommitmentRegistry.MAX_EXTENSIONS
@@ -45,15 +71,18 @@ def record_commitments(session: Session, *, commitments: list[CommitmentCreate],
 
     def taken_conflict(taken: set[str]) -> Conflict:  # names the batch item that holds the first taken number
         index = numbers.index(min(taken)) if taken else 0
-        return Conflict(f"commitment {numbers[index]} is already recorded (on chain or on its way)",
-                        field=f"items[{index}].commitment_number" if len(commitments) > 1 else "commitment_number",
-                        rule="unique_forever")
+        return Conflict(
+            f"commitment {numbers[index]} is already recorded (on chain or on its way)",
+            field=f"items[{index}].commitment_number" if len(commitments) > 1 else "commitment_number",
+            rule="unique_forever",
+        )
 
     seen = set()
     latest_allowed = chain_time.chain_clock().latest_allowed()
     # Omitted: signed now on the chain's clock (the registry judges signedAt by block time, not ours).
-    signed = {c.commitment_number: unix(c.signed_at) if c.signed_at else chain_time.chain_clock().now()
-              for c in commitments}
+    signed = {
+        c.commitment_number: unix(c.signed_at) if c.signed_at else chain_time.chain_clock().now() for c in commitments
+    }
     for index, c in enumerate(commitments):
         field = f"items[{index}].commitment_number" if len(commitments) > 1 else "commitment_number"
         if c.commitment_number in seen:
@@ -62,30 +91,60 @@ def record_commitments(session: Session, *, commitments: list[CommitmentCreate],
         get_project_row(session, c.project_code, field=field.replace("commitment_number", "project_code"))
         signed_at = signed[c.commitment_number]
         if signed_at > latest_allowed:
-            raise ValidationFailed("signed_at is in the future", field=field.replace("commitment_number", "signed_at"),
-                                   rule="not_in_future")
+            raise ValidationFailed(
+                "signed_at is in the future",
+                field=field.replace("commitment_number", "signed_at"),
+                rule="not_in_future",
+            )
         if end_of_day(c.due_date) < signed_at + MIN_NOTICE_SECONDS:
-            raise ValidationFailed("due_date must be at least a day after signing",
-                                   field=field.replace("commitment_number", "due_date"), rule="min_notice")
+            raise ValidationFailed(
+                "due_date must be at least a day after signing",
+                field=field.replace("commitment_number", "due_date"),
+                rule="min_notice",
+            )
         if end_of_day(c.due_date) > signed_at + MAX_HORIZON_SECONDS:
-            raise ValidationFailed("due_date must be within 3,650 days of signing",
-                                   field=field.replace("commitment_number", "due_date"), rule="max_horizon")
+            raise ValidationFailed(
+                "due_date must be within 3,650 days of signing",
+                field=field.replace("commitment_number", "due_date"),
+                rule="max_horizon",
+            )
     keys = key_states(session, COMMITMENTS, set(numbers))
     if keys.taken:
         raise taken_conflict(keys.taken)
     now = time.time()
     rows, commands = [], []
     for c in commitments:
-        command = NewCommand("record_commitment", c.commitment_number, c.project_code, {
-            "commitment": reference_key_hex(c.commitment_number), "project": project_key_hex(c.project_code),
-            "enterprise": enterprise_key_hex(c.enterprise_uscc), "kind": COMMITMENT_KINDS[c.kind],
-            "signed_at": signed[c.commitment_number], "due_at": end_of_day(c.due_date),
-            "terms_hash": sha_hex(c.terms_sha256)}, new_command_id())
+        command = NewCommand(
+            "record_commitment",
+            c.commitment_number,
+            c.project_code,
+            {
+                "commitment": reference_key_hex(c.commitment_number),
+                "project": project_key_hex(c.project_code),
+                "enterprise": enterprise_key_hex(c.enterprise_uscc),
+                "kind": COMMITMENT_KINDS[c.kind],
+                "signed_at": signed[c.commitment_number],
+                "due_at": end_of_day(c.due_date),
+                "terms_hash": sha_hex(c.terms_sha256),
+            },
+            new_command_id(),
+        )
         commands.append(command)
-        rows.append({"commitment_number": c.commitment_number, "commitment_key": command.args["commitment"],
-                     "project_code": c.project_code, "enterprise_uscc": c.enterprise_uscc, "kind": c.kind,
-                     "due_date": c.due_date, "due_at": command.args["due_at"], "terms_sha256": c.terms_sha256,
-                     "client": client, "command_id": command.id, "created_at": now})
+        rows.append(
+            {
+                "commitment_number": c.commitment_number,
+                "commitment_key": command.args["commitment"],
+                "project_code": c.project_code,
+                "enterprise_uscc": c.enterprise_uscc,
+                "kind": c.kind,
+                "due_date": c.due_date,
+                "due_at": command.args["due_at"],
+                "terms_sha256": c.terms_sha256,
+                "client": client,
+                "command_id": command.id,
+                "created_at": now,
+            }
+        )
     new = [row for row in rows if row["commitment_number"] not in keys.failed]
     try:
         with session.begin_nested():
@@ -101,44 +160,69 @@ def record_commitments(session: Session, *, commitments: list[CommitmentCreate],
     return [CommandAccepted(command_id=c.id, kind=c.kind, reference=c.reference) for c in commands]
 
 
-def decide_commitment(session: Session, *, commitment_number: str, decision: CommitmentDecision,
-                      actor: str) -> CommandAccepted:
+def decide_commitment(
+    session: Session, *, commitment_number: str, decision: CommitmentDecision, actor: str
+) -> CommandAccepted:
     """An office decision on a commitment; the registry enforces the lifecycle (an invalid
     transition fails the command with CommitmentRegistryInvalidTransition)."""
     record = session.get(CommitmentRecord, commitment_number)
     if record is None:
         raise NotFound(f"no commitment {commitment_number}", field="commitment_number", rule="recorded_commitment")
     if _record_failed(session, record):
-        raise InvalidState(f"the chain refused commitment {commitment_number}; record it again, corrected",
-                           field="commitment_number", rule="recorded_commitment")
+        raise InvalidState(
+            f"the chain refused commitment {commitment_number}; record it again, corrected",
+            field="commitment_number",
+            rule="recorded_commitment",
+        )
     if decision.decided_at is not None and unix(decision.decided_at) > chain_time.chain_clock().latest_allowed():
-        raise ValidationFailed("decided_at is more than 15 minutes after the chain's time", field="decided_at",
-                               rule="not_after_chain_time")
+        raise ValidationFailed(
+            "decided_at is more than 15 minutes after the chain's time", field="decided_at", rule="not_after_chain_time"
+        )
     signed_at = _signed_at(session, record)
     fact_at = None
     if decision.action in DECISION_TIME:
         fact_at = _fact_time(session, record, decision.decided_at, "decided_at", signed_at)
     if decision.action == "extend":
         if decision.new_due_date <= record.due_date:
-            raise ValidationFailed("new_due_date must be after the current due date", field="new_due_date",
-                                   rule="later_than_due_date")
+            raise ValidationFailed(
+                "new_due_date must be after the current due date", field="new_due_date", rule="later_than_due_date"
+            )
         if end_of_day(decision.new_due_date) <= chain_time.chain_clock().now():
-            raise ValidationFailed("new_due_date must be ahead of the chain's time", field="new_due_date",
-                                   rule="future_date")
+            raise ValidationFailed(
+                "new_due_date must be ahead of the chain's time", field="new_due_date", rule="future_date"
+            )
         if end_of_day(decision.new_due_date) > signed_at + MAX_HORIZON_SECONDS:
-            raise ValidationFailed("new_due_date must be within 3,650 days of signing", field="new_due_date",
-                                   rule="max_horizon")
+            raise ValidationFailed(
+                "new_due_date must be within 3,650 days of signing", field="new_due_date", rule="max_horizon"
+            )
         if _extensions(session, record) >= MAX_EXTENSIONS:
-            raise InvalidState(f"commitment {record.commitment_number} was extended {MAX_EXTENSIONS} times already",
-                               field="action", rule="max_extensions")
+            raise InvalidState(
+                f"commitment {record.commitment_number} was extended {MAX_EXTENSIONS} times already",
+                field="action",
+                rule="max_extensions",
+            )
     if problem := _foreseeable_refusal(session, record, decision.action):
         raise problem
-    return _decide(session, record, decision.action, decision.document_sha256, actor,
-                   new_due_date=decision.new_due_date, fact_at=fact_at)
+    return _decide(
+        session,
+        record,
+        decision.action,
+        decision.document_sha256,
+        actor,
+        new_due_date=decision.new_due_date,
+        fact_at=fact_at,
+    )
 
 
-def _decide(session: Session, record: CommitmentRecord, action: str, document_sha256: str, actor: str,
-            new_due_date=None, fact_at: int | None = None) -> CommandAccepted:
+def _decide(
+    session: Session,
+    record: CommitmentRecord,
+    action: str,
+    document_sha256: str,
+    actor: str,
+    new_due_date=None,
+    fact_at: int | None = None,
+) -> CommandAccepted:
     args = {"commitment": record.commitment_key, DECISION_ARGUMENT[action]: sha_hex(document_sha256)}
     if action in DECISION_TIME:
         args[DECISION_TIME[action]] = fact_at
@@ -146,9 +230,18 @@ def _decide(session: Session, record: CommitmentRecord, action: str, document_sh
         args["new_due_at"] = end_of_day(new_due_date)
         record.due_date, record.due_at = new_due_date, args["new_due_at"]
     command = NewCommand(DECISION_KINDS[action], record.commitment_number, record.project_code, args).with_id()
-    session.add(CommitmentDocument(id=uuid.uuid4().hex, commitment_number=record.commitment_number, action=action,
-                                   document_sha256=document_sha256, new_due_date=new_due_date, actor=actor,
-                                   command_id=command.id, created_at=time.time()))
+    session.add(
+        CommitmentDocument(
+            id=uuid.uuid4().hex,
+            commitment_number=record.commitment_number,
+            action=action,
+            document_sha256=document_sha256,
+            new_due_date=new_due_date,
+            actor=actor,
+            command_id=command.id,
+            created_at=time.time(),
+        )
+    )
     enqueue(session, [command], client=actor)
     session.flush()
     return CommandAccepted(command_id=command.id, kind=command.kind, reference=command.reference)
@@ -161,23 +254,41 @@ def report_acceptance(session: Session, *, report: AcceptanceReport, client: str
     reduces it (核减) at the assessment's rate."""
     project = get_project_row(session, report.project_code)
     if report.accepted_at is not None and unix(report.accepted_at) > chain_time.chain_clock().latest_allowed():
-        raise ValidationFailed("accepted_at is more than 15 minutes after the chain's time", field="accepted_at",
-                               rule="not_after_chain_time")
+        raise ValidationFailed(
+            "accepted_at is more than 15 minutes after the chain's time",
+            field="accepted_at",
+            rule="not_after_chain_time",
+        )
     commands: list[CommandAccepted] = []
     delta = 0
     if report.passed:
-        shelter_builds = session.execute(
-            select(CommitmentRecord).join(OutboxCommand, OutboxCommand.id == CommitmentRecord.command_id)
-            .where(CommitmentRecord.project_code == project.project_code, CommitmentRecord.kind == "shelter_build",
-                   OutboxCommand.status != FAILED)).scalars().all()
+        shelter_builds = (
+            session.execute(
+                select(CommitmentRecord)
+                .join(OutboxCommand, OutboxCommand.id == CommitmentRecord.command_id)
+                .where(
+                    CommitmentRecord.project_code == project.project_code,
+                    CommitmentRecord.kind == "shelter_build",
+                    OutboxCommand.status != FAILED,
+                )
+            )
+            .scalars()
+            .all()
+        )
         for record in shelter_builds:
             if not _decided(session, record.commitment_number):
                 fact_at = _fact_time(session, record, report.accepted_at, "accepted_at", _signed_at(session, record))
                 commands.append(_decide(session, record, "accept", report.report_sha256, client, fact_at=fact_at))
     if report.surveyed_shelter_area != project.built_shelter_area:
-        assessment = session.execute(select(Levy).where(Levy.project_code == project.project_code,
-                                                        Levy.kind == "assessment", Levy.status == "open")
-                                     .order_by(Levy.seq.desc())).scalars().first()
+        assessment = (
+            session.execute(
+                select(Levy)
+                .where(Levy.project_code == project.project_code, Levy.kind == "assessment", Levy.status == "open")
+                .order_by(Levy.seq.desc())
+            )
+            .scalars()
+            .first()
+        )
         if assessment is not None:
             bps = _current_relief_bps(session, project.project_code)
 
@@ -188,18 +299,34 @@ def report_acceptance(session: Session, *, report: AcceptanceReport, client: str
             delta = relieved(report.surveyed_shelter_area) - relieved(project.built_shelter_area)
             if delta:
                 reason = SURVEY_SUPPLEMENT if delta > 0 else SURVEY_REDUCTION
-                commands.append(_adjust(session, project=project, assessment=_open_assessment(session, project),
-                                        reason=reason, delta=delta, document_sha256=report.report_sha256,
-                                        actor=client))
+                commands.append(
+                    _adjust(
+                        session,
+                        project=project,
+                        assessment=_open_assessment(session, project),
+                        reason=reason,
+                        delta=delta,
+                        document_sha256=report.report_sha256,
+                        actor=client,
+                    )
+                )
         project.built_shelter_area = report.surveyed_shelter_area
     if report.passed:
         project.stage = "completed"
     project.updated_at = time.time()
     report_id = uuid.uuid4().hex
-    session.add(AcceptanceReportRecord(id=report_id, project_code=project.project_code, passed=report.passed,
-                                       surveyed_shelter_area=report.surveyed_shelter_area,
-                                       report_sha256=report.report_sha256, delta_fen=delta, client=client,
-                                       created_at=time.time()))
+    session.add(
+        AcceptanceReportRecord(
+            id=report_id,
+            project_code=project.project_code,
+            passed=report.passed,
+            surveyed_shelter_area=report.surveyed_shelter_area,
+            report_sha256=report.report_sha256,
+            delta_fen=delta,
+            client=client,
+            created_at=time.time(),
+        )
+    )
     session.flush()
     return AcceptanceAccepted(report_id=report_id, commands=commands, delta_fen=delta)
 
@@ -210,10 +337,14 @@ def _record_failed(session: Session, record: CommitmentRecord) -> bool:
 
 # The states from which each decision can succeed. Outside our own commands only markOverdue (anyone
 # may send it) moves a commitment, and only from recorded/extended to overdue.
-POSSIBLE_FROM = {"fulfil": {"recorded", "extended", "overdue"}, "extend": {"recorded", "extended", "overdue"},
-                 "breach": {"recorded", "extended", "overdue"}, "repair": {"breached"},
-                 "submit_evidence": {"recorded", "extended", "overdue"},
-                 "reject_evidence": {"recorded", "extended", "overdue"}}
+POSSIBLE_FROM = {
+    "fulfil": {"recorded", "extended", "overdue"},
+    "extend": {"recorded", "extended", "overdue"},
+    "breach": {"recorded", "extended", "overdue"},
+    "repair": {"breached"},
+    "submit_evidence": {"recorded", "extended", "overdue"},
+    "reject_evidence": {"recorded", "extended", "overdue"},
+}
 IN_FLIGHT = ("accepted", "submitted", "mined")
 
 
@@ -221,10 +352,14 @@ def _foreseeable_refusal(session: Session, record: CommitmentRecord, action: str
     """What the registry will surely refuse (CommitmentRegistryInvalidTransition, …EvidencePending,
     …NoEvidencePending), judged from the indexed state when none of our commands on the commitment is
     still on its way (otherwise the chain decides and a refusal fails the command)."""
-    pending = session.execute(select(OutboxCommand.id).where(OutboxCommand.reference == record.commitment_number,
-                                                              OutboxCommand.status.in_(IN_FLIGHT)).limit(1)).first()
+    pending = session.execute(
+        select(OutboxCommand.id)
+        .where(OutboxCommand.reference == record.commitment_number, OutboxCommand.status.in_(IN_FLIGHT))
+        .limit(1)
+    ).first()
     query = select(CommitmentView.status, CommitmentView.evidence_submitted_at).where(
-        CommitmentView.commitment == record.commitment_key)
+        CommitmentView.commitment == record.commitment_key
+    )
     if (chain_id := read_model_chain_id(session)) is not None:
         query = query.where(CommitmentView.chain_id == chain_id)
     state = session.execute(query).first()
@@ -232,14 +367,21 @@ def _foreseeable_refusal(session: Session, record: CommitmentRecord, action: str
         return None
     status, evidence_pending = state.status, state.evidence_submitted_at != 0
     if status not in POSSIBLE_FROM[action]:
-        return InvalidState(f"commitment {record.commitment_number} is {status} on chain: {action} is not possible",
-                            field="action", rule="allowed_transition")
+        return InvalidState(
+            f"commitment {record.commitment_number} is {status} on chain: {action} is not possible",
+            field="action",
+            rule="allowed_transition",
+        )
     if action == "reject_evidence" and not evidence_pending:
-        return InvalidState(f"commitment {record.commitment_number} has no evidence pending", field="action",
-                            rule="evidence_pending")
+        return InvalidState(
+            f"commitment {record.commitment_number} has no evidence pending", field="action", rule="evidence_pending"
+        )
     if action == "breach" and evidence_pending:
-        return InvalidState(f"commitment {record.commitment_number} has evidence pending: decide on it first",
-                            field="action", rule="no_evidence_pending")
+        return InvalidState(
+            f"commitment {record.commitment_number} has evidence pending: decide on it first",
+            field="action",
+            rule="no_evidence_pending",
+        )
     return None
 
 
@@ -251,32 +393,44 @@ def _fact_time(session: Session, record: CommitmentRecord, given, field: str, si
     marked = _overdue_marked_at(session, record)
     moment = unix(given) if given is not None else max(clock.now(), signed_at, marked or 0)
     if moment > clock.latest_allowed():
-        raise ValidationFailed(f"{field} is more than 15 minutes after the chain's time", field=field,
-                               rule="not_after_chain_time")
+        raise ValidationFailed(
+            f"{field} is more than 15 minutes after the chain's time", field=field, rule="not_after_chain_time"
+        )
     if problem := _fact_time_problem(record, moment, field, signed_at, marked):
         raise problem
     return moment
 
 
-def _fact_time_problem(record: CommitmentRecord, moment: int, field: str, signed_at: int,
-                       marked: int | None) -> ValidationFailed | None:
+def _fact_time_problem(
+    record: CommitmentRecord, moment: int, field: str, signed_at: int, marked: int | None
+) -> ValidationFailed | None:
     """CommitmentRegistry v3: a fact is not dated before signing nor before the latest overdue mark."""
     if moment < signed_at:
-        return ValidationFailed(f"{field} is before commitment {record.commitment_number} was signed", field=field,
-                                rule="not_before_signing")
+        return ValidationFailed(
+            f"{field} is before commitment {record.commitment_number} was signed",
+            field=field,
+            rule="not_before_signing",
+        )
     if marked is not None and moment < marked:
-        return ValidationFailed(f"{field} is before commitment {record.commitment_number} was marked overdue "
-                                f"({from_unix(marked).isoformat()}); a fulfilment after the mark is late",
-                                field=field, rule="not_before_overdue_mark")
+        return ValidationFailed(
+            f"{field} is before commitment {record.commitment_number} was marked overdue "
+            f"({from_unix(marked).isoformat()}); a fulfilment after the mark is late",
+            field=field,
+            rule="not_before_overdue_mark",
+        )
     return None
 
 
 def _overdue_marked_at(session: Session, record: CommitmentRecord) -> int | None:
     """The block time of the commitment's latest overdue mark the read model holds."""
-    query = (select(func.max(BlockTime.timestamp))
-             .join(CommitmentEvent, (CommitmentEvent.chain_id == BlockTime.chain_id)
-                   & (CommitmentEvent.block_number == BlockTime.block_number))
-             .where(CommitmentEvent.commitment == record.commitment_key, CommitmentEvent.event == "marked_overdue"))
+    query = (
+        select(func.max(BlockTime.timestamp))
+        .join(
+            CommitmentEvent,
+            (CommitmentEvent.chain_id == BlockTime.chain_id) & (CommitmentEvent.block_number == BlockTime.block_number),
+        )
+        .where(CommitmentEvent.commitment == record.commitment_key, CommitmentEvent.event == "marked_overdue")
+    )
     if (chain_id := read_model_chain_id(session)) is not None:
         query = query.where(CommitmentEvent.chain_id == chain_id)
     return session.execute(query).scalar()
@@ -291,30 +445,70 @@ def _signed_at(session: Session, record: CommitmentRecord) -> int:
 def _extensions(session: Session, record: CommitmentRecord) -> int:
     """Extensions sent for the commitment whose commands did not fail."""
     return session.execute(
-        select(func.count()).select_from(CommitmentDocument)
+        select(func.count())
+        .select_from(CommitmentDocument)
         .join(OutboxCommand, OutboxCommand.id == CommitmentDocument.command_id)
-        .where(CommitmentDocument.commitment_number == record.commitment_number, CommitmentDocument.action == "extend",
-               OutboxCommand.status != FAILED)).scalar_one()
+        .where(
+            CommitmentDocument.commitment_number == record.commitment_number,
+            CommitmentDocument.action == "extend",
+            OutboxCommand.status != FAILED,
+        )
+    ).scalar_one()
 
 
 def _decided(session: Session, commitment_number: str) -> bool:
     """Whether a fulfil or breach is already on its way for this commitment."""
-    return session.execute(
-        select(CommitmentDocument.id).join(OutboxCommand, OutboxCommand.id == CommitmentDocument.command_id)
-        .where(CommitmentDocument.commitment_number == commitment_number,
-               CommitmentDocument.action.in_(["fulfil", "accept", "breach"]), OutboxCommand.status != FAILED)
-    ).first() is not None
+    return (
+        session.execute(
+            select(CommitmentDocument.id)
+            .join(OutboxCommand, OutboxCommand.id == CommitmentDocument.command_id)
+            .where(
+                CommitmentDocument.commitment_number == commitment_number,
+                CommitmentDocument.action.in_(["fulfil", "accept", "breach"]),
+                OutboxCommand.status != FAILED,
+            )
+        ).first()
+        is not None
+    )
 
 
 def commitments_of_enterprise(session: Session, *, uscc: str) -> list[CommitmentPublic]:
-    records = session.execute(select(CommitmentRecord).where(CommitmentRecord.enterprise_uscc == uscc)
-                              .order_by(CommitmentRecord.created_at, CommitmentRecord.commitment_number)).scalars().all()
-    statuses = dict(session.execute(select(CommitmentView.commitment, CommitmentView.status).where(
-        CommitmentView.commitment.in_([r.commitment_key for r in records]))).tuples().all()) if records else {}
-    return [CommitmentPublic(commitment_number=r.commitment_number, project_code=r.project_code,
-                             enterprise_uscc=r.enterprise_uscc, kind=r.kind, due_date=r.due_date,
-                             terms_sha256=r.terms_sha256, status=statuses.get(r.commitment_key, "pending"),
-                             command_id=r.command_id, created_at=from_unix(r.created_at)) for r in records]
+    records = (
+        session.execute(
+            select(CommitmentRecord)
+            .where(CommitmentRecord.enterprise_uscc == uscc)
+            .order_by(CommitmentRecord.created_at, CommitmentRecord.commitment_number)
+        )
+        .scalars()
+        .all()
+    )
+    statuses = (
+        dict(
+            session.execute(
+                select(CommitmentView.commitment, CommitmentView.status).where(
+                    CommitmentView.commitment.in_([r.commitment_key for r in records])
+                )
+            )
+            .tuples()
+            .all()
+        )
+        if records
+        else {}
+    )
+    return [
+        CommitmentPublic(
+            commitment_number=r.commitment_number,
+            project_code=r.project_code,
+            enterprise_uscc=r.enterprise_uscc,
+            kind=r.kind,
+            due_date=r.due_date,
+            terms_sha256=r.terms_sha256,
+            status=statuses.get(r.commitment_key, "pending"),
+            command_id=r.command_id,
+            created_at=from_unix(r.created_at),
+        )
+        for r in records
+    ]
 
 
 def sweep_overdue(session: Session, *, now: int, limit: int = 1000) -> list[CommandAccepted]:
@@ -324,23 +518,37 @@ def sweep_overdue(session: Session, *, now: int, limit: int = 1000) -> list[Comm
     on chain (`recordedAt`), so a commitment recorded after its due date gets the whole grace.
     `now` is the chain's time. Anyone may establish `overdue` then; the writer batches the calls
     (markOverdueBatch skips any the chain finds ineligible, e.g. after a pause)."""
-    grace = session.execute(text(
-        "SELECT value FROM governance_events WHERE event = 'OverdueGracePeriodSet' "
-        "ORDER BY block_number DESC, log_index DESC LIMIT 1")).scalar()
+    grace = session.execute(
+        text(
+            "SELECT value FROM governance_events WHERE event = 'OverdueGracePeriodSet' "
+            "ORDER BY block_number DESC, log_index DESC LIMIT 1"
+        )
+    ).scalar()
     now -= int(grace or 0)
-    pending = select(OutboxCommand.reference).where(OutboxCommand.kind == "mark_overdue",
-                                                     OutboxCommand.status.in_(["accepted", "submitted", "mined"]))
+    pending = select(OutboxCommand.reference).where(
+        OutboxCommand.kind == "mark_overdue", OutboxCommand.status.in_(["accepted", "submitted", "mined"])
+    )
     recorded_at = func.coalesce(BlockTime.timestamp, 0)
     rows = session.execute(
         select(CommitmentRecord.commitment_number, CommitmentRecord.project_code, CommitmentRecord.commitment_key)
         .join(CommitmentView, CommitmentView.commitment == CommitmentRecord.commitment_key)
-        .outerjoin(BlockTime, (BlockTime.chain_id == CommitmentView.chain_id)
-                   & (BlockTime.block_number == CommitmentView.recorded_block))
-        .where(CommitmentView.status.in_(["recorded", "extended"]), CommitmentView.due_at < now, recorded_at < now,
-               CommitmentView.evidence_submitted_at == 0,
-               CommitmentRecord.commitment_number.not_in(pending))
-        .order_by(CommitmentRecord.due_at).limit(limit)).all()
-    commands = [NewCommand("mark_overdue", number, project, {"commitment": key}, new_command_id())
-                for number, project, key in rows]
+        .outerjoin(
+            BlockTime,
+            (BlockTime.chain_id == CommitmentView.chain_id) & (BlockTime.block_number == CommitmentView.recorded_block),
+        )
+        .where(
+            CommitmentView.status.in_(["recorded", "extended"]),
+            CommitmentView.due_at < now,
+            recorded_at < now,
+            CommitmentView.evidence_submitted_at == 0,
+            CommitmentRecord.commitment_number.not_in(pending),
+        )
+        .order_by(CommitmentRecord.due_at)
+        .limit(limit)
+    ).all()
+    commands = [
+        NewCommand("mark_overdue", number, project, {"commitment": key}, new_command_id())
+        for number, project, key in rows
+    ]
     enqueue(session, commands, client="overdue-sweep")
     return [CommandAccepted(command_id=c.id, kind=c.kind, reference=c.reference) for c in commands]

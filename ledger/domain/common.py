@@ -2,18 +2,19 @@
 
 import base64
 import re
-from datetime import date, datetime, time as clock, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as clock
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ScalarSelect, select
 from sqlalchemy.orm import Session
 
+from ledger.core.identifiers import enterprise_key, project_key, reference_key
+from ledger.core.settings import get_settings
 from ledger.db.read_model import ChainState
 from ledger.db.write_model import Project
 from ledger.domain.errors import NotFound, ValidationFailed
 from ledger.domain.schemas.common import Proof, ProofWithBlockTime
-from ledger.core.identifiers import enterprise_key, project_key, reference_key
-from ledger.core.settings import get_settings
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 ONCHAIN_KEY = re.compile(r"^0x[0-9a-f]{64}$")  # an enterprise's, commitment's or project's key on chain
@@ -51,7 +52,7 @@ def from_unix(seconds: float | None) -> datetime | None:
     """Unix seconds as a UTC datetime. A uint64 time beyond year 9999 (only a chain without bounds,
     e.g. a v2 import, can hold one) shows as the last second a datetime holds; the read model
     keeps the exact value."""
-    return None if seconds is None else datetime.fromtimestamp(min(seconds, LAST_SECOND), timezone.utc)
+    return None if seconds is None else datetime.fromtimestamp(min(seconds, LAST_SECOND), UTC)
 
 
 def end_of_day(day: date) -> int:
@@ -97,16 +98,28 @@ def names_of(session: Session, key_column, name_column, keys) -> dict[str, str]:
 
 def proof_of(chain_id: int, row) -> Proof:
     """The proof a read-model row carries (an event's, or an aggregate's latest event's) as an answer's proof."""
-    return Proof(chain_id=chain_id, block_number=row.block_number, block_hash=row.block_hash,
-                 transaction_hash=row.transaction_hash, log_index=row.log_index)
+    return Proof(
+        chain_id=chain_id,
+        block_number=row.block_number,
+        block_hash=row.block_hash,
+        transaction_hash=row.transaction_hash,
+        log_index=row.log_index,
+    )
 
 
-def proof_with_block_time(chain_id: int, block_number: int, log_index: int, block_hash: str, transaction_hash: str,
-                          block_time: int | None) -> ProofWithBlockTime:
+def proof_with_block_time(
+    chain_id: int, block_number: int, log_index: int, block_hash: str, transaction_hash: str, block_time: int | None
+) -> ProofWithBlockTime:
     """A read-model event's proof and its block's unix time, in PROOF_WITH_BLOCK_TIME's column order,
     as an answer's proof."""
-    return ProofWithBlockTime(chain_id=chain_id, block_number=block_number, block_hash=block_hash,
-                              transaction_hash=transaction_hash, log_index=log_index, block_time=from_unix(block_time))
+    return ProofWithBlockTime(
+        chain_id=chain_id,
+        block_number=block_number,
+        block_hash=block_hash,
+        transaction_hash=transaction_hash,
+        log_index=log_index,
+        block_time=from_unix(block_time),
+    )
 
 
 def decode_key_cursor(cursor: str | None, kind: str) -> str:

@@ -11,14 +11,27 @@ from sqlalchemy.orm import Session
 
 from ledger.core.identifiers import InvalidIdentifier, validate_uscc
 from ledger.db.write_model import CommitmentRecord, Enterprise, Project
-from ledger.domain.common import (ONCHAIN_KEY, decode_key_cursor, encode_key_cursor, enterprise_key_hex, from_unix,
-                                  names_of, proof_with_block_time, read_model_chain_id, unix)
+from ledger.domain.common import (
+    ONCHAIN_KEY,
+    decode_key_cursor,
+    encode_key_cursor,
+    enterprise_key_hex,
+    from_unix,
+    names_of,
+    proof_with_block_time,
+    read_model_chain_id,
+    unix,
+)
 from ledger.domain.credit.record import credit_events, enterprise_known, enterprise_scores
 from ledger.domain.credit.rules import RuleSet, load_rule_set
 from ledger.domain.credit.score import CreditScore, score_events
 from ledger.domain.errors import NotFound, ValidationFailed
-from ledger.domain.schemas.credit import (CreditEventPublic, CreditRecordPublic, EnterpriseCreditPage,
-                                          EnterpriseCreditPublic)
+from ledger.domain.schemas.credit import (
+    CreditEventPublic,
+    CreditRecordPublic,
+    EnterpriseCreditPage,
+    EnterpriseCreditPublic,
+)
 
 
 def resolve_enterprise(value: str, *, field: str = "enterprise") -> str:
@@ -29,12 +42,22 @@ def resolve_enterprise(value: str, *, field: str = "enterprise") -> str:
     try:
         return enterprise_key_hex(validate_uscc(value.upper()))
     except InvalidIdentifier:
-        raise ValidationFailed(f"{value!r} is neither a unified social credit code (GB 32100-2015) nor an "
-                               "enterprise key (0x and 64 hex digits)", field=field, rule="uscc_or_enterprise_key") from None
+        raise ValidationFailed(
+            f"{value!r} is neither a unified social credit code (GB 32100-2015) nor an "
+            "enterprise key (0x and 64 hex digits)",
+            field=field,
+            rule="uscc_or_enterprise_key",
+        ) from None
 
 
-def credit_record(session: Session, *, enterprise: str, as_of: datetime | None = None,
-                  rules: RuleSet | None = None, known: bool = False) -> CreditRecordPublic:
+def credit_record(
+    session: Session,
+    *,
+    enterprise: str,
+    as_of: datetime | None = None,
+    rules: RuleSet | None = None,
+    known: bool = False,
+) -> CreditRecordPublic:
     """One enterprise's score, grade and every credit event with its contribution and proof;
     with `as_of`, the record as the chain held it then. `enterprise`: a USCC or an enterprise key
     (`known`: the caller vouches it exists, e.g. the logged-in enterprise with nothing on chain yet)."""
@@ -48,22 +71,53 @@ def credit_record(session: Session, *, enterprise: str, as_of: datetime | None =
     return _public(session, key, scored, rules, as_of)
 
 
-def _public(session: Session, key: str, scored: CreditScore, rules: RuleSet, as_of: datetime | None) -> CreditRecordPublic:
-    numbers = names_of(session, CommitmentRecord.commitment_key, CommitmentRecord.commitment_number,
-                       {s.event.commitment for s in scored.events})
+def _public(
+    session: Session, key: str, scored: CreditScore, rules: RuleSet, as_of: datetime | None
+) -> CreditRecordPublic:
+    numbers = names_of(
+        session,
+        CommitmentRecord.commitment_key,
+        CommitmentRecord.commitment_number,
+        {s.event.commitment for s in scored.events},
+    )
     codes = names_of(session, Project.project_key, Project.project_code, {s.event.project for s in scored.events})
     uscc = names_of(session, Enterprise.enterprise_key, Enterprise.uscc, {key}).get(key)
-    events = [CreditEventPublic(
-        kind=s.event.kind, contribution=s.contribution, score_after=s.score_after, commitment_key=s.event.commitment,
-        commitment_number=numbers.get(s.event.commitment), project_key=s.event.project,
-        project_code=codes.get(s.event.project), fact_at=from_unix(s.event.fact_at), counts=s.event.counts or None,
-        proof=proof_with_block_time(**asdict(s.event.proof))) for s in scored.events]
-    return CreditRecordPublic(enterprise_key=key, uscc=uscc, rule_set=scored.rule_set, rule_set_label=rules.label,
-                              as_of=as_of, start=scored.start, score=scored.score, grade=scored.grade, events=events)
+    events = [
+        CreditEventPublic(
+            kind=s.event.kind,
+            contribution=s.contribution,
+            score_after=s.score_after,
+            commitment_key=s.event.commitment,
+            commitment_number=numbers.get(s.event.commitment),
+            project_key=s.event.project,
+            project_code=codes.get(s.event.project),
+            fact_at=from_unix(s.event.fact_at),
+            counts=s.event.counts or None,
+            proof=proof_with_block_time(**asdict(s.event.proof)),
+        )
+        for s in scored.events
+    ]
+    return CreditRecordPublic(
+        enterprise_key=key,
+        uscc=uscc,
+        rule_set=scored.rule_set,
+        rule_set_label=rules.label,
+        as_of=as_of,
+        start=scored.start,
+        score=scored.score,
+        grade=scored.grade,
+        events=events,
+    )
 
 
-def list_enterprises(session: Session, *, grade: str | None = None, cursor: str | None = None, limit: int = 100,
-                     rules: RuleSet | None = None) -> EnterpriseCreditPage:
+def list_enterprises(
+    session: Session,
+    *,
+    grade: str | None = None,
+    cursor: str | None = None,
+    limit: int = 100,
+    rules: RuleSet | None = None,
+) -> EnterpriseCreditPage:
     """Every enterprise the chain knows (a commitment or a fee account), with today's score and
     grade, by enterprise key; `grade` filters. Scored in SQL from the counters the indexer keeps
     (the same sums `credit_record` adds up event by event)."""
@@ -75,7 +129,11 @@ def list_enterprises(session: Session, *, grade: str | None = None, cursor: str 
     if chain_id is None:
         return EnterpriseCreditPage(rule_set=rules.version, items=[], next_cursor=None)
     scores = enterprise_scores(session, chain_id=chain_id, rules=rules, grade=grade, after=after, limit=limit)
-    items = [EnterpriseCreditPublic(enterprise_key=s.enterprise, uscc=s.uscc, score=s.score, grade=rules.grade(s.score),
-                                    counts=s.counts) for s in scores]
+    items = [
+        EnterpriseCreditPublic(
+            enterprise_key=s.enterprise, uscc=s.uscc, score=s.score, grade=rules.grade(s.score), counts=s.counts
+        )
+        for s in scores
+    ]
     next_cursor = encode_key_cursor("enterprise", scores[-1].enterprise) if len(scores) == limit else None
     return EnterpriseCreditPage(rule_set=rules.version, items=items, next_cursor=next_cursor)

@@ -19,8 +19,13 @@ class DomainError(LedgerError):
 
     def as_problem(self) -> dict:
         """The problem fields the API needs besides the HTTP status."""
-        return {"type": self.problem_type, "title": self.title, "detail": self.detail,
-                "field": self.field, "rule": self.rule}
+        return {
+            "type": self.problem_type,
+            "title": self.title,
+            "detail": self.detail,
+            "field": self.field,
+            "rule": self.rule,
+        }
 
 
 class ValidationFailed(DomainError):

@@ -14,18 +14,27 @@ import orjson
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from ledger.chain.rate_tables import is_sample_basis
+from ledger.core.identifiers import reason_code
 from ledger.db.write_model import AdjustmentRequest, Levy, OutboxCommand, Project
 from ledger.domain import chain_time
 from ledger.domain.chain_accounts import chain_account
 from ledger.domain.common import end_of_day, enterprise_key_hex, get_project_row, project_key_hex, sha_hex, today
 from ledger.domain.errors import InvalidState, ValidationFailed
-from ledger.domain.rates import (FULL_RELIEF_BPS, Rate, fee_fen, known_reason, rate_at, rate_for, reduction_percent,
-                                 relief_fen, shortfall)
+from ledger.domain.rates import (
+    FULL_RELIEF_BPS,
+    Rate,
+    fee_fen,
+    known_reason,
+    rate_at,
+    rate_for,
+    reduction_percent,
+    relief_fen,
+    shortfall,
+)
 from ledger.domain.schemas.common import CommandAccepted
 from ledger.domain.schemas.office import AdjustmentCreate, FeeAssessmentCreate
 from ledger.domain.schemas.public import FeeEstimate
-from ledger.core.identifiers import reason_code
-from ledger.chain.rate_tables import is_sample_basis
 from ledger.outbox.commands import FAILED, NewCommand, enqueue
 
 MIN_NOTICE_SECONDS = 86_400  # FeeLedger.MIN_NOTICE
@@ -34,14 +43,26 @@ MAX_UINT64, MAX_INT64 = 2**64 - 1, 2**63 - 1
 FEE_DUE_DAYS = 30  # a fee is due this many days after its assessment unless the office says otherwise
 
 
-def estimate_fee(session: Session, *, district: str, required_shelter_area: int, built_shelter_area: int,
-                 effective_on: date | None = None) -> FeeEstimate:
+def estimate_fee(
+    session: Session,
+    *,
+    district: str,
+    required_shelter_area: int,
+    built_shelter_area: int,
+    effective_on: date | None = None,
+) -> FeeEstimate:
     """What the fee would be (the portal's estimator); writes nothing."""
     rate = _rate(session, district, effective_on or today())
     area = shortfall(required_shelter_area, built_shelter_area)
-    return FeeEstimate(district=district, shortfall_area=area, rate_fen_per_m2=rate.rate_fen_per_m2,
-                       rate_table_version=rate.version, amount_fen=fee_fen(area, rate.rate_fen_per_m2),
-                       basis=rate.basis_hash, sample=is_sample_basis(rate.basis_hash))
+    return FeeEstimate(
+        district=district,
+        shortfall_area=area,
+        rate_fen_per_m2=rate.rate_fen_per_m2,
+        rate_table_version=rate.version,
+        amount_fen=fee_fen(area, rate.rate_fen_per_m2),
+        basis=rate.basis_hash,
+        sample=is_sample_basis(rate.basis_hash),
+    )
 
 
 def assess_fee(session: Session, *, assessment: FeeAssessmentCreate, actor: str) -> CommandAccepted:
@@ -61,55 +82,102 @@ def assess_fee(session: Session, *, assessment: FeeAssessmentCreate, actor: str)
     if first is not None:
         assessed_at = max(assessed_at, first["assessed_at"])
         if assessed_at > latest_allowed:  # the chain's clock fell behind the first notice's time
-            raise ValidationFailed("the first assessment's time is more than 15 minutes after the chain's time: "
-                                   "reassess when the chain has caught up", field="project_code",
-                                   rule="not_after_chain_time")
+            raise ValidationFailed(
+                "the first assessment's time is more than 15 minutes after the chain's time: "
+                "reassess when the chain has caught up",
+                field="project_code",
+                rule="not_after_chain_time",
+            )
     fact_time = first["assessed_at"] if first else assessed_at  # the account's fact time
     rate = _rate_at(session, project.district, fact_time)
     if assessment.effective_on is not None and _rate(session, project.district, assessment.effective_on) != rate:
-        raise ValidationFailed(f"the chain assesses with the table in effect at the notice's time "
-                               f"(version {rate.version}), not the one in force on {assessment.effective_on}",
-                               field="effective_on", rule="rate_table_in_force")
+        raise ValidationFailed(
+            f"the chain assesses with the table in effect at the notice's time "
+            f"(version {rate.version}), not the one in force on {assessment.effective_on}",
+            field="effective_on",
+            rule="rate_table_in_force",
+        )
     if first is None:
         due_date = assessment.due_date or today() + timedelta(days=FEE_DUE_DAYS)
         due_at = end_of_day(due_date)
         if due_date <= today():
             raise ValidationFailed("due_date must be after today", field="due_date", rule="future_date")
         if due_at < assessed_at + MIN_NOTICE_SECONDS:  # FeeLedger: MIN_NOTICE after the fact time
-            raise ValidationFailed("due_date must end at least a day after the assessment", field="due_date",
-                                   rule="min_notice")
+            raise ValidationFailed(
+                "due_date must end at least a day after the assessment", field="due_date", rule="min_notice"
+            )
         if due_at > assessed_at + MAX_HORIZON_SECONDS:
             raise ValidationFailed("due_date must be within 3,650 days", field="due_date", rule="max_horizon")
     else:
         due_at = first["due_at"]
         if assessment.due_date is not None and end_of_day(assessment.due_date) != due_at:
-            raise ValidationFailed("a reassessment keeps the fee's due date", field="due_date",
-                                   rule="kept_on_reassessment")
+            raise ValidationFailed(
+                "a reassessment keeps the fee's due date", field="due_date", rule="kept_on_reassessment"
+            )
     area = shortfall(project.required_shelter_area, project.built_shelter_area)
     base = fee_fen(area, rate.rate_fen_per_m2)
     if base > MAX_INT64:  # the chain holds up to 2^64 − 1, a levy (BIGINT) up to 2^63 − 1
-        raise ValidationFailed("the fee of this shortfall exceeds what a levy can hold (2^63 − 1 fen)",
-                               field="project_code", rule="fee_in_range")
-    if problem := _due_problem(base, _current_relief_bps(session, project.project_code),
-                               _adjustments_fen(session, project.project_code), field="project_code"):
+        raise ValidationFailed(
+            "the fee of this shortfall exceeds what a levy can hold (2^63 − 1 fen)",
+            field="project_code",
+            rule="fee_in_range",
+        )
+    if problem := _due_problem(
+        base,
+        _current_relief_bps(session, project.project_code),
+        _adjustments_fen(session, project.project_code),
+        field="project_code",
+    ):
         raise problem
     payer = enterprise_key_hex(project.builder_uscc)
     if first is not None and first["payer"] != payer:
-        raise InvalidState(f"{project.project_code} was assessed to another builder; the chain keeps the first payer",
-                           field="project_code", rule="same_payer")
-    revision = session.execute(select(func.count()).select_from(Levy).where(
-        Levy.project_code == project.project_code, Levy.kind == "assessment")).scalar_one() + 1
-    command = NewCommand("assess_fee", project.project_code, project.project_code, {
-        "project": project.project_key, "payer": payer,
-        "district": int(project.district), "shortfall_area": area, "rate_table_version": rate.version,
-        "assessed_at": assessed_at, "due_at": due_at, "basis_hash": rate.basis_hash,
-    }).with_id()
-    session.execute(update(Levy).where(Levy.project_code == project.project_code, Levy.kind == "assessment",
-                                       Levy.status == "open").values(status="cancelled"))
-    levy = Levy(levy_number=f"{project.project_code}-A{revision}", project_code=project.project_code,
-                payer_uscc=project.builder_uscc, kind="assessment", amount_fen=0, status="open",
-                shortfall_area=area, rate_fen_per_m2=rate.rate_fen_per_m2, rate_table_version=rate.version,
-                basis_hash=rate.basis_hash, command_id=command.id, created_at=float(assessed_at))
+        raise InvalidState(
+            f"{project.project_code} was assessed to another builder; the chain keeps the first payer",
+            field="project_code",
+            rule="same_payer",
+        )
+    revision = (
+        session.execute(
+            select(func.count())
+            .select_from(Levy)
+            .where(Levy.project_code == project.project_code, Levy.kind == "assessment")
+        ).scalar_one()
+        + 1
+    )
+    command = NewCommand(
+        "assess_fee",
+        project.project_code,
+        project.project_code,
+        {
+            "project": project.project_key,
+            "payer": payer,
+            "district": int(project.district),
+            "shortfall_area": area,
+            "rate_table_version": rate.version,
+            "assessed_at": assessed_at,
+            "due_at": due_at,
+            "basis_hash": rate.basis_hash,
+        },
+    ).with_id()
+    session.execute(
+        update(Levy)
+        .where(Levy.project_code == project.project_code, Levy.kind == "assessment", Levy.status == "open")
+        .values(status="cancelled")
+    )
+    levy = Levy(
+        levy_number=f"{project.project_code}-A{revision}",
+        project_code=project.project_code,
+        payer_uscc=project.builder_uscc,
+        kind="assessment",
+        amount_fen=0,
+        status="open",
+        shortfall_area=area,
+        rate_fen_per_m2=rate.rate_fen_per_m2,
+        rate_table_version=rate.version,
+        basis_hash=rate.basis_hash,
+        command_id=command.id,
+        created_at=float(assessed_at),
+    )
     levy.amount_fen = _assessment_levy_fen(session, project.project_code, levy)
     session.add(levy)
     enqueue(session, [command], client=actor)
@@ -121,69 +189,146 @@ def adjust_fee(session: Session, *, adjustment: AdjustmentCreate, actor: str) ->
     """Relief from the reduction policy (no delta_fen: the policy's share of the base, 减免), or a
     fixed signed amount for a known reason code (e.g. 补缴 / 核减 after the surveyed area)."""
     if not known_reason(adjustment.reason_code):
-        raise ValidationFailed(f"{adjustment.reason_code} is not a reason code of the reduction policy",
-                               field="reason_code", rule="policy_reason")
+        raise ValidationFailed(
+            f"{adjustment.reason_code} is not a reason code of the reduction policy",
+            field="reason_code",
+            rule="policy_reason",
+        )
     project = get_project_row(session, adjustment.project_code)
     assessment = _open_assessment(session, project)
     if adjustment.delta_fen is not None:
-        return _adjust(session, project=project, assessment=assessment, reason=adjustment.reason_code,
-                       delta=adjustment.delta_fen, document_sha256=adjustment.document_sha256, actor=actor)
+        return _adjust(
+            session,
+            project=project,
+            assessment=assessment,
+            reason=adjustment.reason_code,
+            delta=adjustment.delta_fen,
+            document_sha256=adjustment.document_sha256,
+            actor=actor,
+        )
     percent = reduction_percent(adjustment.reason_code)
     if percent is None:
-        raise ValidationFailed(f"{adjustment.reason_code} needs an explicit delta_fen", field="delta_fen",
-                               rule="required_for_reason")
+        raise ValidationFailed(
+            f"{adjustment.reason_code} needs an explicit delta_fen", field="delta_fen", rule="required_for_reason"
+        )
     bps = percent * FULL_RELIEF_BPS // 100
     if bps == _current_relief_bps(session, project.project_code):
-        raise InvalidState(f"the relief of {project.project_code} is already {bps} basis points",
-                           field="reason_code", rule="relief_changes")
-    if problem := _due_problem(_base_fen(assessment), bps, _adjustments_fen(session, project.project_code),
-                               field="reason_code"):
+        raise InvalidState(
+            f"the relief of {project.project_code} is already {bps} basis points",
+            field="reason_code",
+            rule="relief_changes",
+        )
+    if problem := _due_problem(
+        _base_fen(assessment), bps, _adjustments_fen(session, project.project_code), field="reason_code"
+    ):
         raise problem
-    command = NewCommand("set_relief", project.project_code, project.project_code, {
-        "project": project_key_hex(project.project_code), "reason": "0x" + reason_code(adjustment.reason_code).hex(),
-        "relief_bps": bps, "document_hash": sha_hex(adjustment.document_sha256)}).with_id()
+    command = NewCommand(
+        "set_relief",
+        project.project_code,
+        project.project_code,
+        {
+            "project": project_key_hex(project.project_code),
+            "reason": "0x" + reason_code(adjustment.reason_code).hex(),
+            "relief_bps": bps,
+            "document_hash": sha_hex(adjustment.document_sha256),
+        },
+    ).with_id()
     before = assessment.amount_fen
-    session.add(AdjustmentRequest(id=uuid.uuid4().hex, project_code=project.project_code,
-                                  reason_code=adjustment.reason_code, kind="relief", relief_bps=bps, delta_fen=0,
-                                  document_sha256=adjustment.document_sha256, actor=actor, command_id=command.id,
-                                  created_at=time.time()))
+    session.add(
+        AdjustmentRequest(
+            id=uuid.uuid4().hex,
+            project_code=project.project_code,
+            reason_code=adjustment.reason_code,
+            kind="relief",
+            relief_bps=bps,
+            delta_fen=0,
+            document_sha256=adjustment.document_sha256,
+            actor=actor,
+            command_id=command.id,
+            created_at=time.time(),
+        )
+    )
     session.flush()
     assessment.amount_fen = _assessment_levy_fen(session, project.project_code, assessment)
-    session.execute(update(AdjustmentRequest).where(AdjustmentRequest.command_id == command.id)
-                    .values(delta_fen=assessment.amount_fen - before))
+    session.execute(
+        update(AdjustmentRequest)
+        .where(AdjustmentRequest.command_id == command.id)
+        .values(delta_fen=assessment.amount_fen - before)
+    )
     enqueue(session, [command], client=actor)
     session.flush()
     return CommandAccepted(command_id=command.id, kind=command.kind, reference=command.reference)
 
 
-def _adjust(session: Session, *, project: Project, assessment: Levy, reason: str, delta: int, document_sha256: str,
-            actor: str) -> CommandAccepted:
+def _adjust(
+    session: Session, *, project: Project, assessment: Levy, reason: str, delta: int, document_sha256: str, actor: str
+) -> CommandAccepted:
     """Write one fixed adjustment: its record, its levy effect and its outbox command."""
     now = time.time()
     if delta < 0 and assessment.amount_fen + delta < 0:
-        raise ValidationFailed(f"a reduction of {-delta} fen exceeds the {assessment.amount_fen} fen still levied",
-                               field="delta_fen", rule="not_below_zero")
+        raise ValidationFailed(
+            f"a reduction of {-delta} fen exceeds the {assessment.amount_fen} fen still levied",
+            field="delta_fen",
+            rule="not_below_zero",
+        )
     adjusted = _adjustments_fen(session, project.project_code) + delta
     if not -MAX_INT64 - 1 <= adjusted <= MAX_INT64:  # FeeLedger keeps the sum as an int64
-        raise ValidationFailed("the project's adjustments would exceed what the ledger can hold (2^63 − 1 fen)",
-                               field="delta_fen", rule="adjustments_in_range")
-    if problem := _due_problem(_base_fen(assessment), _current_relief_bps(session, project.project_code), adjusted,
-                               field="delta_fen"):
+        raise ValidationFailed(
+            "the project's adjustments would exceed what the ledger can hold (2^63 − 1 fen)",
+            field="delta_fen",
+            rule="adjustments_in_range",
+        )
+    if problem := _due_problem(
+        _base_fen(assessment), _current_relief_bps(session, project.project_code), adjusted, field="delta_fen"
+    ):
         raise problem
-    command = NewCommand("adjust_fee", project.project_code, project.project_code, {
-        "project": project_key_hex(project.project_code), "reason": "0x" + reason_code(reason).hex(),
-        "delta_fen": delta, "document_hash": sha_hex(document_sha256)}).with_id()
+    command = NewCommand(
+        "adjust_fee",
+        project.project_code,
+        project.project_code,
+        {
+            "project": project_key_hex(project.project_code),
+            "reason": "0x" + reason_code(reason).hex(),
+            "delta_fen": delta,
+            "document_hash": sha_hex(document_sha256),
+        },
+    ).with_id()
     if delta < 0:
         assessment.amount_fen += delta
     else:
-        supplementary = session.execute(select(func.count()).select_from(Levy).where(
-            Levy.project_code == project.project_code, Levy.kind == "supplementary")).scalar_one() + 1
-        session.add(Levy(levy_number=f"{project.project_code}-S{supplementary}", project_code=project.project_code,
-                         payer_uscc=project.builder_uscc, kind="supplementary", amount_fen=delta, status="open",
-                         command_id=command.id, created_at=now))
-    session.add(AdjustmentRequest(id=uuid.uuid4().hex, project_code=project.project_code, reason_code=reason,
-                                  kind="adjustment", delta_fen=delta, document_sha256=document_sha256, actor=actor,
-                                  command_id=command.id, created_at=now))
+        supplementary = (
+            session.execute(
+                select(func.count())
+                .select_from(Levy)
+                .where(Levy.project_code == project.project_code, Levy.kind == "supplementary")
+            ).scalar_one()
+            + 1
+        )
+        session.add(
+            Levy(
+                levy_number=f"{project.project_code}-S{supplementary}",
+                project_code=project.project_code,
+                payer_uscc=project.builder_uscc,
+                kind="supplementary",
+                amount_fen=delta,
+                status="open",
+                command_id=command.id,
+                created_at=now,
+            )
+        )
+    session.add(
+        AdjustmentRequest(
+            id=uuid.uuid4().hex,
+            project_code=project.project_code,
+            reason_code=reason,
+            kind="adjustment",
+            delta_fen=delta,
+            document_sha256=document_sha256,
+            actor=actor,
+            command_id=command.id,
+            created_at=now,
+        )
+    )
     enqueue(session, [command], client=actor)
     session.flush()
     return CommandAccepted(command_id=command.id, kind=command.kind, reference=command.reference)
@@ -192,8 +337,11 @@ def _adjust(session: Session, *, project: Project, assessment: Levy, reason: str
 def _due_problem(base: int, relief_bps: int, adjustments: int, *, field: str) -> ValidationFailed | None:
     """FeeLedger's `_dueOf`: base − relief + adjustments must fit a uint64 (FeeLedgerAmountTooLarge)."""
     if base - relief_fen(base, relief_bps) + adjustments > MAX_UINT64:
-        return ValidationFailed("the fee due (base − relief + adjustments) would exceed what the ledger can hold "
-                                "(2^64 − 1 fen)", field=field, rule="due_in_range")
+        return ValidationFailed(
+            "the fee due (base − relief + adjustments) would exceed what the ledger can hold (2^64 − 1 fen)",
+            field=field,
+            rule="due_in_range",
+        )
     return None
 
 
@@ -204,11 +352,15 @@ def _base_fen(assessment: Levy) -> int:
 def _adjustments_fen(session: Session, project_code: str) -> int:
     """The account's sum of fixed adjustments as the chain will hold it: an imported account's (read
     model) plus ours whose commands did not fail."""
-    ours = session.execute(select(func.coalesce(func.sum(AdjustmentRequest.delta_fen), 0))
-                           .join(OutboxCommand, OutboxCommand.id == AdjustmentRequest.command_id)
-                           .where(AdjustmentRequest.project_code == project_code,
-                                  AdjustmentRequest.kind == "adjustment", OutboxCommand.status != FAILED)
-                           ).scalar_one()
+    ours = session.execute(
+        select(func.coalesce(func.sum(AdjustmentRequest.delta_fen), 0))
+        .join(OutboxCommand, OutboxCommand.id == AdjustmentRequest.command_id)
+        .where(
+            AdjustmentRequest.project_code == project_code,
+            AdjustmentRequest.kind == "adjustment",
+            OutboxCommand.status != FAILED,
+        )
+    ).scalar_one()
     imported = chain_account(session, project_code)
     return int(ours) + (imported.imported_adjustment_fen if imported else 0)
 
@@ -217,9 +369,16 @@ def _first_assessment(session: Session, project_code: str) -> dict | None:
     """The arguments of the project's first assessment that did not fail: the chain keeps its payer,
     fact time (`assessed_at`) and due date for good. An account a migration imported was first
     assessed elsewhere: the read model holds what the chain keeps of it."""
-    args = session.execute(select(OutboxCommand.args).where(
-        OutboxCommand.kind == "assess_fee", OutboxCommand.project_code == project_code, OutboxCommand.status != FAILED)
-        .order_by(OutboxCommand.seq).limit(1)).scalar()
+    args = session.execute(
+        select(OutboxCommand.args)
+        .where(
+            OutboxCommand.kind == "assess_fee",
+            OutboxCommand.project_code == project_code,
+            OutboxCommand.status != FAILED,
+        )
+        .order_by(OutboxCommand.seq)
+        .limit(1)
+    ).scalar()
     if args:
         return orjson.loads(args)
     account = chain_account(session, project_code)
@@ -229,41 +388,61 @@ def _first_assessment(session: Session, project_code: str) -> dict | None:
 
 
 def _current_relief_bps(session: Session, project_code: str) -> int:
-    latest = session.execute(select(AdjustmentRequest.relief_bps).where(
-        AdjustmentRequest.project_code == project_code, AdjustmentRequest.kind == "relief")
-        .order_by(AdjustmentRequest.created_at.desc())).first()
+    latest = session.execute(
+        select(AdjustmentRequest.relief_bps)
+        .where(AdjustmentRequest.project_code == project_code, AdjustmentRequest.kind == "relief")
+        .order_by(AdjustmentRequest.created_at.desc())
+    ).first()
     return latest[0] if latest else 0
 
 
 def _assessment_levy_fen(session: Session, project_code: str, levy: Levy) -> int:
     """base − relief + the reductions made so far (supplementary charges are levies of their own)."""
     base = fee_fen(levy.shortfall_area, levy.rate_fen_per_m2)
-    reductions = session.execute(select(func.coalesce(func.sum(AdjustmentRequest.delta_fen), 0)).where(
-        AdjustmentRequest.project_code == project_code, AdjustmentRequest.kind == "adjustment",
-        AdjustmentRequest.delta_fen < 0)).scalar_one()
+    reductions = session.execute(
+        select(func.coalesce(func.sum(AdjustmentRequest.delta_fen), 0)).where(
+            AdjustmentRequest.project_code == project_code,
+            AdjustmentRequest.kind == "adjustment",
+            AdjustmentRequest.delta_fen < 0,
+        )
+    ).scalar_one()
     return max(0, base - relief_fen(base, _current_relief_bps(session, project_code)) + int(reductions))
 
 
 def _open_assessment(session: Session, project: Project) -> Levy:
-    levy = session.execute(select(Levy).where(Levy.project_code == project.project_code, Levy.kind == "assessment",
-                                              Levy.status == "open").order_by(Levy.seq.desc())).scalars().first()
+    levy = (
+        session.execute(
+            select(Levy)
+            .where(Levy.project_code == project.project_code, Levy.kind == "assessment", Levy.status == "open")
+            .order_by(Levy.seq.desc())
+        )
+        .scalars()
+        .first()
+    )
     if levy is None:
-        raise InvalidState(f"project {project.project_code} has not been assessed", field="project_code",
-                           rule="assessed_first")
+        raise InvalidState(
+            f"project {project.project_code} has not been assessed", field="project_code", rule="assessed_first"
+        )
     return levy
 
 
 def _rate_at(session: Session, district: str, moment: int) -> Rate:
     rate = rate_at(session, district, moment)
     if rate is None:
-        raise ValidationFailed(f"no rate table published on chain was in effect for district {district} at the "
-                               f"assessment's time", field="effective_on", rule="rate_table_in_force")
+        raise ValidationFailed(
+            f"no rate table published on chain was in effect for district {district} at the assessment's time",
+            field="effective_on",
+            rule="rate_table_in_force",
+        )
     return rate
 
 
 def _rate(session: Session, district: str, on: date) -> Rate:
     rate = rate_for(session, district, on)
     if rate is None:
-        raise ValidationFailed(f"no rate table published on chain is in force on {on.isoformat()} for district "
-                               f"{district}", field="effective_on", rule="rate_table_in_force")
+        raise ValidationFailed(
+            f"no rate table published on chain is in force on {on.isoformat()} for district {district}",
+            field="effective_on",
+            rule="rate_table_in_force",
+        )
     return rate

@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from ledger.core.errors import LedgerError, ManifestError
-from ledger.indexer.store import Status, load_status
 from ledger.chain.manifest import load_manifest
 from ledger.chain.rpc import JsonRpc
+from ledger.core.errors import LedgerError, ManifestError
 from ledger.core.settings import Settings
+from ledger.indexer.store import Status, load_status
 
 
 @dataclass(frozen=True)
@@ -51,8 +51,9 @@ def chain_status(settings: Settings) -> ChainStatus:
         chain_id, head = rpc.chain_id(), rpc.block("latest")
     except LedgerError:
         return ChainStatus(False, None, None, contracts, manifest_error)
-    return ChainStatus(True, chain_id, int(head["number"], 16), contracts, manifest_error,
-                       head_time=int(head["timestamp"], 16))
+    return ChainStatus(
+        True, chain_id, int(head["number"], 16), contracts, manifest_error, head_time=int(head["timestamp"], 16)
+    )
 
 
 def indexer_problems(settings: Settings, chain: ChainStatus, indexer: IndexerStatus | None) -> list[str]:
@@ -67,9 +68,13 @@ def indexer_problems(settings: Settings, chain: ChainStatus, indexer: IndexerSta
     if status.checkpoint is None:
         problems.append("indexer: nothing indexed yet")
     elif chain.head_block is not None and chain.head_block - status.checkpoint > settings.health.max_lag_blocks:
-        problems.append(f"indexer: {chain.head_block - status.checkpoint} blocks behind the head "
-                        f"(more than LEDGER_HEALTH_MAX_LAG_BLOCKS={settings.health.max_lag_blocks})")
+        problems.append(
+            f"indexer: {chain.head_block - status.checkpoint} blocks behind the head "
+            f"(more than LEDGER_HEALTH_MAX_LAG_BLOCKS={settings.health.max_lag_blocks})"
+        )
     if status.poll_age_seconds is not None and status.poll_age_seconds > settings.health.max_poll_age_seconds:
-        problems.append(f"indexer: no good poll for {status.poll_age_seconds:.0f} s "
-                        f"(more than LEDGER_HEALTH_MAX_POLL_AGE_SECONDS={settings.health.max_poll_age_seconds:g})")
+        problems.append(
+            f"indexer: no good poll for {status.poll_age_seconds:.0f} s "
+            f"(more than LEDGER_HEALTH_MAX_POLL_AGE_SECONDS={settings.health.max_poll_age_seconds:g})"
+        )
     return problems

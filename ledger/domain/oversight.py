@@ -5,23 +5,39 @@ by district and by month."""
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from ledger.domain.schemas.regulator import (CollectionPublic, CollectionRow, CommitmentAlertPage,
-                                             CommitmentAlertPublic, FeeAccountPublic, MoneyEntryPublic,
-                                             MoneyTrailPublic)
+from ledger.core.identifiers import DISTRICTS, InvalidIdentifier, validate_project_code
 from ledger.db.read_model import BLOCK_TIME_JOIN, PROOF_WITH_BLOCK_TIME, read_sql
 from ledger.db.write_model import CommitmentRecord, Enterprise, PaymentConfirmation, Project, RefundRequest
-from ledger.domain.common import (SHANGHAI, decode_key_cursor, encode_key_cursor, from_unix, names_of, project_key_hex,
-                                  proof_with_block_time, read_model_chain_id, reference_key_hex)
+from ledger.domain.common import (
+    SHANGHAI,
+    decode_key_cursor,
+    encode_key_cursor,
+    from_unix,
+    names_of,
+    project_key_hex,
+    proof_with_block_time,
+    read_model_chain_id,
+    reference_key_hex,
+)
 from ledger.domain.errors import NotFound, ValidationFailed
-from ledger.core.identifiers import DISTRICTS, InvalidIdentifier, validate_project_code
+from ledger.domain.schemas.regulator import (
+    CollectionPublic,
+    CollectionRow,
+    CommitmentAlertPage,
+    CommitmentAlertPublic,
+    FeeAccountPublic,
+    MoneyEntryPublic,
+    MoneyTrailPublic,
+)
 
 ALERT_STATUSES = ("overdue", "breached")
 # the history event that puts a commitment in each alert status
 STATUS_EVENT = {"overdue": "marked_overdue", "breached": "breached"}
 
 
-def commitments_in_trouble(session: Session, *, status: str | None = None, cursor: str | None = None,
-                           limit: int = 100) -> CommitmentAlertPage:
+def commitments_in_trouble(
+    session: Session, *, status: str | None = None, cursor: str | None = None, limit: int = 100
+) -> CommitmentAlertPage:
     """Overdue and breached commitments (or one of the two), by commitment key, each with the
     proof of the event that put it there."""
     if status is not None and status not in ALERT_STATUSES:
@@ -31,25 +47,44 @@ def commitments_in_trouble(session: Session, *, status: str | None = None, curso
     if chain_id is None:
         return CommitmentAlertPage(items=[], next_cursor=None)
     statuses = [status] if status else list(ALERT_STATUSES)
-    rows = session.execute(read_sql(
-        "SELECT commitment, project, enterprise, kind, status, due_at FROM commitments "
-        "WHERE chain_id = :c AND status IN :statuses AND commitment > :after ORDER BY commitment LIMIT :limit"
-    ).bindparams(_expanding("statuses")), {"c": chain_id, "statuses": statuses, "after": after, "limit": limit}).all()
+    rows = session.execute(
+        read_sql(
+            "SELECT commitment, project, enterprise, kind, status, due_at FROM commitments "
+            "WHERE chain_id = :c AND status IN :statuses AND commitment > :after ORDER BY commitment LIMIT :limit"
+        ).bindparams(_expanding("statuses")),
+        {"c": chain_id, "statuses": statuses, "after": after, "limit": limit},
+    ).all()
     proofs = {}
     if rows:
-        for commitment, event, *proof in session.execute(read_sql(
+        for commitment, event, *proof in session.execute(
+            read_sql(
                 f"SELECT e.commitment, e.event, {PROOF_WITH_BLOCK_TIME} FROM commitment_events e {BLOCK_TIME_JOIN} "
                 "WHERE e.chain_id = :c AND e.commitment IN :keys AND e.event IN ('marked_overdue', 'breached') "
-                "ORDER BY e.block_number, e.log_index").bindparams(_expanding("keys")),
-                {"c": chain_id, "keys": [r[0] for r in rows]}):
+                "ORDER BY e.block_number, e.log_index"
+            ).bindparams(_expanding("keys")),
+            {"c": chain_id, "keys": [r[0] for r in rows]},
+        ):
             proofs[commitment, event] = proof  # the latest one wins
-    numbers = names_of(session, CommitmentRecord.commitment_key, CommitmentRecord.commitment_number, [r[0] for r in rows])
+    numbers = names_of(
+        session, CommitmentRecord.commitment_key, CommitmentRecord.commitment_number, [r[0] for r in rows]
+    )
     codes = names_of(session, Project.project_key, Project.project_code, [r[1] for r in rows])
     usccs = names_of(session, Enterprise.enterprise_key, Enterprise.uscc, [r[2] for r in rows])
-    items = [CommitmentAlertPublic(
-        commitment_key=key, commitment_number=numbers.get(key), project_key=project, project_code=codes.get(project),
-        enterprise_key=enterprise, uscc=usccs.get(enterprise), kind=kind, status=state, due_at=from_unix(due_at),
-        proof=proof_with_block_time(*proofs[key, STATUS_EVENT[state]])) for key, project, enterprise, kind, state, due_at in rows]
+    items = [
+        CommitmentAlertPublic(
+            commitment_key=key,
+            commitment_number=numbers.get(key),
+            project_key=project,
+            project_code=codes.get(project),
+            enterprise_key=enterprise,
+            uscc=usccs.get(enterprise),
+            kind=kind,
+            status=state,
+            due_at=from_unix(due_at),
+            proof=proof_with_block_time(*proofs[key, STATUS_EVENT[state]]),
+        )
+        for key, project, enterprise, kind, state, due_at in rows
+    ]
     next_cursor = encode_key_cursor("commitment", rows[-1][0]) if len(rows) == limit else None
     return CommitmentAlertPage(items=items, next_cursor=next_cursor)
 
@@ -80,39 +115,74 @@ def money_trail(session: Session, *, project_code: str) -> MoneyTrailPublic:
     account = None
     entries: list[tuple[tuple[int, int], MoneyEntryPublic]] = []
     if chain_id is not None:
-        account = session.execute(read_sql(
-            "SELECT status, due_fen, paid_fen, refunded_fen, refund_owed_fen, chain_id, block_number, log_index, "
-            "block_hash, transaction_hash FROM fee_accounts WHERE chain_id = :c AND project = :p"),
-            {"c": chain_id, "p": key}).first()
-        references = {reference_key_hex(n): n for n in session.execute(select(PaymentConfirmation.voucher_number).where(
-            PaymentConfirmation.project_code == project_code)).scalars()}
-        references |= {reference_key_hex(n): n for n in session.execute(select(RefundRequest.refund_reference).where(
-            RefundRequest.project_code == project_code)).scalars()}
+        account = session.execute(
+            read_sql(
+                "SELECT status, due_fen, paid_fen, refunded_fen, refund_owed_fen, chain_id, block_number, log_index, "
+                "block_hash, transaction_hash FROM fee_accounts WHERE chain_id = :c AND project = :p"
+            ),
+            {"c": chain_id, "p": key},
+        ).first()
+        references = {
+            reference_key_hex(n): n
+            for n in session.execute(
+                select(PaymentConfirmation.voucher_number).where(PaymentConfirmation.project_code == project_code)
+            ).scalars()
+        }
+        references |= {
+            reference_key_hex(n): n
+            for n in session.execute(
+                select(RefundRequest.refund_reference).where(RefundRequest.project_code == project_code)
+            ).scalars()
+        }
         for kind, sql in _MONEY:
-            for amount, due_after, bps, reference, at, late, document, *proof in session.execute(read_sql(
+            for amount, due_after, bps, reference, at, late, document, *proof in session.execute(
+                read_sql(
                     sql.format(proof=PROOF_WITH_BLOCK_TIME) + f" {BLOCK_TIME_JOIN} "
-                    "WHERE e.chain_id = :c AND e.project = :p"),
-                    {"c": chain_id, "p": key}):
+                    "WHERE e.chain_id = :c AND e.project = :p"
+                ),
+                {"c": chain_id, "p": key},
+            ):
                 keyed = kind in ("payment", "refund")
-                entries.append(((proof[1], proof[2]), MoneyEntryPublic(
-                    kind=kind, amount_fen=amount, due_fen_after=due_after, relief_bps=bps,
-                    reference=references.get(reference) if keyed else reference,
-                    reference_key=reference if keyed else None, at=from_unix(at),
-                    late=None if late is None else bool(late), document_hash=document,
-                    proof=proof_with_block_time(*proof))))
+                entries.append(
+                    (
+                        (proof[1], proof[2]),
+                        MoneyEntryPublic(
+                            kind=kind,
+                            amount_fen=amount,
+                            due_fen_after=due_after,
+                            relief_bps=bps,
+                            reference=references.get(reference) if keyed else reference,
+                            reference_key=reference if keyed else None,
+                            at=from_unix(at),
+                            late=None if late is None else bool(late),
+                            document_hash=document,
+                            proof=proof_with_block_time(*proof),
+                        ),
+                    )
+                )
     known = session.execute(select(Project.project_code).where(Project.project_code == project_code)).first()
     if account is None and not entries and not known:
         raise NotFound(f"no project {project_code} in the ledger", field="project_code", rule="exists")
     account_public = None
     if account is not None:
-        block_time = session.execute(read_sql(
-            "SELECT timestamp FROM block_times WHERE chain_id = :c AND block_number = :n"),
-                                     {"c": account[5], "n": account[6]}).scalar()
-        account_public = FeeAccountPublic(status=account[0], due_fen=account[1], paid_fen=account[2],
-                                          refunded_fen=account[3], refund_owed_fen=account[4],
-                                          proof=proof_with_block_time(*account[5:], block_time))
-    return MoneyTrailPublic(project_code=project_code, project_key=key, account=account_public,
-                            entries=[entry for _, entry in sorted(entries, key=lambda item: item[0])])
+        block_time = session.execute(
+            read_sql("SELECT timestamp FROM block_times WHERE chain_id = :c AND block_number = :n"),
+            {"c": account[5], "n": account[6]},
+        ).scalar()
+        account_public = FeeAccountPublic(
+            status=account[0],
+            due_fen=account[1],
+            paid_fen=account[2],
+            refunded_fen=account[3],
+            refund_owed_fen=account[4],
+            proof=proof_with_block_time(*account[5:], block_time),
+        )
+    return MoneyTrailPublic(
+        project_code=project_code,
+        project_key=key,
+        account=account_public,
+        entries=[entry for _, entry in sorted(entries, key=lambda item: item[0])],
+    )
 
 
 def collection(session: Session) -> CollectionPublic:
@@ -122,10 +192,18 @@ def collection(session: Session) -> CollectionPublic:
     by_district: dict[str, int] = {}
     by_month: dict[str, int] = {}
     if chain_id is not None:
-        rows = [(project, amount, at) for project, amount, at in session.execute(read_sql(
-            "SELECT project, amount_fen, paid_at FROM payments WHERE chain_id = :c"), {"c": chain_id})]
-        rows += [(project, -amount, at) for project, amount, at in session.execute(read_sql(
-            "SELECT project, amount_fen, refunded_at FROM refunds WHERE chain_id = :c"), {"c": chain_id})]
+        rows = [
+            (project, amount, at)
+            for project, amount, at in session.execute(
+                read_sql("SELECT project, amount_fen, paid_at FROM payments WHERE chain_id = :c"), {"c": chain_id}
+            )
+        ]
+        rows += [
+            (project, -amount, at)
+            for project, amount, at in session.execute(
+                read_sql("SELECT project, amount_fen, refunded_at FROM refunds WHERE chain_id = :c"), {"c": chain_id}
+            )
+        ]
         codes = names_of(session, Project.project_key, Project.project_code, {r[0] for r in rows})
         for project, amount, at in rows:
             code = codes.get(project)
@@ -134,9 +212,12 @@ def collection(session: Session) -> CollectionPublic:
             by_district[district] = by_district.get(district, 0) + amount
             by_month[month] = by_month.get(month, 0) + amount
     return CollectionPublic(
-        by_district=[CollectionRow(key=d, label=DISTRICTS.get(d, "未登记项目"), amount_fen=by_district[d])
-                     for d in sorted(by_district)],
-        by_month=[CollectionRow(key=m, label=m, amount_fen=by_month[m]) for m in sorted(by_month)])
+        by_district=[
+            CollectionRow(key=d, label=DISTRICTS.get(d, "未登记项目"), amount_fen=by_district[d])
+            for d in sorted(by_district)
+        ],
+        by_month=[CollectionRow(key=m, label=m, amount_fen=by_month[m]) for m in sorted(by_month)],
+    )
 
 
 def fee_statuses(session: Session, *, project_keys: list[str]) -> dict[str, FeeAccountPublic]:
@@ -144,10 +225,22 @@ def fee_statuses(session: Session, *, project_keys: list[str]) -> dict[str, FeeA
     chain_id = read_model_chain_id(session)
     if chain_id is None or not project_keys:
         return {}
-    rows = session.execute(read_sql(
-        "SELECT e.project, e.status, e.due_fen, e.paid_fen, e.refunded_fen, e.refund_owed_fen, "
-        f"{PROOF_WITH_BLOCK_TIME} FROM fee_accounts e {BLOCK_TIME_JOIN} WHERE e.chain_id = :c AND e.project IN :keys"
-    ).bindparams(_expanding("keys")), {"c": chain_id, "keys": project_keys})
-    return {key: FeeAccountPublic(status=status, due_fen=due, paid_fen=paid, refunded_fen=refunded,
-                                  refund_owed_fen=owed, proof=proof_with_block_time(*proof))
-            for key, status, due, paid, refunded, owed, *proof in rows}
+    rows = session.execute(
+        read_sql(
+            "SELECT e.project, e.status, e.due_fen, e.paid_fen, e.refunded_fen, e.refund_owed_fen, "
+            f"{PROOF_WITH_BLOCK_TIME} FROM fee_accounts e {BLOCK_TIME_JOIN} "
+            "WHERE e.chain_id = :c AND e.project IN :keys"
+        ).bindparams(_expanding("keys")),
+        {"c": chain_id, "keys": project_keys},
+    )
+    return {
+        key: FeeAccountPublic(
+            status=status,
+            due_fen=due,
+            paid_fen=paid,
+            refunded_fen=refunded,
+            refund_owed_fen=owed,
+            proof=proof_with_block_time(*proof),
+        )
+        for key, status, due, paid, refunded, owed, *proof in rows
+    }

@@ -14,23 +14,40 @@ from dataclasses import dataclass
 from sqlalchemy import func, literal, null, select, union_all
 from sqlalchemy.orm import Session, aliased
 
+from ledger.core.identifiers import reason_code
 from ledger.db.bulk import insert_new
-from ledger.db.write_model import Levy, OutboxCommand, PaymentConfirmation as ConfirmationRow, RefundRequest
-from ledger.domain.business_keys import (REFUNDS, VOUCHERS, KeyStates, fold_key_rows, key_queries, key_states,
-                                         replace_failed)
+from ledger.db.write_model import Levy, OutboxCommand, RefundRequest
+from ledger.db.write_model import PaymentConfirmation as ConfirmationRow
 from ledger.domain import chain_time
+from ledger.domain.business_keys import (
+    REFUNDS,
+    VOUCHERS,
+    KeyStates,
+    fold_key_rows,
+    key_queries,
+    key_states,
+    replace_failed,
+)
 from ledger.domain.chain_accounts import ChainAccount, chain_account, chain_accounts
 from ledger.domain.chain_time import CLOCK_SKEW_SECONDS
 from ledger.domain.common import from_unix, project_key_hex, reference_key_hex, unix
 from ledger.domain.errors import Conflict, DomainError, InvalidState, NotFound, ValidationFailed
-from ledger.core.identifiers import reason_code
 from ledger.domain.schemas.common import CommandAccepted
 from ledger.domain.schemas.enterprise import PaymentPublic
-from ledger.domain.schemas.tax import (ItemProblem, LevyPage, LevyPublic, PaymentBatch, PaymentBatchResult,
-                                       PaymentConfirmation, PaymentItemResult, RefundCreate)
+from ledger.domain.schemas.tax import (
+    ItemProblem,
+    LevyPage,
+    LevyPublic,
+    PaymentBatch,
+    PaymentBatchResult,
+    PaymentConfirmation,
+    PaymentItemResult,
+    RefundCreate,
+)
 from ledger.outbox.commands import FAILED, NewCommand, enqueue, new_command_id
 
 MAX_PAID_FEN = 2**64 - 1  # FeeLedger keeps the totals paid and refunded as uint64 (…PaidOverflow, …RefundedOverflow)
+
 
 def confirm_payment(session: Session, *, confirmation: PaymentConfirmation, client: str) -> CommandAccepted:
     """Accept one confirmation; raises the DomainError that refuses it."""
@@ -45,17 +62,29 @@ def confirm_payments(session: Session, *, batch: PaymentBatch, client: str) -> P
     items = []
     for index, (item, result) in enumerate(zip(batch.items, _confirm(session, list(batch.items), client))):
         if isinstance(result, DomainError):
-            items.append(PaymentItemResult(index=index, voucher_number=item.voucher_number, accepted=False,
-                                           problem=ItemProblem(type=result.problem_type, field=result.field,
-                                                               rule=result.rule, detail=result.detail)))
+            items.append(
+                PaymentItemResult(
+                    index=index,
+                    voucher_number=item.voucher_number,
+                    accepted=False,
+                    problem=ItemProblem(
+                        type=result.problem_type, field=result.field, rule=result.rule, detail=result.detail
+                    ),
+                )
+            )
         else:
-            items.append(PaymentItemResult(index=index, voucher_number=item.voucher_number, accepted=True,
-                                           command_id=result.command_id))
+            items.append(
+                PaymentItemResult(
+                    index=index, voucher_number=item.voucher_number, accepted=True, command_id=result.command_id
+                )
+            )
     accepted = sum(item.accepted for item in items)
     return PaymentBatchResult(accepted=accepted, rejected=len(items) - accepted, items=items)
 
 
-def _confirm(session: Session, confirmations: list[PaymentConfirmation], client: str) -> list[CommandAccepted | DomainError]:
+def _confirm(
+    session: Session, confirmations: list[PaymentConfirmation], client: str
+) -> list[CommandAccepted | DomainError]:
     levies, keys = _levies_and_vouchers(session, confirmations)
     accounts = chain_accounts(session, {levy.project_code for levy in levies.values()})
     assessed_at = {levy.project_code: _assessed_at(levy, accounts.get(levy.project_code)) for levy in levies.values()}
@@ -71,31 +100,62 @@ def _confirm(session: Session, confirmations: list[PaymentConfirmation], client:
         elif levy is None:
             results.append(NotFound(f"no levy {c.levy_number}", field="levy_number", rule="known_levy"))
         elif levy.status != "open":
-            results.append(InvalidState(f"levy {c.levy_number} is {levy.status}", field="levy_number",
-                                        rule="open_levy"))
+            results.append(
+                InvalidState(f"levy {c.levy_number} is {levy.status}", field="levy_number", rule="open_levy")
+            )
         elif levy.command_status == FAILED:
-            results.append(InvalidState(f"the chain refused the assessment behind levy {c.levy_number}",
-                                        field="levy_number", rule="levy_on_chain"))
+            results.append(
+                InvalidState(
+                    f"the chain refused the assessment behind levy {c.levy_number}",
+                    field="levy_number",
+                    rule="levy_on_chain",
+                )
+            )
         elif levy.payer_uscc != c.payer_uscc:
-            results.append(ValidationFailed(f"levy {c.levy_number} is not payable by {c.payer_uscc}",
-                                            field="payer_uscc", rule="payer_of_levy"))
-        elif problem := fact_time_problem("paid_at", unix(c.paid_at), assessed_at.get(levy.project_code),
-                                          latest_allowed):
+            results.append(
+                ValidationFailed(
+                    f"levy {c.levy_number} is not payable by {c.payer_uscc}", field="payer_uscc", rule="payer_of_levy"
+                )
+            )
+        elif problem := fact_time_problem(
+            "paid_at", unix(c.paid_at), assessed_at.get(levy.project_code), latest_allowed
+        ):
             results.append(problem)
         elif paid.get(levy.project_code, 0) + c.amount_fen > MAX_PAID_FEN:
-            results.append(ValidationFailed("the project's total paid would exceed what the ledger can hold "
-                                            "(2^64 − 1 fen)", field="amount_fen", rule="paid_total_in_range"))
+            results.append(
+                ValidationFailed(
+                    "the project's total paid would exceed what the ledger can hold (2^64 − 1 fen)",
+                    field="amount_fen",
+                    rule="paid_total_in_range",
+                )
+            )
         else:
             paid[levy.project_code] = paid.get(levy.project_code, 0) + c.amount_fen
             used.add(c.voucher_number)
-            command = NewCommand("record_payment", c.voucher_number, levy.project_code, {
-                "project": project_key_hex(levy.project_code), "voucher": reference_key_hex(c.voucher_number),
-                "amount_fen": c.amount_fen, "paid_at": unix(c.paid_at)}, new_command_id())
+            command = NewCommand(
+                "record_payment",
+                c.voucher_number,
+                levy.project_code,
+                {
+                    "project": project_key_hex(levy.project_code),
+                    "voucher": reference_key_hex(c.voucher_number),
+                    "amount_fen": c.amount_fen,
+                    "paid_at": unix(c.paid_at),
+                },
+                new_command_id(),
+            )
             commands[c.voucher_number] = command
             rows[c.voucher_number] = {
-                "voucher_number": c.voucher_number, "levy_number": c.levy_number, "project_code": levy.project_code,
-                "amount_fen": c.amount_fen, "paid_at": unix(c.paid_at), "payer_uscc": c.payer_uscc, "client": client,
-                "command_id": command.id, "created_at": now}
+                "voucher_number": c.voucher_number,
+                "levy_number": c.levy_number,
+                "project_code": levy.project_code,
+                "amount_fen": c.amount_fen,
+                "paid_at": unix(c.paid_at),
+                "payer_uscc": c.payer_uscc,
+                "client": client,
+                "command_id": command.id,
+                "created_at": now,
+            }
             results.append(CommandAccepted(command_id=command.id, kind=command.kind, reference=c.voucher_number))
     if rows:
         # A concurrent request may record a voucher between our check and this insert: the primary key
@@ -103,13 +163,25 @@ def _confirm(session: Session, confirmations: list[PaymentConfirmation], client:
         # any used voucher (no savepoint, no retry). Sorted: one lock order for every writer, so
         # concurrent batches cannot deadlock.
         new = [rows[v] for v in sorted(rows) if v not in keys.failed]
-        inserted = set(session.execute(insert_new(session, ConfirmationRow).returning(ConfirmationRow.voucher_number),
-                                       new).scalars()) if new else set()
-        inserted |= {v for v in sorted(rows) if v in keys.failed
-                     and replace_failed(session, VOUCHERS, v, keys.failed[v], rows[v])}
+        inserted = (
+            set(
+                session.execute(
+                    insert_new(session, ConfirmationRow).returning(ConfirmationRow.voucher_number), new
+                ).scalars()
+            )
+            if new
+            else set()
+        )
+        inserted |= {
+            v
+            for v in sorted(rows)
+            if v in keys.failed and replace_failed(session, VOUCHERS, v, keys.failed[v], rows[v])
+        }
         enqueue(session, [command for voucher, command in commands.items() if voucher in inserted], client=client)
-        results = [_voucher_taken(r.reference) if isinstance(r, CommandAccepted) and r.reference not in inserted else r
-                   for r in results]
+        results = [
+            _voucher_taken(r.reference) if isinstance(r, CommandAccepted) and r.reference not in inserted else r
+            for r in results
+        ]
     return results
 
 
@@ -135,8 +207,10 @@ def _levies_and_vouchers(session: Session, confirmations: list[PaymentConfirmati
     vouchers = {c.voucher_number for c in confirmations}
     levies = _levy_query({c.levy_number for c in confirmations})
     rows = session.execute(union_all(levies, *key_queries(VOUCHERS, vouchers, *[null()] * 5))).all()
-    return (_levy_facts([r for r in rows if r[2] == LEVY]),
-            fold_key_rows(VOUCHERS, vouchers, [r for r in rows if r[2] != LEVY]))
+    return (
+        _levy_facts([r for r in rows if r[2] == LEVY]),
+        fold_key_rows(VOUCHERS, vouchers, [r for r in rows if r[2] != LEVY]),
+    )
 
 
 LEVY = "levy"  # tags the levy rows of the union (in the status column of the key rows)
@@ -147,16 +221,34 @@ def _levy_query(levy_numbers: set[str]):
     paid low). The assessment fact time is the issue time of the project's first assessment levy whose
     command did not fail (FeeLedger keeps the first assessment's `assessedAt`)."""
     assessment, command = aliased(Levy), aliased(OutboxCommand)
-    assessed_at = (select(func.min(assessment.created_at)).join(command, command.id == assessment.command_id)
-                   .where(assessment.project_code == Levy.project_code, assessment.kind == "assessment",
-                          command.status != FAILED).scalar_subquery())
+    assessed_at = (
+        select(func.min(assessment.created_at))
+        .join(command, command.id == assessment.command_id)
+        .where(assessment.project_code == Levy.project_code, assessment.kind == "assessment", command.status != FAILED)
+        .scalar_subquery()
+    )
     paid_high, paid_low = (
-        select(total).join(command, command.id == ConfirmationRow.command_id)
-        .where(ConfirmationRow.project_code == Levy.project_code, command.status != FAILED).scalar_subquery()
-        for total in _exact_sum(ConfirmationRow.amount_fen))
-    return (select(Levy.levy_number, Levy.project_code, literal(LEVY), Levy.payer_uscc, Levy.status,
-                   OutboxCommand.status, assessed_at, paid_high, paid_low)
-            .outerjoin(OutboxCommand, OutboxCommand.id == Levy.command_id).where(Levy.levy_number.in_(levy_numbers)))
+        select(total)
+        .join(command, command.id == ConfirmationRow.command_id)
+        .where(ConfirmationRow.project_code == Levy.project_code, command.status != FAILED)
+        .scalar_subquery()
+        for total in _exact_sum(ConfirmationRow.amount_fen)
+    )
+    return (
+        select(
+            Levy.levy_number,
+            Levy.project_code,
+            literal(LEVY),
+            Levy.payer_uscc,
+            Levy.status,
+            OutboxCommand.status,
+            assessed_at,
+            paid_high,
+            paid_low,
+        )
+        .outerjoin(OutboxCommand, OutboxCommand.id == Levy.command_id)
+        .where(Levy.levy_number.in_(levy_numbers))
+    )
 
 
 def _assessed_at(levy: _LevyFacts, account: ChainAccount | None) -> int | None:
@@ -181,9 +273,18 @@ def _chain_total(*, ours: int, imported: int, indexed: int) -> int:
 
 
 def _levy_facts(rows) -> dict[str, _LevyFacts]:
-    return {number: _LevyFacts(number, project, payer, status, command_status,
-                               None if assessed is None else int(assessed), (int(high or 0) << 32) + int(low or 0))
-            for number, project, _, payer, status, command_status, assessed, high, low in rows}
+    return {
+        number: _LevyFacts(
+            number,
+            project,
+            payer,
+            status,
+            command_status,
+            None if assessed is None else int(assessed),
+            (int(high or 0) << 32) + int(low or 0),
+        )
+        for number, project, _, payer, status, command_status, assessed, high, low in rows
+    }
 
 
 def _exact_sum(amount) -> tuple:
@@ -196,21 +297,31 @@ def fact_time_problem(field: str, moment: int, assessed_at: int | None, latest_a
     """The contract's bounds of a payment's or refund's time: not before the assessment's fact time,
     not after the chain's time + CLOCK_SKEW (see ledger.domain.chain_time)."""
     if assessed_at is None:
-        return InvalidState("the project's assessment was refused by the chain", field="levy_number",
-                            rule="levy_on_chain")
+        return InvalidState(
+            "the project's assessment was refused by the chain", field="levy_number", rule="levy_on_chain"
+        )
     if moment < assessed_at:
-        return ValidationFailed(f"{field} is before the assessment's time {from_unix(assessed_at).isoformat()}",
-                                field=field, rule="not_before_assessment")
+        return ValidationFailed(
+            f"{field} is before the assessment's time {from_unix(assessed_at).isoformat()}",
+            field=field,
+            rule="not_before_assessment",
+        )
     if moment > latest_allowed:
-        return ValidationFailed(f"{field} is more than 15 minutes after the chain's time "
-                                f"{from_unix(latest_allowed - CLOCK_SKEW_SECONDS).isoformat()}", field=field,
-                                rule="not_after_chain_time")
+        return ValidationFailed(
+            f"{field} is more than 15 minutes after the chain's time "
+            f"{from_unix(latest_allowed - CLOCK_SKEW_SECONDS).isoformat()}",
+            field=field,
+            rule="not_after_chain_time",
+        )
     return None
 
 
 def _voucher_taken(voucher_number: str) -> Conflict:
-    return Conflict(f"voucher {voucher_number} is already recorded (on chain or on its way)", field="voucher_number",
-                    rule="unique_forever")
+    return Conflict(
+        f"voucher {voucher_number} is already recorded (on chain or on its way)",
+        field="voucher_number",
+        rule="unique_forever",
+    )
 
 
 def record_refund(session: Session, *, refund: RefundCreate, client: str) -> CommandAccepted:
@@ -224,28 +335,50 @@ def record_refund(session: Session, *, refund: RefundCreate, client: str) -> Com
     if keys.taken:
         raise _refund_taken(refund.refund_reference)
     account = chain_account(session, levy.project_code)
-    if problem := fact_time_problem("refunded_at", unix(refund.refunded_at), _assessed_at(levy, account),
-                                    chain_time.chain_clock().latest_allowed()):
+    if problem := fact_time_problem(
+        "refunded_at", unix(refund.refunded_at), _assessed_at(levy, account), chain_time.chain_clock().latest_allowed()
+    ):
         raise problem
     refunded = _refunded_total(session, levy.project_code)
     if account is not None:
         refunded = _chain_total(ours=refunded, imported=account.imported_refunded_fen, indexed=account.refunded_fen)
     if refunded + refund.amount_fen > MAX_PAID_FEN:
-        raise ValidationFailed("the project's total refunded would exceed what the ledger can hold (2^64 − 1 fen)",
-                               field="amount_fen", rule="refunded_total_in_range")
-    command = NewCommand("record_refund", refund.refund_reference, levy.project_code, {
-        "project": project_key_hex(levy.project_code), "refund_ref": reference_key_hex(refund.refund_reference),
-        "amount_fen": refund.amount_fen, "refunded_at": unix(refund.refunded_at),
-        "reason": "0x" + (reason_code(refund.reason_code) if refund.reason_code else bytes(32)).hex()}).with_id()
-    row = {"refund_reference": refund.refund_reference, "levy_number": refund.levy_number,
-           "project_code": levy.project_code, "amount_fen": refund.amount_fen, "refunded_at": unix(refund.refunded_at),
-           "client": client, "command_id": command.id, "created_at": time.time()}
+        raise ValidationFailed(
+            "the project's total refunded would exceed what the ledger can hold (2^64 − 1 fen)",
+            field="amount_fen",
+            rule="refunded_total_in_range",
+        )
+    command = NewCommand(
+        "record_refund",
+        refund.refund_reference,
+        levy.project_code,
+        {
+            "project": project_key_hex(levy.project_code),
+            "refund_ref": reference_key_hex(refund.refund_reference),
+            "amount_fen": refund.amount_fen,
+            "refunded_at": unix(refund.refunded_at),
+            "reason": "0x" + (reason_code(refund.reason_code) if refund.reason_code else bytes(32)).hex(),
+        },
+    ).with_id()
+    row = {
+        "refund_reference": refund.refund_reference,
+        "levy_number": refund.levy_number,
+        "project_code": levy.project_code,
+        "amount_fen": refund.amount_fen,
+        "refunded_at": unix(refund.refunded_at),
+        "client": client,
+        "command_id": command.id,
+        "created_at": time.time(),
+    }
     failed = keys.failed.get(refund.refund_reference)
     if failed is not None:
         recorded = replace_failed(session, REFUNDS, refund.refund_reference, failed, row)
     else:
-        recorded = bool(session.execute(insert_new(session, RefundRequest).returning(RefundRequest.refund_reference),
-                                        [row]).scalars().all())
+        recorded = bool(
+            session.execute(insert_new(session, RefundRequest).returning(RefundRequest.refund_reference), [row])
+            .scalars()
+            .all()
+        )
     if not recorded:  # a concurrent request took the reference between our check and our write
         raise _refund_taken(refund.refund_reference)
     enqueue(session, [command], client=client)
@@ -254,16 +387,20 @@ def record_refund(session: Session, *, refund: RefundCreate, client: str) -> Com
 
 def _refunded_total(session: Session, project_code: str) -> int:
     """What the project's refunds add up to, by the commands that did not fail."""
-    high, low = session.execute(select(*_exact_sum(RefundRequest.amount_fen))
-                                .join(OutboxCommand, OutboxCommand.id == RefundRequest.command_id)
-                                .where(RefundRequest.project_code == project_code,
-                                       OutboxCommand.status != FAILED)).one()
+    high, low = session.execute(
+        select(*_exact_sum(RefundRequest.amount_fen))
+        .join(OutboxCommand, OutboxCommand.id == RefundRequest.command_id)
+        .where(RefundRequest.project_code == project_code, OutboxCommand.status != FAILED)
+    ).one()
     return (int(high) << 32) + int(low)
 
 
 def _refund_taken(refund_reference: str) -> Conflict:
-    return Conflict(f"refund {refund_reference} is already recorded (on chain or on its way)", field="refund_reference",
-                    rule="unique_forever")
+    return Conflict(
+        f"refund {refund_reference} is already recorded (on chain or on its way)",
+        field="refund_reference",
+        rule="unique_forever",
+    )
 
 
 def levies_feed(session: Session, *, cursor: str | None = None, limit: int = 100) -> LevyPage:
@@ -284,27 +421,55 @@ def levies_of_enterprise(session: Session, *, uscc: str) -> list[LevyPublic]:
 
 def payments_of_enterprise(session: Session, *, uscc: str) -> list[PaymentPublic]:
     rows = session.execute(
-        select(ConfirmationRow, OutboxCommand.status).join(OutboxCommand, OutboxCommand.id == ConfirmationRow.command_id)
-        .where(ConfirmationRow.payer_uscc == uscc).order_by(ConfirmationRow.paid_at)).all()
-    return [PaymentPublic(voucher_number=r.voucher_number, levy_number=r.levy_number, project_code=r.project_code,
-                          amount_fen=r.amount_fen, paid_at=from_unix(r.paid_at), command_id=r.command_id,
-                          status=status) for r, status in rows]
+        select(ConfirmationRow, OutboxCommand.status)
+        .join(OutboxCommand, OutboxCommand.id == ConfirmationRow.command_id)
+        .where(ConfirmationRow.payer_uscc == uscc)
+        .order_by(ConfirmationRow.paid_at)
+    ).all()
+    return [
+        PaymentPublic(
+            voucher_number=r.voucher_number,
+            levy_number=r.levy_number,
+            project_code=r.project_code,
+            amount_fen=r.amount_fen,
+            paid_at=from_unix(r.paid_at),
+            command_id=r.command_id,
+            status=status,
+        )
+        for r, status in rows
+    ]
 
 
 def _levies_public(session: Session, levies: list[Levy]) -> list[LevyPublic]:
     numbers = [levy.levy_number for levy in levies]
-    confirmed = dict(session.execute(
-        select(ConfirmationRow.levy_number, func.sum(ConfirmationRow.amount_fen))
-        .join(OutboxCommand, OutboxCommand.id == ConfirmationRow.command_id)
-        .where(ConfirmationRow.levy_number.in_(numbers), OutboxCommand.status != FAILED)
-        .group_by(ConfirmationRow.levy_number)).all()) if numbers else {}
+    confirmed = (
+        dict(
+            session.execute(
+                select(ConfirmationRow.levy_number, func.sum(ConfirmationRow.amount_fen))
+                .join(OutboxCommand, OutboxCommand.id == ConfirmationRow.command_id)
+                .where(ConfirmationRow.levy_number.in_(numbers), OutboxCommand.status != FAILED)
+                .group_by(ConfirmationRow.levy_number)
+            ).all()
+        )
+        if numbers
+        else {}
+    )
     items = []
     for levy in levies:
         paid = int(confirmed.get(levy.levy_number, 0))
         status = levy.status if levy.status != "open" else ("paid" if paid >= levy.amount_fen else "open")
-        items.append(LevyPublic(levy_number=levy.levy_number, project_code=levy.project_code,
-                                payer_uscc=levy.payer_uscc, kind=levy.kind, amount_fen=levy.amount_fen,
-                                confirmed_fen=paid, status=status, created_at=from_unix(levy.created_at)))
+        items.append(
+            LevyPublic(
+                levy_number=levy.levy_number,
+                project_code=levy.project_code,
+                payer_uscc=levy.payer_uscc,
+                kind=levy.kind,
+                amount_fen=levy.amount_fen,
+                confirmed_fen=paid,
+                status=status,
+                created_at=from_unix(levy.created_at),
+            )
+        )
     return items
 
 

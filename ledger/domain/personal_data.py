@@ -3,8 +3,8 @@
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from ledger.db.write_model import Enterprise
 from ledger.core.field_encryption import FieldCipher
+from ledger.db.write_model import Enterprise
 
 # Encrypted columns of each table, with the primary key that binds a token to its row.
 ENCRYPTED_COLUMNS = {Enterprise: ("uscc", ("name_token", "contact_person_token", "contact_phone_token"))}
@@ -21,8 +21,16 @@ def reencrypt(session: Session, *, cipher: FieldCipher, page: int = 500) -> int:
     for model, (key_column, columns) in ENCRYPTED_COLUMNS.items():
         last = ""
         while True:
-            rows = session.execute(select(model).where(getattr(model, key_column) > last)
-                                   .order_by(getattr(model, key_column)).limit(page)).scalars().all()
+            rows = (
+                session.execute(
+                    select(model)
+                    .where(getattr(model, key_column) > last)
+                    .order_by(getattr(model, key_column))
+                    .limit(page)
+                )
+                .scalars()
+                .all()
+            )
             if not rows:
                 break
             for row in rows:

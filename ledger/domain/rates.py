@@ -60,13 +60,15 @@ def rate_for(session: Session, district: str, on: date) -> Rate | None:
 def rate_at(session: Session, district: str, moment: int) -> Rate | None:
     """The table in effect at `moment` (unix seconds) with a rate for `district`: the one that took
     effect last by then (FeeLedger v3: a later table listing the district supersedes it)."""
-    row = session.execute(read_sql("""
+    row = session.execute(
+        read_sql("""
         SELECT t.version, r.rate_fen_per_m2, t.effective_from, t.basis_hash
         FROM rate_tables t JOIN rates r ON r.chain_id = t.chain_id AND r.version = t.version
         WHERE r.district = :district AND t.effective_from <= :moment
           AND t.chain_id = (SELECT chain_id FROM chain_state ORDER BY updated_at DESC LIMIT 1)
         ORDER BY t.effective_from DESC, t.version DESC LIMIT 1"""),
-        {"district": int(district), "moment": moment}).first()
+        {"district": int(district), "moment": moment},
+    ).first()
     return Rate(*row) if row else None
 
 

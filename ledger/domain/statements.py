@@ -9,7 +9,8 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ledger.db.write_model import OutboxCommand, PaymentConfirmation as ConfirmationRow
+from ledger.db.write_model import OutboxCommand
+from ledger.db.write_model import PaymentConfirmation as ConfirmationRow
 from ledger.domain.common import day_bounds, from_unix
 from ledger.domain.schemas.tax import AmountMismatch, DailyStatement, Reconciliation, StatementItem, TaxStatement
 from ledger.outbox.commands import FAILED
@@ -18,13 +19,25 @@ from ledger.outbox.commands import FAILED
 def daily_statement(session: Session, *, day: date) -> DailyStatement:
     start, end = day_bounds(day)
     rows = session.execute(
-        select(ConfirmationRow.voucher_number, ConfirmationRow.levy_number, ConfirmationRow.amount_fen,
-               ConfirmationRow.paid_at)
+        select(
+            ConfirmationRow.voucher_number,
+            ConfirmationRow.levy_number,
+            ConfirmationRow.amount_fen,
+            ConfirmationRow.paid_at,
+        )
         .join(OutboxCommand, OutboxCommand.id == ConfirmationRow.command_id)
         .where(ConfirmationRow.paid_at >= start, ConfirmationRow.paid_at < end, OutboxCommand.status != FAILED)
-        .order_by(ConfirmationRow.paid_at, ConfirmationRow.voucher_number)).all()
-    items = [StatementItem(voucher_number=r.voucher_number, levy_number=r.levy_number, amount_fen=r.amount_fen,
-                           paid_at=from_unix(r.paid_at)) for r in rows]
+        .order_by(ConfirmationRow.paid_at, ConfirmationRow.voucher_number)
+    ).all()
+    items = [
+        StatementItem(
+            voucher_number=r.voucher_number,
+            levy_number=r.levy_number,
+            amount_fen=r.amount_fen,
+            paid_at=from_unix(r.paid_at),
+        )
+        for r in rows
+    ]
     return DailyStatement(day=day, count=len(items), total_fen=sum(i.amount_fen for i in items), items=items)
 
 
@@ -32,11 +45,19 @@ def reconcile(session: Session, *, statement: TaxStatement) -> Reconciliation:
     """Match the tax system's statement of a day against ours by voucher number."""
     ours = {item.voucher_number: item.amount_fen for item in daily_statement(session, day=statement.day).items}
     theirs = {item.voucher_number: item.amount_fen for item in statement.items}
-    mismatches = [AmountMismatch(voucher_number=v, ours_fen=ours[v], theirs_fen=theirs[v])
-                  for v in sorted(ours.keys() & theirs.keys()) if ours[v] != theirs[v]]
+    mismatches = [
+        AmountMismatch(voucher_number=v, ours_fen=ours[v], theirs_fen=theirs[v])
+        for v in sorted(ours.keys() & theirs.keys())
+        if ours[v] != theirs[v]
+    ]
     missing_here = sorted(theirs.keys() - ours.keys())
     missing_there = sorted(ours.keys() - theirs.keys())
     matched = len(ours.keys() & theirs.keys()) - len(mismatches)
-    return Reconciliation(day=statement.day, matched=matched, missing_here=missing_here, missing_there=missing_there,
-                          amount_mismatches=mismatches,
-                          clean=not (missing_here or missing_there or mismatches))
+    return Reconciliation(
+        day=statement.day,
+        matched=matched,
+        missing_here=missing_here,
+        missing_there=missing_there,
+        amount_mismatches=mismatches,
+        clean=not (missing_here or missing_there or mismatches),
+    )

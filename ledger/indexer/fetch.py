@@ -35,8 +35,9 @@ class Fetched:
     times: list[tuple[int, str, int]]  # (number, hash, timestamp) of each block holding a log
 
 
-def fetch(rpc: JsonRpc, addresses: list[str], sizer: RangeSizer, low: int, end: int, final: int,
-          stop: threading.Event) -> Fetched | None:
+def fetch(
+    rpc: JsonRpc, addresses: list[str], sizer: RangeSizer, low: int, end: int, final: int, stop: threading.Event
+) -> Fetched | None:
     """The range from `low` (up to at most `end`, as the sizer allows); headers of every block
     above `final`. None when a block is gone (the chain got shorter under us)."""
     high, logs = fetch_range(rpc, addresses, sizer, low, end)
@@ -51,8 +52,9 @@ def fetch(rpc: JsonRpc, addresses: list[str], sizer: RangeSizer, low: int, end: 
     return Fetched(low, high, logs, [Header.from_rpc(b) for b in blocks], complete, times)
 
 
-def _confirmed_by_blooms(rpc: JsonRpc, addresses: list[str], low: int, high: int, logs: list[dict],
-                         blocks: list[dict], stop: threading.Event) -> list[dict]:
+def _confirmed_by_blooms(
+    rpc: JsonRpc, addresses: list[str], low: int, high: int, logs: list[dict], blocks: list[dict], stop: threading.Event
+) -> list[dict]:
     address_bytes = [bytes.fromhex(a[2:]) for a in addresses]
     for attempt in range(BLOOM_RETRIES + 1):
         missing = blocks_missing_logs(blocks, logs, address_bytes)
@@ -60,13 +62,20 @@ def _confirmed_by_blooms(rpc: JsonRpc, addresses: list[str], low: int, high: int
             return logs
         if attempt == BLOOM_RETRIES:
             break
-        log.warning("eth_getLogs %d-%d returned no log for blocks %s whose blooms name an indexed contract; "
-                    "asking again", low, high, missing[:5])
-        if stop.wait(0.1 * 2 ** attempt):
+        log.warning(
+            "eth_getLogs %d-%d returned no log for blocks %s whose blooms name an indexed contract; asking again",
+            low,
+            high,
+            missing[:5],
+        )
+        if stop.wait(0.1 * 2**attempt):
             return logs  # stopping: the consumer discards it
         logs = rpc.get_logs(addresses, low, high)
-    log.warning("blocks %s still answer no log after %d attempts: taking their blooms for false positives",
-                missing[:5], BLOOM_RETRIES + 1)
+    log.warning(
+        "blocks %s still answer no log after %d attempts: taking their blooms for false positives",
+        missing[:5],
+        BLOOM_RETRIES + 1,
+    )
     return logs
 
 

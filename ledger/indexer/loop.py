@@ -31,8 +31,15 @@ from tqdm import tqdm
 from ledger.chain.events import decode_log, raw_log
 from ledger.chain.manifest import Manifest
 from ledger.chain.rpc import JsonRpc
-from ledger.core.errors import (ChainUnavailable, GenesisMismatch, LeaseLost, ManifestError, ReadModelUnavailable,
-                                ReorgTooDeep, TransientError)
+from ledger.core.errors import (
+    ChainUnavailable,
+    GenesisMismatch,
+    LeaseLost,
+    ManifestError,
+    ReadModelUnavailable,
+    ReorgTooDeep,
+    TransientError,
+)
 from ledger.db.lease import Lease, LeaseKeeper
 from ledger.indexer import store
 from ledger.indexer.fetch import Fetched, block_times
@@ -51,7 +58,9 @@ class IndexerConfig:
     confirmations: int = 0
     reorg_limit: int = 64
     range_max: int = 2_000
-    target_logs: int = 20_000  # logs per eth_getLogs and per transaction: fewer, larger commits rewrite fewer index pages
+    target_logs: int = (
+        20_000  # logs per eth_getLogs and per transaction: fewer, larger commits rewrite fewer index pages
+    )
     use_finalized: bool = False
     lease_seconds: float = 15.0
     poll_seconds: float = 1.0
@@ -94,8 +103,17 @@ class Indexer:
     """One chain's indexer. `run_once` is one poll; `follow` polls until `stop` is set;
     `catch_up` polls until the safe head is indexed."""
 
-    def __init__(self, *, engine: Engine, rpc: JsonRpc, manifest: Manifest, config: IndexerConfig, owner: str,
-                 rebuild: bool = False, progress: bool = False):
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        rpc: JsonRpc,
+        manifest: Manifest,
+        config: IndexerConfig,
+        owner: str,
+        rebuild: bool = False,
+        progress: bool = False,
+    ):
         self.engine, self.rpc, self.manifest, self.config, self.owner = engine, rpc, manifest, config, owner
         self.chain_id = manifest.chain_id
         self.contract_of = {c.address.lower(): c.name for c in manifest.contracts}
@@ -207,8 +225,13 @@ class Indexer:
         batch, unknown = Batch(self.chain_id), 0
         start = min((c.deployed_block for c in self.manifest.contracts if c.address.lower() in added), default=None)
         if start is not None and start <= checkpoint.block_number:
-            log.warning("chain %s: backfilling %s from block %d up to the checkpoint %d",
-                        self.chain_id, added, start, checkpoint.block_number)
+            log.warning(
+                "chain %s: backfilling %s from block %d up to the checkpoint %d",
+                self.chain_id,
+                added,
+                start,
+                checkpoint.block_number,
+            )
             sizer, low, logs = RangeSizer(self.config.range_max, self.config.target_logs), start, []
             while low <= checkpoint.block_number:
                 high, found = fetch_range(self.rpc, added, sizer, low, checkpoint.block_number)
@@ -230,8 +253,13 @@ class Indexer:
 
     def _index_ranges(self, checkpoint: Checkpoint, end: int, final: int) -> int:
         written, previous = 0, Header(checkpoint.block_number, checkpoint.block_hash, "")
-        bar = tqdm(total=end - previous.number, unit="block", disable=not self.progress, dynamic_ncols=True,
-                   desc=f"chain {self.chain_id}")
+        bar = tqdm(
+            total=end - previous.number,
+            unit="block",
+            disable=not self.progress,
+            dynamic_ncols=True,
+            desc=f"chain {self.chain_id}",
+        )
         started = time.monotonic()
         fetcher = Prefetcher(self.rpc, self.addresses, self.sizer, previous.number + 1, end, final)
         committer = Committer(self._write)
@@ -293,19 +321,34 @@ class Indexer:
         self._enterprises.update(batch.recorded)
         raw_rows = batch.rows["raw_events"]
         for contract, entry in unknown:
-            raw_rows.append((self.chain_id, entry.block_number, entry.log_index, entry.block_hash,
-                             entry.transaction_hash, contract, entry.address, None, None, entry.topics, entry.data))
+            raw_rows.append(
+                (
+                    self.chain_id,
+                    entry.block_number,
+                    entry.log_index,
+                    entry.block_hash,
+                    entry.transaction_hash,
+                    contract,
+                    entry.address,
+                    None,
+                    None,
+                    entry.topics,
+                    entry.data,
+                )
+            )
         if unknown:
             log.warning("chain %s: %d logs with a topic no ABI here declares, kept raw", self.chain_id, len(unknown))
         return batch, len(unknown)
 
-    def _write(self, batch: Batch, headers: list[Header], previous: Header, checkpoint: Header,
-               unknown: int = 0) -> None:
+    def _write(
+        self, batch: Batch, headers: list[Header], previous: Header, checkpoint: Header, unknown: int = 0
+    ) -> None:
         """Rows, aggregates, block hashes and the checkpoint in one transaction, under the lease."""
         with self.engine.begin() as conn:
             self.lease.fence(conn)
-            store.write_batch(conn, batch, headers, previous, checkpoint, keep_blocks=self.config.reorg_limit + 1,
-                              unknown=unknown)
+            store.write_batch(
+                conn, batch, headers, previous, checkpoint, keep_blocks=self.config.reorg_limit + 1, unknown=unknown
+            )
 
     def _rewind(self, checkpoint: Checkpoint, *, detected_by: str) -> None:
         """Find the common ancestor and delete everything above it, or stop if it is too deep."""
@@ -324,8 +367,13 @@ class Indexer:
             store.rewind(conn, self.chain_id, checkpoint, ancestor)
         self._enterprises.clear()  # may name commitments recorded only on the orphaned branch
         self.last_reorg = Reorg(checkpoint.block_number - ancestor.number, ancestor.number, detected_by)
-        log.warning("chain %s: reorg of depth %d detected by %s; rewound to block %d",
-                    self.chain_id, self.last_reorg.depth, detected_by, ancestor.number)
+        log.warning(
+            "chain %s: reorg of depth %d detected by %s; rewound to block %d",
+            self.chain_id,
+            self.last_reorg.depth,
+            detected_by,
+            ancestor.number,
+        )
 
     def wipe(self) -> None:
         """Drop this chain's read model to rebuild it (`ledger reindex`): under the lease, and

@@ -88,12 +88,17 @@ class Committer:
                 jobs.append(self._queue.get_nowait())
             if None in jobs:  # close(): write what came before it, then stop
                 stopping = True
-                jobs = jobs[:jobs.index(None)]
+                jobs = jobs[: jobs.index(None)]
             try:
                 if jobs and self._error is None and not self._dropping:
                     batches, unknown, headers, previous, checkpoint = zip(*jobs)
-                    self._write(Batch.merge(batches), [h for hs in headers for h in hs], previous[0], checkpoint[-1],
-                                sum(unknown))
+                    self._write(
+                        Batch.merge(batches),
+                        [h for hs in headers for h in hs],
+                        previous[0],
+                        checkpoint[-1],
+                        sum(unknown),
+                    )
             except BaseException as exc:  # handed to the producer by flush()
                 self._error = exc
             finally:

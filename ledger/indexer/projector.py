@@ -17,21 +17,64 @@ COLUMNS = {
     "raw_events": PROOF + ("contract", "address", "event", "subject", "topics", "data"),
     "rate_tables": PROOF + ("version", "effective_from", "district_count", "basis_hash"),
     "rates": PROOF + ("version", "district", "rate_fen_per_m2"),
-    "fee_assessments": PROOF + ("project", "payer", "revision", "district", "rate_table_version", "rate_fen_per_m2",
-                                "shortfall_area", "base_fen", "due_fen", "assessed_at", "due_at", "basis_hash"),
+    "fee_assessments": PROOF
+    + (
+        "project",
+        "payer",
+        "revision",
+        "district",
+        "rate_table_version",
+        "rate_fen_per_m2",
+        "shortfall_area",
+        "base_fen",
+        "due_fen",
+        "assessed_at",
+        "due_at",
+        "basis_hash",
+    ),
     "fee_reliefs": PROOF + ("project", "reason", "relief_bps", "document_hash", "due_fen"),
     "fee_adjustments": PROOF + ("project", "reason", "delta_fen", "document_hash", "due_fen"),
     "payments": PROOF + ("project", "voucher", "amount_fen", "paid_at", "late", "imported"),
     "refunds": PROOF + ("project", "refund_ref", "amount_fen", "refunded_at", "reason", "imported"),
     "over_refunds": PROOF + ("project", "refund_ref", "excess_fen", "over_refunded_fen"),
     "refund_owed_changes": PROOF + ("project", "owed_fen"),
-    "fee_account_imports": PROOF + ("project", "payer", "district", "rate_table_version", "revision", "relief_bps",
-                                    "base_fen", "adjustment_fen", "due_fen", "paid_fen", "refunded_fen", "assessed_at", "due_at"),
-    "commitment_events": PROOF + ("commitment", "enterprise", "project", "kind", "event", "status", "due_at",
-                                  "fact_at", "late", "by_acceptance", "extensions", "document_hash", "recorded_at",
-                                  "overdue_at", "evidence_submitted_at", "decided_at"),
-    "enterprise_counter_imports": PROOF + ("enterprise", "recorded", "fulfilled", "fulfilled_late", "overdue",
-                                           "breached", "repaired"),
+    "fee_account_imports": PROOF
+    + (
+        "project",
+        "payer",
+        "district",
+        "rate_table_version",
+        "revision",
+        "relief_bps",
+        "base_fen",
+        "adjustment_fen",
+        "due_fen",
+        "paid_fen",
+        "refunded_fen",
+        "assessed_at",
+        "due_at",
+    ),
+    "commitment_events": PROOF
+    + (
+        "commitment",
+        "enterprise",
+        "project",
+        "kind",
+        "event",
+        "status",
+        "due_at",
+        "fact_at",
+        "late",
+        "by_acceptance",
+        "extensions",
+        "document_hash",
+        "recorded_at",
+        "overdue_at",
+        "evidence_submitted_at",
+        "decided_at",
+    ),
+    "enterprise_counter_imports": PROOF
+    + ("enterprise", "recorded", "fulfilled", "fulfilled_late", "overdue", "breached", "repaired"),
     "role_events": PROOF + ("contract", "address", "event", "role", "account", "sender"),
     "governance_events": PROOF + ("contract", "address", "event", "key", "value"),
     "pause_events": PROOF + ("contract", "address", "paused", "account"),
@@ -59,8 +102,16 @@ IMPORTED_TIMES = ("recordedAt", "overdueAt", "evidenceSubmittedAt", "decidedAt")
 # Events that define a commitment's enterprise (the rest look it up).
 COMMITMENT_ORIGINS = {"CommitmentRecorded", "CommitmentImported"}
 # Events that change a fee account, folded by aggregates.fold_fee_event.
-FEE_CHANGES = {"FeeAssessed", "FeeReliefSet", "FeeAdjusted", "PaymentRecorded", "RefundRecorded",
-               "OverRefundFlagged", "RefundOwedChanged", "AccountImported"}
+FEE_CHANGES = {
+    "FeeAssessed",
+    "FeeReliefSet",
+    "FeeAdjusted",
+    "PaymentRecorded",
+    "RefundRecorded",
+    "OverRefundFlagged",
+    "RefundOwedChanged",
+    "AccountImported",
+}
 # FeeLedger events about one project (its raw row's subject).
 FEE_EVENTS = FEE_CHANGES | {"VoucherImported", "RefundImported"}
 GOVERNANCE_EVENTS = {
@@ -138,7 +189,8 @@ class Batch:
         """Commitments whose enterprise must be looked up (recorded in an earlier batch)."""
         recorded_here = {log.args["commitment"] for _, log in logs if log.event in COMMITMENT_ORIGINS}
         return {
-            log.args["commitment"] for _, log in logs
+            log.args["commitment"]
+            for _, log in logs
             if log.event in COMMITMENT_EVENTS and log.args["commitment"] not in recorded_here
         }
 
@@ -165,8 +217,9 @@ class Batch:
             self.rows["enterprise_counter_imports"].append(proof + (enterprise, *counts))
             self._count(enterprise, proof, counts)
         elif event == "RateTablePublished":
-            self.rows["rate_tables"].append(proof + (
-                args["version"], args["effectiveFrom"], args["districtCount"], args["basisHash"]))
+            self.rows["rate_tables"].append(
+                proof + (args["version"], args["effectiveFrom"], args["districtCount"], args["basisHash"])
+            )
         elif event == "RatePublished":
             self.rows["rates"].append(proof + (args["version"], args["district"], args["rateFenPerM2"]))
         elif event.startswith("Role"):
@@ -176,7 +229,9 @@ class Batch:
                 values = (args["role"], args["account"], args["sender"])
             self.rows["role_events"].append(proof + (contract, log.address, event) + values)
         elif event in GOVERNANCE_EVENTS:
-            self.rows["governance_events"].append(proof + (contract, log.address, event) + GOVERNANCE_EVENTS[event](args))
+            self.rows["governance_events"].append(
+                proof + (contract, log.address, event) + GOVERNANCE_EVENTS[event](args)
+            )
         elif event in ("Paused", "Unpaused"):
             self.rows["pause_events"].append(proof + (contract, log.address, event == "Paused", args["account"]))
         self.rows["raw_events"].append(proof + (contract, log.address, event, subject, log.topics, log.data))
@@ -187,37 +242,71 @@ class Batch:
         if event in FEE_CHANGES:
             self.fee_changes.append((project, event, args, proof))
         if event == "PaymentRecorded":
-            rows["payments"].append(proof + (project, args["voucher"], args["amountFen"], args["paidAt"], args["late"], False))
+            rows["payments"].append(
+                proof + (project, args["voucher"], args["amountFen"], args["paidAt"], args["late"], False)
+            )
         elif event == "VoucherImported":
             rows["payments"].append(proof + (project, args["voucher"], args["amountFen"], args["paidAt"], None, True))
         elif event == "FeeAssessed":
-            rows["fee_assessments"].append(proof + (
-                project, args["payer"], args["revision"], args["district"], args["rateTableVersion"],
-                args["rateFenPerM2"], args["shortfallArea"], args["baseFen"], args["dueFen"], args["assessedAt"],
-                args["dueAt"], args["basisHash"],
-            ))
+            rows["fee_assessments"].append(
+                proof
+                + (
+                    project,
+                    args["payer"],
+                    args["revision"],
+                    args["district"],
+                    args["rateTableVersion"],
+                    args["rateFenPerM2"],
+                    args["shortfallArea"],
+                    args["baseFen"],
+                    args["dueFen"],
+                    args["assessedAt"],
+                    args["dueAt"],
+                    args["basisHash"],
+                )
+            )
         elif event == "FeeReliefSet":
-            rows["fee_reliefs"].append(proof + (
-                project, reason_text(args["reason"]), args["reliefBps"], args["documentHash"], args["dueFen"]))
+            rows["fee_reliefs"].append(
+                proof + (project, reason_text(args["reason"]), args["reliefBps"], args["documentHash"], args["dueFen"])
+            )
         elif event == "FeeAdjusted":
-            rows["fee_adjustments"].append(proof + (
-                project, reason_text(args["reason"]), args["deltaFen"], args["documentHash"], args["dueFen"]))
+            rows["fee_adjustments"].append(
+                proof + (project, reason_text(args["reason"]), args["deltaFen"], args["documentHash"], args["dueFen"])
+            )
         elif event == "RefundRecorded":
             reason = None if args["reason"] == ZERO_WORD else reason_text(args["reason"])
-            rows["refunds"].append(proof + (
-                project, args["refundRef"], args["amountFen"], args["refundedAt"], reason, False))
+            rows["refunds"].append(
+                proof + (project, args["refundRef"], args["amountFen"], args["refundedAt"], reason, False)
+            )
         elif event == "RefundImported":
-            rows["refunds"].append(proof + (project, args["refundRef"], args["amountFen"], args["refundedAt"], None, True))
+            rows["refunds"].append(
+                proof + (project, args["refundRef"], args["amountFen"], args["refundedAt"], None, True)
+            )
         elif event == "OverRefundFlagged":
-            rows["over_refunds"].append(proof + (project, args["refundRef"], args["excessFen"], args["overRefundedFen"]))
+            rows["over_refunds"].append(
+                proof + (project, args["refundRef"], args["excessFen"], args["overRefundedFen"])
+            )
         elif event == "RefundOwedChanged":
             rows["refund_owed_changes"].append(proof + (project, args["owedFen"]))
         elif event == "AccountImported":
-            rows["fee_account_imports"].append(proof + (
-                project, args["payer"], args["district"], args["rateTableVersion"], args["revision"], args["reliefBps"],
-                args["baseFen"], args["adjustmentFen"], args["dueFen"], args["paidFen"], args["refundedFen"],
-                args["assessedAt"], args["dueAt"],
-            ))
+            rows["fee_account_imports"].append(
+                proof
+                + (
+                    project,
+                    args["payer"],
+                    args["district"],
+                    args["rateTableVersion"],
+                    args["revision"],
+                    args["reliefBps"],
+                    args["baseFen"],
+                    args["adjustmentFen"],
+                    args["dueFen"],
+                    args["paidFen"],
+                    args["refundedFen"],
+                    args["assessedAt"],
+                    args["dueAt"],
+                )
+            )
 
     def _add_commitment(self, event: str, args: dict, proof: tuple, enterprise_of: dict[str, str]) -> None:
         commitment = args["commitment"]
@@ -233,11 +322,24 @@ class Batch:
         due_at = args.get("newDueAt", args.get("dueAt"))
         late = args.get("late", args.get("fulfilledLate"))
         self.commitments.add(commitment)
-        self.rows["commitment_events"].append(proof + (
-            commitment, enterprise, project, kind, history, status, due_at, args[fact] if fact else None, late,
-            args.get("byAcceptance"), args.get("extensions"), args[document] if document else None,
-            *(args.get(name) for name in IMPORTED_TIMES),
-        ))
+        self.rows["commitment_events"].append(
+            proof
+            + (
+                commitment,
+                enterprise,
+                project,
+                kind,
+                history,
+                status,
+                due_at,
+                args[fact] if fact else None,
+                late,
+                args.get("byAcceptance"),
+                args.get("extensions"),
+                args[document] if document else None,
+                *(args.get(name) for name in IMPORTED_TIMES),
+            )
+        )
         if history in COUNTED:
             counts = [0] * 6
             counts[COUNTED[history]] = 1

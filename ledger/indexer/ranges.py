@@ -6,8 +6,9 @@ from ledger.chain.rpc import JsonRpc, RpcError
 
 # Range refusals as nodes word them: Geth/Infura "query returned more than 10000 results",
 # Besu "exceeds maximum range", Alchemy "Log response size exceeded", Erigon "too many logs".
-_RANGE_REFUSAL = re.compile(r"more than|too many|too large|exceed|block range|range limit|response size|max",
-                            re.IGNORECASE)
+_RANGE_REFUSAL = re.compile(
+    r"more than|too many|too large|exceed|block range|range limit|response size|max", re.IGNORECASE
+)
 
 
 def is_range_refusal(error: RpcError) -> bool:

@@ -1,11 +1,11 @@
 """Build an indexer from Settings (for the CLI, the Celery task and `make run`)."""
 
+from ledger.chain.manifest import load_manifest
+from ledger.chain.rpc import JsonRpc
+from ledger.core.settings import Settings, process_owner_id
 from ledger.db.engine import make_engine
 from ledger.db.schema import require_current_schema
 from ledger.indexer.loop import Indexer, IndexerConfig
-from ledger.chain.rpc import JsonRpc
-from ledger.chain.manifest import load_manifest
-from ledger.core.settings import Settings, process_owner_id
 
 
 def indexer_config(settings: Settings) -> IndexerConfig:

@@ -55,8 +55,10 @@ def load_checkpoint(conn: Connection, chain_id: int) -> Checkpoint | None:
 def start(conn: Connection, chain_id: int, genesis_hash: str, header: Header, addresses) -> Checkpoint:
     """The first checkpoint: the block before the earliest deployment."""
     conn.execute(
-        text("INSERT INTO chain_state (chain_id, genesis_hash, block_number, block_hash, updated_at, addresses, "
-             f"events_indexed, unknown_events, reorgs) VALUES (:c, :g, :n, :h, {now_sql(conn)}, :a, 0, 0, 0)"),
+        text(
+            "INSERT INTO chain_state (chain_id, genesis_hash, block_number, block_hash, updated_at, addresses, "
+            f"events_indexed, unknown_events, reorgs) VALUES (:c, :g, :n, :h, {now_sql(conn)}, :a, 0, 0, 0)"
+        ),
         {"c": chain_id, "g": genesis_hash, "n": header.number, "h": header.hash, "a": _address_set(addresses)},
     )
     _store_headers(conn, chain_id, [header])
@@ -65,11 +67,16 @@ def start(conn: Connection, chain_id: int, genesis_hash: str, header: Header, ad
 
 def _move_checkpoint(conn: Connection, chain_id: int, expected: Header | Checkpoint, sets: str, values: dict) -> None:
     """Compare-and-set: change chain_state only if the checkpoint is still `expected`."""
-    number, hash_ = ((expected.number, expected.hash) if isinstance(expected, Header)
-                     else (expected.block_number, expected.block_hash))
+    number, hash_ = (
+        (expected.number, expected.hash)
+        if isinstance(expected, Header)
+        else (expected.block_number, expected.block_hash)
+    )
     moved = conn.execute(
-        text(f"UPDATE chain_state SET {sets}, updated_at = {now_sql(conn)} "
-             "WHERE chain_id = :c AND block_number = :expected_n AND block_hash = :expected_h"),
+        text(
+            f"UPDATE chain_state SET {sets}, updated_at = {now_sql(conn)} "
+            "WHERE chain_id = :c AND block_number = :expected_n AND block_hash = :expected_h"
+        ),
         {**values, "c": chain_id, "expected_n": number, "expected_h": hash_},
     )
     if moved.rowcount != 1:
@@ -78,19 +85,26 @@ def _move_checkpoint(conn: Connection, chain_id: int, expected: Header | Checkpo
 
 # -- blocks and batches ---------------------------------------------------------------------
 
+
 def recent_headers(conn: Connection, chain_id: int, limit: int) -> list[Header]:
     """Stored block hashes, newest first."""
     rows = conn.execute(
-        text("SELECT block_number, block_hash, parent_hash FROM indexed_blocks WHERE chain_id = :c "
-             "ORDER BY block_number DESC LIMIT :l"),
+        text(
+            "SELECT block_number, block_hash, parent_hash FROM indexed_blocks WHERE chain_id = :c "
+            "ORDER BY block_number DESC LIMIT :l"
+        ),
         {"c": chain_id, "l": limit},
     )
     return [Header(*row) for row in rows]
 
 
 def _store_headers(conn: Connection, chain_id: int, headers: list[Header]) -> None:
-    insert_rows(conn, "indexed_blocks", ("chain_id", "block_number", "block_hash", "parent_hash"),
-                [(chain_id, h.number, h.hash, h.parent_hash) for h in headers])
+    insert_rows(
+        conn,
+        "indexed_blocks",
+        ("chain_id", "block_number", "block_hash", "parent_hash"),
+        [(chain_id, h.number, h.hash, h.parent_hash) for h in headers],
+    )
 
 
 def _insert(conn: Connection, batch: Batch) -> None:
@@ -98,15 +112,24 @@ def _insert(conn: Connection, batch: Batch) -> None:
         insert_rows(conn, table, COLUMNS[table], rows)
 
 
-def write_batch(conn: Connection, batch: Batch, headers: list[Header], previous: Header, checkpoint: Header,
-                keep_blocks: int, unknown: int = 0) -> None:
+def write_batch(
+    conn: Connection,
+    batch: Batch,
+    headers: list[Header],
+    previous: Header,
+    checkpoint: Header,
+    keep_blocks: int,
+    unknown: int = 0,
+) -> None:
     """Event rows, updated aggregates, block hashes and the new checkpoint: one transaction.
 
     The checkpoint moves only from `previous` (number and hash), so rows below it can never be
     written twice, nor on top of a checkpoint a rewind or a rebuild changed."""
     chain_id = batch.chain_id
     _move_checkpoint(
-        conn, chain_id, previous,
+        conn,
+        chain_id,
+        previous,
         "block_number = :n, block_hash = :h, events_indexed = events_indexed + :e, "
         "unknown_events = unknown_events + :u",
         {"n": checkpoint.number, "h": checkpoint.hash, "e": len(batch.rows["raw_events"]), "u": unknown},
@@ -116,8 +139,10 @@ def write_batch(conn: Connection, batch: Batch, headers: list[Header], previous:
     aggregates.refresh_commitments(conn, chain_id, batch.commitments)
     aggregates.apply_summary_changes(conn, chain_id, batch.summary_changes)
     _store_headers(conn, chain_id, headers)
-    conn.execute(text("DELETE FROM indexed_blocks WHERE chain_id = :c AND block_number < :n"),
-                 {"c": chain_id, "n": checkpoint.number - keep_blocks})
+    conn.execute(
+        text("DELETE FROM indexed_blocks WHERE chain_id = :c AND block_number < :n"),
+        {"c": chain_id, "n": checkpoint.number - keep_blocks},
+    )
 
 
 def _refresh_aggregates(conn: Connection, chain_id: int, projects: set, commitments: set, enterprises: set) -> None:
@@ -131,36 +156,63 @@ def add_addresses(conn: Connection, batch: Batch, checkpoint: Checkpoint, addres
     """Contracts added to the manifest after indexing began: their rows up to the checkpoint
     (which stays where it is), the aggregates they touch recomputed, and the address set grown."""
     _move_checkpoint(
-        conn, batch.chain_id, checkpoint,
+        conn,
+        batch.chain_id,
+        checkpoint,
         "addresses = :a, events_indexed = events_indexed + :e, unknown_events = unknown_events + :u",
         {"a": _address_set(addresses), "e": len(batch.rows["raw_events"]), "u": unknown},
     )
     # blocks already holding events of the other contracts have their time stored already
     for numbers in aggregates.chunked({row[1] for row in batch.rows["block_times"]}):
-        aggregates.query_in(conn, "DELETE FROM block_times WHERE chain_id = :chain_id AND block_number IN :keys",
-                            batch.chain_id, numbers)
+        aggregates.query_in(
+            conn,
+            "DELETE FROM block_times WHERE chain_id = :chain_id AND block_number IN :keys",
+            batch.chain_id,
+            numbers,
+        )
     _insert(conn, batch)
-    _refresh_aggregates(conn, batch.chain_id, {change[0] for change in batch.fee_changes}, batch.commitments,
-                        set(batch.summary_changes))
+    _refresh_aggregates(
+        conn, batch.chain_id, {change[0] for change in batch.fee_changes}, batch.commitments, set(batch.summary_changes)
+    )
 
 
 def rewind(conn: Connection, chain_id: int, checkpoint: Checkpoint, ancestor: Header) -> None:
     """Delete everything above the common ancestor and recompute what it touched."""
-    _move_checkpoint(conn, chain_id, checkpoint, "block_number = :n, block_hash = :h, reorgs = reorgs + 1",
-                     {"n": ancestor.number, "h": ancestor.hash})
+    _move_checkpoint(
+        conn,
+        chain_id,
+        checkpoint,
+        "block_number = :n, block_hash = :h, reorgs = reorgs + 1",
+        {"n": ancestor.number, "h": ancestor.hash},
+    )
     above = {"c": chain_id, "n": ancestor.number}
-    projects = {r[0] for r in conn.execute(text(
-        "SELECT DISTINCT subject FROM raw_events WHERE chain_id = :c AND block_number > :n "
-        "AND contract = 'FeeLedger' AND subject IS NOT NULL"), above)}
+    projects = {
+        r[0]
+        for r in conn.execute(
+            text(
+                "SELECT DISTINCT subject FROM raw_events WHERE chain_id = :c AND block_number > :n "
+                "AND contract = 'FeeLedger' AND subject IS NOT NULL"
+            ),
+            above,
+        )
+    }
     commitments, enterprises = set(), set()
-    for commitment, enterprise in conn.execute(text(
-            "SELECT commitment, enterprise FROM commitment_events WHERE chain_id = :c AND block_number > :n"), above):
+    for commitment, enterprise in conn.execute(
+        text("SELECT commitment, enterprise FROM commitment_events WHERE chain_id = :c AND block_number > :n"), above
+    ):
         commitments.add(commitment)
         enterprises.add(enterprise)
     # imported counters touch an enterprise without any commitment row
-    enterprises |= {r[0] for r in conn.execute(text(
-        "SELECT subject FROM raw_events WHERE chain_id = :c AND block_number > :n "
-        "AND event = 'CountersImported'"), above)}
+    enterprises |= {
+        r[0]
+        for r in conn.execute(
+            text(
+                "SELECT subject FROM raw_events WHERE chain_id = :c AND block_number > :n "
+                "AND event = 'CountersImported'"
+            ),
+            above,
+        )
+    }
     for model in EVENT_TABLES:
         conn.execute(text(f"DELETE FROM {model.__tablename__} WHERE chain_id = :c AND block_number > :n"), above)
     conn.execute(text("DELETE FROM indexed_blocks WHERE chain_id = :c AND block_number > :n"), above)
@@ -184,24 +236,35 @@ def wipe(conn: Connection, chain_id: int, checkpoint: Checkpoint | None) -> None
 def enterprises_of(conn: Connection, chain_id: int, commitments: set[str]) -> dict[str, str]:
     found = {}
     for keys in aggregates.chunked(commitments):
-        found.update(aggregates.query_in(
-            conn, "SELECT commitment, enterprise FROM commitments WHERE chain_id = :chain_id AND commitment IN :keys",
-            chain_id, keys).all())
+        found.update(
+            aggregates.query_in(
+                conn,
+                "SELECT commitment, enterprise FROM commitments WHERE chain_id = :chain_id AND commitment IN :keys",
+                chain_id,
+                keys,
+            ).all()
+        )
     return found
 
 
 # -- operational status ---------------------------------------------------------------------
 
+
 def _upsert_status(conn: Connection, chain_id: int, sets: str, values: dict) -> None:
-    conn.execute(text("INSERT INTO indexer_status (chain_id) VALUES (:c) ON CONFLICT (chain_id) DO NOTHING"),
-                 {"c": chain_id})
+    conn.execute(
+        text("INSERT INTO indexer_status (chain_id) VALUES (:c) ON CONFLICT (chain_id) DO NOTHING"), {"c": chain_id}
+    )
     conn.execute(text(f"UPDATE indexer_status SET {sets} WHERE chain_id = :c"), {**values, "c": chain_id})
 
 
 def record_poll(conn: Connection, chain_id: int, head: int) -> None:
     """A poll ended without error: note it, and clear a halt an earlier run left."""
-    _upsert_status(conn, chain_id, f"polled_at = {now_sql(conn)}, head_block = :head, "
-                   "halt_kind = NULL, halt_message = NULL, halted_at = NULL", {"head": head})
+    _upsert_status(
+        conn,
+        chain_id,
+        f"polled_at = {now_sql(conn)}, head_block = :head, halt_kind = NULL, halt_message = NULL, halted_at = NULL",
+        {"head": head},
+    )
 
 
 def record_error(conn: Connection, chain_id: int, kind: str, message: str, *, halt: bool) -> None:
@@ -212,8 +275,10 @@ def record_error(conn: Connection, chain_id: int, kind: str, message: str, *, ha
         sets += f", halt_kind = :k, halt_message = :m, halted_at = {clock}"
     _upsert_status(conn, chain_id, sets, {"k": kind, "m": message})
     conn.execute(
-        text(f"INSERT INTO indexer_errors (chain_id, kind, count, last_at) VALUES (:c, :k, 1, {clock}) "
-             f"ON CONFLICT (chain_id, kind) DO UPDATE SET count = indexer_errors.count + 1, last_at = {clock}"),
+        text(
+            f"INSERT INTO indexer_errors (chain_id, kind, count, last_at) VALUES (:c, :k, 1, {clock}) "
+            f"ON CONFLICT (chain_id, kind) DO UPDATE SET count = indexer_errors.count + 1, last_at = {clock}"
+        ),
         {"c": chain_id, "k": kind},
     )
 
@@ -237,13 +302,23 @@ class Status:
 
 def load_status(conn: Connection, chain_id: int) -> Status:
     clock = now_sql(conn)
-    state = conn.execute(text(
-        f"SELECT block_number, events_indexed, unknown_events, reorgs, {clock} - updated_at "
-        "FROM chain_state WHERE chain_id = :c"), {"c": chain_id}).first()
-    status = conn.execute(text(
-        f"SELECT head_block, {clock} - polled_at, halt_kind, halt_message, last_error_kind, last_error_message "
-        "FROM indexer_status WHERE chain_id = :c"), {"c": chain_id}).first()
-    errors = dict(conn.execute(text("SELECT kind, count FROM indexer_errors WHERE chain_id = :c"), {"c": chain_id}).all())
+    state = conn.execute(
+        text(
+            f"SELECT block_number, events_indexed, unknown_events, reorgs, {clock} - updated_at "
+            "FROM chain_state WHERE chain_id = :c"
+        ),
+        {"c": chain_id},
+    ).first()
+    status = conn.execute(
+        text(
+            f"SELECT head_block, {clock} - polled_at, halt_kind, halt_message, last_error_kind, last_error_message "
+            "FROM indexer_status WHERE chain_id = :c"
+        ),
+        {"c": chain_id},
+    ).first()
+    errors = dict(
+        conn.execute(text("SELECT kind, count FROM indexer_errors WHERE chain_id = :c"), {"c": chain_id}).all()
+    )
     ages = [age for age in (state and state[4], status and status[1]) if age is not None]
     return Status(
         checkpoint=state[0] if state else None,

@@ -37,8 +37,11 @@ def index_chain(self, chain_id: int | None = None) -> dict:
     except TransientError as exc:
         # Exponential backoff with full jitter, up to LEDGER_INDEX_RETRY_MAX_SECONDS.
         countdown = get_exponential_backoff_interval(
-            factor=1, retries=self.request.retries, full_jitter=True,
-            maximum=int(get_settings().indexer.index_retry_max_seconds))
+            factor=1,
+            retries=self.request.retries,
+            full_jitter=True,
+            maximum=int(get_settings().indexer.index_retry_max_seconds),
+        )
         raise self.retry(exc=exc, countdown=countdown) from None
 
 

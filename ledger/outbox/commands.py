@@ -24,7 +24,9 @@ class NewCommand:
     id: str = ""
 
     def with_id(self) -> "NewCommand":
-        return self if self.id else NewCommand(self.kind, self.reference, self.project_code, self.args, new_command_id())
+        return (
+            self if self.id else NewCommand(self.kind, self.reference, self.project_code, self.args, new_command_id())
+        )
 
 
 def new_command_id() -> str:
@@ -39,9 +41,19 @@ def enqueue(session: Session, commands: list[NewCommand], *, client: str) -> lis
     rows: list[dict[str, Any]] = []
     for command in commands:
         command = command.with_id()
-        rows.append({"id": command.id, "kind": command.kind, "role": KINDS[command.kind].role,
-                     "reference": command.reference, "project_code": command.project_code,
-                     "args": orjson.dumps(command.args).decode(), "status": ACCEPTED, "attempts": 0,
-                     "client": client, "created_at": now})
+        rows.append(
+            {
+                "id": command.id,
+                "kind": command.kind,
+                "role": KINDS[command.kind].role,
+                "reference": command.reference,
+                "project_code": command.project_code,
+                "args": orjson.dumps(command.args).decode(),
+                "status": ACCEPTED,
+                "attempts": 0,
+                "client": client,
+                "created_at": now,
+            }
+        )
     session.execute(insert(OutboxCommand), rows)
     return [row["id"] for row in rows]

@@ -38,40 +38,118 @@ def abi_value(value):
     return value
 
 
-KINDS: dict[str, Kind] = {k.name: k for k in [
-    # FeeLedger v3: the rate comes from the table published on chain for (version, district);
-    # `assessed_at` is the levy notice's issue time (the account keeps the first one).
-    Kind("assess_fee", "FeeLedger", "ASSESSOR_ROLE", "assess",
-         ("project", "payer", "district", "shortfall_area", "rate_table_version", "assessed_at", "due_at",
-          "basis_hash")),
-    Kind("set_relief", "FeeLedger", "ASSESSOR_ROLE", "setRelief", ("project", "reason", "relief_bps", "document_hash")),
-    Kind("adjust_fee", "FeeLedger", "ASSESSOR_ROLE", "adjust", ("project", "reason", "delta_fen", "document_hash")),
-    Kind("record_payment", "FeeLedger", "TAX_ROLE", "recordPayment", ("project", "voucher", "amount_fen", "paid_at"),
-         batch="recordPayments", landed_view=("isVoucherRecorded", "voucher", "bool"),
-         gas_single=100_000, gas_per_item=45_000, max_batch=1000),
-    Kind("record_refund", "FeeLedger", "TAX_ROLE", "recordRefund",
-         ("project", "refund_ref", "amount_fen", "refunded_at", "reason"),
-         batch="recordRefunds", landed_view=("isRefundRecorded", "refund_ref", "bool"), max_batch=500),
-    # CommitmentRegistry v3: fact times (signedAt, fulfilledAt, repairedAt, acceptedAt) come from the request.
-    Kind("record_commitment", "CommitmentRegistry", "APPROVAL_ROLE", "record",
-         ("commitment", "project", "enterprise", "kind", "signed_at", "due_at", "terms_hash"),
-         batch="recordBatch", landed_view=("commitmentOf", "commitment", "status"), gas_single=250_000,
-         gas_per_item=200_000, max_batch=100),  # v3 stores recordedAt and seals an open import
-    Kind("fulfil_by_acceptance", "CommitmentRegistry", "APPROVAL_ROLE", "fulfilByAcceptance",
-         ("commitment", "report_hash", "accepted_at")),
-    Kind("submit_evidence", "CommitmentRegistry", "VERIFIER_ROLE", "submitEvidence",
-         ("commitment", "evidence_hash", "submitted_at")),
-    Kind("reject_evidence", "CommitmentRegistry", "VERIFIER_ROLE", "rejectEvidence", ("commitment", "reason_hash")),
-    Kind("fulfil_commitment", "CommitmentRegistry", "VERIFIER_ROLE", "fulfil",
-         ("commitment", "evidence_hash", "fulfilled_at")),
-    Kind("breach_commitment", "CommitmentRegistry", "VERIFIER_ROLE", "breach", ("commitment", "reason_hash")),
-    Kind("extend_commitment", "CommitmentRegistry", "VERIFIER_ROLE", "extend",
-         ("commitment", "new_due_at", "document_hash")),
-    Kind("repair_commitment", "CommitmentRegistry", "VERIFIER_ROLE", "repair",
-         ("commitment", "evidence_hash", "repaired_at")),
-    Kind("mark_overdue", "CommitmentRegistry", "VERIFIER_ROLE", "markOverdue", ("commitment",),
-         batch="markOverdueBatch", max_batch=200),
-]}
+KINDS: dict[str, Kind] = {
+    k.name: k
+    for k in [
+        # FeeLedger v3: the rate comes from the table published on chain for (version, district);
+        # `assessed_at` is the levy notice's issue time (the account keeps the first one).
+        Kind(
+            "assess_fee",
+            "FeeLedger",
+            "ASSESSOR_ROLE",
+            "assess",
+            (
+                "project",
+                "payer",
+                "district",
+                "shortfall_area",
+                "rate_table_version",
+                "assessed_at",
+                "due_at",
+                "basis_hash",
+            ),
+        ),
+        Kind(
+            "set_relief",
+            "FeeLedger",
+            "ASSESSOR_ROLE",
+            "setRelief",
+            ("project", "reason", "relief_bps", "document_hash"),
+        ),
+        Kind("adjust_fee", "FeeLedger", "ASSESSOR_ROLE", "adjust", ("project", "reason", "delta_fen", "document_hash")),
+        Kind(
+            "record_payment",
+            "FeeLedger",
+            "TAX_ROLE",
+            "recordPayment",
+            ("project", "voucher", "amount_fen", "paid_at"),
+            batch="recordPayments",
+            landed_view=("isVoucherRecorded", "voucher", "bool"),
+            gas_single=100_000,
+            gas_per_item=45_000,
+            max_batch=1000,
+        ),
+        Kind(
+            "record_refund",
+            "FeeLedger",
+            "TAX_ROLE",
+            "recordRefund",
+            ("project", "refund_ref", "amount_fen", "refunded_at", "reason"),
+            batch="recordRefunds",
+            landed_view=("isRefundRecorded", "refund_ref", "bool"),
+            max_batch=500,
+        ),
+        # CommitmentRegistry v3: fact times (signedAt, fulfilledAt, repairedAt, acceptedAt) come from the request.
+        Kind(
+            "record_commitment",
+            "CommitmentRegistry",
+            "APPROVAL_ROLE",
+            "record",
+            ("commitment", "project", "enterprise", "kind", "signed_at", "due_at", "terms_hash"),
+            batch="recordBatch",
+            landed_view=("commitmentOf", "commitment", "status"),
+            gas_single=250_000,
+            gas_per_item=200_000,
+            max_batch=100,
+        ),  # v3 stores recordedAt and seals an open import
+        Kind(
+            "fulfil_by_acceptance",
+            "CommitmentRegistry",
+            "APPROVAL_ROLE",
+            "fulfilByAcceptance",
+            ("commitment", "report_hash", "accepted_at"),
+        ),
+        Kind(
+            "submit_evidence",
+            "CommitmentRegistry",
+            "VERIFIER_ROLE",
+            "submitEvidence",
+            ("commitment", "evidence_hash", "submitted_at"),
+        ),
+        Kind("reject_evidence", "CommitmentRegistry", "VERIFIER_ROLE", "rejectEvidence", ("commitment", "reason_hash")),
+        Kind(
+            "fulfil_commitment",
+            "CommitmentRegistry",
+            "VERIFIER_ROLE",
+            "fulfil",
+            ("commitment", "evidence_hash", "fulfilled_at"),
+        ),
+        Kind("breach_commitment", "CommitmentRegistry", "VERIFIER_ROLE", "breach", ("commitment", "reason_hash")),
+        Kind(
+            "extend_commitment",
+            "CommitmentRegistry",
+            "VERIFIER_ROLE",
+            "extend",
+            ("commitment", "new_due_at", "document_hash"),
+        ),
+        Kind(
+            "repair_commitment",
+            "CommitmentRegistry",
+            "VERIFIER_ROLE",
+            "repair",
+            ("commitment", "evidence_hash", "repaired_at"),
+        ),
+        Kind(
+            "mark_overdue",
+            "CommitmentRegistry",
+            "VERIFIER_ROLE",
+            "markOverdue",
+            ("commitment",),
+            batch="markOverdueBatch",
+            max_batch=200,
+        ),
+    ]
+}
 
 # Commitment kinds as the registry numbers them (ICommitmentRegistry.CommitmentKind).
 COMMITMENT_KINDS = {"shelter_build": 0, "fee_payment": 1, "materials": 2, "peacetime_use": 3}

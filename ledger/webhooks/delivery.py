@@ -55,21 +55,32 @@ from ledger.webhooks.schemas import (
 log = logging.getLogger(__name__)
 
 # command kind -> the event its indexing announces
-COMMAND_EVENTS = {"record_payment": "payment.recorded", "breach_commitment": "commitment.breached",
-                  "mark_overdue": "commitment.overdue"}
+COMMAND_EVENTS = {
+    "record_payment": "payment.recorded",
+    "breach_commitment": "commitment.breached",
+    "mark_overdue": "commitment.overdue",
+}
 CLAIM_SECONDS = 60.0  # a claimed delivery is not picked by another worker for this long
 
 
 def add_endpoint(session: Session, *, endpoint: WebhookEndpointCreate) -> int:
-    row = WebhookEndpoint(subscriber=endpoint.subscriber, url=endpoint.url, events=",".join(dict.fromkeys(endpoint.events)),
-                          projects=endpoint.projects, active=True, created_at=time.time())
+    row = WebhookEndpoint(
+        subscriber=endpoint.subscriber,
+        url=endpoint.url,
+        events=",".join(dict.fromkeys(endpoint.events)),
+        projects=endpoint.projects,
+        active=True,
+        created_at=time.time(),
+    )
     session.add(row)
     session.flush()
     assert row.id is not None  # assigned by the flush
     return row.id
 
 
-def endpoints(session: Session, *, subscriber: str | None = None, endpoint_id: int | None = None) -> list[WebhookEndpointPublic]:
+def endpoints(
+    session: Session, *, subscriber: str | None = None, endpoint_id: int | None = None
+) -> list[WebhookEndpointPublic]:
     """Endpoints not removed (a subscriber's own, or all for the office), with their state."""
     query = select(WebhookEndpoint).where(col(WebhookEndpoint.removed_at).is_(None))
     if subscriber is not None:
@@ -77,15 +88,37 @@ def endpoints(session: Session, *, subscriber: str | None = None, endpoint_id: i
     if endpoint_id is not None:
         query = query.where(col(WebhookEndpoint.id) == endpoint_id)
     rows = session.execute(query.order_by(col(WebhookEndpoint.id))).scalars().all()
-    pending: dict[int | None, int] = dict(session.execute(  # endpoint id → pending notices
-        select(col(WebhookDelivery.endpoint_id), func.count()).where(
-            col(WebhookDelivery.status) == "pending", col(WebhookDelivery.endpoint_id).in_([r.id for r in rows]))
-        .group_by(col(WebhookDelivery.endpoint_id))).tuples().all()) if rows else {}
-    return [WebhookEndpointPublic(endpoint_id=r.id, subscriber=r.subscriber, url=r.url, events=r.events.split(","),
-                                  projects=r.projects, status="active" if r.active else "disabled",
-                                  failing_since=from_unix(r.failing_since), disabled_at=from_unix(r.disabled_at),
-                                  disabled_reason=r.disabled_reason, pending=pending.get(r.id, 0),
-                                  created_at=from_unix(r.created_at)) for r in rows]
+    pending: dict[int | None, int] = (
+        dict(
+            session.execute(  # endpoint id → pending notices
+                select(col(WebhookDelivery.endpoint_id), func.count())
+                .where(
+                    col(WebhookDelivery.status) == "pending", col(WebhookDelivery.endpoint_id).in_([r.id for r in rows])
+                )
+                .group_by(col(WebhookDelivery.endpoint_id))
+            )
+            .tuples()
+            .all()
+        )
+        if rows
+        else {}
+    )
+    return [
+        WebhookEndpointPublic(
+            endpoint_id=r.id,
+            subscriber=r.subscriber,
+            url=r.url,
+            events=r.events.split(","),
+            projects=r.projects,
+            status="active" if r.active else "disabled",
+            failing_since=from_unix(r.failing_since),
+            disabled_at=from_unix(r.disabled_at),
+            disabled_reason=r.disabled_reason,
+            pending=pending.get(r.id, 0),
+            created_at=from_unix(r.created_at),
+        )
+        for r in rows
+    ]
 
 
 def _own_endpoint(session: Session, endpoint_id: int, subscriber: str | None) -> WebhookEndpoint:
@@ -104,8 +137,11 @@ def remove_endpoint(session: Session, *, endpoint_id: int, subscriber: str | Non
     """Stop an endpoint for good: nothing more is sent to it, its pending notices are cancelled."""
     row = _own_endpoint(session, endpoint_id, subscriber)
     row.active, row.removed_at = False, time.time()
-    session.execute(update(WebhookDelivery).where(col(WebhookDelivery.endpoint_id) == endpoint_id,
-                                                  col(WebhookDelivery.status) == "pending").values(status="cancelled"))
+    session.execute(
+        update(WebhookDelivery)
+        .where(col(WebhookDelivery.endpoint_id) == endpoint_id, col(WebhookDelivery.status) == "pending")
+        .values(status="cancelled")
+    )
     session.flush()
 
 
@@ -113,34 +149,55 @@ def enable_endpoint(session: Session, *, endpoint_id: int, subscriber: str | Non
     """Send to a disabled endpoint again (its waiting notices first, in order); the failure clock restarts."""
     row = _own_endpoint(session, endpoint_id, subscriber)
     row.active, row.failing_since, row.disabled_at, row.disabled_reason = True, None, None, None
-    session.execute(update(WebhookDelivery).where(col(WebhookDelivery.endpoint_id) == endpoint_id,
-                                                  col(WebhookDelivery.status) == "pending").values(next_attempt_at=time.time()))
+    session.execute(
+        update(WebhookDelivery)
+        .where(col(WebhookDelivery.endpoint_id) == endpoint_id, col(WebhookDelivery.status) == "pending")
+        .values(next_attempt_at=time.time())
+    )
     session.flush()
     return endpoints(session, endpoint_id=endpoint_id)[0]
 
 
 def disabled_endpoints(session: Session) -> dict[str, int]:
     """Disabled (not removed) endpoints by subscriber: what the office is alerted on."""
-    return dict(session.execute(
-        select(col(WebhookEndpoint.subscriber), func.count()).where(col(WebhookEndpoint.removed_at).is_(None),
-                                                               col(WebhookEndpoint.active).is_(False))
-        .group_by(col(WebhookEndpoint.subscriber))).tuples().all())
+    return dict(
+        session.execute(
+            select(col(WebhookEndpoint.subscriber), func.count())
+            .where(col(WebhookEndpoint.removed_at).is_(None), col(WebhookEndpoint.active).is_(False))
+            .group_by(col(WebhookEndpoint.subscriber))
+        )
+        .tuples()
+        .all()
+    )
 
 
-def deliveries(session: Session, *, subscriber: str | None = None, delivery_id: str | None = None,
-               limit: int = 100) -> list[WebhookDeliveryPublic]:
+def deliveries(
+    session: Session, *, subscriber: str | None = None, delivery_id: str | None = None, limit: int = 100
+) -> list[WebhookDeliveryPublic]:
     """The delivery history, newest first."""
     query = select(WebhookDelivery, col(WebhookEndpoint.subscriber)).join(
-        WebhookEndpoint, col(WebhookEndpoint.id) == col(WebhookDelivery.endpoint_id))
+        WebhookEndpoint, col(WebhookEndpoint.id) == col(WebhookDelivery.endpoint_id)
+    )
     if subscriber is not None:
         query = query.where(col(WebhookEndpoint.subscriber) == subscriber)
     if delivery_id is not None:
         query = query.where(col(WebhookDelivery.id) == delivery_id)
     rows = session.execute(query.order_by(col(WebhookDelivery.seq).desc()).limit(limit)).all()
-    return [WebhookDeliveryPublic(delivery_id=d.id, subscriber=sub, event=d.event, project_code=d.project_code,
-                                  status=d.status, attempts=d.attempts, last_status_code=d.last_status_code,
-                                  last_error=d.last_error, created_at=from_unix(d.created_at),
-                                  delivered_at=from_unix(d.delivered_at)) for d, sub in rows]
+    return [
+        WebhookDeliveryPublic(
+            delivery_id=d.id,
+            subscriber=sub,
+            event=d.event,
+            project_code=d.project_code,
+            status=d.status,
+            attempts=d.attempts,
+            last_status_code=d.last_status_code,
+            last_error=d.last_error,
+            created_at=from_unix(d.created_at),
+            delivered_at=from_unix(d.delivered_at),
+        )
+        for d, sub in rows
+    ]
 
 
 def redeliver(session: Session, *, delivery_id: str) -> WebhookDeliveryPublic:
@@ -155,54 +212,105 @@ def redeliver(session: Session, *, delivery_id: str) -> WebhookDeliveryPublic:
 
 # --- creating notices ------------------------------------------------------------------------
 
+
 def emit_indexed_events(engine: Engine) -> int:
     """Create the notices of commands that became `indexed` since the last call; returns how many."""
     with Session(engine) as session:
-        commands = session.execute(select(OutboxCommand).where(
-            col(OutboxCommand.notified_at).is_(None), col(OutboxCommand.status) == INDEXED)
-            .order_by(col(OutboxCommand.seq)).limit(5000)).scalars().all()
+        commands = (
+            session.execute(
+                select(OutboxCommand)
+                .where(col(OutboxCommand.notified_at).is_(None), col(OutboxCommand.status) == INDEXED)
+                .order_by(col(OutboxCommand.seq))
+                .limit(5000)
+            )
+            .scalars()
+            .all()
+        )
         if not commands:
             return 0
         # Disabled endpoints still get their notices (kept until re-enabled); removed ones do not.
-        listeners = session.execute(select(WebhookEndpoint).where(col(WebhookEndpoint.removed_at).is_(None))).scalars().all()
+        listeners = (
+            session.execute(select(WebhookEndpoint).where(col(WebhookEndpoint.removed_at).is_(None))).scalars().all()
+        )
         now = time.time()
         notices = []
         for command in commands:
             event = COMMAND_EVENTS.get(command.kind)
             if event:
-                notices.append((event, command.project_code, {
-                    "event": event, "project_code": command.project_code, "reference": command.reference,
-                    "command_id": command.id, "transaction_hash": command.transaction_hash,
-                    "block_number": command.block_number}))
+                notices.append(
+                    (
+                        event,
+                        command.project_code,
+                        {
+                            "event": event,
+                            "project_code": command.project_code,
+                            "reference": command.reference,
+                            "command_id": command.id,
+                            "transaction_hash": command.transaction_hash,
+                            "block_number": command.block_number,
+                        },
+                    )
+                )
         watching_clearance = any("clearance.changed" in e.events.split(",") for e in listeners)
         for project_code in sorted({c.project_code for c in commands}) if watching_clearance else []:
             answer = clearance(session, project_code=project_code)
             previous = session.get(ClearanceNotice, project_code)
             if previous is None or previous.clear != answer.clear:
-                notices.append(("clearance.changed", project_code,
-                                {"event": "clearance.changed", **answer.model_dump(mode="json")}))
+                notices.append(
+                    (
+                        "clearance.changed",
+                        project_code,
+                        {"event": "clearance.changed", **answer.model_dump(mode="json")},
+                    )
+                )
                 if previous is None:
                     session.add(ClearanceNotice(project_code=project_code, clear=answer.clear, updated_at=now))
                 else:
                     previous.clear, previous.updated_at = answer.clear, now
-        registered_by = dict(session.execute(select(col(Project.project_code), col(Project.registered_by)).where(
-            col(Project.project_code).in_({project for _, project, _ in notices}))).tuples().all()) if notices else {}
+        registered_by = (
+            dict(
+                session.execute(
+                    select(col(Project.project_code), col(Project.registered_by)).where(
+                        col(Project.project_code).in_({project for _, project, _ in notices})
+                    )
+                )
+                .tuples()
+                .all()
+            )
+            if notices
+            else {}
+        )
         rows = []
         for event, project_code, payload in notices:
             for endpoint in listeners:
                 if event in endpoint.events.split(",") and (
-                        endpoint.projects == "all" or registered_by.get(project_code) == endpoint.subscriber):
+                    endpoint.projects == "all" or registered_by.get(project_code) == endpoint.subscriber
+                ):
                     delivery_id = uuid.uuid4().hex
-                    body = _notice(event, {**payload, "version": NOTICE_VERSION, "delivery_id": delivery_id,
-                                           "created_at": now})
-                    rows.append({"id": delivery_id, "endpoint_id": endpoint.id, "event": event,
-                                 "project_code": project_code, "payload": body, "status": "pending", "attempts": 0,
-                                 "next_attempt_at": now, "created_at": now})
+                    body = _notice(
+                        event, {**payload, "version": NOTICE_VERSION, "delivery_id": delivery_id, "created_at": now}
+                    )
+                    rows.append(
+                        {
+                            "id": delivery_id,
+                            "endpoint_id": endpoint.id,
+                            "event": event,
+                            "project_code": project_code,
+                            "payload": body,
+                            "status": "pending",
+                            "attempts": 0,
+                            "next_attempt_at": now,
+                            "created_at": now,
+                        }
+                    )
         if rows:
             session.execute(insert(WebhookDelivery), rows)
-        session.execute(text("UPDATE outbox_commands SET notified_at = :now WHERE seq IN :seqs")
-                        .bindparams(bindparam("seqs", expanding=True)),
-                        {"now": now, "seqs": [c.seq for c in commands]})
+        session.execute(
+            text("UPDATE outbox_commands SET notified_at = :now WHERE seq IN :seqs").bindparams(
+                bindparam("seqs", expanding=True)
+            ),
+            {"now": now, "seqs": [c.seq for c in commands]},
+        )
         session.commit()
         return len(rows)
 
@@ -216,28 +324,45 @@ def _notice(event: str, payload: dict) -> str:
 
 # --- delivering ------------------------------------------------------------------------------
 
-def deliver_due(engine: Engine, settings: Settings, *, limit: int = 100,
-                clock: Callable[[], float] = time.time) -> dict:
+
+def deliver_due(
+    engine: Engine, settings: Settings, *, limit: int = 100, clock: Callable[[], float] = time.time
+) -> dict:
     """Create pending notices, then send the deliveries that are due and first in their (endpoint, project) line.
     `clock` (unix seconds) decides what is due, the back-off and the disable window."""
     emit_indexed_events(engine)
     key = private_key_from_seed(settings.platform.signing_key.get_secret_value())
     now = clock()
     with engine.connect() as conn:
-        due = conn.execute(text("""
+        due = conn.execute(
+            text("""
             SELECT d.seq, d.id, d.event, d.payload, d.attempts, d.next_attempt_at, e.url, e.id FROM webhook_deliveries d
             JOIN webhook_endpoints e ON e.id = d.endpoint_id
             WHERE d.status = 'pending' AND d.next_attempt_at <= :now AND e.active AND NOT EXISTS (
                 SELECT 1 FROM webhook_deliveries p WHERE p.endpoint_id = d.endpoint_id
                   AND p.project_code = d.project_code AND p.status = 'pending' AND p.seq < d.seq)
-            ORDER BY d.seq LIMIT :limit"""), {"now": now, "limit": limit}).all()
+            ORDER BY d.seq LIMIT :limit"""),
+            {"now": now, "limit": limit},
+        ).all()
     delivered = failed = 0
     session = requests.Session()
     for seq, delivery_id, event, payload, attempts, next_attempt_at, url, endpoint_id in due:
         if not _claim(engine, seq, next_attempt_at, clock):
             continue  # another worker has it
-        ok = _attempt(engine, session, key, settings, seq=seq, delivery_id=delivery_id, event=event,
-                      payload=payload.encode(), attempts=attempts, url=url, endpoint_id=endpoint_id, clock=clock)
+        ok = _attempt(
+            engine,
+            session,
+            key,
+            settings,
+            seq=seq,
+            delivery_id=delivery_id,
+            event=event,
+            payload=payload.encode(),
+            attempts=attempts,
+            url=url,
+            endpoint_id=endpoint_id,
+            clock=clock,
+        )
         delivered += ok
         failed += not ok
     return {"delivered": delivered, "failed": failed}
@@ -245,21 +370,48 @@ def deliver_due(engine: Engine, settings: Settings, *, limit: int = 100,
 
 def _claim(engine: Engine, seq: int, next_attempt_at: float, clock: Callable[[], float]) -> bool:
     with engine.begin() as conn:
-        return conn.execute(text("UPDATE webhook_deliveries SET next_attempt_at = :later "
-                                 "WHERE seq = :seq AND status = 'pending' AND next_attempt_at = :was"),
-                            {"later": clock() + CLAIM_SECONDS, "seq": seq, "was": next_attempt_at}).rowcount == 1
+        return (
+            conn.execute(
+                text(
+                    "UPDATE webhook_deliveries SET next_attempt_at = :later "
+                    "WHERE seq = :seq AND status = 'pending' AND next_attempt_at = :was"
+                ),
+                {"later": clock() + CLAIM_SECONDS, "seq": seq, "was": next_attempt_at},
+            ).rowcount
+            == 1
+        )
 
 
-def _attempt(engine: Engine, session: requests.Session, key, settings: Settings, *, seq: int, delivery_id: str,
-             event: str, payload: bytes, attempts: int, url: str, endpoint_id: int, clock: Callable[[], float]) -> bool:
+def _attempt(
+    engine: Engine,
+    session: requests.Session,
+    key,
+    settings: Settings,
+    *,
+    seq: int,
+    delivery_id: str,
+    event: str,
+    payload: bytes,
+    attempts: int,
+    url: str,
+    endpoint_id: int,
+    clock: Callable[[], float],
+) -> bool:
     parts = urlsplit(url)
     target = parts.path or "/"
     if parts.query:
         target += "?" + parts.query
-    headers = sign_request(key, client_id=settings.platform.client_id, method="POST", target=target,
-                           body=payload).as_dict()
-    headers.update({"Content-Type": "application/json", "X-Webhook-Event": event, "X-Webhook-Delivery": delivery_id,
-                    "X-Webhook-Version": str(NOTICE_VERSION)})
+    headers = sign_request(
+        key, client_id=settings.platform.client_id, method="POST", target=target, body=payload
+    ).as_dict()
+    headers.update(
+        {
+            "Content-Type": "application/json",
+            "X-Webhook-Event": event,
+            "X-Webhook-Delivery": delivery_id,
+            "X-Webhook-Version": str(NOTICE_VERSION),
+        }
+    )
     started = time.monotonic()
     status_code, error = None, None
     try:
@@ -272,19 +424,34 @@ def _attempt(engine: Engine, session: requests.Session, key, settings: Settings,
     now = clock()
     ok = error is None
     with engine.begin() as conn:
-        conn.execute(insert(WebhookAttempt), {"delivery_seq": seq, "attempted_at": now, "status_code": status_code,
-                                              "error": error, "duration_ms": int((time.monotonic() - started) * 1000)})
+        conn.execute(
+            insert(WebhookAttempt),
+            {
+                "delivery_seq": seq,
+                "attempted_at": now,
+                "status_code": status_code,
+                "error": error,
+                "duration_ms": int((time.monotonic() - started) * 1000),
+            },
+        )
         if error is None:
-            conn.execute(text("UPDATE webhook_deliveries SET status = 'delivered', attempts = attempts + 1, "
-                              "delivered_at = :now, last_status_code = :code, last_error = NULL WHERE seq = :seq"),
-                         {"now": now, "code": status_code, "seq": seq})
+            conn.execute(
+                text(
+                    "UPDATE webhook_deliveries SET status = 'delivered', attempts = attempts + 1, "
+                    "delivered_at = :now, last_status_code = :code, last_error = NULL WHERE seq = :seq"
+                ),
+                {"now": now, "code": status_code, "seq": seq},
+            )
             conn.execute(text("UPDATE webhook_endpoints SET failing_since = NULL WHERE id = :id"), {"id": endpoint_id})
         else:
-            delay = min(settings.webhooks.retry_base_seconds * 2 ** attempts, settings.webhooks.retry_max_seconds)
-            conn.execute(text("UPDATE webhook_deliveries SET attempts = attempts + 1, next_attempt_at = :next, "
-                              "last_status_code = :code, last_error = :error WHERE seq = :seq"),
-                         {"next": now + delay * random.uniform(0.5, 1.0), "code": status_code, "error": error,
-                          "seq": seq})
+            delay = min(settings.webhooks.retry_base_seconds * 2**attempts, settings.webhooks.retry_max_seconds)
+            conn.execute(
+                text(
+                    "UPDATE webhook_deliveries SET attempts = attempts + 1, next_attempt_at = :next, "
+                    "last_status_code = :code, last_error = :error WHERE seq = :seq"
+                ),
+                {"next": now + delay * random.uniform(0.5, 1.0), "code": status_code, "error": error, "seq": seq},
+            )
             _disable_if_dead(conn, endpoint_id, now=now, settings=settings, error=error)
     if not ok:
         log.info("webhook %s to %s failed (attempt %d): %s", delivery_id, url, attempts + 1, error)
@@ -294,15 +461,32 @@ def _attempt(engine: Engine, session: requests.Session, key, settings: Settings,
 def _disable_if_dead(conn, endpoint_id: int, *, now: float, settings: Settings, error: str) -> None:
     """Start the endpoint's failure clock; when no attempt has succeeded for the disable window,
     disable it (its notices wait) and tell the office (an ERROR log line, and the status it reads)."""
-    conn.execute(text("UPDATE webhook_endpoints SET failing_since = COALESCE(failing_since, :now) WHERE id = :id"),
-                 {"now": now, "id": endpoint_id})
-    endpoint = conn.execute(text("SELECT subscriber, url, failing_since FROM webhook_endpoints "
-                                 "WHERE id = :id AND active"), {"id": endpoint_id}).first()
+    conn.execute(
+        text("UPDATE webhook_endpoints SET failing_since = COALESCE(failing_since, :now) WHERE id = :id"),
+        {"now": now, "id": endpoint_id},
+    )
+    endpoint = conn.execute(
+        text("SELECT subscriber, url, failing_since FROM webhook_endpoints WHERE id = :id AND active"),
+        {"id": endpoint_id},
+    ).first()
     if endpoint is None or now - endpoint.failing_since < settings.webhooks.disable_after_seconds:
         return
-    reason = (f"no delivery succeeded for {now - endpoint.failing_since:.0f} s "
-              f"(limit {settings.webhooks.disable_after_seconds:.0f} s); last error: {error}")[:500]
-    conn.execute(text("UPDATE webhook_endpoints SET active = :off, disabled_at = :now, disabled_reason = :reason "
-                      "WHERE id = :id"), {"off": False, "now": now, "reason": reason, "id": endpoint_id})
-    log.error("webhook endpoint %d of %s (%s) disabled: %s; its notices wait until it is enabled again "
-              "(ledger webhooks enable %d)", endpoint_id, endpoint.subscriber, endpoint.url, reason, endpoint_id)
+    reason = (
+        f"no delivery succeeded for {now - endpoint.failing_since:.0f} s "
+        f"(limit {settings.webhooks.disable_after_seconds:.0f} s); last error: {error}"
+    )[:500]
+    conn.execute(
+        text(
+            "UPDATE webhook_endpoints SET active = :off, disabled_at = :now, disabled_reason = :reason WHERE id = :id"
+        ),
+        {"off": False, "now": now, "reason": reason, "id": endpoint_id},
+    )
+    log.error(
+        "webhook endpoint %d of %s (%s) disabled: %s; its notices wait until it is enabled again "
+        "(ledger webhooks enable %d)",
+        endpoint_id,
+        endpoint.subscriber,
+        endpoint.url,
+        reason,
+        endpoint_id,
+    )

@@ -27,16 +27,25 @@ class WebhookRegistration(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    url: Annotated[HttpUrl, UrlConstraints(max_length=2000), AfterValidator(str),
-                   Field(examples=["https://tax.example.gov.cn/ledger/notices"],
-                         description="An absolute http or https URL with a host (a local address is allowed, for the "
-                                     "development simulators), at most 2000 characters; parsed as a URL (WHATWG), "
-                                     "kept in its normalised form. Notices are POSTed here, signed with the "
-                                     "platform's key. Refusals: rule url_scheme, url_parsing, url_too_long.")]
-    events: Annotated[list[WebhookEvent], Field(min_length=1, max_length=len(WEBHOOK_EVENTS),
-                                                examples=[["payment.recorded", "clearance.changed"]])]
-    projects: WebhookProjects = Field("all", description="all projects, or own: only the projects this client "
-                                                         "registered (POST /v1/approval/projects)")
+    url: Annotated[
+        HttpUrl,
+        UrlConstraints(max_length=2000),
+        AfterValidator(str),
+        Field(
+            examples=["https://tax.example.gov.cn/ledger/notices"],
+            description="An absolute http or https URL with a host (a local address is allowed, for the "
+            "development simulators), at most 2000 characters; parsed as a URL (WHATWG), "
+            "kept in its normalised form. Notices are POSTed here, signed with the "
+            "platform's key. Refusals: rule url_scheme, url_parsing, url_too_long.",
+        ),
+    ]
+    events: Annotated[
+        list[WebhookEvent],
+        Field(min_length=1, max_length=len(WEBHOOK_EVENTS), examples=[["payment.recorded", "clearance.changed"]]),
+    ]
+    projects: WebhookProjects = Field(
+        "all", description="all projects, or own: only the projects this client registered (POST /v1/approval/projects)"
+    )
 
 
 class WebhookEndpointCreate(WebhookRegistration):
@@ -74,9 +83,11 @@ class WebhookDeliveryPublic(BaseModel):
 
 # --- the notices (request bodies we send) --------------------------------------------------
 
+
 class NoticeHeader(BaseModel):
-    version: Literal[1] = Field(NOTICE_VERSION, description="payload schema version; a change that is not an "
-                                                            "added field gets a new version")
+    version: Literal[1] = Field(
+        NOTICE_VERSION, description="payload schema version; a change that is not an added field gets a new version"
+    )
     delivery_id: str = Field(description="deduplicate on it: a notice may arrive more than once")
     created_at: float = Field(description="when the notice was made, unix seconds")
     project_code: str

@@ -4,13 +4,13 @@ import logging
 import os
 import time
 
-from ledger.db.engine import make_engine
-from ledger.db.schema import require_current_schema
-from ledger.core.errors import ChainUnavailable
 from ledger.chain.keystore import load_signers
 from ledger.chain.manifest import load_manifest
 from ledger.chain.rpc import JsonRpc
+from ledger.core.errors import ChainUnavailable
 from ledger.core.settings import Settings
+from ledger.db.engine import make_engine
+from ledger.db.schema import require_current_schema
 from ledger.outbox.kinds import KINDS
 from ledger.writer.writer import ChainHolds, OutboxWriter, WriterConfig
 
@@ -22,15 +22,22 @@ def build_writer(settings: Settings) -> OutboxWriter:
     require_current_schema(engine)  # the upgrade is `ledger db upgrade`'s, never a side effect of starting
     roles = sorted({kind.role for kind in KINDS.values()})
     return OutboxWriter(
-        engine=engine, rpc=JsonRpc(settings.rpc.url, timeout=settings.writer.rpc_timeout_seconds),
-        manifest=load_manifest(settings.deployment.manifest_path), signers=load_signers(settings, roles),
+        engine=engine,
+        rpc=JsonRpc(settings.rpc.url, timeout=settings.writer.rpc_timeout_seconds),
+        manifest=load_manifest(settings.deployment.manifest_path),
+        signers=load_signers(settings, roles),
         owner=f"{settings.writer.id}/{os.getpid()}",  # forked workers inherit settings: the pid tells them apart
-        config=WriterConfig(batch_size=settings.writer.batch_size, max_in_flight=settings.writer.max_in_flight,
-                            lease_seconds=settings.writer.lease_seconds))
+        config=WriterConfig(
+            batch_size=settings.writer.batch_size,
+            max_in_flight=settings.writer.max_in_flight,
+            lease_seconds=settings.writer.lease_seconds,
+        ),
+    )
 
 
-def drain(writer: OutboxWriter, settings: Settings, *, seconds: float | None = None,
-          idle_seconds: float | None = None) -> dict:
+def drain(
+    writer: OutboxWriter, settings: Settings, *, seconds: float | None = None, idle_seconds: float | None = None
+) -> dict:
     """Run rounds until there has been no work for `idle_seconds` or `seconds` have passed.
 
     While the chain is down (or paused) the commands stay queued and the writer retries with

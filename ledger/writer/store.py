@@ -43,51 +43,76 @@ def _in(sql: str):
 
 def mark_indexed(conn: Connection, chain_id: int) -> int:
     """Mined commands whose block the read model's checkpoint has passed are `indexed`."""
-    return conn.execute(text(
-        "UPDATE outbox_commands SET status = :indexed, indexed_at = :now WHERE status = :mined AND "
-        "block_number <= (SELECT block_number FROM chain_state WHERE chain_id = :chain)"),
-        {"indexed": INDEXED, "mined": MINED, "now": time.time(), "chain": chain_id}).rowcount
+    return conn.execute(
+        text(
+            "UPDATE outbox_commands SET status = :indexed, indexed_at = :now WHERE status = :mined AND "
+            "block_number <= (SELECT block_number FROM chain_state WHERE chain_id = :chain)"
+        ),
+        {"indexed": INDEXED, "mined": MINED, "now": time.time(), "chain": chain_id},
+    ).rowcount
 
 
 def roles_with_work(conn: Connection) -> set[str]:
-    return {r[0] for r in conn.execute(text("SELECT DISTINCT role FROM outbox_commands WHERE status = :s"),
-                                       {"s": ACCEPTED})}
+    return {
+        r[0] for r in conn.execute(text("SELECT DISTINCT role FROM outbox_commands WHERE status = :s"), {"s": ACCEPTED})
+    }
 
 
 def claimable(conn: Connection, role: str, limit: int) -> list[Command]:
     """Accepted commands of a role in acceptance order, except those waiting for an earlier command
     of their project signed by another role that is not mined yet."""
-    rows = conn.execute(text("""
+    rows = conn.execute(
+        text("""
         SELECT c.seq, c.id, c.kind, c.role, c.project_code, c.args, c.attempts FROM outbox_commands c
         WHERE c.status = :accepted AND c.role = :role AND NOT EXISTS (
             SELECT 1 FROM outbox_commands p
             WHERE p.project_code = c.project_code AND p.seq < c.seq AND p.role <> c.role
               AND p.status IN (:accepted, :submitted))
         ORDER BY c.seq LIMIT :limit"""),
-        {"accepted": ACCEPTED, "submitted": SUBMITTED, "role": role, "limit": limit}).all()
-    return [Command(seq, id_, kind, role_, project, orjson.loads(args), attempts)
-            for seq, id_, kind, role_, project, args, attempts in rows]
+        {"accepted": ACCEPTED, "submitted": SUBMITTED, "role": role, "limit": limit},
+    ).all()
+    return [
+        Command(seq, id_, kind, role_, project, orjson.loads(args), attempts)
+        for seq, id_, kind, role_, project, args, attempts in rows
+    ]
 
 
 def fail(conn: Connection, seqs: list[int], error_name: str, error_args: list[str]) -> None:
     """Accepted commands the contract refuses fail with its decoded error."""
-    conn.execute(_in("UPDATE outbox_commands SET status = :failed, error_name = :name, error_args = :args, "
-                     "mined_at = NULL WHERE seq IN :seqs AND status = :accepted"),
-                 {"failed": FAILED, "name": error_name, "args": orjson.dumps(error_args).decode(),
-                  "accepted": ACCEPTED, "seqs": seqs})
+    conn.execute(
+        _in(
+            "UPDATE outbox_commands SET status = :failed, error_name = :name, error_args = :args, "
+            "mined_at = NULL WHERE seq IN :seqs AND status = :accepted"
+        ),
+        {
+            "failed": FAILED,
+            "name": error_name,
+            "args": orjson.dumps(error_args).decode(),
+            "accepted": ACCEPTED,
+            "seqs": seqs,
+        },
+    )
 
 
-def record_signed(conn: Connection, chain_id: int, sender: str, nonce: int, tx_hash: str, raw: bytes,
-                  seqs: list[int]) -> int:
+def record_signed(
+    conn: Connection, chain_id: int, sender: str, nonce: int, tx_hash: str, raw: bytes, seqs: list[int]
+) -> int:
     """The signed transaction, stored before it is sent, and its commands `submitted`; returns its id."""
     now = time.time()
-    tx_id = conn.execute(text(
-        "INSERT INTO outbox_transactions (chain_id, sender, nonce, transaction_hash, raw, status, created_at) "
-        "VALUES (:chain, :sender, :nonce, :hash, :raw, 'sent', :now) RETURNING id"),
-        {"chain": chain_id, "sender": sender, "nonce": nonce, "hash": tx_hash, "raw": raw, "now": now}).scalar_one()
-    conn.execute(_in("UPDATE outbox_commands SET status = :submitted, transaction_id = :tx, transaction_hash = :hash, "
-                     "submitted_at = :now, attempts = attempts + 1 WHERE seq IN :seqs"),
-                 {"submitted": SUBMITTED, "tx": tx_id, "hash": tx_hash, "now": now, "seqs": seqs})
+    tx_id = conn.execute(
+        text(
+            "INSERT INTO outbox_transactions (chain_id, sender, nonce, transaction_hash, raw, status, created_at) "
+            "VALUES (:chain, :sender, :nonce, :hash, :raw, 'sent', :now) RETURNING id"
+        ),
+        {"chain": chain_id, "sender": sender, "nonce": nonce, "hash": tx_hash, "raw": raw, "now": now},
+    ).scalar_one()
+    conn.execute(
+        _in(
+            "UPDATE outbox_commands SET status = :submitted, transaction_id = :tx, transaction_hash = :hash, "
+            "submitted_at = :now, attempts = attempts + 1 WHERE seq IN :seqs"
+        ),
+        {"submitted": SUBMITTED, "tx": tx_id, "hash": tx_hash, "now": now, "seqs": seqs},
+    )
     return tx_id
 
 
@@ -98,34 +123,56 @@ def record_receipt(conn: Connection, tx_id: int, block: int, ok: bool, tx_hash: 
     now = time.time()
     conn.execute(
         text("UPDATE outbox_transactions SET status = :s, block_number = :b, settled_at = :now WHERE id = :id"),
-        {"s": "mined" if ok else "reverted", "b": block, "now": now, "id": tx_id})
+        {"s": "mined" if ok else "reverted", "b": block, "now": now, "id": tx_id},
+    )
     if ok:
-        return conn.execute(text(
-            "UPDATE outbox_commands SET status = :mined, block_number = :b, mined_at = :now "
-            "WHERE transaction_id = :id AND status = :submitted"),
-            {"mined": MINED, "b": block, "now": now, "id": tx_id, "submitted": SUBMITTED}).rowcount
-    conn.execute(text(
-        "UPDATE outbox_commands SET status = :failed, error_name = 'TransactionReverted', "
-        "error_args = :args WHERE transaction_id = :id AND status = :submitted AND attempts >= :max"),
-        {"failed": FAILED, "args": orjson.dumps([tx_hash]).decode(), "id": tx_id, "submitted": SUBMITTED,
-         "max": max_attempts})
-    return conn.execute(text(
-        "UPDATE outbox_commands SET status = :accepted, transaction_id = NULL, transaction_hash = NULL "
-        "WHERE transaction_id = :id AND status = :submitted"),
-        {"accepted": ACCEPTED, "id": tx_id, "submitted": SUBMITTED}).rowcount
+        return conn.execute(
+            text(
+                "UPDATE outbox_commands SET status = :mined, block_number = :b, mined_at = :now "
+                "WHERE transaction_id = :id AND status = :submitted"
+            ),
+            {"mined": MINED, "b": block, "now": now, "id": tx_id, "submitted": SUBMITTED},
+        ).rowcount
+    conn.execute(
+        text(
+            "UPDATE outbox_commands SET status = :failed, error_name = 'TransactionReverted', "
+            "error_args = :args WHERE transaction_id = :id AND status = :submitted AND attempts >= :max"
+        ),
+        {
+            "failed": FAILED,
+            "args": orjson.dumps([tx_hash]).decode(),
+            "id": tx_id,
+            "submitted": SUBMITTED,
+            "max": max_attempts,
+        },
+    )
+    return conn.execute(
+        text(
+            "UPDATE outbox_commands SET status = :accepted, transaction_id = NULL, transaction_hash = NULL "
+            "WHERE transaction_id = :id AND status = :submitted"
+        ),
+        {"accepted": ACCEPTED, "id": tx_id, "submitted": SUBMITTED},
+    ).rowcount
 
 
 def unsettled(conn: Connection, chain_id: int) -> list[SentTransaction]:
     """Transactions still `sent` (an earlier round's, or a crashed writer's), in nonce order per sender."""
-    rows = conn.execute(text("SELECT id, transaction_hash, sender, nonce, raw FROM outbox_transactions "
-                             "WHERE chain_id = :c AND status = 'sent' ORDER BY sender, nonce"), {"c": chain_id})
+    rows = conn.execute(
+        text(
+            "SELECT id, transaction_hash, sender, nonce, raw FROM outbox_transactions "
+            "WHERE chain_id = :c AND status = 'sent' ORDER BY sender, nonce"
+        ),
+        {"c": chain_id},
+    )
     return [SentTransaction(id_, hash_, sender, nonce, bytes(raw)) for id_, hash_, sender, nonce, raw in rows]
 
 
 def submitted_commands(conn: Connection, tx_id: int) -> list[tuple[int, str, dict]]:
     """(seq, kind, args) of the commands still waiting on a transaction."""
-    rows = conn.execute(text("SELECT seq, kind, args FROM outbox_commands WHERE transaction_id = :id "
-                             "AND status = :submitted"), {"id": tx_id, "submitted": SUBMITTED})
+    rows = conn.execute(
+        text("SELECT seq, kind, args FROM outbox_commands WHERE transaction_id = :id AND status = :submitted"),
+        {"id": tx_id, "submitted": SUBMITTED},
+    )
     return [(seq, kind, orjson.loads(args)) for seq, kind, args in rows]
 
 
@@ -133,12 +180,23 @@ def record_dropped(conn: Connection, tx_id: int, landed: list[int], requeue: lis
     """A transaction whose nonce another one used: the commands that landed anyway are `mined` (at the
     head block), the others go back to `accepted`."""
     now = time.time()
-    conn.execute(text("UPDATE outbox_transactions SET status = 'dropped', settled_at = :now WHERE id = :id"),
-                 {"now": now, "id": tx_id})
+    conn.execute(
+        text("UPDATE outbox_transactions SET status = 'dropped', settled_at = :now WHERE id = :id"),
+        {"now": now, "id": tx_id},
+    )
     if landed:
-        conn.execute(_in("UPDATE outbox_commands SET status = :mined, block_number = :head, mined_at = :now, "
-                         "transaction_hash = NULL WHERE seq IN :seqs"),
-                     {"mined": MINED, "head": head, "now": now, "seqs": landed})
+        conn.execute(
+            _in(
+                "UPDATE outbox_commands SET status = :mined, block_number = :head, mined_at = :now, "
+                "transaction_hash = NULL WHERE seq IN :seqs"
+            ),
+            {"mined": MINED, "head": head, "now": now, "seqs": landed},
+        )
     if requeue:
-        conn.execute(_in("UPDATE outbox_commands SET status = :accepted, transaction_id = NULL, "
-                         "transaction_hash = NULL WHERE seq IN :seqs"), {"accepted": ACCEPTED, "seqs": requeue})
+        conn.execute(
+            _in(
+                "UPDATE outbox_commands SET status = :accepted, transaction_id = NULL, "
+                "transaction_hash = NULL WHERE seq IN :seqs"
+            ),
+            {"accepted": ACCEPTED, "seqs": requeue},
+        )

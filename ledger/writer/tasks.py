@@ -30,8 +30,14 @@ def _engine():
     return engine
 
 
-@shared_task(name="ledger.writer.drain", autoretry_for=(ChainUnavailable,), retry_backoff=True, retry_backoff_max=30,
-             retry_jitter=True, max_retries=None)
+@shared_task(
+    name="ledger.writer.drain",
+    autoretry_for=(ChainUnavailable,),
+    retry_backoff=True,
+    retry_backoff_max=30,
+    retry_jitter=True,
+    max_retries=None,
+)
 def drain() -> dict:
     """Drain the outbox to the chain until idle (a standby while another writer holds the lease)."""
     from ledger.writer.service import drain as run

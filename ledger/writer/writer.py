@@ -67,15 +67,24 @@ class WriterConfig:
 
 
 class OutboxWriter:
-    def __init__(self, *, engine: Engine, rpc: JsonRpc, manifest: Manifest, signers: dict[str, LocalAccount],
-                 owner: str, config: WriterConfig | None = None):
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        rpc: JsonRpc,
+        manifest: Manifest,
+        signers: dict[str, LocalAccount],
+        owner: str,
+        config: WriterConfig | None = None,
+    ):
         self.engine, self.rpc, self.manifest, self.owner = engine, rpc, manifest, owner
         self.config = config or WriterConfig()
         self.signers = signers
         self.chain_id = manifest.chain_id
         self.lease = Lease(holder="writer", chain_id=self.chain_id, owner=owner, seconds=self.config.lease_seconds)
-        self.addresses = {name: to_checksum_address(manifest.latest(name).address)
-                          for name in {k.contract for k in KINDS.values()}}
+        self.addresses = {
+            name: to_checksum_address(manifest.latest(name).address) for name in {k.contract for k in KINDS.values()}
+        }
         self._nonces: dict[str, int] = {}  # next nonce per sender address
         self._gas_price: int | None = None
 
@@ -144,8 +153,12 @@ class OutboxWriter:
         for command in commands:
             spec = KINDS[command.kind]
             last = groups[-1] if groups else None
-            if (last and last[0].kind == command.kind and spec.batch
-                    and len(last) < min(self.config.batch_size, spec.max_batch)):
+            if (
+                last
+                and last[0].kind == command.kind
+                and spec.batch
+                and len(last) < min(self.config.batch_size, spec.max_batch)
+            ):
                 last.append(command)
             else:
                 groups.append([command])
@@ -181,8 +194,9 @@ class OutboxWriter:
             self._fail(group, revert)
             return []
         half = len(group) // 2
-        return (self._check_sign_send(group[:half], in_flight=in_flight)
-                + self._check_sign_send(group[half:], in_flight=in_flight))
+        return self._check_sign_send(group[:half], in_flight=in_flight) + self._check_sign_send(
+            group[half:], in_flight=in_flight
+        )
 
     def _check(self, sender: str, to: str, data: bytes) -> ContractRevert | None:
         try:
@@ -204,8 +218,12 @@ class OutboxWriter:
     def _fail(self, commands: list[Command], revert: ContractRevert) -> None:
         log.info("outbox: %d command(s) failed with %s", len(commands), revert)
         with self._fenced() as conn:
-            store.fail(conn, [c.seq for c in commands], revert.name,
-                       ["0x" + a.hex() if isinstance(a, bytes) else str(a) for a in revert.args_])
+            store.fail(
+                conn,
+                [c.seq for c in commands],
+                revert.name,
+                ["0x" + a.hex() if isinstance(a, bytes) else str(a) for a in revert.args_],
+            )
 
     def _next_nonce(self, address: str) -> int:
         if address not in self._nonces:
@@ -214,15 +232,26 @@ class OutboxWriter:
         self._nonces[address] += 1
         return nonce
 
-    def _sign_and_send(self, signer: LocalAccount, to: str, data: bytes, gas: int,
-                       group: list[Command]) -> SentTransaction:
+    def _sign_and_send(
+        self, signer: LocalAccount, to: str, data: bytes, gas: int, group: list[Command]
+    ) -> SentTransaction:
         nonce = self._next_nonce(signer.address)
-        signed = signer.sign_transaction({"chainId": self.chain_id, "nonce": nonce, "gasPrice": self._gas_price,
-                                          "gas": gas, "to": to, "value": 0, "data": data})
+        signed = signer.sign_transaction(
+            {
+                "chainId": self.chain_id,
+                "nonce": nonce,
+                "gasPrice": self._gas_price,
+                "gas": gas,
+                "to": to,
+                "value": 0,
+                "data": data,
+            }
+        )
         tx_hash, raw = "0x" + signed.hash.hex(), bytes(signed.raw_transaction)
         with self._fenced() as conn:
-            tx_id = store.record_signed(conn, self.chain_id, signer.address, nonce, tx_hash, raw,
-                                        [c.seq for c in group])
+            tx_id = store.record_signed(
+                conn, self.chain_id, signer.address, nonce, tx_hash, raw, [c.seq for c in group]
+            )
         sent = SentTransaction(tx_id, tx_hash, signer.address, nonce, raw, group)
         self._broadcast(sent)
         return sent
@@ -274,8 +303,14 @@ class OutboxWriter:
         """Mined, or reverted after all (the chain moved between check and mining): back to the queue,
         whose check finds the culprit; a command that keeps reverting fails."""
         with self._fenced() as conn:
-            return store.record_receipt(conn, tx_id, int(receipt["blockNumber"], 16), int(receipt["status"], 16) == 1,
-                                        receipt["transactionHash"], max_attempts=MAX_REVERTED_ATTEMPTS)
+            return store.record_receipt(
+                conn,
+                tx_id,
+                int(receipt["blockNumber"], 16),
+                int(receipt["status"], 16) == 1,
+                receipt["transactionHash"],
+                max_attempts=MAX_REVERTED_ATTEMPTS,
+            )
 
     def _settle_unfinished(self) -> int:
         """Transactions left `sent` by an earlier round or a crashed writer: settle them, in nonce order."""
@@ -308,8 +343,12 @@ class OutboxWriter:
             (landed_seqs if landed(self._live_contract(kind), kind, args) else requeue).append(seq)
         with self._fenced() as conn:
             store.record_dropped(conn, tx.id, landed_seqs, requeue, head)
-        log.warning("outbox: transaction %s was dropped; %d command(s) had landed, %d requeued",
-                    tx.hash, len(landed_seqs), len(requeue))
+        log.warning(
+            "outbox: transaction %s was dropped; %d command(s) had landed, %d requeued",
+            tx.hash,
+            len(landed_seqs),
+            len(requeue),
+        )
         return len(commands)
 
     def _live_contract(self, kind: Kind):

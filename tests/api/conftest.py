@@ -46,9 +46,19 @@ def project_code(district: str = "410105") -> str:
 
 
 def project_body(code: str, uscc: str = USCC_A, **changes) -> dict:
-    return {"project_code": code, "name": "金水区商务中心", "builder_uscc": uscc, "builder_name": "郑州某置业有限公司",
-            "contact_person": "王工", "contact_phone": "0371-65550123", "district": code.split("-")[1],
-            "required_shelter_area": 520000, "built_shelter_area": 380000, "stage": "approval", **changes}
+    return {
+        "project_code": code,
+        "name": "金水区商务中心",
+        "builder_uscc": uscc,
+        "builder_name": "郑州某置业有限公司",
+        "contact_person": "王工",
+        "contact_phone": "0371-65550123",
+        "district": code.split("-")[1],
+        "required_shelter_area": 520000,
+        "built_shelter_area": 380000,
+        "stage": "approval",
+        **changes,
+    }
 
 
 class ApiProcess:
@@ -57,9 +67,25 @@ class ApiProcess:
         self.url = f"http://127.0.0.1:{self.port}"
         self._log = open(log, "ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--factory", "web.app:create_app", "--host", "127.0.0.1",
-             "--port", str(self.port), "--log-level", "warning"],
-            cwd=REPO_ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "--factory",
+                "web.app:create_app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--log-level",
+                "warning",
+            ],
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
     def wait_ready(self, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
@@ -94,7 +120,9 @@ class Api:
     def url(self) -> str:
         return self.urls[0]
 
-    def client(self, name: str = "tax-bureau", *, key: Ed25519PrivateKey | None = None, server: int = 0) -> LedgerClient:
+    def client(
+        self, name: str = "tax-bureau", *, key: Ed25519PrivateKey | None = None, server: int = 0
+    ) -> LedgerClient:
         return LedgerClient(self.urls[server], name, key or self.keys[name])
 
     def login(self, username: str, password: str = PASSWORD) -> requests.Session:
@@ -108,8 +136,10 @@ class Api:
     def counts(self) -> dict[str, int]:
         """Rows in every table: what 'nothing written' is checked against."""
         with self.engine.connect() as conn:
-            return {t.name: conn.execute(select(func.count()).select_from(t)).scalar_one()
-                    for t in SQLModel.metadata.sorted_tables}
+            return {
+                t.name: conn.execute(select(func.count()).select_from(t)).scalar_one()
+                for t in SQLModel.metadata.sorted_tables
+            }
 
 
 @pytest.fixture(scope="module")
@@ -122,15 +152,23 @@ def api(tmp_path_factory):
     mirror_sample_rate_table(engine)  # as the indexer would after `ledger deploy` published it
     keys = {"tax-bureau": Ed25519PrivateKey.generate(), "approval-bureau": Ed25519PrivateKey.generate()}
     add_client(engine, name="tax-bureau", role="tax", public_key_text=public_key_pem(keys["tax-bureau"].public_key()))
-    add_client(engine, name="approval-bureau", role="approval",
-               public_key_text=public_key_pem(keys["approval-bureau"].public_key()))
+    add_client(
+        engine,
+        name="approval-bureau",
+        role="approval",
+        public_key_text=public_key_pem(keys["approval-bureau"].public_key()),
+    )
     add_user(engine, username="office1", password=PASSWORD, role="office")
     add_user(engine, username="auditor1", password=PASSWORD, role="regulator")
     add_user(engine, username="ent-a", password=PASSWORD, role="enterprise", uscc=USCC_A)
     add_user(engine, username="ent-b", password=PASSWORD, role="enterprise", uscc=USCC_B)
     logs = tmp_path_factory.mktemp("api-logs")
-    env = {**os.environ, "LEDGER_DATABASE_URL": url, "LEDGER_RPC_URL": f"http://127.0.0.1:{free_port()}",
-           "LEDGER_MANIFEST_PATH": str(logs / "deployment.json")}
+    env = {
+        **os.environ,
+        "LEDGER_DATABASE_URL": url,
+        "LEDGER_RPC_URL": f"http://127.0.0.1:{free_port()}",
+        "LEDGER_MANIFEST_PATH": str(logs / "deployment.json"),
+    }
     processes = [ApiProcess(env, logs / f"api-{i}.log") for i in range(2)]
     try:
         for p in processes:
@@ -160,5 +198,11 @@ _vouchers = itertools.count(1)
 
 def payment_for(levy: dict, **changes) -> dict:
     voucher = f"33{time.time_ns() % 10**12:012d}{next(_vouchers):04d}"
-    return {"levy_number": levy["levy_number"], "voucher_number": voucher, "amount_fen": levy["amount_fen"],
-            "paid_at": levy["created_at"], "payer_uscc": levy["payer_uscc"], **changes}  # paid once issued
+    return {
+        "levy_number": levy["levy_number"],
+        "voucher_number": voucher,
+        "amount_fen": levy["amount_fen"],
+        "paid_at": levy["created_at"],
+        "payer_uscc": levy["payer_uscc"],
+        **changes,
+    }  # paid once issued

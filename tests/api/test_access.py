@@ -28,14 +28,24 @@ ALLOWED = [  # (path pattern, callers allowed) — the first match wins
     (r"^/v1/auth/", PEOPLE),
     (r"^/v1/public/", PUBLIC),
 ]
-SAMPLE_PARAMS = {"project_code": "2026-410105-70-01-999999", "command_id": "cmd_unknown", "day": "2026-11-29",
-                 "commitment_number": "CN-UNKNOWN", "enterprise": USCC_A, "voucher_number": "332026999999999999",
-                 "endpoint_id": "999999"}
+SAMPLE_PARAMS = {
+    "project_code": "2026-410105-70-01-999999",
+    "command_id": "cmd_unknown",
+    "day": "2026-11-29",
+    "commitment_number": "CN-UNKNOWN",
+    "enterprise": USCC_A,
+    "voucher_number": "332026999999999999",
+    "endpoint_id": "999999",
+}
 
 
 def v1_routes() -> list[tuple[str, str]]:
-    return sorted((method, route.path) for route in app.routes if isinstance(route, APIRoute)
-                  and route.path.startswith("/v1/") for method in route.methods)
+    return sorted(
+        (method, route.path)
+        for route in app.routes
+        if isinstance(route, APIRoute) and route.path.startswith("/v1/")
+        for method in route.methods
+    )
 
 
 def allowed_callers(path: str) -> set[str]:
@@ -49,8 +59,14 @@ def test_every_v1_route_has_an_access_rule():
 
 @pytest.fixture(scope="module")
 def callers(api):
-    return {"anonymous": None, "tax": api.client("tax-bureau"), "approval": api.client("approval-bureau"),
-            "office": api.login("office1"), "regulator": api.login("auditor1"), "enterprise": api.login("ent-a")}
+    return {
+        "anonymous": None,
+        "tax": api.client("tax-bureau"),
+        "approval": api.client("approval-bureau"),
+        "office": api.login("office1"),
+        "regulator": api.login("auditor1"),
+        "enterprise": api.login("ent-a"),
+    }
 
 
 @pytest.mark.parametrize("caller", CALLERS)
@@ -84,13 +100,23 @@ def test_an_enterprise_sees_only_its_own_projects_levies_payments_and_commitment
     for levy in (levy_a, levy_b):
         tax.post("/v1/tax/payments", payment_for(levy))
         levy["commitment_number"] = f"CN-{levy['project_code']}"
-        approval.post("/v1/approval/commitments", {
-            "commitment_number": levy["commitment_number"], "project_code": levy["project_code"],
-            "enterprise_uscc": levy["payer_uscc"], "kind": "fee_payment", "due_date": due, "terms_sha256": "ab" * 32})
+        approval.post(
+            "/v1/approval/commitments",
+            {
+                "commitment_number": levy["commitment_number"],
+                "project_code": levy["project_code"],
+                "enterprise_uscc": levy["payer_uscc"],
+                "kind": "fee_payment",
+                "due_date": due,
+                "terms_sha256": "ab" * 32,
+            },
+        )
     for user, own, other in (("ent-a", levy_a, levy_b), ("ent-b", levy_b, levy_a)):
         session = api.login(user)
-        seen = {name: session.get(f"{api.url}/v1/me/{name}", timeout=30).json()
-                for name in ("projects", "levies", "payments", "commitments")}
+        seen = {
+            name: session.get(f"{api.url}/v1/me/{name}", timeout=30).json()
+            for name in ("projects", "levies", "payments", "commitments")
+        }
         assert own["project_code"] in {p["project_code"] for p in seen["projects"]}
         assert own["levy_number"] in {lv["levy_number"] for lv in seen["levies"]}
         assert own["levy_number"] in {p["levy_number"] for p in seen["payments"]}
@@ -104,7 +130,11 @@ def test_an_enterprise_cannot_reach_another_enterprises_project_through_office_o
     code = project_code()
     api.client("approval-bureau").post("/v1/approval/projects", project_body(code, USCC_B))
     session = api.login("ent-a")
-    for path in (f"/v1/office/projects/{code}", f"/v1/approval/projects/{code}", f"/v1/office/projects/{code}/clearance"):
+    for path in (
+        f"/v1/office/projects/{code}",
+        f"/v1/approval/projects/{code}",
+        f"/v1/office/projects/{code}/clearance",
+    ):
         assert session.get(api.url + path, timeout=30).status_code in (401, 403)
 
 
@@ -112,9 +142,17 @@ def test_a_client_sees_only_the_commands_it_sent(api):
     code = project_code()
     approval = api.client("approval-bureau")
     approval.post("/v1/approval/projects", project_body(code))
-    accepted = approval.post("/v1/approval/commitments", {
-        "commitment_number": f"CN-{code}", "project_code": code, "enterprise_uscc": USCC_A, "kind": "shelter_build",
-        "due_date": (datetime.date.today() + datetime.timedelta(days=365)).isoformat(), "terms_sha256": "ab" * 32})[0]
+    accepted = approval.post(
+        "/v1/approval/commitments",
+        {
+            "commitment_number": f"CN-{code}",
+            "project_code": code,
+            "enterprise_uscc": USCC_A,
+            "kind": "shelter_build",
+            "due_date": (datetime.date.today() + datetime.timedelta(days=365)).isoformat(),
+            "terms_sha256": "ab" * 32,
+        },
+    )[0]
     path = f"/v1/commands/{accepted['command_id']}"
     assert approval.get(path)["reference"] == f"CN-{code}"
     other = api.client("tax-bureau").request("GET", path)

@@ -31,12 +31,21 @@ def indexed(chain, tmp_path, **groups):
     rpc_url = chain.node.url.replace("http://", "http://operator:s3cret-key@")
     if chain.node.kind == "hardhat":  # Hardhat answers on any path; anvil only on "/" (404 elsewhere)
         rpc_url += "/v3/s3cret-project"
-    settings = Settings(rpc={"url": rpc_url}, deployment={"manifest_path": tmp_path / "deployment.json"},
-                        database={"url": database_url}, **groups)
+    settings = Settings(
+        rpc={"url": rpc_url},
+        deployment={"manifest_path": tmp_path / "deployment.json"},
+        database={"url": database_url},
+        **groups,
+    )
     engine = make_engine(database_url)
     upgrade_schema(engine)
-    indexer = Indexer(engine=engine, rpc=JsonRpc(chain.node.url), manifest=chain.manifest,
-                      config=IndexerConfig(reorg_limit=3), owner="health-test")
+    indexer = Indexer(
+        engine=engine,
+        rpc=JsonRpc(chain.node.url),
+        manifest=chain.manifest,
+        config=IndexerConfig(reorg_limit=3),
+        owner="health-test",
+    )
     indexer.catch_up()
     return settings, indexer
 
@@ -67,9 +76,11 @@ def test_health_shows_the_chains_clock_and_its_offset_from_the_servers(chain, tm
 
 
 def test_health_says_the_chain_is_unreachable_with_503_without_showing_the_url(tmp_path):
-    settings = Settings(rpc={"url": "http://operator:s3cret@127.0.0.1:9/v3/s3cret"},
-                        deployment={"manifest_path": tmp_path / "missing.json"},
-                        database={"url": f"sqlite:///{tmp_path / 'none.db'}"})
+    settings = Settings(
+        rpc={"url": "http://operator:s3cret@127.0.0.1:9/v3/s3cret"},
+        deployment={"manifest_path": tmp_path / "missing.json"},
+        database={"url": f"sqlite:///{tmp_path / 'none.db'}"},
+    )
     response = client_for(settings).get("/health")
     assert response.status_code == 503
     body = response.json()
@@ -107,7 +118,9 @@ def test_health_turns_503_when_the_lag_passes_its_threshold(chain, tmp_path):
     chain.travel(1)
     response = client_for(settings).get("/health")
     assert response.status_code == 503
-    assert "4 blocks behind the head (more than LEDGER_HEALTH_MAX_LAG_BLOCKS=3)" in " ".join(response.json()["problems"])
+    assert "4 blocks behind the head (more than LEDGER_HEALTH_MAX_LAG_BLOCKS=3)" in " ".join(
+        response.json()["problems"]
+    )
 
 
 def test_health_turns_503_when_the_last_good_poll_is_older_than_its_threshold(chain, tmp_path):
@@ -137,8 +150,11 @@ def test_metrics_export_head_checkpoint_lag_events_reorgs_and_errors_by_kind(cha
 
     response = client_for(settings).get("/metrics")
     assert response.status_code == 200
-    samples = {(s.name, tuple(sorted(s.labels.items()))): s.value
-               for family in text_string_to_metric_families(response.text) for s in family.samples}
+    samples = {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(response.text)
+        for s in family.samples
+    }
     chain_label = (("chain_id", "31337"),)
     head = chain.w3.eth.block_number
     assert samples[("ledger_chain_head_block", chain_label)] == head

@@ -16,8 +16,9 @@ PAYMENTS = "/v1/tax/payments"
 
 def confirmations_of(api, voucher: str) -> int:
     with api.engine.connect() as conn:
-        return conn.execute(select(func.count()).select_from(PaymentConfirmation)
-                            .where(PaymentConfirmation.voucher_number == voucher)).scalar_one()
+        return conn.execute(
+            select(func.count()).select_from(PaymentConfirmation).where(PaymentConfirmation.voucher_number == voucher)
+        ).scalar_one()
 
 
 def test_the_same_confirmation_twice_records_one_payment_and_replays_the_first_response(api):
@@ -145,11 +146,26 @@ def test_a_stored_response_is_replayed_for_24_hours_and_the_key_is_free_after_re
     now = 1_800_000_000.0
     hours = 3600.0
     with api.engine.begin() as conn:
-        claim = lambda at, fp="a": store.claim_key(conn, client_id="tax-bureau", key="retention-test", fingerprint=fp,
-                                                   now=at, lock_seconds=60, retention_seconds=24 * hours)
+        claim = lambda at, fp="a": store.claim_key(
+            conn,
+            client_id="tax-bureau",
+            key="retention-test",
+            fingerprint=fp,
+            now=at,
+            lock_seconds=60,
+            retention_seconds=24 * hours,
+        )
         assert claim(now).outcome == "claimed"
-        store.complete_key(conn, client_id="tax-bureau", key="retention-test", status_code=202,
-                           content_type="application/json", location=None, body=b"{}", now=now)
+        store.complete_key(
+            conn,
+            client_id="tax-bureau",
+            key="retention-test",
+            status_code=202,
+            content_type="application/json",
+            location=None,
+            body=b"{}",
+            now=now,
+        )
         assert claim(now + 23.9 * hours).outcome == "replay"
         assert claim(now + 23.9 * hours, "b").outcome == "mismatch"
         assert claim(now + 24.1 * hours, "b").outcome == "claimed"
@@ -158,8 +174,15 @@ def test_a_stored_response_is_replayed_for_24_hours_and_the_key_is_free_after_re
 def test_an_abandoned_in_flight_claim_is_taken_over_after_its_lock_expires(api):
     now = 1_800_000_000.0
     with api.engine.begin() as conn:
-        claim = lambda at: store.claim_key(conn, client_id="tax-bureau", key="abandoned-test", fingerprint="a",
-                                           now=at, lock_seconds=60, retention_seconds=86400)
+        claim = lambda at: store.claim_key(
+            conn,
+            client_id="tax-bureau",
+            key="abandoned-test",
+            fingerprint="a",
+            now=at,
+            lock_seconds=60,
+            retention_seconds=86400,
+        )
         assert claim(now).outcome == "claimed"
         assert claim(now + 59).outcome == "in_flight"
         assert claim(now + 61).outcome == "claimed"

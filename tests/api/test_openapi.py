@@ -32,7 +32,10 @@ def test_every_route_has_a_success_example_and_problem_examples():
         success = [r for status, r in responses.items() if status.startswith("2")]
         assert success, (method, path)
         if path != "/health" and "logout" not in path and method != "delete":  # logout, delete: 204, no body
-            assert any("example" in c or "examples" in c for r in success for c in r.get("content", {}).values()), (method, path)
+            assert any("example" in c or "examples" in c for r in success for c in r.get("content", {}).values()), (
+                method,
+                path,
+            )
         problems = [r for status, r in responses.items() if status[0] in "45"]
         assert problems, (method, path)
         for r in problems:
@@ -94,9 +97,21 @@ def test_the_webhook_public_key_is_published(api):
 
 # --- input rules in the schema: identifier patterns, and examples that are real values ------------
 
-IDENTIFIER_FIELDS = {"project_code", "builder_uscc", "enterprise_uscc", "payer_uscc", "uscc", "voucher_number",
-                     "levy_number", "refund_reference", "commitment_number", "reason_code", "district", "command_id",
-                     "enterprise"}
+IDENTIFIER_FIELDS = {
+    "project_code",
+    "builder_uscc",
+    "enterprise_uscc",
+    "payer_uscc",
+    "uscc",
+    "voucher_number",
+    "levy_number",
+    "refund_reference",
+    "commitment_number",
+    "reason_code",
+    "district",
+    "command_id",
+    "enterprise",
+}
 
 
 def resolve(document: dict, schema: dict) -> dict:
@@ -143,8 +158,11 @@ def test_every_identifier_field_a_client_sends_carries_its_pattern_and_a_real_ex
     for where, field, schema in identifier_schemas(document):
         assert schema.get("pattern") or schema.get("enum"), (where, field)
         for example in schema.get("examples", []):
-            assert re.search(schema["pattern"], example) if "pattern" in schema else example in schema["enum"], \
-                (where, field, example)
+            assert re.search(schema["pattern"], example) if "pattern" in schema else example in schema["enum"], (
+                where,
+                field,
+                example,
+            )
         seen.add(field)
     assert seen >= IDENTIFIER_FIELDS - {"uscc"}
 
@@ -184,8 +202,9 @@ def test_every_example_validates_against_the_documents_own_schema():
     document = app.openapi()
     checked = 0
     for where, schema, example in examples_in(document):
-        validator = Draft202012Validator({**schema, "components": document["components"]},
-                                         format_checker=Draft202012Validator.FORMAT_CHECKER)
+        validator = Draft202012Validator(
+            {**schema, "components": document["components"]}, format_checker=Draft202012Validator.FORMAT_CHECKER
+        )
         errors = [e.message for e in validator.iter_errors(example)]
         assert not errors, (where, errors[:3])
         checked += 1
@@ -194,8 +213,12 @@ def test_every_example_validates_against_the_documents_own_schema():
 
 def test_the_notices_we_send_are_documented_with_their_version():
     document = app.openapi()
-    assert set(document["webhooks"]) == {"payment.recorded", "clearance.changed", "commitment.overdue",
-                                         "commitment.breached"}
+    assert set(document["webhooks"]) == {
+        "payment.recorded",
+        "clearance.changed",
+        "commitment.overdue",
+        "commitment.breached",
+    }
     for name in ("CommandNotice", "ClearanceChangedNotice"):
         assert document["components"]["schemas"][name]["properties"]["version"]["const"] == 1
 
@@ -230,14 +253,17 @@ def rules_the_code_emits() -> set[str]:
     for path in [*Path("api").rglob("*.py"), *Path("web").rglob("*.py"), *Path("ledger").rglob("*.py")]:
         tree = ast.parse(path.read_text())
         examples = path.parts[:2] == ("api", "routes") or path == Path("api/examples.py")
-        position = {f.name: [a.arg for a in f.args.args].index("rule") for f in ast.walk(tree)
-                    if isinstance(f, ast.FunctionDef) and "rule" in [a.arg for a in f.args.args]}
+        position = {
+            f.name: [a.arg for a in f.args.args].index("rule")
+            for f in ast.walk(tree)
+            if isinstance(f, ast.FunctionDef) and "rule" in [a.arg for a in f.args.args]
+        }
         for node in ast.walk(tree):
             found = []
             if isinstance(node, ast.keyword) and node.arg == "rule":
                 found = [node.value]
             elif isinstance(node, ast.Call) and getattr(node.func, "id", None) in position:
-                found = node.args[position[node.func.id]:position[node.func.id] + 1]
+                found = node.args[position[node.func.id] : position[node.func.id] + 1]
             elif isinstance(node, ast.Dict) and not examples:
                 found = [v for k, v in zip(node.keys, node.values) if isinstance(k, ast.Constant) and k.value == "rule"]
             rules |= {v.value for v in found if isinstance(v, ast.Constant) and isinstance(v.value, str)}

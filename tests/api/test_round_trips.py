@@ -69,11 +69,21 @@ def api_in_process(database_url, monkeypatch):  # noqa: F811
 
 
 def confirm(client, key, levy: dict, voucher: str, idempotency_key: str):
-    body = orjson.dumps({"levy_number": levy["levy_number"], "voucher_number": voucher, "amount_fen": 1,
-                         "paid_at": levy["created_at"] + 1, "payer_uscc": levy["payer_uscc"]})
+    body = orjson.dumps(
+        {
+            "levy_number": levy["levy_number"],
+            "voucher_number": voucher,
+            "amount_fen": 1,
+            "paid_at": levy["created_at"] + 1,
+            "payer_uscc": levy["payer_uscc"],
+        }
+    )
     headers = sign_request(key, client_id="tax-bureau", method="POST", target="/v1/tax/payments", body=body).as_dict()
-    return client.post("/v1/tax/payments", content=body,
-                       headers={**headers, "Content-Type": "application/json", "Idempotency-Key": idempotency_key})
+    return client.post(
+        "/v1/tax/payments",
+        content=body,
+        headers={**headers, "Content-Type": "application/json", "Idempotency-Key": idempotency_key},
+    )
 
 
 def test_a_signed_idempotent_confirmation_makes_at_most_16_round_trips(api_in_process):
@@ -85,8 +95,12 @@ def test_a_signed_idempotent_confirmation_makes_at_most_16_round_trips(api_in_pr
     assert len(trips.sent) <= MOST_ROUND_TRIPS, "\n".join(trips.sent)
     with engine.connect() as conn:  # and it wrote what it promised: the confirmation and its command
         assert conn.execute(select(func.count()).select_from(PaymentConfirmation)).scalar_one() == 2
-        assert conn.execute(select(func.count()).select_from(OutboxCommand)
-                            .where(OutboxCommand.kind == "record_payment")).scalar_one() == 2
+        assert (
+            conn.execute(
+                select(func.count()).select_from(OutboxCommand).where(OutboxCommand.kind == "record_payment")
+            ).scalar_one()
+            == 2
+        )
 
 
 def test_a_replay_is_answered_by_the_admission_transaction_whose_commit_makes_the_nonce_durable(api_in_process):
@@ -99,5 +113,8 @@ def test_a_replay_is_answered_by_the_admission_transaction_whose_commit_makes_th
     assert trips.sent.count("COMMIT") == 1, "\n".join(trips.sent)
     # On PostgreSQL that one COMMIT must wait for the WAL flush (no later commit flushes it for us).
     flush = [s for s in trips.sent if s.startswith("SET LOCAL synchronous_commit")]
-    assert flush == ([] if engine.dialect.name == "sqlite" else ["SET LOCAL synchronous_commit TO OFF",
-                                                                  "SET LOCAL synchronous_commit TO DEFAULT"])
+    assert flush == (
+        []
+        if engine.dialect.name == "sqlite"
+        else ["SET LOCAL synchronous_commit TO OFF", "SET LOCAL synchronous_commit TO DEFAULT"]
+    )

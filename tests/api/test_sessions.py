@@ -39,13 +39,17 @@ def test_a_state_change_without_the_csrf_token_is_refused(api):
     response = session.post(api.url + "/v1/office/assessments", json={"project_code": project_code()}, timeout=30)
     assert response.status_code == 403 and response.json()["type"] == "/problems/csrf-failed"
     session.headers["X-CSRF-Token"] = "0" * 64
-    assert session.post(api.url + "/v1/office/assessments", json={"project_code": project_code()},
-                        timeout=30).status_code == 403
+    assert (
+        session.post(api.url + "/v1/office/assessments", json={"project_code": project_code()}, timeout=30).status_code
+        == 403
+    )
     assert api.counts() == before
     session.headers["X-CSRF-Token"] = token
     # With the token it passes the CSRF check (and fails on the unknown project instead).
-    assert session.post(api.url + "/v1/office/assessments", json={"project_code": project_code()},
-                        timeout=30).status_code == 404
+    assert (
+        session.post(api.url + "/v1/office/assessments", json={"project_code": project_code()}, timeout=30).status_code
+        == 404
+    )
 
 
 def test_a_form_post_may_carry_the_csrf_token_as_a_field(api):

@@ -16,10 +16,26 @@ from tests.api.conftest import project_body, project_code
 PATH = "/v1/approval/projects"
 
 
-def signed_post(api, body: bytes, *, key=None, client_id="approval-bureau", timestamp=None, nonce=None, drop=None,
-                send_body: bytes | None = None):
-    headers = sign_request(key or api.keys[client_id], client_id=client_id, method="POST", target=PATH, body=body,
-                           timestamp=timestamp, nonce=nonce).as_dict()
+def signed_post(
+    api,
+    body: bytes,
+    *,
+    key=None,
+    client_id="approval-bureau",
+    timestamp=None,
+    nonce=None,
+    drop=None,
+    send_body: bytes | None = None,
+):
+    headers = sign_request(
+        key or api.keys[client_id],
+        client_id=client_id,
+        method="POST",
+        target=PATH,
+        body=body,
+        timestamp=timestamp,
+        nonce=nonce,
+    ).as_dict()
     headers.update({"Content-Type": "application/json", "Idempotency-Key": new_nonce()})
     if drop:
         headers.pop(drop)
@@ -77,8 +93,9 @@ def test_a_timestamp_301_seconds_off_is_refused(api, offset):
 @pytest.mark.parametrize("offset", [299, -299])
 def test_a_timestamp_299_seconds_off_is_accepted(api, offset):
     # The clock may tick between signing and checking; 298 keeps a second of margin on the "299" side.
-    response = signed_post(api, encode_body(project_body(project_code())),
-                           timestamp=int(time.time()) + offset - (1 if offset > 0 else -1))
+    response = signed_post(
+        api, encode_body(project_body(project_code())), timestamp=int(time.time()) + offset - (1 if offset > 0 else -1)
+    )
     assert response.status_code == 200, response.text
 
 
@@ -96,9 +113,9 @@ def test_a_replayed_nonce_is_refused_by_the_other_api_process_too(api):
     first = signed_post(api, encode_body(project_body(project_code())), nonce=nonce)
     assert first.status_code == 200
     body = encode_body(project_body(project_code()))
-    headers = sign_request(api.keys["approval-bureau"], client_id="approval-bureau", method="POST", target=PATH,
-                           body=body, nonce=nonce).as_dict() | {"Content-Type": "application/json",
-                                                                "Idempotency-Key": new_nonce()}
+    headers = sign_request(
+        api.keys["approval-bureau"], client_id="approval-bureau", method="POST", target=PATH, body=body, nonce=nonce
+    ).as_dict() | {"Content-Type": "application/json", "Idempotency-Key": new_nonce()}
     response = requests.post(api.urls[1] + PATH, data=body, headers=headers, timeout=30)
     assert response.status_code == 401 and response.json()["field"] == "X-Nonce"
 
@@ -127,11 +144,13 @@ def test_a_client_may_call_only_its_own_routes(api):
 def test_the_query_string_is_signed(api):
     tax = api.client("tax-bureau")
     body = b""
-    headers = sign_request(api.keys["tax-bureau"], client_id="tax-bureau", method="GET", target="/v1/tax/levies?limit=5",
-                           body=body).as_dict()
+    headers = sign_request(
+        api.keys["tax-bureau"], client_id="tax-bureau", method="GET", target="/v1/tax/levies?limit=5", body=body
+    ).as_dict()
     assert requests.get(api.url + "/v1/tax/levies?limit=5", headers=headers, timeout=30).status_code == 200
-    headers = sign_request(api.keys["tax-bureau"], client_id="tax-bureau", method="GET", target="/v1/tax/levies?limit=5",
-                           body=body).as_dict()
+    headers = sign_request(
+        api.keys["tax-bureau"], client_id="tax-bureau", method="GET", target="/v1/tax/levies?limit=5", body=body
+    ).as_dict()
     response = requests.get(api.url + "/v1/tax/levies?limit=6", headers=headers, timeout=30)
     assert response.status_code == 401 and response.json()["field"] == "X-Signature"
     assert tax.get("/v1/tax/levies", limit=5)["items"] is not None
@@ -142,8 +161,9 @@ def test_a_target_ending_in_a_bare_question_mark_is_signed_without_it(api):
     host, port = api.url.removeprefix("http://").split(":")
 
     def get(signed_target: str) -> int:
-        headers = sign_request(api.keys["tax-bureau"], client_id="tax-bureau", method="GET", target=signed_target,
-                               body=b"").as_dict()
+        headers = sign_request(
+            api.keys["tax-bureau"], client_id="tax-bureau", method="GET", target=signed_target, body=b""
+        ).as_dict()
         connection = http.client.HTTPConnection(host, int(port), timeout=30)
         connection.request("GET", "/v1/tax/levies?", headers=headers)  # sent as is, bare "?" included
         status = connection.getresponse().status

@@ -8,16 +8,32 @@ from tests.api.conftest import USCC_A, project_body, project_code
 SHA = "ab" * 32
 BAD_USCC = USCC_A[:-1] + ("0" if USCC_A[-1] != "0" else "1")  # wrong check character
 CODE = "2026-410105-70-01-000777"
-PAYMENT = {"levy_number": "2026-410105-70-01-000777-A1", "voucher_number": "V-1", "amount_fen": 100, "paid_at": "2026-11-29T09:30:00+08:00",
-           "payer_uscc": USCC_A}
-COMMITMENT = {"commitment_number": "CN-1", "project_code": CODE, "enterprise_uscc": USCC_A, "kind": "shelter_build",
-              "due_date": "2027-06-30", "terms_sha256": SHA}
+PAYMENT = {
+    "levy_number": "2026-410105-70-01-000777-A1",
+    "voucher_number": "V-1",
+    "amount_fen": 100,
+    "paid_at": "2026-11-29T09:30:00+08:00",
+    "payer_uscc": USCC_A,
+}
+COMMITMENT = {
+    "commitment_number": "CN-1",
+    "project_code": CODE,
+    "enterprise_uscc": USCC_A,
+    "kind": "shelter_build",
+    "due_date": "2027-06-30",
+    "terms_sha256": SHA,
+}
 STATEMENT_ITEM = {k: PAYMENT[k] for k in ("voucher_number", "levy_number", "amount_fen", "paid_at")}
 
 # (caller, path, body, field the problem must name)
 CASES = [
     ("approval", "/v1/approval/projects", project_body(CODE, BAD_USCC), "builder_uscc"),
-    ("approval", "/v1/approval/projects", project_body(CODE) | {"project_code": "2026-41010-70-01-000777"}, "project_code"),
+    (
+        "approval",
+        "/v1/approval/projects",
+        project_body(CODE) | {"project_code": "2026-41010-70-01-000777"},
+        "project_code",
+    ),
     ("approval", "/v1/approval/projects", project_body(CODE) | {"district": "110101"}, "district"),
     ("approval", "/v1/approval/projects", project_body("2026-110101-70-01-000777"), "project_code"),
     ("approval", "/v1/approval/projects", project_body(CODE) | {"required_shelter_area": -1}, "required_shelter_area"),
@@ -25,9 +41,18 @@ CASES = [
     ("approval", "/v1/approval/commitments", COMMITMENT | {"enterprise_uscc": BAD_USCC}, "enterprise_uscc"),
     ("approval", "/v1/approval/commitments", COMMITMENT | {"project_code": "P-1"}, "project_code"),
     ("approval", "/v1/approval/commitments", COMMITMENT | {"terms_sha256": "xyz"}, "terms_sha256"),
-    ("approval", "/v1/approval/commitments/batch", {"items": [COMMITMENT, COMMITMENT | {"kind": "promise"}]}, "items[1].kind"),
-    ("approval", "/v1/approval/acceptance", {"project_code": CODE, "passed": True, "surveyed_shelter_area": 1.5,
-                                             "report_sha256": SHA}, "surveyed_shelter_area"),
+    (
+        "approval",
+        "/v1/approval/commitments/batch",
+        {"items": [COMMITMENT, COMMITMENT | {"kind": "promise"}]},
+        "items[1].kind",
+    ),
+    (
+        "approval",
+        "/v1/approval/acceptance",
+        {"project_code": CODE, "passed": True, "surveyed_shelter_area": 1.5, "report_sha256": SHA},
+        "surveyed_shelter_area",
+    ),
     ("tax", "/v1/tax/payments", PAYMENT | {"amount_fen": -100}, "amount_fen"),
     ("tax", "/v1/tax/payments", PAYMENT | {"amount_fen": 100.5}, "amount_fen"),
     ("tax", "/v1/tax/payments", PAYMENT | {"amount_fen": "100"}, "amount_fen"),
@@ -35,13 +60,30 @@ CASES = [
     ("tax", "/v1/tax/payments", PAYMENT | {"paid_at": "2026-11-29T09:30:00"}, "paid_at"),
     ("tax", "/v1/tax/payments/batch", {"items": [PAYMENT, PAYMENT | {"amount_fen": 0}]}, "items[1].amount_fen"),
     ("tax", "/v1/tax/payments/batch", {"items": [PAYMENT] * 501}, "items"),
-    ("tax", "/v1/tax/refunds", {"refund_reference": "RF-1", "levy_number": "2026-410105-70-01-000777-A1", "amount_fen": -1,
-                                "refunded_at": "2026-11-29T09:30:00+08:00"}, "amount_fen"),
-    ("tax", "/v1/tax/reconciliations", {"day": "2026-11-29", "items": [STATEMENT_ITEM | {"amount_fen": 1.5}]},
-     "items[0].amount_fen"),
+    (
+        "tax",
+        "/v1/tax/refunds",
+        {
+            "refund_reference": "RF-1",
+            "levy_number": "2026-410105-70-01-000777-A1",
+            "amount_fen": -1,
+            "refunded_at": "2026-11-29T09:30:00+08:00",
+        },
+        "amount_fen",
+    ),
+    (
+        "tax",
+        "/v1/tax/reconciliations",
+        {"day": "2026-11-29", "items": [STATEMENT_ITEM | {"amount_fen": 1.5}]},
+        "items[0].amount_fen",
+    ),
     ("office", "/v1/office/assessments", {"project_code": "2026-410105-70-01"}, "project_code"),
-    ("office", "/v1/office/adjustments", {"project_code": CODE, "reason_code": "AFFORDABLE_HOUSING", "delta_fen": 1.5,
-                                          "document_sha256": SHA}, "delta_fen"),
+    (
+        "office",
+        "/v1/office/adjustments",
+        {"project_code": CODE, "reason_code": "AFFORDABLE_HOUSING", "delta_fen": 1.5, "document_sha256": SHA},
+        "delta_fen",
+    ),
     ("office", "/v1/office/commitments/CN-1/decisions", {"action": "forgive", "document_sha256": SHA}, "action"),
 ]
 
@@ -93,5 +135,3 @@ def test_a_valid_project_is_registered(api):
     code = project_code()
     project = api.client("approval-bureau").post("/v1/approval/projects", project_body(code))
     assert project["project_code"] == code and project["shortfall_area"] == 140000
-
-

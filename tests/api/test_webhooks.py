@@ -40,8 +40,12 @@ def test_a_client_cannot_see_or_remove_another_clients_endpoint(api):
 
 def test_a_registration_is_refused_naming_the_field_and_the_rule(api):
     approval = api.client("approval-bureau")
-    for body, field in ((HOOK | {"url": "ftp://x.example/"}, "url"), (HOOK | {"events": ["payment.made"]}, "events[0]"),
-                        (HOOK | {"events": []}, "events"), (HOOK | {"projects": "mine"}, "projects")):
+    for body, field in (
+        (HOOK | {"url": "ftp://x.example/"}, "url"),
+        (HOOK | {"events": ["payment.made"]}, "events[0]"),
+        (HOOK | {"events": []}, "events"),
+        (HOOK | {"projects": "mine"}, "projects"),
+    ):
         answer = approval.request("POST", "/v1/webhooks", json=body)
         assert answer.status_code == 422, answer.text
         assert answer.json()["field"] == field and answer.json()["rule"]
@@ -49,9 +53,13 @@ def test_a_registration_is_refused_naming_the_field_and_the_rule(api):
 
 def test_a_webhook_url_is_parsed_as_a_url_not_matched_by_a_pattern(api):
     approval = api.client("approval-bureau")
-    for url, rule in (("https://tax.example.gov.cn:99999/notices", "url_parsing"), ("https://[::1/notices", "url_parsing"),
-                      ("http://%zz/notices", "url_parsing"), ("ftp://tax.example.gov.cn/", "url_scheme"),
-                      ("https://tax.example.gov.cn/" + "n" * 2000, "url_too_long")):
+    for url, rule in (
+        ("https://tax.example.gov.cn:99999/notices", "url_parsing"),
+        ("https://[::1/notices", "url_parsing"),
+        ("http://%zz/notices", "url_parsing"),
+        ("ftp://tax.example.gov.cn/", "url_scheme"),
+        ("https://tax.example.gov.cn/" + "n" * 2000, "url_too_long"),
+    ):
         answer = approval.request("POST", "/v1/webhooks", json=HOOK | {"url": url})
         assert answer.status_code == 422, url
         assert (answer.json()["field"], answer.json()["rule"]) == ("url", rule), url
@@ -80,7 +88,10 @@ def test_a_disabled_endpoint_is_counted_on_metrics_for_the_office(api):
     before = disabled_on_metrics(api, "approval-bureau")
     # As deliver_due leaves an endpoint whose window passed (tests/ledger/integration/test_webhooks.py).
     with api.engine.begin() as conn:
-        conn.execute(update(WebhookEndpoint).where(WebhookEndpoint.id == endpoint["endpoint_id"])
-                     .values(active=False, disabled_at=time.time(), disabled_reason="no delivery succeeded"))
+        conn.execute(
+            update(WebhookEndpoint)
+            .where(WebhookEndpoint.id == endpoint["endpoint_id"])
+            .values(active=False, disabled_at=time.time(), disabled_reason="no delivery succeeded")
+        )
     assert approval.get(f"/v1/webhooks/{endpoint['endpoint_id']}")["status"] == "disabled"
     assert disabled_on_metrics(api, "approval-bureau") == before + 1

@@ -26,11 +26,37 @@ RATE = SAMPLE_RATE_TABLE.rates[str(DISTRICT)]  # fen per m² in the sample table
 VERSION = SAMPLE_RATE_TABLE.version
 GRACE = 7 * DAY  # DeployOptions' default overdue grace period
 
-FEE_ACCOUNT_FIELDS = ("payer", "district", "rateTableVersion", "revision", "reliefBps", "status", "baseFen",
-                      "adjustmentFen", "dueFen", "paidFen", "refundedFen", "refundOwedFen", "assessedAt", "dueAt",
-                      "overRefundedFen")
-COMMITMENT_FIELDS = ("project", "enterprise", "kind", "status", "fulfilledLate", "extensions", "signedAt", "dueAt",
-                     "evidenceSubmittedAt", "decidedAt", "recordedAt", "overdueAt")
+FEE_ACCOUNT_FIELDS = (
+    "payer",
+    "district",
+    "rateTableVersion",
+    "revision",
+    "reliefBps",
+    "status",
+    "baseFen",
+    "adjustmentFen",
+    "dueFen",
+    "paidFen",
+    "refundedFen",
+    "refundOwedFen",
+    "assessedAt",
+    "dueAt",
+    "overRefundedFen",
+)
+COMMITMENT_FIELDS = (
+    "project",
+    "enterprise",
+    "kind",
+    "status",
+    "fulfilledLate",
+    "extensions",
+    "signedAt",
+    "dueAt",
+    "evidenceSubmittedAt",
+    "decidedAt",
+    "recordedAt",
+    "overdueAt",
+)
 COUNTER_FIELDS = ("recorded", "fulfilled", "fulfilledLate", "overdue", "breached", "repaired")
 UNASSESSED, ASSESSED, PARTIALLY_PAID, PAID, OVERPAID, EXEMPT, NOTHING_OWED = range(7)
 NONE, RECORDED, FULFILLED, OVERDUE, BREACHED, REPAIRED, EXTENDED = range(7)
@@ -81,8 +107,19 @@ def call(fn):
         raise decode_revert(exc.data) from None
 
 
-def assess(chain, p=None, area=10_000, *, district=DISTRICT, version=VERSION, due_in=30 * DAY, payer=PAYER, at=None,
-           assessed_at=None, due_at=None):
+def assess(
+    chain,
+    p=None,
+    area=10_000,
+    *,
+    district=DISTRICT,
+    version=VERSION,
+    due_in=30 * DAY,
+    payer=PAYER,
+    at=None,
+    assessed_at=None,
+    due_at=None,
+):
     """Assess `p` in a block at `at`; the levy notice was issued at `assessed_at` (by default the
     block time) and is due `due_in` after it (or at `due_at`, e.g. 0 to keep it on a reassessment)."""
     p = project() if p is None else p
@@ -115,8 +152,9 @@ def adjust(chain, p, delta: int, code="SURVEY_SUPPLEMENT"):
 
 def record(chain, number="C-1", *, signed_at=None, due_in=30 * DAY, kind=0, enterprise=PAYER, at=None):
     signed_at = chain.now() if signed_at is None else signed_at
-    call = chain.registry.functions.record(reference_key(number), project(), enterprise, kind, signed_at,
-                                           signed_at + due_in, DOC)
+    call = chain.registry.functions.record(
+        reference_key(number), project(), enterprise, kind, signed_at, signed_at + due_in, DOC
+    )
     return send_at(chain, "APPROVAL_ROLE", call, at)
 
 

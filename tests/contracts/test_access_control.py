@@ -6,7 +6,20 @@ import pytest
 from ledger.core.identifiers import reason_code, reference_key
 from ledger.core.roles import ROLE_ACCOUNT_INDEX, role_id
 from tests.contracts.helpers import (
-    BASIS, DAY, DISTRICT, DOC, NO_REASON, PAYER, VERSION, assess, pay, project, record, reverts, send_at, unsealed,
+    BASIS,
+    DAY,
+    DISTRICT,
+    DOC,
+    NO_REASON,
+    PAYER,
+    VERSION,
+    assess,
+    pay,
+    project,
+    record,
+    reverts,
+    send_at,
+    unsealed,
 )
 
 pytestmark = pytest.mark.every_node  # runs on Hardhat and on anvil
@@ -57,27 +70,57 @@ def _imported_account(c):
 # (contract, function, role, setup, args(chain))
 WRITES = [
     ("fee", "publishRateTable", "ASSESSOR_ROLE", None, lambda c: (9, c.now(), BASIS, [(410102, 1)])),
-    ("fee", "assess", "ASSESSOR_ROLE", None,
-     lambda c: (project(), PAYER, DISTRICT, 100, VERSION, c.now(), c.now() + 9 * DAY, BASIS)),
+    (
+        "fee",
+        "assess",
+        "ASSESSOR_ROLE",
+        None,
+        lambda c: (project(), PAYER, DISTRICT, 100, VERSION, c.now(), c.now() + 9 * DAY, BASIS),
+    ),
     ("fee", "setRelief", "ASSESSOR_ROLE", _assessed, lambda c: (project(), reason_code("R"), 5_000, DOC)),
     ("fee", "adjust", "ASSESSOR_ROLE", _assessed, lambda c: (project(), reason_code("R"), -1, DOC)),
     ("fee", "recordPayment", "TAX_ROLE", _assessed, lambda c: (project(), reference_key("V-1"), 1, c.now())),
     ("fee", "recordPayments", "TAX_ROLE", _assessed, lambda c: ([(project(), reference_key("V-1"), 1, c.now())],)),
     ("fee", "recordRefund", "TAX_ROLE", _assessed, lambda c: (project(), reference_key("R-1"), 1, c.now(), NO_REASON)),
-    ("fee", "recordRefunds", "TAX_ROLE", _assessed,
-     lambda c: ([(project(), reference_key("R-1"), 1, c.now(), NO_REASON)],)),
+    (
+        "fee",
+        "recordRefunds",
+        "TAX_ROLE",
+        _assessed,
+        lambda c: ([(project(), reference_key("R-1"), 1, c.now(), NO_REASON)],),
+    ),
     ("fee", "pause", "PAUSER_ROLE", None, lambda c: ()),
     ("fee", "setRefundReasonAllowed", "DEFAULT_ADMIN_ROLE", None, lambda c: (reason_code("ANNULLED"), True)),
     ("fee", "importAccounts", "DEFAULT_ADMIN_ROLE", _import_open, lambda c: ([_imported_account(c)],)),
-    ("fee", "importVouchers", "DEFAULT_ADMIN_ROLE", _account_imported,
-     lambda c: ([(project(5), reference_key("V-9"), 1, c.now())],)),
-    ("fee", "importRefunds", "DEFAULT_ADMIN_ROLE", _account_imported,
-     lambda c: ([(project(5), reference_key("R-9"), 1, c.now(), NO_REASON)],)),
+    (
+        "fee",
+        "importVouchers",
+        "DEFAULT_ADMIN_ROLE",
+        _account_imported,
+        lambda c: ([(project(5), reference_key("V-9"), 1, c.now())],),
+    ),
+    (
+        "fee",
+        "importRefunds",
+        "DEFAULT_ADMIN_ROLE",
+        _account_imported,
+        lambda c: ([(project(5), reference_key("R-9"), 1, c.now(), NO_REASON)],),
+    ),
     ("fee", "sealImport", "DEFAULT_ADMIN_ROLE", _import_open, lambda c: ()),
-    ("registry", "record", "APPROVAL_ROLE", None,
-     lambda c: (reference_key("C-2"), project(), PAYER, 1, c.now(), c.now() + DAY, DOC)),
-    ("registry", "recordBatch", "APPROVAL_ROLE", None,
-     lambda c: ([(reference_key("C-2"), project(), PAYER, 1, c.now(), c.now() + DAY, DOC)],)),
+    (
+        "registry",
+        "record",
+        "APPROVAL_ROLE",
+        None,
+        lambda c: (reference_key("C-2"), project(), PAYER, 1, c.now(), c.now() + DAY, DOC),
+    ),
+    (
+        "registry",
+        "recordBatch",
+        "APPROVAL_ROLE",
+        None,
+        lambda c: ([(reference_key("C-2"), project(), PAYER, 1, c.now(), c.now() + DAY, DOC)],),
+    ),
     ("registry", "fulfilByAcceptance", "APPROVAL_ROLE", _recorded, lambda c: (C1, DOC, c.now())),
     ("registry", "rejectEvidence", "VERIFIER_ROLE", _evidence, lambda c: (C1, DOC)),
     ("registry", "fulfil", "VERIFIER_ROLE", _recorded, lambda c: (C1, DOC, c.now())),
@@ -86,25 +129,88 @@ WRITES = [
     ("registry", "extend", "VERIFIER_ROLE", _recorded, lambda c: (C1, c.now() + 9 * DAY, DOC)),
     ("registry", "pause", "PAUSER_ROLE", None, lambda c: ()),
     ("registry", "setOverdueGracePeriod", "DEFAULT_ADMIN_ROLE", None, lambda c: (DAY,)),
-    ("registry", "importCommitments", "DEFAULT_ADMIN_ROLE", _import_open,
-     lambda c: ([(reference_key("C-9"), project(), PAYER, 0, 2, False, 0, c.now() - 10 * DAY, c.now() - 9 * DAY, DOC,
-                  c.now() - 10 * DAY, 0, 0, c.now() - 9 * DAY)],)),
+    (
+        "registry",
+        "importCommitments",
+        "DEFAULT_ADMIN_ROLE",
+        _import_open,
+        lambda c: (
+            [
+                (
+                    reference_key("C-9"),
+                    project(),
+                    PAYER,
+                    0,
+                    2,
+                    False,
+                    0,
+                    c.now() - 10 * DAY,
+                    c.now() - 9 * DAY,
+                    DOC,
+                    c.now() - 10 * DAY,
+                    0,
+                    0,
+                    c.now() - 9 * DAY,
+                )
+            ],
+        ),
+    ),
     ("registry", "importCounters", "DEFAULT_ADMIN_ROLE", _import_open, lambda c: ([(PAYER, (1, 1, 0, 0, 0, 0))],)),
     ("registry", "sealImport", "DEFAULT_ADMIN_ROLE", _import_open, lambda c: ()),
-    ("fee", "grantRole", "DEFAULT_ADMIN_ROLE", None, lambda c: (role_id("TAX_ROLE"), c.senders["OUTSIDER"].account.address)),
-    ("fee", "revokeRole", "DEFAULT_ADMIN_ROLE", None, lambda c: (role_id("TAX_ROLE"), c.senders["TAX_ROLE"].account.address)),
-    ("registry", "grantRole", "DEFAULT_ADMIN_ROLE", None,
-     lambda c: (role_id("VERIFIER_ROLE"), c.senders["OUTSIDER"].account.address)),
-    ("registry", "revokeRole", "DEFAULT_ADMIN_ROLE", None,
-     lambda c: (role_id("VERIFIER_ROLE"), c.senders["VERIFIER_ROLE"].account.address)),
-    ("fee", "beginDefaultAdminTransfer", "DEFAULT_ADMIN_ROLE", None, lambda c: (c.senders["OUTSIDER"].account.address,)),
+    (
+        "fee",
+        "grantRole",
+        "DEFAULT_ADMIN_ROLE",
+        None,
+        lambda c: (role_id("TAX_ROLE"), c.senders["OUTSIDER"].account.address),
+    ),
+    (
+        "fee",
+        "revokeRole",
+        "DEFAULT_ADMIN_ROLE",
+        None,
+        lambda c: (role_id("TAX_ROLE"), c.senders["TAX_ROLE"].account.address),
+    ),
+    (
+        "registry",
+        "grantRole",
+        "DEFAULT_ADMIN_ROLE",
+        None,
+        lambda c: (role_id("VERIFIER_ROLE"), c.senders["OUTSIDER"].account.address),
+    ),
+    (
+        "registry",
+        "revokeRole",
+        "DEFAULT_ADMIN_ROLE",
+        None,
+        lambda c: (role_id("VERIFIER_ROLE"), c.senders["VERIFIER_ROLE"].account.address),
+    ),
+    (
+        "fee",
+        "beginDefaultAdminTransfer",
+        "DEFAULT_ADMIN_ROLE",
+        None,
+        lambda c: (c.senders["OUTSIDER"].account.address,),
+    ),
     ("registry", "changeDefaultAdminDelay", "DEFAULT_ADMIN_ROLE", None, lambda c: (3_600,)),
 ]
 ACCOUNTS = [*ROLE_ACCOUNT_INDEX, "OUTSIDER"]
 IDS = [f"{contract}.{fn}" for contract, fn, *_ in WRITES]
-GOVERNANCE = {"pause", "grantRole", "revokeRole", "setRefundReasonAllowed", "setOverdueGracePeriod", "importAccounts",
-              "importVouchers", "importRefunds", "importCommitments", "importCounters", "sealImport",
-              "beginDefaultAdminTransfer", "changeDefaultAdminDelay"}
+GOVERNANCE = {
+    "pause",
+    "grantRole",
+    "revokeRole",
+    "setRefundReasonAllowed",
+    "setOverdueGracePeriod",
+    "importAccounts",
+    "importVouchers",
+    "importRefunds",
+    "importCommitments",
+    "importCounters",
+    "sealImport",
+    "beginDefaultAdminTransfer",
+    "changeDefaultAdminDelay",
+}
 
 
 def _call(chain, contract, fn, args):
@@ -139,7 +245,11 @@ def test_evidence_comes_from_the_approval_system_or_the_office_and_nobody_else(c
 
 def test_the_approval_role_cannot_breach_extend_or_repair(chain):
     _breached(chain)
-    for fn, args in (("breach", (C1, DOC)), ("extend", (C1, chain.now() + 9 * DAY, DOC)), ("repair", (C1, DOC, chain.now()))):
+    for fn, args in (
+        ("breach", (C1, DOC)),
+        ("extend", (C1, chain.now() + 9 * DAY, DOC)),
+        ("repair", (C1, DOC, chain.now())),
+    ):
         with reverts("AccessControlUnauthorizedAccount"):
             send_at(chain, "APPROVAL_ROLE", getattr(chain.registry.functions, fn)(*args))
 
@@ -164,16 +274,24 @@ def test_a_paused_contract_refuses_every_write_but_governance(chain):
             continue
         with reverts("EnforcedPause"):
             send_at(chain, role, _call(chain, contract, fn, args))
-    for call in (chain.registry.functions.markOverdue(C1), chain.registry.functions.markOverdueBatch([C1]),
-                 chain.registry.functions.submitEvidence(C1, DOC, chain.now())):
+    for call in (
+        chain.registry.functions.markOverdue(C1),
+        chain.registry.functions.markOverdueBatch([C1]),
+        chain.registry.functions.submitEvidence(C1, DOC, chain.now()),
+    ):
         with reverts("EnforcedPause"):
             send_at(chain, "VERIFIER_ROLE", call)
 
 
-@pytest.mark.parametrize("contract, first, second", [
-    ("fee", "ASSESSOR_ROLE", "TAX_ROLE"), ("fee", "TAX_ROLE", "ASSESSOR_ROLE"),
-    ("registry", "APPROVAL_ROLE", "VERIFIER_ROLE"), ("registry", "VERIFIER_ROLE", "APPROVAL_ROLE"),
-])
+@pytest.mark.parametrize(
+    "contract, first, second",
+    [
+        ("fee", "ASSESSOR_ROLE", "TAX_ROLE"),
+        ("fee", "TAX_ROLE", "ASSESSOR_ROLE"),
+        ("registry", "APPROVAL_ROLE", "VERIFIER_ROLE"),
+        ("registry", "VERIFIER_ROLE", "APPROVAL_ROLE"),
+    ],
+)
 def test_conflicting_roles_are_never_held_by_one_account(chain, contract, first, second):
     holder = chain.senders[first].account.address
     error = "FeeLedgerConflictingRole" if contract == "fee" else "CommitmentRegistryConflictingRole"
@@ -189,8 +307,11 @@ def test_the_admin_role_is_never_granted_directly_nor_silently_renounced(chain):
     admin = chain.senders["DEFAULT_ADMIN_ROLE"].account.address
     for contract in (chain.fee, chain.registry):
         with reverts("AccessControlEnforcedDefaultAdminRules"):
-            send_at(chain, "DEFAULT_ADMIN_ROLE", contract.functions.grantRole(role_id("DEFAULT_ADMIN_ROLE"),
-                                                                              chain.senders["OUTSIDER"].account.address))
+            send_at(
+                chain,
+                "DEFAULT_ADMIN_ROLE",
+                contract.functions.grantRole(role_id("DEFAULT_ADMIN_ROLE"), chain.senders["OUTSIDER"].account.address),
+            )
         with reverts("AccessControlEnforcedDefaultAdminDelay"):
             send_at(chain, "DEFAULT_ADMIN_ROLE", contract.functions.renounceRole(role_id("DEFAULT_ADMIN_ROLE"), admin))
         assert contract.functions.defaultAdmin().call() == admin

@@ -3,8 +3,27 @@ from eth_utils import function_abi_to_4byte_selector
 
 from ledger.core.identifiers import reference_key
 from tests.contracts.helpers import (
-    BREACHED, DAY, DOC, EXTENDED, FULFILLED, GRACE, NONE, OVERDUE, PAYER, RECORDED, REPAIRED, SKEW, call,
-    commitment, counters, events, project, record, registry_call, reverts, send_at,
+    BREACHED,
+    DAY,
+    DOC,
+    EXTENDED,
+    FULFILLED,
+    GRACE,
+    NONE,
+    OVERDUE,
+    PAYER,
+    RECORDED,
+    REPAIRED,
+    SKEW,
+    call,
+    commitment,
+    counters,
+    events,
+    project,
+    record,
+    registry_call,
+    reverts,
+    send_at,
 )
 
 pytestmark = pytest.mark.every_node  # runs on Hardhat and on anvil
@@ -23,17 +42,36 @@ def mark_overdue(chain, number="C-1", at=None):
 
 # -- recording ------------------------------------------------------------------------------------------
 
+
 def test_a_recorded_commitment_emits_every_field_and_counts(chain):
     signed = chain.now() - 3_600
     receipt = record(chain, signed_at=signed, due_in=30 * DAY, kind=2)
     recorded_at = chain.now()
-    assert events(chain.registry, "CommitmentRecorded", receipt) == [{
-        "commitment": C1, "project": project(), "enterprise": PAYER, "kind": 2, "signedAt": signed,
-        "dueAt": signed + 30 * DAY, "termsHash": DOC}]
+    assert events(chain.registry, "CommitmentRecorded", receipt) == [
+        {
+            "commitment": C1,
+            "project": project(),
+            "enterprise": PAYER,
+            "kind": 2,
+            "signedAt": signed,
+            "dueAt": signed + 30 * DAY,
+            "termsHash": DOC,
+        }
+    ]
     assert commitment(chain) == {
-        "project": project(), "enterprise": PAYER, "kind": 2, "status": RECORDED, "fulfilledLate": False,
-        "extensions": 0, "signedAt": signed, "dueAt": signed + 30 * DAY, "evidenceSubmittedAt": 0, "decidedAt": 0,
-        "recordedAt": recorded_at, "overdueAt": 0}
+        "project": project(),
+        "enterprise": PAYER,
+        "kind": 2,
+        "status": RECORDED,
+        "fulfilledLate": False,
+        "extensions": 0,
+        "signedAt": signed,
+        "dueAt": signed + 30 * DAY,
+        "evidenceSubmittedAt": 0,
+        "decidedAt": 0,
+        "recordedAt": recorded_at,
+        "overdueAt": 0,
+    }
     assert counters(chain)["recorded"] == 1
 
 
@@ -67,8 +105,12 @@ def test_the_due_date_gives_the_minimum_notice_and_stays_within_the_horizon(chai
 def test_zero_identifiers_a_zero_terms_hash_and_an_unknown_kind_are_refused(chain):
     now = chain.now()
     base = [C1, project(), PAYER, 0, now, now + DAY, DOC]
-    for position, error in ((0, "CommitmentRegistryZeroIdentifier"), (1, "CommitmentRegistryZeroIdentifier"),
-                            (2, "CommitmentRegistryZeroIdentifier"), (6, "CommitmentRegistryZeroHash")):
+    for position, error in (
+        (0, "CommitmentRegistryZeroIdentifier"),
+        (1, "CommitmentRegistryZeroIdentifier"),
+        (2, "CommitmentRegistryZeroIdentifier"),
+        (6, "CommitmentRegistryZeroHash"),
+    ):
         args = list(base)
         args[position] = ZERO
         with reverts(error):
@@ -104,16 +146,19 @@ def test_a_replayed_record_batch_records_only_the_new_entries(chain):
 
 # -- fact times and lateness --------------------------------------------------------------------------------
 
+
 def test_a_fulfilment_whose_evidence_came_before_the_due_date_but_was_written_after_it_is_not_late(chain):
     signed = chain.now()
     due = signed + 2 * DAY
     record(chain, signed_at=signed, due_in=2 * DAY)
     receipt = registry_call(chain, "APPROVAL_ROLE", "submitEvidence", "C-1", DOC, due - 10, at=due + 5 * DAY)
     assert events(chain.registry, "CommitmentEvidenceSubmitted", receipt) == [
-        {"commitment": C1, "evidenceHash": DOC, "submittedAt": due - 10}]
+        {"commitment": C1, "evidenceHash": DOC, "submittedAt": due - 10}
+    ]
     receipt = verifier(chain, "fulfil", "C-1", DOC, due + 20 * DAY, at=due + 20 * DAY)
     assert events(chain.registry, "CommitmentFulfilled", receipt) == [
-        {"commitment": C1, "evidenceHash": DOC, "fulfilledAt": due - 10, "late": False, "byAcceptance": False}]
+        {"commitment": C1, "evidenceHash": DOC, "fulfilledAt": due - 10, "late": False, "byAcceptance": False}
+    ]
     assert counters(chain) == dict(recorded=1, fulfilled=1, fulfilledLate=0, overdue=0, breached=0, repaired=0)
     assert commitment(chain)["decidedAt"] == due - 10
 
@@ -135,8 +180,11 @@ def test_a_fact_time_before_signing_or_beyond_the_skew_is_refused(chain):
     signed = chain.now() - 100
     record(chain, signed_at=signed)
     now = chain.now() + 1
-    for name, role, args in (("fulfil", "VERIFIER_ROLE", ()), ("submitEvidence", "APPROVAL_ROLE", ()),
-                             ("fulfilByAcceptance", "APPROVAL_ROLE", ())):
+    for name, role, args in (
+        ("fulfil", "VERIFIER_ROLE", ()),
+        ("submitEvidence", "APPROVAL_ROLE", ()),
+        ("fulfilByAcceptance", "APPROVAL_ROLE", ()),
+    ):
         with reverts("CommitmentRegistryInvalidTime"):
             registry_call(chain, role, name, "C-1", DOC, signed - 1, at=now)
         with reverts("CommitmentRegistryInvalidTime"):
@@ -160,15 +208,22 @@ def test_the_approval_system_fulfils_shelter_build_by_acceptance_only(chain):
     record(chain, "C-shelter", signed_at=signed, kind=0)
     record(chain, "C-fee", signed_at=signed, kind=1)
     receipt = registry_call(chain, "APPROVAL_ROLE", "fulfilByAcceptance", "C-shelter", DOC, signed + 10)
-    assert events(chain.registry, "CommitmentFulfilled", receipt) == [{
-        "commitment": reference_key("C-shelter"), "evidenceHash": DOC, "fulfilledAt": signed + 10, "late": False,
-        "byAcceptance": True}]
+    assert events(chain.registry, "CommitmentFulfilled", receipt) == [
+        {
+            "commitment": reference_key("C-shelter"),
+            "evidenceHash": DOC,
+            "fulfilledAt": signed + 10,
+            "late": False,
+            "byAcceptance": True,
+        }
+    ]
     with reverts("CommitmentRegistryNotShelterBuild") as excinfo:
         registry_call(chain, "APPROVAL_ROLE", "fulfilByAcceptance", "C-fee", DOC, signed + 10)
     assert excinfo.value.args_ == (reference_key("C-fee"),)
 
 
 # -- overdue ------------------------------------------------------------------------------------------------
+
 
 def test_overdue_waits_for_the_grace_period_after_the_due_date_to_the_second(chain):
     signed = chain.now()
@@ -237,7 +292,9 @@ def test_a_batch_of_overdue_marks_with_stale_entries_marks_the_rest(chain):
         {"commitment": reference_key("C-later"), "reason": sel["CommitmentRegistryNotYetDue"]},
         {"commitment": reference_key("C-done"), "reason": sel["CommitmentRegistryInvalidTransition"]},
     ]
-    assert [e["commitment"] for e in events(chain.registry, "CommitmentMarkedOverdue", receipt)] == ids[0:1] + ids[2:3] + ids[5:6]
+    assert [e["commitment"] for e in events(chain.registry, "CommitmentMarkedOverdue", receipt)] == ids[0:1] + ids[
+        2:3
+    ] + ids[5:6]
     assert counters(chain)["overdue"] == 3
     with reverts("CommitmentRegistryEmptyBatch"):
         send_at(chain, "OUTSIDER", chain.registry.functions.markOverdueBatch([]))
@@ -251,7 +308,8 @@ def test_an_extension_of_an_overdue_commitment_can_fall_overdue_again(chain):
     new_due = chain.now() + 10 * DAY
     receipt = verifier(chain, "extend", "C-1", new_due, DOC)
     assert events(chain.registry, "CommitmentExtended", receipt) == [
-        {"commitment": C1, "newDueAt": new_due, "documentHash": DOC, "extensions": 1}]
+        {"commitment": C1, "newDueAt": new_due, "documentHash": DOC, "extensions": 1}
+    ]
     assert commitment(chain)["status"] == EXTENDED
     with reverts("CommitmentRegistryNotYetDue"):
         mark_overdue(chain)
@@ -291,6 +349,7 @@ def test_after_an_extension_from_overdue_a_fulfilment_before_the_new_due_date_is
 
 # -- decisions ----------------------------------------------------------------------------------------------
 
+
 def test_a_breach_comes_only_from_overdue_and_not_while_evidence_is_pending(chain):
     signed = chain.now()
     record(chain, signed_at=signed, due_in=DAY)
@@ -309,7 +368,8 @@ def test_a_breach_comes_only_from_overdue_and_not_while_evidence_is_pending(chai
     repaired_at = chain.now() - 5
     receipt = verifier(chain, "repair", "C-1", DOC, repaired_at)
     assert events(chain.registry, "CommitmentRepaired", receipt) == [
-        {"commitment": C1, "evidenceHash": DOC, "repairedAt": repaired_at}]
+        {"commitment": C1, "evidenceHash": DOC, "repairedAt": repaired_at}
+    ]
     assert counters(chain) == dict(recorded=1, fulfilled=0, fulfilledLate=0, overdue=1, breached=1, repaired=1)
     assert commitment(chain)["decidedAt"] == repaired_at
 
@@ -345,6 +405,7 @@ def test_an_extension_to_a_past_date_is_refused(chain):
 
 # -- every operation from every state -------------------------------------------------------------------
 
+
 def _to_state(chain, state: int) -> None:
     signed = chain.now()
     if state == NONE:
@@ -374,8 +435,15 @@ OPERATIONS = {
     "repair": ("VERIFIER_ROLE", lambda c: (DOC, c.now()), {BREACHED}, REPAIRED),
     "rejectEvidence": ("VERIFIER_ROLE", lambda c: (DOC,), set(), None),  # no evidence is pending here
 }
-STATES = {"none": NONE, "recorded": RECORDED, "fulfilled": FULFILLED, "overdue": OVERDUE, "breached": BREACHED,
-          "repaired": REPAIRED, "extended": EXTENDED}
+STATES = {
+    "none": NONE,
+    "recorded": RECORDED,
+    "fulfilled": FULFILLED,
+    "overdue": OVERDUE,
+    "breached": BREACHED,
+    "repaired": REPAIRED,
+    "extended": EXTENDED,
+}
 
 
 @pytest.mark.parametrize("state", STATES.values(), ids=STATES.keys())
@@ -391,8 +459,10 @@ def test_every_operation_from_every_state_succeeds_or_reverts_with_its_named_err
         assert commitment(chain)["status"] == (after if after is not None else before)
         return
     expected = (
-        "CommitmentRegistryUnknownCommitment" if state == NONE
-        else "CommitmentRegistryNoEvidencePending" if operation == "rejectEvidence" and state in OPEN
+        "CommitmentRegistryUnknownCommitment"
+        if state == NONE
+        else "CommitmentRegistryNoEvidencePending"
+        if operation == "rejectEvidence" and state in OPEN
         else "CommitmentRegistryInvalidTransition"
     )
     with reverts(expected):
@@ -401,6 +471,7 @@ def test_every_operation_from_every_state_succeeds_or_reverts_with_its_named_err
 
 
 # -- contracts v3 (issue 13) ----------------------------------------------------------------------------
+
 
 def test_the_grace_period_also_runs_from_when_the_commitment_became_known_on_chain(chain):
     # finding 3: recorded after its due date, it is not overdue in the next block
@@ -420,8 +491,11 @@ def test_a_fact_dated_before_the_overdue_mark_is_refused(chain):
     record(chain, signed_at=signed, due_in=DAY)
     marked_at = signed + DAY + GRACE + 1
     mark_overdue(chain, at=marked_at)
-    for role, name in (("VERIFIER_ROLE", "fulfil"), ("APPROVAL_ROLE", "submitEvidence"),
-                       ("APPROVAL_ROLE", "fulfilByAcceptance")):
+    for role, name in (
+        ("VERIFIER_ROLE", "fulfil"),
+        ("APPROVAL_ROLE", "submitEvidence"),
+        ("APPROVAL_ROLE", "fulfilByAcceptance"),
+    ):
         with reverts("CommitmentRegistryInvalidTime") as excinfo:
             registry_call(chain, role, name, "C-1", DOC, signed + 10)
         assert excinfo.value.args_ == (signed + 10,)
@@ -475,8 +549,9 @@ def test_pauses_before_the_clock_started_do_not_extend_it_and_every_later_one_do
 
 def test_a_batch_of_made_up_ids_emits_nothing(chain):
     # finding 11
-    receipt = send_at(chain, "OUTSIDER", chain.registry.functions.markOverdueBatch(
-        [reference_key(f"made-up-{n}") for n in range(5)]))
+    receipt = send_at(
+        chain, "OUTSIDER", chain.registry.functions.markOverdueBatch([reference_key(f"made-up-{n}") for n in range(5)])
+    )
     assert receipt["logs"] == []
     with reverts("CommitmentRegistryUnknownCommitment"):
         mark_overdue(chain, "made-up-0")

@@ -3,8 +3,32 @@ import pytest
 from ledger.core.identifiers import reason_code, reference_key
 from ledger.chain.rate_tables import SAMPLE_RATE_TABLE
 from tests.contracts.helpers import (
-    ASSESSED, BASIS, DAY, DISTRICT, DOC, EXEMPT, NO_REASON, NOTHING_OWED, OVERPAID, PAID, PARTIALLY_PAID, PAYER,
-    RATE, SKEW, call, UNASSESSED, VERSION, account, adjust, assess, events, pay, project, refund, relieve, reverts,
+    ASSESSED,
+    BASIS,
+    DAY,
+    DISTRICT,
+    DOC,
+    EXEMPT,
+    NO_REASON,
+    NOTHING_OWED,
+    OVERPAID,
+    PAID,
+    PARTIALLY_PAID,
+    PAYER,
+    RATE,
+    SKEW,
+    call,
+    UNASSESSED,
+    VERSION,
+    account,
+    adjust,
+    assess,
+    events,
+    pay,
+    project,
+    refund,
+    relieve,
+    reverts,
     send_at,
 )
 
@@ -19,13 +43,16 @@ def publish(chain, version, rates, *, effective_from=None, basis=BASIS):
 
 # -- rate tables ------------------------------------------------------------------------------
 
+
 def test_a_published_rate_table_emits_the_table_and_every_district_rate(chain):
     receipt = publish(chain, 9, [(410102, 1_000), (410103, 2_000)], effective_from=1_800_000_000)
     assert events(chain.fee, "RateTablePublished", receipt) == [
-        {"version": 9, "effectiveFrom": 1_800_000_000, "districtCount": 2, "basisHash": BASIS}]
+        {"version": 9, "effectiveFrom": 1_800_000_000, "districtCount": 2, "basisHash": BASIS}
+    ]
     assert events(chain.fee, "RatePublished", receipt) == [
         {"version": 9, "district": 410102, "rateFenPerM2": 1_000},
-        {"version": 9, "district": 410103, "rateFenPerM2": 2_000}]
+        {"version": 9, "district": 410103, "rateFenPerM2": 2_000},
+    ]
     assert chain.fee.functions.rateOf(9, 410103).call() == [2_000, 1_800_000_000]
 
 
@@ -79,15 +106,38 @@ def test_assessment_emits_the_explainable_fee_with_every_figure(chain):
     now = chain.now() + 5
     receipt = assess(chain, project(), 12_345, due_in=30 * DAY, at=now)
     base = (12_345 * RATE + 50) // 100
-    assert events(chain.fee, "FeeAssessed", receipt) == [{
-        "project": project(), "payer": PAYER, "revision": 1, "district": DISTRICT, "rateTableVersion": VERSION,
-        "rateFenPerM2": RATE, "shortfallArea": 12_345, "baseFen": base, "dueFen": base, "assessedAt": now,
-        "dueAt": now + 30 * DAY, "basisHash": BASIS,
-    }]
+    assert events(chain.fee, "FeeAssessed", receipt) == [
+        {
+            "project": project(),
+            "payer": PAYER,
+            "revision": 1,
+            "district": DISTRICT,
+            "rateTableVersion": VERSION,
+            "rateFenPerM2": RATE,
+            "shortfallArea": 12_345,
+            "baseFen": base,
+            "dueFen": base,
+            "assessedAt": now,
+            "dueAt": now + 30 * DAY,
+            "basisHash": BASIS,
+        }
+    ]
     assert account(chain, project()) == {
-        "payer": PAYER, "district": DISTRICT, "rateTableVersion": VERSION, "revision": 1, "reliefBps": 0,
-        "status": ASSESSED, "baseFen": base, "adjustmentFen": 0, "dueFen": base, "paidFen": 0, "refundedFen": 0,
-        "refundOwedFen": 0, "assessedAt": now, "dueAt": now + 30 * DAY, "overRefundedFen": 0,
+        "payer": PAYER,
+        "district": DISTRICT,
+        "rateTableVersion": VERSION,
+        "revision": 1,
+        "reliefBps": 0,
+        "status": ASSESSED,
+        "baseFen": base,
+        "adjustmentFen": 0,
+        "dueFen": base,
+        "paidFen": 0,
+        "refundedFen": 0,
+        "refundOwedFen": 0,
+        "assessedAt": now,
+        "dueAt": now + 30 * DAY,
+        "overRefundedFen": 0,
     }
 
 
@@ -110,8 +160,13 @@ def test_zero_identifiers_and_a_zero_basis_are_refused(chain):
     with reverts("FeeLedgerZeroIdentifier"):
         assess(chain, project(), 100, payer=b"\0" * 32)
     with reverts("FeeLedgerZeroHash"):
-        send_at(chain, "ASSESSOR_ROLE", chain.fee.functions.assess(
-            project(), PAYER, DISTRICT, 100, VERSION, chain.now(), chain.now() + 2 * DAY, b"\0" * 32))
+        send_at(
+            chain,
+            "ASSESSOR_ROLE",
+            chain.fee.functions.assess(
+                project(), PAYER, DISTRICT, 100, VERSION, chain.now(), chain.now() + 2 * DAY, b"\0" * 32
+            ),
+        )
 
 
 def test_a_reassessment_keeps_the_payer(chain):
@@ -131,12 +186,19 @@ def test_zero_shortfall_owes_nothing_which_is_not_an_exemption(chain):
 
 # -- relief and adjustments -------------------------------------------------------------------------
 
+
 def test_an_exemption_survives_a_reassessment(chain):
     assess(chain, project(), 10_000)
     receipt = relieve(chain, project(), 10_000, "SCHOOL_EXEMPT")
-    assert events(chain.fee, "FeeReliefSet", receipt) == [{
-        "project": project(), "reason": reason_code("SCHOOL_EXEMPT"), "reliefBps": 10_000, "documentHash": DOC,
-        "dueFen": 0}]
+    assert events(chain.fee, "FeeReliefSet", receipt) == [
+        {
+            "project": project(),
+            "reason": reason_code("SCHOOL_EXEMPT"),
+            "reliefBps": 10_000,
+            "documentHash": DOC,
+            "dueFen": 0,
+        }
+    ]
     receipt = assess(chain, project(), 20_000)
     assert events(chain.fee, "FeeAssessed", receipt)[0]["dueFen"] == 0
     assert account(chain, project())["status"] == EXEMPT
@@ -148,9 +210,15 @@ def test_a_halving_applies_to_the_new_base_after_reassessment_with_adjustments_k
     relieve(chain, project(), 5_000, "AFFORDABLE_HOUSING")
     receipt = adjust(chain, project(), 7_001, "SURVEY_SUPPLEMENT")
     base = 100 * RATE
-    assert events(chain.fee, "FeeAdjusted", receipt) == [{
-        "project": project(), "reason": reason_code("SURVEY_SUPPLEMENT"), "deltaFen": 7_001, "documentHash": DOC,
-        "dueFen": base // 2 + 7_001}]
+    assert events(chain.fee, "FeeAdjusted", receipt) == [
+        {
+            "project": project(),
+            "reason": reason_code("SURVEY_SUPPLEMENT"),
+            "deltaFen": 7_001,
+            "documentHash": DOC,
+            "dueFen": base // 2 + 7_001,
+        }
+    ]
     assess(chain, project(), 20_001)  # base 200.01 m² × RATE
     new_base = (20_001 * RATE + 50) // 100
     relief = (new_base * 5_000 + 5_000) // 10_000
@@ -199,6 +267,7 @@ def test_a_reassessment_below_the_adjustments_owes_nothing_rather_than_reverting
 
 # -- payments -----------------------------------------------------------------------------------------
 
+
 def test_payments_add_up_through_partially_paid_to_paid(chain):
     assess(chain, project(), 100)
     pay(chain, project(), "V-1", RATE // 4)
@@ -212,7 +281,8 @@ def test_a_payment_event_carries_every_field_and_late_after_the_due_date(chain):
     assess(chain, project(), 100, due_in=DAY, at=now)
     receipt = pay(chain, project(), "V-1", 10, now + DAY, at=now + DAY)
     assert events(chain.fee, "PaymentRecorded", receipt) == [
-        {"project": project(), "voucher": reference_key("V-1"), "amountFen": 10, "paidAt": now + DAY, "late": False}]
+        {"project": project(), "voucher": reference_key("V-1"), "amountFen": 10, "paidAt": now + DAY, "late": False}
+    ]
     receipt = pay(chain, project(), "V-2", 10, now + DAY + 1)
     assert events(chain.fee, "PaymentRecorded", receipt)[0]["late"] is True
     # paid on time, written late: not late
@@ -252,7 +322,9 @@ def test_a_replayed_payment_is_a_no_op_and_a_different_one_under_the_voucher_rev
     assert account(chain, project())["paidFen"] == 100
     for changed in ((project(), 101, now), (project(), 100, now - 1), (project(1), 100, now)):
         with reverts("FeeLedgerVoucherConflict") as excinfo:
-            send_at(chain, "TAX_ROLE", chain.fee.functions.recordPayment(changed[0], reference_key("V-1"), *changed[1:]))
+            send_at(
+                chain, "TAX_ROLE", chain.fee.functions.recordPayment(changed[0], reference_key("V-1"), *changed[1:])
+            )
         assert excinfo.value.args_ == (reference_key("V-1"),)
 
 
@@ -296,6 +368,7 @@ def test_a_total_paid_beyond_64_bits_is_a_named_error(chain):
 
 # -- refund owed and refunds ---------------------------------------------------------------------------
 
+
 def test_an_overpayment_raises_the_refund_owed_level(chain):
     assess(chain, project(), 100)
     receipt = pay(chain, project(), "V-1", RATE + 2_000)
@@ -323,9 +396,15 @@ def test_a_refund_of_the_excess_lowers_the_level_and_is_not_flagged(chain):
     assess(chain, project(), 100, at=now)
     pay(chain, project(), "V-1", RATE + 2_000)
     receipt = refund(chain, project(), "R-1", 2_000, now + 5)
-    assert events(chain.fee, "RefundRecorded", receipt) == [{
-        "project": project(), "refundRef": reference_key("R-1"), "amountFen": 2_000, "refundedAt": now + 5,
-        "reason": NO_REASON}]
+    assert events(chain.fee, "RefundRecorded", receipt) == [
+        {
+            "project": project(),
+            "refundRef": reference_key("R-1"),
+            "amountFen": 2_000,
+            "refundedAt": now + 5,
+            "reason": NO_REASON,
+        }
+    ]
     assert events(chain.fee, "RefundOwedChanged", receipt) == [{"project": project(), "owedFen": 0}]
     assert events(chain.fee, "OverRefundFlagged", receipt) == []
     assert account(chain, project())["status"] == PAID
@@ -337,7 +416,8 @@ def test_a_refund_beyond_the_refund_owed_is_recorded_and_flagged(chain):
     receipt = refund(chain, project(), "R-1", 2_001)
     assert len(events(chain.fee, "RefundRecorded", receipt)) == 1
     assert events(chain.fee, "OverRefundFlagged", receipt) == [
-        {"project": project(), "refundRef": reference_key("R-1"), "excessFen": 1, "overRefundedFen": 1}]
+        {"project": project(), "refundRef": reference_key("R-1"), "excessFen": 1, "overRefundedFen": 1}
+    ]
     receipt = refund(chain, project(), "R-2", 10)  # nothing is owed now: all of it is over
     assert events(chain.fee, "OverRefundFlagged", receipt)[0]["overRefundedFen"] == 11
     after = account(chain, project())
@@ -366,7 +446,8 @@ def test_a_settled_fee_is_undone_only_by_a_refund_with_an_allowed_reason_capped_
     assert events(chain.fee, "OverRefundFlagged", receipt) == []
     receipt = refund(chain, project(), "R-3", 1, reason=annulled)  # beyond the net paid (not the gross)
     assert events(chain.fee, "OverRefundFlagged", receipt) == [
-        {"project": project(), "refundRef": reference_key("R-3"), "excessFen": 1, "overRefundedFen": 2}]
+        {"project": project(), "refundRef": reference_key("R-3"), "excessFen": 1, "overRefundedFen": 2}
+    ]
     assert account(chain, project())["refundedFen"] == RATE + 11
 
 
@@ -375,7 +456,9 @@ def test_a_replayed_refund_is_a_no_op_and_a_different_one_reverts(chain):
     pay(chain, project(), "V-1", RATE + 10)
     now = chain.now()
     refund(chain, project(), "R-1", 5, now)
-    receipt = send_at(chain, "TAX_ROLE", chain.fee.functions.recordRefunds([(project(), reference_key("R-1"), 5, now, NO_REASON)]))
+    receipt = send_at(
+        chain, "TAX_ROLE", chain.fee.functions.recordRefunds([(project(), reference_key("R-1"), 5, now, NO_REASON)])
+    )
     assert events(chain.fee, "RefundRecorded", receipt) == []
     with reverts("FeeLedgerRefundConflict"):
         refund(chain, project(), "R-1", 4, now)
@@ -407,6 +490,7 @@ def test_a_base_or_an_adjustment_beyond_64_bits_is_a_named_error(chain):
 
 
 # -- contracts v3 (issue 13) -----------------------------------------------------------------------
+
 
 def test_relief_is_rounded_half_up_in_fen(chain):
     publish(chain, 9, [(410102, 1)])  # 1 fen per m²: area 300 is 3 fen, 500 is 5 fen
@@ -453,7 +537,8 @@ def test_a_refund_paid_out_before_a_reassessment_landed_is_recorded_and_flagged(
     assert events(chain.fee, "RefundRecorded", receipt)[0]["amountFen"] == 1_000
     excess = 1_000 if RATE // 10 >= 1_000 else RATE // 10
     assert events(chain.fee, "OverRefundFlagged", receipt) == [
-        {"project": project(), "refundRef": reference_key("R-1"), "excessFen": excess, "overRefundedFen": excess}]
+        {"project": project(), "refundRef": reference_key("R-1"), "excessFen": excess, "overRefundedFen": excess}
+    ]
     assert account(chain, project())["overRefundedFen"] == excess
 
 

@@ -15,9 +15,32 @@ from ledger.chain.node import Sender
 from ledger.core.identifiers import reason_code, reference_key
 from ledger.chain.rate_tables import SAMPLE_RATE_TABLE
 from tests.contracts.helpers import (
-    BREACHED, COMMITMENT_FIELDS, COUNTER_FIELDS, DAY, DISTRICT, DOC, FULFILLED, GRACE, NO_REASON, OVERDUE, OVERPAID,
-    PAYER, RECORDED, REPAIRED, SKEW, VERSION, account, commitment, counters, events, pay, project, record, reverts,
-    send_at, unsealed,
+    BREACHED,
+    COMMITMENT_FIELDS,
+    COUNTER_FIELDS,
+    DAY,
+    DISTRICT,
+    DOC,
+    FULFILLED,
+    GRACE,
+    NO_REASON,
+    OVERDUE,
+    OVERPAID,
+    PAYER,
+    RECORDED,
+    REPAIRED,
+    SKEW,
+    VERSION,
+    account,
+    commitment,
+    counters,
+    events,
+    pay,
+    project,
+    record,
+    reverts,
+    send_at,
+    unsealed,
 )
 
 pytestmark = pytest.mark.every_node  # runs on Hardhat and on anvil
@@ -47,18 +70,25 @@ def deploy_v2(chain):
     admin = senders[ADMIN]
     fee = _v2_contract(chain, admin, "FeeLedger", 0, admin.account.address)
     registry = _v2_contract(chain, admin, "CommitmentRegistry", 0, admin.account.address, GRACE)
-    for contract, roles in ((fee, ("ASSESSOR_ROLE", "TAX_ROLE", "PAUSER_ROLE")),
-                            (registry, ("APPROVAL_ROLE", "VERIFIER_ROLE", "PAUSER_ROLE"))):
+    for contract, roles in (
+        (fee, ("ASSESSOR_ROLE", "TAX_ROLE", "PAUSER_ROLE")),
+        (registry, ("APPROVAL_ROLE", "VERIFIER_ROLE", "PAUSER_ROLE")),
+    ):
         for role in roles:
             admin.send(contract.functions.grantRole(contract.functions[role]().call(), chain.signers[role].address))
     table = SAMPLE_RATE_TABLE
     for version, rates in ((table.version, table.district_rates()), (CORRECTED, [(DISTRICT, 210_000)])):
         senders["ASSESSOR_ROLE"].send(fee.functions.publishRateTable(version, table.effective_from, DOC, rates))
     now = chain.now()
-    senders["ASSESSOR_ROLE"].send(fee.functions.assess(project(), PAYER, DISTRICT, 10_000, VERSION, now + 30 * DAY, DOC))
+    senders["ASSESSOR_ROLE"].send(
+        fee.functions.assess(project(), PAYER, DISTRICT, 10_000, VERSION, now + 30 * DAY, DOC)
+    )
     chain.travel(40 * DAY)
-    senders["ASSESSOR_ROLE"].send(fee.functions.assess(  # v2 re-dated the fee: up to the horizon from now
-        project(), PAYER, DISTRICT, 10_000, VERSION, chain.now() + HORIZON, DOC))
+    senders["ASSESSOR_ROLE"].send(
+        fee.functions.assess(  # v2 re-dated the fee: up to the horizon from now
+            project(), PAYER, DISTRICT, 10_000, VERSION, chain.now() + HORIZON, DOC
+        )
+    )
     admin.send(fee.functions.setRefundReasonAllowed(ANNULLED, True))
     tax = senders["TAX_ROLE"]
     due = fee.functions.feeAccount(project()).call()[8]
@@ -70,11 +100,18 @@ def deploy_v2(chain):
     approval, verifier = senders["APPROVAL_ROLE"], senders["VERIFIER_ROLE"]
     signed = chain.now()
     v1_signed = signed - 400 * DAY
-    admin.send(registry.functions.importCommitments([  # as v2 took them from v1: no decision or mark time
-        (reference_key(number), project(), PAYER, 1, status, late, 0, v1_signed, due, DOC)
-        for number, status, late, due in (("C-v1-fulfilled", FULFILLED, False, v1_signed + DAY),
-                                          ("C-v1-breached", BREACHED, False, v1_signed + DAY),
-                                          ("C-v1-far", RECORDED, False, 2**63))]))
+    admin.send(
+        registry.functions.importCommitments(
+            [  # as v2 took them from v1: no decision or mark time
+                (reference_key(number), project(), PAYER, 1, status, late, 0, v1_signed, due, DOC)
+                for number, status, late, due in (
+                    ("C-v1-fulfilled", FULFILLED, False, v1_signed + DAY),
+                    ("C-v1-breached", BREACHED, False, v1_signed + DAY),
+                    ("C-v1-far", RECORDED, False, 2**63),
+                )
+            ]
+        )
+    )
     for number in ("C-late", "C-breached", "C-pending", "C-backdated"):
         approval.send(registry.functions.record(reference_key(number), project(), PAYER, 1, signed, signed + DAY, DOC))
     approval.send(registry.functions.submitEvidence(reference_key("C-pending"), DOC, signed + 10))
@@ -101,30 +138,85 @@ def _events(chain, contract, names):
 
 def export_v2(chain, fee, registry) -> dict:
     """What v2's views and events say, as v3's import calls take it."""
-    (payer, district, version, revision, relief, _status, base, adjustment, _due, paid, refunded, _owed, assessed_at,
-     due_at) = fee.functions.feeAccount(project()).call()
+    (
+        payer,
+        district,
+        version,
+        revision,
+        relief,
+        _status,
+        base,
+        adjustment,
+        _due,
+        paid,
+        refunded,
+        _owed,
+        assessed_at,
+        due_at,
+    ) = fee.functions.feeAccount(project()).call()
     fee_events = _events(chain, fee, ("PaymentRecorded", "RefundRecorded"))
     registry_events = _events(chain, registry, ("CommitmentImported", "CommitmentRecorded", "CommitmentMarkedOverdue"))
-    recorded = {e.commitment: (e.termsHash, at) for name, e, at in registry_events
-                if name in ("CommitmentImported", "CommitmentRecorded")}
+    recorded = {
+        e.commitment: (e.termsHash, at)
+        for name, e, at in registry_events
+        if name in ("CommitmentImported", "CommitmentRecorded")
+    }
     marked = {e.commitment: at for name, e, at in registry_events if name == "CommitmentMarkedOverdue"}  # the latest
     commitments = []
     for c, (terms, recorded_at) in recorded.items():
-        (c_project, enterprise, kind, status, late, extensions, signed, due, evidence,
-         decided) = registry.functions.commitmentOf(c).call()
-        commitments.append((c, c_project, enterprise, kind, status, late, extensions, signed, due, terms, recorded_at,
-                            marked.get(c, 0), evidence, decided))
-    tables = {e.version: (e.effectiveFrom, e.basisHash, []) for name, e, _ in _events(chain, fee, ("RateTablePublished",))}
+        (c_project, enterprise, kind, status, late, extensions, signed, due, evidence, decided) = (
+            registry.functions.commitmentOf(c).call()
+        )
+        commitments.append(
+            (
+                c,
+                c_project,
+                enterprise,
+                kind,
+                status,
+                late,
+                extensions,
+                signed,
+                due,
+                terms,
+                recorded_at,
+                marked.get(c, 0),
+                evidence,
+                decided,
+            )
+        )
+    tables = {
+        e.version: (e.effectiveFrom, e.basisHash, []) for name, e, _ in _events(chain, fee, ("RateTablePublished",))
+    }
     for _, e, _ in _events(chain, fee, ("RatePublished",)):
         tables[e.version][2].append((e.district, e.rateFenPerM2))
     return {
         # republished in order of effect (ties in v2's order of publication)
         "rate_tables": sorted(((v, *t) for v, t in tables.items()), key=lambda t: t[1]),
-        "accounts": [(project(), payer, district, version, revision, relief, base, adjustment, paid, refunded,
-                      assessed_at, due_at)],
-        "vouchers": [(e.project, e.voucher, e.amountFen, e.paidAt) for name, e, _ in fee_events if name == "PaymentRecorded"],
-        "refunds": [(e.project, e.refundRef, e.amountFen, e.refundedAt, e.reason)
-                    for name, e, _ in fee_events if name == "RefundRecorded"],
+        "accounts": [
+            (
+                project(),
+                payer,
+                district,
+                version,
+                revision,
+                relief,
+                base,
+                adjustment,
+                paid,
+                refunded,
+                assessed_at,
+                due_at,
+            )
+        ],
+        "vouchers": [
+            (e.project, e.voucher, e.amountFen, e.paidAt) for name, e, _ in fee_events if name == "PaymentRecorded"
+        ],
+        "refunds": [
+            (e.project, e.refundRef, e.amountFen, e.refundedAt, e.reason)
+            for name, e, _ in fee_events
+            if name == "RefundRecorded"
+        ],
         "commitments": commitments,
         "counters": [(PAYER, tuple(registry.functions.countersOf(PAYER).call()))],
     }
@@ -162,9 +254,12 @@ def test_a_v2_deployment_carries_over_to_v3_in_full(chain):
     (event,) = events(v3.fee, "AccountImported", receipts["accounts"])
     assert event["dueFen"] == v2_account[8] and event["paidFen"] == v2_account[9]  # finding 10: dueFen carried
     assert events(v3.fee, "RefundOwedChanged", receipts["accounts"]) == [
-        {"project": project(), "owedFen": v2_account[11]}]
+        {"project": project(), "owedFen": v2_account[11]}
+    ]
     assert [e["voucher"] for e in events(v3.fee, "VoucherImported", receipts["vouchers"])] == [
-        reference_key("V2-A"), reference_key("V2-B")]
+        reference_key("V2-A"),
+        reference_key("V2-B"),
+    ]
     assert [e["refundRef"] for e in events(v3.fee, "RefundImported", receipts["refunds"])] == [reference_key("R2-A")]
 
     for c in state["commitments"]:
@@ -172,7 +267,14 @@ def test_a_v2_deployment_carries_over_to_v3_in_full(chain):
         v3_view = v3.registry.functions.commitmentOf(c[0]).call()
         assert list(v3_view[:10]) == list(v2_view) and (v3_view[10], v3_view[11]) == (c[10], c[11])
     assert [e["status"] for e in events(v3.registry, "CommitmentImported", receipts["commitments"])] == [
-        FULFILLED, BREACHED, RECORDED, FULFILLED, BREACHED, RECORDED, FULFILLED]
+        FULFILLED,
+        BREACHED,
+        RECORDED,
+        FULFILLED,
+        BREACHED,
+        RECORDED,
+        FULFILLED,
+    ]
     assert counters(v3) == dict(zip(COUNTER_FIELDS, registry2.functions.countersOf(PAYER).call()))
     assert counters(v3) == dict(recorded=4, fulfilled=2, fulfilledLate=1, overdue=2, breached=1, repaired=0)
 
@@ -180,13 +282,16 @@ def test_a_v2_deployment_carries_over_to_v3_in_full(chain):
     assert v2_account[13] > v2_account[12] + HORIZON  # the reassessment's due date, beyond the first's horizon
     backdated = commitment(v3, "C-backdated")
     assert backdated["decidedAt"] < backdated["overdueAt"] and not backdated["fulfilledLate"]
-    assert [commitment(v3, n)[k] for n, k in (("C-v1-fulfilled", "decidedAt"), ("C-v1-fulfilled", "overdueAt"),
-                                              ("C-v1-breached", "overdueAt"))] == [0, 0, 0]
+    assert [
+        commitment(v3, n)[k]
+        for n, k in (("C-v1-fulfilled", "decidedAt"), ("C-v1-fulfilled", "overdueAt"), ("C-v1-breached", "overdueAt"))
+    ] == [0, 0, 0]
     assert commitment(v3, "C-v1-far")["dueAt"] == 2**63
     assert v3.fee.functions.rateOf(CORRECTED, DISTRICT).call() == [210_000, SAMPLE_RATE_TABLE.effective_from]
     receipt = send_at(v3, "OUTSIDER", v3.registry.functions.markOverdueBatch([reference_key("C-v1-far")]))
     assert [e["commitment"] for e in events(v3.registry, "CommitmentOverdueSkipped", receipt)] == [
-        reference_key("C-v1-far")]  # far, not a panic
+        reference_key("C-v1-far")
+    ]  # far, not a panic
 
     # the tax gateway retries a v2 voucher on v3: identical is a no-op, anything else is refused
     _, voucher, amount, paid_at = state["vouchers"][0]
@@ -221,12 +326,18 @@ def test_nothing_can_be_imported_after_the_seal(chain):
     calls = [
         ("FeeLedgerImportSealed", v3.fee.functions.importVouchers([(project(), reference_key("V"), 1, now)])),
         ("FeeLedgerImportSealed", v3.fee.functions.importRefunds([(project(), reference_key("R"), 1, now, NO_REASON)])),
-        ("FeeLedgerImportSealed", v3.fee.functions.importAccounts(
-            [(project(), PAYER, DISTRICT, VERSION, 1, 0, 1, 0, 0, 0, now, now + DAY)])),
+        (
+            "FeeLedgerImportSealed",
+            v3.fee.functions.importAccounts([(project(), PAYER, DISTRICT, VERSION, 1, 0, 1, 0, 0, 0, now, now + DAY)]),
+        ),
         ("FeeLedgerImportSealed", v3.fee.functions.sealImport()),
         ("CommitmentRegistryImportSealed", v3.registry.functions.importCounters([(PAYER, (1, 0, 0, 0, 0, 0))])),
-        ("CommitmentRegistryImportSealed", v3.registry.functions.importCommitments(
-            [(reference_key("C"), project(), PAYER, 0, 1, False, 0, now, now + DAY, DOC, now, 0, 0, 0)])),
+        (
+            "CommitmentRegistryImportSealed",
+            v3.registry.functions.importCommitments(
+                [(reference_key("C"), project(), PAYER, 0, 1, False, 0, now, now + DAY, DOC, now, 0, 0, 0)]
+            ),
+        ),
         ("CommitmentRegistryImportSealed", v3.registry.functions.sealImport()),
     ]
     for error, call in calls:
@@ -239,8 +350,13 @@ def test_the_first_live_write_seals_the_import(chain):
     v3 = unsealed(chain)
     now = v3.now()
     assert not v3.fee.functions.importSealed().call()
-    send_at(v3, ADMIN, v3.fee.functions.importAccounts([(project(), PAYER, DISTRICT, VERSION, 1, 0, 1_000, 0, 0, 0,
-                                                         now - DAY, now + DAY)]))
+    send_at(
+        v3,
+        ADMIN,
+        v3.fee.functions.importAccounts(
+            [(project(), PAYER, DISTRICT, VERSION, 1, 0, 1_000, 0, 0, 0, now - DAY, now + DAY)]
+        ),
+    )
     receipt = pay(v3, project(), "V-live", 100)
     assert events(v3.fee, "ImportSealed", receipt) == [{}]
     with reverts("FeeLedgerImportSealed"):
@@ -248,16 +364,42 @@ def test_the_first_live_write_seals_the_import(chain):
     receipt = record(v3, "C-live")
     assert events(v3.registry, "ImportSealed", receipt) == [{}]
     with reverts("CommitmentRegistryImportSealed"):
-        send_at(v3, ADMIN, v3.registry.functions.importCommitments([(
-            reference_key("C-planted"), project(), PAYER, 0, BREACHED, False, 0, now - 10 * DAY, now - 9 * DAY, DOC,
-            now - 10 * DAY, now - DAY, 0, 0)]))
+        send_at(
+            v3,
+            ADMIN,
+            v3.registry.functions.importCommitments(
+                [
+                    (
+                        reference_key("C-planted"),
+                        project(),
+                        PAYER,
+                        0,
+                        BREACHED,
+                        False,
+                        0,
+                        now - 10 * DAY,
+                        now - 9 * DAY,
+                        DOC,
+                        now - 10 * DAY,
+                        now - DAY,
+                        0,
+                        0,
+                    )
+                ]
+            ),
+        )
 
 
 def test_an_imported_voucher_or_refund_already_recorded_is_refused(chain):
     v3 = unsealed(chain)
     now = v3.now()
-    send_at(v3, ADMIN, v3.fee.functions.importAccounts([(project(), PAYER, DISTRICT, VERSION, 1, 0, 1_000, 0, 200, 10,
-                                                         now - DAY, now + DAY)]))
+    send_at(
+        v3,
+        ADMIN,
+        v3.fee.functions.importAccounts(
+            [(project(), PAYER, DISTRICT, VERSION, 1, 0, 1_000, 0, 200, 10, now - DAY, now + DAY)]
+        ),
+    )
     voucher = (project(), reference_key("V-1"), 200, now)
     send_at(v3, ADMIN, v3.fee.functions.importVouchers([voucher]))
     with reverts("FeeLedgerVoucherConflict"):
@@ -271,16 +413,29 @@ def test_imported_vouchers_and_refunds_add_up_to_no_more_than_the_imported_accou
     # review D3: a planted voucher beyond the imported paidFen would make a real payment a replay
     v3 = unsealed(chain)
     now = v3.now()
-    send_at(v3, ADMIN, v3.fee.functions.importAccounts([(project(), PAYER, DISTRICT, VERSION, 1, 0, 1_000, 0, 200, 10,
-                                                         now - DAY, now + DAY)]))
+    send_at(
+        v3,
+        ADMIN,
+        v3.fee.functions.importAccounts(
+            [(project(), PAYER, DISTRICT, VERSION, 1, 0, 1_000, 0, 200, 10, now - DAY, now + DAY)]
+        ),
+    )
     send_at(v3, ADMIN, v3.fee.functions.importVouchers([(project(), reference_key("V-1"), 150, now)]))
     send_at(v3, ADMIN, v3.fee.functions.importVouchers([(project(), reference_key("V-2"), 50, now)]))
     with reverts("FeeLedgerImportExceedsAccount") as excinfo:
         send_at(v3, ADMIN, v3.fee.functions.importVouchers([(project(), reference_key("V-3"), 1, now)]))
     assert excinfo.value.args_ == (project(), 200, 201)
     with reverts("FeeLedgerImportExceedsAccount") as excinfo:
-        send_at(v3, ADMIN, v3.fee.functions.importRefunds([(project(), reference_key("R-1"), 6, now, NO_REASON),
-                                                           (project(), reference_key("R-2"), 5, now, NO_REASON)]))
+        send_at(
+            v3,
+            ADMIN,
+            v3.fee.functions.importRefunds(
+                [
+                    (project(), reference_key("R-1"), 6, now, NO_REASON),
+                    (project(), reference_key("R-2"), 5, now, NO_REASON),
+                ]
+            ),
+        )
     assert excinfo.value.args_ == (project(), 10, 11)
     send_at(v3, ADMIN, v3.fee.functions.importRefunds([(project(), reference_key("R-1"), 10, now, NO_REASON)]))
     assert not v3.fee.functions.isVoucherRecorded(reference_key("V-3")).call()
@@ -290,8 +445,22 @@ def test_a_breach_during_the_window_cannot_be_overwritten_by_import_counters(cha
     # finding 8: on v2 the counters imported after this breach replaced its count
     v3 = unsealed(chain)
     now = v3.now()
-    overdue = (reference_key("C-1"), project(), PAYER, 0, OVERDUE, False, 0, now - 100 * DAY, now - 50 * DAY, DOC,
-               now - 100 * DAY, now - 40 * DAY, 0, 0)
+    overdue = (
+        reference_key("C-1"),
+        project(),
+        PAYER,
+        0,
+        OVERDUE,
+        False,
+        0,
+        now - 100 * DAY,
+        now - 50 * DAY,
+        DOC,
+        now - 100 * DAY,
+        now - 40 * DAY,
+        0,
+        0,
+    )
     send_at(v3, ADMIN, v3.registry.functions.importCommitments([overdue]))
     send_at(v3, "VERIFIER_ROLE", v3.registry.functions.breach(reference_key("C-1"), DOC))
     with reverts("CommitmentRegistryImportSealed"):
@@ -305,8 +474,17 @@ def test_imported_counters_are_checked_in_full_and_never_overwrite(chain):
         with reverts("CommitmentRegistryInvalidCounters"):
             send_at(v3, ADMIN, v3.registry.functions.importCounters([(PAYER, bad)]))
     receipt = send_at(v3, ADMIN, v3.registry.functions.importCounters([(PAYER, (3, 1, 1, 2, 1, 0))]))
-    assert events(v3.registry, "CountersImported", receipt) == [{
-        "enterprise": PAYER, "recorded": 3, "fulfilled": 1, "fulfilledLate": 1, "overdue": 2, "breached": 1, "repaired": 0}]
+    assert events(v3.registry, "CountersImported", receipt) == [
+        {
+            "enterprise": PAYER,
+            "recorded": 3,
+            "fulfilled": 1,
+            "fulfilledLate": 1,
+            "overdue": 2,
+            "breached": 1,
+            "repaired": 0,
+        }
+    ]
     with reverts("CommitmentRegistryCountersExist"):
         send_at(v3, ADMIN, v3.registry.functions.importCounters([(PAYER, (1, 0, 0, 0, 0, 0))]))
     record(v3, "C-new")  # v3 counting continues from the imported counters
@@ -319,17 +497,33 @@ def test_imported_accounts_are_bounded_where_v3_needs_it_not_by_its_newer_rules(
     now = v3.now()
 
     def imported(**change):
-        values = dict(project=project(), payer=PAYER, district=DISTRICT, version=VERSION, revision=1, relief=0,
-                      base=1_000, adjustment=0, paid=0, refunded=0, assessed_at=now - DAY, due_at=now + DAY)
+        values = dict(
+            project=project(),
+            payer=PAYER,
+            district=DISTRICT,
+            version=VERSION,
+            revision=1,
+            relief=0,
+            base=1_000,
+            adjustment=0,
+            paid=0,
+            refunded=0,
+            assessed_at=now - DAY,
+            due_at=now + DAY,
+        )
         values.update(change)
         return v3.fee.functions.importAccounts([tuple(values.values())])
 
     for change, error in (
-        ({"project": b"\0" * 32}, "FeeLedgerZeroIdentifier"), ({"relief": 10_001}, "FeeLedgerInvalidRelief"),
+        ({"project": b"\0" * 32}, "FeeLedgerZeroIdentifier"),
+        ({"relief": 10_001}, "FeeLedgerInvalidRelief"),
         ({"revision": 0}, "FeeLedgerNotAssessed"),
-        ({"assessed_at": 0}, "FeeLedgerInvalidTime"), ({"assessed_at": now + 100 + SKEW}, "FeeLedgerInvalidTime"),
-        ({"due_at": 0}, "FeeLedgerInvalidDueDate"), ({"due_at": 2**32}, "FeeLedgerInvalidDueDate"),
-        ({"paid": 1, "refunded": 2}, "FeeLedgerRefundTooLarge"), ({"base": 2**64 - 1, "adjustment": 1}, "FeeLedgerAmountTooLarge"),
+        ({"assessed_at": 0}, "FeeLedgerInvalidTime"),
+        ({"assessed_at": now + 100 + SKEW}, "FeeLedgerInvalidTime"),
+        ({"due_at": 0}, "FeeLedgerInvalidDueDate"),
+        ({"due_at": 2**32}, "FeeLedgerInvalidDueDate"),
+        ({"paid": 1, "refunded": 2}, "FeeLedgerRefundTooLarge"),
+        ({"base": 2**64 - 1, "adjustment": 1}, "FeeLedgerAmountTooLarge"),
     ):
         with reverts(error):
             send_at(v3, ADMIN, imported(**change))
@@ -339,10 +533,12 @@ def test_imported_accounts_are_bounded_where_v3_needs_it_not_by_its_newer_rules(
     assert account(v3, project())["dueFen"] == 0
     with reverts("FeeLedgerAccountExists"):
         send_at(v3, ADMIN, imported())
-    for voucher, error in (((project(1), reference_key("V"), 1, now), "FeeLedgerNotAssessed"),
-                           ((project(), reference_key("V"), 0, now), "FeeLedgerZeroAmount"),
-                           ((project(), reference_key("V"), 1, now - DAY - 1), "FeeLedgerInvalidTime"),
-                           ((project(), reference_key("V"), 1, now + 100 + SKEW), "FeeLedgerInvalidTime")):
+    for voucher, error in (
+        ((project(1), reference_key("V"), 1, now), "FeeLedgerNotAssessed"),
+        ((project(), reference_key("V"), 0, now), "FeeLedgerZeroAmount"),
+        ((project(), reference_key("V"), 1, now - DAY - 1), "FeeLedgerInvalidTime"),
+        ((project(), reference_key("V"), 1, now + 100 + SKEW), "FeeLedgerInvalidTime"),
+    ):
         with reverts(error):
             send_at(v3, ADMIN, v3.fee.functions.importVouchers([voucher]))
     with reverts("FeeLedgerRevisionOverflow"):  # a revision at the maximum: a named error, not a panic
@@ -353,24 +549,61 @@ def test_imported_commitments_are_bounded_where_v3_needs_it_and_consistent(chain
     # finding 9: a due date near 2^64 made every overdue batch panic on v2; review D2: what v2 held is carried
     v3 = unsealed(chain)
     now = v3.now()
-    fields = ("commitment", "project", "enterprise", "kind", "status", "late", "extensions", "signed", "due", "terms",
-              "recorded", "overdue", "evidence", "decided")
+    fields = (
+        "commitment",
+        "project",
+        "enterprise",
+        "kind",
+        "status",
+        "late",
+        "extensions",
+        "signed",
+        "due",
+        "terms",
+        "recorded",
+        "overdue",
+        "evidence",
+        "decided",
+    )
 
     def imported(number="C-1", **change):
-        values = dict(zip(fields, (reference_key(number), project(), PAYER, 0, RECORDED, False, 0, now - 10 * DAY,
-                                   now - 9 * DAY, DOC, now - 10 * DAY, 0, 0, 0)))
+        values = dict(
+            zip(
+                fields,
+                (
+                    reference_key(number),
+                    project(),
+                    PAYER,
+                    0,
+                    RECORDED,
+                    False,
+                    0,
+                    now - 10 * DAY,
+                    now - 9 * DAY,
+                    DOC,
+                    now - 10 * DAY,
+                    0,
+                    0,
+                    0,
+                ),
+            )
+        )
         values.update(change)
         return v3.registry.functions.importCommitments([tuple(values.values())])
 
     for change, error in (
         ({"due": 2**64 - 1}, "CommitmentRegistryInvalidDueDate"),
         ({"due": 2**64 - 1 - 90 * DAY + 1}, "CommitmentRegistryInvalidDueDate"),  # the clock adds the grace
-        ({"signed": 0}, "CommitmentRegistryInvalidTime"), ({"recorded": 0}, "CommitmentRegistryInvalidTime"),
+        ({"signed": 0}, "CommitmentRegistryInvalidTime"),
+        ({"recorded": 0}, "CommitmentRegistryInvalidTime"),
         ({"recorded": now + 100}, "CommitmentRegistryInvalidTime"),
         ({"signed": now - 10 * DAY + SKEW + 1}, "CommitmentRegistryInvalidTime"),
-        ({"extensions": 4}, "CommitmentRegistryTooManyExtensions"), ({"kind": 4}, "CommitmentRegistryInvalidKind"),
-        ({"status": 0}, "CommitmentRegistryInvalidTransition"), ({"status": 7}, "CommitmentRegistryInvalidTransition"),
-        ({"late": True}, "CommitmentRegistryInvalidImport"), ({"decided": now - DAY}, "CommitmentRegistryInvalidImport"),
+        ({"extensions": 4}, "CommitmentRegistryTooManyExtensions"),
+        ({"kind": 4}, "CommitmentRegistryInvalidKind"),
+        ({"status": 0}, "CommitmentRegistryInvalidTransition"),
+        ({"status": 7}, "CommitmentRegistryInvalidTransition"),
+        ({"late": True}, "CommitmentRegistryInvalidImport"),
+        ({"decided": now - DAY}, "CommitmentRegistryInvalidImport"),
         ({"status": BREACHED, "overdue": now - DAY, "evidence": now - DAY}, "CommitmentRegistryInvalidImport"),
         ({"status": 6}, "CommitmentRegistryInvalidImport"),  # Extended without an extension
         ({"overdue": now - DAY}, "CommitmentRegistryInvalidImport"),  # Recorded never marked
@@ -380,18 +613,33 @@ def test_imported_commitments_are_bounded_where_v3_needs_it_and_consistent(chain
     ):
         with reverts(error):
             send_at(v3, ADMIN, imported(**change))
-    for n, change in enumerate((  # as v2 can hold them
-        {"due": now - 10 * DAY}, {"due": 2**64 - 1 - 90 * DAY},  # imported unbounded from v1
-        {"status": FULFILLED}, {"status": OVERDUE}, {"status": REPAIRED},  # from v1: no decision or mark time
-        {"status": OVERDUE, "overdue": now - DAY, "evidence": now - 2 * DAY},  # finding 5: evidence before the mark
-        {"status": FULFILLED, "overdue": now - DAY, "decided": now - 2 * DAY},  # and a fulfilment
-    )):
+    for n, change in enumerate(
+        (  # as v2 can hold them
+            {"due": now - 10 * DAY},
+            {"due": 2**64 - 1 - 90 * DAY},  # imported unbounded from v1
+            {"status": FULFILLED},
+            {"status": OVERDUE},
+            {"status": REPAIRED},  # from v1: no decision or mark time
+            {"status": OVERDUE, "overdue": now - DAY, "evidence": now - 2 * DAY},  # finding 5: evidence before the mark
+            {"status": FULFILLED, "overdue": now - DAY, "decided": now - 2 * DAY},  # and a fulfilment
+        )
+    ):
         send_at(v3, ADMIN, imported(f"C-v2-{n}", **change))
     receipt = send_at(v3, ADMIN, imported("C-1", status=OVERDUE, overdue=now - DAY, evidence=now - DAY + 5))
     assert dict(zip(COMMITMENT_FIELDS, v3.registry.functions.commitmentOf(reference_key("C-1")).call())) == {
-        "project": project(), "enterprise": PAYER, "kind": 0, "status": OVERDUE, "fulfilledLate": False, "extensions": 0,
-        "signedAt": now - 10 * DAY, "dueAt": now - 9 * DAY, "evidenceSubmittedAt": now - DAY + 5, "decidedAt": 0,
-        "recordedAt": now - 10 * DAY, "overdueAt": now - DAY}
+        "project": project(),
+        "enterprise": PAYER,
+        "kind": 0,
+        "status": OVERDUE,
+        "fulfilledLate": False,
+        "extensions": 0,
+        "signedAt": now - 10 * DAY,
+        "dueAt": now - 9 * DAY,
+        "evidenceSubmittedAt": now - DAY + 5,
+        "decidedAt": 0,
+        "recordedAt": now - 10 * DAY,
+        "overdueAt": now - DAY,
+    }
     assert events(v3.registry, "CommitmentImported", receipt)[0]["overdueAt"] == now - DAY
     with reverts("CommitmentRegistryAlreadyRecorded"):
         send_at(v3, ADMIN, imported("C-1"))
@@ -411,12 +659,28 @@ def test_no_one_without_a_role_can_seal_the_import_by_marking_overdue(chain):
     # review D1: made-up ids, or an imported commitment already past its grace, sealed the window
     v3 = unsealed(chain)
     now = v3.now()
-    past_grace = (reference_key("C-1"), project(), PAYER, 0, RECORDED, False, 0, now - 100 * DAY, now - 50 * DAY, DOC,
-                  now - 100 * DAY, 0, 0, 0)
+    past_grace = (
+        reference_key("C-1"),
+        project(),
+        PAYER,
+        0,
+        RECORDED,
+        False,
+        0,
+        now - 100 * DAY,
+        now - 50 * DAY,
+        DOC,
+        now - 100 * DAY,
+        0,
+        0,
+        0,
+    )
     send_at(v3, ADMIN, v3.registry.functions.importCommitments([past_grace]))
-    for call in (v3.registry.functions.markOverdueBatch([reference_key(f"made-up-{n}") for n in range(3)]),
-                 v3.registry.functions.markOverdueBatch([reference_key("C-1")]),
-                 v3.registry.functions.markOverdue(reference_key("C-1"))):
+    for call in (
+        v3.registry.functions.markOverdueBatch([reference_key(f"made-up-{n}") for n in range(3)]),
+        v3.registry.functions.markOverdueBatch([reference_key("C-1")]),
+        v3.registry.functions.markOverdue(reference_key("C-1")),
+    ):
         with reverts("CommitmentRegistryImportOpen"):
             send_at(v3, "OUTSIDER", call)
     assert not v3.registry.functions.importSealed().call()

@@ -13,14 +13,30 @@ from dataclasses import dataclass
 import pytest
 from hypothesis import HealthCheck, seed, settings, strategies as st
 from hypothesis.stateful import (
-    RuleBasedStateMachine, initialize, invariant, precondition, rule, run_state_machine_as_test,
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
 )
 
 from ledger.core.errors import ContractRevert
 from ledger.core.identifiers import reason_code, reference_key
 from tests.contracts.helpers import (
-    BASIS, COMMITMENT_FIELDS, COUNTER_FIELDS, DAY, DISTRICT, DOC, FEE_ACCOUNT_FIELDS, NO_REASON, PAYER, RATE, SKEW,
-    VERSION, project,
+    BASIS,
+    COMMITMENT_FIELDS,
+    COUNTER_FIELDS,
+    DAY,
+    DISTRICT,
+    DOC,
+    FEE_ACCOUNT_FIELDS,
+    NO_REASON,
+    PAYER,
+    RATE,
+    SKEW,
+    VERSION,
+    project,
 )
 
 pytestmark = pytest.mark.every_node  # runs on Hardhat and on anvil
@@ -105,11 +121,20 @@ class FeeMachine(Clocked):
         self.accounts = {p: Account() for p in PROJECTS}
         self.vouchers: dict[str, tuple] = {}
         self.refunds: dict[str, tuple] = {}
-        assert self.send("DEFAULT_ADMIN_ROLE", self.chain.fee.functions.setRefundReasonAllowed(ALLOWED_REASON, True)) is None
+        assert (
+            self.send("DEFAULT_ADMIN_ROLE", self.chain.fee.functions.setRefundReasonAllowed(ALLOWED_REASON, True))
+            is None
+        )
 
-    @rule(p=st.sampled_from(PROJECTS), area=st.integers(0, 10**6), due_in=st.sampled_from([DAY - 2, DAY, 30 * DAY]),
-          notice=st.sampled_from([0, -DAY, -2 * DAY, SKEW + 1]), keep_due=st.booleans(),
-          district=st.sampled_from([DISTRICT, 410999]), other_payer=st.booleans())
+    @rule(
+        p=st.sampled_from(PROJECTS),
+        area=st.integers(0, 10**6),
+        due_in=st.sampled_from([DAY - 2, DAY, 30 * DAY]),
+        notice=st.sampled_from([0, -DAY, -2 * DAY, SKEW + 1]),
+        keep_due=st.booleans(),
+        district=st.sampled_from([DISTRICT, 410999]),
+        other_payer=st.booleans(),
+    )
     def assess(self, p, area, due_in, notice, keep_due, district, other_payer):
         """The levy notice was issued `notice` seconds from now; a reassessment keeps the due date
         (dueAt 0) or asks for a new one, which is refused."""
@@ -118,17 +143,22 @@ class FeeMachine(Clocked):
         at = t + notice
         a = self.accounts[p]
         due_at = 0 if a.revision and keep_due else at + due_in
-        got = self.send("ASSESSOR_ROLE", self.chain.fee.functions.assess(
-            project(p), payer, district, area, VERSION, at, due_at, BASIS))
+        got = self.send(
+            "ASSESSOR_ROLE",
+            self.chain.fee.functions.assess(project(p), payer, district, area, VERSION, at, due_at, BASIS),
+        )
         if at > t + SKEW:
             expected = "FeeLedgerInvalidTime"
         elif not a.revision:
             expected = "FeeLedgerInvalidDueDate" if due_in < DAY else None
         else:
             expected = (
-                "FeeLedgerPayerMismatch" if payer != a.payer
-                else "FeeLedgerInvalidTime" if at < a.assessed_at
-                else "FeeLedgerInvalidDueDate" if due_at not in (0, a.due_at)
+                "FeeLedgerPayerMismatch"
+                if payer != a.payer
+                else "FeeLedgerInvalidTime"
+                if at < a.assessed_at
+                else "FeeLedgerInvalidDueDate"
+                if due_at not in (0, a.due_at)
                 else None
             )
         expected = expected or ("FeeLedgerUnknownRate" if district != DISTRICT else None)
@@ -144,8 +174,10 @@ class FeeMachine(Clocked):
         got = self.send("ASSESSOR_ROLE", self.chain.fee.functions.setRelief(project(p), reason_code("R"), bps, DOC))
         a = self.accounts[p]
         expected = (
-            "FeeLedgerNotAssessed" if not a.assessed_at
-            else "FeeLedgerInvalidRelief" if bps > FULL or bps == a.relief
+            "FeeLedgerNotAssessed"
+            if not a.assessed_at
+            else "FeeLedgerInvalidRelief"
+            if bps > FULL or bps == a.relief
             else None
         )
         assert got == expected
@@ -158,9 +190,12 @@ class FeeMachine(Clocked):
         got = self.send("ASSESSOR_ROLE", self.chain.fee.functions.adjust(project(p), reason_code("R"), delta, DOC))
         a = self.accounts[p]
         expected = (
-            "FeeLedgerZeroAdjustment" if delta == 0
-            else "FeeLedgerNotAssessed" if not a.assessed_at
-            else "FeeLedgerAdjustmentBelowZero" if a.due + delta < 0
+            "FeeLedgerZeroAdjustment"
+            if delta == 0
+            else "FeeLedgerNotAssessed"
+            if not a.assessed_at
+            else "FeeLedgerAdjustmentBelowZero"
+            if a.due + delta < 0
             else None
         )
         assert got == expected
@@ -181,9 +216,19 @@ class FeeMachine(Clocked):
             return "FeeLedgerInvalidTime"
         return None
 
-    @rule(entries=st.lists(st.tuples(st.sampled_from(PROJECTS), VOUCHERS, st.integers(0, 2 * RATE),
-                                     st.sampled_from([-DAY, 0, SKEW, SKEW + 1])), min_size=1, max_size=3),
-          single=st.booleans())
+    @rule(
+        entries=st.lists(
+            st.tuples(
+                st.sampled_from(PROJECTS),
+                VOUCHERS,
+                st.integers(0, 2 * RATE),
+                st.sampled_from([-DAY, 0, SKEW, SKEW + 1]),
+            ),
+            min_size=1,
+            max_size=3,
+        ),
+        single=st.booleans(),
+    )
     def pay(self, entries, single):
         t = self.t + 1
         payments = [(p, v, amount, max(1, t + offset)) for p, v, amount, offset in entries]
@@ -192,7 +237,9 @@ class FeeMachine(Clocked):
             p, v, amount, paid_at = payments[0]
             call = self.chain.fee.functions.recordPayment(project(p), reference_key(v), amount, paid_at)
         else:
-            call = self.chain.fee.functions.recordPayments([(project(p), reference_key(v), a, at) for p, v, a, at in payments])
+            call = self.chain.fee.functions.recordPayments(
+                [(project(p), reference_key(v), a, at) for p, v, a, at in payments]
+            )
         got = self.send("TAX_ROLE", call)
         recorded, expected, applied = dict(self.vouchers), None, []
         for p, v, amount, paid_at in payments:
@@ -210,21 +257,33 @@ class FeeMachine(Clocked):
             for p, amount in applied:
                 self.accounts[p].paid += amount
 
-    @rule(p=st.sampled_from(PROJECTS), ref=REFUNDS, amount=st.integers(0, 2 * RATE), allowed=st.booleans(),
-          offset=st.sampled_from([-DAY, 0, SKEW + 1]))
+    @rule(
+        p=st.sampled_from(PROJECTS),
+        ref=REFUNDS,
+        amount=st.integers(0, 2 * RATE),
+        allowed=st.booleans(),
+        offset=st.sampled_from([-DAY, 0, SKEW + 1]),
+    )
     def refund(self, p, ref, amount, allowed, offset):
         t = self.t + 1
         at, reason = max(1, t + offset), ALLOWED_REASON if allowed else NO_REASON
-        got = self.send("TAX_ROLE", self.chain.fee.functions.recordRefund(project(p), reference_key(ref), amount, at, reason))
+        got = self.send(
+            "TAX_ROLE", self.chain.fee.functions.recordRefund(project(p), reference_key(ref), amount, at, reason)
+        )
         a = self.accounts[p]
         refundable = a.net if allowed else a.owed
         replay = self.refunds.get(ref) == (p, amount, at, reason)
         expected = (  # never refused for its amount: beyond what is refundable, flagged
-            "FeeLedgerZeroAmount" if amount == 0
-            else None if replay
-            else "FeeLedgerRefundConflict" if ref in self.refunds
-            else "FeeLedgerNotAssessed" if not a.assessed_at
-            else "FeeLedgerInvalidTime" if at < a.assessed_at or at > t + SKEW
+            "FeeLedgerZeroAmount"
+            if amount == 0
+            else None
+            if replay
+            else "FeeLedgerRefundConflict"
+            if ref in self.refunds
+            else "FeeLedgerNotAssessed"
+            if not a.assessed_at
+            else "FeeLedgerInvalidTime"
+            if at < a.assessed_at or at > t + SKEW
             else None
         )
         assert got == expected
@@ -243,13 +302,39 @@ class FeeMachine(Clocked):
             return
         for p, a in self.accounts.items():
             view = dict(zip(FEE_ACCOUNT_FIELDS, self.chain.fee.functions.feeAccount(project(p)).call()))
-            assert (view["payer"], view["revision"], view["reliefBps"], view["status"], view["baseFen"],
-                    view["adjustmentFen"], view["dueFen"], view["paidFen"], view["refundedFen"], view["refundOwedFen"],
-                    view["assessedAt"], view["dueAt"], view["overRefundedFen"]) == (
-                a.payer, a.revision, a.relief, a.status, a.base, a.adjustment, a.due, a.paid, a.refunded, a.owed,
-                a.assessed_at, a.due_at, a.over_refunded)
+            assert (
+                view["payer"],
+                view["revision"],
+                view["reliefBps"],
+                view["status"],
+                view["baseFen"],
+                view["adjustmentFen"],
+                view["dueFen"],
+                view["paidFen"],
+                view["refundedFen"],
+                view["refundOwedFen"],
+                view["assessedAt"],
+                view["dueAt"],
+                view["overRefundedFen"],
+            ) == (
+                a.payer,
+                a.revision,
+                a.relief,
+                a.status,
+                a.base,
+                a.adjustment,
+                a.due,
+                a.paid,
+                a.refunded,
+                a.owed,
+                a.assessed_at,
+                a.due_at,
+                a.over_refunded,
+            )
         for voucher in (f"V-{i}" for i in range(5)):
-            assert self.chain.fee.functions.isVoucherRecorded(reference_key(voucher)).call() == (voucher in self.vouchers)
+            assert self.chain.fee.functions.isVoucherRecorded(reference_key(voucher)).call() == (
+                voucher in self.vouchers
+            )
 
 
 # -- commitment registry ----------------------------------------------------------------------------------
@@ -260,11 +345,24 @@ OPEN = (RECORDED, EXTENDED, OVERDUE)
 GRACE = DAY  # set at the start of every run, so overdue comes within a few steps
 # Every lifecycle path the machine must have taken by the end of the test.
 PATHS = {
-    "recorded→fulfilled", "recorded→overdue", "recorded→extended", "extended→overdue", "extended→fulfilled",
-    "overdue→fulfilled", "overdue→extended", "overdue→breached", "breached→repaired", "fulfilled late",
-    "fulfilled on time after the due date (evidence)", "overdue refused: evidence pending",
-    "overdue refused: decided", "overdue refused: not yet due", "recorded past due", "batch skipped some",
-    "fact refused: before the overdue mark", "grace extended by a pause",
+    "recorded→fulfilled",
+    "recorded→overdue",
+    "recorded→extended",
+    "extended→overdue",
+    "extended→fulfilled",
+    "overdue→fulfilled",
+    "overdue→extended",
+    "overdue→breached",
+    "breached→repaired",
+    "fulfilled late",
+    "fulfilled on time after the due date (evidence)",
+    "overdue refused: evidence pending",
+    "overdue refused: decided",
+    "overdue refused: not yet due",
+    "recorded past due",
+    "batch skipped some",
+    "fact refused: before the overdue mark",
+    "grace extended by a pause",
 }
 
 
@@ -289,9 +387,11 @@ class Commitment:
 class CommitmentMachine(Clocked):
     paths: set = set()
 
-    @initialize(kinds=st.lists(st.integers(0, 3), min_size=3, max_size=3),
-                due_days=st.lists(st.sampled_from([1, 2, 4]), min_size=3, max_size=3),
-                signed_days_ago=st.sampled_from([0, 3]))
+    @initialize(
+        kinds=st.lists(st.integers(0, 3), min_size=3, max_size=3),
+        due_days=st.lists(st.sampled_from([1, 2, 4]), min_size=3, max_size=3),
+        signed_days_ago=st.sampled_from([0, 3]),
+    )
     def fresh_contracts(self, kinds, due_days, signed_days_ago):
         """Three of the four commitment numbers start recorded, so most steps act on one."""
         self.start()
@@ -305,21 +405,31 @@ class CommitmentMachine(Clocked):
     def _took(self, path: str) -> None:
         CommitmentMachine.paths.add(path)
 
-    @rule(c=COMMITMENTS, kind=st.integers(0, 4), due_days=st.sampled_from([0, 1, 2, 4]),
-          signed_days_ago=st.sampled_from([0, 0, 3]))
+    @rule(
+        c=COMMITMENTS,
+        kind=st.integers(0, 4),
+        due_days=st.sampled_from([0, 1, 2, 4]),
+        signed_days_ago=st.sampled_from([0, 0, 3]),
+    )
     def record(self, c, kind, due_days, signed_days_ago):
         t = self.t + 1
         signed = t - signed_days_ago * DAY
         due = signed + (due_days * DAY if due_days else DAY - 1)
-        got = self.send("APPROVAL_ROLE", self.chain.registry.functions.record(
-            reference_key(c), project(0), PAYER, kind, signed, due, DOC))
+        got = self.send(
+            "APPROVAL_ROLE",
+            self.chain.registry.functions.record(reference_key(c), project(0), PAYER, kind, signed, due, DOC),
+        )
         existing = self.commitments.get(c)
         replay = existing is not None and (existing.kind, existing.signed, existing.first_due) == (kind, signed, due)
         expected = (
-            "CommitmentRegistryInvalidKind" if kind > 3
-            else None if replay
-            else "CommitmentRegistryAlreadyRecorded" if existing
-            else "CommitmentRegistryInvalidDueDate" if due_days == 0
+            "CommitmentRegistryInvalidKind"
+            if kind > 3
+            else None
+            if replay
+            else "CommitmentRegistryAlreadyRecorded"
+            if existing
+            else "CommitmentRegistryInvalidDueDate"
+            if due_days == 0
             else None
         )
         assert got == expected
@@ -340,13 +450,19 @@ class CommitmentMachine(Clocked):
         commitment = self.commitments[c]
         if commitment.signed <= at < commitment.overdue_at:
             self._took("fact refused: before the overdue mark")
-        return "CommitmentRegistryInvalidTime" if at < max(commitment.signed, commitment.overdue_at) or at > self.t + SKEW else None
+        return (
+            "CommitmentRegistryInvalidTime"
+            if at < max(commitment.signed, commitment.overdue_at) or at > self.t + SKEW
+            else None
+        )
 
     @rule(c=COMMITMENTS, offset=st.sampled_from([-DAY, -1, 0, SKEW + 1]), by_office=st.booleans())
     def submit_evidence(self, c, offset, by_office):
         at = self.t + 1 + offset
-        got = self.send("VERIFIER_ROLE" if by_office else "APPROVAL_ROLE",
-                        self.chain.registry.functions.submitEvidence(reference_key(c), DOC, at))
+        got = self.send(
+            "VERIFIER_ROLE" if by_office else "APPROVAL_ROLE",
+            self.chain.registry.functions.submitEvidence(reference_key(c), DOC, at),
+        )
         expected = self._open_error(c) or self._fact_error(c, at)
         assert got == expected
         if expected is None:
@@ -357,13 +473,18 @@ class CommitmentMachine(Clocked):
     def reject_evidence(self, c):
         got = self.send("VERIFIER_ROLE", self.chain.registry.functions.rejectEvidence(reference_key(c), DOC))
         expected = self._open_error(c) or (
-            None if self.commitments[c].evidence else "CommitmentRegistryNoEvidencePending")
+            None if self.commitments[c].evidence else "CommitmentRegistryNoEvidencePending"
+        )
         assert got == expected
         if expected is None:
             self.commitments[c].evidence = 0
 
-    @rule(c=COMMITMENTS, offset=st.sampled_from([-1, 0, 0, SKEW + 1]), by_acceptance=st.booleans(),
-          wait=st.sampled_from([None, 0, 1]))
+    @rule(
+        c=COMMITMENTS,
+        offset=st.sampled_from([-1, 0, 0, SKEW + 1]),
+        by_acceptance=st.booleans(),
+        wait=st.sampled_from([None, 0, 1]),
+    )
     def fulfil(self, c, offset, by_acceptance, wait):
         self._wait_for(c, wait)
         at = self.t + 1 + offset
@@ -383,7 +504,12 @@ class CommitmentMachine(Clocked):
             self._took(f"{STATUS_NAMES[commitment.status]}→fulfilled")
             if commitment.evidence and self.t > commitment.due and fact <= commitment.due:
                 self._took("fulfilled on time after the due date (evidence)")
-            commitment.status, commitment.late, commitment.decided, commitment.evidence = FULFILLED, fact > commitment.due, fact, 0
+            commitment.status, commitment.late, commitment.decided, commitment.evidence = (
+                FULFILLED,
+                fact > commitment.due,
+                fact,
+                0,
+            )
             self.counters["fulfilled"] += 1
             self.counters["fulfilledLate"] += commitment.late
             if commitment.late:
@@ -459,9 +585,12 @@ class CommitmentMachine(Clocked):
         got = self.send("VERIFIER_ROLE", self.chain.registry.functions.breach(reference_key(c), DOC))
         commitment = self.commitments.get(c)
         expected = (
-            "CommitmentRegistryUnknownCommitment" if commitment is None
-            else "CommitmentRegistryInvalidTransition" if commitment.status != OVERDUE
-            else "CommitmentRegistryEvidencePending" if commitment.evidence
+            "CommitmentRegistryUnknownCommitment"
+            if commitment is None
+            else "CommitmentRegistryInvalidTransition"
+            if commitment.status != OVERDUE
+            else "CommitmentRegistryEvidencePending"
+            if commitment.evidence
             else None
         )
         assert got == expected
@@ -476,8 +605,10 @@ class CommitmentMachine(Clocked):
         got = self.send("VERIFIER_ROLE", self.chain.registry.functions.repair(reference_key(c), DOC, at))
         commitment = self.commitments.get(c)
         expected = (
-            "CommitmentRegistryUnknownCommitment" if commitment is None
-            else "CommitmentRegistryInvalidTransition" if commitment.status != BREACHED
+            "CommitmentRegistryUnknownCommitment"
+            if commitment is None
+            else "CommitmentRegistryInvalidTransition"
+            if commitment.status != BREACHED
             else self._fact_error(c, at)
         )
         assert got == expected
@@ -496,8 +627,10 @@ class CommitmentMachine(Clocked):
         expected = self._open_error(c)
         if expected is None:
             expected = (
-                "CommitmentRegistryTooManyExtensions" if commitment.extensions >= 3
-                else "CommitmentRegistryInvalidDueDate" if new_due <= commitment.due or new_due <= t
+                "CommitmentRegistryTooManyExtensions"
+                if commitment.extensions >= 3
+                else "CommitmentRegistryInvalidDueDate"
+                if new_due <= commitment.due or new_due <= t
                 else None
             )
         assert got == expected
@@ -525,11 +658,29 @@ class CommitmentMachine(Clocked):
             return
         for c, expected in self.commitments.items():
             view = dict(zip(COMMITMENT_FIELDS, self.chain.registry.functions.commitmentOf(reference_key(c)).call()))
-            assert (view["kind"], view["status"], view["fulfilledLate"], view["extensions"], view["signedAt"],
-                    view["dueAt"], view["evidenceSubmittedAt"], view["decidedAt"], view["recordedAt"],
-                    view["overdueAt"]) == (
-                expected.kind, expected.status, expected.late, expected.extensions, expected.signed, expected.due,
-                expected.evidence, expected.decided, expected.recorded_at, expected.overdue_at)
+            assert (
+                view["kind"],
+                view["status"],
+                view["fulfilledLate"],
+                view["extensions"],
+                view["signedAt"],
+                view["dueAt"],
+                view["evidenceSubmittedAt"],
+                view["decidedAt"],
+                view["recordedAt"],
+                view["overdueAt"],
+            ) == (
+                expected.kind,
+                expected.status,
+                expected.late,
+                expected.extensions,
+                expected.signed,
+                expected.due,
+                expected.evidence,
+                expected.decided,
+                expected.recorded_at,
+                expected.overdue_at,
+            )
         counters = dict(zip(COUNTER_FIELDS, self.chain.registry.functions.countersOf(PAYER).call()))
         assert counters == self.counters
 
@@ -541,8 +692,13 @@ def _explore(machine, chain, *, examples: int, steps: int, rounds: int, done=lam
     """Run `machine` in rounds of `examples` runs (seeded 0, 1, …: deterministic) until `done()`,
     at most `rounds` rounds. Returns the rounds run."""
     machine.chain = chain
-    config = settings(max_examples=examples, stateful_step_count=steps, deadline=None, database=None,
-                      suppress_health_check=[HealthCheck.too_slow])
+    config = settings(
+        max_examples=examples,
+        stateful_step_count=steps,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow],
+    )
     try:
         for n in range(rounds):
             run_state_machine_as_test(seed(n)(machine), settings=config)
@@ -563,6 +719,12 @@ def test_random_fee_operations_keep_the_ledger_equal_to_the_model(deployed_chain
 def test_random_commitment_operations_keep_the_registry_equal_to_the_model_and_take_every_path(deployed_chain):
     # Full size on both nodes: the seeded rounds are what take every lifecycle path.
     CommitmentMachine.paths = set()
-    _explore(CommitmentMachine, deployed_chain, examples=100 if DEEP else 8, steps=80 if DEEP else 40,
-             rounds=10, done=lambda: DEEP or PATHS <= CommitmentMachine.paths)
+    _explore(
+        CommitmentMachine,
+        deployed_chain,
+        examples=100 if DEEP else 8,
+        steps=80 if DEEP else 40,
+        rounds=10,
+        done=lambda: DEEP or PATHS <= CommitmentMachine.paths,
+    )
     assert PATHS - CommitmentMachine.paths == set(), sorted(CommitmentMachine.paths)

@@ -24,8 +24,14 @@ CLIENT_VERSION = {"hardhat": "HardhatNetwork", "anvil": "anvil"}
 
 def repository_copy(target):
     """The working tree without its local state; the pinned node packages are linked, not copied."""
-    shutil.copytree(REPO_ROOT, target, symlinks=True, ignore=shutil.ignore_patterns(
-        ".git", ".venv", "var", ".env", "node_modules", "cache", "__pycache__", ".pytest_cache", ".hypothesis"))
+    shutil.copytree(
+        REPO_ROOT,
+        target,
+        symlinks=True,
+        ignore=shutil.ignore_patterns(
+            ".git", ".venv", "var", ".env", "node_modules", "cache", "__pycache__", ".pytest_cache", ".hypothesis"
+        ),
+    )
     (target / "hardhat-local" / "node_modules").symlink_to(HARDHAT_DIR / "node_modules")
     return target
 
@@ -37,8 +43,14 @@ def test_ledger_dev_starts_its_node_and_the_system_until_health_is_ok_and_sigter
     env |= {"LEDGER_DEV_NODE": node_kind, "LEDGER_RPC_URL": rpc_url, "LEDGER_DEV_API_PORT": api_url.rsplit(":", 1)[1]}
     log_path = tmp_path / "dev.log"
     with open(log_path, "wb") as log:
-        dev = subprocess.Popen([sys.executable, "-m", "devtools", "run", "--no-simulate"], cwd=repo, env=env,
-                               stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        dev = subprocess.Popen(
+            [sys.executable, "-m", "devtools", "run", "--no-simulate"],
+            cwd=repo,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     try:
         health = None
         deadline = time.monotonic() + 120
@@ -50,7 +62,9 @@ def test_ledger_dev_starts_its_node_and_the_system_until_health_is_ok_and_sigter
             except requests.ConnectionError:
                 pass
         body = health.json()
-        assert body["status"] == "ok" and body["chain"]["chain_id"] == 31337 and body["indexer"]["lag_blocks"] == 0, body
+        assert body["status"] == "ok" and body["chain"]["chain_id"] == 31337 and body["indexer"]["lag_blocks"] == 0, (
+            body
+        )
         version = requests.post(rpc_url, json={"jsonrpc": "2.0", "id": 1, "method": "web3_clientVersion"}).json()
         assert CLIENT_VERSION[node_kind] in version["result"]  # the node LEDGER_DEV_NODE asked for
         assert (repo / "var" / "ledger.db").exists() and (repo / "var" / f"{node_kind}.log").exists()

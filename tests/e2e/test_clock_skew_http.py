@@ -42,7 +42,15 @@ def test_a_payment_two_seconds_after_the_levy_s_issue_is_accepted_and_recorded_b
     levy = next(levy for levy, _ in tax.levies() if levy["project_code"] == code)
     issued = datetime.fromisoformat(levy["created_at"])
     voucher = f"SKEW-{uuid.uuid4().hex[:12].upper()}"
-    accepted = tax.post("/v1/tax/payments", {
-        "levy_number": levy["levy_number"], "voucher_number": voucher, "amount_fen": levy["amount_fen"],
-        "paid_at": (issued + timedelta(seconds=2)).isoformat(), "payer_uscc": USCC_A}, idempotency_key=f"pay-{voucher}")
+    accepted = tax.post(
+        "/v1/tax/payments",
+        {
+            "levy_number": levy["levy_number"],
+            "voucher_number": voucher,
+            "amount_fen": levy["amount_fen"],
+            "paid_at": (issued + timedelta(seconds=2)).isoformat(),
+            "payer_uscc": USCC_A,
+        },
+        idempotency_key=f"pay-{voucher}",
+    )
     assert tax.wait_for(accepted["command_id"], "indexed", timeout=120)["status"] == "indexed"

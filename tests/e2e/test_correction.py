@@ -33,8 +33,13 @@ def test_a_payment_refused_by_the_chain_is_corrected_under_the_same_voucher_and_
     admin, pauser = Sender(w3, signers["DEFAULT_ADMIN_ROLE"]), Sender(w3, signers["PAUSER_ROLE"])
     tax_role = fee.functions.TAX_ROLE().call()
     voucher = f"FIX-{uuid.uuid4().hex[:12].upper()}"
-    payment = {"levy_number": levy["levy_number"], "voucher_number": voucher, "amount_fen": levy["amount_fen"],
-               "paid_at": stack.chain_time().isoformat(), "payer_uscc": USCC_A}
+    payment = {
+        "levy_number": levy["levy_number"],
+        "voucher_number": voucher,
+        "amount_fen": levy["amount_fen"],
+        "paid_at": stack.chain_time().isoformat(),
+        "payer_uscc": USCC_A,
+    }
     probes = iter(range(100))
 
     def agree(*, taken: bool, commands: dict[str, str | tuple], levy_status: str, confirmed: int, receipt: int):
@@ -65,12 +70,22 @@ def test_a_payment_refused_by_the_chain_is_corrected_under_the_same_voucher_and_
     pauser.send(fee.functions.pause())
     corrected = tax.post("/v1/tax/payments", payment, idempotency_key=f"pay-{voucher}-2")
     assert corrected["command_id"] != first["command_id"] and corrected["reference"] == voucher
-    agree(taken=True, commands={first["command_id"]: "failed", corrected["command_id"]: ("accepted", "submitted")},
-          levy_status="paid", confirmed=levy["amount_fen"], receipt=404)
+    agree(
+        taken=True,
+        commands={first["command_id"]: "failed", corrected["command_id"]: ("accepted", "submitted")},
+        levy_status="paid",
+        confirmed=levy["amount_fen"],
+        receipt=404,
+    )
     pauser.send(fee.functions.unpause())
 
     # Indexed: recorded exactly once; the failed attempt stays readable.
     tax.wait_for(corrected["command_id"], "indexed", timeout=120)
-    agree(taken=True, commands={first["command_id"]: "failed", corrected["command_id"]: "indexed"},
-          levy_status="paid", confirmed=levy["amount_fen"], receipt=200)
+    agree(
+        taken=True,
+        commands={first["command_id"]: "failed", corrected["command_id"]: "indexed"},
+        levy_status="paid",
+        confirmed=levy["amount_fen"],
+        receipt=200,
+    )
     assert payments_on_chain(stack, voucher) == 1

@@ -26,14 +26,20 @@ def levy_for(stack) -> dict:
 
 def payments_on_chain(stack, voucher: str) -> int:
     with stack.engine.connect() as conn:
-        return conn.execute(select(func.count()).select_from(Payment)
-                            .where(Payment.voucher == "0x" + reference_key(voucher).hex())).scalar_one()
+        return conn.execute(
+            select(func.count()).select_from(Payment).where(Payment.voucher == "0x" + reference_key(voucher).hex())
+        ).scalar_one()
 
 
 def test_twice_in_a_row_and_ten_at_once_put_exactly_one_payment_on_chain(stack):
     levy = levy_for(stack)
-    payment = {"levy_number": levy["levy_number"], "voucher_number": f"DUP-{uuid.uuid4().hex[:12]}",
-               "amount_fen": levy["amount_fen"], "paid_at": stack.chain_time().isoformat(), "payer_uscc": USCC_A}
+    payment = {
+        "levy_number": levy["levy_number"],
+        "voucher_number": f"DUP-{uuid.uuid4().hex[:12]}",
+        "amount_fen": levy["amount_fen"],
+        "paid_at": stack.chain_time().isoformat(),
+        "payer_uscc": USCC_A,
+    }
     key = f"pay-{payment['voucher_number']}"
     clients = [stack.client("tax-bureau", server=i % 2) for i in range(10)]
     barrier = threading.Barrier(10)

@@ -26,8 +26,9 @@ pytestmark = pytest.mark.every_node  # runs on Hardhat and on anvil
 
 def office_session(stack) -> requests.Session:
     http = requests.Session()
-    answer = http.post(stack.api_url + "/v1/auth/login", json={"username": OFFICE_USER, "password": OFFICE_PASSWORD},
-                       timeout=30)
+    answer = http.post(
+        stack.api_url + "/v1/auth/login", json={"username": OFFICE_USER, "password": OFFICE_PASSWORD}, timeout=30
+    )
     assert answer.status_code == 200, answer.text
     http.headers["X-CSRF-Token"] = answer.json()["csrf_token"]
     return http
@@ -40,8 +41,9 @@ def assess_and_wait_until_indexed(stack, code: str) -> dict:
     assessed = office.post(stack.api_url + "/v1/office/assessments", json={"project_code": code}, timeout=30)
     assert assessed.status_code == 202, assessed.text
     deadline = time.monotonic() + 120
-    while (status := office.get(f"{stack.api_url}/v1/office/commands/{assessed.json()['command_id']}",
-                                timeout=30).json())["status"] != "indexed":
+    while (
+        status := office.get(f"{stack.api_url}/v1/office/commands/{assessed.json()['command_id']}", timeout=30).json()
+    )["status"] != "indexed":
         assert status["status"] != "failed" and time.monotonic() < deadline, status
         time.sleep(0.2)
     return status
@@ -70,8 +72,14 @@ class WebhookReceiver:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 h = self.headers
                 message = canonical_request("POST", self.path, h["X-Timestamp"], h["X-Nonce"], body)
-                fresh = abs(time.time() - int(h["X-Timestamp"])) <= receiver.window and h["X-Nonce"] not in receiver.nonces
-                if h["X-Client-Id"] == "platform" and fresh and verify_signature(receiver.public_key, h["X-Signature"], message):
+                fresh = (
+                    abs(time.time() - int(h["X-Timestamp"])) <= receiver.window and h["X-Nonce"] not in receiver.nonces
+                )
+                if (
+                    h["X-Client-Id"] == "platform"
+                    and fresh
+                    and verify_signature(receiver.public_key, h["X-Signature"], message)
+                ):
                     receiver.nonces.add(h["X-Nonce"])
                     receiver.notices.append(json.loads(body))
                     self.send_response(204)
@@ -97,8 +105,12 @@ def receiver(stack):
     published = requests.get(stack.api_url + "/v1/public/keys/webhook", timeout=30).json()
     hooks = WebhookReceiver(public_key_from_raw(base64.b64decode(published["public_key_base64"])))
     with Session(stack.engine) as session, session.begin():
-        add_endpoint(session, endpoint=WebhookEndpointCreate(subscriber="approval-bureau", url=hooks.url,
-                                                             events=["payment.recorded", "clearance.changed"]))
+        add_endpoint(
+            session,
+            endpoint=WebhookEndpointCreate(
+                subscriber="approval-bureau", url=hooks.url, events=["payment.recorded", "clearance.changed"]
+            ),
+        )
     yield hooks
     hooks.server.shutdown()
 
@@ -114,9 +126,16 @@ def test_a_registered_assessed_and_paid_project_is_clear_once_indexed(stack, rec
     levy = next(levy for levy, _ in tax.levies() if levy["project_code"] == code)
     assert levy["amount_fen"] == 140000 * 200000 // 100  # 1,400 m² shortfall × 2,000 yuan/m² (sample table, 金水区)
 
-    accepted = tax.post("/v1/tax/payments", {
-        "levy_number": levy["levy_number"], "voucher_number": f"E2E-{code}", "amount_fen": levy["amount_fen"],
-        "paid_at": stack.chain_time().isoformat(), "payer_uscc": USCC_A})
+    accepted = tax.post(
+        "/v1/tax/payments",
+        {
+            "levy_number": levy["levy_number"],
+            "voucher_number": f"E2E-{code}",
+            "amount_fen": levy["amount_fen"],
+            "paid_at": stack.chain_time().isoformat(),
+            "payer_uscc": USCC_A,
+        },
+    )
     assert accepted["status"] == "accepted" and accepted["status_url"] == f"/v1/commands/{accepted['command_id']}"
     indexed = tax.wait_for(accepted["command_id"], "indexed", timeout=120)
     assert indexed["transaction_hash"] and indexed["block_number"] and indexed["error"] is None

@@ -31,8 +31,9 @@ def indexed_to(engine) -> int:
 
 FAULTS = {
     "a_good_node": None,
-    "a_faulty_node": Faults(reset_rate=0.05, http_502_rate=0.05, http_429_rate=0.03, timeouts=1, timeout_seconds=1.5,
-                            seed=5),
+    "a_faulty_node": Faults(
+        reset_rate=0.05, http_502_rate=0.05, http_429_rate=0.03, timeouts=1, timeout_seconds=1.5, seed=5
+    ),
 }
 
 
@@ -55,16 +56,36 @@ def _worker_keeps_up(chain, tmp_path, node_url):
     chain.manifest.save(manifest_path)
     load = workload(chain)
     projects = load.assess(5)
-    env = {**os.environ, "LEDGER_RPC_URL": node_url, "LEDGER_DATABASE_URL": database_url,
-           "LEDGER_MANIFEST_PATH": str(manifest_path), "LEDGER_BROKER_URL": broker, "LEDGER_INDEX_POLL_SECONDS": "0.2",
-           "LEDGER_RPC_TIMEOUT_SECONDS": "1", "LEDGER_INDEX_RETRY_MAX_SECONDS": "1"}
+    env = {
+        **os.environ,
+        "LEDGER_RPC_URL": node_url,
+        "LEDGER_DATABASE_URL": database_url,
+        "LEDGER_MANIFEST_PATH": str(manifest_path),
+        "LEDGER_BROKER_URL": broker,
+        "LEDGER_INDEX_POLL_SECONDS": "0.2",
+        "LEDGER_RPC_TIMEOUT_SECONDS": "1",
+        "LEDGER_INDEX_RETRY_MAX_SECONDS": "1",
+    }
     engine = make_engine(database_url)
     upgrade_schema(engine)  # before the worker starts: it refuses an older schema
     log_path = tmp_path / "worker.log"
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "ledger.worker", "worker", "-B", "--pool=solo", "--loglevel=INFO",
-         "--schedule", str(tmp_path / "beat-schedule")],
-        env=env, stdout=open(log_path, "wb"), stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "ledger.worker",
+            "worker",
+            "-B",
+            "--pool=solo",
+            "--loglevel=INFO",
+            "--schedule",
+            str(tmp_path / "beat-schedule"),
+        ],
+        env=env,
+        stdout=open(log_path, "wb"),
+        stderr=subprocess.STDOUT,
     )
     try:
         for round_ in range(2):  # the second round proves beat keeps polling
@@ -86,12 +107,14 @@ def _worker_keeps_up(chain, tmp_path, node_url):
 
 def test_importing_the_worker_module_loads_no_settings_and_creates_no_app():
     # A bad value would stop a worker; importing the module must not even read it.
-    probe = ("import sys, ledger.worker\n"
-             "from ledger.core.settings import get_settings\n"
-             "assert get_settings.cache_info().currsize == 0\n"
-             "assert 'app' not in vars(ledger.worker)\n"
-             "assert sorted(name for name in sys.modules if name.startswith('ledger')) == "
-             "['ledger', 'ledger.core', 'ledger.core.errors', 'ledger.core.settings', 'ledger.worker']\n")
+    probe = (
+        "import sys, ledger.worker\n"
+        "from ledger.core.settings import get_settings\n"
+        "assert get_settings.cache_info().currsize == 0\n"
+        "assert 'app' not in vars(ledger.worker)\n"
+        "assert sorted(name for name in sys.modules if name.startswith('ledger')) == "
+        "['ledger', 'ledger.core', 'ledger.core.errors', 'ledger.core.settings', 'ledger.worker']\n"
+    )
     env = {**os.environ, "LEDGER_REORG_LIMIT": "-5"}
     result = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
@@ -99,8 +122,13 @@ def test_importing_the_worker_module_loads_no_settings_and_creates_no_app():
 
 def test_the_worker_started_with_a_bad_setting_says_so_in_one_line_naming_the_variable():
     env = {**os.environ, "LEDGER_WRITER_BATCH_SIZE": "0"}
-    result = subprocess.run([sys.executable, "-m", "celery", "-A", "ledger.worker", "worker"], env=env,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "celery", "-A", "ledger.worker", "worker"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 1
     assert "Traceback" not in result.stderr and result.stderr.strip().count("\n") == 0
     assert "LEDGER_WRITER_BATCH_SIZE='0'" in result.stderr
@@ -111,8 +139,13 @@ def test_the_app_is_built_from_the_settings_with_every_task_found_by_autodiscove
     monkeypatch.setenv("LEDGER_WEBHOOK_POLL_SECONDS", "0.3")
     app = create_app()
     app.loader.import_default_modules()  # what a starting worker does: autodiscovery imports each tasks.py
-    assert {"ledger.index_chain", "ledger.writer.drain", "ledger.writer.mark_indexed", "ledger.webhooks.deliver",
-            "ledger.commitments.sweep_overdue"} <= set(app.tasks)
+    assert {
+        "ledger.index_chain",
+        "ledger.writer.drain",
+        "ledger.writer.mark_indexed",
+        "ledger.webhooks.deliver",
+        "ledger.commitments.sweep_overdue",
+    } <= set(app.tasks)
     assert {entry["task"] for entry in app.conf.beat_schedule.values()} <= set(app.tasks)
     assert app.conf.beat_schedule["webhooks-deliver"]["schedule"] == 0.3
     assert app.conf.task_default_queue == "ledger-test-queue"

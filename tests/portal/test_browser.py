@@ -27,8 +27,11 @@ def portal_url(public_world, tmp_path_factory):
 
 def test_on_a_phone_a_person_looks_up_a_project_opens_its_receipt_and_sees_the_qr_and_proof(portal_url, public_world):
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
         try:
             page = browser.new_page(viewport=PHONE, locale="zh-CN")
             page.goto(portal_url + "/")
@@ -62,8 +65,11 @@ def test_on_a_phone_a_person_looks_up_a_project_opens_its_receipt_and_sees_the_q
 def test_on_a_phone_a_regulator_logs_in_and_sees_the_grade_list_and_the_collection_chart(portal_url, public_world):
     add_user(public_world.engine, username="browser-reg", password="browser regulator password", role="regulator")
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
         try:
             page = browser.new_page(viewport=PHONE, locale="zh-CN")
             page.goto(portal_url + "/regulator")  # anonymous: the login page, then back here

@@ -15,8 +15,12 @@ from ledger.access.users import add_user
 from tests.support.samples import make_uscc
 
 PASSWORD = "portal pages password"
-USERS = {"portal-ent": ("enterprise", make_uscc(801)), "portal-other": ("enterprise", make_uscc(802)),
-         "portal-reg": ("regulator", None), "portal-office": ("office", None)}
+USERS = {
+    "portal-ent": ("enterprise", make_uscc(801)),
+    "portal-other": ("enterprise", make_uscc(802)),
+    "portal-reg": ("regulator", None),
+    "portal-office": ("office", None),
+}
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +29,8 @@ def app(public_world):
         add_user(public_world.engine, username=username, password=PASSWORD, role=role, uscc=uscc)
     app = create_app()
     app.dependency_overrides[get_settings] = lambda: public_world.settings(
-        api={"public_burst": 1000}, portal={"tax_checkout_url": "http://127.0.0.1:8100/checkout/{levy}"})
+        api={"public_burst": 1000}, portal={"tax_checkout_url": "http://127.0.0.1:8100/checkout/{levy}"}
+    )
     return app
 
 
@@ -35,8 +40,9 @@ def csrf_of(html: str) -> str:
 
 def log_in(client: TestClient, username: str, password: str = PASSWORD, next_path: str = ""):
     form = client.get("/login")
-    return client.post("/login", data={"username": username, "password": password, "next": next_path,
-                                       "csrf_token": csrf_of(form.text)})
+    return client.post(
+        "/login", data={"username": username, "password": password, "next": next_path, "csrf_token": csrf_of(form.text)}
+    )
 
 
 @pytest.fixture(scope="module")
@@ -84,14 +90,16 @@ def test_anonymous_people_are_sent_to_log_in_and_come_back_after(app):
 
 
 def test_each_role_is_refused_the_others_pages_with_a_403_page(people):
-    refused = {"portal-ent": ["/regulator", "/regulator/commitments", "/regulator/enterprises.csv", "/office"],
-               "portal-office": ["/regulator", "/regulator/commitments.csv", "/workspace"],
-               "portal-reg": ["/workspace", "/workspace/credit", "/office"]}
+    refused = {
+        "portal-ent": ["/regulator", "/regulator/commitments", "/regulator/enterprises.csv", "/office"],
+        "portal-office": ["/regulator", "/regulator/commitments.csv", "/workspace"],
+        "portal-reg": ["/workspace", "/workspace/credit", "/office"],
+    }
     for username, paths in refused.items():
         for path in paths:
             response = people[username].get(path)
             assert response.status_code == 403 and "无权访问" in response.text, (username, path)
-            assert "<html lang=\"zh-CN\">" in response.text
+            assert '<html lang="zh-CN">' in response.text
 
 
 def test_an_enterprise_sees_its_projects_fees_payments_pay_link_commitments_and_credit(people, public_world):
@@ -103,7 +111,9 @@ def test_an_enterprise_sees_its_projects_fees_payments_pay_link_commitments_and_
     assert f'href="http://127.0.0.1:8100/checkout/{code}-A1"' in html and "在线缴纳" in html
     assert all(f"/receipts/{v}" in html for v in public_world.vouchers)
     assert all(n in html for n in public_world.commitments) and "履约中" in html
-    assert "信用分" in html and "<h2 id=\"credit-heading\">" in html and 'href="http://testserver/workspace/credit"' in html
+    assert (
+        "信用分" in html and '<h2 id="credit-heading">' in html and 'href="http://testserver/workspace/credit"' in html
+    )
     assert 'action="http://testserver/logout"' in html
     project = people["portal-ent"].get(f"/workspace/projects/{code}").text
     assert project.count('<details class="proof">') == 1 + 1 + 2  # account, assessment, two payments
@@ -162,7 +172,9 @@ def test_the_regulator_lists_overdue_and_breached_commitments_and_exports_them(p
     rows = list(csv.reader(io.StringIO(reg.get("/regulator/commitments.csv").content.decode("utf-8-sig"))))
     by_number = {row[0]: row for row in rows[1:]}
     assert by_number[public_world.overdue][2] == make_uscc(803) and by_number[public_world.overdue][4] == "已逾期"
-    assert by_number[public_world.breached][4] == "违约" and re.match(r"^0x[0-9a-f]{64}$", by_number[public_world.breached][6])
+    assert by_number[public_world.breached][4] == "违约" and re.match(
+        r"^0x[0-9a-f]{64}$", by_number[public_world.breached][6]
+    )
     lapsed = reg.get("/regulator", params={"grade": "A"}).text
     assert make_uscc(801) in lapsed and make_uscc(803) not in lapsed  # breached: not grade A
 
@@ -170,7 +182,9 @@ def test_the_regulator_lists_overdue_and_breached_commitments_and_exports_them(p
 def test_the_money_trail_form_goes_to_the_project_and_names_a_bad_code(people, public_world):
     reg = people["portal-reg"]
     found = reg.get("/regulator/money-trail", params={"project_code": public_world.assessed_code})
-    assert found.status_code == 303 and found.headers["location"].endswith(f"/projects/{public_world.assessed_code}/money-trail")
+    assert found.status_code == 303 and found.headers["location"].endswith(
+        f"/projects/{public_world.assessed_code}/money-trail"
+    )
     bad = reg.get("/regulator/projects/2026-41/money-trail")
     assert bad.status_code == 422 and "project_code" in bad.text
     unknown = reg.get("/regulator/projects/2026-410105-47-01-999999/money-trail")
@@ -178,10 +192,16 @@ def test_the_money_trail_form_goes_to_the_project_and_names_a_bad_code(people, p
 
 
 def test_every_people_page_is_zh_cn_with_one_h1_and_labelled_fields(app, people, public_world):
-    pages = {"portal-ent": ["/workspace", "/workspace/credit", f"/workspace/projects/{public_world.assessed_code}"],
-             "portal-reg": ["/regulator", "/regulator/commitments", "/regulator/money-trail",
-                            f"/regulator/enterprises/{make_uscc(801)}"],
-             "portal-office": ["/office"]}
+    pages = {
+        "portal-ent": ["/workspace", "/workspace/credit", f"/workspace/projects/{public_world.assessed_code}"],
+        "portal-reg": [
+            "/regulator",
+            "/regulator/commitments",
+            "/regulator/money-trail",
+            f"/regulator/enterprises/{make_uscc(801)}",
+        ],
+        "portal-office": ["/office"],
+    }
     with TestClient(app) as anonymous:
         pages["anonymous"] = ["/login"]
         people = {**people, "anonymous": anonymous}

@@ -14,7 +14,8 @@ from web.app import create_app
 def pages(public_world):
     app = create_app()
     app.dependency_overrides[get_settings] = lambda: public_world.settings(
-        api={"public_burst": 1000}, portal={"public_base_url": "https://rf.example.gov.cn"})
+        api={"public_burst": 1000}, portal={"public_base_url": "https://rf.example.gov.cn"}
+    )
     with TestClient(app, follow_redirects=False) as client:
         yield client
 
@@ -36,7 +37,9 @@ def test_an_inquiry_goes_to_the_project_page_with_status_amounts_commitments_and
     due = public_world.due_fen
     assert f"¥{due // 100:,}.{due % 100:02d}" in html
     assert all(number in html for number in public_world.commitments) and "履约中" in html
-    assert html.count('<details class="proof">') == 2 + 2 + 2  # the fee and its assessment, two payments, two commitments
+    assert (
+        html.count('<details class="proof">') == 2 + 2 + 2
+    )  # the fee and its assessment, two payments, two commitments
     assert "交易哈希" in html and re.search(r"0x[0-9a-f]{64}", html)
 
 
@@ -72,8 +75,15 @@ def test_bad_input_re_renders_the_form_with_a_message_naming_the_field(pages):
 
 def test_the_estimator_uses_the_published_rate_and_the_reduction_policy(pages):
     # 金水区 (410105): 2,000 yuan/m² in the sample table published on chain; 1,000.5 − 400.25 = 600.25 m²
-    html = pages.get("/estimate", params={"district": "410105", "required_area": "1000.5", "built_area": "400.25",
-                                          "reason": "AFFORDABLE_HOUSING"}).text
+    html = pages.get(
+        "/estimate",
+        params={
+            "district": "410105",
+            "required_area": "1000.5",
+            "built_area": "400.25",
+            "reason": "AFFORDABLE_HOUSING",
+        },
+    ).text
     assert "600.25 m²" in html and "¥2,000.00/m²" in html
     assert "¥1,200,500.00" in html and "−¥600,250.00" in html and "¥600,250.00" in html
     assert "样例数据" in html  # the sample table says it is one
@@ -89,7 +99,8 @@ def test_the_estimator_names_every_bad_field(pages):
 def test_pages_over_the_rate_limit_say_so_with_retry_after(public_world):
     app = create_app()
     app.dependency_overrides[get_settings] = lambda: public_world.settings(
-        api={"public_burst": 1, "public_rate_per_second": 0.01})
+        api={"public_burst": 1, "public_rate_per_second": 0.01}
+    )
     with TestClient(app) as client:
         assert client.get("/estimate").status_code == 200
         refused = client.get("/estimate")

@@ -16,5 +16,6 @@ def test_the_installed_echarts_is_the_version_package_json_pins():
 
 
 def test_the_vendored_echarts_equals_the_pinned_package_s_file():
-    assert VENDORED.read_bytes() == (PACKAGE / "dist" / "echarts.min.js").read_bytes(), \
+    assert VENDORED.read_bytes() == (PACKAGE / "dist" / "echarts.min.js").read_bytes(), (
         "portal/static/vendor/echarts.min.js is stale: run `cd hardhat-local && node vendor.js`"
+    )

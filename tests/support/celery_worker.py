@@ -34,10 +34,27 @@ class Worker:
         self.starts += 1
         log = open(self.directory / f"worker-{self.starts}.log", "wb")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "ledger.worker", "worker", "-B", "-c", "3", "--loglevel=INFO",
-             "-n", f"{self.env['LEDGER_CELERY_QUEUE']}-{self.starts}@%h",
-             "--schedule", str(self.directory / f"beat-{self.starts}")],
-            env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "ledger.worker",
+                "worker",
+                "-B",
+                "-c",
+                "3",
+                "--loglevel=INFO",
+                "-n",
+                f"{self.env['LEDGER_CELERY_QUEUE']}-{self.starts}@%h",
+                "--schedule",
+                str(self.directory / f"beat-{self.starts}"),
+            ],
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         return self
 
     def alive(self) -> bool:
@@ -78,11 +95,20 @@ def worker_env(chain, tmp_path):
     manifest_path = tmp_path / "deployment.json"
     chain.manifest.save(manifest_path)
     queue = f"ledger-test-{uuid.uuid4().hex[:12]}"
-    yield {**os.environ, "LEDGER_RPC_URL": chain.node.url, "LEDGER_MANIFEST_PATH": str(manifest_path),
-           "LEDGER_BROKER_URL": BROKER, "LEDGER_CELERY_QUEUE": queue, "LEDGER_INDEX_POLL_SECONDS": "0.2",
-           "LEDGER_WRITER_RPC_TIMEOUT_SECONDS": "2", "LEDGER_WRITER_RETRY_MAX_SECONDS": "1",
-           "LEDGER_WRITER_LEASE_SECONDS": "3", "LEDGER_WEBHOOK_POLL_SECONDS": "0.2",
-           "LEDGER_WEBHOOK_RETRY_BASE_SECONDS": "0.2", "LEDGER_WEBHOOK_RETRY_MAX_SECONDS": "1"}
+    yield {
+        **os.environ,
+        "LEDGER_RPC_URL": chain.node.url,
+        "LEDGER_MANIFEST_PATH": str(manifest_path),
+        "LEDGER_BROKER_URL": BROKER,
+        "LEDGER_CELERY_QUEUE": queue,
+        "LEDGER_INDEX_POLL_SECONDS": "0.2",
+        "LEDGER_WRITER_RPC_TIMEOUT_SECONDS": "2",
+        "LEDGER_WRITER_RETRY_MAX_SECONDS": "1",
+        "LEDGER_WRITER_LEASE_SECONDS": "3",
+        "LEDGER_WEBHOOK_POLL_SECONDS": "0.2",
+        "LEDGER_WEBHOOK_RETRY_BASE_SECONDS": "0.2",
+        "LEDGER_WEBHOOK_RETRY_MAX_SECONDS": "1",
+    }
     client = redis.Redis.from_url(BROKER)
     client.delete(queue)
 

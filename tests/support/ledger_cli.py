@@ -5,5 +5,6 @@ import sys
 
 
 def ledger(*args: str, env: dict, timeout: float = 120) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "ledger", *args], env=env, capture_output=True, text=True,
-                          timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "ledger", *args], env=env, capture_output=True, text=True, timeout=timeout
+    )

@@ -45,12 +45,23 @@ class WritePath:
         return Session(self.engine)
 
     def writer(self, cls=OutboxWriter, owner: str = "writer-under-test", **config) -> OutboxWriter:
-        return cls(engine=self.engine, rpc=JsonRpc(self.chain.node.url, timeout=10), manifest=self.chain.manifest,
-                   signers=self.chain.signers, owner=owner, config=WriterConfig(**config))
+        return cls(
+            engine=self.engine,
+            rpc=JsonRpc(self.chain.node.url, timeout=10),
+            manifest=self.chain.manifest,
+            signers=self.chain.signers,
+            owner=owner,
+            config=WriterConfig(**config),
+        )
 
     def indexer(self) -> Indexer:
-        return Indexer(engine=make_engine(self.url), rpc=JsonRpc(self.chain.node.url), manifest=self.chain.manifest,
-                       config=IndexerConfig(), owner=f"indexer-{next(_owners)}")
+        return Indexer(
+            engine=make_engine(self.url),
+            rpc=JsonRpc(self.chain.node.url),
+            manifest=self.chain.manifest,
+            config=IndexerConfig(),
+            owner=f"indexer-{next(_owners)}",
+        )
 
     def statuses(self) -> dict[str, int]:
         with self.session() as s:

@@ -43,12 +43,19 @@ class PublicWorld:
 
     def settings(self, **groups) -> Settings:
         """Settings on this world (groups given as dicts override, e.g. api={"public_burst": 1000})."""
-        return Settings(database={"url": self.database_url}, rpc={"url": self.chain.node.url},
-                        deployment={"manifest_path": self.manifest_path}, **groups)
+        return Settings(
+            database={"url": self.database_url},
+            rpc={"url": self.chain.node.url},
+            deployment={"manifest_path": self.manifest_path},
+            **groups,
+        )
 
     def env(self) -> dict[str, str]:
-        return {"LEDGER_DATABASE_URL": self.database_url, "LEDGER_RPC_URL": self.chain.node.url,
-                "LEDGER_MANIFEST_PATH": str(self.manifest_path)}
+        return {
+            "LEDGER_DATABASE_URL": self.database_url,
+            "LEDGER_RPC_URL": self.chain.node.url,
+            "LEDGER_MANIFEST_PATH": str(self.manifest_path),
+        }
 
 
 def index(path: WritePath) -> None:
@@ -82,25 +89,38 @@ def public_world(tmp_path_factory) -> PublicWorld:
             for n in (ASSESSED, UNASSESSED):
                 projects.register_project(s, project=project(n), client="approval")
             fees.assess_fee(s, assessment=assessment(ASSESSED), actor="office")
-            commitments.record_commitments(s, commitments=[commitment(ASSESSED, numbers[0]),
-                                                           commitment(ASSESSED, numbers[1], kind="materials")],
-                                           client="approval")
+            commitments.record_commitments(
+                s,
+                commitments=[commitment(ASSESSED, numbers[0]), commitment(ASSESSED, numbers[1], kind="materials")],
+                client="approval",
+            )
             s.commit()
             due = payments.levies_feed(s, limit=10).items[0].amount_fen
         path.drain()
         vouchers, amounts = ["332026000000800001", "332026000000800002"], [1_000_000, 2_500_000]
         with path.session() as s:
             for voucher, amount in zip(vouchers, amounts):
-                payments.confirm_payment(s, confirmation=payment(ASSESSED, voucher, amount, paid_at=chain_time(chain)),
-                                         client="tax")
+                payments.confirm_payment(
+                    s, confirmation=payment(ASSESSED, voucher, amount, paid_at=chain_time(chain)), client="tax"
+                )
             s.commit()
         path.drain()
         index(path)
         overdue, breached = _lapse(path)
-        yield PublicWorld(chain=chain, database_url=url, manifest_path=folder / "deployment.json", engine=engine,
-                          assessed_code=project_code(ASSESSED), unassessed_code=project_code(UNASSESSED),
-                          vouchers=vouchers, amounts=amounts, commitments=numbers, due_fen=due,
-                          overdue=overdue, breached=breached)
+        yield PublicWorld(
+            chain=chain,
+            database_url=url,
+            manifest_path=folder / "deployment.json",
+            engine=engine,
+            assessed_code=project_code(ASSESSED),
+            unassessed_code=project_code(UNASSESSED),
+            vouchers=vouchers,
+            amounts=amounts,
+            commitments=numbers,
+            due_fen=due,
+            overdue=overdue,
+            breached=breached,
+        )
         engine.dispose()
 
 
@@ -111,9 +131,16 @@ def _lapse(path: WritePath) -> tuple[str, str]:
     numbers = ["CN-PUB-0003", "CN-PUB-0004"]
     with path.session() as s:
         projects.register_project(s, project=project(LAPSED), client="approval")
-        commitments.record_commitments(s, commitments=[
-            commitment(LAPSED, n, kind="fee_payment").model_copy(update={"signed_at": signed, "due_date": (
-                signed + timedelta(days=2)).date()}) for n in numbers], client="approval")
+        commitments.record_commitments(
+            s,
+            commitments=[
+                commitment(LAPSED, n, kind="fee_payment").model_copy(
+                    update={"signed_at": signed, "due_date": (signed + timedelta(days=2)).date()}
+                )
+                for n in numbers
+            ],
+            client="approval",
+        )
         s.commit()
     path.drain()
     index(path)
@@ -124,8 +151,12 @@ def _lapse(path: WritePath) -> tuple[str, str]:
     path.drain()
     index(path)
     with path.session() as s:
-        commitments.decide_commitment(s, commitment_number=numbers[1], actor="office",
-                                      decision=CommitmentDecision(action="breach", document_sha256=sha("breach")))
+        commitments.decide_commitment(
+            s,
+            commitment_number=numbers[1],
+            actor="office",
+            decision=CommitmentDecision(action="breach", document_sha256=sha("breach")),
+        )
         s.commit()
     path.drain()
     index(path)

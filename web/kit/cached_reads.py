@@ -14,16 +14,32 @@ async def project(cache: ReadCache, code: str) -> PublicProject:
 
 
 async def commitments(cache: ReadCache, code: str, cursor: str | None, limit: int = PAGE) -> PublicCommitmentPage:
-    return await cache.get(("commitments", code, cursor, limit), public.public_commitments, scope=project_key_hex(code),
-                           project_code=code, cursor=cursor, limit=limit)
+    return await cache.get(
+        ("commitments", code, cursor, limit),
+        public.public_commitments,
+        scope=project_key_hex(code),
+        project_code=code,
+        cursor=cursor,
+        limit=limit,
+    )
 
 
 async def payments(cache: ReadCache, code: str, cursor: str | None, limit: int = PAGE) -> PublicPaymentPage:
-    return await cache.get(("payments", code, cursor, limit), public.public_payments, scope=project_key_hex(code),
-                           project_code=code, cursor=cursor, limit=limit)
+    return await cache.get(
+        ("payments", code, cursor, limit),
+        public.public_payments,
+        scope=project_key_hex(code),
+        project_code=code,
+        cursor=cursor,
+        limit=limit,
+    )
 
 
 async def receipt(cache: ReadCache, voucher: str) -> ReceiptVerification:
     """A recorded payment never changes; it goes with its project's answers (a reorg drops them all)."""
-    return await cache.get(("receipt", voucher), public.verify_receipt, voucher_number=voucher,
-                           scope=lambda found: found.project_code and project_key_hex(found.project_code))
+    return await cache.get(
+        ("receipt", voucher),
+        public.verify_receipt,
+        voucher_number=voucher,
+        scope=lambda found: found.project_code and project_key_hex(found.project_code),
+    )

@@ -39,13 +39,16 @@ class ReadCache:
     def __init__(self, engine: Engine, *, seconds: float, check_seconds: float, entries: int, clock=time.monotonic):
         self.engine, self.seconds, self.check_seconds, self.entries = engine, seconds, check_seconds, entries
         self.clock = clock
-        self._kept: OrderedDict[tuple, tuple[float, str | None, object]] = OrderedDict()  # key -> (expires, scope, value)
+        self._kept: OrderedDict[tuple, tuple[float, str | None, object]] = (
+            OrderedDict()
+        )  # key -> (expires, scope, value)
         self._checkpoint: Checkpoint | None = None
         self._next_check = 0.0
         self._generation = 0  # counts drops, so a read that overlapped one is not kept
 
-    async def get(self, key: tuple, read: Callable[..., T], *, scope: str | Callable[[T], str | None] | None,
-                  **arguments) -> T:
+    async def get(
+        self, key: tuple, read: Callable[..., T], *, scope: str | Callable[[T], str | None] | None, **arguments
+    ) -> T:
         """read(session, **arguments) in the thread pool, or its kept answer if nothing it shows has
         changed. `scope` is the project key (0x keccak256 of its code) the answer is about, or a
         function of the answer that gives it."""
@@ -86,29 +89,46 @@ class ReadCache:
         """The projects (keys) the indexer changed since the checkpoint last seen; None: anything may
         have changed. Runs in the thread pool and touches no kept answer."""
         with self.engine.connect() as conn:
-            row = conn.execute(text("SELECT chain_id, block_number, block_hash FROM chain_state "
-                                    "ORDER BY updated_at DESC LIMIT 1")).first()
+            row = conn.execute(
+                text("SELECT chain_id, block_number, block_hash FROM chain_state ORDER BY updated_at DESC LIMIT 1")
+            ).first()
             now = Checkpoint(*row) if row else None
             seen, self._checkpoint = self._checkpoint, now
             if now == seen:
                 return set()
             if seen is None or now is None or now.chain_id != seen.chain_id or now.block_number < seen.block_number:
                 return None
-            still = conn.execute(text("SELECT block_hash FROM indexed_blocks WHERE chain_id = :c AND block_number = :b"),
-                                 {"c": seen.chain_id, "b": seen.block_number}).scalar()
+            still = conn.execute(
+                text("SELECT block_hash FROM indexed_blocks WHERE chain_id = :c AND block_number = :b"),
+                {"c": seen.chain_id, "b": seen.block_number},
+            ).scalar()
             if still != seen.block_hash:  # rewound past it (a reorg), or too long ago to tell
                 return None
-            subjects = set(conn.execute(text(
-                "SELECT DISTINCT subject FROM raw_events WHERE chain_id = :c AND block_number > :low "
-                "AND block_number <= :high AND subject IS NOT NULL LIMIT :limit"),
-                {"c": now.chain_id, "low": seen.block_number, "high": now.block_number,
-                 "limit": MAX_CHANGED_SUBJECTS + 1}).scalars())
+            subjects = set(
+                conn.execute(
+                    text(
+                        "SELECT DISTINCT subject FROM raw_events WHERE chain_id = :c AND block_number > :low "
+                        "AND block_number <= :high AND subject IS NOT NULL LIMIT :limit"
+                    ),
+                    {
+                        "c": now.chain_id,
+                        "low": seen.block_number,
+                        "high": now.block_number,
+                        "limit": MAX_CHANGED_SUBJECTS + 1,
+                    },
+                ).scalars()
+            )
             if len(subjects) > MAX_CHANGED_SUBJECTS:
                 return None
             if subjects:  # commitment events name the commitment: add its project
-                subjects |= set(conn.execute(text("SELECT project FROM commitments WHERE chain_id = :c AND "
-                                                  "commitment IN :keys").bindparams(bindparam("keys", expanding=True)),
-                                             {"c": now.chain_id, "keys": list(subjects)}).scalars())
+                subjects |= set(
+                    conn.execute(
+                        text("SELECT project FROM commitments WHERE chain_id = :c AND commitment IN :keys").bindparams(
+                            bindparam("keys", expanding=True)
+                        ),
+                        {"c": now.chain_id, "keys": list(subjects)},
+                    ).scalars()
+                )
         return subjects
 
 
@@ -117,8 +137,11 @@ def read_cache_of(request: Request) -> ReadCache:
     if cache is None:
         settings = settings_for(request).api
         cache = request.app.state.public_read_cache = ReadCache(
-            get_engine_for(settings_for(request)), seconds=settings.public_cache_seconds,
-            check_seconds=settings.public_cache_check_seconds, entries=settings.public_cache_entries)
+            get_engine_for(settings_for(request)),
+            seconds=settings.public_cache_seconds,
+            check_seconds=settings.public_cache_check_seconds,
+            entries=settings.public_cache_entries,
+        )
     return cache
 
 

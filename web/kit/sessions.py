@@ -18,9 +18,9 @@ from fastapi.security import APIKeyCookie
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.concurrency import run_in_threadpool
 
+from ledger.access.users import Person, load_person
 from ledger.core.settings import ApiSettings
 from web.kit.deps import get_engine_for, settings_for
-from ledger.access.users import Person, load_person
 from web.kit.problems import ApiProblem
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -40,14 +40,22 @@ def issue_session(response: Response, person: Person, settings: ApiSettings) -> 
     """Set the session cookie on `response`; returns the session's CSRF token."""
     session_id = secrets.token_urlsafe(24)
     token = _serializer(settings).dumps({"uid": person.id, "sid": session_id, "iat": time.time()})
-    response.set_cookie(settings.session_cookie_name, token, max_age=settings.session_max_age_seconds,
-                        httponly=True, samesite="lax", secure=settings.secure_cookies, path="/")
+    response.set_cookie(
+        settings.session_cookie_name,
+        token,
+        max_age=settings.session_max_age_seconds,
+        httponly=True,
+        samesite="lax",
+        secure=settings.secure_cookies,
+        path="/",
+    )
     return csrf_token(settings, session_id)
 
 
 def end_session(response: Response, settings: ApiSettings) -> None:
-    response.delete_cookie(settings.session_cookie_name, httponly=True, samesite="lax",
-                           secure=settings.secure_cookies, path="/")
+    response.delete_cookie(
+        settings.session_cookie_name, httponly=True, samesite="lax", secure=settings.secure_cookies, path="/"
+    )
 
 
 class SessionInfo:
@@ -58,17 +66,29 @@ class SessionInfo:
 def read_session(request: Request, settings: ApiSettings) -> SessionInfo:
     token = request.cookies.get(settings.session_cookie_name)
     if not token:
-        raise ApiProblem("authentication-required", "log in first (POST /v1/auth/login): the session cookie is missing",
-                         field=settings.session_cookie_name, rule="required")
+        raise ApiProblem(
+            "authentication-required",
+            "log in first (POST /v1/auth/login): the session cookie is missing",
+            field=settings.session_cookie_name,
+            rule="required",
+        )
     try:
         payload = _serializer(settings).loads(token, max_age=settings.session_max_age_seconds)
     except BadSignature:
-        raise ApiProblem("authentication-required", "the session has expired or its cookie is not valid; log in again",
-                         field=settings.session_cookie_name, rule="valid_session") from None
+        raise ApiProblem(
+            "authentication-required",
+            "the session has expired or its cookie is not valid; log in again",
+            field=settings.session_cookie_name,
+            rule="valid_session",
+        ) from None
     person = load_person(get_engine_for(settings_for(request)), int(payload["uid"]))
     if person is None or payload["iat"] < person.sessions_valid_after:
-        raise ApiProblem("authentication-required", "the session has ended; log in again",
-                         field=settings.session_cookie_name, rule="valid_session")
+        raise ApiProblem(
+            "authentication-required",
+            "the session has ended; log in again",
+            field=settings.session_cookie_name,
+            rule="valid_session",
+        )
     return SessionInfo(person, payload["sid"])
 
 
@@ -77,12 +97,21 @@ async def check_csrf(request: Request, settings: ApiSettings, session_id: str) -
     if sent is None and request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
         sent = (parse_qs((await request.body()).decode("utf-8", "replace")).get("csrf_token") or [None])[0]
     if not sent or not hmac.compare_digest(sent, csrf_token(settings, session_id)):
-        raise ApiProblem("csrf-failed", "a state-changing request needs the session's CSRF token in the "
-                         "X-CSRF-Token header (or the csrf_token form field)", field=CSRF_HEADER, rule="matches_session")
+        raise ApiProblem(
+            "csrf-failed",
+            "a state-changing request needs the session's CSRF token in the "
+            "X-CSRF-Token header (or the csrf_token form field)",
+            field=CSRF_HEADER,
+            rule="matches_session",
+        )
 
 
-_cookie = APIKeyCookie(name="ledger_session", scheme_name="Session cookie", auto_error=False,
-                       description="Set by POST /v1/auth/login. State-changing requests also send X-CSRF-Token.")
+_cookie = APIKeyCookie(
+    name="ledger_session",
+    scheme_name="Session cookie",
+    auto_error=False,
+    description="Set by POST /v1/auth/login. State-changing requests also send X-CSRF-Token.",
+)
 
 
 async def current_session(request: Request, _: Annotated[str | None, Depends(_cookie)]) -> SessionInfo:
@@ -96,8 +125,9 @@ async def current_session(request: Request, _: Annotated[str | None, Depends(_co
 def require_role(*roles: str):
     async def check(session: Annotated[SessionInfo, Depends(current_session)]) -> Person:
         if session.person.role not in roles:
-            raise ApiProblem("forbidden", f"this route is for {' or '.join(roles)} users, not {session.person.role}",
-                             rule="role")
+            raise ApiProblem(
+                "forbidden", f"this route is for {' or '.join(roles)} users, not {session.person.role}", rule="role"
+            )
         return session.person
 
     return check

@@ -42,8 +42,13 @@ class TooManyRequests(ApiProblem):
 
     def __init__(self, wait: float):
         retry_after = max(1, math.ceil(wait))
-        super().__init__("rate-limited", f"too many requests from this address; retry after {retry_after} s",
-                         field="client_ip", rule="rate_limit", headers={"Retry-After": str(retry_after)})
+        super().__init__(
+            "rate-limited",
+            f"too many requests from this address; retry after {retry_after} s",
+            field="client_ip",
+            rule="rate_limit",
+            headers={"Retry-After": str(retry_after)},
+        )
         self.retry_after = retry_after
 
 
@@ -52,7 +57,10 @@ def buckets_of(request: Request) -> TokenBuckets:
     if buckets is None:
         settings = settings_for(request).api
         buckets = request.app.state.public_buckets = TokenBuckets(
-            rate=settings.public_rate_per_second, burst=settings.public_burst, max_clients=settings.public_clients_tracked)
+            rate=settings.public_rate_per_second,
+            burst=settings.public_burst,
+            max_clients=settings.public_clients_tracked,
+        )
     return buckets
 
 
@@ -61,4 +69,3 @@ async def public_rate_limit(request: Request) -> None:
     wait = buckets_of(request).take(request.client.host if request.client else "unknown")
     if wait:
         raise TooManyRequests(wait)
-

@@ -3,11 +3,11 @@
 from alembic import context
 from sqlmodel import SQLModel
 
-import ledger.db.read_model  # noqa: F401  (registers the tables)
 import ledger.db.access_model  # noqa: F401  (API clients, keys, nonces, idempotency, users)
-import ledger.db.write_model  # noqa: F401  (write model: projects, levies, confirmations, outbox)
-import ledger.db.webhook_model  # noqa: F401  (webhook endpoints, deliveries, attempts)
 import ledger.db.lease_model  # noqa: F401  (the indexer's and the writer's leases)
+import ledger.db.read_model  # noqa: F401  (registers the tables)
+import ledger.db.webhook_model  # noqa: F401  (webhook endpoints, deliveries, attempts)
+import ledger.db.write_model  # noqa: F401  (write model: projects, levies, confirmations, outbox)
 
 connection = context.config.attributes["connection"]
 context.configure(

@@ -22,8 +22,13 @@ from ledger.domain.credit.score import COUNTERS_IMPORTED, CreditEvent, CreditEve
 
 COMMITMENT_KINDS = {"marked_overdue": "marked_overdue", "breached": "breached", "repaired": "repaired"}
 # counters of enterprise_commitment_summaries / enterprise_counter_imports → credit event kinds
-COUNTER_KINDS = {"fulfilled_on_time": "fulfilled - fulfilled_late", "fulfilled_late": "fulfilled_late",
-                 "marked_overdue": "overdue", "breached": "breached", "repaired": "repaired"}
+COUNTER_KINDS = {
+    "fulfilled_on_time": "fulfilled - fulfilled_late",
+    "fulfilled_late": "fulfilled_late",
+    "marked_overdue": "overdue",
+    "breached": "breached",
+    "repaired": "repaired",
+}
 
 
 @dataclass(frozen=True)
@@ -38,28 +43,42 @@ def credit_events(session: Session, *, chain_id: int, enterprise: str) -> list[C
     """Every credit event of one enterprise in the read model, with its proof."""
     params = {"c": chain_id, "e": enterprise, "yes": True}
     events = []
-    for commitment, event, late, fact_at, project, *proof in session.execute(read_sql(f"""
+    for commitment, event, late, fact_at, project, *proof in session.execute(
+        read_sql(f"""
             SELECT e.commitment, e.event, e.late, e.fact_at, c.project, {PROOF_WITH_BLOCK_TIME}
             FROM commitment_events e
             LEFT JOIN commitments c ON c.chain_id = e.chain_id AND c.commitment = e.commitment {BLOCK_TIME_JOIN}
             WHERE e.chain_id = :c AND e.enterprise = :e
-              AND e.event IN ('fulfilled', 'marked_overdue', 'breached', 'repaired')"""), params):
+              AND e.event IN ('fulfilled', 'marked_overdue', 'breached', 'repaired')"""),
+        params,
+    ):
         kind = ("fulfilled_late" if late else "fulfilled_on_time") if event == "fulfilled" else COMMITMENT_KINDS[event]
-        events.append(CreditEvent(kind, enterprise, CreditEventProof(*proof), commitment=commitment, project=project,
-                                  fact_at=fact_at))
-    for project, paid_at, *proof in session.execute(read_sql(f"""
+        events.append(
+            CreditEvent(
+                kind, enterprise, CreditEventProof(*proof), commitment=commitment, project=project, fact_at=fact_at
+            )
+        )
+    for project, paid_at, *proof in session.execute(
+        read_sql(f"""
             SELECT e.project, e.paid_at, {PROOF_WITH_BLOCK_TIME} FROM payments e
             JOIN fee_accounts a ON a.chain_id = e.chain_id AND a.project = e.project {BLOCK_TIME_JOIN}
-            WHERE e.chain_id = :c AND a.payer = :e AND e.late = :yes"""), params):
-        events.append(CreditEvent("late_fee_payment", enterprise, CreditEventProof(*proof), project=project,
-                                  fact_at=paid_at))
+            WHERE e.chain_id = :c AND a.payer = :e AND e.late = :yes"""),
+        params,
+    ):
+        events.append(
+            CreditEvent("late_fee_payment", enterprise, CreditEventProof(*proof), project=project, fact_at=paid_at)
+        )
     counters = ", ".join(f"{expression} AS {kind}" for kind, expression in COUNTER_KINDS.items())
-    for row in session.execute(read_sql(f"""
+    for row in session.execute(
+        read_sql(f"""
             SELECT {counters}, {PROOF_WITH_BLOCK_TIME} FROM enterprise_counter_imports e {BLOCK_TIME_JOIN}
-            WHERE e.chain_id = :c AND e.enterprise = :e"""), params):
-        counts = dict(zip(COUNTER_KINDS, row[:len(COUNTER_KINDS)]))
-        events.append(CreditEvent(COUNTERS_IMPORTED, enterprise, CreditEventProof(*row[len(COUNTER_KINDS):]),
-                                  counts=counts))
+            WHERE e.chain_id = :c AND e.enterprise = :e"""),
+        params,
+    ):
+        counts = dict(zip(COUNTER_KINDS, row[: len(COUNTER_KINDS)]))
+        events.append(
+            CreditEvent(COUNTERS_IMPORTED, enterprise, CreditEventProof(*row[len(COUNTER_KINDS) :]), counts=counts)
+        )
     return events
 
 
@@ -67,20 +86,30 @@ def enterprise_known(session: Session, *, chain_id: int | None, enterprise: str)
     """The write model registered the enterprise, or the chain knows it (a commitment or a fee account)."""
     if session.execute(select(Enterprise.uscc).where(Enterprise.enterprise_key == enterprise)).first():
         return True
-    return chain_id is not None and session.execute(read_sql(
-        "SELECT 1 FROM enterprise_commitment_summaries WHERE chain_id = :c AND enterprise = :e UNION ALL "
-        "SELECT 1 FROM fee_accounts WHERE chain_id = :c AND payer = :e"),
-        {"c": chain_id, "e": enterprise}).first() is not None
+    return (
+        chain_id is not None
+        and session.execute(
+            read_sql(
+                "SELECT 1 FROM enterprise_commitment_summaries WHERE chain_id = :c AND enterprise = :e UNION ALL "
+                "SELECT 1 FROM fee_accounts WHERE chain_id = :c AND payer = :e"
+            ),
+            {"c": chain_id, "e": enterprise},
+        ).first()
+        is not None
+    )
 
 
-def enterprise_scores(session: Session, *, chain_id: int, rules: RuleSet, grade: str | None, after: str,
-                      limit: int) -> list[EnterpriseScore]:
+def enterprise_scores(
+    session: Session, *, chain_id: int, rules: RuleSet, grade: str | None, after: str, limit: int
+) -> list[EnterpriseScore]:
     """Every enterprise the chain knows (a commitment or a fee account) after the key `after`, by
     key, scored in SQL from the indexer's counters (the same sums `credit_events` adds up event by
     event); `grade` keeps those whose score falls in that grade."""
     weights = rules.weights
-    counts = {kind: f"COALESCE({' - '.join('s.' + column for column in expression.split(' - '))}, 0)"
-              for kind, expression in COUNTER_KINDS.items()}
+    counts = {
+        kind: f"COALESCE({' - '.join('s.' + column for column in expression.split(' - '))}, 0)"
+        for kind, expression in COUNTER_KINDS.items()
+    }
     counts["late_fee_payment"] = "COALESCE(p.late_payments, 0)"
     score = f"(:start + {' + '.join(f'{weights[kind]} * {sql}' for kind, sql in counts.items())})"
     bounds, params = [], {"c": chain_id, "after": after, "limit": limit, "start": rules.start, "yes": True}
@@ -92,17 +121,22 @@ def enterprise_scores(session: Session, *, chain_id: int, rules: RuleSet, grade:
         if high is not None:
             bounds.append(f"{score} < :high")
             params["high"] = high
-    rows = session.execute(read_sql(f"""
+    rows = session.execute(
+        read_sql(f"""
         WITH keys AS (SELECT enterprise AS k FROM enterprise_commitment_summaries WHERE chain_id = :c
                       UNION SELECT payer FROM fee_accounts WHERE chain_id = :c),
              late AS (SELECT a.payer, COUNT(*) AS late_payments FROM payments e
                       JOIN fee_accounts a ON a.chain_id = e.chain_id AND a.project = e.project
                       WHERE e.chain_id = :c AND e.late = :yes GROUP BY a.payer)
-        SELECT keys.k, {score} AS score, {', '.join(counts.values())}, en.uscc FROM keys
+        SELECT keys.k, {score} AS score, {", ".join(counts.values())}, en.uscc FROM keys
         LEFT JOIN enterprise_commitment_summaries s ON s.chain_id = :c AND s.enterprise = keys.k
         LEFT JOIN late p ON p.payer = keys.k
         LEFT JOIN enterprises en ON en.enterprise_key = keys.k
-        WHERE keys.k > :after {''.join(' AND ' + b for b in bounds)}
-        ORDER BY keys.k LIMIT :limit"""), params).all()
-    return [EnterpriseScore(enterprise=row[0], uscc=row[-1], score=row[1], counts=dict(zip(counts, row[2:-1])))
-            for row in rows]
+        WHERE keys.k > :after {"".join(" AND " + b for b in bounds)}
+        ORDER BY keys.k LIMIT :limit"""),
+        params,
+    ).all()
+    return [
+        EnterpriseScore(enterprise=row[0], uscc=row[-1], score=row[1], counts=dict(zip(counts, row[2:-1])))
+        for row in rows
+    ]

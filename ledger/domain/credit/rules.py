@@ -17,8 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 DATA = Path(__file__).resolve().parent / "data"
 DEFAULT_VERSION = "sample-v1"
 
-EventKind = Literal["fulfilled_on_time", "fulfilled_late", "marked_overdue", "breached", "repaired",
-                    "late_fee_payment"]
+EventKind = Literal["fulfilled_on_time", "fulfilled_late", "marked_overdue", "breached", "repaired", "late_fee_payment"]
 EVENT_KINDS: tuple[str, ...] = EventKind.__args__
 
 
@@ -71,4 +70,4 @@ def load_rule_set(version: str = DEFAULT_VERSION) -> RuleSet:
 
 
 def available_versions() -> list[str]:
-    return sorted(p.name[len("rules."):-len(".json")] for p in DATA.glob("rules.*.json"))
+    return sorted(p.name[len("rules.") : -len(".json")] for p in DATA.glob("rules.*.json"))

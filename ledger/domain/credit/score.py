@@ -74,5 +74,6 @@ def score_events(events: Iterable[CreditEvent], rules: RuleSet, *, as_of: int | 
         points = contribution(event, rules)
         score += points
         scored.append(ScoredEvent(event, points, score))
-    return CreditScore(rule_set=rules.version, as_of=as_of, start=rules.start, score=score, grade=rules.grade(score),
-                       events=scored)
+    return CreditScore(
+        rule_set=rules.version, as_of=as_of, start=rules.start, score=score, grade=rules.grade(score), events=scored
+    )

@@ -7,8 +7,19 @@ from typing import Annotated
 from pydantic import AwareDatetime, BaseModel, Field, StrictBool
 
 from ledger.core.identifiers import District, ProjectCode, Reference, Uscc
-from ledger.domain.schemas.common import (MAX_BATCH, Area, CommandAccepted, CommitmentKind, FeeStatus, Input, Name,
-                                          Phone, ProjectStage, Proof, Sha256Hex)
+from ledger.domain.schemas.common import (
+    MAX_BATCH,
+    Area,
+    CommandAccepted,
+    CommitmentKind,
+    FeeStatus,
+    Input,
+    Name,
+    Phone,
+    ProjectStage,
+    Proof,
+    Sha256Hex,
+)
 
 
 class ProjectCreate(Input):

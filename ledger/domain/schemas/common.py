@@ -35,8 +35,12 @@ def _not_zero_hash(value: str) -> str:
     return value
 
 
-Sha256Hex = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[0-9a-f]{64}$"),
-                      AfterValidator(_not_zero_hash), Field(description="SHA-256 of the document, 64 hex characters")]
+Sha256Hex = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[0-9a-f]{64}$"),
+    AfterValidator(_not_zero_hash),
+    Field(description="SHA-256 of the document, 64 hex characters"),
+]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9][0-9-]{5,19}$")]
 

@@ -13,7 +13,8 @@ Grade = Literal["A", "B", "C", "D"]
 
 
 class CreditEventPublic(BaseModel):
-    kind: str  # fulfilled_on_time, fulfilled_late, marked_overdue, breached, repaired, late_fee_payment, counters_imported
+    # fulfilled_on_time, fulfilled_late, marked_overdue, breached, repaired, late_fee_payment, counters_imported
+    kind: str
     contribution: int  # points this event adds to the score under the rule set
     score_after: int
     commitment_key: str | None = None

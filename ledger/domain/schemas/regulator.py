@@ -32,7 +32,8 @@ class CommitmentAlertPage(BaseModel):
 
 class MoneyEntryPublic(BaseModel):
     kind: Literal["assessed", "relief", "adjusted", "payment", "refund"]
-    amount_fen: int  # assessed: the base; relief: bps in `relief_bps`, 0 here; adjusted: the signed delta; payment / refund: the amount
+    # assessed: the base; relief: bps in `relief_bps`, 0 here; adjusted: the signed delta; payment / refund: the amount
+    amount_fen: int
     due_fen_after: int | None = None  # the amount due after an assessment, relief or adjustment
     relief_bps: int | None = None
     reference: str | None = None  # voucher number / refund reference (where the write model knows it) or reason code

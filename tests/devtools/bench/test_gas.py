@@ -6,8 +6,9 @@ import sys
 
 
 def test_devtools_bench_gas_prints_one_json_object_within_the_ceilings():
-    result = subprocess.run([sys.executable, "-m", "devtools", "bench", "gas"], capture_output=True, text=True,
-                            timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-m", "devtools", "bench", "gas"], capture_output=True, text=True, timeout=300
+    )
     assert result.returncode == 0, result.stderr
     figures = json.loads(result.stdout)
     assert figures["payment_single_gas"] <= 60_000

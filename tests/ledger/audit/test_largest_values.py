@@ -49,9 +49,10 @@ class V2Chain:
         with pytest.MonkeyPatch.context() as patch:
             patch.setattr(ledger.chain.deploy, "load_artifact", artifact)
             self.manifest, _ = deploy(self.w3, self.signers, options=DeployOptions(import_planned=True))
-        self.fee, self.registry = (self.w3.eth.contract(address=self.manifest.latest(name).address,
-                                                        abi=artifact(name)["abi"])
-                                   for name in ("FeeLedger", "CommitmentRegistry"))
+        self.fee, self.registry = (
+            self.w3.eth.contract(address=self.manifest.latest(name).address, abi=artifact(name)["abi"])
+            for name in ("FeeLedger", "CommitmentRegistry")
+        )
         self.senders = {role: Sender(self.w3, account) for role, account in self.signers.items()}
 
     def now(self) -> int:
@@ -77,14 +78,35 @@ def emit_largest_values(w: V2Chain) -> dict[str, bytes]:
     # imported accounts: base and paid 2^64−1 (due 2^63−1 after full relief and the largest adjustment;
     # with the smallest adjustment a refund owed of 2^63), counters at the uint32 maximum
     account = lambda project, relief, adjustment, refunded: (  # noqa: E731
-        project, NOT_UTF8, U32, U32, U32, relief, U64, adjustment, U64, refunded, now, U32)
-    admin(fee.functions.importAccounts([account(p["relieved"], FULL_RELIEF, I64_MAX, U64),
-                                        account(p["negative"], 0, I64_MIN, 0),
-                                        account(p["paid"], 0, 0, 0)]))
+        project,
+        NOT_UTF8,
+        U32,
+        U32,
+        U32,
+        relief,
+        U64,
+        adjustment,
+        U64,
+        refunded,
+        now,
+        U32,
+    )
+    admin(
+        fee.functions.importAccounts(
+            [
+                account(p["relieved"], FULL_RELIEF, I64_MAX, U64),
+                account(p["negative"], 0, I64_MIN, 0),
+                account(p["paid"], 0, 0, 0),
+            ]
+        )
+    )
     admin(fee.functions.importVouchers([(p["paid"], key("voucher"), U64, U64)]))
     admin(fee.functions.importRefunds([(p["paid"], key("refund"), U64, U64, NOT_UTF8)]))
-    admin(registry.functions.importCommitments([(key("imported"), p["paid"], NOT_UTF8, 3, 6, True, 3, U64, U64,
-                                                 NOT_UTF8)]))
+    admin(
+        registry.functions.importCommitments(
+            [(key("imported"), p["paid"], NOT_UTF8, 3, 6, True, 3, U64, U64, NOT_UTF8)]
+        )
+    )
     admin(registry.functions.importCounters([(NOT_UTF8, (U32,) * 6)]))
     admin(registry.functions.setOverdueGracePeriod(MAX_GRACE))
     admin(fee.functions.setRefundReasonAllowed(NOT_UTF8, True))
@@ -100,8 +122,12 @@ def emit_largest_values(w: V2Chain) -> dict[str, bytes]:
     # a commitment recorded with the latest due date it may have (by an enterprise whose counters are
     # not at the maximum: v2 would panic on the increment)
     signed = w.now()
-    w._tx("APPROVAL_ROLE", registry.functions.record(key("live commitment"), live, key("enterprise"), 3, signed,
-                                                      signed + MAX_HORIZON - 60, NOT_UTF8))
+    w._tx(
+        "APPROVAL_ROLE",
+        registry.functions.record(
+            key("live commitment"), live, key("enterprise"), 3, signed, signed + MAX_HORIZON - 60, NOT_UTF8
+        ),
+    )
     return p
 
 
@@ -127,19 +153,25 @@ def test_the_largest_values_are_indexed_exactly_reindexed_alike_and_pass_the_aud
         def values(sql: str, **params) -> list:
             return [tuple(from_db(v) for v in row) for row in conn.execute(text(sql), params)]
 
-        assert sorted(values("SELECT version, district, rate_fen_per_m2 FROM rates WHERE version IN (9, :v)", v=U32)) == [
-            (9, 2, U64), (9, U32, U64), (U32, U32, U64)]
+        assert sorted(
+            values("SELECT version, district, rate_fen_per_m2 FROM rates WHERE version IN (9, :v)", v=U32)
+        ) == [(9, 2, U64), (9, U32, U64), (U32, U32, U64)]
         assert values("SELECT effective_from FROM rate_tables WHERE version = :v", v=U32) == [(U64,)]
         assert values("SELECT amount_fen, paid_at FROM payments WHERE imported") == [(U64, U64)]
         assert values("SELECT amount_fen FROM payments WHERE NOT imported") == [(U64,)]
-        assert values("SELECT base_fen, paid_fen, refunded_fen, due_fen, refund_owed_fen, adjustment_fen "
-                      "FROM fee_accounts WHERE project = :p", p="0x" + projects["negative"].hex()) == [
-            (U64, U64, 0, 2**63 - 1, 2**63, I64_MIN)]
+        assert values(
+            "SELECT base_fen, paid_fen, refunded_fen, due_fen, refund_owed_fen, adjustment_fen "
+            "FROM fee_accounts WHERE project = :p",
+            p="0x" + projects["negative"].hex(),
+        ) == [(U64, U64, 0, 2**63 - 1, 2**63, I64_MIN)]
         assert values("SELECT reason FROM refunds WHERE NOT imported") == [("0x" + NOT_UTF8.hex(),)]
         assert values("SELECT signed_at, due_at, extensions FROM commitments WHERE status = 'extended'") == [
-            (U64, U64, 3)]
-        assert values("SELECT recorded, repaired FROM enterprise_commitment_summaries WHERE enterprise = :e",
-                      e="0x" + NOT_UTF8.hex()) == [(U32, U32)]
+            (U64, U64, 3)
+        ]
+        assert values(
+            "SELECT recorded, repaired FROM enterprise_commitment_summaries WHERE enterprise = :e",
+            e="0x" + NOT_UTF8.hex(),
+        ) == [(U32, U32)]
 
     # `ledger reindex`: wipe and index again, to the same rows
     before = read_model(indexer.engine)
@@ -175,10 +207,28 @@ def emit_largest_values_v3(w: V2Chain) -> dict[str, bytes]:
     # 2^63−1 (full relief, largest adjustment) and 2^63−1 (smallest adjustment); the due date at uint32's end
     at = latest()
     account = lambda project, relief, adjustment, refunded: (  # noqa: E731
-        project, NOT_UTF8, U32, U32, U32, relief, U64, adjustment, U64, refunded, at, U32)
-    admin(fee.functions.importAccounts([account(p["relieved"], FULL_RELIEF, I64_MAX, 0),
-                                        account(p["negative"], 0, I64_MIN, 0),
-                                        account(p["paid"], 0, 0, U64)]))
+        project,
+        NOT_UTF8,
+        U32,
+        U32,
+        U32,
+        relief,
+        U64,
+        adjustment,
+        U64,
+        refunded,
+        at,
+        U32,
+    )
+    admin(
+        fee.functions.importAccounts(
+            [
+                account(p["relieved"], FULL_RELIEF, I64_MAX, 0),
+                account(p["negative"], 0, I64_MIN, 0),
+                account(p["paid"], 0, 0, U64),
+            ]
+        )
+    )
     admin(fee.functions.importVouchers([(p["paid"], key("voucher"), U64, latest())]))
     admin(fee.functions.importRefunds([(p["paid"], key("refund"), U64, latest(), NOT_UTF8)]))
     # imported commitments with every time v3 carries: an overdue one with evidence pending (the largest
@@ -187,11 +237,31 @@ def emit_largest_values_v3(w: V2Chain) -> dict[str, bytes]:
     # not at the maximum: a decision increments them)
     now, due = w.now(), U64 - MAX_GRACE
     imported = lambda name, status, late, evidence, decided: (  # noqa: E731
-        key(name), p["paid"], key("imported enterprise"), PEACETIME_USE, status, late, 3, now + SKEW, due, NOT_UTF8,
-        now, now, evidence, decided)
-    admin(registry.functions.importCommitments([imported("imported pending", OVERDUE, False, now + SKEW, 0),
-                                                imported("imported fulfilled", FULFILLED, True, 0, now + SKEW),
-                                                imported("imported breach", OVERDUE, False, 0, 0)]), 2_000_000)
+        key(name),
+        p["paid"],
+        key("imported enterprise"),
+        PEACETIME_USE,
+        status,
+        late,
+        3,
+        now + SKEW,
+        due,
+        NOT_UTF8,
+        now,
+        now,
+        evidence,
+        decided,
+    )
+    admin(
+        registry.functions.importCommitments(
+            [
+                imported("imported pending", OVERDUE, False, now + SKEW, 0),
+                imported("imported fulfilled", FULFILLED, True, 0, now + SKEW),
+                imported("imported breach", OVERDUE, False, 0, 0),
+            ]
+        ),
+        2_000_000,
+    )
     admin(registry.functions.importCounters([(NOT_UTF8, (U32,) * 6)]))
     admin(registry.functions.setOverdueGracePeriod(MAX_GRACE))
 
@@ -211,10 +281,16 @@ def emit_largest_values_v3(w: V2Chain) -> dict[str, bytes]:
     # the commitment decisions, each fact at the latest time
     approval, verifier = (lambda call: w._tx("APPROVAL_ROLE", call)), (lambda call: w._tx("VERIFIER_ROLE", call))
     signed = latest()
-    for name, kind in (("live commitment", PEACETIME_USE), ("live acceptance", SHELTER_BUILD),
-                       ("live overdue", PEACETIME_USE)):
-        approval(registry.functions.record(key(name), live, key("enterprise"), kind, signed,
-                                           signed + MAX_HORIZON - 1, NOT_UTF8))
+    for name, kind in (
+        ("live commitment", PEACETIME_USE),
+        ("live acceptance", SHELTER_BUILD),
+        ("live overdue", PEACETIME_USE),
+    ):
+        approval(
+            registry.functions.record(
+                key(name), live, key("enterprise"), kind, signed, signed + MAX_HORIZON - 1, NOT_UTF8
+            )
+        )
     commitment = key("live commitment")
     verifier(registry.functions.submitEvidence(commitment, NOT_UTF8, latest()))
     verifier(registry.functions.rejectEvidence(commitment, NOT_UTF8))
@@ -240,7 +316,8 @@ def largest_v3(node_kind):
 
 @pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
 def test_the_largest_values_of_a_v3_chain_are_indexed_exactly_reindexed_alike_and_pass_the_audit(
-        largest_v3, kind, new_database):
+    largest_v3, kind, new_database
+):
     chain, projects = largest_v3
     url = new_database(kind)
     indexer = make_indexer(chain, url)
@@ -259,15 +336,29 @@ def test_the_largest_values_of_a_v3_chain_are_indexed_exactly_reindexed_alike_an
         assert [row[:2] for row in assessed_at] == [(U64, U64)] and assessed_at[0][2] > 0
         assert values("SELECT excess_fen, over_refunded_fen FROM over_refunds") == [(U64, U64)]
         assert values("SELECT due_fen, paid_fen, refunded_fen FROM fee_account_imports WHERE project = :p", p=paid) == [
-            (U64, U64, U64)]
-        assert values("SELECT paid_fen, refunded_fen, over_refunded_fen, due_fen FROM fee_accounts WHERE project = :p",
-                      p=live) == [(U64, U64, U64, I64_MAX)]
-        assert sorted(values("SELECT status, due_at FROM commitments WHERE enterprise = :e",
-                             e="0x" + key("imported enterprise").hex())) == [
-            ("fulfilled", U64 - MAX_GRACE), ("fulfilled", U64 - MAX_GRACE), ("repaired", U64 - MAX_GRACE)]
+            (U64, U64, U64)
+        ]
+        assert values(
+            "SELECT paid_fen, refunded_fen, over_refunded_fen, due_fen FROM fee_accounts WHERE project = :p", p=live
+        ) == [(U64, U64, U64, I64_MAX)]
+        assert sorted(
+            values(
+                "SELECT status, due_at FROM commitments WHERE enterprise = :e",
+                e="0x" + key("imported enterprise").hex(),
+            )
+        ) == [("fulfilled", U64 - MAX_GRACE), ("fulfilled", U64 - MAX_GRACE), ("repaired", U64 - MAX_GRACE)]
         events = {row[0] for row in values("SELECT DISTINCT event FROM commitment_events")}
-        assert events == {"imported", "recorded", "evidence_submitted", "evidence_rejected", "extended", "fulfilled",
-                          "breached", "repaired", "marked_overdue"}
+        assert events == {
+            "imported",
+            "recorded",
+            "evidence_submitted",
+            "evidence_rejected",
+            "extended",
+            "fulfilled",
+            "breached",
+            "repaired",
+            "marked_overdue",
+        }
 
     before = read_model(indexer.engine)
     indexer.wipe()

@@ -27,8 +27,13 @@ def read_models(module_chain, tmp_path_factory):
     for kind, url in urls.items():
         engines[kind] = make_engine(url)
         upgrade_schema(engines[kind])
-        Indexer(engine=engines[kind], rpc=JsonRpc(chain.node.url), manifest=chain.manifest, config=IndexerConfig(),
-                owner=f"audit-{kind}").catch_up()
+        Indexer(
+            engine=engines[kind],
+            rpc=JsonRpc(chain.node.url),
+            manifest=chain.manifest,
+            config=IndexerConfig(),
+            owner=f"audit-{kind}",
+        ).catch_up()
     yield chain, urls, engines
     for engine in engines.values():
         engine.dispose()
@@ -51,21 +56,28 @@ def test_a_tampered_read_model_row_is_found_and_named(read_models, kind):
     chain, _, engines = read_models
     engine = engines[kind]
     with engine.begin() as conn:
-        block, index, amount = conn.execute(text(
-            "SELECT block_number, log_index, amount_fen FROM payments ORDER BY block_number DESC LIMIT 1")).first()
-        conn.execute(text("UPDATE payments SET amount_fen = amount_fen + 1 WHERE block_number = :b AND log_index = :i"),
-                     {"b": block, "i": index})
+        block, index, amount = conn.execute(
+            text("SELECT block_number, log_index, amount_fen FROM payments ORDER BY block_number DESC LIMIT 1")
+        ).first()
+        conn.execute(
+            text("UPDATE payments SET amount_fen = amount_fen + 1 WHERE block_number = :b AND log_index = :i"),
+            {"b": block, "i": index},
+        )
     try:
         report = verify(chain.w3, chain.manifest, engine)
     finally:
         with engine.begin() as conn:
-            conn.execute(text("UPDATE payments SET amount_fen = :a WHERE block_number = :b AND log_index = :i"),
-                         {"a": amount, "b": block, "i": index})
+            conn.execute(
+                text("UPDATE payments SET amount_fen = :a WHERE block_number = :b AND log_index = :i"),
+                {"a": amount, "b": block, "i": index},
+            )
     differing = [t for t in report.tables if not t.equal]
     assert [t.table for t in differing] == ["payments"]
     assert differing[0].changed == 1 and differing[0].missing == differing[0].extra == 0
-    assert differing[0].examples == [f"({chain.manifest.chain_id}, {block}, {index}): amount_fen is {amount + 1} "
-                                     f"in the read model, {amount} on chain"]
+    assert differing[0].examples == [
+        f"({chain.manifest.chain_id}, {block}, {index}): amount_fen is {amount + 1} "
+        f"in the read model, {amount} on chain"
+    ]
     assert report.lines()[-1] == "read model DIFFERS from the chain in 1 table(s): payments"
 
 
@@ -81,14 +93,18 @@ def test_ledger_audit_verify_exits_non_zero_naming_a_deleted_row(read_models, mo
     assert "read model EQUALS the chain" in passed.output
     with engines["sqlite"].begin() as conn:
         row = conn.execute(text("SELECT * FROM commitment_events WHERE event = 'breached' LIMIT 1")).mappings().first()
-        conn.execute(text("DELETE FROM commitment_events WHERE block_number = :b AND log_index = :i"),
-                     {"b": row["block_number"], "i": row["log_index"]})
+        conn.execute(
+            text("DELETE FROM commitment_events WHERE block_number = :b AND log_index = :i"),
+            {"b": row["block_number"], "i": row["log_index"]},
+        )
     try:
         failed = CliRunner().invoke(app, ["audit", "verify"])
     finally:
         with engines["sqlite"].begin() as conn:
-            conn.execute(text(f"INSERT INTO commitment_events ({', '.join(row)}) VALUES ({', '.join(':' + c for c in row)})"),
-                         dict(row))
+            conn.execute(
+                text(f"INSERT INTO commitment_events ({', '.join(row)}) VALUES ({', '.join(':' + c for c in row)})"),
+                dict(row),
+            )
     assert failed.exit_code == 1, failed.output
     assert "commitment_events" in failed.output and "missing from the read model" in failed.output
     assert f"({chain.manifest.chain_id}, {row['block_number']}, {row['log_index']}): on chain" in failed.output

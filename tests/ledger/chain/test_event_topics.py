@@ -8,11 +8,16 @@ from ledger.chain.events import EVENTS, V2_ABIS, topic_table
 
 
 def transfer(indexed_value: bool) -> dict:
-    return {"type": "event", "name": "Transfer", "anonymous": False, "inputs": [
-        {"name": "from", "type": "address", "indexed": True},
-        {"name": "to", "type": "address", "indexed": True},
-        {"name": "value", "type": "uint256", "indexed": indexed_value},
-    ]}
+    return {
+        "type": "event",
+        "name": "Transfer",
+        "anonymous": False,
+        "inputs": [
+            {"name": "from", "type": "address", "indexed": True},
+            {"name": "to", "type": "address", "indexed": True},
+            {"name": "value", "type": "uint256", "indexed": indexed_value},
+        ],
+    }
 
 
 def test_one_topic_with_two_layouts_is_refused_at_start_up():
@@ -34,5 +39,8 @@ def test_the_v2_layouts_of_the_events_v3_changed_decode_with_the_added_fields_as
     changed = {name: specs for name, specs in by_name.items() if len(specs) > 1}
     assert set(changed) == {"FeeAssessed", "AccountImported", "CommitmentImported"}
     absent = {name: next(s.absent for s in specs if s.absent) for name, specs in changed.items()}
-    assert absent == {"FeeAssessed": ("assessedAt",), "AccountImported": ("dueFen",),
-                      "CommitmentImported": ("recordedAt", "overdueAt", "evidenceSubmittedAt", "decidedAt")}
+    assert absent == {
+        "FeeAssessed": ("assessedAt",),
+        "AccountImported": ("dueFen",),
+        "CommitmentImported": ("recordedAt", "overdueAt", "evidenceSubmittedAt", "decidedAt"),
+    }

@@ -18,8 +18,9 @@ def web3_view(value):
 def test_every_log_decodes_to_what_web3_decodes(importing_chain):
     chain = importing_chain
     workload(chain).every_event(400)
-    contracts = {c.address.lower(): chain.fee if c.name == "FeeLedger" else chain.registry
-                 for c in chain.manifest.contracts}
+    contracts = {
+        c.address.lower(): chain.fee if c.name == "FeeLedger" else chain.registry for c in chain.manifest.contracts
+    }
     query = {"address": [c.address for c in chain.manifest.contracts], "fromBlock": 0, "toBlock": "latest"}
     raw_logs = chain.rpc("eth_getLogs", [{**query, "fromBlock": "0x0"}])
     formatted_logs = chain.w3.eth.get_logs(query)
@@ -30,7 +31,10 @@ def test_every_log_decodes_to_what_web3_decodes(importing_chain):
         theirs = getattr(contracts[raw["address"].lower()].events, ours.event)().process_log(formatted)
         assert ours.args == {name: web3_view(value) for name, value in theirs.args.items()}
         assert (ours.block_number, ours.log_index, ours.transaction_hash) == (
-            theirs.blockNumber, theirs.logIndex, theirs.transactionHash.to_0x_hex())
+            theirs.blockNumber,
+            theirs.logIndex,
+            theirs.transactionHash.to_0x_hex(),
+        )
         seen.add(ours.event)
     assert seen == {spec.name for spec in EVENTS.values()} - {"RoleAdminChanged"}
 

@@ -36,5 +36,8 @@ def test_production_needs_keystores_and_real_write_path_secrets():
     with pytest.raises(ValidationError, match="LEDGER_FIELD_KEYS"):
         Settings(environment="production", secrets=real)
     with pytest.raises(ValidationError, match="LEDGER_KEYSTORE_DIR"):
-        Settings(environment="production", secrets={"field_keys": "k1:" + "A" * 43 + "=", **real},
-                 platform={"signing_key": "B" * 43 + "="})
+        Settings(
+            environment="production",
+            secrets={"field_keys": "k1:" + "A" * 43 + "=", **real},
+            platform={"signing_key": "B" * 43 + "="},
+        )

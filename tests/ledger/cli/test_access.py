@@ -13,9 +13,19 @@ from devtools import REPO_ROOT
 
 
 def ledger(tmp_path, *args, env=None):
-    return subprocess.run([sys.executable, "-m", "ledger", *args], cwd=tmp_path, capture_output=True, text=True,
-                          env={**os.environ, "LEDGER_DATABASE_URL": f"sqlite:///{tmp_path / 'l.db'}",
-                               "PYTHONPATH": str(REPO_ROOT), **(env or {})}, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "ledger", *args],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={
+            **os.environ,
+            "LEDGER_DATABASE_URL": f"sqlite:///{tmp_path / 'l.db'}",
+            "PYTHONPATH": str(REPO_ROOT),
+            **(env or {}),
+        },
+        timeout=120,
+    )
 
 
 @pytest.fixture
@@ -28,25 +38,51 @@ def upgraded(tmp_path):
 def test_a_client_is_registered_rotated_to_a_second_key_and_refused_a_third(tmp_path, upgraded):
     for name in ("one", "two", "three"):
         assert ledger(tmp_path, "clients", "keygen", "--out", str(tmp_path / f"{name}.key")).returncode == 0
-    added = ledger(tmp_path, "clients", "add", "--name", "tax-bureau", "--role", "tax", "--public-key", str(tmp_path / "one.key.pub"))
+    added = ledger(
+        tmp_path,
+        "clients",
+        "add",
+        "--name",
+        "tax-bureau",
+        "--role",
+        "tax",
+        "--public-key",
+        str(tmp_path / "one.key.pub"),
+    )
     assert added.returncode == 0, added.stderr
-    assert ledger(tmp_path, "clients", "add-key", "--name", "tax-bureau", "--public-key", str(tmp_path / "two.key.pub")).returncode == 0
-    third = ledger(tmp_path, "clients", "add-key", "--name", "tax-bureau", "--public-key", str(tmp_path / "three.key.pub"))
+    assert (
+        ledger(
+            tmp_path, "clients", "add-key", "--name", "tax-bureau", "--public-key", str(tmp_path / "two.key.pub")
+        ).returncode
+        == 0
+    )
+    third = ledger(
+        tmp_path, "clients", "add-key", "--name", "tax-bureau", "--public-key", str(tmp_path / "three.key.pub")
+    )
     assert third.returncode == 1 and "retire one first" in third.stderr
     with make_engine(f"sqlite:///{tmp_path / 'l.db'}").connect() as conn:
         client = store.get_client(conn, "tax-bureau")
     assert client.role == "tax" and len(client.keys) == 2
     retired = ledger(tmp_path, "clients", "retire-key", "--name", "tax-bureau", "--key-id", client.keys[0][0])
     assert retired.returncode == 0
-    assert ledger(tmp_path, "clients", "add-key", "--name", "tax-bureau", "--public-key", str(tmp_path / "three.key.pub")).returncode == 0
+    assert (
+        ledger(
+            tmp_path, "clients", "add-key", "--name", "tax-bureau", "--public-key", str(tmp_path / "three.key.pub")
+        ).returncode
+        == 0
+    )
 
 
 def test_a_client_with_an_unknown_role_or_a_bad_key_is_refused(tmp_path, upgraded):
     (tmp_path / "bad.pub").write_text("not a key")
     assert ledger(tmp_path, "clients", "keygen", "--out", str(tmp_path / "k")).returncode == 0
-    wrong_role = ledger(tmp_path, "clients", "add", "--name", "x", "--role", "bank", "--public-key", str(tmp_path / "k.pub"))
+    wrong_role = ledger(
+        tmp_path, "clients", "add", "--name", "x", "--role", "bank", "--public-key", str(tmp_path / "k.pub")
+    )
     assert wrong_role.returncode == 1 and "role must be one of" in wrong_role.stderr
-    bad_key = ledger(tmp_path, "clients", "add", "--name", "x", "--role", "tax", "--public-key", str(tmp_path / "bad.pub"))
+    bad_key = ledger(
+        tmp_path, "clients", "add", "--name", "x", "--role", "tax", "--public-key", str(tmp_path / "bad.pub")
+    )
     assert bad_key.returncode == 1 and "Ed25519" in bad_key.stderr
 
 
@@ -55,11 +91,17 @@ def test_users_are_added_with_argon2id_hashes_and_enterprises_need_a_valid_uscc(
     assert ledger(tmp_path, "users", "add", "--username", "clerk", "--role", "office", env=env).returncode == 0
     no_uscc = ledger(tmp_path, "users", "add", "--username", "ent", "--role", "enterprise", env=env)
     assert no_uscc.returncode == 1 and "--uscc" in no_uscc.stderr
-    bad_uscc = ledger(tmp_path, "users", "add", "--username", "ent", "--role", "enterprise", "--uscc", "91410100MA3X5L8R2X", env=env)
+    bad_uscc = ledger(
+        tmp_path, "users", "add", "--username", "ent", "--role", "enterprise", "--uscc", "91410100MA3X5L8R2X", env=env
+    )
     assert bad_uscc.returncode == 1 and "uscc" in bad_uscc.stderr
-    short = ledger(tmp_path, "users", "add", "--username", "x", "--role", "office", env={"LEDGER_NEW_USER_PASSWORD": "short"})
+    short = ledger(
+        tmp_path, "users", "add", "--username", "x", "--role", "office", env={"LEDGER_NEW_USER_PASSWORD": "short"}
+    )
     assert short.returncode == 1 and "password" in short.stderr
-    good = ledger(tmp_path, "users", "add", "--username", "ent", "--role", "enterprise", "--uscc", "91410100MA3X5L8R2W", env=env)
+    good = ledger(
+        tmp_path, "users", "add", "--username", "ent", "--role", "enterprise", "--uscc", "91410100MA3X5L8R2W", env=env
+    )
     assert good.returncode == 0, good.stderr
     with make_engine(f"sqlite:///{tmp_path / 'l.db'}").connect() as conn:
         hashes = conn.execute(select(store.users_t.c.password_hash)).scalars().all()

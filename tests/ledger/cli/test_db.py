@@ -36,9 +36,12 @@ def test_ledger_db_current_exits_non_zero_until_the_database_is_upgraded(tmp_pat
 
 
 def _waiting_for_the_lock(conn) -> int:
-    return conn.execute(text(
-        "SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
-        "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())")).scalar()
+    return conn.execute(
+        text(
+            "SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
+            "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+        )
+    ).scalar()
 
 
 def test_two_ledger_db_upgrades_started_together_on_a_fresh_postgresql_database_both_succeed_and_leave_the_head():
@@ -49,8 +52,16 @@ def test_two_ledger_db_upgrades_started_together_on_a_fresh_postgresql_database_
         with engine.connect() as holder:
             # The test holds the upgrade lock until both upgrades wait for it: they then start together.
             holder.execute(text("SELECT pg_advisory_lock(:key)"), {"key": UPGRADE_LOCK_KEY})
-            upgrades = [subprocess.Popen([sys.executable, "-m", "ledger", "db", "upgrade"], env=env, text=True,
-                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(2)]
+            upgrades = [
+                subprocess.Popen(
+                    [sys.executable, "-m", "ledger", "db", "upgrade"],
+                    env=env,
+                    text=True,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                )
+                for _ in range(2)
+            ]
             deadline = time.monotonic() + 60
             while _waiting_for_the_lock(holder) < 2:
                 assert all(u.poll() is None for u in upgrades), [u.communicate() for u in upgrades]

@@ -15,8 +15,12 @@ def test_ledger_reindex_rebuilds_the_same_read_model_that_ledger_index_built(cha
 
     workload(chain).every_event(300)
     chain.manifest.save(tmp_path / "deployment.json")
-    env = {**os.environ, "LEDGER_RPC_URL": chain.node.url, "LEDGER_MANIFEST_PATH": str(tmp_path / "deployment.json"),
-           "LEDGER_DATABASE_URL": f"sqlite:///{tmp_path / 'read-model.db'}"}
+    env = {
+        **os.environ,
+        "LEDGER_RPC_URL": chain.node.url,
+        "LEDGER_MANIFEST_PATH": str(tmp_path / "deployment.json"),
+        "LEDGER_DATABASE_URL": f"sqlite:///{tmp_path / 'read-model.db'}",
+    }
     assert ledger("db", "upgrade", env=env).returncode == 0
     indexed = ledger("index", env=env)
     assert indexed.returncode == 0, indexed.stderr
@@ -30,7 +34,8 @@ def test_ledger_reindex_rebuilds_the_same_read_model_that_ledger_index_built(cha
 
 @pytest.mark.parametrize("revision", [None, "0008"], ids=["empty", "older"])
 def test_ledger_index_and_reindex_refuse_a_database_not_at_the_head_in_one_line_naming_the_command_to_run(
-        tmp_path, revision):
+    tmp_path, revision
+):
     url = f"sqlite:///{tmp_path / 'read-model.db'}"
     if revision:
         upgrade_to(url, revision)

@@ -7,8 +7,16 @@ from tests.support.ledger_cli import ledger
 
 def test_an_endpoint_added_is_listed_once_the_database_is_upgraded_and_refused_before(tmp_path):
     env = {**os.environ, "LEDGER_DATABASE_URL": f"sqlite:///{tmp_path / 'ledger.db'}"}
-    add = ("webhooks", "add", "--subscriber", "approval", "--url", "https://approval.example/hooks",
-           "--event", "payment.recorded")
+    add = (
+        "webhooks",
+        "add",
+        "--subscriber",
+        "approval",
+        "--url",
+        "https://approval.example/hooks",
+        "--event",
+        "payment.recorded",
+    )
     refused = ledger(*add, env=env)
     assert refused.returncode == 1 and "Traceback" not in refused.stderr, refused.stderr
     assert refused.stderr.strip().count("\n") == 0 and 'run "ledger db upgrade"' in refused.stderr

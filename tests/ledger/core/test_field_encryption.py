@@ -64,9 +64,11 @@ def test_ledger_keys_rotate_re_encrypts_every_token_under_the_new_key(tmp_path):
     with Session(engine) as session:
         rows = session.execute(select(Enterprise).order_by(Enterprise.uscc)).scalars().all()
         assert [new_only.decrypt(r.name_token, context=f"enterprises.name:{r.uscc}") for r in rows] == [
-            f"样例建设单位 {n} 有限公司" for n in range(1, 4)]
-        assert {new_only.decrypt(r.contact_phone_token, context=f"enterprises.contact_phone:{r.uscc}")
-                for r in rows} == {"0371-12345678"}
+            f"样例建设单位 {n} 有限公司" for n in range(1, 4)
+        ]
+        assert {
+            new_only.decrypt(r.contact_phone_token, context=f"enterprises.contact_phone:{r.uscc}") for r in rows
+        } == {"0371-12345678"}
         assert rows[0].uscc == make_uscc(1)
     again = subprocess.run([sys.executable, "-m", "ledger", "keys", "rotate"], env=env, capture_output=True, text=True)
     assert "re-encrypted 0 row(s)" in again.stdout

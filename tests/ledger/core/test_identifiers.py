@@ -7,10 +7,30 @@ from pydantic import TypeAdapter, ValidationError
 from stdnum.cn import uscc as stdnum_uscc
 
 from ledger.core.identifiers import (
-    DISTRICTS, LEVY_NUMBER_PATTERN, PROJECT_CODE_PATTERN, REASON_CODE_PATTERN, REFERENCE_PATTERN, USCC_PATTERN,
-    Enterprise, InvalidIdentifier, LevyNumber, ProjectCode, ReasonCode, Reference, Uscc, enterprise_key, fold,
-    normalise_reason_code, normalise_reference, project_key, reason_code, reference_key, validate_levy_number,
-    validate_enterprise, validate_project_code, validate_uscc,
+    DISTRICTS,
+    LEVY_NUMBER_PATTERN,
+    PROJECT_CODE_PATTERN,
+    REASON_CODE_PATTERN,
+    REFERENCE_PATTERN,
+    USCC_PATTERN,
+    Enterprise,
+    InvalidIdentifier,
+    LevyNumber,
+    ProjectCode,
+    ReasonCode,
+    Reference,
+    Uscc,
+    enterprise_key,
+    fold,
+    normalise_reason_code,
+    normalise_reference,
+    project_key,
+    reason_code,
+    reference_key,
+    validate_levy_number,
+    validate_enterprise,
+    validate_project_code,
+    validate_uscc,
 )
 
 
@@ -41,8 +61,14 @@ def test_reason_codes_are_readable_bytes32():
 
 
 def test_references_are_normalised_before_hashing_so_one_voucher_has_one_key():
-    same = ["SP2026-000123", "sp2026-000123", " SP 2026-000123\t", "ＳＰ２０２６－０００１２３", "SP2026\u2014000123",
-            "SP2026\u3000-000123"]
+    same = [
+        "SP2026-000123",
+        "sp2026-000123",
+        " SP 2026-000123\t",
+        "ＳＰ２０２６－０００１２３",
+        "SP2026\u2014000123",
+        "SP2026\u3000-000123",
+    ]
     assert {normalise_reference(v) for v in same} == {"SP2026-000123"}
     assert len({reference_key(v) for v in same}) == 1
     assert reference_key("SP2026-000124") != reference_key("SP2026-000123")
@@ -63,6 +89,7 @@ def test_reason_codes_are_printable_ascii_only_so_the_read_model_keeps_them_loss
 
 
 # --- one rule: fold to ASCII (NFKC), then an ASCII pattern; the same in schemas, domain and keys ---
+
 
 def full_width(text: str) -> str:
     """ASCII letters and digits as their full-width forms (U+FF01…), the dash as the full-width hyphen."""
@@ -109,12 +136,14 @@ def test_a_reference_of_non_ascii_letters_is_refused_not_hashed():
 
 
 def test_every_type_checks_exactly_what_its_function_checks():
-    for adapter, check, good, bad in ((Uscc, validate_uscc, "91410100MA3X5L8R2W", "91410100MA3X5L8R2X"),
-                                      (ProjectCode, validate_project_code, "2026-410105-70-01-000001", "2026-1"),
-                                      (Reference, normalise_reference, "sp 2026-1", "凭证"),
-                                      (LevyNumber, validate_levy_number, "2026-410105-70-01-000001-S2", "S2"),
-                                      (ReasonCode, normalise_reason_code, "school", "减免"),
-                                      (Enterprise, validate_enterprise, "0X" + "AB" * 32, "0x1234")):
+    for adapter, check, good, bad in (
+        (Uscc, validate_uscc, "91410100MA3X5L8R2W", "91410100MA3X5L8R2X"),
+        (ProjectCode, validate_project_code, "2026-410105-70-01-000001", "2026-1"),
+        (Reference, normalise_reference, "sp 2026-1", "凭证"),
+        (LevyNumber, validate_levy_number, "2026-410105-70-01-000001-S2", "S2"),
+        (ReasonCode, normalise_reason_code, "school", "减免"),
+        (Enterprise, validate_enterprise, "0X" + "AB" * 32, "0x1234"),
+    ):
         assert TypeAdapter(adapter).validate_python(good) == check(good)
         with pytest.raises(ValidationError):
             TypeAdapter(adapter).validate_python(bad)
@@ -142,12 +171,18 @@ def spelling_of(draw, canonical: str, *, spaces: bool = False, case: bool = Fals
     return "".join(out)
 
 
-project_codes = st.builds(lambda y, d, i, t, n: f"{y:04d}-{d}-{i:02d}-{t:02d}-{n:06d}", st.integers(0, 9999),
-                          st.sampled_from(sorted(DISTRICTS)), st.integers(0, 99), st.integers(0, 99),
-                          st.integers(0, 999_999))
+project_codes = st.builds(
+    lambda y, d, i, t, n: f"{y:04d}-{d}-{i:02d}-{t:02d}-{n:06d}",
+    st.integers(0, 9999),
+    st.sampled_from(sorted(DISTRICTS)),
+    st.integers(0, 99),
+    st.integers(0, 99),
+    st.integers(0, 999_999),
+)
 references = st.from_regex(REFERENCE_PATTERN, fullmatch=True)
 usccs = st.from_regex(r"[0-9]{2}[0-9]{6}[0-9A-HJ-NPQRTUW-Y]{9}", fullmatch=True).map(
-    lambda body: body + stdnum_uscc.calc_check_digit(body))
+    lambda body: body + stdnum_uscc.calc_check_digit(body)
+)
 
 
 @given(st.data(), project_codes)
@@ -174,8 +209,12 @@ def test_two_spellings_of_one_uscc_are_one_enterprise(data, code):
 def test_any_text_gets_a_key_only_through_its_canonical_ascii_form(text):
     """Whatever the input, a key is made only from a canonical form matching the ASCII pattern, and
     the canonical form is its own canonical form (folding twice changes nothing)."""
-    for canonical, pattern in ((normalise_reference, REFERENCE_PATTERN), (validate_project_code, PROJECT_CODE_PATTERN),
-                               (validate_levy_number, LEVY_NUMBER_PATTERN), (normalise_reason_code, REASON_CODE_PATTERN)):
+    for canonical, pattern in (
+        (normalise_reference, REFERENCE_PATTERN),
+        (validate_project_code, PROJECT_CODE_PATTERN),
+        (validate_levy_number, LEVY_NUMBER_PATTERN),
+        (normalise_reason_code, REASON_CODE_PATTERN),
+    ):
         try:
             form = canonical(text)
         except InvalidIdentifier:
@@ -187,12 +226,17 @@ def test_any_text_gets_a_key_only_through_its_canonical_ascii_form(text):
 
 # --- ASCII is checked after folding and before upper-casing ---
 
+
 def test_a_non_ascii_letter_that_upper_cases_to_ascii_is_refused_not_read_as_ascii():
     # "ß".upper() is "SS" and "ı".upper() is "I": without the order, "paß" would be the voucher PASS.
-    for canonical, value in ((normalise_reference, "paß"), (normalise_reference, "ıd"),
-                             (normalise_reason_code, "paß"), (normalise_reason_code, "ıd"),
-                             (validate_levy_number, "2026-410105-70-01-000123-A1ß"),
-                             (validate_uscc, "91410100MA3X5L8R2ı")):
+    for canonical, value in (
+        (normalise_reference, "paß"),
+        (normalise_reference, "ıd"),
+        (normalise_reason_code, "paß"),
+        (normalise_reason_code, "ıd"),
+        (validate_levy_number, "2026-410105-70-01-000123-A1ß"),
+        (validate_uscc, "91410100MA3X5L8R2ı"),
+    ):
         with pytest.raises(InvalidIdentifier):
             canonical(value)
 
@@ -214,12 +258,19 @@ def _case_maps_to_ascii(ch: str) -> bool:
 # Found over the whole of Unicode, so the property below draws every such character, not only the random ones.
 CASE_MAPS_TO_ASCII = [chr(c) for c in range(0x80, 0x110000) if _case_maps_to_ascii(chr(c))]
 non_ascii_after_folding = st.one_of(st.sampled_from(CASE_MAPS_TO_ASCII), st.characters(min_codepoint=0x80)).filter(
-    lambda ch: any(not c.isascii() and not c.isspace() for c in fold(ch)))
-levy_numbers = st.builds(lambda code, kind, n: f"{code}-{kind}{n}", project_codes, st.sampled_from("AS"),
-                         st.integers(0, 999_999))
+    lambda ch: any(not c.isascii() and not c.isspace() for c in fold(ch))
+)
+levy_numbers = st.builds(
+    lambda code, kind, n: f"{code}-{kind}{n}", project_codes, st.sampled_from("AS"), st.integers(0, 999_999)
+)
 reason_codes = st.from_regex(REASON_CODE_PATTERN, fullmatch=True)
-IDENTIFIERS = ((normalise_reference, references), (validate_levy_number, levy_numbers),
-               (normalise_reason_code, reason_codes), (validate_uscc, usccs), (validate_project_code, project_codes))
+IDENTIFIERS = (
+    (normalise_reference, references),
+    (validate_levy_number, levy_numbers),
+    (normalise_reason_code, reason_codes),
+    (validate_uscc, usccs),
+    (validate_project_code, project_codes),
+)
 
 
 def test_the_case_mapping_characters_include_the_known_ones():

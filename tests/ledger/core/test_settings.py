@@ -110,12 +110,20 @@ def test_production_refuses_the_development_pepper():
 
 
 def test_production_refuses_the_development_session_secret(tmp_path):
-    real = {"mnemonic": "abandon " * 11 + "about", "enterprise_pepper": "a-real-pepper",
-            "field_keys": "k1:" + "A" * 43 + "=", "keystore_dir": tmp_path}
+    real = {
+        "mnemonic": "abandon " * 11 + "about",
+        "enterprise_pepper": "a-real-pepper",
+        "field_keys": "k1:" + "A" * 43 + "=",
+        "keystore_dir": tmp_path,
+    }
     with pytest.raises(ValidationError, match="LEDGER_API_SESSION_SECRET"):
         Settings(environment="production", secrets=real, platform={"signing_key": "B" * 43 + "="})
-    settings = Settings(environment="production", secrets=real, platform={"signing_key": "B" * 43 + "="},
-                        api={"session_secret": "s" * 40})
+    settings = Settings(
+        environment="production",
+        secrets=real,
+        platform={"signing_key": "B" * 43 + "="},
+        api={"session_secret": "s" * 40},
+    )
     assert settings.api.secure_cookies  # on by default in production
 
 
@@ -130,20 +138,23 @@ def test_development_accepts_the_defaults():
     assert settings.environment == "development" and not settings.api.secure_cookies
 
 
-@pytest.mark.parametrize("variable, value, rule", [
-    ("LEDGER_REORG_LIMIT", "0", "greater than 0"),
-    ("LEDGER_CONFIRMATIONS", "-1", "greater than or equal to 0"),
-    ("LEDGER_INDEX_POLL_SECONDS", "soon", "valid number"),
-    ("LEDGER_RPC_BATCH_SIZE", "100000", "less than or equal to 10000"),
-    ("LEDGER_DEV_API_PORT", "70000", "less than or equal to 65535"),
-    ("LEDGER_WRITER_MAX_IN_FLIGHT", "1000", "less than or equal to 64"),
-    ("LEDGER_WRITER_POLL_SECONDS", "0", "greater than 0"),
-    ("LEDGER_WEBHOOK_RETRY_MAX_SECONDS", "-1", "greater than or equal to 0"),
-    ("LEDGER_WEBHOOK_TIMEOUT_SECONDS", "100000", "less than or equal to 300"),
-    ("LEDGER_API_PUBLIC_BURST", "0", "greater than or equal to 1"),
-    ("LEDGER_API_MAX_BODY_BYTES", "-1", "greater than or equal to 1024"),
-    ("LEDGER_PORTAL_EXPLORER_TX_URL", "https://explorer.example/tx/", "should match pattern"),
-])
+@pytest.mark.parametrize(
+    "variable, value, rule",
+    [
+        ("LEDGER_REORG_LIMIT", "0", "greater than 0"),
+        ("LEDGER_CONFIRMATIONS", "-1", "greater than or equal to 0"),
+        ("LEDGER_INDEX_POLL_SECONDS", "soon", "valid number"),
+        ("LEDGER_RPC_BATCH_SIZE", "100000", "less than or equal to 10000"),
+        ("LEDGER_DEV_API_PORT", "70000", "less than or equal to 65535"),
+        ("LEDGER_WRITER_MAX_IN_FLIGHT", "1000", "less than or equal to 64"),
+        ("LEDGER_WRITER_POLL_SECONDS", "0", "greater than 0"),
+        ("LEDGER_WEBHOOK_RETRY_MAX_SECONDS", "-1", "greater than or equal to 0"),
+        ("LEDGER_WEBHOOK_TIMEOUT_SECONDS", "100000", "less than or equal to 300"),
+        ("LEDGER_API_PUBLIC_BURST", "0", "greater than or equal to 1"),
+        ("LEDGER_API_MAX_BODY_BYTES", "-1", "greater than or equal to 1024"),
+        ("LEDGER_PORTAL_EXPLORER_TX_URL", "https://explorer.example/tx/", "should match pattern"),
+    ],
+)
 def test_a_bad_number_is_one_line_naming_the_variable_and_the_rule(monkeypatch, variable, value, rule):
     monkeypatch.setenv(variable, value)
     with pytest.raises(SettingsError) as caught:
@@ -164,23 +175,28 @@ def test_a_bad_value_given_to_a_group_in_code_names_its_variable_too():
 def test_the_indexer_lease_must_outlast_an_rpc_request(monkeypatch):
     monkeypatch.setenv("LEDGER_RPC_TIMEOUT_SECONDS", "20")
     monkeypatch.setenv("LEDGER_INDEXER_LEASE_SECONDS", "15")
-    with pytest.raises(SettingsError,
-                       match="LEDGER_INDEXER_LEASE_SECONDS .* must be more than LEDGER_RPC_TIMEOUT_SECONDS"):
+    with pytest.raises(
+        SettingsError, match="LEDGER_INDEXER_LEASE_SECONDS .* must be more than LEDGER_RPC_TIMEOUT_SECONDS"
+    ):
         get_settings()
 
 
 def test_the_writer_lease_must_outlast_one_of_its_rpc_requests(monkeypatch):
     assert Settings().writer.lease_seconds == 30
     monkeypatch.setenv("LEDGER_WRITER_LEASE_SECONDS", "10")
-    with pytest.raises(SettingsError, match=r"LEDGER_WRITER_LEASE_SECONDS \(10\) must be more than "
-                                            r"LEDGER_WRITER_RPC_TIMEOUT_SECONDS \(10\)"):
+    with pytest.raises(
+        SettingsError,
+        match=r"LEDGER_WRITER_LEASE_SECONDS \(10\) must be more than "
+        r"LEDGER_WRITER_RPC_TIMEOUT_SECONDS \(10\)",
+    ):
         get_settings()
 
 
 def test_the_cli_reports_a_bad_setting_in_one_line_without_a_traceback():
     env = {**os.environ, "LEDGER_REORG_LIMIT": "-5"}
-    result = subprocess.run([sys.executable, "-m", "ledger", "index"], env=env, capture_output=True, text=True,
-                            timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "ledger", "index"], env=env, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert result.stderr.strip().count("\n") == 0
@@ -189,7 +205,8 @@ def test_the_cli_reports_a_bad_setting_in_one_line_without_a_traceback():
 
 def test_dot_env_is_read_from_the_working_directory(tmp_path, monkeypatch):
     (tmp_path / ".env").write_text(
-        "LEDGER_REORG_LIMIT=7\nLEDGER_API_PUBLIC_BURST=9\nLEDGER_PORTAL_PUBLIC_BASE_URL=https://a.example\n")
+        "LEDGER_REORG_LIMIT=7\nLEDGER_API_PUBLIC_BURST=9\nLEDGER_PORTAL_PUBLIC_BASE_URL=https://a.example\n"
+    )
     monkeypatch.chdir(tmp_path)
     for variable in ("LEDGER_REORG_LIMIT", "LEDGER_API_PUBLIC_BURST", "LEDGER_PORTAL_PUBLIC_BASE_URL"):
         monkeypatch.delenv(variable, raising=False)
@@ -204,8 +221,11 @@ def test_the_default_local_state_lies_under_the_working_directory_not_inside_the
     monkeypatch.chdir(tmp_path)
     settings = Settings()
     package = Path(ledger.__file__).resolve().parent
-    local = [Path(settings.database.url.removeprefix("sqlite:///")), settings.deployment.manifest_path,
-             Path(settings.worker.broker_url.removeprefix("sqla+sqlite:///"))]
+    local = [
+        Path(settings.database.url.removeprefix("sqlite:///")),
+        settings.deployment.manifest_path,
+        Path(settings.worker.broker_url.removeprefix("sqla+sqlite:///")),
+    ]
     for path in local:
         assert path.parent == tmp_path.resolve() / "var" and package not in path.parents
 

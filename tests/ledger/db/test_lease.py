@@ -62,8 +62,11 @@ def test_a_fenced_transaction_of_an_owner_that_lost_the_lease_is_rolled_back(eng
 
 
 def test_lease_lost_is_one_transient_error_defined_once_for_the_indexer_and_the_writer():
-    defined = [path.relative_to(ROOT).as_posix() for path in (ROOT / "ledger").rglob("*.py")
-               for node in ast.walk(ast.parse(path.read_text()))
-               if isinstance(node, ast.ClassDef) and node.name == "LeaseLost"]
+    defined = [
+        path.relative_to(ROOT).as_posix()
+        for path in (ROOT / "ledger").rglob("*.py")
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.ClassDef) and node.name == "LeaseLost"
+    ]
     assert defined == ["ledger/core/errors.py"]
     assert issubclass(LeaseLost, TransientError)

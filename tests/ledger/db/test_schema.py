@@ -27,8 +27,9 @@ def test_a_database_at_an_older_revision_is_refused_naming_both_revisions(sqlite
     upgrade_to(str(sqlite_engine.url), "0008")
     with pytest.raises(SchemaNotCurrent) as refused:
         require_current_schema(sqlite_engine)
-    assert str(refused.value) == (f"the database is at revision 0008, this code needs revision {head_revision()}: "
-                                  'run "ledger db upgrade"')
+    assert str(refused.value) == (
+        f'the database is at revision 0008, this code needs revision {head_revision()}: run "ledger db upgrade"'
+    )
 
 
 def test_a_database_at_a_revision_this_code_does_not_know_is_refused_without_suggesting_an_upgrade(sqlite_engine):

@@ -39,7 +39,9 @@ def documented(rows: list[dict], contracts: list[str]) -> set[tuple[str, str]]:
 
 
 def source_text() -> str:
-    return "\n".join(path.read_text() for folder in ("ledger", "api", "web") for path in (REPO_ROOT / folder).rglob("*.py"))
+    return "\n".join(
+        path.read_text() for folder in ("ledger", "api", "web") for path in (REPO_ROOT / folder).rglob("*.py")
+    )
 
 
 def abi_functions() -> dict[str, set[str]]:
@@ -67,7 +69,11 @@ def _field_names(node: ast.expr) -> set[str]:
 def emitted_refusals() -> set[tuple[str, str]]:
     """(field, rule) of every refusal the code raises. A field passed in as a parameter (a helper that
     judges several fields) takes the field names its callers pass, through any number of helpers."""
-    trees = [ast.parse(path.read_text()) for folder in ("ledger", "api", "web") for path in (REPO_ROOT / folder).rglob("*.py")]
+    trees = [
+        ast.parse(path.read_text())
+        for folder in ("ledger", "api", "web")
+        for path in (REPO_ROOT / folder).rglob("*.py")
+    ]
     functions = [node for tree in trees for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)]
     calls = [(function, call) for function in functions for call in ast.walk(function) if isinstance(call, ast.Call)]
 
@@ -92,7 +98,7 @@ def emitted_refusals() -> set[tuple[str, str]]:
                 continue
             values = [k.value for k in call.keywords if k.arg == parameter]
             if parameter in positional:
-                values += call.args[positional.index(parameter):positional.index(parameter) + 1]
+                values += call.args[positional.index(parameter) : positional.index(parameter) + 1]
             for value in values:
                 found |= names(value, caller, seen)
         return found
@@ -158,9 +164,14 @@ def test_every_refusal_the_table_names_is_raised_by_the_code_with_that_field_and
 
 def test_the_refusal_registry_sees_fields_passed_through_helpers_and_batch_items():
     raised = emitted_refusals()
-    assert {("paid_at", "not_before_assessment"), ("refunded_at", "not_after_chain_time"),
-            ("decided_at", "not_before_signing"), ("accepted_at", "not_before_overdue_mark"),
-            ("commitment_number", "unique_forever"), ("signed_at", "not_in_future")} <= raised
+    assert {
+        ("paid_at", "not_before_assessment"),
+        ("refunded_at", "not_after_chain_time"),
+        ("decided_at", "not_before_signing"),
+        ("accepted_at", "not_before_overdue_mark"),
+        ("commitment_number", "unique_forever"),
+        ("signed_at", "not_in_future"),
+    } <= raised
     assert ("voucher_number", "not_before_assessment") not in raised
 
 
@@ -176,4 +187,3 @@ def test_every_unreachable_error_names_the_contract_functions_that_raise_it():
         declared = set().union(*(functions[contract] for contract in contracts))
         function_like = {name for name in named if re.fullmatch(r"_?[a-z]+[A-Z]\w*", name)}
         assert function_like <= declared, f"{row['error']}: no such function {function_like - declared}"
-

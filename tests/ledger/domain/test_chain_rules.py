@@ -26,8 +26,12 @@ def assessed(session, n: int = 1) -> Levy:
 
 
 def command_args(session, kind: str) -> list[dict]:
-    return [orjson.loads(a) for a in session.execute(
-        select(OutboxCommand.args).where(OutboxCommand.kind == kind).order_by(OutboxCommand.seq)).scalars()]
+    return [
+        orjson.loads(a)
+        for a in session.execute(
+            select(OutboxCommand.args).where(OutboxCommand.kind == kind).order_by(OutboxCommand.seq)
+        ).scalars()
+    ]
 
 
 def test_an_assessment_carries_the_levy_s_issue_time_and_a_reassessment_keeps_time_and_due_date(session):
@@ -78,23 +82,45 @@ def test_a_fourth_extension_is_refused(session):
     assessed(session)
     commitments.record_commitments(session, commitments=[commitment(1, "C-1")], client="approval")
     for k in range(1, 4):
-        commitments.decide_commitment(session, commitment_number="C-1", actor="office", decision=CommitmentDecision(
-            action="extend", document_sha256=sha(f"x{k}"), new_due_date=date.today() + timedelta(days=90 + k)))
+        commitments.decide_commitment(
+            session,
+            commitment_number="C-1",
+            actor="office",
+            decision=CommitmentDecision(
+                action="extend", document_sha256=sha(f"x{k}"), new_due_date=date.today() + timedelta(days=90 + k)
+            ),
+        )
     with pytest.raises(InvalidState) as refused:
-        commitments.decide_commitment(session, commitment_number="C-1", actor="office", decision=CommitmentDecision(
-            action="extend", document_sha256=sha("x4"), new_due_date=date.today() + timedelta(days=99)))
+        commitments.decide_commitment(
+            session,
+            commitment_number="C-1",
+            actor="office",
+            decision=CommitmentDecision(
+                action="extend", document_sha256=sha("x4"), new_due_date=date.today() + timedelta(days=99)
+            ),
+        )
     assert (refused.value.field, refused.value.rule) == ("action", "max_extensions")
 
 
 def indexed(session, number: str, event: str, status: str, block: int, timestamp: int) -> None:
     """A commitment event as the indexer mirrors it (with its block's time)."""
     key = "0x" + reference_key(number).hex()
-    proof = {"chain_id": 31337, "block_number": block, "block_hash": "0x" + f"{block:064x}",
-             "transaction_hash": "0x" + "22" * 32}
-    session.execute(insert(CommitmentEvent).values(**proof, log_index=0, commitment=key, enterprise="0x" + "33" * 32,
-                                                   event=event, status=status))
-    session.execute(insert(BlockTime).values(chain_id=31337, block_number=block, block_hash=proof["block_hash"],
-                                             timestamp=timestamp))
+    proof = {
+        "chain_id": 31337,
+        "block_number": block,
+        "block_hash": "0x" + f"{block:064x}",
+        "transaction_hash": "0x" + "22" * 32,
+    }
+    session.execute(
+        insert(CommitmentEvent).values(
+            **proof, log_index=0, commitment=key, enterprise="0x" + "33" * 32, event=event, status=status
+        )
+    )
+    session.execute(
+        insert(BlockTime).values(
+            chain_id=31337, block_number=block, block_hash=proof["block_hash"], timestamp=timestamp
+        )
+    )
     session.execute(update(OutboxCommand).where(OutboxCommand.reference == number).values(status="indexed"))
     session.commit()
 
@@ -102,21 +128,30 @@ def indexed(session, number: str, event: str, status: str, block: int, timestamp
 def test_a_fulfilment_dated_before_the_overdue_mark_is_refused_and_an_omitted_time_is_after_it(session, chain_clock):
     assessed(session)
     signed = datetime.now(timezone.utc) - timedelta(days=60)
-    commitments.record_commitments(session, commitments=[
-        commitment(1, "C-9").model_copy(update={"signed_at": signed, "due_date": date.today() - timedelta(days=20)})],
-        client="approval")
+    commitments.record_commitments(
+        session,
+        commitments=[
+            commitment(1, "C-9").model_copy(update={"signed_at": signed, "due_date": date.today() - timedelta(days=20)})
+        ],
+        client="approval",
+    )
     session.commit()
     marked = int(datetime.now(timezone.utc).timestamp()) - 3600
     indexed(session, "C-9", "marked_overdue", "overdue", 10, marked)
-    early = CommitmentDecision(action="fulfil", document_sha256=sha("e"),
-                               decided_at=datetime.fromtimestamp(marked - 60, timezone.utc))
+    early = CommitmentDecision(
+        action="fulfil", document_sha256=sha("e"), decided_at=datetime.fromtimestamp(marked - 60, timezone.utc)
+    )
     with pytest.raises(ValidationFailed) as refused:
         commitments.decide_commitment(session, commitment_number="C-9", decision=early, actor="office")
     assert (refused.value.field, refused.value.rule) == ("decided_at", "not_before_overdue_mark")
     session.rollback()
     chain_clock.offset = 600  # the chain runs ahead: "now" is the chain's now
-    commitments.decide_commitment(session, commitment_number="C-9", actor="office",
-                                  decision=CommitmentDecision(action="fulfil", document_sha256=sha("e")))
+    commitments.decide_commitment(
+        session,
+        commitment_number="C-9",
+        actor="office",
+        decision=CommitmentDecision(action="fulfil", document_sha256=sha("e")),
+    )
     assert command_args(session, "fulfil_commitment")[0]["fulfilled_at"] >= chain_clock.now() - 1
 
 
@@ -128,12 +163,27 @@ def test_a_decision_the_indexed_state_forbids_is_refused_when_nothing_of_ours_is
     indexed(session, "C-5", "recorded", "recorded", 11, 1)
     from ledger.db.read_model import Commitment as CommitmentView
 
-    session.execute(insert(CommitmentView).values(
-        chain_id=31337, commitment="0x" + reference_key("C-5").hex(), project="0x" + "44" * 32,
-        enterprise="0x" + "33" * 32, kind="shelter_build", status="recorded", fulfilled_late=False, extensions=0,
-        signed_at=1, due_at=end_of_day(date.today() + timedelta(days=90)), evidence_submitted_at=0, decided_at=0,
-        recorded_block=11, block_number=11, block_hash="0x" + "11" * 32, transaction_hash="0x" + "22" * 32,
-        log_index=0))
+    session.execute(
+        insert(CommitmentView).values(
+            chain_id=31337,
+            commitment="0x" + reference_key("C-5").hex(),
+            project="0x" + "44" * 32,
+            enterprise="0x" + "33" * 32,
+            kind="shelter_build",
+            status="recorded",
+            fulfilled_late=False,
+            extensions=0,
+            signed_at=1,
+            due_at=end_of_day(date.today() + timedelta(days=90)),
+            evidence_submitted_at=0,
+            decided_at=0,
+            recorded_block=11,
+            block_number=11,
+            block_hash="0x" + "11" * 32,
+            transaction_hash="0x" + "22" * 32,
+            log_index=0,
+        )
+    )
     session.commit()
     with pytest.raises(InvalidState) as refused:
         commitments.decide_commitment(session, commitment_number="C-5", decision=repair, actor="office")
@@ -142,20 +192,28 @@ def test_a_decision_the_indexed_state_forbids_is_refused_when_nothing_of_ours_is
 
 # -- fact times and totals as the chain holds them (review D1, D5–D7) --------------------------------
 
+
 def test_an_omitted_decision_or_acceptance_time_is_never_before_the_signing_on_a_chain_behind_the_wall_clock(
-        session, chain_clock):
+    session, chain_clock
+):
     chain_clock.offset = -600  # the node runs 10 minutes behind
     assessed(session)
     signed_ahead = datetime.fromtimestamp(chain_clock.now() + 800, timezone.utc)  # within the chain's skew
-    commitments.record_commitments(session, commitments=[
-        commitment(1, "C-OMIT"), commitment(1, "C-AHEAD").model_copy(update={"signed_at": signed_ahead})],
-        client="approval")
+    commitments.record_commitments(
+        session,
+        commitments=[commitment(1, "C-OMIT"), commitment(1, "C-AHEAD").model_copy(update={"signed_at": signed_ahead})],
+        client="approval",
+    )
     session.commit()
     omitted, ahead = command_args(session, "record_commitment")
     assert abs(omitted["signed_at"] - chain_clock.now()) <= 2  # signed now on the chain's clock, not the wall's
     for number in ("C-OMIT", "C-AHEAD"):
-        commitments.decide_commitment(session, commitment_number=number, actor="office",
-                                      decision=CommitmentDecision(action="fulfil", document_sha256=sha("f")))
+        commitments.decide_commitment(
+            session,
+            commitment_number=number,
+            actor="office",
+            decision=CommitmentDecision(action="fulfil", document_sha256=sha("f")),
+        )
     fulfilled = [args["fulfilled_at"] for args in command_args(session, "fulfil_commitment")]
     assert fulfilled[0] >= omitted["signed_at"] and fulfilled[1] == ahead["signed_at"]
     assert all(moment <= chain_clock.latest_allowed() for moment in fulfilled)
@@ -166,20 +224,32 @@ def test_an_omitted_acceptance_time_is_never_before_the_signing_nor_the_overdue_
 
     assessed(session)
     signed = datetime.now(timezone.utc) - timedelta(days=60)
-    commitments.record_commitments(session, commitments=[
-        commitment(1, "C-SB").model_copy(update={"signed_at": signed, "due_date": date.today() - timedelta(days=20)})],
-        client="approval")
+    commitments.record_commitments(
+        session,
+        commitments=[
+            commitment(1, "C-SB").model_copy(
+                update={"signed_at": signed, "due_date": date.today() - timedelta(days=20)}
+            )
+        ],
+        client="approval",
+    )
     session.commit()
     marked = chain_clock.now() + 300  # marked overdue in a block ahead of our reading of the chain
     indexed(session, "C-SB", "marked_overdue", "overdue", 12, marked)
-    commitments.report_acceptance(session, client="approval", report=AcceptanceReport(
-        project_code=project_code(1), passed=True, surveyed_shelter_area=40_000, report_sha256=sha("acc")))
+    commitments.report_acceptance(
+        session,
+        client="approval",
+        report=AcceptanceReport(
+            project_code=project_code(1), passed=True, surveyed_shelter_area=40_000, report_sha256=sha("acc")
+        ),
+    )
     (accepted,) = command_args(session, "fulfil_by_acceptance")
     assert accepted["accepted_at"] == marked
 
 
 def test_a_reassessment_is_never_dated_before_the_first_assessment_even_when_the_chain_s_clock_falls_back(
-        session, chain_clock):
+    session, chain_clock
+):
     assessed(session)
     (first,) = command_args(session, "assess_fee")
     # A later reading of the chain's clock is behind the first notice's time: the latest time the
@@ -198,8 +268,7 @@ def test_a_reassessment_is_never_dated_before_the_first_assessment_even_when_the
 def test_an_assessment_whose_fee_a_levy_cannot_hold_is_refused_naming_the_project(session):
     levy = assessed(session)
     shortfall = (2**63 + 2**61) * 100 // levy.rate_fen_per_m2  # a fee between 2^63 and 2^64 fen
-    projects.register_project(session, project=project(1, required=shortfall + 40_000, built=40_000),
-                              client="approval")
+    projects.register_project(session, project=project(1, required=shortfall + 40_000, built=40_000), client="approval")
     with pytest.raises(ValidationFailed) as refused:
         fees.assess_fee(session, assessment=assessment(1), actor="office")
     assert (refused.value.field, refused.value.rule) == ("project_code", "fee_in_range")
@@ -214,15 +283,36 @@ def mirrored_account(session, n: int = 1, **figures) -> None:
 
     proof = {"block_number": 3, "block_hash": "0x" + "33" * 32, "transaction_hash": "0x" + "44" * 32}
     if session.get(ChainState, 31337) is None:
-        session.add(ChainState(chain_id=31337, genesis_hash="0x" + "00" * 32, block_number=3,
-                               block_hash=proof["block_hash"], updated_at=time.time()))
-    values = {"payer": "0x" + "55" * 32, "district": 410105, "rate_table_version": 1, "revision": 1, "relief_bps": 0,
-              "base_fen": 1_000, "adjustment_fen": 0, "due_fen": 1_000, "paid_fen": 0, "refunded_fen": 0,
-              "assessed_at": 1, "due_at": 2**32 - 1} | figures
+        session.add(
+            ChainState(
+                chain_id=31337,
+                genesis_hash="0x" + "00" * 32,
+                block_number=3,
+                block_hash=proof["block_hash"],
+                updated_at=time.time(),
+            )
+        )
+    values = {
+        "payer": "0x" + "55" * 32,
+        "district": 410105,
+        "rate_table_version": 1,
+        "revision": 1,
+        "relief_bps": 0,
+        "base_fen": 1_000,
+        "adjustment_fen": 0,
+        "due_fen": 1_000,
+        "paid_fen": 0,
+        "refunded_fen": 0,
+        "assessed_at": 1,
+        "due_at": 2**32 - 1,
+    } | figures
     project = project_key_hex(project_code(n))
     session.add(FeeAccountImport(chain_id=31337, project=project, log_index=0, **proof, **values))
-    session.add(FeeAccount(chain_id=31337, project=project, log_index=0, refund_owed_fen=0, status="assessed", **proof,
-                          **values))
+    session.add(
+        FeeAccount(
+            chain_id=31337, project=project, log_index=0, refund_owed_fen=0, status="assessed", **proof, **values
+        )
+    )
     session.commit()
 
 
@@ -235,9 +325,16 @@ def test_a_payment_or_refund_past_2_64_with_the_migrated_totals_is_refused_namin
         payments.confirm_payment(session, confirmation=payment(1, "V-OVER", 200), client="tax")
     assert (refused.value.field, refused.value.rule) == ("amount_fen", "paid_total_in_range")
     with pytest.raises(ValidationFailed) as refused:
-        payments.record_refund(session, client="tax", refund=RefundCreate(
-            refund_reference="RF-OVER", levy_number=levy.levy_number, amount_fen=200,
-            refunded_at=datetime.now(timezone.utc)))
+        payments.record_refund(
+            session,
+            client="tax",
+            refund=RefundCreate(
+                refund_reference="RF-OVER",
+                levy_number=levy.levy_number,
+                amount_fen=200,
+                refunded_at=datetime.now(timezone.utc),
+            ),
+        )
     assert (refused.value.field, refused.value.rule) == ("amount_fen", "refunded_total_in_range")
     payments.confirm_payment(session, confirmation=payment(1, "V-FITS", 99), client="tax")  # up to 2^64 − 1
 
@@ -247,11 +344,19 @@ def test_a_payment_is_judged_by_the_assessment_time_the_chain_holds_not_the_levy
     imported_at = int(levy.created_at) + 600
     mirrored_account(session, assessed_at=imported_at)
     with pytest.raises(ValidationFailed) as refused:
-        payments.confirm_payment(session, confirmation=payment(
-            1, "V-EARLY", 100, paid_at=datetime.fromtimestamp(int(levy.created_at) + 60, timezone.utc)), client="tax")
+        payments.confirm_payment(
+            session,
+            confirmation=payment(
+                1, "V-EARLY", 100, paid_at=datetime.fromtimestamp(int(levy.created_at) + 60, timezone.utc)
+            ),
+            client="tax",
+        )
     assert (refused.value.field, refused.value.rule) == ("paid_at", "not_before_assessment")
-    payments.confirm_payment(session, confirmation=payment(
-        1, "V-AT", 100, paid_at=datetime.fromtimestamp(imported_at, timezone.utc)), client="tax")
+    payments.confirm_payment(
+        session,
+        confirmation=payment(1, "V-AT", 100, paid_at=datetime.fromtimestamp(imported_at, timezone.utc)),
+        client="tax",
+    )
 
 
 def test_an_adjustment_past_int64_with_the_migrated_adjustments_is_refused_naming_delta_fen(session):
@@ -261,8 +366,13 @@ def test_an_adjustment_past_int64_with_the_migrated_adjustments_is_refused_namin
     levy = assessed(session)
     mirrored_account(session, adjustment_fen=2**63 - 100, assessed_at=int(levy.created_at))
     with pytest.raises(ValidationFailed) as refused:
-        fees.adjust_fee(session, actor="office", adjustment=AdjustmentCreate(
-            project_code=project_code(1), reason_code=SURVEY_SUPPLEMENT, delta_fen=200, document_sha256=sha("d")))
+        fees.adjust_fee(
+            session,
+            actor="office",
+            adjustment=AdjustmentCreate(
+                project_code=project_code(1), reason_code=SURVEY_SUPPLEMENT, delta_fen=200, document_sha256=sha("d")
+            ),
+        )
     assert (refused.value.field, refused.value.rule) == ("delta_fen", "adjustments_in_range")
 
 
@@ -272,7 +382,10 @@ def test_an_imported_account_is_reassessed_with_the_time_due_date_and_payer_the_
 
     projects.register_project(session, project=project(1), client="approval")
     session.commit()
-    imported_at, due_at = int(datetime.now(timezone.utc).timestamp()) - 86_400, end_of_day(date.today() + timedelta(days=40))
+    imported_at, due_at = (
+        int(datetime.now(timezone.utc).timestamp()) - 86_400,
+        end_of_day(date.today() + timedelta(days=40)),
+    )
     mirrored_account(session, assessed_at=imported_at, due_at=due_at, payer=enterprise_key_hex(make_uscc(1)))
     fees.assess_fee(session, assessment=FeeAssessmentCreate(project_code=project_code(1)), actor="office")
     (args,) = command_args(session, "assess_fee")

@@ -17,7 +17,8 @@ def test_a_number_taken_by_a_concurrent_request_names_its_batch_item(session, mo
     real = commitments.key_states
     monkeypatch.setattr(commitments, "key_states", lambda *args: next(checks, None) or real(*args))
     with pytest.raises(Conflict) as taken:
-        commitments.record_commitments(session, commitments=[commitment(1, "C-2"), commitment(1, "C-1")],
-                                       client="approval")
+        commitments.record_commitments(
+            session, commitments=[commitment(1, "C-2"), commitment(1, "C-1")], client="approval"
+        )
     assert (taken.value.field, taken.value.rule) == ("items[1].commitment_number", "unique_forever")
     assert "C-1" in str(taken.value)

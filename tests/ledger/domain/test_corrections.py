@@ -26,8 +26,11 @@ def assessed(session, n: int = 1) -> Levy:
 
 def fail(session, command_id: str, error: str = "FeeLedgerInvalidTime") -> None:
     """What the writer does when the chain refuses the command."""
-    session.execute(update(OutboxCommand).where(OutboxCommand.id == command_id)
-                    .values(status="failed", error_name=error, error_args="[]"))
+    session.execute(
+        update(OutboxCommand)
+        .where(OutboxCommand.id == command_id)
+        .values(status="failed", error_name=error, error_args="[]")
+    )
     session.commit()
 
 
@@ -46,8 +49,9 @@ def test_a_voucher_refused_by_the_chain_is_accepted_once_again_corrected_and_cou
     assert payments.levies_feed(session).items[0].confirmed_fen == 0  # the levy agrees: nothing paid
 
     corrected_time = datetime.now(timezone.utc).replace(microsecond=0)
-    second = payments.confirm_payment(session, confirmation=payment(1, "V-1", levy.amount_fen, paid_at=corrected_time),
-                                      client="tax")
+    second = payments.confirm_payment(
+        session, confirmation=payment(1, "V-1", levy.amount_fen, paid_at=corrected_time), client="tax"
+    )
     session.commit()
     assert second.command_id != first.command_id
     row = session.get(ConfirmationRow, "V-1")
@@ -66,8 +70,13 @@ def test_a_correction_inside_a_batch_is_accepted_and_a_second_one_in_the_same_ba
     fail(session, first.command_id)
     from ledger.domain.schemas.tax import PaymentBatch
 
-    result = payments.confirm_payments(session, batch=PaymentBatch(items=[
-        payment(1, "V-B", 200), payment(1, "V-B", 300), payment(1, "V-C", levy.amount_fen - 200)]), client="tax")
+    result = payments.confirm_payments(
+        session,
+        batch=PaymentBatch(
+            items=[payment(1, "V-B", 200), payment(1, "V-B", 300), payment(1, "V-C", levy.amount_fen - 200)]
+        ),
+        client="tax",
+    )
     session.commit()
     assert [item.accepted for item in result.items] == [True, False, True]
     assert session.get(ConfirmationRow, "V-B").amount_fen == 200
@@ -82,9 +91,19 @@ def test_a_voucher_the_chain_holds_stays_recorded_after_a_conflict_failure_or_on
     with pytest.raises(Conflict):
         payments.confirm_payment(session, confirmation=payment(1, "V-2", 100), client="tax")
     session.rollback()
-    session.execute(insert(Payment).values(chain_id=31337, block_number=5, log_index=0, block_hash="0x" + "11" * 32,
-                                           transaction_hash="0x" + "22" * 32, project="0x" + "33" * 32,
-                                           voucher="0x" + reference_key("V-3").hex(), amount_fen=1, paid_at=1))
+    session.execute(
+        insert(Payment).values(
+            chain_id=31337,
+            block_number=5,
+            log_index=0,
+            block_hash="0x" + "11" * 32,
+            transaction_hash="0x" + "22" * 32,
+            project="0x" + "33" * 32,
+            voucher="0x" + reference_key("V-3").hex(),
+            amount_fen=1,
+            paid_at=1,
+        )
+    )
     session.commit()
     with pytest.raises(Conflict):  # on chain (e.g. imported from an earlier contract version)
         payments.confirm_payment(session, confirmation=payment(1, "V-3", 100), client="tax")
@@ -134,8 +153,9 @@ def test_a_commitment_refused_by_the_chain_takes_no_decision_until_it_is_recorde
     assert session.get(CommitmentRecord, "C-1").command_id == again.command_id
     commitments.decide_commitment(session, commitment_number="C-1", decision=decision, actor="office")
     with pytest.raises(Conflict) as taken:
-        commitments.record_commitments(session, commitments=[commitment(1, "C-2"), commitment(1, "C-1")],
-                                       client="approval")
+        commitments.record_commitments(
+            session, commitments=[commitment(1, "C-2"), commitment(1, "C-1")], client="approval"
+        )
     assert taken.value.field == "items[1].commitment_number"
 
 

@@ -49,8 +49,13 @@ def test_an_assessment_follows_the_rate_table_and_opens_a_levy_with_one_outbox_c
 
 def test_a_policy_reduction_halves_the_levy(session):
     amount = registered_and_assessed(session)
-    fees.adjust_fee(session, adjustment=AdjustmentCreate(project_code=project_code(1), reason_code="AFFORDABLE_HOUSING",
-                                                         document_sha256=sha("doc")), actor="office")
+    fees.adjust_fee(
+        session,
+        adjustment=AdjustmentCreate(
+            project_code=project_code(1), reason_code="AFFORDABLE_HOUSING", document_sha256=sha("doc")
+        ),
+        actor="office",
+    )
     session.commit()
     assert session.execute(select(Levy.amount_fen)).scalar_one() == amount - (amount + 1) // 2
 
@@ -58,19 +63,26 @@ def test_a_policy_reduction_halves_the_levy(session):
 def test_an_unknown_reason_code_is_refused_naming_the_field(session):
     registered_and_assessed(session)
     with pytest.raises(ValidationFailed) as refused:
-        fees.adjust_fee(session, adjustment=AdjustmentCreate(project_code=project_code(1), reason_code="FRIENDSHIP",
-                                                             document_sha256=sha("doc")), actor="office")
+        fees.adjust_fee(
+            session,
+            adjustment=AdjustmentCreate(
+                project_code=project_code(1), reason_code="FRIENDSHIP", document_sha256=sha("doc")
+            ),
+            actor="office",
+        )
     assert (refused.value.field, refused.value.rule) == ("reason_code", "policy_reason")
 
 
 def test_a_batch_of_confirmations_answers_per_item_and_writes_only_the_accepted(session):
     amount = registered_and_assessed(session)
-    batch = PaymentBatch(items=[
-        payment(1, "V-1", amount // 2),
-        payment(1, "V-1", amount // 2),  # the same voucher again inside the batch
-        payment(1, "V-2", amount // 2, levy=f"{project_code(1)}-A9"),  # well formed, never issued
-        payment(1, "V-3", amount - amount // 2),
-    ])
+    batch = PaymentBatch(
+        items=[
+            payment(1, "V-1", amount // 2),
+            payment(1, "V-1", amount // 2),  # the same voucher again inside the batch
+            payment(1, "V-2", amount // 2, levy=f"{project_code(1)}-A9"),  # well formed, never issued
+            payment(1, "V-3", amount - amount // 2),
+        ]
+    )
     result = payments.confirm_payments(session, batch=batch, client="tax")
     session.commit()
     assert [item.accepted for item in result.items] == [True, False, False, True]
@@ -141,8 +153,9 @@ def test_commitment_numbers_are_unique_and_due_dates_must_be_future(session):
     commitments.record_commitments(session, commitments=[commitment(1, "C-1")], client="approval")
     session.commit()
     with pytest.raises(Conflict):
-        commitments.record_commitments(session, commitments=[commitment(1, "C-2"), commitment(1, "C-1")],
-                                       client="approval")
+        commitments.record_commitments(
+            session, commitments=[commitment(1, "C-2"), commitment(1, "C-1")], client="approval"
+        )
     session.rollback()
     with pytest.raises(ValidationFailed) as refused:
         commitments.record_commitments(session, commitments=[commitment(1, "C-3", days=-1)], client="approval")
@@ -156,11 +169,16 @@ def test_commitment_numbers_are_unique_and_due_dates_must_be_future(session):
 
 def test_a_passed_acceptance_with_a_smaller_surveyed_area_fulfils_shelter_build_and_charges_the_difference(session):
     amount = registered_and_assessed(session)
-    commitments.record_commitments(session, commitments=[commitment(1, "C-1"), commitment(1, "C-2", "materials")],
-                                   client="approval")
-    result = commitments.report_acceptance(session, report=AcceptanceReport(
-        project_code=project_code(1), passed=True, surveyed_shelter_area=30_000, report_sha256=sha("report")),
-        client="approval")
+    commitments.record_commitments(
+        session, commitments=[commitment(1, "C-1"), commitment(1, "C-2", "materials")], client="approval"
+    )
+    result = commitments.report_acceptance(
+        session,
+        report=AcceptanceReport(
+            project_code=project_code(1), passed=True, surveyed_shelter_area=30_000, report_sha256=sha("report")
+        ),
+        client="approval",
+    )
     session.commit()
     rate = amount // 600
     assert result.delta_fen == 100 * rate  # 100 m² less shelter than built
@@ -174,8 +192,12 @@ def test_an_extension_needs_a_later_due_date(session):
     commitments.record_commitments(session, commitments=[commitment(1, "C-1", days=30)], client="approval")
     session.commit()
     with pytest.raises(ValidationFailed) as refused:
-        commitments.decide_commitment(session, commitment_number="C-1", decision=CommitmentDecision(
-            action="extend", document_sha256=sha("x"), new_due_date=date.today()), actor="office")
+        commitments.decide_commitment(
+            session,
+            commitment_number="C-1",
+            decision=CommitmentDecision(action="extend", document_sha256=sha("x"), new_due_date=date.today()),
+            actor="office",
+        )
     assert refused.value.field == "new_due_date"
 
 
@@ -190,9 +212,11 @@ def test_reconciliation_reports_missing_extra_and_mismatched_payments_and_nothin
     assert (ours.count, ours.total_fen) == (3, 3000)
     clean = statements.reconcile(session, statement=TaxStatement(day=day, items=ours.items))
     assert clean.clean and clean.matched == 3
-    theirs = [ours.items[0], ours.items[1].model_copy(update={"amount_fen": 999}),
-              StatementItem(voucher_number="V-404", levy_number=f"{project_code(1)}-A1", amount_fen=5,
-                            paid_at=paid_at)]
+    theirs = [
+        ours.items[0],
+        ours.items[1].model_copy(update={"amount_fen": 999}),
+        StatementItem(voucher_number="V-404", levy_number=f"{project_code(1)}-A1", amount_fen=5, paid_at=paid_at),
+    ]
     report = statements.reconcile(session, statement=TaxStatement(day=day, items=theirs))
     assert not report.clean
     assert report.missing_here == ["V-404"] and report.missing_there == ["V-3"]

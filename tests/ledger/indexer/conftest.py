@@ -73,8 +73,13 @@ def kind_of(url: str) -> str:
 def make_indexer(chain, url: str, **config) -> Indexer:
     engine = make_engine(url)
     upgrade_schema(engine)
-    return Indexer(engine=engine, rpc=JsonRpc(chain.node.url), manifest=chain.manifest,
-                   config=IndexerConfig(**config), owner=f"test-{next(_owners)}")
+    return Indexer(
+        engine=engine,
+        rpc=JsonRpc(chain.node.url),
+        manifest=chain.manifest,
+        config=IndexerConfig(**config),
+        owner=f"test-{next(_owners)}",
+    )
 
 
 def workload(chain, seed: int = 7, **kw) -> Workload:
@@ -87,7 +92,9 @@ def read_model(engine) -> dict[str, list[tuple]]:
     tables = {}
     with engine.connect() as conn:
         for model in [*EVENT_TABLES, *AGGREGATE_TABLES]:
-            tables[model.__tablename__] = sorted(tuple(r) for r in conn.execute(text(f"SELECT * FROM {model.__tablename__}")))
+            tables[model.__tablename__] = sorted(
+                tuple(r) for r in conn.execute(text(f"SELECT * FROM {model.__tablename__}"))
+            )
         tables["checkpoint"] = conn.execute(text("SELECT chain_id, block_number, block_hash FROM chain_state")).all()
     return tables
 

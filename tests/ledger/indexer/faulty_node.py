@@ -94,8 +94,9 @@ class FaultyNode:
             return False
 
     def _upstream(self, request):
-        reply = self._http.request("POST", self.upstream, body=orjson.dumps(request),
-                                   headers={"content-type": "application/json"}, timeout=60)
+        reply = self._http.request(
+            "POST", self.upstream, body=orjson.dumps(request), headers={"content-type": "application/json"}, timeout=60
+        )
         return orjson.loads(reply.data)
 
     def _handle(self, handler, body: bytes) -> None:
@@ -124,8 +125,9 @@ class FaultyNode:
         if isinstance(request, list):
             if faults.max_batch is not None and len(request) > faults.max_batch:
                 seen["refused_batches"] += 1
-                return self._json(handler, {"jsonrpc": "2.0", "id": None,
-                                            "error": {"code": -32600, "message": "batch too large"}})
+                return self._json(
+                    handler, {"jsonrpc": "2.0", "id": None, "error": {"code": -32600, "message": "batch too large"}}
+                )
             return self._json(handler, [self._one(r) for r in request])
         return self._json(handler, self._one(request))
 
@@ -133,7 +135,12 @@ class FaultyNode:
         faults, method, params = self.faults, request["method"], request.get("params") or []
         if method == "eth_getLogs":
             return self._get_logs(request)
-        if method == "eth_getBlockByNumber" and params and params[0] == "finalized" and faults.finalized_lag is not None:
+        if (
+            method == "eth_getBlockByNumber"
+            and params
+            and params[0] == "finalized"
+            and faults.finalized_lag is not None
+        ):
             head = int(self._upstream({"jsonrpc": "2.0", "id": 1, "method": "eth_blockNumber"})["result"], 16)
             request = {**request, "params": [hex(max(0, head - faults.finalized_lag)), *params[1:]]}
         return self._upstream(request)
@@ -151,8 +158,11 @@ class FaultyNode:
             time.sleep(faults.get_logs_delay)
         if faults.max_log_range is not None and high - low + 1 > faults.max_log_range:
             self.seen["refused_ranges"] += 1
-            return {"jsonrpc": "2.0", "id": request["id"],
-                    "error": {"code": -32005, "message": "query returned more than 10000 results"}}
+            return {
+                "jsonrpc": "2.0",
+                "id": request["id"],
+                "error": {"code": -32005, "message": "query returned more than 10000 results"},
+            }
         reply = self._upstream(request)
         logs = reply.get("result")
         if logs and faults.empty_logs_once:
@@ -163,14 +173,22 @@ class FaultyNode:
                     return {**reply, "result": []}
         block = faults.unknown_log_in_block
         if logs is not None and block is not None and low <= block <= high:
-            header = self._upstream({"jsonrpc": "2.0", "id": 1, "method": "eth_getBlockByNumber",
-                                     "params": [hex(block), False]})["result"]
-            logs.append({
-                "address": faults.unknown_log_address, "topics": [UNKNOWN_TOPIC, "0x" + "00" * 31 + "01"],
-                "data": "0x" + "ab" * 32, "blockNumber": hex(block), "blockHash": header["hash"],
-                "transactionHash": "0x" + "cd" * 32, "transactionIndex": "0x0", "logIndex": hex(1000),
-                "removed": False,
-            })
+            header = self._upstream(
+                {"jsonrpc": "2.0", "id": 1, "method": "eth_getBlockByNumber", "params": [hex(block), False]}
+            )["result"]
+            logs.append(
+                {
+                    "address": faults.unknown_log_address,
+                    "topics": [UNKNOWN_TOPIC, "0x" + "00" * 31 + "01"],
+                    "data": "0x" + "ab" * 32,
+                    "blockNumber": hex(block),
+                    "blockHash": header["hash"],
+                    "transactionHash": "0x" + "cd" * 32,
+                    "transactionIndex": "0x0",
+                    "logIndex": hex(1000),
+                    "removed": False,
+                }
+            )
             self.seen["unknown_logs"] += 1
         return reply
 

@@ -35,8 +35,9 @@ def checkpoint(engine) -> int:
 
 
 def start_indexer(env, log) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "ledger", "index", "--follow"], env=env,
-                            stdout=log, stderr=subprocess.STDOUT)
+    return subprocess.Popen(
+        [sys.executable, "-m", "ledger", "index", "--follow"], env=env, stdout=log, stderr=subprocess.STDOUT
+    )
 
 
 def wait_for(condition, process, log, timeout=120.0) -> None:

@@ -11,8 +11,7 @@ from ledger.indexer import store
 from tests.ledger.indexer.conftest import make_indexer, read_model, within, workload
 
 
-def test_a_postgresql_backend_terminated_mid_batch_is_retried_and_nothing_is_lost(
-        chain, new_database, monkeypatch):
+def test_a_postgresql_backend_terminated_mid_batch_is_retried_and_nothing_is_lost(chain, new_database, monkeypatch):
     workload(chain, payment_batch=4).every_event(600)
     url = new_database("postgresql")
     indexer = make_indexer(chain, url, range_max=4, poll_seconds=0.02, retry_max_seconds=0.2)

@@ -25,7 +25,8 @@ def mine(chain, blocks: int) -> None:
 
 
 def test_an_indexer_5000_blocks_behind_catches_up_through_a_node_refusing_batches_over_1000(
-        chain, database_url, new_database):
+    chain, database_url, new_database
+):
     load = workload(chain)
     projects = load.assess(5)
     mine(chain, 5_000)  # the indexer was down while the chain moved on
@@ -50,8 +51,9 @@ def test_resets_502s_rate_limits_and_a_timeout_never_stop_the_loop_and_lose_noth
     workload(chain, payment_batch=4).every_event(600)
     faults = Faults(reset_rate=0.05, http_502_rate=0.05, http_429_rate=0.03, timeouts=1, timeout_seconds=1.5, seed=3)
     with FaultyNode(chain.node.url, faults) as node:
-        indexer = indexer_via(chain, database_url, node.url, timeout=1.0, range_max=8, poll_seconds=0.02,
-                              retry_max_seconds=0.2)
+        indexer = indexer_via(
+            chain, database_url, node.url, timeout=1.0, range_max=8, poll_seconds=0.02, retry_max_seconds=0.2
+        )
         stop, failure = threading.Event(), []
 
         def follow():
@@ -101,8 +103,9 @@ def test_a_log_with_a_topic_no_abi_declares_is_stored_raw_and_counted(chain, dat
         within(60, indexer.catch_up)
         assert node.seen["unknown_logs"] >= 1
     with indexer.engine.connect() as conn:
-        unknown = conn.execute(text(
-            "SELECT block_number, log_index, contract, address, topics FROM raw_events WHERE event IS NULL")).all()
+        unknown = conn.execute(
+            text("SELECT block_number, log_index, contract, address, topics FROM raw_events WHERE event IS NULL")
+        ).all()
         counted = conn.execute(text("SELECT unknown_events FROM chain_state")).scalar_one()
     assert [(b, i, c, a) for b, i, c, a, _ in unknown] == [(block, 1000, "FeeLedger", address)]
     assert bytes(unknown[0][4])[:32] == bytes.fromhex(UNKNOWN_TOPIC[2:])
@@ -139,4 +142,3 @@ def test_a_contract_added_to_the_manifest_after_indexing_began_is_backfilled(cha
     later = make_indexer(chain, database_url)  # the full manifest: CommitmentRegistry is new to the read model
     within(60, later.catch_up)
     assert read_model(later.engine) == fresh_read_model(chain, database_url, new_database)
-

@@ -81,8 +81,10 @@ def test_a_rewind_by_an_indexer_that_lost_its_lease_changes_nothing(chain, datab
     assert make_indexer(chain, database_url).run_once() is not None  # the lease passed on
     before = read_model(indexer.engine)
     with indexer.engine.begin() as conn:  # pretend a reorg of one block
-        conn.execute(text("UPDATE indexed_blocks SET block_hash = :h WHERE block_number = :n"),
-                     {"h": "0x" + "44" * 32, "n": checkpoint.block_number})
+        conn.execute(
+            text("UPDATE indexed_blocks SET block_hash = :h WHERE block_number = :n"),
+            {"h": "0x" + "44" * 32, "n": checkpoint.block_number},
+        )
         conn.execute(text("UPDATE chain_state SET block_hash = :h"), {"h": "0x" + "44" * 32})
     before = read_model(indexer.engine)
     with indexer.engine.connect() as conn:

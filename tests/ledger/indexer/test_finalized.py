@@ -45,8 +45,13 @@ def test_ledger_index_and_reindex_with_the_finalized_tag_return_at_the_finalized
     assert finalized == expected_finalized(chain, head)
     chain.manifest.save(tmp_path / "deployment.json")
     database_url = f"sqlite:///{tmp_path / 'read-model.db'}"
-    env = {**os.environ, "LEDGER_RPC_URL": chain.node.url, "LEDGER_MANIFEST_PATH": str(tmp_path / "deployment.json"),
-           "LEDGER_DATABASE_URL": database_url, "LEDGER_USE_FINALIZED_TAG": "true"}
+    env = {
+        **os.environ,
+        "LEDGER_RPC_URL": chain.node.url,
+        "LEDGER_MANIFEST_PATH": str(tmp_path / "deployment.json"),
+        "LEDGER_DATABASE_URL": database_url,
+        "LEDGER_USE_FINALIZED_TAG": "true",
+    }
     assert ledger("db", "upgrade", env=env).returncode == 0
 
     for command in ("index", "reindex"):

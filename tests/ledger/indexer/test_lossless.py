@@ -58,9 +58,15 @@ def raw_log(item: dict, values: dict, block: int, index: int) -> dict:
     data = [x for x in item["inputs"] if not x["indexed"]]
     topics = ["0x" + event_abi_to_log_topic(item).hex()]
     topics += ["0x" + encode([x["type"]], [values[x["name"]]]).hex() for x in indexed]
-    return {"topics": topics, "data": "0x" + encode([x["type"] for x in data], [values[x["name"]] for x in data]).hex(),
-            "blockNumber": hex(block), "logIndex": hex(index), "blockHash": "0x" + f"{block:064x}",
-            "transactionHash": "0x" + f"{index:064x}", "address": "0x" + "11" * 20}
+    return {
+        "topics": topics,
+        "data": "0x" + encode([x["type"] for x in data], [values[x["name"]] for x in data]).hex(),
+        "blockNumber": hex(block),
+        "logIndex": hex(index),
+        "blockHash": "0x" + f"{block:064x}",
+        "transactionHash": "0x" + f"{index:064x}",
+        "address": "0x" + "11" * 20,
+    }
 
 
 def word(n: int) -> bytes:
@@ -108,8 +114,10 @@ def index_largest(url: str, layouts: str) -> tuple[object, Batch, list]:
 def stored(engine) -> dict[str, list[tuple]]:
     """Every event and aggregate row, read through the models (so through their column types)."""
     with engine.connect() as conn:
-        return {m.__tablename__: sorted(tuple(r) for r in conn.execute(select(m.__table__))) for m in
-                [*EVENT_TABLES, *AGGREGATE_TABLES]}
+        return {
+            m.__tablename__: sorted(tuple(r) for r in conn.execute(select(m.__table__)))
+            for m in [*EVENT_TABLES, *AGGREGATE_TABLES]
+        }
 
 
 @pytest.mark.parametrize("layouts", ["v3", "v2"])
@@ -119,15 +127,22 @@ def test_every_event_with_every_field_at_its_largest_is_stored_exactly_and_check
     for table, rows in batch.rows.items():
         columns = COLUMNS[table]
         expected = sorted(tuple(bool(v) if isinstance(v, bool) else v for v in row) for row in rows)
-        assert [r[:len(columns)] for r in tables[table]] == expected or table == "raw_events", table
+        assert [r[: len(columns)] for r in tables[table]] == expected or table == "raw_events", table
     assert len(tables["raw_events"]) == len(decoded) and all(log.event for _, log in decoded)
     imported = next(log.args for _, log in decoded if log.event == "AccountImported")
     assert imported["dueFen"] == (None if layouts == "v2" else U64_MAX)
     with engine.connect() as conn:
         assert conn.execute(text("SELECT block_number FROM chain_state")).scalar() == 2
-        assert conn.execute(text("SELECT rate_fen_per_m2 FROM rates")).scalar() == U64_MAX or engine.dialect.name == "sqlite"
+        assert (
+            conn.execute(text("SELECT rate_fen_per_m2 FROM rates")).scalar() == U64_MAX
+            or engine.dialect.name == "sqlite"
+        )
         amounts = [from_db(v) for v in conn.execute(text("SELECT amount_fen FROM payments")).scalars()]
-        reasons = set(conn.execute(text("SELECT reason FROM fee_reliefs UNION SELECT reason FROM refunds WHERE NOT imported")).scalars())
+        reasons = set(
+            conn.execute(
+                text("SELECT reason FROM fee_reliefs UNION SELECT reason FROM refunds WHERE NOT imported")
+            ).scalars()
+        )
         due = [from_db(v) for v in conn.execute(text("SELECT due_at FROM commitments")).scalars()]
     assert amounts == [U64_MAX, U64_MAX]  # recorded and imported
     assert reasons == {"0x" + NOT_UTF8.hex()}
@@ -140,8 +155,9 @@ def test_the_largest_values_recount_to_the_same_aggregates_as_the_incremental_fo
     engine, batch, _ = index_largest(database_url, layouts)
     before = stored(engine)
     with engine.begin() as conn:
-        store._refresh_aggregates(conn, CHAIN_ID, {change[0] for change in batch.fee_changes}, batch.commitments,
-                                  set(batch.summary_changes))
+        store._refresh_aggregates(
+            conn, CHAIN_ID, {change[0] for change in batch.fee_changes}, batch.commitments, set(batch.summary_changes)
+        )
     after = stored(engine)
     assert after == before
     accounts = {row[1]: row for row in after["fee_accounts"]}
@@ -161,17 +177,26 @@ def test_an_existing_read_model_migrated_to_lossless_keeps_its_rows_and_then_tak
         command.upgrade(alembic_config(conn), "0006")
     proof = (CHAIN_ID, 1, 0, "0x" + "01" * 32, "0x" + "02" * 32)
     with engine.begin() as conn:
-        conn.execute(text("INSERT INTO rates (chain_id, block_number, log_index, block_hash, transaction_hash, version, "
-                          "district, rate_fen_per_m2) VALUES (:c, :b, :i, :h, :t, 1, 2, :r)"),
-                     dict(zip("cbiht", proof), r=2**63 - 1))
+        conn.execute(
+            text(
+                "INSERT INTO rates (chain_id, block_number, log_index, block_hash, transaction_hash, version, "
+                "district, rate_fen_per_m2) VALUES (:c, :b, :i, :h, :t, 1, 2, :r)"
+            ),
+            dict(zip("cbiht", proof), r=2**63 - 1),
+        )
     with engine.begin() as conn:
         command.upgrade(alembic_config(conn), "0006_lossless")
     with engine.begin() as conn:
-        conn.execute(text("INSERT INTO rates (chain_id, block_number, log_index, block_hash, transaction_hash, version, "
-                          "district, rate_fen_per_m2) VALUES (:c, 2, 0, :h, :t, 9, 2, :r)"),
-                     dict(zip("cbiht", proof), r=to_sqlite(U64_MAX) if engine.dialect.name == "sqlite" else U64_MAX))
-        rates = [tuple(map(from_db, row)) for row in conn.execute(text(
-            "SELECT version, rate_fen_per_m2 FROM rates ORDER BY rate_fen_per_m2"))]
+        conn.execute(
+            text(
+                "INSERT INTO rates (chain_id, block_number, log_index, block_hash, transaction_hash, version, "
+                "district, rate_fen_per_m2) VALUES (:c, 2, 0, :h, :t, 9, 2, :r)"
+            ),
+            dict(zip("cbiht", proof), r=to_sqlite(U64_MAX) if engine.dialect.name == "sqlite" else U64_MAX),
+        )
+        rates = [
+            tuple(map(from_db, row))
+            for row in conn.execute(text("SELECT version, rate_fen_per_m2 FROM rates ORDER BY rate_fen_per_m2"))
+        ]
     assert rates == [(1, 2**63 - 1), (9, U64_MAX)]  # ordered by value on both databases
     engine.dispose()
-

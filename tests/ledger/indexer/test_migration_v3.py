@@ -17,23 +17,34 @@ def test_an_existing_read_model_gains_the_v3_columns_with_its_commitments_times_
         command.upgrade(alembic_config(conn), "0006_lossless")
     with engine.begin() as conn:
         for block, timestamp in ((5, 1_700_000_500), (9, 1_700_000_900)):
-            conn.execute(text("INSERT INTO block_times VALUES (:c, :b, :h, :t)"),
-                         {"c": CHAIN_ID, "b": block, "h": HASH, "t": timestamp})
+            conn.execute(
+                text("INSERT INTO block_times VALUES (:c, :b, :h, :t)"),
+                {"c": CHAIN_ID, "b": block, "h": HASH, "t": timestamp},
+            )
         for block, event, status in ((5, "recorded", "recorded"), (9, "marked_overdue", "overdue")):
-            conn.execute(text(
-                "INSERT INTO commitment_events (chain_id, block_number, log_index, block_hash, transaction_hash, "
-                "commitment, enterprise, event, status) VALUES (:c, :b, 0, :h, :h, 'c1', 'e1', :e, :s)"),
-                {"c": CHAIN_ID, "b": block, "h": HASH, "e": event, "s": status})
-        conn.execute(text(
-            "INSERT INTO commitments (chain_id, commitment, project, enterprise, kind, status, fulfilled_late, "
-            "extensions, signed_at, due_at, evidence_submitted_at, decided_at, recorded_block, block_number, "
-            "log_index, block_hash, transaction_hash) VALUES (:c, 'c1', 'p1', 'e1', 'materials', 'overdue', false, 0, "
-            "1, 2, 0, 0, 5, 9, 0, :h, :h)"), {"c": CHAIN_ID, "h": HASH})
+            conn.execute(
+                text(
+                    "INSERT INTO commitment_events (chain_id, block_number, log_index, block_hash, transaction_hash, "
+                    "commitment, enterprise, event, status) VALUES (:c, :b, 0, :h, :h, 'c1', 'e1', :e, :s)"
+                ),
+                {"c": CHAIN_ID, "b": block, "h": HASH, "e": event, "s": status},
+            )
+        conn.execute(
+            text(
+                "INSERT INTO commitments (chain_id, commitment, project, enterprise, kind, status, fulfilled_late, "
+                "extensions, signed_at, due_at, evidence_submitted_at, decided_at, recorded_block, block_number, "
+                "log_index, block_hash, transaction_hash) VALUES (:c, 'c1', 'p1', 'e1', 'materials', 'overdue', false, 0, "
+                "1, 2, 0, 0, 5, 9, 0, :h, :h)"
+            ),
+            {"c": CHAIN_ID, "h": HASH},
+        )
     with engine.begin() as conn:
         command.upgrade(alembic_config(conn), "head")
     with engine.connect() as conn:
-        assert conn.execute(text("SELECT recorded_at, overdue_at FROM commitments")).one() == (1_700_000_500,
-                                                                                                 1_700_000_900)
+        assert conn.execute(text("SELECT recorded_at, overdue_at FROM commitments")).one() == (
+            1_700_000_500,
+            1_700_000_900,
+        )
         assert conn.execute(text("SELECT COUNT(*) FROM over_refunds")).scalar() == 0
         assert conn.execute(text("SELECT assessed_at FROM fee_assessments")).all() == []
     with engine.begin() as conn:

@@ -64,7 +64,8 @@ def test_on_a_stop_the_transaction_under_way_commits_and_the_waiting_batches_are
 
 
 def test_a_commit_failure_at_batch_k_leaves_batch_k_minus_1_and_a_restart_resumes(
-        chain, database_url, new_database, monkeypatch):
+    chain, database_url, new_database, monkeypatch
+):
     workload(chain, payment_batch=4).every_event(300)
     indexer = make_indexer(chain, database_url, range_max=2)
     original, committed = store.write_batch, []

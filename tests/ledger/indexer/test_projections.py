@@ -25,6 +25,7 @@ def test_every_event_type_is_mirrored_and_projections_equal_the_contract_views(i
     fee, registry = chain.fee.functions, chain.registry.functions
 
     with indexer.engine.connect() as conn:
+
         def rows(sql):
             return conn.execute(text(sql)).all()
 
@@ -37,9 +38,11 @@ def test_every_event_type_is_mirrored_and_projections_equal_the_contract_views(i
             effective_from = rows(f"SELECT effective_from FROM rate_tables WHERE version = {version}")[0][0]
             assert fee.rateOf(version, district).call() == [rate, effective_from]
 
-        accounts = rows("SELECT project, payer, district, rate_table_version, revision, relief_bps, status, base_fen, "
-                        "adjustment_fen, due_fen, paid_fen, refunded_fen, refund_owed_fen, assessed_at, due_at, "
-                        "over_refunded_fen FROM fee_accounts")
+        accounts = rows(
+            "SELECT project, payer, district, rate_table_version, revision, relief_bps, status, base_fen, "
+            "adjustment_fen, due_fen, paid_fen, refunded_fen, refund_owed_fen, assessed_at, due_at, "
+            "over_refunded_fen FROM fee_accounts"
+        )
         assert {row[6] for row in accounts} >= {"partially_paid", "overpaid"}
         for project, payer, *figures in accounts:
             view = list(fee.feeAccount(b32(project)).call())
@@ -56,19 +59,35 @@ def test_every_event_type_is_mirrored_and_projections_equal_the_contract_views(i
             assert fee.isRefundRecorded(b32(ref)).call()
         assert rows("SELECT COUNT(*) FROM payments WHERE imported")[0][0] > 0
 
-        commitments = rows("SELECT commitment, project, enterprise, kind, status, fulfilled_late, extensions, "
-                           "signed_at, due_at, evidence_submitted_at, decided_at, recorded_at, overdue_at FROM commitments")
-        assert {row[4] for row in commitments} == {"recorded", "fulfilled", "overdue", "breached", "repaired", "extended"}
+        commitments = rows(
+            "SELECT commitment, project, enterprise, kind, status, fulfilled_late, extensions, "
+            "signed_at, due_at, evidence_submitted_at, decided_at, recorded_at, overdue_at FROM commitments"
+        )
+        assert {row[4] for row in commitments} == {
+            "recorded",
+            "fulfilled",
+            "overdue",
+            "breached",
+            "repaired",
+            "extended",
+        }
         for commitment, project, enterprise, kind, status, late, *times in commitments:
             view = registry.commitmentOf(b32(commitment)).call()
             assert (b32(project), b32(enterprise), kind, status, bool(late), *times) == (
-                view[0], view[1], KINDS[view[2]], COMMITMENT_STATUS[view[3]], *view[4:])
+                view[0],
+                view[1],
+                KINDS[view[2]],
+                COMMITMENT_STATUS[view[3]],
+                *view[4:],
+            )
         assert rows("SELECT COUNT(*) FROM commitments WHERE evidence_submitted_at > 0")[0][0] > 0
         assert rows("SELECT COUNT(*) FROM commitments WHERE overdue_at > 0")[0][0] > 0
         assert rows("SELECT COUNT(*) FROM commitment_events WHERE by_acceptance")[0][0] > 0
 
-        summaries = rows("SELECT enterprise, recorded, fulfilled, fulfilled_late, overdue, breached, repaired "
-                         "FROM enterprise_commitment_summaries")
+        summaries = rows(
+            "SELECT enterprise, recorded, fulfilled, fulfilled_late, overdue, breached, repaired "
+            "FROM enterprise_commitment_summaries"
+        )
         for enterprise, *counters in summaries:
             assert tuple(registry.countersOf(b32(enterprise)).call()) == tuple(counters)
         assert rows("SELECT COUNT(*) FROM enterprise_counter_imports")[0][0] > 0
@@ -83,9 +102,16 @@ def test_every_event_type_is_mirrored_and_projections_equal_the_contract_views(i
         assert sealed == {"FeeLedger", "CommitmentRegistry"}
         assert fee.importSealed().call() and registry.importSealed().call()
 
-        for table in ("payments", "fee_accounts", "commitments", "commitment_events", "enterprise_commitment_summaries"):
+        for table in (
+            "payments",
+            "fee_accounts",
+            "commitments",
+            "commitment_events",
+            "enterprise_commitment_summaries",
+        ):
             block_number, block_hash, tx_hash = conn.execute(
-                text(f"SELECT block_number, block_hash, transaction_hash FROM {table} LIMIT 1")).first()
+                text(f"SELECT block_number, block_hash, transaction_hash FROM {table} LIMIT 1")
+            ).first()
             block = chain.w3.eth.get_block(block_number)
             assert block["hash"].to_0x_hex() == block_hash
             assert tx_hash in {t.to_0x_hex() for t in block["transactions"]}

@@ -62,12 +62,15 @@ def test_an_error_that_is_not_a_range_refusal_is_raised_at_once_not_shrunk():
     assert (node.asked, sizer.size) == (1, 2_000)
 
 
-@pytest.mark.parametrize("message", [
-    "query returned more than 10000 results",
-    "exceed maximum block range: 5000",
-    "Log response size exceeded. You can make eth_getLogs requests with up to a 2K block range",
-    "too many logs",
-])
+@pytest.mark.parametrize(
+    "message",
+    [
+        "query returned more than 10000 results",
+        "exceed maximum block range: 5000",
+        "Log response size exceeded. You can make eth_getLogs requests with up to a 2K block range",
+        "too many logs",
+    ],
+)
 def test_range_refusals_as_nodes_word_them_shrink_the_range(message):
     class Refusing:
         def get_logs(self, addresses, low, high):

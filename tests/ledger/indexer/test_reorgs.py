@@ -30,9 +30,15 @@ def base_history(chain):
 
 def stored_hashes(engine) -> set[str]:
     with engine.connect() as conn:
-        return {row[0] for row in conn.execute(text(
-            "SELECT block_hash FROM raw_events UNION SELECT block_hash FROM indexed_blocks "
-            "UNION SELECT block_hash FROM fee_accounts UNION SELECT block_hash FROM chain_state"))}
+        return {
+            row[0]
+            for row in conn.execute(
+                text(
+                    "SELECT block_hash FROM raw_events UNION SELECT block_hash FROM indexed_blocks "
+                    "UNION SELECT block_hash FROM fee_accounts UNION SELECT block_hash FROM chain_state"
+                )
+            )
+        }
 
 
 @pytest.mark.parametrize("depth", [1, 2, 3, 4, 5])

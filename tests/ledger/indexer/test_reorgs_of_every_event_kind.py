@@ -14,7 +14,8 @@ pytestmark = pytest.mark.every_node  # runs on Hardhat and on anvil
 
 
 def test_a_reorg_orphaning_fee_commitment_and_import_events_ends_equal_to_a_fresh_reindex(
-        importing_chain, database_url, new_database):
+    importing_chain, database_url, new_database
+):
     chain = importing_chain
     snapshot = chain.rpc("evm_snapshot")
 
@@ -59,7 +60,8 @@ def test_a_reorg_orphaning_fee_commitment_and_import_events_ends_equal_to_a_fres
 
 
 def test_a_reorg_orphaning_counters_imported_for_an_enterprise_without_commitments_removes_its_summary(
-        importing_chain, database_url, new_database):
+    importing_chain, database_url, new_database
+):
     chain = importing_chain
     indexer = make_indexer(chain, database_url)
     indexer.catch_up()

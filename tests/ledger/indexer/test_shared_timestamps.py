@@ -7,8 +7,23 @@ import pytest
 from sqlalchemy import text
 
 from ledger.core.identifiers import reason_code, reference_key
-from tests.contracts.helpers import (DAY, DOC, GRACE, OVERDUE, FULFILLED, PAID, account, assess, commitment, pay,
-                                     project, record, registry_call, reverts, send_at)
+from tests.contracts.helpers import (
+    DAY,
+    DOC,
+    GRACE,
+    OVERDUE,
+    FULFILLED,
+    PAID,
+    account,
+    assess,
+    commitment,
+    pay,
+    project,
+    record,
+    registry_call,
+    reverts,
+    send_at,
+)
 from tests.ledger.indexer.conftest import kind_of, make_indexer, read_model
 
 # Hardhat refuses a block at its parent's timestamp (evm_setNextBlockTimestamp must move forward)
@@ -24,8 +39,9 @@ def test_blocks_sharing_one_timestamp_pass_through_fees_commitments_and_the_inde
     p = project()
     receipts = [assess(chain, p, 10_000, due_in=DAY, at=t)]  # due at t + 1 day
     receipts.append(pay(chain, p, "V-1", 4_000, t, at=t))
-    receipts.append(send_at(chain, "ASSESSOR_ROLE", chain.fee.functions.adjust(p, reason_code("SURVEY_SUPPLEMENT"),
-                                                                               500, DOC), t))
+    receipts.append(
+        send_at(chain, "ASSESSOR_ROLE", chain.fee.functions.adjust(p, reason_code("SURVEY_SUPPLEMENT"), 500, DOC), t)
+    )
     receipts.append(record(chain, "C-1", signed_at=t, due_in=DAY, at=t))
     receipts.append(record(chain, "C-2", signed_at=t, due_in=DAY, at=t))
     receipts.append(registry_call(chain, "VERIFIER_ROLE", "fulfil", "C-1", DOC, t, at=t))
@@ -38,8 +54,10 @@ def test_blocks_sharing_one_timestamp_pass_through_fees_commitments_and_the_inde
     for _ in range(3):
         with reverts("CommitmentRegistryNotYetDue"):
             registry_call(chain, "OUTSIDER", "markOverdue", "C-2", at=boundary)
-    later = [registry_call(chain, "OUTSIDER", "markOverdue", "C-2", at=boundary + 1),
-             pay(chain, p, "V-2", rest, boundary + 1, at=boundary + 1)]
+    later = [
+        registry_call(chain, "OUTSIDER", "markOverdue", "C-2", at=boundary + 1),
+        pay(chain, p, "V-2", rest, boundary + 1, at=boundary + 1),
+    ]
     assert {block_time(chain, r) for r in later} == {boundary + 1}
     assert account(chain, p)["status"] == PAID
     assert commitment(chain, "C-1")["status"] == FULFILLED and commitment(chain, "C-2")["status"] == OVERDUE
@@ -51,7 +69,9 @@ def test_blocks_sharing_one_timestamp_pass_through_fees_commitments_and_the_inde
         statuses = conn.execute(text("SELECT commitment, status, fulfilled_late FROM commitments")).all()
     assert [tuple(row) for row in payments] == [(t, False), (boundary + 1, True)]
     assert {row[0]: (row[1], row[2]) for row in statuses} == {
-        "0x" + reference_key("C-1").hex(): ("fulfilled", False), "0x" + reference_key("C-2").hex(): ("overdue", False)}
+        "0x" + reference_key("C-1").hex(): ("fulfilled", False),
+        "0x" + reference_key("C-2").hex(): ("overdue", False),
+    }
     fresh = make_indexer(chain, new_database(kind_of(database_url)))
     fresh.catch_up()
     assert read_model(indexer.engine) == read_model(fresh.engine)

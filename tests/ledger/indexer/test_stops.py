@@ -25,8 +25,9 @@ def checkpoint(engine) -> int:
 def assert_whole_up_to_the_checkpoint(chain, engine) -> None:
     """Every log up to the checkpoint is in the read model, none above it."""
     last = checkpoint(engine)
-    logs = chain.w3.eth.get_logs({"address": [c.address for c in chain.manifest.contracts], "fromBlock": 0,
-                                  "toBlock": last})
+    logs = chain.w3.eth.get_logs(
+        {"address": [c.address for c in chain.manifest.contracts], "fromBlock": 0, "toBlock": last}
+    )
     with engine.connect() as conn:
         stored = conn.execute(text("SELECT block_number, log_index FROM raw_events")).all()
     assert sorted(stored) == sorted((log["blockNumber"], log["logIndex"]) for log in logs)
@@ -40,7 +41,8 @@ def wait_until(condition, seconds: float, what: str) -> None:
 
 
 def test_a_stop_during_a_long_backfill_ends_the_loop_within_seconds_and_leaves_no_thread(
-        chain, database_url, new_database):
+    chain, database_url, new_database
+):
     workload(chain, payment_batch=4).every_event(1_500)
     head = chain.w3.eth.block_number
     with FaultyNode(chain.node.url, Faults(get_logs_delay=0.03)) as node:
@@ -72,11 +74,20 @@ def test_sigterm_stops_ledger_index_within_seconds_with_the_last_batch_intact(ch
     engine = make_engine(database_url)
     upgrade_schema(engine)
     with FaultyNode(chain.node.url, Faults(get_logs_delay=0.03)) as node:
-        env = {**os.environ, "LEDGER_RPC_URL": node.url, "LEDGER_DATABASE_URL": database_url,
-               "LEDGER_MANIFEST_PATH": str(manifest_path), "LEDGER_INDEX_RANGE_MAX": "1"}
+        env = {
+            **os.environ,
+            "LEDGER_RPC_URL": node.url,
+            "LEDGER_DATABASE_URL": database_url,
+            "LEDGER_MANIFEST_PATH": str(manifest_path),
+            "LEDGER_INDEX_RANGE_MAX": "1",
+        }
         log_path = tmp_path / "indexer.log"
-        process = subprocess.Popen([sys.executable, "-m", "ledger", "index", "--follow"], env=env,
-                                   stdout=open(log_path, "wb"), stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "ledger", "index", "--follow"],
+            env=env,
+            stdout=open(log_path, "wb"),
+            stderr=subprocess.STDOUT,
+        )
         try:
             wait_until(lambda: checkpoint(engine) > 20 or process.poll() is not None, 60, "the backfill never started")
             assert process.poll() is None, log_path.read_text()[-3000:]

@@ -17,8 +17,17 @@ from ledger.db.webhook_model import WebhookAttempt, WebhookDelivery
 from ledger.domain import fees, payments, projects
 from ledger.webhooks.schemas import WebhookEndpointCreate
 from ledger.webhooks.schemas import CommandNotice
-from ledger.webhooks.delivery import (add_endpoint, deliver_due, deliveries, disabled_endpoints, emit_indexed_events,
-                                         enable_endpoint, endpoints, redeliver, remove_endpoint)
+from ledger.webhooks.delivery import (
+    add_endpoint,
+    deliver_due,
+    deliveries,
+    disabled_endpoints,
+    emit_indexed_events,
+    enable_endpoint,
+    endpoints,
+    redeliver,
+    remove_endpoint,
+)
 from ledger.core.settings import Settings
 from tests.support.samples import assessment, payment, project
 
@@ -65,8 +74,15 @@ def receiver():
     server.shutdown()
 
 
-def indexed_payments(engine, url: str, count: int, *, endpoints_: tuple[WebhookEndpointCreate, ...] | None = None,
-                     n: int = 1, registered_by: str = "approval") -> int:
+def indexed_payments(
+    engine,
+    url: str,
+    count: int,
+    *,
+    endpoints_: tuple[WebhookEndpointCreate, ...] | None = None,
+    n: int = 1,
+    registered_by: str = "approval",
+) -> int:
     """Payments whose commands the writer and indexer have carried through (set directly here);
     returns how many notices they made."""
     with Session(engine) as s:
@@ -75,7 +91,9 @@ def indexed_payments(engine, url: str, count: int, *, endpoints_: tuple[WebhookE
         projects.register_project(s, project=project(n), client=registered_by)
         fees.assess_fee(s, assessment=assessment(n), actor="office")
         for i in range(count):
-            payments.confirm_payment(s, confirmation=payment(n, f"V-{n}-{i}" if n != 1 else f"V-{i}", 100), client="tax")
+            payments.confirm_payment(
+                s, confirmation=payment(n, f"V-{n}-{i}" if n != 1 else f"V-{i}", 100), client="tax"
+            )
         s.execute(text("UPDATE outbox_commands SET status = 'indexed', transaction_hash = '0xab', block_number = 7"))
         s.commit()
     made = emit_indexed_events(engine)
@@ -95,8 +113,13 @@ def test_a_failing_receiver_gets_each_notice_again_in_order_until_it_answers(eng
     assert vouchers == ["V-0", "V-1", "V-2"]  # one project: strictly in order, despite the failures
     with Session(engine) as s:
         first = s.execute(select(WebhookDelivery).order_by(WebhookDelivery.seq)).scalars().first()
-        history = s.execute(select(WebhookAttempt).where(WebhookAttempt.delivery_seq == first.seq)
-                            .order_by(WebhookAttempt.id)).scalars().all()
+        history = (
+            s.execute(
+                select(WebhookAttempt).where(WebhookAttempt.delivery_seq == first.seq).order_by(WebhookAttempt.id)
+            )
+            .scalars()
+            .all()
+        )
         assert [a.status_code for a in history] == [503, 503, 200]
         assert {d.status for d in deliveries(s)} == {"delivered"}
 
@@ -104,7 +127,7 @@ def test_a_failing_receiver_gets_each_notice_again_in_order_until_it_answers(eng
 def test_a_notice_is_signed_with_the_platform_key_like_an_inbound_request(engine, receiver):
     indexed_payments(engine, receiver, 1)
     deliver_due(engine, SETTINGS)
-    (path, headers, body), = FlakyReceiver.received
+    ((path, headers, body),) = FlakyReceiver.received
     public = private_key_from_seed(SETTINGS.platform.signing_key.get_secret_value()).public_key()
     message = canonical_request("POST", path, headers["X-Timestamp"], headers["X-Nonce"], body)
     assert verify_signature(public, headers["X-Signature"], message)
@@ -130,19 +153,23 @@ def test_a_delivered_notice_can_be_redelivered_and_keeps_its_history(engine, rec
 def test_a_notice_carries_its_payload_version_and_matches_its_documented_schema(engine, receiver):
     indexed_payments(engine, receiver, 1)
     deliver_due(engine, SETTINGS)
-    (_, headers, body), = FlakyReceiver.received
+    ((_, headers, body),) = FlakyReceiver.received
     notice = CommandNotice.model_validate_json(body)
     assert (notice.version, notice.event, notice.reference) == (1, "payment.recorded", "V-0")
     assert headers["X-Webhook-Version"] == "1"
 
 
 def test_an_endpoint_hears_only_the_event_kinds_and_projects_it_chose(engine, receiver):
-    chosen = (WebhookEndpointCreate(subscriber="tax", url=receiver, events=["payment.recorded"]),
-              WebhookEndpointCreate(subscriber="tax", url=receiver + "?breaches", events=["commitment.breached"]),
-              WebhookEndpointCreate(subscriber="approval", url=receiver + "?own", events=["payment.recorded"],
-                                    projects="own"),
-              WebhookEndpointCreate(subscriber="approval-2", url=receiver + "?others", events=["payment.recorded"],
-                                    projects="own"))
+    chosen = (
+        WebhookEndpointCreate(subscriber="tax", url=receiver, events=["payment.recorded"]),
+        WebhookEndpointCreate(subscriber="tax", url=receiver + "?breaches", events=["commitment.breached"]),
+        WebhookEndpointCreate(
+            subscriber="approval", url=receiver + "?own", events=["payment.recorded"], projects="own"
+        ),
+        WebhookEndpointCreate(
+            subscriber="approval-2", url=receiver + "?others", events=["payment.recorded"], projects="own"
+        ),
+    )
     assert indexed_payments(engine, receiver, 2, endpoints_=chosen, registered_by="approval") == 4
     while deliver_due(engine, SETTINGS)["delivered"]:  # one notice per (endpoint, project) at a time
         pass

@@ -79,7 +79,8 @@ def test_the_node_runs_off_the_wall_clock_as_set(module_chain, request):
 
 
 def test_no_accepted_payment_or_refund_is_refused_by_a_skewed_chain_and_the_rest_is_refused_first(
-        module_chain, write_path, real_chain_clock):
+    module_chain, write_path, real_chain_clock
+):
     chain = module_chain
     due = setup_projects(write_path, 1)[1]  # assessed and mined: the levy's issue time is on chain
     with write_path.session() as s:
@@ -102,20 +103,43 @@ def test_no_accepted_payment_or_refund_is_refused_by_a_skewed_chain_and_the_rest
         assert refusal.value.field == "paid_at", voucher
     if skew_of(chain) < 0:  # behind: the wall clock + 5 minutes is past the chain's time + 15 minutes
         with write_path.session() as s, pytest.raises(ValidationFailed) as refusal:
-            payments.confirm_payment(s, confirmation=payment(1, "V-LATER", 100, paid_at=wall_now + timedelta(
-                minutes=6)), client="tax")
+            payments.confirm_payment(
+                s, confirmation=payment(1, "V-LATER", 100, paid_at=wall_now + timedelta(minutes=6)), client="tax"
+            )
         assert refusal.value.rule == "not_after_chain_time"
     levy = f"{project_code(1)}-A1"
     chain.senders["DEFAULT_ADMIN_ROLE"].send(chain.fee.functions.setRefundReasonAllowed(reason_code("ANNULLED"), True))
     with write_path.session() as s:  # beyond what was paid: recorded and flagged by the chain (v3)
-        payments.record_refund(s, refund=RefundCreate(refund_reference="RF-OVER", levy_number=levy,
-                                                      amount_fen=due + 1_000, refunded_at=wall_now), client="tax")
+        payments.record_refund(
+            s,
+            refund=RefundCreate(
+                refund_reference="RF-OVER", levy_number=levy, amount_fen=due + 1_000, refunded_at=wall_now
+            ),
+            client="tax",
+        )
         # Beyond the refund owed under a reason code governance allowed (issue 14's repro): recorded, not flagged.
-        payments.record_refund(s, refund=RefundCreate(refund_reference="RF-ANNUL", levy_number=levy, amount_fen=500,
-                                                      refunded_at=wall_now, reason_code="ANNULLED"), client="tax")
+        payments.record_refund(
+            s,
+            refund=RefundCreate(
+                refund_reference="RF-ANNUL",
+                levy_number=levy,
+                amount_fen=500,
+                refunded_at=wall_now,
+                reason_code="ANNULLED",
+            ),
+            client="tax",
+        )
         with pytest.raises(ValidationFailed) as refusal:
-            payments.record_refund(s, refund=RefundCreate(refund_reference="RF-AHEAD", levy_number=levy,
-                                                          amount_fen=1, refunded_at=at(real_chain_clock.now() + 960)), client="tax")
+            payments.record_refund(
+                s,
+                refund=RefundCreate(
+                    refund_reference="RF-AHEAD",
+                    levy_number=levy,
+                    amount_fen=1,
+                    refunded_at=at(real_chain_clock.now() + 960),
+                ),
+                client="tax",
+            )
         assert (refusal.value.field, refusal.value.rule) == ("refunded_at", "not_after_chain_time")
         s.commit()
 
@@ -128,35 +152,67 @@ def test_no_accepted_payment_or_refund_is_refused_by_a_skewed_chain_and_the_rest
 
 
 def test_commitments_recorded_decided_and_accepted_at_once_are_recorded_by_a_skewed_chain(
-        module_chain, write_path, real_chain_clock):
+    module_chain, write_path, real_chain_clock
+):
     """Fulfilments and acceptance within minutes of recording, their times omitted (the chain's now, never
     before the signing) or given at the edge of the skew; signing times omitted (the chain's clock)."""
     setup_projects(write_path, 2)
     at = lambda seconds: datetime.fromtimestamp(seconds, timezone.utc)  # noqa: E731
     edge = real_chain_clock.now() + 890
     with write_path.session() as s:
-        commitments.record_commitments(s, client="approval", commitments=[
-            commitment(1, "C-OMITTED", kind="materials"),
-            commitment(1, "C-EDGE", kind="materials").model_copy(update={"signed_at": at(edge)}),
-            commitment(1, "C-WALL", kind="materials").model_copy(
-                update={"signed_at": datetime.now(timezone.utc).replace(microsecond=0)}),
-            commitment(2, "C-BUILD")])  # fulfilled by the joint acceptance
+        commitments.record_commitments(
+            s,
+            client="approval",
+            commitments=[
+                commitment(1, "C-OMITTED", kind="materials"),
+                commitment(1, "C-EDGE", kind="materials").model_copy(update={"signed_at": at(edge)}),
+                commitment(1, "C-WALL", kind="materials").model_copy(
+                    update={"signed_at": datetime.now(timezone.utc).replace(microsecond=0)}
+                ),
+                commitment(2, "C-BUILD"),
+            ],
+        )  # fulfilled by the joint acceptance
         s.commit()
     write_path.drain()
     mirror = write_path.indexer()  # one indexer (it holds the chain's lease) for the test
     mirror.catch_up()
     with write_path.session() as s:  # at once, well within the 10 minutes of skew
-        commitments.decide_commitment(s, commitment_number="C-OMITTED", actor="office",
-                                      decision=CommitmentDecision(action="fulfil", document_sha256=sha("f1")))
-        commitments.decide_commitment(s, commitment_number="C-EDGE", actor="office",
-                                      decision=CommitmentDecision(action="fulfil", document_sha256=sha("f2")))
-        commitments.decide_commitment(s, commitment_number="C-WALL", actor="office", decision=CommitmentDecision(
-            action="submit_evidence", document_sha256=sha("e3"), decided_at=at(real_chain_clock.latest_allowed())))
-        commitments.report_acceptance(s, client="approval", report=AcceptanceReport(
-            project_code=project_code(2), passed=True, surveyed_shelter_area=40_000, report_sha256=sha("acc")))
+        commitments.decide_commitment(
+            s,
+            commitment_number="C-OMITTED",
+            actor="office",
+            decision=CommitmentDecision(action="fulfil", document_sha256=sha("f1")),
+        )
+        commitments.decide_commitment(
+            s,
+            commitment_number="C-EDGE",
+            actor="office",
+            decision=CommitmentDecision(action="fulfil", document_sha256=sha("f2")),
+        )
+        commitments.decide_commitment(
+            s,
+            commitment_number="C-WALL",
+            actor="office",
+            decision=CommitmentDecision(
+                action="submit_evidence", document_sha256=sha("e3"), decided_at=at(real_chain_clock.latest_allowed())
+            ),
+        )
+        commitments.report_acceptance(
+            s,
+            client="approval",
+            report=AcceptanceReport(
+                project_code=project_code(2), passed=True, surveyed_shelter_area=40_000, report_sha256=sha("acc")
+            ),
+        )
         with pytest.raises(ValidationFailed) as refused:  # before its signing: refused first, naming the rule
-            commitments.decide_commitment(s, commitment_number="C-EDGE", actor="office", decision=CommitmentDecision(
-                action="submit_evidence", document_sha256=sha("e2"), decided_at=at(edge - 1)))
+            commitments.decide_commitment(
+                s,
+                commitment_number="C-EDGE",
+                actor="office",
+                decision=CommitmentDecision(
+                    action="submit_evidence", document_sha256=sha("e2"), decided_at=at(edge - 1)
+                ),
+            )
         assert (refused.value.field, refused.value.rule) == ("decided_at", "not_before_signing")
         s.commit()
     write_path.drain()
@@ -172,7 +228,8 @@ def test_commitments_recorded_decided_and_accepted_at_once_are_recorded_by_a_ske
 
 
 def test_a_payment_the_chain_refused_is_corrected_and_one_held_by_a_pause_lands_once(
-        module_chain, write_path, real_chain_clock, monkeypatch):
+    module_chain, write_path, real_chain_clock, monkeypatch
+):
     from ledger.domain.commands import command_status
     from ledger.domain.errors import Conflict
 
@@ -215,6 +272,9 @@ def test_a_payment_the_chain_refused_is_corrected_and_one_held_by_a_pause_lands_
     write_path.indexer().catch_up()
     with write_path.session() as s:
         assert [command_status(s, command_id=i).status for i in (refused, corrected, held)] == [
-            "failed", "mined", "mined"]
+            "failed",
+            "mined",
+            "mined",
+        ]
         recorded = s.execute(select(Payment.paid_at)).scalars().all()
     assert sorted(recorded) == [int(corrected_at.timestamp())] * 2  # each voucher once, the corrected time

@@ -83,8 +83,12 @@ def test_a_writer_that_lost_its_lease_while_waiting_records_no_receipt_and_the_h
         slow.run_once()
     assert write_path.statuses().get("submitted") == 5  # sent and mined, but not recorded by the writer that lost
     with write_path.session() as s:
-        assert s.execute(select(func.count()).select_from(OutboxTransaction).where(
-            OutboxTransaction.status == "sent")).scalar_one() == 1
+        assert (
+            s.execute(
+                select(func.count()).select_from(OutboxTransaction).where(OutboxTransaction.status == "sent")
+            ).scalar_one()
+            == 1
+        )
 
     write_path.drain(LosesItsLeaseWhileWaitingForReceipts.thief)  # settles the stored transaction
     assert paid_on_chain(write_path.chain, project_code(1)) == 5 * 100

@@ -15,8 +15,11 @@ def test_an_open_commitment_past_its_due_date_is_marked_overdue_on_chain_and_blo
 
     setup_projects(write_path, 1)
     with write_path.session() as s:
-        record_commitments(s, commitments=[commitment(1, "C-LATE", "materials", days=2),
-                                           commitment(1, "C-LATER", "materials", days=30)], client="approval")
+        record_commitments(
+            s,
+            commitments=[commitment(1, "C-LATE", "materials", days=2), commitment(1, "C-LATER", "materials", days=30)],
+            client="approval",
+        )
         s.commit()
     write_path.drain()
     indexer = write_path.indexer()
@@ -35,4 +38,3 @@ def test_an_open_commitment_past_its_due_date_is_marked_overdue_on_chain_and_blo
     overdue = [r for r in answer.reasons if r.code == "commitment_overdue"]
     assert answer.overdue_commitments == ["C-LATE"] and answer.open_commitments == ["C-LATER"]
     assert overdue[0].reference == "C-LATE" and overdue[0].proof.transaction_hash.startswith("0x")
-

@@ -27,14 +27,18 @@ def one_timestamp(write_path):
 
 
 def test_a_fee_paid_in_parts_and_a_commitment_fulfilled_in_blocks_of_one_timestamp_clear_the_project(
-        write_path, one_timestamp):
+    write_path, one_timestamp
+):
     chain = write_path.chain
     first_block = chain.w3.eth.block_number + 1
     due = setup_projects(write_path, 1)[1]
     at = datetime.fromtimestamp(chain.now(), timezone.utc)  # the one timestamp every block will share
     with write_path.session() as s:
-        record_commitments(s, commitments=[commitment(1, "C-1", "materials", days=30).model_copy(
-            update={"signed_at": at})], client="approval")
+        record_commitments(
+            s,
+            commitments=[commitment(1, "C-1", "materials", days=30).model_copy(update={"signed_at": at})],
+            client="approval",
+        )
         s.commit()
     write_path.drain()
     with write_path.session() as s:  # paid once the levy was issued (v3 judges payments by that time)
@@ -46,8 +50,12 @@ def test_a_fee_paid_in_parts_and_a_commitment_fulfilled_in_blocks_of_one_timesta
     write_path.drain()
     with write_path.session() as s:
         for action in ("submit_evidence", "fulfil"):
-            decide_commitment(s, commitment_number="C-1", decision=CommitmentDecision(
-                action=action, document_sha256=sha(action), decided_at=at), actor="office")
+            decide_commitment(
+                s,
+                commitment_number="C-1",
+                decision=CommitmentDecision(action=action, document_sha256=sha(action), decided_at=at),
+                actor="office",
+            )
         s.commit()
     write_path.drain()
     head = chain.w3.eth.block_number

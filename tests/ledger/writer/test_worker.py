@@ -60,8 +60,10 @@ def register_and_assess(chain, url: str, engine, projects_count: int) -> None:
 def confirm_burst(engine, at, start: int, count: int, projects_count: int, amount: int = 100) -> None:
     with Session(engine) as s:
         for first in range(start, start + count, 500):
-            items = [payment(1 + i % projects_count, f"V-{i}", amount, paid_at=at)
-                     for i in range(first, min(first + 500, start + count))]
+            items = [
+                payment(1 + i % projects_count, f"V-{i}", amount, paid_at=at)
+                for i in range(first, min(first + 500, start + count))
+            ]
             result = payments.confirm_payments(s, batch=PaymentBatch(items=items), client="tax")
             assert result.rejected == 0
         s.commit()
@@ -90,12 +92,17 @@ def receiver():
 
 
 def test_a_confirmed_payment_goes_to_chain_and_indexed_and_the_approval_system_gets_a_signed_notice(
-        chain, postgres_url, celery_worker, receiver):
+    chain, postgres_url, celery_worker, receiver
+):
     url, received = receiver
     engine = make_engine(postgres_url)
     with Session(engine) as s:
-        add_endpoint(s, endpoint=WebhookEndpointCreate(subscriber="approval", url=url,
-                                                       events=["payment.recorded", "clearance.changed"]))
+        add_endpoint(
+            s,
+            endpoint=WebhookEndpointCreate(
+                subscriber="approval", url=url, events=["payment.recorded", "clearance.changed"]
+            ),
+        )
         s.commit()
     register_and_assess(chain, postgres_url, engine, 1)
     worker = celery_worker(postgres_url)
@@ -103,15 +110,20 @@ def test_a_confirmed_payment_goes_to_chain_and_indexed_and_the_approval_system_g
     with Session(engine) as s:
         levy = payments.levies_feed(s).items[0]
         assert not clearance.clearance(s, project_code=project_code(1)).clear
-        accepted = payments.confirm_payment(s, confirmation=payment(1, "V-1", levy.amount_fen,
-                                                                    paid_at=chain_time(chain)), client="tax")
+        accepted = payments.confirm_payment(
+            s, confirmation=payment(1, "V-1", levy.amount_fen, paid_at=chain_time(chain)), client="tax"
+        )
         s.commit()
     wait_until(lambda: all_indexed(engine), timeout=60, worker=worker, what="the payment to be indexed")
     with Session(engine) as s:
         answer = clearance.clearance(s, project_code=project_code(1))
         assert answer.clear and answer.fee_status == "paid" and answer.proof.transaction_hash
-    wait_until(lambda: any(h.get("X-Webhook-Event") == "payment.recorded" for _, h, _ in received), timeout=30,
-               worker=worker, what="the webhook")
+    wait_until(
+        lambda: any(h.get("X-Webhook-Event") == "payment.recorded" for _, h, _ in received),
+        timeout=30,
+        worker=worker,
+        what="the webhook",
+    )
     public_key = private_key_from_seed(Settings().platform.signing_key.get_secret_value()).public_key()
     for path, headers, body in received:
         message = canonical_request("POST", path, headers["X-Timestamp"], headers["X-Nonce"], body)
@@ -119,8 +131,12 @@ def test_a_confirmed_payment_goes_to_chain_and_indexed_and_the_approval_system_g
         assert headers["X-Client-Id"] == "platform"
     events = [h["X-Webhook-Event"] for _, h, _ in received]
     assert "payment.recorded" in events
-    wait_until(lambda: any(h["X-Webhook-Event"] == "clearance.changed" and b'"clear":true' in b
-                           for _, h, b in received), timeout=30, worker=worker, what="the clearance notice")
+    wait_until(
+        lambda: any(h["X-Webhook-Event"] == "clearance.changed" and b'"clear":true' in b for _, h, b in received),
+        timeout=30,
+        worker=worker,
+        what="the clearance notice",
+    )
 
     def all_delivered():
         with Session(engine) as s:
@@ -131,7 +147,8 @@ def test_a_confirmed_payment_goes_to_chain_and_indexed_and_the_approval_system_g
 
 
 def test_two_hundred_confirmations_land_exactly_once_though_the_node_stops_during_the_burst(
-        chain, postgres_url, celery_worker):
+    chain, postgres_url, celery_worker
+):
     engine = make_engine(postgres_url)
     register_and_assess(chain, postgres_url, engine, 4)
     worker = celery_worker(postgres_url)
@@ -142,8 +159,14 @@ def test_two_hundred_confirmations_land_exactly_once_though_the_node_stops_durin
     os.killpg(node_group, signal.SIGSTOP)
     try:
         confirm_burst(engine, at, 100, 100, 4)
-        wait_until(lambda: "outbox writer" in worker.log or "ChainUnavailable" in worker.log or
-                   "no JSON-RPC answer" in worker.log, timeout=30, worker=worker, what="the writer to notice")
+        wait_until(
+            lambda: (
+                "outbox writer" in worker.log or "ChainUnavailable" in worker.log or "no JSON-RPC answer" in worker.log
+            ),
+            timeout=30,
+            worker=worker,
+            what="the writer to notice",
+        )
     finally:
         os.killpg(node_group, signal.SIGCONT)
     wait_until(lambda: all_indexed(engine), timeout=120, worker=worker, what="all 200 indexed")
@@ -161,14 +184,20 @@ def test_a_worker_killed_in_the_middle_of_a_batch_lands_each_command_exactly_onc
     for attempt in range(10):  # until the kill lands while a batch is signed but not settled
         confirm_burst(engine, at, sent, 500, 4, amount=1)
         sent += 500
-        caught = wait_until(lambda: statuses(engine).get("submitted") or all_indexed(engine), timeout=60,
-                            worker=worker, what="a batch in flight")
+        caught = wait_until(
+            lambda: statuses(engine).get("submitted") or all_indexed(engine),
+            timeout=60,
+            worker=worker,
+            what="a batch in flight",
+        )
         if caught is not True:
             worker.kill()
             in_flight = statuses(engine).get("submitted", 0)
             if in_flight:
                 break
-            worker = celery_worker(postgres_url)  # the batch settled before the kill landed (anvil mines at once): again
+            worker = celery_worker(
+                postgres_url
+            )  # the batch settled before the kill landed (anvil mines at once): again
     assert in_flight > 0, "no kill landed while a batch was signed but not settled"
     worker = celery_worker(postgres_url)
     wait_until(lambda: all_indexed(engine), timeout=120, worker=worker, what="everything indexed after the restart")

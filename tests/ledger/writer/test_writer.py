@@ -49,8 +49,9 @@ def test_confirmations_are_batched_into_few_transactions_and_reach_indexed(write
     ids = confirm(write_path, items)
     write_path.drain()
     with write_path.session() as s:
-        transactions = s.execute(select(func.count(func.distinct(OutboxCommand.transaction_id))).where(
-            OutboxCommand.id.in_(ids))).scalar_one()
+        transactions = s.execute(
+            select(func.count(func.distinct(OutboxCommand.transaction_id))).where(OutboxCommand.id.in_(ids))
+        ).scalar_one()
     assert transactions <= 2  # 300 payments in at most two recordPayments calls
     for n in (1, 2, 3):
         assert paid_on_chain(write_path.chain, project_code(n)) == 100 * 1000 < due[n]  # every payment once
@@ -68,9 +69,19 @@ def test_a_revert_fails_its_command_with_the_decoded_error_and_the_rest_go_on(wr
     chain = write_path.chain
     at = chain_time(chain)
     # The voucher reaches the chain by another path first, with other figures.
-    chain.senders["TAX_ROLE"].send(chain.fee.functions.recordPayment(
-        project_key(project_code(1)), reference_key("V-TAKEN"), 999, int(at.timestamp())))
-    ids = confirm(write_path, [payment(1, "V-A", 100, paid_at=at), payment(1, "V-TAKEN", 100, paid_at=at), payment(1, "V-B", 100, paid_at=at)])
+    chain.senders["TAX_ROLE"].send(
+        chain.fee.functions.recordPayment(
+            project_key(project_code(1)), reference_key("V-TAKEN"), 999, int(at.timestamp())
+        )
+    )
+    ids = confirm(
+        write_path,
+        [
+            payment(1, "V-A", 100, paid_at=at),
+            payment(1, "V-TAKEN", 100, paid_at=at),
+            payment(1, "V-B", 100, paid_at=at),
+        ],
+    )
     with caplog.at_level(logging.INFO, logger="ledger.writer.writer"):
         write_path.drain()
     # The first, unchecked send of the three reverts on chain. Hardhat also answers the send itself
@@ -78,8 +89,12 @@ def test_a_revert_fails_its_command_with_the_decoded_error_and_the_rest_go_on(wr
     send_errors = [r for r in caplog.records if r.getMessage().startswith("outbox: sending")]
     assert bool(send_errors) == (chain.node.kind == "hardhat"), send_errors
     with write_path.session() as s:
-        assert s.execute(select(func.count()).select_from(OutboxTransaction).where(
-            OutboxTransaction.status == "reverted")).scalar_one() == 1
+        assert (
+            s.execute(
+                select(func.count()).select_from(OutboxTransaction).where(OutboxTransaction.status == "reverted")
+            ).scalar_one()
+            == 1
+        )
     with write_path.session() as s:
         taken = command_status(s, command_id=ids[1])
         assert taken.status == "failed"
@@ -101,8 +116,9 @@ class CrashAfterSend(OutboxWriter):
 
 
 @pytest.mark.parametrize("crashing_writer", [CrashBeforeSend, CrashAfterSend])
-def test_a_writer_that_dies_between_signing_and_recording_the_receipt_lands_each_command_once(write_path,
-                                                                                             crashing_writer):
+def test_a_writer_that_dies_between_signing_and_recording_the_receipt_lands_each_command_once(
+    write_path, crashing_writer
+):
     setup_projects(write_path, 1)
     at = chain_time(write_path.chain)
     ids = confirm(write_path, [payment(1, f"V-{i}", 100, paid_at=at) for i in range(10)])
@@ -113,8 +129,12 @@ def test_a_writer_that_dies_between_signing_and_recording_the_receipt_lands_each
     assert paid_on_chain(write_path.chain, project_code(1)) == 10 * 100
     with write_path.session() as s:
         assert {command_status(s, command_id=i).status for i in ids} == {"mined"}
-        assert s.execute(select(func.count()).select_from(OutboxTransaction).where(
-            OutboxTransaction.status == "mined")).scalar_one() == 2  # the assessment's and the payments'
+        assert (
+            s.execute(
+                select(func.count()).select_from(OutboxTransaction).where(OutboxTransaction.status == "mined")
+            ).scalar_one()
+            == 2
+        )  # the assessment's and the payments'
 
 
 def test_a_stored_transaction_whose_nonce_was_used_elsewhere_is_reconciled_against_the_chain(write_path):
@@ -125,8 +145,9 @@ def test_a_stored_transaction_whose_nonce_was_used_elsewhere_is_reconciled_again
         write_path.writer(CrashBeforeSend).run_once()
     # Before the writer comes back, the same key spends that nonce on one of the two payments.
     chain = write_path.chain
-    chain.senders["TAX_ROLE"].send(chain.fee.functions.recordPayment(
-        project_key(project_code(1)), reference_key("V-1"), 100, int(at.timestamp())))
+    chain.senders["TAX_ROLE"].send(
+        chain.fee.functions.recordPayment(project_key(project_code(1)), reference_key("V-1"), 100, int(at.timestamp()))
+    )
     write_path.drain()
     with write_path.session() as s:
         assert [command_status(s, command_id=i).status for i in ids] == ["mined", "mined"]
@@ -145,15 +166,22 @@ def test_office_decisions_reach_the_chain_with_their_fact_times(write_path):
     setup_projects(write_path, 1)
     signed = chain_time(write_path.chain)
     with write_path.session() as s:
-        record_commitments(s, commitments=[commitment(1, "C-1", "materials", days=30).model_copy(
-            update={"signed_at": signed})], client="approval")
+        record_commitments(
+            s,
+            commitments=[commitment(1, "C-1", "materials", days=30).model_copy(update={"signed_at": signed})],
+            client="approval",
+        )
         s.commit()
     write_path.drain()
     fulfilled_at = signed + timedelta(minutes=1)  # a fact time within the chain's clock skew
     with write_path.session() as s:
         for action, at in (("submit_evidence", signed), ("reject_evidence", None), ("fulfil", fulfilled_at)):
-            decide_commitment(s, commitment_number="C-1", decision=CommitmentDecision(
-                action=action, document_sha256=sha(action), decided_at=at), actor="office")
+            decide_commitment(
+                s,
+                commitment_number="C-1",
+                decision=CommitmentDecision(action=action, document_sha256=sha(action), decided_at=at),
+                actor="office",
+            )
         s.commit()
     write_path.drain()
     assert write_path.statuses() == {"mined": 5}  # the assessment, the record and three decisions

@@ -35,15 +35,26 @@ class World:
     def index_block(self, number: int, block_hash: str, subjects: list[str] = ()) -> None:
         with self.engine.begin() as conn:
             for i, subject in enumerate(subjects):
-                conn.execute(text("INSERT INTO raw_events (chain_id, block_number, log_index, block_hash, "
-                                  "transaction_hash, contract, address, event, subject, topics, data) VALUES "
-                                  "(31337, :n, :i, :h, :h, 'FeeLedger', '0x00', 'PaymentRecorded', :s, x'', x'')"),
-                             {"n": number, "i": i, "h": block_hash, "s": subject})
+                conn.execute(
+                    text(
+                        "INSERT INTO raw_events (chain_id, block_number, log_index, block_hash, "
+                        "transaction_hash, contract, address, event, subject, topics, data) VALUES "
+                        "(31337, :n, :i, :h, :h, 'FeeLedger', '0x00', 'PaymentRecorded', :s, x'', x'')"
+                    ),
+                    {"n": number, "i": i, "h": block_hash, "s": subject},
+                )
             conn.execute(text("DELETE FROM indexed_blocks WHERE block_number >= :n"), {"n": number})
-            conn.execute(text("INSERT INTO indexed_blocks VALUES (31337, :n, :h, '0x00')"), {"n": number, "h": block_hash})
+            conn.execute(
+                text("INSERT INTO indexed_blocks VALUES (31337, :n, :h, '0x00')"), {"n": number, "h": block_hash}
+            )
             conn.execute(text("DELETE FROM chain_state"))
-            conn.execute(text("INSERT INTO chain_state (chain_id, genesis_hash, block_number, block_hash, updated_at) "
-                              "VALUES (31337, '0x00', :n, :h, :t)"), {"n": number, "h": block_hash, "t": time.time()})
+            conn.execute(
+                text(
+                    "INSERT INTO chain_state (chain_id, genesis_hash, block_number, block_hash, updated_at) "
+                    "VALUES (31337, '0x00', :n, :h, :t)"
+                ),
+                {"n": number, "h": block_hash, "t": time.time()},
+            )
 
 
 @pytest.fixture
@@ -51,11 +62,15 @@ def world(tmp_path):
     engine = make_engine(f"sqlite:///{tmp_path / 'read-model.db'}")
     upgrade_schema(engine)
     with engine.begin() as conn:
-        conn.execute(text("INSERT INTO commitments (chain_id, commitment, project, enterprise, kind, status, "
-                          "fulfilled_late, extensions, signed_at, due_at, evidence_submitted_at, decided_at, "
-                          "recorded_block, block_number, log_index, block_hash, transaction_hash) VALUES "
-                          "(31337, :c, :p, '0x01', 'materials', 'recorded', 0, 0, 0, 0, 0, 0, 1, 1, 0, '0x', '0x')"),
-                     {"c": COMMITMENT_OF_B, "p": PROJECTS["B"]})
+        conn.execute(
+            text(
+                "INSERT INTO commitments (chain_id, commitment, project, enterprise, kind, status, "
+                "fulfilled_late, extensions, signed_at, due_at, evidence_submitted_at, decided_at, "
+                "recorded_block, block_number, log_index, block_hash, transaction_hash) VALUES "
+                "(31337, :c, :p, '0x01', 'materials', 'recorded', 0, 0, 0, 0, 0, 0, 1, 1, 0, '0x', '0x')"
+            ),
+            {"c": COMMITMENT_OF_B, "p": PROJECTS["B"]},
+        )
     world = World(engine)
     world.index_block(1, "0xb1")
     yield world

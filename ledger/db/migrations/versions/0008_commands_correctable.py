@@ -7,17 +7,18 @@ corrected; the failed attempt stays in the outbox. Looking a key's commands up b
 Revision ID: 0008
 Revises: 0007
 """
+
 from alembic import op
 
-revision = '0008'
-down_revision = '0007'
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    op.create_index('ix_outbox_commands_reference_status', 'outbox_commands', ['reference', 'status'], unique=False)
+    op.create_index("ix_outbox_commands_reference_status", "outbox_commands", ["reference", "status"], unique=False)
 
 
 def downgrade() -> None:
-    op.drop_index('ix_outbox_commands_reference_status', table_name='outbox_commands')
+    op.drop_index("ix_outbox_commands_reference_status", table_name="outbox_commands")

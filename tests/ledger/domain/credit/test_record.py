@@ -27,8 +27,9 @@ def indexed(module_chain, tmp_path_factory):
     work.pay(projects, 2)
     engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('credit') / 'read-model.db'}")
     upgrade_schema(engine)
-    Indexer(engine=engine, rpc=JsonRpc(chain.node.url), manifest=chain.manifest, config=IndexerConfig(),
-            owner="credit").catch_up()
+    Indexer(
+        engine=engine, rpc=JsonRpc(chain.node.url), manifest=chain.manifest, config=IndexerConfig(), owner="credit"
+    ).catch_up()
     yield engine, before_overdue
     engine.dispose()
 
@@ -55,8 +56,15 @@ def test_every_enterprises_listed_score_equals_its_record_added_up_event_by_even
             kinds |= {e.kind for e in record.events}
             for e in record.events:
                 assert e.proof.block_time is not None and e.proof.transaction_hash.startswith("0x")
-    assert kinds == {"fulfilled_on_time", "fulfilled_late", "marked_overdue", "breached", "repaired",
-                     "late_fee_payment", "counters_imported"}
+    assert kinds == {
+        "fulfilled_on_time",
+        "fulfilled_late",
+        "marked_overdue",
+        "breached",
+        "repaired",
+        "late_fee_payment",
+        "counters_imported",
+    }
 
 
 def test_the_grade_filter_lists_exactly_the_enterprises_of_that_grade(indexed):
@@ -64,18 +72,21 @@ def test_the_grade_filter_lists_exactly_the_enterprises_of_that_grade(indexed):
     with Session(engine) as session:
         listed = everyone(session)
         for grade in "ABCD":
-            assert [e.enterprise_key for e in everyone(session, grade=grade)] == \
-                   [e.enterprise_key for e in listed if e.grade == grade]
+            assert [e.enterprise_key for e in everyone(session, grade=grade)] == [
+                e.enterprise_key for e in listed if e.grade == grade
+            ]
 
 
 def test_a_record_as_of_a_past_date_leaves_out_what_the_chain_recorded_later(indexed):
     engine, before_overdue = indexed
     with Session(engine) as session:
-        breached = session.execute(text(
-            "SELECT enterprise FROM commitment_events WHERE event = 'breached' LIMIT 1")).scalar()
+        breached = session.execute(
+            text("SELECT enterprise FROM commitment_events WHERE event = 'breached' LIMIT 1")
+        ).scalar()
         now = credit_record(session, enterprise=breached)
-        then = credit_record(session, enterprise=breached,
-                             as_of=datetime.fromtimestamp(before_overdue + DAY, timezone.utc))
+        then = credit_record(
+            session, enterprise=breached, as_of=datetime.fromtimestamp(before_overdue + DAY, timezone.utc)
+        )
     assert any(e.kind == "breached" for e in now.events)
     assert not any(e.kind in ("marked_overdue", "breached", "repaired") for e in then.events)
     assert then.score == 100 + sum(e.contribution for e in then.events) and then.as_of is not None

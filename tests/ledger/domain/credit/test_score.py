@@ -15,18 +15,35 @@ def event(kind: str, block: int, *, time: int | None = 1_000, **kw) -> CreditEve
 def test_the_sample_rule_set_is_labelled_and_carries_the_weights_of_the_design():
     assert RULES.version == "sample-v1" and "SAMPLE" in RULES.label
     assert RULES.start == 100
-    assert RULES.weights == {"fulfilled_on_time": 1, "fulfilled_late": -3, "marked_overdue": -5, "breached": -20,
-                             "repaired": 10, "late_fee_payment": -2}
+    assert RULES.weights == {
+        "fulfilled_on_time": 1,
+        "fulfilled_late": -3,
+        "marked_overdue": -5,
+        "breached": -20,
+        "repaired": 10,
+        "late_fee_payment": -2,
+    }
     assert [RULES.grade(s) for s in (90, 89, 75, 74, 60, 59)] == ["A", "B", "B", "C", "C", "D"]
 
 
 def test_each_event_contributes_its_weight_in_chain_order_and_the_rule_set_version_is_in_the_answer():
-    events = [event("breached", 3), event("marked_overdue", 2), event("fulfilled_on_time", 1), event("repaired", 4),
-              event("late_fee_payment", 5), event("fulfilled_late", 6)]
+    events = [
+        event("breached", 3),
+        event("marked_overdue", 2),
+        event("fulfilled_on_time", 1),
+        event("repaired", 4),
+        event("late_fee_payment", 5),
+        event("fulfilled_late", 6),
+    ]
     scored = score_events(events, RULES)
     assert [(s.event.kind, s.contribution, s.score_after) for s in scored.events] == [
-        ("fulfilled_on_time", 1, 101), ("marked_overdue", -5, 96), ("breached", -20, 76), ("repaired", 10, 86),
-        ("late_fee_payment", -2, 84), ("fulfilled_late", -3, 81)]
+        ("fulfilled_on_time", 1, 101),
+        ("marked_overdue", -5, 96),
+        ("breached", -20, 76),
+        ("repaired", 10, 86),
+        ("late_fee_payment", -2, 84),
+        ("fulfilled_late", -3, 81),
+    ]
     assert (scored.score, scored.grade, scored.rule_set) == (81, "B", "sample-v1")
 
 
