@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import literal, null, select, union_all, update
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from ledger.db.read_model import Commitment as CommitmentView
 from ledger.db.read_model import Payment, Refund
@@ -60,8 +61,14 @@ def key_queries(table: KeyTable, keys: set[str], *padding) -> tuple:
     column = getattr(table.row, table.key)
     chain_column = getattr(table.chain_table, table.chain_key)
     ours = (
-        select(column.label("key"), OutboxCommand.id, OutboxCommand.status, OutboxCommand.error_name, *padding)
-        .join(OutboxCommand, OutboxCommand.id == table.row.command_id)
+        select(
+            column.label("key"),
+            col(OutboxCommand.id),
+            col(OutboxCommand.status),
+            col(OutboxCommand.error_name),
+            *padding,
+        )
+        .join(OutboxCommand, col(OutboxCommand.id) == table.row.command_id)
         .where(column.in_(keys))
     )
     on_chain = select(chain_column, null(), literal(ON_CHAIN), null(), *padding).where(

@@ -6,6 +6,7 @@ counts once it is indexed, and commands still on their way are a reason of their
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from ledger.db.read_model import Commitment as CommitmentView
 from ledger.db.read_model import FeeAccount
@@ -27,7 +28,9 @@ def clearance(session: Session, *, project_code: str) -> Clearance:
     if chain_id is not None:
         account = (
             session.execute(
-                select(FeeAccount).where(FeeAccount.chain_id == chain_id, FeeAccount.project == project.project_key)
+                select(FeeAccount).where(
+                    col(FeeAccount.chain_id) == chain_id, col(FeeAccount.project) == project.project_key
+                )
             )
             .scalars()
             .first()
@@ -54,8 +57,8 @@ def clearance(session: Session, *, project_code: str) -> Clearance:
         )
     numbers = dict(
         session.execute(
-            select(CommitmentRecord.commitment_key, CommitmentRecord.commitment_number).where(
-                CommitmentRecord.project_code == project_code
+            select(col(CommitmentRecord.commitment_key), col(CommitmentRecord.commitment_number)).where(
+                col(CommitmentRecord.project_code) == project_code
             )
         ).all()
     )
@@ -63,7 +66,7 @@ def clearance(session: Session, *, project_code: str) -> Clearance:
     if chain_id is not None and numbers:
         views = session.execute(
             select(CommitmentView).where(
-                CommitmentView.chain_id == chain_id, CommitmentView.commitment.in_(list(numbers))
+                col(CommitmentView.chain_id) == chain_id, col(CommitmentView.commitment).in_(list(numbers))
             )
         ).scalars()
         for view in sorted(views, key=lambda v: numbers[v.commitment]):
@@ -84,7 +87,9 @@ def clearance(session: Session, *, project_code: str) -> Clearance:
     pending = session.execute(
         select(func.count())
         .select_from(OutboxCommand)
-        .where(OutboxCommand.project_code == project_code, OutboxCommand.status.in_([ACCEPTED, SUBMITTED, MINED]))
+        .where(
+            col(OutboxCommand.project_code) == project_code, col(OutboxCommand.status).in_([ACCEPTED, SUBMITTED, MINED])
+        )
     ).scalar_one()
     if pending:
         reasons.append(

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import ScalarSelect, select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from ledger.core.identifiers import enterprise_key, project_key, reference_key
 from ledger.core.settings import get_settings
@@ -80,7 +81,7 @@ def get_project_row(session: Session, project_code: str, *, field: str = "projec
 def mirrored_chain_id() -> ScalarSelect:
     """The chain the read model mirrors (the most recently indexed one), as a subquery: a lookup
     that filters by it needs no round trip of its own."""
-    return select(ChainState.chain_id).order_by(ChainState.updated_at.desc()).limit(1).scalar_subquery()
+    return select(col(ChainState.chain_id)).order_by(col(ChainState.updated_at).desc()).limit(1).scalar_subquery()
 
 
 def read_model_chain_id(session: Session) -> int | None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from ledger.db.read_model import BLOCK_TIME_JOIN, PROOF_WITH_BLOCK_TIME, read_sql
 from ledger.db.write_model import Enterprise
@@ -84,7 +85,7 @@ def credit_events(session: Session, *, chain_id: int, enterprise: str) -> list[C
 
 def enterprise_known(session: Session, *, chain_id: int | None, enterprise: str) -> bool:
     """The write model registered the enterprise, or the chain knows it (a commitment or a fee account)."""
-    if session.execute(select(Enterprise.uscc).where(Enterprise.enterprise_key == enterprise)).first():
+    if session.execute(select(col(Enterprise.uscc)).where(col(Enterprise.enterprise_key) == enterprise)).first():
         return True
     return (
         chain_id is not None
