@@ -94,7 +94,7 @@ def names_of(session: Session, key_column, name_column, keys) -> dict[str, str]:
     keys = {k for k in keys if k}
     if not keys:
         return {}
-    return dict(session.execute(select(key_column, name_column).where(key_column.in_(keys))).all())
+    return dict(session.execute(select(key_column, name_column).where(key_column.in_(keys))).tuples().all())
 
 
 def proof_of(chain_id: int, row) -> Proof:

@@ -74,8 +74,8 @@ def _upsert_enterprise(
 ) -> None:
     cipher = field_cipher(get_settings())
 
-    def seal(column: str, value: str | None) -> str | None:
-        return None if value is None else cipher.encrypt(value, context=f"enterprises.{column}:{uscc}")
+    def seal(column: str, value: str) -> str:
+        return cipher.encrypt(value, context=f"enterprises.{column}:{uscc}")
 
     enterprise = session.get(Enterprise, uscc)
     if enterprise is None:
