@@ -35,7 +35,7 @@ def clearance(session: Session, *, project_code: str) -> Clearance:
             .scalars()
             .first()
         )
-    account_proof = proof_of(chain_id, account) if account else None
+    account_proof = proof_of(account.chain_id, account) if account else None
     fee_status = account.status if account else "unassessed"
     if account is None and shortfall(project.required_shelter_area, project.built_shelter_area) > 0:
         reasons.append(
@@ -45,7 +45,7 @@ def clearance(session: Session, *, project_code: str) -> Clearance:
                 detail="the shelter shortfall has not been assessed on chain",
             )
         )
-    elif fee_status in ("assessed", "partially_paid"):
+    elif account is not None and account.status in ("assessed", "partially_paid"):
         reasons.append(
             ClearanceReason(
                 code="fee_outstanding",
@@ -60,7 +60,9 @@ def clearance(session: Session, *, project_code: str) -> Clearance:
             select(col(CommitmentRecord.commitment_key), col(CommitmentRecord.commitment_number)).where(
                 col(CommitmentRecord.project_code) == project_code
             )
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     open_commitments, overdue = [], []
     if chain_id is not None and numbers:

@@ -26,7 +26,7 @@ from ledger.domain.common import (
     unix,
 )
 from ledger.domain.errors import Conflict, InvalidState, NotFound, ValidationFailed
-from ledger.domain.fees import _adjust, _current_relief_bps, _open_assessment
+from ledger.domain.fees import _adjust, _assessed_basis, _current_relief_bps, _open_assessment
 from ledger.domain.rates import SURVEY_REDUCTION, SURVEY_SUPPLEMENT, fee_fen, relief_fen, shortfall
 from ledger.domain.schemas.approval import AcceptanceAccepted, AcceptanceReport, CommitmentCreate
 from ledger.domain.schemas.common import CommandAccepted
@@ -296,9 +296,10 @@ def report_acceptance(session: Session, *, report: AcceptanceReport, client: str
         )
         if assessment is not None:
             bps = _current_relief_bps(session, project.project_code)
+            _, rate = _assessed_basis(assessment)
 
             def relieved(area: int) -> int:  # what the area would owe, relief applied as on chain
-                base = fee_fen(shortfall(project.required_shelter_area, area), assessment.rate_fen_per_m2)
+                base = fee_fen(shortfall(project.required_shelter_area, area), rate)
                 return base - relief_fen(base, bps)
 
             delta = relieved(report.surveyed_shelter_area) - relieved(project.built_shelter_area)

@@ -4,6 +4,7 @@ import base64
 import re
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock
+from typing import overload
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ScalarSelect, select
@@ -49,6 +50,12 @@ def unix(moment: datetime) -> int:
 LAST_SECOND = 253_402_300_799  # 9999-12-31T23:59:59Z, the last moment a datetime holds
 
 
+@overload
+def from_unix(seconds: float) -> datetime: ...
+@overload
+def from_unix(seconds: None) -> None: ...
+@overload
+def from_unix(seconds: float | None) -> datetime | None: ...
 def from_unix(seconds: float | None) -> datetime | None:
     """Unix seconds as a UTC datetime. A uint64 time beyond year 9999 (only a chain without bounds,
     e.g. a v2 import, can hold one) shows as the last second a datetime holds; the read model

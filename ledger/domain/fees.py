@@ -349,7 +349,14 @@ def _due_problem(base: int, relief_bps: int, adjustments: int, *, field: str) ->
 
 
 def _base_fen(assessment: Levy) -> int:
-    return fee_fen(assessment.shortfall_area, assessment.rate_fen_per_m2)
+    return fee_fen(*_assessed_basis(assessment))
+
+
+def _assessed_basis(assessment: Levy) -> tuple[int, int]:
+    """An assessment's shortfall (0.01 m²) and rate: assess() records both (a supplementary charge has neither)."""
+    if assessment.shortfall_area is None or assessment.rate_fen_per_m2 is None:
+        raise ValueError(f"levy {assessment.levy_number} is not an assessment: it has no shortfall or rate")
+    return assessment.shortfall_area, assessment.rate_fen_per_m2
 
 
 def _adjustments_fen(session: Session, project_code: str) -> int:
@@ -401,7 +408,7 @@ def _current_relief_bps(session: Session, project_code: str) -> int:
 
 def _assessment_levy_fen(session: Session, project_code: str, levy: Levy) -> int:
     """base − relief + the reductions made so far (supplementary charges are levies of their own)."""
-    base = fee_fen(levy.shortfall_area, levy.rate_fen_per_m2)
+    base = fee_fen(*_assessed_basis(levy))
     reductions = session.execute(
         select(func.coalesce(func.sum(col(AdjustmentRequest.delta_fen)), 0)).where(
             col(AdjustmentRequest.project_code) == project_code,

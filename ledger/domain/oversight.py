@@ -178,7 +178,14 @@ def money_trail(session: Session, *, project_code: str) -> MoneyTrailPublic:
             paid_fen=account[2],
             refunded_fen=account[3],
             refund_owed_fen=account[4],
-            proof=proof_with_block_time(*account[5:], block_time),
+            proof=proof_with_block_time(
+                account.chain_id,
+                account.block_number,
+                account.log_index,
+                account.block_hash,
+                account.transaction_hash,
+                block_time,
+            ),
         )
     return MoneyTrailPublic(
         project_code=project_code,
