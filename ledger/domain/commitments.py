@@ -184,15 +184,20 @@ def decide_commitment(
     if decision.action in DECISION_TIME:
         fact_at = _fact_time(session, record, decision.decided_at, "decided_at", signed_at)
     if decision.action == "extend":
-        if decision.new_due_date <= record.due_date:
+        new_due_date = decision.new_due_date
+        if new_due_date is None:  # (the schema requires it to extend)
+            raise ValidationFailed(
+                "new_due_date is required to extend a commitment", field="new_due_date", rule="required_for_extend"
+            )
+        if new_due_date <= record.due_date:
             raise ValidationFailed(
                 "new_due_date must be after the current due date", field="new_due_date", rule="later_than_due_date"
             )
-        if end_of_day(decision.new_due_date) <= chain_time.chain_clock().now():
+        if end_of_day(new_due_date) <= chain_time.chain_clock().now():
             raise ValidationFailed(
                 "new_due_date must be ahead of the chain's time", field="new_due_date", rule="future_date"
             )
-        if end_of_day(decision.new_due_date) > signed_at + MAX_HORIZON_SECONDS:
+        if end_of_day(new_due_date) > signed_at + MAX_HORIZON_SECONDS:
             raise ValidationFailed(
                 "new_due_date must be within 3,650 days of signing", field="new_due_date", rule="max_horizon"
             )
@@ -224,12 +229,16 @@ def _decide(
     new_due_date=None,
     fact_at: int | None = None,
 ) -> CommandAccepted:
-    args = {"commitment": record.commitment_key, DECISION_ARGUMENT[action]: sha_hex(document_sha256)}
+    args: dict[str, str | int | None] = {
+        "commitment": record.commitment_key,
+        DECISION_ARGUMENT[action]: sha_hex(document_sha256),
+    }
     if action in DECISION_TIME:
         args[DECISION_TIME[action]] = fact_at
     if action == "extend":
-        args["new_due_at"] = end_of_day(new_due_date)
-        record.due_date, record.due_at = new_due_date, args["new_due_at"]
+        new_due_at = end_of_day(new_due_date)
+        args["new_due_at"] = new_due_at
+        record.due_date, record.due_at = new_due_date, new_due_at
     command = NewCommand(DECISION_KINDS[action], record.commitment_number, record.project_code, args).with_id()
     session.add(
         CommitmentDocument(

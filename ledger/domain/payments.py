@@ -93,7 +93,9 @@ def _confirm(
     latest_allowed = chain_time.chain_clock().latest_allowed()
     used = set(keys.taken)
     now = time.time()
-    results, rows, commands = [], {}, {}
+    results: list[CommandAccepted | DomainError] = []
+    rows: dict[str, dict] = {}
+    commands: dict[str, NewCommand] = {}
     for c in confirmations:
         levy = levies.get(c.levy_number)
         if c.voucher_number in used:
@@ -223,17 +225,19 @@ def _levy_query(levy_numbers: set[str]):
     command did not fail (FeeLedger keeps the first assessment's `assessedAt`)."""
     assessment, command = aliased(Levy), aliased(OutboxCommand)
     assessed_at = (
-        select(func.min(assessment.created_at))
-        .join(command, command.id == assessment.command_id)
+        select(func.min(col(assessment.created_at)))
+        .join(command, col(command.id) == col(assessment.command_id))
         .where(
-            assessment.project_code == col(Levy.project_code), assessment.kind == "assessment", command.status != FAILED
+            col(assessment.project_code) == col(Levy.project_code),
+            col(assessment.kind) == "assessment",
+            col(command.status) != FAILED,
         )
         .scalar_subquery()
     )
     paid_high, paid_low = (
         select(total)
-        .join(command, command.id == col(ConfirmationRow.command_id))
-        .where(col(ConfirmationRow.project_code) == col(Levy.project_code), command.status != FAILED)
+        .join(command, col(command.id) == col(ConfirmationRow.command_id))
+        .where(col(ConfirmationRow.project_code) == col(Levy.project_code), col(command.status) != FAILED)
         .scalar_subquery()
         for total in _exact_sum(col(ConfirmationRow.amount_fen))
     )
@@ -415,7 +419,8 @@ def levies_feed(session: Session, *, cursor: str | None = None, limit: int = 100
         session.execute(select(Levy).where(col(Levy.seq) > after).order_by(col(Levy.seq)).limit(limit)).scalars()
     )
     items = _levies_public(session, levies)
-    next_cursor = _encode_cursor(levies[-1].seq) if len(levies) == limit else None
+    last = levies[-1].seq if len(levies) == limit else None  # (a stored levy has its seq)
+    next_cursor = _encode_cursor(last) if last is not None else None
     return LevyPage(items=items, next_cursor=next_cursor)
 
 
@@ -454,7 +459,9 @@ def _levies_public(session: Session, levies: list[Levy]) -> list[LevyPublic]:
                 .join(OutboxCommand, col(OutboxCommand.id) == col(ConfirmationRow.command_id))
                 .where(col(ConfirmationRow.levy_number).in_(numbers), col(OutboxCommand.status) != FAILED)
                 .group_by(col(ConfirmationRow.levy_number))
-            ).all()
+            )
+            .tuples()
+            .all()
         )
         if numbers
         else {}

@@ -8,7 +8,7 @@ it in full). Lists are cursor-paginated.
 
 import base64
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import literal, select, tuple_
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -102,7 +102,9 @@ def public_payments(
     )
     if after is not None:
         block, log = (int(part) for part in after.split("."))
-        query = query.where(tuple_(col(Payment.block_number), col(Payment.log_index)) > tuple_(block, log))
+        query = query.where(
+            tuple_(col(Payment.block_number), col(Payment.log_index)) > tuple_(literal(block), literal(log))
+        )
     rows = (
         session.execute(query.order_by(col(Payment.block_number), col(Payment.log_index)).limit(limit)).scalars().all()
     )
@@ -151,7 +153,7 @@ def verify_receipt(session: Session, *, voucher_number: str) -> ReceiptVerificat
         amount_fen=row.amount_fen,
         paid_at=from_unix(row.paid_at),
         late=row.late,
-        proof=proof_of(checkpoint.chain_id, row),
+        proof=proof_of(row.chain_id, row),  # (the checkpoint's chain, which the row was looked up in)
         as_of=checkpoint,
         project_code=project.project_code if project else None,
         project_name=project.name if project else None,
