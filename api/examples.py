@@ -1,5 +1,7 @@
 """Request and response examples for the OpenAPI document (one place, so they stay consistent)."""
 
+from web.kit.problems import OpenApiResponses
+
 USCC = "91410100MA3X5L8R2W"
 PROJECT = "2026-410105-70-01-000123"
 LEVY_NUMBER = PROJECT + "-A1"  # the project code and the assessment's revision
@@ -11,7 +13,7 @@ def body(summary: str, value: dict) -> dict:
     return {"default": {"summary": summary, "value": value}}
 
 
-def ok(description: str, value, status: int = 200) -> dict[int, dict]:
+def ok(description: str, value, status: int = 200) -> OpenApiResponses:
     return {status: {"description": description, "content": {"application/json": {"example": value}}}}
 
 

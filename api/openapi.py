@@ -6,7 +6,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 
-from web.kit.problems import MEDIA_TYPE, problem_responses
+from web.kit.problems import MEDIA_TYPE, OpenApiResponses, problem_responses
 
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 CHAIN_TIME = "the chain's time (`chain.head_time` in GET /health; the contracts judge fact times by block time)"
@@ -110,7 +110,7 @@ def install_openapi(app: FastAPI) -> None:
         app.openapi_schema = schema
         return schema
 
-    app.openapi = openapi
+    app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented way to replace the document
 
 
 def _restore_nulls_in_examples(app: FastAPI, schema: dict) -> None:
@@ -128,7 +128,7 @@ def _restore_nulls_in_examples(app: FastAPI, schema: dict) -> None:
                     documented["example"] = jsonable_encoder(example)
 
 
-def _merge(responses: dict, extra: dict[int, dict]) -> None:
+def _merge(responses: dict, extra: OpenApiResponses) -> None:
     """Add problem examples to an operation's responses, keeping those it declares."""
     for status, response in extra.items():
         examples = response["content"][MEDIA_TYPE]["examples"]

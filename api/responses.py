@@ -13,7 +13,8 @@ class CommandAcceptedPublic(CommandAccepted):
 
 
 class AcceptanceAcceptedPublic(AcceptanceAccepted):
-    commands: list[CommandAcceptedPublic]
+    # pydantic: the answer narrows the field to the public item (an answer is read, never written through the base)
+    commands: list[CommandAcceptedPublic]  # type: ignore[assignment]
 
 
 class PaymentItemResultPublic(PaymentItemResult):
@@ -21,7 +22,8 @@ class PaymentItemResultPublic(PaymentItemResult):
 
 
 class PaymentBatchResultPublic(PaymentBatchResult):
-    items: list[PaymentItemResultPublic]
+    # pydantic: the answer narrows the field to the public item (an answer is read, never written through the base)
+    items: list[PaymentItemResultPublic]  # type: ignore[assignment]
 
 
 def accepted(command: CommandAccepted, response: Response, status_base: str) -> CommandAcceptedPublic:

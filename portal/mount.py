@@ -19,4 +19,4 @@ def mount_portal(app: FastAPI) -> None:
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     install_page_errors(app)
-    app.add_exception_handler(people.LoginRequired, people.login_redirect)
+    app.exception_handler(people.LoginRequired)(people.login_redirect)

@@ -116,9 +116,8 @@ async def page_rate_limit(request: Request) -> None:
 
 
 def install_page_errors(app: FastAPI) -> None:
+    @app.exception_handler(PageError)
     async def page_error(request: Request, exc: PageError):
         return render(
             request, "error.html", status_code=exc.status, headers=exc.headers, title=exc.title, message=exc.message
         )
-
-    app.add_exception_handler(PageError, page_error)

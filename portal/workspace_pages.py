@@ -25,7 +25,7 @@ def checkout_url(request: Request, levy_number: str) -> str | None:
 
 @router.get("")
 def workspace(request: Request, session: SessionDep, who: EnterprisePage):
-    uscc = who.person.uscc
+    uscc = who.person.enterprise_uscc
     mine = projects.projects_of_enterprise(session, uscc=uscc)
     accounts = oversight.fee_statuses(session, project_keys=[p.project_key for p in mine])
     levies = payments.levies_of_enterprise(session, uscc=uscc)
@@ -49,7 +49,7 @@ def workspace(request: Request, session: SessionDep, who: EnterprisePage):
 def my_project(
     request: Request, project_code: Annotated[str, Path(max_length=40)], session: SessionDep, who: EnterprisePage
 ):
-    mine = {p.project_code: p for p in projects.projects_of_enterprise(session, uscc=who.person.uscc)}
+    mine = {p.project_code: p for p in projects.projects_of_enterprise(session, uscc=who.person.enterprise_uscc)}
     if project_code not in mine:
         raise PageError(404, "未找到项目", f"项目代码（project_code）{project_code} 不是贵单位的项目。")
     try:
@@ -61,5 +61,5 @@ def my_project(
 
 @router.get("/credit")
 def workspace_credit(request: Request, session: SessionDep, who: EnterprisePage):
-    credit = credit_records.credit_record(session, enterprise=who.person.uscc, known=True)
+    credit = credit_records.credit_record(session, enterprise=who.person.enterprise_uscc, known=True)
     return render(request, "credit.html", who=who, credit=credit, heading="我的信用记录")

@@ -24,12 +24,12 @@ READ = problem_responses("authentication-required", "forbidden")
     "/projects", response_model=list[RegisteredProject], responses={**ex.ok("My projects", [ex.PROJECT_PUBLIC]), **READ}
 )
 def my_projects(session: SessionDep, user: EnterpriseUser) -> list[RegisteredProject]:
-    return projects.projects_of_enterprise(session, uscc=user.uscc)
+    return projects.projects_of_enterprise(session, uscc=user.enterprise_uscc)
 
 
 @router.get("/levies", response_model=list[LevyPublic], responses={**ex.ok("My levies", [ex.LEVY]), **READ})
 def my_levies(session: SessionDep, user: EnterpriseUser) -> list[LevyPublic]:
-    return payments.levies_of_enterprise(session, uscc=user.uscc)
+    return payments.levies_of_enterprise(session, uscc=user.enterprise_uscc)
 
 
 @router.get(
@@ -47,7 +47,7 @@ def my_levies(session: SessionDep, user: EnterpriseUser) -> list[LevyPublic]:
     },
 )
 def my_payments(session: SessionDep, user: EnterpriseUser) -> list[PaymentPublic]:
-    return payments.payments_of_enterprise(session, uscc=user.uscc)
+    return payments.payments_of_enterprise(session, uscc=user.enterprise_uscc)
 
 
 @router.get(
@@ -62,7 +62,7 @@ def my_payments(session: SessionDep, user: EnterpriseUser) -> list[PaymentPublic
     },
 )
 def my_commitments(session: SessionDep, user: EnterpriseUser) -> list[CommitmentPublic]:
-    return commitments.commitments_of_enterprise(session, uscc=user.uscc)
+    return commitments.commitments_of_enterprise(session, uscc=user.enterprise_uscc)
 
 
 @router.get(
@@ -76,4 +76,4 @@ def my_credit(
     ] = None,
 ) -> CreditRecordPublic:
     """My score and grade, every credit event with its contribution and on-chain proof."""
-    return credit_records.credit_record(session, enterprise=user.uscc, as_of=as_of, known=True)
+    return credit_records.credit_record(session, enterprise=user.enterprise_uscc, as_of=as_of, known=True)

@@ -33,6 +33,13 @@ class Person:
     uscc: str | None
     sessions_valid_after: float
 
+    @property
+    def enterprise_uscc(self) -> str:
+        """The enterprise an enterprise user acts for (add_user binds each to its USCC)."""
+        if self.uscc is None:
+            raise ValueError(f"user {self.username} ({self.role}) acts for no enterprise")
+        return self.uscc
+
 
 def _person(row) -> Person:
     return Person(row.id, row.username, row.display_name, row.role, row.uscc, row.sessions_valid_after)

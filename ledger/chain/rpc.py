@@ -128,6 +128,14 @@ class JsonRpc:
         tag = hex(number) if isinstance(number, int) else number
         return self.call("eth_getBlockByNumber", [tag, False])
 
+    def existing_block(self, number: int | str) -> dict:
+        """A block every node has (genesis, `latest`, a deployed contract's): a node that answers null for it
+        is unavailable."""
+        block = self.block(number)
+        if block is None:
+            raise ChainUnavailable(f"{self.node} has no block {number}")
+        return block
+
     def blocks(self, numbers: list[int]) -> list[dict | None]:
         return self.batch("eth_getBlockByNumber", [[hex(n), False] for n in numbers])
 

@@ -102,6 +102,7 @@ def users_add(
     role: Annotated[str, typer.Option(help="office, regulator or enterprise.")],
     uscc: Annotated[str | None, typer.Option(help="Enterprise users: the USCC they act for.")] = None,
     display_name: Annotated[str | None, typer.Option()] = None,
+    *,  # so the password needs no default to be required (typer prompts for it when not given)
     password: Annotated[
         str,
         typer.Option(
@@ -111,7 +112,7 @@ def users_add(
             envvar="LEDGER_NEW_USER_PASSWORD",
             help="Prompted for when not given (or LEDGER_NEW_USER_PASSWORD).",
         ),
-    ] = ...,
+    ],
 ) -> None:
     """Create a user with an Argon2id password hash."""
     from ledger.access.users import add_user

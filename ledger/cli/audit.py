@@ -28,10 +28,13 @@ def verify(
     web3, aggregates by full recount) and compare it, table by table, with the live read model up to its
     checkpoint. Exit 1 if any row differs."""
     from ledger.audit.verify import verify as rebuild_and_compare
+    from ledger.chain.audit_source import DecoderKind
     from ledger.chain.manifest import load_manifest
     from ledger.chain.node import connect
 
-    if decoder not in ("codec", "events"):
+    decoders: dict[str, DecoderKind] = {"codec": "codec", "events": "events"}
+    kind = decoders.get(decoder)
+    if kind is None:
         fail(LedgerError(f"--decoder must be codec or events, not {decoder!r}"))
     settings = get_settings()
     live = current_engine(settings.database.url)
@@ -41,7 +44,7 @@ def verify(
             load_manifest(settings.deployment.manifest_path),
             live,
             scratch_url=scratch,
-            decoder=decoder,
+            decoder=kind,
         )
     except LedgerError as exc:
         fail(exc)

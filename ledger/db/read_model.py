@@ -433,7 +433,7 @@ class EnterpriseCommitmentSummary(LatestProofColumns, table=True):
     repaired: int = big()
 
 
-EVENT_TABLES = [
+EVENT_TABLES: list[type[SQLModel]] = [
     BlockTime,
     RawEvent,
     RateTable,
@@ -452,8 +452,8 @@ EVENT_TABLES = [
     GovernanceEvent,
     PauseEvent,
 ]
-AGGREGATE_TABLES = [FeeAccount, Commitment, EnterpriseCommitmentSummary]
-INDEXER_TABLES = [ChainState, IndexedBlock]  # the indexer's lease: ledger.db.lease
+AGGREGATE_TABLES: list[type[SQLModel]] = [FeeAccount, Commitment, EnterpriseCommitmentSummary]
+INDEXER_TABLES: list[type[SQLModel]] = [ChainState, IndexedBlock]  # the indexer's lease: ledger.db.lease
 
 # Every Uint64 column of the read model by name (a name means the same quantity in every table;
 # elsewhere it is a plain integer, which from_db leaves alone).

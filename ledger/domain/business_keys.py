@@ -10,9 +10,11 @@ and one 409, exactly as two first sends do.
 """
 
 from dataclasses import dataclass, field
+from typing import cast
 
-from sqlalchemy import literal, null, select, union_all, update
+from sqlalchemy import CursorResult, literal, null, select, union_all, update
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from ledger.db.read_model import Commitment as CommitmentView
 from ledger.db.read_model import Payment, Refund
@@ -27,11 +29,16 @@ KEY_ON_CHAIN_ERRORS = frozenset(
 )
 
 
+# The write-model tables keyed by a business key, and the read-model tables that hold such keys on chain.
+KeyedTable = type[PaymentConfirmation] | type[RefundRequest] | type[CommitmentRecord]
+ChainKeyedTable = type[Payment] | type[Refund] | type[CommitmentView]
+
+
 @dataclass(frozen=True)
 class KeyTable:
-    row: type  # the write-model table whose primary key is the business key
+    row: KeyedTable  # the write-model table whose primary key is the business key
     key: str  # its column
-    chain_table: type  # the read-model table that holds the key once on chain (keccak256 of its normal form)
+    chain_table: ChainKeyedTable  # the read-model table that holds the key once on chain (keccak256 of its normal form)
     chain_key: str
 
 
@@ -60,12 +67,19 @@ def key_queries(table: KeyTable, keys: set[str], *padding) -> tuple:
     column = getattr(table.row, table.key)
     chain_column = getattr(table.chain_table, table.chain_key)
     ours = (
-        select(column.label("key"), OutboxCommand.id, OutboxCommand.status, OutboxCommand.error_name, *padding)
-        .join(OutboxCommand, OutboxCommand.id == table.row.command_id)
+        select(
+            column.label("key"),
+            col(OutboxCommand.id),
+            col(OutboxCommand.status),
+            col(OutboxCommand.error_name),
+            *padding,
+        )
+        .join(OutboxCommand, col(OutboxCommand.id) == col(table.row.command_id))
         .where(column.in_(keys))
     )
     on_chain = select(chain_column, null(), literal(ON_CHAIN), null(), *padding).where(
-        chain_column.in_({reference_key_hex(key) for key in keys}), table.chain_table.chain_id == mirrored_chain_id()
+        chain_column.in_({reference_key_hex(key) for key in keys}),
+        col(table.chain_table.chain_id) == mirrored_chain_id(),
     )
     return ours, on_chain
 
@@ -88,10 +102,13 @@ def fold_key_rows(table: KeyTable, keys: set[str], rows) -> KeyStates:
 def replace_failed(session: Session, table: KeyTable, key: str, failed_command_id: str, values: dict) -> bool:
     """Overwrite the failed attempt's row with the correction; False when another correction won."""
     column = getattr(table.row, table.key)
-    result = session.execute(
-        update(table.row)
-        .where(column == key, table.row.command_id == failed_command_id)
-        .values(**values)
-        .execution_options(synchronize_session=False)
+    result = cast(
+        CursorResult,  # what an UPDATE answers (Session.execute is typed for any statement)
+        session.execute(
+            update(table.row)
+            .where(column == key, col(table.row.command_id) == failed_command_id)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        ),
     )
     return result.rowcount == 1

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from ledger.db.read_model import FeeAccount, FeeAccountImport
 from ledger.domain.common import mirrored_chain_id, project_key_hex
@@ -43,9 +44,12 @@ def chain_accounts(session: Session, project_codes: set[str]) -> dict[str, Chain
         select(FeeAccount, FeeAccountImport)
         .outerjoin(
             FeeAccountImport,
-            and_(FeeAccountImport.chain_id == FeeAccount.chain_id, FeeAccountImport.project == FeeAccount.project),
+            and_(
+                col(FeeAccountImport.chain_id) == col(FeeAccount.chain_id),
+                col(FeeAccountImport.project) == col(FeeAccount.project),
+            ),
         )
-        .where(FeeAccount.chain_id == mirrored_chain_id(), FeeAccount.project.in_(list(codes)))
+        .where(col(FeeAccount.chain_id) == mirrored_chain_id(), col(FeeAccount.project).in_(list(codes)))
     ).all()
     accounts: dict[str, FeeAccount] = {}
     imports: dict[str, list[FeeAccountImport]] = {}

@@ -51,7 +51,7 @@ class ChainClock:
     def _read(self) -> None:
         before = time.monotonic()
         try:
-            block = self._rpc.block("latest")
+            block = self._rpc.existing_block("latest")
         except Exception:  # noqa: BLE001 — any failure to read leaves the last reading in use
             self._next_read = time.monotonic() + RETRY_SECONDS
             return

@@ -6,6 +6,7 @@ counts once it is indexed, and commands still on their way are a reason of their
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from ledger.db.read_model import Commitment as CommitmentView
 from ledger.db.read_model import FeeAccount
@@ -27,12 +28,14 @@ def clearance(session: Session, *, project_code: str) -> Clearance:
     if chain_id is not None:
         account = (
             session.execute(
-                select(FeeAccount).where(FeeAccount.chain_id == chain_id, FeeAccount.project == project.project_key)
+                select(FeeAccount).where(
+                    col(FeeAccount.chain_id) == chain_id, col(FeeAccount.project) == project.project_key
+                )
             )
             .scalars()
             .first()
         )
-    account_proof = proof_of(chain_id, account) if account else None
+    account_proof = proof_of(account.chain_id, account) if account else None
     fee_status = account.status if account else "unassessed"
     if account is None and shortfall(project.required_shelter_area, project.built_shelter_area) > 0:
         reasons.append(
@@ -42,7 +45,7 @@ def clearance(session: Session, *, project_code: str) -> Clearance:
                 detail="the shelter shortfall has not been assessed on chain",
             )
         )
-    elif fee_status in ("assessed", "partially_paid"):
+    elif account is not None and account.status in ("assessed", "partially_paid"):
         reasons.append(
             ClearanceReason(
                 code="fee_outstanding",
@@ -54,16 +57,18 @@ def clearance(session: Session, *, project_code: str) -> Clearance:
         )
     numbers = dict(
         session.execute(
-            select(CommitmentRecord.commitment_key, CommitmentRecord.commitment_number).where(
-                CommitmentRecord.project_code == project_code
+            select(col(CommitmentRecord.commitment_key), col(CommitmentRecord.commitment_number)).where(
+                col(CommitmentRecord.project_code) == project_code
             )
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     open_commitments, overdue = [], []
     if chain_id is not None and numbers:
         views = session.execute(
             select(CommitmentView).where(
-                CommitmentView.chain_id == chain_id, CommitmentView.commitment.in_(list(numbers))
+                col(CommitmentView.chain_id) == chain_id, col(CommitmentView.commitment).in_(list(numbers))
             )
         ).scalars()
         for view in sorted(views, key=lambda v: numbers[v.commitment]):
@@ -84,7 +89,9 @@ def clearance(session: Session, *, project_code: str) -> Clearance:
     pending = session.execute(
         select(func.count())
         .select_from(OutboxCommand)
-        .where(OutboxCommand.project_code == project_code, OutboxCommand.status.in_([ACCEPTED, SUBMITTED, MINED]))
+        .where(
+            col(OutboxCommand.project_code) == project_code, col(OutboxCommand.status).in_([ACCEPTED, SUBMITTED, MINED])
+        )
     ).scalar_one()
     if pending:
         reasons.append(

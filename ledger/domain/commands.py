@@ -3,6 +3,7 @@
 import orjson
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from ledger.db.write_model import OutboxCommand, OutboxTransaction
 from ledger.domain.common import from_unix
@@ -13,9 +14,9 @@ from ledger.domain.schemas.common import ChainError, CommandStatus
 def command_status(session: Session, *, command_id: str, client: str | None = None) -> CommandStatus:
     """The command's status; with `client`, only that client's commands exist (others are NotFound)."""
     row = session.execute(
-        select(OutboxCommand, OutboxTransaction.chain_id)
-        .outerjoin(OutboxTransaction, OutboxTransaction.id == OutboxCommand.transaction_id)
-        .where(OutboxCommand.id == command_id)
+        select(OutboxCommand, col(OutboxTransaction.chain_id))
+        .outerjoin(OutboxTransaction, col(OutboxTransaction.id) == col(OutboxCommand.transaction_id))
+        .where(col(OutboxCommand.id) == command_id)
     ).first()
     if row is None or (client is not None and row[0].client != client):
         raise NotFound(f"no command {command_id}", field="command_id", rule="known_command")
@@ -42,6 +43,8 @@ def command_status(session: Session, *, command_id: str, client: str | None = No
 def recent_commands(session: Session, *, limit: int = 50) -> list[CommandStatus]:
     """The latest writes, newest first, with their status (the office's view of the outbox)."""
     ids = (
-        session.execute(select(OutboxCommand.id).order_by(OutboxCommand.created_at.desc()).limit(limit)).scalars().all()
+        session.execute(select(col(OutboxCommand.id)).order_by(col(OutboxCommand.created_at).desc()).limit(limit))
+        .scalars()
+        .all()
     )
     return [command_status(session, command_id=command_id) for command_id in ids]

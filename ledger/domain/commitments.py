@@ -7,6 +7,7 @@ import orjson
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from ledger.db.read_model import BlockTime, CommitmentEvent
 from ledger.db.read_model import Commitment as CommitmentView
@@ -25,7 +26,7 @@ from ledger.domain.common import (
     unix,
 )
 from ledger.domain.errors import Conflict, InvalidState, NotFound, ValidationFailed
-from ledger.domain.fees import _adjust, _current_relief_bps, _open_assessment
+from ledger.domain.fees import _adjust, _assessed_basis, _current_relief_bps, _open_assessment
 from ledger.domain.rates import SURVEY_REDUCTION, SURVEY_SUPPLEMENT, fee_fen, relief_fen, shortfall
 from ledger.domain.schemas.approval import AcceptanceAccepted, AcceptanceReport, CommitmentCreate
 from ledger.domain.schemas.common import CommandAccepted
@@ -183,15 +184,20 @@ def decide_commitment(
     if decision.action in DECISION_TIME:
         fact_at = _fact_time(session, record, decision.decided_at, "decided_at", signed_at)
     if decision.action == "extend":
-        if decision.new_due_date <= record.due_date:
+        new_due_date = decision.new_due_date
+        if new_due_date is None:  # (the schema requires it to extend)
+            raise ValidationFailed(
+                "new_due_date is required to extend a commitment", field="new_due_date", rule="required_for_extend"
+            )
+        if new_due_date <= record.due_date:
             raise ValidationFailed(
                 "new_due_date must be after the current due date", field="new_due_date", rule="later_than_due_date"
             )
-        if end_of_day(decision.new_due_date) <= chain_time.chain_clock().now():
+        if end_of_day(new_due_date) <= chain_time.chain_clock().now():
             raise ValidationFailed(
                 "new_due_date must be ahead of the chain's time", field="new_due_date", rule="future_date"
             )
-        if end_of_day(decision.new_due_date) > signed_at + MAX_HORIZON_SECONDS:
+        if end_of_day(new_due_date) > signed_at + MAX_HORIZON_SECONDS:
             raise ValidationFailed(
                 "new_due_date must be within 3,650 days of signing", field="new_due_date", rule="max_horizon"
             )
@@ -223,12 +229,16 @@ def _decide(
     new_due_date=None,
     fact_at: int | None = None,
 ) -> CommandAccepted:
-    args = {"commitment": record.commitment_key, DECISION_ARGUMENT[action]: sha_hex(document_sha256)}
+    args: dict[str, str | int | None] = {
+        "commitment": record.commitment_key,
+        DECISION_ARGUMENT[action]: sha_hex(document_sha256),
+    }
     if action in DECISION_TIME:
         args[DECISION_TIME[action]] = fact_at
     if action == "extend":
-        args["new_due_at"] = end_of_day(new_due_date)
-        record.due_date, record.due_at = new_due_date, args["new_due_at"]
+        new_due_at = end_of_day(new_due_date)
+        args["new_due_at"] = new_due_at
+        record.due_date, record.due_at = new_due_date, new_due_at
     command = NewCommand(DECISION_KINDS[action], record.commitment_number, record.project_code, args).with_id()
     session.add(
         CommitmentDocument(
@@ -265,11 +275,11 @@ def report_acceptance(session: Session, *, report: AcceptanceReport, client: str
         shelter_builds = (
             session.execute(
                 select(CommitmentRecord)
-                .join(OutboxCommand, OutboxCommand.id == CommitmentRecord.command_id)
+                .join(OutboxCommand, col(OutboxCommand.id) == col(CommitmentRecord.command_id))
                 .where(
-                    CommitmentRecord.project_code == project.project_code,
-                    CommitmentRecord.kind == "shelter_build",
-                    OutboxCommand.status != FAILED,
+                    col(CommitmentRecord.project_code) == project.project_code,
+                    col(CommitmentRecord.kind) == "shelter_build",
+                    col(OutboxCommand.status) != FAILED,
                 )
             )
             .scalars()
@@ -283,17 +293,22 @@ def report_acceptance(session: Session, *, report: AcceptanceReport, client: str
         assessment = (
             session.execute(
                 select(Levy)
-                .where(Levy.project_code == project.project_code, Levy.kind == "assessment", Levy.status == "open")
-                .order_by(Levy.seq.desc())
+                .where(
+                    col(Levy.project_code) == project.project_code,
+                    col(Levy.kind) == "assessment",
+                    col(Levy.status) == "open",
+                )
+                .order_by(col(Levy.seq).desc())
             )
             .scalars()
             .first()
         )
         if assessment is not None:
             bps = _current_relief_bps(session, project.project_code)
+            _, rate = _assessed_basis(assessment)
 
             def relieved(area: int) -> int:  # what the area would owe, relief applied as on chain
-                base = fee_fen(shortfall(project.required_shelter_area, area), assessment.rate_fen_per_m2)
+                base = fee_fen(shortfall(project.required_shelter_area, area), rate)
                 return base - relief_fen(base, bps)
 
             delta = relieved(report.surveyed_shelter_area) - relieved(project.built_shelter_area)
@@ -332,7 +347,10 @@ def report_acceptance(session: Session, *, report: AcceptanceReport, client: str
 
 
 def _record_failed(session: Session, record: CommitmentRecord) -> bool:
-    return session.execute(select(OutboxCommand.status).where(OutboxCommand.id == record.command_id)).scalar() == FAILED
+    return (
+        session.execute(select(col(OutboxCommand.status)).where(col(OutboxCommand.id) == record.command_id)).scalar()
+        == FAILED
+    )
 
 
 # The states from which each decision can succeed. Outside our own commands only markOverdue (anyone
@@ -353,15 +371,15 @@ def _foreseeable_refusal(session: Session, record: CommitmentRecord, action: str
     …NoEvidencePending), judged from the indexed state when none of our commands on the commitment is
     still on its way (otherwise the chain decides and a refusal fails the command)."""
     pending = session.execute(
-        select(OutboxCommand.id)
-        .where(OutboxCommand.reference == record.commitment_number, OutboxCommand.status.in_(IN_FLIGHT))
+        select(col(OutboxCommand.id))
+        .where(col(OutboxCommand.reference) == record.commitment_number, col(OutboxCommand.status).in_(IN_FLIGHT))
         .limit(1)
     ).first()
-    query = select(CommitmentView.status, CommitmentView.evidence_submitted_at).where(
-        CommitmentView.commitment == record.commitment_key
+    query = select(col(CommitmentView.status), col(CommitmentView.evidence_submitted_at)).where(
+        col(CommitmentView.commitment) == record.commitment_key
     )
     if (chain_id := read_model_chain_id(session)) is not None:
-        query = query.where(CommitmentView.chain_id == chain_id)
+        query = query.where(col(CommitmentView.chain_id) == chain_id)
     state = session.execute(query).first()
     if pending is not None or state is None:
         return None
@@ -424,21 +442,24 @@ def _fact_time_problem(
 def _overdue_marked_at(session: Session, record: CommitmentRecord) -> int | None:
     """The block time of the commitment's latest overdue mark the read model holds."""
     query = (
-        select(func.max(BlockTime.timestamp))
+        select(func.max(col(BlockTime.timestamp)))
         .join(
             CommitmentEvent,
-            (CommitmentEvent.chain_id == BlockTime.chain_id) & (CommitmentEvent.block_number == BlockTime.block_number),
+            (col(CommitmentEvent.chain_id) == col(BlockTime.chain_id))
+            & (col(CommitmentEvent.block_number) == col(BlockTime.block_number)),
         )
-        .where(CommitmentEvent.commitment == record.commitment_key, CommitmentEvent.event == "marked_overdue")
+        .where(col(CommitmentEvent.commitment) == record.commitment_key, col(CommitmentEvent.event) == "marked_overdue")
     )
     if (chain_id := read_model_chain_id(session)) is not None:
-        query = query.where(CommitmentEvent.chain_id == chain_id)
+        query = query.where(col(CommitmentEvent.chain_id) == chain_id)
     return session.execute(query).scalar()
 
 
 def _signed_at(session: Session, record: CommitmentRecord) -> int:
     """The signing time the chain holds for the commitment (its record command's)."""
-    args = session.execute(select(OutboxCommand.args).where(OutboxCommand.id == record.command_id)).scalar_one()
+    args = session.execute(
+        select(col(OutboxCommand.args)).where(col(OutboxCommand.id) == record.command_id)
+    ).scalar_one()
     return int(orjson.loads(args)["signed_at"])
 
 
@@ -447,11 +468,11 @@ def _extensions(session: Session, record: CommitmentRecord) -> int:
     return session.execute(
         select(func.count())
         .select_from(CommitmentDocument)
-        .join(OutboxCommand, OutboxCommand.id == CommitmentDocument.command_id)
+        .join(OutboxCommand, col(OutboxCommand.id) == col(CommitmentDocument.command_id))
         .where(
-            CommitmentDocument.commitment_number == record.commitment_number,
-            CommitmentDocument.action == "extend",
-            OutboxCommand.status != FAILED,
+            col(CommitmentDocument.commitment_number) == record.commitment_number,
+            col(CommitmentDocument.action) == "extend",
+            col(OutboxCommand.status) != FAILED,
         )
     ).scalar_one()
 
@@ -460,12 +481,12 @@ def _decided(session: Session, commitment_number: str) -> bool:
     """Whether a fulfil or breach is already on its way for this commitment."""
     return (
         session.execute(
-            select(CommitmentDocument.id)
-            .join(OutboxCommand, OutboxCommand.id == CommitmentDocument.command_id)
+            select(col(CommitmentDocument.id))
+            .join(OutboxCommand, col(OutboxCommand.id) == col(CommitmentDocument.command_id))
             .where(
-                CommitmentDocument.commitment_number == commitment_number,
-                CommitmentDocument.action.in_(["fulfil", "accept", "breach"]),
-                OutboxCommand.status != FAILED,
+                col(CommitmentDocument.commitment_number) == commitment_number,
+                col(CommitmentDocument.action).in_(["fulfil", "accept", "breach"]),
+                col(OutboxCommand.status) != FAILED,
             )
         ).first()
         is not None
@@ -476,8 +497,8 @@ def commitments_of_enterprise(session: Session, *, uscc: str) -> list[Commitment
     records = (
         session.execute(
             select(CommitmentRecord)
-            .where(CommitmentRecord.enterprise_uscc == uscc)
-            .order_by(CommitmentRecord.created_at, CommitmentRecord.commitment_number)
+            .where(col(CommitmentRecord.enterprise_uscc) == uscc)
+            .order_by(col(CommitmentRecord.created_at), col(CommitmentRecord.commitment_number))
         )
         .scalars()
         .all()
@@ -485,8 +506,8 @@ def commitments_of_enterprise(session: Session, *, uscc: str) -> list[Commitment
     statuses = (
         dict(
             session.execute(
-                select(CommitmentView.commitment, CommitmentView.status).where(
-                    CommitmentView.commitment.in_([r.commitment_key for r in records])
+                select(col(CommitmentView.commitment), col(CommitmentView.status)).where(
+                    col(CommitmentView.commitment).in_([r.commitment_key for r in records])
                 )
             )
             .tuples()
@@ -525,25 +546,30 @@ def sweep_overdue(session: Session, *, now: int, limit: int = 1000) -> list[Comm
         )
     ).scalar()
     now -= int(grace or 0)
-    pending = select(OutboxCommand.reference).where(
-        OutboxCommand.kind == "mark_overdue", OutboxCommand.status.in_(["accepted", "submitted", "mined"])
+    pending = select(col(OutboxCommand.reference)).where(
+        col(OutboxCommand.kind) == "mark_overdue", col(OutboxCommand.status).in_(["accepted", "submitted", "mined"])
     )
-    recorded_at = func.coalesce(BlockTime.timestamp, 0)
+    recorded_at = func.coalesce(col(BlockTime.timestamp), 0)
     rows = session.execute(
-        select(CommitmentRecord.commitment_number, CommitmentRecord.project_code, CommitmentRecord.commitment_key)
-        .join(CommitmentView, CommitmentView.commitment == CommitmentRecord.commitment_key)
+        select(
+            col(CommitmentRecord.commitment_number),
+            col(CommitmentRecord.project_code),
+            col(CommitmentRecord.commitment_key),
+        )
+        .join(CommitmentView, col(CommitmentView.commitment) == col(CommitmentRecord.commitment_key))
         .outerjoin(
             BlockTime,
-            (BlockTime.chain_id == CommitmentView.chain_id) & (BlockTime.block_number == CommitmentView.recorded_block),
+            (col(BlockTime.chain_id) == col(CommitmentView.chain_id))
+            & (col(BlockTime.block_number) == col(CommitmentView.recorded_block)),
         )
         .where(
-            CommitmentView.status.in_(["recorded", "extended"]),
-            CommitmentView.due_at < now,
+            col(CommitmentView.status).in_(["recorded", "extended"]),
+            col(CommitmentView.due_at) < now,
             recorded_at < now,
-            CommitmentView.evidence_submitted_at == 0,
-            CommitmentRecord.commitment_number.not_in(pending),
+            col(CommitmentView.evidence_submitted_at) == 0,
+            col(CommitmentRecord.commitment_number).not_in(pending),
         )
-        .order_by(CommitmentRecord.due_at)
+        .order_by(col(CommitmentRecord.due_at))
         .limit(limit)
     ).all()
     commands = [

@@ -4,10 +4,12 @@ import base64
 import re
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock
+from typing import overload
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ScalarSelect, select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from ledger.core.identifiers import enterprise_key, project_key, reference_key
 from ledger.core.settings import get_settings
@@ -48,6 +50,12 @@ def unix(moment: datetime) -> int:
 LAST_SECOND = 253_402_300_799  # 9999-12-31T23:59:59Z, the last moment a datetime holds
 
 
+@overload
+def from_unix(seconds: float) -> datetime: ...
+@overload
+def from_unix(seconds: None) -> None: ...
+@overload
+def from_unix(seconds: float | None) -> datetime | None: ...
 def from_unix(seconds: float | None) -> datetime | None:
     """Unix seconds as a UTC datetime. A uint64 time beyond year 9999 (only a chain without bounds,
     e.g. a v2 import, can hold one) shows as the last second a datetime holds; the read model
@@ -80,7 +88,7 @@ def get_project_row(session: Session, project_code: str, *, field: str = "projec
 def mirrored_chain_id() -> ScalarSelect:
     """The chain the read model mirrors (the most recently indexed one), as a subquery: a lookup
     that filters by it needs no round trip of its own."""
-    return select(ChainState.chain_id).order_by(ChainState.updated_at.desc()).limit(1).scalar_subquery()
+    return select(col(ChainState.chain_id)).order_by(col(ChainState.updated_at).desc()).limit(1).scalar_subquery()
 
 
 def read_model_chain_id(session: Session) -> int | None:
@@ -93,7 +101,7 @@ def names_of(session: Session, key_column, name_column, keys) -> dict[str, str]:
     keys = {k for k in keys if k}
     if not keys:
         return {}
-    return dict(session.execute(select(key_column, name_column).where(key_column.in_(keys))).all())
+    return dict(session.execute(select(key_column, name_column).where(key_column.in_(keys))).tuples().all())
 
 
 def proof_of(chain_id: int, row) -> Proof:

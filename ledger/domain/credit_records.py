@@ -8,6 +8,7 @@ from dataclasses import asdict
 from datetime import datetime
 
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from ledger.core.identifiers import InvalidIdentifier, validate_uscc
 from ledger.db.write_model import CommitmentRecord, Enterprise, Project
@@ -76,21 +77,23 @@ def _public(
 ) -> CreditRecordPublic:
     numbers = names_of(
         session,
-        CommitmentRecord.commitment_key,
-        CommitmentRecord.commitment_number,
+        col(CommitmentRecord.commitment_key),
+        col(CommitmentRecord.commitment_number),
         {s.event.commitment for s in scored.events},
     )
-    codes = names_of(session, Project.project_key, Project.project_code, {s.event.project for s in scored.events})
-    uscc = names_of(session, Enterprise.enterprise_key, Enterprise.uscc, {key}).get(key)
+    codes = names_of(
+        session, col(Project.project_key), col(Project.project_code), {s.event.project for s in scored.events}
+    )
+    uscc = names_of(session, col(Enterprise.enterprise_key), col(Enterprise.uscc), {key}).get(key)
     events = [
         CreditEventPublic(
             kind=s.event.kind,
             contribution=s.contribution,
             score_after=s.score_after,
             commitment_key=s.event.commitment,
-            commitment_number=numbers.get(s.event.commitment),
+            commitment_number=numbers.get(s.event.commitment) if s.event.commitment else None,
             project_key=s.event.project,
-            project_code=codes.get(s.event.project),
+            project_code=codes.get(s.event.project) if s.event.project else None,
             fact_at=from_unix(s.event.fact_at),
             counts=s.event.counts or None,
             proof=proof_with_block_time(**asdict(s.event.proof)),

@@ -13,6 +13,7 @@ from datetime import date, timedelta
 import orjson
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from ledger.chain.rate_tables import is_sample_basis
 from ledger.core.identifiers import reason_code
@@ -140,7 +141,7 @@ def assess_fee(session: Session, *, assessment: FeeAssessmentCreate, actor: str)
         session.execute(
             select(func.count())
             .select_from(Levy)
-            .where(Levy.project_code == project.project_code, Levy.kind == "assessment")
+            .where(col(Levy.project_code) == project.project_code, col(Levy.kind) == "assessment")
         ).scalar_one()
         + 1
     )
@@ -161,7 +162,9 @@ def assess_fee(session: Session, *, assessment: FeeAssessmentCreate, actor: str)
     ).with_id()
     session.execute(
         update(Levy)
-        .where(Levy.project_code == project.project_code, Levy.kind == "assessment", Levy.status == "open")
+        .where(
+            col(Levy.project_code) == project.project_code, col(Levy.kind) == "assessment", col(Levy.status) == "open"
+        )
         .values(status="cancelled")
     )
     levy = Levy(
@@ -252,7 +255,7 @@ def adjust_fee(session: Session, *, adjustment: AdjustmentCreate, actor: str) ->
     assessment.amount_fen = _assessment_levy_fen(session, project.project_code, assessment)
     session.execute(
         update(AdjustmentRequest)
-        .where(AdjustmentRequest.command_id == command.id)
+        .where(col(AdjustmentRequest.command_id) == command.id)
         .values(delta_fen=assessment.amount_fen - before)
     )
     enqueue(session, [command], client=actor)
@@ -300,7 +303,7 @@ def _adjust(
             session.execute(
                 select(func.count())
                 .select_from(Levy)
-                .where(Levy.project_code == project.project_code, Levy.kind == "supplementary")
+                .where(col(Levy.project_code) == project.project_code, col(Levy.kind) == "supplementary")
             ).scalar_one()
             + 1
         )
@@ -346,19 +349,26 @@ def _due_problem(base: int, relief_bps: int, adjustments: int, *, field: str) ->
 
 
 def _base_fen(assessment: Levy) -> int:
-    return fee_fen(assessment.shortfall_area, assessment.rate_fen_per_m2)
+    return fee_fen(*_assessed_basis(assessment))
+
+
+def _assessed_basis(assessment: Levy) -> tuple[int, int]:
+    """An assessment's shortfall (0.01 m²) and rate: assess() records both (a supplementary charge has neither)."""
+    if assessment.shortfall_area is None or assessment.rate_fen_per_m2 is None:
+        raise ValueError(f"levy {assessment.levy_number} is not an assessment: it has no shortfall or rate")
+    return assessment.shortfall_area, assessment.rate_fen_per_m2
 
 
 def _adjustments_fen(session: Session, project_code: str) -> int:
     """The account's sum of fixed adjustments as the chain will hold it: an imported account's (read
     model) plus ours whose commands did not fail."""
     ours = session.execute(
-        select(func.coalesce(func.sum(AdjustmentRequest.delta_fen), 0))
-        .join(OutboxCommand, OutboxCommand.id == AdjustmentRequest.command_id)
+        select(func.coalesce(func.sum(col(AdjustmentRequest.delta_fen)), 0))
+        .join(OutboxCommand, col(OutboxCommand.id) == col(AdjustmentRequest.command_id))
         .where(
-            AdjustmentRequest.project_code == project_code,
-            AdjustmentRequest.kind == "adjustment",
-            OutboxCommand.status != FAILED,
+            col(AdjustmentRequest.project_code) == project_code,
+            col(AdjustmentRequest.kind) == "adjustment",
+            col(OutboxCommand.status) != FAILED,
         )
     ).scalar_one()
     imported = chain_account(session, project_code)
@@ -370,13 +380,13 @@ def _first_assessment(session: Session, project_code: str) -> dict | None:
     fact time (`assessed_at`) and due date for good. An account a migration imported was first
     assessed elsewhere: the read model holds what the chain keeps of it."""
     args = session.execute(
-        select(OutboxCommand.args)
+        select(col(OutboxCommand.args))
         .where(
-            OutboxCommand.kind == "assess_fee",
-            OutboxCommand.project_code == project_code,
-            OutboxCommand.status != FAILED,
+            col(OutboxCommand.kind) == "assess_fee",
+            col(OutboxCommand.project_code) == project_code,
+            col(OutboxCommand.status) != FAILED,
         )
-        .order_by(OutboxCommand.seq)
+        .order_by(col(OutboxCommand.seq))
         .limit(1)
     ).scalar()
     if args:
@@ -389,21 +399,21 @@ def _first_assessment(session: Session, project_code: str) -> dict | None:
 
 def _current_relief_bps(session: Session, project_code: str) -> int:
     latest = session.execute(
-        select(AdjustmentRequest.relief_bps)
-        .where(AdjustmentRequest.project_code == project_code, AdjustmentRequest.kind == "relief")
-        .order_by(AdjustmentRequest.created_at.desc())
+        select(col(AdjustmentRequest.relief_bps))
+        .where(col(AdjustmentRequest.project_code) == project_code, col(AdjustmentRequest.kind) == "relief")
+        .order_by(col(AdjustmentRequest.created_at).desc())
     ).first()
     return latest[0] if latest else 0
 
 
 def _assessment_levy_fen(session: Session, project_code: str, levy: Levy) -> int:
     """base − relief + the reductions made so far (supplementary charges are levies of their own)."""
-    base = fee_fen(levy.shortfall_area, levy.rate_fen_per_m2)
+    base = fee_fen(*_assessed_basis(levy))
     reductions = session.execute(
-        select(func.coalesce(func.sum(AdjustmentRequest.delta_fen), 0)).where(
-            AdjustmentRequest.project_code == project_code,
-            AdjustmentRequest.kind == "adjustment",
-            AdjustmentRequest.delta_fen < 0,
+        select(func.coalesce(func.sum(col(AdjustmentRequest.delta_fen)), 0)).where(
+            col(AdjustmentRequest.project_code) == project_code,
+            col(AdjustmentRequest.kind) == "adjustment",
+            col(AdjustmentRequest.delta_fen) < 0,
         )
     ).scalar_one()
     return max(0, base - relief_fen(base, _current_relief_bps(session, project_code)) + int(reductions))
@@ -413,8 +423,12 @@ def _open_assessment(session: Session, project: Project) -> Levy:
     levy = (
         session.execute(
             select(Levy)
-            .where(Levy.project_code == project.project_code, Levy.kind == "assessment", Levy.status == "open")
-            .order_by(Levy.seq.desc())
+            .where(
+                col(Levy.project_code) == project.project_code,
+                col(Levy.kind) == "assessment",
+                col(Levy.status) == "open",
+            )
+            .order_by(col(Levy.seq).desc())
         )
         .scalars()
         .first()

@@ -48,7 +48,7 @@ def chain_status(settings: Settings) -> ChainStatus:
         contracts, manifest_error = {}, str(exc)
     rpc = JsonRpc(settings.rpc.url, timeout=2)
     try:
-        chain_id, head = rpc.chain_id(), rpc.block("latest")
+        chain_id, head = rpc.chain_id(), rpc.existing_block("latest")
     except LedgerError:
         return ChainStatus(False, None, None, contracts, manifest_error)
     return ChainStatus(
@@ -62,7 +62,10 @@ def indexer_problems(settings: Settings, chain: ChainStatus, indexer: IndexerSta
         return []
     if indexer.error:
         return [f"indexer: {indexer.error}"]
-    status, problems = indexer.status, []
+    status = indexer.status
+    problems: list[str] = []
+    if status is None:  # read only when there is no error
+        return problems
     if status.halt_kind:
         problems.append(f"indexer: halted by {status.halt_kind}: {status.halt_message}")
     if status.checkpoint is None:

@@ -4,6 +4,7 @@ by district and by month."""
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from ledger.core.identifiers import DISTRICTS, InvalidIdentifier, validate_project_code
 from ledger.db.read_model import BLOCK_TIME_JOIN, PROOF_WITH_BLOCK_TIME, read_sql
@@ -66,10 +67,10 @@ def commitments_in_trouble(
         ):
             proofs[commitment, event] = proof  # the latest one wins
     numbers = names_of(
-        session, CommitmentRecord.commitment_key, CommitmentRecord.commitment_number, [r[0] for r in rows]
+        session, col(CommitmentRecord.commitment_key), col(CommitmentRecord.commitment_number), [r[0] for r in rows]
     )
-    codes = names_of(session, Project.project_key, Project.project_code, [r[1] for r in rows])
-    usccs = names_of(session, Enterprise.enterprise_key, Enterprise.uscc, [r[2] for r in rows])
+    codes = names_of(session, col(Project.project_key), col(Project.project_code), [r[1] for r in rows])
+    usccs = names_of(session, col(Enterprise.enterprise_key), col(Enterprise.uscc), [r[2] for r in rows])
     items = [
         CommitmentAlertPublic(
             commitment_key=key,
@@ -125,13 +126,15 @@ def money_trail(session: Session, *, project_code: str) -> MoneyTrailPublic:
         references = {
             reference_key_hex(n): n
             for n in session.execute(
-                select(PaymentConfirmation.voucher_number).where(PaymentConfirmation.project_code == project_code)
+                select(col(PaymentConfirmation.voucher_number)).where(
+                    col(PaymentConfirmation.project_code) == project_code
+                )
             ).scalars()
         }
         references |= {
             reference_key_hex(n): n
             for n in session.execute(
-                select(RefundRequest.refund_reference).where(RefundRequest.project_code == project_code)
+                select(col(RefundRequest.refund_reference)).where(col(RefundRequest.project_code) == project_code)
             ).scalars()
         }
         for kind, sql in _MONEY:
@@ -160,7 +163,7 @@ def money_trail(session: Session, *, project_code: str) -> MoneyTrailPublic:
                         ),
                     )
                 )
-    known = session.execute(select(Project.project_code).where(Project.project_code == project_code)).first()
+    known = session.execute(select(col(Project.project_code)).where(col(Project.project_code) == project_code)).first()
     if account is None and not entries and not known:
         raise NotFound(f"no project {project_code} in the ledger", field="project_code", rule="exists")
     account_public = None
@@ -175,7 +178,14 @@ def money_trail(session: Session, *, project_code: str) -> MoneyTrailPublic:
             paid_fen=account[2],
             refunded_fen=account[3],
             refund_owed_fen=account[4],
-            proof=proof_with_block_time(*account[5:], block_time),
+            proof=proof_with_block_time(
+                account.chain_id,
+                account.block_number,
+                account.log_index,
+                account.block_hash,
+                account.transaction_hash,
+                block_time,
+            ),
         )
     return MoneyTrailPublic(
         project_code=project_code,
@@ -204,7 +214,7 @@ def collection(session: Session) -> CollectionPublic:
                 read_sql("SELECT project, amount_fen, refunded_at FROM refunds WHERE chain_id = :c"), {"c": chain_id}
             )
         ]
-        codes = names_of(session, Project.project_key, Project.project_code, {r[0] for r in rows})
+        codes = names_of(session, col(Project.project_key), col(Project.project_code), {r[0] for r in rows})
         for project, amount, at in rows:
             code = codes.get(project)
             district = code.split("-")[1] if code else "unknown"

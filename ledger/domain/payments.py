@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, literal, null, select, union_all
 from sqlalchemy.orm import Session, aliased
+from sqlmodel import col
 
 from ledger.core.identifiers import reason_code
 from ledger.db.bulk import insert_new
@@ -92,7 +93,9 @@ def _confirm(
     latest_allowed = chain_time.chain_clock().latest_allowed()
     used = set(keys.taken)
     now = time.time()
-    results, rows, commands = [], {}, {}
+    results: list[CommandAccepted | DomainError] = []
+    rows: dict[str, dict] = {}
+    commands: dict[str, NewCommand] = {}
     for c in confirmations:
         levy = levies.get(c.levy_number)
         if c.voucher_number in used:
@@ -166,7 +169,7 @@ def _confirm(
         inserted = (
             set(
                 session.execute(
-                    insert_new(session, ConfirmationRow).returning(ConfirmationRow.voucher_number), new
+                    insert_new(session, ConfirmationRow).returning(col(ConfirmationRow.voucher_number)), new
                 ).scalars()
             )
             if new
@@ -222,32 +225,36 @@ def _levy_query(levy_numbers: set[str]):
     command did not fail (FeeLedger keeps the first assessment's `assessedAt`)."""
     assessment, command = aliased(Levy), aliased(OutboxCommand)
     assessed_at = (
-        select(func.min(assessment.created_at))
-        .join(command, command.id == assessment.command_id)
-        .where(assessment.project_code == Levy.project_code, assessment.kind == "assessment", command.status != FAILED)
+        select(func.min(col(assessment.created_at)))
+        .join(command, col(command.id) == col(assessment.command_id))
+        .where(
+            col(assessment.project_code) == col(Levy.project_code),
+            col(assessment.kind) == "assessment",
+            col(command.status) != FAILED,
+        )
         .scalar_subquery()
     )
     paid_high, paid_low = (
         select(total)
-        .join(command, command.id == ConfirmationRow.command_id)
-        .where(ConfirmationRow.project_code == Levy.project_code, command.status != FAILED)
+        .join(command, col(command.id) == col(ConfirmationRow.command_id))
+        .where(col(ConfirmationRow.project_code) == col(Levy.project_code), col(command.status) != FAILED)
         .scalar_subquery()
-        for total in _exact_sum(ConfirmationRow.amount_fen)
+        for total in _exact_sum(col(ConfirmationRow.amount_fen))
     )
     return (
         select(
-            Levy.levy_number,
-            Levy.project_code,
+            col(Levy.levy_number),
+            col(Levy.project_code),
             literal(LEVY),
-            Levy.payer_uscc,
-            Levy.status,
-            OutboxCommand.status,
+            col(Levy.payer_uscc),
+            col(Levy.status),
+            col(OutboxCommand.status),
             assessed_at,
             paid_high,
             paid_low,
         )
-        .outerjoin(OutboxCommand, OutboxCommand.id == Levy.command_id)
-        .where(Levy.levy_number.in_(levy_numbers))
+        .outerjoin(OutboxCommand, col(OutboxCommand.id) == col(Levy.command_id))
+        .where(col(Levy.levy_number).in_(levy_numbers))
     )
 
 
@@ -375,7 +382,7 @@ def record_refund(session: Session, *, refund: RefundCreate, client: str) -> Com
         recorded = replace_failed(session, REFUNDS, refund.refund_reference, failed, row)
     else:
         recorded = bool(
-            session.execute(insert_new(session, RefundRequest).returning(RefundRequest.refund_reference), [row])
+            session.execute(insert_new(session, RefundRequest).returning(col(RefundRequest.refund_reference)), [row])
             .scalars()
             .all()
         )
@@ -388,9 +395,9 @@ def record_refund(session: Session, *, refund: RefundCreate, client: str) -> Com
 def _refunded_total(session: Session, project_code: str) -> int:
     """What the project's refunds add up to, by the commands that did not fail."""
     high, low = session.execute(
-        select(*_exact_sum(RefundRequest.amount_fen))
-        .join(OutboxCommand, OutboxCommand.id == RefundRequest.command_id)
-        .where(RefundRequest.project_code == project_code, OutboxCommand.status != FAILED)
+        select(*_exact_sum(col(RefundRequest.amount_fen)))
+        .join(OutboxCommand, col(OutboxCommand.id) == col(RefundRequest.command_id))
+        .where(col(RefundRequest.project_code) == project_code, col(OutboxCommand.status) != FAILED)
     ).one()
     return (int(high) << 32) + int(low)
 
@@ -408,23 +415,26 @@ def levies_feed(session: Session, *, cursor: str | None = None, limit: int = 100
     if not 1 <= limit <= 500:
         raise ValidationFailed("limit must be between 1 and 500", field="limit", rule="range_1_500")
     after = _decode_cursor(cursor)
-    levies = list(session.execute(select(Levy).where(Levy.seq > after).order_by(Levy.seq).limit(limit)).scalars())
+    levies = list(
+        session.execute(select(Levy).where(col(Levy.seq) > after).order_by(col(Levy.seq)).limit(limit)).scalars()
+    )
     items = _levies_public(session, levies)
-    next_cursor = _encode_cursor(levies[-1].seq) if len(levies) == limit else None
+    last = levies[-1].seq if len(levies) == limit else None  # (a stored levy has its seq)
+    next_cursor = _encode_cursor(last) if last is not None else None
     return LevyPage(items=items, next_cursor=next_cursor)
 
 
 def levies_of_enterprise(session: Session, *, uscc: str) -> list[LevyPublic]:
-    levies = session.execute(select(Levy).where(Levy.payer_uscc == uscc).order_by(Levy.seq)).scalars()
+    levies = session.execute(select(Levy).where(col(Levy.payer_uscc) == uscc).order_by(col(Levy.seq))).scalars()
     return _levies_public(session, list(levies))
 
 
 def payments_of_enterprise(session: Session, *, uscc: str) -> list[PaymentPublic]:
     rows = session.execute(
-        select(ConfirmationRow, OutboxCommand.status)
-        .join(OutboxCommand, OutboxCommand.id == ConfirmationRow.command_id)
-        .where(ConfirmationRow.payer_uscc == uscc)
-        .order_by(ConfirmationRow.paid_at)
+        select(ConfirmationRow, col(OutboxCommand.status))
+        .join(OutboxCommand, col(OutboxCommand.id) == col(ConfirmationRow.command_id))
+        .where(col(ConfirmationRow.payer_uscc) == uscc)
+        .order_by(col(ConfirmationRow.paid_at))
     ).all()
     return [
         PaymentPublic(
@@ -445,11 +455,13 @@ def _levies_public(session: Session, levies: list[Levy]) -> list[LevyPublic]:
     confirmed = (
         dict(
             session.execute(
-                select(ConfirmationRow.levy_number, func.sum(ConfirmationRow.amount_fen))
-                .join(OutboxCommand, OutboxCommand.id == ConfirmationRow.command_id)
-                .where(ConfirmationRow.levy_number.in_(numbers), OutboxCommand.status != FAILED)
-                .group_by(ConfirmationRow.levy_number)
-            ).all()
+                select(col(ConfirmationRow.levy_number), func.sum(col(ConfirmationRow.amount_fen)))
+                .join(OutboxCommand, col(OutboxCommand.id) == col(ConfirmationRow.command_id))
+                .where(col(ConfirmationRow.levy_number).in_(numbers), col(OutboxCommand.status) != FAILED)
+                .group_by(col(ConfirmationRow.levy_number))
+            )
+            .tuples()
+            .all()
         )
         if numbers
         else {}

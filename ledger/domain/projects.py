@@ -4,6 +4,7 @@ import time
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from ledger.core.field_encryption import field_cipher
 from ledger.core.identifiers import DISTRICTS
@@ -55,7 +56,9 @@ def get_project(session: Session, *, project_code: str) -> RegisteredProject:
 
 
 def projects_of_enterprise(session: Session, *, uscc: str) -> list[RegisteredProject]:
-    rows = session.execute(select(Project).where(Project.builder_uscc == uscc).order_by(Project.project_code)).scalars()
+    rows = session.execute(
+        select(Project).where(col(Project.builder_uscc) == uscc).order_by(col(Project.project_code))
+    ).scalars()
     return [_public(session, row) for row in rows]
 
 
@@ -71,8 +74,8 @@ def _upsert_enterprise(
 ) -> None:
     cipher = field_cipher(get_settings())
 
-    def seal(column: str, value: str | None) -> str | None:
-        return None if value is None else cipher.encrypt(value, context=f"enterprises.{column}:{uscc}")
+    def seal(column: str, value: str) -> str:
+        return cipher.encrypt(value, context=f"enterprises.{column}:{uscc}")
 
     enterprise = session.get(Enterprise, uscc)
     if enterprise is None:
@@ -110,6 +113,6 @@ def _public(session: Session, row: Project) -> RegisteredProject:
 def recent_projects(session: Session, *, limit: int = 100) -> list[RegisteredProject]:
     """The most recently updated projects first (the office's list)."""
     rows = session.execute(
-        select(Project).order_by(Project.updated_at.desc(), Project.project_code).limit(limit)
+        select(Project).order_by(col(Project.updated_at).desc(), col(Project.project_code)).limit(limit)
     ).scalars()
     return [_public(session, row) for row in rows]

@@ -8,8 +8,9 @@ it in full). Lists are cursor-paginated.
 
 import base64
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import literal, select, tuple_
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from ledger.chain import proofs
 from ledger.core.identifiers import DISTRICTS
@@ -55,7 +56,9 @@ def mask_reference(reference: str) -> str:
 def as_of(session: Session) -> ReadModelAsOf | None:
     """The checkpoint of the chain the read model mirrors (the most recently indexed one)."""
     row = session.execute(
-        select(ChainState.chain_id, ChainState.block_number).order_by(ChainState.updated_at.desc()).limit(1)
+        select(col(ChainState.chain_id), col(ChainState.block_number))
+        .order_by(col(ChainState.updated_at).desc())
+        .limit(1)
     ).first()
     return ReadModelAsOf(chain_id=row.chain_id, block_number=row.block_number) if row else None
 
@@ -94,11 +97,17 @@ def public_payments(
     if checkpoint is None:
         return PublicPaymentPage(items=[], next_cursor=None)
     after = _decode_cursor(cursor, "payment")
-    query = select(Payment).where(Payment.chain_id == checkpoint.chain_id, Payment.project == project.project_key)
+    query = select(Payment).where(
+        col(Payment.chain_id) == checkpoint.chain_id, col(Payment.project) == project.project_key
+    )
     if after is not None:
         block, log = (int(part) for part in after.split("."))
-        query = query.where(tuple_(Payment.block_number, Payment.log_index) > tuple_(block, log))
-    rows = session.execute(query.order_by(Payment.block_number, Payment.log_index).limit(limit)).scalars().all()
+        query = query.where(
+            tuple_(col(Payment.block_number), col(Payment.log_index)) > tuple_(literal(block), literal(log))
+        )
+    rows = (
+        session.execute(query.order_by(col(Payment.block_number), col(Payment.log_index)).limit(limit)).scalars().all()
+    )
     numbers = _voucher_numbers(session, project.project_code)
     items = [
         PublicPayment(
@@ -124,7 +133,7 @@ def verify_receipt(session: Session, *, voucher_number: str) -> ReceiptVerificat
         if checkpoint is None
         else session.execute(
             select(Payment).where(
-                Payment.chain_id == checkpoint.chain_id, Payment.voucher == reference_key_hex(voucher_number)
+                col(Payment.chain_id) == checkpoint.chain_id, col(Payment.voucher) == reference_key_hex(voucher_number)
             )
         )
         .scalars()
@@ -137,14 +146,14 @@ def verify_receipt(session: Session, *, voucher_number: str) -> ReceiptVerificat
             field="voucher_number",
             rule="recorded_on_chain",
         )
-    project = session.execute(select(Project).where(Project.project_key == row.project)).scalars().first()
+    project = session.execute(select(Project).where(col(Project.project_key) == row.project)).scalars().first()
     return ReceiptVerification(
         verified=True,
         voucher_number=voucher_number,
         amount_fen=row.amount_fen,
         paid_at=from_unix(row.paid_at),
         late=row.late,
-        proof=proof_of(checkpoint.chain_id, row),
+        proof=proof_of(row.chain_id, row),  # (the checkpoint's chain, which the row was looked up in)
         as_of=checkpoint,
         project_code=project.project_code if project else None,
         project_name=project.name if project else None,
@@ -180,13 +189,16 @@ def _commitments(
     if checkpoint is None:
         return PublicCommitmentPage(items=[], next_cursor=None)
     query = (
-        select(CommitmentRecord.commitment_number, CommitmentView)
-        .join(CommitmentView, CommitmentView.commitment == CommitmentRecord.commitment_key)
-        .where(CommitmentRecord.project_code == project.project_code, CommitmentView.chain_id == checkpoint.chain_id)
+        select(col(CommitmentRecord.commitment_number), CommitmentView)
+        .join(CommitmentView, col(CommitmentView.commitment) == col(CommitmentRecord.commitment_key))
+        .where(
+            col(CommitmentRecord.project_code) == project.project_code,
+            col(CommitmentView.chain_id) == checkpoint.chain_id,
+        )
     )
     if after is not None:
-        query = query.where(CommitmentRecord.commitment_number > after)
-    rows = session.execute(query.order_by(CommitmentRecord.commitment_number).limit(limit)).all()
+        query = query.where(col(CommitmentRecord.commitment_number) > after)
+    rows = session.execute(query.order_by(col(CommitmentRecord.commitment_number)).limit(limit)).all()
     items = [
         PublicCommitment(
             commitment_number=number,
@@ -206,7 +218,7 @@ def _commitments(
 def _voucher_numbers(session: Session, project_code: str) -> dict[str, str]:
     """On-chain voucher key → voucher number, from the tax system's confirmations (the chain holds only the key)."""
     numbers = session.execute(
-        select(PaymentConfirmation.voucher_number).where(PaymentConfirmation.project_code == project_code)
+        select(col(PaymentConfirmation.voucher_number)).where(col(PaymentConfirmation.project_code) == project_code)
     ).scalars()
     return {reference_key_hex(number): number for number in numbers}
 
@@ -217,8 +229,8 @@ def _assessed(session: Session, chain_id: int, project_key: str) -> dict:
     row = (
         session.execute(
             select(FeeAssessment)
-            .where(FeeAssessment.chain_id == chain_id, FeeAssessment.project == project_key)
-            .order_by(FeeAssessment.block_number.desc(), FeeAssessment.log_index.desc())
+            .where(col(FeeAssessment.chain_id) == chain_id, col(FeeAssessment.project) == project_key)
+            .order_by(col(FeeAssessment.block_number).desc(), col(FeeAssessment.log_index).desc())
             .limit(1)
         )
         .scalars()

@@ -8,6 +8,7 @@ from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from ledger.db.write_model import OutboxCommand
 from ledger.db.write_model import PaymentConfirmation as ConfirmationRow
@@ -20,14 +21,18 @@ def daily_statement(session: Session, *, day: date) -> DailyStatement:
     start, end = day_bounds(day)
     rows = session.execute(
         select(
-            ConfirmationRow.voucher_number,
-            ConfirmationRow.levy_number,
-            ConfirmationRow.amount_fen,
-            ConfirmationRow.paid_at,
+            col(ConfirmationRow.voucher_number),
+            col(ConfirmationRow.levy_number),
+            col(ConfirmationRow.amount_fen),
+            col(ConfirmationRow.paid_at),
         )
-        .join(OutboxCommand, OutboxCommand.id == ConfirmationRow.command_id)
-        .where(ConfirmationRow.paid_at >= start, ConfirmationRow.paid_at < end, OutboxCommand.status != FAILED)
-        .order_by(ConfirmationRow.paid_at, ConfirmationRow.voucher_number)
+        .join(OutboxCommand, col(OutboxCommand.id) == col(ConfirmationRow.command_id))
+        .where(
+            col(ConfirmationRow.paid_at) >= start,
+            col(ConfirmationRow.paid_at) < end,
+            col(OutboxCommand.status) != FAILED,
+        )
+        .order_by(col(ConfirmationRow.paid_at), col(ConfirmationRow.voucher_number))
     ).all()
     items = [
         StatementItem(

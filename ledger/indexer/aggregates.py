@@ -140,6 +140,8 @@ def fold_fee_event(account: list | None, event: str, args: dict, proof: tuple) -
         account[PAYER], account[DISTRICT], account[VERSION] = args["payer"], args["district"], args["rateTableVersion"]
         account[REVISION], account[BASE], account[DUE] = args["revision"], args["baseFen"], args["dueFen"]
         account[DUE_AT] = args["dueAt"]
+    elif account is None:  # every other event follows the account's first one, as the contract orders them
+        raise ValueError(f"{event} of a fee account that was never assessed or imported")
     elif event == "FeeReliefSet":
         account[RELIEF], account[DUE] = args["reliefBps"], args["dueFen"]
     elif event == "FeeAdjusted":

@@ -42,8 +42,9 @@ def fetch(
     above `final`. None when a block is gone (the chain got shorter under us)."""
     high, logs = fetch_range(rpc, addresses, sizer, low, end)
     complete = high > final
-    blocks = rpc.blocks(list(range(low, high + 1)) if complete else [high])
-    if any(block is None for block in blocks):
+    answered = rpc.blocks(list(range(low, high + 1)) if complete else [high])
+    blocks = [block for block in answered if block is not None]
+    if len(blocks) != len(answered):
         return None
     logs = _confirmed_by_blooms(rpc, addresses, low, high, logs, blocks, stop)
     times = block_times(rpc, logs, blocks)

@@ -35,6 +35,7 @@ from ledger.core.errors import (
     ChainUnavailable,
     GenesisMismatch,
     LeaseLost,
+    LedgerError,
     ManifestError,
     ReadModelUnavailable,
     ReorgTooDeep,
@@ -173,8 +174,7 @@ class Indexer:
     def _poll(self) -> tuple[int, int]:
         if not self._prepared:
             self._prepare()
-        with self.engine.connect() as conn:
-            checkpoint = store.load_checkpoint(conn, self.chain_id)
+        checkpoint = self._checkpoint()
         head = self.rpc.block_number()
         safe = self.safe_target(head)
         if checkpoint.block_number >= safe or checkpoint.block_number < head - self.config.reorg_limit:
@@ -190,7 +190,7 @@ class Indexer:
     def _prepare(self) -> None:
         if (chain_id := self.rpc.chain_id()) != self.chain_id:
             raise ManifestError(f"the node serves chain {chain_id}, the manifest chain {self.chain_id}")
-        genesis = self.rpc.block(0)["hash"]
+        genesis = self.rpc.existing_block(0)["hash"]
         with self.engine.begin() as conn:
             checkpoint = store.load_checkpoint(conn, self.chain_id)
             if checkpoint and checkpoint.genesis_hash != genesis:
@@ -204,7 +204,7 @@ class Indexer:
                 store.wipe(conn, self.chain_id, checkpoint)
                 checkpoint = None
             if checkpoint is None:
-                first = Header.from_rpc(self.rpc.block(max(0, self.manifest.start_block - 1)))
+                first = Header.from_rpc(self.rpc.existing_block(max(0, self.manifest.start_block - 1)))
                 self.lease.fence(conn)
                 checkpoint = store.start(conn, self.chain_id, genesis, first, self.addresses)
         self._add_new_contracts(checkpoint)
@@ -415,9 +415,15 @@ class Indexer:
 
     def _at_safe_target(self) -> bool:
         """The same target `run_once` indexes up to (finalized tag included)."""
+        return self._checkpoint().block_number >= self.safe_target(self.rpc.block_number())
+
+    def _checkpoint(self) -> Checkpoint:
+        """The chain's checkpoint, which _prepare made sure of."""
         with self.engine.connect() as conn:
             checkpoint = store.load_checkpoint(conn, self.chain_id)
-        return checkpoint.block_number >= self.safe_target(self.rpc.block_number())
+        if checkpoint is None:
+            raise LedgerError(f"chain {self.chain_id}: the read model has no checkpoint (wiped under the indexer?)")
+        return checkpoint
 
     def follow(self, stop: threading.Event | None = None) -> None:
         """Poll until `stop` is set; standby while another indexer holds the lease. Transient

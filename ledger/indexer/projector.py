@@ -202,6 +202,8 @@ class Batch:
     def add(self, contract: str, log: Log, enterprise_of: dict[str, str]) -> None:
         proof = (self.chain_id, log.block_number, log.log_index, log.block_hash, log.transaction_hash)
         args, event = log.args, log.event
+        if event is None:
+            raise ValueError("a log no ABI here declares is kept raw, not projected")
         subject = None
         if event in FEE_EVENTS:
             subject = args["project"]

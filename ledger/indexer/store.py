@@ -317,9 +317,9 @@ def load_status(conn: Connection, chain_id: int) -> Status:
         {"c": chain_id},
     ).first()
     errors = dict(
-        conn.execute(text("SELECT kind, count FROM indexer_errors WHERE chain_id = :c"), {"c": chain_id}).all()
+        conn.execute(text("SELECT kind, count FROM indexer_errors WHERE chain_id = :c"), {"c": chain_id}).tuples().all()
     )
-    ages = [age for age in (state and state[4], status and status[1]) if age is not None]
+    ages = [age for age in (state[4] if state else None, status[1] if status else None) if age is not None]
     return Status(
         checkpoint=state[0] if state else None,
         events_indexed=state[1] if state else 0,

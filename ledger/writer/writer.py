@@ -34,6 +34,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from eth_account.signers.local import LocalAccount
+from eth_typing import HexStr
 from eth_utils import to_checksum_address
 from sqlalchemy import Connection, Engine
 
@@ -235,6 +236,8 @@ class OutboxWriter:
     def _sign_and_send(
         self, signer: LocalAccount, to: str, data: bytes, gas: int, group: list[Command]
     ) -> SentTransaction:
+        if self._gas_price is None:
+            raise LedgerError("a transaction is signed only within a round, which reads the gas price first")
         nonce = self._next_nonce(signer.address)
         signed = signer.sign_transaction(
             {
@@ -242,7 +245,7 @@ class OutboxWriter:
                 "nonce": nonce,
                 "gasPrice": self._gas_price,
                 "gas": gas,
-                "to": to,
+                "to": HexStr(to),  # (HexStr: eth_account's type for a 0x string; the same str)
                 "value": 0,
                 "data": data,
             }

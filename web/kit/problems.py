@@ -14,6 +14,7 @@ validation errors and Starlette's HTTP errors are converted too, so nothing else
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -27,6 +28,8 @@ from ledger.domain import errors as domain
 log = logging.getLogger(__name__)
 MEDIA_TYPE = "application/problem+json"
 TYPE_PREFIX = "/problems/"
+# A route's OpenAPI `responses=` (FastAPI's own type): by status code, what each answer documents.
+OpenApiResponses = dict[int | str, dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -389,9 +392,9 @@ def install_problem_handlers(app: FastAPI) -> None:
         app.add_exception_handler(kind, problem_of_exception)
 
 
-def problem_responses(*slugs: str) -> dict[int, dict]:
+def problem_responses(*slugs: str) -> OpenApiResponses:
     """OpenAPI `responses` for a route: each status with an example for every problem type it may return."""
-    by_status: dict[int, dict] = {}
+    by_status: OpenApiResponses = {}
     for slug in slugs:
         kind = PROBLEM_TYPES[slug]
         example = Problem(

@@ -15,7 +15,8 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, TypeVar
+from functools import partial
+from typing import Annotated, TypeVar, cast
 
 from fastapi import Depends, Request
 from sqlalchemy import Engine, bindparam, text
@@ -53,16 +54,16 @@ class ReadCache:
         changed. `scope` is the project key (0x keccak256 of its code) the answer is about, or a
         function of the answer that gives it."""
         if not self.seconds:
-            return await run_in_threadpool(self.read, read, **arguments)
+            return await run_in_threadpool(partial(self.read, read, **arguments))
         now = self.clock()
         if now >= self._next_check:
             self._next_check = now + self.check_seconds  # one request checks; the others go on
             self._forget(await run_in_threadpool(self.changed_projects))
         kept = self._kept.get(key)
         if kept is not None and kept[0] > now:
-            return kept[2]
+            return cast(T, kept[2])  # kept under this key from the same read, so of its type
         generation = self._generation
-        value = await run_in_threadpool(self.read, read, **arguments)
+        value = await run_in_threadpool(partial(self.read, read, **arguments))
         if generation == self._generation:  # nothing was dropped while we read: the answer is current
             self._kept[key] = (now + self.seconds, scope(value) if callable(scope) else scope, value)
             self._kept.move_to_end(key)

@@ -95,7 +95,8 @@ def read_session(request: Request, settings: ApiSettings) -> SessionInfo:
 async def check_csrf(request: Request, settings: ApiSettings, session_id: str) -> None:
     sent = request.headers.get(CSRF_HEADER)
     if sent is None and request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
-        sent = (parse_qs((await request.body()).decode("utf-8", "replace")).get("csrf_token") or [None])[0]
+        posted = parse_qs((await request.body()).decode("utf-8", "replace")).get("csrf_token")
+        sent = posted[0] if posted else None
     if not sent or not hmac.compare_digest(sent, csrf_token(settings, session_id)):
         raise ApiProblem(
             "csrf-failed",

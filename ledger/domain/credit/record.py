@@ -14,15 +14,20 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from ledger.db.read_model import BLOCK_TIME_JOIN, PROOF_WITH_BLOCK_TIME, read_sql
 from ledger.db.write_model import Enterprise
-from ledger.domain.credit.rules import RuleSet
+from ledger.domain.credit.rules import EventKind, RuleSet
 from ledger.domain.credit.score import COUNTERS_IMPORTED, CreditEvent, CreditEventProof
 
-COMMITMENT_KINDS = {"marked_overdue": "marked_overdue", "breached": "breached", "repaired": "repaired"}
+COMMITMENT_KINDS: dict[str, EventKind] = {
+    "marked_overdue": "marked_overdue",
+    "breached": "breached",
+    "repaired": "repaired",
+}
 # counters of enterprise_commitment_summaries / enterprise_counter_imports → credit event kinds
-COUNTER_KINDS = {
+COUNTER_KINDS: dict[EventKind, str] = {
     "fulfilled_on_time": "fulfilled - fulfilled_late",
     "fulfilled_late": "fulfilled_late",
     "marked_overdue": "overdue",
@@ -52,7 +57,9 @@ def credit_events(session: Session, *, chain_id: int, enterprise: str) -> list[C
               AND e.event IN ('fulfilled', 'marked_overdue', 'breached', 'repaired')"""),
         params,
     ):
-        kind = ("fulfilled_late" if late else "fulfilled_on_time") if event == "fulfilled" else COMMITMENT_KINDS[event]
+        kind: EventKind = (
+            ("fulfilled_late" if late else "fulfilled_on_time") if event == "fulfilled" else COMMITMENT_KINDS[event]
+        )
         events.append(
             CreditEvent(
                 kind, enterprise, CreditEventProof(*proof), commitment=commitment, project=project, fact_at=fact_at
@@ -84,7 +91,7 @@ def credit_events(session: Session, *, chain_id: int, enterprise: str) -> list[C
 
 def enterprise_known(session: Session, *, chain_id: int | None, enterprise: str) -> bool:
     """The write model registered the enterprise, or the chain knows it (a commitment or a fee account)."""
-    if session.execute(select(Enterprise.uscc).where(Enterprise.enterprise_key == enterprise)).first():
+    if session.execute(select(col(Enterprise.uscc)).where(col(Enterprise.enterprise_key) == enterprise)).first():
         return True
     return (
         chain_id is not None
@@ -106,7 +113,7 @@ def enterprise_scores(
     key, scored in SQL from the indexer's counters (the same sums `credit_events` adds up event by
     event); `grade` keeps those whose score falls in that grade."""
     weights = rules.weights
-    counts = {
+    counts: dict[EventKind, str] = {
         kind: f"COALESCE({' - '.join('s.' + column for column in expression.split(' - '))}, 0)"
         for kind, expression in COUNTER_KINDS.items()
     }

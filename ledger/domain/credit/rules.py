@@ -10,7 +10,7 @@ start 100; fulfilled on time +1; fulfilled late −3; overdue −5; breached −
 from datetime import date
 from functools import cache
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -18,7 +18,7 @@ DATA = Path(__file__).resolve().parent / "data"
 DEFAULT_VERSION = "sample-v1"
 
 EventKind = Literal["fulfilled_on_time", "fulfilled_late", "marked_overdue", "breached", "repaired", "late_fee_payment"]
-EVENT_KINDS: tuple[str, ...] = EventKind.__args__
+EVENT_KINDS: tuple[str, ...] = get_args(EventKind)
 
 
 class RuleSet(BaseModel):

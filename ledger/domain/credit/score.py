@@ -7,10 +7,11 @@ it (an event whose block time is unknown is left out of an as-of answer).
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Final, Literal
 
-from ledger.domain.credit.rules import RuleSet
+from ledger.domain.credit.rules import EventKind, RuleSet
 
-COUNTERS_IMPORTED = "counters_imported"  # an earlier contract version's counters, carried over
+COUNTERS_IMPORTED: Final = "counters_imported"  # an earlier contract version's counters, carried over
 
 
 @dataclass(frozen=True)
@@ -29,13 +30,13 @@ class CreditEventProof:
 class CreditEvent:
     """One fact on chain that counts for an enterprise's credit."""
 
-    kind: str  # a rule set's event kind, or COUNTERS_IMPORTED
+    kind: EventKind | Literal["counters_imported"]  # a rule set's event kind, or COUNTERS_IMPORTED
     enterprise: str  # HMAC-SHA256(pepper, USCC), 0x-hex
     proof: CreditEventProof
     commitment: str | None = None  # the commitment's on-chain key
     project: str | None = None  # the project's on-chain key
     fact_at: int | None = None  # when the fact happened, as attested on chain (fulfilment, repair, payment)
-    counts: dict[str, int] = field(default_factory=dict)  # COUNTERS_IMPORTED: how many of each kind
+    counts: dict[EventKind, int] = field(default_factory=dict)  # COUNTERS_IMPORTED: how many of each kind
 
     @property
     def order(self) -> tuple[int, int]:
