@@ -9,7 +9,7 @@ from portal import office_pages, people, public_pages, regulator_pages, workspac
 from portal.pages import install_page_errors
 
 # Also ECharts, in static/vendor/: vendored from the npm package hardhat-local/package.json pins
-# (devtools/vendor_echarts.py), so the portal needs no node_modules and no build step.
+# (hardhat-local/vendor.js, `make vendor`), so the portal needs no node_modules and no build step.
 STATIC = Path(__file__).resolve().parent / "static"
 
 

@@ -14,12 +14,9 @@ def fail(exc: Exception) -> NoReturn:
 
 def current_engine(database_url: str) -> Engine:
     """The database's engine, once its schema is at this code's revision (else one line and exit 1)."""
-    from ledger.db.engine import make_engine
-    from ledger.db.schema import SchemaNotCurrent, require_current_schema
+    from ledger.db.schema import SchemaNotCurrent, engine_at_current_schema
 
-    engine = make_engine(database_url)
     try:
-        require_current_schema(engine)
+        return engine_at_current_schema(database_url)
     except SchemaNotCurrent as exc:
         fail(exc)
-    return engine

@@ -19,7 +19,7 @@ from ledger.core.errors import LedgerError
 NONCE_BYTES = 12
 
 
-class ProtectionError(LedgerError):
+class FieldEncryptionError(LedgerError):
     """A key setting that cannot be used, or a token that does not decrypt."""
 
 
@@ -32,12 +32,12 @@ class FieldCipher:
 
     def __init__(self, keys: dict[str, bytes], current: str):
         if current not in keys:
-            raise ProtectionError(f"the current key id {current!r} has no key")
+            raise FieldEncryptionError(f"the current key id {current!r} has no key")
         for kid, key in keys.items():
             if len(key) != 32:
-                raise ProtectionError(f"field key {kid!r} must be 32 bytes (AES-256), not {len(key)}")
+                raise FieldEncryptionError(f"field key {kid!r} must be 32 bytes (AES-256), not {len(key)}")
             if not (kid.isascii() and kid.isalnum()):
-                raise ProtectionError(f"field key id {kid!r} must be letters and digits")
+                raise FieldEncryptionError(f"field key id {kid!r} must be letters and digits")
         self._aead = {kid: AESGCM(key) for kid, key in keys.items()}
         self.current = current
 
@@ -48,14 +48,14 @@ class FieldCipher:
         for part in filter(None, (p.strip() for p in value.split(","))):
             kid, sep, encoded = part.partition(":")
             if not sep:
-                raise ProtectionError("LEDGER_FIELD_KEYS: each key is written kid:base64key")
+                raise FieldEncryptionError("LEDGER_FIELD_KEYS: each key is written kid:base64key")
             try:
                 keys[kid] = base64.b64decode(encoded, validate=True)
             except binascii.Error:
-                raise ProtectionError(f"LEDGER_FIELD_KEYS: key {kid!r} is not base64") from None
+                raise FieldEncryptionError(f"LEDGER_FIELD_KEYS: key {kid!r} is not base64") from None
             order.append(kid)
         if not order:
-            raise ProtectionError("LEDGER_FIELD_KEYS is empty")
+            raise FieldEncryptionError("LEDGER_FIELD_KEYS is empty")
         return cls(keys, order[0])
 
     @staticmethod
@@ -71,12 +71,14 @@ class FieldCipher:
     def decrypt(self, token: str, *, context: str) -> str:
         kid, _, body = token.partition(".")
         if kid not in self._aead:
-            raise ProtectionError(f"no field key {kid!r} is configured (was it dropped before `ledger keys rotate`?)")
+            raise FieldEncryptionError(
+                f"no field key {kid!r} is configured (was it dropped before `ledger keys rotate`?)"
+            )
         raw = _b64decode(body)
         try:
             return self._aead[kid].decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], self._aad(kid, context)).decode()
         except InvalidTag:
-            raise ProtectionError(f"a field under key {kid!r} does not decrypt in {context!r}") from None
+            raise FieldEncryptionError(f"a field under key {kid!r} does not decrypt in {context!r}") from None
 
     def key_id(self, token: str) -> str:
         return token.partition(".")[0]

@@ -178,7 +178,7 @@ class ApiSettings(BaseSettings):
     model_config = _group("LEDGER_API_")
 
     # Signed requests: a timestamp further than this from the server clock is refused; a nonce is
-    # remembered for twice this long, so it is never accepted twice while its timestamp is valid.
+    # remembered for three times this long, so it is never accepted twice while its timestamp is valid.
     signature_window_seconds: int = Field(default=300, ge=1, le=86_400)
     # Idempotency: responses are replayed for at least this long; an in-flight claim older than the
     # lock (its process died) may be taken over by a retry.
@@ -196,7 +196,7 @@ class ApiSettings(BaseSettings):
     public_rate_per_second: float = Field(default=20.0, gt=0, le=1_000_000)
     public_burst: int = Field(default=60, ge=1, le=1_000_000)
     public_clients_tracked: int = Field(default=100_000, ge=1, le=10_000_000)  # the least recently seen go first
-    # Public answers are kept (api/read_cache.py) until the indexer changes their project, at most
+    # Public answers are kept (web/kit/read_cache.py) until the indexer changes their project, at most
     # this long (0: every request reads the database); the read model is asked what changed this often.
     public_cache_seconds: float = Field(default=60.0, ge=0, le=3600)
     public_cache_check_seconds: float = Field(default=1.0, gt=0, le=60)
@@ -345,6 +345,10 @@ def settings_error(exc: ValidationError) -> SettingsError:
 @cache
 def get_settings() -> Settings:
     """This process's settings, read once from the environment and `.env`; a bad value raises SettingsError."""
+    if "LEDGER_API_ENVIRONMENT" in os.environ:  # the API's own spelling before one Settings: refused, never ignored
+        raise SettingsError(
+            "LEDGER_API_ENVIRONMENT is no longer read: set LEDGER_ENVIRONMENT (one environment for every process)"
+        )
     try:
         return Settings()
     except ValidationError as exc:

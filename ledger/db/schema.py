@@ -75,3 +75,12 @@ def require_current_schema(engine: Engine) -> None:
     raise SchemaNotCurrent(
         f'the database is at revision {current}, this code needs revision {head}: run "ledger db upgrade"'
     )
+
+
+def engine_at_current_schema(database_url: str) -> Engine:
+    """The database's engine, once its schema is at this code's revision (else SchemaNotCurrent)."""
+    from ledger.db.engine import make_engine
+
+    engine = make_engine(database_url)
+    require_current_schema(engine)
+    return engine

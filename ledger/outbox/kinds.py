@@ -154,7 +154,3 @@ KINDS: dict[str, Kind] = {
 # Commitment kinds as the registry numbers them (ICommitmentRegistry.CommitmentKind).
 COMMITMENT_KINDS = {"shelter_build": 0, "fee_payment": 1, "materials": 2, "peacetime_use": 3}
 COMMITMENT_STATUSES = ["none", "recorded", "fulfilled", "overdue", "breached", "repaired", "extended"]
-
-
-def role_of(kind: str) -> str:
-    return KINDS[kind].role

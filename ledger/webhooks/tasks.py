@@ -10,9 +10,10 @@ from ledger.core.settings import get_settings
 
 @cache
 def _engine():
-    from ledger.db.engine import make_engine
+    """The worker's engine; a task refuses a database not at this code's schema revision."""
+    from ledger.db.schema import engine_at_current_schema
 
-    return make_engine(get_settings().database.url)
+    return engine_at_current_schema(get_settings().database.url)
 
 
 @shared_task(name="ledger.webhooks.deliver")

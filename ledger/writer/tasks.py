@@ -22,12 +22,10 @@ def _writer():
 
 @cache
 def _engine():
-    from ledger.db.engine import make_engine
-    from ledger.db.schema import require_current_schema
+    """The worker's engine; a task refuses a database not at this code's schema revision."""
+    from ledger.db.schema import engine_at_current_schema
 
-    engine = make_engine(get_settings().database.url)
-    require_current_schema(engine)
-    return engine
+    return engine_at_current_schema(get_settings().database.url)
 
 
 @shared_task(

@@ -86,7 +86,7 @@ def test_a_disabled_endpoint_is_counted_on_metrics_for_the_office(api):
     approval = api.client("approval-bureau")
     endpoint = approval.post("/v1/webhooks", HOOK)
     before = disabled_on_metrics(api, "approval-bureau")
-    # As deliver_due leaves an endpoint whose window passed (tests/ledger/integration/test_webhooks.py).
+    # As deliver_due leaves an endpoint whose window passed (tests/ledger/webhooks/test_delivery.py).
     with api.engine.begin() as conn:
         conn.execute(
             update(WebhookEndpoint)

@@ -12,7 +12,7 @@ from ledger.db.engine import make_engine
 from ledger.db.schema import upgrade_schema
 from ledger.db.write_model import Enterprise
 from ledger.domain import projects
-from ledger.core.field_encryption import FieldCipher, ProtectionError
+from ledger.core.field_encryption import FieldCipher, FieldEncryptionError
 from ledger.core.settings import DEV_FIELD_KEYS
 from tests.support.samples import make_uscc, project
 
@@ -23,11 +23,11 @@ def test_a_field_round_trips_and_is_bound_to_its_place():
     token = OLD.encrypt("郑州市样例建设有限公司", context="enterprises.name:A")
     assert "郑州" not in token and token.startswith("dev1.")
     assert OLD.decrypt(token, context="enterprises.name:A") == "郑州市样例建设有限公司"
-    with pytest.raises(ProtectionError):
+    with pytest.raises(FieldEncryptionError):
         OLD.decrypt(token, context="enterprises.name:B")  # copied into another row
     kid, _, body = token.partition(".")
     tampered = f"{kid}.{body[:-2]}{'A' if body[-2] != 'A' else 'B'}{body[-1]}"
-    with pytest.raises(ProtectionError):
+    with pytest.raises(FieldEncryptionError):
         OLD.decrypt(tampered, context="enterprises.name:A")
 
 
@@ -36,14 +36,14 @@ def test_the_first_key_encrypts_and_every_listed_key_decrypts():
     old_token = OLD.encrypt("x", context="c")
     assert both.decrypt(old_token, context="c") == "x" and both.needs_rotation(old_token)
     assert both.encrypt("x", context="c").startswith("k2.")
-    with pytest.raises(ProtectionError, match="no field key"):
+    with pytest.raises(FieldEncryptionError, match="no field key"):
         FieldCipher.from_setting(f"k3:{FieldCipher.new_key()}").decrypt(old_token, context="c")
 
 
 def test_bad_key_settings_are_refused():
-    with pytest.raises(ProtectionError, match="32 bytes"):
+    with pytest.raises(FieldEncryptionError, match="32 bytes"):
         FieldCipher.from_setting("k1:c2hvcnQ=")
-    with pytest.raises(ProtectionError, match="kid:base64key"):
+    with pytest.raises(FieldEncryptionError, match="kid:base64key"):
         FieldCipher.from_setting("justakey")
 
 

@@ -245,3 +245,11 @@ def test_the_development_node_is_hardhat_or_anvil(monkeypatch):
     with pytest.raises(SettingsError) as caught:
         get_settings()
     assert "LEDGER_DEV_NODE='geth'" in str(caught.value) and "'hardhat' or 'anvil'" in str(caught.value)
+
+
+def test_the_api_s_old_spelling_of_the_environment_is_refused_not_silently_ignored(monkeypatch):
+    """Before one Settings, LEDGER_API_ENVIRONMENT=production put the API in production; ignored, it would
+    fail open (development session secret, insecure cookies)."""
+    monkeypatch.setenv("LEDGER_API_ENVIRONMENT", "production")
+    with pytest.raises(SettingsError, match="LEDGER_API_ENVIRONMENT is no longer read: set LEDGER_ENVIRONMENT"):
+        get_settings()
