@@ -710,21 +710,25 @@ def _explore(machine, chain, *, examples: int, steps: int, rounds: int, done=lam
 
 
 def test_random_fee_operations_keep_the_ledger_equal_to_the_model(deployed_chain):
-    # On anvil `make test` runs a third of the examples: the model is the node-independent part
+    # On anvil `make test` runs half of the examples: the model is the node-independent part
     # and Hardhat runs it in full; `make test-deep` runs both nodes at the large size.
-    examples = 15 if deployed_chain.node.kind == "hardhat" else 5
+    examples = 10 if deployed_chain.node.kind == "hardhat" else 5
     _explore(FeeMachine, deployed_chain, examples=200 if DEEP else examples, steps=60 if DEEP else 25, rounds=1)
 
 
 def test_random_commitment_operations_keep_the_registry_equal_to_the_model_and_take_every_path(deployed_chain):
-    # Full size on both nodes: the seeded rounds are what take every lifecycle path.
+    # The seeded rounds are what take every lifecycle path: Hardhat runs them until every path is
+    # taken; on anvil `make test` runs one short round (the model is node-independent), and
+    # `make test-deep` runs both nodes at the large size, every path required on each.
     CommitmentMachine.paths = set()
+    every_path = DEEP or deployed_chain.node.kind == "hardhat"
     _explore(
         CommitmentMachine,
         deployed_chain,
-        examples=100 if DEEP else 8,
-        steps=80 if DEEP else 40,
-        rounds=10,
+        examples=100 if DEEP else 8 if every_path else 4,
+        steps=80 if DEEP else 40 if every_path else 30,
+        rounds=10 if every_path else 1,
         done=lambda: DEEP or PATHS <= CommitmentMachine.paths,
     )
-    assert PATHS - CommitmentMachine.paths == set(), sorted(CommitmentMachine.paths)
+    if every_path:
+        assert PATHS - CommitmentMachine.paths == set(), sorted(CommitmentMachine.paths)

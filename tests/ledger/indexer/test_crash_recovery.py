@@ -1,7 +1,6 @@
 """The indexer process killed with SIGKILL at random moments and restarted: no gaps, no
 duplicates, and the same final state as an uninterrupted run."""
 
-import pytest
 import os
 import random
 import signal
@@ -9,6 +8,7 @@ import subprocess
 import sys
 import time
 
+import pytest
 from sqlalchemy import text
 
 from ledger.db.engine import make_engine
@@ -17,9 +17,10 @@ from tests.ledger.indexer.conftest import kind_of, make_indexer, read_model, wor
 
 pytestmark = pytest.mark.every_node  # runs on Hardhat and on anvil
 
-KILLS = 20
+# `make test` kills 8 times per node; `make test-deep` (LEDGER_DEEP=1) 40 times.
+KILLS = 40 if os.environ.get("LEDGER_DEEP") else 8
 # Each node with one database: what a SIGKILL mid-commit leaves is the database's matter, what the
-# restarted indexer reads the node's, so two runs cover both databases and both nodes (≈ 50 s each).
+# restarted indexer reads the node's, so two runs cover both databases and both nodes.
 DATABASE_FOR_NODE = {"hardhat": "postgresql", "anvil": "sqlite"}
 
 
