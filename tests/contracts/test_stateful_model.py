@@ -7,11 +7,11 @@ modest size; `make test-deep` (LEDGER_DEEP=1) a much larger one. The commitment 
 records which lifecycle paths it took, and the test fails unless it took every one.
 """
 
-import os
 from dataclasses import dataclass
 
 import pytest
-from hypothesis import HealthCheck, seed, settings, strategies as st
+from hypothesis import HealthCheck, seed, settings
+from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
     initialize,
@@ -38,10 +38,10 @@ from tests.contracts.helpers import (
     VERSION,
     project,
 )
+from tests.support.depth import DEEP
 
 pytestmark = pytest.mark.every_node  # runs on Hardhat and on anvil
 
-DEEP = bool(os.environ.get("LEDGER_DEEP"))
 HORIZON = 3650 * DAY
 FULL = 10_000
 

@@ -14,11 +14,12 @@ from sqlalchemy import text
 from ledger.db.engine import make_engine
 from ledger.db.schema import upgrade_schema
 from tests.ledger.indexer.conftest import kind_of, make_indexer, read_model, workload
+from tests.support.depth import DEEP
 
 pytestmark = pytest.mark.every_node  # runs on Hardhat and on anvil
 
 # `make test` kills 8 times per node; `make test-deep` (LEDGER_DEEP=1) 40 times.
-KILLS = 40 if os.environ.get("LEDGER_DEEP") else 8
+KILLS = 40 if DEEP else 8
 # Each node with one database: what a SIGKILL mid-commit leaves is the database's matter, what the
 # restarted indexer reads the node's, so two runs cover both databases and both nodes.
 DATABASE_FOR_NODE = {"hardhat": "postgresql", "anvil": "sqlite"}
