@@ -4,8 +4,8 @@
 builds beat's schedule from them, and names the packages whose `tasks.py` modules autodiscovery
 imports when the worker starts (`shared_task`s, so they belong to whichever app is created). Celery's
 `-A` wants an app instance, not a factory: it reads this module's `app` attribute, which the module
-creates on that first access (PEP 562 `__getattr__`), so importing `ledger.worker` loads nothing and a
-bad setting stops `celery` with one line naming the variable.
+creates on that first access (PEP 562 `__getattr__`), so importing `ledger.worker` loads nothing, and a
+bad setting or a database not at this code's schema revision stops `celery` at start with one line.
 
 Tasks take ids (or nothing), re-read their state from SQL and the chain, and are idempotent; messages
 are JSON only and acknowledged after the task ran (acks_late), so a worker that dies mid-task leaves
@@ -70,10 +70,15 @@ def create_app() -> Celery:
 
 @cache
 def _command_line_app() -> Celery:
+    from ledger.db.schema import SchemaNotCurrent, engine_at_current_schema  # not on import: nothing is
+
     try:
-        return create_app()
-    except SettingsError as exc:  # celery would print a traceback: one line naming the variable instead
+        app = create_app()
+        # Refuse at start, not in every task beat starts (each task also checks, for a downgrade meanwhile).
+        engine_at_current_schema(get_settings().database.url).dispose()
+    except (SettingsError, SchemaNotCurrent) as exc:  # celery would print a traceback: one line instead
         raise SystemExit(f"error: {exc}") from None
+    return app
 
 
 def __getattr__(name: str) -> Celery:

@@ -134,6 +134,20 @@ def test_the_worker_started_with_a_bad_setting_says_so_in_one_line_naming_the_va
     assert "LEDGER_WRITER_BATCH_SIZE='0'" in result.stderr
 
 
+def test_the_worker_started_on_a_database_without_the_schema_says_what_to_run_in_one_line(tmp_path):
+    env = {**os.environ, "LEDGER_DATABASE_URL": f"sqlite:///{tmp_path / 'empty.db'}"}
+    result = subprocess.run(
+        [sys.executable, "-m", "celery", "-A", "ledger.worker", "worker"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr and result.stderr.strip().count("\n") == 0
+    assert 'run "ledger db upgrade"' in result.stderr
+
+
 def test_the_app_is_built_from_the_settings_with_every_task_found_by_autodiscovery(monkeypatch):
     monkeypatch.setenv("LEDGER_CELERY_QUEUE", "ledger-test-queue")
     monkeypatch.setenv("LEDGER_WEBHOOK_POLL_SECONDS", "0.3")
