@@ -21,6 +21,8 @@ from pydantic_core import PydanticCustomError
 from stdnum.cn import uscc
 from stdnum.exceptions import ValidationError as StdnumInvalid
 
+from ledger.core.errors import LedgerError
+
 # Zhengzhou's administrative divisions and functional areas (DESIGN.md §3).
 DISTRICTS = {
     "410102": "中原区",
@@ -68,8 +70,9 @@ _REFERENCE_RULE = "must be 1 to 64 of A-Z 0-9 . _ / - (ASCII after folding), sta
 _REASON_CODE_RULE = "must be 1 to 32 printable ASCII characters A-Z 0-9 _ starting with a letter, without spaces"
 
 
-class InvalidIdentifier(ValueError):
-    """An identifier that breaks its rule; `field` names it."""
+class InvalidIdentifier(LedgerError, ValueError):
+    """An identifier that breaks its rule; `field` names it. A ValueError too, so that pydantic
+    validators turn it into a validation error naming the field."""
 
     def __init__(self, field: str, rule: str):
         self.field, self.rule = field, rule
