@@ -38,7 +38,7 @@ def index(
             if not follow:
                 typer.echo(f"indexed {indexer.catch_up()} events")
                 return
-            typer.echo(f"indexer {settings.indexer.indexer_id} following chain {indexer.chain_id}")
+            typer.echo(f"indexer {indexer.owner} following chain {indexer.chain_id}")  # the lease owner
             indexer.follow()
         finally:
             indexer.release()  # a standby (or the next command) may take over at once
