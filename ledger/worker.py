@@ -13,6 +13,7 @@ the message to another. The worker needs a concurrency of at least 3: the outbox
 and the webhooks run side by side.
 """
 
+import logging
 from functools import cache
 
 from celery import Celery
@@ -21,6 +22,8 @@ from ledger.core.errors import SettingsError
 from ledger.core.settings import Settings, get_settings
 
 # ledger.indexer.tasks, ledger.writer.tasks, ledger.webhooks.tasks, ledger.domain.tasks (the overdue sweep)
+log = logging.getLogger(__name__)
+
 TASK_PACKAGES = ["ledger.indexer", "ledger.writer", "ledger.webhooks", "ledger.domain"]
 
 
@@ -70,14 +73,20 @@ def create_app() -> Celery:
 
 @cache
 def _command_line_app() -> Celery:
-    from ledger.db.schema import SchemaNotCurrent, engine_at_current_schema  # not on import: nothing is
+    # Imported here, not at the top: importing ledger.worker must load nothing.
+    from sqlalchemy.exc import OperationalError
 
-    try:
+    from ledger.db.schema import SchemaNotCurrent, engine_at_current_schema
+
+    try:  # celery would print a traceback for each of these: one line instead
         app = create_app()
         # Refuse at start, not in every task beat starts (each task also checks, for a downgrade meanwhile).
         engine_at_current_schema(get_settings().database.url).dispose()
-    except (SettingsError, SchemaNotCurrent) as exc:  # celery would print a traceback: one line instead
+    except (SettingsError, SchemaNotCurrent) as exc:
         raise SystemExit(f"error: {exc}") from None
+    except OperationalError as exc:
+        # A database that is down now may be back in a moment: start, and let each task check it again.
+        log.warning("the database is unreachable at start (%s); each task checks it again", exc.orig)
     return app
 
 

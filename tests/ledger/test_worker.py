@@ -15,7 +15,7 @@ from sqlalchemy import text
 
 from ledger.db.engine import make_engine
 from ledger.db.schema import upgrade_schema
-from ledger.worker import create_app
+from ledger.worker import _command_line_app, create_app
 from tests.ledger.indexer.conftest import make_indexer, read_model, workload
 from tests.ledger.indexer.faulty_node import Faults, FaultyNode
 
@@ -164,3 +164,14 @@ def test_the_app_is_built_from_the_settings_with_every_task_found_by_autodiscove
     assert app.conf.beat_schedule["webhooks-deliver"]["schedule"] == 0.3
     assert app.conf.task_default_queue == "ledger-test-queue"
     assert app.conf.task_acks_late and app.conf.accept_content == ["json"] and app.conf.task_serializer == "json"
+
+
+def test_the_worker_started_while_the_database_is_down_starts_and_says_each_task_checks_again(monkeypatch, caplog):
+    monkeypatch.setenv("LEDGER_DATABASE_URL", "postgresql://127.0.0.1:1/nothing-listens-here")
+    _command_line_app.cache_clear()
+    try:
+        app = _command_line_app()
+    finally:
+        _command_line_app.cache_clear()
+    assert app.main == "ledger"
+    assert "the database is unreachable at start" in caplog.text
