@@ -81,6 +81,7 @@ class Stack:
     postgres_server: str = "postgresql://127.0.0.1/test"
     redis_url: str = "redis://127.0.0.1:6379/0"
     api_processes: int = 1
+    api_log_level: str = "warning"  # "info" adds uvicorn's access log
     worker: bool = True
     extra_env: dict = field(default_factory=dict)
     node_kind: str = "hardhat"
@@ -126,7 +127,7 @@ class Stack:
                         "--port",
                         str(port),
                         "--log-level",
-                        "warning",
+                        self.api_log_level,
                     ],
                     self.env(),
                     self.work_dir,
