@@ -1,6 +1,7 @@
 """The chain-facing code against a node that answers as Besu QBFT does (devtools.qbft_proxy in front of a
 Hardhat node of the module's own): QBFT extraData and validators, Besu's `finalized`, batch, range and
-permissioning answers, and a block every 2 s; the outbox writer, the indexer and /health work through it."""
+permissioning answers, and a block every 2 s; the deployment, the outbox writer, the indexer and /health
+work through it."""
 
 import time
 from collections import Counter
@@ -14,7 +15,8 @@ from sqlmodel import Session, col
 
 from devtools.dev_node import LocalNode
 from devtools.qbft_proxy import BFT_MIX_HASH, QbftProxy, validators_of
-from ledger.chain.node import account_at, connect, decode_revert
+from ledger.chain.deploy import deploy
+from ledger.chain.node import account_at, connect, decode_revert, signers_from_mnemonic
 from ledger.chain.rpc import JsonRpc, RpcError
 from ledger.core.identifiers import project_key, reference_key
 from ledger.core.settings import DEV_MNEMONIC, Settings, get_settings
@@ -24,7 +26,7 @@ from ledger.domain import chain_time, clearance, fees, payments, projects
 from ledger.domain.commands import command_status
 from ledger.indexer.loop import Indexer, IndexerConfig
 from ledger.writer.writer import OutboxWriter
-from tests.conftest import OUTSIDER_INDEX, deploy_chain
+from tests.conftest import OUTSIDER_INDEX, Chain
 from tests.support.databases import make_database  # noqa: F401
 from tests.support.ledger_env import chain_time as now_on
 from tests.support.ledger_env import paid_on_chain
@@ -34,14 +36,16 @@ from web.app import create_app
 
 @pytest.fixture(scope="module")
 def qbft():
-    """Contracts deployed on an automining Hardhat node, then a QBFT proxy in front of it that mines every
-    2 s and lets only the role accounts send."""
+    """A Hardhat node of the module's own behind a QBFT proxy that mines every 2 s and lets only the role
+    accounts send; the contracts deployed through the proxy, as `ledger deploy` deploys them on Besu."""
     with LocalNode(kind="hardhat") as node:
-        chain = deploy_chain(node)
-        allowlist = {account.address.lower() for account in chain.signers.values()}
-        with QbftProxy(node.url, accounts_allowlist=allowlist) as proxy:
+        signers = signers_from_mnemonic(DEV_MNEMONIC)
+        with QbftProxy(node.url, accounts_allowlist={a.address.lower() for a in signers.values()}) as proxy:
             proxy.first_block = JsonRpc(node.url).block_number() + 1  # the first block mined every 2 s
-            yield chain, proxy
+            w3 = connect(proxy.url)
+            manifest, deployed = deploy(w3, signers)
+            assert deployed and manifest.chain_id == 31337
+            yield Chain(node=node, w3=w3, manifest=manifest, signers=signers), proxy
 
 
 def test_every_block_names_the_four_validators_and_later_blocks_carry_a_quorum_of_their_seals(qbft):
