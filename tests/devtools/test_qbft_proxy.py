@@ -3,6 +3,7 @@ Hardhat node of the module's own): QBFT extraData and validators, Besu's `finali
 permissioning answers, and a block every 2 s; the deployment, the outbox writer, the indexer and /health
 work through it."""
 
+import logging
 import time
 from collections import Counter
 
@@ -10,18 +11,18 @@ import pytest
 import rlp
 from eth_keys import keys
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 from sqlmodel import Session, col
 
 from devtools.dev_node import LocalNode
 from devtools.qbft_proxy import BFT_MIX_HASH, QbftProxy, validators_of
 from ledger.chain.deploy import deploy
-from ledger.chain.node import account_at, connect, decode_revert, signers_from_mnemonic
+from ledger.chain.node import Sender, account_at, connect, decode_revert, signers_from_mnemonic
 from ledger.chain.rpc import JsonRpc, RpcError
 from ledger.core.identifiers import project_key, reference_key
 from ledger.core.settings import DEV_MNEMONIC, Settings, get_settings
 from ledger.db.engine import make_engine
-from ledger.db.write_model import OutboxCommand
+from ledger.db.write_model import OutboxCommand, OutboxTransaction
 from ledger.domain import chain_time, clearance, fees, payments, projects
 from ledger.domain.commands import command_status
 from ledger.indexer.loop import Indexer, IndexerConfig
@@ -135,6 +136,37 @@ def _drain(engine, writer: OutboxWriter) -> None:
     raise AssertionError("the outbox did not drain through the QBFT proxy")
 
 
+def _services(chain, proxy, url: str, monkeypatch) -> tuple[Engine, Indexer, OutboxWriter]:
+    """The engine, an indexer and an outbox writer on `url`, all reading and writing through the proxy."""
+    engine = make_engine(url)
+    clock = chain_time.ChainClock(proxy.url)  # the services judge fact times by the QBFT node's clock
+    monkeypatch.setattr(chain_time, "chain_clock", lambda: clock)
+    indexer = Indexer(
+        engine=engine,
+        rpc=JsonRpc(proxy.url),
+        manifest=chain.manifest,
+        config=IndexerConfig(use_finalized=True),  # Besu answers no `finalized`: the indexer keeps to confirmations
+        owner=f"qbft-indexer-{url[-8:]}",
+    )
+    writer = OutboxWriter(
+        engine=engine, rpc=JsonRpc(proxy.url, timeout=10), manifest=chain.manifest, signers=chain.signers, owner="qbft"
+    )
+    return engine, indexer, writer
+
+
+def _assessed(engine, indexer: Indexer, writer: OutboxWriter, n: int) -> int:
+    """Project `n` registered, assessed, on chain and indexed; returns its levy's amount."""
+    indexer.catch_up()  # the rate tables the deployment published
+    with Session(engine) as s:
+        projects.register_project(s, project=project(n), client="approval")
+        fees.assess_fee(s, assessment=assessment(n), actor="office")
+        s.commit()
+    _drain(engine, writer)
+    indexer.catch_up()
+    with Session(engine) as s:
+        return payments.levies_feed(s, limit=500).items[0].amount_fen
+
+
 def test_a_payment_is_written_indexed_and_health_is_ok_through_a_qbft_node(
     qbft,
     make_database,  # noqa: F811 (the fixture imported above)
@@ -144,28 +176,9 @@ def test_a_payment_is_written_indexed_and_health_is_ok_through_a_qbft_node(
     chain, proxy = qbft
     before = Counter(proxy.seen)
     url = make_database("postgresql")
-    engine = make_engine(url)
-    clock = chain_time.ChainClock(proxy.url)  # the services judge fact times by the QBFT node's clock
-    monkeypatch.setattr(chain_time, "chain_clock", lambda: clock)
-    indexer = Indexer(
-        engine=engine,
-        rpc=JsonRpc(proxy.url),
-        manifest=chain.manifest,
-        config=IndexerConfig(use_finalized=True),  # Besu answers no `finalized`: the indexer keeps to confirmations
-        owner="qbft-indexer",
-    )
-    writer = OutboxWriter(
-        engine=engine, rpc=JsonRpc(proxy.url, timeout=10), manifest=chain.manifest, signers=chain.signers, owner="qbft"
-    )
-    indexer.catch_up()  # the rate tables the deployment published
+    engine, indexer, writer = _services(chain, proxy, url, monkeypatch)
+    due = _assessed(engine, indexer, writer, 1)
     with Session(engine) as s:
-        projects.register_project(s, project=project(1), client="approval")
-        fees.assess_fee(s, assessment=assessment(1), actor="office")
-        s.commit()
-    _drain(engine, writer)
-    indexer.catch_up()
-    with Session(engine) as s:
-        due = payments.levies_feed(s, limit=500).items[0].amount_fen
         paid = payment(1, "V-QBFT-1", due, paid_at=now_on(chain))
         command_id = payments.confirm_payment(s, confirmation=paid, client="tax").command_id
         s.commit()
@@ -198,4 +211,44 @@ def test_a_payment_is_written_indexed_and_health_is_ok_through_a_qbft_node(
     times = [int(b["timestamp"], 16) for b in rpc.blocks(list(range(proxy.first_block, rpc.block_number() + 1)))]
     gaps = [later - earlier for earlier, later in zip(times, times[1:])]
     assert len(gaps) >= 3 and min(gaps) >= 1 and 1.5 <= sum(gaps) / len(gaps) <= 2.5  # one block every ~2 s
+    engine.dispose()
+
+
+def test_a_revert_on_a_qbft_node_fails_the_command_it_names_and_the_rest_are_mined(
+    qbft,
+    make_database,  # noqa: F811 (the fixture imported above)
+    monkeypatch,
+    caplog,
+):
+    """Besu accepts a transaction that will revert and tells only by its status-0 receipt; the writer's
+    check then reads the custom error from eth_call's code-3 answer and fails the command it names."""
+    chain, proxy = qbft
+    engine, indexer, writer = _services(chain, proxy, make_database("sqlite"), monkeypatch)
+    _assessed(engine, indexer, writer, 2)
+    at = now_on(chain)
+    Sender(chain.w3, chain.signers["TAX_ROLE"]).send(  # the voucher reaches the chain first, with other figures
+        chain.fee.functions.recordPayment(
+            project_key(project_code(2)), reference_key("V-QBFT-TAKEN"), 999, int(at.timestamp())
+        )
+    )
+    with Session(engine) as s:
+        ids = [
+            payments.confirm_payment(s, confirmation=payment(2, voucher, 100, paid_at=at), client="tax").command_id
+            for voucher in ("V-QBFT-A", "V-QBFT-TAKEN", "V-QBFT-B")
+        ]
+        s.commit()
+    with caplog.at_level(logging.INFO, logger="ledger.writer.writer"):
+        _drain(engine, writer)
+    assert not [r for r in caplog.records if r.getMessage().startswith("outbox: sending")]  # Besu took the send
+    with Session(engine) as s:
+        assert (
+            s.execute(
+                select(func.count()).select_from(OutboxTransaction).where(col(OutboxTransaction.status) == "reverted")
+            ).scalar_one()
+            == 1
+        )
+        taken = command_status(s, command_id=ids[1])
+        assert (taken.status, taken.error.name) == ("failed", "FeeLedgerVoucherConflict")
+        assert [command_status(s, command_id=i).status for i in (ids[0], ids[2])] == ["mined", "mined"]
+    assert paid_on_chain(chain, project_code(2)) == 999 + 200
     engine.dispose()
