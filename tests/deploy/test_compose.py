@@ -3,6 +3,7 @@ with 2 s blocks whose extraData names four validators, each of them a node the p
 and the Besu limits the ledger relies on are the ones configured."""
 
 import json
+import re
 import tomllib
 from pathlib import Path
 
@@ -59,10 +60,10 @@ def test_the_compose_file_runs_every_part_of_the_ledger_with_replicas_and_standb
         "indexer-standby",
     }
     assert all(services[name]["image"].startswith("hyperledger/besu:") for name in BESU_NODES)
-    assert "--replicas" not in str(services["beat"]) and "deploy" not in services["beat"]  # exactly one beat
+    assert "deploy" not in services["beat"]  # exactly one beat, never scaled
     for scaled in ("api", "worker"):
-        replicas = services[scaled]["deploy"]["replicas"]  # "${API_REPLICAS:-3}"
-        assert int(str(replicas).rsplit("-", 1)[-1].rstrip("}")) >= 2
+        default = re.fullmatch(r"\$\{[A-Z_]+:-(\d+)\}", services[scaled]["deploy"]["replicas"])  # ${API_REPLICAS:-3}
+        assert default and int(default.group(1)) >= 2, f"{scaled}: several processes by default"
     ids = {services[name]["environment"]["LEDGER_INDEXER_ID"] for name in ("indexer", "indexer-standby")}
     assert len(ids) == 2  # the lease tells the active indexer from its standby by id
 
