@@ -7,6 +7,7 @@ import re
 import tomllib
 from pathlib import Path
 
+import jsonschema
 import pytest
 import rlp
 import yaml
@@ -19,6 +20,9 @@ DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 VALIDATORS = ("validator1", "validator2", "validator3", "validator4")
 BESU_NODES = (*VALIDATORS, "rpcnode")
 OPERATOR_MADE = ("./keys/", "./secrets/")  # gitignored: each city makes its own (runbook, "Start")
+# The Compose Specification's JSON schema, schema/compose-spec.json of github.com/compose-spec/compose-spec
+# (Apache-2.0) at commit 170098ba07d9f53c383a41bfd4c5166b0a4529a6.
+COMPOSE_SCHEMA = Path(__file__).parent / "fixtures" / "compose-spec.json"
 
 
 @pytest.fixture(scope="module")
@@ -43,6 +47,15 @@ def enodes(permissions: dict) -> dict[str, str]:
         public_key, address = url.removeprefix("enode://").split("@")
         nodes[address] = public_key
     return nodes
+
+
+def test_the_compose_file_is_valid_under_the_compose_specification(compose):
+    schema = json.loads(COMPOSE_SCHEMA.read_text())
+    problems = [
+        f"{'.'.join(map(str, e.absolute_path))}: {e.message}"
+        for e in jsonschema.Draft7Validator(schema).iter_errors(compose)
+    ]
+    assert problems == []
 
 
 def test_the_compose_file_runs_every_part_of_the_ledger_with_replicas_and_standbys(compose):
