@@ -242,7 +242,7 @@ def test_a_regulator_sees_each_credit_event_with_its_contribution_and_proof_as_o
     enterprise, commitment, _ = planted
     regulator = api.login("auditor1")
     record = regulator.get(f"{api.url}/v1/regulator/enterprises/{USCC_A}").json()
-    assert (record["enterprise_key"], record["uscc"], record["rule_set"]) == (enterprise, USCC_A, "sample-v1")
+    assert (record["enterprise_key"], record["uscc"], record["rule_set"]) == (enterprise, USCC_A, "sample-v2")
     assert (record["score"], record["grade"]) == (75, "B")
     assert [(e["kind"], e["contribution"], e["score_after"], e["proof"]["block_number"]) for e in record["events"]] == [
         ("marked_overdue", -5, 95, 11),

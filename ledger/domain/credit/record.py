@@ -7,6 +7,10 @@ Credit events (DESIGN.md §3): a commitment fulfilled (on time or late), marked 
 breached or repaired; a fee payment recorded late; and an earlier contract version's counters
 carried over by a migration (`CountersImported`, scored as the events it counts — the imported
 commitments themselves are not scored again). A late payment belongs to the fee account's payer.
+Under a rule set with the evidence-timing rule, a fulfilment dated before an overdue mark of its
+commitment also gives that mark back (`overdue_mark_voided`, derived by the pure scorer; summed
+here for the list, marks as CommitmentMarkedOverdue events only — an imported commitment's mark is
+carried in its enterprise's counters as the earlier version counted it).
 Enterprises are keyed on chain by HMAC-SHA256(pepper, USCC).
 """
 
@@ -18,7 +22,7 @@ from sqlmodel import col
 
 from ledger.db.read_model import BLOCK_TIME_JOIN, PROOF_WITH_BLOCK_TIME, read_sql
 from ledger.db.write_model import Enterprise
-from ledger.domain.credit.rules import EventKind, RuleSet
+from ledger.domain.credit.rules import VOIDED_MARK, DerivedKind, EventKind, RuleSet
 from ledger.domain.credit.score import COUNTERS_IMPORTED, CreditEvent, CreditEventProof
 
 COMMITMENT_KINDS: dict[str, EventKind] = {
@@ -26,6 +30,16 @@ COMMITMENT_KINDS: dict[str, EventKind] = {
     "breached": "breached",
     "repaired": "repaired",
 }
+# Per enterprise, the overdue marks a later fulfilment of the same commitment predates (its fact
+# time before the mark's block time): ledger.domain.credit.score.with_voided_marks, in SQL.
+VOIDED_MARKS = """
+    SELECT f.enterprise, COUNT(*) AS voided FROM commitment_events f
+    JOIN commitment_events m ON m.chain_id = f.chain_id AND m.commitment = f.commitment
+      AND m.event = 'marked_overdue'
+      AND (m.block_number < f.block_number OR (m.block_number = f.block_number AND m.log_index < f.log_index))
+    JOIN block_times t ON t.chain_id = m.chain_id AND t.block_number = m.block_number
+    WHERE f.chain_id = :c AND f.event = 'fulfilled' AND f.fact_at < t.timestamp
+    GROUP BY f.enterprise"""
 # counters of enterprise_commitment_summaries / enterprise_counter_imports → credit event kinds
 COUNTER_KINDS: dict[EventKind, str] = {
     "fulfilled_on_time": "fulfilled - fulfilled_late",
@@ -113,11 +127,15 @@ def enterprise_scores(
     key, scored in SQL from the indexer's counters (the same sums `credit_events` adds up event by
     event); `grade` keeps those whose score falls in that grade."""
     weights = rules.weights
-    counts: dict[EventKind, str] = {
+    counts: dict[EventKind | DerivedKind, str] = {
         kind: f"COALESCE({' - '.join('s.' + column for column in expression.split(' - '))}, 0)"
         for kind, expression in COUNTER_KINDS.items()
     }
     counts["late_fee_payment"] = "COALESCE(p.late_payments, 0)"
+    voided_cte = voided_join = ""
+    if rules.voids_predated_marks:
+        counts[VOIDED_MARK] = "COALESCE(v.voided, 0)"
+        voided_cte, voided_join = f", voided AS ({VOIDED_MARKS})", "LEFT JOIN voided v ON v.enterprise = keys.k"
     score = f"(:start + {' + '.join(f'{weights[kind]} * {sql}' for kind, sql in counts.items())})"
     bounds, params = [], {"c": chain_id, "after": after, "limit": limit, "start": rules.start, "yes": True}
     if grade is not None:
@@ -134,10 +152,11 @@ def enterprise_scores(
                       UNION SELECT payer FROM fee_accounts WHERE chain_id = :c),
              late AS (SELECT a.payer, COUNT(*) AS late_payments FROM payments e
                       JOIN fee_accounts a ON a.chain_id = e.chain_id AND a.project = e.project
-                      WHERE e.chain_id = :c AND e.late = :yes GROUP BY a.payer)
+                      WHERE e.chain_id = :c AND e.late = :yes GROUP BY a.payer){voided_cte}
         SELECT keys.k, {score} AS score, {", ".join(counts.values())}, en.uscc FROM keys
         LEFT JOIN enterprise_commitment_summaries s ON s.chain_id = :c AND s.enterprise = keys.k
         LEFT JOIN late p ON p.payer = keys.k
+        {voided_join}
         LEFT JOIN enterprises en ON en.enterprise_key = keys.k
         WHERE keys.k > :after {"".join(" AND " + b for b in bounds)}
         ORDER BY keys.k LIMIT :limit"""),

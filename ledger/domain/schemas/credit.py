@@ -13,7 +13,8 @@ Grade = Literal["A", "B", "C", "D"]
 
 
 class CreditEventPublic(BaseModel):
-    # fulfilled_on_time, fulfilled_late, marked_overdue, breached, repaired, late_fee_payment, counters_imported
+    # fulfilled_on_time, fulfilled_late, marked_overdue, breached, repaired, late_fee_payment, counters_imported;
+    # overdue_mark_voided (rule sets with the evidence-timing rule: the fulfilment predates a mark, proof its own)
     kind: str
     contribution: int  # points this event adds to the score under the rule set
     score_after: int
