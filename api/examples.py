@@ -201,6 +201,21 @@ ENTERPRISE_CREDIT = {
         "overdue_mark_voided": 0,
     },
 }
+CREDIT_EVENT_EXPORT = {
+    "enterprise_key": ENTERPRISE_KEY,
+    "uscc": USCC,
+    "kind": "fulfilled_late",
+    "contribution": -3,
+    "rule_set": "sample-v2",
+    "recorded_at": "2027-07-08T02:00:00Z",
+    "fact_at": "2027-07-06T09:30:00Z",
+    "commitment_key": "0x" + "c0" * 32,
+    "commitment_number": "CN-2026-000045",
+    "project_key": "0x" + "ab" * 32,
+    "project_code": PROJECT,
+    "counts": None,
+    "proof": PROOF,
+}
 COMMITMENT_ALERT = {
     "commitment_key": "0x" + "c0" * 32,
     "commitment_number": "CN-2026-000045",

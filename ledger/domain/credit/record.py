@@ -60,14 +60,45 @@ class EnterpriseScore:
 
 def credit_events(session: Session, *, chain_id: int, enterprise: str) -> list[CreditEvent]:
     """Every credit event of one enterprise in the read model, with its proof."""
-    params = {"c": chain_id, "e": enterprise, "yes": True}
+    return _credit_events(
+        session,
+        {"c": chain_id, "e": enterprise},
+        commitments="e.enterprise = :e",
+        payments="a.payer = :e",
+        imports="e.enterprise = :e",
+    )
+
+
+def credit_events_recorded_between(session: Session, *, chain_id: int, since: int, until: int) -> list[CreditEvent]:
+    """Every enterprise's credit events in blocks whose time is in [since, until), and the earlier
+    overdue marks of the commitments fulfilled in that range (the evidence-timing rule weighs
+    those fulfilments against them; the caller leaves them out once scored)."""
+    recorded = "t.timestamp >= :since AND t.timestamp < :until"
+    fulfilled_here = f"""
+        SELECT e.commitment FROM commitment_events e {BLOCK_TIME_JOIN}
+        WHERE e.chain_id = :c AND e.event = 'fulfilled' AND {recorded}"""
+    return _credit_events(
+        session,
+        {"c": chain_id, "since": since, "until": until},
+        commitments=f"({recorded} OR (e.event = 'marked_overdue' AND e.commitment IN ({fulfilled_here})))",
+        payments=recorded,
+        imports=recorded,
+    )
+
+
+def _credit_events(
+    session: Session, params: dict, *, commitments: str, payments: str, imports: str
+) -> list[CreditEvent]:
+    """The credit events the three conditions keep: on commitment events `e`, on late payments `e`
+    of fee accounts `a`, on counter imports `e` (each with its block time `t`)."""
+    params = {**params, "yes": True}
     events = []
-    for commitment, event, late, fact_at, project, *proof in session.execute(
+    for enterprise, commitment, event, late, fact_at, project, *proof in session.execute(
         read_sql(f"""
-            SELECT e.commitment, e.event, e.late, e.fact_at, c.project, {PROOF_WITH_BLOCK_TIME}
+            SELECT e.enterprise, e.commitment, e.event, e.late, e.fact_at, c.project, {PROOF_WITH_BLOCK_TIME}
             FROM commitment_events e
             LEFT JOIN commitments c ON c.chain_id = e.chain_id AND c.commitment = e.commitment {BLOCK_TIME_JOIN}
-            WHERE e.chain_id = :c AND e.enterprise = :e
+            WHERE e.chain_id = :c AND {commitments}
               AND e.event IN ('fulfilled', 'marked_overdue', 'breached', 'repaired')"""),
         params,
     ):
@@ -79,21 +110,21 @@ def credit_events(session: Session, *, chain_id: int, enterprise: str) -> list[C
                 kind, enterprise, CreditEventProof(*proof), commitment=commitment, project=project, fact_at=fact_at
             )
         )
-    for project, paid_at, *proof in session.execute(
+    for payer, project, paid_at, *proof in session.execute(
         read_sql(f"""
-            SELECT e.project, e.paid_at, {PROOF_WITH_BLOCK_TIME} FROM payments e
+            SELECT a.payer, e.project, e.paid_at, {PROOF_WITH_BLOCK_TIME} FROM payments e
             JOIN fee_accounts a ON a.chain_id = e.chain_id AND a.project = e.project {BLOCK_TIME_JOIN}
-            WHERE e.chain_id = :c AND a.payer = :e AND e.late = :yes"""),
+            WHERE e.chain_id = :c AND {payments} AND e.late = :yes"""),
         params,
     ):
         events.append(
-            CreditEvent("late_fee_payment", enterprise, CreditEventProof(*proof), project=project, fact_at=paid_at)
+            CreditEvent("late_fee_payment", payer, CreditEventProof(*proof), project=project, fact_at=paid_at)
         )
     counters = ", ".join(f"{expression} AS {kind}" for kind, expression in COUNTER_KINDS.items())
-    for row in session.execute(
+    for enterprise, *row in session.execute(
         read_sql(f"""
-            SELECT {counters}, {PROOF_WITH_BLOCK_TIME} FROM enterprise_counter_imports e {BLOCK_TIME_JOIN}
-            WHERE e.chain_id = :c AND e.enterprise = :e"""),
+            SELECT e.enterprise, {counters}, {PROOF_WITH_BLOCK_TIME} FROM enterprise_counter_imports e
+            {BLOCK_TIME_JOIN} WHERE e.chain_id = :c AND {imports}"""),
         params,
     ):
         counts = dict(zip(COUNTER_KINDS, row[: len(COUNTER_KINDS)]))
