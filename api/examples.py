@@ -147,13 +147,13 @@ COMMAND_STATUS = {
     "error": None,
 }
 
-# --- the credit record and the regulator's views (rule set sample-v1) ---
+# --- the credit record and the regulator's views (rule set sample-v2) ---
 ENTERPRISE_KEY = "0x" + "5e" * 32
 PROOF_TIMED = PROOF | {"block_time": "2027-07-08T02:00:00Z"}
 CREDIT_RECORD = {
     "enterprise_key": ENTERPRISE_KEY,
     "uscc": USCC,
-    "rule_set": "sample-v1",
+    "rule_set": "sample-v2",
     "rule_set_label": "SAMPLE rule set for development and demonstration — not a policy adopted by the office",
     "as_of": None,
     "start": 100,
@@ -198,7 +198,23 @@ ENTERPRISE_CREDIT = {
         "breached": 1,
         "repaired": 0,
         "late_fee_payment": 0,
+        "overdue_mark_voided": 0,
     },
+}
+CREDIT_EVENT_EXPORT = {
+    "enterprise_key": ENTERPRISE_KEY,
+    "uscc": USCC,
+    "kind": "fulfilled_late",
+    "contribution": -3,
+    "rule_set": "sample-v2",
+    "recorded_at": "2027-07-08T02:00:00Z",
+    "fact_at": "2027-07-06T09:30:00Z",
+    "commitment_key": "0x" + "c0" * 32,
+    "commitment_number": "CN-2026-000045",
+    "project_key": "0x" + "ab" * 32,
+    "project_code": PROJECT,
+    "counts": None,
+    "proof": PROOF,
 }
 COMMITMENT_ALERT = {
     "commitment_key": "0x" + "c0" * 32,

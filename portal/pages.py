@@ -46,6 +46,7 @@ CREDIT_EVENT = {
     "fulfilled_on_time": "按期履约",
     "fulfilled_late": "逾期履约",
     "marked_overdue": "承诺逾期",
+    "overdue_mark_voided": "逾期标记撤销（履约证据早于标记）",
     "breached": "违约",
     "repaired": "信用修复",
     "late_fee_payment": "逾期缴费",

@@ -5,13 +5,14 @@ trail, with the on-chain proof of every figure. Read-only: GET routes only, sess
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
+from fastapi.responses import StreamingResponse
 from pydantic import AwareDatetime
 
 from api import examples as ex
 from ledger.core.identifiers import Enterprise, ProjectCode
-from ledger.domain import credit_records, oversight
+from ledger.domain import credit_export, credit_records, oversight
 from ledger.domain.credit.rules import load_rule_set
-from ledger.domain.schemas.credit import CreditRecordPublic, EnterpriseCreditPage, RuleSetPublic
+from ledger.domain.schemas.credit import CreditEventExport, CreditRecordPublic, EnterpriseCreditPage, RuleSetPublic
 from ledger.domain.schemas.regulator import CommitmentAlertPage, MoneyTrailPublic
 from web.kit.deps import SessionDep
 from web.kit.problems import problem_responses
@@ -45,7 +46,7 @@ def rule_set(user: RegulatorUser) -> RuleSetPublic:
     response_model=EnterpriseCreditPage,
     responses={
         **ex.ok(
-            "A page of enterprises", {"rule_set": "sample-v1", "items": [ex.ENTERPRISE_CREDIT], "next_cursor": None}
+            "A page of enterprises", {"rule_set": "sample-v2", "items": [ex.ENTERPRISE_CREDIT], "next_cursor": None}
         ),
         **READ,
     },
@@ -71,6 +72,50 @@ def enterprise_record(
 ) -> CreditRecordPublic:
     """Score, grade and every credit event with its contribution and proof, now or as of a past moment."""
     return credit_records.credit_record(session, enterprise=enterprise, as_of=as_of)
+
+
+EXPORT_FORMATS = {"jsonl": "application/jsonl", "csv": "text/csv; charset=utf-8"}
+EXPORT_EXAMPLE = [CreditEventExport.model_validate(ex.CREDIT_EVENT_EXPORT)]
+
+
+@router.get(
+    "/credit-events",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "description": "The credit events recorded in the range, one per line (docs: Credit events export)",
+            "content": {
+                "application/jsonl": {"example": "".join(credit_export.as_json_lines(EXPORT_EXAMPLE))},
+                "text/csv": {"example": "".join(credit_export.as_csv(EXPORT_EXAMPLE))},
+            },
+        },
+        **READ,
+    },
+)
+def credit_events_export(
+    session: SessionDep,
+    user: RegulatorUser,
+    since: Annotated[
+        AwareDatetime,
+        Query(description="from this moment (block time, inclusive)", examples=["2027-07-01T00:00:00+08:00"]),
+    ],
+    until: Annotated[
+        AwareDatetime,
+        Query(
+            description="to this moment (block time, exclusive); at most 366 days after since",
+            examples=["2027-07-02T00:00:00+08:00"],
+        ),
+    ],
+    format: Annotated[Literal["jsonl", "csv"], Query(description="JSON Lines or CSV")] = "jsonl",
+) -> StreamingResponse:
+    """Every credit event the chain recorded in [since, until), for the credit platform's batch
+    intake: enterprise (USCC), kind, dates, contribution, rule-set version and proof."""
+    records = credit_export.credit_event_export(session, since=since, until=until)
+    lines = credit_export.as_json_lines(records) if format == "jsonl" else credit_export.as_csv(records)
+    name = f"credit-events-{since:%Y%m%dT%H%M%S%z}-{until:%Y%m%dT%H%M%S%z}.{format}"
+    return StreamingResponse(
+        lines, media_type=EXPORT_FORMATS[format], headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
 
 
 @router.get(

@@ -6,6 +6,7 @@ from ledger.cli.access import clients, users
 from ledger.cli.audit import audit
 from ledger.cli.chain import deploy
 from ledger.cli.common import fail
+from ledger.cli.credit import credit
 from ledger.cli.db import db
 from ledger.cli.indexer import index, reindex
 from ledger.cli.keys import keys
@@ -23,6 +24,7 @@ app.add_typer(clients, name="clients")
 app.add_typer(users, name="users")
 app.add_typer(keys, name="keys")
 app.add_typer(webhooks, name="webhooks")
+app.add_typer(credit, name="credit")
 
 
 @app.callback()

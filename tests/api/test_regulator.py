@@ -1,6 +1,10 @@
 """/v1/regulator: read-only, for regulators only; the credit record with each event's
 contribution and proof, as of any past moment; /v1/me/credit for the enterprise itself."""
 
+import csv
+import io
+import json
+
 import pytest
 from sqlalchemy import text
 
@@ -216,6 +220,7 @@ def regulator_paths(api) -> list[str]:
     paths = api.client().request("GET", "/openapi.json").json()["paths"]
     return [
         p.replace("{enterprise}", USCC_A).replace("{project_code}", "2026-410105-70-01-999999")
+        + ("?since=2027-01-15T00:00:00Z&until=2027-01-16T00:00:00Z" if p.endswith("/credit-events") else "")
         for p in paths
         if p.startswith("/v1/regulator/")
     ]
@@ -223,7 +228,7 @@ def regulator_paths(api) -> list[str]:
 
 def test_every_regulator_route_refuses_writes_and_every_other_role(api, planted):
     paths = regulator_paths(api)
-    assert len(paths) == 5
+    assert len(paths) == 6
     anonymous = api.login("auditor1")
     anonymous.cookies.clear()
     office, enterprise, regulator = api.login("office1"), api.login("ent-a"), api.login("auditor1")
@@ -242,7 +247,7 @@ def test_a_regulator_sees_each_credit_event_with_its_contribution_and_proof_as_o
     enterprise, commitment, _ = planted
     regulator = api.login("auditor1")
     record = regulator.get(f"{api.url}/v1/regulator/enterprises/{USCC_A}").json()
-    assert (record["enterprise_key"], record["uscc"], record["rule_set"]) == (enterprise, USCC_A, "sample-v1")
+    assert (record["enterprise_key"], record["uscc"], record["rule_set"]) == (enterprise, USCC_A, "sample-v2")
     assert (record["score"], record["grade"]) == (75, "B")
     assert [(e["kind"], e["contribution"], e["score_after"], e["proof"]["block_number"]) for e in record["events"]] == [
         ("marked_overdue", -5, 95, 11),
@@ -266,6 +271,33 @@ def test_a_regulator_sees_each_credit_event_with_its_contribution_and_proof_as_o
     assert [(a["commitment_key"], a["proof"]["block_number"]) for a in alerts] == [(commitment, 12)]
     bad = regulator.get(f"{api.url}/v1/regulator/enterprises/not-a-uscc")
     assert bad.status_code == 422 and bad.json()["field"] == "enterprise"
+
+
+def test_a_regulator_exports_the_credit_events_of_a_range_as_json_lines_or_csv(api, planted):
+    enterprise, commitment, _ = planted
+    regulator = api.login("auditor1")
+    url = f"{api.url}/v1/regulator/credit-events"
+    # blocks 11 and 12 are at 09:00 and 10:00 UTC: the range ends before block 12, which it leaves out
+    window = {"since": "2027-01-15T16:00:00+08:00", "until": "2027-01-15T18:00:00+08:00"}
+    lines = regulator.get(url, params=window)
+    assert lines.headers["content-type"] == "application/jsonl" and "attachment" in lines.headers["content-disposition"]
+    records = [json.loads(line) for line in lines.text.splitlines()]
+    assert [(r["kind"], r["uscc"], r["enterprise_key"], r["commitment_key"], r["rule_set"]) for r in records] == [
+        ("marked_overdue", USCC_A, enterprise, commitment, "sample-v2")
+    ]
+    assert (records[0]["recorded_at"], records[0]["proof"]["block_number"]) == ("2027-01-15T09:00:00Z", 11)
+    table = regulator.get(url, params={**window, "until": "2027-01-15T19:00:00+08:00", "format": "csv"})
+    assert table.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(table.text)))
+    assert [(r["kind"], r["contribution"], r["block_number"]) for r in rows] == [
+        ("marked_overdue", "-5", "11"),
+        ("breached", "-20", "12"),
+    ]
+    backwards = regulator.get(url, params={"since": window["until"], "until": window["since"]})
+    assert backwards.status_code == 422 and (backwards.json()["field"], backwards.json()["rule"]) == (
+        "until",
+        "after_since",
+    )
 
 
 def test_an_enterprise_sees_its_own_credit_record_and_no_one_elses(api, planted):

@@ -7,6 +7,10 @@ Credit events (DESIGN.md §3): a commitment fulfilled (on time or late), marked 
 breached or repaired; a fee payment recorded late; and an earlier contract version's counters
 carried over by a migration (`CountersImported`, scored as the events it counts — the imported
 commitments themselves are not scored again). A late payment belongs to the fee account's payer.
+Under a rule set with the evidence-timing rule, a fulfilment dated before an overdue mark of its
+commitment also gives that mark back (`overdue_mark_voided`, derived by the pure scorer; summed
+here for the list, marks as CommitmentMarkedOverdue events only — an imported commitment's mark is
+carried in its enterprise's counters as the earlier version counted it).
 Enterprises are keyed on chain by HMAC-SHA256(pepper, USCC).
 """
 
@@ -18,7 +22,7 @@ from sqlmodel import col
 
 from ledger.db.read_model import BLOCK_TIME_JOIN, PROOF_WITH_BLOCK_TIME, read_sql
 from ledger.db.write_model import Enterprise
-from ledger.domain.credit.rules import EventKind, RuleSet
+from ledger.domain.credit.rules import VOIDED_MARK, DerivedKind, EventKind, RuleSet
 from ledger.domain.credit.score import COUNTERS_IMPORTED, CreditEvent, CreditEventProof
 
 COMMITMENT_KINDS: dict[str, EventKind] = {
@@ -26,6 +30,16 @@ COMMITMENT_KINDS: dict[str, EventKind] = {
     "breached": "breached",
     "repaired": "repaired",
 }
+# Per enterprise, the overdue marks a later fulfilment of the same commitment predates (its fact
+# time before the mark's block time): ledger.domain.credit.score.with_voided_marks, in SQL.
+VOIDED_MARKS = """
+    SELECT f.enterprise, COUNT(*) AS voided FROM commitment_events f
+    JOIN commitment_events m ON m.chain_id = f.chain_id AND m.commitment = f.commitment
+      AND m.event = 'marked_overdue'
+      AND (m.block_number < f.block_number OR (m.block_number = f.block_number AND m.log_index < f.log_index))
+    JOIN block_times t ON t.chain_id = m.chain_id AND t.block_number = m.block_number
+    WHERE f.chain_id = :c AND f.event = 'fulfilled' AND f.fact_at < t.timestamp
+    GROUP BY f.enterprise"""
 # counters of enterprise_commitment_summaries / enterprise_counter_imports → credit event kinds
 COUNTER_KINDS: dict[EventKind, str] = {
     "fulfilled_on_time": "fulfilled - fulfilled_late",
@@ -46,14 +60,45 @@ class EnterpriseScore:
 
 def credit_events(session: Session, *, chain_id: int, enterprise: str) -> list[CreditEvent]:
     """Every credit event of one enterprise in the read model, with its proof."""
-    params = {"c": chain_id, "e": enterprise, "yes": True}
+    return _credit_events(
+        session,
+        {"c": chain_id, "e": enterprise},
+        commitments="e.enterprise = :e",
+        payments="a.payer = :e",
+        imports="e.enterprise = :e",
+    )
+
+
+def credit_events_recorded_between(session: Session, *, chain_id: int, since: int, until: int) -> list[CreditEvent]:
+    """Every enterprise's credit events in blocks whose time is in [since, until), and the earlier
+    overdue marks of the commitments fulfilled in that range (the evidence-timing rule weighs
+    those fulfilments against them; the caller leaves them out once scored)."""
+    recorded = "t.timestamp >= :since AND t.timestamp < :until"
+    fulfilled_here = f"""
+        SELECT e.commitment FROM commitment_events e {BLOCK_TIME_JOIN}
+        WHERE e.chain_id = :c AND e.event = 'fulfilled' AND {recorded}"""
+    return _credit_events(
+        session,
+        {"c": chain_id, "since": since, "until": until},
+        commitments=f"({recorded} OR (e.event = 'marked_overdue' AND e.commitment IN ({fulfilled_here})))",
+        payments=recorded,
+        imports=recorded,
+    )
+
+
+def _credit_events(
+    session: Session, params: dict, *, commitments: str, payments: str, imports: str
+) -> list[CreditEvent]:
+    """The credit events the three conditions keep: on commitment events `e`, on late payments `e`
+    of fee accounts `a`, on counter imports `e` (each with its block time `t`)."""
+    params = {**params, "yes": True}
     events = []
-    for commitment, event, late, fact_at, project, *proof in session.execute(
+    for enterprise, commitment, event, late, fact_at, project, *proof in session.execute(
         read_sql(f"""
-            SELECT e.commitment, e.event, e.late, e.fact_at, c.project, {PROOF_WITH_BLOCK_TIME}
+            SELECT e.enterprise, e.commitment, e.event, e.late, e.fact_at, c.project, {PROOF_WITH_BLOCK_TIME}
             FROM commitment_events e
             LEFT JOIN commitments c ON c.chain_id = e.chain_id AND c.commitment = e.commitment {BLOCK_TIME_JOIN}
-            WHERE e.chain_id = :c AND e.enterprise = :e
+            WHERE e.chain_id = :c AND {commitments}
               AND e.event IN ('fulfilled', 'marked_overdue', 'breached', 'repaired')"""),
         params,
     ):
@@ -65,21 +110,21 @@ def credit_events(session: Session, *, chain_id: int, enterprise: str) -> list[C
                 kind, enterprise, CreditEventProof(*proof), commitment=commitment, project=project, fact_at=fact_at
             )
         )
-    for project, paid_at, *proof in session.execute(
+    for payer, project, paid_at, *proof in session.execute(
         read_sql(f"""
-            SELECT e.project, e.paid_at, {PROOF_WITH_BLOCK_TIME} FROM payments e
+            SELECT a.payer, e.project, e.paid_at, {PROOF_WITH_BLOCK_TIME} FROM payments e
             JOIN fee_accounts a ON a.chain_id = e.chain_id AND a.project = e.project {BLOCK_TIME_JOIN}
-            WHERE e.chain_id = :c AND a.payer = :e AND e.late = :yes"""),
+            WHERE e.chain_id = :c AND {payments} AND e.late = :yes"""),
         params,
     ):
         events.append(
-            CreditEvent("late_fee_payment", enterprise, CreditEventProof(*proof), project=project, fact_at=paid_at)
+            CreditEvent("late_fee_payment", payer, CreditEventProof(*proof), project=project, fact_at=paid_at)
         )
     counters = ", ".join(f"{expression} AS {kind}" for kind, expression in COUNTER_KINDS.items())
-    for row in session.execute(
+    for enterprise, *row in session.execute(
         read_sql(f"""
-            SELECT {counters}, {PROOF_WITH_BLOCK_TIME} FROM enterprise_counter_imports e {BLOCK_TIME_JOIN}
-            WHERE e.chain_id = :c AND e.enterprise = :e"""),
+            SELECT e.enterprise, {counters}, {PROOF_WITH_BLOCK_TIME} FROM enterprise_counter_imports e
+            {BLOCK_TIME_JOIN} WHERE e.chain_id = :c AND {imports}"""),
         params,
     ):
         counts = dict(zip(COUNTER_KINDS, row[: len(COUNTER_KINDS)]))
@@ -113,11 +158,15 @@ def enterprise_scores(
     key, scored in SQL from the indexer's counters (the same sums `credit_events` adds up event by
     event); `grade` keeps those whose score falls in that grade."""
     weights = rules.weights
-    counts: dict[EventKind, str] = {
+    counts: dict[EventKind | DerivedKind, str] = {
         kind: f"COALESCE({' - '.join('s.' + column for column in expression.split(' - '))}, 0)"
         for kind, expression in COUNTER_KINDS.items()
     }
     counts["late_fee_payment"] = "COALESCE(p.late_payments, 0)"
+    voided_cte = voided_join = ""
+    if rules.voids_predated_marks:
+        counts[VOIDED_MARK] = "COALESCE(v.voided, 0)"
+        voided_cte, voided_join = f", voided AS ({VOIDED_MARKS})", "LEFT JOIN voided v ON v.enterprise = keys.k"
     score = f"(:start + {' + '.join(f'{weights[kind]} * {sql}' for kind, sql in counts.items())})"
     bounds, params = [], {"c": chain_id, "after": after, "limit": limit, "start": rules.start, "yes": True}
     if grade is not None:
@@ -134,10 +183,11 @@ def enterprise_scores(
                       UNION SELECT payer FROM fee_accounts WHERE chain_id = :c),
              late AS (SELECT a.payer, COUNT(*) AS late_payments FROM payments e
                       JOIN fee_accounts a ON a.chain_id = e.chain_id AND a.project = e.project
-                      WHERE e.chain_id = :c AND e.late = :yes GROUP BY a.payer)
+                      WHERE e.chain_id = :c AND e.late = :yes GROUP BY a.payer){voided_cte}
         SELECT keys.k, {score} AS score, {", ".join(counts.values())}, en.uscc FROM keys
         LEFT JOIN enterprise_commitment_summaries s ON s.chain_id = :c AND s.enterprise = keys.k
         LEFT JOIN late p ON p.payer = keys.k
+        {voided_join}
         LEFT JOIN enterprises en ON en.enterprise_key = keys.k
         WHERE keys.k > :after {"".join(" AND " + b for b in bounds)}
         ORDER BY keys.k LIMIT :limit"""),

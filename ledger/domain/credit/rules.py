@@ -5,6 +5,18 @@ thresholds. The score is `start + Σ weights` (no floor or ceiling, so every poi
 is explained by one event). The shipped `sample-v1` is a clearly labelled sample (DESIGN.md §3):
 start 100; fulfilled on time +1; fulfilled late −3; overdue −5; breached −20; repaired +10
 (half of the breach penalty back); a late fee payment −2; A ≥ 90, B ≥ 75, C ≥ 60, else D.
+`sample-v2` (in force from 2026-12-03) adds the evidence-timing rule: an overdue mark that the
+commitment's own fulfilment predates is given back when that fulfilment reaches the chain
+(`overdue_mark_voided`, exactly the mark's weight back). Past records scored under `sample-v1`
+score as they did: every version stays loadable, and an answer names the version it used.
+
+Evidence timing (issue 17). A mark says "no evidence had come by now"; a fulfilment whose fact
+time (the evidence's submission, else the fulfilment's own) is before the mark's block time says
+it had. Had that fact reached the chain in time, pending evidence would have stopped the overdue
+clock and there would be no mark, so the mark is offset — by a credit event of its own at the
+fulfilment, not by erasing it: the record stays append-only, the mark and its proof stay visible,
+and the record as of any moment between the mark and the fulfilment still shows what the chain
+held then. The fulfilment itself is judged as ever: evidence dated after the due date is late.
 """
 
 from datetime import date
@@ -15,10 +27,14 @@ from typing import Literal, get_args
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 DATA = Path(__file__).resolve().parent / "data"
-DEFAULT_VERSION = "sample-v1"
+DEFAULT_VERSION = "sample-v2"
 
 EventKind = Literal["fulfilled_on_time", "fulfilled_late", "marked_overdue", "breached", "repaired", "late_fee_payment"]
 EVENT_KINDS: tuple[str, ...] = get_args(EventKind)
+# Credit events the scorer derives from the chain's events, each only under a rule set that
+# weighs it (a rule set without the weight does not have the rule).
+DerivedKind = Literal["overdue_mark_voided"]
+VOIDED_MARK: DerivedKind = "overdue_mark_voided"
 
 
 class RuleSet(BaseModel):
@@ -30,15 +46,21 @@ class RuleSet(BaseModel):
     label: str
     effective_from: date
     start: int
-    weights: dict[EventKind, int]
+    weights: dict[EventKind | DerivedKind, int]
     grades: list[tuple[str, int]]  # (grade, lowest score), best first
     lowest_grade: str
-    notes: dict[EventKind, str]
+    notes: dict[EventKind | DerivedKind, str]
 
     @model_validator(mode="after")
     def _complete_and_ordered(self) -> "RuleSet":
         if missing := set(EVENT_KINDS) - set(self.weights):
             raise ValueError(f"weights: every credit event kind needs a weight; missing {sorted(missing)}")
+        voided = self.weights.get(VOIDED_MARK)
+        if voided is not None and voided != -self.weights["marked_overdue"]:
+            raise ValueError(
+                f"weights: {VOIDED_MARK} must give back exactly the weight of marked_overdue "
+                f"({-self.weights['marked_overdue']}), so a mark the evidence predates costs nothing"
+            )
         floors = [floor for _, floor in self.grades]
         if floors != sorted(floors, reverse=True) or len(set(floors)) != len(floors):
             raise ValueError("grades: thresholds must be strictly decreasing, best grade first")
@@ -54,6 +76,11 @@ class RuleSet(BaseModel):
             return None, self.grades[-1][1]
         index = names.index(grade)
         return self.grades[index][1], (self.grades[index - 1][1] if index else None)
+
+    @property
+    def voids_predated_marks(self) -> bool:
+        """The evidence-timing rule: a fulfilment dated before an overdue mark gives the mark back."""
+        return VOIDED_MARK in self.weights
 
     @property
     def grade_names(self) -> list[str]:

@@ -3,15 +3,22 @@ contribution. No SQL, no chain: the same events and rule set give the same answe
 
 "As of" a moment means what the chain held then: the events whose block time is at or before
 it (an event whose block time is unknown is left out of an as-of answer).
+
+Under a rule set with the evidence-timing rule (`RuleSet.voids_predated_marks`, see
+ledger.domain.credit.rules), each fulfilment is followed by one `overdue_mark_voided` event per
+earlier overdue mark of its commitment whose block time is after the fulfilment's fact time; the
+derived event carries the fulfilment's fact time and proof (the fact that shows the mark premature).
 """
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
 from typing import Final, Literal
 
-from ledger.domain.credit.rules import EventKind, RuleSet
+from ledger.domain.credit.rules import VOIDED_MARK, DerivedKind, EventKind, RuleSet
 
 COUNTERS_IMPORTED: Final = "counters_imported"  # an earlier contract version's counters, carried over
+FULFILMENTS: Final = ("fulfilled_on_time", "fulfilled_late")
 
 
 @dataclass(frozen=True)
@@ -30,7 +37,7 @@ class CreditEventProof:
 class CreditEvent:
     """One fact on chain that counts for an enterprise's credit."""
 
-    kind: EventKind | Literal["counters_imported"]  # a rule set's event kind, or COUNTERS_IMPORTED
+    kind: EventKind | DerivedKind | Literal["counters_imported"]  # a rule set's event kind, or COUNTERS_IMPORTED
     enterprise: str  # HMAC-SHA256(pepper, USCC), 0x-hex
     proof: CreditEventProof
     commitment: str | None = None  # the commitment's on-chain key
@@ -71,10 +78,27 @@ def score_events(events: Iterable[CreditEvent], rules: RuleSet, *, as_of: int | 
     if as_of is not None:
         events = [e for e in events if e.proof.block_time is not None and e.proof.block_time <= as_of]
     score, scored = rules.start, []
-    for event in sorted(events, key=lambda e: e.order):
+    for event in with_voided_marks(sorted(events, key=lambda e: e.order), rules):
         points = contribution(event, rules)
         score += points
         scored.append(ScoredEvent(event, points, score))
     return CreditScore(
         rule_set=rules.version, as_of=as_of, start=rules.start, score=score, grade=rules.grade(score), events=scored
     )
+
+
+def with_voided_marks(events: Iterable[CreditEvent], rules: RuleSet) -> Iterator[CreditEvent]:
+    """The events (in chain order), each fulfilment followed by the overdue marks of its
+    commitment it predates, as `overdue_mark_voided` events, where the rule set has that rule."""
+    marks: dict[str, list[int]] = defaultdict(list)  # commitment → block times of its marks so far
+    for event in events:
+        yield event
+        if not rules.voids_predated_marks or event.commitment is None:
+            continue
+        if event.kind == "marked_overdue" and event.proof.block_time is not None:
+            marks[event.commitment].append(event.proof.block_time)
+        elif event.kind in FULFILMENTS and event.fact_at is not None:
+            fulfilled_at = event.fact_at
+            for marked_at in marks.pop(event.commitment, []):
+                if fulfilled_at < marked_at:
+                    yield replace(event, kind=VOIDED_MARK)

@@ -7,13 +7,14 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from ledger.domain.schemas.common import ProofWithBlockTime
+from ledger.domain.schemas.common import Proof, ProofWithBlockTime
 
 Grade = Literal["A", "B", "C", "D"]
 
 
 class CreditEventPublic(BaseModel):
-    # fulfilled_on_time, fulfilled_late, marked_overdue, breached, repaired, late_fee_payment, counters_imported
+    # fulfilled_on_time, fulfilled_late, marked_overdue, breached, repaired, late_fee_payment, counters_imported;
+    # overdue_mark_voided (rule sets with the evidence-timing rule: the fulfilment predates a mark, proof its own)
     kind: str
     contribution: int  # points this event adds to the score under the rule set
     score_after: int
@@ -61,3 +62,22 @@ class RuleSetPublic(BaseModel):
     grades: list[tuple[str, int]]
     lowest_grade: str
     notes: dict[str, str]
+
+
+class CreditEventExport(BaseModel):
+    """One record of the credit events bulk export (JSON Lines / CSV) for the credit platform's batch
+    intake; its JSON Schema is docs/integrators/credit-event.schema.json."""
+
+    enterprise_key: str  # HMAC-SHA256(pepper, USCC), 0x-hex
+    uscc: str | None  # where the write model knows the enterprise
+    kind: str  # a credit event kind (CreditEventPublic.kind)
+    contribution: int  # points under `rule_set`
+    rule_set: str  # the version of the credit rules that weighed it
+    recorded_at: datetime  # the block's time: when the chain recorded the event (the export's range key)
+    fact_at: datetime | None  # when the fact happened, as attested on chain (fulfilment, repair, payment)
+    commitment_key: str | None
+    commitment_number: str | None  # where the write model knows it
+    project_key: str | None
+    project_code: str | None  # where the write model knows it
+    counts: dict[str, int] | None  # counters_imported: how many events of each kind
+    proof: Proof
