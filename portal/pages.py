@@ -8,7 +8,7 @@ import math
 from datetime import datetime
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from starlette.responses import HTMLResponse
 
@@ -56,6 +56,12 @@ MONEY_KIND = {"assessed": "核定", "relief": "减免", "adjusted": "补缴／�
 COMMAND_STATUS = {"accepted": "已受理", "submitted": "已提交", "mined": "已上链", "indexed": "已入账", "failed": "失败"}
 
 
+# The credit rule sets' names in Chinese (their JSON label is English, for the API and the docs).
+RULE_SET_NAME = {
+    "sample-v1": "样例评分规则：仅供开发和演示，并非人防办采用的政策；实际权重由市信用主管部门确定",
+}
+
+
 def yuan(fen: int | None) -> str:
     """123456 fen → ¥1,234.56."""
     if fen is None:
@@ -88,6 +94,7 @@ templates.env.globals.update(
     LEVY_STATUS=LEVY_STATUS,
     MONEY_KIND=MONEY_KIND,
     COMMAND_STATUS=COMMAND_STATUS,
+    RULE_SET_NAME=RULE_SET_NAME,
 )
 
 
@@ -112,12 +119,4 @@ async def page_rate_limit(request: Request) -> None:
         seconds = max(1, math.ceil(wait))
         raise PageError(
             429, "请求过于频繁", f"本地址的查询过于频繁，请 {seconds} 秒后再试。", headers={"Retry-After": str(seconds)}
-        )
-
-
-def install_page_errors(app: FastAPI) -> None:
-    @app.exception_handler(PageError)
-    async def page_error(request: Request, exc: PageError):
-        return render(
-            request, "error.html", status_code=exc.status, headers=exc.headers, title=exc.title, message=exc.message
         )
