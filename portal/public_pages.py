@@ -55,8 +55,8 @@ async def project_page(request: Request, project_code: str, payments_after: str 
         raise PageError(
             404, "未找到项目", f"项目代码（project_code）{code} 未在本平台登记。请核对项目代码后重新查询。"
         ) from None
-    except DomainError as exc:
-        raise PageError(422, "链接无效", f"{exc.field}：{exc.detail}") from None
+    except DomainError:  # the only other input: the payments' page cursor
+        raise PageError(422, "链接无效", "翻页标记（payments_after）无效，请从项目页重新查看。") from None
     return render(request, "project.html", project=project, payments=payments)
 
 

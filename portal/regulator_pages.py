@@ -4,11 +4,13 @@ district and by month (ECharts), and CSV exports for Excel. Regulators only, as 
 
 import csv
 import io
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Request
 from pydantic import AwareDatetime, TypeAdapter, ValidationError
+from sqlalchemy.orm import Session
 from starlette.responses import RedirectResponse, Response
 
 from ledger.domain import credit_records, oversight
@@ -62,7 +64,7 @@ def parse_as_of(value: str | None) -> datetime | None:
             ) from None
 
 
-def enterprise_names(session, usccs) -> dict[str, str]:
+def enterprise_names(session: Session, usccs: Iterable[str | None]) -> dict[str, str]:
     """The registered names of these enterprises (approval data, decrypted), where known."""
     names = {uscc: enterprise_name(session, uscc) for uscc in set(usccs) if uscc}
     return {uscc: name for uscc, name in names.items() if name}

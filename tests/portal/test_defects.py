@@ -177,3 +177,9 @@ def test_the_estimators_reduction_keeps_its_sign_with_the_amount(people):
         .text
     )
     assert '<span class="amount">−¥1,200,500.00</span>' in html and "中小学校舍" in html
+
+
+def test_a_bad_payments_cursor_on_a_project_page_is_refused_in_chinese(people, public_world):
+    page = people["portal-other"].get(f"/projects/{public_world.assessed_code}", params={"payments_after": "garbage"})
+    alert = re.search(r'<div class="notice bad" role="alert"><p>(.*?)</p>', page.text).group(1)
+    assert page.status_code == 422 and alert == "翻页标记（payments_after）无效，请从项目页重新查看。"
