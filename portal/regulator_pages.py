@@ -175,6 +175,10 @@ def csv_response(filename: str, header: list[str], rows) -> Response:
     )
 
 
+def _name_of(session: Session, uscc: str | None) -> str:
+    return (enterprise_name(session, uscc) or "") if uscc else ""
+
+
 def _all_pages(read, **filters):
     cursor = None
     while True:
@@ -200,6 +204,7 @@ def enterprises_csv(session: SessionDep, who: RegulatorPage, grade: Annotated[Gr
             "违约",
             "修复",
             "逾期缴费",
+            "企业名称",
         ],
         (
             [
@@ -213,6 +218,7 @@ def enterprises_csv(session: SessionDep, who: RegulatorPage, grade: Annotated[Gr
                 e.counts.get("breached", 0),
                 e.counts.get("repaired", 0),
                 e.counts.get("late_fee_payment", 0),
+                _name_of(session, e.uscc),
             ]
             for e in items
         ),
@@ -224,7 +230,17 @@ def commitments_csv(session: SessionDep, who: RegulatorPage, status: Annotated[A
     items = _all_pages(lambda **kw: oversight.commitments_in_trouble(session, **kw), status=status)
     return csv_response(
         "commitments-overdue-breached.csv",
-        ["承诺编号", "项目代码", "统一社会信用代码", "承诺事项", "状态", "承诺期限（北京时间）", "交易哈希", "区块号"],
+        [
+            "承诺编号",
+            "项目代码",
+            "统一社会信用代码",
+            "承诺事项",
+            "状态",
+            "承诺期限（北京时间）",
+            "交易哈希",
+            "区块号",
+            "企业名称",
+        ],
         (
             [
                 c.commitment_number or c.commitment_key,
@@ -235,6 +251,7 @@ def commitments_csv(session: SessionDep, who: RegulatorPage, status: Annotated[A
                 shanghai(c.due_at),
                 c.proof.transaction_hash,
                 c.proof.block_number,
+                _name_of(session, c.uscc),
             ]
             for c in items
         ),

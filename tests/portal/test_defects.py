@@ -5,6 +5,8 @@ error pages; an empty filter names that filter; the regulator sees enterprise na
 and the block time of overdue and breach events, and picks as_of to the second; the estimator's
 amounts keep their sign."""
 
+import csv
+import io
 import re
 from urllib.parse import quote
 
@@ -141,6 +143,9 @@ def test_the_regulator_sees_enterprise_names_and_how_many_enterprises_have_each_
     assert "样例建设单位 803 有限公司" in alerts
     record = reg.get(f"/regulator/enterprises/{make_uscc(803)}").text
     assert '<p class="name">样例建设单位 803 有限公司</p>' in record
+    for export in ("/regulator/enterprises.csv", "/regulator/commitments.csv"):
+        rows = list(csv.reader(io.StringIO(reg.get(export).content.decode("utf-8-sig"))))
+        assert rows[0][-1] == "企业名称" and "样例建设单位 803 有限公司" in [row[-1] for row in rows[1:]], export
 
 
 def test_overdue_and_breach_events_show_the_block_time(people):
