@@ -53,6 +53,23 @@ CREDIT_EVENT = {
 }
 LEVY_STATUS = {"open": "待缴", "paid": "已缴清", "cancelled": "已作废"}
 MONEY_KIND = {"assessed": "核定", "relief": "减免", "adjusted": "补缴／核减", "payment": "缴款", "refund": "退付"}
+# The outbox's command kinds (ledger.outbox.kinds), as the office reads them.
+COMMAND_KIND = {
+    "assess_fee": "核定费用",
+    "set_relief": "减免",
+    "adjust_fee": "补缴／核减",
+    "record_payment": "记录缴款",
+    "record_refund": "记录退付",
+    "record_commitment": "记录承诺",
+    "fulfil_by_acceptance": "验收履约",
+    "submit_evidence": "提交履约材料",
+    "reject_evidence": "退回履约材料",
+    "fulfil_commitment": "确认履约",
+    "breach_commitment": "认定违约",
+    "extend_commitment": "承诺延期",
+    "repair_commitment": "信用修复",
+    "mark_overdue": "标记逾期",
+}
 COMMAND_STATUS = {"accepted": "已受理", "submitted": "已提交", "mined": "已上链", "indexed": "已入账", "failed": "失败"}
 
 
@@ -94,6 +111,7 @@ templates.env.globals.update(
     LEVY_STATUS=LEVY_STATUS,
     MONEY_KIND=MONEY_KIND,
     COMMAND_STATUS=COMMAND_STATUS,
+    COMMAND_KIND=COMMAND_KIND,
     RULE_SET_NAME=RULE_SET_NAME,
 )
 

@@ -11,11 +11,14 @@ import re
 from urllib.parse import quote
 
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
 
 from ledger.core.identifiers import compact
 from ledger.domain import credit_records
 from ledger.domain.schemas.regulator import CommitmentAlertPage
+from ledger.outbox.kinds import KINDS
 from portal import regulator_pages
+from portal.pages import COMMAND_KIND
 from tests.support.samples import make_uscc
 
 FULL_WIDTH = str.maketrans("0123456789-", "０１２３４５６７８９－")
@@ -130,12 +133,9 @@ def test_the_regulator_sees_enterprise_names_and_how_many_enterprises_have_each_
     reg = people["portal-reg"]
     home = reg.get("/regulator").text
     assert "样例建设单位 801 有限公司" in home and "样例建设单位 803 有限公司" in home
-    with public_world.engine.connect() as connection:
-        from sqlalchemy.orm import Session
-
-        with Session(bind=connection) as session:
-            graded = [e.grade for e in credit_records.list_enterprises(session, limit=1000).items]
-            counted = credit_records.enterprises_by_grade(session)
+    with Session(public_world.engine) as session:
+        graded = [e.grade for e in credit_records.list_enterprises(session, limit=1000).items]
+        counted = credit_records.enterprises_by_grade(session)
     assert counted == {grade: graded.count(grade) for grade in "ABCD"} and sum(counted.values()) == 2
     row = re.search(r'<table class="data" id="grade-counts">.*?<tbody><tr>(.*?)</tr>', home, re.S).group(1)
     assert re.findall(r"<td>(\d+) 家</td>", row) == [str(counted[g]) for g in "ABCD"]
@@ -188,3 +188,9 @@ def test_a_bad_payments_cursor_on_a_project_page_is_refused_in_chinese(people, p
     page = people["portal-other"].get(f"/projects/{public_world.assessed_code}", params={"payments_after": "garbage"})
     alert = re.search(r'<div class="notice bad" role="alert"><p>(.*?)</p>', page.text).group(1)
     assert page.status_code == 422 and alert == "翻页标记（payments_after）无效，请从项目页重新查看。"
+
+
+def test_the_office_reads_each_command_kind_in_chinese_with_its_name(people):
+    assert set(COMMAND_KIND) == set(KINDS)  # every kind the outbox knows has its Chinese name
+    html = people["portal-office"].get("/office").text
+    assert "记录缴款" in html and '<span class="code" lang="en">record_payment</span>' in html and "标记逾期" in html
