@@ -16,14 +16,15 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 	$(BIN)/pip install -q -c requirements.lock -e '.[test]'
 	touch $@
 
-## Debian's chromium for the portal's browser test (Playwright drives it; never `playwright install`).
+## Debian's chromium for the portal's browser test (Playwright drives it; never `playwright install`), and a
+## Chinese font (without one the pages render as boxes: widths and screenshots would not be the real ones).
 ## Installed with apt when missing and we are root; otherwise say so (the browser test then fails, never skips).
 browser:
-	@test -x $(BROWSER) || { \
+	@{ test -x $(BROWSER) && fc-list :lang=zh | grep -q .; } || { \
 		if [ "$$(id -u)" = 0 ]; then \
-			DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium || \
-			{ apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }; \
-		else echo "chromium is missing: run 'apt-get install chromium' as root (the portal's browser test needs $(BROWSER))"; fi; }
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-wqy-microhei || \
+			{ apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-wqy-microhei; }; \
+		else echo "run 'apt-get install chromium fonts-wqy-microhei' as root (the portal's browser tests need them)"; fi; }
 
 hardhat-local/node_modules/.installed: hardhat-local/package.json hardhat-local/package-lock.json
 	cd hardhat-local && npm ci --no-audit --no-fund --loglevel=error

@@ -6,7 +6,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from portal import office_pages, people, public_pages, regulator_pages, workspace_pages
-from portal.pages import install_page_errors
+from portal.error_pages import install_page_errors
 
 # Also ECharts, in static/vendor/: vendored from the npm package hardhat-local/package.json pins
 # (hardhat-local/vendor.js, `make vendor`), so the portal needs no node_modules and no build step.

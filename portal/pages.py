@@ -8,7 +8,7 @@ import math
 from datetime import datetime
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from starlette.responses import HTMLResponse
 
@@ -54,7 +54,32 @@ CREDIT_EVENT = {
 }
 LEVY_STATUS = {"open": "待缴", "paid": "已缴清", "cancelled": "已作废"}
 MONEY_KIND = {"assessed": "核定", "relief": "减免", "adjusted": "补缴／核减", "payment": "缴款", "refund": "退付"}
+# The outbox's command kinds (ledger.outbox.kinds), as the office reads them.
+COMMAND_KIND = {
+    "assess_fee": "核定费用",
+    "set_relief": "减免",
+    "adjust_fee": "补缴／核减",
+    "record_payment": "记录缴款",
+    "record_refund": "记录退付",
+    "record_commitment": "记录承诺",
+    "fulfil_by_acceptance": "验收履约",
+    "submit_evidence": "提交履约材料",
+    "reject_evidence": "退回履约材料",
+    "fulfil_commitment": "确认履约",
+    "breach_commitment": "认定违约",
+    "extend_commitment": "承诺延期",
+    "repair_commitment": "信用修复",
+    "mark_overdue": "标记逾期",
+}
 COMMAND_STATUS = {"accepted": "已受理", "submitted": "已提交", "mined": "已上链", "indexed": "已入账", "failed": "失败"}
+
+
+# The credit rule sets' names in Chinese (their JSON label is English, for the API and the docs).
+RULE_SET_NAME = {
+    "sample-v1": "样例评分规则：仅供开发和演示，并非人防办采用的政策；实际权重由市信用主管部门确定",
+    "sample-v2": "样例评分规则（第 2 版：到期前的证据在逾期标记后上链，标记的扣分退回）：仅供开发和演示，"
+    "并非人防办采用的政策；实际权重由市信用主管部门确定",
+}
 
 
 def yuan(fen: int | None) -> str:
@@ -89,6 +114,8 @@ templates.env.globals.update(
     LEVY_STATUS=LEVY_STATUS,
     MONEY_KIND=MONEY_KIND,
     COMMAND_STATUS=COMMAND_STATUS,
+    COMMAND_KIND=COMMAND_KIND,
+    RULE_SET_NAME=RULE_SET_NAME,
 )
 
 
@@ -113,12 +140,4 @@ async def page_rate_limit(request: Request) -> None:
         seconds = max(1, math.ceil(wait))
         raise PageError(
             429, "请求过于频繁", f"本地址的查询过于频繁，请 {seconds} 秒后再试。", headers={"Retry-After": str(seconds)}
-        )
-
-
-def install_page_errors(app: FastAPI) -> None:
-    @app.exception_handler(PageError)
-    async def page_error(request: Request, exc: PageError):
-        return render(
-            request, "error.html", status_code=exc.status, headers=exc.headers, title=exc.title, message=exc.message
         )

@@ -53,6 +53,16 @@ async def page_person(request: Request) -> PagePerson:
     return PagePerson(session.person, csrf_token(settings, session.session_id))
 
 
+async def person_or_none(request: Request) -> PagePerson | None:
+    """Who is logged in, if anyone: for pages any visitor sees (the error pages' header)."""
+    settings = settings_for(request).api
+    try:
+        session = await run_in_threadpool(read_session, request, settings)
+    except ApiProblem:
+        return None
+    return PagePerson(session.person, csrf_token(settings, session.session_id))
+
+
 def role(*roles: str):
     """A page for these roles only: anyone else logged in gets the 403 page."""
 

@@ -5,81 +5,23 @@ They read what /v1/public reads (ledger.domain.public, through the same cache an
 Bad input re-renders the form with a message naming the field (422); nothing is written.
 """
 
-from decimal import Decimal
-from typing import Annotated
-
 import segno
 from fastapi import APIRouter, Depends, Request
-from pydantic import Field, TypeAdapter, ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse
 
-from ledger.core.identifiers import DISTRICTS, ProjectCode, Reference
+from ledger.core.identifiers import DISTRICTS
 from ledger.domain import fees
 from ledger.domain.errors import DomainError, NotFound
 from ledger.domain.public import check_receipt_on_chain
 from ledger.domain.rates import reduction_policy, relief_fen
+from portal.forms import FieldError, parse_area, parse_project_code, parse_voucher
 from portal.pages import PageError, page_rate_limit, render
 from web.kit import cached_reads as reads
 from web.kit.deps import settings_for
 from web.kit.read_cache import read_cache_of
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(page_rate_limit)])
-
-PROJECT_CODE_HELP = "格式为 YYYY-RRRRRR-II-TT-NNNNNN（年份-行政区划-行业-类型-序号），例如 2026-410105-70-01-000123"
-VOUCHER_HELP = "电子缴款凭证上的凭证号：字母、数字及 . _ / -，最长 64 位"
-AREA_HELP = "单位平方米，不小于 0，最多两位小数"
-MAX_AREA_M2 = Decimal("10000000")
-AreaM2 = Annotated[Decimal, Field(ge=0, le=MAX_AREA_M2, decimal_places=2, allow_inf_nan=False)]
-_project_code = TypeAdapter(ProjectCode)
-_voucher = TypeAdapter(Reference)
-_area = TypeAdapter(AreaM2)
-
-
-class FieldError(ValueError):
-    """A form field that breaks its rule: `field` names it, `message` says the rule in Chinese."""
-
-    def __init__(self, field: str, label: str, message: str):
-        self.field, self.label, self.message = field, label, message
-        super().__init__(f"{field}: {message}")
-
-    @property
-    def text(self) -> str:
-        return f"{self.label}（{self.field}）：{self.message}"
-
-
-def parse_project_code(value: str | None) -> str:
-    if not value or not value.strip():
-        raise FieldError("project_code", "项目代码", "请填写项目代码。" + PROJECT_CODE_HELP)
-    try:
-        return _project_code.validate_python(value)
-    except ValidationError as exc:
-        rule = exc.errors()[0]["msg"]
-        message = (
-            f"行政区划 {value.strip().split('-')[1]} 不是郑州市的区划代码"
-            if "division" in rule
-            else "格式不正确。" + PROJECT_CODE_HELP
-        )
-        raise FieldError("project_code", "项目代码", message) from None
-
-
-def parse_voucher(value: str | None) -> str:
-    if not value or not value.strip():
-        raise FieldError("voucher_number", "缴款凭证号", "请填写缴款凭证号（" + VOUCHER_HELP + "）")
-    try:
-        return _voucher.validate_python(value)
-    except ValidationError:
-        raise FieldError("voucher_number", "缴款凭证号", "格式不正确：" + VOUCHER_HELP) from None
-
-
-def parse_area(field: str, label: str, value: str | None) -> int:
-    """m² as typed (up to two decimals) → integer 0.01 m²."""
-    if not value or not value.strip():
-        raise FieldError(field, label, "请填写面积（" + AREA_HELP + "）")
-    try:
-        return int(_area.validate_python(value.strip()) * 100)
-    except ValidationError:
-        raise FieldError(field, label, "应为数字，" + AREA_HELP) from None
 
 
 @router.get("/")
@@ -113,8 +55,8 @@ async def project_page(request: Request, project_code: str, payments_after: str 
         raise PageError(
             404, "未找到项目", f"项目代码（project_code）{code} 未在本平台登记。请核对项目代码后重新查询。"
         ) from None
-    except DomainError as exc:
-        raise PageError(422, "链接无效", f"{exc.field}：{exc.detail}") from None
+    except DomainError:  # the only other input: the payments' page cursor
+        raise PageError(422, "链接无效", "翻页标记（payments_after）无效，请从项目页重新查看。") from None
     return render(request, "project.html", project=project, payments=payments)
 
 
@@ -130,7 +72,7 @@ async def verify(request: Request, voucher_number: str | None = None):
     return RedirectResponse(request.url_for("receipt_page", voucher_number=voucher), status_code=303)
 
 
-@router.get("/receipts/{voucher_number}")
+@router.get("/receipts/{voucher_number:path}")  # a voucher number may contain "/"
 async def receipt_page(request: Request, voucher_number: str, check: str | None = None):
     """A receipt's verification: what the chain recorded, its proof, the QR code that links here,
     and (check=chain) the proof re-read from a chain node."""

@@ -4,16 +4,20 @@ district and by month (ECharts), and CSV exports for Excel. Regulators only, as 
 
 import csv
 import io
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Request
 from pydantic import AwareDatetime, TypeAdapter, ValidationError
+from sqlalchemy.orm import Session
 from starlette.responses import RedirectResponse, Response
 
 from ledger.domain import credit_records, oversight
 from ledger.domain.common import SHANGHAI
 from ledger.domain.errors import DomainError, NotFound
+from ledger.domain.projects import enterprise_name
+from portal.forms import PROJECT_CODE_HELP, FieldError, parse_project_code
 from portal.pages import COMMITMENT_KIND, COMMITMENT_STATUS, PageError, render, shanghai
 from portal.people import RegulatorPage
 from web.kit.deps import SessionDep
@@ -24,13 +28,29 @@ AlertStatus = Literal["overdue", "breached"]
 _moment = TypeAdapter(AwareDatetime)
 
 
-def _domain_page(exc: DomainError):
-    status = 404 if isinstance(exc, NotFound) else 422
-    return PageError(status, "未找到" if status == 404 else "输入有误", f"{exc.field}：{exc.detail}")
+# The domain's refusals say the rule in English (for the API): here, in Chinese, by the field refused.
+REFUSED = {
+    "enterprise": "企业（enterprise）应为 18 位统一社会信用代码（GB 32100-2015，含校验位）"
+    "或链上企业标识（0x 加 64 位十六进制）。",
+    "project_code": "项目代码（project_code）格式不正确。" + PROJECT_CODE_HELP,
+    "cursor": "翻页标记（cursor）无效，请从第一页重新查看。",
+    "grade": "信用等级（grade）应为 A、B、C 或 D。",
+}
+NOT_FOUND = {
+    "enterprise": "账本中没有该企业（enterprise）的记录。请核对统一社会信用代码。",
+    "project_code": "账本中没有该项目（project_code）。请核对项目代码。",
+}
+
+
+def _domain_page(exc: DomainError) -> PageError:
+    field = exc.field or ""
+    if isinstance(exc, NotFound):
+        return PageError(404, "未找到", NOT_FOUND.get(field, f"未找到所查记录（{field}）。"))
+    return PageError(422, "输入有误", REFUSED.get(field, f"输入有误（{field}），请返回上一页核对。"))
 
 
 def parse_as_of(value: str | None) -> datetime | None:
-    """`as_of` from a datetime-local field (Beijing time) or ISO 8601 with an offset."""
+    """`as_of` from a datetime-local field (Beijing time, to the second) or ISO 8601 with an offset."""
     if not value:
         return None
     try:
@@ -39,7 +59,15 @@ def parse_as_of(value: str | None) -> datetime | None:
         try:
             return datetime.fromisoformat(value).replace(tzinfo=SHANGHAI)
         except ValueError:
-            raise PageError(422, "时间格式有误", "查询时点（as_of）应为 YYYY-MM-DDTHH:MM（北京时间）。") from None
+            raise PageError(
+                422, "时间格式有误", "查询时点（as_of）应为 YYYY-MM-DDTHH:MM:SS（北京时间，秒可省略）。"
+            ) from None
+
+
+def enterprise_names(session: Session, usccs: Iterable[str | None]) -> dict[str, str]:
+    """The registered names of these enterprises (approval data, decrypted), where known."""
+    names = {uscc: enterprise_name(session, uscc) for uscc in set(usccs) if uscc}
+    return {uscc: name for uscc, name in names.items() if name}
 
 
 @router.get("")
@@ -55,7 +83,14 @@ def regulator_home(
     except DomainError as exc:
         raise _domain_page(exc) from None
     return render(
-        request, "regulator/home.html", who=who, page=page, grade=grade, collection=oversight.collection(session)
+        request,
+        "regulator/home.html",
+        who=who,
+        page=page,
+        grade=grade,
+        by_grade=credit_records.enterprises_by_grade(session),
+        names=enterprise_names(session, (e.uscc for e in page.items)),
+        collection=oversight.collection(session),
     )
 
 
@@ -78,7 +113,8 @@ def enterprise_page(
         who=who,
         credit=credit,
         heading=f"企业信用记录 {credit.uscc or credit.enterprise_key}",
-        as_of_value=moment.astimezone(SHANGHAI).strftime("%Y-%m-%dT%H:%M") if moment else "",
+        enterprise_name=enterprise_names(session, [credit.uscc]).get(credit.uscc or ""),
+        as_of_value=moment.astimezone(SHANGHAI).strftime("%Y-%m-%dT%H:%M:%S") if moment else "",
     )
 
 
@@ -94,24 +130,33 @@ def commitments_page(
         page = oversight.commitments_in_trouble(session, status=status, cursor=cursor, limit=100)
     except DomainError as exc:
         raise _domain_page(exc) from None
-    return render(request, "regulator/commitments.html", who=who, page=page, status=status)
+    names = enterprise_names(session, (c.uscc for c in page.items))
+    return render(request, "regulator/commitments.html", who=who, page=page, status=status, names=names)
 
 
 @router.get("/money-trail")
 def money_trail_form(request: Request, who: RegulatorPage, project_code: str | None = None):
-    if project_code:
-        return RedirectResponse(
-            request.url_for("money_trail_page", project_code=project_code.strip()).path, status_code=303
+    if project_code is None:
+        return render(request, "regulator/money_trail.html", who=who, trail=None)
+    try:
+        code = parse_project_code(project_code)
+    except FieldError as error:
+        return render(
+            request, "regulator/money_trail.html", status_code=422, who=who, trail=None, error=error, value=project_code
         )
-    return render(request, "regulator/money_trail.html", who=who, trail=None)
+    return RedirectResponse(request.url_for("money_trail_page", project_code=code).path, status_code=303)
 
 
 @router.get("/projects/{project_code}/money-trail")
 def money_trail_page(
-    request: Request, project_code: Annotated[str, Path(max_length=40)], session: SessionDep, who: RegulatorPage
+    request: Request, project_code: Annotated[str, Path(max_length=60)], session: SessionDep, who: RegulatorPage
 ):
     try:
-        trail = oversight.money_trail(session, project_code=project_code)
+        trail = oversight.money_trail(session, project_code=parse_project_code(project_code))
+    except FieldError as error:
+        return render(
+            request, "regulator/money_trail.html", status_code=422, who=who, trail=None, error=error, value=project_code
+        )
     except DomainError as exc:
         raise _domain_page(exc) from None
     return render(request, "regulator/money_trail.html", who=who, trail=trail)
@@ -128,6 +173,10 @@ def csv_response(filename: str, header: list[str], rows) -> Response:
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
+
+
+def _name_of(session: Session, uscc: str | None) -> str:
+    return (enterprise_name(session, uscc) or "") if uscc else ""
 
 
 def _all_pages(read, **filters):
@@ -156,6 +205,7 @@ def enterprises_csv(session: SessionDep, who: RegulatorPage, grade: Annotated[Gr
             "违约",
             "修复",
             "逾期缴费",
+            "企业名称",
         ],
         (
             [
@@ -170,6 +220,7 @@ def enterprises_csv(session: SessionDep, who: RegulatorPage, grade: Annotated[Gr
                 e.counts.get("breached", 0),
                 e.counts.get("repaired", 0),
                 e.counts.get("late_fee_payment", 0),
+                _name_of(session, e.uscc),
             ]
             for e in items
         ),
@@ -181,7 +232,17 @@ def commitments_csv(session: SessionDep, who: RegulatorPage, status: Annotated[A
     items = _all_pages(lambda **kw: oversight.commitments_in_trouble(session, **kw), status=status)
     return csv_response(
         "commitments-overdue-breached.csv",
-        ["承诺编号", "项目代码", "统一社会信用代码", "承诺事项", "状态", "承诺期限（北京时间）", "交易哈希", "区块号"],
+        [
+            "承诺编号",
+            "项目代码",
+            "统一社会信用代码",
+            "承诺事项",
+            "状态",
+            "承诺期限（北京时间）",
+            "交易哈希",
+            "区块号",
+            "企业名称",
+        ],
         (
             [
                 c.commitment_number or c.commitment_key,
@@ -192,6 +253,7 @@ def commitments_csv(session: SessionDep, who: RegulatorPage, status: Annotated[A
                 shanghai(c.due_at),
                 c.proof.transaction_hash,
                 c.proof.block_number,
+                _name_of(session, c.uscc),
             ]
             for c in items
         ),

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Path, Request
 
 from ledger.domain import commitments, credit_records, oversight, payments, projects
 from ledger.domain.errors import NotFound
+from portal.forms import FieldError, parse_project_code
 from portal.pages import PageError, render
 from portal.people import EnterprisePage
 from web.kit.deps import SessionDep, settings_for
@@ -47,9 +48,13 @@ def workspace(request: Request, session: SessionDep, who: EnterprisePage):
 
 @router.get("/projects/{project_code}")
 def my_project(
-    request: Request, project_code: Annotated[str, Path(max_length=40)], session: SessionDep, who: EnterprisePage
+    request: Request, project_code: Annotated[str, Path(max_length=60)], session: SessionDep, who: EnterprisePage
 ):
     mine = {p.project_code: p for p in projects.projects_of_enterprise(session, uscc=who.person.enterprise_uscc)}
+    try:
+        project_code = parse_project_code(project_code)
+    except FieldError as error:
+        raise PageError(422, "链接无效", error.text) from None
     if project_code not in mine:
         raise PageError(404, "未找到项目", f"项目代码（project_code）{project_code} 不是贵单位的项目。")
     try:

@@ -1,5 +1,7 @@
 """The tax system's checkout page (模拟缴费页面): a payer opens /checkout/<levy>, presses 支付, and the
-simulated tax system confirms the payment to the ledger through the signed API.
+simulated tax system confirms the payment to the ledger through the signed API. Like GOV.UK Pay's, the
+success page sends the payer back to the service with the payment's reference: to the portal's
+verification of the voucher and to the project in the enterprise workspace.
 
 Plain `http.server` on 127.0.0.1: it stands in for a system outside this project."""
 
@@ -22,13 +24,25 @@ button{{font-size:1.2rem;padding:.6rem 2rem;background:#c00;color:#fff;border:0;
 <p class="note">模拟电子税务系统（开发环境），非真实缴费。Simulated tax system for development.</p></body></html>"""
 
 
+# The ledger's answer to a confirmation (CommandAccepted.status), as the payer reads it.
+COMMAND_STATUS = {"accepted": "已受理，等待上链", "submitted": "已提交上链", "mined": "已上链", "indexed": "已入账"}
+
+
 def yuan(fen: int) -> str:
     return f"¥{fen // 100:,}.{fen % 100:02d}"
 
 
 class Checkout:
-    def __init__(self, tax: TaxSystem, lock: threading.Lock, host: str = "127.0.0.1", port: int = 8100):
+    def __init__(
+        self,
+        tax: TaxSystem,
+        lock: threading.Lock,
+        host: str = "127.0.0.1",
+        port: int = 8100,
+        portal_url: str | None = None,
+    ):
         self.tax, self.lock = tax, lock
+        self.portal_url = portal_url.rstrip("/") if portal_url else None  # where the payer returns
         self.server = ThreadingHTTPServer((host, port), self._handler())
         self.url = f"http://{host}:{self.server.server_address[1]}"
 
@@ -100,11 +114,25 @@ class Checkout:
                     )
                 if accepted is None:
                     return self._page("未支付", "<p>无需支付或支付被拒绝。</p>", 409)
+                reference, status = accepted["reference"], accepted["status"]
                 return self._page(
                     "支付成功",
-                    f"<p>已向人防账本确认缴款（凭证 {html.escape(accepted['reference'])}）。"
-                    f"</p><p>上链状态：{html.escape(accepted['status'])} · 命令 "
-                    f"{html.escape(accepted['command_id'])}</p><p><a href='/'>返回</a></p>",
+                    f"<p>已向人防账本确认缴款（凭证 {html.escape(reference)}）。"
+                    f"</p><p>上链状态：{html.escape(COMMAND_STATUS.get(status, status))} · 命令 "
+                    f"{html.escape(accepted['command_id'])}</p>{self._way_back(reference, levy['project_code'])}",
+                )
+
+            def _way_back(self, reference: str, project_code: str) -> str:
+                """Links back to the service, carrying the reference (GOV.UK Pay's return to the service)."""
+                portal = checkout.portal_url
+                if portal is None:
+                    return "<p><a href='/'>返回待缴列表</a></p>"
+                receipt = html.escape(f"{portal}/receipts/{quote(reference, safe='/')}", quote=True)
+                project = html.escape(f"{portal}/workspace/projects/{quote(project_code, safe='')}", quote=True)
+                return (
+                    f"<p><a href='{receipt}'>返回人防公众服务，核验缴款凭证 {html.escape(reference)}</a>"
+                    "（上链后数秒内可查）</p>"
+                    f"<p><a href='{project}'>返回企业工作台：项目 {html.escape(project_code)}</a></p>"
                 )
 
         return Handler

@@ -49,7 +49,10 @@ class Simulation:
         self.office = OfficeDesk(config.api_url, config.office_user, config.office_password)
         self.lock = threading.Lock()
         self.checkout = (
-            Checkout(self.tax, self.lock, port=config.checkout_port) if config.checkout_port is not None else None
+            # the portal is served by the API's app: the payer returns there
+            Checkout(self.tax, self.lock, port=config.checkout_port, portal_url=config.api_url)
+            if config.checkout_port is not None
+            else None
         )
         self.breached: set[str] = set()
 

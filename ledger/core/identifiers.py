@@ -84,6 +84,12 @@ def fold(value: str) -> str:
     return unicodedata.normalize("NFKC", value).translate(_DASHES)
 
 
+def compact(value: str) -> str:
+    """Folded, every whitespace removed (also inside): how a number typed from paper is read, spaces
+    and full-width forms included. Voucher numbers always are; the portal's forms read project codes so too."""
+    return "".join(ch for ch in fold(value) if not ch.isspace())
+
+
 def _ascii_upper(text: str, field: str, rule: str) -> str:
     """Upper case of a folded value that must be ASCII. Checked before upper-casing: "ß".upper() is
     "SS" and "ı".upper() is "I", so a non-ASCII letter would otherwise pass as ASCII ones."""
@@ -126,7 +132,7 @@ def normalise_reference(reference: str, field: str = "reference") -> str:
     """A voucher number, refund reference, levy or commitment number in its one canonical form:
     folded, every whitespace removed, upper case; then 1–64 of A-Z 0-9 . _ / - (starting with a
     letter or digit). So "ｓｐ 2026-001", "SP2026－001" and "sp2026—001" are the same voucher."""
-    text = "".join(ch for ch in fold(reference) if not ch.isspace())
+    text = compact(reference)
     if not text:
         raise InvalidIdentifier(field, "must not be empty or only whitespace")
     if not text.isprintable():

@@ -23,7 +23,7 @@ from ledger.domain.common import (
     read_model_chain_id,
     unix,
 )
-from ledger.domain.credit.record import credit_events, enterprise_known, enterprise_scores
+from ledger.domain.credit.record import credit_events, enterprise_known, enterprise_scores, grade_counts
 from ledger.domain.credit.rules import RuleSet, load_rule_set
 from ledger.domain.credit.score import CreditScore, score_events
 from ledger.domain.errors import NotFound, ValidationFailed
@@ -140,3 +140,12 @@ def list_enterprises(
     ]
     next_cursor = encode_key_cursor("enterprise", scores[-1].enterprise) if len(scores) == limit else None
     return EnterpriseCreditPage(rule_set=rules.version, items=items, next_cursor=next_cursor)
+
+
+def enterprises_by_grade(session: Session, *, rules: RuleSet | None = None) -> dict[str, int]:
+    """How many enterprises have each grade today, best grade first (one grouped query in SQL)."""
+    rules = rules or load_rule_set()
+    chain_id = read_model_chain_id(session)
+    if chain_id is None:
+        return dict.fromkeys(rules.grade_names, 0)
+    return grade_counts(session, chain_id=chain_id, rules=rules)

@@ -5,24 +5,12 @@ missing browser fails this test, it never skips."""
 import os
 import re
 
-import pytest
 from playwright.sync_api import expect, sync_playwright
 
 from ledger.access.users import add_user
-from tests.api.conftest import ApiProcess
+from tests.portal.conftest import CHROMIUM
 
-CHROMIUM = "/usr/bin/chromium"
 PHONE = {"width": 390, "height": 844}
-
-
-@pytest.fixture(scope="module")
-def portal_url(public_world, tmp_path_factory):
-    server = ApiProcess({**os.environ, **public_world.env()}, tmp_path_factory.mktemp("portal") / "api.log")
-    try:
-        server.wait_ready()
-        yield server.url
-    finally:
-        server.stop()
 
 
 def test_on_a_phone_a_person_looks_up_a_project_opens_its_receipt_and_sees_the_qr_and_proof(portal_url, public_world):

@@ -6,56 +6,10 @@ import csv
 import io
 import re
 
-import pytest
 from fastapi.testclient import TestClient
 
-from ledger.core.settings import get_settings
-from web.app import create_app
-from ledger.access.users import add_user
+from tests.portal.conftest import PASSWORD, csrf_of, log_in
 from tests.support.samples import make_uscc
-
-PASSWORD = "portal pages password"
-USERS = {
-    "portal-ent": ("enterprise", make_uscc(801)),
-    "portal-other": ("enterprise", make_uscc(802)),
-    "portal-reg": ("regulator", None),
-    "portal-office": ("office", None),
-}
-
-
-@pytest.fixture(scope="module")
-def app(public_world):
-    for username, (role, uscc) in USERS.items():
-        add_user(public_world.engine, username=username, password=PASSWORD, role=role, uscc=uscc)
-    app = create_app()
-    app.dependency_overrides[get_settings] = lambda: public_world.settings(
-        api={"public_burst": 1000}, portal={"tax_checkout_url": "http://127.0.0.1:8100/checkout/{levy}"}
-    )
-    return app
-
-
-def csrf_of(html: str) -> str:
-    return re.search(r'name="csrf_token" value="([0-9a-f]{64})"', html).group(1)
-
-
-def log_in(client: TestClient, username: str, password: str = PASSWORD, next_path: str = ""):
-    form = client.get("/login")
-    return client.post(
-        "/login", data={"username": username, "password": password, "next": next_path, "csrf_token": csrf_of(form.text)}
-    )
-
-
-@pytest.fixture(scope="module")
-def people(app):
-    """One logged-in client per user."""
-    clients = {}
-    for username in USERS:
-        client = TestClient(app, follow_redirects=False)
-        assert log_in(client, username).status_code == 303
-        clients[username] = client
-    yield clients
-    for client in clients.values():
-        client.close()
 
 
 def test_logging_in_goes_to_the_home_of_the_role_and_bad_credentials_say_nothing_more(app):

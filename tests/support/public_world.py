@@ -1,6 +1,7 @@
 """A small world the public sees, built the real way once per test session: a Hardhat node of
 its own (its clock is the wall clock), contracts deployed, projects registered, one assessed with
-two commitments and two payments, and a third whose builder let two commitments lapse (one marked
+two commitments and two payments, a fourth of the same builder paid once under a voucher number with
+"/" in it (the help text allows it), and a third whose builder let two commitments lapse (one marked
 overdue by the sweep, one then breached), all written by the outbox writer and mirrored by the indexer
 into a SQLite database. API, page and browser tests read it; none of them writes."""
 
@@ -21,9 +22,10 @@ from ledger.core.settings import DEV_MNEMONIC, Settings
 from tests.conftest import Chain
 from tests.support.ledger_env import WritePath, chain_time
 from ledger.domain.schemas.office import CommitmentDecision
-from tests.support.samples import assessment, commitment, payment, project, project_code, sha
+from tests.support.samples import assessment, commitment, make_uscc, payment, project, project_code, sha
 
-ASSESSED, UNASSESSED, LAPSED = 801, 802, 803  # sample project numbers
+ASSESSED, UNASSESSED, LAPSED, SLASHED = 801, 802, 803, 804  # sample project numbers
+SLASHED_VOUCHER = "SP/2026/0804-1"
 
 
 @dataclass
@@ -40,6 +42,7 @@ class PublicWorld:
     due_fen: int
     overdue: str  # commitment numbers of the lapsed project (builder make_uscc(LAPSED))
     breached: str
+    slashed_voucher: str  # paid on project SLASHED (builder make_uscc(ASSESSED))
 
     def settings(self, **groups) -> Settings:
         """Settings on this world (groups given as dicts override, e.g. api={"public_burst": 1000})."""
@@ -106,6 +109,7 @@ def public_world(tmp_path_factory) -> PublicWorld:
             s.commit()
         path.drain()
         index(path)
+        _pay_under_a_slashed_voucher(path)
         overdue, breached = _lapse(path)
         yield PublicWorld(
             chain=chain,
@@ -120,8 +124,26 @@ def public_world(tmp_path_factory) -> PublicWorld:
             due_fen=due,
             overdue=overdue,
             breached=breached,
+            slashed_voucher=SLASHED_VOUCHER,
         )
         engine.dispose()
+
+
+def _pay_under_a_slashed_voucher(path: WritePath) -> None:
+    """Project SLASHED (the assessed project's builder): assessed, and paid once under SLASHED_VOUCHER."""
+    with path.session() as s:
+        projects.register_project(s, project=project(SLASHED, builder=ASSESSED), client="approval")
+        fees.assess_fee(s, assessment=assessment(SLASHED), actor="office")
+        s.commit()
+    path.drain()
+    paid = payment(SLASHED, SLASHED_VOUCHER, 500_000, paid_at=chain_time(path.chain))
+    with path.session() as s:
+        payments.confirm_payment(
+            s, confirmation=paid.model_copy(update={"payer_uscc": make_uscc(ASSESSED)}), client="tax"
+        )
+        s.commit()
+    path.drain()
+    index(path)
 
 
 def _lapse(path: WritePath) -> tuple[str, str]:

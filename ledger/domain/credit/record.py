@@ -151,23 +151,46 @@ def enterprise_known(session: Session, *, chain_id: int | None, enterprise: str)
     )
 
 
-def enterprise_scores(
-    session: Session, *, chain_id: int, rules: RuleSet, grade: str | None, after: str, limit: int
-) -> list[EnterpriseScore]:
-    """Every enterprise the chain knows (a commitment or a fee account) after the key `after`, by
-    key, scored in SQL from the indexer's counters (the same sums `credit_events` adds up event by
-    event); `grade` keeps those whose score falls in that grade."""
+# Every enterprise the chain knows (a commitment or a fee account), joined to its counters, its late
+# payments, the overdue marks given back (where the rule set has that rule) and, where the write model
+# knows it, its USCC: the FROM clause the two queries below share.
+def _enterprises_with_counters(rules: RuleSet, *, select: str) -> str:
+    voided_cte, voided_join = "", ""
+    if rules.voids_predated_marks:
+        voided_cte, voided_join = f", voided AS ({VOIDED_MARKS})", "LEFT JOIN voided v ON v.enterprise = keys.k"
+    return f"""
+    WITH keys AS (SELECT enterprise AS k FROM enterprise_commitment_summaries WHERE chain_id = :c
+                  UNION SELECT payer FROM fee_accounts WHERE chain_id = :c),
+         late AS (SELECT a.payer, COUNT(*) AS late_payments FROM payments e
+                  JOIN fee_accounts a ON a.chain_id = e.chain_id AND a.project = e.project
+                  WHERE e.chain_id = :c AND e.late = :yes GROUP BY a.payer){voided_cte}
+    {select} FROM keys
+    LEFT JOIN enterprise_commitment_summaries s ON s.chain_id = :c AND s.enterprise = keys.k
+    LEFT JOIN late p ON p.payer = keys.k
+    {voided_join}
+    LEFT JOIN enterprises en ON en.enterprise_key = keys.k"""
+
+
+def _score_sql(rules: RuleSet) -> tuple[str, dict[EventKind | DerivedKind, str]]:
+    """The score as an SQL expression over the counters (bound :start), and each kind's count."""
     weights = rules.weights
     counts: dict[EventKind | DerivedKind, str] = {
         kind: f"COALESCE({' - '.join('s.' + column for column in expression.split(' - '))}, 0)"
         for kind, expression in COUNTER_KINDS.items()
     }
     counts["late_fee_payment"] = "COALESCE(p.late_payments, 0)"
-    voided_cte = voided_join = ""
     if rules.voids_predated_marks:
         counts[VOIDED_MARK] = "COALESCE(v.voided, 0)"
-        voided_cte, voided_join = f", voided AS ({VOIDED_MARKS})", "LEFT JOIN voided v ON v.enterprise = keys.k"
-    score = f"(:start + {' + '.join(f'{weights[kind]} * {sql}' for kind, sql in counts.items())})"
+    return f"(:start + {' + '.join(f'{weights[kind]} * {sql}' for kind, sql in counts.items())})", counts
+
+
+def enterprise_scores(
+    session: Session, *, chain_id: int, rules: RuleSet, grade: str | None, after: str, limit: int
+) -> list[EnterpriseScore]:
+    """Every enterprise the chain knows (a commitment or a fee account) after the key `after`, by
+    key, scored in SQL from the indexer's counters (the same sums `credit_events` adds up event by
+    event); `grade` keeps those whose score falls in that grade."""
+    score, counts = _score_sql(rules)
     bounds, params = [], {"c": chain_id, "after": after, "limit": limit, "start": rules.start, "yes": True}
     if grade is not None:
         low, high = rules.score_range(grade)
@@ -177,23 +200,29 @@ def enterprise_scores(
         if high is not None:
             bounds.append(f"{score} < :high")
             params["high"] = high
+    select_scores = f"SELECT keys.k, {score} AS score, {', '.join(counts.values())}, en.uscc"
     rows = session.execute(
-        read_sql(f"""
-        WITH keys AS (SELECT enterprise AS k FROM enterprise_commitment_summaries WHERE chain_id = :c
-                      UNION SELECT payer FROM fee_accounts WHERE chain_id = :c),
-             late AS (SELECT a.payer, COUNT(*) AS late_payments FROM payments e
-                      JOIN fee_accounts a ON a.chain_id = e.chain_id AND a.project = e.project
-                      WHERE e.chain_id = :c AND e.late = :yes GROUP BY a.payer){voided_cte}
-        SELECT keys.k, {score} AS score, {", ".join(counts.values())}, en.uscc FROM keys
-        LEFT JOIN enterprise_commitment_summaries s ON s.chain_id = :c AND s.enterprise = keys.k
-        LEFT JOIN late p ON p.payer = keys.k
-        {voided_join}
-        LEFT JOIN enterprises en ON en.enterprise_key = keys.k
-        WHERE keys.k > :after {"".join(" AND " + b for b in bounds)}
-        ORDER BY keys.k LIMIT :limit"""),
+        read_sql(
+            _enterprises_with_counters(rules, select=select_scores)
+            + f" WHERE keys.k > :after {''.join(' AND ' + b for b in bounds)} ORDER BY keys.k LIMIT :limit"
+        ),
         params,
     ).all()
     return [
         EnterpriseScore(enterprise=row[0], uscc=row[-1], score=row[1], counts=dict(zip(counts, row[2:-1])))
         for row in rows
     ]
+
+
+def grade_counts(session: Session, *, chain_id: int, rules: RuleSet) -> dict[str, int]:
+    """How many enterprises fall in each grade (every grade named, 0 where none): one grouped query."""
+    score, _ = _score_sql(rules)
+    params: dict[str, object] = {"c": chain_id, "start": rules.start, "yes": True, "lowest": rules.lowest_grade}
+    whens = []
+    for index, (name, floor) in enumerate(rules.grades):  # best first: the first floor reached is the grade
+        whens.append(f"WHEN {score} >= :floor{index} THEN CAST(:grade{index} AS VARCHAR(8))")
+        params |= {f"floor{index}": floor, f"grade{index}": name}
+    grade = f"CASE {' '.join(whens)} ELSE CAST(:lowest AS VARCHAR(8)) END"
+    graded = _enterprises_with_counters(rules, select=f"SELECT {grade} AS grade")
+    rows = session.execute(read_sql(f"SELECT grade, COUNT(*) FROM ({graded}) graded GROUP BY grade"), params)
+    return {name: 0 for name in rules.grade_names} | {name: count for name, count in rows}

@@ -4,6 +4,7 @@ differences, one breach, and its checkout page paying a levy."""
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -114,7 +115,7 @@ def test_a_payer_pays_a_levy_on_the_checkout_page(stack):
     office = OfficeDesk(stack.api_url, OFFICE_USER, OFFICE_PASSWORD)
     office.wait_for(office.assess(project)["command_id"])
     tax = TaxSystem(stack.client("tax-bureau"), random.Random(1), Clock(stack.node.url))
-    checkout = Checkout(tax, threading.Lock(), port=free_port()).start()
+    checkout = Checkout(tax, threading.Lock(), port=free_port(), portal_url=stack.api_url).start()
     try:
         tax.sync_levies()
         levy = next(lv for lv in tax.levies.values() if lv["project_code"] == project.code)
@@ -123,7 +124,9 @@ def test_a_payer_pays_a_levy_on_the_checkout_page(stack):
         paid = requests.post(
             f"{checkout.url}/checkout/{levy['levy_number']}", data={"amount_fen": str(levy["amount_fen"])}, timeout=30
         )
-        assert paid.status_code == 200 and "支付成功" in paid.text
+        assert paid.status_code == 200 and "支付成功" in paid.text and "accepted" not in paid.text
+        back = re.search(r"href='([^']*/receipts/[^']+)'", paid.text).group(1)  # back to the portal with the reference
+        assert back.startswith(stack.api_url) and f"/workspace/projects/{project.code}" in paid.text
     finally:
         checkout.stop()
     with stack.engine.connect() as conn:

@@ -8,7 +8,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from devtools.bench.workload import DAY, Workload
-from ledger.domain.credit_records import credit_record, list_enterprises
+from ledger.domain.credit_records import credit_record, enterprises_by_grade, list_enterprises
 from ledger.db.engine import make_engine
 from ledger.db.schema import upgrade_schema
 from ledger.indexer.loop import Indexer, IndexerConfig
@@ -75,6 +75,16 @@ def test_the_grade_filter_lists_exactly_the_enterprises_of_that_grade(indexed):
             assert [e.enterprise_key for e in everyone(session, grade=grade)] == [
                 e.enterprise_key for e in listed if e.grade == grade
             ]
+
+
+def test_the_count_per_grade_is_the_listing_counted_grade_by_grade(indexed):
+    engine, _ = indexed
+    with Session(engine) as session:
+        grades = [e.grade for e in everyone(session)]
+        counted = enterprises_by_grade(session)
+    assert list(counted) == ["A", "B", "C", "D"]  # best first, every grade named
+    assert counted == {grade: grades.count(grade) for grade in "ABCD"}
+    assert len([g for g in "ABCD" if counted[g]]) >= 2  # the workload spreads enterprises over several grades
 
 
 def test_a_record_as_of_a_past_date_leaves_out_what_the_chain_recorded_later(indexed):
