@@ -39,7 +39,7 @@ class FieldCipher:
         for kid, key in keys.items():
             if len(key) != size:
                 other = next((p for p in PROFILES.values() if p.field_key_bytes == len(key)), None)
-                hint = f" (a {other.field_cipher_name} key of the {other.name} profile?)" if other else ""
+                hint = f" (the {other.name} profile's {other.field_cipher_name} key?)" if other else ""
                 raise FieldEncryptionError(
                     f"field key {kid!r} must be {size} bytes ({cipher}, LEDGER_CRYPTO_PROFILE={profile.name}), "
                     f"not {len(key)}{hint}"

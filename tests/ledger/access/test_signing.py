@@ -2,6 +2,7 @@
 same scheme under both crypto profiles (Ed25519 + SHA-256; SM2 + SM3 under gm, docs/gm-profile.md)."""
 
 import base64
+import re
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -19,6 +20,7 @@ from ledger.access.signing import (
     sign_request,
     verify_signature,
 )
+from devtools import REPO_ROOT
 from ledger.core.crypto_profile import GM, STANDARD
 
 SEED = bytes(range(32))
@@ -136,3 +138,16 @@ def test_a_private_key_file_of_either_profile_loads_and_signs_under_its_own(cryp
 def test_a_key_id_is_the_first_16_hex_of_the_profiles_digest_of_the_raw_key(crypto_profile):
     public = crypto_profile.signatures.generate().public_key()
     assert key_id(public) == crypto_profile.digest(raw_public_key(public)).hex()[:16]
+
+
+def test_the_gm_profile_pages_python_example_signs_a_request_the_ledger_verifies(tmp_path, monkeypatch):
+    page = (REPO_ROOT / "docs" / "gm-profile.md").read_text()
+    (example,) = re.findall(r"```python\n(.*?)```", page, flags=re.S)
+    key = GM.signatures.generate()
+    (tmp_path / "tax-bureau.key").write_bytes(private_key_pem(key))
+    monkeypatch.chdir(tmp_path)
+    names: dict = {}
+    exec(compile(example, "docs/gm-profile.md", "exec"), names)
+    headers, body = names["headers"], names["body"]
+    message = canonical_request("POST", "/v1/tax/payments", headers["X-Timestamp"], headers["X-Nonce"], body, GM)
+    assert verify_signature(key.public_key(), headers["X-Signature"], message)

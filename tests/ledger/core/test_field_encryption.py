@@ -62,7 +62,7 @@ def test_bad_key_settings_are_refused(crypto_profile):
 
 def test_a_key_or_a_token_of_the_other_profile_is_refused_by_name(old, crypto_profile):
     other = GM if crypto_profile is STANDARD else STANDARD
-    with pytest.raises(FieldEncryptionError, match=f"a {other.field_cipher_name} key of the {other.name} profile"):
+    with pytest.raises(FieldEncryptionError, match=f"the {other.name} profile's {other.field_cipher_name} key"):
         FieldCipher.from_setting(DEV_KEYS[other.name], crypto_profile)
     foreign = FieldCipher.from_setting(DEV_KEYS[other.name], other).encrypt("x", context="c")
     with pytest.raises(
