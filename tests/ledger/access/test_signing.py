@@ -7,6 +7,7 @@ import re
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from devtools import REPO_ROOT
 from ledger.access.signing import (
     KeyFormatError,
     canonical_request,
@@ -20,7 +21,6 @@ from ledger.access.signing import (
     sign_request,
     verify_signature,
 )
-from devtools import REPO_ROOT
 from ledger.core.crypto_profile import GM, STANDARD
 
 SEED = bytes(range(32))
