@@ -2,8 +2,8 @@
 
 * "standard": Ed25519 signatures, SHA-256 digests, AES-256-GCM field encryption (what the
   ledger always did, byte for byte);
-* "gm" (国密, GB/T 39786-2021): SM2 signatures with SM3 and the GB/T 32918 default user id
-  "1234567812345678", SM3 digests, SM4-GCM field encryption.
+* "gm" (国密, GB/T 39786-2021): SM2 signatures (GB/T 32918.2) with SM3 and the default user id
+  "1234567812345678" (GB/T 35276), SM3 digests, SM4-GCM field encryption.
 
 SM3 and SM4-GCM come from `cryptography` (its OpenSSL has both); SM2 signatures from Tongsuo's
 `tongsuopy`, which `cryptography` lacks (docs/gm-profile.md says why that library). The chain's
@@ -11,12 +11,13 @@ own secp256k1 signatures and keccak hashes are the EVM's and stay under both pro
 
 Keys describe themselves: an Ed25519 public key is 32 raw bytes, an SM2 one the 65-byte
 uncompressed point; a PEM names its algorithm. So a key of the other profile is refused with an
-error that says so, and `scheme_of(key)` picks the scheme a key object belongs to.
+error that says so, and `profile_of_key(key)` tells which profile a key object belongs to.
 """
 
 import base64
 import binascii
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol, get_args
 
@@ -238,18 +239,17 @@ class Aead(Protocol):
 class CryptoProfile:
     name: ProfileName
     signatures: SignatureScheme
-    digest_name: str  # "sha256" or "sm3": the body line of a signed request, document digests
+    digest_name: str  # "sha256" or "sm3": the body line of a signed request, document digests, key ids
+    hash_algorithm: Callable[[], hashes.HashAlgorithm]
     field_cipher_name: str
+    field_aead: Callable[[bytes], Aead]  # key -> AEAD with AESGCM's interface
     field_key_bytes: int
     token_tag: str  # how a field token names its cipher: "" (AES-256-GCM, as always) or "sm4"
 
     def digest(self, data: bytes) -> bytes:
-        h = hashes.Hash(hashes.SHA256() if self.digest_name == "sha256" else hashes.SM3())
+        h = hashes.Hash(self.hash_algorithm())
         h.update(data)
         return h.finalize()
-
-    def field_aead(self, key: bytes) -> Aead:
-        return AESGCM(key) if self.name == "standard" else Sm4Gcm(key)
 
     def new_field_key(self) -> bytes:
         return os.urandom(self.field_key_bytes)
@@ -302,12 +302,21 @@ STANDARD = CryptoProfile(
     name="standard",
     signatures=ED25519,
     digest_name="sha256",
+    hash_algorithm=hashes.SHA256,
     field_cipher_name="AES-256-GCM",
+    field_aead=AESGCM,
     field_key_bytes=32,
     token_tag="",
 )
 GM = CryptoProfile(
-    name="gm", signatures=SM2, digest_name="sm3", field_cipher_name="SM4-GCM", field_key_bytes=16, token_tag="sm4"
+    name="gm",
+    signatures=SM2,
+    digest_name="sm3",
+    hash_algorithm=hashes.SM3,
+    field_cipher_name="SM4-GCM",
+    field_aead=Sm4Gcm,
+    field_key_bytes=16,
+    token_tag="sm4",
 )
 PROFILES: dict[str, CryptoProfile] = {"standard": STANDARD, "gm": GM}
 
