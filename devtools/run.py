@@ -45,14 +45,16 @@ def _fresh_local_state(settings: Settings) -> bool:
 
 def _register_simulators(settings: Settings) -> dict[str, str]:
     """Keys for the simulated tax and approval systems (var/sim/*.key, registered as clients), an office
-    user for the simulated clerk, and demo logins for people. Reused when the database has them."""
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
+    user for the simulated clerk, and demo logins for people. Reused when the database has them. The keys
+    are of LEDGER_CRYPTO_PROFILE's algorithm (Ed25519, or SM2 under gm)."""
     from ledger.access import store
     from ledger.access.registry import add_client
     from ledger.access.signing import private_key_pem, public_key_pem
     from ledger.access.users import add_user
+    from ledger.core.crypto_profile import current_profile
     from devtools.sim.world import World
+
+    profile = current_profile(settings)
 
     engine = make_engine(settings.database.url)
     SIM.mkdir(parents=True, exist_ok=True)
@@ -66,10 +68,10 @@ def _register_simulators(settings: Settings) -> dict[str, str]:
             raise ChainUnavailable(
                 f"client {name} exists but {key_file} is gone; retire its key or use a fresh database"
             )
-        key = Ed25519PrivateKey.generate()
+        key = profile.signatures.generate()
         key_file.touch(mode=0o600)
         key_file.write_bytes(private_key_pem(key))
-        add_client(engine, name=name, role=role, public_key_text=public_key_pem(key.public_key()))
+        add_client(engine, name=name, role=role, public_key_text=public_key_pem(key.public_key()), profile=profile)
     passwords_file = SIM / "passwords.txt"
     passwords = (
         dict(line.split(" ", 1) for line in passwords_file.read_text().splitlines()) if passwords_file.exists() else {}

@@ -14,6 +14,7 @@ import pytest
 from ledger.chain.node import Sender, account_at, connect, contract_at, signers_from_mnemonic
 from ledger.chain.deploy import deploy
 from devtools.dev_node import NODE_KINDS, LocalNode
+from ledger.core.crypto_profile import PROFILE_NAMES, PROFILES, CryptoProfile
 from ledger.core.settings import DEV_MNEMONIC, get_settings
 
 OUTSIDER_INDEX = 9  # a development account that holds no role
@@ -25,6 +26,15 @@ def settings_of_the_test_environment():
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()
+
+
+@pytest.fixture(params=PROFILE_NAMES)
+def crypto_profile(request, monkeypatch) -> CryptoProfile:
+    """A test that takes this runs once per crypto profile (standard, gm), with LEDGER_CRYPTO_PROFILE set
+    to match for it and for the processes it starts."""
+    monkeypatch.setenv("LEDGER_CRYPTO_PROFILE", request.param)
+    get_settings.cache_clear()
+    return PROFILES[request.param]
 
 
 @dataclass

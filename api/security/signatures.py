@@ -14,6 +14,7 @@ from starlette.requests import Request
 
 from ledger.access import store
 from ledger.access.signing import HEADERS, NONCE_PATTERN, canonical_request, public_key_from_raw, verify_signature
+from ledger.core.crypto_profile import STANDARD, CryptoProfile, profile_of_raw_public_key
 from web.kit.problems import ApiProblem
 
 ROUTES_OF_ROLE = {"tax": "/v1/tax", "approval": "/v1/approval"}
@@ -46,10 +47,12 @@ def verify_signed_request(
     body: bytes,
     roles: tuple[str, ...],
     window_seconds: int,
+    profile: CryptoProfile = STANDARD,
     now: float | None = None,
 ) -> SystemClient:
     """The client whose active key signed this request; raises ApiProblem: 401 when the signature
-    does not hold, 403 when the client's role is not among `roles` (its own routes only)."""
+    does not hold, 403 when the client's role is not among `roles` (its own routes only). Only the
+    client's keys of the profile's algorithm are tried (a key left from the other profile never verifies)."""
     now = time.time() if now is None else now
     values = {}
     for name in HEADERS:
@@ -72,14 +75,13 @@ def verify_signed_request(
     client = store.get_client(conn, client_id)
     if client is None or not client.active:
         raise _rejected(f"no active client {client_id!r}", "X-Client-Id", "registered")
-    message = canonical_request(method, target, timestamp, nonce, body)
-    key_id = next(
-        (kid for kid, raw in client.keys if verify_signature(public_key_from_raw(raw), signature, message)), None
-    )
+    message = canonical_request(method, target, timestamp, nonce, body, profile)
+    keys = [(kid, raw) for kid, raw in client.keys if profile_of_raw_public_key(raw) is profile]
+    key_id = next((kid for kid, raw in keys if verify_signature(public_key_from_raw(raw), signature, message)), None)
     if key_id is None:
         raise _rejected(
-            "the signature does not verify with any active key of this client over "
-            "METHOD\\nPATH?QUERY\\nTIMESTAMP\\nNONCE\\nhex(sha256(body))",
+            f"the signature does not verify with any active {profile.signatures.name} key of this client over "
+            f"METHOD\\nPATH?QUERY\\nTIMESTAMP\\nNONCE\\nhex({profile.digest_name}(body))",
             "X-Signature",
             "verifies",
         )

@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.admission import Admission, AdmissionDep
 from api.security.signatures import SystemClient, request_target, verify_signed_request
+from ledger.core.crypto_profile import current_profile
 from web.kit.deps import get_engine_for, settings_for
 
 # Declared so OpenAPI shows the scheme; the signature is verified by signed_client below.
@@ -22,8 +23,8 @@ _client_id_header = APIKeyHeader(
     name="X-Client-Id",
     scheme_name="Ed25519 signed request",
     auto_error=False,
-    description="Also X-Timestamp, X-Nonce and X-Signature: see "
-    "docs/integrators/signing.md. POSTs also need an Idempotency-Key.",
+    description="Ed25519, or SM2 under the gm profile (docs/gm-profile.md). Also X-Timestamp, X-Nonce and "
+    "X-Signature: see docs/integrators/signing.md. POSTs also need an Idempotency-Key.",
 )
 
 
@@ -36,15 +37,17 @@ def signed_client(*roles: str) -> Callable[..., Any]:
     async def signed_client_of_roles(
         request: Request, admission: AdmissionDep, _: Annotated[str | None, Depends(_client_id_header)]
     ) -> SystemClient:
+        settings = settings_for(request)
         verify = dict(
             method=request.method,
             target=request_target(request),
             headers=request.headers,
             body=await request.body(),
             roles=roles,
-            window_seconds=settings_for(request).api.signature_window_seconds,
+            window_seconds=settings.api.signature_window_seconds,
+            profile=current_profile(settings),
         )
-        return await run_in_threadpool(_verify, admission, get_engine_for(settings_for(request)), verify)
+        return await run_in_threadpool(_verify, admission, get_engine_for(settings), verify)
 
     return signed_client_of_roles
 

@@ -16,7 +16,12 @@ from ledger.core.errors import LedgerError
 
 def sim(
     tax_key: Annotated[
-        Path, typer.Option(exists=True, dir_okay=False, help="The tax system's Ed25519 private key (PEM).")
+        Path,
+        typer.Option(
+            exists=True,
+            dir_okay=False,
+            help="The tax system's private key (PEM; Ed25519, or SM2 under the gm profile).",
+        ),
     ],
     approval_key: Annotated[
         Path, typer.Option(exists=True, dir_okay=False, help="The approval system's private key (PEM).")

@@ -1,4 +1,5 @@
-"""Register system clients and rotate their Ed25519 keys (at most two active at once)."""
+"""Register system clients and rotate their public keys (at most two active at once): Ed25519 keys, or
+SM2 keys under LEDGER_CRYPTO_PROFILE=gm (a key of the other profile is refused by name)."""
 
 import time
 
@@ -6,6 +7,7 @@ from sqlalchemy import Engine
 
 from ledger.access import store
 from ledger.access.signing import key_id, load_public_key, raw_public_key
+from ledger.core.crypto_profile import CryptoProfile
 from ledger.core.errors import LedgerError
 from ledger.db.access_model import CLIENT_ROLES
 
@@ -16,11 +18,14 @@ class AccessError(LedgerError):
     """A client or user operation that breaks a rule (unknown role, third active key, …)."""
 
 
-def add_client(engine: Engine, *, name: str, role: str, public_key_text: str | bytes) -> str:
-    """Register a client with its first public key; returns the key id."""
+def add_client(
+    engine: Engine, *, name: str, role: str, public_key_text: str | bytes, profile: CryptoProfile | None = None
+) -> str:
+    """Register a client with its first public key (of `profile`, LEDGER_CRYPTO_PROFILE's when not given);
+    returns the key id."""
     if role not in CLIENT_ROLES:
         raise AccessError(f"role must be one of {', '.join(CLIENT_ROLES)}, not {role!r}")
-    public_key = load_public_key(public_key_text)
+    public_key = load_public_key(public_key_text, profile)
     now = time.time()
     with engine.begin() as conn:
         if not store.insert_client(conn, client_id=name, role=role, now=now):
@@ -31,9 +36,9 @@ def add_client(engine: Engine, *, name: str, role: str, public_key_text: str | b
     return key_id(public_key)
 
 
-def add_key(engine: Engine, *, name: str, public_key_text: str | bytes) -> str:
+def add_key(engine: Engine, *, name: str, public_key_text: str | bytes, profile: CryptoProfile | None = None) -> str:
     """Add a second active key (rotation: the client switches, then the old key is retired)."""
-    public_key = load_public_key(public_key_text)
+    public_key = load_public_key(public_key_text, profile)
     with engine.begin() as conn:
         client = store.get_client(conn, name)
         if client is None:

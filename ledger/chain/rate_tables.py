@@ -15,7 +15,7 @@ from ledger.core.identifiers import DISTRICTS, document_hash
 class RateTable:
     version: int
     effective_from: int  # unix seconds
-    basis_hash: bytes  # SHA-256 of the legal basis document
+    basis_hash: bytes  # digest of the legal basis document (SHA-256, or SM3 under the gm profile)
     rates: dict[str, int]  # district code -> fen per m²
 
     def district_rates(self) -> list[tuple[int, int]]:
@@ -23,7 +23,8 @@ class RateTable:
         return [(int(district), rate) for district, rate in sorted(self.rates.items())]
 
 
-# The legal basis the sample cites in place of the price bureau's document.
+# The legal basis the sample cites in place of the price bureau's document. A fixed marker (SHA-256 under
+# every profile), so a chain deployed under one profile is still known for the sample under the other.
 SAMPLE_BASIS_HASH = document_hash(b"SAMPLE rate table v1 - not the price bureau's figures")
 
 

@@ -9,7 +9,9 @@ from ledger.cli.common import current_engine, fail
 from ledger.core.errors import LedgerError
 from ledger.core.settings import get_settings
 
-clients = typer.Typer(no_args_is_help=True, help="System clients (tax, approval) and their Ed25519 keys.")
+clients = typer.Typer(
+    no_args_is_help=True, help="System clients (tax, approval) and their keys (Ed25519, or SM2 under the gm profile)."
+)
 users = typer.Typer(no_args_is_help=True, help="People who log in: office, regulator, enterprise.")
 
 
@@ -20,7 +22,11 @@ def _engine():
 PublicKeyFile = Annotated[
     Path,
     typer.Option(
-        "--public-key", exists=True, dir_okay=False, help="Ed25519 public key: PEM, or base64 of the raw 32 bytes."
+        "--public-key",
+        exists=True,
+        dir_okay=False,
+        help="Public key of LEDGER_CRYPTO_PROFILE's algorithm: PEM, or base64 of the raw key "
+        "(Ed25519: 32 bytes; SM2 under the gm profile: the 65-byte point 04 ‖ x ‖ y).",
     ),
 ]
 
@@ -82,14 +88,14 @@ def clients_keygen(
         Path, typer.Option(help="Private key file to write (PEM, mode 600); the public key goes to OUT.pub.")
     ],
 ) -> None:
-    """Make an Ed25519 key pair for a client (the client keeps the private half)."""
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
+    """Make a key pair for a client, of LEDGER_CRYPTO_PROFILE's algorithm: Ed25519, or SM2 under the gm
+    profile (the client keeps the private half)."""
     from ledger.access.signing import key_id, private_key_pem, public_key_pem
+    from ledger.core.crypto_profile import current_profile
 
     if out.exists():
         fail(FileExistsError(f"{out} exists; refusing to overwrite a key"))
-    key = Ed25519PrivateKey.generate()
+    key = current_profile(get_settings()).signatures.generate()
     out.touch(mode=0o600)
     out.write_bytes(private_key_pem(key))
     out.with_name(out.name + ".pub").write_bytes(public_key_pem(key.public_key()))

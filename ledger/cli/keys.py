@@ -17,12 +17,12 @@ def rotate() -> None:
     """Re-encrypt personal data under the first key of LEDGER_FIELD_KEYS (older keys must still be listed)."""
     from sqlmodel import Session
 
-    from ledger.core.field_encryption import FieldCipher
+    from ledger.core.field_encryption import field_cipher
     from ledger.domain.personal_data import key_ids_in_use, reencrypt
 
     settings = get_settings()
     try:
-        cipher = FieldCipher.from_setting(settings.secrets.field_keys.get_secret_value())
+        cipher = field_cipher(settings)
         engine = current_engine(settings.database.url)
         with Session(engine) as session:
             changed = reencrypt(session, cipher=cipher)
@@ -34,12 +34,14 @@ def rotate() -> None:
 
 @keys.command("new-field-key")
 def new_field_key(kid: Annotated[str, typer.Argument(help="Key id (letters and digits), e.g. k2026a")]) -> None:
-    """Print a fresh AES-256 key as kid:base64 — put it FIRST in LEDGER_FIELD_KEYS, then run `ledger keys rotate`."""
+    """Print a fresh key as kid:base64 (AES-256, or SM4 under LEDGER_CRYPTO_PROFILE=gm) — put it FIRST in
+    LEDGER_FIELD_KEYS, then run `ledger keys rotate`."""
+    from ledger.core.crypto_profile import current_profile
     from ledger.core.field_encryption import FieldCipher
 
     if not (kid.isascii() and kid.isalnum()):
         fail(ValueError("the key id must be letters and digits"))
-    typer.echo(f"{kid}:{FieldCipher.new_key()}")
+    typer.echo(f"{kid}:{FieldCipher.new_key(current_profile(get_settings()))}")
 
 
 @keys.command("keystore")

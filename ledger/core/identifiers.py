@@ -9,7 +9,6 @@ hence one key; anything else is refused naming the field and the rule. No person
 the chain.
 """
 
-import hashlib
 import re
 import unicodedata
 from typing import Annotated
@@ -21,6 +20,7 @@ from pydantic_core import PydanticCustomError
 from stdnum.cn import uscc
 from stdnum.exceptions import ValidationError as StdnumInvalid
 
+from ledger.core.crypto_profile import STANDARD, CryptoProfile
 from ledger.core.errors import LedgerError
 
 # Zhengzhou's administrative divisions and functional areas (DESIGN.md §3).
@@ -192,8 +192,9 @@ def enterprise_key(uscc_code: str, pepper: str) -> bytes:
     return mac.finalize()
 
 
-def document_hash(content: bytes) -> bytes:
-    return hashlib.sha256(content).digest()
+def document_hash(content: bytes, profile: CryptoProfile = STANDARD) -> bytes:
+    """A document's digest as the chain keeps it: SHA-256, or SM3 under the gm profile (32 bytes either way)."""
+    return profile.digest(content)
 
 
 # --- the same rules as pydantic types (the API's request schemas) ------------------------------------

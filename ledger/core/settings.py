@@ -28,10 +28,14 @@ DEV_MNEMONIC = "test test test test test test test test test test test junk"
 DEV_PEPPER = "development-pepper-not-secret"
 # Development-only keys (32 bytes each, base64): public like the mnemonic, refused in production.
 DEV_FIELD_KEYS = "dev1:ZGV2ZWxvcG1lbnQtZmllbGQta2V5LW5vdC1zZWNyZXQ="
+DEV_FIELD_KEYS_GM = "dev1:Z20tZGV2LWZpZWxkLWtleQ=="  # 16 bytes: SM4's key size (the gm profile)
 DEV_PLATFORM_KEY = "ZGV2ZWxvcG1lbnQtcGxhdGZvcm0ta2V5LTMyYnl0ZXM="
 DEV_SESSION_SECRET = "development-session-secret-not-secret"
 ENV_FILE = ".env"  # relative: the working directory's
 NodeKind = Literal["hardhat", "anvil"]
+# The off-chain cryptography (ledger.core.crypto_profile): "standard" (Ed25519, SHA-256, AES-256-GCM)
+# or "gm" (国密, GB/T 39786-2021: SM2 with SM3, SM3, SM4-GCM).
+CryptoProfileName = Literal["standard", "gm"]
 
 
 def process_owner_id() -> str:
@@ -92,8 +96,9 @@ class SecretSettings(BaseSettings):
     keystore_dir: Path | None = None
     # Their passphrases: one for all, or a JSON object {"TAX_ROLE": "...", ...}.
     keystore_passphrases: SecretStr = SecretStr("")
-    # AES-256-GCM keys for personal data at rest, "kid:base64key,kid:base64key": the first encrypts,
-    # all decrypt (rotation: put the new key first, run `ledger keys rotate`, then drop the old one).
+    # Keys for personal data at rest, "kid:base64key,kid:base64key": 32-byte AES-256-GCM keys, or 16-byte
+    # SM4-GCM keys under LEDGER_CRYPTO_PROFILE=gm. The first encrypts, all decrypt (rotation: put the new
+    # key first, run `ledger keys rotate`, then drop the old one).
     field_keys: SecretStr = SecretStr(DEV_FIELD_KEYS)
 
 
@@ -102,7 +107,8 @@ class PlatformSettings(BaseSettings):
 
     model_config = _group("LEDGER_PLATFORM_")
 
-    # The platform's Ed25519 private key (base64 of the 32-byte seed).
+    # The platform's private key, base64 of 32 bytes: the Ed25519 seed, or the SM2 private scalar under
+    # LEDGER_CRYPTO_PROFILE=gm.
     signing_key: SecretStr = SecretStr(DEV_PLATFORM_KEY)
     client_id: str = Field(default="platform", min_length=1, max_length=200)
 
@@ -242,6 +248,8 @@ class Settings(BaseSettings):
     model_config = _group("LEDGER_")
 
     environment: Literal["development", "production"] = "development"
+    # One switch for the off-chain cryptography: client and webhook signatures, digests, field encryption.
+    crypto_profile: CryptoProfileName = "standard"
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     rpc: RpcSettings = Field(default_factory=RpcSettings)
     deployment: DeploymentSettings = Field(default_factory=DeploymentSettings)
@@ -257,6 +265,13 @@ class Settings(BaseSettings):
     dev: DevSettings = Field(default_factory=DevSettings)
 
     @model_validator(mode="after")
+    def _development_field_key_of_the_profile(self) -> "Settings":
+        # The development field key is AES-256's size; the gm profile's development key is SM4's.
+        if self.crypto_profile == "gm" and self.secrets.field_keys.get_secret_value() == DEV_FIELD_KEYS:
+            self.secrets.field_keys = SecretStr(DEV_FIELD_KEYS_GM)
+        return self
+
+    @model_validator(mode="after")
     def _refuse_development_secrets(self) -> "Settings":
         if self.environment == "development":
             return self
@@ -266,7 +281,7 @@ class Settings(BaseSettings):
             raise ValueError("LEDGER_MNEMONIC: the public development mnemonic is refused outside development")
         if secrets.enterprise_pepper.get_secret_value() == DEV_PEPPER:
             raise ValueError("LEDGER_ENTERPRISE_PEPPER: the development pepper is refused outside development")
-        if secrets.field_keys.get_secret_value() == DEV_FIELD_KEYS:
+        if secrets.field_keys.get_secret_value() in (DEV_FIELD_KEYS, DEV_FIELD_KEYS_GM):
             raise ValueError("LEDGER_FIELD_KEYS: the development field key is refused outside development")
         if self.platform.signing_key.get_secret_value() == DEV_PLATFORM_KEY:
             raise ValueError("LEDGER_PLATFORM_SIGNING_KEY: the development key is refused outside development")

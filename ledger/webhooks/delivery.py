@@ -2,7 +2,7 @@
 
 * Notices are created from the chain's truth: when a command is `indexed` (payment recorded,
   commitment breached or overdue) and when a project's clearance answer changes.
-* Each request is signed with the platform's Ed25519 key exactly like inbound requests
+* Each request is signed with the platform's key (Ed25519, or SM2 under the gm profile) exactly like inbound requests
   (DESIGN.md §6, ledger.access.signing): X-Client-Id (LEDGER_PLATFORM_CLIENT_ID), X-Timestamp,
   X-Nonce, X-Signature; plus X-Webhook-Event and X-Webhook-Delivery (the delivery id: receivers
   deduplicate on it, since a notice may arrive more than once).
@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import col  # a model's attribute as the column it is (for the type checker)
 
 from ledger.access.signing import private_key_from_seed, sign_request
+from ledger.core.crypto_profile import current_profile
 from ledger.core.settings import Settings
 from ledger.db.webhook_model import ClearanceNotice, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from ledger.db.write_model import OutboxCommand, Project
@@ -331,7 +332,7 @@ def deliver_due(
     """Create pending notices, then send the deliveries that are due and first in their (endpoint, project) line.
     `clock` (unix seconds) decides what is due, the back-off and the disable window."""
     emit_indexed_events(engine)
-    key = private_key_from_seed(settings.platform.signing_key.get_secret_value())
+    key = private_key_from_seed(settings.platform.signing_key.get_secret_value(), current_profile(settings))
     now = clock()
     with engine.connect() as conn:
         due = conn.execute(

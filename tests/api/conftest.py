@@ -1,5 +1,6 @@
 """API fixtures: real uvicorn processes on a scratch PostgreSQL database, real signed clients,
-real users. One server pair per test module; tests use their own business keys."""
+real users. One server pair per test module; tests use their own business keys. The servers and
+the clients' keys follow `api_crypto_profile` (standard; a module overrides it to run under both)."""
 
 import itertools
 import os
@@ -8,10 +9,10 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine, func, select
 from sqlmodel import SQLModel
 from stdnum.cn import uscc as stdnum_uscc
@@ -19,6 +20,7 @@ from stdnum.cn import uscc as stdnum_uscc
 from ledger.access.registry import add_client
 from ledger.access.signing import public_key_pem
 from ledger.access.users import add_user
+from ledger.core.crypto_profile import STANDARD, CryptoProfile
 from devtools.sdk import LedgerClient
 from ledger.db.engine import make_engine
 from ledger.db.schema import upgrade_schema
@@ -114,15 +116,14 @@ class Api:
     urls: list[str]
     engine: Engine
     database_url: str
-    keys: dict[str, Ed25519PrivateKey] = field(default_factory=dict)
+    keys: dict[str, Any] = field(default_factory=dict)  # Ed25519 or SM2 private keys, as the profile is
+    profile: CryptoProfile = STANDARD
 
     @property
     def url(self) -> str:
         return self.urls[0]
 
-    def client(
-        self, name: str = "tax-bureau", *, key: Ed25519PrivateKey | None = None, server: int = 0
-    ) -> LedgerClient:
+    def client(self, name: str = "tax-bureau", *, key: Any = None, server: int = 0) -> LedgerClient:
         return LedgerClient(self.urls[server], name, key or self.keys[name])
 
     def login(self, username: str, password: str = PASSWORD) -> requests.Session:
@@ -143,21 +144,26 @@ class Api:
 
 
 @pytest.fixture(scope="module")
-def api(tmp_path_factory):
+def api_crypto_profile() -> CryptoProfile:
+    """The crypto profile of a module's servers; a module runs under both by overriding this with
+    `params=PROFILE_NAMES`."""
+    return STANDARD
+
+
+@pytest.fixture(scope="module")
+def api(tmp_path_factory, api_crypto_profile):
     """Two API processes on one scratch PostgreSQL database, with a tax and an approval client and
     office, regulator and two enterprise users."""
+    profile = api_crypto_profile
     url, drop = scratch_database(POSTGRES_SERVER, prefix="ledger_api_test")
     engine = make_engine(url)
     upgrade_schema(engine)
     mirror_sample_rate_table(engine)  # as the indexer would after `ledger deploy` published it
-    keys = {"tax-bureau": Ed25519PrivateKey.generate(), "approval-bureau": Ed25519PrivateKey.generate()}
-    add_client(engine, name="tax-bureau", role="tax", public_key_text=public_key_pem(keys["tax-bureau"].public_key()))
-    add_client(
-        engine,
-        name="approval-bureau",
-        role="approval",
-        public_key_text=public_key_pem(keys["approval-bureau"].public_key()),
-    )
+    keys = {"tax-bureau": profile.signatures.generate(), "approval-bureau": profile.signatures.generate()}
+    for name, role in (("tax-bureau", "tax"), ("approval-bureau", "approval")):
+        add_client(
+            engine, name=name, role=role, public_key_text=public_key_pem(keys[name].public_key()), profile=profile
+        )
     add_user(engine, username="office1", password=PASSWORD, role="office")
     add_user(engine, username="auditor1", password=PASSWORD, role="regulator")
     add_user(engine, username="ent-a", password=PASSWORD, role="enterprise", uscc=USCC_A)
@@ -168,12 +174,13 @@ def api(tmp_path_factory):
         "LEDGER_DATABASE_URL": url,
         "LEDGER_RPC_URL": f"http://127.0.0.1:{free_port()}",
         "LEDGER_MANIFEST_PATH": str(logs / "deployment.json"),
+        "LEDGER_CRYPTO_PROFILE": profile.name,
     }
     processes = [ApiProcess(env, logs / f"api-{i}.log") for i in range(2)]
     try:
         for p in processes:
             p.wait_ready()
-        yield Api(urls=[p.url for p in processes], engine=engine, database_url=url, keys=keys)
+        yield Api(urls=[p.url for p in processes], engine=engine, database_url=url, keys=keys, profile=profile)
     finally:
         for p in processes:
             p.stop()

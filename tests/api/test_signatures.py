@@ -1,19 +1,26 @@
 """Signed requests (DESIGN.md §6): each forgery is refused with a problem naming the header,
-and nothing is written — no project, no nonce, no idempotency record."""
+and nothing is written — no project, no nonce, no idempotency record. Under both crypto profiles:
+Ed25519 (standard) and SM2 with SM3 (gm)."""
 
 import http.client
 import time
 
 import pytest
 import requests
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from ledger.access import store
 from ledger.access.registry import add_key, retire_key
-from ledger.access.signing import key_id, new_nonce, public_key_pem, sign_request
+from ledger.access.signing import key_id, new_nonce, public_key_pem, raw_public_key, sign_request
+from ledger.core.crypto_profile import GM, PROFILE_NAMES, PROFILES, STANDARD
 from devtools.sdk import encode_body
 from tests.api.conftest import project_body, project_code
 
 PATH = "/v1/approval/projects"
+
+
+@pytest.fixture(scope="module", params=PROFILE_NAMES)
+def api_crypto_profile(request):
+    return PROFILES[request.param]
 
 
 def signed_post(
@@ -65,13 +72,13 @@ def test_a_tampered_body_byte_is_refused_and_nothing_is_written(api):
 
 def test_a_signature_by_an_unregistered_key_is_refused(api):
     before = api.counts()
-    response = signed_post(api, encode_body(project_body(project_code())), key=Ed25519PrivateKey.generate())
+    response = signed_post(api, encode_body(project_body(project_code())), key=api.profile.signatures.generate())
     assert_refused(api, response, before, 401, "X-Signature", "verifies")
 
 
 def test_an_unknown_client_is_refused(api):
     before = api.counts()
-    stranger = Ed25519PrivateKey.generate()
+    stranger = api.profile.signatures.generate()
     response = signed_post(api, encode_body(project_body(project_code())), key=stranger, client_id="stranger")
     assert_refused(api, response, before, 401, "X-Client-Id", "registered")
 
@@ -122,8 +129,8 @@ def test_a_replayed_nonce_is_refused_by_the_other_api_process_too(api):
 
 def test_both_keys_are_accepted_during_rotation_and_a_retired_key_is_not(api):
     old = api.keys["approval-bureau"]
-    new = Ed25519PrivateKey.generate()
-    add_key(api.engine, name="approval-bureau", public_key_text=public_key_pem(new.public_key()))
+    new = api.profile.signatures.generate()
+    add_key(api.engine, name="approval-bureau", public_key_text=public_key_pem(new.public_key()), profile=api.profile)
     try:
         assert signed_post(api, encode_body(project_body(project_code())), key=old).status_code == 200
         assert signed_post(api, encode_body(project_body(project_code())), key=new).status_code == 200
@@ -132,6 +139,27 @@ def test_both_keys_are_accepted_during_rotation_and_a_retired_key_is_not(api):
     before = api.counts()
     response = signed_post(api, encode_body(project_body(project_code())), key=new)
     assert_refused(api, response, before, 401, "X-Signature", "verifies")
+
+
+def test_a_key_of_the_other_profile_left_in_the_registry_is_not_accepted(api):
+    """A key registered before the profile was switched (put in directly: `clients add-key` refuses it)."""
+    other = (GM if api.profile is STANDARD else STANDARD).signatures.generate()
+    with api.engine.begin() as conn:
+        store.insert_key(
+            conn,
+            client_id="approval-bureau",
+            key_id="other-profile",
+            public_key=raw_public_key(other.public_key()),
+            now=0,
+        )
+    try:
+        before = api.counts()
+        response = signed_post(api, encode_body(project_body(project_code())), key=other)
+        assert_refused(api, response, before, 401, "X-Signature", "verifies")
+        assert f"any active {api.profile.signatures.name} key" in response.json()["detail"]
+        assert f"hex({api.profile.digest_name}(body))" in response.json()["detail"]
+    finally:
+        retire_key(api.engine, name="approval-bureau", key_id="other-profile")
 
 
 def test_a_client_may_call_only_its_own_routes(api):

@@ -1,13 +1,25 @@
 """A signed client registers, lists and removes its own webhook endpoints through the API; the
-office sees every endpoint's state, and /metrics counts the disabled ones."""
+office sees every endpoint's state, and /metrics counts the disabled ones. Under both crypto
+profiles: the platform's webhook key is published in the profile's algorithm."""
 
+import base64
 import re
 import time
 
+import pytest
 import requests
 from sqlalchemy import update
 
+from ledger.access.signing import key_id, private_key_from_seed, raw_public_key
+from ledger.core.crypto_profile import PROFILE_NAMES, PROFILES
+from ledger.core.settings import DEV_PLATFORM_KEY
 from ledger.db.webhook_model import WebhookEndpoint
+
+
+@pytest.fixture(scope="module", params=PROFILE_NAMES)
+def api_crypto_profile(request):
+    return PROFILES[request.param]
+
 
 HOOK = {"url": "https://approval.example.gov.cn/ledger/notices", "events": ["clearance.changed"], "projects": "own"}
 
@@ -95,3 +107,13 @@ def test_a_disabled_endpoint_is_counted_on_metrics_for_the_office(api):
         )
     assert approval.get(f"/v1/webhooks/{endpoint['endpoint_id']}")["status"] == "disabled"
     assert disabled_on_metrics(api, "approval-bureau") == before + 1
+
+
+def test_the_webhook_signing_key_is_published_in_the_profiles_algorithm(api):
+    published = requests.get(api.url + "/v1/public/keys/webhook", timeout=30).json()
+    public = api.profile.load_public_key(published["public_key_pem"])  # refused if of the other profile
+    assert published["algorithm"] == api.profile.signatures.name  # Ed25519, or SM2 under gm
+    assert base64.b64decode(published["public_key_base64"]) == raw_public_key(public)
+    assert published["key_id"] == key_id(public)
+    platform = private_key_from_seed(DEV_PLATFORM_KEY, api.profile).public_key()
+    assert raw_public_key(platform) == raw_public_key(public)

@@ -31,7 +31,7 @@ Area = Annotated[StrictInt, Field(ge=0, le=MAX_AREA, description="area in 0.01 m
 
 def _not_zero_hash(value: str) -> str:
     if value == "0" * 64:  # the contracts refuse a zero hash (…ZeroHash): no document hashes to it
-        raise PydanticCustomError("not_zero", "a SHA-256 of 64 zeros is not a document's hash")
+        raise PydanticCustomError("not_zero", "a digest of 64 zeros is not a document's hash")
     return value
 
 
@@ -39,7 +39,8 @@ Sha256Hex = Annotated[
     str,
     StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[0-9a-f]{64}$"),
     AfterValidator(_not_zero_hash),
-    Field(description="SHA-256 of the document, 64 hex characters"),
+    # Under LEDGER_CRYPTO_PROFILE=gm the same fields carry SM3 (32 bytes too): the names stay for the integrators.
+    Field(description="SHA-256 of the document (SM3 under the gm profile), 64 hex characters"),
 ]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9][0-9-]{5,19}$")]

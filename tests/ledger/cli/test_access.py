@@ -35,7 +35,7 @@ def upgraded(tmp_path):
     assert upgrade.returncode == 0, upgrade.stderr
 
 
-def test_a_client_is_registered_rotated_to_a_second_key_and_refused_a_third(tmp_path, upgraded):
+def test_a_client_is_registered_rotated_to_a_second_key_and_refused_a_third(tmp_path, upgraded, crypto_profile):
     for name in ("one", "two", "three"):
         assert ledger(tmp_path, "clients", "keygen", "--out", str(tmp_path / f"{name}.key")).returncode == 0
     added = ledger(
@@ -63,6 +63,7 @@ def test_a_client_is_registered_rotated_to_a_second_key_and_refused_a_third(tmp_
     with make_engine(f"sqlite:///{tmp_path / 'l.db'}").connect() as conn:
         client = store.get_client(conn, "tax-bureau")
     assert client.role == "tax" and len(client.keys) == 2
+    assert {len(raw) for _, raw in client.keys} == {crypto_profile.signatures.raw_length}  # Ed25519 or SM2 keys
     retired = ledger(tmp_path, "clients", "retire-key", "--name", "tax-bureau", "--key-id", client.keys[0][0])
     assert retired.returncode == 0
     assert (
@@ -84,6 +85,21 @@ def test_a_client_with_an_unknown_role_or_a_bad_key_is_refused(tmp_path, upgrade
         tmp_path, "clients", "add", "--name", "x", "--role", "tax", "--public-key", str(tmp_path / "bad.pub")
     )
     assert bad_key.returncode == 1 and "Ed25519" in bad_key.stderr
+
+
+def test_a_key_made_under_the_other_profile_is_refused_naming_both_algorithms(tmp_path, upgraded, crypto_profile):
+    other = "standard" if crypto_profile.name == "gm" else "gm"
+    made = ledger(tmp_path, "clients", "keygen", "--out", str(tmp_path / "k"), env={"LEDGER_CRYPTO_PROFILE": other})
+    assert made.returncode == 0, made.stderr
+    refused = ledger(
+        tmp_path, "clients", "add", "--name", "x", "--role", "tax", "--public-key", str(tmp_path / "k.pub")
+    )
+    assert refused.returncode == 1
+    assert f"profile's); LEDGER_CRYPTO_PROFILE={crypto_profile.name} signs with {crypto_profile.signatures.name}" in (
+        refused.stderr
+    )
+    with make_engine(f"sqlite:///{tmp_path / 'l.db'}").connect() as conn:
+        assert store.get_client(conn, "x") is None
 
 
 def test_users_are_added_with_argon2id_hashes_and_enterprises_need_a_valid_uscc(tmp_path, upgraded):

@@ -124,12 +124,14 @@ def test_a_failing_receiver_gets_each_notice_again_in_order_until_it_answers(eng
         assert {d.status for d in deliveries(s)} == {"delivered"}
 
 
-def test_a_notice_is_signed_with_the_platform_key_like_an_inbound_request(engine, receiver):
+def test_a_notice_is_signed_with_the_platform_key_like_an_inbound_request(engine, receiver, crypto_profile):
+    settings = SETTINGS.model_copy(update={"crypto_profile": crypto_profile.name})
     indexed_payments(engine, receiver, 1)
-    deliver_due(engine, SETTINGS)
+    deliver_due(engine, settings)
     ((path, headers, body),) = FlakyReceiver.received
-    public = private_key_from_seed(SETTINGS.platform.signing_key.get_secret_value()).public_key()
-    message = canonical_request("POST", path, headers["X-Timestamp"], headers["X-Nonce"], body)
+    public = private_key_from_seed(settings.platform.signing_key.get_secret_value(), crypto_profile).public_key()
+    assert crypto_profile.signatures.owns(public)  # Ed25519 (standard) or SM2 (gm)
+    message = canonical_request("POST", path, headers["X-Timestamp"], headers["X-Nonce"], body, crypto_profile)
     assert verify_signature(public, headers["X-Signature"], message)
     assert not verify_signature(public, headers["X-Signature"], message.replace(b"POST", b"PUT"))
     assert headers["X-Webhook-Event"] == "payment.recorded" and headers["X-Webhook-Delivery"]
