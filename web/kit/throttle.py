@@ -78,7 +78,7 @@ def public_item(settings: ApiSettings) -> RateLimitItem:
     return RateLimitItemPerSecond(settings.public_burst, window, namespace="public")
 
 
-_last_warning = 0.0
+_last_warning = float("-inf")  # monotonic time of the last warning
 
 
 def _warn_unthrottled(exc: Exception) -> None:
