@@ -185,8 +185,9 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
     "rate-limited": ProblemType(
         429,
         "Too many requests",
-        "The public routes allow each client address a burst of requests, then a steady rate "
-        "(LEDGER_API_PUBLIC_BURST, LEDGER_API_PUBLIC_RATE_PER_SECOND); wait the Retry-After seconds.",
+        "The public routes allow each client address LEDGER_API_PUBLIC_BURST requests within any "
+        "burst / LEDGER_API_PUBLIC_RATE_PER_SECOND seconds, counted by every API process together; wait the "
+        "Retry-After seconds.",
         "too many requests from this address; retry after 1 s",
         "client_ip",
         "rate_limit",
