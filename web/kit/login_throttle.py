@@ -12,6 +12,7 @@ window ends, whatever password is sent then. The store unreachable: no login at 
 unthrottled one.
 """
 
+import math
 import time
 
 from fastapi import Request
@@ -64,14 +65,14 @@ def log_in(
         for scope, ok in allowed.items():
             if not ok:
                 reset = limiter.get_window_stats(items[scope], keys[scope]).reset_time
-                raise LockedOut(scope, max(1, int(reset - time.time() + 0.999)))
+                raise LockedOut(scope, max(1, math.ceil(reset - time.time())))
     except StorageError as exc:
         raise ThrottleUnavailable(str(exc.storage_error)) from exc
     person = authenticate(engine, username=username, password=password)
     if person is not None:
         try:
-            limiter.clear(items["account"], username)
-            address_item = items["address"]
+            limiter.clear(items["account"], username)  # the owner knows the password: start afresh
+            address_item = items["address"]  # hand back this attempt's hit: the address counts failures only
             limiter.storage.incr(address_item.key_for(address), address_item.get_expiry(), amount=-1)
         except StorageError:
             pass  # the login stands; the counts merely stay one higher until their window ends
