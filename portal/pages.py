@@ -4,7 +4,6 @@ Money is shown from integer fen with integer arithmetic (never a float), areas f
 times in Asia/Shanghai.
 """
 
-import math
 from datetime import datetime
 from pathlib import Path
 
@@ -14,7 +13,7 @@ from starlette.responses import HTMLResponse
 
 from ledger.domain.common import SHANGHAI
 from web.kit.deps import settings_for
-from web.kit.throttle import buckets_of
+from web.kit.throttle import public_wait_of
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -134,10 +133,8 @@ class PageError(Exception):
 
 
 async def page_rate_limit(request: Request) -> None:
-    """The public pages share the API's per-IP buckets; over the limit the page says so (429)."""
-    wait = buckets_of(request).take(request.client.host if request.client else "unknown")
-    if wait:
-        seconds = max(1, math.ceil(wait))
+    """The public pages share the API's per-address limit; over it the page says so (429)."""
+    if seconds := await public_wait_of(request):
         raise PageError(
             429, "请求过于频繁", f"本地址的查询过于频繁，请 {seconds} 秒后再试。", headers={"Retry-After": str(seconds)}
         )

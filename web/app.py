@@ -9,6 +9,8 @@ from ledger.core.errors import SettingsError
 from ledger.core.settings import Settings, get_settings
 from portal.mount import mount_portal
 from web.kit.problems import install_problem_handlers
+from web.kit.security_headers import install_security_headers
+from web.kit.throttle import refuse_memory_storage_in_production
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -26,6 +28,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         in_effect = settings or get_settings()
     except SettingsError as exc:  # one line naming the variable, where uvicorn would print a traceback
         raise SystemExit(f"error: {exc}") from None
+    refuse_memory_storage_in_production(in_effect)
     if settings is not None:
         app.dependency_overrides[get_settings] = lambda: settings
     install_problem_handlers(app)
@@ -33,4 +36,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequireCurrentSchema)  # refuses to start on a database not at the head revision
     mount_api(app)
     mount_portal(app)
+    install_security_headers(app)  # outermost of our middleware, after every handler is installed
     return app

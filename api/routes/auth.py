@@ -1,15 +1,18 @@
-"""/v1/auth: people log in with a password and receive a session cookie and a CSRF token."""
+"""/v1/auth: people log in with a password and receive a session cookie and a CSRF token; logins are
+throttled per account and per address (web.kit.login_throttle); logout ends the session server-side."""
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Response
+from fastapi import APIRouter, Body, Request, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from ledger.access.users import authenticate
 from web.kit.deps import EngineDep, SettingsDep
+from web.kit.login_throttle import LockedOut, log_in, login_limiter_of
 from web.kit.problems import ApiProblem, problem_responses
+from web.kit.security_headers import mark_private
 from web.kit.sessions import LoginSession, csrf_token, end_session, issue_session
+from web.kit.throttle import UNAVAILABLE_RETRY_SECONDS, ThrottleUnavailable, client_address
 
 router = APIRouter(prefix="/v1/auth", tags=["people"])
 
@@ -44,7 +47,9 @@ EXAMPLE = {
             "description": "Logged in; the session cookie is set",
             "content": {"application/json": {"example": EXAMPLE}},
         },
-        **problem_responses("login-failed", "validation-failed", "payload-too-large"),
+        **problem_responses(
+            "login-failed", "login-locked", "login-unavailable", "validation-failed", "payload-too-large"
+        ),
     },
 )
 async def login(
@@ -52,14 +57,40 @@ async def login(
         Login,
         Body(openapi_examples={"default": {"value": {"username": "wang.office", "password": "correct horse battery"}}}),
     ],
+    request: Request,
     response: Response,
     engine: EngineDep,
     settings: SettingsDep,
 ) -> SessionPublic:
-    person = await run_in_threadpool(authenticate, engine, username=credentials.username, password=credentials.password)
+    mark_private(request)
+    try:
+        person = await run_in_threadpool(
+            log_in,
+            login_limiter_of(request),
+            engine,
+            settings.api,
+            username=credentials.username,
+            password=credentials.password,
+            address=client_address(request),
+        )
+    except LockedOut as exc:
+        raise ApiProblem(
+            "login-locked",
+            f"too many failed logins for this {exc.scope}; it is locked, retry after {exc.retry_after} s",
+            field="username" if exc.scope == "account" else "client_ip",
+            rule="login_failures",
+            headers={"Retry-After": str(exc.retry_after)},
+        ) from None
+    except ThrottleUnavailable:
+        raise ApiProblem(
+            "login-unavailable",
+            f"logins cannot be counted right now, so none is accepted; retry after {UNAVAILABLE_RETRY_SECONDS} s",
+            rule="throttle_available",
+            headers={"Retry-After": str(UNAVAILABLE_RETRY_SECONDS)},
+        ) from None
     if person is None:
         raise ApiProblem("login-failed", "unknown user or wrong password", field="password", rule="matches")
-    token = issue_session(response, person, settings.api)
+    token = await run_in_threadpool(issue_session, request, response, person, engine, settings.api)
     return SessionPublic(
         username=person.username, display_name=person.display_name, role=person.role, uscc=person.uscc, csrf_token=token
     )
@@ -85,7 +116,8 @@ def session(current: LoginSession, settings: SettingsDep) -> SessionPublic:
 
 
 @router.post("/logout", status_code=204, responses=problem_responses("authentication-required", "csrf-failed"))
-def logout(current: LoginSession, settings: SettingsDep) -> Response:
+def logout(current: LoginSession, engine: EngineDep, settings: SettingsDep) -> Response:
+    """Ends the session server-side: a copy of its cookie opens nothing afterwards."""
     response = Response(status_code=204)
-    end_session(response, settings.api)
+    end_session(response, engine, settings.api, current.session_id)
     return response

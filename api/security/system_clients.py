@@ -17,6 +17,7 @@ from api.admission import Admission, AdmissionDep
 from api.security.signatures import SystemClient, request_target, verify_signed_request
 from ledger.core.crypto_profile import current_profile
 from web.kit.deps import get_engine_for, settings_for
+from web.kit.security_headers import mark_private
 
 # Declared so OpenAPI shows the scheme; the signature is verified by signed_client below.
 _client_id_header = APIKeyHeader(
@@ -37,6 +38,7 @@ def signed_client(*roles: str) -> Callable[..., Any]:
     async def signed_client_of_roles(
         request: Request, admission: AdmissionDep, _: Annotated[str | None, Depends(_client_id_header)]
     ) -> SystemClient:
+        mark_private(request)
         settings = settings_for(request)
         verify = dict(
             method=request.method,

@@ -10,7 +10,7 @@ from typing import Literal
 
 from sqlalchemy import Connection, Table, TextClause, delete, insert, select, text, update
 
-from ledger.db.access_model import ApiClient, ApiClientKey, ApiNonce, IdempotencyRecord, User
+from ledger.db.access_model import ApiClient, ApiClientKey, ApiNonce, IdempotencyRecord, LoginSession, User
 
 
 def _table(model: type) -> Table:
@@ -22,6 +22,7 @@ keys_t = _table(ApiClientKey)
 nonces_t = _table(ApiNonce)
 idem_t = _table(IdempotencyRecord)
 users_t = _table(User)
+login_sessions_t = _table(LoginSession)
 
 
 def _insert_if_absent(conn: Connection, table: Table, values: dict) -> bool:
@@ -215,3 +216,34 @@ def insert_user(conn: Connection, **values) -> int:
 
 def update_user(conn: Connection, user_id: int, **values) -> None:
     conn.execute(update(users_t).where(users_t.c.id == user_id).values(**values))
+
+
+# --- login sessions -----------------------------------------------------------------------------
+
+
+def insert_login_session(conn: Connection, *, session_hash: str, user_id: int, now: float, expires_at: float) -> None:
+    conn.execute(
+        insert(login_sessions_t).values(id=session_hash, user_id=user_id, created_at=now, expires_at=expires_at)
+    )
+
+
+def user_of_login_session(conn: Connection, *, session_hash: str, now: float):
+    """The active user whose unexpired session this is, else None."""
+    query = (
+        select(users_t)
+        .join(login_sessions_t, login_sessions_t.c.user_id == users_t.c.id)
+        .where(login_sessions_t.c.id == session_hash, login_sessions_t.c.expires_at > now, users_t.c.active)
+    )
+    return conn.execute(query).first()
+
+
+def delete_login_session(conn: Connection, *, session_hash: str) -> None:
+    conn.execute(delete(login_sessions_t).where(login_sessions_t.c.id == session_hash))
+
+
+def delete_login_sessions_of(conn: Connection, *, user_id: int, expired_by: float | None = None) -> int:
+    """Every session of the user (or only those expired by `expired_by`); returns how many."""
+    query = delete(login_sessions_t).where(login_sessions_t.c.user_id == user_id)
+    if expired_by is not None:
+        query = query.where(login_sessions_t.c.expires_at <= expired_by)
+    return conn.execute(query).rowcount

@@ -1,9 +1,15 @@
-"""People who log in: office staff, regulators, enterprises (bound to their USCC).
+"""People who log in: office staff, regulators, enterprises (bound to their USCC), and their sessions.
 
 Passwords are hashed with Argon2id (argon2-cffi, RFC 9106 low-memory profile: 64 MiB, t=3);
 a hash made with weaker parameters is upgraded at the next successful login.
+
+A session is a row of `login_sessions` named by the SHA-256 of a random token that only the
+person's cookie holds: it ends when the row goes (logout, a password change, a new login on the
+same browser) or at its expiry, whatever the cookie says.
 """
 
+import hashlib
+import secrets
 import time
 from contextlib import suppress
 from dataclasses import dataclass
@@ -31,7 +37,6 @@ class Person:
     display_name: str
     role: str
     uscc: str | None
-    sessions_valid_after: float
 
     @property
     def enterprise_uscc(self) -> str:
@@ -42,7 +47,7 @@ class Person:
 
 
 def _person(row) -> Person:
-    return Person(row.id, row.username, row.display_name, row.role, row.uscc, row.sessions_valid_after)
+    return Person(row.id, row.username, row.display_name, row.role, row.uscc)
 
 
 def add_user(
@@ -73,11 +78,10 @@ def add_user(
                 password_hash=hasher.hash(password),
                 active=True,
                 created_at=now,
-                sessions_valid_after=0.0,
             )
     except IntegrityError:
         raise AccessError(f"user {username!r} exists already") from None
-    return Person(user_id, username, display_name or username, role, uscc, 0.0)
+    return Person(user_id, username, display_name or username, role, uscc)
 
 
 def authenticate(engine: Engine, *, username: str, password: str) -> Person | None:
@@ -98,13 +102,49 @@ def authenticate(engine: Engine, *, username: str, password: str) -> Person | No
     return _person(row)
 
 
-def load_person(engine: Engine, user_id: int) -> Person | None:
+def set_password(engine: Engine, *, username: str, password: str) -> None:
+    """A new password; every session of the user ends with the old one."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccessError(f"password: at least {MIN_PASSWORD_LENGTH} characters")
+    with engine.begin() as conn:
+        row = store.get_user(conn, username=username)
+        if row is None:
+            raise AccessError(f"no user {username!r}")
+        store.update_user(conn, row.id, password_hash=hasher.hash(password))
+        store.delete_login_sessions_of(conn, user_id=row.id)
+
+
+def _session_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_session(engine: Engine, person: Person, *, max_age_seconds: float, replacing: str | None = None) -> str:
+    """A new session of `person`; returns its token (for the cookie only). The session the browser
+    carried until now (`replacing`, whoever's it was) ends, and so do the user's expired ones."""
+    token, now = secrets.token_urlsafe(32), time.time()
+    with engine.begin() as conn:
+        if replacing:
+            store.delete_login_session(conn, session_hash=_session_hash(replacing))
+        store.delete_login_sessions_of(conn, user_id=person.id, expired_by=now)
+        store.insert_login_session(
+            conn, session_hash=_session_hash(token), user_id=person.id, now=now, expires_at=now + max_age_seconds
+        )
+    return token
+
+
+def person_of_session(engine: Engine, token: str) -> Person | None:
+    """Who the session belongs to, while it lasts and the user is active; None for any other token."""
     with engine.connect() as conn:
-        row = store.get_user(conn, user_id=user_id)
-    return _person(row) if row is not None and row.active else None
+        row = store.user_of_login_session(conn, session_hash=_session_hash(token), now=time.time())
+    return _person(row) if row is not None else None
+
+
+def end_session(engine: Engine, token: str) -> None:
+    with engine.begin() as conn:
+        store.delete_login_session(conn, session_hash=_session_hash(token))
 
 
 def end_all_sessions(engine: Engine, user_id: int) -> None:
-    """Every session cookie issued until now stops working (logout everywhere)."""
+    """Every session of the user ends (logout everywhere)."""
     with engine.begin() as conn:
-        store.update_user(conn, user_id, sessions_valid_after=time.time())
+        store.delete_login_sessions_of(conn, user_id=user_id)

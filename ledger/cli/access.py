@@ -130,3 +130,28 @@ def users_add(
     except LedgerError as exc:
         fail(exc)
     typer.echo(f"user {person.username} ({person.role}{', ' + person.uscc if person.uscc else ''}) created")
+
+
+@users.command("set-password")
+def users_set_password(
+    username: Annotated[str, typer.Option()],
+    *,
+    password: Annotated[
+        str,
+        typer.Option(
+            prompt=True,
+            hide_input=True,
+            confirmation_prompt=True,
+            envvar="LEDGER_NEW_USER_PASSWORD",
+            help="Prompted for when not given (or LEDGER_NEW_USER_PASSWORD).",
+        ),
+    ],
+) -> None:
+    """Give a user a new password; every session of theirs ends (each device logs in again)."""
+    from ledger.access.users import set_password
+
+    try:
+        set_password(_engine(), username=username, password=password)
+    except LedgerError as exc:
+        fail(exc)
+    typer.echo(f"password of {username} changed; their sessions have ended")

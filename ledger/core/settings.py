@@ -191,17 +191,26 @@ class ApiSettings(BaseSettings):
     idempotency_retention_hours: float = Field(default=24.0, ge=24.0, le=24 * 366)
     idempotency_lock_seconds: PositiveFloat = Field(default=60.0, le=86_400)
     max_body_bytes: int = Field(default=1_048_576, ge=1_024, le=1_073_741_824)
-    # People: signed session cookies (itsdangerous) with a CSRF token for state-changing requests.
-    session_secret: SecretStr = SecretStr(DEV_SESSION_SECRET)
+    # People: server-side sessions (a random token in the cookie) with a CSRF token for state-changing requests.
+    session_secret: SecretStr = SecretStr(DEV_SESSION_SECRET)  # keys the CSRF tokens
     session_max_age_seconds: int = Field(default=8 * 3600, ge=60, le=30 * 86_400)
     session_cookie_name: str = Field(default="ledger_session", pattern=r"^[A-Za-z0-9_\-]{1,64}$")
     # Secure cookies (HTTPS only); unset: on in production (Settings decides, knowing the environment).
     cookie_secure: bool | None = None
-    # The public routes (/v1/public, the portal's public pages): a token bucket per client IP
-    # (per process), refilled at this rate up to the burst; over it, 429 with Retry-After.
+    # Where the login and public rate limits count (the `limits` package): memory:// counts in this
+    # process only (development); redis://host:6379/N is shared by every API process, and the API
+    # refuses to start in production without it. The prefix keeps deployments sharing one Redis apart.
+    throttle_storage_url: str = Field(default="memory://", pattern=r"^(memory://|rediss?://\S+)$")
+    throttle_key_prefix: str = Field(default="ledger", pattern=r"^[A-Za-z0-9_.\-]{1,64}$")
+    # Login throttling: failed logins counted per account and per client address (counted before the
+    # password is checked); over either within the window, logins are refused until it ends.
+    login_failures_per_account: int = Field(default=10, ge=1, le=1_000)
+    login_failures_per_address: int = Field(default=100, ge=1, le=100_000)
+    login_window_seconds: int = Field(default=900, ge=1, le=86_400)
+    # The public routes (/v1/public, the portal's public pages): at most the burst per client address
+    # within burst / rate seconds (a moving window); over it, 429 with Retry-After.
     public_rate_per_second: float = Field(default=20.0, gt=0, le=1_000_000)
     public_burst: int = Field(default=60, ge=1, le=1_000_000)
-    public_clients_tracked: int = Field(default=100_000, ge=1, le=10_000_000)  # the least recently seen go first
     # Public answers are kept (web/kit/read_cache.py) until the indexer changes their project, at most
     # this long (0: every request reads the database); the read model is asked what changed this often.
     public_cache_seconds: float = Field(default=60.0, ge=0, le=3600)

@@ -1,10 +1,10 @@
 """Who may call the API: system clients with their Ed25519 keys, seen nonces, idempotency records,
-and people (users) with their Argon2id password hashes.
+and people (users) with their Argon2id password hashes and their server-side login sessions.
 
 Times are unix seconds (float). Nothing here reaches the chain.
 """
 
-from sqlalchemy import Column, ForeignKey, Index, LargeBinary, String, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 CLIENT_ROLES = ("tax", "approval")
@@ -76,7 +76,18 @@ class User(SQLModel, table=True):
     password_hash: str = Field(max_length=255)  # Argon2id, PHC string
     active: bool = True
     created_at: float
-    sessions_valid_after: float  # sessions issued before this are refused (logout everywhere, password change)
 
 
-ACCESS_TABLES = (ApiClient, ApiClientKey, ApiNonce, IdempotencyRecord, User)
+class LoginSession(SQLModel, table=True):
+    """A person's session, looked up on every request: the cookie holds a random token, this row its
+    SHA-256 (a copy of the table opens nothing). Logout deletes the row; a password change deletes all
+    of the user's; a row past `expires_at` is refused and deleted at the user's next login."""
+
+    __tablename__ = "login_sessions"
+    id: str = Field(primary_key=True, max_length=64)  # hex SHA-256 of the cookie's token
+    user_id: int = Field(sa_column=Column(Integer, ForeignKey("users.id"), nullable=False, index=True))
+    created_at: float
+    expires_at: float
+
+
+ACCESS_TABLES = (ApiClient, ApiClientKey, ApiNonce, IdempotencyRecord, User, LoginSession)

@@ -134,6 +134,6 @@ def test_a_client_over_its_rate_gets_429_with_retry_after_and_others_are_served(
         refused = busy.get(path)
         body = assert_problem(refused, 429, "client_ip", "rate_limit")
         assert body["type"] == "/problems/rate-limited"
-        assert 1 <= int(refused.headers["Retry-After"]) <= 100
+        assert 1 <= int(refused.headers["Retry-After"]) <= 300  # the 3 requests leave the 300 s window
         other = TestClient(busy.app, client=("203.0.113.9", 40000))
         assert other.get(path).status_code == 200

@@ -1,4 +1,4 @@
-"""People: Argon2id passwords, a signed HttpOnly SameSite session cookie, CSRF on state changes."""
+"""People: Argon2id passwords, an HttpOnly SameSite session cookie (a server-side session), CSRF on state changes."""
 
 import requests
 
@@ -9,7 +9,7 @@ from tests.api.conftest import PASSWORD, project_code
 LOGIN = "/v1/auth/login"
 
 
-def test_login_sets_a_signed_httponly_samesite_cookie_and_returns_a_csrf_token(api):
+def test_login_sets_an_httponly_samesite_cookie_and_returns_a_csrf_token(api):
     response = requests.post(api.url + LOGIN, json={"username": "office1", "password": PASSWORD}, timeout=30)
     assert response.status_code == 200
     cookie = response.headers["set-cookie"]
@@ -67,15 +67,19 @@ def test_a_tampered_cookie_is_refused(api):
     assert response.status_code == 401 and response.json()["rule"] == "valid_session"
 
 
-def test_logout_clears_the_cookie_and_ending_all_sessions_refuses_old_cookies(api):
+def test_logout_ends_the_session_on_every_api_process_and_ending_all_sessions_refuses_every_device(api):
     session = api.login("auditor1")
     assert session.get(api.url + "/v1/auth/session", timeout=30).json()["role"] == "regulator"
     copy = requests.Session()
     copy.cookies.update(session.cookies)
     response = session.post(api.url + "/v1/auth/logout", timeout=30)
     assert response.status_code == 204 and 'ledger_session=""' in response.headers["set-cookie"]
+    for url in api.urls:  # the other process looks the session up too
+        assert copy.get(url + "/v1/auth/session", timeout=30).status_code == 401
+    phone, laptop = api.login("auditor1"), api.login("auditor1")
     with api.engine.connect() as conn:
         user_id = store.get_user(conn, username="auditor1").id
     end_all_sessions(api.engine, user_id)
-    assert copy.get(api.url + "/v1/auth/session", timeout=30).status_code == 401
+    for device in (phone, laptop):
+        assert device.get(api.url + "/v1/auth/session", timeout=30).status_code == 401
     assert api.login("auditor1").get(api.url + "/v1/auth/session", timeout=30).status_code == 200

@@ -93,6 +93,26 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
         "password",
         "matches",
     ),
+    "login-locked": ProblemType(
+        429,
+        "Login locked",
+        "Too many failed logins for this account (LEDGER_API_LOGIN_FAILURES_PER_ACCOUNT, default 10) or from this "
+        "address (LEDGER_API_LOGIN_FAILURES_PER_ADDRESS, default 100) within LEDGER_API_LOGIN_WINDOW_SECONDS "
+        "(default 900) of the first: every login, the right password too, is refused until the Retry-After seconds "
+        "have passed.",
+        "too many failed logins for this account; it is locked, retry after 840 s",
+        "username",
+        "login_failures",
+    ),
+    "login-unavailable": ProblemType(
+        503,
+        "Login unavailable",
+        "Failed logins cannot be counted (the rate-limit store is unreachable), so no login is accepted; retry "
+        "after the Retry-After seconds.",
+        "logins cannot be counted right now, so none is accepted; retry after 30 s",
+        None,
+        "throttle_available",
+    ),
     "forbidden": ProblemType(
         403,
         "Forbidden",
@@ -165,8 +185,9 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
     "rate-limited": ProblemType(
         429,
         "Too many requests",
-        "The public routes allow each client address a burst of requests, then a steady rate "
-        "(LEDGER_API_PUBLIC_BURST, LEDGER_API_PUBLIC_RATE_PER_SECOND); wait the Retry-After seconds.",
+        "The public routes allow each client address LEDGER_API_PUBLIC_BURST requests within any "
+        "burst / LEDGER_API_PUBLIC_RATE_PER_SECOND seconds, counted by every API process together; wait the "
+        "Retry-After seconds.",
         "too many requests from this address; retry after 1 s",
         "client_ip",
         "rate_limit",

@@ -1,34 +1,31 @@
-"""People's sessions: a signed (itsdangerous, HMAC-SHA256), HttpOnly, SameSite=Lax cookie
-holding the user id, a random session id and the issue time; and a CSRF token derived from the
-session id, required on every state-changing request made with the cookie (X-CSRF-Token header,
-or a `csrf_token` field in an urlencoded form post).
+"""People's sessions: an HttpOnly, SameSite=Lax cookie holding an opaque random token, looked up
+server-side on every request (ledger.access.users: a `login_sessions` row per session); and a CSRF
+token derived from the session token, required on every state-changing request made with the cookie
+(X-CSRF-Token header, or a `csrf_token` field in an urlencoded form post).
 
-Sessions end after LEDGER_API_SESSION_MAX_AGE_SECONDS, at logout, or for every device at once
-when the user's `sessions_valid_after` moves (ledger.access.users.end_all_sessions).
+A session ends at logout (its row is deleted, so a copy of the cookie opens nothing), when the
+user's password changes or they log out everywhere (all their rows), when the same browser logs
+in again (the session it carried), and after LEDGER_API_SESSION_MAX_AGE_SECONDS.
 """
 
 import hmac
-import secrets
-import time
 from typing import Annotated
 from urllib.parse import parse_qs
 
 from fastapi import Depends, Request, Response
 from fastapi.security import APIKeyCookie
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
-from ledger.access.users import Person, load_person
+from ledger.access import users
+from ledger.access.users import Person
 from ledger.core.settings import ApiSettings
 from web.kit.deps import get_engine_for, settings_for
 from web.kit.problems import ApiProblem
+from web.kit.security_headers import mark_private
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 CSRF_HEADER = "X-CSRF-Token"
-
-
-def _serializer(settings: ApiSettings) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(settings.session_secret.get_secret_value(), salt="ledger-session")
 
 
 def csrf_token(settings: ApiSettings, session_id: str) -> str:
@@ -36,10 +33,15 @@ def csrf_token(settings: ApiSettings, session_id: str) -> str:
     return hmac.new(key, b"csrf:" + session_id.encode(), "sha256").hexdigest()
 
 
-def issue_session(response: Response, person: Person, settings: ApiSettings) -> str:
-    """Set the session cookie on `response`; returns the session's CSRF token."""
-    session_id = secrets.token_urlsafe(24)
-    token = _serializer(settings).dumps({"uid": person.id, "sid": session_id, "iat": time.time()})
+def issue_session(request: Request, response: Response, person: Person, engine: Engine, settings: ApiSettings) -> str:
+    """Start a session of `person` (ending the one this browser carried) and set its cookie on
+    `response`; returns the session's CSRF token. Blocking: call it in the thread pool."""
+    token = users.start_session(
+        engine,
+        person,
+        max_age_seconds=settings.session_max_age_seconds,
+        replacing=request.cookies.get(settings.session_cookie_name),
+    )
     response.set_cookie(
         settings.session_cookie_name,
         token,
@@ -49,10 +51,12 @@ def issue_session(response: Response, person: Person, settings: ApiSettings) -> 
         secure=settings.secure_cookies,
         path="/",
     )
-    return csrf_token(settings, session_id)
+    return csrf_token(settings, token)
 
 
-def end_session(response: Response, settings: ApiSettings) -> None:
+def end_session(response: Response, engine: Engine, settings: ApiSettings, session_id: str) -> None:
+    """Delete the session server-side and its cookie in the browser. Blocking: call it in the thread pool."""
+    users.end_session(engine, session_id)
     response.delete_cookie(
         settings.session_cookie_name, httponly=True, samesite="lax", secure=settings.secure_cookies, path="/"
     )
@@ -72,24 +76,15 @@ def read_session(request: Request, settings: ApiSettings) -> SessionInfo:
             field=settings.session_cookie_name,
             rule="required",
         )
-    try:
-        payload = _serializer(settings).loads(token, max_age=settings.session_max_age_seconds)
-    except BadSignature:
+    person = users.person_of_session(get_engine_for(settings_for(request)), token)
+    if person is None:
         raise ApiProblem(
             "authentication-required",
-            "the session has expired or its cookie is not valid; log in again",
-            field=settings.session_cookie_name,
-            rule="valid_session",
-        ) from None
-    person = load_person(get_engine_for(settings_for(request)), int(payload["uid"]))
-    if person is None or payload["iat"] < person.sessions_valid_after:
-        raise ApiProblem(
-            "authentication-required",
-            "the session has ended; log in again",
+            "the session has ended (logout, password change, expiry) or its cookie is not valid; log in again",
             field=settings.session_cookie_name,
             rule="valid_session",
         )
-    return SessionInfo(person, payload["sid"])
+    return SessionInfo(person, token)
 
 
 async def check_csrf(request: Request, settings: ApiSettings, session_id: str) -> None:
@@ -116,6 +111,7 @@ _cookie = APIKeyCookie(
 
 
 async def current_session(request: Request, _: Annotated[str | None, Depends(_cookie)]) -> SessionInfo:
+    mark_private(request)
     settings = settings_for(request).api
     session = await run_in_threadpool(read_session, request, settings)
     if request.method not in SAFE_METHODS:

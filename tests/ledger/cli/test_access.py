@@ -130,3 +130,23 @@ def test_clients_and_users_on_a_database_not_upgraded_yet_are_refused_in_one_lin
         assert refused.returncode == 1, refused.stdout
         assert "Traceback" not in refused.stderr and refused.stderr.strip().count("\n") == 0, refused.stderr
         assert 'run "ledger db upgrade"' in refused.stderr
+
+
+def test_a_new_password_ends_every_session_of_the_user_and_bad_input_changes_nothing(tmp_path, upgraded):
+    from ledger.access.users import authenticate, person_of_session, start_session
+
+    env = {"LEDGER_NEW_USER_PASSWORD": "a long enough password"}
+    assert ledger(tmp_path, "users", "add", "--username", "clerk", "--role", "office", env=env).returncode == 0
+    engine = make_engine(f"sqlite:///{tmp_path / 'l.db'}")
+    clerk = authenticate(engine, username="clerk", password="a long enough password")
+    token = start_session(engine, clerk, max_age_seconds=3600)
+    short = ledger(tmp_path, "users", "set-password", "--username", "clerk", env={"LEDGER_NEW_USER_PASSWORD": "short"})
+    unknown = ledger(tmp_path, "users", "set-password", "--username", "nobody", env=env)
+    assert short.returncode == 1 and "password" in short.stderr and "nobody" in unknown.stderr
+    assert person_of_session(engine, token) == clerk  # nothing changed
+    changed = ledger(
+        tmp_path, "users", "set-password", "--username", "clerk", env={"LEDGER_NEW_USER_PASSWORD": "another password"}
+    )
+    assert changed.returncode == 0 and "sessions have ended" in changed.stdout
+    assert person_of_session(engine, token) is None
+    assert authenticate(engine, username="clerk", password="another password") == clerk
