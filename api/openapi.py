@@ -89,6 +89,8 @@ def install_openapi(app: FastAPI) -> None:
                 extra = ["method-not-allowed", "internal-error"]
                 if method == "post" and route.startswith("/v1/") and not route.startswith("/v1/auth/"):
                     extra.append("domain-error")  # any other refusal a domain service may raise
+                if "requestBody" in operation:
+                    extra.append("malformed-request")  # a body that is not JSON, on every route that reads one
                 _merge(responses, problem_responses(*extra))
                 for status, response in list(responses.items()):
                     content = response.get("content", {})

@@ -3,7 +3,7 @@
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from web.kit.problems import PROBLEM_TYPES, TYPE_PREFIX, ApiProblem
+from web.kit.problems import PROBLEM_TYPES, TYPE_PREFIX, ApiProblem, problem_responses
 
 router = APIRouter(prefix="/problems", tags=["problems"])
 
@@ -39,7 +39,10 @@ def list_problem_types() -> list[ProblemTypePublic]:
 @router.get(
     "/{slug}",
     response_model=ProblemTypePublic,
-    responses={200: {"description": "One problem type", "content": {"application/json": {"example": EXAMPLE}}}},
+    responses={
+        200: {"description": "One problem type", "content": {"application/json": {"example": EXAMPLE}}},
+        **problem_responses("not-found"),
+    },
 )
 def problem_type(slug: str) -> ProblemTypePublic:
     kind = PROBLEM_TYPES.get(slug)

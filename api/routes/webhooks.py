@@ -44,7 +44,10 @@ DISABLED = ENDPOINT | {
     "pending": 12,
     "disabled_reason": "no delivery succeeded for 259205 s (limit 259200 s); last error: HTTP 503: ",
 }
-EndpointId = Annotated[int, Path(ge=1, examples=[7], description="endpoint_id from the registration")]
+MAX_ENDPOINT_ID = 2**31 - 1  # the id column is a SQL INTEGER: a larger id is refused, not sent to the database
+EndpointId = Annotated[
+    int, Path(ge=1, le=MAX_ENDPOINT_ID, examples=[7], description="endpoint_id from the registration")
+]
 
 
 @router.post(

@@ -276,3 +276,15 @@ def test_every_rule_an_example_shows_is_one_the_code_emits():
     shown = set(values([example for _, _, example in examples_in(app.openapi())], "rule"))
     shown |= {kind.example_rule for kind in PROBLEM_TYPES.values() if kind.example_rule}
     assert shown - emitted == set()
+
+
+def test_every_route_that_reads_a_body_documents_the_400_for_a_body_that_is_not_json():
+    for path, method, operation in operations():
+        if "requestBody" in operation:
+            examples = operation["responses"]["400"]["content"][MEDIA_TYPE]["examples"]
+            assert "malformed-request" in examples, (method, path)
+
+
+def test_an_unknown_problem_type_is_a_documented_404():
+    responses = app.openapi()["paths"]["/problems/{slug}"]["get"]["responses"]
+    assert "not-found" in responses["404"]["content"][MEDIA_TYPE]["examples"]

@@ -50,6 +50,15 @@ def test_a_client_cannot_see_or_remove_another_clients_endpoint(api):
         assert (answer.status_code, answer.json()["type"]) == (404, "/problems/not-found")
 
 
+def test_an_endpoint_id_beyond_the_id_column_is_refused_naming_it_not_a_server_error(api):
+    approval = api.client("approval-bureau")
+    for method, path in (("GET", ""), ("DELETE", ""), ("POST", "/enable")):
+        answer = approval.request(method, f"/v1/webhooks/{2**31}{path}")
+        assert answer.status_code == 422, (method, path, answer.text)
+        assert (answer.json()["field"], answer.json()["rule"]) == ("endpoint_id", "less_than_equal")
+    assert approval.request("GET", f"/v1/webhooks/{2**31 - 1}").status_code == 404  # the largest id is looked up
+
+
 def test_a_registration_is_refused_naming_the_field_and_the_rule(api):
     approval = api.client("approval-bureau")
     for body, field in (

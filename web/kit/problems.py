@@ -21,6 +21,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from ledger.core.identifiers import InvalidIdentifier
 from ledger.domain import errors as domain
@@ -378,9 +379,10 @@ def problem_of_exception(request: Request, exc: Exception) -> JSONResponse:
             403: "forbidden",
             413: "payload-too-large",
         }.get(exc.status_code, "malformed-request" if exc.status_code < 500 else "internal-error")
-        return problem_response(
-            request, slug=slug, status=exc.status_code, detail=str(exc.detail), headers=getattr(exc, "headers", None)
-        )
+        headers = getattr(exc, "headers", None)
+        if exc.status_code == 405:
+            headers = {**(headers or {}), "Allow": ", ".join(allowed_methods(request))}
+        return problem_response(request, slug=slug, status=exc.status_code, detail=str(exc.detail), headers=headers)
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return problem_response(request, slug="internal-error", status=500, detail="internal error")
 
@@ -391,6 +393,16 @@ BODY_UNREADABLE = {
     UnicodeDecodeError: ("utf8", "the body is not valid UTF-8 (JSON bodies are UTF-8)"),
     RecursionError: ("max_depth", "the JSON nests too deep (several hundred levels at most)"),
 }
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at this path. Starlette's 405 names only the first route whose
+    path matches (GET /v1/webhooks/{id}), not the others at the same path (DELETE /v1/webhooks/{id})."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        if route.matches(request.scope)[0] != Match.NONE:
+            methods |= getattr(route, "methods", None) or set()
+    return sorted(methods)
 
 
 def _identifier_rule(field: str) -> str:
