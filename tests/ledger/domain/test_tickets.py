@@ -7,9 +7,9 @@ from datetime import date, datetime
 import pytest
 from sqlalchemy import text
 
-from ledger.core.field_encryption import field_cipher
-from ledger.core.settings import TicketSettings
-from ledger.domain import tickets
+from ledger.core.field_encryption import FieldCipher, field_cipher
+from ledger.core.settings import DEV_FIELD_KEYS, TicketSettings
+from ledger.domain import personal_data, tickets
 from ledger.domain.common import SHANGHAI
 from ledger.domain.errors import InvalidState, NotFound, ValidationFailed
 from ledger.domain.working_days import add_working_days, calendar, is_working_day
@@ -127,3 +127,14 @@ def test_the_regulator_sees_an_unanswered_ticket_past_its_deadline_as_overdue(se
     assert [t.number for t in after.overdue] == [late.ticket.number]
     assert after.counts["complaint"]["overdue"] == 1
     assert after.ratings == {"satisfied": 1, "unsatisfied": 0}
+
+
+def test_key_rotation_re_encrypts_the_submitters_contact(session):
+    filed = file(session, contact="rotate@example.com")
+    session.commit()
+    new_key = f"k2:{FieldCipher.new_key()}"
+    rotated = FieldCipher.from_setting(f"{new_key},{DEV_FIELD_KEYS}")
+    assert personal_data.reencrypt(session, cipher=rotated) == 1
+    new_only = FieldCipher.from_setting(new_key)  # the development key can now be dropped
+    _, contact = tickets.office_ticket(session, number=filed.ticket.number, cipher=new_only)
+    assert contact == "rotate@example.com"
