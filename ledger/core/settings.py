@@ -241,6 +241,20 @@ class PortalSettings(BaseSettings):
     tax_checkout_url: str | None = Field(default=None, pattern=r"^https?://\S*\{levy\}\S*$")
 
 
+class TicketSettings(BaseSettings):
+    """Questions, complaints and suggestions from the public (ledger.domain.tickets)."""
+
+    model_config = _group("LEDGER_TICKETS_")
+
+    # Working days (Mon–Fri, China's public holidays and their make-up days counted) allowed for an answer.
+    consultation_days: int = Field(default=5, ge=1, le=60)
+    complaint_days: int = Field(default=10, ge=1, le=60)
+    suggestion_days: int = Field(default=15, ge=1, le=60)
+    # Spam control: submissions per client address per hour, and how long a form's arithmetic question holds.
+    submissions_per_hour: int = Field(default=5, ge=1, le=10_000)
+    challenge_seconds: int = Field(default=1800, ge=60, le=86_400)
+
+
 class DevSettings(BaseSettings):
     """`python -m devtools run` (make run): which pinned local node it starts, and where it serves."""
 
@@ -271,6 +285,7 @@ class Settings(BaseSettings):
     webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
     portal: PortalSettings = Field(default_factory=PortalSettings)
+    tickets: TicketSettings = Field(default_factory=TicketSettings)
     dev: DevSettings = Field(default_factory=DevSettings)
 
     @model_validator(mode="after")

@@ -4,13 +4,17 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ledger.core.field_encryption import FieldCipher
+from ledger.db.ticket_model import Ticket
 from ledger.db.write_model import Enterprise
 
-# Encrypted columns of each table, with the primary key that binds a token to its row.
-ENCRYPTED_COLUMNS = {Enterprise: ("uscc", ("name_token", "contact_person_token", "contact_phone_token"))}
+# Encrypted columns of each table, with the unique key that binds a token to its row.
+ENCRYPTED_COLUMNS = {
+    Enterprise: ("uscc", ("name_token", "contact_person_token", "contact_phone_token")),
+    Ticket: ("number", ("contact_token",)),
+}
 
 
-def _context(table, column: str, key: str) -> str:
+def field_context(table, column: str, key: str) -> str:
     return f"{table.__tablename__}.{column.removesuffix('_token')}:{key}"
 
 
@@ -39,7 +43,7 @@ def reencrypt(session: Session, *, cipher: FieldCipher, page: int = 500) -> int:
                 for column in columns:
                     token = getattr(row, column)
                     if token and cipher.needs_rotation(token):
-                        context = _context(model, column, key)
+                        context = field_context(model, column, key)
                         values[column] = cipher.encrypt(cipher.decrypt(token, context=context), context=context)
                 if values:
                     session.execute(update(model).where(getattr(model, key_column) == key).values(**values))
