@@ -5,7 +5,16 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from portal import office_pages, people, public_pages, regulator_pages, ticket_desk_pages, ticket_pages, workspace_pages
+from portal import (
+    announcement_pages,
+    office_pages,
+    people,
+    public_pages,
+    regulator_pages,
+    ticket_desk_pages,
+    ticket_pages,
+    workspace_pages,
+)
 from portal.error_pages import install_page_errors
 
 # Also ECharts, in static/vendor/: vendored from the npm package hardhat-local/package.json pins
@@ -18,7 +27,13 @@ def mount_portal(app: FastAPI) -> None:
     app.include_router(ticket_pages.router)
     app.include_router(ticket_desk_pages.office_router)  # before /office's own routes
     app.include_router(ticket_desk_pages.regulator_router)
-    for router in (people.router, workspace_pages.router, regulator_pages.router, office_pages.router):
+    for router in (
+        announcement_pages.router,
+        people.router,
+        workspace_pages.router,
+        regulator_pages.router,
+        office_pages.router,
+    ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     install_page_errors(app)

@@ -1,9 +1,7 @@
 """The regulator's dashboard (监管驾驶舱): enterprises by score and grade, one enterprise's credit
 record (as of any moment), overdue and breached commitments, a project's money trail, collection by
-district and by month (ECharts), and CSV exports for Excel. Regulators only, as /v1/regulator."""
+district and by month (ECharts), and CSV and XLSX exports for Excel. Regulators only, as /v1/regulator."""
 
-import csv
-import io
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Annotated, Literal
@@ -11,12 +9,13 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query, Request
 from pydantic import AwareDatetime, TypeAdapter, ValidationError
 from sqlalchemy.orm import Session
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import RedirectResponse
 
 from ledger.domain import credit_records, oversight
 from ledger.domain.common import SHANGHAI
 from ledger.domain.errors import DomainError, NotFound
 from ledger.domain.projects import enterprise_name
+from portal.exports import Table, csv_response, xlsx_response
 from portal.forms import PROJECT_CODE_HELP, FieldError, parse_project_code
 from portal.pages import COMMITMENT_KIND, COMMITMENT_STATUS, PageError, render, shanghai
 from portal.people import RegulatorPage
@@ -162,19 +161,6 @@ def money_trail_page(
     return render(request, "regulator/money_trail.html", who=who, trail=trail)
 
 
-def csv_response(filename: str, header: list[str], rows) -> Response:
-    """UTF-8 with a byte-order mark, so Excel opens the Chinese headers correctly."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return Response(
-        ("\ufeff" + out.getvalue()).encode("utf-8"),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
-
-
 def _name_of(session: Session, uscc: str | None) -> str:
     return (enterprise_name(session, uscc) or "") if uscc else ""
 
@@ -190,9 +176,18 @@ def _all_pages(read, **filters):
 
 @router.get("/enterprises.csv")
 def enterprises_csv(session: SessionDep, who: RegulatorPage, grade: Annotated[Grade | None, Query()] = None):
+    return csv_response(enterprise_table(session, grade))
+
+
+@router.get("/enterprises.xlsx")
+def enterprises_xlsx(session: SessionDep, who: RegulatorPage, grade: Annotated[Grade | None, Query()] = None):
+    return xlsx_response(enterprise_table(session, grade))
+
+
+def enterprise_table(session: Session, grade: Grade | None) -> Table:
     items = _all_pages(lambda **kw: credit_records.list_enterprises(session, **kw), grade=grade)
-    return csv_response(
-        "enterprise-credit.csv",
+    return Table(
+        "enterprise-credit",
         [
             "统一社会信用代码",
             "链上企业标识",
@@ -229,9 +224,18 @@ def enterprises_csv(session: SessionDep, who: RegulatorPage, grade: Annotated[Gr
 
 @router.get("/commitments.csv")
 def commitments_csv(session: SessionDep, who: RegulatorPage, status: Annotated[AlertStatus | None, Query()] = None):
+    return csv_response(commitment_table(session, status))
+
+
+@router.get("/commitments.xlsx")
+def commitments_xlsx(session: SessionDep, who: RegulatorPage, status: Annotated[AlertStatus | None, Query()] = None):
+    return xlsx_response(commitment_table(session, status))
+
+
+def commitment_table(session: Session, status: AlertStatus | None) -> Table:
     items = _all_pages(lambda **kw: oversight.commitments_in_trouble(session, **kw), status=status)
-    return csv_response(
-        "commitments-overdue-breached.csv",
+    return Table(
+        "commitments-overdue-breached",
         [
             "承诺编号",
             "项目代码",

@@ -1,0 +1,123 @@
+"""Announcements (信息发布): policy documents and notices the public reads, newest first.
+
+Two sources, both reviewable: the office's own announcements (reduction policy, inspection results,
+repair notices) are a versioned data file the package ships (data/announcements.json, validated here;
+a change to it is a reviewed commit, so no table and no editor are needed), and one announcement per
+rate table published on chain, generated from the read model, so a rate change is announced the
+moment the indexer sees it and always says what the chain charges. A repair notice (信用修复公示)
+is shown only in its notice period.
+"""
+
+from datetime import UTC, date, datetime, time
+from functools import cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.orm import Session
+
+from ledger.chain.rate_tables import is_sample_basis
+from ledger.core.identifiers import DISTRICTS
+from ledger.db.read_model import read_sql
+from ledger.domain.common import SHANGHAI
+from ledger.domain.errors import NotFound
+
+SHIPPED_ANNOUNCEMENTS = Path(__file__).resolve().parent / "data" / "announcements.json"
+Category = Literal["rate_table", "reduction_policy", "inspection", "repair_notice", "policy"]
+
+
+class DistrictRate(BaseModel):
+    district: str  # the district's name
+    rate_fen_per_m2: int
+
+
+class Announcement(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{2,79}$")  # also its URL
+    category: Category
+    title: str = Field(min_length=1, max_length=120)
+    published_on: date
+    notice_until: date | None = None  # a notice's last day: not shown after it
+    body: list[str] = Field(min_length=1)
+    rates: list[DistrictRate] = []  # a rate table's rates, by district
+    updated: datetime | None = None  # when it last changed (a rate table: its block's time)
+
+    @property
+    def updated_at(self) -> datetime:
+        return self.updated or datetime.combine(self.published_on, time(0), SHANGHAI)
+
+    def shown_on(self, day: date) -> bool:
+        return self.published_on <= day and (self.notice_until is None or day <= self.notice_until)
+
+
+class AnnouncementFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    sample: bool
+    notice: str
+    announcements: list[Announcement]
+
+
+@cache
+def shipped_announcements() -> tuple[Announcement, ...]:
+    """The office's announcements from the data file; a malformed file fails here, naming the field."""
+    return tuple(AnnouncementFile.model_validate_json(SHIPPED_ANNOUNCEMENTS.read_text()).announcements)
+
+
+def rate_table_announcements(session: Session) -> list[Announcement]:
+    """One announcement per rate table the chain the read model mirrors has published."""
+    rows = session.execute(
+        read_sql("""
+        SELECT t.version, t.effective_from, t.basis_hash, t.transaction_hash, b.timestamp
+        FROM rate_tables t
+        LEFT JOIN block_times b ON b.chain_id = t.chain_id AND b.block_number = t.block_number
+        WHERE t.chain_id = (SELECT chain_id FROM chain_state ORDER BY updated_at DESC LIMIT 1)
+        ORDER BY t.version""")
+    ).all()
+    rates = session.execute(
+        read_sql("""
+        SELECT version, district, rate_fen_per_m2 FROM rates
+        WHERE chain_id = (SELECT chain_id FROM chain_state ORDER BY updated_at DESC LIMIT 1)
+        ORDER BY version, district""")
+    ).all()
+    by_version: dict[int, list[DistrictRate]] = {}
+    for version, district, fen in rates:
+        name = DISTRICTS.get(str(district), str(district))
+        by_version.setdefault(version, []).append(DistrictRate(district=name, rate_fen_per_m2=fen))
+    announcements = []
+    for version, effective_from, basis_hash, transaction_hash, published_at in rows:
+        effective = datetime.fromtimestamp(effective_from, UTC).astimezone(SHANGHAI)
+        published = datetime.fromtimestamp(published_at or effective_from, UTC).astimezone(SHANGHAI)
+        sample = "（样例）" if is_sample_basis(basis_hash) else ""
+        announcements.append(
+            Announcement(
+                id=f"rate-table-v{version}",
+                category="rate_table",
+                title=f"人防易地建设费费率表第 {version} 版{sample}，自 {effective:%Y-%m-%d} 起施行",
+                published_on=published.date(),
+                updated=published,
+                body=[
+                    f"费率表第 {version} 版已在区块链账本上发布，自 {effective:%Y年%m月%d日 %H:%M}（北京时间）起施行，"
+                    "此后核定的易地建设费按下表费率计算。",
+                    f"依据文件摘要 {basis_hash}；发布交易 {transaction_hash}。",
+                ]
+                + (["本费率表为开发与测试用样例，不是物价部门的正式费率。"] if sample else []),
+                rates=by_version.get(version, []),
+            )
+        )
+    return announcements
+
+
+def list_announcements(session: Session, *, on: date) -> list[Announcement]:
+    """The announcements shown on `on` (Shanghai date), newest first."""
+    every = [*shipped_announcements(), *rate_table_announcements(session)]
+    shown = [a for a in every if a.shown_on(on)]
+    return sorted(shown, key=lambda a: (a.published_on, a.updated_at, a.id), reverse=True)
+
+
+def get_announcement(session: Session, announcement_id: str, *, on: date) -> Announcement:
+    for announcement in list_announcements(session, on=on):
+        if announcement.id == announcement_id:
+            return announcement
+    raise NotFound(f"no announcement {announcement_id} is published", field="announcement", rule="published")
