@@ -13,18 +13,18 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse
 
 from ledger.core.identifiers import CommandId, Reference
-from ledger.domain import commitments, fees, oversight, projects
+from ledger.domain import approvals, commitments, fees, oversight, projects
 from ledger.domain.commands import command_status, recent_commands
 from ledger.domain.errors import DomainError
 from ledger.domain.office_queue import DUE_SOON_DAYS, work_queue
 from ledger.domain.rates import SURVEY_REDUCTION, SURVEY_SUPPLEMENT, reduction_policy
-from ledger.domain.schemas.common import Sha256Hex
+from ledger.domain.schemas.common import CommandAccepted, Sha256Hex
 from ledger.domain.schemas.office import AdjustmentCreate, CommitmentDecision, FeeAssessmentCreate
 from portal.forms import FieldError, parse_project_code, parse_yuan, posted_form
 from portal.office_words import chain_error_words, refusal_words
 from portal.pages import COMMAND_STATUS, PageError, render
 from portal.people import OfficePage
-from web.kit.deps import SessionDep
+from web.kit.deps import SessionDep, settings_for
 
 router = APIRouter(prefix="/office", include_in_schema=False)
 
@@ -49,7 +49,15 @@ def office_home(request: Request, session: SessionDep, who: OfficePage):
 
 @router.get("/queue")
 def office_queue(request: Request, session: SessionDep, who: OfficePage):
-    return render(request, "office/queue.html", who=who, queue=work_queue(session), due_soon_days=DUE_SOON_DAYS)
+    return render(
+        request,
+        "office/queue.html",
+        who=who,
+        queue=work_queue(session),
+        due_soon_days=DUE_SOON_DAYS,
+        awaiting=approvals.awaiting(session),
+        reasons=_reasons(),
+    )
 
 
 # --- assess: the calculation first, then the write ---------------------------------------------
@@ -120,12 +128,47 @@ async def adjust_submit(request: Request, session: SessionDep, who: OfficePage):
     except FieldError as error:
         return render(request, "office/adjust.html", 422, who=who, form=form, reasons=_reasons(), error=error.text)
     try:
-        accepted = await run_in_threadpool(fees.adjust_fee, session, adjustment=adjustment, actor=who.person.username)
+        outcome = await run_in_threadpool(
+            approvals.request_adjustment,
+            session,
+            adjustment=adjustment,
+            actor=who.person.username,
+            threshold_fen=settings_for(request).portal.second_officer_above_fen,
+        )
     except DomainError as error:
         await run_in_threadpool(session.rollback)
         return render(
             request, "office/adjust.html", 422, who=who, form=form, reasons=_reasons(), error=refusal_words(error)
         )
+    if isinstance(outcome, CommandAccepted):
+        return _to_command(request, outcome.command_id)
+    # above the threshold: held for a second officer
+    return RedirectResponse(request.url_for("approval_page", approval_id=outcome.id).path, status_code=303)
+
+
+# --- four-eyes: a second officer approves a large reduction ---------------------------------------
+
+
+@router.get("/approvals/{approval_id}")
+def approval_page(request: Request, session: SessionDep, who: OfficePage, approval_id: Annotated[CommandId, Path()]):
+    try:
+        approval = approvals.get_approval(session, approval_id=approval_id)
+    except DomainError:
+        raise PageError(404, "未找到审批", f"没有编号为 {approval_id} 的审批（approval_id）。") from None
+    return render(request, "office/approval.html", who=who, approval=approval, reasons=_reasons())
+
+
+@router.post("/approvals/{approval_id}")
+async def approval_submit(
+    request: Request, session: SessionDep, who: OfficePage, approval_id: Annotated[CommandId, Path()]
+):
+    try:
+        accepted = await run_in_threadpool(
+            approvals.approve, session, approval_id=approval_id, approver=who.person.username
+        )
+    except DomainError as error:
+        await run_in_threadpool(session.rollback)
+        raise PageError(422 if error.rule != "known_approval" else 404, "未能审批", refusal_words(error)) from None
     return _to_command(request, accepted.command_id)
 
 

@@ -53,6 +53,8 @@ RULE = {
     "allowed_transition": "该承诺当前的状态不允许这项决定。",
     "evidence_pending": "没有待审查的履约证据。",
     "no_evidence_pending": "企业已提交履约证据，请先审查证据（认定履约或退回证据）。",
+    "second_officer": "减免须由另一位人防办工作人员审批，申请人本人不能审批。",
+    "awaiting": "该审批已办理，无需重复审批。",
     "not_after_chain_time": "时间超出链上时钟允许范围，请稍后再试。",
 }
 

@@ -1,6 +1,6 @@
 """A world of its own for the office's writes (the public world is read-only): the session's chain
 node, freshly reset, its own SQLite database, a project to assess, an assessed project with a
-commitment due in three days, an office clerk and the builders' enterprise users."""
+commitment due in three days, two office clerks (four-eyes) and the builders' enterprise users."""
 
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -78,7 +78,8 @@ def office_world(deployed_chain, tmp_path_factory) -> OfficeWorld:
         )
         s.commit()
     world.settle()
-    add_user(engine, username="office-clerk", password=PASSWORD, role="office")
+    for clerk in ("office-clerk", "office-second"):
+        add_user(engine, username=clerk, password=PASSWORD, role="office")
     for n in (TO_ASSESS, ASSESSED):
         add_user(engine, username=f"builder-{n}", password=PASSWORD, role="enterprise", uscc=make_uscc(n))
     yield world

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from ledger.core.settings import get_settings
-from ledger.db.write_model import AdjustmentRequest, CommitmentDocument, Levy, OutboxCommand
+from ledger.db.write_model import AdjustmentRequest, CommitmentDocument, Levy, OfficeApproval, OutboxCommand
 from ledger.domain import fees
 from portal.pages import yuan
 from tests.portal.conftest import csrf_of, log_in
@@ -24,7 +24,7 @@ def clients(office_world):  # noqa: F811
     app = create_app()
     app.dependency_overrides[get_settings] = lambda: office_world.settings(api={"public_burst": 1000})
     logged_in = {}
-    for username in ("office-clerk", "builder-821"):
+    for username in ("office-clerk", "office-second", "builder-821"):
         client = TestClient(app, follow_redirects=False)
         assert log_in(client, username).status_code == 303
         logged_in[username] = client
@@ -202,3 +202,55 @@ def test_only_the_office_reaches_the_office_pages(clients, office_world):  # noq
         f"/office/commitments/{office_world.later}/decide",
     ):
         assert clients["builder-821"].get(path).status_code == 403, path
+
+
+def open_levy_fen(world, project_code: str) -> int:
+    with world.path.session() as s:
+        return s.execute(
+            select(col(Levy.amount_fen)).where(col(Levy.project_code) == project_code, col(Levy.status) == "open")
+        ).scalar_one()
+
+
+def test_a_reduction_above_the_threshold_waits_for_a_second_officer_before_anything_is_sent(
+    clients,
+    office_world,  # noqa: F811
+):
+    clerk, second = clients["office-clerk"], clients["office-second"]
+    before_fen, before_commands = open_levy_fen(office_world, office_world.assessed), commands_count(office_world)
+    response = clerk.post(
+        "/office/adjust",
+        data={
+            "project_code": office_world.assessed,
+            "reason_code": "SURVEY_REDUCTION",
+            "amount_yuan": "100000.01",  # one fen above the default threshold, ¥100,000
+            "document_sha256": "e" * 64,
+            "csrf_token": csrf_of(clerk.get("/office/adjust").text),
+        },
+    )
+    assert response.status_code == 303
+    approval_path = response.headers["location"]
+    held = clerk.get(approval_path).text
+    assert "等待第二位工作人员审批" in held and "您是申请人" in held and "¥100,000.01" in held
+    assert (
+        commands_count(office_world) == before_commands
+        and open_levy_fen(office_world, office_world.assessed) == before_fen
+    )
+    assert approval_path in clerk.get("/office/queue").text
+    refused = clerk.post(approval_path, data={"csrf_token": csrf_of(held)})
+    assert refused.status_code == 422 and "申请人本人不能审批" in refused.text
+    assert commands_count(office_world) == before_commands
+    page = second.get(approval_path).text
+    assert "批准并上链" in page
+    command_id = command_id_of(second.post(approval_path, data={"csrf_token": csrf_of(page)}))
+    office_world.settle()
+    assert second.get(f"/office/commands/{command_id}/status").json()["status"] == "indexed"
+    assert open_levy_fen(office_world, office_world.assessed) == before_fen - 10_000_001
+    with office_world.path.session() as s:
+        approval = s.execute(select(OfficeApproval).where(col(OfficeApproval.command_id) == command_id)).scalar_one()
+    assert (approval.status, approval.requested_by, approval.approved_by) == (
+        "approved",
+        "office-clerk",
+        "office-second",
+    )
+    assert "已由 office-second 批准" in second.get(approval_path).text
+    assert second.post(approval_path, data={"csrf_token": csrf_of(page)}).status_code == 422  # not twice
