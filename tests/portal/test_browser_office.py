@@ -71,6 +71,9 @@ def test_a_clerk_assesses_from_the_queue_and_the_builder_sees_the_levy(chromium,
         fits(page)
         page.get_by_role("button", name="确认核定").click()
         follow_until_indexed(page, office_world)
+        page.goto(f"{office_url}/office/commitments/{office_world.due_soon}/decide")
+        expect(page.get_by_label("决定")).to_be_visible()
+        fits(page)
     finally:
         context.close()
     assert yuan(levy_fen) in levy_on_workspace(chromium, office_url, "builder-821", f"{office_world.to_assess}-A1")
