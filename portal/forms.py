@@ -4,7 +4,9 @@ m². A value that breaks its rule is a FieldError naming the field and the rule 
 
 from decimal import Decimal
 from typing import Annotated
+from urllib.parse import parse_qs
 
+from fastapi import Request
 from pydantic import Field, TypeAdapter, ValidationError
 
 from ledger.core.identifiers import ProjectCode, Reference, compact
@@ -17,6 +19,9 @@ AreaM2 = Annotated[Decimal, Field(ge=0, le=MAX_AREA_M2, decimal_places=2, allow_
 _project_code = TypeAdapter(ProjectCode)
 _voucher = TypeAdapter(Reference)
 _area = TypeAdapter(AreaM2)
+YUAN_HELP = "单位元，大于 0，最多两位小数"
+Yuan = Annotated[Decimal, Field(gt=0, le=Decimal("10000000000"), decimal_places=2, allow_inf_nan=False)]
+_yuan = TypeAdapter(Yuan)
 
 
 class FieldError(ValueError):
@@ -65,3 +70,18 @@ def parse_area(field: str, label: str, value: str | None) -> int:
         return int(_area.validate_python(value.strip()) * 100)
     except ValidationError:
         raise FieldError(field, label, "应为数字，" + AREA_HELP) from None
+
+
+def parse_yuan(field: str, label: str, value: str | None) -> int:
+    """Yuan as typed (up to two decimals) → integer fen."""
+    if not value or not value.strip():
+        raise FieldError(field, label, "请填写金额（" + YUAN_HELP + "）")
+    try:
+        return int(_yuan.validate_python(value.strip().replace(",", "")) * 100)
+    except ValidationError:
+        raise FieldError(field, label, "应为数字，" + YUAN_HELP) from None
+
+
+async def posted_form(request: Request) -> dict[str, str]:
+    """An urlencoded form's fields, the first value of each (the portal's forms post no files)."""
+    return {k: v[0] for k, v in parse_qs((await request.body()).decode("utf-8", "replace")).items()}

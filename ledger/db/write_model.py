@@ -109,6 +109,25 @@ class AdjustmentRequest(SQLModel, table=True):
     created_at: float
 
 
+class OfficeApproval(SQLModel, table=True):
+    """A reduction above the four-eyes threshold, held until a second office user approves it; the
+    approval enqueues the command (ledger.domain.approvals)."""
+
+    __tablename__ = "office_approvals"
+    id: str = Field(primary_key=True)
+    project_code: str = Field(index=True)
+    reason_code: str
+    delta_fen: int | None = big(default=None)  # as AdjustmentCreate: None = the policy's relief
+    document_sha256: str
+    reduction_fen: int = big()  # how much the levy would go down, when requested
+    requested_by: str
+    requested_at: float
+    status: str = Field(index=True)  # awaiting | approved
+    approved_by: str | None = None
+    approved_at: float | None = None
+    command_id: str | None = None
+
+
 class CommitmentRecord(SQLModel, table=True):
     __tablename__ = "commitment_records"
     commitment_number: str = Field(primary_key=True)

@@ -8,6 +8,7 @@ supplementary charge (a positive adjustment) is a levy of its own.
 
 import time
 import uuid
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 import orjson
@@ -63,6 +64,49 @@ def estimate_fee(
         amount_fen=fee_fen(area, rate.rate_fen_per_m2),
         basis=rate.basis_hash,
         sample=is_sample_basis(rate.basis_hash),
+    )
+
+
+@dataclass(frozen=True)
+class AssessmentPreview:
+    """What assess_fee would charge now, step by step (the office's confirmation page)."""
+
+    project_code: str
+    shortfall_area: int  # 0.01 m²
+    rate_fen_per_m2: int
+    rate_table_version: int
+    sample_rate_table: bool
+    base_fen: int  # round_half_up(area × rate)
+    relief_bps: int
+    relief_fen: int
+    reductions_fen: int  # fixed reductions so far (≤ 0)
+    levy_fen: int  # max(0, base − relief + reductions): the assessment levy
+    reassessment: bool
+
+
+def preview_assessment(session: Session, *, project_code: str) -> AssessmentPreview:
+    """The calculation assess_fee makes, without writing: the rate of the table in effect at the
+    fact time (the first assessment's, or now), then relief and the reductions made so far."""
+    project = get_project_row(session, project_code)
+    first = _first_assessment(session, project.project_code)
+    fact_time = first["assessed_at"] if first else min(int(time.time()), chain_time.chain_clock().latest_allowed())
+    rate = _rate_at(session, project.district, fact_time)
+    area = shortfall(project.required_shelter_area, project.built_shelter_area)
+    base = fee_fen(area, rate.rate_fen_per_m2)
+    bps = _current_relief_bps(session, project.project_code)
+    reductions = _reductions_fen(session, project.project_code)
+    return AssessmentPreview(
+        project_code=project.project_code,
+        shortfall_area=area,
+        rate_fen_per_m2=rate.rate_fen_per_m2,
+        rate_table_version=rate.version,
+        sample_rate_table=is_sample_basis(rate.basis_hash),
+        base_fen=base,
+        relief_bps=bps,
+        relief_fen=relief_fen(base, bps),
+        reductions_fen=reductions,
+        levy_fen=max(0, base - relief_fen(base, bps) + reductions),
+        reassessment=first is not None,
     )
 
 
@@ -409,14 +453,21 @@ def _current_relief_bps(session: Session, project_code: str) -> int:
 def _assessment_levy_fen(session: Session, project_code: str, levy: Levy) -> int:
     """base − relief + the reductions made so far (supplementary charges are levies of their own)."""
     base = fee_fen(*_assessed_basis(levy))
-    reductions = session.execute(
-        select(func.coalesce(func.sum(col(AdjustmentRequest.delta_fen)), 0)).where(
-            col(AdjustmentRequest.project_code) == project_code,
-            col(AdjustmentRequest.kind) == "adjustment",
-            col(AdjustmentRequest.delta_fen) < 0,
-        )
-    ).scalar_one()
-    return max(0, base - relief_fen(base, _current_relief_bps(session, project_code)) + int(reductions))
+    reductions = _reductions_fen(session, project_code)
+    return max(0, base - relief_fen(base, _current_relief_bps(session, project_code)) + reductions)
+
+
+def _reductions_fen(session: Session, project_code: str) -> int:
+    """The fixed reductions (核减) made so far, a sum ≤ 0."""
+    return int(
+        session.execute(
+            select(func.coalesce(func.sum(col(AdjustmentRequest.delta_fen)), 0)).where(
+                col(AdjustmentRequest.project_code) == project_code,
+                col(AdjustmentRequest.kind) == "adjustment",
+                col(AdjustmentRequest.delta_fen) < 0,
+            )
+        ).scalar_one()
+    )
 
 
 def _open_assessment(session: Session, project: Project) -> Levy:

@@ -1,0 +1,91 @@
+"""A world of its own for the office's writes (the public world is read-only): the session's chain
+node, freshly reset, its own SQLite database, a project to assess, an assessed project with a
+commitment due in three days, two office clerks (four-eyes) and the builders' enterprise users."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from ledger.access.users import add_user
+from ledger.core.settings import Settings
+from ledger.db.engine import make_engine
+from ledger.db.schema import upgrade_schema
+from ledger.domain import commitments, fees, projects
+from tests.portal.conftest import PASSWORD
+from tests.support.ledger_env import WritePath
+from tests.support.samples import assessment, commitment, make_uscc, project, project_code
+
+TO_ASSESS, ASSESSED = 821, 822
+
+
+@dataclass
+class OfficeWorld:
+    path: WritePath
+    engine: Engine
+    manifest_path: Path
+    to_assess: str
+    assessed: str
+    due_soon: str  # a commitment of ASSESSED, due in three days
+    later: str  # a commitment of ASSESSED, due in ninety days
+
+    def settings(self, **groups) -> Settings:
+        return Settings(
+            database={"url": self.path.url},
+            rpc={"url": self.path.chain.node.url},
+            deployment={"manifest_path": self.manifest_path},
+            **groups,
+        )
+
+    def settle(self) -> None:
+        """What the writer and the indexer do in production: send the accepted commands, mirror the
+        events, then mark the commands the read model has reached `indexed`."""
+        writer = self.path.drain()
+        indexer = self.path.indexer()
+        indexer.catch_up()
+        indexer.release()
+        writer.mark_indexed()
+
+
+@pytest.fixture(scope="module")
+def office_world(deployed_chain, tmp_path_factory) -> OfficeWorld:
+    deployed_chain.reset()
+    folder = tmp_path_factory.mktemp("office-world")
+    deployed_chain.manifest.save(folder / "deployment.json")
+    url = f"sqlite:///{folder / 'ledger.db'}"
+    engine = make_engine(url)
+    upgrade_schema(engine)
+    world = OfficeWorld(
+        path=WritePath(chain=deployed_chain, url=url, engine=engine),
+        engine=engine,
+        manifest_path=folder / "deployment.json",
+        to_assess=project_code(TO_ASSESS),
+        assessed=project_code(ASSESSED),
+        due_soon="CN-OFF-0001",
+        later="CN-OFF-0002",
+    )
+    world.settle()  # the rate tables deploy published
+    with world.path.session() as s:
+        for n in (TO_ASSESS, ASSESSED):
+            projects.register_project(s, project=project(n), client="approval")
+        fees.assess_fee(s, assessment=assessment(ASSESSED), actor="office")
+        commitments.record_commitments(
+            s,
+            commitments=[commitment(ASSESSED, world.due_soon, days=3), commitment(ASSESSED, world.later, days=90)],
+            client="approval",
+        )
+        s.commit()
+    world.settle()
+    for clerk in ("office-clerk", "office-second"):
+        add_user(engine, username=clerk, password=PASSWORD, role="office")
+    for n in (TO_ASSESS, ASSESSED):
+        add_user(engine, username=f"builder-{n}", password=PASSWORD, role="enterprise", uscc=make_uscc(n))
+    yield world
+    engine.dispose()
+    deployed_chain.reset()
+
+
+def days_from_today(days: int) -> str:
+    return (date.today() + timedelta(days=days)).isoformat()

@@ -1,0 +1,256 @@
+"""The office workspace's writes (TestClient) on a world of their own: the work queue, assessing with
+the calculation shown first, reliefs and adjustments with a document, decisions on commitments, and
+each write's command page followed until indexed or failed (the contract's error in Chinese)."""
+
+import hashlib
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlmodel import col
+
+from ledger.core.settings import get_settings
+from ledger.db.write_model import AdjustmentRequest, CommitmentDocument, Levy, OfficeApproval, OutboxCommand
+from ledger.domain import fees
+from portal.pages import yuan
+from tests.portal.conftest import csrf_of, log_in
+from tests.portal.office_world import days_from_today, office_world  # noqa: F401
+from web.app import create_app
+
+
+@pytest.fixture(scope="module")
+def clients(office_world):  # noqa: F811
+    app = create_app()
+    app.dependency_overrides[get_settings] = lambda: office_world.settings(api={"public_burst": 1000})
+    logged_in = {}
+    for username in ("office-clerk", "office-second", "builder-821"):
+        client = TestClient(app, follow_redirects=False)
+        assert log_in(client, username).status_code == 303
+        logged_in[username] = client
+    yield logged_in
+    for client in logged_in.values():
+        client.close()
+
+
+def command_id_of(response) -> str:
+    assert response.status_code == 303, response.text
+    return re.fullmatch(r"/office/commands/([0-9a-f]{32})", response.headers["location"]).group(1)
+
+
+def commands_count(world) -> int:
+    with world.path.session() as s:
+        return len(s.execute(select(OutboxCommand.id)).all())
+
+
+def test_the_queue_lists_the_project_to_assess_and_the_commitment_due_within_a_week(clients, office_world):  # noqa: F811
+    html = clients["office-clerk"].get("/office/queue").text
+    to_assess, due = html.split('id="due-heading"')
+    assert office_world.to_assess in to_assess and office_world.assessed not in to_assess
+    assert office_world.due_soon in due and office_world.later not in due and "即将到期" in due
+    assert f"/office/commitments/{office_world.due_soon}/decide" in due
+    assert "工单尚无独立的记录" in html  # says what the queue cannot list yet
+
+
+def test_a_clerk_sees_area_times_rate_before_confirming_and_the_enterprise_then_sees_the_levy(
+    clients,
+    office_world,  # noqa: F811
+):
+    clerk = clients["office-clerk"]
+    page = clerk.get("/office/assess", params={"project_code": office_world.to_assess})
+    with office_world.path.session() as s:
+        expected = fees.preview_assessment(s, project_code=office_world.to_assess)
+    assert expected.shortfall_area == 60_000 and expected.levy_fen == expected.base_fen > 0
+    assert "600.00 m²" in page.text and f"费率表第 {expected.rate_table_version} 版" in page.text
+    assert f'<strong class="amount" id="levy">{yuan(expected.levy_fen)}</strong>' in page.text
+    before = commands_count(office_world)
+    assert clerk.post("/office/assess", data={"project_code": office_world.to_assess}).status_code == 403  # no CSRF
+    assert commands_count(office_world) == before
+    command_id = command_id_of(
+        clerk.post("/office/assess", data={"project_code": office_world.to_assess, "csrf_token": csrf_of(page.text)})
+    )
+    accepted = clerk.get(f"/office/commands/{command_id}")
+    assert "已受理" in accepted.text and 'data-final="false"' in accepted.text and "command_status.js" in accepted.text
+    assert clerk.get(f"/office/commands/{command_id}/status").json()["status"] == "accepted"
+    office_world.settle()
+    assert clerk.get(f"/office/commands/{command_id}/status").json() == {
+        "status": "indexed",
+        "status_text": "已入账",
+        "error_text": "",
+    }
+    assert 'data-final="true"' in clerk.get(f"/office/commands/{command_id}").text
+    workspace = clients["builder-821"].get("/workspace").text
+    assert f"{office_world.to_assess}-A1" in workspace and yuan(expected.levy_fen) in workspace
+
+
+def test_a_reduction_with_its_document_lowers_the_levy_by_its_amount(clients, office_world):  # noqa: F811
+    clerk = clients["office-clerk"]
+    with office_world.path.session() as s:
+        before = fees.preview_assessment(s, project_code=office_world.assessed).levy_fen
+    form = clerk.get("/office/adjust").text
+    assert "联合测绘面积差异，核减" in form and 'name="document_sha256"' in form
+    document = hashlib.sha256(b"joint survey report, 2026").hexdigest()
+    response = clerk.post(
+        "/office/adjust",
+        data={
+            "project_code": office_world.assessed,
+            "reason_code": "SURVEY_REDUCTION",
+            "amount_yuan": "1,000.50",
+            "document_sha256": document.upper(),
+            "csrf_token": csrf_of(form),
+        },
+    )
+    command_id = command_id_of(response)
+    office_world.settle()
+    assert clerk.get(f"/office/commands/{command_id}/status").json()["status"] == "indexed"
+    with office_world.path.session() as s:
+        request = s.execute(
+            select(AdjustmentRequest).where(col(AdjustmentRequest.command_id) == command_id)
+        ).scalar_one()
+        levy = s.execute(
+            select(Levy).where(col(Levy.project_code) == office_world.assessed, col(Levy.status) == "open")
+        ).scalar_one()
+    assert request.delta_fen == -100_050 and request.document_sha256 == document
+    assert levy.amount_fen == before - 100_050
+
+
+def test_bad_form_input_names_the_field_in_chinese_and_writes_nothing(clients, office_world):  # noqa: F811
+    clerk = clients["office-clerk"]
+    csrf = csrf_of(clerk.get("/office/adjust").text)
+    before = commands_count(office_world)
+    cases = [
+        (
+            {"reason_code": "SURVEY_REDUCTION", "amount_yuan": "1", "document_sha256": "abc"},
+            "文件摘要（document_sha256）",
+        ),
+        (
+            {"reason_code": "SURVEY_REDUCTION", "amount_yuan": "-5", "document_sha256": "a" * 64},
+            "调整金额（amount_yuan）",
+        ),
+        ({"reason_code": "NOT_A_REASON", "document_sha256": "a" * 64}, "减免或调整理由（reason_code）"),
+    ]
+    for fields, named in cases:
+        page = clerk.post("/office/adjust", data={"project_code": office_world.assessed, "csrf_token": csrf, **fields})
+        assert page.status_code == 422 and named in page.text, fields
+    unassessed = clerk.post(
+        "/office/adjust",
+        data={"project_code": "2026-410105-47-01-000999", "reason_code": "SCHOOL", "document_sha256": "a" * 64}
+        | {"csrf_token": csrf},
+    )
+    assert unassessed.status_code == 422 and "project_code" in unassessed.text
+    assert commands_count(office_world) == before
+
+
+def test_an_extension_with_its_document_is_recorded_on_chain(clients, office_world):  # noqa: F811
+    clerk = clients["office-clerk"]
+    form = clerk.get(f"/office/commitments/{office_world.due_soon}/decide").text
+    assert "批准延期" in form and "认定履约" in form and "判定违约" in form and "信用修复" in form
+    command_id = command_id_of(
+        clerk.post(
+            f"/office/commitments/{office_world.due_soon}/decide",
+            data={
+                "action": "extend",
+                "new_due_date": days_from_today(30),
+                "document_sha256": "b" * 64,
+                "csrf_token": csrf_of(form),
+            },
+        )
+    )
+    office_world.settle()
+    assert clerk.get(f"/office/commands/{command_id}/status").json()["status"] == "indexed"
+    with office_world.path.session() as s:
+        document = s.execute(
+            select(CommitmentDocument).where(col(CommitmentDocument.command_id) == command_id)
+        ).scalar_one()
+    assert document.action == "extend" and document.document_sha256 == "b" * 64
+    assert office_world.due_soon not in clerk.get("/office/queue").text.split('id="due-heading"')[1]
+
+
+def test_a_breach_before_the_due_date_fails_on_chain_and_the_clerk_reads_why_in_chinese(clients, office_world):  # noqa: F811
+    clerk = clients["office-clerk"]
+    form = clerk.get(f"/office/commitments/{office_world.later}/decide").text
+    command_id = command_id_of(
+        clerk.post(
+            f"/office/commitments/{office_world.later}/decide",
+            data={"action": "breach", "document_sha256": "c" * 64, "csrf_token": csrf_of(form)},
+        )
+    )
+    office_world.settle()
+    status = clerk.get(f"/office/commands/{command_id}/status").json()
+    assert status["status"] == "failed" and status["status_text"] == "失败"
+    assert status["error_text"] == (
+        "该承诺当前的状态不允许这项决定（例如已履约的承诺不能再判定违约）。（合约错误：CommitmentRegistryInvalidTransition）"
+    )
+    assert status["error_text"] in clerk.get(f"/office/commands/{command_id}").text
+
+
+def test_an_extension_without_a_date_is_refused_naming_the_field(clients, office_world):  # noqa: F811
+    clerk = clients["office-clerk"]
+    form = clerk.get(f"/office/commitments/{office_world.later}/decide").text
+    page = clerk.post(
+        f"/office/commitments/{office_world.later}/decide",
+        data={"action": "extend", "document_sha256": "d" * 64, "csrf_token": csrf_of(form)},
+    )
+    assert page.status_code == 422 and "新的到期日（new_due_date）" in page.text
+
+
+def test_only_the_office_reaches_the_office_pages(clients, office_world):  # noqa: F811
+    for path in (
+        "/office/queue",
+        "/office/assess",
+        "/office/adjust",
+        f"/office/commitments/{office_world.later}/decide",
+    ):
+        assert clients["builder-821"].get(path).status_code == 403, path
+
+
+def open_levy_fen(world, project_code: str) -> int:
+    with world.path.session() as s:
+        return s.execute(
+            select(col(Levy.amount_fen)).where(col(Levy.project_code) == project_code, col(Levy.status) == "open")
+        ).scalar_one()
+
+
+def test_a_reduction_above_the_threshold_waits_for_a_second_officer_before_anything_is_sent(
+    clients,
+    office_world,  # noqa: F811
+):
+    clerk, second = clients["office-clerk"], clients["office-second"]
+    before_fen, before_commands = open_levy_fen(office_world, office_world.assessed), commands_count(office_world)
+    response = clerk.post(
+        "/office/adjust",
+        data={
+            "project_code": office_world.assessed,
+            "reason_code": "SURVEY_REDUCTION",
+            "amount_yuan": "100000.01",  # one fen above the default threshold, ¥100,000
+            "document_sha256": "e" * 64,
+            "csrf_token": csrf_of(clerk.get("/office/adjust").text),
+        },
+    )
+    assert response.status_code == 303
+    approval_path = response.headers["location"]
+    held = clerk.get(approval_path).text
+    assert "等待第二位工作人员审批" in held and "您是申请人" in held and "¥100,000.01" in held
+    assert (
+        commands_count(office_world) == before_commands
+        and open_levy_fen(office_world, office_world.assessed) == before_fen
+    )
+    assert approval_path in clerk.get("/office/queue").text
+    refused = clerk.post(approval_path, data={"csrf_token": csrf_of(held)})
+    assert refused.status_code == 422 and "申请人本人不能审批" in refused.text
+    assert commands_count(office_world) == before_commands
+    page = second.get(approval_path).text
+    assert "批准并上链" in page
+    command_id = command_id_of(second.post(approval_path, data={"csrf_token": csrf_of(page)}))
+    office_world.settle()
+    assert second.get(f"/office/commands/{command_id}/status").json()["status"] == "indexed"
+    assert open_levy_fen(office_world, office_world.assessed) == before_fen - 10_000_001
+    with office_world.path.session() as s:
+        approval = s.execute(select(OfficeApproval).where(col(OfficeApproval.command_id) == command_id)).scalar_one()
+    assert (approval.status, approval.requested_by, approval.approved_by) == (
+        "approved",
+        "office-clerk",
+        "office-second",
+    )
+    assert "已由 office-second 批准" in second.get(approval_path).text
+    assert second.post(approval_path, data={"csrf_token": csrf_of(page)}).status_code == 422  # not twice
