@@ -8,9 +8,11 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+import requests
 from sqlalchemy import select
 
 from devtools.bench.stack import Stack
+from devtools.dev_node import LocalNode
 from ledger.core.identifiers import reference_key
 from ledger.db.read_model import Payment
 from tests.api.conftest import USCC_A, project_body, project_code
@@ -93,7 +95,7 @@ def test_postgresql_restarted_mid_burst_answers_503_with_retry_after_never_500_a
 ):
     postgres, _ = servers
     levy = levy_for(stack)
-    payments = [payment_for(stack, levy) for _ in range(60)]
+    payments = [payment_for(stack, levy) for _ in range(40)]
     key_of = {p["voucher_number"]: f"pay-{p['voucher_number']}" for p in payments}
     answers: dict[str, object] = {}
     lock = threading.Lock()
@@ -158,3 +160,18 @@ def test_the_outbox_drains_once_the_redis_broker_is_back(stack, servers):
         assert client.wait_for(command_id, "indexed", timeout=60)["status"] == "indexed"
     vouchers = [voucher for voucher, _ in accepted]
     assert vouchers_on_chain(stack, vouchers) == {v: 1 for v in vouchers}
+
+
+def test_a_chain_reset_under_the_same_url_is_caught_by_the_genesis_check_and_shown_by_health(stack):
+    """Last in the module: the stack's chain is gone afterwards."""
+    assert requests.get(stack.api_url + "/health", timeout=30).status_code == 200
+    port, kind = stack.node.port, stack.node.kind
+    stack.node.stop()
+    stack.node = LocalNode(port, kind=kind, log_path=stack.work_dir / "reset-node.log").start()
+
+    def health_problems():
+        answer = requests.get(stack.api_url + "/health", timeout=30)
+        return answer.status_code == 503 and answer.json()["problems"]
+
+    problems = wait_until(health_problems, 60, "/health to report the reset")
+    assert any("genesis" in problem for problem in problems), problems
