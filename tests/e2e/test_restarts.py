@@ -1,6 +1,8 @@
-"""Real components restarted under the whole stack: PostgreSQL stopped in the middle of a burst of signed
-payments, and the Redis broker killed and started again. The stack runs on a PostgreSQL server and a
-Redis of this module's own, so stopping them touches no other test."""
+"""Real components restarted under the whole stack: PostgreSQL crashed in the middle of a burst of signed
+payments, the Redis broker killed and started again, the node stopped and started on its saved chain, and
+last a chain reset (a fresh node at the same URL). The stack runs on a PostgreSQL server and a Redis of this
+module's own, and on anvil (the node that keeps its chain across a restart), so stopping them touches no
+other test."""
 
 import threading
 import time
@@ -13,6 +15,7 @@ from sqlalchemy import select
 
 from devtools.bench.stack import Stack
 from devtools.dev_node import LocalNode
+from ledger.chain.rpc import JsonRpc
 from ledger.core.identifiers import reference_key
 from ledger.db.read_model import Payment
 from tests.api.conftest import USCC_A, project_body, project_code
@@ -31,13 +34,16 @@ def servers():
 
 
 @pytest.fixture(scope="module")
-def stack(servers, tmp_path_factory, node_kind):
+def stack(servers, tmp_path_factory):
+    """On anvil, the development node that keeps its chain across a restart (`--state`)."""
     postgres, broker = servers
+    work_dir = tmp_path_factory.mktemp("restarts")
     with Stack(
-        tmp_path_factory.mktemp("restarts"),
+        work_dir,
         postgres_server=postgres.url,
         redis_url=broker.url,
-        node_kind=node_kind,
+        node_kind="anvil",
+        node_state=work_dir / "anvil-state.json",
         extra_env={
             "LEDGER_API_IDEMPOTENCY_LOCK_SECONDS": "3",  # a claim the lost database could not release expires soon
             "LEDGER_INDEX_POLL_SECONDS": "0.2",
@@ -162,12 +168,42 @@ def test_the_outbox_drains_once_the_redis_broker_is_back(stack, servers):
     assert vouchers_on_chain(stack, vouchers) == {v: 1 for v in vouchers}
 
 
+def checkpoint_on_chain(stack) -> tuple[int, str, str]:
+    """The block the read model is checkpointed at, its hash on the node, and the node's genesis."""
+    rpc = JsonRpc(stack.node.url)
+    checkpoint = requests.get(stack.api_url + "/health", timeout=30).json()["indexer"]["head_block"]
+    return checkpoint, rpc.existing_block(checkpoint)["hash"], rpc.existing_block(0)["hash"]
+
+
+def test_a_restarted_node_serves_the_same_chain_and_what_was_accepted_meanwhile_lands_once(stack):
+    levy = levy_for(stack)
+    client = stack.client("tax-bureau")
+    checkpoint, checkpoint_hash, genesis = checkpoint_on_chain(stack)
+    payments = [payment_for(stack, levy) for _ in range(5)]  # paid_at by the chain's clock, read while it runs
+    stack.node.stop()  # anvil saves its chain on the way down
+    accepted = []
+    for payment in payments:
+        answer = client.request("POST", PAYMENTS, json=payment, idempotency_key=f"pay-{payment['voucher_number']}")
+        assert answer.status_code == 202, answer.text  # the API does not need the node to accept
+        accepted.append((payment["voucher_number"], answer.json()["command_id"]))
+    health = requests.get(stack.api_url + "/health", timeout=30)
+    assert health.status_code == 503 and any(p.startswith("chain:") for p in health.json()["problems"])
+    stack.node.start()
+    rpc = JsonRpc(stack.node.url)
+    assert rpc.existing_block(0)["hash"] == genesis and rpc.existing_block(checkpoint)["hash"] == checkpoint_hash
+    for _, command_id in accepted:
+        assert client.wait_for(command_id, "indexed", timeout=60)["status"] == "indexed"
+    vouchers = [voucher for voucher, _ in accepted]
+    assert vouchers_on_chain(stack, vouchers) == {v: 1 for v in vouchers}
+    assert requests.get(stack.api_url + "/health", timeout=30).status_code == 200
+
+
 def test_a_chain_reset_under_the_same_url_is_caught_by_the_genesis_check_and_shown_by_health(stack):
     """Last in the module: the stack's chain is gone afterwards."""
     assert requests.get(stack.api_url + "/health", timeout=30).status_code == 200
     port, kind = stack.node.port, stack.node.kind
     stack.node.stop()
-    stack.node = LocalNode(port, kind=kind, log_path=stack.work_dir / "reset-node.log").start()
+    stack.node = LocalNode(port, kind=kind, log_path=stack.work_dir / "reset-node.log").start()  # no state: new chain
 
     def health_problems():
         answer = requests.get(stack.api_url + "/health", timeout=30)
