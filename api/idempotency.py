@@ -27,8 +27,9 @@ from api.security.signatures import SystemClient, request_target
 from ledger.access import store
 from ledger.core.settings import ApiSettings
 from ledger.db.engine import commit_with_flush_wait
+from web.kit.database_unavailable import problem_of
 from web.kit.deps import settings_for
-from web.kit.problems import ApiProblem, problem_of_exception
+from web.kit.problems import ApiProblem
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
@@ -214,7 +215,7 @@ class IdempotentRoute(APIRoute):
                 if not isinstance(exc, Exception):  # cancelled while it ran: nothing was written, free the key
                     await run_in_threadpool(claimed.release_after_failure)
                     raise
-                response = problem_of_exception(request, exc)  # the answer we store (or release the key for)
+                response = problem_of(request, exc)  # the answer we store (or release the key for)
                 ran = not isinstance(exc, RequestValidationError) and response.status_code < 500
                 return await claimed.answer(response, ran=ran)
             claimed = getattr(request.state, "claimed_key", None)

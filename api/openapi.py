@@ -86,7 +86,7 @@ def install_openapi(app: FastAPI) -> None:
         for route, path in schema["paths"].items():
             for method, operation in path.items():
                 responses = operation.setdefault("responses", {})
-                extra = ["method-not-allowed", "internal-error"]
+                extra = ["method-not-allowed", "internal-error", "database-unavailable"]
                 if method == "post" and route.startswith("/v1/") and not route.startswith("/v1/auth/"):
                     extra.append("domain-error")  # any other refusal a domain service may raise
                 if "requestBody" in operation:

@@ -68,10 +68,22 @@ def node_command(kind: NodeKind, port: int) -> list[str]:
 class LocalNode:
     """A fresh development node on 127.0.0.1; a context manager that stops it on exit."""
 
-    def __init__(self, port: int | None = None, *, kind: NodeKind = "hardhat", log_path: Path | None = None):
+    def __init__(
+        self,
+        port: int | None = None,
+        *,
+        kind: NodeKind = "hardhat",
+        log_path: Path | None = None,
+        state_path: Path | None = None,
+    ):
+        """`state_path` (anvil only): the chain is saved there when the node stops and loaded when it starts
+        again, blocks and hashes included, so a restarted node serves the same chain."""
         if kind not in NODE_KINDS:
             raise LedgerError(f"unknown development node {kind!r}: one of {', '.join(NODE_KINDS)}")
+        if state_path is not None and kind != "anvil":
+            raise LedgerError(f"a {kind} node cannot keep its chain across a restart; anvil can (state_path)")
         self.kind = kind
+        self.state_path = state_path
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._log_path = log_path
@@ -79,6 +91,8 @@ class LocalNode:
 
     def start(self, timeout: float = 60) -> "LocalNode":
         command = node_command(self.kind, self.port)
+        if self.state_path is not None:
+            command += ["--state", str(self.state_path)]
         log = open(self._log_path, "ab") if self._log_path else subprocess.DEVNULL
         self._process = subprocess.Popen(
             command,

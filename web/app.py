@@ -8,6 +8,7 @@ from api.schema_check import RequireCurrentSchema
 from ledger.core.errors import SettingsError
 from ledger.core.settings import Settings, get_settings
 from portal.mount import mount_portal
+from web.kit.database_unavailable import install_database_unavailable_handler
 from web.kit.problems import install_problem_handlers
 from web.kit.security_headers import install_security_headers
 from web.kit.throttle import refuse_memory_storage_in_production
@@ -32,6 +33,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings is not None:
         app.dependency_overrides[get_settings] = lambda: settings
     install_problem_handlers(app)
+    install_database_unavailable_handler(app)  # 503 + Retry-After while PostgreSQL is away
     app.add_middleware(BodySizeLimit, max_bytes=in_effect.api.max_body_bytes)
     app.add_middleware(RequireCurrentSchema)  # refuses to start on a database not at the head revision
     mount_api(app)

@@ -85,6 +85,7 @@ class Stack:
     worker: bool = True
     extra_env: dict = field(default_factory=dict)
     node_kind: str = "hardhat"
+    node_state: Path | None = None  # anvil only: the chain survives a restart of the node (LocalNode.state_path)
     node: LocalNode | None = None
     database_url: str = ""
     engine: Engine | None = None
@@ -98,7 +99,9 @@ class Stack:
     def start(self) -> "Stack":
         self.work_dir.mkdir(parents=True, exist_ok=True)
         try:
-            self.node = LocalNode(kind=self.node_kind, log_path=self.work_dir / f"{self.node_kind}.log").start()
+            self.node = LocalNode(
+                kind=self.node_kind, log_path=self.work_dir / f"{self.node_kind}.log", state_path=self.node_state
+            ).start()
             self.manifest, _ = deploy(connect(self.node.url), signers_from_mnemonic(DEV_MNEMONIC))
             self.manifest.save(self.work_dir / "deployment.json")
             self.database_url, self._drop = scratch_database(self.postgres_server, prefix="ledger_stack")

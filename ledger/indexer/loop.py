@@ -195,10 +195,7 @@ class Indexer:
             checkpoint = store.load_checkpoint(conn, self.chain_id)
             if checkpoint and checkpoint.genesis_hash != genesis:
                 if not self.rebuild:
-                    raise GenesisMismatch(
-                        f"chain {self.chain_id}: the read model was built on genesis {checkpoint.genesis_hash}, "
-                        f"the node's genesis is {genesis}; rebuild it with `ledger index --rebuild`"
-                    )
+                    raise self._genesis_mismatch(checkpoint, genesis)
                 log.warning("chain %s: genesis changed; wiping the read model to rebuild it", self.chain_id)
                 self.lease.fence(conn)
                 store.wipe(conn, self.chain_id, checkpoint)
@@ -209,6 +206,12 @@ class Indexer:
                 checkpoint = store.start(conn, self.chain_id, genesis, first, self.addresses)
         self._add_new_contracts(checkpoint)
         self._prepared = True
+
+    def _genesis_mismatch(self, checkpoint: Checkpoint, genesis: str) -> GenesisMismatch:
+        return GenesisMismatch(
+            f"chain {self.chain_id}: the read model was built on genesis {checkpoint.genesis_hash}, "
+            f"the node's genesis is {genesis}; rebuild it with `ledger index --rebuild`"
+        )
 
     def _add_new_contracts(self, checkpoint: Checkpoint) -> None:
         """Contracts the manifest lists but the read model has not indexed yet are backfilled
@@ -357,6 +360,8 @@ class Indexer:
         canonical = self.rpc.blocks([h.number for h in stored])
         ancestor = next((h for h, block in zip(stored, canonical) if block and block["hash"] == h.hash), None)
         if ancestor is None or checkpoint.block_number - ancestor.number > self.config.reorg_limit:
+            if (genesis := self.rpc.existing_block(0)["hash"]) != checkpoint.genesis_hash:
+                raise self._genesis_mismatch(checkpoint, genesis)  # a reset chain (a new node), not a deep reorg
             raise ReorgTooDeep(
                 f"chain {self.chain_id}: block {checkpoint.block_number} ({checkpoint.block_hash}) is no longer "
                 f"canonical and no common ancestor lies within the reorg limit of {self.config.reorg_limit} blocks; "

@@ -6,6 +6,7 @@ from web3 import Web3
 
 from ledger.chain.node import account_at, connect
 from devtools.dev_node import LocalNode
+from ledger.chain.rpc import JsonRpc
 from ledger.core.errors import LedgerError
 from ledger.core.settings import DEV_MNEMONIC
 
@@ -24,3 +25,18 @@ def test_a_development_node_serves_the_mnemonic_accounts_funded_on_chain_31337(n
 def test_an_unknown_node_kind_is_refused():
     with pytest.raises(LedgerError, match="unknown development node 'geth'"):
         LocalNode(kind="geth")
+
+
+def test_an_anvil_node_with_a_state_file_serves_the_same_chain_after_a_restart(tmp_path):
+    with LocalNode(kind="anvil", state_path=tmp_path / "state.json") as node:
+        rpc = JsonRpc(node.url)
+        rpc.call("evm_mine", [])
+        before = [rpc.existing_block(n)["hash"] for n in (0, "latest")]
+        node.stop()
+        node.start()
+        assert [rpc.existing_block(n)["hash"] for n in (0, "latest")] == before
+
+
+def test_a_hardhat_node_refuses_a_state_file_it_cannot_keep(tmp_path):
+    with pytest.raises(LedgerError, match="anvil can"):
+        LocalNode(kind="hardhat", state_path=tmp_path / "state.json")

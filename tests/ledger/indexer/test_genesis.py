@@ -33,3 +33,14 @@ def test_a_new_genesis_is_refused_and_rebuilt_only_with_the_explicit_flag(chain,
         fresh.catch_up()
         assert rebuilt == read_model(fresh.engine)
         assert len(rebuilt["raw_events"]) < 200  # only the other chain's deployment events remain
+
+
+def test_a_running_indexer_whose_node_was_reset_halts_on_the_genesis_not_as_a_deep_reorg(chain, database_url):
+    workload(chain).every_event(20)
+    indexer = make_indexer(chain, database_url)
+    indexer.catch_up()  # prepared: the genesis was checked when it started
+    with LocalNode() as reset_node:  # the same URL serving a fresh chain, as after a node reset
+        indexer.rpc = JsonRpc(reset_node.url)
+        with pytest.raises(GenesisMismatch, match="ledger index --rebuild"):
+            indexer.run_once()
+    indexer.release()
