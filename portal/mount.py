@@ -5,7 +5,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from portal import office_pages, people, public_pages, regulator_pages, workspace_pages
+from portal import guide_pages, office_pages, people, public_pages, regulator_pages, workspace_pages
 from portal.error_pages import install_page_errors
 
 # Also ECharts, in static/vendor/: vendored from the npm package hardhat-local/package.json pins
@@ -15,6 +15,7 @@ STATIC = Path(__file__).resolve().parent / "static"
 
 def mount_portal(app: FastAPI) -> None:
     app.include_router(public_pages.router)
+    app.include_router(guide_pages.router)
     for router in (people.router, workspace_pages.router, regulator_pages.router, office_pages.router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -239,6 +239,11 @@ class PortalSettings(BaseSettings):
     # The tax system's checkout page for one levy, `{levy}` standing for the levy number: the enterprise
     # workspace links "pay online" there. Unset: no link. `make run` sets the simulator's.
     tax_checkout_url: str | None = Field(default=None, pattern=r"^https?://\S*\{levy\}\S*$")
+    # The approval system's list of a project's materials on file (licences, earlier results), `{project}`
+    # standing for the project code: the declaration guide marks those "nothing to upload". Unset: the
+    # guide lists every material as to be provided. In development the approval simulator serves it.
+    approval_materials_url: str | None = Field(default=None, pattern=r"^https?://\S*\{project\}\S*$")
+    approval_timeout_seconds: float = Field(default=3.0, gt=0, le=30)
 
 
 class DevSettings(BaseSettings):
@@ -249,6 +254,7 @@ class DevSettings(BaseSettings):
     node: NodeKind = "hardhat"
     api_port: int = Field(default=8000, ge=1, le=65_535)
     checkout_port: int = Field(default=8100, ge=1, le=65_535)
+    materials_port: int = Field(default=8101, ge=1, le=65_535)  # the approval simulator's materials on file
 
 
 class Settings(BaseSettings):
