@@ -165,6 +165,11 @@ def run_dev(simulate: bool = True) -> int:
             env.setdefault(
                 "LEDGER_PORTAL_TAX_CHECKOUT_URL", f"http://127.0.0.1:{settings.dev.checkout_port}/checkout/{{levy}}"
             )
+            # The declaration guide reads the approval simulator's materials on file.
+            env.setdefault(
+                "LEDGER_PORTAL_APPROVAL_MATERIALS_URL",
+                f"http://127.0.0.1:{settings.dev.materials_port}/projects/{{project}}/materials",
+            )
             commands["sim"] = [
                 python,
                 "-m",
@@ -180,6 +185,8 @@ def run_dev(simulate: bool = True) -> int:
                 "sim-office",
                 "--checkout-port",
                 str(settings.dev.checkout_port),
+                "--materials-port",
+                str(settings.dev.materials_port),
                 "--rpc-url",
                 settings.rpc.url,
             ]

@@ -7,6 +7,7 @@ from fastapi.staticfiles import StaticFiles
 
 from portal import (
     announcement_pages,
+    guide_pages,
     office_pages,
     people,
     public_pages,
@@ -24,6 +25,7 @@ STATIC = Path(__file__).resolve().parent / "static"
 
 def mount_portal(app: FastAPI) -> None:
     app.include_router(public_pages.router)
+    app.include_router(guide_pages.router)
     app.include_router(ticket_pages.router)
     app.include_router(ticket_desk_pages.office_router)  # before /office's own routes
     app.include_router(ticket_desk_pages.regulator_router)

@@ -39,6 +39,9 @@ def sim(
         float, typer.Option(help="One action this often after seeding; 0: stop after seeding.")
     ] = 5.0,
     checkout_port: Annotated[int, typer.Option(help="Port of the checkout page (0: none).")] = 8100,
+    materials_port: Annotated[
+        int, typer.Option(help="Port of the approval system's materials on file, for the declaration guide (0: none).")
+    ] = 0,
     rpc_url: Annotated[
         str | None,
         typer.Option(
@@ -61,6 +64,7 @@ def sim(
         seed=seed,
         steady_seconds=steady_seconds,
         checkout_port=checkout_port or None,
+        materials_port=materials_port or None,
         rpc_url=rpc_url,
     )
     stop = threading.Event()

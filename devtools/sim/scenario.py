@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from devtools.sdk import ApiError, LedgerClient
 from ledger.core.errors import LedgerError
 from devtools.sim.checkout import Checkout
+from devtools.sim.materials import MaterialsOnFile
 from ledger.core.settings import get_settings
 from devtools.sim.systems import ApprovalSystem, Clock, OfficeDesk, TaxSystem
 from devtools.sim.world import World
@@ -34,6 +35,7 @@ class SimConfig:
     seed: int = 2026
     steady_seconds: float = 5.0  # one action this often after seeding; 0 stops after seeding
     checkout_port: int | None = 8100  # None: no checkout page
+    materials_port: int | None = None  # the approval system's materials on file; None: not served
     wait_seconds: float = 120.0  # how long to wait for assessments / commitments to be on chain
     overdue_wait_seconds: float = 240.0  # how long to wait for the overdue sweep before the breach
     rpc_url: str | None = None  # the chain, for its clock (payment times); None: the wall clock
@@ -53,6 +55,9 @@ class Simulation:
             Checkout(self.tax, self.lock, port=config.checkout_port, portal_url=config.api_url)
             if config.checkout_port is not None
             else None
+        )
+        self.materials = (
+            MaterialsOnFile(self.world, port=config.materials_port) if config.materials_port is not None else None
         )
         self.breached: set[str] = set()
 
@@ -192,6 +197,9 @@ class Simulation:
         if self.checkout:
             self.checkout.start()
             log.info("tax: checkout page at %s/", self.checkout.url)
+        if self.materials:
+            self.materials.start()
+            log.info("approval: materials on file at %s", self.materials.url_template)
         try:
             summary = self.seed()
             log.info("seeded: %s", summary)
@@ -204,3 +212,5 @@ class Simulation:
         finally:
             if self.checkout:
                 self.checkout.stop()
+            if self.materials:
+                self.materials.stop()

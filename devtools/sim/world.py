@@ -3,6 +3,7 @@
 import hashlib
 import random
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 from stdnum.cn import uscc
 
@@ -55,6 +56,22 @@ class SimProject:
             "built_shelter_area": self.built_area,
             "stage": stage,
         }
+
+    def materials_on_file(self) -> list[dict]:
+        """What the approval system holds for the project: its electronic licences and the survey report
+        (the declaration guide marks these "nothing to upload"), numbered and dated from its code."""
+        serial = self.code.rsplit("-", 1)[-1]
+        day = int(hashlib.sha256(self.code.encode()).hexdigest(), 16) % 200
+        issued = date(2026, 1, 5) + timedelta(days=day)
+        return [
+            {"code": "LAND_USE_PERMIT", "number": f"地字第{self.district}2026{serial}号", "issued_on": str(issued)},
+            {
+                "code": "PLANNING_PERMIT",
+                "number": f"建字第{self.district}2026{serial}号",
+                "issued_on": str(issued + timedelta(days=30)),
+            },
+            {"code": "SURVEY_REPORT", "number": f"KC-2026-{serial}", "issued_on": str(issued + timedelta(days=45))},
+        ]
 
 
 class World:

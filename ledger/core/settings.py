@@ -243,6 +243,12 @@ class PortalSettings(BaseSettings):
     # default) is held until a second office user approves it (ledger.domain.approvals).
     second_officer_above_fen: int = Field(default=10_000_000, ge=0)
 
+    # The approval system's list of a project's materials on file (licences, earlier results), `{project}`
+    # standing for the project code: the declaration guide marks those "nothing to upload". Unset: the
+    # guide lists every material as to be provided. In development the approval simulator serves it.
+    approval_materials_url: str | None = Field(default=None, pattern=r"^https?://\S*\{project\}\S*$")
+    approval_timeout_seconds: float = Field(default=3.0, gt=0, le=30)
+
 
 class TicketSettings(BaseSettings):
     """Questions, complaints and suggestions from the public (ledger.domain.tickets)."""
@@ -266,6 +272,7 @@ class DevSettings(BaseSettings):
     node: NodeKind = "hardhat"
     api_port: int = Field(default=8000, ge=1, le=65_535)
     checkout_port: int = Field(default=8100, ge=1, le=65_535)
+    materials_port: int = Field(default=8101, ge=1, le=65_535)  # the approval simulator's materials on file
 
 
 class Settings(BaseSettings):
