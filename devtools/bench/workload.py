@@ -1,11 +1,13 @@
 """Emit a realistic mix of every contract event on a dev chain (benchmarks and tests)."""
 
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 
 from web3 import Web3
 
-from ledger.chain.node import Sender, contract_at
+from ledger.chain.node import Sender, contract_at, gas_cap, items_per_transaction
 from ledger.core.identifiers import enterprise_key, project_key, reason_code, reference_key
 from ledger.chain.manifest import Manifest
 from ledger.chain.rate_tables import SAMPLE_RATE_TABLE
@@ -16,6 +18,7 @@ DAY = 86_400
 GRACE = 7 * DAY  # the overdue grace period of a development deployment
 PAYMENT_BATCH = 250
 COMMITMENT_BATCH = 200
+BATCH_BASE_GAS = 100_000  # a batch call's gas besides its items' (fixed limits skip estimation)
 
 
 @dataclass
@@ -49,6 +52,18 @@ class Workload:
     def _tx(self, role: str, call, gas: int = 500_000):
         # A fixed gas limit skips estimation: these calls are known to succeed.
         return self.send[role].send(call, gas=gas)
+
+    @cached_property
+    def gas_cap(self) -> int:
+        return gas_cap(self.w3.eth.get_block("latest")["gasLimit"])
+
+    def _batched(self, items: list, gas_per_item: int, most: int = 1_000) -> Iterator[tuple[list, int]]:
+        """`items` in consecutive runs of at most `most` that each fit one transaction under the
+        block gas cap, with the gas each run's transaction is given (nothing for no items)."""
+        size = items_per_transaction(self.gas_cap, BATCH_BASE_GAS, gas_per_item, most)
+        for start in range(0, len(items), size):
+            run = items[start : start + size]
+            yield run, BATCH_BASE_GAS + gas_per_item * len(run)
 
     def assess(self, count: int, district: str = "410105") -> list[bytes]:
         projects, due_at = [], self.now() + 30 * DAY
@@ -89,17 +104,15 @@ class Workload:
 
     def pay(self, projects: list[bytes], count: int) -> None:
         now = self.now()
-        while count > 0:
-            size = min(self.payment_batch, count)
-            batch = [
-                (self.random.choice(projects), reference_key(self._next("V")), self.random.randrange(1, 5_000), now)
-                for _ in range(size)
-            ]
-            if size == 1:
+        payments = [
+            (self.random.choice(projects), reference_key(self._next("V")), self.random.randrange(1, 5_000), now)
+            for _ in range(count)
+        ]
+        for batch, gas in self._batched(payments, 40_000, self.payment_batch):
+            if len(batch) == 1:
                 self._tx("TAX_ROLE", self.fee.functions.recordPayment(*batch[0]))
             else:
-                self._tx("TAX_ROLE", self.fee.functions.recordPayments(batch), gas=40_000 * size + 100_000)
-            count -= size
+                self._tx("TAX_ROLE", self.fee.functions.recordPayments(batch), gas=gas)
 
     def overpay(self, project: bytes) -> None:
         due = self.fee.functions.feeAccount(project).call()[8]  # dueFen
@@ -125,28 +138,24 @@ class Workload:
             )
 
     def record(self, projects: list[bytes], count: int, due_in: int = 30 * DAY) -> list[bytes]:
-        commitments, signed = [], self.now()
-        while count > 0:
-            size = min(COMMITMENT_BATCH, count)
-            batch = []
-            for _ in range(size):
-                commitment = reference_key(self._next("C"))
-                enterprise = enterprise_key(f"uscc-{self.random.randrange(50)}", DEV_PEPPER)
-                batch.append(
-                    (
-                        commitment,
-                        self.random.choice(projects),
-                        enterprise,
-                        self.random.randrange(4),
-                        signed,
-                        signed + due_in,
-                        reference_key("terms"),
-                    )
+        records, signed = [], self.now()
+        for _ in range(count):
+            commitment = reference_key(self._next("C"))
+            enterprise = enterprise_key(f"uscc-{self.random.randrange(50)}", DEV_PEPPER)
+            records.append(
+                (
+                    commitment,
+                    self.random.choice(projects),
+                    enterprise,
+                    self.random.randrange(4),
+                    signed,
+                    signed + due_in,
+                    reference_key("terms"),
                 )
-                commitments.append(commitment)
-            self._tx("APPROVAL_ROLE", self.registry.functions.recordBatch(batch), gas=200_000 * size + 100_000)
-            count -= size
-        return commitments
+            )
+        for batch, gas in self._batched(records, 200_000, COMMITMENT_BATCH):
+            self._tx("APPROVAL_ROLE", self.registry.functions.recordBatch(batch), gas=gas)
+        return [commitment for commitment, *_ in records]
 
     def decide(self, name: str, commitments: list[bytes], *args, role: str = "VERIFIER_ROLE") -> None:
         """`name(commitment, *args)` for each; a None argument stands for the current time."""
@@ -155,11 +164,8 @@ class Workload:
             self._tx(role, getattr(self.registry.functions, name)(commitment, *values))
 
     def mark_overdue(self, commitments: list[bytes]) -> None:
-        for start in range(0, len(commitments), COMMITMENT_BATCH):
-            chunk = commitments[start : start + COMMITMENT_BATCH]
-            self._tx(
-                "VERIFIER_ROLE", self.registry.functions.markOverdueBatch(chunk), gas=60_000 * len(chunk) + 100_000
-            )
+        for chunk, gas in self._batched(commitments, 60_000, COMMITMENT_BATCH):
+            self._tx("VERIFIER_ROLE", self.registry.functions.markOverdueBatch(chunk), gas=gas)
 
     def pause_and_resume(self) -> None:
         for contract in (self.fee, self.registry):
@@ -218,15 +224,16 @@ class Workload:
         ]
         vouchers = [(p, reference_key(self._next("V-v1")), 600_000, now - 250 * DAY) for p, _ in projects]
         refunds = [(p, reference_key(self._next("R-v1")), 1_000, now - 240 * DAY, b"\0" * 32) for p, _ in projects]
-        self._tx("DEFAULT_ADMIN_ROLE", self.fee.functions.importAccounts(accounts), gas=300_000 * count + 100_000)
-        self._tx("DEFAULT_ADMIN_ROLE", self.fee.functions.importVouchers(vouchers), gas=100_000 * count + 100_000)
-        self._tx("DEFAULT_ADMIN_ROLE", self.fee.functions.importRefunds(refunds), gas=100_000 * count + 100_000)
-        self._tx(
-            "DEFAULT_ADMIN_ROLE", self.registry.functions.importCommitments(commitments), gas=250_000 * count + 100_000
-        )
-        self._tx(
-            "DEFAULT_ADMIN_ROLE", self.registry.functions.importCounters(enterprises), gas=100_000 * count + 100_000
-        )
+        imports = [
+            (self.fee.functions.importAccounts, accounts, 300_000),
+            (self.fee.functions.importVouchers, vouchers, 100_000),
+            (self.fee.functions.importRefunds, refunds, 100_000),
+            (self.registry.functions.importCommitments, commitments, 250_000),
+            (self.registry.functions.importCounters, enterprises, 100_000),
+        ]
+        for function, items, gas_per_item in imports:
+            for batch, gas in self._batched(items, gas_per_item):
+                self._tx("DEFAULT_ADMIN_ROLE", function(batch), gas=gas)
         for contract in (self.fee, self.registry):
             self._tx("DEFAULT_ADMIN_ROLE", contract.functions.sealImport())
         return [c for c, *_ in commitments]

@@ -18,7 +18,7 @@ from web3.middleware import ExtraDataToPOAMiddleware
 from web3.types import RPCEndpoint, TxParams
 
 from ledger.chain.artifacts import CONTRACT_NAMES, load_artifact
-from ledger.core.errors import ChainUnavailable, ContractRevert
+from ledger.core.errors import ChainUnavailable, ContractRevert, GasTooHigh
 from ledger.core.roles import ROLE_ACCOUNT_INDEX
 
 Account.enable_unaudited_hdwallet_features()
@@ -85,6 +85,25 @@ def revert_data(data) -> bytes | None:
     return None
 
 
+# Every transaction we build asks for at most this share of the block gas limit. A node refuses
+# outright a transaction whose gas limit exceeds the block's ("exceeds block gas limit"); the
+# headroom covers the error of our gas figures (per-item upper bounds, or an estimate made against
+# a state that moves before the block is mined), a block gas limit that moves after we read it
+# (validators may vote it down by 1/1024 a block), and, on base-fee chains, a transaction filling
+# whole blocks, which raises the base fee 12.5 % a block for everyone.
+BLOCK_GAS_SHARE = 0.95
+
+
+def gas_cap(block_gas_limit: int) -> int:
+    """The most gas one transaction of ours may ask for under this block gas limit."""
+    return int(block_gas_limit * BLOCK_GAS_SHARE)
+
+
+def items_per_transaction(cap: int, base_gas: int, gas_per_item: int, most: int) -> int:
+    """How many items of a batch call fit one transaction (at least one, at most `most`)."""
+    return max(1, min(most, (cap - base_gas) // gas_per_item))
+
+
 @dataclass
 class Sender:
     """Signs and sends transactions for one account, keeping its own nonce.
@@ -101,19 +120,32 @@ class Sender:
     def _chain_id(self) -> int:
         return self.w3.eth.chain_id
 
+    @cached_property
+    def gas_cap(self) -> int:
+        """`gas_cap` of the latest block's gas limit, read once (it changes rarely, and slowly)."""
+        return gas_cap(self.w3.eth.get_block("latest")["gasLimit"])
+
     def __post_init__(self):
         self._nonce = None
 
     def send(self, call, *, gas: int | None = None, wait: bool = True):
         """Send a contract function call; raise ContractRevert naming the custom error.
 
-        Without `gas`, the call is estimated first, which surfaces any revert before sending.
+        Without `gas`, the call is estimated first, which surfaces any revert before sending; its
+        margin stops at `gas_cap`. Gas above `gas_cap` (given, or estimated) raises GasTooHigh
+        before anything is signed: the caller splits its batch.
         """
         tx = {"from": self.account.address, "chainId": self._chain_id, "nonce": self._next_nonce()}
         try:
             if gas is None:
-                gas = int(call.estimate_gas({"from": self.account.address}) * 1.2) + 10_000
+                estimate = call.estimate_gas({"from": self.account.address})
+                gas = min(int(estimate * 1.2) + 10_000, max(estimate, self.gas_cap))
+            if gas > self.gas_cap:
+                raise GasTooHigh(f"gas {gas} exceeds {self.gas_cap}, {BLOCK_GAS_SHARE:.0%} of the block gas limit")
             tx = call.build_transaction({**tx, "gas": gas})
+        except GasTooHigh:
+            self._nonce -= 1
+            raise
         except (ContractCustomError, ContractLogicError) as exc:
             self._nonce -= 1
             raise (

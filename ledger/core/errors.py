@@ -41,6 +41,11 @@ class AbiConflict(LedgerError):
     """Two contract ABIs declare the same event topic with different layouts."""
 
 
+class GasTooHigh(LedgerError):
+    """A transaction would ask for more gas than the block gas limit leaves us (ledger.chain.node.gas_cap):
+    nothing was signed; split its batch."""
+
+
 class ContractRevert(LedgerError):
     """A contract call reverted with a named custom error."""
 

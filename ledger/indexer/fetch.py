@@ -1,5 +1,5 @@
 """One range read from the node: its logs, the headers needed to check them, and the times of the
-blocks holding them.
+blocks holding them (from the logs themselves where the node gives them, else from headers).
 
 Blocks deeper than the reorg limit below the head are final by definition, so only each range's
 last header is read for them; near the head every block header is read (the loop chains them
@@ -94,13 +94,24 @@ def blocks_missing_logs(blocks: list[dict], logs: list[dict], addresses: list[by
 
 
 def block_times(rpc: JsonRpc, logs: list[dict], known: list[dict]) -> list[tuple[int, str, int]] | None:
-    """(number, hash, timestamp) of every block holding one of `logs`, reusing headers already
-    read; None when a block is gone (the chain got shorter under us)."""
-    blocks = {int(b["number"], 16): b for b in known}
-    wanted = sorted({int(raw["blockNumber"], 16) for raw in logs})
-    missing = [n for n in wanted if n not in blocks]
+    """(number, hash, timestamp) of every block holding one of `logs`; None when a block is gone
+    (the chain got shorter under us).
+
+    A node that puts `blockTimestamp` on its logs (anvil does, Hardhat 2 does not: docs/nodes.md)
+    gives the time with the log, so only blocks whose logs lack it need a header: one already
+    read (`known`) where there is one, else one read now."""
+    times = {
+        int(raw["blockNumber"], 16): (raw["blockHash"], int(raw["blockTimestamp"], 16))
+        for raw in logs
+        if raw.get("blockTimestamp") is not None
+    }
+    headers = {int(b["number"], 16): b for b in known}
+    untimed = sorted({int(raw["blockNumber"], 16) for raw in logs} - times.keys())
+    missing = [n for n in untimed if n not in headers]
     for block in rpc.blocks(missing) if missing else []:
         if block is None:
             return None
-        blocks[int(block["number"], 16)] = block
-    return [(n, blocks[n]["hash"], int(blocks[n]["timestamp"], 16)) for n in wanted]
+        headers[int(block["number"], 16)] = block
+    for n in untimed:
+        times[n] = (headers[n]["hash"], int(headers[n]["timestamp"], 16))
+    return [(n, *times[n]) for n in sorted(times)]

@@ -8,6 +8,8 @@ from eth_utils import collapse_if_tuple, function_abi_to_4byte_selector
 from ledger.chain.artifacts import load_artifact
 from ledger.outbox.kinds import Kind, abi_value
 
+BATCH_BASE_GAS = 60_000  # a batch call's gas besides its items' (the writer's upper bound)
+
 
 @cache
 def _encoder(contract_name: str, function: str) -> tuple[bytes, list[str]]:
@@ -30,7 +32,7 @@ def encode_call(kind: Kind, commands_args: list[dict]) -> tuple[bytes, int]:
         items = [kind.args_of(a)[0] for a in commands_args]
     else:
         items = [kind.args_of(a) for a in commands_args]
-    return selector + abi_encode(types, [items]), 60_000 + kind.gas_per_item * len(commands_args)
+    return selector + abi_encode(types, [items]), BATCH_BASE_GAS + kind.gas_per_item * len(commands_args)
 
 
 def landed(contract, kind: Kind, args: dict) -> bool | None:

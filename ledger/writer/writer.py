@@ -7,7 +7,8 @@ One round (`run_once`):
    else, ask the chain whether each command's effect landed);
 2. claim accepted commands in acceptance order — a command waits while an earlier command of
    its project signed by another role is not yet mined — and group consecutive commands of one
-   kind into one call (`recordPayments`, `recordBatch`, ...), one call when alone;
+   kind into one call (`recordPayments`, `recordBatch`, ...), one call when alone; a group is cut
+   where its gas would pass `gas_cap` (95 % of the block gas limit, ledger.chain.node);
 3. send each call as is the first time; commands that come back from a reverted transaction
    are checked with `eth_call` before they go again: the revert is pinned on the commands it
    names (or found by halving the batch), which fail with the decoded custom error while the
@@ -32,6 +33,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cached_property
 
 from eth_account.signers.local import LocalAccount
 from eth_typing import HexStr
@@ -39,13 +41,13 @@ from eth_utils import to_checksum_address
 from sqlalchemy import Connection, Engine
 
 from ledger.chain.manifest import Manifest
-from ledger.chain.node import connect, contract_at, decode_revert
+from ledger.chain.node import connect, contract_at, decode_revert, gas_cap, items_per_transaction
 from ledger.chain.rpc import JsonRpc, RpcError
 from ledger.core.errors import ChainUnavailable, ContractRevert, LeaseLost, LedgerError
 from ledger.db.lease import Lease
 from ledger.outbox.kinds import KINDS, Kind
 from ledger.writer import store
-from ledger.writer.calls import encode_call, landed
+from ledger.writer.calls import BATCH_BASE_GAS, encode_call, landed
 from ledger.writer.store import Command, SentTransaction
 
 log = logging.getLogger(__name__)
@@ -154,16 +156,21 @@ class OutboxWriter:
         for command in commands:
             spec = KINDS[command.kind]
             last = groups[-1] if groups else None
-            if (
-                last
-                and last[0].kind == command.kind
-                and spec.batch
-                and len(last) < min(self.config.batch_size, spec.max_batch)
-            ):
+            if last and last[0].kind == command.kind and spec.batch and len(last) < self._batch_limit(spec):
                 last.append(command)
             else:
                 groups.append([command])
         return groups
+
+    @cached_property
+    def _gas_cap(self) -> int:
+        """gas_cap of the latest block's gas limit, read once (it changes rarely, and slowly)."""
+        return gas_cap(int(self.rpc.existing_block("latest")["gasLimit"], 16))
+
+    def _batch_limit(self, kind: Kind) -> int:
+        """Commands of `kind` per call: the configured and the contract's maximum, and what fits under gas_cap."""
+        most = min(self.config.batch_size, kind.max_batch)
+        return items_per_transaction(self._gas_cap, BATCH_BASE_GAS, kind.gas_per_item, most)
 
     # --- check, sign, send -----------------------------------------------------------------
 
@@ -173,6 +180,7 @@ class OutboxWriter:
         to = self.addresses[kind.contract]
         signer = self.signers[kind.role]
         data, gas = encode_call(kind, [c.args for c in group])
+        gas = min(gas, self._gas_cap)  # a single call's upper bound may pass a small block's cap
         if not any(c.attempts for c in group):
             # First try: send unchecked (a check would execute the call twice on the node). If it
             # reverts, its commands come back with attempts > 0 and are checked before the next send.

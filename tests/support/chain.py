@@ -7,6 +7,9 @@ chain whose clock agrees with the wall clock. The node is of the session's `node
 marked `every_node` gets one of each.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import pytest
 
 from devtools.dev_node import LocalNode
@@ -25,3 +28,17 @@ def chain(module_chain):
     module_chain.reset()
     yield module_chain
     module_chain.reset()
+
+
+@contextmanager
+def block_gas_limit(chain, limit: int) -> Iterator[None]:
+    """Blocks of `limit` gas on the chain's node (evm_setBlockGasLimit: Hardhat and anvil both
+    take it), back to the configured limit afterwards (evm_revert does not restore it)."""
+    configured = chain.w3.eth.get_block("latest")["gasLimit"]
+    chain.rpc("evm_setBlockGasLimit", [hex(limit)])
+    chain.rpc("evm_mine")  # the latest block carries the limit the ledger reads
+    try:
+        yield
+    finally:
+        chain.rpc("evm_setBlockGasLimit", [hex(configured)])
+        chain.rpc("evm_mine")

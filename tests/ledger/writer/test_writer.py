@@ -10,6 +10,7 @@ from ledger.domain import clearance, fees, payments, projects
 from ledger.domain.commands import command_status
 from ledger.core.identifiers import project_key, reference_key
 from ledger.writer.writer import OutboxWriter
+from tests.support.chain import block_gas_limit
 from tests.support.ledger_env import chain_time, paid_on_chain
 from tests.support.samples import assessment, payment, project, project_code
 
@@ -62,6 +63,30 @@ def test_confirmations_are_batched_into_few_transactions_and_reach_indexed(write
         status = command_status(s, command_id=ids[0])
         assert status.status == "indexed" and status.transaction_hash and status.block_number
         assert clearance.clearance(s, project_code=project_code(1)).fee_status == "partially_paid"
+
+
+def test_a_batch_whose_gas_passes_95_percent_of_the_block_gas_limit_is_split_and_all_of_it_is_mined(write_path):
+    due = setup_projects(write_path, 2)
+    chain = write_path.chain
+    at = chain_time(chain)
+    items = [payment(n, f"V-{n}-{i}", 1000, paid_at=at) for n in (1, 2) for i in range(50)]
+    limit = 3_000_000  # 100 payments ask for 60_000 + 100 × 45_000 = 4_560_000: more than a block
+    with block_gas_limit(chain, limit):
+        ids = confirm(write_path, items)
+        write_path.drain()
+        with write_path.session() as s:
+            hashes = s.scalars(
+                select(OutboxTransaction.transaction_hash)
+                .join(OutboxCommand, OutboxCommand.transaction_id == OutboxTransaction.id)
+                .where(OutboxCommand.id.in_(ids))
+                .distinct()
+            ).all()
+    assert len(hashes) >= 2  # split
+    for tx_hash in hashes:
+        assert chain.w3.eth.get_transaction(tx_hash)["gas"] <= 0.95 * limit
+        assert chain.w3.eth.get_transaction_receipt(tx_hash)["status"] == 1
+    for n in (1, 2):
+        assert paid_on_chain(chain, project_code(n)) == 50 * 1000 < due[n]  # every payment, once
 
 
 def test_a_revert_fails_its_command_with_the_decoded_error_and_the_rest_go_on(write_path, caplog):
