@@ -54,9 +54,10 @@ docs: install
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 
 ## The long runs (LEDGER_DEEP=1): the stateful contract models at a much larger size, every lifecycle
-## path required on both nodes, and 40 SIGKILLs per node for the indexer instead of `make test`'s 8.
+## path required on both nodes, 40 SIGKILLs per node for the indexer instead of `make test`'s 8, and
+## 400 Schemathesis examples per API operation instead of 6.
 test-deep: install
-	LEDGER_DEEP=1 $(BIN)/pytest tests/contracts/test_stateful_model.py tests/ledger/indexer/test_crash_recovery.py
+	LEDGER_DEEP=1 $(BIN)/pytest tests/contracts/test_stateful_model.py tests/ledger/indexer/test_crash_recovery.py tests/api/test_fuzzing.py
 
 ## Slither over contracts/, compiled by Hardhat with the pinned solcjs (hardhat-local/slither);
 ## any finding fails. Accepted findings are disabled beside the code with their reason.

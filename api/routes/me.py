@@ -4,11 +4,11 @@ its own: every query is bound to the USCC of the session's user, never to a requ
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import AwareDatetime
 
 from api import examples as ex
 from ledger.domain import commitments, credit_records, payments, projects
 from ledger.domain.schemas.approval import RegisteredProject
+from ledger.domain.schemas.common import Moment
 from ledger.domain.schemas.credit import CreditRecordPublic
 from ledger.domain.schemas.enterprise import CommitmentPublic, PaymentPublic
 from ledger.domain.schemas.tax import LevyPublic
@@ -71,9 +71,7 @@ def my_commitments(session: SessionDep, user: EnterpriseUser) -> list[Commitment
 def my_credit(
     session: SessionDep,
     user: EnterpriseUser,
-    as_of: Annotated[
-        AwareDatetime | None, Query(description="as the chain held it at this moment; omit for now")
-    ] = None,
+    as_of: Annotated[Moment | None, Query(description="as the chain held it at this moment; omit for now")] = None,
 ) -> CreditRecordPublic:
     """My score and grade, every credit event with its contribution and on-chain proof."""
     return credit_records.credit_record(session, enterprise=user.enterprise_uscc, as_of=as_of, known=True)

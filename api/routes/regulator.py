@@ -6,13 +6,19 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import StreamingResponse
-from pydantic import AwareDatetime
 
 from api import examples as ex
 from ledger.core.identifiers import Enterprise, ProjectCode
 from ledger.domain import credit_export, credit_records, oversight
 from ledger.domain.credit.rules import load_rule_set
-from ledger.domain.schemas.credit import CreditEventExport, CreditRecordPublic, EnterpriseCreditPage, RuleSetPublic
+from ledger.domain.schemas.common import Moment
+from ledger.domain.schemas.credit import (
+    CreditEventExport,
+    CreditRecordPublic,
+    EnterpriseCreditPage,
+    GradeFloor,
+    RuleSetPublic,
+)
 from ledger.domain.schemas.regulator import CommitmentAlertPage, MoneyTrailPublic
 from web.kit.deps import SessionDep
 from web.kit.problems import problem_responses
@@ -23,7 +29,7 @@ READ = problem_responses("authentication-required", "forbidden", "validation-fai
 Cursor = Annotated[str | None, Query(description="next_cursor of the previous page; omit for the first")]
 Limit = Annotated[int, Query(ge=1, le=500)]
 AsOf = Annotated[
-    AwareDatetime | None,
+    Moment | None,
     Query(
         description="the record as the chain held it at this moment (events in blocks at or before it); omit for now",
         examples=["2027-07-10T00:00:00+08:00"],
@@ -31,14 +37,20 @@ AsOf = Annotated[
 ]
 
 
+def rule_set_public() -> RuleSetPublic:
+    rules = load_rule_set().model_dump(mode="json")
+    grades = [GradeFloor(grade=grade, floor=floor) for grade, floor in rules.pop("grades")]
+    return RuleSetPublic(**rules, grades=grades)
+
+
 @router.get(
     "/rule-set",
     response_model=RuleSetPublic,
-    responses={**ex.ok("The credit rule set in force", {**load_rule_set().model_dump(mode="json")}), **READ},
+    responses={**ex.ok("The credit rule set in force", rule_set_public().model_dump(mode="json")), **READ},
 )
 def rule_set(user: RegulatorUser) -> RuleSetPublic:
     """The rule set that turns credit events into scores and grades (versioned; a labelled sample)."""
-    return RuleSetPublic(**load_rule_set().model_dump(mode="json"))
+    return rule_set_public()
 
 
 @router.get(
@@ -96,11 +108,11 @@ def credit_events_export(
     session: SessionDep,
     user: RegulatorUser,
     since: Annotated[
-        AwareDatetime,
+        Moment,
         Query(description="from this moment (block time, inclusive)", examples=["2027-07-01T00:00:00+08:00"]),
     ],
     until: Annotated[
-        AwareDatetime,
+        Moment,
         Query(
             description="to this moment (block time, exclusive); at most 366 days after since",
             examples=["2027-07-02T00:00:00+08:00"],

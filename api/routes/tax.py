@@ -1,6 +1,5 @@
 """/v1/tax: the electronic tax system (电子税务系统). Signed requests only."""
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import Body, Path, Query, Response
@@ -11,6 +10,7 @@ from api.routes.approval import AUTH, POST, STATUS_BASE
 from api.security.system_clients import TaxClient, tax_client
 from api.signed_routes import signed_router
 from ledger.domain import payments, statements
+from ledger.domain.schemas.common import Day
 from ledger.domain.schemas.tax import (
     DailyStatement,
     LevyPage,
@@ -142,7 +142,7 @@ def record_refund(
     },
 )
 def daily_statement(
-    day: Annotated[date, Path(examples=["2026-11-29"], description="a day in Asia/Shanghai")],
+    day: Annotated[Day, Path(examples=["2026-11-29"], description="a day in Asia/Shanghai")],
     session: SessionDep,
     client: TaxClient,
 ) -> DailyStatement:

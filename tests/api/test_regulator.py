@@ -424,3 +424,11 @@ def test_a_money_trail_of_the_largest_amounts_answers_them_exactly(api, planted)
     trail = response.json()
     assert [(e["kind"], e["amount_fen"]) for e in trail["entries"]] == [("assessed", u64), ("payment", u64)]
     assert (trail["account"]["due_fen"], trail["account"]["paid_fen"]) == (u64, u64)
+
+
+def test_a_regulator_reads_the_rule_set_with_each_grade_and_its_floor_best_first(api):
+    answer = api.login("auditor1").get(f"{api.url}/v1/regulator/rule-set", timeout=30)
+    assert answer.status_code == 200, answer.text
+    rules = answer.json()
+    assert rules["grades"] == [{"grade": "A", "floor": 90}, {"grade": "B", "floor": 75}, {"grade": "C", "floor": 60}]
+    assert rules["lowest_grade"] == "D"

@@ -3,6 +3,7 @@ some shows here (`python -m devtools bench api` measures the rate they cost, DES
 and PostgreSQL, counting what the API's engine sends."""
 
 import uuid
+from datetime import UTC, datetime
 
 import orjson
 import pytest
@@ -74,7 +75,7 @@ def confirm(client, key, levy: dict, voucher: str, idempotency_key: str):
             "levy_number": levy["levy_number"],
             "voucher_number": voucher,
             "amount_fen": 1,
-            "paid_at": levy["created_at"] + 1,
+            "paid_at": datetime.fromtimestamp(levy["created_at"] + 1, UTC).isoformat(),  # ISO 8601, not unix
             "payer_uscc": levy["payer_uscc"],
         }
     )

@@ -77,6 +77,18 @@ CASES = [
         {"day": "2026-11-29", "items": [STATEMENT_ITEM | {"amount_fen": 1.5}]},
         "items[0].amount_fen",
     ),
+    # A number where a date or time is documented is not read as a Unix timestamp (found by Schemathesis).
+    ("tax", "/v1/tax/payments/batch", {"items": [PAYMENT | {"paid_at": 0}]}, "items[0].paid_at"),
+    (
+        "tax",
+        "/v1/tax/reconciliations",
+        {"day": "2026-11-29", "items": [STATEMENT_ITEM | {"paid_at": 0}]},
+        "items[0].paid_at",
+    ),
+    ("tax", "/v1/tax/reconciliations", {"day": 20261129, "items": []}, "day"),
+    ("approval", "/v1/approval/commitments", COMMITMENT | {"due_date": 1800000000}, "due_date"),
+    ("approval", "/v1/approval/commitments", COMMITMENT | {"signed_at": 1796283065.5}, "signed_at"),
+    ("office", "/v1/office/assessments", {"project_code": CODE, "due_date": 0}, "due_date"),
     ("office", "/v1/office/assessments", {"project_code": "2026-410105-70-01"}, "project_code"),
     (
         "office",
@@ -135,3 +147,24 @@ def test_a_valid_project_is_registered(api):
     code = project_code()
     project = api.client("approval-bureau").post("/v1/approval/projects", project_body(code))
     assert project["project_code"] == code and project["shortfall_area"] == 140000
+
+
+@pytest.mark.parametrize(
+    "caller,path,field",
+    [
+        ("tax-bureau", "/v1/tax/statements/0", "day"),
+        ("ent-a", "/v1/me/credit?as_of=0.5", "as_of"),
+        ("auditor1", f"/v1/regulator/enterprises/{USCC_A}?as_of=0", "as_of"),
+        ("auditor1", "/v1/regulator/credit-events?since=0&until=86400", "since"),
+    ],
+)
+def test_a_number_in_a_date_or_time_parameter_is_refused_not_read_as_a_unix_timestamp(api, caller, path, field):
+    if caller == "tax-bureau":
+        response = api.client(caller).request("GET", path)
+    else:
+        response = api.login(caller).get(api.url + path, timeout=30)
+    assert response.status_code == 422, response.text
+    problem = response.json()
+    assert problem["field"] == field, problem
+    assert problem["rule"] in ("iso_8601_date", "iso_8601_datetime"), problem
+    assert "ISO 8601" in problem["detail"]

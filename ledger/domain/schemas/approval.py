@@ -1,10 +1,10 @@
 """The approval system's schemas: projects registered and read back (also by the office and the
 enterprise), commitments recorded, the joint acceptance, and the clearance it asks for."""
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, Field, StrictBool
+from pydantic import BaseModel, Field, StrictBool
 
 from ledger.core.identifiers import District, ProjectCode, Reference, Uscc
 from ledger.domain.schemas.common import (
@@ -12,8 +12,10 @@ from ledger.domain.schemas.common import (
     Area,
     CommandAccepted,
     CommitmentKind,
+    Day,
     FeeStatus,
     Input,
+    Moment,
     Name,
     Phone,
     ProjectStage,
@@ -60,9 +62,9 @@ class CommitmentCreate(Input):
     project_code: ProjectCode
     enterprise_uscc: Uscc
     kind: CommitmentKind
-    due_date: date  # due at the end of this day, Asia/Shanghai; at least a day after signing
+    due_date: Day  # due at the end of this day, Asia/Shanghai; at least a day after signing
     terms_sha256: Sha256Hex
-    signed_at: AwareDatetime | None = None  # when the enterprise signed; now when omitted
+    signed_at: Moment | None = None  # when the enterprise signed; now when omitted
 
 
 class CommitmentBatch(Input):
@@ -76,7 +78,7 @@ class AcceptanceReport(Input):
     passed: StrictBool
     surveyed_shelter_area: Area
     report_sha256: Sha256Hex
-    accepted_at: AwareDatetime | None = None  # when the joint acceptance passed; now when omitted
+    accepted_at: Moment | None = None  # when the joint acceptance passed; now when omitted
 
 
 class AcceptanceAccepted(BaseModel):

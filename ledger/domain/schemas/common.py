@@ -4,17 +4,28 @@ the proof of a figure on chain, and the commands a service writes to the outbox.
 Inputs validate everything a service can check without the database: identifiers (USCC with
 its check character through python-stdnum, project codes, Zhengzhou district codes), money as
 positive integer fen (StrictInt: no floats, no strings), areas as integer 0.01 m², SHA-256
-hex, timezone-aware times. A pydantic error names the field (`loc`) and the rule (`type`).
+hex, timezone-aware times and days as ISO 8601 text only (never a Unix timestamp). A pydantic
+error names the field (`loc`) and the rule (`type`).
 
 Naming follows the FastAPI template: `XCreate` in, `XPublic` out. The schemas are grouped by the
 audience that sends or reads them: approval, tax, office, enterprise, regulator (with the credit
 record), public.
 """
 
-from datetime import datetime
+from collections.abc import Callable
+from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictInt,
+    StringConstraints,
+)
 from pydantic_core import PydanticCustomError
 
 # Contract fields are uint64 (amounts, areas) and int64 (signed adjustments).
@@ -42,6 +53,27 @@ Sha256Hex = Annotated[
     # Under LEDGER_CRYPTO_PROFILE=gm the same fields carry SM3 (32 bytes too): the names stay for the integrators.
     Field(description="SHA-256 of the document (SM3 under the gm profile), 64 hex characters"),
 ]
+
+
+def _iso_text(rule: str, example: str, parse: Callable[[str], date]) -> BeforeValidator:
+    """pydantic would read a number (0, or "0.5" in a query) as a Unix timestamp; the document promises ISO
+    8601 text, so anything else is refused before pydantic parses it. Objects from Python callers pass."""
+
+    def check(value: object) -> object:
+        if isinstance(value, date):
+            return value
+        try:
+            parse(value)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            raise PydanticCustomError(rule, "must be ISO 8601 text such as {example}", {"example": example}) from None
+        return value
+
+    return BeforeValidator(check)
+
+
+# A timezone-aware moment, e.g. 2026-11-29T09:30:00+08:00; and a day, e.g. 2026-11-29.
+Moment = Annotated[AwareDatetime, _iso_text("iso_8601_datetime", "2026-11-29T09:30:00+08:00", datetime.fromisoformat)]
+Day = Annotated[date, _iso_text("iso_8601_date", "2026-11-29", date.fromisoformat)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9][0-9-]{5,19}$")]
 

@@ -53,13 +53,21 @@ class EnterpriseCreditPage(BaseModel):
     next_cursor: str | None
 
 
+class GradeFloor(BaseModel):
+    grade: str
+    floor: int  # the lowest score that earns it
+
+
 class RuleSetPublic(BaseModel):
+    """The rule set as served: grades are objects (best first), not [grade, floor] pairs, which the
+    document could only state as a 2020-12 `prefixItems` tuple that clients' tools read unevenly."""
+
     version: str
     label: str
     effective_from: str
     start: int
     weights: dict[str, int]
-    grades: list[tuple[str, int]]
+    grades: list[GradeFloor]  # best first; below the last floor: lowest_grade
     lowest_grade: str
     notes: dict[str, str]
 

@@ -1,14 +1,13 @@
 """The office's schemas: fee assessments and adjustments (减免, 补缴 / 核减), and its decisions on
 commitments."""
 
-from datetime import date
 from typing import Literal
 
-from pydantic import AwareDatetime, model_validator
+from pydantic import model_validator
 from pydantic_core import PydanticCustomError
 
 from ledger.core.identifiers import ProjectCode, ReasonCode
-from ledger.domain.schemas.common import Input, Sha256Hex, SignedFen
+from ledger.domain.schemas.common import Day, Input, Moment, Sha256Hex, SignedFen
 
 
 class FeeAssessmentCreate(Input):
@@ -17,10 +16,10 @@ class FeeAssessmentCreate(Input):
     project_code: ProjectCode
     # The chain assesses with the district's table in effect at the first levy notice's time; when
     # given, this date must name that same table (a check, not a choice).
-    effective_on: date | None = None
+    effective_on: Day | None = None
     # The fee is due at the end of this day (Asia/Shanghai); 30 days after today when omitted. A
     # reassessment keeps the first assessment's due date (omit it, or give the same day).
-    due_date: date | None = None
+    due_date: Day | None = None
 
 
 class AdjustmentCreate(Input):
@@ -46,9 +45,9 @@ class CommitmentDecision(Input):
 
     action: Literal["fulfil", "breach", "extend", "repair", "submit_evidence", "reject_evidence"]
     document_sha256: Sha256Hex  # evidence, breach reason, extension approval or repair evidence
-    new_due_date: date | None = None
+    new_due_date: Day | None = None
     # The fact time of a fulfilment, repair or evidence submission (it decides "late"); now when omitted.
-    decided_at: AwareDatetime | None = None
+    decided_at: Moment | None = None
 
     @model_validator(mode="after")
     def _due_date_only_for_extend(self) -> "CommitmentDecision":

@@ -4,10 +4,10 @@ collects, and the daily statement and its reconciliation."""
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 
 from ledger.core.identifiers import LevyNumber, ReasonCode, Reference, Uscc
-from ledger.domain.schemas.common import MAX_BATCH, Fen, Input
+from ledger.domain.schemas.common import MAX_BATCH, Day, Fen, Input, Moment
 
 
 class PaymentConfirmation(Input):
@@ -16,7 +16,7 @@ class PaymentConfirmation(Input):
     levy_number: LevyNumber
     voucher_number: Reference
     amount_fen: Fen
-    paid_at: AwareDatetime
+    paid_at: Moment
     payer_uscc: Uscc
 
 
@@ -28,7 +28,7 @@ class RefundCreate(Input):
     refund_reference: Reference
     levy_number: LevyNumber
     amount_fen: Fen
-    refunded_at: AwareDatetime
+    refunded_at: Moment
     # None: an ordinary refund of the excess; else a reason code governance allowed to go beyond it.
     reason_code: ReasonCode | None = None
 
@@ -74,7 +74,7 @@ class StatementItem(Input):
     voucher_number: Reference
     levy_number: Reference
     amount_fen: Fen
-    paid_at: AwareDatetime
+    paid_at: Moment
 
 
 class DailyStatement(BaseModel):
@@ -87,7 +87,7 @@ class DailyStatement(BaseModel):
 class TaxStatement(Input):
     """The tax system's own statement of a day's payments."""
 
-    day: date
+    day: Day
     items: Annotated[list[StatementItem], Field(max_length=100_000)]
 
 
