@@ -40,11 +40,14 @@ def bench_index(
     repeats: Annotated[
         int, typer.Option(help="Interleaved runs of the SQLite indexer and the raw fetch; medians are reported.")
     ] = 3,
+    node: Annotated[
+        str, typer.Option(help="The development node: hardhat, or anvil (its logs carry blockTimestamp).")
+    ] = "hardhat",
 ) -> None:
     """Backfill speed: indexer into SQLite (and PostgreSQL) vs the idiomatic web3+ORM path and raw fetches."""
     from devtools.bench.index import bench_index as run
 
-    typer.echo(json.dumps(run(events, postgres, repeats)))
+    typer.echo(json.dumps(run(events, postgres, repeats, node_kind=node)))
 
 
 @bench.command("audit")

@@ -18,7 +18,8 @@ router = APIRouter(prefix="/v1/auth", tags=["people"])
 
 
 class Login(BaseModel):
-    username: Annotated[str, Field(min_length=1, max_length=64)]
+    # Printable text only: a control character (NUL above all: PostgreSQL refuses it) names no one.
+    username: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[^\x00-\x1f\x7f]+$")]
     password: Annotated[str, Field(min_length=1, max_length=1024)]
 
 

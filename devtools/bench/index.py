@@ -191,9 +191,9 @@ def bench_summary_cost(sizes: tuple[int, ...] = (1_000, 10_000, 100_000), batche
     }
 
 
-def bench_index(events: int, postgres: str | None = None, repeats: int = 3) -> dict:
+def bench_index(events: int, postgres: str | None = None, repeats: int = 3, *, node_kind: str = "hardhat") -> dict:
     config = IndexerConfig()
-    with LocalNode() as node:
+    with LocalNode(kind=node_kind) as node:  # LocalNode refuses an unknown kind
         w3 = connect(node.url)
         signers = signers_from_mnemonic(DEV_MNEMONIC)
         manifest, _ = deploy(w3, signers)
@@ -202,7 +202,13 @@ def bench_index(events: int, postgres: str | None = None, repeats: int = 3) -> d
         emit_seconds = time.perf_counter() - emit_started
         head = w3.eth.block_number
 
-        result = {"events": None, "blocks": head, "emit_seconds": round(emit_seconds, 1), "repeats": repeats}
+        result = {
+            "node": node_kind,
+            "events": None,
+            "blocks": head,
+            "emit_seconds": round(emit_seconds, 1),
+            "repeats": repeats,
+        }
         # The machine is noisy: interleave the indexer and its raw baseline and take medians.
         raw_rates, sqlite_rates = [], []
         for _ in range(repeats):

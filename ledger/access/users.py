@@ -86,8 +86,10 @@ def add_user(
 
 def authenticate(engine: Engine, *, username: str, password: str) -> Person | None:
     """The person when the password matches an active user; None otherwise (same cost either way)."""
-    with engine.connect() as conn:
-        row = store.get_user(conn, username=username)
+    row = None
+    if username.isprintable():  # no user is named with a control character (and PostgreSQL refuses NUL)
+        with engine.connect() as conn:
+            row = store.get_user(conn, username=username)
     if row is None or not row.active:
         with suppress(VerificationError):  # the same cost as a real check
             hasher.verify(_DUMMY_HASH, password)

@@ -2,7 +2,7 @@
 
 import requests
 
-from ledger.access.users import end_all_sessions
+from ledger.access.users import authenticate, end_all_sessions
 from ledger.access import store
 from tests.api.conftest import PASSWORD, project_code
 
@@ -24,6 +24,13 @@ def test_a_wrong_password_and_an_unknown_user_get_the_same_problem(api):
         assert response.status_code == 401 and "set-cookie" not in response.headers
         assert response.json()["type"] == "/problems/login-failed"
     assert wrong.json()["detail"] == unknown.json()["detail"]
+
+
+def test_a_username_with_a_control_character_is_refused_naming_the_field_and_never_reaches_the_database(api):
+    # Found by the fuzzer: a NUL in the username was sent to PostgreSQL, which refuses it, and the login answered 500.
+    response = requests.post(api.url + LOGIN, json={"username": "office1\x00", "password": PASSWORD}, timeout=30)
+    assert response.status_code == 422 and "username" in response.text
+    assert authenticate(api.engine, username="office1\x00", password=PASSWORD) is None  # the portal's form path
 
 
 def test_passwords_are_stored_as_argon2id_hashes(api):
