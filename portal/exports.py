@@ -23,11 +23,19 @@ class Table:
     rows: Iterable[Sequence[Value]]
 
 
+# A cell starting with one of these is a formula to Excel (CSV injection, OWASP): names come from outside.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _inert(value: Value) -> Value:
+    return "'" + value if isinstance(value, str) and value.startswith(_FORMULA_START) else value
+
+
 def csv_response(table: Table) -> Response:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(table.header)
-    writer.writerows(table.rows)
+    writer.writerows([_inert(v) for v in row] for row in table.rows)
     return _download(("\ufeff" + out.getvalue()).encode("utf-8"), "text/csv; charset=utf-8", f"{table.name}.csv")
 
 

@@ -7,7 +7,7 @@ levy), the adjustment is made at once. The JSON route /v1/office/adjustments doe
 import time
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -73,13 +73,26 @@ def get_approval(session: Session, *, approval_id: str) -> OfficeApproval:
 def approve(session: Session, *, approval_id: str, approver: str) -> CommandAccepted:
     """The second officer approves: the held adjustment is made (its command enqueued)."""
     approval = get_approval(session, approval_id=approval_id)
-    if approval.status != AWAITING:
-        raise InvalidState(
-            f"approval {approval_id} was {approval.status} already", field="approval_id", rule="awaiting"
-        )
     if approver == approval.requested_by:
         raise InvalidState(
             "the officer who requested a reduction cannot approve it", field="approval_id", rule="second_officer"
+        )
+    # Claimed by one conditional UPDATE, not read-then-write: of two approvals at once (two officers, a
+    # double click) one finds the row no longer awaiting, so the reduction is never enqueued twice.
+    approved_at = time.time()
+    claimed = (
+        session.connection()
+        .execute(
+            update(OfficeApproval)
+            .where(col(OfficeApproval.id) == approval_id, col(OfficeApproval.status) == AWAITING)
+            .values(status=APPROVED, approved_by=approver, approved_at=approved_at)
+        )
+        .rowcount
+    )
+    if claimed != 1:
+        session.refresh(approval)
+        raise InvalidState(
+            f"approval {approval_id} was {approval.status} already", field="approval_id", rule="awaiting"
         )
     accepted = fees.adjust_fee(
         session,
@@ -91,7 +104,7 @@ def approve(session: Session, *, approval_id: str, approver: str) -> CommandAcce
         ),
         actor=approval.requested_by,
     )
-    approval.status, approval.approved_by, approval.approved_at = APPROVED, approver, time.time()
+    approval.status, approval.approved_by, approval.approved_at = APPROVED, approver, approved_at
     approval.command_id = accepted.command_id
     session.flush()
     return accepted

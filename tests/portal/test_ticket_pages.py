@@ -133,6 +133,8 @@ def test_a_wrong_challenge_answer_or_a_forged_token_writes_nothing(citizen, worl
     forged_token = re.sub(r"^\d+", "1", solved["challenge_token"])
     forged = submit(citizen, challenge_token=forged_token, challenge_answer="2")
     assert forged.status_code == 422 and "验证题已失效" in forged.text
+    not_ascii = submit(citizen, challenge_token="1.2.3.4.é", challenge_answer="3")  # was a 500 (compare_digest)
+    assert not_ascii.status_code == 422 and "验证题已失效" in not_ascii.text
     assert count(world) == before
 
 
