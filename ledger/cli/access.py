@@ -102,6 +102,19 @@ def clients_keygen(
     typer.echo(f"wrote {out} and {out}.pub (key {key_id(key.public_key())})")
 
 
+# A new password: prompted for twice, never echoed, or read from LEDGER_NEW_USER_PASSWORD.
+NewPassword = Annotated[
+    str,
+    typer.Option(
+        prompt=True,
+        hide_input=True,
+        confirmation_prompt=True,
+        envvar="LEDGER_NEW_USER_PASSWORD",
+        help="Prompted for when not given (or LEDGER_NEW_USER_PASSWORD).",
+    ),
+]
+
+
 @users.command("add")
 def users_add(
     username: Annotated[str, typer.Option()],
@@ -109,16 +122,7 @@ def users_add(
     uscc: Annotated[str | None, typer.Option(help="Enterprise users: the USCC they act for.")] = None,
     display_name: Annotated[str | None, typer.Option()] = None,
     *,  # so the password needs no default to be required (typer prompts for it when not given)
-    password: Annotated[
-        str,
-        typer.Option(
-            prompt=True,
-            hide_input=True,
-            confirmation_prompt=True,
-            envvar="LEDGER_NEW_USER_PASSWORD",
-            help="Prompted for when not given (or LEDGER_NEW_USER_PASSWORD).",
-        ),
-    ],
+    password: NewPassword,
 ) -> None:
     """Create a user with an Argon2id password hash."""
     from ledger.access.users import add_user
@@ -136,16 +140,7 @@ def users_add(
 def users_set_password(
     username: Annotated[str, typer.Option()],
     *,
-    password: Annotated[
-        str,
-        typer.Option(
-            prompt=True,
-            hide_input=True,
-            confirmation_prompt=True,
-            envvar="LEDGER_NEW_USER_PASSWORD",
-            help="Prompted for when not given (or LEDGER_NEW_USER_PASSWORD).",
-        ),
-    ],
+    password: NewPassword,
 ) -> None:
     """Give a user a new password; every session of theirs ends (each device logs in again)."""
     from ledger.access.users import set_password

@@ -16,6 +16,7 @@ from tests.support.samples import make_uscc
 from web.app import create_app
 
 CHROMIUM = "/usr/bin/chromium"
+PHONE = {"width": 390, "height": 844}  # the phone every browser test measures against
 PASSWORD = "portal pages password"
 USERS = {
     "portal-ent": ("enterprise", make_uscc(801)),

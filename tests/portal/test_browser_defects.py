@@ -11,10 +11,9 @@ from playwright.sync_api import Page, expect
 
 from devtools import REPO_ROOT
 from ledger.core.identifiers import DISTRICTS
-from tests.portal.conftest import PASSWORD
+from tests.portal.conftest import PASSWORD, PHONE
 from tests.support.samples import make_uscc
 
-PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 SCREENSHOTS = REPO_ROOT / "var" / "screenshots"
 

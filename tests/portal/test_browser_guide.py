@@ -12,8 +12,8 @@ from devtools.dev_node import free_port
 from devtools.sim.materials import MaterialsOnFile
 from devtools.sim.world import World
 from tests.api.conftest import ApiProcess
+from tests.portal.conftest import PHONE
 
-PHONE = {"width": 390, "height": 844}
 SCREENSHOTS = REPO_ROOT / "var" / "screenshots"
 
 

@@ -7,14 +7,14 @@ import os
 import uuid
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from devtools.dev_node import free_port
 from ledger.access.users import add_user
 from ledger.db.engine import make_engine
 from ledger.db.schema import upgrade_schema
 from tests.api.conftest import ApiProcess
-from tests.portal.test_browser import CHROMIUM, PHONE
+from tests.portal.conftest import PHONE
 from tests.support.samples import make_uscc
 
 PASSWORD = "browser sessions password"
@@ -48,28 +48,14 @@ def portal_url(tmp_path_factory):
         engine.dispose()
 
 
-@pytest.fixture
-def browser():
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
 def log_in(page, username: str, password: str) -> None:
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(password)
     page.get_by_role("button", name="登录").click()
 
 
-def test_on_a_phone_twenty_wrong_passwords_lock_the_account_and_the_page_says_until_when(portal_url, browser):
-    page = browser.new_page(viewport=PHONE, locale="zh-CN")
+def test_on_a_phone_twenty_wrong_passwords_lock_the_account_and_the_page_says_until_when(portal_url, chromium):
+    page = chromium.new_page(viewport=PHONE, locale="zh-CN")
     page.goto(portal_url + "/login")
     for attempt in range(20):
         log_in(page, "locked-ent", f"wrong password {attempt}")
@@ -85,9 +71,9 @@ def test_on_a_phone_twenty_wrong_passwords_lock_the_account_and_the_page_says_un
 
 
 def test_on_a_phone_after_logout_the_back_button_shows_nothing_private_and_the_old_cookie_opens_nothing(
-    portal_url, browser
+    portal_url, chromium
 ):
-    context = browser.new_context(viewport=PHONE, locale="zh-CN")
+    context = chromium.new_context(viewport=PHONE, locale="zh-CN")
     page = context.new_page()
     page.goto(portal_url + "/workspace")  # anonymous: the login page, then back here
     log_in(page, "leaving-ent", PASSWORD)
@@ -102,7 +88,7 @@ def test_on_a_phone_after_logout_the_back_button_shows_nothing_private_and_the_o
     expect(page.get_by_role("heading", level=1)).to_have_text("登录")  # asked anew: no session, the login page
     assert COMPANY not in page.content() and "企业工作台" not in page.content()
 
-    stranger = browser.new_context(viewport=PHONE, locale="zh-CN")
+    stranger = chromium.new_context(viewport=PHONE, locale="zh-CN")
     stranger.add_cookies(old_cookies)
     replay = stranger.new_page()
     replay.goto(portal_url + "/workspace")

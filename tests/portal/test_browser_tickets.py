@@ -14,9 +14,8 @@ from sqlmodel import Session
 from ledger.core.field_encryption import field_cipher
 from ledger.domain import tickets
 from tests.api.conftest import ApiProcess
+from tests.portal.conftest import PHONE
 from tests.portal.tickets_world import OFFICE, PASSWORD, REGULATOR, make_tickets_world
-
-PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture(scope="module")
