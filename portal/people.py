@@ -20,7 +20,7 @@ from web.kit.deps import get_engine_for, settings_for
 from web.kit.login_throttle import LockedOut, log_in, login_limiter_of
 from web.kit.problems import ApiProblem
 from web.kit.security_headers import mark_private
-from web.kit.sessions import check_csrf, csrf_token, end_session, issue_session, read_session
+from web.kit.sessions import check_csrf, csrf_token, end_session, issue_session, read_session, tokens_match
 from web.kit.throttle import UNAVAILABLE_RETRY_SECONDS, ThrottleUnavailable, client_address
 
 router = APIRouter(include_in_schema=False)
@@ -143,7 +143,7 @@ async def login_submit(request: Request):
     next_path = _safe_next(form.get("next"))
     settings = settings_for(request).api
     nonce = request.cookies.get(LOGIN_NONCE_COOKIE, "")
-    if not nonce or not secrets.compare_digest(form.get("csrf_token", ""), csrf_token(settings, "login:" + nonce)):
+    if not nonce or not tokens_match(form.get("csrf_token", ""), csrf_token(settings, "login:" + nonce)):
         return _login_form(
             request,
             status_code=403,

@@ -9,6 +9,7 @@ import time
 from dataclasses import dataclass
 
 from ledger.core.settings import Settings
+from web.kit.sessions import tokens_match
 
 _PURPOSE = b"ticket-challenge:"
 
@@ -34,8 +35,7 @@ def new_challenge(settings: Settings, *, now: float | None = None) -> Challenge:
 def check_answer(settings: Settings, *, token: str, answer: str, now: float | None = None) -> str | None:
     """None when the answer is right and the token genuine and unexpired; else why not (in Chinese)."""
     payload, _, mac = token.rpartition(".")
-    # As bytes: compare_digest refuses a str holding anything but ASCII, and the token is the visitor's.
-    if not payload or not hmac.compare_digest(mac.encode(), _mac(settings, payload).encode()):
+    if not payload or not tokens_match(mac, _mac(settings, payload)):
         return "验证题已失效，请重新作答。"
     a, b, expires, _ = payload.split(".")
     if (time.time() if now is None else now) > int(expires):

@@ -34,6 +34,16 @@ def test_logging_in_goes_to_the_home_of_the_role_and_bad_credentials_say_nothing
         assert client.get("/regulator").status_code == 303
 
 
+def test_a_csrf_token_that_is_not_ascii_is_refused_like_any_wrong_one(app):
+    # compare_digest raises on a str that is not ASCII: such a token answered 500 before tokens_match.
+    with TestClient(app, follow_redirects=False) as client:
+        client.get("/login")
+        login = client.post("/login", data={"username": "portal-reg", "password": PASSWORD, "csrf_token": "é" * 64})
+        assert login.status_code == 403 and "ledger_session" not in client.cookies
+        assert log_in(client, "portal-reg").status_code == 303
+        assert client.post("/logout", data={"csrf_token": "令牌"}).status_code == 403
+
+
 def test_anonymous_people_are_sent_to_log_in_and_come_back_after(app):
     with TestClient(app, follow_redirects=False) as client:
         for path in ("/workspace", "/workspace/credit", "/regulator", "/regulator/enterprises.csv", "/office"):

@@ -28,6 +28,12 @@ SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 CSRF_HEADER = "X-CSRF-Token"
 
 
+def tokens_match(sent: str, expected: str) -> bool:
+    """Constant-time comparison of a token the client sent with ours. As bytes: compare_digest raises on
+    a str holding anything but ASCII, and what the client sends may hold anything."""
+    return hmac.compare_digest(sent.encode(), expected.encode())
+
+
 def csrf_token(settings: ApiSettings, session_id: str) -> str:
     key = settings.session_secret.get_secret_value().encode()
     return hmac.new(key, b"csrf:" + session_id.encode(), "sha256").hexdigest()
@@ -92,7 +98,7 @@ async def check_csrf(request: Request, settings: ApiSettings, session_id: str) -
     if sent is None and request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
         posted = parse_qs((await request.body()).decode("utf-8", "replace")).get("csrf_token")
         sent = posted[0] if posted else None
-    if not sent or not hmac.compare_digest(sent, csrf_token(settings, session_id)):
+    if not sent or not tokens_match(sent, csrf_token(settings, session_id)):
         raise ApiProblem(
             "csrf-failed",
             "a state-changing request needs the session's CSRF token in the "
