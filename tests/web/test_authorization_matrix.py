@@ -1,0 +1,293 @@
+"""The authorisation matrix (OWASP API1, API5): every route of the app's route table × every kind of
+caller (anonymous, each system client role, each user role) × — where the path names an object with an
+owner — the caller's own object and another's. Each cell is a real request to the whole app on a
+scratch PostgreSQL database, signed as the client or sent with the person's session, and its answer is
+compared with the route's rule in web/access_rules.py:
+
+* allowed: neither 401, 403 nor the portal's redirect to /login (and no 500);
+* refused: 401 when the caller lacks the route's kind of credential (a signature, a session), 403 when
+  it has it with the wrong role; a page sends the anonymous (and a system client) to /login, and a
+  person of the wrong role gets the 403 page;
+* the caller's own object: 2xx; another's: 404, as an object that does not exist.
+
+A route without a rule fails `test_every_route_of_the_app_has_an_access_rule` by name. The API4 limits
+(page size, body size, rate) are checked against the same table in test_api_limits.py."""
+
+import json
+import re
+import uuid
+from collections.abc import Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+from httpx import Response
+from sqlalchemy.orm import Session
+from starlette.routing import Route
+
+from devtools.dev_node import free_port
+from devtools.scratch_db import scratch_database
+from ledger.access.registry import add_client
+from ledger.access.signing import public_key_pem, sign_request
+from ledger.access.users import add_user
+from ledger.core.settings import Settings
+from ledger.db import access_model
+from ledger.db.engine import make_engine
+from ledger.db.schema import upgrade_schema
+from ledger.webhooks import delivery as webhooks
+from ledger.webhooks.schemas import WebhookEndpointCreate
+from tests.api.conftest import PASSWORD, POSTGRES_SERVER, USCC_A, USCC_B, project_body, project_code
+from tests.support.rates import mirror_sample_rate_table
+from web.access_rules import CALLERS, CLIENT_ROLES, RULES, USER_ROLES, Rule
+from web.app import create_app
+
+# The route table as the app builds it (no database is touched to build it).
+ROUTE_TABLE = create_app(Settings(database={"url": "sqlite://"})).routes
+OWN, ANOTHERS, NO_OBJECT = "own", "another's", "-"
+# The second of each kind: the owner of "another's" object.
+CALLER_ACCOUNT = {"tax": "tax-bureau", "approval": "approval-bureau", "office": "office1"}
+CALLER_ACCOUNT |= {"regulator": "auditor1", "enterprise": "ent-a"}
+OTHER_ACCOUNT = {"tax": "tax-other", "approval": "approval-other", "enterprise": "ent-b"}
+ENDS_SESSION = {("POST", "/v1/auth/logout"), ("POST", "/logout")}  # sent with a session of their own
+
+
+def routes() -> list[tuple[str, str]]:
+    """(method, path) of every route and page the app serves (HEAD is GET's), sorted."""
+    return sorted(
+        (method, route.path)
+        for route in ROUTE_TABLE
+        if isinstance(route, Route)  # an APIRoute, a page, or a document such as /openapi.json
+        for method in (route.methods or ()) - {"HEAD"}
+    )
+
+
+def is_page(path: str) -> bool:
+    """Pages (people in a browser) answer a refusal with a redirect to /login or the 403 page."""
+    route = next(r for r in ROUTE_TABLE if isinstance(r, Route) and r.path == path)
+    return isinstance(route, APIRoute) and not route.include_in_schema
+
+
+def cells() -> Iterator[tuple[str, str, str, str]]:
+    for method, path in routes():
+        rule = RULES.get((method, path))
+        if rule is None:
+            continue  # test_every_route_of_the_app_has_an_access_rule names it
+        for caller in CALLERS:
+            objects = (OWN, ANOTHERS) if rule.owner and caller in rule.callers else (NO_OBJECT,)
+            for whose in objects:
+                yield method, path, caller, whose
+
+
+def test_every_route_of_the_app_has_an_access_rule():
+    missing = [f"{method} {path}" for method, path in routes() if (method, path) not in RULES]
+    assert missing == [], f"add a line to web/access_rules.py RULES for each of: {missing}"
+
+
+def test_every_access_rule_names_a_route_of_the_app():
+    stale = sorted(set(RULES) - set(routes()))
+    assert stale == [], f"web/access_rules.py has rules for routes the app no longer has: {stale}"
+
+
+def test_the_matrix_s_callers_are_every_client_and_user_role_the_registry_knows():
+    assert (CLIENT_ROLES, USER_ROLES) == (access_model.CLIENT_ROLES, access_model.USER_ROLES)
+
+
+def test_an_owned_object_is_named_in_the_path_of_its_routes():
+    for (method, path), rule in RULES.items():
+        if rule.owner:
+            assert "{" + rule.owner + "}" in path, (method, path, rule.owner)
+            assert not rule.callers - {*CLIENT_ROLES, "enterprise"}, "only clients and enterprises own objects"
+
+
+# --- the world: one scratch database, two accounts of each kind, their objects ----------------------
+
+
+@dataclass
+class World:
+    app: FastAPI
+    engine: object
+    keys: dict[str, Ed25519PrivateKey]
+    browsers: dict[str, TestClient]  # a person's username -> a client holding their session
+    anonymous: TestClient
+    samples: dict[str, str]  # a path parameter -> a value naming an object that exists
+    owned: dict[str, dict[str, str]] = field(default_factory=dict)  # parameter -> account -> its object
+    exits: ExitStack = field(default_factory=ExitStack)
+
+    def signed(self, account: str, method: str, target: str, body: bytes, **headers: str) -> Response:
+        signature = sign_request(self.keys[account], client_id=account, method=method, target=target, body=body)
+        headers |= signature.as_dict() | {"Content-Type": "application/json"}
+        if method == "POST":
+            headers["Idempotency-Key"] = str(uuid.uuid4())
+        return self.anonymous.request(method, target, content=body, headers=headers)
+
+    def post_signed(self, account: str, path: str, payload: dict) -> dict:
+        response = self.signed(account, "POST", path, json.dumps(payload).encode())
+        assert response.status_code in (200, 201, 202), response.text
+        return response.json()
+
+    def browser(self, username: str) -> TestClient:
+        browser = self.exits.enter_context(TestClient(self.app, follow_redirects=False))
+        response = browser.post("/v1/auth/login", json={"username": username, "password": PASSWORD})
+        assert response.status_code == 200, response.text
+        browser.headers["X-CSRF-Token"] = response.json()["csrf_token"]
+        return browser
+
+    def endpoint_of(self, account: str) -> str:
+        """A fresh webhook endpoint of this client (a DELETE cell removes the one it is given)."""
+        registration = WebhookEndpointCreate(
+            subscriber=account, url="https://example.gov.cn/notices", events=["clearance.changed"], projects="all"
+        )
+        with Session(self.engine) as session, session.begin():
+            return str(webhooks.add_endpoint(session, endpoint=registration))
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory) -> Iterator[World]:
+    url, drop = scratch_database(POSTGRES_SERVER, prefix="ledger_authz_test")
+    engine = make_engine(url)
+    try:
+        upgrade_schema(engine)
+        mirror_sample_rate_table(engine)
+        keys = {name: Ed25519PrivateKey.generate() for name in ("tax-bureau", "tax-other")}
+        keys |= {name: Ed25519PrivateKey.generate() for name in ("approval-bureau", "approval-other")}
+        for name, key in keys.items():
+            add_client(engine, name=name, role=name.split("-")[0], public_key_text=public_key_pem(key.public_key()))
+        add_user(engine, username="office1", password=PASSWORD, role="office")
+        add_user(engine, username="auditor1", password=PASSWORD, role="regulator")
+        add_user(engine, username="ent-a", password=PASSWORD, role="enterprise", uscc=USCC_A)
+        add_user(engine, username="ent-b", password=PASSWORD, role="enterprise", uscc=USCC_B)
+        settings = Settings(
+            database={"url": url},
+            rpc={"url": f"http://127.0.0.1:{free_port()}"},  # no node: reads are served from SQL
+            deployment={"manifest_path": tmp_path_factory.mktemp("authz") / "deployment.json"},
+            api={"public_burst": 1_000_000},  # the rate limits have their own test (test_api_limits.py)
+        )
+        app = create_app(settings)
+        with ExitStack() as exits:
+            anonymous = exits.enter_context(TestClient(app, follow_redirects=False))
+            world = World(app, engine, keys, {}, anonymous, {}, exits=exits)
+            world.browsers = {name: world.browser(name) for name in ("office1", "auditor1", "ent-a", "ent-b")}
+            _make_objects(world)
+            yield world
+    finally:
+        engine.dispose()
+        drop()
+
+
+def _make_objects(world: World) -> None:
+    """Each enterprise's project, each client's command, through the routes as the systems would."""
+    projects = {"ent-a": project_code(), "ent-b": project_code("410102")}
+    for code, uscc in zip(projects.values(), (USCC_A, USCC_B)):
+        world.post_signed("approval-bureau", "/v1/approval/projects", project_body(code, uscc))
+        assessed = world.browsers["office1"].post("/v1/office/assessments", json={"project_code": code})
+        assert assessed.status_code == 202, assessed.text
+    levies = world.signed("tax-bureau", "GET", "/v1/tax/levies?limit=500", b"").json()["items"]
+    commands = {}
+    for account, code in zip(("tax-bureau", "tax-other"), projects.values()):
+        levy = next(levy for levy in levies if levy["project_code"] == code)
+        payment = {
+            "levy_number": levy["levy_number"],
+            "voucher_number": f"33{uuid.uuid4().int % 10**16:016d}",
+            "amount_fen": levy["amount_fen"],
+            "paid_at": levy["created_at"],
+            "payer_uscc": levy["payer_uscc"],
+        }
+        commands[account] = world.post_signed(account, "/v1/tax/payments", payment)["command_id"]
+    for account, (enterprise, code) in zip(("approval-bureau", "approval-other"), projects.items()):
+        commitment = {
+            "commitment_number": f"CN-{code}",
+            "project_code": code,
+            "enterprise_uscc": USCC_A if enterprise == "ent-a" else USCC_B,
+            "kind": "shelter_build",
+            "due_date": "2030-12-31",
+            "terms_sha256": "ab" * 32,
+        }
+        commands[account] = world.post_signed(account, "/v1/approval/commitments", commitment)[0]["command_id"]
+    world.owned = {"project_code": projects, "command_id": commands}
+    world.samples = {
+        "project_code": projects["ent-a"],
+        "command_id": commands["approval-bureau"],
+        "commitment_number": f"CN-{projects['ent-a']}",
+        "enterprise": USCC_A,
+        "day": "2026-11-29",
+        "voucher_number": "332026999999999999",
+        "slug": "validation-failed",
+        "number": "T-UNKNOWN",
+        "announcement_id": "unknown",
+        "approval_id": "cmd_unknown",
+    }
+
+
+# --- one cell -------------------------------------------------------------------------------------
+
+
+def object_of(world: World, rule: Rule, param: str, caller: str, whose: str) -> str:
+    if param == rule.owner:
+        owner_role = caller if caller in rule.callers else sorted(rule.callers)[0]
+        account = (CALLER_ACCOUNT if whose != ANOTHERS else OTHER_ACCOUNT)[owner_role]
+        return world.endpoint_of(account) if param == "endpoint_id" else world.owned[param][account]
+    if param == "endpoint_id":
+        return world.endpoint_of("approval-bureau")
+    assert param in world.samples, f"add a sample value for the path parameter {param!r} to _make_objects"
+    return world.samples[param]
+
+
+def target_of(world: World, path: str, rule: Rule, caller: str, whose: str) -> str:
+    return re.sub(
+        r"\{(\w+)(?::\w+)?\}", lambda m: object_of(world, rule, m.group(1), caller, whose), path
+    )  # {voucher_number:path} is a parameter too
+
+
+def send(world: World, method: str, path: str, target: str, caller: str) -> Response:
+    body = b"{}" if method != "GET" else b""
+    if caller in USER_ROLES:
+        fresh = (method, path) in ENDS_SESSION
+        http = world.browser(CALLER_ACCOUNT[caller]) if fresh else world.browsers[CALLER_ACCOUNT[caller]]
+    else:
+        http = world.anonymous
+    if (method, path) == ("POST", "/login"):  # the login form's own CSRF token (bound to a nonce cookie)
+        token = re.search(r'name="csrf_token" value="([0-9a-f]{64})"', http.get("/login").text).group(1)
+        return http.post(target, data={"csrf_token": token})
+    if caller in CLIENT_ROLES:
+        return world.signed(CALLER_ACCOUNT[caller], method, target, body)
+    return http.request(method, target, content=body, headers={"Content-Type": "application/json"})
+
+
+def refusal(path: str, rule: Rule, caller: str) -> int:
+    """The status a refused caller gets: 401 without the route's kind of credential, 403 with the wrong
+    role; on a page, 303 (to /login) unless a person is logged in."""
+    if is_page(path):
+        return 403 if caller in USER_ROLES else 303
+    people_route = rule.callers <= set(USER_ROLES)
+    has_kind = caller in (USER_ROLES if people_route else CLIENT_ROLES)
+    return 403 if has_kind else 401
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "caller", "whose"),
+    list(cells()),
+    ids=[f"{m} {p} | {c} | {w}" for m, p, c, w in cells()],
+)
+def test_each_caller_gets_what_the_route_s_rule_allows_on_its_own_and_another_s_object(
+    world, method, path, caller, whose
+):
+    rule = RULES[(method, path)]
+    target = target_of(world, path, rule, caller, whose)
+    response = send(world, method, path, target, caller)
+    status, said = response.status_code, f"{method} {target} as {caller}: {response.status_code} {response.text[:300]}"
+    to_login = status == 303 and response.headers["location"].startswith("/login?next=")
+    if caller not in rule.callers:
+        assert status == refusal(path, rule, caller), said
+        assert to_login or response.headers["content-type"].startswith(
+            "text/html" if is_page(path) else "application/problem+json"
+        ), said
+    elif whose == ANOTHERS:
+        assert status == 404, said
+    elif whose == OWN:
+        assert 200 <= status < 300, said
+    else:
+        assert status not in (401, 403) and not to_login and status != 500, said
