@@ -98,7 +98,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/v1/tax/payments"): TAX,
     ("POST", "/v1/tax/payments/batch"): TAX,
     ("POST", "/v1/tax/refunds"): TAX,
-    ("GET", "/v1/tax/statements/{day}"): TAX,
+    ("GET", "/v1/tax/statements/{day}"): only("tax", page=Unlimited("one day's payments, for reconciliation")),
     ("POST", "/v1/tax/reconciliations"): TAX,
     # --- both systems: their own commands and webhook endpoints ------------------------------------
     ("GET", "/v1/commands/{command_id}"): only(*CLIENT_ROLES, owner="command_id"),

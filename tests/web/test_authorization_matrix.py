@@ -10,8 +10,9 @@ compared with the route's rule in web/access_rules.py:
   person of the wrong role gets the 403 page;
 * the caller's own object: 2xx; another's: 404, as an object that does not exist.
 
-A route without a rule fails `test_every_route_of_the_app_has_an_access_rule` by name. The API4 limits
-(page size, body size, rate) are checked against the same table in test_api_limits.py."""
+A route without a rule fails `test_every_route_of_the_app_has_an_access_rule` by name. Here too, as it
+needs the same world (OWASP API4): every list route declares its page size, and a larger page is 422
+naming `limit`; the body-size and rate limits are checked against the same table in test_api_limits.py."""
 
 import json
 import re
@@ -19,6 +20,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from typing import get_origin
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -291,3 +293,40 @@ def test_each_caller_gets_what_the_route_s_rule_allows_on_its_own_and_another_s_
         assert 200 <= status < 300, said
     else:
         assert status not in (401, 403) and not to_login and status != 500, said
+
+
+# --- API4: the size of a page -----------------------------------------------------------------------
+
+
+def answers_a_list(route: APIRoute) -> bool:
+    """A read answering a JSON list, or a page of one (`items`, `next_cursor`), or taking a `limit`."""
+    fields = getattr(route.response_model, "model_fields", {})
+    listed = get_origin(route.response_model) is list or "items" in fields or "next_cursor" in fields
+    return "GET" in route.methods and (listed or "limit" in {p.name for p in route.dependant.query_params})
+
+
+def test_every_list_route_declares_its_page_limit_or_why_it_needs_none():
+    undeclared = [
+        f"GET {route.path}"
+        for route in ROUTE_TABLE
+        if isinstance(route, APIRoute)
+        and answers_a_list(route)
+        and RULES.get(("GET", route.path), Rule(frozenset())).page is None
+    ]
+    assert undeclared == [], (
+        f"declare page= (the largest limit, or Unlimited(why)) in web/access_rules.py: {undeclared}"
+    )
+
+
+PAGED = sorted((path, rule) for (method, path), rule in RULES.items() if isinstance(rule.page, int))
+
+
+@pytest.mark.parametrize(("path", "rule"), PAGED, ids=[path for path, _ in PAGED])
+def test_a_page_larger_than_the_route_s_limit_is_refused_naming_limit(world, path, rule):
+    caller = sorted(rule.callers)[0]
+    target = target_of(world, path, rule, caller, NO_OBJECT)
+    too_many = send(world, "GET", path, f"{target}?limit={rule.page + 1}", caller)
+    assert too_many.status_code == 422, too_many.text
+    assert too_many.json()["field"] == "limit", too_many.text
+    most = send(world, "GET", path, f"{target}?limit={rule.page}", caller)
+    assert most.status_code != 422 and most.status_code not in (401, 403), most.text
