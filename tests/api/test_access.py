@@ -1,33 +1,19 @@
-"""Every route × every kind of caller: only the allowed get through (401/403 otherwise), and an
-enterprise never reads another's data."""
+"""Every /v1 route × every kind of caller, on the real servers (two uvicorn processes): only those its
+rule in web/access_rules.py allows get through (401/403 otherwise), and an enterprise never reads
+another's data. The whole matrix, pages and owners included, is tests/web/test_authorization_matrix.py."""
 
 import datetime
-import re
 
 import pytest
 import requests
 from fastapi.routing import APIRoute
 
 from tests.api.conftest import USCC_A, USCC_B, open_levy, payment_for, project_body, project_code
+from web.access_rules import CALLERS, RULES
 from web.app import create_app
 
 app = create_app()  # routes and OpenAPI document read in this process
 
-CALLERS = ("anonymous", "tax", "approval", "office", "regulator", "enterprise")
-PUBLIC = set(CALLERS)
-PEOPLE = {"office", "regulator", "enterprise"}
-ALLOWED = [  # (path pattern, callers allowed) — the first match wins
-    (r"^/v1/approval/", {"approval"}),
-    (r"^/v1/tax/", {"tax"}),
-    (r"^/v1/commands/", {"tax", "approval"}),
-    (r"^/v1/webhooks", {"tax", "approval"}),
-    (r"^/v1/office/", {"office"}),
-    (r"^/v1/me/", {"enterprise"}),
-    (r"^/v1/regulator/", {"regulator"}),
-    (r"^/v1/auth/login$", PUBLIC),
-    (r"^/v1/auth/", PEOPLE),
-    (r"^/v1/public/", PUBLIC),
-]
 SAMPLE_PARAMS = {
     "project_code": "2026-410105-70-01-999999",
     "command_id": "cmd_unknown",
@@ -46,15 +32,6 @@ def v1_routes() -> list[tuple[str, str]]:
         if isinstance(route, APIRoute) and route.path.startswith("/v1/")
         for method in route.methods
     )
-
-
-def allowed_callers(path: str) -> set[str]:
-    return next(callers for pattern, callers in ALLOWED if re.search(pattern, path))
-
-
-def test_every_v1_route_has_an_access_rule():
-    for _method, path in v1_routes():
-        assert allowed_callers(path) is not None, path
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +62,7 @@ def test_only_the_allowed_callers_get_through_on_every_route(api, callers, calle
         else:
             response = who.request(method, path, json=body)
         got_through = response.status_code not in (401, 403)
-        if got_through != (caller in allowed_callers(template)):
+        if got_through != (caller in RULES[(method, template)].callers):
             wrong.append((method, template, response.status_code))
         if not got_through:
             assert response.headers["content-type"] == "application/problem+json", (method, path)
