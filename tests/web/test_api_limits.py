@@ -8,7 +8,7 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.web.test_authorization_matrix import routes
+from tests.support.route_table import routes
 from web.access_rules import ANONYMOUS, PER_ADDRESS, RULES, Unlimited
 from web.app import create_app
 

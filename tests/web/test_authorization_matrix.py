@@ -29,7 +29,6 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from httpx import Response
 from sqlalchemy.orm import Session
-from starlette.routing import Route
 
 from devtools.dev_node import free_port
 from devtools.scratch_db import scratch_database
@@ -44,33 +43,16 @@ from ledger.webhooks import delivery as webhooks
 from ledger.webhooks.schemas import WebhookEndpointCreate
 from tests.api.conftest import PASSWORD, POSTGRES_SERVER, USCC_A, USCC_B, project_body, project_code
 from tests.support.rates import mirror_sample_rate_table
+from tests.support.route_table import ROUTE_TABLE, is_page, routes
 from web.access_rules import CALLERS, CLIENT_ROLES, RULES, USER_ROLES, Rule
 from web.app import create_app
 
-# The route table as the app builds it (no database is touched to build it).
-ROUTE_TABLE = create_app(Settings(database={"url": "sqlite://"})).routes
 OWN, ANOTHERS, NO_OBJECT = "own", "another's", "-"
-# The second of each kind: the owner of "another's" object.
+# The account each kind of caller acts as, and the second of its kind: the owner of "another's" object.
 CALLER_ACCOUNT = {"tax": "tax-bureau", "approval": "approval-bureau", "office": "office1"}
 CALLER_ACCOUNT |= {"regulator": "auditor1", "enterprise": "ent-a"}
 OTHER_ACCOUNT = {"tax": "tax-other", "approval": "approval-other", "enterprise": "ent-b"}
 ENDS_SESSION = {("POST", "/v1/auth/logout"), ("POST", "/logout")}  # sent with a session of their own
-
-
-def routes() -> list[tuple[str, str]]:
-    """(method, path) of every route and page the app serves (HEAD is GET's), sorted."""
-    return sorted(
-        (method, route.path)
-        for route in ROUTE_TABLE
-        if isinstance(route, Route)  # an APIRoute, a page, or a document such as /openapi.json
-        for method in (route.methods or ()) - {"HEAD"}
-    )
-
-
-def is_page(path: str) -> bool:
-    """Pages (people in a browser) answer a refusal with a redirect to /login or the 403 page."""
-    route = next(r for r in ROUTE_TABLE if isinstance(r, Route) and r.path == path)
-    return isinstance(route, APIRoute) and not route.include_in_schema
 
 
 def cells() -> Iterator[tuple[str, str, str, str]]:
