@@ -47,7 +47,7 @@ from tests.support.route_table import ROUTE_TABLE, is_page, routes
 from web.access_rules import CALLERS, CLIENT_ROLES, RULES, USER_ROLES, Rule
 from web.app import create_app
 
-OWN, ANOTHERS, NO_OBJECT = "own", "another's", "-"
+OWN, ANOTHERS, NO_OBJECT = "own", "another", "-"  # whose object the path names (ids stay shell-safe)
 # The account each kind of caller acts as, and the second of its kind: the owner of "another's" object.
 CALLER_ACCOUNT = {"tax": "tax-bureau", "approval": "approval-bureau", "office": "office1"}
 CALLER_ACCOUNT |= {"regulator": "auditor1", "enterprise": "ent-a"}
