@@ -8,9 +8,10 @@ the path names an object with an owner, for the caller's own object and for anot
 each answer with this table; a route missing here fails that test by name. A new route: add its line.
 
 What the test takes as the answer to each kind of caller:
-* allowed: anything but 401, 403 or the portal's redirect to /login;
+* allowed: anything but 401, 403 or the portal's redirect to /login (nor a 500);
 * refused: 401 (no or a bad credential: a signed route called without a signature, a person's route
-  without a session), 403 (the wrong role), or, on a page, the redirect to /login;
+  without a session), 403 (the wrong role); a page sends the anonymous to /login and shows a person of
+  the wrong role its 403 page;
 * another's object (`owner`): 404, exactly as an object that does not exist, never a hint that it does.
 """
 
@@ -64,9 +65,8 @@ PEOPLE = only(*USER_ROLES)
 CLIENTS = only(*CLIENT_ROLES)
 TAX, APPROVAL = only("tax"), only("approval")
 OFFICE, REGULATOR, ENTERPRISE = only("office"), only("regulator"), only("enterprise")
-PROBE = anyone(Unlimited("a constant or one cheap read for monitoring; served to no person's data"))
+PROBE = anyone(Unlimited("one cheap read for monitoring, holding no one's data"))
 DOCUMENT = anyone(Unlimited("a static document"))
-# An enterprise's own lists (/v1/me): bound to its USCC, so as long as its own projects' history.
 OWN_LIST = only("enterprise", page=Unlimited("one enterprise's own records, bound to the session's USCC"))
 
 RULES: dict[tuple[str, str], Rule] = {

@@ -1,5 +1,7 @@
 """The app's route table as the authorisation matrix and the API4 limit tests walk it."""
 
+import re
+
 from fastapi.routing import APIRoute
 from starlette.routing import Route
 
@@ -8,6 +10,7 @@ from web.app import create_app
 
 # As the app builds it: building it touches no database.
 ROUTE_TABLE = create_app(Settings(database={"url": "sqlite://"})).routes
+PARAMETER = re.compile(r"\{(\w+)(?::\w+)?\}")  # a path parameter, {name} or {name:convertor}
 
 
 def routes() -> list[tuple[str, str]]:

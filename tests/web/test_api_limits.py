@@ -3,12 +3,10 @@ that takes a body refuses one over LEDGER_API_MAX_BODY_BYTES with 413 before any
 route anyone may call is rate-limited (429 with Retry-After) or says why it needs no limit. (The size of
 a page is checked in test_authorization_matrix.py, which has callers for every route.)"""
 
-import re
-
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.support.route_table import routes
+from tests.support.route_table import PARAMETER, routes
 from web.access_rules import ANONYMOUS, PER_ADDRESS, RULES, Unlimited
 from web.app import create_app
 
@@ -24,7 +22,7 @@ THROTTLED = [(m, p) for m, p in PUBLIC if RULES[(m, p)].throttle == PER_ADDRESS]
 
 
 def target_of(path: str) -> str:
-    return re.sub(r"\{(\w+)(?::\w+)?\}", lambda m: SAMPLES.get(m.group(1), "1"), path)
+    return PARAMETER.sub(lambda m: SAMPLES.get(m.group(1), "1"), path)
 
 
 @pytest.fixture(scope="module")

@@ -43,7 +43,7 @@ from ledger.webhooks import delivery as webhooks
 from ledger.webhooks.schemas import WebhookEndpointCreate
 from tests.api.conftest import PASSWORD, POSTGRES_SERVER, USCC_A, USCC_B, project_body, project_code
 from tests.support.rates import mirror_sample_rate_table
-from tests.support.route_table import ROUTE_TABLE, is_page, routes
+from tests.support.route_table import PARAMETER, ROUTE_TABLE, is_page, routes
 from web.access_rules import CALLERS, CLIENT_ROLES, RULES, USER_ROLES, Rule
 from web.app import create_app
 
@@ -221,9 +221,7 @@ def object_of(world: World, rule: Rule, param: str, caller: str, whose: str) -> 
 
 
 def target_of(world: World, path: str, rule: Rule, caller: str, whose: str) -> str:
-    return re.sub(
-        r"\{(\w+)(?::\w+)?\}", lambda m: object_of(world, rule, m.group(1), caller, whose), path
-    )  # {voucher_number:path} is a parameter too
+    return PARAMETER.sub(lambda m: object_of(world, rule, m.group(1), caller, whose), path)
 
 
 def send(world: World, method: str, path: str, target: str, caller: str) -> Response:
