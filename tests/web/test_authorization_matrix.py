@@ -8,7 +8,8 @@ compared with the route's rule in web/access_rules.py:
 * refused: 401 when the caller lacks the route's kind of credential (a signature, a session), 403 when
   it has it with the wrong role; a page sends the anonymous (and a system client) to /login, and a
   person of the wrong role gets the 403 page;
-* the caller's own object: 2xx; another's: 404, as an object that does not exist.
+* the caller's own object: 2xx; another's: 404, as an object that does not exist;
+* a refused write changes no row of any table.
 
 A route without a rule fails `test_every_route_of_the_app_has_an_access_rule` by name. Here too, as it
 needs the same world (OWASP API4): every list route declares its page size, and a larger page is 422
@@ -28,7 +29,9 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from httpx import Response
+from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
+from sqlmodel import SQLModel
 
 from devtools.dev_node import free_port
 from devtools.scratch_db import scratch_database
@@ -93,7 +96,7 @@ def test_an_owned_object_is_named_in_the_path_of_its_routes():
 @dataclass
 class World:
     app: FastAPI
-    engine: object
+    engine: Engine
     keys: dict[str, Ed25519PrivateKey]
     browsers: dict[str, TestClient]  # a person's username -> a client holding their session
     anonymous: TestClient
@@ -119,6 +122,14 @@ class World:
         assert response.status_code == 200, response.text
         browser.headers["X-CSRF-Token"] = response.json()["csrf_token"]
         return browser
+
+    def rows(self) -> dict[str, int]:
+        """Rows in every table (one query): what a refused request must leave as it found it."""
+        counts = " UNION ALL ".join(
+            f"SELECT '{t.name}', count(*) FROM \"{t.name}\"" for t in SQLModel.metadata.sorted_tables
+        )
+        with self.engine.connect() as conn:
+            return dict(conn.execute(text(counts)).tuples().all())
 
     def endpoint_of(self, account: str) -> str:
         """A fresh webhook endpoint of this client (a DELETE cell removes the one it is given)."""
@@ -259,6 +270,7 @@ def test_each_caller_gets_what_the_route_s_rule_allows_on_its_own_and_another_s_
 ):
     rule = RULES[(method, path)]
     target = target_of(world, path, rule, caller, whose)
+    before = world.rows() if method != "GET" and caller not in rule.callers else None
     response = send(world, method, path, target, caller)
     status, said = response.status_code, f"{method} {target} as {caller}: {response.status_code} {response.text[:300]}"
     to_login = status == 303 and response.headers["location"].startswith("/login?next=")
@@ -267,6 +279,7 @@ def test_each_caller_gets_what_the_route_s_rule_allows_on_its_own_and_another_s_
         assert to_login or response.headers["content-type"].startswith(
             "text/html" if is_page(path) else "application/problem+json"
         ), said
+        assert before is None or world.rows() == before, f"{said}: a refused request wrote"
     elif whose == ANOTHERS:
         assert status == 404, said
     elif whose == OWN:
