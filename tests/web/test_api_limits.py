@@ -6,8 +6,9 @@ a page is checked in test_authorization_matrix.py, which has callers for every r
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.support.route_table import PARAMETER, routes
-from web.access_rules import ANONYMOUS, PER_ADDRESS, RULES, Unlimited
+from tests.support.route_table import PARAMETER, is_page, routes
+from tests.web.conftest import WRONG, api_login, page_login
+from web.access_rules import ANONYMOUS, LOGIN_FAILURES, PER_ADDRESS, RULES, Unlimited
 from web.app import create_app
 
 MAX_BODY = 1024  # the smallest LEDGER_API_MAX_BODY_BYTES allowed
@@ -19,6 +20,7 @@ SAMPLES |= {"announcement_id": "unknown"}
 WITH_BODY = [(method, path) for method, path in routes() if method in {"POST", "PUT", "PATCH", "DELETE"}]
 PUBLIC = [(m, p) for (m, p), rule in sorted(RULES.items()) if ANONYMOUS in rule.callers]
 THROTTLED = [(m, p) for m, p in PUBLIC if RULES[(m, p)].throttle == PER_ADDRESS]
+LOGINS = [(m, p) for m, p in PUBLIC if RULES[(m, p)].throttle == LOGIN_FAILURES]
 
 
 def target_of(path: str) -> str:
@@ -57,3 +59,12 @@ def test_an_address_over_the_public_limit_gets_429_with_retry_after(small_limits
         answers = [client.request(method, target_of(path)) for _ in range(BURST + 1)]
     assert [a.status_code == 429 for a in answers] == [False] * BURST + [True], [a.status_code for a in answers]
     assert 1 <= int(answers[-1].headers["Retry-After"]) <= 300
+
+
+@pytest.mark.parametrize(("method", "path"), LOGINS, ids=[f"{m} {p}" for m, p in LOGINS])
+def test_failed_logins_over_the_account_s_limit_get_429_with_retry_after(site, method, path):
+    wrong_login = page_login if is_page(path) else api_login
+    with site.client(site.settings(login_failures_per_account=2)) as client:
+        answers = [wrong_login(client, "site-ent", WRONG) for _ in range(3)]
+    assert [a.status_code for a in answers] == [401, 401, 429], [a.text[:200] for a in answers]
+    assert 1 <= int(answers[-1].headers["Retry-After"]) <= 900
