@@ -2,11 +2,11 @@
 
 from fastapi.testclient import TestClient
 
+from web.kit.deps import get_settings
 from ledger.core.settings import Settings
 from ledger.db.engine import make_engine
 from ledger.db.schema import upgrade_schema
 from web.app import create_app
-from web.kit.deps import get_settings
 
 
 def test_the_app_serves_both_the_json_api_and_the_pages():
