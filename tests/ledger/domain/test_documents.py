@@ -46,7 +46,9 @@ def test_under_the_gm_profile_the_name_is_the_sm3_digest(tmp_path):
     assert store.path_of(document.digest).parent.parent.name == "sm3"
 
 
-@pytest.mark.parametrize(("content", "media_type"), [(pdf(), "application/pdf"), (png(), "image/png"), (JPEG, "image/jpeg")])
+@pytest.mark.parametrize(
+    ("content", "media_type"), [(pdf(), "application/pdf"), (png(), "image/png"), (JPEG, "image/jpeg")]
+)
 def test_pdf_png_and_jpeg_are_told_by_their_content(store, content, media_type):
     assert store.put(content).media_type == media_type
 
