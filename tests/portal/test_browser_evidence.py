@@ -6,6 +6,7 @@ fulfilled on chain."""
 
 import os
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -17,6 +18,7 @@ from ledger.db.write_model import CommitmentRecord
 from tests.api.conftest import ApiProcess
 from tests.portal.conftest import PHONE
 from tests.portal.office_world import office_world  # noqa: F401
+from tests.portal.test_accessibility import AXE_RUN, FAILING, axe_source  # noqa: F401
 from tests.portal.test_browser_defects import log_in, width_of
 from tests.support.documents import pdf
 
@@ -54,6 +56,7 @@ def test_an_enterprise_uploads_evidence_the_clerk_accepts_it_and_the_commitment_
     evidence_url,
     office_world,  # noqa: F811
     tmp_path,
+    axe_source,  # noqa: F811
     viewport,
     number,
 ):
@@ -62,10 +65,15 @@ def test_an_enterprise_uploads_evidence_the_clerk_accepts_it_and_the_commitment_
     scan.write_bytes(pdf(len(number) + viewport["width"]))
 
     def fits(page: Page) -> None:
+        """No wider than the viewport, and no serious or critical accessibility violation (axe-core)."""
         assert width_of(page) <= viewport["width"], page.url
+        page.wait_for_load_state("load")
+        assert [v for v in page.evaluate(AXE_RUN) if v["impact"] in FAILING] == [], page.url
 
     builder = chromium.new_context(viewport=viewport, locale="zh-CN")
     clerk = chromium.new_context(viewport=viewport, locale="zh-CN")
+    for context in (builder, clerk):
+        context.add_init_script(script=axe_source)
     try:
         page = builder.new_page()
         log_in(page, evidence_url, "builder-822")
@@ -90,7 +98,7 @@ def test_an_enterprise_uploads_evidence_the_clerk_accepts_it_and_the_commitment_
         with office.expect_download() as download:
             office.get_by_role("link", name=re.compile("^下载")).click()
         assert download.value.suggested_filename.endswith(".pdf")
-        assert open(download.value.path(), "rb").read() == scan.read_bytes()
+        assert Path(download.value.path()).read_bytes() == scan.read_bytes()
         office.get_by_role("button", name="认定履约").click()
         expect(office.locator("#command-status")).to_have_text(re.compile("已受理|已提交|已上链"))
         office_world.settle()
