@@ -17,7 +17,7 @@ from starlette.responses import RedirectResponse, Response
 from ledger.core.crypto_profile import current_profile
 from ledger.core.identifiers import Reference
 from ledger.domain import evidence
-from ledger.domain.documents import ALLOWED_TYPES, DocumentStore
+from ledger.domain.documents import ALLOWED_TYPES, EXTENSIONS, DocumentStore
 from ledger.domain.errors import DomainError
 from portal.forms import posted_form
 from portal.office_words import refusal_words
@@ -172,7 +172,7 @@ def document_download(request: Request, session: SessionDep, who: AnyReader, dig
         content, document = store.read(digest)
     except DomainError:
         raise PageError(404, "未找到文件", "没有这份文件，或您无权查看。") from None
-    extension = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}.get(document.media_type, "bin")
+    extension = EXTENSIONS.get(document.media_type, "bin")
     return Response(
         content,
         media_type=document.media_type,

@@ -27,6 +27,7 @@ from ledger.domain.errors import NotFound, ValidationFailed
 
 # The types evidence may be, by the media type the content shows, with the name people know them by.
 ALLOWED_TYPES = {"application/pdf": "PDF", "image/png": "PNG", "image/jpeg": "JPEG"}
+EXTENSIONS = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}  # a download's file name
 
 
 @dataclass(frozen=True)
