@@ -116,10 +116,14 @@ def test_a_body_far_over_the_limit_is_refused_before_the_form_is_read(clients, o
     assert response.status_code == 413 and response.json()["rule"] == "max_bytes"
 
 
-def test_an_upload_without_the_csrf_token_is_refused(clients, office_world, documents):  # noqa: F811
+def test_an_upload_without_the_sessions_csrf_token_is_refused(clients, office_world, documents):  # noqa: F811
     before = commands(office_world)
-    response = clients[BUILDER].post(page_of(clients[BUILDER], office_world.later), files={"file": ("a.pdf", pdf())})
-    assert response.status_code == 403 and commands(office_world) == before and stored(documents) == []
+    for form in ({}, {"csrf_token": "0" * 64}):  # none, and a wrong one, in the multipart form
+        response = clients[BUILDER].post(
+            page_of(clients[BUILDER], office_world.later), data=form, files={"file": ("a.pdf", pdf())}
+        )
+        assert response.status_code == 403 and "csrf_token" in response.text
+    assert commands(office_world) == before and stored(documents) == []
 
 
 def test_another_enterprise_can_neither_see_nor_upload_to_the_commitment(clients, office_world, documents):  # noqa: F811
