@@ -7,6 +7,7 @@ from fastapi.staticfiles import StaticFiles
 
 from portal import (
     announcement_pages,
+    evidence_pages,
     guide_pages,
     office_pages,
     people,
@@ -33,6 +34,7 @@ def mount_portal(app: FastAPI) -> None:
         announcement_pages.router,
         people.router,
         workspace_pages.router,
+        evidence_pages.router,
         regulator_pages.router,
         office_pages.router,
     ):

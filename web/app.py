@@ -7,6 +7,7 @@ from api.mount import mount_api
 from api.schema_check import RequireCurrentSchema
 from ledger.core.errors import SettingsError
 from ledger.core.settings import Settings, get_settings
+from portal.evidence_pages import upload_allowance
 from portal.mount import mount_portal
 from web.kit.database_unavailable import install_database_unavailable_handler
 from web.kit.problems import install_problem_handlers
@@ -34,7 +35,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.dependency_overrides[get_settings] = lambda: settings
     install_problem_handlers(app)
     install_database_unavailable_handler(app)  # 503 + Retry-After while PostgreSQL is away
-    app.add_middleware(BodySizeLimit, max_bytes=in_effect.api.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=in_effect.api.max_body_bytes,
+        larger=upload_allowance(in_effect.documents.max_bytes),  # the evidence upload
+    )
     app.add_middleware(RequireCurrentSchema)  # refuses to start on a database not at the head revision
     mount_api(app)
     mount_portal(app)

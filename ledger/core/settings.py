@@ -264,6 +264,16 @@ class TicketSettings(BaseSettings):
     challenge_seconds: int = Field(default=1800, ge=60, le=86_400)
 
 
+class DocumentSettings(BaseSettings):
+    """Documents people upload (an enterprise's fulfilment evidence): kept off chain by their digest
+    (ledger.domain.documents); only the digest goes on chain."""
+
+    model_config = _group("LEDGER_DOCUMENTS_")
+
+    directory: Path = Field(default_factory=lambda: local_state("documents"))
+    max_bytes: int = Field(default=10 * 1_048_576, ge=1_024, le=104_857_600)  # one file, 10 MiB by default
+
+
 class DevSettings(BaseSettings):
     """`python -m devtools run` (make run): which pinned local node it starts, and where it serves."""
 
@@ -296,6 +306,7 @@ class Settings(BaseSettings):
     api: ApiSettings = Field(default_factory=ApiSettings)
     portal: PortalSettings = Field(default_factory=PortalSettings)
     tickets: TicketSettings = Field(default_factory=TicketSettings)
+    documents: DocumentSettings = Field(default_factory=DocumentSettings)
     dev: DevSettings = Field(default_factory=DevSettings)
 
     @model_validator(mode="after")

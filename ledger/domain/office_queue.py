@@ -1,9 +1,8 @@
 """The office's work queue (人防办待办): what waits for an officer today.
 
-Projects registered but never assessed, and commitments due within a week or already past their due
-date that no one has decided on yet. Evidence to review, repair applications and tickets have no
-records of their own yet (evidence arrives only as a `submit_evidence` decision; issue 16), so the
-queue does not list them."""
+Projects registered but never assessed, commitments due within a week or already past their due
+date that no one has decided on yet, and enterprises' fulfilment evidence awaiting review
+(ledger.domain.evidence). Repair applications and tickets have no records of their own here yet."""
 
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -15,6 +14,7 @@ from sqlmodel import col
 from ledger.db.read_model import Commitment as CommitmentView
 from ledger.db.write_model import CommitmentRecord, Levy, OutboxCommand, Project
 from ledger.domain.common import today
+from ledger.domain.evidence import Submission, awaiting_review
 from ledger.outbox.commands import FAILED
 
 DUE_SOON_DAYS = 7
@@ -42,10 +42,15 @@ class CommitmentDue:
 class WorkQueue:
     to_assess: list[UnassessedProject]
     commitments_due: list[CommitmentDue]
+    evidence_to_review: list[Submission]
 
 
 def work_queue(session: Session, *, limit: int = 200) -> WorkQueue:
-    return WorkQueue(to_assess=_unassessed(session, limit), commitments_due=_commitments_due(session, limit))
+    return WorkQueue(
+        to_assess=_unassessed(session, limit),
+        commitments_due=_commitments_due(session, limit),
+        evidence_to_review=awaiting_review(session, limit=limit),
+    )
 
 
 def _unassessed(session: Session, limit: int) -> list[UnassessedProject]:

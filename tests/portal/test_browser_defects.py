@@ -42,7 +42,13 @@ def pages_of(public_world) -> dict[str | None, list[str]]:
             "/announcements/2025-inspection-q1",
             "/announcements/no-such-announcement",
         ],
-        "portal-ent": ["/workspace", "/workspace/credit", f"/workspace/projects/{code}", "/office"],
+        "portal-ent": [
+            "/workspace",
+            "/workspace/credit",
+            f"/workspace/projects/{code}",
+            f"/workspace/commitments/{public_world.commitments[0]}/evidence",
+            "/office",
+        ],
         "portal-office": ["/office"],
         "portal-reg": [
             "/regulator",

@@ -1,7 +1,7 @@
 """People's sessions: an HttpOnly, SameSite=Lax cookie holding an opaque random token, looked up
 server-side on every request (ledger.access.users: a `login_sessions` row per session); and a CSRF
 token derived from the session token, required on every state-changing request made with the cookie
-(X-CSRF-Token header, or a `csrf_token` field in an urlencoded form post).
+(X-CSRF-Token header, or a `csrf_token` field in an urlencoded or multipart form post).
 
 A session ends at logout (its row is deleted, so a copy of the cookie opens nothing), when the
 user's password changes or they log out everywhere (all their rows), when the same browser logs
@@ -95,9 +95,13 @@ def read_session(request: Request, settings: ApiSettings) -> SessionInfo:
 
 async def check_csrf(request: Request, settings: ApiSettings, session_id: str) -> None:
     sent = request.headers.get(CSRF_HEADER)
-    if sent is None and request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+    content_type = request.headers.get("content-type", "")
+    if sent is None and content_type.startswith("application/x-www-form-urlencoded"):
         posted = parse_qs((await request.body()).decode("utf-8", "replace")).get("csrf_token")
         sent = posted[0] if posted else None
+    elif sent is None and content_type.startswith("multipart/form-data"):  # a file upload (the route reads the
+        field = (await request.form()).get("csrf_token")  # same parsed form: Starlette keeps it on the request)
+        sent = field if isinstance(field, str) else None
     if not sent or not tokens_match(sent, csrf_token(settings, session_id)):
         raise ApiProblem(
             "csrf-failed",
