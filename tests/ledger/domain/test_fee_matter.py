@@ -74,7 +74,7 @@ def ticket(number: str, status: str, *, hours: int, rating: str | None = None) -
     return TicketView(
         number=number,
         kind="consultation",
-        topic="fee",
+        topic="project",
         project_code="P",
         title="减免如何申请",
         body="请问",
