@@ -117,8 +117,9 @@ def fee_matter(rows: MatterRows) -> FeeMatter:
     steps = _fee_steps(rows) + [s for c in rows.commitments for s in _commitment_steps(c)]
     steps += [_ticket_step(t) for t in rows.tickets] + rows.inspections
     steps.sort(key=_order)
-    to_do = [s.expected for s in steps if s.expected.actor != "none"]
-    to_do.sort(key=lambda e: e.actor != "enterprise")
+    waiting = [s for s in steps if s.expected.actor != "none"]
+    waiting.sort(key=lambda s: (s.expected.actor != "enterprise", s.thread != "fee"))  # the enterprise's, the fee first
+    to_do = [s.expected for s in waiting]
     fee_settled = rows.account is not None and rows.account.status in CLEARED
     return FeeMatter(steps=steps, to_do=to_do, cleared=fee_settled and not to_do)
 

@@ -153,6 +153,23 @@ def test_assessed_and_unpaid_the_enterprise_pays_the_open_levy_and_its_turn_come
     assert [e.actor for e in matter.to_do] == ["enterprise", "office"]  # the enterprise's own first
 
 
+def test_of_what_the_enterprise_is_to_do_paying_comes_first():
+    matter = fee_matter(
+        rows(
+            account=account("assessed"),
+            money=[assessed(5)],
+            levies=[levy()],
+            commitments=[commitment("C-1", "recorded", ("recorded", "recorded", 1))],
+            tickets=[ticket("ZX1", "open", hours=0)],
+        )
+    )
+    assert [(e.actor, e.action) for e in matter.to_do] == [
+        ("enterprise", "pay"),
+        ("enterprise", "submit_evidence"),
+        ("office", None),
+    ]
+
+
 def test_assessed_without_an_open_levy_waits_on_the_tax_bureau_and_overpaid_waits_for_a_refund():
     waiting = fee_matter(rows(account=account("assessed"), money=[assessed(1)], levies=[levy("cancelled")]))
     assert current(waiting.steps)["fee"].expected.actor == "tax_bureau"
