@@ -214,7 +214,9 @@ def _commitment_expected(c: CommitmentRows, last_event: str) -> Expected:
 
 def _ticket_step(t: TicketView) -> Step:
     if t.status == "open":
-        status, expected = "open", Expected("office", f"人防办将在 {_day(t.due_at)} 前答复（{t.number}）。")
+        late = f"答复期限 {_day(t.due_at)} 已过，人防办应尽快答复（{t.number}）。"
+        expected = Expected("office", late if t.overdue else f"人防办将在 {_day(t.due_at)} 前答复（{t.number}）。")
+        status = "open"
     elif t.rating is None:
         status = "answered"
         expected = Expected("enterprise", f"人防办已答复：请查看并评价（{t.number}）。", "rate_ticket", t.number)

@@ -70,7 +70,7 @@ def commitment(number: str, status: str, *events: tuple[str, str | None, int], p
     )
 
 
-def ticket(number: str, status: str, *, hours: int, rating: str | None = None) -> TicketView:
+def ticket(number: str, status: str, *, hours: int, rating: str | None = None, overdue: bool = False) -> TicketView:
     return TicketView(
         number=number,
         kind="consultation",
@@ -81,7 +81,7 @@ def ticket(number: str, status: str, *, hours: int, rating: str | None = None) -
         status=status,
         submitted_at=T0 + timedelta(hours=hours, minutes=30),
         due_at=T0 + timedelta(days=5),
-        overdue=False,
+        overdue=overdue,
         answer=None if status == "open" else "答复",
         answered_at=None if status == "open" else T0 + timedelta(days=1),
         rating=rating,
@@ -246,6 +246,15 @@ def test_an_answered_ticket_waits_for_the_enterprises_rating_and_a_rated_one_for
     )
     assert by_thread["ticket:ZX2"].status == "rated" and by_thread["ticket:ZX2"].expected.actor == "none"
     assert by_thread["ticket:ZX1"].proof is None  # not on chain
+
+
+def test_an_open_ticket_waits_on_the_office_by_its_deadline_and_says_so_when_it_has_passed():
+    on_time, late = (
+        fee_matter(rows(tickets=[ticket("TS1", "open", hours=1, overdue=overdue)])).steps[0].expected
+        for overdue in (False, True)
+    )
+    assert on_time.actor == late.actor == "office" and on_time.action is None
+    assert "2026-06-06 前答复" in on_time.sentence and "答复期限 2026-06-06 已过" in late.sentence
 
 
 def test_a_cleared_matter_expects_nothing_of_anyone():
