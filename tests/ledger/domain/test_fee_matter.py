@@ -181,6 +181,25 @@ def test_assessed_without_an_open_levy_waits_on_the_tax_bureau_and_overpaid_wait
     )
     refund = current(over.steps)["fee"].expected
     assert refund.actor == "tax_bureau" and "¥1,000.00" in refund.sentence and refund.action is None
+    refunded = fee_matter(
+        rows(
+            account=account("paid", paid=700_000, refunded=100_000),
+            money=[
+                assessed(1),
+                paid(2, 700_000, "V-1"),
+                MoneyEntryPublic(kind="refund", amount_fen=100_000, reference="RF-1", proof=proof(3)),
+            ],
+        )
+    )
+    last = refunded.steps[-1]
+    assert (last.kind, last.status, last.amount_fen, last.reference, last.voucher_number) == (
+        "refund",
+        "paid",
+        100_000,
+        "RF-1",
+        None,
+    )
+    assert refunded.to_do == [] and refunded.cleared
 
 
 def test_each_commitment_state_names_who_acts_next():
@@ -209,6 +228,15 @@ def test_each_commitment_state_names_who_acts_next():
                     ("breached", "breached", 9),
                 ),
                 commitment("DONE", "fulfilled", ("recorded", "recorded", 3), ("fulfilled", "fulfilled", 4)),
+                commitment("LATER", "extended", ("recorded", "recorded", 3), ("extended", "extended", 6)),
+                commitment(
+                    "MENDED",
+                    "repaired",
+                    ("recorded", "recorded", 3),
+                    ("marked_overdue", "overdue", 8),
+                    ("breached", "breached", 9),
+                    ("repaired", "repaired", 10),
+                ),
             ],
         )
     )
@@ -220,7 +248,15 @@ def test_each_commitment_state_names_who_acts_next():
         "commitment:BACK": ("evidence_rejected", "enterprise", "answer_rejection"),
         "commitment:LATE": ("overdue", "enterprise", "submit_evidence"),
         "commitment:BROKEN": ("breached", "enterprise", "apply_repair"),
+        "commitment:LATER": ("extended", "enterprise", "submit_evidence"),
     }
+    mended = [(s.kind, s.status) for s in matter.steps if s.thread == "commitment:MENDED"]
+    assert mended == [
+        ("commitment_recorded", "recorded"),
+        ("commitment_marked_overdue", "overdue"),
+        ("commitment_breached", "breached"),
+        ("commitment_repaired", "repaired"),
+    ]
     assert "2026-07-01" in now["commitment:DUE"].expected.sentence  # the due date, in Shanghai
     assert all(s.expected.target == s.reference for s in now.values() if s.expected.actor == "enterprise")
     done = [s for s in matter.steps if s.thread == "commitment:DONE"]
