@@ -7,6 +7,7 @@ import re
 from playwright.sync_api import expect
 
 from tests.portal.conftest import PHONE
+from tests.portal.test_browser_defects import SCREENSHOTS
 
 A4_MM = (210, 297)
 
@@ -32,6 +33,8 @@ def test_a_printed_receipt_is_one_a4_page_without_navigation_showing_the_qr_and_
             page.locator("details.proof dd.hash").nth(1).inner_text()
         )
         expect(page.get_by_text(voucher, exact=True)).to_be_visible()
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=SCREENSHOTS / "public--receipt-printed.png", full_page=True)
         pdf = page.pdf(prefer_css_page_size=True, print_background=False)
         boxes = re.findall(rb"/MediaBox \[0 0 ([0-9.]+) ([0-9.]+)\]", pdf)
         assert len(boxes) == 1  # one page
