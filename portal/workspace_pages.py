@@ -1,5 +1,7 @@
 """The enterprise workspace (企业工作台): my projects with their fee status, amounts due and paid with
-proofs, a link to pay online at the tax system's checkout, my commitments, my credit record.
+proofs, a link to pay online at the tax system's checkout, my commitments, my credit record; each
+project's page is the whole fee matter on one timeline (ledger.domain.fee_matter) with a link to
+every step the enterprise owns.
 
 Every read is bound to the session's USCC (as /v1/me is): another enterprise's project is a 404,
 never a hint that it exists."""
@@ -9,14 +11,54 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Path, Request
 
-from ledger.domain import commitments, credit_records, oversight, payments, projects
-from ledger.domain.errors import NotFound
+from ledger.domain import commitments, credit_records, fee_matter, oversight, payments, projects
 from portal.forms import FieldError, parse_project_code
-from portal.pages import PageError, render
+from portal.pages import COMMITMENT_STATUS, FEE_STATUS, PageError, render
 from portal.people import EnterprisePage
 from web.kit.deps import SessionDep, settings_for
 
 router = APIRouter(prefix="/workspace", include_in_schema=False)
+
+# The timeline's words (ledger.domain.fee_matter's codes).
+STEP_KIND = {
+    "unassessed": "待核定",
+    "assessed": "核定应缴",
+    "relief": "减免",
+    "adjusted": "补缴／核减",
+    "payment": "缴款",
+    "refund": "退付",
+    "commitment_recorded": "签署承诺",
+    "commitment_imported": "承诺迁入",
+    "commitment_evidence_submitted": "提交履约材料",
+    "commitment_evidence_rejected": "履约材料被退回",
+    "commitment_fulfilled": "履约",
+    "commitment_marked_overdue": "承诺逾期",
+    "commitment_breached": "认定违约",
+    "commitment_repaired": "信用修复",
+    "commitment_extended": "承诺延期",
+    "ticket": "咨询投诉",
+    "inspection": "监督检查",
+}
+STEP_STATUS = (
+    FEE_STATUS
+    | COMMITMENT_STATUS
+    | {
+        "on_chain": "已上链",
+        "evidence_submitted": "材料待审核",
+        "evidence_rejected": "材料被退回",
+        "open": "待答复",
+        "answered": "已答复，待评价",
+        "rated": "已评价",
+    }
+)
+ACTOR = {"enterprise": "贵单位", "office": "人防办", "tax_bureau": "税务部门"}
+ACTION = {
+    "pay": "在线缴纳（税务缴费页面）",
+    "submit_evidence": "提交履约材料",
+    "answer_rejection": "补充并重新提交材料",
+    "apply_repair": "申请信用修复",
+    "rate_ticket": "查看答复并评价",
+}
 
 
 def checkout_url(request: Request, levy_number: str) -> str | None:
@@ -57,11 +99,36 @@ def my_project(
         raise PageError(422, "链接无效", error.text) from None
     if project_code not in mine:
         raise PageError(404, "未找到项目", f"项目代码（project_code）{project_code} 不是贵单位的项目。")
-    try:
-        trail = oversight.money_trail(session, project_code=project_code)
-    except NotFound:
-        trail = None
-    return render(request, "workspace/project.html", who=who, project=mine[project_code], trail=trail)
+    rows = fee_matter.read_fee_matter(session, project_code=project_code, uscc=who.person.enterprise_uscc)
+    matter = fee_matter.fee_matter(rows)
+    links = {(e.action, e.target): action_url(request, e) for e in matter.to_do if e.action}
+    return render(
+        request,
+        "workspace/project.html",
+        who=who,
+        project=mine[project_code],
+        matter=matter,
+        account=rows.account,
+        links=links,
+        STEP_KIND=STEP_KIND,
+        STEP_STATUS=STEP_STATUS,
+        ACTOR=ACTOR,
+        ACTION=ACTION,
+    )
+
+
+def action_url(request: Request, expected: fee_matter.Expected) -> str | None:
+    """Where the enterprise does what is expected of it: the tax system's checkout, the evidence
+    page of a commitment (also where a repair is applied for), the ticket's follow-up page."""
+    target = expected.target or ""
+    match expected.action:
+        case "pay":
+            return checkout_url(request, target)
+        case "submit_evidence" | "answer_rejection" | "apply_repair":
+            return f"/workspace/commitments/{quote(target, safe='')}/evidence"
+        case "rate_ticket":
+            return str(request.url_for("follow_form"))
+    return None
 
 
 @router.get("/credit")

@@ -25,6 +25,7 @@ from sqlmodel import col
 from ledger.core.field_encryption import FieldCipher
 from ledger.core.identifiers import ProjectCode
 from ledger.core.settings import TicketSettings
+from ledger.db.access_model import User
 from ledger.db.ticket_model import RATINGS, TICKET_KINDS, TICKET_TOPICS, Ticket
 from ledger.domain.common import SHANGHAI, end_of_day, from_unix
 from ledger.domain.errors import InvalidState, NotFound, ValidationFailed
@@ -273,6 +274,21 @@ def search_faq(session: Session, *, query: str = "", limit: int = 50) -> list[Ti
         )
     rows = session.execute(statement.order_by(col(Ticket.answered_at).desc()).limit(limit)).scalars()
     return [_view(t, time.time()) for t in rows]
+
+
+def filed_by_enterprise(
+    session: Session, *, uscc: str, project_code: str, now: float | None = None
+) -> list[TicketView]:
+    """The tickets people of this enterprise filed, logged in, about this project, oldest first (the
+    enterprise's project page shows them on its timeline)."""
+    rows = session.execute(
+        select(Ticket)
+        .join(User, col(User.id) == col(Ticket.user_id))
+        .where(col(User.uscc) == uscc, col(Ticket.project_code) == project_code)
+        .order_by(col(Ticket.submitted_at))
+    ).scalars()
+    at = _now(now)
+    return [_view(t, at) for t in rows]
 
 
 def office_queue(session: Session, *, now: float | None = None, limit: int = 200) -> list[TicketView]:

@@ -80,7 +80,7 @@ def test_an_enterprise_sees_its_projects_fees_payments_pay_link_commitments_and_
     )
     assert 'action="http://testserver/logout"' in html
     project = people["portal-ent"].get(f"/workspace/projects/{code}").text
-    assert project.count('<details class="proof">') == 1 + 1 + 2  # account, assessment, two payments
+    assert project.count('<details class="proof">') == 6  # account, assessment, two payments, two commitments
     assert all(v in project for v in public_world.vouchers)
     credit = people["portal-ent"].get("/workspace/credit").text
     assert "我的信用记录" in credit and make_uscc(801) in credit
