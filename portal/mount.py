@@ -8,6 +8,7 @@ from fastapi.staticfiles import StaticFiles
 from portal import (
     announcement_pages,
     guide_pages,
+    notice_pages,
     office_pages,
     people,
     public_pages,
@@ -33,6 +34,7 @@ def mount_portal(app: FastAPI) -> None:
         announcement_pages.router,
         people.router,
         workspace_pages.router,
+        notice_pages.router,
         regulator_pages.router,
         office_pages.router,
     ):
