@@ -159,6 +159,8 @@ def test_the_app_is_built_from_the_settings_with_every_task_found_by_autodiscove
         "ledger.writer.mark_indexed",
         "ledger.webhooks.deliver",
         "ledger.commitments.sweep_overdue",
+        "ledger.notices.scan",
+        "ledger.reconcile_if_due",
     } <= set(app.tasks)
     assert {entry["task"] for entry in app.conf.beat_schedule.values()} <= set(app.tasks)
     assert app.conf.beat_schedule["webhooks-deliver"]["schedule"] == 0.3
