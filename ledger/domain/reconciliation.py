@@ -6,7 +6,7 @@ Findings, by kind:
 
 * approved_unsecured — a project past approval (construction, acceptance, completed) whose shelter is
   not built (a shortfall, or no passed acceptance), whose fee is not settled on chain, and which holds
-  no open shelter_build or fee_payment commitment on chain;
+  no open shelter_build or fee_payment commitment on chain (nor one on its way there);
 * payment_missing_on_chain — a voucher on the tax system's statement the chain does not hold (and none
   of our commands is still carrying it there);
 * payment_not_in_statement — a payment on chain on a day the tax system sent a statement for, which
@@ -261,8 +261,21 @@ def _approved_unsecured(session: Session, chain_id: int | None, checked: dict) -
         if chain_id is not None and keys
         else set()
     )
+    on_its_way = set(  # a promise accepted and not yet on chain is not a finding yet
+        session.execute(
+            select(col(CommitmentRecord.project_code))
+            .join(OutboxCommand, col(OutboxCommand.id) == col(CommitmentRecord.command_id))
+            .where(
+                col(CommitmentRecord.project_code).in_([p.project_code for p in projects]),
+                col(CommitmentRecord.kind).in_(["shelter_build", "fee_payment"]),
+                col(OutboxCommand.status).in_(IN_FLIGHT),
+            )
+        ).scalars()
+    )
     findings = []
     for p in projects:
+        if p.project_code in on_its_way:
+            continue
         account = accounts.get(p.project_key)
         built = p.stage == "completed" and shortfall(p.required_shelter_area, p.built_shelter_area) == 0
         settled = account is not None and account.status in SETTLED

@@ -67,8 +67,11 @@ def test_reconciliation_finds_each_planted_discrepancy_of_each_kind_and_nothing_
     # Planted: an approved project with nothing secured, a statement that lists a voucher the chain
     # lacks, leaves out one it holds and differs on another, a commitment past due that nobody marked,
     # and a read-model row the chain does not back.
+    # (Project 4, approved with its promise accepted and not yet on chain, is no finding.)
     with write_path.session() as s:
         projects.register_project(s, project=approved(3), client="approval")
+        projects.register_project(s, project=approved(4), client="approval")
+        record_commitments(s, commitments=[commitment(4, "C-ON-ITS-WAY", "shelter_build")], client="approval")
         statements.reconcile(
             s,
             statement=TaxStatement(day=day, items=[line("V-1", due[1] + 1, paid_at), line("V-GHOST", 5000, paid_at)]),
