@@ -13,7 +13,7 @@ from ledger.domain.commitments import decide_commitment, record_commitments, swe
 from ledger.domain.common import reference_key_hex
 from ledger.domain.notices import due_date_of, notices_of_enterprise, scan_notices
 from ledger.domain.schemas.office import CommitmentDecision
-from ledger.webhooks.delivery import add_endpoint, emit_enterprise_notices
+from ledger.webhooks.delivery import add_endpoint, emit_enterprise_notices, emit_indexed_events
 from ledger.webhooks.schemas import WebhookEndpointCreate
 from tests.ledger.writer.test_writer import setup_projects
 from tests.support.samples import commitment, make_uscc, sha
@@ -133,3 +133,42 @@ def test_reminders_fire_once_each_at_their_times_and_never_for_fulfilled_or_exte
         events = s.execute(select(WebhookDelivery.event, WebhookDelivery.payload)).all()
     assert [e for e, _ in events] == ["commitment.due_soon"] * 3
     assert sum('"reminder":"due_in_1d"' in payload for _, payload in events) == 1
+
+
+def test_an_overdue_mark_a_breach_and_its_repair_are_each_noticed_once_with_their_proofs(write_path):
+    setup_projects(write_path, 1)
+    with write_path.session() as s:
+        add_endpoint(
+            s,
+            endpoint=WebhookEndpointCreate(
+                subscriber="approval", url="http://127.0.0.1:9/notices", events=["commitment.repaired"]
+            ),
+        )
+        record_commitments(s, commitments=[commitment(1, "C-BROKEN", "materials", days=2)], client="approval")
+        s.commit()
+    index(write_path)
+    travel_to(write_path, due_at(write_path, "C-BROKEN") + 8 * DAY)  # past the registry's grace: overdue
+    with write_path.session() as s:
+        sweep_overdue(s, now=write_path.chain.now())
+        s.commit()
+    index(write_path)
+    assert scan(write_path) == 1  # overdue
+    for action in ("breach", "repair"):
+        with write_path.session() as s:
+            decide_commitment(
+                s,
+                commitment_number="C-BROKEN",
+                decision=CommitmentDecision(action=action, document_sha256=sha(action)),
+                actor="office",
+            )
+            s.commit()
+        index(write_path)
+        assert scan(write_path) == 1
+        assert scan(write_path) == 0
+    with write_path.session() as s:
+        outcomes = {n.kind: n.transaction_hash for n in notices_of_enterprise(s, uscc=make_uscc(1))}
+    assert set(outcomes) == {"overdue", "breached", "repaired"}
+    assert all(tx.startswith("0x") for tx in outcomes.values())
+    emit_indexed_events(write_path.engine)  # the repair reaches the approval system as its command is indexed
+    with write_path.session() as s:
+        assert s.execute(select(WebhookDelivery.event)).scalars().all() == ["commitment.repaired"]
