@@ -108,12 +108,13 @@ def due_run(session: Session, *, every_seconds: float, now: float | None = None)
         if last is not None and (now or time.time()) - last < every_seconds:
             return None
         return _new_run(session, trigger="daily", requested_by="worker", status="running")
-    claimed = session.execute(
+    claimed = session.execute(  # one conditional UPDATE: of two workers at once, one claims it
         update(ReconciliationRun)
         .where(col(ReconciliationRun.id) == requested, col(ReconciliationRun.status) == "requested")
         .values(status="running")
-    )
-    return session.get(ReconciliationRun, requested) if claimed.rowcount == 1 else None  # type: ignore[attr-defined]
+        .returning(col(ReconciliationRun.id))
+    ).scalar()
+    return None if claimed is None else session.get(ReconciliationRun, claimed)
 
 
 def _new_run(session: Session, *, trigger: str, requested_by: str, status: str) -> ReconciliationRun:
