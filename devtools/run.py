@@ -160,6 +160,10 @@ def run_dev(simulate: bool = True) -> int:
         }
         passwords = _register_simulators(settings) if simulate else {}
         env = dict(os.environ)
+        # The worker reconciles within its first 15 s (no run yet), then every quarter hour rather than
+        # daily, so the regulator's dashboard follows the living system.
+        env.setdefault("LEDGER_NOTICE_SCAN_SECONDS", "15")
+        env.setdefault("LEDGER_RECONCILIATION_HOURS", "0.25")
         if simulate:
             # The enterprise workspace's "pay online" links open the simulated tax system's checkout.
             env.setdefault(

@@ -16,12 +16,13 @@ and the webhooks run side by side.
 import logging
 from functools import cache
 
-from celery import Celery
+from celery import Celery, shared_task
 
 from ledger.core.errors import SettingsError
 from ledger.core.settings import Settings, get_settings
 
-# ledger.indexer.tasks, ledger.writer.tasks, ledger.webhooks.tasks, ledger.domain.tasks (the overdue sweep)
+# ledger.indexer.tasks, ledger.writer.tasks, ledger.webhooks.tasks, ledger.domain.tasks (the overdue sweep, the
+# notices); the reconciliation's task is below: it joins the domain and the audit, which only this room may.
 log = logging.getLogger(__name__)
 
 TASK_PACKAGES = ["ledger.indexer", "ledger.writer", "ledger.webhooks", "ledger.domain"]
@@ -29,10 +30,11 @@ TASK_PACKAGES = ["ledger.indexer", "ledger.writer", "ledger.webhooks", "ledger.d
 
 def beat_schedule(settings: Settings) -> dict:
     """What beat starts, how often; a task not started before its expiry is dropped (a backlog is worthless)."""
-    poll, sweep, webhooks = (
+    poll, sweep, webhooks, notices = (
         settings.indexer.index_poll_seconds,
         settings.worker.overdue_sweep_seconds,
         settings.webhooks.poll_seconds,
+        settings.worker.notice_scan_seconds,
     )
     return {
         "index-chain": {"task": "ledger.index_chain", "schedule": poll, "options": {"expires": 10 * poll}},
@@ -43,6 +45,9 @@ def beat_schedule(settings: Settings) -> dict:
             "schedule": sweep,
             "options": {"expires": sweep},
         },
+        "notices-scan": {"task": "ledger.notices.scan", "schedule": notices, "options": {"expires": notices}},
+        # Looks each time whether a run is asked for or the last is a day old; runs at most one.
+        "reconcile-if-due": {"task": "ledger.reconcile_if_due", "schedule": notices, "options": {"expires": notices}},
         "webhooks-deliver": {
             "task": "ledger.webhooks.deliver",
             "schedule": webhooks,
@@ -69,6 +74,43 @@ def create_app() -> Celery:
     )
     app.autodiscover_tasks(TASK_PACKAGES)
     return app
+
+
+@shared_task(name="ledger.reconcile_if_due")
+def reconcile_if_due() -> int | None:
+    """Run the reconciliation asked for (the regulator's button), or the daily one when the last is
+    LEDGER_RECONCILIATION_HOURS old; returns the run's id, None when none was due."""
+    from sqlmodel import Session
+
+    from ledger.audit.verify import live_audit
+    from ledger.db.schema import engine_at_current_schema
+    from ledger.domain import reconciliation
+    from ledger.domain.chain_time import chain_clock
+
+    settings = get_settings()
+    engine = engine_at_current_schema(settings.database.url)
+    try:
+        with Session(engine) as session:
+            run = reconciliation.due_run(session, every_seconds=settings.worker.reconciliation_hours * 3600)
+            if run is None:
+                return None
+            session.commit()  # taken: a concurrent beat tick finds it done or running
+            try:
+                return reconciliation.reconcile(
+                    session,
+                    now=chain_clock().now(),
+                    sweep_slack_seconds=2 * settings.worker.overdue_sweep_seconds,
+                    audit=live_audit(settings.rpc.url, settings.deployment.manifest_path, engine),
+                    run=run,
+                )
+            except Exception as exc:
+                session.rollback()
+                reconciliation.fail_run(session, run=run, error=f"{type(exc).__name__}: {exc}")
+                raise
+            finally:
+                session.commit()
+    finally:
+        engine.dispose()
 
 
 @cache

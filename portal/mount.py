@@ -9,6 +9,7 @@ from portal import (
     announcement_pages,
     evidence_pages,
     guide_pages,
+    notice_pages,
     office_pages,
     people,
     public_pages,
@@ -35,6 +36,7 @@ def mount_portal(app: FastAPI) -> None:
         people.router,
         workspace_pages.router,
         evidence_pages.router,
+        notice_pages.router,
         regulator_pages.router,
         office_pages.router,
     ):

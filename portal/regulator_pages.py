@@ -1,6 +1,7 @@
 """The regulator's dashboard (监管驾驶舱): enterprises by score and grade, one enterprise's credit
 record (as of any moment), overdue and breached commitments, a project's money trail, collection by
-district and by month (ECharts), and CSV and XLSX exports for Excel. Regulators only, as /v1/regulator."""
+district and by month (ECharts), the latest reconciliation (对账) with its findings and a button to run
+one now, and CSV and XLSX exports for Excel. Regulators only, as /v1/regulator."""
 
 from collections.abc import Iterable
 from datetime import datetime
@@ -11,7 +12,7 @@ from pydantic import AwareDatetime, TypeAdapter, ValidationError
 from sqlalchemy.orm import Session
 from starlette.responses import RedirectResponse
 
-from ledger.domain import credit_records, oversight
+from ledger.domain import credit_records, oversight, reconciliation
 from ledger.domain.common import SHANGHAI
 from ledger.domain.errors import DomainError, NotFound
 from ledger.domain.projects import enterprise_name
@@ -24,6 +25,24 @@ from web.kit.deps import SessionDep
 router = APIRouter(prefix="/regulator", include_in_schema=False)
 Grade = Literal["A", "B", "C", "D"]
 AlertStatus = Literal["overdue", "breached"]
+FindingKind = Literal[
+    "approved_unsecured",
+    "payment_missing_on_chain",
+    "payment_not_in_statement",
+    "amount_mismatch",
+    "overdue_unmarked",
+    "read_model_differs",
+]
+# ledger.domain.reconciliation.KINDS, as the regulator reads them
+FINDING_KIND = {
+    "approved_unsecured": "已批项目既未建人防工程也未缴清费用",
+    "payment_missing_on_chain": "税务对账单有、链上无的缴款",
+    "payment_not_in_statement": "链上有、税务对账单无的缴款",
+    "amount_mismatch": "金额不一致",
+    "overdue_unmarked": "已过期限未标记逾期的承诺",
+    "read_model_differs": "读模型与链上不一致（审计）",
+}
+TRIGGER = {"daily": "每日自动", "on_demand": "监管人员发起", "cli": "命令行"}
 _moment = TypeAdapter(AwareDatetime)
 
 
@@ -90,7 +109,48 @@ def regulator_home(
         by_grade=credit_records.enterprises_by_grade(session),
         names=enterprise_names(session, (e.uscc for e in page.items)),
         collection=oversight.collection(session),
+        run=reconciliation.latest_run(session),
+        FINDING_KIND=FINDING_KIND,
+        TRIGGER=TRIGGER,
     )
+
+
+@router.get("/reconciliation")
+def reconciliation_page(
+    request: Request,
+    session: SessionDep,
+    who: RegulatorPage,
+    kind: Annotated[FindingKind | None, Query()] = None,
+    run_id: Annotated[int | None, Query(ge=1)] = None,
+):
+    run = _run(session, run_id)
+    findings = reconciliation.run_findings(session, run_id=run.run_id, kind=kind) if run else []
+    return render(
+        request,
+        "regulator/reconciliation.html",
+        who=who,
+        run=run,
+        kind=kind,
+        findings=findings,
+        FINDING_KIND=FINDING_KIND,
+        TRIGGER=TRIGGER,
+    )
+
+
+@router.post("/reconciliation")
+def reconciliation_request(request: Request, session: SessionDep, who: RegulatorPage):
+    """Ask the worker for a run now; the page says it is waiting until the run is done."""
+    reconciliation.request_reconciliation(session, actor=who.person.username)
+    return RedirectResponse(request.url_for("reconciliation_page").path, status_code=303)
+
+
+def _run(session: Session, run_id: int | None):
+    if run_id is None:
+        return reconciliation.latest_run(session)
+    try:
+        return reconciliation.get_run(session, run_id=run_id)
+    except NotFound:
+        raise PageError(404, "未找到", f"没有编号为 {run_id} 的对账记录。") from None
 
 
 @router.get("/enterprises/{enterprise}")
@@ -260,5 +320,45 @@ def commitment_table(session: Session, status: AlertStatus | None) -> Table:
                 _name_of(session, c.uscc),
             ]
             for c in items
+        ),
+    )
+
+
+@router.get("/reconciliation.csv")
+def reconciliation_csv(
+    session: SessionDep,
+    who: RegulatorPage,
+    kind: Annotated[FindingKind | None, Query()] = None,
+    run_id: Annotated[int | None, Query(ge=1)] = None,
+):
+    return csv_response(finding_table(session, run_id, kind))
+
+
+@router.get("/reconciliation.xlsx")
+def reconciliation_xlsx(
+    session: SessionDep,
+    who: RegulatorPage,
+    kind: Annotated[FindingKind | None, Query()] = None,
+    run_id: Annotated[int | None, Query(ge=1)] = None,
+):
+    return xlsx_response(finding_table(session, run_id, kind))
+
+
+def finding_table(session: Session, run_id: int | None, kind: FindingKind | None) -> Table:
+    run = _run(session, run_id)
+    findings = reconciliation.run_findings(session, run_id=run.run_id, kind=kind) if run else []
+    return Table(
+        f"reconciliation-{run.run_id}" if run else "reconciliation",
+        ["对账编号", "类别", "对象", "项目代码", "说明", "交易哈希"],
+        (
+            [
+                run.run_id if run else 0,
+                FINDING_KIND.get(f.kind, f.kind),
+                f.subject,
+                f.project_code or "",
+                f.detail,
+                " ".join(f.proofs),
+            ]
+            for f in findings
         ),
     )

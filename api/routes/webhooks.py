@@ -14,6 +14,7 @@ from ledger.webhooks import delivery as webhooks
 from ledger.webhooks.schemas import (
     ClearanceChangedNotice,
     CommandNotice,
+    DueSoonNotice,
     WebhookEndpointCreate,
     WebhookEndpointPublic,
     WebhookRegistration,
@@ -159,6 +160,16 @@ def commitment_overdue(notice: CommandNotice) -> None:
 @notices.post("commitment.breached", status_code=200)
 def commitment_breached(notice: CommandNotice) -> None:
     """A commitment was declared breached on chain."""
+
+
+@notices.post("commitment.repaired", status_code=200)
+def commitment_repaired(notice: CommandNotice) -> None:
+    """A breached commitment's repair (信用修复) was approved on chain."""
+
+
+@notices.post("commitment.due_soon", status_code=200)
+def commitment_due_soon(notice: DueSoonNotice) -> None:
+    """A commitment's due date is near (sent once per reminder and due date)."""
 
 
 @notices.post("clearance.changed", status_code=200)

@@ -108,3 +108,16 @@ def verify(
         finally:
             scratch.dispose()
     return AuditReport(manifest.chain_id, checkpoint, events, tables, rebuilt - started, compared - rebuilt)
+
+
+def live_audit(rpc_url: str, manifest_path: Path, live: Engine) -> Callable[[], list[TableDiff]]:
+    """The audit of the live read model against the node at `rpc_url`, as a call to make later (the
+    reconciliation runs it among its checks; it raises when the node or the manifest cannot be read)."""
+
+    def audit() -> list[TableDiff]:
+        from ledger.chain.manifest import load_manifest
+        from ledger.chain.node import connect
+
+        return verify(connect(rpc_url), load_manifest(manifest_path), live).tables
+
+    return audit

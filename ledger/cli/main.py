@@ -10,6 +10,7 @@ from ledger.cli.credit import credit
 from ledger.cli.db import db
 from ledger.cli.indexer import index, reindex
 from ledger.cli.keys import keys
+from ledger.cli.reconcile import reconcile
 from ledger.cli.webhooks import webhooks
 from ledger.core.errors import SettingsError
 from ledger.core.settings import get_settings
@@ -25,6 +26,7 @@ app.add_typer(users, name="users")
 app.add_typer(keys, name="keys")
 app.add_typer(webhooks, name="webhooks")
 app.add_typer(credit, name="credit")
+app.command()(reconcile)
 
 
 @app.callback()

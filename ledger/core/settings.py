@@ -16,7 +16,7 @@ import socket
 import uuid
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, PositiveFloat, PositiveInt, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -148,6 +148,12 @@ class WorkerSettings(BaseSettings):
     celery_queue: str = Field(default="ledger", min_length=1, max_length=200)
     # How often beat looks for open commitments past due date + grace to mark them overdue on chain.
     overdue_sweep_seconds: PositiveFloat = Field(default=60.0, le=86_400)
+    # Reminders to the enterprise this many days before a commitment's due date (LEDGER_REMINDER_DAYS='[7,1]').
+    reminder_days: list[Annotated[int, Field(ge=1, le=365)]] = Field(default=[7, 1], min_length=1, max_length=5)
+    # How often beat scans for reminders and outcome notices due (and starts a reconciliation asked for).
+    notice_scan_seconds: PositiveFloat = Field(default=60.0, le=86_400)
+    # A reconciliation runs when the last one is this old (and on demand).
+    reconciliation_hours: PositiveFloat = Field(default=24.0, le=24 * 31)
 
 
 class WriterSettings(BaseSettings):

@@ -2,17 +2,21 @@
 
 A day is a calendar day in Asia/Shanghai by the payment's `paid_at`. Ours lists every
 confirmation we accepted whose command did not fail (a failed one never reached the chain).
+The tax system's statement is kept as it last posted it, for the three-way reconciliation
+against the chain (ledger.domain.reconciliation).
 """
 
+import time
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
+from ledger.db.supervision_model import TaxStatementLine
 from ledger.db.write_model import OutboxCommand
 from ledger.db.write_model import PaymentConfirmation as ConfirmationRow
-from ledger.domain.common import day_bounds, from_unix
+from ledger.domain.common import day_bounds, from_unix, unix
 from ledger.domain.schemas.tax import AmountMismatch, DailyStatement, Reconciliation, StatementItem, TaxStatement
 from ledger.outbox.commands import FAILED
 
@@ -47,7 +51,9 @@ def daily_statement(session: Session, *, day: date) -> DailyStatement:
 
 
 def reconcile(session: Session, *, statement: TaxStatement) -> Reconciliation:
-    """Match the tax system's statement of a day against ours by voucher number."""
+    """Match the tax system's statement of a day against ours by voucher number; the statement is kept
+    (replacing one posted earlier for the day)."""
+    _keep(session, statement)
     ours = {item.voucher_number: item.amount_fen for item in daily_statement(session, day=statement.day).items}
     theirs = {item.voucher_number: item.amount_fen for item in statement.items}
     mismatches = [
@@ -66,3 +72,25 @@ def reconcile(session: Session, *, statement: TaxStatement) -> Reconciliation:
         amount_mismatches=mismatches,
         clean=not (missing_here or missing_there or mismatches),
     )
+
+
+def _keep(session: Session, statement: TaxStatement) -> None:
+    session.execute(delete(TaxStatementLine).where(col(TaxStatementLine.day) == statement.day))
+    received = time.time()
+    # a voucher listed twice counts once (its last line), as in the matching above
+    lines = {item.voucher_number: item for item in statement.items}
+    if lines:
+        session.execute(
+            insert(TaxStatementLine),
+            [
+                {
+                    "day": statement.day,
+                    "voucher_number": item.voucher_number,
+                    "levy_number": item.levy_number,
+                    "amount_fen": item.amount_fen,
+                    "paid_at": unix(item.paid_at),
+                    "received_at": received,
+                }
+                for item in lines.values()
+            ],
+        )

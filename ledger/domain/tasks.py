@@ -1,4 +1,5 @@
-"""The commitments' Celery task (found by ledger.worker's autodiscovery): `ledger.commitments.sweep_overdue`
+"""The commitments' Celery tasks (found by ledger.worker's autodiscovery): `ledger.notices.scan` makes the
+reminders and outcome notices due (ledger.domain.notices); `ledger.commitments.sweep_overdue`
 queues markOverdue for open commitments past their grace period; a duplicate finds them already queued."""
 
 from functools import cache
@@ -29,3 +30,17 @@ def sweep_overdue() -> int:
         queued = sweep(session, now=chain_clock().now())
         session.commit()
     return len(queued)
+
+
+@shared_task(name="ledger.notices.scan")
+def scan_notices() -> int:
+    """Make the reminders and outcome notices due by the chain's clock (each once); returns how many were made."""
+    from sqlmodel import Session
+
+    from ledger.domain.chain_time import chain_clock
+    from ledger.domain.notices import scan_notices as scan
+
+    with Session(_engine()) as session:
+        made = scan(session, now=chain_clock().now(), reminder_days=get_settings().worker.reminder_days)
+        session.commit()
+    return made

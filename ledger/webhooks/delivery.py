@@ -6,7 +6,8 @@
   (DESIGN.md §6, ledger.access.signing): X-Client-Id (LEDGER_PLATFORM_CLIENT_ID), X-Timestamp,
   X-Nonce, X-Signature; plus X-Webhook-Event and X-Webhook-Delivery (the delivery id: receivers
   deduplicate on it, since a notice may arrive more than once).
-* Payloads follow ledger.webhooks.schemas (version 1: CommandNotice, ClearanceChangedNotice),
+* Reminders before a commitment's due date (ledger.domain.notices) go out as `commitment.due_soon`.
+* Payloads follow ledger.webhooks.schemas (version 1: CommandNotice, ClearanceChangedNotice, DueSoonNotice),
   also sent as X-Webhook-Version.
 * An endpoint hears the event kinds it chose, for all projects or only those its subscriber
   registered (`projects: own`). A client registers and removes its own endpoints through the API
@@ -31,6 +32,7 @@ from urllib.parse import urlsplit
 
 import orjson
 import requests
+from pydantic import BaseModel
 from sqlalchemy import Engine, bindparam, func, insert, select, text, update
 from sqlalchemy.orm import Session
 from sqlmodel import col  # a model's attribute as the column it is (for the type checker)
@@ -38,6 +40,7 @@ from sqlmodel import col  # a model's attribute as the column it is (for the typ
 from ledger.access.signing import private_key_from_seed, sign_request
 from ledger.core.crypto_profile import current_profile
 from ledger.core.settings import Settings
+from ledger.db.supervision_model import EnterpriseNotice
 from ledger.db.webhook_model import ClearanceNotice, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from ledger.db.write_model import OutboxCommand, Project
 from ledger.domain.clearance import clearance
@@ -48,6 +51,7 @@ from ledger.webhooks.schemas import (
     NOTICE_VERSION,
     ClearanceChangedNotice,
     CommandNotice,
+    DueSoonNotice,
     WebhookDeliveryPublic,
     WebhookEndpointCreate,
     WebhookEndpointPublic,
@@ -60,6 +64,12 @@ COMMAND_EVENTS = {
     "record_payment": "payment.recorded",
     "breach_commitment": "commitment.breached",
     "mark_overdue": "commitment.overdue",
+    "repair_commitment": "commitment.repaired",
+}
+# event -> the schema of its body (any other: CommandNotice)
+NOTICE_SCHEMAS: dict[str, type[BaseModel]] = {
+    "clearance.changed": ClearanceChangedNotice,
+    "commitment.due_soon": DueSoonNotice,
 }
 CLAIM_SECONDS = 60.0  # a claimed delivery is not picked by another worker for this long
 
@@ -268,44 +278,7 @@ def emit_indexed_events(engine: Engine) -> int:
                     session.add(ClearanceNotice(project_code=project_code, clear=answer.clear, updated_at=now))
                 else:
                     previous.clear, previous.updated_at = answer.clear, now
-        registered_by = (
-            dict(
-                session.execute(
-                    select(col(Project.project_code), col(Project.registered_by)).where(
-                        col(Project.project_code).in_({project for _, project, _ in notices})
-                    )
-                )
-                .tuples()
-                .all()
-            )
-            if notices
-            else {}
-        )
-        rows = []
-        for event, project_code, payload in notices:
-            for endpoint in listeners:
-                if event in endpoint.events.split(",") and (
-                    endpoint.projects == "all" or registered_by.get(project_code) == endpoint.subscriber
-                ):
-                    delivery_id = uuid.uuid4().hex
-                    body = _notice(
-                        event, {**payload, "version": NOTICE_VERSION, "delivery_id": delivery_id, "created_at": now}
-                    )
-                    rows.append(
-                        {
-                            "id": delivery_id,
-                            "endpoint_id": endpoint.id,
-                            "event": event,
-                            "project_code": project_code,
-                            "payload": body,
-                            "status": "pending",
-                            "attempts": 0,
-                            "next_attempt_at": now,
-                            "created_at": now,
-                        }
-                    )
-        if rows:
-            session.execute(insert(WebhookDelivery), rows)
+        sent = _fan_out(session, listeners, notices, now)
         session.execute(
             text("UPDATE outbox_commands SET notified_at = :now WHERE seq IN :seqs").bindparams(
                 bindparam("seqs", expanding=True)
@@ -313,13 +286,98 @@ def emit_indexed_events(engine: Engine) -> int:
             {"now": now, "seqs": [c.seq for c in commands]},
         )
         session.commit()
-        return len(rows)
+        return sent
+
+
+def _fan_out(session: Session, listeners, notices: list[tuple[str, str, dict]], now: float) -> int:
+    """One delivery per notice and endpoint that hears its event (and its project); returns how many."""
+    registered_by = (
+        dict(
+            session.execute(
+                select(col(Project.project_code), col(Project.registered_by)).where(
+                    col(Project.project_code).in_({project for _, project, _ in notices})
+                )
+            )
+            .tuples()
+            .all()
+        )
+        if notices
+        else {}
+    )
+    rows = []
+    for event, project_code, payload in notices:
+        for endpoint in listeners:
+            if event in endpoint.events.split(",") and (
+                endpoint.projects == "all" or registered_by.get(project_code) == endpoint.subscriber
+            ):
+                delivery_id = uuid.uuid4().hex
+                body = _notice(
+                    event, {**payload, "version": NOTICE_VERSION, "delivery_id": delivery_id, "created_at": now}
+                )
+                rows.append(
+                    {
+                        "id": delivery_id,
+                        "endpoint_id": endpoint.id,
+                        "event": event,
+                        "project_code": project_code,
+                        "payload": body,
+                        "status": "pending",
+                        "attempts": 0,
+                        "next_attempt_at": now,
+                        "created_at": now,
+                    }
+                )
+    if rows:
+        session.execute(insert(WebhookDelivery), rows)
+    return len(rows)
+
+
+def emit_enterprise_notices(engine: Engine) -> int:
+    """Create the `commitment.due_soon` notices of reminders made since the last call; returns how many.
+    (An outcome notice needs none here: the command that made the outcome announces it when indexed.)"""
+    with Session(engine) as session:
+        made = (
+            session.execute(
+                select(EnterpriseNotice)
+                .where(col(EnterpriseNotice.notified_at).is_(None))
+                .order_by(col(EnterpriseNotice.id))
+                .limit(5000)
+            )
+            .scalars()
+            .all()
+        )
+        if not made:
+            return 0
+        listeners = (
+            session.execute(select(WebhookEndpoint).where(col(WebhookEndpoint.removed_at).is_(None))).scalars().all()
+        )
+        now = time.time()
+        notices = [
+            (
+                "commitment.due_soon",
+                n.project_code,
+                {
+                    "event": "commitment.due_soon",
+                    "project_code": n.project_code,
+                    "commitment_number": n.commitment_number,
+                    "enterprise_uscc": n.enterprise_uscc,
+                    "due_date": n.due_date.isoformat(),
+                    "reminder": n.kind,
+                },
+            )
+            for n in made
+            if n.kind.startswith("due_in_")
+        ]
+        sent = _fan_out(session, listeners, notices, now)
+        for n in made:
+            n.notified_at = now
+        session.commit()
+        return sent
 
 
 def _notice(event: str, payload: dict) -> str:
     """The body as sent: checked against its documented schema (a notice that does not match is a bug here)."""
-    model = ClearanceChangedNotice if event == "clearance.changed" else CommandNotice
-    model.model_validate(payload)
+    NOTICE_SCHEMAS.get(event, CommandNotice).model_validate(payload)
     return orjson.dumps(payload).decode()
 
 
@@ -332,6 +390,7 @@ def deliver_due(
     """Create pending notices, then send the deliveries that are due and first in their (endpoint, project) line.
     `clock` (unix seconds) decides what is due, the back-off and the disable window."""
     emit_indexed_events(engine)
+    emit_enterprise_notices(engine)
     key = private_key_from_seed(settings.platform.signing_key.get_secret_value(), current_profile(settings))
     now = clock()
     with engine.connect() as conn:

@@ -1,7 +1,7 @@
 """Webhooks as a client sees them: its registration, the endpoint's state, and the notices it
 receives (payload schema version 1, also in the OpenAPI document under `webhooks`)."""
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Final, Literal, get_args
 
 from pydantic import (
@@ -18,7 +18,14 @@ from pydantic_core import PydanticCustomError
 from ledger.domain.schemas.approval import Clearance
 
 NOTICE_VERSION: Final = 1
-WebhookEvent = Literal["payment.recorded", "clearance.changed", "commitment.overdue", "commitment.breached"]
+WebhookEvent = Literal[
+    "payment.recorded",
+    "clearance.changed",
+    "commitment.overdue",
+    "commitment.breached",
+    "commitment.repaired",
+    "commitment.due_soon",
+]
 WEBHOOK_EVENTS: tuple[str, ...] = get_args(WebhookEvent)
 WebhookProjects = Literal["all", "own"]
 
@@ -113,7 +120,7 @@ class NoticeHeader(BaseModel):
 class CommandNotice(NoticeHeader):
     """A command the chain recorded and the read model holds (status `indexed`)."""
 
-    event: Literal["payment.recorded", "commitment.overdue", "commitment.breached"]
+    event: Literal["payment.recorded", "commitment.overdue", "commitment.breached", "commitment.repaired"]
     reference: str = Field(description="the business key: voucher number or commitment number")
     command_id: str
     transaction_hash: str | None
@@ -124,3 +131,14 @@ class ClearanceChangedNotice(NoticeHeader, Clearance):
     """A project's clearance answer changed (clear ↔ not clear): the new answer, as GET …/clearance gives it."""
 
     event: Literal["clearance.changed"]
+
+
+class DueSoonNotice(NoticeHeader):
+    """A commitment's due date is near (LEDGER_REMINDER_DAYS before it, 7 and 1 days by default); sent once
+    per reminder and due date (an extended commitment is reminded of its new date)."""
+
+    event: Literal["commitment.due_soon"]
+    commitment_number: str
+    enterprise_uscc: str
+    due_date: date
+    reminder: str = Field(description="which reminder: due_in_7d, due_in_1d, …")

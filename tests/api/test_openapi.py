@@ -218,8 +218,10 @@ def test_the_notices_we_send_are_documented_with_their_version():
         "clearance.changed",
         "commitment.overdue",
         "commitment.breached",
+        "commitment.repaired",
+        "commitment.due_soon",
     }
-    for name in ("CommandNotice", "ClearanceChangedNotice"):
+    for name in ("CommandNotice", "ClearanceChangedNotice", "DueSoonNotice"):
         assert document["components"]["schemas"][name]["properties"]["version"]["const"] == 1
 
 

@@ -12,10 +12,12 @@ from dataclasses import replace
 import pytest
 import redis
 from sqlalchemy import text
+from sqlmodel import Session
 
 from ledger.db.engine import make_engine
 from ledger.db.schema import upgrade_schema
-from ledger.worker import _command_line_app, create_app
+from ledger.domain import reconciliation
+from ledger.worker import _command_line_app, create_app, reconcile_if_due
 from tests.ledger.indexer.conftest import make_indexer, read_model, workload
 from tests.ledger.indexer.faulty_node import Faults, FaultyNode
 
@@ -159,6 +161,8 @@ def test_the_app_is_built_from_the_settings_with_every_task_found_by_autodiscove
         "ledger.writer.mark_indexed",
         "ledger.webhooks.deliver",
         "ledger.commitments.sweep_overdue",
+        "ledger.notices.scan",
+        "ledger.reconcile_if_due",
     } <= set(app.tasks)
     assert {entry["task"] for entry in app.conf.beat_schedule.values()} <= set(app.tasks)
     assert app.conf.beat_schedule["webhooks-deliver"]["schedule"] == 0.3
@@ -175,3 +179,24 @@ def test_the_worker_started_while_the_database_is_down_starts_and_says_each_task
         _command_line_app.cache_clear()
     assert app.main == "ledger"
     assert "the database is unreachable at start" in caplog.text
+
+
+def test_the_reconciliation_task_runs_at_once_on_a_fresh_database_then_only_when_asked_or_a_day_later(
+    monkeypatch, tmp_path
+):
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    engine = make_engine(url)
+    upgrade_schema(engine)
+    monkeypatch.setenv("LEDGER_DATABASE_URL", url)
+    monkeypatch.setenv("LEDGER_RPC_URL", "http://127.0.0.1:9")  # no node: the audit says so in the run
+    assert reconcile_if_due() == 1
+    assert reconcile_if_due() is None  # the last run is not a day old
+    with Session(engine) as s:
+        reconciliation.request_reconciliation(s, actor="regulator")
+        s.commit()
+    assert reconcile_if_due() == 2
+    with Session(engine) as s:
+        run = reconciliation.latest_run(s)
+    assert run.run_id == 2 and run.trigger == "on_demand" and run.status == "done"
+    assert run.checked["read_model"].startswith("not checked: ")
+    engine.dispose()

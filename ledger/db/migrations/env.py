@@ -7,6 +7,7 @@ import ledger.db.access_model  # noqa: F401  (API clients, keys, nonces, idempot
 import ledger.db.evidence_model  # noqa: F401  (enterprises' fulfilment evidence and its review)
 import ledger.db.lease_model  # noqa: F401  (the indexer's and the writer's leases)
 import ledger.db.read_model  # noqa: F401  (registers the tables)
+import ledger.db.supervision_model  # noqa: F401  (enterprise notices, tax statements, reconciliation runs)
 import ledger.db.ticket_model  # noqa: F401  (questions, complaints and suggestions from the public)
 import ledger.db.webhook_model  # noqa: F401  (webhook endpoints, deliveries, attempts)
 import ledger.db.write_model  # noqa: F401  (write model: projects, levies, confirmations, outbox)

@@ -28,3 +28,15 @@ class PaymentPublic(BaseModel):
     paid_at: datetime
     command_id: str
     status: CommandStatusName
+
+
+class NoticePublic(BaseModel):
+    """A notice in the enterprise's workspace: a reminder (due_in_7d, …) or an outcome (overdue, breached,
+    repaired, inspection) with its proof."""
+
+    commitment_number: str
+    project_code: str
+    kind: str
+    due_date: date
+    transaction_hash: str | None
+    created_at: datetime

@@ -69,3 +69,27 @@ class CollectionRow(BaseModel):
 class CollectionPublic(BaseModel):
     by_district: list[CollectionRow]
     by_month: list[CollectionRow]
+
+
+class ReconciliationRunPublic(BaseModel):
+    """One reconciliation run (ledger.domain.reconciliation): its counts by finding kind and what it looked at."""
+
+    run_id: int
+    trigger: str  # daily, on_demand, cli
+    requested_by: str
+    status: Literal["requested", "running", "done", "failed"]
+    requested_at: datetime
+    finished_at: datetime | None
+    counts: dict[str, int]
+    total: int
+    checked: dict[str, int | str]
+    error: str | None
+    waiting: int  # runs requested and not started yet
+
+
+class ReconciliationFindingPublic(BaseModel):
+    kind: str
+    subject: str
+    project_code: str | None
+    detail: str
+    proofs: list[str]  # transaction hashes

@@ -1,0 +1,24 @@
+"""The enterprise's notices (提醒与通知): reminders before its commitments' due dates and the outcomes the
+chain recorded, newest first, bound to the session's USCC like the rest of the workspace."""
+
+from fastapi import APIRouter, Request
+
+from ledger.domain.notices import notices_of_enterprise
+from portal.pages import render
+from portal.people import EnterprisePage
+from web.kit.deps import SessionDep
+
+router = APIRouter(prefix="/workspace", include_in_schema=False)
+# The outcome kinds (ledger.domain.notices.OUTCOMES, INSPECTION); a reminder reads "due in n days".
+NOTICE_KIND = {
+    "overdue": "承诺已逾期（链上已标记）",
+    "breached": "承诺被认定违约",
+    "repaired": "信用修复已通过",
+    "inspection": "双随机抽查结果",
+}
+
+
+@router.get("/notices")
+def workspace_notices(request: Request, session: SessionDep, who: EnterprisePage):
+    notices = notices_of_enterprise(session, uscc=who.person.enterprise_uscc)
+    return render(request, "workspace/notices.html", who=who, notices=notices, NOTICE_KIND=NOTICE_KIND)
