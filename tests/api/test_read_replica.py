@@ -166,3 +166,16 @@ def test_an_answer_kept_at_one_checkpoint_is_not_served_once_the_replica_replays
     fresh = ask()
     assert fresh["as_of"]["block_number"] > kept["as_of"]["block_number"]
     assert fresh["fee"]["paid_fen"] == kept["fee"]["paid_fen"] + 50_000
+
+
+def test_while_the_replica_is_down_its_reads_answer_503_and_the_primary_takes_writes(world, http):
+    world.pair.replica.stop()
+    try:
+        response = http.get(f"/v1/public/projects/{CODE}")
+        assert response.status_code == 503, response.text
+        assert http.get(f"/v1/regulator/projects/{CODE}/money-trail").status_code == 503
+        world.pay(10_000)  # the write path and the indexer, on the primary
+    finally:
+        world.pair.replica.start()
+    world.pair.caught_up()
+    assert public_project(http)["fee"]["paid_fen"] == world.paid_on_primary_up_to(world.checkpoint(world.path.engine))
