@@ -1,6 +1,6 @@
 """/v1/regulator: the regulator / auditor (监管、审计) reads the credit record and the money
 trail, with the on-chain proof of every figure. Read-only: GET routes only, session role
-`regulator` only."""
+`regulator` only; they read through the read engine (the read replica when one is set), one snapshot per request."""
 
 from typing import Annotated, Literal
 
