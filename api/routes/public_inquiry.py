@@ -1,5 +1,6 @@
 """/v1/public: anyone may look up a project or verify a receipt — rate-limited per client IP,
-masked (no personal data), every figure with its on-chain proof, read from the read model only.
+masked (no personal data), every figure with its on-chain proof, read from the read model only
+(on the read replica when LEDGER_DATABASE_READ_URL is set).
 
 The routes are async and answer from web.kit.read_cache when they can: an answer is read from the
 read model again once the indexer has changed its project.

@@ -1,6 +1,6 @@
 """/v1/regulator: the regulator / auditor (监管、审计) reads the credit record and the money
 trail, with the on-chain proof of every figure. Read-only: GET routes only, session role
-`regulator` only."""
+`regulator` only; they read through the read engine (the read replica when one is set), one snapshot per request."""
 
 from typing import Annotated, Literal
 
@@ -20,7 +20,7 @@ from ledger.domain.schemas.credit import (
     RuleSetPublic,
 )
 from ledger.domain.schemas.regulator import CommitmentAlertPage, MoneyTrailPublic
-from web.kit.deps import SessionDep
+from web.kit.deps import ReadSessionDep
 from web.kit.problems import problem_responses
 from web.kit.sessions import RegulatorUser
 
@@ -64,7 +64,7 @@ def rule_set(user: RegulatorUser) -> RuleSetPublic:
     },
 )
 def list_enterprises(
-    session: SessionDep,
+    session: ReadSessionDep,
     user: RegulatorUser,
     grade: Annotated[Literal["A", "B", "C", "D"] | None, Query(description="only this grade")] = None,
     cursor: Cursor = None,
@@ -80,7 +80,7 @@ def list_enterprises(
     responses={**ex.ok("The credit record", ex.CREDIT_RECORD), **READ},
 )
 def enterprise_record(
-    enterprise: Enterprise, session: SessionDep, user: RegulatorUser, as_of: AsOf = None
+    enterprise: Enterprise, session: ReadSessionDep, user: RegulatorUser, as_of: AsOf = None
 ) -> CreditRecordPublic:
     """Score, grade and every credit event with its contribution and proof, now or as of a past moment."""
     return credit_records.credit_record(session, enterprise=enterprise, as_of=as_of)
@@ -105,7 +105,7 @@ EXPORT_EXAMPLE = [CreditEventExport.model_validate(ex.CREDIT_EVENT_EXPORT)]
     },
 )
 def credit_events_export(
-    session: SessionDep,
+    session: ReadSessionDep,
     user: RegulatorUser,
     since: Annotated[
         Moment,
@@ -139,7 +139,7 @@ def credit_events_export(
     },
 )
 def commitments_in_trouble(
-    session: SessionDep,
+    session: ReadSessionDep,
     user: RegulatorUser,
     status: Annotated[Literal["overdue", "breached"] | None, Query()] = None,
     cursor: Cursor = None,
@@ -155,7 +155,7 @@ def commitments_in_trouble(
     responses={**ex.ok("The money trail", ex.MONEY_TRAIL), **READ},
 )
 def money_trail(
-    project_code: Annotated[ProjectCode, Path(examples=[ex.PROJECT])], session: SessionDep, user: RegulatorUser
+    project_code: Annotated[ProjectCode, Path(examples=[ex.PROJECT])], session: ReadSessionDep, user: RegulatorUser
 ) -> MoneyTrailPublic:
     """Assessments, reliefs, adjustments, payments and refunds of a project in chain order, each with its proof."""
     return oversight.money_trail(session, project_code=project_code)

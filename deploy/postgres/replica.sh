@@ -9,4 +9,6 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
   done
   chmod 0700 "$PGDATA"
 fi
-exec postgres -c hot_standby=on
+# hot_standby_feedback: the primary keeps the row versions the standby's reads still see, so replaying
+# its cleanup does not cancel a long regulator export (LEDGER_DATABASE_READ_URL reads from here).
+exec postgres -c hot_standby=on -c hot_standby_feedback=on

@@ -57,6 +57,9 @@ class DatabaseSettings(BaseSettings):
 
     # Write model, outbox and read model; postgresql://… uses psycopg 3.
     url: str = Field(default_factory=lambda: f"sqlite:///{local_state('ledger.db')}")
+    # A streaming replica of it (PostgreSQL hot standby): the public and regulator reads go there.
+    # Unset: they read the primary (docs/operations/runbook.md, "Read replica").
+    read_url: str | None = None
 
 
 class RpcSettings(BaseSettings):

@@ -27,6 +27,16 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
+def snapshot_reads(engine: Engine) -> Engine:
+    """The engine for reads whose statements must agree: on PostgreSQL each transaction reads one
+    snapshot (REPEATABLE READ, READ ONLY), so an answer's rows and the checkpoint it reports are of
+    one moment, also on a streaming replica replaying the primary's commits while the answer is
+    read. Same pool as `engine`. SQLite: `engine` as it is."""
+    if engine.dialect.name != "postgresql":
+        return engine
+    return engine.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+
+
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")  # readers never block the indexer's writes

@@ -36,6 +36,9 @@ class PostgresServer:
         self._as_owner = ["runuser", "-u", SUPERUSER, "--"] if os.geteuid() == 0 else []
         if self._as_owner:
             shutil.chown(self.directory, SUPERUSER)
+        self._make_cluster()
+
+    def _make_cluster(self) -> None:
         self._run(_binary("initdb"), "-D", str(self.data), "-U", SUPERUSER, "--auth=trust", "-E", "UTF8", "--no-sync")
 
     def _run(self, *command: str) -> None:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from ledger.core.settings import Settings, get_settings
-from ledger.db.engine import make_engine
+from ledger.db.engine import make_engine, snapshot_reads
 
 
 def settings_for(request: Request) -> Settings:
@@ -35,6 +35,18 @@ def get_engine(settings: SettingsDep) -> Engine:
 
 
 EngineDep = Annotated[Engine, Depends(get_engine)]
+
+
+@cache
+def _read_engine(url: str) -> Engine:
+    return snapshot_reads(_engine(url))
+
+
+def get_read_engine_for(settings: Settings | None = None) -> Engine:
+    """The public and regulator reads' engine: the read replica's (LEDGER_DATABASE_READ_URL), else
+    the primary's; each of its transactions reads one snapshot (ledger.db.engine.snapshot_reads)."""
+    database = (settings or get_settings()).database
+    return _read_engine(database.read_url or database.url)
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:
@@ -67,3 +79,15 @@ def _finish(session: Session, *, commit: bool) -> None:
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+async def get_read_session(request: Request) -> AsyncIterator[Session]:
+    """A read-only session on the read engine, one snapshot for the whole request (nothing to commit)."""
+    session = Session(get_read_engine_for(settings_for(request)))
+    try:
+        yield session
+    finally:
+        await run_in_threadpool(session.close)
+
+
+ReadSessionDep = Annotated[Session, Depends(get_read_session, scope="function")]

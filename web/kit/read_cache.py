@@ -9,6 +9,10 @@ are dropped. A checkpoint that went back or whose block hash changed (a reorg), 
 a very large change drops everything. LEDGER_API_PUBLIC_CACHE_SECONDS bounds every answer's age
 (registrations, which are not on chain, show within it); 0 turns the cache off.
 Refusals (unknown project, bad cursor) are never kept.
+
+With a read replica (LEDGER_DATABASE_READ_URL) every read, the checks included, goes to the replica:
+the checkpoint is what the replica has replayed, not what the primary has indexed, and an answer is
+read with that checkpoint in one snapshot and kept only if it is the checkpoint the cache knows.
 """
 
 import time
@@ -19,11 +23,11 @@ from functools import partial
 from typing import Annotated, TypeVar, cast
 
 from fastapi import Depends, Request
-from sqlalchemy import Engine, bindparam, text
+from sqlalchemy import Connection, Engine, bindparam, text
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from web.kit.deps import get_engine_for, settings_for
+from web.kit.deps import get_read_engine_for, settings_for
 
 T = TypeVar("T")
 MAX_CHANGED_SUBJECTS = 5_000  # beyond this (a catch-up), dropping everything is cheaper than sorting it out
@@ -63,8 +67,11 @@ class ReadCache:
         if kept is not None and kept[0] > now:
             return cast(T, kept[2])  # kept under this key from the same read, so of its type
         generation = self._generation
-        value = await run_in_threadpool(partial(self.read, read, **arguments))
-        if generation == self._generation:  # nothing was dropped while we read: the answer is current
+        read_at, value = await run_in_threadpool(partial(self.read_with_checkpoint, read, **arguments))
+        # Kept only if read at the checkpoint the cache knows and nothing was dropped meanwhile: an
+        # answer from an older snapshot (a replica behind the one checked, a read that overlapped a
+        # check) would outlive the change that dropped its project.
+        if read_at == self._checkpoint and generation == self._generation:
             self._kept[key] = (now + self.seconds, scope(value) if callable(scope) else scope, value)
             self._kept.move_to_end(key)
             if len(self._kept) > self.entries:
@@ -86,14 +93,18 @@ class ReadCache:
         with Session(self.engine) as session:
             return read(session, **arguments)
 
+    def read_with_checkpoint(self, read: Callable[..., T], **arguments) -> tuple[Checkpoint | None, T]:
+        """read(session) and the checkpoint, in one transaction: one snapshot on PostgreSQL (the
+        engine is web.kit.deps' read engine), so the checkpoint is the one the answer shows."""
+        with Session(self.engine) as session:
+            checkpoint = latest_checkpoint(session.connection())
+            return checkpoint, read(session, **arguments)
+
     def changed_projects(self) -> set[str] | None:
         """The projects (keys) the indexer changed since the checkpoint last seen; None: anything may
         have changed. Runs in the thread pool and touches no kept answer."""
         with self.engine.connect() as conn:
-            row = conn.execute(
-                text("SELECT chain_id, block_number, block_hash FROM chain_state ORDER BY updated_at DESC LIMIT 1")
-            ).first()
-            now = Checkpoint(*row) if row else None
+            now = latest_checkpoint(conn)
             seen, self._checkpoint = self._checkpoint, now
             if now == seen:
                 return set()
@@ -133,12 +144,20 @@ class ReadCache:
         return subjects
 
 
+def latest_checkpoint(conn: Connection) -> Checkpoint | None:
+    """The checkpoint of the read model this connection reads (a replica's: what it has replayed)."""
+    row = conn.execute(
+        text("SELECT chain_id, block_number, block_hash FROM chain_state ORDER BY updated_at DESC LIMIT 1")
+    ).first()
+    return Checkpoint(*row) if row else None
+
+
 def read_cache_of(request: Request) -> ReadCache:
     cache = getattr(request.app.state, "public_read_cache", None)
     if cache is None:
         settings = settings_for(request).api
         cache = request.app.state.public_read_cache = ReadCache(
-            get_engine_for(settings_for(request)),
+            get_read_engine_for(settings_for(request)),
             seconds=settings.public_cache_seconds,
             check_seconds=settings.public_cache_check_seconds,
             entries=settings.public_cache_entries,

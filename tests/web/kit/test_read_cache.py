@@ -103,3 +103,11 @@ def test_answers_are_kept_no_longer_than_the_configured_age(world):
     world.ask("A")
     world.now += 61
     assert world.ask("A") == ("A#2",)
+
+
+def test_an_answer_read_at_a_checkpoint_the_cache_has_not_checked_is_not_kept(world):
+    assert world.ask("A") == ("A#1",)  # the cache has checked block 1
+    world.index_block(2, "0xb2", [PROJECTS["B"]])
+    assert world.ask("B", "B") == ("B#1", "B#2")  # read at block 2 before any check saw it: not kept
+    world.later()
+    assert world.ask("A", "B", "B") == ("A#1", "B#3", "B#3")  # checked block 2: B kept from now on
