@@ -1,7 +1,7 @@
 """notices: reminders and outcomes of commitments shown to the enterprise, each made once
 
 Revision ID: 0015_notices
-Revises: 0013_office_approvals
+Revises: 0014_evidence
 """
 
 import sqlalchemy as sa
