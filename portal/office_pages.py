@@ -143,7 +143,7 @@ async def adjust_submit(request: Request, session: SessionDep, who: OfficePage):
     if isinstance(outcome, CommandAccepted):
         return _to_command(request, outcome.command_id)
     # above the threshold: held for a second officer
-    return RedirectResponse(request.url_for("approval_page", approval_id=outcome.id).path, status_code=303)
+    return RedirectResponse(request.url_for("approval_page", approval_id=outcome.approval_id).path, status_code=303)
 
 
 # --- four-eyes: a second officer approves a large reduction ---------------------------------------

@@ -120,6 +120,9 @@ class OfficeApproval(SQLModel, table=True):
     delta_fen: int | None = big(default=None)  # as AdjustmentCreate: None = the policy's relief
     document_sha256: str
     reduction_fen: int = big()  # how much the levy would go down, when requested
+    # what the requester saw, checked again at approval (None: requested before 0018 kept them)
+    levy_fen: int | None = big(default=None)
+    relief_bps: int | None = None
     requested_by: str
     requested_at: float
     status: str = Field(index=True)  # awaiting | approved

@@ -254,3 +254,52 @@ def test_a_reduction_above_the_threshold_waits_for_a_second_officer_before_anyth
     )
     assert "已由 office-second 批准" in second.get(approval_path).text
     assert second.post(approval_path, data={"csrf_token": csrf_of(page)}).status_code == 422  # not twice
+
+
+def reduce(clerk: TestClient, project_code: str, amount_yuan: str):
+    return clerk.post(
+        "/office/adjust",
+        data={
+            "project_code": project_code,
+            "reason_code": "SURVEY_REDUCTION",
+            "amount_yuan": amount_yuan,
+            "document_sha256": hashlib.sha256(amount_yuan.encode()).hexdigest(),
+            "csrf_token": csrf_of(clerk.get("/office/adjust").text),
+        },
+    )
+
+
+def test_two_reductions_under_the_threshold_that_together_pass_it_wait_for_a_second_officer(
+    clients,
+    office_world,  # noqa: F811
+):
+    """Splitting does not escape four-eyes: the threshold counts the levy's cumulative reduction."""
+    code = office_world.assessed_project(831)
+    clerk = clients["office-clerk"]
+    command_id_of(reduce(clerk, code, "60000"))  # ¥60,000 of ¥100,000: made at once
+    before_fen, before_commands = open_levy_fen(office_world, code), commands_count(office_world)
+    held = reduce(clerk, code, "60000")  # ¥120,000 in all
+    assert held.status_code == 303 and held.headers["location"].startswith("/office/approvals/")
+    assert commands_count(office_world) == before_commands and open_levy_fen(office_world, code) == before_fen
+    # a reduction still awaiting approval counts too: even ¥1 more now waits
+    assert reduce(clerk, code, "1").headers["location"].startswith("/office/approvals/")
+    assert commands_count(office_world) == before_commands
+
+
+def test_an_approval_is_refused_when_the_levy_changed_since_the_request(
+    clients,
+    office_world,  # noqa: F811
+):
+    """The second officer approves what the first one saw, never an amount recomputed since."""
+    code = office_world.assessed_project(832)
+    clerk, second = clients["office-clerk"], clients["office-second"]
+    first = reduce(clerk, code, "150000").headers["location"]
+    later = reduce(clerk, code, "1000").headers["location"]  # held too: ¥151,000 in all
+    command_id_of(second.post(later, data={"csrf_token": csrf_of(second.get(later).text)}))
+    before_fen, before_commands = open_levy_fen(office_world, code), commands_count(office_world)
+    refused = second.post(first, data={"csrf_token": csrf_of(second.get(first).text)})
+    assert refused.status_code == 422 and "应缴金额已经变化" in refused.text and "approval_id" in refused.text
+    assert commands_count(office_world) == before_commands and open_levy_fen(office_world, code) == before_fen
+    with office_world.path.session() as s:
+        approval = s.get(OfficeApproval, first.rsplit("/", 1)[1])
+    assert approval.status == "awaiting" and approval.command_id is None

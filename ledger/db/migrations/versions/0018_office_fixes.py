@@ -1,0 +1,26 @@
+"""office approvals keep what the requester saw: the levy and its relief when a reduction was held, so
+that the second officer's approval is refused if either changed since
+
+Revision ID: 0018_office_fixes
+Revises: 0013_office_approvals
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0018_office_fixes"
+down_revision = "0013_office_approvals"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("office_approvals") as batch:
+        batch.add_column(sa.Column("levy_fen", sa.BigInteger(), nullable=True))
+        batch.add_column(sa.Column("relief_bps", sa.Integer(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("office_approvals") as batch:
+        batch.drop_column("relief_bps")
+        batch.drop_column("levy_fen")
