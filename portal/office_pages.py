@@ -29,7 +29,11 @@ from web.kit.deps import SessionDep, settings_for
 router = APIRouter(prefix="/office", include_in_schema=False)
 
 DECISIONS = {"fulfil": "认定履约", "breach": "判定违约", "extend": "批准延期", "repair": "信用修复"}
-DOCUMENT_HELP = "依据文件的 SHA-256 摘要（国密配置下为 SM3），64 位十六进制字符"
+DOCUMENT_RULE = (
+    "须为依据文件的 SHA-256 摘要（国密配置下为 SM3）：恰好 64 位十六进制字符（0–9、a–f，大小写均可），"
+    "可用 sha256sum 等工具对文件计算后复制粘贴"
+)
+HEX_DIGITS = frozenset("0123456789abcdef")
 _digest = TypeAdapter(Sha256Hex)
 
 
@@ -260,10 +264,19 @@ def _to_command(request: Request, command_id: str) -> RedirectResponse:
 
 
 def _document_digest(typed: str | None) -> str:
+    """The digest as copied (upper-case hex too); a refusal says what is wrong with it and the rule."""
+    text = (typed or "").strip().lower()
     try:
-        return _digest.validate_python((typed or "").strip().lower())  # as copied: upper-case hex too
+        return _digest.validate_python(text)
     except ValidationError:
-        raise FieldError("document_sha256", "文件摘要", DOCUMENT_HELP) from None
+        pass
+    if not text:
+        problem = "未填写"
+    elif wrong := sorted(set(text) - HEX_DIGITS):
+        problem = f"含有十六进制以外的字符「{''.join(wrong[:5])}」"
+    else:
+        problem = f"现在是 {len(text)} 位"
+    raise FieldError("document_sha256", "文件摘要", f"{problem}。{DOCUMENT_RULE}")
 
 
 def _parse_date(field: str, label: str, value: str) -> date:

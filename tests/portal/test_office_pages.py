@@ -303,3 +303,28 @@ def test_an_approval_is_refused_when_the_levy_changed_since_the_request(
     with office_world.path.session() as s:
         approval = s.get(OfficeApproval, first.rsplit("/", 1)[1])
     assert approval.status == "awaiting" and approval.command_id is None
+
+
+def test_a_bad_document_digest_is_refused_in_chinese_saying_what_is_wrong_and_the_rule(clients, office_world):  # noqa: F811
+    clerk = clients["office-clerk"]
+    csrf = csrf_of(clerk.get("/office/adjust").text)
+    before = commands_count(office_world)
+    rule = "须为依据文件的 SHA-256 摘要（国密配置下为 SM3）：恰好 64 位十六进制字符（0–9、a–f，大小写均可）"
+    for typed, what in [
+        ("", "文件摘要（document_sha256）：未填写。"),
+        ("abc", "文件摘要（document_sha256）：现在是 3 位。"),
+        ("g" * 63 + "z", "文件摘要（document_sha256）：含有十六进制以外的字符「gz」。"),
+    ]:
+        page = clerk.post(
+            "/office/adjust",
+            data={
+                "project_code": office_world.assessed,
+                "reason_code": "SURVEY_REDUCTION",
+                "amount_yuan": "1",
+                "document_sha256": typed,
+                "csrf_token": csrf,
+            },
+        )
+        assert page.status_code == 422 and what + rule in page.text, typed
+        assert f'value="{typed}"' in page.text  # kept as typed, to be corrected
+    assert commands_count(office_world) == before
