@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse
 
 from ledger.core.identifiers import CommandId, Reference
-from ledger.domain import approvals, commitments, fees, oversight, projects
+from ledger.domain import approvals, commitments, fees, oversight, projects, tickets
 from ledger.domain.commands import command_status, recent_commands
 from ledger.domain.errors import DomainError
 from ledger.domain.office_queue import DUE_SOON_DAYS, work_queue
@@ -24,6 +24,7 @@ from portal.forms import FieldError, parse_project_code, parse_yuan, posted_form
 from portal.office_words import chain_error_words, refusal_words
 from portal.pages import COMMAND_STATUS, PageError, render
 from portal.people import OfficePage
+from portal.ticket_pages import TICKET_KIND
 from web.kit.deps import SessionDep, settings_for
 
 router = APIRouter(prefix="/office", include_in_schema=False)
@@ -61,6 +62,8 @@ def office_queue(request: Request, session: SessionDep, who: OfficePage):
         due_soon_days=DUE_SOON_DAYS,
         awaiting=approvals.awaiting(session),
         reasons=_reasons(),
+        open_tickets=[t for t in tickets.office_queue(session) if t.status == "open"],  # by deadline
+        TICKET_KIND=TICKET_KIND,
     )
 
 

@@ -1,9 +1,10 @@
 """The office's work queue (人防办待办): what waits for an officer today.
 
 Projects registered but never assessed, and commitments due within a week or already past their due
-date that no one has decided on yet. Evidence to review, repair applications and tickets have no
-records of their own yet (evidence arrives only as a `submit_evidence` decision; issue 16), so the
-queue does not list them."""
+date that no one has decided on yet. (The office page adds the reductions awaiting a second officer,
+ledger.domain.approvals, and the tickets awaiting an answer, ledger.domain.tickets.) Evidence to
+review and repair applications have no records of their own yet (evidence arrives only as a
+`submit_evidence` decision; issue 16), so the queue does not list them."""
 
 from dataclasses import dataclass
 from datetime import date, timedelta

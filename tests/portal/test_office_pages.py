@@ -10,9 +10,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlmodel import col
 
+from ledger.core.field_encryption import field_cipher
 from ledger.core.settings import get_settings
 from ledger.db.write_model import AdjustmentRequest, CommitmentDocument, Levy, OfficeApproval, OutboxCommand
-from ledger.domain import fees
+from ledger.domain import fees, tickets
 from portal.pages import yuan
 from tests.portal.conftest import csrf_of, log_in
 from tests.portal.office_world import days_from_today, office_world  # noqa: F401
@@ -49,7 +50,29 @@ def test_the_queue_lists_the_project_to_assess_and_the_commitment_due_within_a_w
     assert office_world.to_assess in to_assess and office_world.assessed not in to_assess
     assert office_world.due_soon in due and office_world.later not in due and "即将到期" in due
     assert f"/office/commitments/{office_world.due_soon}/decide" in due
-    assert "工单尚无独立的记录" in html  # says what the queue cannot list yet
+    assert "证据审查和信用修复申请尚无独立的记录" in html  # says what the queue cannot list yet
+
+
+def test_the_queue_lists_a_ticket_awaiting_an_answer_until_it_is_answered(clients, office_world):  # noqa: F811
+    settings = office_world.settings()
+    with office_world.path.session() as s:
+        number = tickets.submit(
+            s,
+            kind="complaint",
+            topic="service",
+            title="窗口下午无人",
+            body="周五下午窗口无人办理。",
+            contact="13800138000",
+            cipher=field_cipher(settings),
+            settings=settings.tickets,
+        ).ticket.number
+        s.commit()
+    listed = clients["office-clerk"].get("/office/queue").text.split('id="tickets-heading"')[1]
+    assert number in listed and f"/office/tickets/{number}" in listed and "窗口下午无人" in listed
+    with office_world.path.session() as s:
+        tickets.answer(s, number=number, text="已安排专人值守。", by="office-clerk")
+        s.commit()
+    assert number not in clients["office-clerk"].get("/office/queue").text
 
 
 def test_a_clerk_sees_area_times_rate_before_confirming_and_the_enterprise_then_sees_the_levy(
