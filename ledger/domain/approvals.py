@@ -60,6 +60,7 @@ def request_adjustment(
     )
     if reduction == 0 or cumulative <= threshold_fen:
         return fees.adjust_fee(session, adjustment=adjustment, actor=actor)
+    fees.check_adjustment(session, adjustment=adjustment)  # held only if it could be made now
     approval = OfficeApproval(
         id=uuid.uuid4().hex,
         project_code=adjustment.project_code,

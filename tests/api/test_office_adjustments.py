@@ -70,3 +70,18 @@ def test_reductions_split_under_the_threshold_are_held_once_their_sum_passes_it(
     assert held.status_code == 202 and held.json()["status"] == "awaiting_second_officer"
     assert held.json()["cumulative_reduction_fen"] == 12_000_000
     assert sent_and_levied(office_world, code) == before
+
+
+def test_a_reduction_that_could_not_be_made_is_refused_naming_the_field_not_held(office, office_world):  # noqa: F811
+    """A 202 is a promise: a reduction larger than the levy is refused now, not held for a second
+    officer whose approval would then fail."""
+    code = office_world.assessed_project(843)
+    before = sent_and_levied(office_world, code)
+    with office_world.path.session() as s:
+        held_before = s.execute(select(func.count()).select_from(OfficeApproval)).scalar_one()
+    response = office.post(PATH, json=reduction(code, before[1] + 1))
+    assert response.status_code == 422, response.text
+    assert (response.json()["field"], response.json()["rule"]) == ("delta_fen", "not_below_zero")
+    assert sent_and_levied(office_world, code) == before
+    with office_world.path.session() as s:
+        assert s.execute(select(func.count()).select_from(OfficeApproval)).scalar_one() == held_before
