@@ -179,6 +179,18 @@ async def approval_submit(
     return _to_command(request, accepted.command_id)
 
 
+@router.post("/approvals/{approval_id}/decline")
+async def approval_decline(
+    request: Request, session: SessionDep, who: OfficePage, approval_id: Annotated[CommandId, Path()]
+):
+    try:
+        await run_in_threadpool(approvals.decline, session, approval_id=approval_id, by=who.person.username)
+    except DomainError as error:
+        await run_in_threadpool(session.rollback)
+        raise PageError(422 if error.rule != "known_approval" else 404, "未能退回", refusal_words(error)) from None
+    return RedirectResponse(request.url_for("approval_page", approval_id=approval_id).path, status_code=303)
+
+
 # --- decisions on commitments --------------------------------------------------------------------
 
 

@@ -125,9 +125,11 @@ class OfficeApproval(SQLModel, table=True):
     relief_bps: int | None = None
     requested_by: str
     requested_at: float
-    status: str = Field(index=True)  # awaiting | approved
+    status: str = Field(index=True)  # awaiting | approved | declined
     approved_by: str | None = None
     approved_at: float | None = None
+    declined_by: str | None = None  # the requester withdrawing it, or another officer declining it
+    declined_at: float | None = None
     command_id: str | None = None
 
 

@@ -22,7 +22,7 @@ from ledger.domain.rates import FULL_RELIEF_BPS, reduction_percent, relief_fen
 from ledger.domain.schemas.common import CommandAccepted
 from ledger.domain.schemas.office import AdjustmentCreate, AdjustmentHeld
 
-AWAITING, APPROVED = "awaiting", "approved"
+AWAITING, APPROVED, DECLINED = "awaiting", "approved", "declined"
 
 
 def reduction_fen(preview: AssessmentPreview, *, adjustment: AdjustmentCreate) -> int:
@@ -144,6 +144,28 @@ def approve(session: Session, *, approval_id: str, approver: str) -> CommandAcce
     approval.command_id = accepted.command_id
     session.flush()
     return accepted
+
+
+def decline(session: Session, *, approval_id: str, by: str) -> OfficeApproval:
+    """Any office user closes a held reduction without making it: the requester withdraws it, a second
+    officer declines it (e.g. refused at approval because the levy changed since). It leaves the queue
+    and no longer counts toward the levy's cumulative reduction."""
+    approval = get_approval(session, approval_id=approval_id)
+    declined = (
+        session.connection()
+        .execute(
+            update(OfficeApproval)
+            .where(col(OfficeApproval.id) == approval_id, col(OfficeApproval.status) == AWAITING)
+            .values(status=DECLINED, declined_by=by, declined_at=time.time())
+        )
+        .rowcount
+    )
+    session.refresh(approval)
+    if declined != 1:
+        raise InvalidState(
+            f"approval {approval_id} was {approval.status} already", field="approval_id", rule="awaiting"
+        )
+    return approval
 
 
 def _check_unchanged(session: Session, approval: OfficeApproval) -> None:

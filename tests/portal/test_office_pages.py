@@ -351,3 +351,20 @@ def test_a_bad_document_digest_is_refused_in_chinese_saying_what_is_wrong_and_th
         assert page.status_code == 422 and what + rule in page.text, typed
         assert f'value="{typed}"' in page.text  # kept as typed, to be corrected
     assert commands_count(office_world) == before
+
+
+def test_a_held_reduction_withdrawn_leaves_the_queue_and_no_longer_counts(clients, office_world):  # noqa: F811
+    code = office_world.assessed_project(833)
+    clerk, second = clients["office-clerk"], clients["office-second"]
+    held = reduce(clerk, code, "150000").headers["location"]
+    assert reduce(clerk, code, "50000").headers["location"].startswith("/office/approvals/")  # ¥200,000 in all
+    page = clerk.get(held).text
+    assert "撤回申请" in page
+    assert clerk.post(held + "/decline", data={"csrf_token": csrf_of(page)}).headers["location"] == held
+    assert "已由 office-clerk 撤回，未上链" in clerk.get(held).text and held not in clerk.get("/office/queue").text
+    assert second.post(held, data={"csrf_token": csrf_of(second.get(held).text)}).status_code == 422  # not approvable
+    with office_world.path.session() as s:
+        approval = s.get(OfficeApproval, held.rsplit("/", 1)[1])
+    assert (approval.status, approval.declined_by, approval.command_id) == ("declined", "office-clerk", None)
+    # ¥50,000 still awaits: ¥40,000 more is ¥90,000 in all, within the threshold, and made at once
+    command_id_of(reduce(clerk, code, "40000"))
