@@ -57,6 +57,13 @@ def assess(
     return accepted(fees.assess_fee(session, assessment=assessment, actor=user.username), response, STATUS_BASE)
 
 
+APPROVAL_PAGE = "/office/approvals"  # where the office follows and approves a held reduction (the portal)
+
+
+class AdjustmentHeldPublic(AdjustmentHeld):
+    status_url: str  # the approval's page in the office workspace (also the answer's Location)
+
+
 ADJUSTMENT_HELD = {
     "approval_id": "5b0c2e7d9a1f4c3e8d6b7a0f1e2d3c4b",
     "project_code": ex.PROJECT,
@@ -64,13 +71,14 @@ ADJUSTMENT_HELD = {
     "reduction_fen": 6_000_000,
     "cumulative_reduction_fen": 12_000_000,
     "threshold_fen": 10_000_000,
+    "status_url": f"{APPROVAL_PAGE}/5b0c2e7d9a1f4c3e8d6b7a0f1e2d3c4b",
 }
 
 
 @router.post(
     "/adjustments",
     status_code=202,
-    response_model=CommandAcceptedPublic | AdjustmentHeld,
+    response_model=CommandAcceptedPublic | AdjustmentHeldPublic,
     responses={
         202: {
             "description": "Accepted: the command, or a reduction held for a second officer (四眼原则)",
@@ -111,12 +119,13 @@ def adjust(
     settings: SettingsDep,
     user: OfficeUser,
     response: Response,
-) -> CommandAcceptedPublic | AdjustmentHeld:
+) -> CommandAcceptedPublic | AdjustmentHeldPublic:
     """A reduction or exemption (减免) with its reason code and document hash, or a fixed signed amount
     (补缴 / 核减). Four-eyes as in the office workspace: when the levy's cumulative reduction (relief
     and 核减 made, reductions awaiting approval, and this one) would pass the threshold, nothing is
-    sent: the answer is still 202, with `status` `awaiting_second_officer` and the approval's id, and
-    another office user approves it in the office workspace (/office/approvals/{approval_id})."""
+    sent: the answer is still 202, with `status` `awaiting_second_officer`, the approval's id, and as
+    `status_url` and Location the approval's page in the office workspace, where another office user
+    approves it (/office/approvals/{approval_id})."""
     outcome = approvals.request_adjustment(
         session,
         adjustment=adjustment,
@@ -124,7 +133,9 @@ def adjust(
         threshold_fen=settings.portal.second_officer_above_fen,
     )
     if isinstance(outcome, AdjustmentHeld):
-        return outcome
+        held = AdjustmentHeldPublic(**outcome.model_dump(), status_url=f"{APPROVAL_PAGE}/{outcome.approval_id}")
+        response.headers["Location"] = held.status_url
+        return held
     return accepted(outcome, response, STATUS_BASE)
 
 

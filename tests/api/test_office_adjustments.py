@@ -55,6 +55,7 @@ def test_a_reduction_above_the_threshold_is_held_for_a_second_officer_not_applie
     held = response.json()
     assert held["status"] == "awaiting_second_officer" and "command_id" not in held
     assert (held["project_code"], held["reduction_fen"], held["threshold_fen"]) == (code, 10_000_001, 10_000_000)
+    assert response.headers["Location"] == held["status_url"] == f"/office/approvals/{held['approval_id']}"
     assert sent_and_levied(office_world, code) == before
     with office_world.path.session() as s:
         approval = s.get(OfficeApproval, held["approval_id"])
