@@ -21,6 +21,7 @@ CATEGORY = {
     "policy": "政策文件",
 }
 FEED_TITLE = "人防易地建设费 · 信息发布"
+UNCONFIGURED_ID = "tag:fee-ledger.invalid,2025:"
 
 
 @router.get("/announcements")
@@ -33,7 +34,7 @@ def announcements_page(request: Request, session: SessionDep):
 def announcements_feed(request: Request, session: SessionDep):
     items = list_announcements(session, on=today())
     feed = FeedGenerator()
-    feed.id(public_url(request, "announcements_page"))
+    feed.id(feed_id(request, "announcements_page"))
     feed.title(FEED_TITLE)
     feed.language("zh-CN")
     feed.link(href=public_url(request, "announcements_feed"), rel="self")
@@ -44,7 +45,7 @@ def announcements_feed(request: Request, session: SessionDep):
     for announcement in reversed(items):  # feedgen puts the last one added first
         entry = feed.add_entry()
         url = public_url(request, "announcement_page", announcement_id=announcement.id)
-        entry.id(url)
+        entry.id(feed_id(request, "announcement_page", announcement_id=announcement.id))
         entry.title(announcement.title)
         entry.link(href=url, rel="alternate")
         entry.published(announcement.updated_at)
@@ -68,7 +69,16 @@ def summary_of(announcement: Announcement) -> str:
 
 
 def public_url(request: Request, name: str, **params: str) -> str:
-    """An absolute address for the feed: under the configured public base URL if there is one."""
+    """A link in the feed: under the configured public base URL; without one, the bare path, which a
+    reader resolves against the address it fetched the feed from (RFC 3986 §5.1.3). Never the
+    request's Host header: anyone can send one, and a cached feed would carry their links."""
     path = request.url_for(name, **params).path
-    base = settings_for(request).portal.public_base_url
-    return (base + path) if base else str(request.base_url).rstrip("/") + path
+    return (settings_for(request).portal.public_base_url or "") + path
+
+
+def feed_id(request: Request, name: str, **params: str) -> str:
+    """An Atom id must be an absolute IRI: the public address, or without one a tag URI (RFC 4151)
+    on a name reserved never to resolve (.invalid, RFC 2606) that no Host header can change."""
+    if settings_for(request).portal.public_base_url:
+        return public_url(request, name, **params)
+    return UNCONFIGURED_ID + request.url_for(name, **params).path

@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse
 
 from ledger.core.identifiers import CommandId, Reference
-from ledger.domain import approvals, commitments, fees, oversight, projects
+from ledger.domain import approvals, commitments, fees, oversight, projects, tickets
 from ledger.domain.commands import command_status, recent_commands
 from ledger.domain.errors import DomainError
 from ledger.domain.office_queue import DUE_SOON_DAYS, work_queue
@@ -24,12 +24,17 @@ from portal.forms import FieldError, parse_project_code, parse_yuan, posted_form
 from portal.office_words import chain_error_words, refusal_words
 from portal.pages import COMMAND_STATUS, PageError, render
 from portal.people import OfficePage
+from portal.ticket_pages import TICKET_KIND
 from web.kit.deps import SessionDep, settings_for
 
 router = APIRouter(prefix="/office", include_in_schema=False)
 
 DECISIONS = {"fulfil": "认定履约", "breach": "判定违约", "extend": "批准延期", "repair": "信用修复"}
-DOCUMENT_HELP = "依据文件的 SHA-256 摘要（国密配置下为 SM3），64 位十六进制字符"
+DOCUMENT_RULE = (
+    "须为依据文件的 SHA-256 摘要（国密配置下为 SM3）：恰好 64 位十六进制字符（0–9、a–f，大小写均可），"
+    "可用 sha256sum 等工具对文件计算后复制粘贴"
+)
+HEX_DIGITS = frozenset("0123456789abcdef")
 _digest = TypeAdapter(Sha256Hex)
 
 
@@ -57,6 +62,8 @@ def office_queue(request: Request, session: SessionDep, who: OfficePage):
         due_soon_days=DUE_SOON_DAYS,
         awaiting=approvals.awaiting(session),
         reasons=_reasons(),
+        open_tickets=[t for t in tickets.office_queue(session) if t.status == "open"],  # by deadline
+        TICKET_KIND=TICKET_KIND,
     )
 
 
@@ -143,7 +150,7 @@ async def adjust_submit(request: Request, session: SessionDep, who: OfficePage):
     if isinstance(outcome, CommandAccepted):
         return _to_command(request, outcome.command_id)
     # above the threshold: held for a second officer
-    return RedirectResponse(request.url_for("approval_page", approval_id=outcome.id).path, status_code=303)
+    return RedirectResponse(request.url_for("approval_page", approval_id=outcome.approval_id).path, status_code=303)
 
 
 # --- four-eyes: a second officer approves a large reduction ---------------------------------------
@@ -170,6 +177,18 @@ async def approval_submit(
         await run_in_threadpool(session.rollback)
         raise PageError(422 if error.rule != "known_approval" else 404, "未能审批", refusal_words(error)) from None
     return _to_command(request, accepted.command_id)
+
+
+@router.post("/approvals/{approval_id}/decline")
+async def approval_decline(
+    request: Request, session: SessionDep, who: OfficePage, approval_id: Annotated[CommandId, Path()]
+):
+    try:
+        await run_in_threadpool(approvals.decline, session, approval_id=approval_id, by=who.person.username)
+    except DomainError as error:
+        await run_in_threadpool(session.rollback)
+        raise PageError(422 if error.rule != "known_approval" else 404, "未能退回", refusal_words(error)) from None
+    return RedirectResponse(request.url_for("approval_page", approval_id=approval_id).path, status_code=303)
 
 
 # --- decisions on commitments --------------------------------------------------------------------
@@ -260,10 +279,19 @@ def _to_command(request: Request, command_id: str) -> RedirectResponse:
 
 
 def _document_digest(typed: str | None) -> str:
+    """The digest as copied (upper-case hex too); a refusal says what is wrong with it and the rule."""
+    text = (typed or "").strip().lower()
     try:
-        return _digest.validate_python((typed or "").strip().lower())  # as copied: upper-case hex too
+        return _digest.validate_python(text)
     except ValidationError:
-        raise FieldError("document_sha256", "文件摘要", DOCUMENT_HELP) from None
+        pass
+    if not text:
+        problem = "未填写"
+    elif wrong := sorted(set(text) - HEX_DIGITS):
+        problem = f"含有十六进制以外的字符「{''.join(wrong[:5])}」"
+    else:
+        problem = f"现在是 {len(text)} 位"
+    raise FieldError("document_sha256", "文件摘要", f"{problem}。{DOCUMENT_RULE}")
 
 
 def _parse_date(field: str, label: str, value: str) -> date:

@@ -6,6 +6,7 @@ the server's (tests move it through the domain's `now`)."""
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse
 
 from ledger.core.field_encryption import field_cipher
@@ -49,9 +50,21 @@ def office_ticket(request: Request, number: TicketNumber, session: SessionDep, w
     return _office_ticket(request, session, who, number)
 
 
+# The posts read their form on the event loop, then do their database work in the thread pool: a
+# blocking call in an `async def` would stall every other request meanwhile.
 @office_router.post("/{number}/answer")
 async def office_answer(request: Request, number: TicketNumber, session: SessionDep, who: OfficePage):
     values = await form_of(request)
+    return await run_in_threadpool(_answer, request, session, who, number, values)
+
+
+@office_router.post("/{number}/faq")
+async def office_faq(request: Request, number: TicketNumber, session: SessionDep, who: OfficePage):
+    values = await form_of(request)
+    return await run_in_threadpool(_publish, request, session, who, number, values)
+
+
+def _answer(request: Request, session, who, number: str, values: dict[str, str]):
     try:
         tickets.answer(session, number=number, text=values.get("answer", ""), by=who.person.username)
         if values.get("faq") == "on":
@@ -65,15 +78,14 @@ async def office_answer(request: Request, number: TicketNumber, session: Session
     return RedirectResponse(request.url_for("office_ticket", number=number).path, status_code=303)
 
 
-@office_router.post("/{number}/faq")
-async def office_faq(request: Request, number: TicketNumber, session: SessionDep, who: OfficePage):
-    values = await form_of(request)
+def _publish(request: Request, session, who, number: str, values: dict[str, str]):
     try:
         tickets.publish_as_faq(session, number=number, public=values.get("public") == "on")
     except NotFound:
         raise PageError(404, "未找到诉求", f"受理编号（number）{number} 不存在。") from None
     except DomainError:
         error = FormError("faq", "公开（faq）：只有已答复的诉求可以公开为常见问题。")
+        session.rollback()
         return _office_ticket(request, session, who, number, status_code=422, error=error)
     return RedirectResponse(request.url_for("office_ticket", number=number).path, status_code=303)
 

@@ -120,11 +120,16 @@ class OfficeApproval(SQLModel, table=True):
     delta_fen: int | None = big(default=None)  # as AdjustmentCreate: None = the policy's relief
     document_sha256: str
     reduction_fen: int = big()  # how much the levy would go down, when requested
+    # what the requester saw, checked again at approval (None: requested before 0018 kept them)
+    levy_fen: int | None = big(default=None)
+    relief_bps: int | None = None
     requested_by: str
     requested_at: float
-    status: str = Field(index=True)  # awaiting | approved
+    status: str = Field(index=True)  # awaiting | approved | declined
     approved_by: str | None = None
     approved_at: float | None = None
+    declined_by: str | None = None  # the requester withdrawing it, or another officer declining it
+    declined_at: float | None = None
     command_id: str | None = None
 
 

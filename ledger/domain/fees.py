@@ -235,40 +235,17 @@ def assess_fee(session: Session, *, assessment: FeeAssessmentCreate, actor: str)
 def adjust_fee(session: Session, *, adjustment: AdjustmentCreate, actor: str) -> CommandAccepted:
     """Relief from the reduction policy (no delta_fen: the policy's share of the base, 减免), or a
     fixed signed amount for a known reason code (e.g. 补缴 / 核减 after the surveyed area)."""
-    if not known_reason(adjustment.reason_code):
-        raise ValidationFailed(
-            f"{adjustment.reason_code} is not a reason code of the reduction policy",
-            field="reason_code",
-            rule="policy_reason",
-        )
-    project = get_project_row(session, adjustment.project_code)
-    assessment = _open_assessment(session, project)
-    if adjustment.delta_fen is not None:
+    project, assessment, bps = _checked_adjustment(session, adjustment)
+    if bps is None:
         return _adjust(
             session,
             project=project,
             assessment=assessment,
             reason=adjustment.reason_code,
-            delta=adjustment.delta_fen,
+            delta=adjustment.delta_fen or 0,
             document_sha256=adjustment.document_sha256,
             actor=actor,
         )
-    percent = reduction_percent(adjustment.reason_code)
-    if percent is None:
-        raise ValidationFailed(
-            f"{adjustment.reason_code} needs an explicit delta_fen", field="delta_fen", rule="required_for_reason"
-        )
-    bps = percent * FULL_RELIEF_BPS // 100
-    if bps == _current_relief_bps(session, project.project_code):
-        raise InvalidState(
-            f"the relief of {project.project_code} is already {bps} basis points",
-            field="reason_code",
-            rule="relief_changes",
-        )
-    if problem := _due_problem(
-        _base_fen(assessment), bps, _adjustments_fen(session, project.project_code), field="reason_code"
-    ):
-        raise problem
     command = NewCommand(
         "set_relief",
         project.project_code,
@@ -307,11 +284,44 @@ def adjust_fee(session: Session, *, adjustment: AdjustmentCreate, actor: str) ->
     return CommandAccepted(command_id=command.id, kind=command.kind, reference=command.reference)
 
 
-def _adjust(
-    session: Session, *, project: Project, assessment: Levy, reason: str, delta: int, document_sha256: str, actor: str
-) -> CommandAccepted:
-    """Write one fixed adjustment: its record, its levy effect and its outbox command."""
-    now = time.time()
+def check_adjustment(session: Session, *, adjustment: AdjustmentCreate) -> None:
+    """Refuses what adjust_fee would refuse, writing nothing: four-eyes holds only what it could make."""
+    _checked_adjustment(session, adjustment)
+
+
+def _checked_adjustment(session: Session, adjustment: AdjustmentCreate) -> tuple[Project, Levy, int | None]:
+    """The project, its open assessment levy, and the relief in basis points (None: a fixed amount)."""
+    if not known_reason(adjustment.reason_code):
+        raise ValidationFailed(
+            f"{adjustment.reason_code} is not a reason code of the reduction policy",
+            field="reason_code",
+            rule="policy_reason",
+        )
+    project = get_project_row(session, adjustment.project_code)
+    assessment = _open_assessment(session, project)
+    if adjustment.delta_fen is not None:
+        _check_fixed(session, project=project, assessment=assessment, delta=adjustment.delta_fen)
+        return project, assessment, None
+    percent = reduction_percent(adjustment.reason_code)
+    if percent is None:
+        raise ValidationFailed(
+            f"{adjustment.reason_code} needs an explicit delta_fen", field="delta_fen", rule="required_for_reason"
+        )
+    bps = percent * FULL_RELIEF_BPS // 100
+    if bps == _current_relief_bps(session, project.project_code):
+        raise InvalidState(
+            f"the relief of {project.project_code} is already {bps} basis points",
+            field="reason_code",
+            rule="relief_changes",
+        )
+    if problem := _due_problem(
+        _base_fen(assessment), bps, _adjustments_fen(session, project.project_code), field="reason_code"
+    ):
+        raise problem
+    return project, assessment, bps
+
+
+def _check_fixed(session: Session, *, project: Project, assessment: Levy, delta: int) -> None:
     if delta < 0 and assessment.amount_fen + delta < 0:
         raise ValidationFailed(
             f"a reduction of {-delta} fen exceeds the {assessment.amount_fen} fen still levied",
@@ -329,6 +339,13 @@ def _adjust(
         _base_fen(assessment), _current_relief_bps(session, project.project_code), adjusted, field="delta_fen"
     ):
         raise problem
+
+
+def _adjust(
+    session: Session, *, project: Project, assessment: Levy, reason: str, delta: int, document_sha256: str, actor: str
+) -> CommandAccepted:
+    """Write one fixed adjustment (checked: _check_fixed): its record, its levy effect and its outbox command."""
+    now = time.time()
     command = NewCommand(
         "adjust_fee",
         project.project_code,

@@ -2,7 +2,9 @@
 
 Projects registered but never assessed, commitments due within a week or already past their due
 date that no one has decided on yet, and enterprises' fulfilment evidence awaiting review
-(ledger.domain.evidence). Repair applications and tickets have no records of their own here yet."""
+(ledger.domain.evidence). (The office page adds the reductions awaiting a second officer,
+ledger.domain.approvals, and the tickets awaiting an answer, ledger.domain.tickets.) Repair
+applications have no records of their own yet, so the queue does not list them."""
 
 from dataclasses import dataclass
 from datetime import date, timedelta

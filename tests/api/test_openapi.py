@@ -238,13 +238,16 @@ def values(node, key):
 
 
 def test_example_levy_numbers_and_command_ids_are_ones_the_api_issues():
-    """Answers too: a levy number as fees.assess_fee makes it, a command id as the outbox does (32 hex)."""
+    """Answers too: a levy number as fees.assess_fee makes it, a command id as the outbox does (32 hex);
+    a status URL ends with a command's id, or a held reduction's approval id (four-eyes)."""
     examples = [example for _, _, example in examples_in(app.openapi())]
     levies, commands = list(values(examples, "levy_number")), list(values(examples, "command_id"))
     assert levies and commands
     assert all(re.fullmatch(LEVY_NUMBER_PATTERN, levy) for levy in levies), levies
     assert all(re.fullmatch(r"[0-9a-f]{32}", command) for command in commands), commands
-    assert all(url.endswith(tuple(commands)) for url in values(examples, "status_url"))
+    approvals = list(values(examples, "approval_id"))
+    assert all(re.fullmatch(r"[0-9a-f]{32}", approval) for approval in approvals), approvals
+    assert all(url.endswith(tuple(commands + approvals)) for url in values(examples, "status_url"))
 
 
 def rules_the_code_emits() -> set[str]:

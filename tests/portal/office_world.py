@@ -48,6 +48,16 @@ class OfficeWorld:
         indexer.release()
         writer.mark_indexed()
 
+    def assessed_project(self, n: int) -> str:
+        """Another project, registered and assessed (about ¥1.2 million), for a test that needs a levy
+        no other test reduces."""
+        with self.path.session() as s:
+            projects.register_project(s, project=project(n), client="approval")
+            fees.assess_fee(s, assessment=assessment(n), actor="office")
+            s.commit()
+        self.settle()
+        return project_code(n)
+
 
 @pytest.fixture(scope="module")
 def office_world(deployed_chain, tmp_path_factory) -> OfficeWorld:

@@ -73,3 +73,23 @@ def test_the_atom_feed_parses_with_an_entry_per_listed_announcement_each_with_id
 
 def test_the_shipped_file_is_a_labelled_sample():
     assert all("样例" in a.title for a in shipped_announcements())
+
+
+def test_without_a_public_base_url_a_spoofed_host_writes_nothing_into_the_feed(public_world):
+    """The feed is public and cacheable: its links follow the configuration, never the Host header.
+    Unconfigured, links are bare paths (the reader resolves them against the feed's own address) and
+    ids are tag URIs on a reserved name."""
+    app = create_app()
+    app.dependency_overrides[get_settings] = lambda: public_world.settings(api={"public_burst": 1000})
+    with TestClient(app, follow_redirects=False) as client:
+        response = client.get("/announcements.atom", headers={"Host": "evil.example"})
+    assert response.status_code == 200 and "evil.example" not in response.text
+    feed = feedparser.parse(response.content)
+    assert not feed.bozo, feed.get("bozo_exception")
+    assert {link.rel: link.href for link in feed.feed.links} == {
+        "self": "/announcements.atom",
+        "alternate": "/announcements",
+    }
+    assert feed.feed.id == "tag:fee-ledger.invalid,2025:/announcements"
+    assert all(entry.link.startswith("/announcements/") for entry in feed.entries) and feed.entries
+    assert all(entry.id == "tag:fee-ledger.invalid,2025:" + entry.link for entry in feed.entries)

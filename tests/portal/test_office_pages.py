@@ -10,9 +10,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlmodel import col
 
+from ledger.core.field_encryption import field_cipher
 from ledger.core.settings import get_settings
 from ledger.db.write_model import AdjustmentRequest, CommitmentDocument, Levy, OfficeApproval, OutboxCommand
-from ledger.domain import fees
+from ledger.domain import fees, tickets
 from portal.pages import yuan
 from tests.portal.conftest import csrf_of, log_in
 from tests.portal.office_world import days_from_today, office_world  # noqa: F401
@@ -49,7 +50,29 @@ def test_the_queue_lists_the_project_to_assess_and_the_commitment_due_within_a_w
     assert office_world.to_assess in to_assess and office_world.assessed not in to_assess
     assert office_world.due_soon in due and office_world.later not in due and "即将到期" in due
     assert f"/office/commitments/{office_world.due_soon}/decide" in due
-    assert "工单尚无独立的记录" in html  # says what the queue cannot list yet
+    assert "证据审查和信用修复申请尚无独立的记录" in html  # says what the queue cannot list yet
+
+
+def test_the_queue_lists_a_ticket_awaiting_an_answer_until_it_is_answered(clients, office_world):  # noqa: F811
+    settings = office_world.settings()
+    with office_world.path.session() as s:
+        number = tickets.submit(
+            s,
+            kind="complaint",
+            topic="service",
+            title="窗口下午无人",
+            body="周五下午窗口无人办理。",
+            contact="13800138000",
+            cipher=field_cipher(settings),
+            settings=settings.tickets,
+        ).ticket.number
+        s.commit()
+    listed = clients["office-clerk"].get("/office/queue").text.split('id="tickets-heading"')[1]
+    assert number in listed and f"/office/tickets/{number}" in listed and "窗口下午无人" in listed
+    with office_world.path.session() as s:
+        tickets.answer(s, number=number, text="已安排专人值守。", by="office-clerk")
+        s.commit()
+    assert number not in clients["office-clerk"].get("/office/queue").text
 
 
 def test_a_clerk_sees_area_times_rate_before_confirming_and_the_enterprise_then_sees_the_levy(
@@ -254,3 +277,94 @@ def test_a_reduction_above_the_threshold_waits_for_a_second_officer_before_anyth
     )
     assert "已由 office-second 批准" in second.get(approval_path).text
     assert second.post(approval_path, data={"csrf_token": csrf_of(page)}).status_code == 422  # not twice
+
+
+def reduce(clerk: TestClient, project_code: str, amount_yuan: str):
+    return clerk.post(
+        "/office/adjust",
+        data={
+            "project_code": project_code,
+            "reason_code": "SURVEY_REDUCTION",
+            "amount_yuan": amount_yuan,
+            "document_sha256": hashlib.sha256(amount_yuan.encode()).hexdigest(),
+            "csrf_token": csrf_of(clerk.get("/office/adjust").text),
+        },
+    )
+
+
+def test_two_reductions_under_the_threshold_that_together_pass_it_wait_for_a_second_officer(
+    clients,
+    office_world,  # noqa: F811
+):
+    """Splitting does not escape four-eyes: the threshold counts the levy's cumulative reduction."""
+    code = office_world.assessed_project(831)
+    clerk = clients["office-clerk"]
+    command_id_of(reduce(clerk, code, "60000"))  # ¥60,000 of ¥100,000: made at once
+    before_fen, before_commands = open_levy_fen(office_world, code), commands_count(office_world)
+    held = reduce(clerk, code, "60000")  # ¥120,000 in all
+    assert held.status_code == 303 and held.headers["location"].startswith("/office/approvals/")
+    assert commands_count(office_world) == before_commands and open_levy_fen(office_world, code) == before_fen
+    # a reduction still awaiting approval counts too: even ¥1 more now waits
+    assert reduce(clerk, code, "1").headers["location"].startswith("/office/approvals/")
+    assert commands_count(office_world) == before_commands
+
+
+def test_an_approval_is_refused_when_the_levy_changed_since_the_request(
+    clients,
+    office_world,  # noqa: F811
+):
+    """The second officer approves what the first one saw, never an amount recomputed since."""
+    code = office_world.assessed_project(832)
+    clerk, second = clients["office-clerk"], clients["office-second"]
+    first = reduce(clerk, code, "150000").headers["location"]
+    later = reduce(clerk, code, "1000").headers["location"]  # held too: ¥151,000 in all
+    command_id_of(second.post(later, data={"csrf_token": csrf_of(second.get(later).text)}))
+    before_fen, before_commands = open_levy_fen(office_world, code), commands_count(office_world)
+    refused = second.post(first, data={"csrf_token": csrf_of(second.get(first).text)})
+    assert refused.status_code == 422 and "应缴金额已经变化" in refused.text and "approval_id" in refused.text
+    assert commands_count(office_world) == before_commands and open_levy_fen(office_world, code) == before_fen
+    with office_world.path.session() as s:
+        approval = s.get(OfficeApproval, first.rsplit("/", 1)[1])
+    assert approval.status == "awaiting" and approval.command_id is None
+
+
+def test_a_bad_document_digest_is_refused_in_chinese_saying_what_is_wrong_and_the_rule(clients, office_world):  # noqa: F811
+    clerk = clients["office-clerk"]
+    csrf = csrf_of(clerk.get("/office/adjust").text)
+    before = commands_count(office_world)
+    rule = "须为依据文件的 SHA-256 摘要（国密配置下为 SM3）：恰好 64 位十六进制字符（0–9、a–f，大小写均可）"
+    for typed, what in [
+        ("", "文件摘要（document_sha256）：未填写。"),
+        ("abc", "文件摘要（document_sha256）：现在是 3 位。"),
+        ("g" * 63 + "z", "文件摘要（document_sha256）：含有十六进制以外的字符「gz」。"),
+    ]:
+        page = clerk.post(
+            "/office/adjust",
+            data={
+                "project_code": office_world.assessed,
+                "reason_code": "SURVEY_REDUCTION",
+                "amount_yuan": "1",
+                "document_sha256": typed,
+                "csrf_token": csrf,
+            },
+        )
+        assert page.status_code == 422 and what + rule in page.text, typed
+        assert f'value="{typed}"' in page.text  # kept as typed, to be corrected
+    assert commands_count(office_world) == before
+
+
+def test_a_held_reduction_withdrawn_leaves_the_queue_and_no_longer_counts(clients, office_world):  # noqa: F811
+    code = office_world.assessed_project(833)
+    clerk, second = clients["office-clerk"], clients["office-second"]
+    held = reduce(clerk, code, "150000").headers["location"]
+    assert reduce(clerk, code, "50000").headers["location"].startswith("/office/approvals/")  # ¥200,000 in all
+    page = clerk.get(held).text
+    assert "撤回申请" in page
+    assert clerk.post(held + "/decline", data={"csrf_token": csrf_of(page)}).headers["location"] == held
+    assert "已由 office-clerk 撤回，未上链" in clerk.get(held).text and held not in clerk.get("/office/queue").text
+    assert second.post(held, data={"csrf_token": csrf_of(second.get(held).text)}).status_code == 422  # not approvable
+    with office_world.path.session() as s:
+        approval = s.get(OfficeApproval, held.rsplit("/", 1)[1])
+    assert (approval.status, approval.declined_by, approval.command_id) == ("declined", "office-clerk", None)
+    # ¥50,000 still awaits: ¥40,000 more is ¥90,000 in all, within the threshold, and made at once
+    command_id_of(reduce(clerk, code, "40000"))

@@ -4,6 +4,7 @@ reads it by ticket number and code and rates it; an unanswered ticket past its d
 the regulator's page; an answer the office publishes is found in the FAQ. Bad input names its field
 and writes nothing; too many submissions from one address are refused."""
 
+import asyncio
 import re
 import time
 
@@ -211,3 +212,30 @@ def test_the_ticket_pages_carry_no_inline_script(citizen, office, regulator):
     pages = [citizen.get(p).text for p in ("/tickets/new", "/tickets/follow", "/faq")]
     pages += [office.get("/office/tickets").text, regulator.get("/regulator/tickets").text]
     assert all("<script" not in html for html in pages)
+
+
+def test_the_desk_posts_do_their_database_work_off_the_event_loop(office, citizen, monkeypatch):
+    """A blocking database call inside an `async def` handler stalls every other request: the answer
+    and the publication run in the thread pool, where no event loop is running."""
+    on_the_loop = []
+
+    def watched(service):
+        def call(*args, **kwargs):
+            try:
+                asyncio.get_running_loop()
+                on_the_loop.append(service.__name__)
+            except RuntimeError:  # no loop in this thread: a worker of the pool
+                pass
+            return service(*args, **kwargs)
+
+        return call
+
+    for name in ("answer", "publish_as_faq", "office_ticket"):
+        monkeypatch.setattr(tickets, name, watched(getattr(tickets, name)))
+    number, _ = number_and_code(submit(citizen).text)
+    token = csrf_of(office.get(f"/office/tickets/{number}").text)
+    answered = office.post(f"/office/tickets/{number}/answer", data={"answer": "已安排专人值守。", "csrf_token": token})
+    published = office.post(f"/office/tickets/{number}/faq", data={"public": "on", "csrf_token": token})
+    refused = office.post(f"/office/tickets/{number}/answer", data={"answer": " ", "csrf_token": token})
+    assert (answered.status_code, published.status_code, refused.status_code) == (303, 303, 422)
+    assert on_the_loop == []

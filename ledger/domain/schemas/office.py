@@ -3,7 +3,7 @@ commitments."""
 
 from typing import Literal
 
-from pydantic import model_validator
+from pydantic import BaseModel, model_validator
 from pydantic_core import PydanticCustomError
 
 from ledger.core.identifiers import ProjectCode, ReasonCode
@@ -36,6 +36,18 @@ class AdjustmentCreate(Input):
         if self.delta_fen == 0:
             raise PydanticCustomError("nonzero", "delta_fen must not be zero")
         return self
+
+
+class AdjustmentHeld(BaseModel):
+    """A reduction held for a second officer (四眼原则): nothing is sent until another office user
+    approves it in the office workspace (/office/approvals/{approval_id})."""
+
+    approval_id: str
+    project_code: str
+    status: Literal["awaiting_second_officer"] = "awaiting_second_officer"
+    reduction_fen: int  # what this adjustment would take off the levy
+    cumulative_reduction_fen: int  # with the relief and 核减 made and the reductions awaiting approval
+    threshold_fen: int  # the cumulative reduction above which a second officer approves
 
 
 class CommitmentDecision(Input):
