@@ -156,6 +156,13 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/workspace"): ENTERPRISE,
     ("GET", "/workspace/projects/{project_code}"): only("enterprise", owner="project_code"),
     ("GET", "/workspace/credit"): ENTERPRISE,
+    ("GET", "/workspace/notices"): ENTERPRISE,
+    # an enterprise's evidence for its own commitment: another's commitment answers 404 (tests/portal/test_evidence_pages.py)
+    ("GET", "/workspace/commitments/{commitment_number}/evidence"): ENTERPRISE,
+    ("POST", "/workspace/commitments/{commitment_number}/evidence"): ENTERPRISE,
+    ("GET", "/workspace/commitments/{commitment_number}/evidence/{submission_id}/status"): ENTERPRISE,
+    # a stored evidence file: the enterprise that submitted it (others 404), office staff and the regulator
+    ("GET", "/documents/{digest}"): only("enterprise", "office", "regulator"),
     # --- the regulator's pages ---------------------------------------------------------------------------
     ("GET", "/regulator"): REGULATOR,
     ("GET", "/regulator/tickets"): REGULATOR,
@@ -167,6 +174,10 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/regulator/enterprises.xlsx"): REGULATOR,
     ("GET", "/regulator/commitments.csv"): REGULATOR,
     ("GET", "/regulator/commitments.xlsx"): REGULATOR,
+    ("GET", "/regulator/reconciliation"): REGULATOR,
+    ("POST", "/regulator/reconciliation"): REGULATOR,
+    ("GET", "/regulator/reconciliation.csv"): REGULATOR,
+    ("GET", "/regulator/reconciliation.xlsx"): REGULATOR,
     # --- the office's pages ------------------------------------------------------------------------------
     ("GET", "/office"): OFFICE,
     ("GET", "/office/queue"): OFFICE,
@@ -180,6 +191,10 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/office/adjust"): OFFICE,
     ("GET", "/office/approvals/{approval_id}"): OFFICE,
     ("POST", "/office/approvals/{approval_id}"): OFFICE,
+    ("POST", "/office/approvals/{approval_id}/decline"): OFFICE,
+    ("GET", "/office/evidence/{submission_id}"): OFFICE,
+    ("POST", "/office/evidence/{submission_id}/accept"): OFFICE,
+    ("POST", "/office/evidence/{submission_id}/reject"): OFFICE,
     ("GET", "/office/commitments/{commitment_number}/decide"): OFFICE,
     ("POST", "/office/commitments/{commitment_number}/decide"): OFFICE,
     ("GET", "/office/commands/{command_id}"): OFFICE,

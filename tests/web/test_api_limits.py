@@ -3,12 +3,16 @@ that takes a body refuses one over LEDGER_API_MAX_BODY_BYTES with 413 before any
 route anyone may call is rate-limited (429 with Retry-After) or says why it needs no limit. (The size of
 a page is checked in test_authorization_matrix.py, which has callers for every route.)"""
 
+import re
+
 import pytest
 from fastapi.testclient import TestClient
 
 from tests.support.route_table import PARAMETER, is_page, routes
 from tests.web.conftest import WRONG, api_login, page_login
 from web.access_rules import ANONYMOUS, LOGIN_FAILURES, PER_ADDRESS, RULES, Unlimited
+from ledger.core.settings import Settings
+from portal.evidence_pages import upload_allowance
 from web.app import create_app
 
 MAX_BODY = 1024  # the smallest LEDGER_API_MAX_BODY_BYTES allowed
@@ -36,9 +40,12 @@ def small_limits(site):
 
 @pytest.mark.parametrize(("method", "path"), WITH_BODY, ids=[f"{m} {p}" for m, p in WITH_BODY])
 def test_a_body_over_the_limit_is_refused_with_413_naming_the_body_before_any_route_runs(small_limits, method, path):
+    # the evidence upload has its own, larger allowance (the file's limit and the form around it)
+    allowances = upload_allowance(Settings().documents.max_bytes).items()
+    limit = next((most for pattern, most in allowances if re.fullmatch(pattern, target_of(path))), MAX_BODY)
     with TestClient(small_limits, follow_redirects=False) as client:
         response = client.request(
-            method, target_of(path), content=b"a" * (MAX_BODY + 1), headers={"Content-Type": "application/json"}
+            method, target_of(path), content=b"a" * (limit + 1), headers={"Content-Type": "application/json"}
         )
     assert response.status_code == 413, response.text
     assert response.headers["content-type"] == "application/problem+json"

@@ -214,6 +214,8 @@ def _make_objects(world: World) -> None:
         "number": "T-UNKNOWN",
         "announcement_id": "unknown",
         "approval_id": "cmd_unknown",
+        "submission_id": "0" * 32,
+        "digest": "ab" * 32,
     }
 
 
