@@ -37,8 +37,12 @@ run: install
 ## Install, check the committed artifacts against a fresh compile and the vendored front-end files against
 ## the pinned npm packages, run Slither, the linters and the strict
 ## docs build, then the whole suite. Make stops at the first that fails: nothing is skipped.
+## The suite on PYTEST_WORKERS processes (pytest-xdist), a test module per worker at a time (--dist
+## loadfile: a module's own node and world are built once); most tests wait on a node, a database or a
+## browser, so three workers keep two cores busy.
+PYTEST_WORKERS ?= 3
 test: install check-artifacts check-vendored slither lint docs
-	env -u LEDGER_DEV_NODE $(BIN)/pytest  # every_node modules on both nodes, whatever the shell has set
+	env -u LEDGER_DEV_NODE $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile  # every_node modules on both nodes
 
 ## The rules a tool keeps (configured in pyproject.toml): ruff's lint and format check, mypy on the
 ## product packages, import-linter's contracts (the rooms, no cycles, web3 only in ledger.chain, no devtools).

@@ -20,7 +20,7 @@ from portal.exports import Table, csv_response, xlsx_response
 from portal.forms import PROJECT_CODE_HELP, FieldError, parse_project_code
 from portal.pages import COMMITMENT_KIND, COMMITMENT_STATUS, PageError, render, shanghai
 from portal.people import RegulatorPage
-from web.kit.deps import SessionDep
+from web.kit.deps import ReadSessionDep, SessionDep
 
 router = APIRouter(prefix="/regulator", include_in_schema=False)
 Grade = Literal["A", "B", "C", "D"]
@@ -91,7 +91,7 @@ def enterprise_names(session: Session, usccs: Iterable[str | None]) -> dict[str,
 @router.get("")
 def regulator_home(
     request: Request,
-    session: SessionDep,
+    session: ReadSessionDep,
     who: RegulatorPage,
     grade: Annotated[Grade | None, Query()] = None,
     cursor: str | None = None,
@@ -118,7 +118,7 @@ def regulator_home(
 @router.get("/reconciliation")
 def reconciliation_page(
     request: Request,
-    session: SessionDep,
+    session: ReadSessionDep,
     who: RegulatorPage,
     kind: Annotated[FindingKind | None, Query()] = None,
     run_id: Annotated[int | None, Query(ge=1)] = None,
@@ -157,7 +157,7 @@ def _run(session: Session, run_id: int | None):
 def enterprise_page(
     request: Request,
     enterprise: Annotated[str, Path(max_length=80)],
-    session: SessionDep,
+    session: ReadSessionDep,
     who: RegulatorPage,
     as_of: str | None = None,
 ):
@@ -180,7 +180,7 @@ def enterprise_page(
 @router.get("/commitments")
 def commitments_page(
     request: Request,
-    session: SessionDep,
+    session: ReadSessionDep,
     who: RegulatorPage,
     status: Annotated[AlertStatus | None, Query()] = None,
     cursor: str | None = None,
@@ -208,7 +208,7 @@ def money_trail_form(request: Request, who: RegulatorPage, project_code: str | N
 
 @router.get("/projects/{project_code}/money-trail")
 def money_trail_page(
-    request: Request, project_code: Annotated[str, Path(max_length=60)], session: SessionDep, who: RegulatorPage
+    request: Request, project_code: Annotated[str, Path(max_length=60)], session: ReadSessionDep, who: RegulatorPage
 ):
     try:
         trail = oversight.money_trail(session, project_code=parse_project_code(project_code))
@@ -235,12 +235,12 @@ def _all_pages(read, **filters):
 
 
 @router.get("/enterprises.csv")
-def enterprises_csv(session: SessionDep, who: RegulatorPage, grade: Annotated[Grade | None, Query()] = None):
+def enterprises_csv(session: ReadSessionDep, who: RegulatorPage, grade: Annotated[Grade | None, Query()] = None):
     return csv_response(enterprise_table(session, grade))
 
 
 @router.get("/enterprises.xlsx")
-def enterprises_xlsx(session: SessionDep, who: RegulatorPage, grade: Annotated[Grade | None, Query()] = None):
+def enterprises_xlsx(session: ReadSessionDep, who: RegulatorPage, grade: Annotated[Grade | None, Query()] = None):
     return xlsx_response(enterprise_table(session, grade))
 
 
@@ -283,12 +283,14 @@ def enterprise_table(session: Session, grade: Grade | None) -> Table:
 
 
 @router.get("/commitments.csv")
-def commitments_csv(session: SessionDep, who: RegulatorPage, status: Annotated[AlertStatus | None, Query()] = None):
+def commitments_csv(session: ReadSessionDep, who: RegulatorPage, status: Annotated[AlertStatus | None, Query()] = None):
     return csv_response(commitment_table(session, status))
 
 
 @router.get("/commitments.xlsx")
-def commitments_xlsx(session: SessionDep, who: RegulatorPage, status: Annotated[AlertStatus | None, Query()] = None):
+def commitments_xlsx(
+    session: ReadSessionDep, who: RegulatorPage, status: Annotated[AlertStatus | None, Query()] = None
+):
     return xlsx_response(commitment_table(session, status))
 
 
@@ -326,7 +328,7 @@ def commitment_table(session: Session, status: AlertStatus | None) -> Table:
 
 @router.get("/reconciliation.csv")
 def reconciliation_csv(
-    session: SessionDep,
+    session: ReadSessionDep,
     who: RegulatorPage,
     kind: Annotated[FindingKind | None, Query()] = None,
     run_id: Annotated[int | None, Query(ge=1)] = None,
@@ -336,7 +338,7 @@ def reconciliation_csv(
 
 @router.get("/reconciliation.xlsx")
 def reconciliation_xlsx(
-    session: SessionDep,
+    session: ReadSessionDep,
     who: RegulatorPage,
     kind: Annotated[FindingKind | None, Query()] = None,
     run_id: Annotated[int | None, Query(ge=1)] = None,

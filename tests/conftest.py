@@ -10,6 +10,12 @@ import os
 from dataclasses import dataclass, field
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# The suite runs on several workers of a 2-core machine (make test): how fast Hypothesis draws its
+# inputs, or how long one example takes, depends on the load, and is not what these properties test.
+settings.register_profile("suite", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("suite")
 
 from ledger.chain.node import Sender, account_at, connect, contract_at, signers_from_mnemonic
 from ledger.chain.deploy import deploy

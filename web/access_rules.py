@@ -157,7 +157,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/workspace/projects/{project_code}"): only("enterprise", owner="project_code"),
     ("GET", "/workspace/credit"): ENTERPRISE,
     ("GET", "/workspace/notices"): ENTERPRISE,
-    # an enterprise's evidence for its own commitment: another's commitment answers 404 (tests/portal/test_evidence_pages.py)
+    # evidence for its own commitment; another's answers 404 (tests/portal/test_evidence_pages.py)
     ("GET", "/workspace/commitments/{commitment_number}/evidence"): ENTERPRISE,
     ("POST", "/workspace/commitments/{commitment_number}/evidence"): ENTERPRISE,
     ("GET", "/workspace/commitments/{commitment_number}/evidence/{submission_id}/status"): ENTERPRISE,
