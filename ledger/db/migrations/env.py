@@ -4,6 +4,7 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import ledger.db.access_model  # noqa: F401  (API clients, keys, nonces, idempotency, users)
+import ledger.db.inspection_model  # noqa: F401  (the pools published for inspection draws)
 import ledger.db.lease_model  # noqa: F401  (the indexer's and the writer's leases)
 import ledger.db.read_model  # noqa: F401  (registers the tables)
 import ledger.db.ticket_model  # noqa: F401  (questions, complaints and suggestions from the public)
