@@ -21,12 +21,15 @@ The rules (docs/contracts.md, "Inspection draws", says the same):
 """
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Annotated
 
 from eth_abi import encode
 from eth_utils import keccak
+from pydantic import BaseModel, StringConstraints
 
 CANDIDATES, INSPECTORS = 0, 1  # the two streams of one seed
+Word = Annotated[str, StringConstraints(pattern=r"^0x[0-9a-fA-F]{64}$", to_lower=True)]  # a bytes32 as 0x-hex
 _WORDS = 2**256
 
 
@@ -125,3 +128,148 @@ def select(seed: bytes, pool: Sequence[bytes], roster: Sequence[bytes], terms: D
         commitments=[candidates[i] for i in pick(seed, CANDIDATES, len(candidates), terms.commitments_to_pick)],
         inspectors=[inspectors[i] for i in pick(seed, INSPECTORS, len(inspectors), terms.inspectors_to_pick)],
     )
+
+
+# -- a draw as recorded, and its verification -------------------------------------------------
+
+
+@dataclass
+class DrawRecord:
+    """A draw's latest attempt as its events tell it (chain logs or read-model rows, folded in
+    chain order): its terms, its reveal (if any), the expiries before it, its outcomes."""
+
+    terms: DrawTerms
+    commitment: bytes  # as the DrawCommitted event published it
+    expired_attempts: int = 0
+    reveal_block_hash: bytes | None = None
+    seed: bytes | None = None
+    outcomes: dict[bytes, str] = field(default_factory=dict)  # commitment -> outcome name
+
+    @property
+    def status(self) -> str:
+        return "revealed" if self.seed is not None else "committed"
+
+
+OUTCOME_NAMES = ("none", "conforms", "minor_findings", "false_commitment")
+
+
+def fold_draw(draw: bytes, events: Sequence[tuple[str, dict]]) -> DrawRecord | None:
+    """The record of `draw` from its events in chain order: (event name, decoded arguments with
+    bytes32 as 0x-hex), as ledger.chain.events decodes them. None when it was never committed."""
+    record: DrawRecord | None = None
+    expired = 0
+    for name, args in events:
+        if name == "DrawCommitted":
+            record = DrawRecord(
+                terms=DrawTerms(
+                    draw=draw,
+                    attempt=args["attempt"],
+                    pool_hash=_word(args["poolHash"]),
+                    pool_size=args["poolSize"],
+                    roster_hash=_word(args["rosterHash"]),
+                    roster_size=args["rosterSize"],
+                    commitments_to_pick=args["commitmentsToPick"],
+                    inspectors_to_pick=args["inspectorsToPick"],
+                    reveal_block=args["revealBlock"],
+                ),
+                commitment=_word(args["commitment"]),
+                expired_attempts=expired,
+            )
+        elif name == "DrawExpired":
+            expired += 1
+        elif name == "DrawRevealed" and record is not None:
+            record.reveal_block_hash, record.seed = _word(args["revealBlockHash"]), _word(args["seed"])
+        elif name == "InspectionRecorded" and record is not None:
+            outcome = args["outcome"]
+            record.outcomes[_word(args["commitment"])] = OUTCOME_NAMES[outcome] if isinstance(outcome, int) else outcome
+    return record
+
+
+def _word(value: str | bytes) -> bytes:
+    return value if isinstance(value, bytes) else bytes.fromhex(value.removeprefix("0x"))
+
+
+@dataclass(frozen=True)
+class PublishedDraw:
+    """What the office publishes for a draw: its pools (and, once revealed, its selection)."""
+
+    draw: bytes
+    candidates: list[bytes]
+    inspectors: list[bytes]
+    selection: Selection | None = None
+
+
+def verify(
+    published: PublishedDraw, record: DrawRecord, canonical_reveal_hash: bytes | None
+) -> tuple[list[str], Selection | None]:
+    """Every way the published pools and selection disagree with the chain, and the selection
+    recomputed from the pools (None when the draw is not revealed, or its pools do not match).
+
+    `canonical_reveal_hash` is the reveal block's hash as the node reports it now."""
+    problems: list[str] = []
+    terms = record.terms
+    for label, pool, committed_hash, committed_size in (
+        ("candidate pool", published.candidates, terms.pool_hash, terms.pool_size),
+        ("inspector roster", published.inspectors, terms.roster_hash, terms.roster_size),
+    ):
+        try:
+            digest = pool_hash(pool)
+        except PoolError as exc:
+            problems.append(f"the published {label} is malformed: {exc}")
+            continue
+        if digest != committed_hash or len(pool) != committed_size:
+            problems.append(
+                f"the published {label} (hash 0x{digest.hex()}, {len(pool)} entries) is not the one committed "
+                f"(hash 0x{committed_hash.hex()}, {committed_size} entries): it changed after the commitment"
+            )
+    if terms.commitment() != record.commitment:
+        problems.append("the commitment the chain published is not the keccak256 of the committed terms")
+    if record.seed is None or record.reveal_block_hash is None:
+        return problems, None
+    if canonical_reveal_hash is not None and canonical_reveal_hash != record.reveal_block_hash:
+        problems.append(
+            f"the reveal used block hash 0x{record.reveal_block_hash.hex()}, the node's block {terms.reveal_block} "
+            f"is 0x{canonical_reveal_hash.hex()}"
+        )
+    if seed_of(record.reveal_block_hash, record.commitment) != record.seed:
+        problems.append("the seed on chain is not keccak256(reveal block hash ‖ commitment)")
+    if problems:
+        return problems, None
+    selection = select(record.seed, published.candidates, published.inspectors, terms)
+    if published.selection is not None and published.selection != selection:
+        problems.append("the published selection differs from the selection recomputed from the seed and the pools")
+    outside = [c for c in record.outcomes if c not in selection.commitments]
+    for commitment in outside:
+        problems.append(f"an outcome was recorded for 0x{commitment.hex()}, which the draw did not select")
+    return problems, selection
+
+
+class _SelectionFile(BaseModel):
+    commitments: list[Word]
+    inspectors: list[Word]
+
+
+class PublishedDrawFile(BaseModel):
+    """The JSON the office publishes for a draw (GET /v1/public/inspections/{draw}/pools gives it;
+    `ledger draw verify --pools FILE` reads it): bytes32 values as 0x-hex."""
+
+    draw: Word
+    title: str = ""
+    candidates: list[Word]
+    inspectors: list[Word]
+    selection: _SelectionFile | None = None
+
+    def published(self) -> PublishedDraw:
+        word = bytes.fromhex
+        selection = None
+        if self.selection is not None:
+            selection = Selection(
+                commitments=[word(c[2:]) for c in self.selection.commitments],
+                inspectors=[word(i[2:]) for i in self.selection.inspectors],
+            )
+        return PublishedDraw(
+            draw=word(self.draw[2:]),
+            candidates=[word(c[2:]) for c in self.candidates],
+            inspectors=[word(i[2:]) for i in self.inspectors],
+            selection=selection,
+        )
