@@ -60,3 +60,32 @@ def verify(
     for inspector in selection.inspectors:
         typer.echo(f"selected inspector 0x{inspector.hex()}")
     typer.echo("verified: the selection and every outcome follow from the seed and the published pools")
+
+
+@draw.command("publish")
+def publish(
+    pools: Annotated[Path, typer.Option(help="The draw's pools (JSON: draw, candidates, inspectors), as committed.")],
+    title: Annotated[str, typer.Option(help="What the pool is, e.g. 2026年第一季度 金水区 人防工程承诺.")],
+) -> None:
+    """Publish a draw's pools (the office; once, unchangeable) for /v1/public/inspections and the public page."""
+    from pydantic import ValidationError
+    from sqlmodel import Session
+
+    from ledger.cli.common import current_engine
+    from ledger.domain.errors import ValidationFailed
+    from ledger.domain.inspection_draws import PublishedDrawFile
+    from ledger.domain.inspections import publish_pools
+
+    try:
+        body = PublishedDrawFile.model_validate(json.loads(pools.read_text(encoding="utf-8")))
+    except (OSError, ValueError, ValidationError) as exc:
+        raise typer.BadParameter(f"{pools} is not a draw's pools: {exc}", param_hint="--pools") from None
+    with Session(current_engine(get_settings().database.url)) as session:
+        try:
+            publish_pools(session, pools=body, title=title)
+        except ValidationFailed as exc:
+            fail(exc)
+        session.commit()
+    typer.echo(
+        f"published the pools of draw {body.draw}: {len(body.candidates)} candidates, {len(body.inspectors)} inspectors"
+    )

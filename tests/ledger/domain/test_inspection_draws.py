@@ -30,6 +30,11 @@ SEEDS = 20_000
 CHI2_999 = {9: 27.877, 14: 36.123}
 
 
+@pytest.fixture(autouse=True)
+def published_rates():
+    """Pure functions: no database (overrides the package's fixture that makes one)."""
+
+
 def chi_square(counts: Counter, cells: list, total: int) -> float:
     expected = total / len(cells)
     return sum((counts[cell] - expected) ** 2 / expected for cell in cells)
