@@ -8,6 +8,7 @@ from fastapi.staticfiles import StaticFiles
 from portal import (
     announcement_pages,
     guide_pages,
+    inspection_pages,
     office_pages,
     people,
     public_pages,
@@ -31,6 +32,7 @@ def mount_portal(app: FastAPI) -> None:
     app.include_router(ticket_desk_pages.regulator_router)
     for router in (
         announcement_pages.router,
+        inspection_pages.router,
         people.router,
         workspace_pages.router,
         regulator_pages.router,
