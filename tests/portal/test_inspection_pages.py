@@ -22,7 +22,7 @@ ROSTER = sorted(keccak(text=f"INSPECTOR-{n}") for n in range(3))
 
 
 @pytest.fixture
-def inspected(chain, make_database, tmp_path):
+def inspected(chain, make_database, tmp_path):  # noqa: F811 (the imported fixture)
     """A revealed draw with one false commitment, indexed, its pools published; the app on it."""
     url = make_database("postgresql")
     reveal_block = chain.w3.eth.block_number + 11
