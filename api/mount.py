@@ -15,6 +15,7 @@ from api.routes import (
     platform_keys,
     problem_types,
     public_inquiry,
+    public_inspections,
     regulator,
     tax,
     webhooks,
@@ -25,6 +26,7 @@ def mount_api(app: FastAPI) -> None:
     app.include_router(health.router)
     app.include_router(metrics.router)
     app.include_router(public_inquiry.router)  # first: the most traffic, and routes match in order
+    app.include_router(public_inspections.router)
     for module in (approval, tax, commands, office, me, regulator, auth, platform_keys, problem_types, webhooks):
         app.include_router(module.router)
     app.include_router(webhooks.office_router)

@@ -9,7 +9,7 @@ const solc = require("solc");
 const ROOT = path.resolve(__dirname, "..");
 const SOURCES = path.join(ROOT, "contracts");
 const OUT = path.join(ROOT, "ledger", "chain", "artifacts");
-const DEPLOYABLE = ["FeeLedger", "CommitmentRegistry"];
+const DEPLOYABLE = ["FeeLedger", "CommitmentRegistry", "InspectionDraws"];
 
 function findImports(importPath) {
   for (const base of [path.join(__dirname, "node_modules"), ROOT]) {

@@ -9,6 +9,7 @@ from portal import (
     announcement_pages,
     evidence_pages,
     guide_pages,
+    inspection_pages,
     notice_pages,
     office_pages,
     people,
@@ -33,6 +34,7 @@ def mount_portal(app: FastAPI) -> None:
     app.include_router(ticket_desk_pages.regulator_router)
     for router in (
         announcement_pages.router,
+        inspection_pages.router,
         people.router,
         workspace_pages.router,
         evidence_pages.router,

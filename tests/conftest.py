@@ -53,12 +53,14 @@ class Chain:
     signers: dict
     fee: object = None
     registry: object = None
+    draws: object = None
     senders: dict = field(default_factory=dict)
     _snapshot: str | None = None
 
     def __post_init__(self):
         self.fee = contract_at(self.w3, "FeeLedger", self.manifest.latest("FeeLedger").address)
         self.registry = contract_at(self.w3, "CommitmentRegistry", self.manifest.latest("CommitmentRegistry").address)
+        self.draws = contract_at(self.w3, "InspectionDraws", self.manifest.latest("InspectionDraws").address)
 
     def rpc(self, method: str, params: list | None = None):
         response = self.w3.provider.make_request(method, params or [])
@@ -78,6 +80,11 @@ class Chain:
 
     def now(self) -> int:
         return self.w3.eth.get_block("latest")["timestamp"]
+
+    def mine(self, blocks: int) -> None:
+        """Mine `blocks` empty blocks one by one (hardhat_mine's bulk blocks do not chain by parent hash)."""
+        for _ in range(blocks):
+            self.rpc("evm_mine")
 
     def travel(self, seconds: int) -> None:
         self.rpc("evm_increaseTime", [seconds])

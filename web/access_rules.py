@@ -86,6 +86,9 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/v1/public/projects/{project_code}/payments"): anyone(PER_ADDRESS, page=100),
     ("GET", "/v1/public/receipts/{voucher_number}"): PUBLIC,
     ("GET", "/v1/public/receipts/{voucher_number}/chain-check"): PUBLIC,
+    ("GET", "/v1/public/inspections"): anyone(PER_ADDRESS, page=Unlimited("a few draws a quarter; not paged yet")),
+    ("GET", "/v1/public/inspections/{draw}"): PUBLIC,
+    ("GET", "/v1/public/inspections/{draw}/pools"): PUBLIC,
     # --- the approval system ---------------------------------------------------------------------------
     ("POST", "/v1/approval/projects"): APPROVAL,
     ("GET", "/v1/approval/projects/{project_code}"): APPROVAL,
@@ -140,6 +143,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/receipts/{voucher_number:path}"): PUBLIC,
     ("GET", "/estimate"): PUBLIC,
     ("GET", "/guide"): PUBLIC,
+    ("GET", "/inspections"): PUBLIC,
     ("GET", "/tickets/new"): PUBLIC,
     ("POST", "/tickets/new"): PUBLIC,
     ("GET", "/tickets/follow"): PUBLIC,

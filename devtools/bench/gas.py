@@ -47,6 +47,16 @@ def measure_gas() -> dict[str, int]:
         record = approval.send(registry.functions.record(commitment, projects[0], payer, 0, now, now + DAY, basis))
         evidence = approval.send(registry.functions.submitEvidence(commitment, basis, now))
         fulfil = verifier.send(registry.functions.fulfil(commitment, basis, now))
+
+        draws = contract_at(w3, "InspectionDraws", manifest.latest("InspectionDraws").address)
+        draw = reference_key("DRAW-1")
+        commit_draw = verifier.send(
+            draws.functions.commitDraw(draw, basis, 500, basis, 20, 25, 4, w3.eth.block_number + 11)
+        )
+        for _ in range(11):
+            w3.provider.make_request("evm_mine", [])
+        reveal = approval.send(draws.functions.reveal(draw))  # anyone may reveal
+        inspection = verifier.send(draws.functions.recordOutcome(draw, commitment, 3, basis))
         return {
             "payment_single_gas": single["gasUsed"],
             "payment_batch100_per_record_gas": batch_receipt["gasUsed"] // BATCH,
@@ -58,4 +68,7 @@ def measure_gas() -> dict[str, int]:
             "commitment_record_gas": record["gasUsed"],
             "commitment_evidence_gas": evidence["gasUsed"],
             "commitment_fulfil_gas": fulfil["gasUsed"],
+            "draw_commit_gas": commit_draw["gasUsed"],
+            "draw_reveal_gas": reveal["gasUsed"],
+            "inspection_outcome_gas": inspection["gasUsed"],
         }

@@ -5,6 +5,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
+from eth_utils import keccak
 from web3 import Web3
 
 from ledger.chain.node import Sender, contract_at, gas_cap, items_per_transaction
@@ -34,6 +35,7 @@ class Workload:
     def __post_init__(self):
         self.fee = contract_at(self.w3, "FeeLedger", self.manifest.latest("FeeLedger").address)
         self.registry = contract_at(self.w3, "CommitmentRegistry", self.manifest.latest("CommitmentRegistry").address)
+        self.draws = contract_at(self.w3, "InspectionDraws", self.manifest.latest("InspectionDraws").address)
         self.send = {role: Sender(self.w3, account) for role, account in self.signers.items()}
         self.random = random.Random(self.seed)
         self._serial = 0
@@ -167,14 +169,43 @@ class Workload:
         for chunk, gas in self._batched(commitments, 60_000, COMMITMENT_BATCH):
             self._tx("VERIFIER_ROLE", self.registry.functions.markOverdueBatch(chunk), gas=gas)
 
+    def inspect(self, commitments: list[bytes]) -> None:
+        """Two random-inspection draws of `commitments`: one revealed and inspected (one outcome of
+        each kind), one left unrevealed until it expires and then committed again."""
+        pool = sorted(commitments)
+        roster = sorted(reference_key(f"INSPECTOR-{n}") for n in range(4))
+        inspected, expired = reference_key(self._next("DRAW")), reference_key(self._next("DRAW"))
+        for draw in (inspected, expired):
+            self._commit_draw(draw, pool, roster)
+        self._mine(11)
+        self._tx("VERIFIER_ROLE", self.draws.functions.reveal(inspected))
+        for commitment, outcome in zip(pool, (1, 2, 3)):
+            self._tx(
+                "VERIFIER_ROLE",
+                self.draws.functions.recordOutcome(inspected, commitment, outcome, reference_key("report")),
+            )
+        self._mine(257)
+        self._tx("VERIFIER_ROLE", self.draws.functions.expire(expired))
+        self._commit_draw(expired, pool, roster)
+
+    def _commit_draw(self, draw: bytes, pool: list[bytes], roster: list[bytes]) -> None:
+        pool_hash, roster_hash = keccak(b"".join(pool)), keccak(b"".join(roster))
+        reveal_block = self.w3.eth.block_number + 11
+        call = self.draws.functions.commitDraw(draw, pool_hash, len(pool), roster_hash, len(roster), 3, 2, reveal_block)
+        self._tx("VERIFIER_ROLE", call)
+
+    def _mine(self, blocks: int) -> None:
+        for _ in range(blocks):
+            self.w3.provider.make_request("evm_mine", [])
+
     def pause_and_resume(self) -> None:
-        for contract in (self.fee, self.registry):
+        for contract in (self.fee, self.registry, self.draws):
             self._tx("PAUSER_ROLE", contract.functions.pause())
             self._tx("PAUSER_ROLE", contract.functions.unpause())
 
     def grant_and_revoke(self, role: str, account: str) -> None:
         """A role handed to `account` and taken back again (RoleGranted, RoleRevoked)."""
-        for contract in (self.fee, self.registry):
+        for contract in (self.fee, self.registry, self.draws):
             self._tx("DEFAULT_ADMIN_ROLE", contract.functions.grantRole(role_id(role), account))
             self._tx("DEFAULT_ADMIN_ROLE", contract.functions.revokeRole(role_id(role), account))
 
@@ -273,6 +304,7 @@ class Workload:
             if self.registry.functions.commitmentOf(c).call()[2] == 0
         ][:small]
         self.decide("fulfilByAcceptance", shelters, reference_key("acceptance report"), None, role="APPROVAL_ROLE")
+        self.inspect(commitments[:small] + overdue[small : 2 * small])
         self.pause_and_resume()
         self.grant_and_revoke("PAUSER_ROLE", self.signers["VERIFIER_ROLE"].address)
         emitted = self.count_events()

@@ -1,5 +1,6 @@
-"""Deploy the contracts (v3), grant the roles, publish rate tables, seal the import unless one
-is planned, hand the admin role over, and write the manifest; reuse a live deployment."""
+"""Deploy the contracts (FeeLedger and CommitmentRegistry v3, InspectionDraws v1), grant the roles,
+publish rate tables, seal the imports unless one is planned, hand the admin role over, and write
+the manifest; reuse a live deployment."""
 
 from dataclasses import dataclass
 
@@ -7,7 +8,7 @@ from eth_account.signers.local import LocalAccount
 from eth_utils import keccak
 from web3 import Web3
 
-from ledger.chain.artifacts import CONTRACT_NAMES, load_artifact
+from ledger.chain.artifacts import CONTRACT_NAMES, IMPORTING_CONTRACTS, load_artifact
 from ledger.chain.manifest import ContractDeployment, Manifest
 from ledger.chain.node import Sender
 from ledger.chain.rate_tables import SAMPLE_RATE_TABLE, RateTable
@@ -126,8 +127,8 @@ def deploy(
             )
 
     if not options.import_planned:
-        for contract in contracts.values():
-            deployer.send(contract.functions.sealImport())
+        for name in IMPORTING_CONTRACTS:
+            deployer.send(contracts[name].functions.sealImport())
 
     pending_admin = None
     if options.admin and Web3.to_checksum_address(options.admin) != deployer.account.address:

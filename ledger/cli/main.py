@@ -8,6 +8,7 @@ from ledger.cli.chain import deploy
 from ledger.cli.common import fail
 from ledger.cli.credit import credit
 from ledger.cli.db import db
+from ledger.cli.draw import draw
 from ledger.cli.indexer import index, reindex
 from ledger.cli.keys import keys
 from ledger.cli.reconcile import reconcile
@@ -27,6 +28,7 @@ app.add_typer(keys, name="keys")
 app.add_typer(webhooks, name="webhooks")
 app.add_typer(credit, name="credit")
 app.command()(reconcile)
+app.add_typer(draw, name="draw")
 
 
 @app.callback()

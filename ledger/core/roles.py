@@ -9,8 +9,8 @@ ROLE_CONTRACTS: dict[str, tuple[str, ...]] = {
     "ASSESSOR_ROLE": ("FeeLedger",),
     "TAX_ROLE": ("FeeLedger",),
     "APPROVAL_ROLE": ("CommitmentRegistry",),
-    "VERIFIER_ROLE": ("CommitmentRegistry",),
-    "PAUSER_ROLE": ("FeeLedger", "CommitmentRegistry"),
+    "VERIFIER_ROLE": ("CommitmentRegistry", "InspectionDraws"),  # the office also runs the draws
+    "PAUSER_ROLE": ("FeeLedger", "CommitmentRegistry", "InspectionDraws"),
 }
 
 # Index of each signer in the HD wallet of LEDGER_MNEMONIC (path m/44'/60'/0'/0/i).

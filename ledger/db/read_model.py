@@ -365,6 +365,41 @@ class PauseEvent(EventProofColumns, table=True):
     account: str
 
 
+class InspectionDrawEvent(EventProofColumns, table=True):
+    """The history of every inspection draw: committed (with its terms), revealed (with its seed),
+    expired. Each attempt of a draw is committed once, and revealed or expired at most once."""
+
+    __tablename__ = "inspection_draw_events"
+    __table_args__ = (Index("ix_inspection_draw_events_draw", "chain_id", "draw"),)
+    draw: str
+    attempt: int = big()
+    event: str  # committed, revealed, expired
+    reveal_block: int | None = u64(default=None)  # committed, expired
+    pool_hash: str | None = None  # committed: the terms
+    pool_size: int | None = big(default=None)
+    roster_hash: str | None = None
+    roster_size: int | None = big(default=None)
+    commitments_to_pick: int | None = big(default=None)
+    inspectors_to_pick: int | None = big(default=None)
+    commitment: str | None = None  # committed: keccak256 of the terms, what the seed mixes in
+    reveal_block_hash: str | None = None  # revealed
+    seed: str | None = None  # revealed
+
+
+class InspectionOutcome(EventProofColumns, table=True):
+    """One inspected commitment of a revealed draw: conforms, minor_findings or false_commitment."""
+
+    __tablename__ = "inspection_outcomes"
+    __table_args__ = (
+        Index("ix_inspection_outcomes_draw", "chain_id", "draw"),
+        Index("ix_inspection_outcomes_commitment", "chain_id", "commitment"),
+    )
+    draw: str
+    commitment: str
+    outcome: str
+    document_hash: str
+
+
 class LatestProofColumns(SQLModel):
     """The proof of the latest event that changed an aggregate row's values."""
 
@@ -451,6 +486,8 @@ EVENT_TABLES: list[type[SQLModel]] = [
     RoleEvent,
     GovernanceEvent,
     PauseEvent,
+    InspectionDrawEvent,
+    InspectionOutcome,
 ]
 AGGREGATE_TABLES: list[type[SQLModel]] = [FeeAccount, Commitment, EnterpriseCommitmentSummary]
 INDEXER_TABLES: list[type[SQLModel]] = [ChainState, IndexedBlock]  # the indexer's lease: ledger.db.lease

@@ -78,6 +78,23 @@ COLUMNS = {
     "role_events": PROOF + ("contract", "address", "event", "role", "account", "sender"),
     "governance_events": PROOF + ("contract", "address", "event", "key", "value"),
     "pause_events": PROOF + ("contract", "address", "paused", "account"),
+    "inspection_draw_events": PROOF
+    + (
+        "draw",
+        "attempt",
+        "event",
+        "reveal_block",
+        "pool_hash",
+        "pool_size",
+        "roster_hash",
+        "roster_size",
+        "commitments_to_pick",
+        "inspectors_to_pick",
+        "commitment",
+        "reveal_block_hash",
+        "seed",
+    ),
+    "inspection_outcomes": PROOF + ("draw", "commitment", "outcome", "document_hash"),
 }
 
 KINDS = ("shelter_build", "fee_payment", "materials", "peacetime_use")
@@ -123,6 +140,21 @@ GOVERNANCE_EVENTS = {
     "DefaultAdminDelayChangeScheduled": lambda a: (None, f"{a['newDelay']}@{a['effectSchedule']}"),
     "DefaultAdminDelayChangeCanceled": lambda a: (None, None),
 }
+# InspectionDraws: event -> history name; the arguments each row takes, in column order after `event`
+DRAW_EVENTS = {"DrawCommitted": "committed", "DrawRevealed": "revealed", "DrawExpired": "expired"}
+DRAW_ARGUMENTS = (
+    "revealBlock",
+    "poolHash",
+    "poolSize",
+    "rosterHash",
+    "rosterSize",
+    "commitmentsToPick",
+    "inspectorsToPick",
+    "commitment",
+    "revealBlockHash",
+    "seed",
+)
+OUTCOMES = ("none", "conforms", "minor_findings", "false_commitment")
 # Counter positions in SummaryChange.counts, by commitment history event.
 COUNTED = {"recorded": 0, "fulfilled": 1, "marked_overdue": 3, "breached": 4, "repaired": 5}
 
@@ -211,6 +243,18 @@ class Batch:
         elif event in COMMITMENT_EVENTS:
             subject = args["commitment"]
             self._add_commitment(event, args, proof, enterprise_of)
+        elif event in DRAW_EVENTS:
+            subject = args["draw"]
+            self.rows["inspection_draw_events"].append(
+                proof
+                + (args["draw"], args["attempt"], DRAW_EVENTS[event])
+                + tuple(args.get(name) for name in DRAW_ARGUMENTS)
+            )
+        elif event == "InspectionRecorded":
+            subject = args["draw"]
+            self.rows["inspection_outcomes"].append(
+                proof + (args["draw"], args["commitment"], OUTCOMES[args["outcome"]], args["documentHash"])
+            )
         elif event == "CommitmentOverdueSkipped":
             subject = args["commitment"]  # kept raw: the commitment may not even exist
         elif event == "CountersImported":

@@ -25,6 +25,21 @@ from tests.contracts.helpers import (
 pytestmark = pytest.mark.every_node  # runs on Hardhat and on anvil
 
 C1 = reference_key("C-1")
+DRAW = reference_key("DRAW-1")
+
+
+def _draw_terms(c):
+    return (DRAW, DOC, 5, BASIS, 3, 2, 1, c.w3.eth.block_number + 11)
+
+
+def _draw_committed(chain):
+    send_at(chain, "VERIFIER_ROLE", chain.draws.functions.commitDraw(*_draw_terms(chain)))
+
+
+def _draw_revealed(chain):
+    _draw_committed(chain)
+    chain.mine(11)
+    send_at(chain, "OUTSIDER", chain.draws.functions.reveal(DRAW))
 
 
 def _assessed(chain):
@@ -193,6 +208,16 @@ WRITES = [
         lambda c: (c.senders["OUTSIDER"].account.address,),
     ),
     ("registry", "changeDefaultAdminDelay", "DEFAULT_ADMIN_ROLE", None, lambda c: (3_600,)),
+    ("draws", "commitDraw", "VERIFIER_ROLE", None, _draw_terms),
+    ("draws", "recordOutcome", "VERIFIER_ROLE", _draw_revealed, lambda c: (DRAW, C1, 3, DOC)),
+    ("draws", "pause", "PAUSER_ROLE", None, lambda c: ()),
+    (
+        "draws",
+        "grantRole",
+        "DEFAULT_ADMIN_ROLE",
+        None,
+        lambda c: (role_id("VERIFIER_ROLE"), c.senders["OUTSIDER"].account.address),
+    ),
 ]
 ACCOUNTS = [*ROLE_ACCOUNT_INDEX, "OUTSIDER"]
 IDS = [f"{contract}.{fn}" for contract, fn, *_ in WRITES]
@@ -255,7 +280,7 @@ def test_the_approval_role_cannot_breach_extend_or_repair(chain):
 
 
 def test_unpause_is_for_the_pauser_only(chain):
-    for contract in (chain.fee, chain.registry):
+    for contract in (chain.fee, chain.registry, chain.draws):
         send_at(chain, "PAUSER_ROLE", contract.functions.pause())
         for other in (a for a in ACCOUNTS if a != "PAUSER_ROLE"):
             with reverts("AccessControlUnauthorizedAccount"):
@@ -266,8 +291,10 @@ def test_unpause_is_for_the_pauser_only(chain):
 def test_a_paused_contract_refuses_every_write_but_governance(chain):
     _assessed(chain)
     _recorded(chain)
+    _draw_revealed(chain)
     send_at(chain, "PAUSER_ROLE", chain.fee.functions.pause())
     send_at(chain, "PAUSER_ROLE", chain.registry.functions.pause())
+    send_at(chain, "PAUSER_ROLE", chain.draws.functions.pause())
     chain.travel(9 * DAY)
     for contract, fn, role, _setup, args in WRITES:
         if fn in GOVERNANCE:
@@ -278,6 +305,8 @@ def test_a_paused_contract_refuses_every_write_but_governance(chain):
         chain.registry.functions.markOverdue(C1),
         chain.registry.functions.markOverdueBatch([C1]),
         chain.registry.functions.submitEvidence(C1, DOC, chain.now()),
+        chain.draws.functions.reveal(DRAW),
+        chain.draws.functions.expire(DRAW),
     ):
         with reverts("EnforcedPause"):
             send_at(chain, "VERIFIER_ROLE", call)
@@ -305,7 +334,7 @@ def test_conflicting_roles_are_never_held_by_one_account(chain, contract, first,
 
 def test_the_admin_role_is_never_granted_directly_nor_silently_renounced(chain):
     admin = chain.senders["DEFAULT_ADMIN_ROLE"].account.address
-    for contract in (chain.fee, chain.registry):
+    for contract in (chain.fee, chain.registry, chain.draws):
         with reverts("AccessControlEnforcedDefaultAdminRules"):
             send_at(
                 chain,

@@ -38,6 +38,7 @@ from tests.contracts.helpers import (
     VERSION,
     project,
 )
+from ledger.domain.inspection_draws import DrawTerms, seed_of
 from tests.support.depth import DEEP
 
 pytestmark = pytest.mark.every_node  # runs on Hardhat and on anvil
@@ -732,3 +733,142 @@ def test_random_commitment_operations_keep_the_registry_equal_to_the_model_and_t
     )
     if every_path:
         assert PATHS - CommitmentMachine.paths == set(), sorted(CommitmentMachine.paths)
+
+
+# -- inspection draws -----------------------------------------------------------------------------------
+
+DRAWS = st.sampled_from(["D-0", "D-1"])
+DRAW_POOLS = [(reference_key("pool A"), 5), (reference_key("pool B"), 6)]  # (pool hash, size); roster fixed
+ROSTER_HASH, ROSTER_SIZE = reference_key("roster"), 3
+NO_DRAW, DRAW_COMMITTED, DRAW_REVEALED, DRAW_EXPIRED = range(4)
+
+
+@dataclass
+class Draw:
+    status: int = NO_DRAW
+    attempt: int = 0
+    pool: int = 0
+    reveal_block: int = 0
+    seed: bytes = bytes(32)
+    outcomes: int = 0
+
+
+class DrawMachine(Clocked):
+    """Commit, reveal, expire and inspect at block numbers the model tracks: early, late and double
+    reveals, replacements and re-commits with other pools are tried as often as the valid ones."""
+
+    PICKS = 2
+
+    @initialize()
+    def setup(self):
+        self.start()
+        self.draws = {d: Draw() for d in ("D-0", "D-1")}
+
+    def next_block(self) -> int:
+        return self.chain.w3.eth.block_number + 1
+
+    def terms(self, d: str, draw: Draw) -> DrawTerms:
+        pool_hash_, size = DRAW_POOLS[draw.pool]
+        return DrawTerms(
+            reference_key(d), draw.attempt, pool_hash_, size, ROSTER_HASH, ROSTER_SIZE, self.PICKS, 1, draw.reveal_block
+        )
+
+    @rule(d=DRAWS, pool=st.sampled_from([0, 1]), delay=st.sampled_from([9, 10, 12]))
+    def commit(self, d, pool, delay):
+        draw, reveal_block = self.draws[d], self.next_block() + delay
+        pool_hash_, size = DRAW_POOLS[pool]
+        call = self.chain.draws.functions.commitDraw(
+            reference_key(d), pool_hash_, size, ROSTER_HASH, ROSTER_SIZE, self.PICKS, 1, reveal_block
+        )
+        got = self.send("VERIFIER_ROLE", call)
+        if delay < 10:
+            assert got == "InspectionDrawsInvalidRevealBlock"
+        elif draw.status in (DRAW_COMMITTED, DRAW_REVEALED):
+            assert got == "InspectionDrawsDrawExists"
+        elif draw.status == DRAW_EXPIRED and pool != draw.pool:
+            assert got == "InspectionDrawsRecommitMismatch"
+        else:
+            assert got is None
+            draw.status, draw.attempt, draw.pool, draw.reveal_block = (
+                DRAW_COMMITTED,
+                draw.attempt + 1,
+                pool,
+                reveal_block,
+            )
+
+    @rule(blocks=st.sampled_from([1, 4, 11, 260]))
+    def mine(self, blocks):
+        for _ in range(blocks):
+            self.t += 1
+            self.chain.rpc("evm_setNextBlockTimestamp", [self.t])
+            self.chain.rpc("evm_mine")
+
+    @rule(d=DRAWS)
+    def reveal(self, d):
+        draw, block = self.draws[d], self.next_block()
+        got = self.send("OUTSIDER", self.chain.draws.functions.reveal(reference_key(d)))
+        if draw.status == NO_DRAW:
+            assert got == "InspectionDrawsUnknownDraw"
+        elif draw.status != DRAW_COMMITTED:
+            assert got == "InspectionDrawsNotCommitted"
+        elif block <= draw.reveal_block:
+            assert got == "InspectionDrawsTooEarly"
+        elif block > draw.reveal_block + 256:
+            assert got == "InspectionDrawsRevealWindowPassed"
+        else:
+            assert got is None
+            block_hash = bytes(self.chain.w3.eth.get_block(draw.reveal_block)["hash"])
+            draw.status, draw.seed = DRAW_REVEALED, seed_of(block_hash, self.terms(d, draw).commitment())
+
+    @rule(d=DRAWS)
+    def expire(self, d):
+        draw, block = self.draws[d], self.next_block()
+        got = self.send("OUTSIDER", self.chain.draws.functions.expire(reference_key(d)))
+        if draw.status == NO_DRAW:
+            assert got == "InspectionDrawsUnknownDraw"
+        elif draw.status != DRAW_COMMITTED:
+            assert got == "InspectionDrawsNotCommitted"
+        elif block <= draw.reveal_block + 256:
+            assert got == "InspectionDrawsNotExpired"
+        else:
+            assert got is None
+            draw.status = DRAW_EXPIRED
+
+    @rule(d=DRAWS, c=st.sampled_from(["C-0", "C-1", "C-2"]), result=st.sampled_from([1, 3]))
+    def record_outcome(self, d, c, result):
+        draw = self.draws[d]
+        key = reference_key(c)
+        recorded = self.chain.draws.functions.outcomeOf(reference_key(d), key).call()
+        got = self.send("VERIFIER_ROLE", self.chain.draws.functions.recordOutcome(reference_key(d), key, result, DOC))
+        if draw.status == NO_DRAW:
+            assert got == "InspectionDrawsUnknownDraw"
+        elif draw.status != DRAW_REVEALED:
+            assert got == "InspectionDrawsNotRevealed"
+        elif recorded:
+            assert got == "InspectionDrawsOutcomeRecorded"
+        elif draw.outcomes >= self.PICKS:
+            assert got == "InspectionDrawsTooManyOutcomes"
+        else:
+            assert got is None
+            draw.outcomes += 1
+
+    @invariant()
+    def draws_equal_the_model(self):
+        if not hasattr(self, "draws"):
+            return
+        for d, draw in self.draws.items():
+            view = self.chain.draws.functions.drawOf(reference_key(d)).call()
+            pool_hash_, size = DRAW_POOLS[draw.pool] if draw.status else (bytes(32), 0)
+            assert view[0] == pool_hash_ and view[4] == size
+            assert (view[2], view[3], view[8], view[9], view[10]) == (
+                draw.seed,
+                draw.reveal_block,
+                draw.attempt,
+                draw.outcomes,
+                draw.status,
+            )
+
+
+def test_random_draw_operations_keep_the_draws_equal_to_the_model(deployed_chain):
+    examples = 6 if deployed_chain.node.kind == "hardhat" else 3
+    _explore(DrawMachine, deployed_chain, examples=60 if DEEP else examples, steps=40 if DEEP else 20, rounds=1)

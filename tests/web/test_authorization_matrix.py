@@ -216,6 +216,7 @@ def _make_objects(world: World) -> None:
         "approval_id": "cmd_unknown",
         "submission_id": "0" * 32,
         "digest": "ab" * 32,
+        "draw": "0x" + "ab" * 32,
     }
 
 

@@ -10,4 +10,6 @@ def load_artifact(name: str) -> dict:
     return json.loads(resources.files(__name__).joinpath(f"{name}.json").read_text())
 
 
-CONTRACT_NAMES = ("FeeLedger", "CommitmentRegistry")
+CONTRACT_NAMES = ("FeeLedger", "CommitmentRegistry", "InspectionDraws")
+# The contracts with a migration import window (sealImport); InspectionDraws starts afresh.
+IMPORTING_CONTRACTS = ("FeeLedger", "CommitmentRegistry")

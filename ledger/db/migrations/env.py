@@ -5,6 +5,7 @@ from sqlmodel import SQLModel
 
 import ledger.db.access_model  # noqa: F401  (API clients, keys, nonces, idempotency, users)
 import ledger.db.evidence_model  # noqa: F401  (enterprises' fulfilment evidence and its review)
+import ledger.db.inspection_model  # noqa: F401  (the pools published for inspection draws)
 import ledger.db.lease_model  # noqa: F401  (the indexer's and the writer's leases)
 import ledger.db.read_model  # noqa: F401  (registers the tables)
 import ledger.db.supervision_model  # noqa: F401  (enterprise notices, tax statements, reconciliation runs)

@@ -22,7 +22,7 @@ from sqlmodel import col
 
 from ledger.db.read_model import BLOCK_TIME_JOIN, PROOF_WITH_BLOCK_TIME, read_sql
 from ledger.db.write_model import Enterprise
-from ledger.domain.credit.rules import VOIDED_MARK, DerivedKind, EventKind, RuleSet
+from ledger.domain.credit.rules import FALSE_COMMITMENT, VOIDED_MARK, DerivedKind, EventKind, RuleSet
 from ledger.domain.credit.score import COUNTERS_IMPORTED, CreditEvent, CreditEventProof
 
 COMMITMENT_KINDS: dict[str, EventKind] = {
@@ -40,6 +40,12 @@ VOIDED_MARKS = """
     JOIN block_times t ON t.chain_id = m.chain_id AND t.block_number = m.block_number
     WHERE f.chain_id = :c AND f.event = 'fulfilled' AND f.fact_at < t.timestamp
     GROUP BY f.enterprise"""
+# Per enterprise, the commitments random inspections found false (InspectionDraws' outcomes).
+FALSE_COMMITMENTS = """
+    SELECT c.enterprise, COUNT(*) AS falsified FROM inspection_outcomes o
+    JOIN commitments c ON c.chain_id = o.chain_id AND c.commitment = o.commitment
+    WHERE o.chain_id = :c AND o.outcome = 'false_commitment'
+    GROUP BY c.enterprise"""
 # counters of enterprise_commitment_summaries / enterprise_counter_imports → credit event kinds
 COUNTER_KINDS: dict[EventKind, str] = {
     "fulfilled_on_time": "fulfilled - fulfilled_late",
@@ -66,6 +72,7 @@ def credit_events(session: Session, *, chain_id: int, enterprise: str) -> list[C
         commitments="e.enterprise = :e",
         payments="a.payer = :e",
         imports="e.enterprise = :e",
+        inspections="c.enterprise = :e",
     )
 
 
@@ -83,14 +90,16 @@ def credit_events_recorded_between(session: Session, *, chain_id: int, since: in
         commitments=f"({recorded} OR (e.event = 'marked_overdue' AND e.commitment IN ({fulfilled_here})))",
         payments=recorded,
         imports=recorded,
+        inspections=recorded,
     )
 
 
 def _credit_events(
-    session: Session, params: dict, *, commitments: str, payments: str, imports: str
+    session: Session, params: dict, *, commitments: str, payments: str, imports: str, inspections: str
 ) -> list[CreditEvent]:
-    """The credit events the three conditions keep: on commitment events `e`, on late payments `e`
-    of fee accounts `a`, on counter imports `e` (each with its block time `t`)."""
+    """The credit events the four conditions keep: on commitment events `e`, on late payments `e`
+    of fee accounts `a`, on counter imports `e`, on false-commitment outcomes `e` of commitments
+    `c` (each with its block time `t`)."""
     params = {**params, "yes": True}
     events = []
     for enterprise, commitment, event, late, fact_at, project, *proof in session.execute(
@@ -119,6 +128,16 @@ def _credit_events(
     ):
         events.append(
             CreditEvent("late_fee_payment", payer, CreditEventProof(*proof), project=project, fact_at=paid_at)
+        )
+    for enterprise, commitment, project, *proof in session.execute(
+        read_sql(f"""
+            SELECT c.enterprise, e.commitment, c.project, {PROOF_WITH_BLOCK_TIME} FROM inspection_outcomes e
+            JOIN commitments c ON c.chain_id = e.chain_id AND c.commitment = e.commitment {BLOCK_TIME_JOIN}
+            WHERE e.chain_id = :c AND {inspections} AND e.outcome = 'false_commitment'"""),
+        params,
+    ):
+        events.append(
+            CreditEvent(FALSE_COMMITMENT, enterprise, CreditEventProof(*proof), commitment=commitment, project=project)
         )
     counters = ", ".join(f"{expression} AS {kind}" for kind, expression in COUNTER_KINDS.items())
     for enterprise, *row in session.execute(
@@ -158,6 +177,9 @@ def _enterprises_with_counters(rules: RuleSet, *, select: str) -> str:
     voided_cte, voided_join = "", ""
     if rules.voids_predated_marks:
         voided_cte, voided_join = f", voided AS ({VOIDED_MARKS})", "LEFT JOIN voided v ON v.enterprise = keys.k"
+    if rules.weighs_false_commitments:
+        voided_cte += f", falsified AS ({FALSE_COMMITMENTS})"
+        voided_join += " LEFT JOIN falsified fc ON fc.enterprise = keys.k"
     return f"""
     WITH keys AS (SELECT enterprise AS k FROM enterprise_commitment_summaries WHERE chain_id = :c
                   UNION SELECT payer FROM fee_accounts WHERE chain_id = :c),
@@ -181,6 +203,8 @@ def _score_sql(rules: RuleSet) -> tuple[str, dict[EventKind | DerivedKind, str]]
     counts["late_fee_payment"] = "COALESCE(p.late_payments, 0)"
     if rules.voids_predated_marks:
         counts[VOIDED_MARK] = "COALESCE(v.voided, 0)"
+    if rules.weighs_false_commitments:
+        counts[FALSE_COMMITMENT] = "COALESCE(fc.falsified, 0)"
     return f"(:start + {' + '.join(f'{weights[kind]} * {sql}' for kind, sql in counts.items())})", counts
 
 

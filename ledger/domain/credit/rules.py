@@ -10,6 +10,9 @@ commitment's own fulfilment predates is given back when that fulfilment reaches 
 (`overdue_mark_voided`, exactly the mark's weight back). Past records scored under `sample-v1`
 score as they did: every version stays loadable, and an answer names the version it used.
 
+`sample-v3` adds the false commitment (不实承诺, issue 17): a random inspection that found a
+commitment false is a credit event of its own (−30), at the InspectionRecorded event, with its proof.
+
 Evidence timing (issue 17). A mark says "no evidence had come by now"; a fulfilment whose fact
 time (the evidence's submission, else the fulfilment's own) is before the mark's block time says
 it had. Had that fact reached the chain in time, pending evidence would have stopped the overdue
@@ -33,8 +36,11 @@ EventKind = Literal["fulfilled_on_time", "fulfilled_late", "marked_overdue", "br
 EVENT_KINDS: tuple[str, ...] = get_args(EventKind)
 # Credit events the scorer derives from the chain's events, each only under a rule set that
 # weighs it (a rule set without the weight does not have the rule).
-DerivedKind = Literal["overdue_mark_voided"]
+DerivedKind = Literal["overdue_mark_voided", "false_commitment"]
 VOIDED_MARK: DerivedKind = "overdue_mark_voided"
+# A random inspection (双随机、一公开) found the commitment false (不实承诺): InspectionRecorded on
+# InspectionDraws. Weighed from sample-v3 on; earlier versions, without the weight, leave it out.
+FALSE_COMMITMENT: DerivedKind = "false_commitment"
 
 
 class RuleSet(BaseModel):
@@ -81,6 +87,10 @@ class RuleSet(BaseModel):
     def voids_predated_marks(self) -> bool:
         """The evidence-timing rule: a fulfilment dated before an overdue mark gives the mark back."""
         return VOIDED_MARK in self.weights
+
+    @property
+    def weighs_false_commitments(self) -> bool:
+        return FALSE_COMMITMENT in self.weights
 
     @property
     def grade_names(self) -> list[str]:

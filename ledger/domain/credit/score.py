@@ -88,10 +88,14 @@ def score_events(events: Iterable[CreditEvent], rules: RuleSet, *, as_of: int | 
 
 
 def with_voided_marks(events: Iterable[CreditEvent], rules: RuleSet) -> Iterator[CreditEvent]:
-    """The events (in chain order), each fulfilment followed by the overdue marks of its
-    commitment it predates, as `overdue_mark_voided` events, where the rule set has that rule."""
+    """The events (in chain order) the rule set weighs, each fulfilment followed by the overdue
+    marks of its commitment it predates, as `overdue_mark_voided` events, where the rule set has
+    that rule. Events of a kind the rule set does not weigh (a false commitment under a version
+    before it) are left out, so a record scored under an earlier version scores as it did."""
     marks: dict[str, list[int]] = defaultdict(list)  # commitment → block times of its marks so far
     for event in events:
+        if event.kind != COUNTERS_IMPORTED and event.kind not in rules.weights:
+            continue
         yield event
         if not rules.voids_predated_marks or event.commitment is None:
             continue

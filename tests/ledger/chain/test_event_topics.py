@@ -25,11 +25,11 @@ def test_one_topic_with_two_layouts_is_refused_at_start_up():
         topic_table({"Token": [transfer(False)], "Other": [transfer(True)]})
 
 
-def test_an_event_inherited_by_both_contracts_is_one_entry():
-    abis = {name: load_artifact(name)["abi"] for name in ("FeeLedger", "CommitmentRegistry")}
+def test_an_event_inherited_by_every_contract_is_one_entry():
+    abis = {name: load_artifact(name)["abi"] for name in ("FeeLedger", "CommitmentRegistry", "InspectionDraws")}
     assert topic_table(abis, V2_ABIS).keys() == EVENTS.keys()
     role_granted = [e for e in abis["FeeLedger"] if e.get("name") == "RoleGranted"]
-    assert role_granted and role_granted[0] in abis["CommitmentRegistry"]
+    assert role_granted and role_granted[0] in abis["CommitmentRegistry"] and role_granted[0] in abis["InspectionDraws"]
 
 
 def test_the_v2_layouts_of_the_events_v3_changed_decode_with_the_added_fields_as_none():

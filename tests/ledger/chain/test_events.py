@@ -18,9 +18,8 @@ def web3_view(value):
 def test_every_log_decodes_to_what_web3_decodes(importing_chain):
     chain = importing_chain
     workload(chain).every_event(400)
-    contracts = {
-        c.address.lower(): chain.fee if c.name == "FeeLedger" else chain.registry for c in chain.manifest.contracts
-    }
+    by_name = {"FeeLedger": chain.fee, "CommitmentRegistry": chain.registry, "InspectionDraws": chain.draws}
+    contracts = {c.address.lower(): by_name[c.name] for c in chain.manifest.contracts}
     query = {"address": [c.address for c in chain.manifest.contracts], "fromBlock": 0, "toBlock": "latest"}
     raw_logs = chain.rpc("eth_getLogs", [{**query, "fromBlock": "0x0"}])
     formatted_logs = chain.w3.eth.get_logs(query)

@@ -22,7 +22,7 @@ from ledger.indexer.store import Header
 CHAIN_ID = 31337
 NOT_UTF8 = b"\xff" * 32
 # uint8 arguments that are enums on chain: their largest value is the enum's last member
-ENUM_MAX = {"kind": 3, "status": 6}
+ENUM_MAX = {"kind": 3, "status": 6, "outcome": 3}  # outcome: InspectionDraws.Outcome
 U64_MAX = 2**64 - 1
 
 

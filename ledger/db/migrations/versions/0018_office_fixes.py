@@ -3,7 +3,7 @@ that the second officer's approval is refused if either changed since; and who d
 reduction closed without being made)
 
 Revision ID: 0018_office_fixes
-Revises: 0016_reconciliation
+Revises: 0017_inspections
 """
 
 import sqlalchemy as sa
@@ -11,7 +11,7 @@ import sqlmodel
 from alembic import op
 
 revision = "0018_office_fixes"
-down_revision = "0016_reconciliation"
+down_revision = "0017_inspections"
 branch_labels = None
 depends_on = None
 

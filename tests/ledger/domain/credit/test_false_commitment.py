@@ -1,0 +1,85 @@
+"""The false commitment (不实承诺, issue 17): a random inspection's outcome false_commitment is a
+credit event of its own under sample-v3 (−30, at the InspectionRecorded event, with its proof),
+summed in SQL for the list as the record adds it up; sample-v1 and v2 score as they always did."""
+
+import pytest
+
+from ledger.db.read_model import BlockTime, Commitment, InspectionOutcome
+from ledger.domain.common import read_model_chain_id
+from ledger.domain.credit.rules import load_rule_set
+from ledger.domain.credit_records import credit_record, list_enterprises
+from tests.support.credit_history import BLOCK_TIMES, DUE, ENTERPRISE, commitment_key, plant_credit_history
+
+INSPECTED = 16  # the block of the InspectionRecorded event
+
+
+@pytest.fixture
+def history(session):
+    """The planted history, and commitment C (fulfilled in time) found false by an inspection."""
+    plant_credit_history(session)
+    chain = read_model_chain_id(session)
+    proof = {"block_hash": f"0x{INSPECTED:064x}", "transaction_hash": f"0x{INSPECTED + 1000:064x}", "log_index": 0}
+    session.add_all(
+        [
+            BlockTime(
+                chain_id=chain,
+                block_number=INSPECTED,
+                block_hash=proof["block_hash"],
+                timestamp=BLOCK_TIMES[15] + 86_400,
+            ),
+            Commitment(
+                chain_id=chain,
+                commitment=commitment_key("c"),
+                project="0x" + "01" * 32,
+                enterprise=ENTERPRISE,
+                kind="materials",
+                status="fulfilled",
+                fulfilled_late=False,
+                extensions=0,
+                signed_at=DUE - 60 * 86_400,
+                due_at=DUE,
+                evidence_submitted_at=0,
+                decided_at=DUE - 7_200,
+                recorded_block=10,
+                block_number=15,
+                **proof,
+            ),
+            InspectionOutcome(
+                chain_id=chain,
+                block_number=INSPECTED,
+                draw="0x" + "d0" * 32,
+                commitment=commitment_key("c"),
+                outcome="false_commitment",
+                document_hash="0x" + "0d" * 32,
+                **proof,
+            ),
+        ]
+    )
+    session.commit()
+    return session
+
+
+def test_a_false_commitment_costs_its_weight_at_the_inspection_with_its_proof_under_sample_v3(history):
+    record = credit_record(history, enterprise=ENTERPRISE, rules=load_rule_set("sample-v3"))
+    last = record.events[-1]
+    assert (last.kind, last.commitment_key, last.contribution) == ("false_commitment", commitment_key("c"), -30)
+    assert last.proof.block_number == INSPECTED and last.proof.block_time is not None
+    assert record.score == 94 - 30 and record.rule_set == "sample-v3"
+
+
+@pytest.mark.parametrize("version, score", [("sample-v3", 64), ("sample-v2", 94), ("sample-v1", 89)])
+def test_the_listed_score_equals_the_record_and_earlier_rule_sets_leave_the_false_commitment_out(
+    history, version, score
+):
+    rules = load_rule_set(version)
+    (listed,) = list_enterprises(history, rules=rules).items
+    record = credit_record(history, enterprise=ENTERPRISE, rules=rules)
+    assert listed.score == record.score == score
+    assert listed.counts.get("false_commitment") == (1 if version == "sample-v3" else None)
+    assert ("false_commitment" in [e.kind for e in record.events]) == (version == "sample-v3")
+
+
+def test_sample_v3_is_sample_v2_plus_the_false_commitment():
+    v2, v3 = load_rule_set("sample-v2"), load_rule_set("sample-v3")
+    assert v3.weights == {**v2.weights, "false_commitment": -30}
+    assert v3.grades == v2.grades and v3.start == v2.start and "SAMPLE" in v3.label
