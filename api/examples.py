@@ -351,3 +351,39 @@ CHAIN_CHECK = {
     "checked_block_number": 1050,
     "detail": "PaymentRecorded of 100000000 fen in block 1042, 8 block(s) below the head",
 }
+
+# A random inspection draw (双随机、一公开), revealed, with one outcome: bytes32 values as 0x-hex.
+WORD = "0x" + "3c" * 32
+DRAW = "0x" + "d7" * 32
+CANDIDATES = ["0x" + f"{n:02x}" * 32 for n in (0x11, 0x22, 0x33)]
+INSPECTORS = ["0x" + f"{n:02x}" * 32 for n in (0xA1, 0xB2)]
+PUBLIC_DRAW = {
+    "draw": DRAW,
+    "title": "2026年第四季度 人防工程承诺履约随机抽查",
+    "attempt": 1,
+    "expired_attempts": 0,
+    "status": "revealed",
+    "pool_hash": WORD,
+    "pool_size": 3,
+    "roster_hash": WORD,
+    "roster_size": 2,
+    "commitments_to_pick": 1,
+    "inspectors_to_pick": 1,
+    "reveal_block": 1040,
+    "commitment": WORD,
+    "seed": WORD,
+    "reveal_block_hash": WORD,
+    "selected_commitments": [CANDIDATES[1]],
+    "selected_inspectors": [INSPECTORS[0]],
+    "problems": [],
+    "outcomes": [{"commitment": CANDIDATES[1], "outcome": "conforms", "document_hash": "0x" + SHA, "proof": PROOF}],
+    "committed": PROOF,
+    "revealed": PROOF,
+}
+DRAW_POOLS = {
+    "draw": DRAW,
+    "title": PUBLIC_DRAW["title"],
+    "candidates": CANDIDATES,
+    "inspectors": INSPECTORS,
+    "selection": {"commitments": [CANDIDATES[1]], "inspectors": [INSPECTORS[0]]},
+}

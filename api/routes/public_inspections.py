@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path
 
+from api import examples as ex
 from ledger.domain import inspections
 from ledger.domain.inspection_draws import PublishedDrawFile
 from ledger.domain.schemas.inspections import PublicDraw, PublicDrawPage
@@ -21,18 +22,32 @@ DrawPath = Annotated[
 ]
 
 
-@router.get("", response_model=PublicDrawPage, responses=problem_responses("rate-limited"))
+@router.get(
+    "",
+    response_model=PublicDrawPage,
+    responses={
+        **ex.ok("Every draw, newest first", {"items": [ex.PUBLIC_DRAW], "as_of_block": 1050}),
+        **problem_responses("rate-limited"),
+    },
+)
 def list_draws(session: ReadSessionDep) -> PublicDrawPage:
     """Every draw, newest first: terms, seed, selection (recomputed here) and outcomes."""
     return inspections.public_draws(session)
 
 
-@router.get("/{draw}", response_model=PublicDraw, responses=READ)
+@router.get("/{draw}", response_model=PublicDraw, responses={**ex.ok("One draw", ex.PUBLIC_DRAW), **READ})
 def get_draw(draw: DrawPath, session: ReadSessionDep) -> PublicDraw:
     return inspections.public_draw(session, draw=draw)
 
 
-@router.get("/{draw}/pools", response_model=PublishedDrawFile, responses=READ)
+@router.get(
+    "/{draw}/pools",
+    response_model=PublishedDrawFile,
+    responses={
+        **ex.ok("The draw's published pools, as `ledger draw verify --pools` reads them", ex.DRAW_POOLS),
+        **READ,
+    },
+)
 def get_pools(draw: DrawPath, session: ReadSessionDep) -> PublishedDrawFile:
     """The draw's published pools and selection: save it and run `ledger draw verify --pools FILE`."""
     return inspections.published_pools(session, draw=draw)
