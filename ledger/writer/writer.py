@@ -14,7 +14,10 @@ One round (`run_once`):
    names (or found by halving the batch), which fail with the decoded custom error while the
    rest go on;
 4. sign locally with the role's key and our own nonce, store the signed transaction and mark
-   its commands `submitted` in one SQL transaction, then send;
+   its commands `submitted` in one SQL transaction, then send; a nonce counts as spent only once
+   that transaction is stored, and each round reads the next one from the chain, so a database
+   lost mid-round never leaves a nonce gap (a gap found behind a stored transaction is filled
+   with a stored no-op);
 5. wait for the receipts: `mined`, or back to `accepted` if the transaction reverted after all
    (the next round's check finds the culprit);
 6. mark `indexed` every mined command whose block the read model's checkpoint has reached.
