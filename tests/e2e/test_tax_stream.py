@@ -77,11 +77,11 @@ def iso(unix: int) -> str:
 
 def test_three_days_of_shuffled_and_duplicated_payments_and_refunds_land_each_once_with_the_stream_s_totals(stack):
     rng = random.Random(20261203)
-    levies = [levy_for(stack) for _ in range(LEVIES)]
-    issued = max(int(datetime.fromisoformat(levy["created_at"]).timestamp()) for levy in levies)
     rpc = JsonRpc(stack.node.url)
     rpc.call("evm_increaseTime", [DAYS * DAY + 3600])  # the chain's clock three days on: every fact time has come
-    rpc.call("evm_mine")
+    rpc.call("evm_mine")  # (first: the API's chain clock has read the new time by the time the levies are out)
+    levies = [levy_for(stack) for _ in range(LEVIES)]
+    issued = max(int(datetime.fromisoformat(levy["created_at"]).timestamp()) for levy in levies)
     stream = three_days(levies, issued + 60, rng)
     deliveries = stream + rng.sample(stream, len(stream) // 2)  # half of it delivered twice
     rng.shuffle(deliveries)
