@@ -106,6 +106,8 @@ def record_signed(
         ),
         {"chain": chain_id, "sender": sender, "nonce": nonce, "hash": tx_hash, "raw": raw, "now": now},
     ).scalar_one()
+    if not seqs:  # a no-op filling a nonce gap (ledger.writer.writer): no commands
+        return tx_id
     conn.execute(
         _in(
             "UPDATE outbox_commands SET status = :submitted, transaction_id = :tx, transaction_hash = :hash, "

@@ -14,7 +14,10 @@ One round (`run_once`):
    names (or found by halving the batch), which fail with the decoded custom error while the
    rest go on;
 4. sign locally with the role's key and our own nonce, store the signed transaction and mark
-   its commands `submitted` in one SQL transaction, then send;
+   its commands `submitted` in one SQL transaction, then send; a nonce counts as spent only once
+   that transaction is stored, and each round reads the next one from the chain, so a database
+   lost mid-round never leaves a nonce gap (a gap found behind a stored transaction is filled
+   with a stored no-op);
 5. wait for the receipts: `mined`, or back to `accepted` if the transaction reverted after all
    (the next round's check finds the culprit);
 6. mark `indexed` every mined command whose block the read model's checkpoint has reached.
@@ -35,6 +38,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 
+from eth_account.datastructures import SignedTransaction
 from eth_account.signers.local import LocalAccount
 from eth_typing import HexStr
 from eth_utils import to_checksum_address
@@ -83,6 +87,7 @@ class OutboxWriter:
         self.engine, self.rpc, self.manifest, self.owner = engine, rpc, manifest, owner
         self.config = config or WriterConfig()
         self.signers = signers
+        self._accounts: dict[str, LocalAccount] = {a.address: a for a in signers.values()}  # by sender address
         self.chain_id = manifest.chain_id
         self.lease = Lease(holder="writer", chain_id=self.chain_id, owner=owner, seconds=self.config.lease_seconds)
         self.addresses = {
@@ -100,6 +105,9 @@ class OutboxWriter:
         if self.rpc.chain_id() != self.chain_id:
             raise LedgerError(f"the node's chain id is not the manifest's {self.chain_id}")
         changed = self._settle_unfinished()
+        # Nothing of ours is in flight now: the chain's count, not a count kept across rounds, gives the
+        # next nonce (one kept across a round the database failed in may be past a nonce never sent).
+        self._nonces.clear()
         self._gas_price = int(self.rpc.call("eth_gasPrice"), 16)
         sent: list[SentTransaction] = []
         try:
@@ -235,11 +243,10 @@ class OutboxWriter:
             )
 
     def _next_nonce(self, address: str) -> int:
+        """The sender's next nonce; it is spent only once a transaction using it is recorded (_sign_and_send)."""
         if address not in self._nonces:
             self._nonces[address] = int(self.rpc.call("eth_getTransactionCount", [address, "pending"]), 16)
-        nonce = self._nonces[address]
-        self._nonces[address] += 1
-        return nonce
+        return self._nonces[address]
 
     def _sign_and_send(
         self, signer: LocalAccount, to: str, data: bytes, gas: int, group: list[Command]
@@ -258,14 +265,25 @@ class OutboxWriter:
                 "data": data,
             }
         )
-        tx_hash, raw = "0x" + signed.hash.hex(), bytes(signed.raw_transaction)
-        with self._fenced() as conn:
-            tx_id = store.record_signed(
-                conn, self.chain_id, signer.address, nonce, tx_hash, raw, [c.seq for c in group]
-            )
-        sent = SentTransaction(tx_id, tx_hash, signer.address, nonce, raw, group)
+        sent = self._record_signed(signer.address, nonce, signed, group)
         self._broadcast(sent)
         return sent
+
+    def _record_signed(
+        self, sender: str, nonce: int, signed: SignedTransaction, group: list[Command]
+    ) -> SentTransaction:
+        """Store a signed transaction before it is sent, and only then count its nonce as spent: if the
+        database fails here, nothing was sent under that nonce, and the next transaction must take it,
+        or every later one would wait behind a nonce gap for good."""
+        tx_hash, raw = "0x" + signed.hash.hex(), bytes(signed.raw_transaction)
+        try:
+            with self._fenced() as conn:
+                tx_id = store.record_signed(conn, self.chain_id, sender, nonce, tx_hash, raw, [c.seq for c in group])
+        except BaseException:
+            self._nonces.pop(sender, None)  # recorded or not, we cannot tell: the next round asks the chain
+            raise
+        self._nonces[sender] = nonce + 1
+        return SentTransaction(tx_id, tx_hash, sender, nonce, raw, group)
 
     def _broadcast(self, sent: SentTransaction) -> None:
         """Send the stored bytes; a node that already has them (or mined them) is fine."""
@@ -330,7 +348,7 @@ class OutboxWriter:
         if not unsettled:
             return 0
         changed = 0
-        for tx in unsettled:
+        for tx in self._with_gaps_filled(unsettled):
             receipt = self.rpc.call("eth_getTransactionReceipt", [tx.hash])
             if receipt is None and not self._nonce_used_elsewhere(tx):
                 self._broadcast(tx)  # never reached the node, or the node lost it: the same bytes again
@@ -339,8 +357,41 @@ class OutboxWriter:
                 changed += self._record_receipt(tx.id, receipt)
             else:
                 changed += self._reconcile_dropped(tx)
-        self._nonces.clear()
         return changed
+
+    def _with_gaps_filled(self, unsettled: list[SentTransaction]) -> list[SentTransaction]:
+        """`unsettled` (in nonce order per sender) with a stored no-op transfer for each nonce missing below
+        one of them: a transaction above a nonce nothing will use waits in the node's queue forever. (Such a
+        gap was left by a writer that counted a nonce whose transaction the database then lost.)"""
+        gas_price: int | None = None
+        result: list[SentTransaction] = []
+        expected: dict[str, int] = {}
+        for tx in unsettled:
+            if tx.sender not in expected:
+                expected[tx.sender] = int(self.rpc.call("eth_getTransactionCount", [tx.sender, "latest"]), 16)
+            for nonce in range(expected[tx.sender], tx.nonce):
+                if gas_price is None:
+                    gas_price = int(self.rpc.call("eth_gasPrice"), 16)
+                log.warning("outbox: nonce %d of %s was never sent; filling it with a no-op", nonce, tx.sender)
+                result.append(self._sign_filler(tx.sender, nonce, gas_price))
+            result.append(tx)
+            expected[tx.sender] = max(expected[tx.sender], tx.nonce + 1)
+        return result
+
+    def _sign_filler(self, sender: str, nonce: int, gas_price: int) -> SentTransaction:
+        """A transfer of nothing to the sender itself under `nonce`, stored like any transaction (no commands)."""
+        signer = self._accounts[sender]
+        signed = signer.sign_transaction(
+            {
+                "chainId": self.chain_id,
+                "nonce": nonce,
+                "gasPrice": gas_price,
+                "gas": 21_000,
+                "to": HexStr(sender),
+                "value": 0,
+            }
+        )
+        return self._record_signed(sender, nonce, signed, [])
 
     def _reconcile_dropped(self, tx: SentTransaction) -> int:
         """Our nonce was used by another transaction: ask the chain which commands landed anyway."""
