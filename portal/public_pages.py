@@ -1,14 +1,17 @@
 """The public's pages: 公众查询 (project inquiry), 缴款凭证核验 (receipt verification, with its QR
-code and a re-check against the chain) and 费用测算 (fee estimator from the published rate table).
+code, a re-check against the chain and a PDF to download) and 费用测算 (fee estimator from the published rate table).
 
 They read what /v1/public reads (ledger.domain.public, through the same cache and rate limit).
 Bad input re-renders the form with a message naming the field (422); nothing is written.
 """
 
+import logging
+import re
+
 import segno
 from fastapi import APIRouter, Depends, Request
 from starlette.concurrency import run_in_threadpool
-from starlette.responses import RedirectResponse
+from starlette.responses import RedirectResponse, Response
 
 from ledger.core.identifiers import DISTRICTS
 from ledger.domain import fees
@@ -17,10 +20,12 @@ from ledger.domain.public import check_receipt_on_chain
 from ledger.domain.rates import reduction_policy, relief_fen
 from portal.forms import FieldError, parse_area, parse_project_code, parse_voucher
 from portal.pages import PageError, page_rate_limit, render
+from portal.receipt_pdf import ReceiptFontMissing, receipt_pdf
 from web.kit import cached_reads as reads
 from web.kit.deps import settings_for
 from web.kit.read_cache import read_cache_of
 
+log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False, dependencies=[Depends(page_rate_limit)])
 
 
@@ -90,6 +95,33 @@ async def receipt_page(request: Request, voucher_number: str, check: str | None 
     url = verification_url(request, voucher)
     qr = segno.make(url, error="m").svg_inline(scale=4, omitsize=True, title=f"缴款凭证 {voucher} 的核验地址：{url}")
     return render(request, "receipt.html", receipt=receipt, verification_url=url, qr_svg=qr, chain_check=chain_check)
+
+
+# Not "/receipts/{voucher}.pdf": a voucher number may hold "." and "/" (and any path under /receipts/
+# is a receipt page), so the PDF has a prefix of its own that no voucher number can reach.
+@router.get("/receipt-pdf/{voucher_number:path}")
+async def receipt_pdf_download(request: Request, voucher_number: str):
+    """The receipt as a one-page A4 PDF with the QR code of its verification page (下载PDF凭证)."""
+    try:
+        voucher = parse_voucher(voucher_number)
+    except FieldError as error:
+        return render(request, "verify.html", status_code=422, error=error, value=voucher_number)
+    try:
+        receipt = await reads.receipt(read_cache_of(request), voucher)
+    except NotFound:
+        return render(request, "verify.html", status_code=404, value=voucher, not_found=True)
+    font = settings_for(request).portal.receipt_font_path
+    try:
+        pdf = await run_in_threadpool(
+            receipt_pdf, receipt=receipt, verification_url=verification_url(request, voucher), font_path=font
+        )
+    except ReceiptFontMissing:
+        log.exception("receipt PDF not made")
+        raise PageError(503, "暂无法生成PDF", "PDF 凭证暂时无法生成，请使用本页的打印功能或稍后再试。") from None
+    filename = "receipt-" + re.sub(r"[^A-Za-z0-9._-]", "-", voucher) + ".pdf"
+    return Response(
+        pdf, media_type="application/pdf", headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+    )
 
 
 def verification_url(request: Request, voucher: str) -> str:

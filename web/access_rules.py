@@ -141,6 +141,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/projects/{project_code}"): PUBLIC,
     ("GET", "/verify"): PUBLIC,
     ("GET", "/receipts/{voucher_number:path}"): PUBLIC,
+    ("GET", "/receipt-pdf/{voucher_number:path}"): PUBLIC,
     ("GET", "/estimate"): PUBLIC,
     ("GET", "/guide"): PUBLIC,
     ("GET", "/inspections"): PUBLIC,

@@ -248,6 +248,8 @@ class PortalSettings(BaseSettings):
     # The tax system's checkout page for one levy, `{levy}` standing for the levy number: the enterprise
     # workspace links "pay online" there. Unset: no link. `make run` sets the simulator's.
     tax_checkout_url: str | None = Field(default=None, pattern=r"^https?://\S*\{levy\}\S*$")
+    # The CJK font (TrueType file or collection) the receipt PDF is set in: Debian's fonts-wqy-microhei.
+    receipt_font_path: Path = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
     # Four-eyes (四眼原则): a reduction that lowers a levy by more than this many fen (¥100,000 by
     # default) is held until a second office user approves it (ledger.domain.approvals).
     second_officer_above_fen: int = Field(default=10_000_000, ge=0)
