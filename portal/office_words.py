@@ -51,6 +51,7 @@ RULE = {
     "recorded_commitment": "没有这项承诺，或链上拒绝了它的登记。",
     "required_for_extend": "延期须填写新的到期日。",
     "allowed_transition": "该承诺当前的状态不允许这项决定。",
+    "overdue_first": "只有已标记逾期的承诺才能判定违约；该承诺尚未逾期（或逾期标记尚未上链）。",
     "evidence_pending": "没有待审查的履约证据。",
     "no_evidence_pending": "企业已提交履约证据，请先审查证据（认定履约或退回证据）。",
     "second_officer": "减免须由另一位人防办工作人员审批，申请人本人不能审批。",

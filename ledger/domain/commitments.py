@@ -353,54 +353,72 @@ def _record_failed(session: Session, record: CommitmentRecord) -> bool:
     )
 
 
-# The states from which each decision can succeed. Outside our own commands only markOverdue (anyone
-# may send it) moves a commitment, and only from recorded/extended to overdue.
-POSSIBLE_FROM = {
-    "fulfil": {"recorded", "extended", "overdue"},
-    "extend": {"recorded", "extended", "overdue"},
-    "breach": {"recorded", "extended", "overdue"},
-    "repair": {"breached"},
-    "submit_evidence": {"recorded", "extended", "overdue"},
-    "reject_evidence": {"recorded", "extended", "overdue"},
+# The statuses each decision's contract function accepts (CommitmentRegistry v3), as the chain holds
+# them; anything else reverts with CommitmentRegistryInvalidTransition. `_open` admits recorded,
+# extended and overdue; breach and repair check one status of their own.
+OPEN = frozenset({"recorded", "extended", "overdue"})
+ACCEPTED_FROM: dict[str, frozenset[str]] = {
+    "fulfil": OPEN,  # fulfil → _open
+    "accept": OPEN,  # fulfilByAcceptance → _open
+    "extend": OPEN,  # extend → _open
+    "submit_evidence": OPEN,  # submitEvidence → _open
+    "reject_evidence": OPEN,  # rejectEvidence → _open
+    "breach": frozenset({"overdue"}),  # breach: c.status == Overdue (markOverdue comes first)
+    "repair": frozenset({"breached"}),  # repair: c.status == Breached
 }
+# Pending evidence: rejectEvidence needs some (…NoEvidencePending), breach none (…EvidencePending).
+NEEDS_EVIDENCE_PENDING = frozenset({"reject_evidence"})
+REFUSED_WITH_EVIDENCE_PENDING = frozenset({"breach"})
 IN_FLIGHT = ("accepted", "submitted", "mined")
 
 
+def chain_refusal(number: str, action: str, status: str, evidence_pending: bool) -> InvalidState | None:
+    """The refusal the registry answers `action` with on a commitment in `status` (with or without
+    evidence pending), as a problem naming the field and the rule; None when it accepts it."""
+    if status not in ACCEPTED_FROM[action]:
+        if action == "breach" and status in OPEN:
+            return InvalidState(
+                f"commitment {number} is {status} on chain: a breach needs it marked overdue first",
+                field="action",
+                rule="overdue_first",
+            )
+        allowed = ", ".join(sorted(ACCEPTED_FROM[action]))
+        return InvalidState(
+            f"commitment {number} is {status} on chain: {action} is possible only from {allowed}",
+            field="action",
+            rule="allowed_transition",
+        )
+    if action in NEEDS_EVIDENCE_PENDING and not evidence_pending:
+        return InvalidState(f"commitment {number} has no evidence pending", field="action", rule="evidence_pending")
+    if action in REFUSED_WITH_EVIDENCE_PENDING and evidence_pending:
+        return InvalidState(
+            f"commitment {number} has evidence pending: decide on it first", field="action", rule="no_evidence_pending"
+        )
+    return None
+
+
 def _foreseeable_refusal(session: Session, record: CommitmentRecord, action: str) -> InvalidState | None:
-    """What the registry will surely refuse (CommitmentRegistryInvalidTransition, …EvidencePending,
-    …NoEvidencePending), judged from the indexed state when none of our commands on the commitment is
-    still on its way (otherwise the chain decides and a refusal fails the command)."""
-    pending = session.execute(
-        select(col(OutboxCommand.id))
-        .where(col(OutboxCommand.reference) == record.commitment_number, col(OutboxCommand.status).in_(IN_FLIGHT))
-        .limit(1)
-    ).first()
+    """What the registry will surely refuse, judged from the indexed state when none of our commands
+    on the commitment is still on its way (otherwise the chain decides and a refusal fails the command).
+    A commitment whose record alone is on its way will be recorded, with no evidence: judged as such."""
+    in_flight = set(
+        session.execute(
+            select(col(OutboxCommand.id)).where(
+                col(OutboxCommand.reference) == record.commitment_number, col(OutboxCommand.status).in_(IN_FLIGHT)
+            )
+        ).scalars()
+    )
+    if in_flight == {record.command_id}:
+        return chain_refusal(record.commitment_number, action, "recorded", False)
     query = select(col(CommitmentView.status), col(CommitmentView.evidence_submitted_at)).where(
         col(CommitmentView.commitment) == record.commitment_key
     )
     if (chain_id := read_model_chain_id(session)) is not None:
         query = query.where(col(CommitmentView.chain_id) == chain_id)
     state = session.execute(query).first()
-    if pending is not None or state is None:
+    if in_flight or state is None:
         return None
-    status, evidence_pending = state.status, state.evidence_submitted_at != 0
-    if status not in POSSIBLE_FROM[action]:
-        return InvalidState(
-            f"commitment {record.commitment_number} is {status} on chain: {action} is not possible",
-            field="action",
-            rule="allowed_transition",
-        )
-    if action == "reject_evidence" and not evidence_pending:
-        return InvalidState(
-            f"commitment {record.commitment_number} has no evidence pending", field="action", rule="evidence_pending"
-        )
-    if action == "breach" and evidence_pending:
-        return InvalidState(
-            f"commitment {record.commitment_number} has evidence pending: decide on it first",
-            field="action",
-            rule="no_evidence_pending",
-        )
-    return None
+    return chain_refusal(record.commitment_number, action, state.status, state.evidence_submitted_at != 0)
 
 
 def _fact_time(session: Session, record: CommitmentRecord, given, field: str, signed_at: int) -> int:

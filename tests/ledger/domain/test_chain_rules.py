@@ -15,6 +15,10 @@ from ledger.domain.common import end_of_day
 from ledger.domain.errors import InvalidState, ValidationFailed
 from ledger.domain.schemas.office import CommitmentDecision, FeeAssessmentCreate
 from ledger.core.identifiers import reference_key
+from ledger.core.errors import ContractRevert
+from ledger.outbox.kinds import COMMITMENT_STATUSES
+from tests.contracts.helpers import DAY, DOC, GRACE, record, registry_call
+from tests.contracts.helpers import commitment as chain_commitment
 from tests.support.samples import assessment, commitment, payment, project, project_code, sha
 
 
@@ -188,6 +192,80 @@ def test_a_decision_the_indexed_state_forbids_is_refused_when_nothing_of_ours_is
     with pytest.raises(InvalidState) as refused:
         commitments.decide_commitment(session, commitment_number="C-5", decision=repair, actor="office")
     assert (refused.value.field, refused.value.rule) == ("action", "allowed_transition")
+
+
+def test_a_breach_of_a_commitment_still_recorded_is_refused_before_it_is_queued(session):
+    assessed(session)
+    commitments.record_commitments(session, commitments=[commitment(1, "C-6")], client="approval")
+    session.commit()
+    breach = CommitmentDecision(action="breach", document_sha256=sha("b"))
+    with pytest.raises(InvalidState) as refused:  # its record on its way: it will be recorded, not overdue
+        commitments.decide_commitment(session, commitment_number="C-6", decision=breach, actor="office")
+    assert (refused.value.field, refused.value.rule) == ("action", "overdue_first")
+    assert command_args(session, "breach_commitment") == []
+
+
+# Each decision as its contract function, sent one second after the latest block: (role, function, args).
+DECISION_CALLS = {
+    "fulfil": ("VERIFIER_ROLE", "fulfil", lambda c: (DOC, c.now())),
+    "accept": ("APPROVAL_ROLE", "fulfilByAcceptance", lambda c: (DOC, c.now())),
+    "extend": ("VERIFIER_ROLE", "extend", lambda c: (c.now() + 500 * DAY, DOC)),
+    "submit_evidence": ("APPROVAL_ROLE", "submitEvidence", lambda c: (DOC, c.now())),
+    "reject_evidence": ("VERIFIER_ROLE", "rejectEvidence", lambda c: (DOC,)),
+    "breach": ("VERIFIER_ROLE", "breach", lambda c: (DOC,)),
+    "repair": ("VERIFIER_ROLE", "repair", lambda c: (DOC, c.now())),
+}
+# Every status a commitment can hold on the chain, and the open ones with evidence pending too.
+CHAIN_STATES = [
+    (status, pending)
+    for status in ("recorded", "extended", "overdue", "fulfilled", "breached", "repaired")
+    for pending in ((False, True) if status in commitments.OPEN else (False,))
+]
+
+
+def to_state(chain, status: str, evidence_pending: bool) -> None:
+    """Commitment C-1 (shelter_build) brought to `status` on the node by the registry's own functions."""
+    signed = chain.now()
+    record(chain, signed_at=signed, due_in=DAY)
+    if status == "extended":
+        registry_call(chain, "VERIFIER_ROLE", "extend", "C-1", signed + 2 * DAY, DOC)
+    if status == "fulfilled":
+        registry_call(chain, "VERIFIER_ROLE", "fulfil", "C-1", DOC, signed)
+    if status in ("overdue", "breached", "repaired"):
+        registry_call(chain, "OUTSIDER", "markOverdue", "C-1", at=signed + DAY + GRACE + 1)
+    if status in ("breached", "repaired"):
+        registry_call(chain, "VERIFIER_ROLE", "breach", "C-1", DOC)
+    if status == "repaired":
+        registry_call(chain, "VERIFIER_ROLE", "repair", "C-1", DOC, chain.now())
+    if evidence_pending:
+        registry_call(chain, "APPROVAL_ROLE", "submitEvidence", "C-1", DOC, chain.now())
+    held = chain_commitment(chain)
+    assert (COMMITMENT_STATUSES[held["status"]], held["evidenceSubmittedAt"] != 0) == (status, evidence_pending)
+
+
+@pytest.mark.parametrize(("status", "evidence_pending"), CHAIN_STATES)
+@pytest.mark.parametrize("action", DECISION_CALLS)
+def test_the_pre_check_of_every_decision_from_every_chain_status_answers_as_the_registry_does(
+    chain, status, evidence_pending, action
+):
+    to_state(chain, status, evidence_pending)
+    refusal = commitments.chain_refusal("C-1", action, status, evidence_pending)
+    role, function, args = DECISION_CALLS[action]
+    try:
+        registry_call(chain, role, function, "C-1", *args(chain))
+    except ContractRevert as revert:
+        assert refusal is not None, f"the registry refused {action} from {status}: {revert.name}"
+        assert refusal.field == "action" and refusal.rule in CHAIN_RULES[revert.name]
+    else:
+        assert refusal is None, f"the registry accepted {action} from {status}, the pre-check refuses: {refusal}"
+
+
+# The rules the pre-check names for each refusal of the registry's (docs/integrators/chain-errors.md).
+CHAIN_RULES = {
+    "CommitmentRegistryInvalidTransition": {"allowed_transition", "overdue_first"},
+    "CommitmentRegistryEvidencePending": {"no_evidence_pending"},
+    "CommitmentRegistryNoEvidencePending": {"evidence_pending"},
+}
 
 
 # -- fact times and totals as the chain holds them (review D1, D5–D7) --------------------------------
