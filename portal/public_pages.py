@@ -125,9 +125,10 @@ async def receipt_pdf_download(request: Request, voucher_number: str):
 
 
 def verification_url(request: Request, voucher: str) -> str:
+    """The address the printed receipt's QR code carries: the configured public address, or without
+    one a bare path; never the request's Host header, which anyone can set to their own site."""
     path = request.url_for("receipt_page", voucher_number=voucher).path
-    base = settings_for(request).portal.public_base_url
-    return (base + path) if base else str(request.base_url).rstrip("/") + path
+    return (settings_for(request).portal.public_base_url or "") + path
 
 
 @router.get("/estimate")

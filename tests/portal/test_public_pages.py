@@ -4,6 +4,7 @@ a receipt with its QR code and chain re-check, the fee estimator, and bad input 
 import re
 
 import pytest
+import segno
 from fastapi.testclient import TestClient
 
 from ledger.core.settings import get_settings
@@ -50,6 +51,29 @@ def test_a_receipt_page_shows_the_proof_a_qr_code_of_its_address_and_rechecks_on
     assert "<svg" in html and f"https://rf.example.gov.cn/receipts/{voucher}" in html
     checked = pages.get(f"/receipts/{voucher}", params={"check": "chain"}).text
     assert "复核一致" in checked and "PaymentRecorded" in checked and "¥10,000.00" in checked
+
+
+def qr_modules(text: str) -> str:
+    """The drawn modules (the SVG path) of a QR code: equal paths, equal contents."""
+    return re.search(r'<path[^>]* d="([^"]+)"', text).group(1)
+
+
+@pytest.mark.parametrize("base", [None, "https://rf.example.gov.cn"])
+def test_a_spoofed_host_never_reaches_the_receipt_s_qr_code(public_world, base):
+    """Unconfigured, the receipt's address is a bare path; configured, the public address: the Host
+    header, which anyone can set, is in neither (a printed receipt would send its readers there)."""
+    app = create_app()
+    app.dependency_overrides[get_settings] = lambda: public_world.settings(
+        api={"public_burst": 1000}, portal={"public_base_url": base}
+    )
+    voucher = public_world.vouchers[0]
+    with TestClient(app, follow_redirects=False) as client:
+        response = client.get(f"/receipts/{voucher}", headers={"Host": "evil.example"})
+    assert response.status_code == 200
+    qr = re.search(r"<svg.*?</svg>", response.text, re.S).group(0)
+    assert "evil.example" not in qr
+    expected = (base or "") + f"/receipts/{voucher}"
+    assert qr_modules(qr) == qr_modules(segno.make(expected, error="m").svg_inline(scale=4))
 
 
 def test_an_unknown_voucher_or_project_says_so_naming_the_field(pages):
