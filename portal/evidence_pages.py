@@ -29,7 +29,7 @@ router = APIRouter(include_in_schema=False)
 
 # The upload's path (api.limits.BodySizeLimit gives it a larger allowance than other requests: up to
 # twice the file limit the form is parsed and re-rendered naming the limit; beyond, the plain 413).
-UPLOAD_PATH = r"/workspace/commitments/[^/]+/evidence"
+UPLOAD_PATH = r"/workspace/commitments/.+/evidence"  # a commitment number may contain "/"
 OPEN_STATUSES = ("pending", "recorded", "extended", "overdue")  # the registry's _open, and not yet on chain
 SubmissionId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
 Digest = Annotated[str, Path(pattern=r"^[0-9a-f]{64}$")]
@@ -61,14 +61,14 @@ def upload_words(error: DomainError, max_bytes: int) -> str:
 # --- the enterprise: its commitment's evidence ------------------------------------------------------
 
 
-@router.get("/workspace/commitments/{commitment_number}/evidence")
+@router.get("/workspace/commitments/{commitment_number:path}/evidence")
 def evidence_page(
     request: Request, session: SessionDep, who: EnterprisePage, commitment_number: Annotated[Reference, Path()]
 ):
     return _evidence_page(request, session, who, commitment_number)
 
 
-@router.post("/workspace/commitments/{commitment_number}/evidence")
+@router.post("/workspace/commitments/{commitment_number:path}/evidence")
 async def evidence_upload(
     request: Request, session: SessionDep, who: EnterprisePage, commitment_number: Annotated[Reference, Path()]
 ):
@@ -102,7 +102,7 @@ async def evidence_upload(
     return RedirectResponse(request.url_for("evidence_page", commitment_number=commitment_number).path, 303)
 
 
-@router.get("/workspace/commitments/{commitment_number}/evidence/{submission_id}/status")
+@router.get("/workspace/commitments/{commitment_number:path}/evidence/{submission_id}/status")
 def evidence_status_json(
     session: SessionDep,
     who: EnterprisePage,

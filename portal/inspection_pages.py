@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Request
 
 from ledger.domain.inspections import public_draws
 from portal.pages import page_rate_limit, render
-from web.kit.deps import SessionDep
+from web.kit.deps import ReadSessionDep
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(page_rate_limit)])
 OUTCOME = {"conforms": "符合承诺", "minor_findings": "存在轻微问题", "false_commitment": "不实承诺"}
@@ -14,6 +14,6 @@ STATUS = {"committed": "已承诺，待揭示", "revealed": "已揭示"}
 
 
 @router.get("/inspections")
-def inspections_page(request: Request, session: SessionDep):
+def inspections_page(request: Request, session: ReadSessionDep):
     page = public_draws(session)
     return render(request, "inspections.html", page=page, outcome=OUTCOME, status=STATUS)

@@ -121,7 +121,7 @@ def reconciliation_page(
     session: ReadSessionDep,
     who: RegulatorPage,
     kind: Annotated[FindingKind | None, Query()] = None,
-    run_id: Annotated[int | None, Query(ge=1)] = None,
+    run_id: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
 ):
     run = _run(session, run_id)
     findings = reconciliation.run_findings(session, run_id=run.run_id, kind=kind) if run else []

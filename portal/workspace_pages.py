@@ -125,9 +125,9 @@ def action_url(request: Request, expected: fee_matter.Expected) -> str | None:
         case "pay":
             return checkout_url(request, target)
         case "submit_evidence" | "answer_rejection" | "apply_repair":
-            return f"/workspace/commitments/{quote(target, safe='')}/evidence"
+            return request.url_for("evidence_page", commitment_number=target).path
         case "rate_ticket":
-            return str(request.url_for("follow_form"))
+            return request.url_for("follow_form").path
     return None
 
 

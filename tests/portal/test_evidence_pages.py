@@ -208,3 +208,14 @@ def test_downloads_are_attachments_of_the_detected_type_for_those_allowed_only(c
     assert clients[OTHER].get(f"/documents/{digest}").status_code == 404
     assert clients["anonymous"].get(f"/documents/{digest}").status_code in (302, 303, 307)
     assert clients[BUILDER].get(f"/documents/{'0' * 64}").status_code == 404
+
+
+def test_a_commitment_number_with_a_slash_has_an_evidence_page_address(clients):
+    # a commitment number may contain "/" (identifiers.REFERENCE_PATTERN): url_for must build its link
+    # (a plain path parameter refuses separators: the workspace would answer 500) and the route must take it
+    app = clients[BUILDER].app
+    assert (
+        app.url_path_for("evidence_page", commitment_number="CN/2026/7") == "/workspace/commitments/CN/2026/7/evidence"
+    )
+    answer = clients[BUILDER].get("/workspace/commitments/CN/2026/7/evidence")
+    assert answer.status_code == 404 and "CN/2026/7" in answer.text  # the commitment's own 404: not the enterprise's
