@@ -22,6 +22,7 @@ SAMPLE_PARAMS = {
     "enterprise": USCC_A,
     "voucher_number": "332026999999999999",
     "endpoint_id": "999999",
+    "draw": "0x" + "ab" * 32,
 }
 
 

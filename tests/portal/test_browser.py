@@ -32,7 +32,7 @@ def test_on_a_phone_a_person_looks_up_a_project_opens_its_receipt_and_sees_the_q
         expect(qr).to_be_visible()
         assert 150 <= qr.bounding_box()["width"] <= PHONE["width"]
         page.locator("details.proof summary").first.click()
-        expect(page.get_by_text("交易哈希", exact=True)).to_be_visible()
+        expect(page.get_by_role("group").get_by_text("交易哈希", exact=True)).to_be_visible()
         expect(page.locator("details.proof dd.hash").nth(1)).to_have_text(re.compile(r"^0x[0-9a-f]{64}$"))
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 

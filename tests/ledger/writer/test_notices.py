@@ -1,7 +1,7 @@
 """Reminders and outcome notices on a real chain whose clock is moved (in a module of its own: it moves
 its chain's clock forward for good, as test_overdue does)."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -9,6 +9,7 @@ from ledger.db.read_model import Commitment as CommitmentView
 from ledger.db.supervision_model import EnterpriseNotice
 from ledger.db.webhook_model import WebhookDelivery
 from ledger.db.write_model import CommitmentRecord
+from ledger.domain import chain_time
 from ledger.domain.commitments import decide_commitment, record_commitments, sweep_overdue
 from ledger.domain.common import reference_key_hex
 from ledger.domain.notices import due_date_of, notices_of_enterprise, scan_notices
@@ -135,7 +136,22 @@ def test_reminders_fire_once_each_at_their_times_and_never_for_fulfilled_or_exte
     assert sum('"reminder":"due_in_1d"' in payload for _, payload in events) == 1
 
 
-def test_an_overdue_mark_a_breach_and_its_repair_are_each_noticed_once_with_their_proofs(write_path):
+class _NodeClock:
+    """The services' chain clock read straight from this module's node at each call (its latest block)."""
+
+    def __init__(self, chain):
+        self.chain = chain
+
+    def now(self) -> int:
+        return self.chain.now()
+
+    def latest_allowed(self) -> int:
+        return self.now() + chain_time.CLOCK_SKEW_SECONDS
+
+
+def test_an_overdue_mark_a_breach_and_its_repair_are_each_noticed_once_with_their_proofs(write_path, monkeypatch):
+    # the decisions are judged on the node's clock, days ahead of the wall clock after the travel below
+    monkeypatch.setattr(chain_time, "chain_clock", lambda: _NodeClock(write_path.chain))
     setup_projects(write_path, 1)
     with write_path.session() as s:
         add_endpoint(
@@ -158,7 +174,12 @@ def test_an_overdue_mark_a_breach_and_its_repair_are_each_noticed_once_with_thei
             decide_commitment(
                 s,
                 commitment_number="C-BROKEN",
-                decision=CommitmentDecision(action=action, document_sha256=sha(action)),
+                # dated on the chain's clock (moved days ahead here), not the wall clock the default reads
+                decision=CommitmentDecision(
+                    action=action,
+                    document_sha256=sha(action),
+                    decided_at=datetime.fromtimestamp(write_path.chain.now(), UTC),
+                ),
                 actor="office",
             )
             s.commit()
