@@ -11,7 +11,6 @@ not stored: the client may correct it or retry with the same key.
 """
 
 import hashlib
-import time
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
@@ -71,7 +70,7 @@ def claim(
         client_id=client_id,
         key=key,
         fingerprint=fingerprint(method, target, body),
-        now=time.time(),
+        now=store.database_clock(conn),  # retention and locks by the database's clock, not this host's
         lock_seconds=settings.idempotency_lock_seconds,
         retention_seconds=settings.idempotency_retention_hours * 3600,
     )
@@ -169,7 +168,6 @@ class ClaimedKey:
             content_type=response.headers.get("content-type"),
             location=response.headers.get("location"),
             body=bytes(response.body),
-            now=time.time(),
         )
         if ran and response.status_code < 400:
             store.complete_key(self.session.connection(), **record)

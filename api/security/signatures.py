@@ -6,7 +6,6 @@ The nonce insert is the last step, in the caller's transaction (see api.security
 """
 
 import secrets
-import time
 from dataclasses import dataclass
 
 from sqlalchemy import Connection
@@ -52,8 +51,9 @@ def verify_signed_request(
 ) -> SystemClient:
     """The client whose active key signed this request; raises ApiProblem: 401 when the signature
     does not hold, 403 when the client's role is not among `roles` (its own routes only). Only the
-    client's keys of the profile's algorithm are tried (a key left from the other profile never verifies)."""
-    now = time.time() if now is None else now
+    client's keys of the profile's algorithm are tried (a key left from the other profile never verifies).
+    The window is judged, and nonces kept and forgotten, by the database's clock (`now` by default): every
+    API process reads the same one, and a jump of a host's clock cannot let a forgotten nonce pass again."""
     values = {}
     for name in HEADERS:
         value = headers.get(name)
@@ -63,6 +63,7 @@ def verify_signed_request(
     client_id, timestamp, nonce, signature = (values[h] for h in HEADERS)
     if not timestamp.isascii() or not timestamp.isdigit() or len(timestamp) > 12:
         raise _rejected("X-Timestamp must be unix seconds as a decimal integer", "X-Timestamp", "integer")
+    now = store.database_clock(conn) if now is None else now
     skew = abs(now - int(timestamp))
     if skew > window_seconds:
         raise _rejected(

@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Literal
 
-from sqlalchemy import Connection, Table, TextClause, delete, insert, select, text, update
+from sqlalchemy import Connection, Float, Table, TextClause, delete, insert, select, text, update
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 from ledger.db.access_model import ApiClient, ApiClientKey, ApiNonce, IdempotencyRecord, LoginSession, User
 
@@ -39,6 +41,33 @@ def _insert_if_absent_sql(table: Table, columns: tuple[str, ...]) -> TextClause:
         f"INSERT INTO {table.name} ({names}) VALUES ({', '.join(':' + c for c in columns)}) "
         "ON CONFLICT DO NOTHING RETURNING 1"
     )
+
+
+# --- the database's clock -----------------------------------------------------------------------
+
+
+class database_epoch(FunctionElement):
+    """Unix seconds by the database server's wall clock, as SQL. Nonces and Idempotency-Keys are kept and
+    forgotten by this one clock, which every API process shares, so a jump of one host's clock can neither
+    free a key early nor forget a nonce whose timestamp could pass again."""
+
+    type = Float()
+    inherit_cache = True
+
+
+@compiles(database_epoch, "postgresql")
+def _epoch_postgresql(element, compiler, **kw) -> str:
+    return "extract(epoch from clock_timestamp())::float8"  # the statement's time, not the transaction's
+
+
+@compiles(database_epoch, "sqlite")
+def _epoch_sqlite(element, compiler, **kw) -> str:
+    return "((julianday('now') - 2440587.5) * 86400.0)"
+
+
+def database_clock(conn: Connection) -> float:
+    """The database's wall clock now, in unix seconds (see database_epoch)."""
+    return float(conn.execute(select(database_epoch())).scalar_one())
 
 
 # --- clients and keys ---------------------------------------------------------------------------
@@ -173,8 +202,9 @@ def complete_key(
     content_type: str | None,
     location: str | None,
     body: bytes,
-    now: float,
+    now: float | None = None,
 ) -> None:
+    """Store the response; `completed_at` is `now`, by default the database's clock."""
     conn.execute(
         update(idem_t)
         .where(idem_t.c.client_id == client_id, idem_t.c.key == key)
@@ -184,7 +214,7 @@ def complete_key(
             content_type=content_type,
             location=location,
             body=body,
-            completed_at=now,
+            completed_at=database_epoch() if now is None else now,
         )
     )
 
