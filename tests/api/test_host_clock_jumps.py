@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from api import idempotency
 from api.security import signatures
 from devtools.scratch_db import scratch_database
 from devtools.sdk import encode_body
@@ -60,7 +61,7 @@ def signed(key, body: bytes, *, timestamp: int, idempotency_key: str) -> dict:
 
 
 def test_a_host_clock_jumping_past_the_retention_does_not_free_an_idempotency_key(world, monkeypatch):
-    client, key, _ = world
+    client, key, engine = world
     clock = HostClock(monkeypatch)
     body, idempotency_key = encode_body(project_body(project_code())), f"jump-{uuid.uuid4().hex}"
     first = client.post(
@@ -69,6 +70,17 @@ def test_a_host_clock_jumping_past_the_retention_does_not_free_an_idempotency_ke
     assert first.status_code == 200, first.text
 
     clock.offset = 25 * HOUR  # past the 24 h retention, on this host only
+    with engine.begin() as conn:  # the claim the API makes for the same request now
+        claimed = idempotency.claim(
+            conn,
+            key=idempotency_key,
+            method="POST",
+            target=PATH,
+            body=body,
+            client_id="approval-bureau",
+            settings=Settings().api,
+        )
+    assert claimed.outcome == "replay"  # not "claimed": the key is not free
     # The client retries, signing by the true time (the database's: the window is judged by it too).
     again = client.post(
         PATH, content=body, headers=signed(key, body, timestamp=int(clock.real()), idempotency_key=idempotency_key)
