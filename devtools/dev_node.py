@@ -110,6 +110,28 @@ class LocalNode:
             time.sleep(0.2)
         return self
 
+    def crash(self) -> None:
+        """SIGKILL with its chain kept (anvil with `state_path` only): mining stops, the chain is written to
+        `state_path` (anvil_dumpState), then the node is killed without a goodbye. What its pool held is lost,
+        as when a real node crashes; every mined block is served again after `start()`."""
+        import gzip
+        import json
+
+        if self.state_path is None or self._process is None:
+            raise LedgerError("only an anvil node with a state_path keeps its chain across a crash")
+        rpc = JsonRpc(self.url)
+        rpc.call("evm_setAutomine", [False])
+        state = bytes.fromhex(rpc.call("anvil_dumpState", [])[2:])
+        if state[:2] == b"\x1f\x8b":  # gzip
+            state = gzip.decompress(state)
+        json.loads(state)  # whole, or raise before the node is killed
+        tmp = self.state_path.with_suffix(".tmp")
+        tmp.write_bytes(state)
+        tmp.replace(self.state_path)
+        os.killpg(self._process.pid, signal.SIGKILL)
+        self._process.wait()
+        self._process = None
+
     def stop(self) -> None:
         if self._process and self._process.poll() is None:
             os.killpg(self._process.pid, signal.SIGTERM)
