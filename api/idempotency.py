@@ -62,15 +62,25 @@ def fingerprint(method: str, target: str, body: bytes) -> str:
 
 
 def claim(
-    conn: Connection, *, key: str, method: str, target: str, body: bytes, client_id: str, settings: ApiSettings
+    conn: Connection,
+    *,
+    key: str,
+    method: str,
+    target: str,
+    body: bytes,
+    client_id: str,
+    settings: ApiSettings,
+    now: float | None = None,
 ) -> store.Claim:
-    """Claim the request's Idempotency-Key in the caller's transaction (with the nonce: one commit)."""
+    """Claim the request's Idempotency-Key in the caller's transaction (with the nonce: one commit).
+    Retention and locks are judged by the database's clock, never this host's: `now` is the time it read
+    when the signature was checked in this transaction (else it is read here)."""
     return store.claim_key(
         conn,
         client_id=client_id,
         key=key,
         fingerprint=fingerprint(method, target, body),
-        now=store.database_clock(conn),  # retention and locks by the database's clock, not this host's
+        now=store.database_clock(conn) if now is None else now,
         lock_seconds=settings.idempotency_lock_seconds,
         retention_seconds=settings.idempotency_retention_hours * 3600,
     )
@@ -96,6 +106,7 @@ def idempotent(client: Callable[..., Any]) -> Callable[..., Any]:
             body=await request.body(),
             client_id=system_client.id,
             settings=settings_for(request).api,
+            now=system_client.admitted_at,
         )
         shown = key if len(key) <= 16 else key[:12] + "…"
         if claimed.outcome == "mismatch":

@@ -24,6 +24,7 @@ class SystemClient:
     id: str
     role: str
     key_id: str
+    admitted_at: float | None = None  # the database's clock when the signature was checked
 
 
 def request_target(request: Request) -> str:
@@ -63,7 +64,8 @@ def verify_signed_request(
     client_id, timestamp, nonce, signature = (values[h] for h in HEADERS)
     if not timestamp.isascii() or not timestamp.isdigit() or len(timestamp) > 12:
         raise _rejected("X-Timestamp must be unix seconds as a decimal integer", "X-Timestamp", "integer")
-    now = store.database_clock(conn) if now is None else now
+    client, database_now = store.get_client_and_clock(conn, client_id)
+    now = database_now if now is None else now
     skew = abs(now - int(timestamp))
     if skew > window_seconds:
         raise _rejected(
@@ -73,7 +75,6 @@ def verify_signed_request(
         )
     if not NONCE_PATTERN.match(nonce):
         raise _rejected("X-Nonce must be 16 to 128 characters of A-Z a-z 0-9 _ -", "X-Nonce", "pattern")
-    client = store.get_client(conn, client_id)
     if client is None or not client.active:
         raise _rejected(f"no active client {client_id!r}", "X-Client-Id", "registered")
     message = canonical_request(method, target, timestamp, nonce, body, profile)
@@ -97,4 +98,4 @@ def verify_signed_request(
         raise _rejected("this nonce was used before; use a fresh one for every request", "X-Nonce", "unused")
     if secrets.randbelow(1000) == 0:  # now and then, forget nonces whose timestamps can no longer pass
         store.forget_nonces_before(conn, now - 3 * window_seconds)
-    return SystemClient(client.id, client.role, key_id)
+    return SystemClient(client.id, client.role, key_id, admitted_at=now)

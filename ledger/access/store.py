@@ -82,18 +82,25 @@ class ClientRecord:
 
 
 def get_client(conn: Connection, client_id: str) -> ClientRecord | None:
-    """The client with its active keys, in one query (it runs on every signed request)."""
+    """The client with its active keys, in one query."""
+    return get_client_and_clock(conn, client_id)[0]
+
+
+def get_client_and_clock(conn: Connection, client_id: str) -> tuple[ClientRecord | None, float]:
+    """The client with its active keys, and the database's clock, in one query (it runs on every signed
+    request): one row of the clock, joined to the client's rows if there is such a client."""
+    clock = select(database_epoch().label("now")).subquery()
+    client = clients_t.outerjoin(keys_t, (keys_t.c.client_id == clients_t.c.id) & keys_t.c.active.is_(True))
     rows = conn.execute(
-        select(clients_t.c.id, clients_t.c.role, clients_t.c.active, keys_t.c.key_id, keys_t.c.public_key)
-        .select_from(clients_t.outerjoin(keys_t, (keys_t.c.client_id == clients_t.c.id) & keys_t.c.active.is_(True)))
-        .where(clients_t.c.id == client_id)
+        select(clock.c.now, clients_t.c.id, clients_t.c.role, clients_t.c.active, keys_t.c.key_id, keys_t.c.public_key)
+        .select_from(clock.outerjoin(client, clients_t.c.id == client_id))
         .order_by(keys_t.c.id)
     ).all()
-    if not rows:
-        return None
-    first = rows[0]
+    now, first = float(rows[0].now), rows[0]
+    if first.id is None:
+        return None, now
     keys = tuple((r.key_id, bytes(r.public_key)) for r in rows if r.key_id is not None)
-    return ClientRecord(first.id, first.role, first.active, keys)
+    return ClientRecord(first.id, first.role, first.active, keys), now
 
 
 def insert_client(conn: Connection, *, client_id: str, role: str, now: float) -> bool:
