@@ -432,8 +432,8 @@ class Harness:
             .where(CommitmentEvent.commitment == args.get("commitment"), CommitmentEvent.event == event)
         ).scalar_one()
 
-    def check(self, violations: list[str]) -> dict:
-        statuses = self.wait_until_settled()
+    def check(self, violations: list[str], settle_seconds: float = 180) -> dict:
+        statuses = self.wait_until_settled(settle_seconds)
         for status in IN_FLIGHT:
             if statuses.get(status):
                 violations.append(f"{statuses[status]} commands left {status}")
