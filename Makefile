@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 
 BROWSER ?= /usr/bin/chromium
 
-.PHONY: install browser run test lint docs test-deep slither bench compile check-artifacts vendor check-vendored clean
+.PHONY: install browser run test lint docs test-deep crash slither bench compile check-artifacts vendor check-vendored clean
 
 install: $(VENV)/.installed hardhat-local/node_modules/.installed browser
 
@@ -61,7 +61,14 @@ docs: install
 ## path required on both nodes, 40 SIGKILLs per node for the indexer instead of `make test`'s 8, and
 ## 400 Schemathesis examples per API operation instead of 6.
 test-deep: install
-	LEDGER_DEEP=1 $(BIN)/pytest tests/contracts/test_stateful_model.py tests/ledger/indexer/test_crash_recovery.py tests/api/test_fuzzing.py
+	LEDGER_DEEP=1 $(BIN)/pytest tests/contracts/test_stateful_model.py tests/ledger/indexer/test_crash_recovery.py tests/api/test_fuzzing.py tests/e2e/test_crash_harness.py
+
+## The crash harness's long run (devtools/crash.py): 200 iterations of the mixed workload, each with a SIGKILL
+## of an API process, the worker, the indexer or the node; JSON counts on stdout, exit 1 on any violation.
+## CRASH_SEED=S replays a run (the seed is printed); CRASH_ITERATIONS=N changes its length.
+CRASH_ITERATIONS ?= 200
+crash: install
+	$(BIN)/python -m devtools crash --iterations $(CRASH_ITERATIONS) $(if $(CRASH_SEED),--seed $(CRASH_SEED))
 
 ## Slither over contracts/, compiled by Hardhat with the pinned solcjs (hardhat-local/slither);
 ## any finding fails. Accepted findings are disabled beside the code with their reason.

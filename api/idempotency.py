@@ -11,7 +11,6 @@ not stored: the client may correct it or retry with the same key.
 """
 
 import hashlib
-import time
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
@@ -63,15 +62,25 @@ def fingerprint(method: str, target: str, body: bytes) -> str:
 
 
 def claim(
-    conn: Connection, *, key: str, method: str, target: str, body: bytes, client_id: str, settings: ApiSettings
+    conn: Connection,
+    *,
+    key: str,
+    method: str,
+    target: str,
+    body: bytes,
+    client_id: str,
+    settings: ApiSettings,
+    now: float | None = None,
 ) -> store.Claim:
-    """Claim the request's Idempotency-Key in the caller's transaction (with the nonce: one commit)."""
+    """Claim the request's Idempotency-Key in the caller's transaction (with the nonce: one commit).
+    Retention and locks are judged by the database's clock, never this host's: `now` is the time it read
+    when the signature was checked in this transaction (else it is read here)."""
     return store.claim_key(
         conn,
         client_id=client_id,
         key=key,
         fingerprint=fingerprint(method, target, body),
-        now=time.time(),
+        now=store.database_clock(conn) if now is None else now,
         lock_seconds=settings.idempotency_lock_seconds,
         retention_seconds=settings.idempotency_retention_hours * 3600,
     )
@@ -97,6 +106,7 @@ def idempotent(client: Callable[..., Any]) -> Callable[..., Any]:
             body=await request.body(),
             client_id=system_client.id,
             settings=settings_for(request).api,
+            now=system_client.admitted_at,
         )
         shown = key if len(key) <= 16 else key[:12] + "…"
         if claimed.outcome == "mismatch":
@@ -169,7 +179,6 @@ class ClaimedKey:
             content_type=response.headers.get("content-type"),
             location=response.headers.get("location"),
             body=bytes(response.body),
-            now=time.time(),
         )
         if ran and response.status_code < 400:
             store.complete_key(self.session.connection(), **record)

@@ -23,6 +23,26 @@ def _fail(exc: LedgerError) -> None:
     raise typer.Exit(1)
 
 
+@app.command("crash")
+def crash(
+    iterations: Annotated[
+        int, typer.Option(help="Iterations, each a burst of the mixed workload and one SIGKILL.")
+    ] = 20,
+    seed: Annotated[int | None, typer.Option(help="The seed to replay; a random one (printed) if not given.")] = None,
+    work_dir: Annotated[str | None, typer.Option(help="Where the logs go; a temporary directory if not given.")] = None,
+) -> None:
+    """Crash harness: the whole system under a mixed workload while SIGKILL hits an API process, the worker,
+    the indexer or the node; prints JSON counts and exits 1 on any violation (devtools/crash.py)."""
+    from pathlib import Path
+
+    from devtools.crash import main_run
+
+    result = main_run(iterations, seed, Path(work_dir) if work_dir else None)
+    typer.echo(json.dumps(result, ensure_ascii=False))
+    if result["violations"]:
+        raise typer.Exit(1)
+
+
 @bench.command("gas")
 def bench_gas() -> None:
     """Gas per write on a fresh local node (started and stopped here)."""

@@ -65,6 +65,28 @@ def node_command(kind: NodeKind, port: int) -> list[str]:
     ]
 
 
+def keep_first_genesis(state_path: Path) -> None:
+    """anvil (1.7) makes a genesis block of its own each time it starts, before it loads `--state`, and its
+    next dump holds both: after two restarts the chain's block 0 may be served as any of them (a new genesis
+    hash, which the indexer rightly takes for a chain reset). The chain's own genesis is the earliest; the
+    others are dropped from the state file before it is loaded."""
+    import json
+
+    state = json.loads(state_path.read_bytes())
+
+    def number(block: dict, field: str) -> int:
+        value = block["header"][field]
+        return int(value, 16) if isinstance(value, str) else int(value)
+
+    geneses = [b for b in state.get("blocks", []) if number(b, "number") == 0]
+    if len(geneses) > 1:
+        first = min(geneses, key=lambda b: number(b, "timestamp"))
+        state["blocks"] = [b for b in state["blocks"] if number(b, "number") != 0 or b is first]
+        tmp = state_path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(state))
+        tmp.replace(state_path)
+
+
 class LocalNode:
     """A fresh development node on 127.0.0.1; a context manager that stops it on exit."""
 
@@ -92,6 +114,8 @@ class LocalNode:
     def start(self, timeout: float = 60) -> "LocalNode":
         command = node_command(self.kind, self.port)
         if self.state_path is not None:
+            if self.state_path.exists():
+                keep_first_genesis(self.state_path)
             command += ["--state", str(self.state_path)]
         log = open(self._log_path, "ab") if self._log_path else subprocess.DEVNULL
         self._process = subprocess.Popen(
@@ -109,6 +133,28 @@ class LocalNode:
                 raise ChainUnavailable(f"the local {self.kind} node did not start on {self.url}")
             time.sleep(0.2)
         return self
+
+    def crash(self) -> None:
+        """SIGKILL with its chain kept (anvil with `state_path` only): mining stops, the chain is written to
+        `state_path` (anvil_dumpState), then the node is killed without a goodbye. What its pool held is lost,
+        as when a real node crashes; every mined block is served again after `start()`."""
+        import gzip
+        import json
+
+        if self.state_path is None or self._process is None:
+            raise LedgerError("only an anvil node with a state_path keeps its chain across a crash")
+        rpc = JsonRpc(self.url)
+        rpc.call("evm_setAutomine", [False])
+        state = bytes.fromhex(rpc.call("anvil_dumpState", [])[2:])
+        if state[:2] == b"\x1f\x8b":  # gzip
+            state = gzip.decompress(state)
+        json.loads(state)  # whole, or raise before the node is killed
+        tmp = self.state_path.with_suffix(".tmp")
+        tmp.write_bytes(state)
+        tmp.replace(self.state_path)
+        os.killpg(self._process.pid, signal.SIGKILL)
+        self._process.wait()
+        self._process = None
 
     def stop(self) -> None:
         if self._process and self._process.poll() is None:

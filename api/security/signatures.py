@@ -6,7 +6,6 @@ The nonce insert is the last step, in the caller's transaction (see api.security
 """
 
 import secrets
-import time
 from dataclasses import dataclass
 
 from sqlalchemy import Connection
@@ -25,6 +24,7 @@ class SystemClient:
     id: str
     role: str
     key_id: str
+    admitted_at: float | None = None  # the database's clock when the signature was checked
 
 
 def request_target(request: Request) -> str:
@@ -52,8 +52,9 @@ def verify_signed_request(
 ) -> SystemClient:
     """The client whose active key signed this request; raises ApiProblem: 401 when the signature
     does not hold, 403 when the client's role is not among `roles` (its own routes only). Only the
-    client's keys of the profile's algorithm are tried (a key left from the other profile never verifies)."""
-    now = time.time() if now is None else now
+    client's keys of the profile's algorithm are tried (a key left from the other profile never verifies).
+    The window is judged, and nonces kept and forgotten, by the database's clock (`now` by default): every
+    API process reads the same one, and a jump of a host's clock cannot let a forgotten nonce pass again."""
     values = {}
     for name in HEADERS:
         value = headers.get(name)
@@ -63,6 +64,8 @@ def verify_signed_request(
     client_id, timestamp, nonce, signature = (values[h] for h in HEADERS)
     if not timestamp.isascii() or not timestamp.isdigit() or len(timestamp) > 12:
         raise _rejected("X-Timestamp must be unix seconds as a decimal integer", "X-Timestamp", "integer")
+    client, database_now = store.get_client_and_clock(conn, client_id)
+    now = database_now if now is None else now
     skew = abs(now - int(timestamp))
     if skew > window_seconds:
         raise _rejected(
@@ -72,7 +75,6 @@ def verify_signed_request(
         )
     if not NONCE_PATTERN.match(nonce):
         raise _rejected("X-Nonce must be 16 to 128 characters of A-Z a-z 0-9 _ -", "X-Nonce", "pattern")
-    client = store.get_client(conn, client_id)
     if client is None or not client.active:
         raise _rejected(f"no active client {client_id!r}", "X-Client-Id", "registered")
     message = canonical_request(method, target, timestamp, nonce, body, profile)
@@ -96,4 +98,4 @@ def verify_signed_request(
         raise _rejected("this nonce was used before; use a fresh one for every request", "X-Nonce", "unused")
     if secrets.randbelow(1000) == 0:  # now and then, forget nonces whose timestamps can no longer pass
         store.forget_nonces_before(conn, now - 3 * window_seconds)
-    return SystemClient(client.id, client.role, key_id)
+    return SystemClient(client.id, client.role, key_id, admitted_at=now)

@@ -41,12 +41,31 @@ class Process:
     """A child process in its own session, its output in a log file."""
 
     def __init__(self, name: str, command: list[str], env: dict, log_dir: Path):
-        self.name = name
+        self.name, self.command, self.env = name, command, env
         self.log_path = log_dir / f"{name}.log"
         self._log = open(self.log_path, "ab")
-        self.popen = subprocess.Popen(
-            command, cwd=REPO_ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True
+        self.popen = self._spawn()
+
+    def _spawn(self) -> subprocess.Popen:
+        return subprocess.Popen(
+            self.command,
+            cwd=REPO_ROOT,
+            env=self.env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
+
+    def kill(self) -> None:
+        """SIGKILL, to the whole process group (uvicorn's and Celery's children too): no goodbye."""
+        if self.alive():
+            os.killpg(self.popen.pid, 9)
+        self.popen.wait()
+
+    def restart(self) -> None:
+        """The same command line again, its output appended to the same log."""
+        self.kill()
+        self.popen = self._spawn()
 
     def alive(self) -> bool:
         return self.popen.poll() is None

@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Literal
 
-from sqlalchemy import Connection, Table, TextClause, delete, insert, select, text, update
+from sqlalchemy import Connection, Float, Table, TextClause, delete, insert, select, text, update
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 from ledger.db.access_model import ApiClient, ApiClientKey, ApiNonce, IdempotencyRecord, LoginSession, User
 
@@ -41,6 +43,33 @@ def _insert_if_absent_sql(table: Table, columns: tuple[str, ...]) -> TextClause:
     )
 
 
+# --- the database's clock -----------------------------------------------------------------------
+
+
+class database_epoch(FunctionElement):
+    """Unix seconds by the database server's wall clock, as SQL. Nonces and Idempotency-Keys are kept and
+    forgotten by this one clock, which every API process shares, so a jump of one host's clock can neither
+    free a key early nor forget a nonce whose timestamp could pass again."""
+
+    type = Float()
+    inherit_cache = True
+
+
+@compiles(database_epoch, "postgresql")
+def _epoch_postgresql(element, compiler, **kw) -> str:
+    return "extract(epoch from clock_timestamp())::float8"  # the statement's time, not the transaction's
+
+
+@compiles(database_epoch, "sqlite")
+def _epoch_sqlite(element, compiler, **kw) -> str:
+    return "((julianday('now') - 2440587.5) * 86400.0)"
+
+
+def database_clock(conn: Connection) -> float:
+    """The database's wall clock now, in unix seconds (see database_epoch)."""
+    return float(conn.execute(select(database_epoch())).scalar_one())
+
+
 # --- clients and keys ---------------------------------------------------------------------------
 
 
@@ -53,18 +82,25 @@ class ClientRecord:
 
 
 def get_client(conn: Connection, client_id: str) -> ClientRecord | None:
-    """The client with its active keys, in one query (it runs on every signed request)."""
+    """The client with its active keys, in one query."""
+    return get_client_and_clock(conn, client_id)[0]
+
+
+def get_client_and_clock(conn: Connection, client_id: str) -> tuple[ClientRecord | None, float]:
+    """The client with its active keys, and the database's clock, in one query (it runs on every signed
+    request): one row of the clock, joined to the client's rows if there is such a client."""
+    clock = select(database_epoch().label("now")).subquery()
+    client = clients_t.outerjoin(keys_t, (keys_t.c.client_id == clients_t.c.id) & keys_t.c.active.is_(True))
     rows = conn.execute(
-        select(clients_t.c.id, clients_t.c.role, clients_t.c.active, keys_t.c.key_id, keys_t.c.public_key)
-        .select_from(clients_t.outerjoin(keys_t, (keys_t.c.client_id == clients_t.c.id) & keys_t.c.active.is_(True)))
-        .where(clients_t.c.id == client_id)
+        select(clock.c.now, clients_t.c.id, clients_t.c.role, clients_t.c.active, keys_t.c.key_id, keys_t.c.public_key)
+        .select_from(clock.outerjoin(client, clients_t.c.id == client_id))
         .order_by(keys_t.c.id)
     ).all()
-    if not rows:
-        return None
-    first = rows[0]
+    now, first = float(rows[0].now), rows[0]
+    if first.id is None:
+        return None, now
     keys = tuple((r.key_id, bytes(r.public_key)) for r in rows if r.key_id is not None)
-    return ClientRecord(first.id, first.role, first.active, keys)
+    return ClientRecord(first.id, first.role, first.active, keys), now
 
 
 def insert_client(conn: Connection, *, client_id: str, role: str, now: float) -> bool:
@@ -173,8 +209,9 @@ def complete_key(
     content_type: str | None,
     location: str | None,
     body: bytes,
-    now: float,
+    now: float | None = None,
 ) -> None:
+    """Store the response; `completed_at` is `now`, by default the database's clock."""
     conn.execute(
         update(idem_t)
         .where(idem_t.c.client_id == client_id, idem_t.c.key == key)
@@ -184,7 +221,7 @@ def complete_key(
             content_type=content_type,
             location=location,
             body=body,
-            completed_at=now,
+            completed_at=database_epoch() if now is None else now,
         )
     )
 

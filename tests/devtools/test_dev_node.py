@@ -1,6 +1,9 @@
 """Both development nodes serve the same chain to the ledger: 127.0.0.1, chain id 31337, the
 development mnemonic's accounts funded."""
 
+import json
+import time
+
 import pytest
 from web3 import Web3
 
@@ -40,3 +43,22 @@ def test_an_anvil_node_with_a_state_file_serves_the_same_chain_after_a_restart(t
 def test_a_hardhat_node_refuses_a_state_file_it_cannot_keep(tmp_path):
     with pytest.raises(LedgerError, match="anvil can"):
         LocalNode(kind="hardhat", state_path=tmp_path / "state.json")
+
+
+def test_an_anvil_node_crashed_and_restarted_again_and_again_keeps_its_genesis_and_every_mined_block(tmp_path):
+    """SIGKILL after its chain is dumped (LocalNode.crash), four times, a second or more apart: anvil makes a
+    genesis of its own at every start (its timestamp differs) and would dump it with the chain's, and after a
+    few restarts serve one of them as block 0; the state file keeps only the chain's."""
+    state = tmp_path / "state.json"
+    with LocalNode(kind="anvil", state_path=state) as node:
+        rpc = JsonRpc(node.url)
+        rpc.call("evm_mine", [])
+        before = [rpc.existing_block(n)["hash"] for n in (0, 1)]
+        for _ in range(4):
+            node.crash()
+            time.sleep(1.1)  # a later second: a genesis of anvil's own would hash differently
+            node.start()
+            blocks = json.loads(state.read_text())["blocks"]
+            assert [b["header"]["number"] for b in blocks].count("0x0") == 1
+            assert [rpc.existing_block(n)["hash"] for n in (0, 1)] == before
+            rpc.call("evm_mine", [])  # mining goes on after the restart
