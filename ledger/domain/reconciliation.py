@@ -6,7 +6,8 @@ Findings, by kind:
 
 * approved_unsecured — a project past approval (construction, acceptance, completed) whose shelter is
   not built (a shortfall, or no passed acceptance), whose fee is not settled on chain, and which holds
-  no open shelter_build or fee_payment commitment on chain (nor one on its way there);
+  no open shelter_build or fee_payment commitment on chain (nor one on its way there), nor a
+  fulfilled shelter_build one (the shelter was built and accepted);
 * payment_missing_on_chain — a voucher on the tax system's statement the chain does not hold (and none
   of our commands is still carrying it there);
 * payment_not_in_statement — a payment on chain on a day the tax system sent a statement for, which
@@ -22,7 +23,8 @@ proves that the read model is the chain's. Each finding keeps the transaction ha
 """
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -31,6 +33,7 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
+from ledger.db.engine import snapshot_reads
 from ledger.db.read_model import BlockTime, FeeAccount, Payment
 from ledger.db.read_model import Commitment as CommitmentView
 from ledger.db.supervision_model import ReconciliationFinding, ReconciliationRun, TaxStatementLine
@@ -141,10 +144,11 @@ def reconcile(
     assert run.id is not None
     findings: list[Finding] = []
     checked: dict[str, int | str] = {}
-    chain_id = read_model_chain_id(session)
-    findings += _approved_unsecured(session, chain_id, checked)
-    findings += _statements_against_chain(session, chain_id, checked)
-    findings += _overdue_unmarked(session, chain_id, now - int(sweep_slack_seconds), checked)
+    with _one_snapshot(session) as reading:
+        chain_id = read_model_chain_id(reading)
+        findings += _approved_unsecured(reading, chain_id, checked)
+        findings += _statements_against_chain(reading, chain_id, checked)
+        findings += _overdue_unmarked(reading, chain_id, now - int(sweep_slack_seconds), checked)
     findings += _read_model(audit, checked)
     for f in findings:
         session.add(
@@ -162,6 +166,22 @@ def reconcile(
     run.counts, run.checked = orjson.dumps(counts).decode(), orjson.dumps(checked).decode()
     session.flush()
     return run.id
+
+
+@contextmanager
+def _one_snapshot(session: Session) -> Iterator[Session]:
+    """Every check reads one moment of the database: an indexer or writer committing between two of
+    its reads must not make a transient finding. PostgreSQL: a transaction of its own, REPEATABLE
+    READ and READ ONLY; SQLite (WAL): one deferred transaction, which reads one snapshot from its
+    first read on."""
+    engine = session.get_bind().engine
+    with Session(snapshot_reads(engine)) as reading:
+        if engine.dialect.name == "sqlite":
+            reading.connection().exec_driver_sql("BEGIN")
+        try:
+            yield reading
+        finally:
+            reading.rollback()
 
 
 def fail_run(session: Session, *, run: ReconciliationRun, error: str) -> None:
@@ -254,8 +274,11 @@ def _approved_unsecured(session: Session, chain_id: int | None, checked: dict) -
                 select(col(CommitmentView.project)).where(
                     col(CommitmentView.chain_id) == chain_id,
                     col(CommitmentView.project).in_(keys),
-                    col(CommitmentView.kind).in_(["shelter_build", "fee_payment"]),
-                    col(CommitmentView.status).in_(OPEN),
+                    (
+                        col(CommitmentView.kind).in_(["shelter_build", "fee_payment"])
+                        & col(CommitmentView.status).in_(OPEN)
+                    )
+                    | ((col(CommitmentView.kind) == "shelter_build") & (col(CommitmentView.status) == "fulfilled")),
                 )
             ).scalars()
         )

@@ -4,8 +4,17 @@ tests/ledger/writer/test_reconciliation.py.)"""
 
 import time
 
-from ledger.db.supervision_model import ReconciliationRun
-from ledger.domain import reconciliation
+from sqlalchemy import event, insert, text
+from sqlmodel import Session
+
+from ledger.core.identifiers import project_key
+from ledger.db.read_model import Commitment as CommitmentView
+from ledger.db.read_model import Payment
+from ledger.db.supervision_model import ReconciliationRun, TaxStatementLine
+from ledger.domain import fees, payments, projects, reconciliation
+from ledger.domain.common import SHANGHAI, reference_key_hex, unix
+from tests.support.rates import CHAIN_ID
+from tests.support.samples import assessment, payment, project, project_code
 
 DAY = 86_400.0
 
@@ -35,3 +44,96 @@ def test_an_audit_that_cannot_run_is_recorded_in_the_run_which_still_completes(s
     run = reconciliation.get_run(session, run_id=run_id)
     assert run.status == "done" and run.total == 0
     assert run.checked["read_model"] == "not checked: ConnectionError: node down"
+
+
+def test_an_indexer_committing_between_two_reads_of_a_run_makes_no_transient_finding(engine):
+    """A voucher on the tax statement whose payment is on its way: the run reads the chain's payments
+    (none yet), then the indexer lands it and the writer marks its command, then the run reads the
+    commands (no longer in flight). One snapshot: the run sees the voucher on its way, not missing."""
+    with Session(engine) as s:
+        projects.register_project(s, project=project(1), client="approval")
+        fees.assess_fee(s, assessment=assessment(1), actor="office")
+        confirmation = payment(1, "V-1", 100)
+        payments.confirm_payment(s, confirmation=confirmation, client="tax")
+        paid_at = unix(confirmation.paid_at)
+        s.add(
+            TaxStatementLine(
+                day=confirmation.paid_at.astimezone(SHANGHAI).date(),
+                voucher_number="V-1",
+                levy_number=confirmation.levy_number,
+                amount_fen=100,
+                paid_at=paid_at,
+                received_at=time.time(),
+            )
+        )
+        s.commit()
+
+    landed = []
+
+    def indexer_commits_after_the_payments_are_read(conn, cursor, statement, *args):
+        if landed or "FROM payments" not in statement:
+            return
+        landed.append(True)
+        with engine.begin() as other:
+            other.execute(
+                insert(Payment).values(
+                    chain_id=CHAIN_ID,
+                    block_number=2,
+                    log_index=0,
+                    block_hash="0x02",
+                    transaction_hash="0xab",
+                    project="0x" + project_key(project_code(1)).hex(),
+                    voucher=reference_key_hex("V-1"),
+                    amount_fen=100,
+                    paid_at=paid_at,
+                    late=False,
+                )
+            )
+            other.execute(text("UPDATE outbox_commands SET status = 'indexed', block_number = 2"))
+
+    event.listen(engine, "after_cursor_execute", indexer_commits_after_the_payments_are_read)
+    try:
+        with Session(engine) as s:
+            run = reconciliation.due_run(s, every_seconds=DAY)
+            s.commit()  # as the worker does
+            run_id = reconciliation.reconcile(s, now=int(time.time()), sweep_slack_seconds=0, audit=None, run=run)
+            s.commit()
+    finally:
+        event.remove(engine, "after_cursor_execute", indexer_commits_after_the_payments_are_read)
+    assert landed
+    with Session(engine) as s:
+        assert reconciliation.get_run(s, run_id=run_id).counts["payment_missing_on_chain"] == 0
+        again = reconciliation.reconcile(s, now=int(time.time()), sweep_slack_seconds=0, audit=None)
+        assert reconciliation.get_run(s, run_id=again).total == 0  # and after the commit: it landed
+
+
+def test_an_approved_project_whose_shelter_build_commitment_is_fulfilled_is_not_unsecured(session):
+    for n, status in ((1, "fulfilled"), (2, "breached")):
+        projects.register_project(
+            session, project=project(n).model_copy(update={"stage": "construction"}), client="approval"
+        )
+        session.add(
+            CommitmentView(
+                chain_id=CHAIN_ID,
+                commitment=f"0x{n:064x}",
+                project="0x" + project_key(project_code(n)).hex(),
+                enterprise="0x" + "00" * 32,
+                kind="shelter_build",
+                status=status,
+                fulfilled_late=False,
+                extensions=0,
+                signed_at=1,
+                due_at=2,
+                evidence_submitted_at=0,
+                decided_at=3,
+                recorded_block=1,
+                block_number=1,
+                log_index=0,
+                block_hash="0x01",
+                transaction_hash="0xab",
+            )
+        )
+    session.commit()
+    run_id = reconciliation.reconcile(session, now=int(time.time()), sweep_slack_seconds=0, audit=None)
+    unsecured = reconciliation.run_findings(session, run_id=run_id, kind="approved_unsecured")
+    assert [f.subject for f in unsecured] == [project_code(2)]  # built and accepted: secured; breached: not
