@@ -29,15 +29,17 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 import orjson
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from ledger.db.engine import snapshot_reads
-from ledger.db.read_model import BlockTime, FeeAccount, Payment
 from ledger.db.read_model import Commitment as CommitmentView
+from ledger.db.read_model import FeeAccount, Payment
 from ledger.db.supervision_model import ReconciliationFinding, ReconciliationRun, TaxStatementLine
 from ledger.db.write_model import CommitmentRecord, OutboxCommand, PaymentConfirmation, Project
+from ledger.domain.commitments import overdue_unmarked
 from ledger.domain.common import day_bounds, from_unix, read_model_chain_id, reference_key_hex
 from ledger.domain.errors import NotFound
 from ledger.domain.rates import shortfall
@@ -98,30 +100,66 @@ def request_reconciliation(session: Session, *, actor: str) -> int:
     return run.id
 
 
-def due_run(session: Session, *, every_seconds: float, now: float | None = None) -> ReconciliationRun | None:
+STALE_RUN_SECONDS = 6 * 3600.0  # a worker run not finished in this long lost its worker: it is closed as failed
+
+
+def due_run(
+    session: Session, *, every_seconds: float, now: float | None = None, stale_after_seconds: float = STALE_RUN_SECONDS
+) -> ReconciliationRun | None:
     """Claim the run the worker should make now (status `running`): the oldest requested, else a daily
-    one when the last run started that long ago; None when none is due or another worker claimed it."""
+    one when the last run started that long ago; None when none is due or another worker runs one.
+    A worker runs one at a time (a partial unique index): of two beat ticks at once, the second's
+    claim conflicts, and the session is rolled back (call this first in its transaction). A run still
+    `running` after `stale_after_seconds` lost its worker (killed): it is closed as failed first."""
+    now = now or time.time()
+    session.execute(
+        update(ReconciliationRun)
+        .where(
+            col(ReconciliationRun.status) == "running",
+            col(ReconciliationRun.trigger).in_(["daily", "on_demand"]),
+            func.coalesce(col(ReconciliationRun.started_at), col(ReconciliationRun.requested_at))
+            < now - stale_after_seconds,
+        )
+        .values(
+            status="failed",
+            finished_at=now,
+            error=f"its worker was lost: not finished within {stale_after_seconds:g} s",
+        )
+    )
     requested = session.execute(
         select(col(ReconciliationRun.id))
         .where(col(ReconciliationRun.status) == "requested")
         .order_by(col(ReconciliationRun.id))
     ).scalar()
-    if requested is None:
-        last = session.execute(select(func.max(col(ReconciliationRun.requested_at)))).scalar()
-        if last is not None and (now or time.time()) - last < every_seconds:
-            return None
-        return _new_run(session, trigger="daily", requested_by="worker", status="running")
-    claimed = session.execute(  # one conditional UPDATE: of two workers at once, one claims it
-        update(ReconciliationRun)
-        .where(col(ReconciliationRun.id) == requested, col(ReconciliationRun.status) == "requested")
-        .values(status="running")
-        .returning(col(ReconciliationRun.id))
-    ).scalar()
+    try:
+        if requested is None:
+            last = session.execute(select(func.max(col(ReconciliationRun.requested_at)))).scalar()
+            if last is not None and now - last < every_seconds:
+                return None
+            return _new_run(session, trigger="daily", requested_by="worker", status="running", now=now)
+        claimed = session.execute(  # one conditional UPDATE: of two workers at once, one claims it
+            update(ReconciliationRun)
+            .where(col(ReconciliationRun.id) == requested, col(ReconciliationRun.status) == "requested")
+            .values(status="running", started_at=now)
+            .returning(col(ReconciliationRun.id))
+        ).scalar()
+    except IntegrityError:  # another worker's run is running
+        session.rollback()
+        return None
     return None if claimed is None else session.get(ReconciliationRun, claimed)
 
 
-def _new_run(session: Session, *, trigger: str, requested_by: str, status: str) -> ReconciliationRun:
-    run = ReconciliationRun(trigger=trigger, requested_by=requested_by, status=status, requested_at=time.time())
+def _new_run(
+    session: Session, *, trigger: str, requested_by: str, status: str, now: float | None = None
+) -> ReconciliationRun:
+    now = now or time.time()
+    run = ReconciliationRun(
+        trigger=trigger,
+        requested_by=requested_by,
+        status=status,
+        requested_at=now,
+        started_at=now if status == "running" else None,
+    )
     session.add(run)
     session.flush()
     return run
@@ -410,45 +448,16 @@ def _statements_against_chain(session: Session, chain_id: int | None, checked: d
 
 
 def _overdue_unmarked(session: Session, chain_id: int | None, now: int, checked: dict) -> list[Finding]:
-    """As the sweep judges (ledger.domain.commitments.sweep_overdue), `now` less the slack it is given."""
+    """The sweep's own query (ledger.domain.commitments.overdue_unmarked), at `now` less the slack it is given."""
     if chain_id is None:
         checked["open_commitments"] = 0
         return []
-    grace = session.execute(
-        text(
-            "SELECT value FROM governance_events WHERE event = 'OverdueGracePeriodSet' "
-            "ORDER BY block_number DESC, log_index DESC LIMIT 1"
-        )
-    ).scalar()
-    limit = now - int(grace or 0)
-    on_its_way = select(col(OutboxCommand.reference)).where(
-        col(OutboxCommand.kind) == "mark_overdue", col(OutboxCommand.status).in_(IN_FLIGHT)
-    )
-    recorded_at = func.coalesce(col(BlockTime.timestamp), 0)
     checked["open_commitments"] = session.execute(
         select(func.count()).where(col(CommitmentView.chain_id) == chain_id, col(CommitmentView.status).in_(OPEN))
     ).scalar_one()
     rows = session.execute(
-        select(
-            col(CommitmentRecord.commitment_number),
-            col(CommitmentRecord.project_code),
-            col(CommitmentView.due_at),
-            col(CommitmentView.transaction_hash),
-        )
-        .join(CommitmentView, col(CommitmentView.commitment) == col(CommitmentRecord.commitment_key))
-        .outerjoin(
-            BlockTime,
-            (col(BlockTime.chain_id) == col(CommitmentView.chain_id))
-            & (col(BlockTime.block_number) == col(CommitmentView.recorded_block)),
-        )
-        .where(
-            col(CommitmentView.chain_id) == chain_id,
-            col(CommitmentView.status).in_(OPEN),
-            col(CommitmentView.due_at) < limit,
-            recorded_at < limit,
-            col(CommitmentView.evidence_submitted_at) == 0,
-            col(CommitmentRecord.commitment_number).not_in(on_its_way),
-        )
+        overdue_unmarked(session, now=now)
+        .where(col(CommitmentView.chain_id) == chain_id)
         .order_by(col(CommitmentView.due_at))
     ).all()
     return [
@@ -459,7 +468,7 @@ def _overdue_unmarked(session: Session, chain_id: int | None, now: int, checked:
             project_code=project,
             proofs=[transaction_hash],
         )
-        for number, project, due_at, transaction_hash in rows
+        for number, project, _key, due_at, transaction_hash in rows
     ]
 
 

@@ -2,9 +2,11 @@
 old; an audit that cannot run is said in the run, not fatal. (Finding each kind on a real chain:
 tests/ledger/writer/test_reconciliation.py.)"""
 
+import threading
 import time
 
-from sqlalchemy import event, insert, text
+import pytest
+from sqlalchemy import event, func, insert, select, text
 from sqlmodel import Session
 
 from ledger.core.identifiers import project_key
@@ -137,3 +139,41 @@ def test_an_approved_project_whose_shelter_build_commitment_is_fulfilled_is_not_
     run_id = reconciliation.reconcile(session, now=int(time.time()), sweep_slack_seconds=0, audit=None)
     unsecured = reconciliation.run_findings(session, run_id=run_id, kind="approved_unsecured")
     assert [f.subject for f in unsecured] == [project_code(2)]  # built and accepted: secured; breached: not
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_two_beat_ticks_at_once_start_one_daily_run(engine):
+    """The first tick's run is not committed yet when the second looks: the second finds no recent
+    run, and its start conflicts with the first's once that commits."""
+    started: list = []
+    with Session(engine) as first:
+        run = reconciliation.due_run(first, every_seconds=DAY)
+        assert run is not None
+
+        def second_tick():
+            with Session(engine) as second:
+                started.append(reconciliation.due_run(second, every_seconds=DAY))
+                second.commit()
+
+        tick = threading.Thread(target=second_tick)
+        tick.start()
+        tick.join(0.5)  # (it waits on the first's uncommitted run, or, the defect, it has started its own)
+        first.commit()
+        tick.join(30)
+    assert started == [None]
+    with Session(engine) as s:
+        assert s.execute(select(func.count()).select_from(ReconciliationRun)).scalar_one() == 1
+
+
+def test_a_run_whose_worker_was_killed_is_closed_after_the_bound_and_the_next_tick_runs(session):
+    killed = reconciliation.due_run(session, every_seconds=DAY)
+    session.commit()  # the worker took it, then was killed: it stays `running`
+    an_hour = time.time() + 3600  # the next daily run is due (every minute here), the killed one not stale yet
+    assert reconciliation.due_run(session, every_seconds=60, now=an_hour) is None  # one worker run at a time
+    later = time.time() + reconciliation.STALE_RUN_SECONDS + 1
+    taken_over = reconciliation.due_run(session, every_seconds=60, now=later)
+    assert taken_over is not None and taken_over.id != killed.id and taken_over.status == "running"
+    session.commit()
+    lost = session.get(ReconciliationRun, killed.id)
+    session.refresh(lost)
+    assert lost.status == "failed" and "worker was lost" in lost.error
