@@ -6,8 +6,8 @@ Findings, by kind:
 
 * approved_unsecured — a project past approval (construction, acceptance, completed) whose shelter is
   not built (a shortfall, or no passed acceptance), whose fee is not settled on chain, and which holds
-  no open shelter_build or fee_payment commitment on chain (nor one on its way there), nor a
-  fulfilled shelter_build one (the shelter was built and accepted);
+  no open (or overdue: counted as such already) shelter_build or fee_payment commitment on chain (nor
+  one on its way there), nor a fulfilled shelter_build one (the shelter was built and accepted);
 * payment_missing_on_chain — a voucher on the tax system's statement the chain does not hold (and none
   of our commands is still carrying it there);
 * payment_not_in_statement — a payment on chain on a day the tax system sent a statement for, which
@@ -56,6 +56,9 @@ KINDS = (
 APPROVED_STAGES = ("construction", "acceptance", "completed")
 SETTLED = ("paid", "overpaid", "exempt", "nothing_owed")
 OPEN = ("recorded", "extended")
+# A commitment that still binds its project: open, or marked overdue (still open on chain, and already
+# counted as overdue: the regulator's alerts, the credit record), so its project is not unsecured too.
+HOLDING = (*OPEN, "overdue")
 IN_FLIGHT = ("accepted", "submitted", "mined")
 
 
@@ -314,7 +317,7 @@ def _approved_unsecured(session: Session, chain_id: int | None, checked: dict) -
                     col(CommitmentView.project).in_(keys),
                     (
                         col(CommitmentView.kind).in_(["shelter_build", "fee_payment"])
-                        & col(CommitmentView.status).in_(OPEN)
+                        & col(CommitmentView.status).in_(HOLDING)
                     )
                     | ((col(CommitmentView.kind) == "shelter_build") & (col(CommitmentView.status) == "fulfilled")),
                 )

@@ -109,8 +109,8 @@ def test_an_indexer_committing_between_two_reads_of_a_run_makes_no_transient_fin
         assert reconciliation.get_run(s, run_id=again).total == 0  # and after the commit: it landed
 
 
-def test_an_approved_project_whose_shelter_build_commitment_is_fulfilled_is_not_unsecured(session):
-    for n, status in ((1, "fulfilled"), (2, "breached")):
+def test_an_approved_project_whose_shelter_build_commitment_is_fulfilled_or_overdue_is_not_unsecured(session):
+    for n, status in ((1, "fulfilled"), (2, "breached"), (3, "overdue")):
         projects.register_project(
             session, project=project(n).model_copy(update={"stage": "construction"}), client="approval"
         )
@@ -138,7 +138,8 @@ def test_an_approved_project_whose_shelter_build_commitment_is_fulfilled_is_not_
     session.commit()
     run_id = reconciliation.reconcile(session, now=int(time.time()), sweep_slack_seconds=0, audit=None)
     unsecured = reconciliation.run_findings(session, run_id=run_id, kind="approved_unsecured")
-    assert [f.subject for f in unsecured] == [project_code(2)]  # built and accepted: secured; breached: not
+    # built and accepted: secured; overdue: counted as overdue already, not again here; breached: unsecured
+    assert [f.subject for f in unsecured] == [project_code(2)]
 
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
