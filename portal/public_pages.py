@@ -14,10 +14,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
 from ledger.core.identifiers import DISTRICTS
+from ledger.core.settings import Settings
 from ledger.domain import fees
 from ledger.domain.errors import DomainError, NotFound
 from ledger.domain.public import check_receipt_on_chain
 from ledger.domain.rates import reduction_policy, relief_fen
+from ledger.domain.schemas.public import ReceiptVerification
 from portal.forms import FieldError, parse_area, parse_project_code, parse_voucher
 from portal.pages import PageError, page_rate_limit, render
 from portal.receipt_pdf import ReceiptFontMissing, receipt_pdf
@@ -77,18 +79,27 @@ async def verify(request: Request, voucher_number: str | None = None):
     return RedirectResponse(request.url_for("receipt_page", voucher_number=voucher), status_code=303)
 
 
-@router.get("/receipts/{voucher_number:path}")  # a voucher number may contain "/"
-async def receipt_page(request: Request, voucher_number: str, check: str | None = None):
-    """A receipt's verification: what the chain recorded, its proof, the QR code that links here,
-    and (check=chain) the proof re-read from a chain node."""
+async def _voucher_receipt(request: Request, voucher_number: str) -> tuple[str, ReceiptVerification] | Response:
+    """The voucher number as parsed and its receipt; or the verify page's answer: 422 naming the
+    field for a malformed number, 404 for one the chain does not hold."""
     try:
         voucher = parse_voucher(voucher_number)
     except FieldError as error:
         return render(request, "verify.html", status_code=422, error=error, value=voucher_number)
     try:
-        receipt = await reads.receipt(read_cache_of(request), voucher)
+        return voucher, await reads.receipt(read_cache_of(request), voucher)
     except NotFound:
         return render(request, "verify.html", status_code=404, value=voucher, not_found=True)
+
+
+@router.get("/receipts/{voucher_number:path}")  # a voucher number may contain "/"
+async def receipt_page(request: Request, voucher_number: str, check: str | None = None):
+    """A receipt's verification: what the chain recorded, its proof, the QR code that links here,
+    and (check=chain) the proof re-read from a chain node."""
+    found = await _voucher_receipt(request, voucher_number)
+    if isinstance(found, Response):
+        return found
+    voucher, receipt = found
     chain_check = None
     if check == "chain":
         chain_check = await run_in_threadpool(check_receipt_on_chain, receipt, settings=settings_for(request))
@@ -102,14 +113,10 @@ async def receipt_page(request: Request, voucher_number: str, check: str | None 
 @router.get("/receipt-pdf/{voucher_number:path}")
 async def receipt_pdf_download(request: Request, voucher_number: str):
     """The receipt as a one-page A4 PDF with the QR code of its verification page (下载PDF凭证)."""
-    try:
-        voucher = parse_voucher(voucher_number)
-    except FieldError as error:
-        return render(request, "verify.html", status_code=422, error=error, value=voucher_number)
-    try:
-        receipt = await reads.receipt(read_cache_of(request), voucher)
-    except NotFound:
-        return render(request, "verify.html", status_code=404, value=voucher, not_found=True)
+    found = await _voucher_receipt(request, voucher_number)
+    if isinstance(found, Response):
+        return found
+    voucher, receipt = found
     font = settings_for(request).portal.receipt_font_path
     try:
         pdf = await run_in_threadpool(
@@ -122,6 +129,16 @@ async def receipt_pdf_download(request: Request, voucher_number: str):
     return Response(
         pdf, media_type="application/pdf", headers={"Content-Disposition": f'attachment; filename="{filename}"'}
     )
+
+
+def require_public_address_in_production(settings: Settings) -> None:
+    """The API's start-up check: in production the receipts' QR codes and the feed carry the public
+    address, never a bare path a printed receipt's reader cannot follow."""
+    if settings.environment == "production" and not settings.portal.public_base_url:
+        raise SystemExit(
+            "error: LEDGER_PORTAL_PUBLIC_BASE_URL is unset: in production the printed receipts' QR codes "
+            "need the portal's public address (https://…)"
+        )
 
 
 def verification_url(request: Request, voucher: str) -> str:

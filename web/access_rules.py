@@ -163,8 +163,8 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/workspace/credit"): ENTERPRISE,
     ("GET", "/workspace/notices"): ENTERPRISE,
     # evidence for its own commitment; another's answers 404 (tests/portal/test_evidence_pages.py)
-    ("GET", "/workspace/commitments/{commitment_number:path}/evidence"): ENTERPRISE,
-    ("POST", "/workspace/commitments/{commitment_number:path}/evidence"): ENTERPRISE,
+    ("GET", "/workspace/commitments/{commitment_number:path}/evidence"): only("enterprise", owner="commitment_number"),
+    ("POST", "/workspace/commitments/{commitment_number:path}/evidence"): only("enterprise", owner="commitment_number"),
     ("GET", "/workspace/commitments/{commitment_number:path}/evidence/{submission_id}/status"): ENTERPRISE,
     # a stored evidence file: the enterprise that submitted it (others 404), office staff and the regulator
     ("GET", "/documents/{digest}"): only("enterprise", "office", "regulator"),

@@ -1,6 +1,7 @@
 """The one composition root: `uvicorn --factory web.app:create_app` serves the JSON API and the pages."""
 
 from fastapi import FastAPI
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from api.limits import BodySizeLimit
 from api.mount import mount_api
@@ -9,6 +10,7 @@ from ledger.core.errors import SettingsError
 from ledger.core.settings import Settings, get_settings
 from portal.evidence_pages import upload_allowance
 from portal.mount import mount_portal
+from portal.public_pages import require_public_address_in_production
 from web.kit.database_unavailable import install_database_unavailable_handler
 from web.kit.problems import install_problem_handlers
 from web.kit.security_headers import install_security_headers
@@ -31,6 +33,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     except SettingsError as exc:  # one line naming the variable, where uvicorn would print a traceback
         raise SystemExit(f"error: {exc}") from None
     refuse_memory_storage_in_production(in_effect)
+    require_public_address_in_production(in_effect)
     if settings is not None:
         app.dependency_overrides[get_settings] = lambda: settings
     install_problem_handlers(app)
@@ -43,5 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequireCurrentSchema)  # refuses to start on a database not at the head revision
     mount_api(app)
     mount_portal(app)
+    # A request for a Host we do not serve is refused (400) before any page builds a link from it.
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=in_effect.api.allowed_host_names)
     install_security_headers(app)  # outermost of our middleware, after every handler is installed
     return app

@@ -225,6 +225,16 @@ class ApiSettings(BaseSettings):
     public_cache_seconds: float = Field(default=60.0, ge=0, le=3600)
     public_cache_check_seconds: float = Field(default=1.0, gt=0, le=60)
     public_cache_entries: int = Field(default=10_000, ge=1, le=10_000_000)
+    # The Host names the app answers (comma-separated; `*.example.gov.cn` for subdomains): a request
+    # with another Host header is refused (400) before any page builds an address from it. The
+    # default serves development and tests; production lists the public names.
+    allowed_hosts: str = Field(
+        default="127.0.0.1,localhost,testserver", pattern=r"^[A-Za-z0-9*.:\[\]\-]+(,[A-Za-z0-9*.:\[\]\-]+)*$"
+    )
+
+    @property
+    def allowed_host_names(self) -> list[str]:
+        return self.allowed_hosts.split(",")
 
     @property
     def secure_cookies(self) -> bool:
@@ -241,7 +251,8 @@ class PortalSettings(BaseSettings):
     model_config = _group("LEDGER_PORTAL_")
 
     # The address the public reaches the portal at (https://…, no trailing slash): the QR code on a
-    # receipt links there. Unset: the address the request came in on.
+    # receipt and the announcement feed link there. Unset: bare paths (development only: the API
+    # refuses to start in production without it).
     public_base_url: str | None = Field(default=None, pattern=r"^https?://[^\s/]+(/[^\s]*[^/\s])?$")
     # A block explorer's transaction page, `{tx}` standing for the hash: proofs link there when set.
     explorer_tx_url: str | None = Field(default=None, pattern=r"^https?://\S*\{tx\}\S*$")

@@ -5,7 +5,7 @@ the tax system's daily statements as it posted them, and the reconciliation runs
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, Date, Index, Integer, Text
+from sqlalchemy import BigInteger, Column, Date, Index, Integer, Text, text
 from sqlmodel import Field, SQLModel
 
 # An auto-incrementing 64-bit key (SQLite auto-increments only INTEGER PRIMARY KEY).
@@ -45,15 +45,28 @@ class TaxStatementLine(SQLModel, table=True):
     received_at: float
 
 
+WORKER_RUNNING = "status = 'running' AND \"trigger\" IN ('daily', 'on_demand')"
+
+
 class ReconciliationRun(SQLModel, table=True):
     """One reconciliation: requested (on demand, waiting for the worker), then done with its counts."""
 
     __tablename__ = "reconciliation_runs"
+    __table_args__ = (  # the worker runs one at a time: of two beat ticks at once, one starts it
+        Index(
+            "ux_reconciliation_runs_one_worker_run",
+            "status",
+            unique=True,
+            postgresql_where=text(WORKER_RUNNING),
+            sqlite_where=text(WORKER_RUNNING),
+        ),
+    )
     id: int | None = Field(default=None, primary_key=True, sa_type=SEQUENCE)
     trigger: str  # daily, on_demand, cli
     requested_by: str
     status: str = Field(index=True)  # requested, running, done, failed
     requested_at: float
+    started_at: float | None = None  # when a worker (or the command line) began it
     finished_at: float | None = None
     counts: str = Field(default="{}", sa_type=Text)  # JSON: finding kind -> how many
     checked: str = Field(default="{}", sa_type=Text)  # JSON: what was looked at (projects, vouchers, ...)

@@ -4,7 +4,7 @@ import time
 import uuid
 
 import orjson
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import Select, func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlmodel import col
@@ -550,29 +550,30 @@ def commitments_of_enterprise(session: Session, *, uscc: str) -> list[Commitment
     ]
 
 
-def sweep_overdue(session: Session, *, now: int, limit: int = 1000) -> list[CommandAccepted]:
-    """Mark overdue, on chain, the commitments the read model shows still open past the registry's
-    grace period (its latest OverdueGracePeriodSet), with no evidence pending. CommitmentRegistry v3
-    counts the grace from the later of the due date and the block time the commitment became known
-    on chain (`recordedAt`), so a commitment recorded after its due date gets the whole grace.
-    `now` is the chain's time. Anyone may establish `overdue` then; the writer batches the calls
-    (markOverdueBatch skips any the chain finds ineligible, e.g. after a pause)."""
+def overdue_unmarked(session: Session, *, now: int) -> Select:
+    """The commitments the sweep marks overdue at the chain's time `now` (sweep_overdue; the
+    reconciliation asks the same query): still open past the registry's grace period (its latest
+    OverdueGracePeriodSet) counted from the later of the due date and the block time the commitment
+    became known on chain, no evidence pending, no mark on its way. Rows: (commitment_number,
+    project_code, commitment_key, due_at, transaction_hash), unordered."""
     grace = session.execute(
         text(
             "SELECT value FROM governance_events WHERE event = 'OverdueGracePeriodSet' "
             "ORDER BY block_number DESC, log_index DESC LIMIT 1"
         )
     ).scalar()
-    now -= int(grace or 0)
+    limit = now - int(grace or 0)
     pending = select(col(OutboxCommand.reference)).where(
         col(OutboxCommand.kind) == "mark_overdue", col(OutboxCommand.status).in_(["accepted", "submitted", "mined"])
     )
     recorded_at = func.coalesce(col(BlockTime.timestamp), 0)
-    rows = session.execute(
+    return (
         select(
             col(CommitmentRecord.commitment_number),
             col(CommitmentRecord.project_code),
             col(CommitmentRecord.commitment_key),
+            col(CommitmentView.due_at),
+            col(CommitmentView.transaction_hash),
         )
         .join(CommitmentView, col(CommitmentView.commitment) == col(CommitmentRecord.commitment_key))
         .outerjoin(
@@ -582,17 +583,25 @@ def sweep_overdue(session: Session, *, now: int, limit: int = 1000) -> list[Comm
         )
         .where(
             col(CommitmentView.status).in_(["recorded", "extended"]),
-            col(CommitmentView.due_at) < now,
-            recorded_at < now,
+            col(CommitmentView.due_at) < limit,
+            recorded_at < limit,
             col(CommitmentView.evidence_submitted_at) == 0,
             col(CommitmentRecord.commitment_number).not_in(pending),
         )
-        .order_by(col(CommitmentRecord.due_at))
-        .limit(limit)
-    ).all()
+    )
+
+
+def sweep_overdue(session: Session, *, now: int, limit: int = 1000) -> list[CommandAccepted]:
+    """Mark overdue, on chain, the commitments the read model shows still open past the registry's
+    grace period (its latest OverdueGracePeriodSet), with no evidence pending. CommitmentRegistry v3
+    counts the grace from the later of the due date and the block time the commitment became known
+    on chain (`recordedAt`), so a commitment recorded after its due date gets the whole grace.
+    `now` is the chain's time. Anyone may establish `overdue` then; the writer batches the calls
+    (markOverdueBatch skips any the chain finds ineligible, e.g. after a pause)."""
+    rows = session.execute(overdue_unmarked(session, now=now).order_by(col(CommitmentRecord.due_at)).limit(limit)).all()
     commands = [
         NewCommand("mark_overdue", number, project, {"commitment": key}, new_command_id())
-        for number, project, key in rows
+        for number, project, key, _due_at, _proof in rows
     ]
     enqueue(session, commands, client="overdue-sweep")
     return [CommandAccepted(command_id=c.id, kind=c.kind, reference=c.reference) for c in commands]

@@ -86,6 +86,13 @@ def submit_evidence(
     commitment's state breaks a rule."""
     enterprise_commitment(session, uscc=uscc, commitment_number=commitment_number)
     document = store.checked(content)
+    # One upload at a time per commitment: on PostgreSQL a second upload waits here for the first to
+    # commit, then reads it as awaiting review (SQLite runs one writer at a time).
+    session.execute(
+        select(col(CommitmentRecord.commitment_number))
+        .where(col(CommitmentRecord.commitment_number) == commitment_number)
+        .with_for_update()
+    )
     if any(s.awaiting_review for s in history(session, commitment_number=commitment_number)):
         raise InvalidState(
             f"commitment {commitment_number} has evidence awaiting the office's review",

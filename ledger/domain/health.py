@@ -3,7 +3,7 @@ account of itself in the read model (checkpoint, last good poll, halt, errors by
 
 from dataclasses import dataclass
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from ledger.chain.manifest import load_manifest
@@ -81,3 +81,29 @@ def indexer_problems(settings: Settings, chain: ChainStatus, indexer: IndexerSta
             f"(more than LEDGER_HEALTH_MAX_POLL_AGE_SECONDS={settings.health.max_poll_age_seconds:g})"
         )
     return problems
+
+
+STUCK_SENT_SECONDS = 600.0  # a transaction the writer sent this long ago without a receipt is a problem
+
+
+def writer_problems(engine: Engine, chain_id: int, *, now: float) -> list[str]:
+    """Transactions the writer sent STUCK_SENT_SECONDS ago or more that still have no receipt: one
+    waits behind a nonce gap the writer may not fill (its sender is no longer a signer, or the node
+    holds another transaction there), or the node lost it; the writer's log names each."""
+    try:
+        with engine.connect() as conn:
+            count, sender, nonce = conn.execute(
+                text(
+                    "SELECT count(*), min(sender), min(nonce) FROM outbox_transactions "
+                    "WHERE chain_id = :chain AND status = 'sent' AND created_at < :before"
+                ),
+                {"chain": chain_id, "before": now - STUCK_SENT_SECONDS},
+            ).one()
+    except SQLAlchemyError:  # the read model's own check says the database is unavailable
+        return []
+    if not count:
+        return []
+    return [
+        f"writer: {count} transaction(s) sent more than {STUCK_SENT_SECONDS:g} s ago have no receipt "
+        f"(e.g. nonce {nonce} of {sender}): see the writer's log"
+    ]

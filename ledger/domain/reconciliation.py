@@ -6,7 +6,8 @@ Findings, by kind:
 
 * approved_unsecured — a project past approval (construction, acceptance, completed) whose shelter is
   not built (a shortfall, or no passed acceptance), whose fee is not settled on chain, and which holds
-  no open shelter_build or fee_payment commitment on chain (nor one on its way there);
+  no open (or overdue: counted as such already) shelter_build or fee_payment commitment on chain (nor
+  one on its way there), nor a fulfilled shelter_build one (the shelter was built and accepted);
 * payment_missing_on_chain — a voucher on the tax system's statement the chain does not hold (and none
   of our commands is still carrying it there);
 * payment_not_in_statement — a payment on chain on a day the tax system sent a statement for, which
@@ -22,19 +23,23 @@ proves that the read model is the chain's. Each finding keeps the transaction ha
 """
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Protocol
 
 import orjson
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from ledger.db.read_model import BlockTime, FeeAccount, Payment
+from ledger.db.engine import snapshot_reads
 from ledger.db.read_model import Commitment as CommitmentView
+from ledger.db.read_model import FeeAccount, Payment
 from ledger.db.supervision_model import ReconciliationFinding, ReconciliationRun, TaxStatementLine
 from ledger.db.write_model import CommitmentRecord, OutboxCommand, PaymentConfirmation, Project
+from ledger.domain.commitments import overdue_unmarked
 from ledger.domain.common import day_bounds, from_unix, read_model_chain_id, reference_key_hex
 from ledger.domain.errors import NotFound
 from ledger.domain.rates import shortfall
@@ -51,6 +56,9 @@ KINDS = (
 APPROVED_STAGES = ("construction", "acceptance", "completed")
 SETTLED = ("paid", "overpaid", "exempt", "nothing_owed")
 OPEN = ("recorded", "extended")
+# A commitment that still binds its project: open, or marked overdue (still open on chain, and already
+# counted as overdue: the regulator's alerts, the credit record), so its project is not unsecured too.
+HOLDING = (*OPEN, "overdue")
 IN_FLIGHT = ("accepted", "submitted", "mined")
 
 
@@ -95,30 +103,66 @@ def request_reconciliation(session: Session, *, actor: str) -> int:
     return run.id
 
 
-def due_run(session: Session, *, every_seconds: float, now: float | None = None) -> ReconciliationRun | None:
+STALE_RUN_SECONDS = 6 * 3600.0  # a worker run not finished in this long lost its worker: it is closed as failed
+
+
+def due_run(
+    session: Session, *, every_seconds: float, now: float | None = None, stale_after_seconds: float = STALE_RUN_SECONDS
+) -> ReconciliationRun | None:
     """Claim the run the worker should make now (status `running`): the oldest requested, else a daily
-    one when the last run started that long ago; None when none is due or another worker claimed it."""
+    one when the last run started that long ago; None when none is due or another worker runs one.
+    A worker runs one at a time (a partial unique index): of two beat ticks at once, the second's
+    claim conflicts, and the session is rolled back (call this first in its transaction). A run still
+    `running` after `stale_after_seconds` lost its worker (killed): it is closed as failed first."""
+    now = now or time.time()
+    session.execute(
+        update(ReconciliationRun)
+        .where(
+            col(ReconciliationRun.status) == "running",
+            col(ReconciliationRun.trigger).in_(["daily", "on_demand"]),
+            func.coalesce(col(ReconciliationRun.started_at), col(ReconciliationRun.requested_at))
+            < now - stale_after_seconds,
+        )
+        .values(
+            status="failed",
+            finished_at=now,
+            error=f"its worker was lost: not finished within {stale_after_seconds:g} s",
+        )
+    )
     requested = session.execute(
         select(col(ReconciliationRun.id))
         .where(col(ReconciliationRun.status) == "requested")
         .order_by(col(ReconciliationRun.id))
     ).scalar()
-    if requested is None:
-        last = session.execute(select(func.max(col(ReconciliationRun.requested_at)))).scalar()
-        if last is not None and (now or time.time()) - last < every_seconds:
-            return None
-        return _new_run(session, trigger="daily", requested_by="worker", status="running")
-    claimed = session.execute(  # one conditional UPDATE: of two workers at once, one claims it
-        update(ReconciliationRun)
-        .where(col(ReconciliationRun.id) == requested, col(ReconciliationRun.status) == "requested")
-        .values(status="running")
-        .returning(col(ReconciliationRun.id))
-    ).scalar()
+    try:
+        if requested is None:
+            last = session.execute(select(func.max(col(ReconciliationRun.requested_at)))).scalar()
+            if last is not None and now - last < every_seconds:
+                return None
+            return _new_run(session, trigger="daily", requested_by="worker", status="running", now=now)
+        claimed = session.execute(  # one conditional UPDATE: of two workers at once, one claims it
+            update(ReconciliationRun)
+            .where(col(ReconciliationRun.id) == requested, col(ReconciliationRun.status) == "requested")
+            .values(status="running", started_at=now)
+            .returning(col(ReconciliationRun.id))
+        ).scalar()
+    except IntegrityError:  # another worker's run is running
+        session.rollback()
+        return None
     return None if claimed is None else session.get(ReconciliationRun, claimed)
 
 
-def _new_run(session: Session, *, trigger: str, requested_by: str, status: str) -> ReconciliationRun:
-    run = ReconciliationRun(trigger=trigger, requested_by=requested_by, status=status, requested_at=time.time())
+def _new_run(
+    session: Session, *, trigger: str, requested_by: str, status: str, now: float | None = None
+) -> ReconciliationRun:
+    now = now or time.time()
+    run = ReconciliationRun(
+        trigger=trigger,
+        requested_by=requested_by,
+        status=status,
+        requested_at=now,
+        started_at=now if status == "running" else None,
+    )
     session.add(run)
     session.flush()
     return run
@@ -141,10 +185,11 @@ def reconcile(
     assert run.id is not None
     findings: list[Finding] = []
     checked: dict[str, int | str] = {}
-    chain_id = read_model_chain_id(session)
-    findings += _approved_unsecured(session, chain_id, checked)
-    findings += _statements_against_chain(session, chain_id, checked)
-    findings += _overdue_unmarked(session, chain_id, now - int(sweep_slack_seconds), checked)
+    with _one_snapshot(session) as reading:
+        chain_id = read_model_chain_id(reading)
+        findings += _approved_unsecured(reading, chain_id, checked)
+        findings += _statements_against_chain(reading, chain_id, checked)
+        findings += _overdue_unmarked(reading, chain_id, now - int(sweep_slack_seconds), checked)
     findings += _read_model(audit, checked)
     for f in findings:
         session.add(
@@ -162,6 +207,22 @@ def reconcile(
     run.counts, run.checked = orjson.dumps(counts).decode(), orjson.dumps(checked).decode()
     session.flush()
     return run.id
+
+
+@contextmanager
+def _one_snapshot(session: Session) -> Iterator[Session]:
+    """Every check reads one moment of the database: an indexer or writer committing between two of
+    its reads must not make a transient finding. PostgreSQL: a transaction of its own, REPEATABLE
+    READ and READ ONLY; SQLite (WAL): one deferred transaction, which reads one snapshot from its
+    first read on."""
+    engine = session.get_bind().engine
+    with Session(snapshot_reads(engine)) as reading:
+        if engine.dialect.name == "sqlite":
+            reading.connection().exec_driver_sql("BEGIN")
+        try:
+            yield reading
+        finally:
+            reading.rollback()
 
 
 def fail_run(session: Session, *, run: ReconciliationRun, error: str) -> None:
@@ -254,8 +315,11 @@ def _approved_unsecured(session: Session, chain_id: int | None, checked: dict) -
                 select(col(CommitmentView.project)).where(
                     col(CommitmentView.chain_id) == chain_id,
                     col(CommitmentView.project).in_(keys),
-                    col(CommitmentView.kind).in_(["shelter_build", "fee_payment"]),
-                    col(CommitmentView.status).in_(OPEN),
+                    (
+                        col(CommitmentView.kind).in_(["shelter_build", "fee_payment"])
+                        & col(CommitmentView.status).in_(HOLDING)
+                    )
+                    | ((col(CommitmentView.kind) == "shelter_build") & (col(CommitmentView.status) == "fulfilled")),
                 )
             ).scalars()
         )
@@ -387,45 +451,16 @@ def _statements_against_chain(session: Session, chain_id: int | None, checked: d
 
 
 def _overdue_unmarked(session: Session, chain_id: int | None, now: int, checked: dict) -> list[Finding]:
-    """As the sweep judges (ledger.domain.commitments.sweep_overdue), `now` less the slack it is given."""
+    """The sweep's own query (ledger.domain.commitments.overdue_unmarked), at `now` less the slack it is given."""
     if chain_id is None:
         checked["open_commitments"] = 0
         return []
-    grace = session.execute(
-        text(
-            "SELECT value FROM governance_events WHERE event = 'OverdueGracePeriodSet' "
-            "ORDER BY block_number DESC, log_index DESC LIMIT 1"
-        )
-    ).scalar()
-    limit = now - int(grace or 0)
-    on_its_way = select(col(OutboxCommand.reference)).where(
-        col(OutboxCommand.kind) == "mark_overdue", col(OutboxCommand.status).in_(IN_FLIGHT)
-    )
-    recorded_at = func.coalesce(col(BlockTime.timestamp), 0)
     checked["open_commitments"] = session.execute(
         select(func.count()).where(col(CommitmentView.chain_id) == chain_id, col(CommitmentView.status).in_(OPEN))
     ).scalar_one()
     rows = session.execute(
-        select(
-            col(CommitmentRecord.commitment_number),
-            col(CommitmentRecord.project_code),
-            col(CommitmentView.due_at),
-            col(CommitmentView.transaction_hash),
-        )
-        .join(CommitmentView, col(CommitmentView.commitment) == col(CommitmentRecord.commitment_key))
-        .outerjoin(
-            BlockTime,
-            (col(BlockTime.chain_id) == col(CommitmentView.chain_id))
-            & (col(BlockTime.block_number) == col(CommitmentView.recorded_block)),
-        )
-        .where(
-            col(CommitmentView.chain_id) == chain_id,
-            col(CommitmentView.status).in_(OPEN),
-            col(CommitmentView.due_at) < limit,
-            recorded_at < limit,
-            col(CommitmentView.evidence_submitted_at) == 0,
-            col(CommitmentRecord.commitment_number).not_in(on_its_way),
-        )
+        overdue_unmarked(session, now=now)
+        .where(col(CommitmentView.chain_id) == chain_id)
         .order_by(col(CommitmentView.due_at))
     ).all()
     return [
@@ -436,7 +471,7 @@ def _overdue_unmarked(session: Session, chain_id: int | None, now: int, checked:
             project_code=project,
             proofs=[transaction_hash],
         )
-        for number, project, due_at, transaction_hash in rows
+        for number, project, _key, due_at, transaction_hash in rows
     ]
 
 

@@ -33,7 +33,7 @@ from urllib.parse import urlsplit
 import orjson
 import requests
 from pydantic import BaseModel
-from sqlalchemy import Engine, bindparam, func, insert, select, text, update
+from sqlalchemy import Engine, func, insert, select, text, update
 from sqlalchemy.orm import Session
 from sqlmodel import col  # a model's attribute as the column it is (for the type checker)
 
@@ -227,23 +227,20 @@ def redeliver(session: Session, *, delivery_id: str) -> WebhookDeliveryPublic:
 def emit_indexed_events(engine: Engine) -> int:
     """Create the notices of commands that became `indexed` since the last call; returns how many."""
     with Session(engine) as session:
+        now = time.time()
+        seqs = _claim_unnotified(
+            session, col(OutboxCommand.seq), col(OutboxCommand.notified_at), now, col(OutboxCommand.status) == INDEXED
+        )
+        if not seqs:
+            return 0
         commands = (
             session.execute(
-                select(OutboxCommand)
-                .where(col(OutboxCommand.notified_at).is_(None), col(OutboxCommand.status) == INDEXED)
-                .order_by(col(OutboxCommand.seq))
-                .limit(5000)
+                select(OutboxCommand).where(col(OutboxCommand.seq).in_(seqs)).order_by(col(OutboxCommand.seq))
             )
             .scalars()
             .all()
         )
-        if not commands:
-            return 0
-        # Disabled endpoints still get their notices (kept until re-enabled); removed ones do not.
-        listeners = (
-            session.execute(select(WebhookEndpoint).where(col(WebhookEndpoint.removed_at).is_(None))).scalars().all()
-        )
-        now = time.time()
+        listeners = _listeners(session)
         notices = []
         for command in commands:
             event = COMMAND_EVENTS.get(command.kind)
@@ -279,14 +276,40 @@ def emit_indexed_events(engine: Engine) -> int:
                 else:
                     previous.clear, previous.updated_at = answer.clear, now
         sent = _fan_out(session, listeners, notices, now)
-        session.execute(
-            text("UPDATE outbox_commands SET notified_at = :now WHERE seq IN :seqs").bindparams(
-                bindparam("seqs", expanding=True)
-            ),
-            {"now": now, "seqs": [c.seq for c in commands]},
-        )
         session.commit()
         return sent
+
+
+CLAIM_BATCH = 5000  # rows claimed by one emission
+
+
+def _claim_unnotified(session: Session, key, notified_at, now: float, *where) -> list:
+    """Claim up to CLAIM_BATCH rows not yet announced (`notified_at` NULL, and `where`), oldest first:
+    mark them announced at `now` in the caller's transaction and return their keys. The claim is one
+    UPDATE ... RETURNING whose candidates are locked with FOR UPDATE SKIP LOCKED on PostgreSQL, so two
+    emissions at once never claim the same row (the second skips what the first holds); SQLite runs one
+    writer at a time. The fan-out follows in the same transaction: if it fails, the claim rolls back."""
+    candidates = (
+        select(key)
+        .where(notified_at.is_(None), *where)
+        .order_by(key)
+        .limit(CLAIM_BATCH)
+        .with_for_update(skip_locked=True)
+    )
+    claimed = session.execute(
+        update(key.table)
+        .where(key.in_(candidates.scalar_subquery()), notified_at.is_(None))
+        .values({notified_at.name: now})
+        .returning(key)
+    )
+    return sorted(claimed.scalars().all())
+
+
+def _listeners(session: Session) -> list[WebhookEndpoint]:
+    """Disabled endpoints still get their notices (kept until re-enabled); removed ones do not."""
+    return list(
+        session.execute(select(WebhookEndpoint).where(col(WebhookEndpoint.removed_at).is_(None))).scalars().all()
+    )
 
 
 def _fan_out(session: Session, listeners, notices: list[tuple[str, str, dict]], now: float) -> int:
@@ -336,22 +359,18 @@ def emit_enterprise_notices(engine: Engine) -> int:
     """Create the `commitment.due_soon` notices of reminders made since the last call; returns how many.
     (An outcome notice needs none here: the command that made the outcome announces it when indexed.)"""
     with Session(engine) as session:
+        now = time.time()
+        ids = _claim_unnotified(session, col(EnterpriseNotice.id), col(EnterpriseNotice.notified_at), now)
+        if not ids:
+            return 0
         made = (
             session.execute(
-                select(EnterpriseNotice)
-                .where(col(EnterpriseNotice.notified_at).is_(None))
-                .order_by(col(EnterpriseNotice.id))
-                .limit(5000)
+                select(EnterpriseNotice).where(col(EnterpriseNotice.id).in_(ids)).order_by(col(EnterpriseNotice.id))
             )
             .scalars()
             .all()
         )
-        if not made:
-            return 0
-        listeners = (
-            session.execute(select(WebhookEndpoint).where(col(WebhookEndpoint.removed_at).is_(None))).scalars().all()
-        )
-        now = time.time()
+        listeners = _listeners(session)
         notices = [
             (
                 "commitment.due_soon",
@@ -369,8 +388,6 @@ def emit_enterprise_notices(engine: Engine) -> int:
             if n.kind.startswith("due_in_")
         ]
         sent = _fan_out(session, listeners, notices, now)
-        for n in made:
-            n.notified_at = now
         session.commit()
         return sent
 

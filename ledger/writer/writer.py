@@ -342,15 +342,18 @@ class OutboxWriter:
             )
 
     def _settle_unfinished(self) -> int:
-        """Transactions left `sent` by an earlier round or a crashed writer: settle them, in nonce order."""
+        """Transactions left `sent` by an earlier round or a crashed writer: settle them, in nonce order.
+        Only the receipt lookup, the stored bytes and the contracts are needed, never the sender's key
+        (it may have been rotated out of the signers since), except to fill a nonce gap."""
         with self.engine.connect() as conn:
             unsettled = store.unsettled(conn, self.chain_id)
-        if not unsettled:
-            return 0
         changed = 0
-        for tx in self._with_gaps_filled(unsettled):
+        ours = {(tx.sender, tx.nonce) for tx in unsettled}
+        for tx in unsettled:
             receipt = self.rpc.call("eth_getTransactionReceipt", [tx.hash])
             if receipt is None and not self._nonce_used_elsewhere(tx):
+                if not self._gap_below_filled(tx, ours):
+                    continue  # it waits behind a nonce we may not fill: not sent, not waited for
                 self._broadcast(tx)  # never reached the node, or the node lost it: the same bytes again
                 receipt = self._wait_receipt(tx)
             if receipt is not None:
@@ -359,24 +362,46 @@ class OutboxWriter:
                 changed += self._reconcile_dropped(tx)
         return changed
 
-    def _with_gaps_filled(self, unsettled: list[SentTransaction]) -> list[SentTransaction]:
-        """`unsettled` (in nonce order per sender) with a stored no-op transfer for each nonce missing below
-        one of them: a transaction above a nonce nothing will use waits in the node's queue forever. (Such a
-        gap was left by a writer that counted a nonce whose transaction the database then lost.)"""
-        gas_price: int | None = None
-        result: list[SentTransaction] = []
-        expected: dict[str, int] = {}
-        for tx in unsettled:
-            if tx.sender not in expected:
-                expected[tx.sender] = int(self.rpc.call("eth_getTransactionCount", [tx.sender, "latest"]), 16)
-            for nonce in range(expected[tx.sender], tx.nonce):
-                if gas_price is None:
-                    gas_price = int(self.rpc.call("eth_gasPrice"), 16)
-                log.warning("outbox: nonce %d of %s was never sent; filling it with a no-op", nonce, tx.sender)
-                result.append(self._sign_filler(tx.sender, nonce, gas_price))
-            result.append(tx)
-            expected[tx.sender] = max(expected[tx.sender], tx.nonce + 1)
-        return result
+    def _pending_nonce(self, sender: str) -> int:
+        """The node's next nonce for `sender` counting its pool: every nonce below it is held by a
+        transaction, mined or pending (ours or not); nothing in the node holds this one."""
+        return int(self.rpc.call("eth_getTransactionCount", [sender, "pending"]), 16)
+
+    def _gap_below_filled(self, tx: SentTransaction, ours: set[tuple[str, int]]) -> bool:
+        """Fill each nonce below `tx` that nothing will use with a stored no-op transfer (a transaction
+        above such a nonce waits in the node's queue forever; a writer that counted a nonce whose
+        transaction the database then lost left such gaps). A nonce is filled only when it is the
+        node's `pending` nonce, so a filler never replaces a transaction pending in the node that is
+        not in our store (sent with the same key outside the writer, or pending again after a reorg).
+        False when a gap stays: the sender is no longer a signer, or the node refused the filler."""
+        pending = self._pending_nonce(tx.sender)
+        while pending < tx.nonce:
+            if (tx.sender, pending) in ours:
+                return False  # our own earlier transaction, not in the node: its settlement comes first
+            if tx.sender not in self._accounts:
+                log.error(
+                    "outbox: transaction %s (nonce %d of %s) waits behind nonce %d, which nothing will use, "
+                    "and %s is no longer a signer: the gap cannot be filled; the transaction stays sent",
+                    tx.hash,
+                    tx.nonce,
+                    tx.sender,
+                    pending,
+                    tx.sender,
+                )
+                return False
+            log.warning("outbox: nonce %d of %s was never sent; filling it with a no-op", pending, tx.sender)
+            filler = self._sign_filler(tx.sender, pending, int(self.rpc.call("eth_gasPrice"), 16))
+            self._broadcast(filler)
+            receipt = self._wait_receipt(filler)
+            if receipt is None:
+                self._reconcile_dropped(filler)
+            else:
+                self._record_receipt(filler.id, receipt)
+            after = self._pending_nonce(tx.sender)
+            if after <= pending:
+                return False
+            pending = after
+        return True
 
     def _sign_filler(self, sender: str, nonce: int, gas_price: int) -> SentTransaction:
         """A transfer of nothing to the sender itself under `nonce`, stored like any transaction (no commands)."""

@@ -1,3 +1,4 @@
+import time
 from datetime import datetime
 
 import pytest
@@ -167,3 +168,23 @@ def test_metrics_export_head_checkpoint_lag_events_reorgs_and_errors_by_kind(cha
     assert samples[("ledger_indexer_errors_total", (("chain_id", "31337"), ("kind", "ChainUnavailable")))] == 1
     assert samples[("ledger_indexer_up", chain_label)] == 1
     assert "s3cret" not in response.text
+
+
+def test_a_transaction_the_writer_sent_long_ago_without_a_receipt_is_a_problem(chain, tmp_path):
+    """E.g. one stored behind a nonce gap whose sender was rotated out of the signers: the writer logs
+    it each round and /health says it until it is settled."""
+    settings, indexer = indexed(chain, tmp_path)
+    with indexer.engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO outbox_transactions (chain_id, sender, nonce, transaction_hash, raw, status, created_at) "
+                "VALUES (:chain, '0xRetired', 7, '0xab', :raw, 'sent', :at)"
+            ),
+            {"chain": chain.manifest.chain_id, "raw": b"\\x00", "at": time.time() - 3600},
+        )
+    response = client_for(settings).get("/health")
+    assert response.status_code == 503
+    assert [p for p in response.json()["problems"] if p.startswith("writer:")] == [
+        "writer: 1 transaction(s) sent more than 600 s ago have no receipt (e.g. nonce 7 of 0xRetired): "
+        "see the writer's log"
+    ]

@@ -79,9 +79,8 @@ def test_without_a_public_base_url_a_spoofed_host_writes_nothing_into_the_feed(p
     """The feed is public and cacheable: its links follow the configuration, never the Host header.
     Unconfigured, links are bare paths (the reader resolves them against the feed's own address) and
     ids are tag URIs on a reserved name."""
-    app = create_app()
-    app.dependency_overrides[get_settings] = lambda: public_world.settings(api={"public_burst": 1000})
-    with TestClient(app, follow_redirects=False) as client:
+    app = create_app(public_world.settings(api={"public_burst": 1000, "allowed_hosts": "testserver,evil.example"}))
+    with TestClient(app, follow_redirects=False) as client:  # (a Host the site serves: others get 400)
         response = client.get("/announcements.atom", headers={"Host": "evil.example"})
     assert response.status_code == 200 and "evil.example" not in response.text
     feed = feedparser.parse(response.content)

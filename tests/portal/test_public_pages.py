@@ -60,20 +60,42 @@ def qr_modules(text: str) -> str:
 
 @pytest.mark.parametrize("base", [None, "https://rf.example.gov.cn"])
 def test_a_spoofed_host_never_reaches_the_receipt_s_qr_code(public_world, base):
-    """Unconfigured, the receipt's address is a bare path; configured, the public address: the Host
-    header, which anyone can set, is in neither (a printed receipt would send its readers there)."""
-    app = create_app()
-    app.dependency_overrides[get_settings] = lambda: public_world.settings(
-        api={"public_burst": 1000}, portal={"public_base_url": base}
+    """A Host the site does not serve is refused before the page is built; one it serves (another
+    name of the site) is in neither address the QR code may carry: unconfigured, a bare path (development
+    only), configured, the public address (a printed receipt would send its readers there)."""
+    app = create_app(
+        public_world.settings(
+            api={"public_burst": 1000, "allowed_hosts": "testserver,other-name.example"},
+            portal={"public_base_url": base},
+        )
     )
     voucher = public_world.vouchers[0]
     with TestClient(app, follow_redirects=False) as client:
-        response = client.get(f"/receipts/{voucher}", headers={"Host": "evil.example"})
+        refused = client.get(f"/receipts/{voucher}", headers={"Host": "evil.example"})
+        response = client.get(f"/receipts/{voucher}", headers={"Host": "other-name.example"})
+    assert refused.status_code == 400 and "<svg" not in refused.text
     assert response.status_code == 200
     qr = re.search(r"<svg.*?</svg>", response.text, re.S).group(0)
-    assert "evil.example" not in qr
+    assert "other-name.example" not in qr
     expected = (base or "") + f"/receipts/{voucher}"
     assert qr_modules(qr) == qr_modules(segno.make(expected, error="m").svg_inline(scale=4))
+
+
+def test_production_refuses_to_start_without_the_portal_s_public_address(public_world, tmp_path):
+    production = dict(
+        environment="production",
+        secrets={
+            "mnemonic": "abandon " * 11 + "about",
+            "enterprise_pepper": "a-real-pepper",
+            "field_keys": "k1:" + "A" * 43 + "=",
+            "keystore_dir": tmp_path,
+        },
+        platform={"signing_key": "B" * 43 + "="},
+    )
+    api = {"session_secret": "s" * 40, "throttle_storage_url": "redis://r:6379/0"}
+    with pytest.raises(SystemExit, match="LEDGER_PORTAL_PUBLIC_BASE_URL is unset"):
+        create_app(public_world.settings(**production, api=api))
+    create_app(public_world.settings(**production, api=api, portal={"public_base_url": "https://rf.example.gov.cn"}))
 
 
 def test_an_unknown_voucher_or_project_says_so_naming_the_field(pages):

@@ -3,37 +3,23 @@ latest result, each kind drills down to its findings with their proofs, and the 
 
 import csv
 import io
-from datetime import date
 
 import pytest
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlmodel import Session
 
-from ledger.db.supervision_model import ReconciliationRun, TaxStatementLine
+from ledger.db.supervision_model import ReconciliationRun
 from ledger.domain import reconciliation
 from tests.portal.conftest import csrf_of
 from tests.portal.test_exports import sheet_rows
+from tests.support.reconciliation_world import plant_voucher_not_on_chain, remove_statements
 
 
 @pytest.fixture
 def planted(public_world):
     """A line of the tax system's statement the chain does not hold (taken away afterwards)."""
-    with Session(public_world.engine) as s:
-        s.add(
-            TaxStatementLine(
-                day=date(2026, 11, 30),
-                voucher_number="332026000000899999",
-                levy_number="L-GHOST",
-                amount_fen=5000,
-                paid_at=1_764_468_000,
-                received_at=0,
-            )
-        )
-        s.commit()
-    yield "332026000000899999"
-    with Session(public_world.engine) as s:
-        s.execute(delete(TaxStatementLine))
-        s.commit()
+    yield plant_voucher_not_on_chain(public_world.engine, "332026000000899999", amount_fen=5000)
+    remove_statements(public_world.engine)
 
 
 def run_as_the_worker_does(engine) -> int:

@@ -2,34 +2,20 @@
 when anything was found and 0 on a clean run."""
 
 import os
-from datetime import date
-
-from sqlalchemy import delete
 from sqlmodel import Session
 
 from ledger.db.engine import make_engine
 from ledger.db.schema import upgrade_schema
-from ledger.db.supervision_model import TaxStatementLine
 from ledger.domain import reconciliation
 from tests.support.ledger_cli import ledger
+from tests.support.reconciliation_world import plant_voucher_not_on_chain, remove_statements
 
 
 def test_reconcile_prints_each_finding_stores_the_run_and_exits_1_only_when_it_found_one(tmp_path):
     url = f"sqlite:///{tmp_path / 'ledger.db'}"
     engine = make_engine(url)
     upgrade_schema(engine)
-    with Session(engine) as s:
-        s.add(
-            TaxStatementLine(
-                day=date(2026, 11, 30),
-                voucher_number="V-NOT-ON-CHAIN",
-                levy_number="L-1",
-                amount_fen=100,
-                paid_at=1_764_468_000,
-                received_at=0,
-            )
-        )
-        s.commit()
+    plant_voucher_not_on_chain(engine, "V-NOT-ON-CHAIN")
     # No node answers here: the chain's clock falls back to the wall clock, and the audit is left out.
     env = {**os.environ, "LEDGER_DATABASE_URL": url, "LEDGER_RPC_URL": "http://127.0.0.1:9"}
 
@@ -38,9 +24,7 @@ def test_reconcile_prints_each_finding_stores_the_run_and_exits_1_only_when_it_f
     assert "payment_missing_on_chain   1" in found.stdout
     assert "payment_missing_on_chain\tV-NOT-ON-CHAIN\t" in found.stdout
 
-    with Session(engine) as s:
-        s.execute(delete(TaxStatementLine))
-        s.commit()
+    remove_statements(engine)
     clean = ledger("reconcile", "--no-audit", env=env)
     assert clean.returncode == 0, clean.stderr
     assert "0 finding(s)" in clean.stdout

@@ -1,6 +1,7 @@
 """Outbound webhooks: signed, versioned payloads, filtered by event kind and project, retried with
 back-off, in order per project, disabled when dead (the office told), with history and redeliver."""
 
+import datetime as dt
 import logging
 
 import http.server
@@ -13,6 +14,7 @@ from sqlalchemy import select, text
 from sqlmodel import Session
 
 from ledger.access.signing import canonical_request, private_key_from_seed, verify_signature
+from ledger.db.supervision_model import EnterpriseNotice
 from ledger.db.webhook_model import WebhookAttempt, WebhookDelivery
 from ledger.domain import fees, payments, projects
 from ledger.webhooks.schemas import WebhookEndpointCreate
@@ -22,6 +24,7 @@ from ledger.webhooks.delivery import (
     deliver_due,
     deliveries,
     disabled_endpoints,
+    emit_enterprise_notices,
     emit_indexed_events,
     enable_endpoint,
     endpoints,
@@ -227,3 +230,97 @@ def test_a_removed_endpoint_gets_nothing_more_and_its_pending_notices_are_cancel
 def _attempts(engine) -> int:
     with Session(engine) as s:
         return len(s.execute(select(WebhookAttempt)).scalars().all())
+
+
+class HeldInFanOut:
+    """Wraps delivery._fan_out: the first emission to reach it waits there, its claim uncommitted,
+    until the test lets it go (after a second emission has run alongside)."""
+
+    def __init__(self, fan_out):
+        self.fan_out, self.inside, self.go = fan_out, threading.Event(), threading.Event()
+        self.calls = 0
+
+    def __call__(self, *args, **kwargs):
+        self.calls += 1
+        if self.calls == 1:
+            self.inside.set()
+            assert self.go.wait(30), "the test never let the first emission go"
+        else:
+            self.go.set()  # (the defect: a second emission fanning out what the first holds)
+        return self.fan_out(*args, **kwargs)
+
+
+def notices_of_two_emissions_at_once(engine, emit, monkeypatch) -> list[int]:
+    from ledger.webhooks import delivery
+
+    held = HeldInFanOut(delivery._fan_out)
+    monkeypatch.setattr(delivery, "_fan_out", held)
+    results: list[int] = []
+    first = threading.Thread(target=lambda: results.append(emit(engine)))
+    first.start()
+    assert held.inside.wait(30)
+    results.append(emit(engine))  # while the first holds its claim
+    held.go.set()
+    first.join(30)
+    return results
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_two_emissions_at_once_announce_each_indexed_command_once(engine, receiver, monkeypatch):
+    with Session(engine) as s:
+        add_endpoint(s, endpoint=WebhookEndpointCreate(subscriber="tax", url=receiver, events=["payment.recorded"]))
+        projects.register_project(s, project=project(1), client="approval")
+        fees.assess_fee(s, assessment=assessment(1), actor="office")
+        for i in range(3):
+            payments.confirm_payment(s, confirmation=payment(1, f"V-{i}", 100), client="tax")
+        s.execute(text("UPDATE outbox_commands SET status = 'indexed', transaction_hash = '0xab', block_number = 7"))
+        s.commit()
+    assert sorted(notices_of_two_emissions_at_once(engine, emit_indexed_events, monkeypatch)) == [0, 3]
+    with Session(engine) as s:
+        assert s.execute(text("SELECT count(*) FROM webhook_deliveries")).scalar_one() == 3
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_two_emissions_at_once_announce_each_reminder_once(engine, receiver, monkeypatch):
+    with Session(engine) as s:
+        add_endpoint(
+            s, endpoint=WebhookEndpointCreate(subscriber="approval", url=receiver, events=["commitment.due_soon"])
+        )
+        for i in range(2):
+            s.add(
+                EnterpriseNotice(
+                    enterprise_uscc="91310000MA1FL8XQ30",
+                    project_code="P-1",
+                    commitment_number=f"C-{i}",
+                    kind="due_in_7d",
+                    due_date=dt.date(2027, 1, 1),
+                    created_at=time.time(),
+                )
+            )
+        s.commit()
+    assert sorted(notices_of_two_emissions_at_once(engine, emit_enterprise_notices, monkeypatch)) == [0, 2]
+    with Session(engine) as s:
+        assert s.execute(text("SELECT count(*) FROM webhook_deliveries")).scalar_one() == 2
+
+
+def test_an_emission_announces_each_reminder_once_on_either_database(engine, receiver):
+    with Session(engine) as s:
+        add_endpoint(
+            s, endpoint=WebhookEndpointCreate(subscriber="approval", url=receiver, events=["commitment.due_soon"])
+        )
+        for i, kind in enumerate(["due_in_7d", "overdue"]):
+            s.add(
+                EnterpriseNotice(
+                    enterprise_uscc="91310000MA1FL8XQ30",
+                    project_code="P-1",
+                    commitment_number=f"C-{i}",
+                    kind=kind,
+                    due_date=dt.date(2027, 1, 1),
+                    created_at=time.time(),
+                )
+            )
+        s.commit()
+    assert emit_enterprise_notices(engine) == 1
+    assert emit_enterprise_notices(engine) == 0
+    with Session(engine) as s:
+        assert s.execute(text("SELECT count(*) FROM enterprise_notices WHERE notified_at IS NULL")).scalar_one() == 0

@@ -10,7 +10,8 @@ from sqlalchemy.exc import OperationalError
 from ledger.db.write_model import OutboxTransaction
 from ledger.domain.commands import command_status
 from ledger.writer import store
-from ledger.writer.writer import OutboxWriter
+from ledger.chain.rpc import JsonRpc
+from ledger.writer.writer import OutboxWriter, WriterConfig
 from tests.ledger.writer.test_writer import confirm, setup_projects
 from tests.support.ledger_env import chain_time, paid_on_chain
 from tests.support.samples import payment, project_code
@@ -85,3 +86,86 @@ def test_a_transaction_stored_behind_a_nonce_gap_is_released_by_a_no_op_in_the_g
         assert {command_status(s, command_id=i).status for i in ids} == {"mined"}
     assert stored_nonces(write_path, tax)[-2:] == [(gap, "mined"), (gap + 1, "mined")]  # the no-op, then ours
     assert write_path.chain.w3.eth.get_transaction_count(tax, "latest") == gap + 2
+
+
+class WriterDied(Exception):
+    pass
+
+
+class DiesAfterSending(OutboxWriter):
+    """A writer that dies once its transactions are sent, before it reads any receipt."""
+
+    def _settle(self, sent):
+        if sent:
+            raise WriterDied
+        return 0
+
+
+class MinesOnBroadcast(OutboxWriter):
+    """On a node that does not automine: each broadcast is followed by a block."""
+
+    def _broadcast(self, sent):
+        super()._broadcast(sent)
+        self.rpc.call("evm_mine")
+
+
+def test_a_transaction_pending_in_the_node_that_the_writer_did_not_send_is_never_replaced_by_a_filler(write_path):
+    setup_projects(write_path, 1)
+    at = chain_time(write_path.chain)
+    w3, tax = write_path.chain.w3, write_path.chain.signers["TAX_ROLE"]
+    ids = confirm(write_path, [payment(1, "V-1", 100, paid_at=at)])
+    w3.provider.make_request("evm_setAutomine", [False])
+    try:
+        nonce = w3.eth.get_transaction_count(tax.address, "latest")
+        outside = tax.sign_transaction(
+            {
+                "chainId": write_path.chain.manifest.chain_id,
+                "nonce": nonce,
+                "gasPrice": w3.eth.gas_price,
+                "gas": 21_000,
+                "to": tax.address,
+                "value": 1,
+            }
+        )
+        w3.eth.send_raw_transaction(outside.raw_transaction)  # the same key, outside the writer: pending
+        with pytest.raises(WriterDied):
+            write_path.writer(DiesAfterSending).run_once()
+        assert stored_nonces(write_path, tax.address)[-1] == (nonce + 1, "sent")  # ours, above the outsider's
+
+        write_path.drain(write_path.writer(MinesOnBroadcast, receipt_timeout=10))
+    finally:
+        w3.provider.make_request("evm_setAutomine", [True])
+    assert w3.eth.get_transaction_receipt(outside.hash)["status"] == 1  # the outsider landed, not replaced
+    assert nonce not in [n for n, _ in stored_nonces(write_path, tax.address)]  # no filler was signed for it
+    with write_path.session() as s:
+        assert {command_status(s, command_id=i).status for i in ids} == {"mined"}
+
+
+class SkipsANonceAndDies(SkipsANonce, DiesAfterSending):
+    pass
+
+
+def test_a_stored_transaction_of_a_sender_no_longer_a_signer_never_breaks_a_round(write_path, caplog):
+    setup_projects(write_path, 1)
+    at = chain_time(write_path.chain)
+    tax = write_path.chain.signers["TAX_ROLE"].address
+    confirm(write_path, [payment(1, "V-1", 100, paid_at=at)])
+    with pytest.raises(WriterDied):
+        write_path.writer(SkipsANonceAndDies).run_once()  # stored behind a gap, then the tax key is rotated out
+    gap = write_path.chain.w3.eth.get_transaction_count(tax, "pending")
+    assert stored_nonces(write_path, tax)[-1] == (gap + 1, "sent")
+
+    rotated = OutboxWriter(
+        engine=write_path.engine,
+        rpc=JsonRpc(write_path.chain.node.url, timeout=10),
+        manifest=write_path.chain.manifest,
+        signers={r: a for r, a in write_path.chain.signers.items() if r != "TAX_ROLE"},
+        owner="writer-under-test",
+        config=WriterConfig(receipt_timeout=10),
+    )
+    rotated.run_once()  # no KeyError: the round goes on
+    assert stored_nonces(write_path, tax)[-1] == (gap + 1, "sent")
+    assert "no longer a signer" in caplog.text
+
+    write_path.drain(write_path.writer(receipt_timeout=10))  # the key is back: the gap is filled
+    assert stored_nonces(write_path, tax)[-2:] == [(gap, "mined"), (gap + 1, "mined")]
