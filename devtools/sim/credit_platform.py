@@ -229,4 +229,3 @@ class CreditPlatform:
                 return self._json(404, {"detail": "not found"})
 
         return Handler
-

@@ -330,7 +330,7 @@ def pushes(
             enterprise_key=p.enterprise_key,
             enterprise_sequence=p.enterprise_sequence,
             kind=p.kind,
-            status=p.status,  # type: ignore[arg-type]  # one of PushStatus, as written here
+            status=p.status,
             attempts=p.attempts,
             last_status_code=p.last_status_code,
             last_error=p.last_error,
