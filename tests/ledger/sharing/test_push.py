@@ -273,3 +273,18 @@ def test_sharing_is_off_while_the_platforms_url_is_unset(engine, history):
     assert deliver_due(engine, Settings()) == {"queued": 0, "delivered": 0, "failed": 0}
     with Session(engine) as s:
         assert backlog(s) == {}
+
+
+def test_pushes_signed_under_either_crypto_profile_are_verified_against_the_published_key(
+    engine, history, published_key, crypto_profile
+):
+    settings = Settings()  # LEDGER_CRYPTO_PROFILE as the fixture set it: Ed25519, or SM2 with SM3
+    assert settings.crypto_profile == crypto_profile.name
+    credit_platform = CreditPlatform(published_key(settings), port=0).start()
+    try:
+        shared = settings.model_copy(update={"credit_sharing": sharing(credit_platform).credit_sharing})
+        drain(engine, shared)
+        assert len(credit_platform.received()) == 8 and credit_platform.status()["refused"] == {}
+        assert crypto_profile.signatures.owns(credit_platform.public_key())
+    finally:
+        credit_platform.stop()
