@@ -54,11 +54,20 @@ log = logging.getLogger(__name__)
 
 CLAIM_MARGIN_SECONDS = 30.0  # a claim outlasts one request's timeout by this much
 UNACKNOWLEDGED = "('pending', 'sending')"
-# Due: pending and its time come, or claimed by a worker whose claim ran out (it died mid-send).
-DUE = "((d.status = 'pending' AND d.next_attempt_at <= :now) OR (d.status = 'sending' AND d.claimed_until < :now))"
-# First in its enterprise's line: no earlier push of the enterprise is unacknowledged.
-FIRST_IN_LINE = f"""NOT EXISTS (SELECT 1 FROM credit_pushes p WHERE p.enterprise_key = d.enterprise_key
-    AND p.status IN {UNACKNOWLEDGED} AND p.seq < d.seq)"""
+
+
+def _due_sql(row: str) -> str:
+    """Due: pending and its time come, or claimed by a worker whose claim ran out (it died mid-send)."""
+    return (
+        f"(({row}.status = 'pending' AND {row}.next_attempt_at <= :now) "
+        f"OR ({row}.status = 'sending' AND {row}.claimed_until < :now))"
+    )
+
+
+def _first_in_line_sql(row: str) -> str:
+    """First in its enterprise's line: no earlier push of the enterprise is unacknowledged."""
+    return f"""NOT EXISTS (SELECT 1 FROM credit_pushes p WHERE p.enterprise_key = {row}.enterprise_key
+    AND p.status IN {UNACKNOWLEDGED} AND p.seq < {row}.seq)"""
 
 
 def event_id(record: CreditEventExport, ordinal: int = 0) -> str:
@@ -211,7 +220,10 @@ def _due(engine: Engine, *, now: float, limit: int) -> list[int]:
     with engine.connect() as conn:
         return list(
             conn.execute(
-                text(f"SELECT d.seq FROM credit_pushes d WHERE {DUE} AND {FIRST_IN_LINE} ORDER BY d.seq LIMIT :limit"),
+                text(
+                    f"SELECT d.seq FROM credit_pushes d WHERE {_due_sql('d')} AND {_first_in_line_sql('d')} "
+                    "ORDER BY d.seq LIMIT :limit"
+                ),
                 {"now": now, "limit": limit},
             ).scalars()
         )
@@ -219,13 +231,16 @@ def _due(engine: Engine, *, now: float, limit: int) -> list[int]:
 
 def _claim(engine: Engine, seq: int, *, now: float, seconds: float) -> float | None:
     """Take a push for sending in one atomic UPDATE (if it is still due and first in line); returns the
-    claim's expiry, which the outcome is written against, or None when another worker has it."""
+    claim's expiry, which the outcome is written against, or None when another worker has it.
+    The due condition is on the updated row's own columns: PostgreSQL re-checks those on the row as
+    the concurrent claim left it (READ COMMITTED), where a subquery would see the statement's snapshot
+    and let two workers claim the same push."""
     until = now + seconds
     with engine.begin() as conn:
         taken = conn.execute(
             text(
-                f"UPDATE credit_pushes SET status = 'sending', claimed_until = :until WHERE seq = :seq AND EXISTS ("
-                f"SELECT 1 FROM credit_pushes d WHERE d.seq = :seq AND {DUE} AND {FIRST_IN_LINE})"
+                "UPDATE credit_pushes SET status = 'sending', claimed_until = :until WHERE seq = :seq "
+                f"AND {_due_sql('credit_pushes')} AND {_first_in_line_sql('credit_pushes')}"
             ),
             {"until": until, "seq": seq, "now": now},
         ).rowcount

@@ -245,10 +245,10 @@ def test_a_push_is_claimed_by_one_worker_at_a_time_and_its_enterprise_waits_for_
 
 
 @pytest.mark.parametrize("database_url", BOTH, indirect=True)
-def test_two_workers_at_once_send_each_push_once(engine, history, platform):
+def test_workers_at_once_send_each_push_once(engine, history, platform):
     settings = sharing(platform)
     queue_new_events(engine)
-    workers = [threading.Thread(target=deliver_due, args=(engine, settings)) for _ in range(2)]
+    workers = [threading.Thread(target=deliver_due, args=(engine, settings)) for _ in range(4)]
     for worker in workers:
         worker.start()
     for worker in workers:
