@@ -8,6 +8,7 @@ from api.routes import (
     approval,
     auth,
     commands,
+    credit_sharing,
     health,
     me,
     metrics,
@@ -30,5 +31,6 @@ def mount_api(app: FastAPI) -> None:
     for module in (approval, tax, commands, office, me, regulator, auth, platform_keys, problem_types, webhooks):
         app.include_router(module.router)
     app.include_router(webhooks.office_router)
+    app.include_router(credit_sharing.router)
     app.webhooks.include_router(webhooks.notices)  # documented under the OpenAPI document's `webhooks`
     install_openapi(app)

@@ -174,6 +174,10 @@ def run_dev(simulate: bool = True) -> int:
                 "LEDGER_PORTAL_APPROVAL_MATERIALS_URL",
                 f"http://127.0.0.1:{settings.dev.materials_port}/projects/{{project}}/materials",
             )
+            # The worker pushes every credit event to the simulated credit platform (in the sim process).
+            env.setdefault(
+                "LEDGER_CREDIT_SHARING_URL", f"http://127.0.0.1:{settings.dev.credit_platform_port}/credit-events"
+            )
             commands["sim"] = [
                 python,
                 "-m",
@@ -191,6 +195,8 @@ def run_dev(simulate: bool = True) -> int:
                 str(settings.dev.checkout_port),
                 "--materials-port",
                 str(settings.dev.materials_port),
+                "--credit-platform-port",
+                str(settings.dev.credit_platform_port),
                 "--rpc-url",
                 settings.rpc.url,
             ]
@@ -214,6 +220,10 @@ def run_dev(simulate: bool = True) -> int:
         if simulate:
             _say("simulators:   seeding 24 projects, then one action every 5 s (log: var/sim.log)")
             _say(f"tax checkout: http://127.0.0.1:{settings.dev.checkout_port}/ (pay a levy as an enterprise would)")
+            _say(
+                f"credit platform: http://127.0.0.1:{settings.dev.credit_platform_port}/status "
+                "(the credit events the ledger pushed: /credit-events)"
+            )
             _say(
                 f"log in:       http://127.0.0.1:{api_port}/login (enterprise → /workspace, regulator → /regulator, "
                 "office → /office)"

@@ -22,10 +22,11 @@ from ledger.core.errors import SettingsError
 from ledger.core.settings import Settings, get_settings
 
 # ledger.indexer.tasks, ledger.writer.tasks, ledger.webhooks.tasks, ledger.domain.tasks (the overdue sweep, the
-# notices); the reconciliation's task is below: it joins the domain and the audit, which only this room may.
+# notices), ledger.sharing.tasks (the credit platform's pushes); the reconciliation's task is below: it joins
+# the domain and the audit, which only this room may.
 log = logging.getLogger(__name__)
 
-TASK_PACKAGES = ["ledger.indexer", "ledger.writer", "ledger.webhooks", "ledger.domain"]
+TASK_PACKAGES = ["ledger.indexer", "ledger.writer", "ledger.webhooks", "ledger.domain", "ledger.sharing"]
 
 
 def beat_schedule(settings: Settings) -> dict:
@@ -36,7 +37,7 @@ def beat_schedule(settings: Settings) -> dict:
         settings.webhooks.poll_seconds,
         settings.worker.notice_scan_seconds,
     )
-    return {
+    schedule = {
         "index-chain": {"task": "ledger.index_chain", "schedule": poll, "options": {"expires": 10 * poll}},
         "writer-drain": {"task": "ledger.writer.drain", "schedule": 1.0, "options": {"expires": 2.0}},
         "writer-mark-indexed": {"task": "ledger.writer.mark_indexed", "schedule": 0.5, "options": {"expires": 2.0}},
@@ -54,6 +55,14 @@ def beat_schedule(settings: Settings) -> dict:
             "options": {"expires": 5 * webhooks},
         },
     }
+    if settings.credit_sharing.url is not None:  # sharing is off while the credit platform's URL is unset
+        share = settings.credit_sharing.poll_seconds
+        schedule["credit-sharing-push"] = {
+            "task": "ledger.sharing.push",
+            "schedule": share,
+            "options": {"expires": 5 * share},
+        }
+    return schedule
 
 
 def create_app() -> Celery:

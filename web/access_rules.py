@@ -118,6 +118,11 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/v1/office/projects/{project_code}/clearance"): OFFICE,
     ("GET", "/v1/office/commands/{command_id}"): OFFICE,
     ("GET", "/v1/office/webhooks"): only("office", page=Unlimited("the subscribers' endpoints: a handful")),
+    ("GET", "/v1/office/credit-pushes"): only("office", page=500),
+    ("GET", "/v1/office/credit-pushes/{event_id}/attempts"): only(
+        "office", page=Unlimited("one push's attempts: the retries' back-off keeps them few")
+    ),
+    ("POST", "/v1/office/credit-pushes/{event_id}/redeliver"): OFFICE,
     # --- an enterprise's own records (API) -------------------------------------------------------------
     ("GET", "/v1/me/projects"): OWN_LIST,
     ("GET", "/v1/me/levies"): OWN_LIST,

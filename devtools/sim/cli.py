@@ -42,6 +42,13 @@ def sim(
     materials_port: Annotated[
         int, typer.Option(help="Port of the approval system's materials on file, for the declaration guide (0: none).")
     ] = 0,
+    credit_platform_port: Annotated[
+        int,
+        typer.Option(
+            help="Port of the simulated credit platform, which takes the ledger's credit event pushes "
+            "(LEDGER_CREDIT_SHARING_URL=http://127.0.0.1:PORT/credit-events; 0: none)."
+        ),
+    ] = 0,
     rpc_url: Annotated[
         str | None,
         typer.Option(
@@ -70,9 +77,20 @@ def sim(
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
+    platform = None
+    if credit_platform_port:
+        from devtools.sim.credit_platform import CreditPlatform
+
+        platform = CreditPlatform(api_url.rstrip("/") + "/v1/public/keys/webhook", port=credit_platform_port).start()
+        logging.getLogger("devtools.sim").info("credit platform taking pushes at %s", platform.push_url)
     try:
         summary = Simulation(config).run(stop)
+        if platform is not None:
+            summary["credit_platform"] = platform.status()
     except LedgerError as exc:
         typer.secho(f"error: {exc}", fg="red", err=True)
         raise typer.Exit(1) from None
+    finally:
+        if platform is not None:
+            platform.stop()
     typer.echo(json.dumps(summary, ensure_ascii=False))

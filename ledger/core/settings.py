@@ -189,6 +189,21 @@ class WebhookSettings(BaseSettings):
     disable_after_seconds: PositiveFloat = Field(default=3 * 86_400.0, le=365 * 86_400)
 
 
+class CreditSharingSettings(BaseSettings):
+    """The push of every credit event to the city's credit platform (信用信息共享平台): signed like the
+    webhooks, at least once, in order per enterprise, retried with exponential back-off between the bounds."""
+
+    model_config = _group("LEDGER_CREDIT_SHARING_")
+
+    # Where the pushes are POSTed (http or https); unset: sharing is off and nothing is queued.
+    url: str | None = Field(default=None, pattern=r"^https?://[^/\s]+", max_length=2000)
+    timeout_seconds: PositiveFloat = Field(default=10.0, le=300)
+    retry_base_seconds: float = Field(default=1.0, ge=0, le=3_600)
+    retry_max_seconds: float = Field(default=3600.0, ge=0, le=7 * 86_400)
+    poll_seconds: PositiveFloat = Field(default=2.0, le=3_600)
+    batch_size: int = Field(default=200, ge=1, le=10_000)  # pushes sent by one task at most
+
+
 class ApiSettings(BaseSettings):
     model_config = _group("LEDGER_API_")
 
@@ -305,6 +320,7 @@ class DevSettings(BaseSettings):
     api_port: int = Field(default=8000, ge=1, le=65_535)
     checkout_port: int = Field(default=8100, ge=1, le=65_535)
     materials_port: int = Field(default=8101, ge=1, le=65_535)  # the approval simulator's materials on file
+    credit_platform_port: int = Field(default=8102, ge=1, le=65_535)  # the simulated credit platform
 
 
 class Settings(BaseSettings):
@@ -325,6 +341,7 @@ class Settings(BaseSettings):
     worker: WorkerSettings = Field(default_factory=WorkerSettings)
     writer: WriterSettings = Field(default_factory=WriterSettings)
     webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
+    credit_sharing: CreditSharingSettings = Field(default_factory=CreditSharingSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
     portal: PortalSettings = Field(default_factory=PortalSettings)
     tickets: TicketSettings = Field(default_factory=TicketSettings)

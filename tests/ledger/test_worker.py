@@ -17,7 +17,8 @@ from sqlmodel import Session
 from ledger.db.engine import make_engine
 from ledger.db.schema import upgrade_schema
 from ledger.domain import reconciliation
-from ledger.worker import _command_line_app, create_app, reconcile_if_due
+from ledger.core.settings import Settings
+from ledger.worker import _command_line_app, beat_schedule, create_app, reconcile_if_due
 from tests.ledger.indexer.conftest import make_indexer, read_model, workload
 from tests.ledger.indexer.faulty_node import Faults, FaultyNode
 
@@ -163,11 +164,18 @@ def test_the_app_is_built_from_the_settings_with_every_task_found_by_autodiscove
         "ledger.commitments.sweep_overdue",
         "ledger.notices.scan",
         "ledger.reconcile_if_due",
+        "ledger.sharing.push",
     } <= set(app.tasks)
     assert {entry["task"] for entry in app.conf.beat_schedule.values()} <= set(app.tasks)
     assert app.conf.beat_schedule["webhooks-deliver"]["schedule"] == 0.3
     assert app.conf.task_default_queue == "ledger-test-queue"
     assert app.conf.task_acks_late and app.conf.accept_content == ["json"] and app.conf.task_serializer == "json"
+
+
+def test_beat_pushes_credit_events_only_while_the_credit_platforms_url_is_set():
+    assert "credit-sharing-push" not in beat_schedule(Settings())
+    shared = beat_schedule(Settings(credit_sharing={"url": "https://credit.example.gov.cn/intake", "poll_seconds": 5}))
+    assert shared["credit-sharing-push"] == {"task": "ledger.sharing.push", "schedule": 5, "options": {"expires": 25}}
 
 
 def test_the_worker_started_while_the_database_is_down_starts_and_says_each_task_checks_again(monkeypatch, caplog):

@@ -19,7 +19,7 @@ MAX_BODY = 1024  # the smallest LEDGER_API_MAX_BODY_BYTES allowed
 BURST = 2
 # Path parameters of the routes anyone may call: anything well formed (an unknown object is a 404).
 SAMPLES = {"project_code": "2026-410105-70-01-999999", "voucher_number": "332026999999999999"}
-SAMPLES |= {"announcement_id": "unknown", "draw": "0x" + "ab" * 32}
+SAMPLES |= {"announcement_id": "unknown", "draw": "0x" + "ab" * 32, "event_id": "31337-999999-0-breached"}
 
 WITH_BODY = [(method, path) for method, path in routes() if method in {"POST", "PUT", "PATCH", "DELETE"}]
 PUBLIC = [(m, p) for (m, p), rule in sorted(RULES.items()) if ANONYMOUS in rule.callers]

@@ -219,6 +219,7 @@ def _make_objects(world: World) -> None:
         "submission_id": "0" * 32,
         "digest": "ab" * 32,
         "draw": "0x" + "ab" * 32,
+        "event_id": "31337-999999-0-breached",
     }
 
 
