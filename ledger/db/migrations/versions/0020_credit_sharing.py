@@ -1,16 +1,16 @@
 """credit sharing: credit events pushed to the city's credit platform (in order per enterprise), every
 attempt, and how far the chain has been scanned for new credit events
 
-Revision ID: 0019_credit_sharing
-Revises: 0018_office_fixes
+Revision ID: 0020_credit_sharing
+Revises: 0019_reconciliation_runs_once
 """
 
 import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision = "0019_credit_sharing"
-down_revision = "0018_office_fixes"
+revision = "0020_credit_sharing"
+down_revision = "0019_reconciliation_runs_once"
 branch_labels = None
 depends_on = None
 
