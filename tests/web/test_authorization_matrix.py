@@ -215,6 +215,7 @@ def _make_objects(world: World) -> None:
         "announcement_id": "unknown",
         "approval_id": "cmd_unknown",
         "submission_id": "0" * 32,
+        "application_id": "0" * 32,
         "digest": "ab" * 32,
         "draw": "0x" + "ab" * 32,
     }
