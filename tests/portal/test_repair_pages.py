@@ -19,15 +19,15 @@ from sqlalchemy import select
 from ledger.core.settings import get_settings
 from ledger.db.read_model import Commitment as CommitmentView
 from ledger.db.write_model import CommitmentRecord, OutboxCommand
-from ledger.domain import chain_time, commitments, credit_records, repairs
+from ledger.domain import chain_time, credit_records, repairs
 from ledger.domain.credit.rules import load_rule_set
 from ledger.domain.repair_gate import ends_text
-from ledger.domain.schemas.office import CommitmentDecision
 from tests.portal.conftest import csrf_of, log_in
 from tests.portal.office_world import ASSESSED, office_world  # noqa: F401
 from tests.portal.tickets_world import challenge_answer
 from tests.support.documents import HTML, pdf, png
-from tests.support.samples import commitment, make_uscc, sha
+from tests.support.repairs import NodeClock, breach_on_chain
+from tests.support.samples import make_uscc, sha
 from web.app import create_app
 
 DAY = 86_400
@@ -36,41 +36,13 @@ NUMBER = "CN-REP-0001"
 BUILDER, CLERK = f"builder-{ASSESSED}", "office-clerk"
 
 
-class NodeClock:
-    """The services' chain clock read from the world's node at every call (its latest block)."""
-
-    def __init__(self, chain):
-        self.chain = chain
-
-    def now(self) -> int:
-        return self.chain.now()
-
-    def latest_allowed(self) -> int:
-        return self.now() + chain_time.CLOCK_SKEW_SECONDS
-
-
 @pytest.fixture(scope="module")
 def world(office_world):  # noqa: F811
     """The office's world with the services judging by its node's clock and commitment NUMBER breached."""
     chain = office_world.path.chain
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(chain_time, "chain_clock", lambda: NodeClock(chain))
-        with office_world.path.session() as s:
-            commitments.record_commitments(s, commitments=[commitment(ASSESSED, NUMBER, days=2)], client="approval")
-            s.commit()
-        office_world.settle()
-        with office_world.path.session() as s:
-            due_at = s.get(CommitmentRecord, NUMBER).due_at
-        chain.travel(due_at + 8 * DAY - chain.now())  # past the registry's grace period
-        with office_world.path.session() as s:
-            commitments.sweep_overdue(s, now=chain.now())
-            s.commit()
-        office_world.settle()
-        with office_world.path.session() as s:
-            breach = CommitmentDecision(action="breach", document_sha256=sha("breach"))
-            commitments.decide_commitment(s, commitment_number=NUMBER, decision=breach, actor="office")
-            s.commit()
-        office_world.settle()
+        breach_on_chain(office_world, number=NUMBER, project=ASSESSED)
         assert on_chain(office_world) == "breached"
         yield office_world
 

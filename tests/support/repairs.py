@@ -30,3 +30,47 @@ def repair_after_notice(path, *, number: str, uscc: str, documents: Path) -> str
         s.commit()
     path.chain.travel(NOTICE_DAYS * 86_400 + 1)
     return application.evidence_digest
+
+
+class NodeClock:
+    """The services' chain clock read from a test node at every call (its latest block): after the
+    chain's time is moved, the very next decision is judged by it."""
+
+    def __init__(self, chain):
+        self.chain = chain
+
+    def now(self) -> int:
+        return self.chain.now()
+
+    def latest_allowed(self) -> int:
+        from ledger.domain.chain_time import CLOCK_SKEW_SECONDS
+
+        return self.now() + CLOCK_SKEW_SECONDS
+
+
+def breach_on_chain(world, *, number: str, project: int, days: int = 2) -> None:
+    """On an office world (tests/portal/office_world.py) whose services read its node's clock: record
+    commitment `number` of project `project`, move the chain past its due date and the registry's grace,
+    mark it overdue and breach it, each step indexed."""
+    from ledger.db.write_model import CommitmentRecord
+    from ledger.domain import commitments
+    from ledger.domain.schemas.office import CommitmentDecision
+    from tests.support.samples import commitment, sha
+
+    chain = world.path.chain
+    with world.path.session() as s:
+        commitments.record_commitments(s, commitments=[commitment(project, number, days=days)], client="approval")
+        s.commit()
+    world.settle()
+    with world.path.session() as s:
+        due_at = s.get(CommitmentRecord, number).due_at
+    chain.travel(due_at + 8 * 86_400 - chain.now())  # past the registry's grace period
+    with world.path.session() as s:
+        commitments.sweep_overdue(s, now=chain.now())
+        s.commit()
+    world.settle()
+    with world.path.session() as s:
+        breach = CommitmentDecision(action="breach", document_sha256=sha("breach"))
+        commitments.decide_commitment(s, commitment_number=number, decision=breach, actor="office")
+        s.commit()
+    world.settle()
