@@ -60,6 +60,7 @@ class TicketView:
     rating: str | None
     rating_reason: str | None
     faq: bool
+    repair_application_id: str | None = None  # an objection to this repair notice (topic repair_notice)
 
 
 @dataclass(frozen=True)
@@ -117,6 +118,7 @@ def _view(ticket: Ticket, now: float) -> TicketView:
         rating=ticket.rating,
         rating_reason=ticket.rating_reason,
         faq=ticket.faq,
+        repair_application_id=ticket.repair_application_id,
     )
 
 

@@ -205,6 +205,8 @@ def test_published_objected_refused_before_the_period_ends_then_repaired_on_chai
     number = re.search(r"TS\d{14}", filed.text).group(0)
     page = clerk.get(f"/office/repairs/{application.id}").text
     assert number in page and "整改并未完成" in page and "异议（1）" in page
+    ticket = clerk.get(f"/office/tickets/{number}").text  # the objection's ticket leads back to the application
+    assert f"/office/repairs/{application.id}" in ticket and "信用修复公示（异议）" in ticket
 
     # before the period ends: refused naming the date, nothing queued (form and API)
     world.path.chain.travel(NOTICE_DAYS * DAY - 3600)
