@@ -16,9 +16,10 @@ from starlette.responses import RedirectResponse, Response
 
 from ledger.core.crypto_profile import current_profile
 from ledger.core.identifiers import Reference
-from ledger.domain import evidence
+from ledger.domain import evidence, repairs
 from ledger.domain.documents import ALLOWED_TYPES, EXTENSIONS, DocumentStore
 from ledger.domain.errors import DomainError
+from ledger.domain.repair_gate import ends_text
 from portal.forms import posted_form
 from portal.office_words import refusal_words
 from portal.pages import COMMAND_STATUS, PageError, render
@@ -30,6 +31,7 @@ router = APIRouter(include_in_schema=False)
 # The upload's path (api.limits.BodySizeLimit gives it a larger allowance than other requests: up to
 # twice the file limit the form is parsed and re-rendered naming the limit; beyond, the plain 413).
 UPLOAD_PATH = r"/workspace/commitments/.+/evidence"  # a commitment number may contain "/"
+REPAIR_PATH = r"/workspace/commitments/.+/repair"  # a repair application: up to repairs.MAX_FILES files
 OPEN_STATUSES = ("pending", "recorded", "extended", "overdue")  # the registry's _open, and not yet on chain
 SubmissionId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
 Digest = Annotated[str, Path(pattern=r"^[0-9a-f]{64}$")]
@@ -39,7 +41,7 @@ TYPE_LIST = "、".join(ALLOWED_TYPES.values())
 
 def upload_allowance(max_bytes: int) -> dict[str, int]:
     """For web.app: the body size the upload path may reach (the file and the form around it)."""
-    return {UPLOAD_PATH: 2 * max_bytes}
+    return {UPLOAD_PATH: 2 * max_bytes, REPAIR_PATH: (repairs.MAX_FILES + 1) * max_bytes}
 
 
 def megabytes(size: int) -> str:
@@ -118,7 +120,16 @@ def evidence_status_json(
     }
 
 
-def _evidence_page(request, session, who, commitment_number: str, status_code: int = 200, error: str | None = None):
+def _evidence_page(
+    request,
+    session,
+    who,
+    commitment_number: str,
+    status_code: int = 200,
+    error: str | None = None,
+    repair_error: str | None = None,
+    statement: str = "",
+):
     try:
         commitment = evidence.enterprise_commitment(
             session, uscc=who.person.enterprise_uscc, commitment_number=commitment_number
@@ -127,6 +138,10 @@ def _evidence_page(request, session, who, commitment_number: str, status_code: i
         raise _not_yours(commitment_number) from None
     submissions = evidence.history(session, commitment_number=commitment_number)
     awaiting = any(s.awaiting_review for s in submissions)
+    applications = repairs.applications_of_commitment(session, commitment_number=commitment_number)
+    repair_busy = any(
+        a.open or (a.status == "approved" and a.command_status not in ("failed", "indexed")) for a in applications
+    )
     max_bytes = settings_for(request).documents.max_bytes
     return render(
         request,
@@ -141,6 +156,14 @@ def _evidence_page(request, session, who, commitment_number: str, status_code: i
         error=error,
         limit_text=megabytes(max_bytes),
         type_list=TYPE_LIST,
+        applications=applications,
+        objection_counts={a.id: len(repairs.objections(session, application_id=a.id)) for a in applications},
+        may_apply_repair=commitment.status == "breached" and not repair_busy,
+        repair_error=repair_error,
+        statement=statement,
+        max_repair_files=repairs.MAX_FILES,
+        max_statement=repairs.MAX_STATEMENT_CHARS,
+        ends_text=ends_text,
     )
 
 
@@ -165,7 +188,10 @@ def _not_yours(commitment_number: str) -> PageError:
 @router.get("/documents/{digest}")
 def document_download(request: Request, session: SessionDep, who: AnyReader, digest: Digest):
     person = who.person
-    if not evidence.may_read_document(session, digest=digest, role=person.role, uscc=person.uscc):
+    if not (
+        evidence.may_read_document(session, digest=digest, role=person.role, uscc=person.uscc)
+        or repairs.may_read_document(session, digest=digest, role=person.role, uscc=person.uscc)
+    ):
         raise PageError(404, "未找到文件", "没有这份文件，或您无权查看。")
     store = DocumentStore.of(settings_for(request))
     try:

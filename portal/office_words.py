@@ -3,6 +3,7 @@ writer stores the decoded custom error, ledger.writer.store.fail) and the rules 
 with before anything is written (ledger.domain.errors: field + rule)."""
 
 from ledger.domain.errors import DomainError
+from ledger.domain.repair_gate import NoticePeriodRunning, ends_text
 
 # The contracts' errors an office write can meet (contracts/*.sol); any other is shown by its name.
 CHAIN_ERROR = {
@@ -60,6 +61,14 @@ RULE = {
     "relief_unchanged": "申请之后该项目的减免比例已经变化，不能按原申请批准；请申请人核对后重新申请。",
     "reduction_unchanged": "按现行减免政策，这项减免的金额已与申请时不同，不能按原申请批准；请申请人重新申请。",
     "not_after_chain_time": "时间超出链上时钟允许范围，请稍后再试。",
+    "repair_application_required": (
+        "信用修复须由企业提出申请，经人防办公示且公示期满后方可批准；该承诺没有已公示的信用修复申请。"
+    ),
+    "application_evidence": "信用修复的文件摘要须为该承诺信用修复申请的申请摘要（见信用修复申请页），请从申请页办理。",
+    "published_only": "该信用修复申请不在公示状态，不能批准。",
+    "submitted_only": "该信用修复申请已公示或已办结，不能再次公示。",
+    "open_only": "该信用修复申请已办结，不能退回。",
+    "known_application": "没有这项信用修复申请。",
 }
 
 
@@ -72,6 +81,8 @@ def chain_error_words(name: str | None) -> str:
 
 def refusal_words(error: DomainError) -> str:
     field = f"（{error.field}）" if error.field else ""
+    if isinstance(error, NoticePeriodRunning):
+        return f"信用修复公示期至 {ends_text(error.ends_at)}（北京时间）结束，公示期满后方可批准信用修复{field}。"
     if error.rule in RULE:
         return f"{RULE[error.rule]}{field}"
     return f"未能办理{field}：{error.detail}"

@@ -25,7 +25,7 @@ from web.kit.throttle import client_address, limiter_of, seconds_until_free
 router = APIRouter(include_in_schema=False, dependencies=[Depends(page_rate_limit)])
 
 TICKET_KIND = {"consultation": "咨询", "complaint": "投诉", "suggestion": "建议"}
-TICKET_TOPIC = {"service": "人防办的服务", "project": "某个项目"}
+TICKET_TOPIC = {"service": "人防办的服务", "project": "某个项目", "repair_notice": "信用修复公示（异议）"}
 TICKET_STATUS = {"open": "待答复", "answered": "已答复"}
 RATING = {"satisfied": "满意", "unsatisfied": "不满意"}
 # The domain's refusals, by field, in Chinese.
@@ -40,6 +40,7 @@ REFUSED = {
     "number": "受理编号或查询码不正确（number、code）。请核对提交时显示的受理编号和查询码。",
     "rating": "评价（rating）：请在答复后选择满意或不满意，每件只能评价一次。",
     "rating_reason": f"理由（rating_reason）：选择不满意时请填写理由，最多 {tickets.REASON_MAX} 字。",
+    "repair_application_id": "该信用修复公示不在公示期内（repair_application_id），公示期外不再受理异议。",
 }
 
 
@@ -74,7 +75,10 @@ def _submit_form(request: Request, *, status_code: int = 200, error=None, values
 
 
 @router.get("/tickets/new")
-async def ticket_form(request: Request, kind: str = "consultation"):
+async def ticket_form(request: Request, kind: str = "consultation", repair: str = ""):
+    if repair:  # an objection (异议) to a repair notice, linked from the notice
+        values = {"kind": "complaint", "topic": "repair_notice", "repair_application_id": repair[:32]}
+        return _submit_form(request, values=values)
     return _submit_form(request, values={"kind": kind if kind in TICKET_KIND else "consultation", "topic": "service"})
 
 
@@ -103,6 +107,7 @@ def _file(session: Session, request: Request, values: dict[str, str], user_id: i
         cipher=field_cipher(settings),
         settings=settings.tickets,
         user_id=user_id,
+        repair_application_id=values.get("repair_application_id"),
     )
 
 

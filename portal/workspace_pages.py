@@ -36,6 +36,11 @@ STEP_KIND = {
     "commitment_breached": "认定违约",
     "commitment_repaired": "信用修复",
     "commitment_extended": "承诺延期",
+    "repair_applied": "申请信用修复",
+    "repair_published": "信用修复公示",
+    "repair_objection": "收到公示异议",
+    "repair_approved": "批准信用修复",
+    "repair_rejected": "信用修复未获批准",
     "ticket": "咨询投诉",
     "inspection": "监督检查",
 }
@@ -49,6 +54,10 @@ STEP_STATUS = (
         "open": "待答复",
         "answered": "已答复，待评价",
         "rated": "已评价",
+        "submitted": "待人防办公示",
+        "published": "公示中",
+        "approved": "已批准",
+        "rejected": "未获批准",
     }
 )
 ACTOR = {"enterprise": "贵单位", "office": "人防办", "tax_bureau": "税务部门"}

@@ -171,6 +171,8 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/workspace/commitments/{commitment_number:path}/evidence"): only("enterprise", owner="commitment_number"),
     ("POST", "/workspace/commitments/{commitment_number:path}/evidence"): only("enterprise", owner="commitment_number"),
     ("GET", "/workspace/commitments/{commitment_number:path}/evidence/{submission_id}/status"): ENTERPRISE,
+    # a credit repair application for its own breached commitment (tests/portal/test_repair_pages.py)
+    ("POST", "/workspace/commitments/{commitment_number:path}/repair"): ENTERPRISE,
     # a stored evidence file: the enterprise that submitted it (others 404), office staff and the regulator
     ("GET", "/documents/{digest}"): only("enterprise", "office", "regulator"),
     # --- the regulator's pages ---------------------------------------------------------------------------
@@ -205,6 +207,10 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/office/evidence/{submission_id}"): OFFICE,
     ("POST", "/office/evidence/{submission_id}/accept"): OFFICE,
     ("POST", "/office/evidence/{submission_id}/reject"): OFFICE,
+    ("GET", "/office/repairs/{application_id}"): OFFICE,
+    ("POST", "/office/repairs/{application_id}/publish"): OFFICE,
+    ("POST", "/office/repairs/{application_id}/approve"): OFFICE,
+    ("POST", "/office/repairs/{application_id}/reject"): OFFICE,
     ("GET", "/office/commitments/{commitment_number}/decide"): OFFICE,
     ("POST", "/office/commitments/{commitment_number}/decide"): OFFICE,
     ("GET", "/office/commands/{command_id}"): OFFICE,

@@ -311,6 +311,16 @@ class DocumentSettings(BaseSettings):
     max_bytes: int = Field(default=10 * 1_048_576, ge=1_024, le=104_857_600)  # one file, 10 MiB by default
 
 
+class RepairSettings(BaseSettings):
+    """Credit repair with public notice (信用修复, 公示期; ledger.domain.repairs)."""
+
+    model_config = _group("LEDGER_REPAIR_")
+
+    # How long a published repair application is on public notice, open to objections, before the office
+    # may approve it: days on the chain's clock from the publication.
+    notice_days: int = Field(default=7, ge=1, le=90)
+
+
 class DevSettings(BaseSettings):
     """`python -m devtools run` (make run): which pinned local node it starts, and where it serves."""
 
@@ -346,6 +356,7 @@ class Settings(BaseSettings):
     portal: PortalSettings = Field(default_factory=PortalSettings)
     tickets: TicketSettings = Field(default_factory=TicketSettings)
     documents: DocumentSettings = Field(default_factory=DocumentSettings)
+    repair: RepairSettings = Field(default_factory=RepairSettings)
     dev: DevSettings = Field(default_factory=DevSettings)
 
     @model_validator(mode="after")

@@ -9,7 +9,7 @@ from sqlalchemy import Index, Text
 from sqlmodel import Field, SQLModel
 
 TICKET_KINDS = ("consultation", "complaint", "suggestion")
-TICKET_TOPICS = ("project", "service")
+TICKET_TOPICS = ("project", "service", "repair_notice")  # repair_notice: an objection to a repair notice
 RATINGS = ("satisfied", "unsatisfied")
 
 
@@ -36,3 +36,5 @@ class Ticket(SQLModel, table=True):
     rating_reason: str | None = Field(default=None, max_length=500)
     rated_at: float | None = None
     faq: bool = False  # the office published the question and its answer as an FAQ
+    # An objection (异议) to a credit repair notice in its notice period: the application it is about.
+    repair_application_id: str | None = Field(default=None, index=True)

@@ -5,7 +5,8 @@ repair notices) are a versioned data file the package ships (data/announcements.
 a change to it is a reviewed commit, so no table and no editor are needed), and one announcement per
 rate table published on chain, generated from the read model, so a rate change is announced the
 moment the indexer sees it and always says what the chain charges. A repair notice (信用修复公示)
-is shown only in its notice period.
+is shown only in its notice period: the data file's by their dates, and one live notice per repair
+application the office published (ledger.domain.repairs), while its period runs on the chain's clock.
 """
 
 from datetime import UTC, date, datetime, time
@@ -19,8 +20,10 @@ from sqlalchemy.orm import Session
 from ledger.chain.rate_tables import is_sample_basis
 from ledger.core.identifiers import DISTRICTS
 from ledger.db.read_model import read_sql
+from ledger.domain import chain_time, repairs
 from ledger.domain.common import SHANGHAI
 from ledger.domain.errors import NotFound
+from ledger.domain.repair_gate import ends_text
 
 SHIPPED_ANNOUNCEMENTS = Path(__file__).resolve().parent / "data" / "announcements.json"
 Category = Literal["rate_table", "reduction_policy", "inspection", "repair_notice", "policy"]
@@ -42,6 +45,7 @@ class Announcement(BaseModel):
     body: list[str] = Field(min_length=1)
     rates: list[DistrictRate] = []  # a rate table's rates, by district
     updated: datetime | None = None  # when it last changed (a rate table: its block's time)
+    repair_application_id: str | None = None  # a live repair notice's application: objections name it
 
     @property
     def updated_at(self) -> datetime:
@@ -109,10 +113,45 @@ def rate_table_announcements(session: Session) -> list[Announcement]:
     return announcements
 
 
+def repair_notice_announcements(session: Session) -> list[Announcement]:
+    """One notice per repair application in its notice period now, on the chain's clock."""
+    now = chain_time.chain_clock().now()
+    notices = []
+    for application in repairs.published_notices(session):
+        if not application.in_notice(now):
+            continue
+        published, ends = application.published_at, application.notice_ends_at
+        assert published is not None and ends is not None
+        algorithm = "SM3" if application.digest_algorithm == "sm3" else "SHA-256"
+        project = f"（项目 {application.project_code}）" if application.project_code else ""
+        notices.append(
+            Announcement(
+                id=f"repair-notice-{application.id}",
+                category="repair_notice",
+                title=f"信用修复公示：承诺 {application.commitment_number}"[:120],
+                published_on=published.astimezone(SHANGHAI).date(),
+                notice_until=ends.astimezone(SHANGHAI).date(),
+                updated=published.astimezone(SHANGHAI),
+                body=[
+                    f"统一社会信用代码为 {application.enterprise_uscc} 的企业，就承诺 {application.commitment_number}"
+                    f"{project}被认定违约一事申请信用修复。人防办已受理，现予公示。",
+                    f"公示期：{ends_text(published)} 至 {ends_text(ends)}（北京时间）。公示期内，任何单位和个人"
+                    "均可通过咨询投诉渠道对本公示提出异议；公示期满，人防办结合异议作出是否修复的决定。",
+                    f"企业的整改说明：{application.statement}",
+                    f"整改材料共 {len(application.files)} 份，申请摘要（{algorithm}）{application.evidence_digest}；"
+                    "批准后，该摘要随信用修复写入区块链账本。",
+                ],
+                repair_application_id=application.id,
+            )
+        )
+    return notices
+
+
 def list_announcements(session: Session, *, on: date) -> list[Announcement]:
-    """The announcements shown on `on` (Shanghai date), newest first."""
+    """The announcements shown on `on` (Shanghai date), newest first; live repair notices while their
+    notice period runs on the chain's clock."""
     every = [*shipped_announcements(), *rate_table_announcements(session)]
-    shown = [a for a in every if a.shown_on(on)]
+    shown = [a for a in every if a.shown_on(on)] + repair_notice_announcements(session)
     return sorted(shown, key=lambda a: (a.published_on, a.updated_at, a.id), reverse=True)
 
 

@@ -12,7 +12,7 @@ from sqlmodel import col
 from ledger.db.read_model import BlockTime, CommitmentEvent
 from ledger.db.read_model import Commitment as CommitmentView
 from ledger.db.write_model import AcceptanceReportRecord, CommitmentDocument, CommitmentRecord, Levy, OutboxCommand
-from ledger.domain import chain_time
+from ledger.domain import chain_time, repair_gate
 from ledger.domain.business_keys import COMMITMENTS, key_states, replace_failed
 from ledger.domain.common import (
     end_of_day,
@@ -165,7 +165,8 @@ def decide_commitment(
     session: Session, *, commitment_number: str, decision: CommitmentDecision, actor: str
 ) -> CommandAccepted:
     """An office decision on a commitment; the registry enforces the lifecycle (an invalid
-    transition fails the command with CommitmentRegistryInvalidTransition)."""
+    transition fails the command with CommitmentRegistryInvalidTransition). A repair needs a repair
+    application whose notice period has ended (ledger.domain.repair_gate) and approves it."""
     record = session.get(CommitmentRecord, commitment_number)
     if record is None:
         raise NotFound(f"no commitment {commitment_number}", field="commitment_number", rule="recorded_commitment")
@@ -209,7 +210,13 @@ def decide_commitment(
             )
     if problem := _foreseeable_refusal(session, record, decision.action):
         raise problem
-    return _decide(
+    # A repair only after its public notice (ledger.domain.repairs): the decision is that application's approval.
+    application = (
+        repair_gate.claim_for_repair(session, record=record, document_sha256=decision.document_sha256)
+        if decision.action == "repair"
+        else None
+    )
+    accepted = _decide(
         session,
         record,
         decision.action,
@@ -218,6 +225,9 @@ def decide_commitment(
         new_due_date=decision.new_due_date,
         fact_at=fact_at,
     )
+    if application is not None:
+        repair_gate.mark_approved(session, application=application, actor=actor, command_id=accepted.command_id)
+    return accepted
 
 
 def _decide(

@@ -1,7 +1,8 @@
 """One place for the whole matter (一门、一站、一次): a project's fee matter from assessment to
 clearance as one timeline — levy, reductions, adjustments, payments, refunds, commitments and their
-evidence, the enterprise's tickets (and inspections, once their contract exists) — each step with its
-status, its proof and what is expected of whom next.
+evidence, credit repair applications (applied, published for notice, objections, decided; the repair
+itself is the commitment's on-chain step with its proof), the enterprise's tickets (and inspections,
+once their contract exists) — each step with its status, its proof and what is expected of whom next.
 
 `fee_matter` is pure: rows in, steps out (the tests feed it rows of every kind). `read_fee_matter`
 gathers the rows of one project from the read model (the chain's facts, each with its block time and
@@ -19,7 +20,7 @@ from sqlmodel import col
 
 from ledger.db.read_model import BLOCK_TIME_JOIN, PROOF_WITH_BLOCK_TIME, read_sql
 from ledger.db.write_model import CommitmentRecord
-from ledger.domain import oversight, payments, tickets
+from ledger.domain import oversight, payments, repairs, tickets
 from ledger.domain.common import (
     SHANGHAI,
     enterprise_key_hex,
@@ -30,6 +31,7 @@ from ledger.domain.common import (
     read_model_chain_id,
 )
 from ledger.domain.errors import NotFound
+from ledger.domain.repair_gate import ends_text
 from ledger.domain.schemas.common import ProofWithBlockTime
 from ledger.domain.schemas.regulator import FeeAccountPublic, MoneyEntryPublic
 from ledger.domain.schemas.tax import LevyPublic
@@ -91,6 +93,14 @@ class CommitmentRows:
 
 
 @dataclass(frozen=True)
+class RepairRows:
+    """A credit repair application of one of the project's commitments, with the objections to its notice."""
+
+    application: repairs.Application
+    objections: list[repairs.Objection]
+
+
+@dataclass(frozen=True)
 class MatterRows:
     """Everything the timeline is made of, for one project."""
 
@@ -99,6 +109,7 @@ class MatterRows:
     levies: list[LevyPublic]
     commitments: list[CommitmentRows]
     tickets: list[TicketView]
+    repairs: list["RepairRows"] = field(default_factory=list)
     # Extension point for inspections (监督检查): the inspections contract is being built; when it
     # lands, read its events into steps (kind "inspection", thread "inspection:<id>") and pass them
     # here. Until then there are none, never made-up ones.
@@ -114,7 +125,10 @@ class FeeMatter:
 
 def fee_matter(rows: MatterRows) -> FeeMatter:
     """The steps of the matter in time order, each thread's latest step carrying what comes next."""
-    steps = _fee_steps(rows) + [s for c in rows.commitments for s in _commitment_steps(c)]
+    applied = {r.application.commitment_number for r in rows.repairs}
+    steps = _fee_steps(rows) + [s for c in rows.commitments for s in _commitment_steps(c, c.number in applied)]
+    latest = {r.application.commitment_number: r.application.id for r in rows.repairs}  # rows oldest first
+    steps += [s for r in rows.repairs for s in _repair_steps(r, latest[r.application.commitment_number])]
     steps += [_ticket_step(t) for t in rows.tickets] + rows.inspections
     steps.sort(key=_order)
     waiting = [s for s in steps if s.expected.actor != "none"]
@@ -168,7 +182,7 @@ def _fee_expected(account: FeeAccountPublic, levies: Sequence[LevyPublic]) -> Ex
     return NOTHING  # paid, exempt, nothing owed: settled
 
 
-def _commitment_steps(c: CommitmentRows) -> list[Step]:
+def _commitment_steps(c: CommitmentRows, repair_applied: bool = False) -> list[Step]:
     steps, status = [], "recorded"
     for index, e in enumerate(c.events):
         status = e.status or status
@@ -179,7 +193,7 @@ def _commitment_steps(c: CommitmentRows) -> list[Step]:
                 thread=f"commitment:{c.number}",
                 at=e.proof.block_time,
                 status=(_commitment_status(c, e.event) if latest else status),
-                expected=_commitment_expected(c, e.event) if latest else NOTHING,
+                expected=_commitment_expected(c, e.event, repair_applied) if latest else NOTHING,
                 reference=c.number,
                 proof=e.proof,
             )
@@ -195,9 +209,11 @@ def _commitment_status(c: CommitmentRows, last_event: str) -> str:
     return "evidence_rejected" if last_event == "evidence_rejected" else c.status
 
 
-def _commitment_expected(c: CommitmentRows, last_event: str) -> Expected:
+def _commitment_expected(c: CommitmentRows, last_event: str, repair_applied: bool = False) -> Expected:
     due, n = _day(c.due_at), c.number
     match _commitment_status(c, last_event):
+        case "breached" if repair_applied:  # the repair application's thread says what comes next
+            return NOTHING
         case "fulfilled" | "repaired":
             return NOTHING
         case "evidence_submitted":
@@ -210,6 +226,35 @@ def _commitment_expected(c: CommitmentRows, last_event: str) -> Expected:
             return Expected("enterprise", f"承诺 {n} 已于 {due} 到期：请尽快提交履约材料。", "submit_evidence", n)
         case _:  # recorded, extended
             return Expected("enterprise", f"请在 {due} 前提交履约材料（承诺 {n}）。", "submit_evidence", n)
+
+
+def _repair_steps(r: RepairRows, latest_id: str) -> list[Step]:
+    """Applied, published (with its notice period), each objection, decided: the latest carries what next."""
+    a, n = r.application, r.application.commitment_number
+    thread = f"repair:{a.id}"
+    found: list[tuple[str, datetime | None, str, str]] = [("repair_applied", a.submitted_at, "submitted", n)]
+    if a.published_at is not None:
+        found.append(("repair_published", a.published_at, "published", n))
+    found += [("repair_objection", o.submitted_at, "published", o.number) for o in r.objections]
+    if a.status in ("approved", "rejected"):
+        found.append((f"repair_{a.status}", a.decided_at, a.status, n))
+    match a.status:
+        case "submitted":
+            expected = Expected("office", f"信用修复申请待人防办审核并公示（承诺 {n}）。")
+        case "published":
+            ends = ends_text(a.notice_ends_at) if a.notice_ends_at else ""
+            expected = Expected("office", f"信用修复公示至 {ends} 期满，人防办结合异议作出决定（承诺 {n}）。")
+        case "rejected" if a.id == latest_id:
+            sentence = f"信用修复申请未获批准：{a.reason}。整改后可重新申请（承诺 {n}）。"
+            expected = Expected("enterprise", sentence, "apply_repair", n)
+        case "approved" if a.command_status not in ("indexed", "failed"):
+            expected = Expected("office", f"信用修复已批准，正在写入区块链（承诺 {n}）。")
+        case _:
+            expected = NOTHING
+    return [
+        Step(kind, thread, at, status, expected if index == len(found) - 1 else NOTHING, reference=reference)
+        for index, (kind, at, status, reference) in enumerate(found)
+    ]
 
 
 def _ticket_step(t: TicketView) -> Step:
@@ -251,6 +296,10 @@ def read_fee_matter(session: Session, *, project_code: str, uscc: str) -> Matter
         levies=levies,
         commitments=_commitments(session, project_code=project_code, uscc=uscc),
         tickets=tickets.filed_by_enterprise(session, uscc=uscc, project_code=project_code),
+        repairs=[
+            RepairRows(a, repairs.objections(session, application_id=a.id))
+            for a in repairs.applications_of_project(session, project_code=project_code, uscc=uscc)
+        ],
     )
 
 

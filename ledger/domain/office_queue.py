@@ -3,8 +3,9 @@
 Projects registered but never assessed, commitments due within a week or already past their due
 date that no one has decided on yet, and enterprises' fulfilment evidence awaiting review
 (ledger.domain.evidence). (The office page adds the reductions awaiting a second officer,
-ledger.domain.approvals, and the tickets awaiting an answer, ledger.domain.tickets.) Repair
-applications have no records of their own yet, so the queue does not list them."""
+ledger.domain.approvals, and the tickets awaiting an answer, ledger.domain.tickets.) And the credit
+repair applications awaiting the office: to publish, on notice, or past their notice period and ready
+for a decision (ledger.domain.repairs)."""
 
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -17,6 +18,7 @@ from ledger.db.read_model import Commitment as CommitmentView
 from ledger.db.write_model import CommitmentRecord, Levy, OutboxCommand, Project
 from ledger.domain.common import today
 from ledger.domain.evidence import Submission, awaiting_review
+from ledger.domain.repairs import Application, awaiting_office
 from ledger.outbox.commands import FAILED
 
 DUE_SOON_DAYS = 7
@@ -45,6 +47,7 @@ class WorkQueue:
     to_assess: list[UnassessedProject]
     commitments_due: list[CommitmentDue]
     evidence_to_review: list[Submission]
+    repair_applications: list[Application]
 
 
 def work_queue(session: Session, *, limit: int = 200) -> WorkQueue:
@@ -52,6 +55,7 @@ def work_queue(session: Session, *, limit: int = 200) -> WorkQueue:
         to_assess=_unassessed(session, limit),
         commitments_due=_commitments_due(session, limit),
         evidence_to_review=awaiting_review(session, limit=limit),
+        repair_applications=awaiting_office(session, limit=limit),
     )
 
 

@@ -27,6 +27,7 @@ from ledger.core.identifiers import ProjectCode
 from ledger.core.settings import TicketSettings
 from ledger.db.access_model import User
 from ledger.db.ticket_model import RATINGS, TICKET_KINDS, TICKET_TOPICS, Ticket
+from ledger.domain import repairs
 from ledger.domain.common import SHANGHAI, end_of_day, from_unix
 from ledger.domain.errors import InvalidState, NotFound, ValidationFailed
 from ledger.domain.personal_data import field_context
@@ -59,6 +60,7 @@ class TicketView:
     rating: str | None
     rating_reason: str | None
     faq: bool
+    repair_application_id: str | None = None  # an objection to this repair notice (topic repair_notice)
 
 
 @dataclass(frozen=True)
@@ -116,6 +118,7 @@ def _view(ticket: Ticket, now: float) -> TicketView:
         rating=ticket.rating,
         rating_reason=ticket.rating_reason,
         faq=ticket.faq,
+        repair_application_id=ticket.repair_application_id,
     )
 
 
@@ -164,9 +167,12 @@ def submit(
     settings: TicketSettings,
     project_code: str | None = None,
     user_id: int | None = None,
+    repair_application_id: str | None = None,
     now: float | None = None,
 ) -> Submitted:
-    """File a ticket; the caller commits. Returns it with its code (the only time the code is known)."""
+    """File a ticket; the caller commits. Returns it with its code (the only time the code is known).
+    A ticket on topic `repair_notice` is an objection (异议) to a credit repair notice: it names the
+    application, which must be in its notice period (ledger.domain.repairs)."""
     if kind not in TICKET_KINDS:
         raise ValidationFailed(f"one of {', '.join(TICKET_KINDS)}", field="kind", rule="one_of")
     if topic not in TICKET_TOPICS:
@@ -181,6 +187,9 @@ def submit(
                 field="project_code",
                 rule="project_code",
             ) from None
+    objected = None
+    if topic == "repair_notice":
+        objected = repairs.open_for_objection(session, application_id=(repair_application_id or "").strip()).id
     title, body = _text(title, name="title", limit=TITLE_MAX), _text(body, name="body", limit=BODY_MAX)
     contact = parse_contact(contact)
     at = _now(now)
@@ -202,6 +211,7 @@ def submit(
         user_id=user_id,
         submitted_at=at,
         due_at=deadline(submitted_at=at, kind=kind, settings=settings),
+        repair_application_id=objected,
     )
     session.add(ticket)
     session.flush()

@@ -1,6 +1,8 @@
 """Issue 16 item 8 and its width rule for the pages built after the first walk (test_browser_defects,
 test_accessibility): the office workspace, the ticket pages (submission, the thread read by number and
-code, the rating, the FAQ, the office's desk, the regulator's summary) and the declaration guide. Each
+code, the rating, the FAQ, the office's desk, the regulator's summary), the declaration guide and credit
+repair (the enterprise's commitment page with its application, the office's application page with an
+objection and an approval refused before the notice period ends, the public notice, the objection form). Each
 is visited in Debian's chromium at 390 and 1280 px — as the clerk, the second officer or the regulator
 where it needs one, and through its form where it is the answer to a post — and must be no wider than
 the viewport, carry no serious or critical axe-core violation, and is saved as a screenshot in
@@ -16,14 +18,20 @@ from playwright.sync_api import Page, expect
 from sqlmodel import Session
 
 from ledger.access.users import add_user
+from ledger.core.crypto_profile import current_profile
 from ledger.core.field_encryption import field_cipher
-from ledger.domain import approvals, tickets
+from ledger.core.settings import get_settings
+from ledger.domain import approvals, chain_time, repairs, tickets
+from ledger.domain.documents import DocumentStore
 from ledger.domain.schemas.office import AdjustmentCreate
 from tests.api.conftest import ApiProcess
 from tests.portal.conftest import PASSWORD
-from tests.portal.office_world import office_world  # noqa: F401
+from tests.portal.office_world import ASSESSED, office_world  # noqa: F401
 from tests.portal.test_accessibility import AXE_RUN, FAILING, VIEWPORTS, axe_source  # noqa: F401
 from tests.portal.test_browser_defects import SCREENSHOTS, log_in, shot_name, width_of
+from tests.support.documents import pdf
+from tests.support.repairs import NodeClock, breach_on_chain
+from tests.support.samples import make_uscc
 
 REGULATOR = "walk-regulator"
 THRESHOLD_FEN = 10_000_000  # the default four-eyes threshold
@@ -31,8 +39,50 @@ GUIDE = "/guide?district=410105&land_use=RESIDENTIAL&building_type=HIGH_RISE&abo
 Step = str | Callable[[Page, str], str]  # a path, or what a person does to reach the page (its name)
 
 
+REPAIRED = "CN-WALK-REPAIR"
+
+
 @pytest.fixture(scope="module")
-def walk_url(office_world, tmp_path_factory):  # noqa: F811
+def documents(tmp_path_factory):
+    return tmp_path_factory.mktemp("walk-documents")
+
+
+@pytest.fixture(scope="module")
+def repair_application(office_world, documents) -> str:  # noqa: F811
+    """A breached commitment whose repair application is published (in its notice period), objected to."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(chain_time, "chain_clock", lambda: NodeClock(office_world.path.chain))
+        breach_on_chain(office_world, number=REPAIRED, project=ASSESSED)
+        settings = office_world.settings(documents={"directory": documents})
+        store = DocumentStore(documents, max_bytes=4096, profile=current_profile(get_settings()))
+        with office_world.path.session() as s:
+            application = repairs.apply_for_repair(
+                s,
+                store=store,
+                uscc=make_uscc(ASSESSED),
+                username=f"builder-{ASSESSED}",
+                commitment_number=REPAIRED,
+                statement="已补建防空地下室，并于本月通过人防工程竣工验收，验收意见附后。",
+                files=[(pdf(61), "竣工验收意见.pdf")],
+            )
+            repairs.publish(s, application_id=application.id, actor="office-clerk", notice_days=7)
+            tickets.submit(
+                s,
+                kind="complaint",
+                topic="repair_notice",
+                title="整改并未完成",
+                body="地下室出入口至今未完工，请核实后再作决定。",
+                contact="13800138000",
+                cipher=field_cipher(settings),
+                settings=settings.tickets,
+                repair_application_id=application.id,
+            )
+            s.commit()
+    return application.id
+
+
+@pytest.fixture(scope="module")
+def walk_url(office_world, tmp_path_factory, documents):  # noqa: F811
     add_user(office_world.engine, username=REGULATOR, password=PASSWORD, role="regulator")
     env = {
         **os.environ,
@@ -41,6 +91,7 @@ def walk_url(office_world, tmp_path_factory):  # noqa: F811
         "LEDGER_MANIFEST_PATH": str(office_world.manifest_path),
         "LEDGER_API_PUBLIC_BURST": "1000",
         "LEDGER_TICKETS_SUBMISSIONS_PER_HOUR": "1000",
+        "LEDGER_DOCUMENTS_DIRECTORY": str(documents),
     }
     server = ApiProcess(env, tmp_path_factory.mktemp("walk-portal") / "api.log")
     try:
@@ -149,7 +200,17 @@ def visit(path: str, name: str) -> Callable[[Page, str], str]:
     return step
 
 
-def pages_of(world, office: dict, filed: dict) -> dict[str | None, list[Step]]:
+def approve_too_early(application_id: str) -> Callable[[Page, str], str]:
+    def step(page: Page, base: str) -> str:
+        page.goto(f"{base}/office/repairs/{application_id}")
+        page.get_by_role("button", name="批准信用修复").click()
+        expect(page.get_by_role("alert")).to_contain_text("公示期满后方可批准")
+        return "office-repair-approval-refused"
+
+    return step
+
+
+def pages_of(world, office: dict, filed: dict, repair: str) -> dict[str | None, list[Step]]:
     (open_number, open_code), (answered_number, answered_code) = filed["open"], filed["answered"]
     return {
         None: [
@@ -169,6 +230,12 @@ def pages_of(world, office: dict, filed: dict) -> dict[str | None, list[Step]]:
             visit(
                 "/guide?district=999999&land_use=&building_type=&above_area=abc&below_area=-1&phase=", "guide-refused"
             ),
+            visit(f"/announcements/repair-notice-{repair}", "announcement-repair-notice"),
+            visit(f"/tickets/new?repair={repair}", "tickets-objection-to-repair-notice"),
+        ],
+        f"builder-{ASSESSED}": [
+            visit(f"/workspace/commitments/{REPAIRED}/evidence", "workspace-commitment-repair"),
+            visit(f"/workspace/projects/{world.assessed}", "workspace-project-with-repair"),
         ],
         "office-clerk": [
             "/office",
@@ -185,6 +252,8 @@ def pages_of(world, office: dict, filed: dict) -> dict[str | None, list[Step]]:
             "/office/tickets",
             visit(f"/office/tickets/{open_number}", "office-ticket-to-answer"),
             visit(f"/office/tickets/{answered_number}", "office-ticket-answered"),
+            visit(f"/office/repairs/{repair}", "office-repair-application"),
+            approve_too_early(repair),
         ],
         "office-second": [visit(f"/office/approvals/{office['held']}", "office-approval-awaiting")],
         REGULATOR: ["/regulator/tickets"],
@@ -197,12 +266,13 @@ def test_every_later_page_fits_the_viewport_has_no_serious_axe_violation_and_is_
     walk_url,
     office_world,  # noqa: F811
     office_pages,
+    repair_application,
     axe_source,  # noqa: F811
     viewport,
 ):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     too_wide, violations, visited = {}, {}, 0
-    for who, steps in pages_of(office_world, office_pages, filed_tickets(office_world)).items():
+    for who, steps in pages_of(office_world, office_pages, filed_tickets(office_world), repair_application).items():
         context = chromium.new_context(viewport=viewport, locale="zh-CN")
         context.add_init_script(script=axe_source)
         try:
@@ -225,6 +295,6 @@ def test_every_later_page_fits_the_viewport_has_no_serious_axe_violation_and_is_
                     violations[f"{who} {name}"] = found
         finally:
             context.close()
-    assert visited == 30
+    assert visited == 36
     assert too_wide == {}
     assert violations == {}, json.dumps(violations, ensure_ascii=False, indent=1)

@@ -50,7 +50,7 @@ def test_the_queue_lists_the_project_to_assess_and_the_commitment_due_within_a_w
     assert office_world.to_assess in to_assess and office_world.assessed not in to_assess
     assert office_world.due_soon in due and office_world.later not in due and "即将到期" in due
     assert f"/office/commitments/{office_world.due_soon}/decide" in due
-    assert "信用修复申请尚无独立的记录" in html  # says what the queue cannot list yet
+    assert "信用修复申请（0）" in html  # repair applications have a section of their own (test_repair_pages.py)
 
 
 def test_the_queue_lists_a_ticket_awaiting_an_answer_until_it_is_answered(clients, office_world):  # noqa: F811

@@ -217,6 +217,7 @@ def _make_objects(world: World) -> None:
         "announcement_id": "unknown",
         "approval_id": "cmd_unknown",
         "submission_id": "0" * 32,
+        "application_id": "0" * 32,
         "digest": "ab" * 32,
         "draw": "0x" + "ab" * 32,
         "event_id": "31337-999999-0-breached",

@@ -8,6 +8,7 @@ import ledger.db.evidence_model  # noqa: F401  (enterprises' fulfilment evidence
 import ledger.db.inspection_model  # noqa: F401  (the pools published for inspection draws)
 import ledger.db.lease_model  # noqa: F401  (the indexer's and the writer's leases)
 import ledger.db.read_model  # noqa: F401  (registers the tables)
+import ledger.db.repair_model  # noqa: F401  (credit repair applications, their notice and decision)
 import ledger.db.sharing_model  # noqa: F401  (credit events pushed to the credit platform, attempts)
 import ledger.db.supervision_model  # noqa: F401  (enterprise notices, tax statements, reconciliation runs)
 import ledger.db.ticket_model  # noqa: F401  (questions, complaints and suggestions from the public)

@@ -5,7 +5,16 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from ledger.domain.fee_matter import NOTHING, CommitmentEventRow, CommitmentRows, MatterRows, Step, fee_matter
+from ledger.domain import repairs
+from ledger.domain.fee_matter import (
+    NOTHING,
+    CommitmentEventRow,
+    CommitmentRows,
+    MatterRows,
+    RepairRows,
+    Step,
+    fee_matter,
+)
 from ledger.domain.schemas.common import ProofWithBlockTime
 from ledger.domain.schemas.regulator import FeeAccountPublic, MoneyEntryPublic
 from ledger.domain.schemas.tax import LevyPublic
@@ -317,3 +326,82 @@ def test_a_project_not_yet_assessed_waits_on_the_office_and_inspections_join_the
     inspection = Step("inspection", "inspection:1", T0 + timedelta(hours=2), "passed", NOTHING)
     given = fee_matter(rows(account=account("paid", paid=600_000), money=[assessed(1)], inspections=[inspection]))
     assert [s.kind for s in given.steps] == ["assessed", "inspection"] and given.cleared
+
+
+def repair_application(number: str, status: str, *, hours: int, reason: str | None = None) -> RepairRows:
+    """An application for commitment `number` submitted `hours` after T0, published an hour later, with one
+    objection, decided (when `status` says so) a day after it was published."""
+    published = T0 + timedelta(hours=hours + 1) if status != "submitted" else None
+    decided = T0 + timedelta(hours=hours + 25) if status in ("approved", "rejected") else None
+    application = repairs.Application(
+        id=f"{number}-{status}",
+        commitment_number=number,
+        project_code="P",
+        enterprise_uscc="U",
+        statement="已整改",
+        evidence_digest="ab" * 32,
+        digest_algorithm="sha256",
+        files=[],
+        submitted_by="builder",
+        submitted_at=T0 + timedelta(hours=hours),
+        status=status,
+        published_by="clerk" if published else None,
+        published_at=published,
+        notice_ends_at=published + timedelta(days=7) if published else None,
+        decided_by="clerk" if decided else None,
+        decided_at=decided,
+        reason=reason,
+        command_id="c" if status == "approved" else None,
+        command_status="indexed" if status == "approved" else None,
+    )
+    objections = (
+        [repairs.Objection("TS1", "complaint", "有异议", "未整改", "open", published + timedelta(hours=2))]
+        if published
+        else []
+    )
+    return RepairRows(application, objections)
+
+
+def broken(number: str) -> CommitmentRows:
+    return commitment(
+        number, "breached", ("recorded", "recorded", 3), ("marked_overdue", "overdue", 8), ("breached", "breached", 9)
+    )
+
+
+def test_a_repair_application_is_its_own_thread_from_application_to_decision_and_says_who_acts_next():
+    matter = fee_matter(
+        rows(
+            commitments=[broken("ON-NOTICE"), broken("TURNED-DOWN"), broken("ASKED")],
+            repairs=[
+                repair_application("ON-NOTICE", "published", hours=20),
+                repair_application("TURNED-DOWN", "rejected", hours=20, reason="材料不全"),
+                repair_application("ASKED", "submitted", hours=20),
+            ],
+        )
+    )
+    now = current(matter.steps)
+    expected = {thread: (s.kind, s.status, s.expected.actor, s.expected.action) for thread, s in now.items()}
+    assert expected == {
+        "fee": ("unassessed", "unassessed", "office", None),
+        "repair:ON-NOTICE-published": ("repair_objection", "published", "office", None),
+        "repair:TURNED-DOWN-rejected": ("repair_rejected", "rejected", "enterprise", "apply_repair"),
+        "repair:ASKED-submitted": ("repair_applied", "submitted", "office", None),
+    }  # the breaches themselves wait on nobody now: their applications say what comes next
+    assert "材料不全" in now["repair:TURNED-DOWN-rejected"].expected.sentence
+    assert "2026-06-09 07:00" in now["repair:ON-NOTICE-published"].expected.sentence  # the period's end, Shanghai
+    steps = [s.kind for s in matter.steps if s.thread == "repair:TURNED-DOWN-rejected"]
+    assert steps == ["repair_applied", "repair_published", "repair_objection", "repair_rejected"]
+
+
+def test_a_rejected_application_followed_by_another_asks_nothing_more_of_the_enterprise():
+    matter = fee_matter(
+        rows(
+            commitments=[broken("AGAIN")],
+            repairs=[
+                repair_application("AGAIN", "rejected", hours=20, reason="材料不全"),
+                repair_application("AGAIN", "approved", hours=60),
+            ],
+        )
+    )
+    assert [s.expected.actor for s in matter.steps if s.thread == "repair:AGAIN-rejected"] == ["none"] * 4
+    assert [s.kind for s in matter.steps if s.thread == "repair:AGAIN-approved"][-1] == "repair_approved"

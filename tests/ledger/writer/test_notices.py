@@ -17,6 +17,7 @@ from ledger.domain.schemas.office import CommitmentDecision
 from ledger.webhooks.delivery import add_endpoint, emit_enterprise_notices, emit_indexed_events
 from ledger.webhooks.schemas import WebhookEndpointCreate
 from tests.ledger.writer.test_writer import setup_projects
+from tests.support.repairs import repair_after_notice
 from tests.support.samples import commitment, make_uscc, sha
 
 DAY = 86_400
@@ -149,7 +150,9 @@ class _NodeClock:
         return self.now() + chain_time.CLOCK_SKEW_SECONDS
 
 
-def test_an_overdue_mark_a_breach_and_its_repair_are_each_noticed_once_with_their_proofs(write_path, monkeypatch):
+def test_an_overdue_mark_a_breach_and_its_repair_are_each_noticed_once_with_their_proofs(
+    write_path, monkeypatch, tmp_path
+):
     # the decisions are judged on the node's clock, days ahead of the wall clock after the travel below
     monkeypatch.setattr(chain_time, "chain_clock", lambda: _NodeClock(write_path.chain))
     setup_projects(write_path, 1)
@@ -170,6 +173,9 @@ def test_an_overdue_mark_a_breach_and_its_repair_are_each_noticed_once_with_thei
     index(write_path)
     assert scan(write_path) == 1  # overdue
     for action in ("breach", "repair"):
+        document = sha(action)
+        if action == "repair":  # only after its application's public notice (ledger.domain.repairs)
+            document = repair_after_notice(write_path, number="C-BROKEN", uscc=make_uscc(1), documents=tmp_path)
         with write_path.session() as s:
             decide_commitment(
                 s,
@@ -177,7 +183,7 @@ def test_an_overdue_mark_a_breach_and_its_repair_are_each_noticed_once_with_thei
                 # dated on the chain's clock (moved days ahead here), not the wall clock the default reads
                 decision=CommitmentDecision(
                     action=action,
-                    document_sha256=sha(action),
+                    document_sha256=document,
                     decided_at=datetime.fromtimestamp(write_path.chain.now(), UTC),
                 ),
                 actor="office",
