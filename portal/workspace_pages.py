@@ -37,7 +37,7 @@ STEP_KIND = {
     "commitment_repaired": "信用修复",
     "commitment_extended": "承诺延期",
     "ticket": "咨询投诉",
-    "inspection": "监督检查",
+    "inspection": "双随机抽查",
 }
 STEP_STATUS = (
     FEE_STATUS
@@ -49,6 +49,9 @@ STEP_STATUS = (
         "open": "待答复",
         "answered": "已答复，待评价",
         "rated": "已评价",
+        "conforms": "抽查结果：符合承诺",
+        "minor_findings": "抽查结果：存在轻微问题",
+        "false_commitment": "抽查结果：不实承诺",
     }
 )
 ACTOR = {"enterprise": "贵单位", "office": "人防办", "tax_bureau": "税务部门"}

@@ -8,7 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from ledger.db.inspection_model import InspectionPool
+from ledger.db.bulk import insert_new
+from ledger.db.inspection_model import InspectionPool, InspectionSelection
 from ledger.db.read_model import InspectionDrawEvent, InspectionOutcome
 from ledger.domain.common import proof_of
 from ledger.domain.errors import NotFound, ValidationFailed
@@ -158,4 +159,33 @@ def _args(row: InspectionDrawEvent) -> dict:
     }
 
 
-__all__ = ["Selection", "public_draw", "public_draws", "publish_pools", "published_pools"]
+def store_selections(session: Session) -> int:
+    """Keep each revealed draw's selection, recomputed from its seed and published pools, where the
+    credit scorer joins outcomes to it (an outcome for a commitment not selected is not scored); a
+    draw already kept adds nothing. Returns how many selected commitments were added."""
+    checkpoint = as_of(session)
+    if checkpoint is None:
+        return 0
+    kept = set(
+        session.execute(
+            select(col(InspectionSelection.draw), col(InspectionSelection.seed)).where(
+                col(InspectionSelection.chain_id) == checkpoint.chain_id
+            )
+        )
+        .tuples()
+        .all()
+    )
+    rows = [
+        {"chain_id": checkpoint.chain_id, "draw": d.draw, "seed": d.seed, "commitment": c, "position": i}
+        for d in public_draws(session).items
+        if d.seed is not None and d.selected_commitments is not None and (d.draw, d.seed) not in kept
+        for i, c in enumerate(d.selected_commitments)
+    ]
+    if not rows:
+        return 0
+    return len(
+        session.execute(insert_new(session, InspectionSelection).returning(col(InspectionSelection.draw)), rows).all()
+    )
+
+
+__all__ = ["Selection", "public_draw", "public_draws", "publish_pools", "published_pools", "store_selections"]

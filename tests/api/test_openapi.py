@@ -220,6 +220,7 @@ def test_the_notices_we_send_are_documented_with_their_version():
         "commitment.breached",
         "commitment.repaired",
         "commitment.due_soon",
+        "commitment.inspected",
     }
     for name in ("CommandNotice", "ClearanceChangedNotice", "DueSoonNotice"):
         assert document["components"]["schemas"][name]["properties"]["version"]["const"] == 1
