@@ -12,6 +12,7 @@ from api.routes import (
     me,
     metrics,
     office,
+    office_draws,
     platform_keys,
     problem_types,
     public_inquiry,
@@ -27,7 +28,19 @@ def mount_api(app: FastAPI) -> None:
     app.include_router(metrics.router)
     app.include_router(public_inquiry.router)  # first: the most traffic, and routes match in order
     app.include_router(public_inspections.router)
-    for module in (approval, tax, commands, office, me, regulator, auth, platform_keys, problem_types, webhooks):
+    for module in (
+        approval,
+        tax,
+        commands,
+        office,
+        office_draws,
+        me,
+        regulator,
+        auth,
+        platform_keys,
+        problem_types,
+        webhooks,
+    ):
         app.include_router(module.router)
     app.include_router(webhooks.office_router)
     app.webhooks.include_router(webhooks.notices)  # documented under the OpenAPI document's `webhooks`

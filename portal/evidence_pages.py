@@ -30,6 +30,7 @@ router = APIRouter(include_in_schema=False)
 # The upload's path (api.limits.BodySizeLimit gives it a larger allowance than other requests: up to
 # twice the file limit the form is parsed and re-rendered naming the limit; beyond, the plain 413).
 UPLOAD_PATH = r"/workspace/commitments/.+/evidence"  # a commitment number may contain "/"
+OUTCOME_UPLOAD_PATH = r"/v1/office/draws/[^/]+/outcomes"  # the office's inspection report (api.routes.office_draws)
 OPEN_STATUSES = ("pending", "recorded", "extended", "overdue")  # the registry's _open, and not yet on chain
 SubmissionId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
 Digest = Annotated[str, Path(pattern=r"^[0-9a-f]{64}$")]
@@ -39,7 +40,7 @@ TYPE_LIST = "、".join(ALLOWED_TYPES.values())
 
 def upload_allowance(max_bytes: int) -> dict[str, int]:
     """For web.app: the body size the upload path may reach (the file and the form around it)."""
-    return {UPLOAD_PATH: 2 * max_bytes}
+    return {UPLOAD_PATH: 2 * max_bytes, OUTCOME_UPLOAD_PATH: 2 * max_bytes}  # and an inspection report
 
 
 def megabytes(size: int) -> str:

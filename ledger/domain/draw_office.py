@@ -11,13 +11,15 @@ did not select — the contract cannot check that one — or a second outcome fo
 The pools are published (as `ledger draw publish` does) in the same transaction that queues the
 commitment: the public page shows them from the moment the draw is committed.
 
-The chain's latest block number (`head_block`) is the caller's (the route asks the node): the reveal
+The chain's latest block number comes from the caller's `head_block` (the route asks the node, only
+once the request passed every other check): the reveal
 block is that plus `reveal_in_blocks`, which leaves a margin of REVEAL_MARGIN blocks over the
 contract's MIN_REVEAL_DELAY for the writer to mine the commitment.
 """
 
 import time
 import uuid
+from collections.abc import Callable
 from datetime import timedelta
 
 from eth_utils import keccak
@@ -80,7 +82,7 @@ def inspector_key(code: str) -> bytes:
     return keccak(text=code)
 
 
-def commit_draw(session: Session, *, draw: DrawCreate, head_block: int, actor: str) -> DrawAccepted:
+def commit_draw(session: Session, *, draw: DrawCreate, head_block: Callable[[], int], actor: str) -> DrawAccepted:
     """Queue the draw's commitment (commitDraw) and publish its pools."""
     key = reference_key_hex(draw.draw_number)
     if session.get(OfficeDraw, draw.draw_number) is not None or _on_chain(session, key):
@@ -116,7 +118,7 @@ def commit_draw(session: Session, *, draw: DrawCreate, head_block: int, actor: s
         )
     candidates = [bytes.fromhex(k[2:]) for _, k in pool]
     roster = [inspector_key(code) for code in draw.inspectors]
-    reveal_block = head_block + draw.reveal_in_blocks
+    reveal_block = head_block() + draw.reveal_in_blocks
     publish_pools(
         session,
         pools=PublishedDrawFile(
@@ -169,7 +171,7 @@ def commit_draw(session: Session, *, draw: DrawCreate, head_block: int, actor: s
     )
 
 
-def reveal_draw(session: Session, *, draw_number: str, head_block: int, actor: str) -> CommandAccepted:
+def reveal_draw(session: Session, *, draw_number: str, head_block: Callable[[], int], actor: str) -> CommandAccepted:
     """Queue the draw's reveal, once its reveal block is mined (and while its hash is in reach)."""
     office = _office_draw(session, draw_number)
     if _queued(session, "reveal_draw", draw_number):
@@ -183,14 +185,14 @@ def reveal_draw(session: Session, *, draw_number: str, head_block: int, actor: s
         raise Conflict(f"draw {draw_number} is revealed already", field="draw_number", rule="reveal_once")
     if status == "expired":
         raise InvalidState(f"draw {draw_number} expired unrevealed", field="draw_number", rule="not_expired")
-    if head_block <= reveal_block:
+    head = head_block()
+    if head <= reveal_block:
         raise InvalidState(
-            f"draw {draw_number} can be revealed after block {reveal_block} is mined; "
-            f"the chain is at block {head_block}",
+            f"draw {draw_number} can be revealed after block {reveal_block} is mined; the chain is at block {head}",
             field="draw_number",
             rule="after_reveal_block",
         )
-    if head_block > reveal_block + REVEAL_WINDOW:
+    if head > reveal_block + REVEAL_WINDOW:
         raise InvalidState(
             f"block {reveal_block}'s hash is out of reach (more than {REVEAL_WINDOW} blocks ago): "
             "the draw can only expire",

@@ -23,6 +23,7 @@ SAMPLE_PARAMS = {
     "voucher_number": "332026999999999999",
     "endpoint_id": "999999",
     "draw": "0x" + "ab" * 32,
+    "draw_number": "DRAW-UNKNOWN",
 }
 
 

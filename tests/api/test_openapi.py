@@ -47,7 +47,7 @@ def test_every_route_has_a_success_example_and_problem_examples():
 def test_every_request_body_has_an_example():
     for path, method, operation in operations():
         if "requestBody" in operation:
-            content = operation["requestBody"]["content"]["application/json"]
+            (content,) = operation["requestBody"]["content"].values()  # JSON, or an upload's multipart form
             assert content.get("examples") or content.get("example"), (method, path)
 
 

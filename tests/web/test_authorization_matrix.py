@@ -217,6 +217,7 @@ def _make_objects(world: World) -> None:
         "submission_id": "0" * 32,
         "digest": "ab" * 32,
         "draw": "0x" + "ab" * 32,
+        "draw_number": "DRAW-UNKNOWN",
     }
 
 

@@ -124,32 +124,32 @@ def test_the_office_commits_reveals_and_records_outcomes_end_to_end_and_refuses_
             ),
         )
         other_kind = draw_office.candidate_pool(s, draw=draw_request(commitment_kind="shelter_build"))
-        accepted = draw_office.commit_draw(s, draw=draw_request(), head_block=head(path), actor="office")
+        accepted = draw_office.commit_draw(s, draw=draw_request(), head_block=lambda: head(path), actor="office")
         s.commit()
     assert other_kind == []
     assert (accepted.pool_size, accepted.roster_size) == (5, 3)
     with path.session() as s:
         assert s.get(InspectionPool, accepted.draw).title == draw_request().title  # published with the commitment
         with pytest.raises(Conflict):
-            draw_office.commit_draw(s, draw=draw_request(), head_block=head(path), actor="office")
+            draw_office.commit_draw(s, draw=draw_request(), head_block=lambda: head(path), actor="office")
     index(path)
     with path.session() as s:  # the pools match what the chain holds
         assert inspections.public_draw(s, draw=accepted.draw).problems == []
 
     before = queued(path)
     with path.session() as s, pytest.raises(InvalidState) as early:
-        draw_office.reveal_draw(s, draw_number="DRAW-2026-Q4-1", head_block=head(path), actor="office")
+        draw_office.reveal_draw(s, draw_number="DRAW-2026-Q4-1", head_block=lambda: head(path), actor="office")
     assert early.value.rule == "after_reveal_block" and queued(path) == before  # refused before queueing
 
     path.chain.mine(accepted.reveal_block - head(path) + 1)
     with path.session() as s:
-        draw_office.reveal_draw(s, draw_number="DRAW-2026-Q4-1", head_block=head(path), actor="office")
+        draw_office.reveal_draw(s, draw_number="DRAW-2026-Q4-1", head_block=lambda: head(path), actor="office")
         s.commit()
     with path.session() as s, pytest.raises(Conflict):  # the reveal on its way: not again
-        draw_office.reveal_draw(s, draw_number="DRAW-2026-Q4-1", head_block=head(path), actor="office")
+        draw_office.reveal_draw(s, draw_number="DRAW-2026-Q4-1", head_block=lambda: head(path), actor="office")
     index(path)
     with path.session() as s, pytest.raises(Conflict):  # revealed: not again
-        draw_office.reveal_draw(s, draw_number="DRAW-2026-Q4-1", head_block=head(path), actor="office")
+        draw_office.reveal_draw(s, draw_number="DRAW-2026-Q4-1", head_block=lambda: head(path), actor="office")
 
     with path.session() as s:
         drawn = inspections.public_draw(s, draw=accepted.draw)
