@@ -9,9 +9,10 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from ledger.db.bulk import insert_new
-from ledger.db.inspection_model import InspectionPool, InspectionSelection
+from ledger.db.inspection_model import InspectionPool, InspectionSelection, OfficeDraw
 from ledger.db.read_model import InspectionDrawEvent, InspectionOutcome
-from ledger.domain.common import proof_of
+from ledger.db.write_model import CommitmentRecord
+from ledger.domain.common import names_of, proof_of
 from ledger.domain.errors import NotFound, ValidationFailed
 from ledger.domain.inspection_draws import (
     PoolError,
@@ -67,10 +68,29 @@ def public_draws(session: Session) -> PublicDrawPage:
     for row in events:
         by_draw.setdefault(row.draw, []).append(row)
     pools = {p.draw: p for p in session.scalars(select(InspectionPool)).all()}
+    offices = {o.draw: o for o in session.scalars(select(OfficeDraw)).all()}
     items = [
         _draw(checkpoint.chain_id, draw, rows, [o for o in outcomes if o.draw == draw], pools.get(draw))
         for draw, rows in by_draw.items()
     ]
+    keys = {k for d in items for k in (d.selected_commitments or [])} | {
+        o.commitment for d in items for o in d.outcomes
+    }
+    numbers = (
+        names_of(session, col(CommitmentRecord.commitment_key), col(CommitmentRecord.commitment_number), sorted(keys))
+        if keys
+        else {}
+    )
+    for item in items:
+        shown = set(item.selected_commitments or []) | {o.commitment for o in item.outcomes}
+        item.commitment_numbers = {k: numbers[k] for k in sorted(shown) if k in numbers}
+        if (office := offices.get(item.draw)) is not None:
+            item.draw_number, item.period_start, item.period_end = (
+                office.draw_number,
+                office.period_start,
+                office.period_end,
+            )
+            item.commitment_kind, item.district = office.commitment_kind, office.district
     items.sort(key=lambda d: d.committed.block_number, reverse=True)
     return PublicDrawPage(items=items, as_of_block=checkpoint.block_number)
 

@@ -41,6 +41,15 @@ class PublicDraw(BaseModel):
     outcomes: list[PublicInspectionOutcome]
     committed: Proof
     revealed: Proof | None
+    # What the pool was built from, when the office ran the draw through the ledger (ledger.domain.draw_office):
+    # the commitments fulfilled from period_start to period_end (inclusive), of this kind, in this district.
+    draw_number: str | None = None
+    period_start: date | None = None
+    period_end: date | None = None
+    commitment_kind: str | None = None
+    district: str | None = None
+    # The commitment numbers of the selected and inspected commitments (key → number), where the ledger knows them.
+    commitment_numbers: dict[str, str] = {}
 
 
 class PublicDrawPage(BaseModel):
