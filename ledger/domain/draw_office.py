@@ -303,6 +303,12 @@ def office_draws(session: Session, *, limit: int = 100) -> list[OfficeDrawPublic
                 reveal_block=row.reveal_block,
                 status=status,
                 command_id=row.command_id,
+                outcomes_recorded=session.execute(
+                    select(func.count())
+                    .select_from(InspectionReport)
+                    .join(OutboxCommand, col(OutboxCommand.id) == col(InspectionReport.command_id))
+                    .where(col(InspectionReport.draw_number) == row.draw_number, col(OutboxCommand.status) != FAILED)
+                ).scalar_one(),
             )
         )
     return out

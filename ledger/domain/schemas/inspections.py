@@ -115,3 +115,11 @@ class OfficeDrawPublic(BaseModel):
     reveal_block: int
     status: str  # pending (commitment on its way), committed, revealed, expired, failed
     command_id: str
+    outcomes_recorded: int = 0  # outcomes queued or on chain (not failed)
+
+    @property
+    def open(self) -> bool:
+        """Work left for the office: to reveal, or selected commitments still to inspect."""
+        return self.status in ("pending", "committed") or (
+            self.status == "revealed" and self.outcomes_recorded < self.commitments_to_pick
+        )

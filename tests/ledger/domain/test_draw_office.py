@@ -25,6 +25,7 @@ from ledger.domain.documents import DocumentStore
 from ledger.domain.errors import Conflict, InvalidState
 from ledger.domain.fee_matter import fee_matter, read_fee_matter
 from ledger.domain.notices import scan_notices
+from ledger.domain.office_queue import work_queue
 from ledger.domain.schemas.inspections import DrawCreate
 from ledger.domain.schemas.office import CommitmentDecision
 from ledger.webhooks.delivery import add_endpoint, emit_indexed_events
@@ -202,7 +203,8 @@ def test_the_office_commits_reveals_and_records_outcomes_end_to_end_and_refuses_
             (selected[1], "conforms"),
         }
         assert store.read(drawn.outcomes[0].document_hash[2:])[0] in (pdf(2), pdf(3))
-        assert [d.status for d in draw_office.office_draws(s)] == ["revealed"]
+        assert [(d.status, d.outcomes_recorded) for d in draw_office.office_draws(s)] == [("revealed", 2)]
+        assert [d.draw_number for d in work_queue(s).draws_open] == ["DRAW-2026-Q4-1"]  # one pick still to inspect
 
     # Forced on chain directly (the contract cannot check selection): flagged, not scored, not noticed.
     send_at(
