@@ -28,20 +28,9 @@ def mount_api(app: FastAPI) -> None:
     app.include_router(metrics.router)
     app.include_router(public_inquiry.router)  # first: the most traffic, and routes match in order
     app.include_router(public_inspections.router)
-    for module in (
-        approval,
-        tax,
-        commands,
-        office,
-        office_draws,
-        me,
-        regulator,
-        auth,
-        platform_keys,
-        problem_types,
-        webhooks,
-    ):
+    for module in (approval, tax, commands, office, me, regulator, auth, platform_keys, problem_types, webhooks):
         app.include_router(module.router)
+    app.include_router(office_draws.router)  # the office's random inspections (双随机、一公开)
     app.include_router(webhooks.office_router)
     app.webhooks.include_router(webhooks.notices)  # documented under the OpenAPI document's `webhooks`
     install_openapi(app)
