@@ -13,6 +13,7 @@ from api.routes import (
     me,
     metrics,
     office,
+    office_draws,
     platform_keys,
     problem_types,
     public_inquiry,
@@ -30,6 +31,7 @@ def mount_api(app: FastAPI) -> None:
     app.include_router(public_inspections.router)
     for module in (approval, tax, commands, office, me, regulator, auth, platform_keys, problem_types, webhooks):
         app.include_router(module.router)
+    app.include_router(office_draws.router)  # the office's random inspections (双随机、一公开)
     app.include_router(webhooks.office_router)
     app.include_router(credit_sharing.router)
     app.webhooks.include_router(webhooks.notices)  # documented under the OpenAPI document's `webhooks`

@@ -32,6 +32,7 @@ router = APIRouter(include_in_schema=False)
 # twice the file limit the form is parsed and re-rendered naming the limit; beyond, the plain 413).
 UPLOAD_PATH = r"/workspace/commitments/.+/evidence"  # a commitment number may contain "/"
 REPAIR_PATH = r"/workspace/commitments/.+/repair"  # a repair application: up to repairs.MAX_FILES files
+OUTCOME_UPLOAD_PATH = r"/v1/office/draws/[^/]+/outcomes"  # the office's inspection report (api.routes.office_draws)
 OPEN_STATUSES = ("pending", "recorded", "extended", "overdue")  # the registry's _open, and not yet on chain
 SubmissionId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
 Digest = Annotated[str, Path(pattern=r"^[0-9a-f]{64}$")]
@@ -41,7 +42,11 @@ TYPE_LIST = "、".join(ALLOWED_TYPES.values())
 
 def upload_allowance(max_bytes: int) -> dict[str, int]:
     """For web.app: the body size the upload path may reach (the file and the form around it)."""
-    return {UPLOAD_PATH: 2 * max_bytes, REPAIR_PATH: (repairs.MAX_FILES + 1) * max_bytes}
+    return {
+        UPLOAD_PATH: 2 * max_bytes,
+        REPAIR_PATH: (repairs.MAX_FILES + 1) * max_bytes,
+        OUTCOME_UPLOAD_PATH: 2 * max_bytes,  # an inspection report
+    }
 
 
 def megabytes(size: int) -> str:

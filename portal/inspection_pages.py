@@ -5,7 +5,7 @@ data from ledger.domain.inspections (what /v1/public/inspections answers)."""
 from fastapi import APIRouter, Depends, Request
 
 from ledger.domain.inspections import public_draws
-from portal.pages import page_rate_limit, render
+from portal.pages import COMMITMENT_KIND, page_rate_limit, render
 from web.kit.deps import ReadSessionDep
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(page_rate_limit)])
@@ -16,4 +16,4 @@ STATUS = {"committed": "已承诺，待揭示", "revealed": "已揭示"}
 @router.get("/inspections")
 def inspections_page(request: Request, session: ReadSessionDep):
     page = public_draws(session)
-    return render(request, "inspections.html", page=page, outcome=OUTCOME, status=STATUS)
+    return render(request, "inspections.html", page=page, outcome=OUTCOME, status=STATUS, kind=COMMITMENT_KIND)

@@ -9,12 +9,14 @@ from portal.people import EnterprisePage
 from web.kit.deps import SessionDep
 
 router = APIRouter(prefix="/workspace", include_in_schema=False)
-# The outcome kinds (ledger.domain.notices.OUTCOMES, INSPECTION); a reminder reads "due in n days".
+# The outcome kinds (ledger.domain.notices.OUTCOMES, inspection_<outcome>); a reminder reads "due in n days".
 NOTICE_KIND = {
     "overdue": "承诺已逾期（链上已标记）",
     "breached": "承诺被认定违约",
     "repaired": "信用修复已通过",
-    "inspection": "双随机抽查结果",
+    "inspection_conforms": "双随机抽查结果：符合承诺",
+    "inspection_minor_findings": "双随机抽查结果：存在轻微问题",
+    "inspection_false_commitment": "双随机抽查结果：不实承诺（计入信用记录）",
 }
 
 

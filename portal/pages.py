@@ -69,6 +69,9 @@ COMMAND_KIND = {
     "extend_commitment": "承诺延期",
     "repair_commitment": "信用修复",
     "mark_overdue": "标记逾期",
+    "commit_draw": "提交随机抽查承诺",
+    "reveal_draw": "揭示随机抽查",
+    "record_inspection": "登记抽查结果",
 }
 COMMAND_STATUS = {"accepted": "已受理", "submitted": "已提交", "mined": "已上链", "indexed": "已入账", "failed": "失败"}
 

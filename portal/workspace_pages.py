@@ -42,7 +42,7 @@ STEP_KIND = {
     "repair_approved": "批准信用修复",
     "repair_rejected": "信用修复未获批准",
     "ticket": "咨询投诉",
-    "inspection": "监督检查",
+    "inspection": "双随机抽查",
 }
 STEP_STATUS = (
     FEE_STATUS
@@ -58,6 +58,9 @@ STEP_STATUS = (
         "published": "公示中",
         "approved": "已批准",
         "rejected": "未获批准",
+        "conforms": "抽查结果：符合承诺",
+        "minor_findings": "抽查结果：存在轻微问题",
+        "false_commitment": "抽查结果：不实承诺",
     }
 )
 ACTOR = {"enterprise": "贵单位", "office": "人防办", "tax_bureau": "税务部门"}

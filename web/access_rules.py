@@ -117,6 +117,11 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/v1/office/projects/{project_code}"): OFFICE,
     ("GET", "/v1/office/projects/{project_code}/clearance"): OFFICE,
     ("GET", "/v1/office/commands/{command_id}"): OFFICE,
+    # random inspections (双随机、一公开): the office commits, reveals and records outcomes
+    ("POST", "/v1/office/draws"): OFFICE,
+    ("GET", "/v1/office/draws"): only("office", page=Unlimited("the office's draws: a few a quarter, newest 100")),
+    ("POST", "/v1/office/draws/{draw_number}/reveal"): OFFICE,
+    ("POST", "/v1/office/draws/{draw_number}/outcomes"): OFFICE,
     ("GET", "/v1/office/webhooks"): only("office", page=Unlimited("the subscribers' endpoints: a handful")),
     ("GET", "/v1/office/credit-pushes"): only("office", page=500),
     ("GET", "/v1/office/credit-pushes/{event_id}/attempts"): only(

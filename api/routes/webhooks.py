@@ -167,6 +167,11 @@ def commitment_repaired(notice: CommandNotice) -> None:
     """A breached commitment's repair (信用修复) was approved on chain."""
 
 
+@notices.post("commitment.inspected", status_code=200)
+def commitment_inspected(notice: CommandNotice) -> None:
+    """A random inspection's outcome (双随机抽查: conforms, minor findings, false commitment) is on chain."""
+
+
 @notices.post("commitment.due_soon", status_code=200)
 def commitment_due_soon(notice: DueSoonNotice) -> None:
     """A commitment's due date is near (sent once per reminder and due date)."""

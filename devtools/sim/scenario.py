@@ -4,7 +4,8 @@ Seed: 24 projects across the districts are registered with two commitments each;
 assesses them; the tax system pays most levies at its checkout — some in full, some in two
 parts, one overpaid and refunded, a batch confirmed out of order, duplicates re-sent; joint
 acceptances report surveyed areas that differ (补缴 / 核减); one builder let a fee commitment
-lapse long ago: once the overdue sweep has marked it overdue on chain, the office records the breach.
+lapse long ago: once the overdue sweep has marked it overdue on chain, the office records the breach;
+the office then runs a random inspection of the accepted shelters (devtools.sim.inspections).
 Then one action every few seconds, until stopped."""
 
 import logging
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from devtools.sdk import ApiError, LedgerClient
 from ledger.core.errors import LedgerError
 from devtools.sim.checkout import Checkout
+from devtools.sim.inspections import run_draw
 from devtools.sim.materials import MaterialsOnFile
 from ledger.core.settings import get_settings
 from devtools.sim.systems import ApprovalSystem, Clock, OfficeDesk, TaxSystem
@@ -98,6 +100,7 @@ class Simulation:
             except ApiError as exc:
                 log.warning("approval: acceptance of %s refused: %s", project.code, exc)
         self._breach(lapsed, f"CN-{lapsed.code}-L")
+        inspection = run_draw(self.office, self.tax.clock, run_tag=self.world.run_tag)  # 双随机抽查 of the accepted
         with self.lock:
             self.tax.sync_levies()
             reconciliation = self.tax.reconcile_today()
@@ -107,6 +110,7 @@ class Simulation:
             "payments": len(self.tax.sent),
             "breached": sorted(self.breached),
             "reconciliation_clean": reconciliation["clean"],
+            "inspection": inspection,
         }
 
     def _wait_for_assessments(self, assessments: list[dict]) -> None:

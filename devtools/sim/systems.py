@@ -46,6 +46,17 @@ class Clock:
         self.w3.provider.make_request("evm_mine", [])
         return True
 
+    def mine_on_dev_chain(self, blocks: int) -> bool:
+        """Mine `blocks` empty blocks on the development chain (a draw's reveal block comes sooner);
+        False on any other chain, or without one."""
+        from devtools.dev_node import CHAIN_ID
+
+        if self.w3 is None or self.w3.eth.chain_id != CHAIN_ID:
+            return False
+        for _ in range(blocks):
+            self.w3.provider.make_request("evm_mine", [])
+        return True
+
 
 def send(client: LedgerClient, path: str, payload, *, key: str | None = None, retries: int = 3):
     """POST with one Idempotency-Key for all attempts: a retry after a lost answer is safe."""

@@ -67,3 +67,9 @@ def _clock_for(rpc_url: str) -> ChainClock:
 def chain_clock() -> ChainClock:
     """The clock of the chain this process writes to (LEDGER_RPC_URL)."""
     return _clock_for(get_settings().rpc.url)
+
+
+def head_block() -> int:
+    """The number of the latest block of the chain this process writes to (asked now, not cached):
+    what a draw's reveal block is counted from, and judged against."""
+    return JsonRpc(get_settings().rpc.url, timeout=READ_TIMEOUT_SECONDS).block_number()

@@ -1,8 +1,8 @@
 """One place for the whole matter (一门、一站、一次): a project's fee matter from assessment to
 clearance as one timeline — levy, reductions, adjustments, payments, refunds, commitments and their
 evidence, credit repair applications (applied, published for notice, objections, decided; the repair
-itself is the commitment's on-chain step with its proof), the enterprise's tickets (and inspections,
-once their contract exists) — each step with its status, its proof and what is expected of whom next.
+itself is the commitment's on-chain step with its proof), the enterprise's tickets and the random
+inspections of its commitments — each step with its status, its proof and what is expected of whom next.
 
 `fee_matter` is pure: rows in, steps out (the tests feed it rows of every kind). `read_fee_matter`
 gathers the rows of one project from the read model (the chain's facts, each with its block time and
@@ -110,9 +110,8 @@ class MatterRows:
     commitments: list[CommitmentRows]
     tickets: list[TicketView]
     repairs: list["RepairRows"] = field(default_factory=list)
-    # Extension point for inspections (监督检查): the inspections contract is being built; when it
-    # lands, read its events into steps (kind "inspection", thread "inspection:<id>") and pass them
-    # here. Until then there are none, never made-up ones.
+    # Random inspections (双随机抽查) of the project's commitments: kind "inspection", thread
+    # "inspection:<commitment number>", status the outcome (conforms, minor_findings, false_commitment).
     inspections: list[Step] = field(default_factory=list)
 
 
@@ -300,7 +299,47 @@ def read_fee_matter(session: Session, *, project_code: str, uscc: str) -> Matter
             RepairRows(a, repairs.objections(session, application_id=a.id))
             for a in repairs.applications_of_project(session, project_code=project_code, uscc=uscc)
         ],
+        inspections=_inspections(session, project_code=project_code, uscc=uscc),
     )
+
+
+def inspection_step(number: str, outcome: str, proof: ProofWithBlockTime) -> Step:
+    """An inspection's outcome on the timeline (a false commitment is scored on the credit record)."""
+    return Step(
+        "inspection",
+        f"inspection:{number}",
+        proof.block_time,
+        outcome,
+        NOTHING,
+        reference=number,
+        proof=proof,
+    )
+
+
+def _inspections(session: Session, *, project_code: str, uscc: str) -> list[Step]:
+    """The outcomes random inspections recorded for the project's commitments that their draws selected
+    (the selection kept by ledger.domain.inspections.store_selections: an outcome for a commitment a
+    draw did not select is not the enterprise's, as the credit scorer does not count it)."""
+    chain_id = read_model_chain_id(session)
+    if chain_id is None:
+        return []
+    rows = session.execute(
+        read_sql(
+            f"SELECT e.commitment, e.outcome, {PROOF_WITH_BLOCK_TIME} FROM inspection_outcomes e "
+            "JOIN commitments c ON c.chain_id = e.chain_id AND c.commitment = e.commitment "
+            "JOIN inspection_draw_events r ON r.chain_id = e.chain_id AND r.draw = e.draw AND r.event = 'revealed' "
+            "JOIN inspection_selections s ON s.chain_id = e.chain_id AND s.draw = e.draw AND s.seed = r.seed "
+            f"AND s.commitment = e.commitment {BLOCK_TIME_JOIN} "
+            "WHERE e.chain_id = :c AND c.project = :p AND c.enterprise = :e ORDER BY e.block_number, e.log_index"
+        ),
+        {"c": chain_id, "p": project_key_hex(project_code), "e": enterprise_key_hex(uscc)},
+    ).all()
+    numbers = names_of(
+        session, col(CommitmentRecord.commitment_key), col(CommitmentRecord.commitment_number), [r[0] for r in rows]
+    )
+    return [
+        inspection_step(numbers.get(key, key), outcome, proof_with_block_time(*proof)) for key, outcome, *proof in rows
+    ]
 
 
 def _commitments(session: Session, *, project_code: str, uscc: str) -> list[CommitmentRows]:

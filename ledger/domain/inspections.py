@@ -8,9 +8,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from ledger.db.inspection_model import InspectionPool
+from ledger.db.bulk import insert_new
+from ledger.db.inspection_model import InspectionPool, InspectionSelection, OfficeDraw
 from ledger.db.read_model import InspectionDrawEvent, InspectionOutcome
-from ledger.domain.common import proof_of
+from ledger.db.write_model import CommitmentRecord
+from ledger.domain.common import names_of, proof_of
 from ledger.domain.errors import NotFound, ValidationFailed
 from ledger.domain.inspection_draws import (
     PoolError,
@@ -66,10 +68,29 @@ def public_draws(session: Session) -> PublicDrawPage:
     for row in events:
         by_draw.setdefault(row.draw, []).append(row)
     pools = {p.draw: p for p in session.scalars(select(InspectionPool)).all()}
+    offices = {o.draw: o for o in session.scalars(select(OfficeDraw)).all()}
     items = [
         _draw(checkpoint.chain_id, draw, rows, [o for o in outcomes if o.draw == draw], pools.get(draw))
         for draw, rows in by_draw.items()
     ]
+    keys = {k for d in items for k in (d.selected_commitments or [])} | {
+        o.commitment for d in items for o in d.outcomes
+    }
+    numbers = (
+        names_of(session, col(CommitmentRecord.commitment_key), col(CommitmentRecord.commitment_number), sorted(keys))
+        if keys
+        else {}
+    )
+    for item in items:
+        shown = set(item.selected_commitments or []) | {o.commitment for o in item.outcomes}
+        item.commitment_numbers = {k: numbers[k] for k in sorted(shown) if k in numbers}
+        if (office := offices.get(item.draw)) is not None:
+            item.draw_number, item.period_start, item.period_end = (
+                office.draw_number,
+                office.period_start,
+                office.period_end,
+            )
+            item.commitment_kind, item.district = office.commitment_kind, office.district
     items.sort(key=lambda d: d.committed.block_number, reverse=True)
     return PublicDrawPage(items=items, as_of_block=checkpoint.block_number)
 
@@ -158,4 +179,33 @@ def _args(row: InspectionDrawEvent) -> dict:
     }
 
 
-__all__ = ["Selection", "public_draw", "public_draws", "publish_pools", "published_pools"]
+def store_selections(session: Session) -> int:
+    """Keep each revealed draw's selection, recomputed from its seed and published pools, where the
+    credit scorer joins outcomes to it (an outcome for a commitment not selected is not scored); a
+    draw already kept adds nothing. Returns how many selected commitments were added."""
+    checkpoint = as_of(session)
+    if checkpoint is None:
+        return 0
+    kept = set(
+        session.execute(
+            select(col(InspectionSelection.draw), col(InspectionSelection.seed)).where(
+                col(InspectionSelection.chain_id) == checkpoint.chain_id
+            )
+        )
+        .tuples()
+        .all()
+    )
+    rows = [
+        {"chain_id": checkpoint.chain_id, "draw": d.draw, "seed": d.seed, "commitment": c, "position": i}
+        for d in public_draws(session).items
+        if d.seed is not None and d.selected_commitments is not None and (d.draw, d.seed) not in kept
+        for i, c in enumerate(d.selected_commitments)
+    ]
+    if not rows:
+        return 0
+    return len(
+        session.execute(insert_new(session, InspectionSelection).returning(col(InspectionSelection.draw)), rows).all()
+    )
+
+
+__all__ = ["Selection", "public_draw", "public_draws", "publish_pools", "published_pools", "store_selections"]

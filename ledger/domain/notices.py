@@ -1,35 +1,53 @@
 """Notices to an enterprise about its commitments: reminders before a due date and the outcomes the
-chain recorded (overdue, breached, repaired; an inspection's outcome once inspections exist).
+chain recorded (overdue, breached, repaired, and each random inspection's outcome).
 
 A notice is made once: (commitment, kind, due date) is unique, so a scan run again, or two at once,
 adds nothing. Reminders follow the due date the chain holds, so an extended commitment is reminded of
-its new date, and a fulfilled (or otherwise closed) one of nothing. Each reminder fires in its own
-window: the 7-day one from 7 days before the due date until the 1-day one takes over. The approval
-system hears reminders as `commitment.due_soon` webhooks (ledger.webhooks); outcomes reach it as the
-commands that made them are indexed.
+its new date (never of the date it was moved from), and a fulfilled (or otherwise closed) one of
+nothing; nor is one whose evidence awaits the office's review (pending on chain, or its submission or
+fulfilment still on its way). Each reminder fires in its own window: the 7-day one from 7 days before
+the due date until the 1-day one takes over.
+
+The scan is incremental: it reads only the outcome events that have no notice yet (an anti-join in
+SQL on the commitment, the notice kind and the event's transaction), not every event on each tick.
+An inspection outcome is noticed only for a commitment its draw selected (the selection kept by
+ledger.domain.inspections.store_selections, which the scan refreshes first), as the credit scorer
+counts it. The approval system hears reminders as `commitment.due_soon` webhooks (ledger.webhooks);
+outcomes reach it as the commands that made them are indexed (`commitment.inspected` for inspections).
 """
 
 import time
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import case, exists, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from ledger.db.bulk import insert_new
+from ledger.db.inspection_model import InspectionSelection
 from ledger.db.read_model import Commitment as CommitmentView
-from ledger.db.read_model import CommitmentEvent
+from ledger.db.read_model import CommitmentEvent, InspectionDrawEvent, InspectionOutcome
 from ledger.db.supervision_model import EnterpriseNotice
-from ledger.db.write_model import CommitmentRecord
+from ledger.db.write_model import CommitmentRecord, OutboxCommand
 from ledger.domain.common import SHANGHAI, from_unix, read_model_chain_id
+from ledger.domain.inspections import store_selections
 from ledger.domain.schemas.enterprise import NoticePublic
 
 DAY_SECONDS = 86_400
 OPEN = ("recorded", "extended")
 # commitment event → notice kind
 OUTCOMES = {"marked_overdue": "overdue", "breached": "breached", "repaired": "repaired"}
-INSPECTION = "inspection"  # an inspection's outcome: nothing makes it yet (the inspections contract is to come)
+INSPECTION = (
+    "inspection"  # an inspection's outcome: kind inspection_<outcome> (conforms, minor_findings, false_commitment)
+)
+# commands that put evidence before the office (or decide it): no reminder while one is on its way
+EVIDENCE_COMMANDS = ("submit_evidence", "fulfil_commitment", "fulfil_by_acceptance")
+IN_FLIGHT = ("accepted", "submitted", "mined")
+
+
+def inspection_kind(outcome: str) -> str:
+    return f"{INSPECTION}_{outcome}"
 
 
 def reminder_kind(days: int) -> str:
@@ -46,7 +64,12 @@ def scan_notices(session: Session, *, now: int, reminder_days: list[int]) -> int
     chain_id = read_model_chain_id(session)
     if chain_id is None:
         return 0
-    rows = _reminders(session, chain_id, now, sorted(set(reminder_days))) + _outcomes(session, chain_id)
+    store_selections(session)
+    rows = (
+        _reminders(session, chain_id, now, sorted(set(reminder_days)))
+        + _outcomes(session, chain_id)
+        + _inspections(session, chain_id)
+    )
     if not rows:
         return 0
     made = session.execute(insert_new(session, EnterpriseNotice).returning(col(EnterpriseNotice.id)), rows)
@@ -68,6 +91,12 @@ def _reminders(session: Session, chain_id: int, now: int, days: list[int]) -> li
             col(CommitmentView.status).in_(OPEN),
             col(CommitmentView.due_at) > now,
             col(CommitmentView.due_at) <= now + days[-1] * DAY_SECONDS,
+            col(CommitmentView.evidence_submitted_at) == 0,  # evidence awaits review: no reminder
+            col(CommitmentRecord.commitment_number).not_in(
+                select(col(OutboxCommand.reference)).where(
+                    col(OutboxCommand.kind).in_(EVIDENCE_COMMANDS), col(OutboxCommand.status).in_(IN_FLIGHT)
+                )
+            ),
         )
     ).all()
     created = time.time()
@@ -89,7 +118,7 @@ def _reminders(session: Session, chain_id: int, now: int, days: list[int]) -> li
 
 
 def _outcomes(session: Session, chain_id: int) -> list[dict]:
-    """Every overdue mark, breach and repair the chain recorded (those with a notice are skipped on insert)."""
+    """The overdue marks, breaches and repairs the chain recorded that have no notice yet."""
     events: Sequence = session.execute(
         select(
             col(CommitmentRecord.commitment_number),
@@ -109,6 +138,11 @@ def _outcomes(session: Session, chain_id: int) -> list[dict]:
         .where(
             col(CommitmentEvent.chain_id) == chain_id,
             col(CommitmentEvent.event).in_(list(OUTCOMES)),
+            ~exists().where(  # only the events not noticed yet
+                col(EnterpriseNotice.commitment_number) == col(CommitmentRecord.commitment_number),
+                col(EnterpriseNotice.kind) == case(OUTCOMES, value=col(CommitmentEvent.event)),
+                col(EnterpriseNotice.transaction_hash) == col(CommitmentEvent.transaction_hash),
+            ),
         )
         .order_by(col(CommitmentEvent.block_number), col(CommitmentEvent.log_index))
     ).all()
@@ -120,6 +154,61 @@ def _outcomes(session: Session, chain_id: int) -> list[dict]:
             "commitment_number": e.commitment_number,
             "kind": OUTCOMES[e.event],
             "due_date": due_date_of(e.due_at if e.due_at is not None else e.current_due_at),
+            "transaction_hash": e.transaction_hash,
+            "created_at": created,
+        }
+        for e in events
+    ]
+
+
+def _inspections(session: Session, chain_id: int) -> list[dict]:
+    """The inspection outcomes of selected commitments that have no notice yet."""
+    events: Sequence = session.execute(
+        select(
+            col(CommitmentRecord.commitment_number),
+            col(CommitmentRecord.enterprise_uscc),
+            col(CommitmentRecord.project_code),
+            col(InspectionOutcome.outcome),
+            col(CommitmentView.due_at),
+            col(InspectionOutcome.transaction_hash),
+        )
+        .join(InspectionOutcome, col(InspectionOutcome.commitment) == col(CommitmentRecord.commitment_key))
+        .join(
+            CommitmentView,
+            (col(CommitmentView.commitment) == col(InspectionOutcome.commitment))
+            & (col(CommitmentView.chain_id) == col(InspectionOutcome.chain_id)),
+        )
+        .join(
+            InspectionDrawEvent,
+            (col(InspectionDrawEvent.chain_id) == col(InspectionOutcome.chain_id))
+            & (col(InspectionDrawEvent.draw) == col(InspectionOutcome.draw))
+            & (col(InspectionDrawEvent.event) == "revealed"),
+        )
+        .join(
+            InspectionSelection,
+            (col(InspectionSelection.chain_id) == col(InspectionOutcome.chain_id))
+            & (col(InspectionSelection.draw) == col(InspectionOutcome.draw))
+            & (col(InspectionSelection.seed) == col(InspectionDrawEvent.seed))
+            & (col(InspectionSelection.commitment) == col(InspectionOutcome.commitment)),
+        )
+        .where(
+            col(InspectionOutcome.chain_id) == chain_id,
+            ~exists().where(
+                col(EnterpriseNotice.commitment_number) == col(CommitmentRecord.commitment_number),
+                col(EnterpriseNotice.kind).startswith(INSPECTION),
+                col(EnterpriseNotice.transaction_hash) == col(InspectionOutcome.transaction_hash),
+            ),
+        )
+        .order_by(col(InspectionOutcome.block_number), col(InspectionOutcome.log_index))
+    ).all()
+    created = time.time()
+    return [
+        {
+            "enterprise_uscc": e.enterprise_uscc,
+            "project_code": e.project_code,
+            "commitment_number": e.commitment_number,
+            "kind": inspection_kind(e.outcome),
+            "due_date": due_date_of(e.due_at),
             "transaction_hash": e.transaction_hash,
             "created_at": created,
         }

@@ -2,12 +2,13 @@
 
 Projects registered but never assessed, commitments due within a week or already past their due
 date that no one has decided on yet, and enterprises' fulfilment evidence awaiting review
-(ledger.domain.evidence). (The office page adds the reductions awaiting a second officer,
+(ledger.domain.evidence), and the random inspections (ledger.domain.draw_office) still to reveal or
+with selected commitments still to inspect. (The office page adds the reductions awaiting a second officer,
 ledger.domain.approvals, and the tickets awaiting an answer, ledger.domain.tickets.) And the credit
 repair applications awaiting the office: to publish, on notice, or past their notice period and ready
 for a decision (ledger.domain.repairs)."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from sqlalchemy import select
@@ -17,8 +18,10 @@ from sqlmodel import col
 from ledger.db.read_model import Commitment as CommitmentView
 from ledger.db.write_model import CommitmentRecord, Levy, OutboxCommand, Project
 from ledger.domain.common import today
+from ledger.domain.draw_office import office_draws
 from ledger.domain.evidence import Submission, awaiting_review
 from ledger.domain.repairs import Application, awaiting_office
+from ledger.domain.schemas.inspections import OfficeDrawPublic
 from ledger.outbox.commands import FAILED
 
 DUE_SOON_DAYS = 7
@@ -48,6 +51,7 @@ class WorkQueue:
     commitments_due: list[CommitmentDue]
     evidence_to_review: list[Submission]
     repair_applications: list[Application]
+    draws_open: list[OfficeDrawPublic] = field(default_factory=list)
 
 
 def work_queue(session: Session, *, limit: int = 200) -> WorkQueue:
@@ -56,6 +60,7 @@ def work_queue(session: Session, *, limit: int = 200) -> WorkQueue:
         commitments_due=_commitments_due(session, limit),
         evidence_to_review=awaiting_review(session, limit=limit),
         repair_applications=awaiting_office(session, limit=limit),
+        draws_open=[d for d in office_draws(session, limit=limit) if d.open],
     )
 
 

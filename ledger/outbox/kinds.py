@@ -1,6 +1,7 @@
 """Every command kind the outbox carries: kind → contract, signing role, function, argument order.
 
-This is the one table of the contracts' write functions (v3: IFeeLedger, ICommitmentRegistry);
+This is the one table of the contracts' write functions (v3: IFeeLedger, ICommitmentRegistry; v1:
+IInspectionDraws);
 moving to another contract version changes it (and the arguments the domain services put into
 commands). It is plain data, so the domain can enqueue without loading eth_abi or the ABIs; the
 writer encodes the calls (`ledger.writer.calls`).
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Kind:
     name: str
-    contract: str  # FeeLedger, CommitmentRegistry
+    contract: str  # FeeLedger, CommitmentRegistry, InspectionDraws
     role: str  # the role whose key signs it
     function: str  # the single call
     fields: tuple[str, ...]  # argument names, in the function's order
@@ -148,9 +149,37 @@ KINDS: dict[str, Kind] = {
             batch="markOverdueBatch",
             max_batch=200,
         ),
+        # InspectionDraws v1 (双随机、一公开): the office (VERIFIER_ROLE) commits a draw, reveals it once its
+        # block is mined (anyone may; the office's key does it here), and records each inspection's outcome.
+        Kind(
+            "commit_draw",
+            "InspectionDraws",
+            "VERIFIER_ROLE",
+            "commitDraw",
+            (
+                "draw",
+                "pool_hash",
+                "pool_size",
+                "roster_hash",
+                "roster_size",
+                "commitments_to_pick",
+                "inspectors_to_pick",
+                "reveal_block",
+            ),
+        ),
+        Kind("reveal_draw", "InspectionDraws", "VERIFIER_ROLE", "reveal", ("draw",)),
+        Kind(
+            "record_inspection",
+            "InspectionDraws",
+            "VERIFIER_ROLE",
+            "recordOutcome",
+            ("draw", "commitment", "outcome", "document_hash"),
+        ),
     ]
 }
 
 # Commitment kinds as the registry numbers them (ICommitmentRegistry.CommitmentKind).
 COMMITMENT_KINDS = {"shelter_build": 0, "fee_payment": 1, "materials": 2, "peacetime_use": 3}
 COMMITMENT_STATUSES = ["none", "recorded", "fulfilled", "overdue", "breached", "repaired", "extended"]
+# Inspection outcomes as InspectionDraws numbers them (IInspectionDraws.Outcome; 0 is "none").
+INSPECTION_OUTCOMES = {"conforms": 1, "minor_findings": 2, "false_commitment": 3}

@@ -65,6 +65,7 @@ COMMAND_EVENTS = {
     "breach_commitment": "commitment.breached",
     "mark_overdue": "commitment.overdue",
     "repair_commitment": "commitment.repaired",
+    "record_inspection": "commitment.inspected",  # a random inspection's outcome (ledger.domain.draw_office)
 }
 # event -> the schema of its body (any other: CommandNotice)
 NOTICE_SCHEMAS: dict[str, type[BaseModel]] = {

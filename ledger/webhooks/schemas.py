@@ -25,6 +25,7 @@ WebhookEvent = Literal[
     "commitment.breached",
     "commitment.repaired",
     "commitment.due_soon",
+    "commitment.inspected",
 ]
 WEBHOOK_EVENTS: tuple[str, ...] = get_args(WebhookEvent)
 WebhookProjects = Literal["all", "own"]
@@ -120,7 +121,9 @@ class NoticeHeader(BaseModel):
 class CommandNotice(NoticeHeader):
     """A command the chain recorded and the read model holds (status `indexed`)."""
 
-    event: Literal["payment.recorded", "commitment.overdue", "commitment.breached", "commitment.repaired"]
+    event: Literal[
+        "payment.recorded", "commitment.overdue", "commitment.breached", "commitment.repaired", "commitment.inspected"
+    ]
     reference: str = Field(description="the business key: voucher number or commitment number")
     command_id: str
     transaction_hash: str | None

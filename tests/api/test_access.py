@@ -24,6 +24,7 @@ SAMPLE_PARAMS = {
     "endpoint_id": "999999",
     "draw": "0x" + "ab" * 32,
     "event_id": "31337-999999-0-breached",
+    "draw_number": "DRAW-UNKNOWN",
 }
 
 

@@ -47,7 +47,7 @@ def test_every_route_has_a_success_example_and_problem_examples():
 def test_every_request_body_has_an_example():
     for path, method, operation in operations():
         if "requestBody" in operation:
-            content = operation["requestBody"]["content"]["application/json"]
+            (content,) = operation["requestBody"]["content"].values()  # JSON, or an upload's multipart form
             assert content.get("examples") or content.get("example"), (method, path)
 
 
@@ -220,6 +220,7 @@ def test_the_notices_we_send_are_documented_with_their_version():
         "commitment.breached",
         "commitment.repaired",
         "commitment.due_soon",
+        "commitment.inspected",
     }
     for name in ("CommandNotice", "ClearanceChangedNotice", "DueSoonNotice"):
         assert document["components"]["schemas"][name]["properties"]["version"]["const"] == 1

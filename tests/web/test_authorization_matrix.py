@@ -221,6 +221,7 @@ def _make_objects(world: World) -> None:
         "digest": "ab" * 32,
         "draw": "0x" + "ab" * 32,
         "event_id": "31337-999999-0-breached",
+        "draw_number": "DRAW-UNKNOWN",
     }
 
 

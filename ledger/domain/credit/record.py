@@ -40,10 +40,23 @@ VOIDED_MARKS = """
     JOIN block_times t ON t.chain_id = m.chain_id AND t.block_number = m.block_number
     WHERE f.chain_id = :c AND f.event = 'fulfilled' AND f.fact_at < t.timestamp
     GROUP BY f.enterprise"""
+
+
+# An outcome `o` counts only for a commitment its draw selected: the selection recomputed from the
+# draw's revealed seed and its published pools (ledger.domain.inspections.store_selections). The
+# contract cannot check selection, so an outcome recorded for any other commitment is not scored
+# (the public page flags it: ledger.domain.inspection_draws.verify).
+def _selected(o: str) -> str:
+    return f"""
+    JOIN inspection_draw_events r ON r.chain_id = {o}.chain_id AND r.draw = {o}.draw AND r.event = 'revealed'
+    JOIN inspection_selections s ON s.chain_id = {o}.chain_id AND s.draw = {o}.draw AND s.seed = r.seed
+      AND s.commitment = {o}.commitment"""
+
+
 # Per enterprise, the commitments random inspections found false (InspectionDraws' outcomes).
-FALSE_COMMITMENTS = """
+FALSE_COMMITMENTS = f"""
     SELECT c.enterprise, COUNT(*) AS falsified FROM inspection_outcomes o
-    JOIN commitments c ON c.chain_id = o.chain_id AND c.commitment = o.commitment
+    JOIN commitments c ON c.chain_id = o.chain_id AND c.commitment = o.commitment {_selected("o")}
     WHERE o.chain_id = :c AND o.outcome = 'false_commitment'
     GROUP BY c.enterprise"""
 # counters of enterprise_commitment_summaries / enterprise_counter_imports → credit event kinds
@@ -132,7 +145,8 @@ def _credit_events(
     for enterprise, commitment, project, *proof in session.execute(
         read_sql(f"""
             SELECT c.enterprise, e.commitment, c.project, {PROOF_WITH_BLOCK_TIME} FROM inspection_outcomes e
-            JOIN commitments c ON c.chain_id = e.chain_id AND c.commitment = e.commitment {BLOCK_TIME_JOIN}
+            JOIN commitments c ON c.chain_id = e.chain_id AND c.commitment = e.commitment
+            {_selected("e")} {BLOCK_TIME_JOIN}
             WHERE e.chain_id = :c AND {inspections} AND e.outcome = 'false_commitment'"""),
         params,
     ):

@@ -199,3 +199,35 @@ def test_an_overdue_mark_a_breach_and_its_repair_are_each_noticed_once_with_thei
     emit_indexed_events(write_path.engine)  # the repair reaches the approval system as its command is indexed
     with write_path.session() as s:
         assert s.execute(select(WebhookDelivery.event)).scalars().all() == ["commitment.repaired"]
+
+
+def test_reminders_do_not_fire_while_evidence_awaits_review_and_fire_again_once_it_is_rejected(write_path):
+    setup_projects(write_path, 1)
+    with write_path.session() as s:
+        record_commitments(s, commitments=[commitment(1, "C-EVIDENCE", "materials", days=10)], client="approval")
+        s.commit()
+    index(write_path)
+    with write_path.session() as s:
+        decide_commitment(
+            s,
+            commitment_number="C-EVIDENCE",
+            decision=CommitmentDecision(action="submit_evidence", document_sha256=sha("evidence")),
+            actor="enterprise",
+        )
+        s.commit()
+    due = due_at(write_path, "C-EVIDENCE")
+    travel_to(write_path, due - 6 * DAY)
+    assert scan(write_path) == 0  # the submission is on its way: no reminder
+    index(write_path)
+    assert scan(write_path) == 0  # pending review on chain: no reminder
+    with write_path.session() as s:
+        decide_commitment(
+            s,
+            commitment_number="C-EVIDENCE",
+            decision=CommitmentDecision(action="reject_evidence", document_sha256=sha("rejected")),
+            actor="office",
+        )
+        s.commit()
+    index(write_path)
+    assert scan(write_path) == 1  # nothing awaits review now: the reminder is due
+    assert notices(write_path) == {("C-EVIDENCE", "due_in_7d", due_date_of(due).isoformat())}

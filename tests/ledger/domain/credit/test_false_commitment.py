@@ -1,16 +1,20 @@
 """The false commitment (不实承诺, issue 17): a random inspection's outcome false_commitment is a
 credit event of its own under sample-v3 (−30, at the InspectionRecorded event, with its proof),
-summed in SQL for the list as the record adds it up; sample-v1 and v2 score as they always did."""
+summed in SQL for the list as the record adds it up; sample-v1 and v2 score as they always did. Only
+an outcome for a commitment its draw selected counts (the selection recomputed from the seed and the
+published pools, kept in inspection_selections): the contract cannot check selection."""
 
 import pytest
 
-from ledger.db.read_model import BlockTime, Commitment, InspectionOutcome
+from ledger.db.inspection_model import InspectionSelection
+from ledger.db.read_model import BlockTime, Commitment, InspectionDrawEvent, InspectionOutcome
 from ledger.domain.common import read_model_chain_id
 from ledger.domain.credit.rules import load_rule_set
 from ledger.domain.credit_records import credit_record, list_enterprises
 from tests.support.credit_history import BLOCK_TIMES, DUE, ENTERPRISE, commitment_key, plant_credit_history
 
 INSPECTED = 16  # the block of the InspectionRecorded event
+DRAW, SEED = "0x" + "d0" * 32, "0x" + "5e" * 32
 
 
 @pytest.fixture
@@ -27,27 +31,43 @@ def history(session):
                 block_hash=proof["block_hash"],
                 timestamp=BLOCK_TIMES[15] + 86_400,
             ),
-            Commitment(
-                chain_id=chain,
-                commitment=commitment_key("c"),
-                project="0x" + "01" * 32,
-                enterprise=ENTERPRISE,
-                kind="materials",
-                status="fulfilled",
-                fulfilled_late=False,
-                extensions=0,
-                signed_at=DUE - 60 * 86_400,
-                due_at=DUE,
-                evidence_submitted_at=0,
-                decided_at=DUE - 7_200,
-                recorded_block=10,
-                block_number=15,
-                **proof,
+            *(
+                Commitment(
+                    chain_id=chain,
+                    commitment=commitment_key(letter),
+                    project="0x" + "01" * 32,
+                    enterprise=ENTERPRISE,
+                    kind="materials",
+                    status="fulfilled",
+                    fulfilled_late=False,
+                    extensions=0,
+                    signed_at=DUE - 60 * 86_400,
+                    due_at=DUE,
+                    evidence_submitted_at=0,
+                    decided_at=DUE - 7_200,
+                    recorded_block=10,
+                    block_number=15,
+                    **proof,
+                )
+                for letter in "ac"  # C selected by the draw; A not
             ),
+            InspectionDrawEvent(  # the draw's reveal (its seed) a block before the outcome
+                chain_id=chain,
+                block_number=INSPECTED - 1,
+                log_index=5,
+                block_hash=f"0x{INSPECTED - 1:064x}",
+                transaction_hash=f"0x{INSPECTED + 999:064x}",
+                draw=DRAW,
+                attempt=1,
+                event="revealed",
+                reveal_block_hash="0x" + "bb" * 32,
+                seed=SEED,
+            ),
+            InspectionSelection(chain_id=chain, draw=DRAW, seed=SEED, commitment=commitment_key("c"), position=0),
             InspectionOutcome(
                 chain_id=chain,
                 block_number=INSPECTED,
-                draw="0x" + "d0" * 32,
+                draw=DRAW,
                 commitment=commitment_key("c"),
                 outcome="false_commitment",
                 document_hash="0x" + "0d" * 32,
@@ -83,3 +103,26 @@ def test_sample_v3_is_sample_v2_plus_the_false_commitment():
     v2, v3 = load_rule_set("sample-v2"), load_rule_set("sample-v3")
     assert v3.weights == {**v2.weights, "false_commitment": -30}
     assert v3.grades == v2.grades and v3.start == v2.start and "SAMPLE" in v3.label
+
+
+def test_an_outcome_for_a_commitment_the_draw_did_not_select_is_not_scored(history):
+    chain = read_model_chain_id(history)
+    history.add(
+        InspectionOutcome(  # forced on chain for commitment A, which the draw did not select
+            chain_id=chain,
+            block_number=INSPECTED,
+            log_index=1,
+            block_hash=f"0x{INSPECTED:064x}",
+            transaction_hash=f"0x{INSPECTED + 2000:064x}",
+            draw=DRAW,
+            commitment=commitment_key("a"),
+            outcome="false_commitment",
+            document_hash="0x" + "0d" * 32,
+        )
+    )
+    history.commit()
+    rules = load_rule_set("sample-v3")
+    record = credit_record(history, enterprise=ENTERPRISE, rules=rules)
+    (listed,) = list_enterprises(history, rules=rules).items
+    assert [e.commitment_key for e in record.events if e.kind == "false_commitment"] == [commitment_key("c")]
+    assert record.score == listed.score == 94 - 30 and listed.counts["false_commitment"] == 1
