@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 
 BROWSER ?= /usr/bin/chromium
 
-.PHONY: install browser run test lint docs test-deep slither bench compile check-artifacts vendor check-vendored clean
+.PHONY: install browser run test lint docs test-deep slither bench compile check-artifacts vendor check-vendored clean mutate
 
 install: $(VENV)/.installed hardhat-local/node_modules/.installed browser
 
@@ -62,6 +62,11 @@ docs: install
 ## 400 Schemathesis examples per API operation instead of 6.
 test-deep: install
 	LEDGER_DEEP=1 $(BIN)/pytest tests/contracts/test_stateful_model.py tests/ledger/indexer/test_crash_recovery.py tests/api/test_fuzzing.py
+
+## Mutation run over the contracts (docs/contracts-mutation.md); not part of `make test` (hours on 2 cores).
+## MUTATE_ARGS passes options, e.g. MUTATE_ARGS="--contract InspectionDraws --limit 20".
+mutate: install
+	nice -n 10 $(BIN)/python -m devtools mutate $(MUTATE_ARGS)
 
 ## Slither over contracts/, compiled by Hardhat with the pinned solcjs (hardhat-local/slither);
 ## any finding fails. Accepted findings are disabled beside the code with their reason.
