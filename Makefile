@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 
 BROWSER ?= /usr/bin/chromium
 
-.PHONY: install browser run test lint docs test-deep crash slither bench compile check-artifacts vendor check-vendored clean
+.PHONY: install browser run test lint docs test-deep crash mutate slither bench compile check-artifacts vendor check-vendored clean
 
 install: $(VENV)/.installed hardhat-local/node_modules/.installed browser
 
@@ -69,6 +69,11 @@ test-deep: install
 CRASH_ITERATIONS ?= 200
 crash: install
 	$(BIN)/python -m devtools crash --iterations $(CRASH_ITERATIONS) $(if $(CRASH_SEED),--seed $(CRASH_SEED))
+
+## Mutation run over the contracts (docs/contracts-mutation.md); not part of `make test` (hours on 2 cores).
+## MUTATE_ARGS passes options, e.g. MUTATE_ARGS="--contract InspectionDraws --limit 20".
+mutate: install
+	nice -n 10 $(BIN)/python -m devtools mutate $(MUTATE_ARGS)
 
 ## Slither over contracts/, compiled by Hardhat with the pinned solcjs (hardhat-local/slither);
 ## any finding fails. Accepted findings are disabled beside the code with their reason.

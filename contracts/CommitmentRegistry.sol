@@ -95,7 +95,7 @@ contract CommitmentRegistry is ICommitmentRegistry, AccessControlDefaultAdminRul
         _closeImport();
         if (evidenceHash == bytes32(0)) revert CommitmentRegistryZeroHash();
         Commitment storage c = _open(commitment);
-        _checkFactTime(c, submittedAt);
+        _checkFactTime(c.signedAt, submittedAt);
         // The earliest submission stops the clock; a later one adds evidence, not time.
         uint64 pending = c.evidenceSubmittedAt;
         if (pending == 0 || submittedAt < pending) c.evidenceSubmittedAt = submittedAt;
@@ -147,7 +147,8 @@ contract CommitmentRegistry is ICommitmentRegistry, AccessControlDefaultAdminRul
         if (evidenceHash == bytes32(0)) revert CommitmentRegistryZeroHash();
         Commitment storage c = _existing(commitment);
         if (c.status != CommitmentStatus.Breached) revert CommitmentRegistryInvalidTransition(commitment, c.status);
-        _checkFactTime(c, repairedAt);
+        // A repair answers the breach, which came after the overdue mark: it is not dated before the mark.
+        _checkFactTime(c.overdueAt > c.signedAt ? c.overdueAt : c.signedAt, repairedAt);
         c.status = CommitmentStatus.Repaired;
         c.decidedAt = repairedAt;
         EnterpriseCounters storage counters = _counters[c.enterprise];
@@ -345,7 +346,7 @@ contract CommitmentRegistry is ICommitmentRegistry, AccessControlDefaultAdminRul
         private
     {
         if (evidenceHash == bytes32(0)) revert CommitmentRegistryZeroHash();
-        _checkFactTime(c, factAt);
+        _checkFactTime(c.signedAt, factAt);
         uint64 pending = c.evidenceSubmittedAt;
         uint64 fulfilledAt = pending != 0 ? pending : factAt;
         bool late = fulfilledAt > c.dueAt;
@@ -526,10 +527,9 @@ contract CommitmentRegistry is ICommitmentRegistry, AccessControlDefaultAdminRul
         return count + 1;
     }
 
-    /// @dev A fact happens after the commitment was signed and after its latest overdue mark
-    /// (which says none had come by then), and not in the future.
-    function _checkFactTime(Commitment storage c, uint64 time) private view {
-        uint64 earliest = c.overdueAt > c.signedAt ? c.overdueAt : c.signedAt;
+    /// @dev A fact happens at or after `earliest` (the signing; for a repair, the overdue mark)
+    /// and not in the future beyond the skew.
+    function _checkFactTime(uint64 earliest, uint64 time) private view {
         // Slither `timestamp` (low), accepted: an upper bound with a skew allowance, not a race.
         // slither-disable-next-line timestamp
         if (time < earliest || time > block.timestamp + CLOCK_SKEW) revert CommitmentRegistryInvalidTime(time);

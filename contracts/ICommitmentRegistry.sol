@@ -13,15 +13,16 @@ pragma solidity 0.8.28;
  * Credit-fair timing: the chain judges the time a fact happened, not the time its transaction
  * lands. Every fact carries its time (signed, evidence submitted, fulfilled, accepted,
  * repaired), attested by the role that writes it and bounded: not before the commitment was
- * signed, not after the block time plus a small clock skew, and (v3) not before the
- * commitment's latest overdue mark: once the chain marked a commitment overdue, a fact dated
- * before the mark is refused (the mark says none had come by then, with no evidence pending),
- * so the record never holds a fact the mark denies. A fulfilment after the mark is judged
- * against the due date as any other: late, unless {extend} (allowed from Overdue) moved the due
- * date past it, in which case it is on time; the mark (`overdueAt`) and its count stay.
- * Real evidence that predates a mark (its write lagged beyond the grace) is not recorded with
- * its own time: the office records it when written, dated then, and resolves the credit
- * consequence of the mark off chain (the chain keeps the mark and its count).
+ * signed and not after the block time plus a small clock skew. Evidence and fulfilments
+ * ({submitEvidence}, {fulfil}, {fulfilByAcceptance}) may be dated before an overdue mark and
+ * reach the chain after it (issue 17: evidence that came in time but was written late): the
+ * mark (`overdueAt`) and its count stay, and the fulfilment is judged against the due date as
+ * any other (on time when its fact time is at or before the due date), so the record holds
+ * both the mark and the fact that contradicts it; the credit rules give the mark's weight back
+ * (`overdue_mark_voided`, docs/credit-and-audit.md). A {repair} answers a breach, which comes
+ * after the mark: it is not dated before the commitment's latest overdue mark. A fulfilment
+ * dated after the mark is late unless {extend} (allowed from Overdue) moved the due date past
+ * it, in which case it is on time.
  * A fulfilment is late when its fact time is after the due date; the fact time is the time
  * evidence was submitted, when evidence is pending, else the fulfilment's own time.
  *
@@ -213,8 +214,8 @@ interface ICommitmentRegistry {
     /// @notice A due date before the minimum notice or beyond the maximum horizon after signing,
     /// or (extending) not after the current due date and the block time.
     error CommitmentRegistryInvalidDueDate(uint64 dueAt);
-    /// @notice A fact time of zero, before the commitment was signed or (v3) before its latest
-    /// overdue mark, or after the block time plus the skew.
+    /// @notice A fact time of zero, before the commitment was signed, (a repair) before its
+    /// latest overdue mark, or after the block time plus the skew.
     error CommitmentRegistryInvalidTime(uint64 time);
     /// @notice This commitment number was recorded before with different terms.
     error CommitmentRegistryAlreadyRecorded(bytes32 commitment);
@@ -271,13 +272,16 @@ interface ICommitmentRegistry {
     /// @notice Record many commitments; identical replays are skipped, any other bad entry reverts the batch.
     function recordBatch(CommitmentInput[] calldata commitments) external;
 
-    /// @notice A joint acceptance passed at `acceptedAt` fulfils a shelter_build commitment.
+    /// @notice A joint acceptance passed at `acceptedAt` fulfils a shelter_build commitment
+    /// (`acceptedAt` bounded as {fulfil}'s `fulfilledAt`).
     function fulfilByAcceptance(bytes32 commitment, bytes32 reportHash, uint64 acceptedAt) external;
 
     // -- evidence (APPROVAL_ROLE or VERIFIER_ROLE) ------------------------------------------
 
     /// @notice Fulfilment evidence was submitted at `submittedAt` (the earliest submission
-    /// counts while pending); stops the overdue clock. On Recorded, Extended or Overdue.
+    /// counts while pending); stops the overdue clock. On Recorded, Extended or Overdue;
+    /// `submittedAt` not before signing (an overdue mark does not bound it), at most the block
+    /// time plus the skew.
     function submitEvidence(bytes32 commitment, bytes32 evidenceHash, uint64 submittedAt) external;
 
     // -- office decisions (VERIFIER_ROLE) ---------------------------------------------------
@@ -285,7 +289,8 @@ interface ICommitmentRegistry {
     /// @notice The pending evidence is insufficient; the overdue clock runs again.
     function rejectEvidence(bytes32 commitment, bytes32 reasonHash) external;
 
-    /// @notice The commitment was kept at `fulfilledAt` (see the timing rule above).
+    /// @notice The commitment was kept at `fulfilledAt` (see the timing rule above: not before
+    /// signing, possibly before an overdue mark, at most the block time plus the skew).
     function fulfil(bytes32 commitment, bytes32 evidenceHash, uint64 fulfilledAt) external;
 
     /// @notice An overdue commitment was broken.
@@ -321,7 +326,7 @@ interface ICommitmentRegistry {
     /// @notice Carry commitments over; only while the import is open. The rule (v3, review D2):
     /// every record an earlier version can hold is carried as it stands, and only what no chain
     /// could have produced or what would break v3's own arithmetic is refused; v3's newer
-    /// business rules (minimum notice and horizon of the due date, no fact before the overdue
+    /// business rules (minimum notice and horizon of the due date, no repair before the overdue
     /// mark, a decision time and a mark time required) bind live writes, not history. So:
     /// non-zero identifiers and terms, a known kind, a status other than None, at most
     /// {MAX_EXTENSIONS} (Extended with at least one); `recordedAt` non-zero and at most the
@@ -329,7 +334,7 @@ interface ICommitmentRegistry {
     /// 2^64 − 1 − {MAX_GRACE_PERIOD} (the overdue clock adds the grace; v2 imported due dates
     /// unbounded); `overdueAt` zero or between `recordedAt` and the block time, zero on
     /// Recorded; `evidenceSubmittedAt` and `decidedAt` zero or between `signedAt` and the block
-    /// time plus the skew (v2 allowed them before the overdue mark, finding 5), pending evidence
+    /// time plus the skew (before the overdue mark as live writes may be too), pending evidence
     /// only on open statuses, `decidedAt` only on Fulfilled and Repaired, `fulfilledLate` only on
     /// Fulfilled. A carried fact dated before its mark stays as v2 judged it.
     function importCommitments(CommitmentImport[] calldata commitments) external;

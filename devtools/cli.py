@@ -173,3 +173,37 @@ def bench_write_path(
     from devtools.bench.write_path import bench_write_path as run
 
     typer.echo(json.dumps(run(confirmations, rate, database, postgres, batch_size)))
+
+
+@app.command("mutate")
+def mutate(
+    contract: Annotated[
+        list[str] | None, typer.Option(help="An implementation contract to mutate (repeatable); all three by default.")
+    ] = None,
+    operator: Annotated[
+        list[str] | None, typer.Option(help="flip, bound, check, write, event, role (repeatable); all by default.")
+    ] = None,
+    limit: Annotated[int | None, typer.Option(help="At most this many mutants per contract.")] = None,
+    mutant: Annotated[list[str] | None, typer.Option(help="Only these mutant ids (repeatable).")] = None,
+    timeout: Annotated[float, typer.Option(help="Seconds the tests of one mutant may take.")] = 1800.0,
+    out: Annotated[str, typer.Option(help="The JSON report, rewritten after each mutant.")] = "mutation-report.json",
+    list_only: Annotated[bool, typer.Option("--list", help="Only list the mutants (JSON), run nothing.")] = False,
+) -> None:
+    """Mutation run over the contracts (docs/contracts-mutation.md): each mutant compiled alone with the
+    pinned solc, the contract's tests run fail-fast; prints a summary, writes the JSON report."""
+    from dataclasses import asdict
+    from pathlib import Path
+
+    from devtools.mutate import OPERATORS, mutants_of, run as run_mutants
+
+    contracts = contract or ["CommitmentRegistry", "FeeLedger", "InspectionDraws"]
+    operators = tuple(operator or OPERATORS)
+    if unknown := set(operators) - set(OPERATORS):
+        raise typer.BadParameter(f"unknown operators {sorted(unknown)}; known: {', '.join(OPERATORS)}")
+    if list_only:
+        typer.echo(json.dumps([asdict(m) for c in contracts for m in mutants_of(c, operators)], ensure_ascii=False))
+        return
+    report = run_mutants(
+        contracts, operators, limit=limit, timeout=timeout, report_path=Path(out), only=set(mutant or ()) or None
+    )
+    typer.echo(report.summary())

@@ -183,7 +183,7 @@ def decide_commitment(
     signed_at = _signed_at(session, record)
     fact_at = None
     if decision.action in DECISION_TIME:
-        fact_at = _fact_time(session, record, decision.decided_at, "decided_at", signed_at)
+        fact_at = _fact_time(session, record, decision.decided_at, "decided_at", signed_at, decision.action)
     if decision.action == "extend":
         new_due_date = decision.new_due_date
         if new_due_date is None:  # (the schema requires it to extend)
@@ -297,7 +297,8 @@ def report_acceptance(session: Session, *, report: AcceptanceReport, client: str
         )
         for record in shelter_builds:
             if not _decided(session, record.commitment_number):
-                fact_at = _fact_time(session, record, report.accepted_at, "accepted_at", _signed_at(session, record))
+                signed_at = _signed_at(session, record)
+                fact_at = _fact_time(session, record, report.accepted_at, "accepted_at", signed_at, "accept")
                 commands.append(_decide(session, record, "accept", report.report_sha256, client, fact_at=fact_at))
     if report.surveyed_shelter_area != project.built_shelter_area:
         assessment = (
@@ -376,6 +377,11 @@ ACCEPTED_FROM: dict[str, frozenset[str]] = {
     "breach": frozenset({"overdue"}),  # breach: c.status == Overdue (markOverdue comes first)
     "repair": frozenset({"breached"}),  # repair: c.status == Breached
 }
+# The bounds of each dated decision's fact time (CommitmentRegistry v3 `_checkFactTime`): never before
+# the signing nor after the chain's time plus the skew; a repair (it answers a breach, which follows the
+# mark) not before the latest overdue mark either. Evidence and fulfilments may predate a mark and reach
+# the chain after it (issue 17; the credit rules give the mark's weight back: `overdue_mark_voided`).
+NOT_BEFORE_OVERDUE_MARK = frozenset({"repair"})
 # Pending evidence: rejectEvidence needs some (…NoEvidencePending), breach none (…EvidencePending).
 NEEDS_EVIDENCE_PENDING = frozenset({"reject_evidence"})
 REFUSED_WITH_EVIDENCE_PENDING = frozenset({"breach"})
@@ -431,36 +437,38 @@ def _foreseeable_refusal(session: Session, record: CommitmentRecord, action: str
     return chain_refusal(record.commitment_number, action, state.status, state.evidence_submitted_at != 0)
 
 
-def _fact_time(session: Session, record: CommitmentRecord, given, field: str, signed_at: int) -> int:
-    """The fact time a decision sends: the given one, or when omitted the earliest the registry accepts
-    now (the chain's time, and never before the signing or the latest overdue mark); either is judged
-    by the registry's bounds (CommitmentRegistryInvalidTime), so no 202 is followed by that refusal."""
+def _fact_time(session: Session, record: CommitmentRecord, given, field: str, signed_at: int, action: str) -> int:
+    """The fact time `action` sends: the given one, or when omitted the earliest the registry accepts
+    now (the chain's time, never before the signing, and for a repair never before the latest overdue
+    mark); either is judged by the registry's bounds (CommitmentRegistryInvalidTime), so no 202 is
+    followed by that refusal."""
     clock = chain_time.chain_clock()
-    marked = _overdue_marked_at(session, record)
+    marked = _overdue_marked_at(session, record) if action in NOT_BEFORE_OVERDUE_MARK else None
     moment = unix(given) if given is not None else max(clock.now(), signed_at, marked or 0)
     if moment > clock.latest_allowed():
         raise ValidationFailed(
             f"{field} is more than 15 minutes after the chain's time", field=field, rule="not_after_chain_time"
         )
-    if problem := _fact_time_problem(record, moment, field, signed_at, marked):
+    if problem := fact_time_problem(record.commitment_number, action, moment, field, signed_at, marked):
         raise problem
     return moment
 
 
-def _fact_time_problem(
-    record: CommitmentRecord, moment: int, field: str, signed_at: int, marked: int | None
+def fact_time_problem(
+    number: str, action: str, moment: int, field: str, signed_at: int, marked: int | None
 ) -> ValidationFailed | None:
-    """CommitmentRegistry v3: a fact is not dated before signing nor before the latest overdue mark."""
+    """CommitmentRegistry v3: a fact is not dated before signing; a repair not before the latest overdue
+    mark (`marked`, its block time) either. Evidence and fulfilments may predate the mark (issue 17)."""
     if moment < signed_at:
         return ValidationFailed(
-            f"{field} is before commitment {record.commitment_number} was signed",
+            f"{field} is before commitment {number} was signed",
             field=field,
             rule="not_before_signing",
         )
-    if marked is not None and moment < marked:
+    if action in NOT_BEFORE_OVERDUE_MARK and marked is not None and moment < marked:
         return ValidationFailed(
-            f"{field} is before commitment {record.commitment_number} was marked overdue "
-            f"({from_unix(marked).isoformat()}); a fulfilment after the mark is late",
+            f"{field} is before commitment {number} was marked overdue "
+            f"({from_unix(marked).isoformat()}); a repair follows the breach",
             field=field,
             rule="not_before_overdue_mark",
         )

@@ -485,8 +485,8 @@ def test_the_grace_period_also_runs_from_when_the_commitment_became_known_on_cha
     assert commitment(chain)["recordedAt"] == recorded_at
 
 
-def test_a_fact_dated_before_the_overdue_mark_is_refused(chain):
-    # finding 5: once marked overdue, a backdated fulfilment cannot make it "on time"
+def test_evidence_dated_before_the_overdue_mark_is_accepted_after_it_and_judged_against_the_due_date(chain):
+    # issue 17: evidence that came in time but reached the chain after the mark keeps its own date
     signed = chain.now()
     record(chain, signed_at=signed, due_in=DAY)
     marked_at = signed + DAY + GRACE + 1
@@ -496,12 +496,40 @@ def test_a_fact_dated_before_the_overdue_mark_is_refused(chain):
         ("APPROVAL_ROLE", "submitEvidence"),
         ("APPROVAL_ROLE", "fulfilByAcceptance"),
     ):
-        with reverts("CommitmentRegistryInvalidTime") as excinfo:
-            registry_call(chain, role, name, "C-1", DOC, signed + 10)
-        assert excinfo.value.args_ == (signed + 10,)
-    receipt = verifier(chain, "fulfil", "C-1", DOC, marked_at)
-    assert events(chain.registry, "CommitmentFulfilled", receipt)[0]["late"] is True
+        with reverts("CommitmentRegistryInvalidTime") as excinfo:  # never before the signing
+            registry_call(chain, role, name, "C-1", DOC, signed - 1)
+        assert excinfo.value.args_ == (signed - 1,)
+    registry_call(chain, "APPROVAL_ROLE", "submitEvidence", "C-1", DOC, signed + 10)
+    assert commitment(chain)["evidenceSubmittedAt"] == signed + 10
+    receipt = verifier(chain, "fulfil", "C-1", DOC, chain.now())
+    (fulfilled,) = events(chain.registry, "CommitmentFulfilled", receipt)
+    assert (fulfilled["fulfilledAt"], fulfilled["late"]) == (signed + 10, False)
+    held = commitment(chain)
+    assert (held["status"], held["decidedAt"], held["overdueAt"]) == (FULFILLED, signed + 10, marked_at)
+    assert counters(chain)["overdue"] == 1 and counters(chain)["fulfilledLate"] == 0
+
+
+@pytest.mark.parametrize("function", ["fulfil", "fulfilByAcceptance"])
+def test_a_fulfilment_dated_after_the_due_date_but_before_the_mark_is_accepted_late(chain, function):
+    signed = chain.now()
+    record(chain, signed_at=signed, due_in=DAY)
+    marked_at = signed + DAY + GRACE + 1
+    mark_overdue(chain, at=marked_at)
+    role = "APPROVAL_ROLE" if function == "fulfilByAcceptance" else "VERIFIER_ROLE"
+    receipt = registry_call(chain, role, function, "C-1", DOC, signed + DAY + 1)
+    (fulfilled,) = events(chain.registry, "CommitmentFulfilled", receipt)
+    assert (fulfilled["fulfilledAt"], fulfilled["late"]) == (signed + DAY + 1, True)
     assert commitment(chain)["overdueAt"] == marked_at
+
+
+def test_a_fact_beyond_the_skew_is_refused_after_the_overdue_mark_too(chain):
+    signed = chain.now()
+    record(chain, signed_at=signed, due_in=DAY)
+    mark_overdue(chain, at=signed + DAY + GRACE + 1)
+    now = chain.now() + 1
+    with reverts("CommitmentRegistryInvalidTime") as excinfo:
+        registry_call(chain, "APPROVAL_ROLE", "submitEvidence", "C-1", DOC, now + SKEW + 1, at=now)
+    assert excinfo.value.args_ == (now + SKEW + 1,)
 
 
 def test_a_repair_dated_before_the_overdue_mark_or_beyond_the_skew_is_refused(chain):

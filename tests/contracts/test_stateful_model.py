@@ -362,7 +362,8 @@ PATHS = {
     "overdue refused: not yet due",
     "recorded past due",
     "batch skipped some",
-    "fact refused: before the overdue mark",
+    "evidence before the overdue mark accepted after it",
+    "repair refused: before the overdue mark",
     "grace extended by a pause",
 }
 
@@ -446,16 +447,18 @@ class CommitmentMachine(Clocked):
             return "CommitmentRegistryUnknownCommitment"
         return None if commitment.status in OPEN else "CommitmentRegistryInvalidTransition"
 
-    def _fact_error(self, c, at):
-        """Called after the send: self.t is the block time. Not before signing nor the overdue mark."""
+    def _fact_error(self, c, at, repair=False):
+        """Called after the send: self.t is the block time. Not before signing (a repair: nor the
+        overdue mark), not beyond the skew; evidence may predate the mark (issue 17)."""
         commitment = self.commitments[c]
-        if commitment.signed <= at < commitment.overdue_at:
-            self._took("fact refused: before the overdue mark")
-        return (
-            "CommitmentRegistryInvalidTime"
-            if at < max(commitment.signed, commitment.overdue_at) or at > self.t + SKEW
-            else None
-        )
+        earliest = max(commitment.signed, commitment.overdue_at) if repair else commitment.signed
+        if commitment.signed <= at < commitment.overdue_at and at <= self.t + SKEW:
+            self._took(
+                "repair refused: before the overdue mark"
+                if repair
+                else "evidence before the overdue mark accepted after it"
+            )
+        return "CommitmentRegistryInvalidTime" if at < earliest or at > self.t + SKEW else None
 
     @rule(c=COMMITMENTS, offset=st.sampled_from([-DAY, -1, 0, SKEW + 1]), by_office=st.booleans())
     def submit_evidence(self, c, offset, by_office):
@@ -610,7 +613,7 @@ class CommitmentMachine(Clocked):
             if commitment is None
             else "CommitmentRegistryInvalidTransition"
             if commitment.status != BREACHED
-            else self._fact_error(c, at)
+            else self._fact_error(c, at, repair=True)
         )
         assert got == expected
         if expected is None:

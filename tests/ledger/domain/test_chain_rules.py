@@ -129,7 +129,9 @@ def indexed(session, number: str, event: str, status: str, block: int, timestamp
     session.commit()
 
 
-def test_a_fulfilment_dated_before_the_overdue_mark_is_refused_and_an_omitted_time_is_after_it(session, chain_clock):
+def test_a_fulfilment_dated_before_the_overdue_mark_is_sent_with_its_date_and_a_repair_so_dated_is_refused(
+    session, chain_clock
+):
     assessed(session)
     signed = datetime.now(timezone.utc) - timedelta(days=60)
     commitments.record_commitments(
@@ -142,21 +144,15 @@ def test_a_fulfilment_dated_before_the_overdue_mark_is_refused_and_an_omitted_ti
     session.commit()
     marked = int(datetime.now(timezone.utc).timestamp()) - 3600
     indexed(session, "C-9", "marked_overdue", "overdue", 10, marked)
-    early = CommitmentDecision(
-        action="fulfil", document_sha256=sha("e"), decided_at=datetime.fromtimestamp(marked - 60, timezone.utc)
-    )
+    before_due = datetime.combine(date.today() - timedelta(days=25), datetime.min.time(), timezone.utc)
+    early_repair = CommitmentDecision(action="repair", document_sha256=sha("r"), decided_at=before_due)
     with pytest.raises(ValidationFailed) as refused:
-        commitments.decide_commitment(session, commitment_number="C-9", decision=early, actor="office")
+        commitments.decide_commitment(session, commitment_number="C-9", decision=early_repair, actor="office")
     assert (refused.value.field, refused.value.rule) == ("decided_at", "not_before_overdue_mark")
     session.rollback()
-    chain_clock.offset = 600  # the chain runs ahead: "now" is the chain's now
-    commitments.decide_commitment(
-        session,
-        commitment_number="C-9",
-        actor="office",
-        decision=CommitmentDecision(action="fulfil", document_sha256=sha("e")),
-    )
-    assert command_args(session, "fulfil_commitment")[0]["fulfilled_at"] >= chain_clock.now() - 1
+    early = CommitmentDecision(action="fulfil", document_sha256=sha("e"), decided_at=before_due)
+    commitments.decide_commitment(session, commitment_number="C-9", decision=early, actor="office")
+    assert command_args(session, "fulfil_commitment")[0]["fulfilled_at"] == int(before_due.timestamp())
 
 
 def test_a_decision_the_indexed_state_forbids_is_refused_when_nothing_of_ours_is_on_its_way(session):
@@ -268,6 +264,39 @@ CHAIN_RULES = {
 }
 
 
+# The fact times a dated decision can carry, against a commitment signed at `signed`, due a day later
+# and marked overdue at `marked` (the block time of the mark): (name, moment).
+FACT_TIMES = {
+    "before the signing": lambda signed, marked: signed - 1,
+    "at the signing": lambda signed, marked: signed,
+    "before the due date": lambda signed, marked: signed + 10,
+    "after the due date, before the mark": lambda signed, marked: signed + DAY + 10,
+    "a second before the mark": lambda signed, marked: marked - 1,
+    "at the mark": lambda signed, marked: marked,
+}
+# Each dated decision from the status it is accepted from once the commitment was marked overdue.
+DATED_FROM = {"fulfil": "overdue", "accept": "overdue", "submit_evidence": "overdue", "repair": "breached"}
+
+
+@pytest.mark.parametrize("when", FACT_TIMES)
+@pytest.mark.parametrize("action", sorted(commitments.DECISION_TIME))
+def test_the_fact_time_pre_check_of_every_dated_decision_answers_as_the_registry_does(chain, action, when):
+    to_state(chain, DATED_FROM[action], False)
+    held = chain_commitment(chain)
+    signed, marked = held["signedAt"], held["overdueAt"]
+    moment = FACT_TIMES[when](signed, marked)
+    refusal = commitments.fact_time_problem("C-1", action, moment, "decided_at", signed, marked)
+    role, function, args = DECISION_CALLS[action]
+    try:
+        registry_call(chain, role, function, "C-1", *args(chain)[:-1], moment)
+    except ContractRevert as revert:
+        assert revert.name == "CommitmentRegistryInvalidTime", revert.name
+        assert refusal is not None, f"the registry refused {action} dated {when}, the pre-check accepts it"
+        assert refusal.rule in {"not_before_signing", "not_before_overdue_mark"}
+    else:
+        assert refusal is None, f"the registry accepted {action} dated {when}, the pre-check refuses: {refusal}"
+
+
 # -- fact times and totals as the chain holds them (review D1, D5–D7) --------------------------------
 
 
@@ -297,7 +326,7 @@ def test_an_omitted_decision_or_acceptance_time_is_never_before_the_signing_on_a
     assert all(moment <= chain_clock.latest_allowed() for moment in fulfilled)
 
 
-def test_an_omitted_acceptance_time_is_never_before_the_signing_nor_the_overdue_mark(session, chain_clock):
+def test_an_omitted_acceptance_time_is_the_chain_s_now_even_before_a_mark_in_a_block_ahead(session, chain_clock):
     from ledger.domain.schemas.approval import AcceptanceReport
 
     assessed(session)
@@ -314,6 +343,7 @@ def test_an_omitted_acceptance_time_is_never_before_the_signing_nor_the_overdue_
     session.commit()
     marked = chain_clock.now() + 300  # marked overdue in a block ahead of our reading of the chain
     indexed(session, "C-SB", "marked_overdue", "overdue", 12, marked)
+    before = chain_clock.now()
     commitments.report_acceptance(
         session,
         client="approval",
@@ -322,7 +352,7 @@ def test_an_omitted_acceptance_time_is_never_before_the_signing_nor_the_overdue_
         ),
     )
     (accepted,) = command_args(session, "fulfil_by_acceptance")
-    assert accepted["accepted_at"] == marked
+    assert before <= accepted["accepted_at"] < marked  # the registry accepts a fact before the mark (issue 17)
 
 
 def test_a_reassessment_is_never_dated_before_the_first_assessment_even_when_the_chain_s_clock_falls_back(

@@ -1,0 +1,74 @@
+"""The mutation tool itself (devtools/mutate) on a small fixture contract: the mutants it generates
+from the pinned solc's AST, and how it classifies each outcome (compiled with the pinned solc; the
+test command is a stand-in here, its exit code and its time limit are what is classified)."""
+
+import dataclasses
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from devtools.mutate import classify, compile_contract, mutants_of, run_mutant
+
+FIXTURE = Path(__file__).parent / "fixtures" / "mutate"
+
+
+@pytest.fixture(scope="module")
+def mutants():
+    return {m.id: m for m in mutants_of("Tally", sources_dir=FIXTURE)}
+
+
+@pytest.fixture(scope="module")
+def original(tmp_path_factory):
+    out = tmp_path_factory.mktemp("original") / "Tally.json"
+    assert compile_contract(FIXTURE, "Tally", out) is None
+    return json.loads(out.read_text())
+
+
+def test_the_fixture_yields_each_kind_of_one_line_breakage_located_on_the_compiler_s_ast(mutants):
+    assert [(m.operator, m.line, m.original, m.replacement) for m in mutants.values()] == [
+        ("check", 16, "if (msg.sender != counter) revert TallyNotCounter(msg.sender);", "{}"),
+        ("flip", 16, "!=", "=="),
+        ("write", 21, "counter = msg.sender;", "{}"),
+        ("role", 24, "onlyCounter", ""),
+        ("check", 25, "if (total + by > LIMIT) revert TallyFull(total);", "{}"),
+        ("flip", 25, ">", "<="),
+        ("bound", 25, ">", ">="),
+        ("write", 27, "total = before + by;", "{}"),
+        ("event", 28, "before, total", "total, before"),
+    ]
+    source = (FIXTURE / "Tally.sol").read_bytes()
+    assert b"emit Counted(total, before);" in mutants["Tally-0009"].apply(source)
+
+
+def stand_in(exit_code: int | None):
+    """A test command that checks it was handed the mutant's artifact, then exits so (None: hangs)."""
+
+    def command(contract, artifact):
+        check = f"import json,sys; json.load(open({str(artifact)!r}))['deployedBytecode']; "
+        check += "import time; time.sleep(60)" if exit_code is None else f"sys.exit({exit_code})"
+        return [sys.executable, "-c", check], {}
+
+    return command
+
+
+@pytest.mark.parametrize(("exit_code", "outcome"), [(1, "killed"), (None, "timeout")])
+def test_a_compiled_mutant_is_classified_by_its_tests_exit_code_or_time_limit(mutants, original, exit_code, outcome):
+    result = run_mutant(
+        mutants["Tally-0006"], original, timeout=5, sources_dir=FIXTURE, test_command=stand_in(exit_code)
+    )
+    assert result.outcome == outcome
+
+
+def test_a_mutant_that_does_not_compile_or_compiles_to_the_same_bytecode_is_never_tested(mutants, original):
+    never = stand_in(1)
+    garbled = dataclasses.replace(mutants["Tally-0006"], replacement="=>")
+    broken = run_mutant(garbled, original, timeout=5, sources_dir=FIXTURE, test_command=never)
+    assert broken.outcome == "compile_error" and "ParserError" in broken.detail
+    same = dataclasses.replace(mutants["Tally-0006"], replacement=">")
+    assert run_mutant(same, original, timeout=5, sources_dir=FIXTURE, test_command=never).outcome == "equivalent"
+
+
+def test_pytest_s_exit_codes_map_to_outcomes():  # 0 passed, 1 failed, 2 interrupted, 5 no tests
+    assert [classify(code) for code in (0, 1, 2, 5, None)] == ["survived", "killed", "error", "error", "timeout"]
