@@ -63,11 +63,10 @@ docs: install
 test-deep: install
 	LEDGER_DEEP=1 $(BIN)/pytest tests/contracts/test_stateful_model.py tests/ledger/indexer/test_crash_recovery.py tests/api/test_fuzzing.py
 
-## Slither over contracts/, compiled by Hardhat with the pinned solcjs (hardhat-local/slither);
+## Slither over contracts/, as check-artifacts' compile with the pinned solcjs left them (Hardhat's
+## build-info format in hardhat-local/artifacts/slither: one compile serves both);
 ## any finding fails. Accepted findings are disabled beside the code with their reason.
-slither: install
-	rm -rf hardhat-local/cache/slither hardhat-local/artifacts/slither
-	cd hardhat-local/slither && ../node_modules/.bin/hardhat compile --quiet
+slither: install check-artifacts
 	cd hardhat-local/slither && PATH="$(CURDIR)/$(BIN):$$PATH" slither . --hardhat-ignore-compile \
 		--hardhat-artifacts-directory ../artifacts/slither --filter-paths node_modules --fail-pedantic
 
@@ -83,8 +82,9 @@ bench: install
 compile: hardhat-local/node_modules/.installed
 	cd hardhat-local && node compile.js
 
+## The compile also writes the build-info Slither reads (`make slither`).
 check-artifacts: hardhat-local/node_modules/.installed
-	cd hardhat-local && node compile.js --check
+	cd hardhat-local && node compile.js --check --build-info artifacts/slither
 
 ## Copy the front-end files the portal serves (ECharts) from the pinned npm package into
 ## portal/static/vendor/ (commit the result); check-vendored fails when the committed copy differs.
