@@ -57,11 +57,14 @@ lint: install
 docs: install
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 
-## The long runs (LEDGER_DEEP=1): the stateful contract models at a much larger size, every lifecycle
-## path required on both nodes, 40 SIGKILLs per node for the indexer instead of `make test`'s 8, and
-## 400 Schemathesis examples per API operation instead of 6.
+## The long runs (LEDGER_DEEP=1): every module that takes a size from tests/support/depth.py (found by
+## its import, so none is left out) at its full size, on both nodes: the stateful contract models
+## much larger, every lifecycle path required on both nodes; 40 SIGKILLs per node for the indexer
+## instead of `make test`'s 8; 400 Schemathesis examples per API operation instead of 6; a burst of
+## 120 payments across the PostgreSQL crash instead of 40; six levies of the tax stream instead of three.
+DEEP_MODULES := $(shell grep -rl --include='*.py' 'from tests.support.depth import DEEP' tests | sort)
 test-deep: install
-	LEDGER_DEEP=1 $(BIN)/pytest tests/contracts/test_stateful_model.py tests/ledger/indexer/test_crash_recovery.py tests/api/test_fuzzing.py
+	env -u LEDGER_DEV_NODE LEDGER_DEEP=1 $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile $(DEEP_MODULES)
 
 ## Slither over contracts/, as check-artifacts' compile with the pinned solcjs left them (Hardhat's
 ## build-info format in hardhat-local/artifacts/slither: one compile serves both);
