@@ -57,11 +57,14 @@ lint: install
 docs: install
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 
-## The long runs (LEDGER_DEEP=1): the stateful contract models at a much larger size, every lifecycle
-## path required on both nodes, 40 SIGKILLs per node for the indexer instead of `make test`'s 8, and
-## 400 Schemathesis examples per API operation instead of 6.
+## The long runs (LEDGER_DEEP=1): every module that takes a size from tests/support/depth.py (found by
+## its import, so none is left out) at its full size, on both nodes: the stateful contract models
+## much larger, every lifecycle path required on both nodes; 40 SIGKILLs per node for the indexer
+## instead of `make test`'s 8; 400 Schemathesis examples per API operation instead of 6; a burst of
+## 120 payments across the PostgreSQL crash instead of 40; six levies of the tax stream instead of three.
+DEEP_MODULES := $(shell grep -rl --include='*.py' 'from tests.support.depth import DEEP' tests | sort)
 test-deep: install
-	LEDGER_DEEP=1 $(BIN)/pytest tests/contracts/test_stateful_model.py tests/ledger/indexer/test_crash_recovery.py tests/api/test_fuzzing.py tests/e2e/test_crash_harness.py
+	env -u LEDGER_DEV_NODE LEDGER_DEEP=1 $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile $(DEEP_MODULES)
 
 ## The crash harness's long run (devtools/crash.py): 200 iterations of the mixed workload, each with a SIGKILL
 ## of an API process, the worker, the indexer or the node; JSON counts on stdout, exit 1 on any violation.
@@ -75,11 +78,10 @@ crash: install
 mutate: install
 	nice -n 10 $(BIN)/python -m devtools mutate $(MUTATE_ARGS)
 
-## Slither over contracts/, compiled by Hardhat with the pinned solcjs (hardhat-local/slither);
+## Slither over contracts/, as check-artifacts' compile with the pinned solcjs left them (Hardhat's
+## build-info format in hardhat-local/artifacts/slither: one compile serves both);
 ## any finding fails. Accepted findings are disabled beside the code with their reason.
-slither: install
-	rm -rf hardhat-local/cache/slither hardhat-local/artifacts/slither
-	cd hardhat-local/slither && ../node_modules/.bin/hardhat compile --quiet
+slither: install check-artifacts
 	cd hardhat-local/slither && PATH="$(CURDIR)/$(BIN):$$PATH" slither . --hardhat-ignore-compile \
 		--hardhat-artifacts-directory ../artifacts/slither --filter-paths node_modules --fail-pedantic
 
@@ -95,8 +97,9 @@ bench: install
 compile: hardhat-local/node_modules/.installed
 	cd hardhat-local && node compile.js
 
+## The compile also writes the build-info Slither reads (`make slither`).
 check-artifacts: hardhat-local/node_modules/.installed
-	cd hardhat-local && node compile.js --check
+	cd hardhat-local && node compile.js --check --build-info artifacts/slither
 
 ## Copy the front-end files the portal serves (ECharts) from the pinned npm package into
 ## portal/static/vendor/ (commit the result); check-vendored fails when the committed copy differs.

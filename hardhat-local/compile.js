@@ -1,7 +1,11 @@
 // The one compile path: the pinned npm `solc` (solcjs), offline, deterministic.
 // Writes ledger/chain/artifacts/<Contract>.json; with --check, compiles in memory and exits 1
-// when the committed artifacts differ from a fresh compile.
+// when the committed artifacts differ from a fresh compile. With --build-info DIR, the same compile
+// also writes DIR/build-info/<id>.json in Hardhat's build-info format (input, output with the ASTs and
+// source maps) for Slither (`make slither` reads it: one solcjs compile serves both; the artifacts are
+// the same, since what a compile outputs does not change the code it generates).
 "use strict";
+const crypto = require("crypto");
 const fs = require("fs");
 const path = require("path");
 const solc = require("solc");
@@ -11,12 +15,38 @@ const SOURCES = path.join(ROOT, "contracts");
 const OUT = path.join(ROOT, "ledger", "chain", "artifacts");
 const DEPLOYABLE = ["FeeLedger", "CommitmentRegistry", "InspectionDraws"];
 
+const ARTIFACT_OUTPUTS = { "*": { "*": ["abi", "evm.bytecode.object", "evm.deployedBytecode.object"] } };
+// What Hardhat asks solc for (hardhat-local/slither compiled this way before): Slither reads it.
+const SLITHER_OUTPUTS = {
+  "*": { "*": ["abi", "evm.bytecode", "evm.deployedBytecode", "evm.methodIdentifiers", "metadata"], "": ["ast"] },
+};
+const buildInfoArg = process.argv.indexOf("--build-info");
+const BUILD_INFO = buildInfoArg > 0 ? path.resolve(process.argv[buildInfoArg + 1]) : null;
+const imported = {}; // every file resolved through findImports: Hardhat's input lists them as sources
+
 function findImports(importPath) {
   for (const base of [path.join(__dirname, "node_modules"), ROOT]) {
     const file = path.join(base, importPath);
-    if (fs.existsSync(file)) return { contents: fs.readFileSync(file, "utf8") };
+    if (fs.existsSync(file)) {
+      imported[importPath] = { content: fs.readFileSync(file, "utf8") };
+      return { contents: imported[importPath].content };
+    }
   }
   return { error: `not found: ${importPath}` };
+}
+
+function writeBuildInfo(input, output) {
+  const sources = { ...input.sources, ...imported };
+  const ordered = Object.fromEntries(Object.keys(sources).sort().map((name) => [name, sources[name]]));
+  const fullInput = { ...input, sources: ordered };
+  const solcLongVersion = solc.version().replace(".Emscripten.clang", "");
+  const solcVersion = solcLongVersion.split("+")[0];
+  const id = crypto.createHash("md5").update(JSON.stringify([solcLongVersion, fullInput])).digest("hex");
+  const dir = path.join(BUILD_INFO, "build-info");
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true });
+  const info = { id, _format: "hh-sol-build-info-1", solcVersion, solcLongVersion, input: fullInput, output };
+  fs.writeFileSync(path.join(dir, `${id}.json`), JSON.stringify(info));
 }
 
 function compile() {
@@ -32,13 +62,15 @@ function compile() {
       viaIR: true,
       evmVersion: "cancun",
       metadata: { bytecodeHash: "none" },
-      outputSelection: { "*": { "*": ["abi", "evm.bytecode.object", "evm.deployedBytecode.object"] } },
+      outputSelection: BUILD_INFO ? SLITHER_OUTPUTS : ARTIFACT_OUTPUTS,
     },
   };
   const output = JSON.parse(solc.compile(JSON.stringify(input), { import: findImports }));
   const errors = (output.errors || []).filter((e) => e.severity === "error");
   for (const e of output.errors || []) console.error(e.formattedMessage);
   if (errors.length) process.exit(2);
+  if (BUILD_INFO) writeBuildInfo(input, output);
+  input.settings.outputSelection = ARTIFACT_OUTPUTS; // what the artifact holds, as it records
 
   const artifacts = {};
   for (const name of DEPLOYABLE) {

@@ -148,3 +148,6 @@ def chain(deployed_chain):
 # The public's world (API, portal and browser tests share it): defined with the shared fixtures so
 # that one instance serves the session.
 from tests.support.public_world import public_world  # noqa: E402,F401
+
+# Migrated databases are copies of one migrated once per session (tests/support/databases.py).
+from tests.support.databases import migrated_templates  # noqa: E402,F401

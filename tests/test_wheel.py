@@ -1,8 +1,14 @@
 """The wheel works on its own: built from the tree, installed into a fresh venv (the pinned versions of
 requirements.lock), and run from a directory outside the repository — `ledger --help`, `ledger db upgrade`
 on SQLite, and one page of each audience rendered through `web.app:create_app`. An editable install
-hides a missing template or data file, a path into the source tree, or an import of devtools; this does not."""
+hides a missing template or data file, a path into the source tree, or an import of devtools; this does not.
 
+The wheel's dependencies (its Requires-Dist at the versions of requirements.lock, and httpx) are installed
+once into a venv kept under ~/.cache/fee-ledger-tests/ by a hash of that list and of the lock, and built
+anew when either changes. Each run makes a fresh venv that sees that one through a .pth file, installs
+the wheel into it and `pip check`s that every requirement the wheel declares is met there."""
+
+import hashlib
 import os
 import shutil
 import subprocess
@@ -12,6 +18,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from packaging.requirements import Requirement
 
 ROOT = Path(__file__).resolve().parent.parent
 PRODUCT = ("ledger", "api", "portal", "web")  # the packages the wheel ships
@@ -46,20 +53,56 @@ def wheel(tmp_path_factory) -> Path:
     return built
 
 
+def declared_requirements(wheel: Path) -> list[str]:
+    """The wheel's own Requires-Dist (those of its extras left out), as its METADATA states them."""
+    with zipfile.ZipFile(wheel) as archive:
+        (metadata,) = [name for name in archive.namelist() if name.endswith(".dist-info/METADATA")]
+        lines = archive.read(metadata).decode().splitlines()
+    requirements = [Requirement(line.split(":", 1)[1].strip()) for line in lines if line.startswith("Requires-Dist:")]
+    return sorted(str(r) for r in requirements if r.marker is None or "extra" not in str(r.marker))
+
+
+def dependencies_venv(requirements: list[str]) -> Path:
+    """A venv holding `requirements` (and httpx, for TestClient) at the versions of requirements.lock, kept
+    between runs under a hash of both; made anew (in a folder of its own, then renamed) when missing."""
+    lock = (ROOT / "requirements.lock").read_bytes()
+    wanted = [*requirements, "httpx"]
+    key = hashlib.sha256("\n".join([sys.version, *wanted]).encode() + lock).hexdigest()[:16]
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "fee-ledger-tests"
+    venv = cache / f"wheel-dependencies-{key}"
+    if (venv / "complete").exists():
+        return venv
+    cache.mkdir(parents=True, exist_ok=True)
+    building = cache / f"building-{key}-{os.getpid()}"
+    shutil.rmtree(building, ignore_errors=True)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    run([sys.executable, "-m", "venv", "--without-pip", building], cwd=cache, env=env)
+    pip = [sys.executable, "-m", "pip", "--python", building / "bin" / "python"]
+    run([*pip, "install", "-q", "-c", ROOT / "requirements.lock", *wanted], cwd=cache, env=env, timeout=900)
+    (building / "complete").write_text("\n".join(wanted) + "\n")
+    try:
+        building.rename(venv)
+    except OSError:  # another run finished the same one first
+        shutil.rmtree(building, ignore_errors=True)
+    return venv
+
+
 @pytest.fixture(scope="module")
 def installed(wheel, tmp_path_factory) -> dict:
-    """A fresh venv with the wheel (and httpx for TestClient), and an environment that sees nothing of the
-    repository: no PYTHONPATH, no LEDGER_* of the shell, a working directory outside the tree."""
+    """A fresh venv with the wheel (its dependencies and httpx for TestClient from dependencies_venv), and
+    an environment that sees nothing of the repository: no PYTHONPATH, no LEDGER_* of the shell, a working
+    directory outside the tree."""
+    dependencies = dependencies_venv(declared_requirements(wheel))
     venv = tmp_path_factory.mktemp("venv")
-    run([sys.executable, "-m", "venv", venv], cwd=venv, env=dict(os.environ))
+    run([sys.executable, "-m", "venv", "--without-pip", venv], cwd=venv, env=dict(os.environ))
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH" and not k.startswith("LEDGER_")}
     env |= {"PATH": f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}", "VIRTUAL_ENV": str(venv)}
-    run(
-        [venv / "bin" / "pip", "install", "-q", "--no-compile", "-c", ROOT / "requirements.lock", wheel, "httpx"],
-        cwd=venv,
-        env=env,
-        timeout=600,
-    )
+    (site_packages,) = venv.glob("lib/python*/site-packages")
+    (dependencies_site,) = dependencies.glob("lib/python*/site-packages")
+    (site_packages / "wheel-test-dependencies.pth").write_text(f"{dependencies_site}\n")
+    pip = [sys.executable, "-m", "pip", "--python", venv / "bin" / "python"]
+    run([*pip, "install", "-q", "--no-deps", wheel], cwd=venv, env=env)
+    run([*pip, "check"], cwd=venv, env=env)  # every requirement the wheel declares, met at its version
     workdir = tmp_path_factory.mktemp("deployment")
     env |= {"LEDGER_DATABASE_URL": f"sqlite:///{workdir / 'ledger.db'}", "LEDGER_NEW_USER_PASSWORD": PASSWORD}
     return {"bin": venv / "bin", "cwd": workdir, "env": env}

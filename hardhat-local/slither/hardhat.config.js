@@ -1,5 +1,7 @@
-// Compiles contracts/ for Slither only (`make slither`); ledger/chain/artifacts still come from
-// ../compile.js, the one artifact compile path. Hardhat refuses sources outside its root, so
+// The Hardhat project Slither reads (`make slither`): crytic-compile finds it by this file and reads
+// ../artifacts/slither/build-info, which ../compile.js writes in Hardhat's format during `make
+// check-artifacts` (one compile for both). `npx hardhat compile` here still compiles the same way for
+// Slither by hand; ledger/chain/artifacts come from ../compile.js only. Hardhat refuses sources outside its root, so
 // `contracts` here is a symlink to the repository's contracts/. The compiler is the pinned npm
 // solcjs (never a download): TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD is overridden to use it.
 const { subtask } = require("hardhat/config");

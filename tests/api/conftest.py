@@ -23,8 +23,6 @@ from ledger.access.users import add_user
 from ledger.core.crypto_profile import STANDARD, CryptoProfile
 from devtools.sdk import LedgerClient
 from ledger.db.engine import make_engine
-from ledger.db.schema import upgrade_schema
-from devtools.scratch_db import scratch_database
 from devtools.dev_node import free_port
 from devtools import REPO_ROOT
 from tests.support.rates import mirror_sample_rate_table
@@ -153,13 +151,12 @@ def api_crypto_profile() -> CryptoProfile:
 
 
 @pytest.fixture(scope="module")
-def api(tmp_path_factory, api_crypto_profile):
-    """Two API processes on one scratch PostgreSQL database, with a tax and an approval client and
-    office, regulator and two enterprise users."""
+def api(tmp_path_factory, api_crypto_profile, migrated_templates):
+    """Two API processes on one scratch PostgreSQL database (a copy of one migrated once per session),
+    with a tax and an approval client and office, regulator and two enterprise users."""
     profile = api_crypto_profile
-    url, drop = scratch_database(POSTGRES_SERVER, prefix="ledger_api_test")
+    url, drop = migrated_templates.postgresql("ledger_api_test")
     engine = make_engine(url)
-    upgrade_schema(engine)
     mirror_sample_rate_table(engine)  # as the indexer would after `ledger deploy` published it
     keys = {"tax-bureau": profile.signatures.generate(), "approval-bureau": profile.signatures.generate()}
     for name, role in (("tax-bureau", "tax"), ("approval-bureau", "approval")):

@@ -29,10 +29,10 @@ def ledger(tmp_path, *args, env=None):
 
 
 @pytest.fixture
-def upgraded(tmp_path):
-    """The operator's first step on a new database."""
-    upgrade = ledger(tmp_path, "db", "upgrade")
-    assert upgrade.returncode == 0, upgrade.stderr
+def upgraded(tmp_path, migrated_templates):
+    """A database at the head revision, as the operator's first step (`ledger db upgrade`, run as a command
+    in tests/ledger/cli/test_db.py) leaves it: a copy of one migrated once per session."""
+    migrated_templates.sqlite(tmp_path / "l.db")
 
 
 def test_a_client_is_registered_rotated_to_a_second_key_and_refused_a_third(tmp_path, upgraded, crypto_profile):

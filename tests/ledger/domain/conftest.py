@@ -5,9 +5,12 @@ from tests.support.rates import mirror_sample_rate_table
 
 
 @pytest.fixture(autouse=True)
-def published_rates(engine):
-    """The sample rate table as deploy publishes it and the indexer mirrors it."""
-    mirror_sample_rate_table(engine)
+def published_rates(request):
+    """The sample rate table as deploy publishes it and the indexer mirrors it, in the test's database.
+    A test that takes no database (a rule judged on values alone) runs once, without one; a test that
+    takes one runs on SQLite and on PostgreSQL."""
+    if "database_url" in request.fixturenames:
+        mirror_sample_rate_table(request.getfixturevalue("engine"))
 
 
 class FixedChainClock:

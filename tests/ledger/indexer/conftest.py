@@ -12,26 +12,25 @@ from ledger.db.schema import upgrade_schema
 from ledger.chain.deploy import DeployOptions, deploy
 from devtools.dev_node import LocalNode
 from ledger.db.read_model import AGGREGATE_TABLES, EVENT_TABLES
-from devtools.scratch_db import scratch_database
 from ledger.indexer.loop import Indexer, IndexerConfig
 from ledger.chain.rpc import JsonRpc
 from ledger.core.settings import DEV_MNEMONIC
 from tests.conftest import Chain
 
-POSTGRES_SERVER = "postgresql://127.0.0.1/test"
 _owners = itertools.count()
 
 
 @pytest.fixture
-def new_database(tmp_path):
-    """Makes empty read models ("sqlite" or "postgresql"), dropped after the test.
+def new_database(tmp_path, migrated_templates):
+    """Makes empty read models ("sqlite" or "postgresql") at the head revision (copies of a database
+    migrated once per session: tests/support/databases.py), dropped after the test.
     PostgreSQL must be running: a missing server fails the test, never skips it."""
     drops, names = [], itertools.count()
 
     def make(kind: str) -> str:
         if kind == "sqlite":
-            return f"sqlite:///{tmp_path / f'read-model-{next(names)}.db'}"
-        url, drop = scratch_database(POSTGRES_SERVER, prefix="ledger_test")
+            return migrated_templates.sqlite(tmp_path / f"read-model-{next(names)}.db")
+        url, drop = migrated_templates.postgresql("ledger_test")
         drops.append(drop)
         return url
 
