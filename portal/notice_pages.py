@@ -17,10 +17,18 @@ NOTICE_KIND = {
     "inspection_conforms": "双随机抽查结果：符合承诺",
     "inspection_minor_findings": "双随机抽查结果：存在轻微问题",
     "inspection_false_commitment": "双随机抽查结果：不实承诺（计入信用记录）",
+    # the steps of a repair application (ledger.domain.repair_notices)
+    "repair_published": "信用修复申请已公示",
+    "repair_rejected": "信用修复申请未通过",
+    "repair_approved": "信用修复申请已批准，待上链",
 }
+# what a notice's date means: a reminder's and an outcome's is the commitment's due date
+DATE_LABEL = {"repair_published": "公示期至", "repair_rejected": "决定日期", "repair_approved": "决定日期"}
 
 
 @router.get("/notices")
 def workspace_notices(request: Request, session: SessionDep, who: EnterprisePage):
     notices = notices_of_enterprise(session, uscc=who.person.enterprise_uscc)
-    return render(request, "workspace/notices.html", who=who, notices=notices, NOTICE_KIND=NOTICE_KIND)
+    return render(
+        request, "workspace/notices.html", who=who, notices=notices, NOTICE_KIND=NOTICE_KIND, DATE_LABEL=DATE_LABEL
+    )

@@ -12,6 +12,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.responses import HTMLResponse
 
 from ledger.domain.common import SHANGHAI
+from ledger.domain.common import yuan as money  # portal.pages.yuan adds the dash for no amount
 from web.kit.deps import settings_for
 from web.kit.throttle import public_wait_of
 
@@ -85,12 +86,8 @@ RULE_SET_NAME = {
 
 
 def yuan(fen: int | None) -> str:
-    """123456 fen → ¥1,234.56."""
-    if fen is None:
-        return "—"
-    sign = "−" if fen < 0 else ""
-    whole, cents = divmod(abs(fen), 100)
-    return f"{sign}¥{whole:,}.{cents:02d}"
+    """123456 fen → ¥1,234.56 (ledger.domain.common.yuan); no amount → —."""
+    return "—" if fen is None else money(fen)
 
 
 def square_metres(area: int | None) -> str:

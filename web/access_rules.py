@@ -12,7 +12,8 @@ What the test takes as the answer to each kind of caller:
 * refused: 401 (no or a bad credential: a signed route called without a signature, a person's route
   without a session), 403 (the wrong role); a page sends the anonymous to /login and shows a person of
   the wrong role its 403 page;
-* another's object (`owner`): 404, exactly as an object that does not exist, never a hint that it does.
+* another's object (`owner`): 404, exactly as an object that does not exist, never a hint that it does;
+  office staff and the regulator, where allowed, read any owner's object.
 """
 
 from dataclasses import dataclass
@@ -41,7 +42,9 @@ class Unlimited:
 class Rule:
     callers: frozenset[str]
     # The path parameter naming an object the caller must own (a system client's command or webhook
-    # endpoint, an enterprise's project); another owner's object answers 404.
+    # endpoint, an enterprise's project, evidence or document); another owner's object answers 404. Only
+    # system clients and enterprises own objects: office staff and the regulator, where the route allows
+    # them, read every owner's.
     owner: str | None = None
     # A route answering a list: the largest `limit` it accepts (more is 422 naming `limit`), or why
     # its list needs none.
@@ -175,11 +178,15 @@ RULES: dict[tuple[str, str], Rule] = {
     # evidence for its own commitment; another's answers 404 (tests/portal/test_evidence_pages.py)
     ("GET", "/workspace/commitments/{commitment_number:path}/evidence"): only("enterprise", owner="commitment_number"),
     ("POST", "/workspace/commitments/{commitment_number:path}/evidence"): only("enterprise", owner="commitment_number"),
-    ("GET", "/workspace/commitments/{commitment_number:path}/evidence/{submission_id}/status"): ENTERPRISE,
+    # a submission's status: of the enterprise's own commitment (the path's commitment and submission are its)
+    ("GET", "/workspace/commitments/{commitment_number:path}/evidence/{submission_id}/status"): only(
+        "enterprise", owner="submission_id"
+    ),
     # a credit repair application for its own breached commitment (tests/portal/test_repair_pages.py)
-    ("POST", "/workspace/commitments/{commitment_number:path}/repair"): ENTERPRISE,
-    # a stored evidence file: the enterprise that submitted it (others 404), office staff and the regulator
-    ("GET", "/documents/{digest}"): only("enterprise", "office", "regulator"),
+    ("POST", "/workspace/commitments/{commitment_number:path}/repair"): only("enterprise", owner="commitment_number"),
+    # a stored evidence or remedy file: the enterprise that submitted it (another's: 404), office staff and the
+    # regulator any (tests/web/test_authorization_matrix.py)
+    ("GET", "/documents/{digest}"): only("enterprise", "office", "regulator", owner="digest"),
     # --- the regulator's pages ---------------------------------------------------------------------------
     ("GET", "/regulator"): REGULATOR,
     ("GET", "/regulator/tickets"): REGULATOR,

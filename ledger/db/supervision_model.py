@@ -13,12 +13,23 @@ SEQUENCE: Any = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class EnterpriseNotice(SQLModel, table=True):
-    """One notice to an enterprise: a reminder before a due date, or a commitment's outcome. Made once:
-    (commitment, kind, due date) is unique, so a scan run again finds it made."""
+    """One notice to an enterprise: a reminder before a due date, a commitment's outcome, or a step of its
+    credit repair application (ledger.domain.repair_notices). Made once: (commitment, kind, due date) is
+    unique for the first two, so a scan run again finds it made; (application, kind) for a repair step,
+    since one commitment may see several applications (and rejections) on the same day."""
 
     __tablename__ = "enterprise_notices"
     __table_args__ = (
-        Index("ux_enterprise_notices_once", "commitment_number", "kind", "due_date", unique=True),
+        Index(
+            "ux_enterprise_notices_once",
+            "commitment_number",
+            "kind",
+            "due_date",
+            unique=True,
+            postgresql_where=text("repair_application_id IS NULL"),
+            sqlite_where=text("repair_application_id IS NULL"),
+        ),
+        Index("ux_enterprise_notices_repair_once", "repair_application_id", "kind", unique=True),
         Index("ix_enterprise_notices_enterprise", "enterprise_uscc", "id"),
         Index("ix_enterprise_notices_notified", "notified_at"),
     )
@@ -26,11 +37,15 @@ class EnterpriseNotice(SQLModel, table=True):
     enterprise_uscc: str
     project_code: str
     commitment_number: str
-    kind: str  # due_in_7d (any configured number of days), overdue, breached, repaired, inspection
+    kind: str  # due_in_7d (any configured number of days), overdue, breached, repaired, inspection_<outcome>,
+    # repair_published, repair_rejected, repair_approved
+    # a repair step: its notice period's end (published), else the day it was decided
     due_date: dt.date = Field(sa_column=Column(Date, nullable=False))
     transaction_hash: str | None = None  # the outcome's proof (None for a reminder)
     created_at: float
     notified_at: float | None = None  # when its webhook notices were created (ledger.webhooks)
+    repair_application_id: str | None = None  # a repair step's application (None for the others)
+    detail: str | None = Field(default=None, sa_type=Text)  # a rejection's reason
 
 
 class TaxStatementLine(SQLModel, table=True):

@@ -78,6 +78,14 @@ def today() -> date:
     return datetime.now(SHANGHAI).date()
 
 
+def yuan(fen: int) -> str:
+    """Money as people read it, the one formatter of the domain and the portal: 123456 fen → ¥1,234.56,
+    5 → ¥0.05, −123456 → −¥1,234.56 (a minus sign, never dropped)."""
+    sign = "−" if fen < 0 else ""
+    whole, cents = divmod(abs(fen), 100)
+    return f"{sign}¥{whole:,}.{cents:02d}"
+
+
 def get_project_row(session: Session, project_code: str, *, field: str = "project_code") -> Project:
     project = session.get(Project, project_code)
     if project is None:

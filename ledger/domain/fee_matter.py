@@ -29,6 +29,7 @@ from ledger.domain.common import (
     project_key_hex,
     proof_with_block_time,
     read_model_chain_id,
+    yuan,
 )
 from ledger.domain.errors import NotFound
 from ledger.domain.repair_gate import ends_text
@@ -173,11 +174,11 @@ def _fee_expected(account: FeeAccountPublic, levies: Sequence[LevyPublic]) -> Ex
     if account.status in ("assessed", "partially_paid"):
         levy = next((levy for levy in levies if levy.status == "open"), None)
         if levy is None:
-            return Expected("tax_bureau", f"尚欠 {_yuan(owed)}，缴款书待税务部门开具。")
-        sentence = f"请缴纳尚欠的 {_yuan(owed)}（缴款书 {levy.levy_number}）。"
+            return Expected("tax_bureau", f"尚欠 {yuan(owed)}，缴款书待税务部门开具。")
+        sentence = f"请缴纳尚欠的 {yuan(owed)}（缴款书 {levy.levy_number}）。"
         return Expected("enterprise", sentence, "pay", levy.levy_number)
     if account.status == "overpaid":
-        return Expected("tax_bureau", f"多缴 {_yuan(account.refund_owed_fen or -owed)}，待税务部门退付。")
+        return Expected("tax_bureau", f"多缴 {yuan(account.refund_owed_fen or -owed)}，待税务部门退付。")
     return NOTHING  # paid, exempt, nothing owed: settled
 
 
@@ -267,11 +268,6 @@ def _ticket_step(t: TicketView) -> Step:
     else:
         status, expected = "rated", NOTHING
     return Step("ticket", f"ticket:{t.number}", t.submitted_at, status, expected, reference=t.number)
-
-
-def _yuan(fen: int) -> str:
-    whole, cents = divmod(abs(fen), 100)
-    return f"¥{whole:,}.{cents:02d}"
 
 
 def _day(moment: datetime) -> str:

@@ -1,5 +1,6 @@
 """Notices to an enterprise about its commitments: reminders before a due date and the outcomes the
-chain recorded (overdue, breached, repaired, and each random inspection's outcome).
+chain recorded (overdue, breached, repaired, and each random inspection's outcome); the steps of a
+repair application are told as they happen (ledger.domain.repair_notices) and listed here with them.
 
 A notice is made once: (commitment, kind, due date) is unique, so a scan run again, or two at once,
 adds nothing. Reminders follow the due date the chain holds, so an extended commitment is reminded of
@@ -236,6 +237,7 @@ def notices_of_enterprise(session: Session, *, uscc: str, limit: int = 200) -> l
             due_date=r.due_date,
             transaction_hash=r.transaction_hash,
             created_at=from_unix(r.created_at),
+            detail=r.detail,
         )
         for r in rows
     ]

@@ -12,7 +12,7 @@ from sqlmodel import col
 
 from ledger.db.repair_model import OPEN_REPAIR_STATUSES, RepairApplication
 from ledger.db.write_model import CommitmentRecord
-from ledger.domain import chain_time
+from ledger.domain import chain_time, repair_notices
 from ledger.domain.common import SHANGHAI, from_unix
 from ledger.domain.errors import InvalidState, NotFound, ValidationFailed
 
@@ -67,7 +67,8 @@ def claim_for_repair(session: Session, *, record: CommitmentRecord, document_sha
 
 
 def mark_approved(session: Session, *, application: RepairApplication, actor: str, command_id: str) -> None:
-    """The repair is queued: the application is approved (one conditional UPDATE: a second approval loses)."""
+    """The repair is queued: the application is approved (one conditional UPDATE: a second approval loses)
+    and the enterprise is told (ledger.domain.repair_notices)."""
     transition(
         session,
         application.id,
@@ -79,6 +80,8 @@ def mark_approved(session: Session, *, application: RepairApplication, actor: st
         command_id=command_id,
         open_commitment=None,
     )
+    session.refresh(application)
+    repair_notices.notify_repair_step(session, application=application, kind=repair_notices.APPROVED)
 
 
 def transition(session: Session, application_id: str, frm: tuple[str, ...], to: str, *, rule: str, **values) -> None:

@@ -15,7 +15,8 @@ ends is refused naming the moment it ends; after it, approval is the office's `r
 without its notice. The office may reject an application (with a reason the enterprise reads) while it
 is open. One application per commitment is open at a time, enforced by a unique column
 (ledger.db.repair_model); each change of status is one conditional UPDATE, so two clerks at once cannot
-both publish, approve or reject.
+both publish, approve or reject. The enterprise finds each step (published, rejected, approved) among its
+notices, once (ledger.domain.repair_notices).
 """
 
 import time
@@ -33,7 +34,7 @@ from ledger.core.crypto_profile import CryptoProfile
 from ledger.db.repair_model import OPEN_REPAIR_STATUSES, RepairApplication, RepairDocument
 from ledger.db.ticket_model import Ticket
 from ledger.db.write_model import CommitmentRecord, OutboxCommand
-from ledger.domain import chain_time
+from ledger.domain import chain_time, repair_notices
 from ledger.domain.commitments import commitments_of_enterprise, decide_commitment
 from ledger.domain.common import from_unix
 from ledger.domain.documents import DocumentStore
@@ -231,6 +232,7 @@ def publish(session: Session, *, application_id: str, actor: str, notice_days: i
         published_at=now,
         notice_ends_at=now + notice_days * DAY_SECONDS,
     )
+    _notify(session, application_id, repair_notices.PUBLISHED)
     return get_application(session, application_id=application_id)
 
 
@@ -268,7 +270,14 @@ def reject(session: Session, *, application_id: str, actor: str, reason: str) ->
         reason=reason,
         open_commitment=None,
     )
+    _notify(session, application_id, repair_notices.REJECTED)
     return get_application(session, application_id=application_id)
+
+
+def _notify(session: Session, application_id: str, kind: str) -> None:
+    row = session.get(RepairApplication, application_id)
+    assert row is not None  # the transition just changed it
+    repair_notices.notify_repair_step(session, application=row, kind=kind)
 
 
 # --- objections (异议) through the consultation channel -------------------------------------------------

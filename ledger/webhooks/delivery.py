@@ -358,7 +358,8 @@ def _fan_out(session: Session, listeners, notices: list[tuple[str, str, dict]], 
 
 def emit_enterprise_notices(engine: Engine) -> int:
     """Create the `commitment.due_soon` notices of reminders made since the last call; returns how many.
-    (An outcome notice needs none here: the command that made the outcome announces it when indexed.)"""
+    (An outcome notice needs none here: the command that made the outcome announces it when indexed; nor
+    does a repair application's step, ledger.domain.repair_notices: `commitment.repaired` tells its outcome.)"""
     with Session(engine) as session:
         now = time.time()
         ids = _claim_unnotified(session, col(EnterpriseNotice.id), col(EnterpriseNotice.notified_at), now)

@@ -20,6 +20,7 @@ from ledger.core.settings import get_settings
 from ledger.db.read_model import Commitment as CommitmentView
 from ledger.db.write_model import CommitmentRecord, OutboxCommand
 from ledger.domain import chain_time, credit_records, repairs
+from ledger.domain.common import SHANGHAI
 from ledger.domain.credit.rules import load_rule_set
 from ledger.domain.repair_gate import ends_text
 from tests.portal.conftest import csrf_of, log_in
@@ -152,6 +153,8 @@ def test_the_enterprise_applies_the_office_rejects_with_a_reason_and_the_enterpr
     page = builder.get(page_of()).text
     assert "未获批准" in page and "缺少竣工验收意见" in page and 'name="statement"' in page  # may apply again
     assert repair_commands(world) == []
+    notices = builder.get("/workspace/notices").text  # told in its workspace too, with the reason
+    assert "信用修复申请未通过" in notices and "原因：缺少竣工验收意见" in notices
 
 
 def latest_application_or_none(world) -> repairs.Application | None:
@@ -175,6 +178,9 @@ def test_published_objected_refused_before_the_period_ends_then_repaired_on_chai
     application = latest_application(world)
     ends = ends_text(application.notice_ends_at)
     assert application.notice_ends_at.timestamp() == application.published_at.timestamp() + NOTICE_DAYS * DAY
+    last_day = application.notice_ends_at.astimezone(SHANGHAI).date()
+    notices = builder.get("/workspace/notices").text  # the enterprise is told, with the period's last day
+    assert "信用修复申请已公示" in notices and f"公示期至 {last_day}" in notices
 
     # the public notice, among the announcements and in the feed
     notice_id = f"repair-notice-{application.id}"
@@ -224,6 +230,7 @@ def test_published_objected_refused_before_the_period_ends_then_repaired_on_chai
     world.path.chain.travel(3600)
     approved = clerk.post(f"/office/repairs/{application.id}/approve", data={"csrf_token": csrf_of(page)})
     assert approved.status_code == 303 and approved.headers["location"].startswith("/office/commands/")
+    assert "信用修复申请已批准，待上链" in builder.get("/workspace/notices").text
     (args,) = repair_commands(world)
     assert args["evidence_hash"] == "0x" + application.evidence_digest
     world.settle()

@@ -8,7 +8,8 @@ compared with the route's rule in web/access_rules.py:
 * refused: 401 when the caller lacks the route's kind of credential (a signature, a session), 403 when
   it has it with the wrong role; a page sends the anonymous (and a system client) to /login, and a
   person of the wrong role gets the 403 page;
-* the caller's own object: 2xx; another's: 404, as an object that does not exist;
+* the caller's own object: 2xx; another's: 404, as an object that does not exist; office staff and the
+  regulator, where a route with an owner allows them, any owner's object: 2xx;
 * a refused write changes no row of any table.
 
 A route without a rule fails `test_every_route_of_the_app_has_an_access_rule` by name. Here too, as it
@@ -17,6 +18,7 @@ naming `limit`; the body-size and rate limits are checked against the same table
 
 import json
 import re
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -41,16 +43,21 @@ from ledger.access.users import add_user
 from ledger.core.settings import Settings
 from ledger.db import access_model
 from ledger.db.engine import make_engine
+from ledger.db.evidence_model import EvidenceSubmission
 from ledger.db.schema import upgrade_schema
+from ledger.domain.documents import DocumentStore
 from ledger.webhooks import delivery as webhooks
 from ledger.webhooks.schemas import WebhookEndpointCreate
 from tests.api.conftest import PASSWORD, POSTGRES_SERVER, USCC_A, USCC_B, project_body, project_code
+from tests.support.documents import pdf
 from tests.support.rates import mirror_sample_rate_table
 from tests.support.route_table import PARAMETER, ROUTE_TABLE, is_page, routes
 from web.access_rules import CALLERS, CLIENT_ROLES, RULES, USER_ROLES, Rule
 from web.app import create_app
 
 OWN, ANOTHERS, NO_OBJECT = "own", "another", "-"  # whose object the path names (ids stay shell-safe)
+ANY_OWNER = "any-owner"  # an object of an enterprise, read by office staff or the regulator
+OWNING_ROLES = frozenset({*CLIENT_ROLES, "enterprise"})  # the callers that own objects
 # The account each kind of caller acts as, and the second of its kind: the owner of "another's" object.
 CALLER_ACCOUNT = {"tax": "tax-bureau", "approval": "approval-bureau", "office": "office1"}
 CALLER_ACCOUNT |= {"regulator": "auditor1", "enterprise": "ent-a"}
@@ -64,7 +71,10 @@ def cells() -> Iterator[tuple[str, str, str, str]]:
         if rule is None:
             continue  # test_every_route_of_the_app_has_an_access_rule names it
         for caller in CALLERS:
-            objects = (OWN, ANOTHERS) if rule.owner and caller in rule.callers else (NO_OBJECT,)
+            if rule.owner and caller in rule.callers:
+                objects = (OWN, ANOTHERS) if caller in OWNING_ROLES else (ANY_OWNER,)
+            else:
+                objects = (NO_OBJECT,)
             for whose in objects:
                 yield method, path, caller, whose
 
@@ -88,7 +98,19 @@ def test_an_owned_object_is_named_in_the_path_of_its_routes():
         if rule.owner:
             # `{name}` or a converter's `{name:path}` (a commitment number may hold '/')
             assert re.search("{" + rule.owner + "(:[a-z]+)?}", path), (method, path, rule.owner)
-            assert not rule.callers - {*CLIENT_ROLES, "enterprise"}, "only clients and enterprises own objects"
+            assert rule.callers & OWNING_ROLES, "only clients and enterprises own objects"
+
+
+def test_every_route_an_enterprise_calls_on_an_object_in_its_path_declares_whose_object_it_is():
+    """Outside the public routes (anyone's to read), a path naming an object names one of an enterprise's
+    own: the rule declares it, so the matrix sends each enterprise its own object and another's."""
+    undeclared = [
+        f"{method} {path}"
+        for (method, path), rule in RULES.items()
+        if "enterprise" in rule.callers and "anonymous" not in rule.callers and PARAMETER.search(path)
+        if not rule.owner
+    ]
+    assert undeclared == [], f"declare owner= in web/access_rules.py for: {undeclared}"
 
 
 # --- the world: one scratch database, two accounts of each kind, their objects ----------------------
@@ -161,20 +183,21 @@ def world(tmp_path_factory) -> Iterator[World]:
             rpc={"url": f"http://127.0.0.1:{free_port()}"},  # no node: reads are served from SQL
             deployment={"manifest_path": tmp_path_factory.mktemp("authz") / "deployment.json"},
             api={"public_burst": 1_000_000},  # the rate limits have their own test (test_api_limits.py)
+            documents={"directory": tmp_path_factory.mktemp("documents")},
         )
         app = create_app(settings)
         with ExitStack() as exits:
             anonymous = exits.enter_context(TestClient(app, follow_redirects=False))
             world = World(app, engine, keys, {}, anonymous, {}, exits=exits)
             world.browsers = {name: world.browser(name) for name in ("office1", "auditor1", "ent-a", "ent-b")}
-            _make_objects(world)
+            _make_objects(world, DocumentStore.of(settings))
             yield world
     finally:
         engine.dispose()
         drop()
 
 
-def _make_objects(world: World) -> None:
+def _make_objects(world: World, store: DocumentStore) -> None:
     """Each enterprise's project, each client's command, through the routes as the systems would."""
     projects = {"ent-a": project_code(), "ent-b": project_code("410102")}
     for code, uscc in zip(projects.values(), (USCC_A, USCC_B)):
@@ -204,7 +227,9 @@ def _make_objects(world: World) -> None:
         }
         commands[account] = world.post_signed(account, "/v1/approval/commitments", commitment)[0]["command_id"]
     commitments = {enterprise: f"CN-{code}" for enterprise, code in projects.items()}
+    submissions, digests = _evidence_of(world, store, commitments)
     world.owned = {"project_code": projects, "command_id": commands, "commitment_number": commitments}
+    world.owned |= {"submission_id": submissions, "digest": digests}
     world.samples = {
         "project_code": projects["ent-a"],
         "command_id": commands["approval-bureau"],
@@ -225,14 +250,48 @@ def _make_objects(world: World) -> None:
     }
 
 
+def _evidence_of(
+    world: World, store: DocumentStore, commitments: dict[str, str]
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Each enterprise's evidence file for its commitment, kept in the document store, and its submission
+    as ledger.domain.evidence stores it (the commitment is not on chain here: no node to submit it to)."""
+    submissions, digests = {}, {}
+    for seed, (enterprise, number) in enumerate(commitments.items(), start=1):
+        document = store.put(pdf(seed))
+        submission_id = uuid.uuid4().hex
+        submission = EvidenceSubmission(
+            id=submission_id,
+            commitment_number=number,
+            enterprise_uscc=USCC_A if enterprise == "ent-a" else USCC_B,
+            digest=document.digest,
+            digest_algorithm=document.algorithm,
+            media_type=document.media_type,
+            size=document.size,
+            file_name="evidence.pdf",
+            submitted_by=enterprise,
+            submitted_at=time.time(),
+            command_id=f"cmd_evidence_{enterprise}",
+        )
+        with Session(world.engine) as session, session.begin():
+            session.add(submission)
+        submissions[enterprise], digests[enterprise] = submission_id, document.digest
+    return submissions, digests
+
+
 # --- one cell -------------------------------------------------------------------------------------
 
 
 def object_of(world: World, rule: Rule, param: str, caller: str, whose: str) -> str:
-    if param == rule.owner:
-        owner_role = caller if caller in rule.callers else sorted(rule.callers)[0]
+    """The path's value for `param`: the owned object (and every other owned object the path names, e.g. the
+    commitment of a submission) is one account's, the caller's own or another's."""
+    if rule.owner and (param == rule.owner or param in world.owned):
+        owning = rule.callers & OWNING_ROLES
+        owner_role = caller if caller in owning else sorted(owning)[0]
         account = (CALLER_ACCOUNT if whose != ANOTHERS else OTHER_ACCOUNT)[owner_role]
-        return world.endpoint_of(account) if param == "endpoint_id" else world.owned[param][account]
+        if param == "endpoint_id":
+            return world.endpoint_of(account)
+        if param == rule.owner or account in world.owned[param]:
+            return world.owned[param][account]
     if param == "endpoint_id":
         return world.endpoint_of("approval-bureau")
     assert param in world.samples, f"add a sample value for the path parameter {param!r} to _make_objects"
@@ -290,7 +349,7 @@ def test_each_caller_gets_what_the_route_s_rule_allows_on_its_own_and_another_s_
         assert before is None or world.rows() == before, f"{said}: a refused request wrote"
     elif whose == ANOTHERS:
         assert status == 404, said
-    elif whose == OWN and method == "GET":
+    elif whose in (OWN, ANY_OWNER) and method == "GET":
         assert 200 <= status < 300, said
     elif whose == OWN:  # an empty body may be refused (400, 422), but never as another's object
         assert status not in (401, 403, 404, 500) and not to_login, said

@@ -31,8 +31,9 @@ class PaymentPublic(BaseModel):
 
 
 class NoticePublic(BaseModel):
-    """A notice in the enterprise's workspace: a reminder (due_in_7d, …) or an outcome (overdue, breached,
-    repaired, inspection) with its proof."""
+    """A notice in the enterprise's workspace: a reminder (due_in_7d, …), an outcome (overdue, breached,
+    repaired, inspection) with its proof, or a step of its repair application (repair_published: due_date
+    is the day its notice period ends; repair_rejected with the reason as `detail`; repair_approved)."""
 
     commitment_number: str
     project_code: str
@@ -40,3 +41,4 @@ class NoticePublic(BaseModel):
     due_date: date
     transaction_hash: str | None
     created_at: datetime
+    detail: str | None = None  # a rejection's reason

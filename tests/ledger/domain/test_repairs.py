@@ -15,12 +15,14 @@ from ledger.core.crypto_profile import PROFILES
 from ledger.core.settings import TicketSettings
 from ledger.db.engine import make_engine
 from ledger.db.read_model import Commitment as CommitmentView
+from ledger.db.repair_model import RepairApplication
 from ledger.db.schema import upgrade_schema
 from ledger.db.write_model import CommitmentRecord, OutboxCommand
-from ledger.domain import announcements, commitments, fees, projects, repairs, tickets
-from ledger.domain.common import end_of_day, from_unix
+from ledger.domain import announcements, commitments, fees, projects, repair_notices, repairs, tickets
+from ledger.domain.common import SHANGHAI, end_of_day, from_unix
 from ledger.domain.documents import DocumentStore
 from ledger.domain.errors import InvalidState, ValidationFailed
+from ledger.domain.notices import notices_of_enterprise
 from ledger.domain.repair_gate import NoticePeriodRunning, ends_text
 from ledger.domain.schemas.office import CommitmentDecision
 from tests.support.documents import HTML, pdf, png
@@ -318,3 +320,106 @@ def test_a_published_application_is_a_repair_notice_among_the_announcements_only
     assert ends_text(application.notice_ends_at) in "".join(notice.body)
     chain_clock.offset += 3 * DAY
     assert [a for a in announcements.list_announcements(session, on=today) if a.category == "repair_notice"] == []
+
+
+# --- the enterprise's notices of each step (issue 17) -------------------------------------------------
+
+
+def repair_notices_of(session: Session) -> list[tuple[str, str, date, str | None]]:
+    """The enterprise's repair-step notices, oldest first: (kind, commitment, date, detail)."""
+    return [
+        (n.kind, n.commitment_number, n.due_date, n.detail)
+        for n in reversed(notices_of_enterprise(session, uscc=USCC))
+        if n.kind in repair_notices.KINDS
+    ]
+
+
+def told_again(session: Session, application_id: str, kind: str) -> None:
+    """The step's notice made a second time, as a retried request would: the unique key keeps one."""
+    row = session.get(RepairApplication, application_id)
+    repair_notices.notify_repair_step(session, application=row, kind=kind)
+    session.commit()
+
+
+def shanghai_day(moment) -> date:
+    return moment.astimezone(SHANGHAI).date()
+
+
+def test_an_application_submitted_but_not_published_tells_the_enterprise_nothing_yet(session, store):
+    breached(session)
+    apply(session, store)
+    assert repair_notices_of(session) == []
+
+
+@pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
+def test_publication_tells_the_enterprise_once_with_the_day_its_notice_period_ends(session, store, chain_clock):
+    application = published(session, store, chain_clock, days=5)
+    told = [("repair_published", NUMBER, shanghai_day(application.notice_ends_at), None)]
+    assert repair_notices_of(session) == told
+    with pytest.raises(InvalidState):  # a double click: the second publication is refused
+        repairs.publish(session, application_id=application.id, actor="office-clerk", notice_days=5)
+    session.rollback()
+    told_again(session, application.id, repair_notices.PUBLISHED)
+    assert repair_notices_of(session) == told
+    (notice,) = [n for n in notices_of_enterprise(session, uscc=USCC) if n.kind == "repair_published"]
+    assert notice.project_code == session.get(CommitmentRecord, NUMBER).project_code
+
+
+@pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
+def test_a_rejection_tells_the_enterprise_once_with_the_reason(session, store, chain_clock):
+    application = published(session, store, chain_clock)
+    rejected = repairs.reject(session, application_id=application.id, actor="office-clerk", reason="整改材料不全")
+    session.commit()
+    with pytest.raises(InvalidState):
+        repairs.reject(session, application_id=application.id, actor="office-clerk", reason="整改材料不全")
+    session.rollback()
+    told_again(session, application.id, repair_notices.REJECTED)
+    assert repair_notices_of(session) == [
+        ("repair_published", NUMBER, shanghai_day(application.notice_ends_at), None),
+        ("repair_rejected", NUMBER, shanghai_day(rejected.decided_at), "整改材料不全"),
+    ]
+
+
+def test_an_approval_tells_the_enterprise_once_that_the_repair_is_queued_for_the_chain(session, store, chain_clock):
+    application = published(session, store, chain_clock)
+    chain_clock.offset += 7 * DAY
+    repairs.approve(session, application_id=application.id, actor="office-second")
+    session.commit()
+    with pytest.raises(InvalidState):
+        repairs.approve(session, application_id=application.id, actor="office-second")
+    session.rollback()
+    told_again(session, application.id, repair_notices.APPROVED)
+    approved = repairs.get_application(session, application_id=application.id)
+    assert repair_notices_of(session) == [
+        ("repair_published", NUMBER, shanghai_day(application.notice_ends_at), None),
+        ("repair_approved", NUMBER, shanghai_day(approved.decided_at), None),
+    ]
+
+
+def test_a_repair_decided_through_the_commitment_decision_also_tells_the_enterprise_of_the_approval(
+    session, store, chain_clock
+):
+    application = published(session, store, chain_clock)
+    chain_clock.offset += 7 * DAY
+    decision = CommitmentDecision(action="repair", document_sha256=application.evidence_digest)
+    commitments.decide_commitment(session, commitment_number=NUMBER, decision=decision, actor="office-second")
+    session.commit()
+    assert [kind for kind, *_ in repair_notices_of(session)] == ["repair_published", "repair_approved"]
+
+
+@pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
+def test_two_applications_of_one_commitment_rejected_the_same_day_are_each_told(session, store, chain_clock):
+    """The once-key of a step is its application, not (commitment, kind, day): both rejections are told."""
+    first = published(session, store, chain_clock, days=5)
+    repairs.reject(session, application_id=first.id, actor="office-clerk", reason="材料不全")
+    session.commit()
+    second = apply(session, store, files=[(pdf(7), "补充.pdf")])
+    second = repairs.publish(session, application_id=second.id, actor="office-clerk", notice_days=5)
+    repairs.reject(session, application_id=second.id, actor="office-clerk", reason="照片模糊")
+    session.commit()
+    assert [(kind, detail) for kind, _, _, detail in repair_notices_of(session)] == [
+        ("repair_published", None),
+        ("repair_rejected", "材料不全"),
+        ("repair_published", None),
+        ("repair_rejected", "照片模糊"),
+    ]
