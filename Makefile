@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 
 BROWSER ?= /usr/bin/chromium
 
-.PHONY: install browser run test lint docs test-deep crash mutate slither bench compile check-artifacts vendor check-vendored clean
+.PHONY: install browser run test lint docs test-deep crash soak mutate slither bench compile check-artifacts vendor check-vendored clean
 
 install: $(VENV)/.installed hardhat-local/node_modules/.installed browser
 
@@ -72,6 +72,17 @@ test-deep: install
 CRASH_ITERATIONS ?= 200
 crash: install
 	$(BIN)/python -m devtools crash --iterations $(CRASH_ITERATIONS) $(if $(CRASH_SEED),--seed $(CRASH_SEED))
+
+## The soak run (devtools/bench/soak.py): the mixed workload at SOAK_RATE operations per second, open-loop,
+## for SOAK_MINUTES, with a fault every SOAK_FAULT_EVERY seconds (PostgreSQL, Redis, the node, an API process,
+## the worker, the indexer in turn; PostgreSQL and Redis are servers of the run's own). JSON on stdout; exit 1
+## when an acknowledged write is lost, a business key is on chain twice or another check fails.
+## Not part of `make test`. SOAK_SEED=S replays a run's schedule (the seed is printed).
+SOAK_MINUTES ?= 30
+SOAK_RATE ?= 4
+SOAK_FAULT_EVERY ?= 60
+soak: install
+	$(BIN)/python -m devtools bench soak --minutes $(SOAK_MINUTES) --rate $(SOAK_RATE) --fault-every $(SOAK_FAULT_EVERY) $(if $(SOAK_SEED),--seed $(SOAK_SEED))
 
 ## Mutation run over the contracts (docs/contracts-mutation.md); not part of `make test` (hours on 2 cores).
 ## MUTATE_ARGS passes options, e.g. MUTATE_ARGS="--contract InspectionDraws --limit 20".

@@ -43,6 +43,32 @@ def crash(
         raise typer.Exit(1)
 
 
+@bench.command("soak")
+def bench_soak(
+    minutes: Annotated[float, typer.Option(help="How long the workload runs.")] = 30.0,
+    rate: Annotated[float, typer.Option(help="Operations of the mixed workload started per second (open-loop).")] = 4.0,
+    fault_every: Annotated[
+        float, typer.Option(help="Seconds between faults: PostgreSQL, Redis, node, API, worker, indexer in turn.")
+    ] = 60.0,
+    seed: Annotated[int | None, typer.Option(help="The seed to replay; a random one (printed) if not given.")] = None,
+    work_dir: Annotated[str | None, typer.Option(help="Where the logs go; a temporary directory if not given.")] = None,
+) -> None:
+    """Soak: the crash harness's mixed workload at a fixed rate with periodic faults on servers of its own;
+    prints JSON (requests by answer, p50/p99, faults, commands, lost, duplicated) and exits 1 when anything
+    acknowledged is lost, anything is on chain twice or any other check fails (devtools/bench/soak.py)."""
+    from pathlib import Path
+
+    from devtools.bench.soak import main_soak
+
+    try:
+        result = main_soak(minutes, rate, fault_every, seed, Path(work_dir) if work_dir else None)
+    except LedgerError as exc:
+        _fail(exc)
+    typer.echo(json.dumps(result, ensure_ascii=False))
+    if result["lost"] or result["duplicated"] or result["violations"]:
+        raise typer.Exit(1)
+
+
 @bench.command("gas")
 def bench_gas() -> None:
     """Gas per write on a fresh local node (started and stopped here)."""
@@ -194,7 +220,8 @@ def mutate(
     from dataclasses import asdict
     from pathlib import Path
 
-    from devtools.mutate import OPERATORS, mutants_of, run as run_mutants
+    from devtools.mutate import OPERATORS, mutants_of
+    from devtools.mutate import run as run_mutants
 
     contracts = contract or ["CommitmentRegistry", "FeeLedger", "InspectionDraws"]
     operators = tuple(operator or OPERATORS)

@@ -15,6 +15,8 @@ carried has one command) or not at all; sent again under its key it is replayed 
 acknowledged write's command is `indexed` and its business key is on chain exactly once; every command
 ended `indexed` or `failed` with a reason; the read model equals a fresh re-index and passes the audit.
 `python -m devtools crash --iterations N --seed S` prints the counts as JSON.
+The soak run (devtools/bench/soak.py) drives the same system and workload (`running_system`,
+`settle_and_check`) at a fixed rate for minutes, with PostgreSQL and Redis restarts among its faults.
 """
 
 import json
@@ -24,7 +26,9 @@ import threading
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -90,6 +94,8 @@ class Harness:
     restart_seconds: dict = field(default_factory=dict)  # target → seconds from the restart to serving, summed
     reads: Counter = field(default_factory=Counter)
     timings: list = field(default_factory=list)  # per iteration: (until restarted, then until the writes answered)
+    # Told of each workload request as it ends: its answer ("202", "503", "unanswered") and when it was sent.
+    observe: Callable[[str, float], None] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _serial: int = 0
 
@@ -158,9 +164,14 @@ class Harness:
         except Exception:  # the node is being killed or started again: the wall clock, as the tax system's own
             return datetime.now(UTC).isoformat()
 
+    def observed(self, answer: str, sent_at: float) -> None:
+        if self.observe is not None:
+            self.observe(answer, sent_at)
+
     def send(self, write: Sent, client_name: str | None = "tax-bureau", desk: OfficeDesk | None = None) -> Sent:
         with self._lock:
             self.sent.append(write)
+        sent_at = time.monotonic()
         try:
             if desk is not None:
                 answer = desk.http.post(desk.base_url + write.path, json=write.body, timeout=20)
@@ -170,7 +181,9 @@ class Harness:
                 )
         except requests.RequestException:
             write.outcome = write.first_outcome = "unanswered"
+            self.observed("unanswered", sent_at)
             return write
+        self.observed(str(answer.status_code), sent_at)
         write.status = answer.status_code
         if answer.status_code >= 500:  # 503 while PostgreSQL is away (not in this harness), or a defect
             write.outcome = "unanswered"
@@ -313,11 +326,14 @@ class Harness:
             path_of("v1", "public", "projects", levy["project_code"], "commitments"),
         ]
         for path in paths:
+            sent_at = time.monotonic()
             try:
                 status = requests.get(base + path, timeout=20).status_code
                 self.reads["5xx" if status >= 500 else str(status)] += 1
+                self.observed(str(status), sent_at)
             except requests.RequestException:
                 self.reads["unanswered"] += 1
+                self.observed("unanswered", sent_at)
 
     def iteration(self, pool: ThreadPoolExecutor, operations: int = 6) -> tuple[list[str], str]:
         ops = [self.rng.choice(OPERATIONS) for _ in range(operations)]
@@ -453,24 +469,34 @@ class Harness:
                 if status == "failed" and not error:
                     violations.append(f"{kind} {ref} failed without a reason")
             on_chain: Counter = Counter()
+            counts: dict[tuple[str, str], int | None] = {}
             for key, rows in per_key.items():
                 indexed = [r for r in rows if r[0] == "indexed"]
                 if len(indexed) > 1:
                     violations.append(f"{key} indexed {len(indexed)} times")
-                count = self.on_chain(conn, key[0], rows[0][2])
+                count = counts[key] = self.on_chain(conn, key[0], rows[0][2])
                 if count is None:
                     on_chain["not counted"] += 1
                 elif count != (1 if indexed else count):
                     violations.append(f"{key} is on chain {count} times")
                 else:
                     on_chain[f"{key[0]} x{count}"] += 1
+        acknowledged: set[tuple[str, str]] = set()
         for write in self.sent:
             if write.outcome != "acked" or write.op == "register":
                 continue
+            acknowledged.update(write.keys)
             for key, found in self.commands_of(write.keys).items():
                 if [c[0] for c in found if c[0] != "failed"] != ["indexed"]:
                     violations.append(f"acknowledged {write.op} {key}: commands {found}")
-        return {"commands": statuses, "keys_on_chain": dict(on_chain)}
+        return {
+            "commands": statuses,
+            "keys_on_chain": dict(on_chain),
+            # an acknowledged write's business key the chain does not hold (no command: not held either)
+            "lost": sum(1 for key in acknowledged if counts.get(key, 0) == 0),
+            # a business key the chain holds more than once, acknowledged or not
+            "duplicated": sum(1 for count in counts.values() if count is not None and count > 1),
+        }
 
     def read_model_equals_a_fresh_reindex(self, violations: list[str]) -> dict:
         rpc = JsonRpc(self.stack.node.url)
@@ -508,18 +534,16 @@ class Harness:
         return {"checkpoint": checkpoint, "head": head, "audit_events": report.events}
 
 
-def run_crash(
-    iterations: int,
-    seed: int,
+@contextmanager
+def running_system(
     work_dir: Path,
+    seed: int,
     *,
     postgres_server: str = "postgresql://127.0.0.1/test",
     redis_url: str = "redis://127.0.0.1:6379/0",
-    log=print,
-) -> dict:
-    """Start the system, run `iterations` seeded iterations with a kill each, check, stop; the counts."""
-    log(f"crash harness: seed {seed}, {iterations} iterations (replay: --seed {seed})")
-    started = time.monotonic()
+) -> Iterator[Harness]:
+    """The whole system (the stack on anvil with its chain in a state file, the standalone indexer) with
+    a few assessed projects to pay on: a harness ready for the workload; everything stopped afterwards."""
     with Stack(
         work_dir,
         postgres_server=postgres_server,
@@ -532,24 +556,19 @@ def run_crash(
         harness = Harness(stack, seed)
         harness.start_indexer()
         harness.set_up()
-        ready = time.monotonic()
-        with ThreadPoolExecutor(4) as pool:
-            for i in range(iterations):
-                ops, target = harness.iteration(pool)
-                log(f"iteration {i + 1}/{iterations}: {', '.join(ops)}; killed {target} {harness.timings[-1]}")
-        for api in harness.apis():
-            harness.wait_until_serving(api)
-        ran = time.monotonic()
-        violations: list[str] = []
-        retried = harness.retry_unanswered(violations)
-        checked = harness.check(violations)
-        reindexed = harness.read_model_equals_a_fresh_reindex(violations)
-        finished = time.monotonic()
+        yield harness
+
+
+def settle_and_check(harness: Harness) -> dict:
+    """After the workload: every API process serving, each unanswered write sent again under its key, the
+    commands settled and checked, the read model compared with a fresh re-index and audited."""
+    for api in harness.apis():
+        harness.wait_until_serving(api)
+    violations: list[str] = []
+    retried = harness.retry_unanswered(violations)
+    checked = harness.check(violations)
+    reindexed = harness.read_model_equals_a_fresh_reindex(violations)
     return {
-        "seed": seed,
-        "iterations": iterations,
-        "node": "anvil (state file; SIGKILL after anvil_dumpState)",
-        "kills": dict(harness.kills),
         "writes": dict(Counter(f"{w.op}: {w.first_outcome}" for w in harness.sent)),
         "refused": [f"{w.op} {w.status} {w.answer}" for w in harness.sent if w.outcome == "refused"],
         "unanswered_retried": dict(retried),
@@ -557,6 +576,36 @@ def run_crash(
         **checked,
         **reindexed,
         "violations": violations,
+    }
+
+
+def run_crash(
+    iterations: int,
+    seed: int,
+    work_dir: Path,
+    *,
+    postgres_server: str = "postgresql://127.0.0.1/test",
+    redis_url: str = "redis://127.0.0.1:6379/0",
+    log=print,
+) -> dict:
+    """Start the system, run `iterations` seeded iterations with a kill each, check, stop; the counts."""
+    log(f"crash harness: seed {seed}, {iterations} iterations (replay: --seed {seed})")
+    started = time.monotonic()
+    with running_system(work_dir, seed, postgres_server=postgres_server, redis_url=redis_url) as harness:
+        ready = time.monotonic()
+        with ThreadPoolExecutor(4) as pool:
+            for i in range(iterations):
+                ops, target = harness.iteration(pool)
+                log(f"iteration {i + 1}/{iterations}: {', '.join(ops)}; killed {target} {harness.timings[-1]}")
+        ran = time.monotonic()
+        checked = settle_and_check(harness)
+        finished = time.monotonic()
+    return {
+        "seed": seed,
+        "iterations": iterations,
+        "node": "anvil (state file; SIGKILL after anvil_dumpState)",
+        "kills": dict(harness.kills),
+        **checked,
         "seconds": {
             "setup": round(ready - started, 1),
             "iterations": round(ran - ready, 1),

@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import func, select
 
 from devtools.bench.stack import Stack
+from devtools.postgres_server import PostgresServer
 from ledger.db.write_model import OutboxCommand
 from tests.e2e.test_restarts import PAYMENTS, levy_for, payment_for, vouchers_on_chain, wait_until
 from tests.support.depth import DEEP
-from tests.support.postgres_server import PostgresServer
 from web.kit.problems import MEDIA_TYPE
 
 pytestmark = pytest.mark.every_node

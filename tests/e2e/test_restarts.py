@@ -12,13 +12,13 @@ from sqlalchemy import select
 
 from devtools.bench.stack import Stack
 from devtools.dev_node import LocalNode
+from devtools.postgres_server import PostgresServer
+from devtools.redis_server import RedisServer
 from ledger.chain.rpc import JsonRpc
 from ledger.core.identifiers import reference_key
 from ledger.db.read_model import Payment
 from tests.api.conftest import USCC_A, project_body, project_code
 from tests.e2e.test_payment_flow import assess_and_wait_until_indexed
-from tests.support.postgres_server import PostgresServer
-from tests.support.redis_server import RedisServer
 
 PAYMENTS = "/v1/tax/payments"
 

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 
 import psycopg
 
-from tests.support.postgres_server import SUPERUSER, PostgresServer, _binary
+from devtools.postgres_server import SUPERUSER, PostgresServer, _binary
 
 WAIT_SECONDS = 30
 

@@ -1,5 +1,6 @@
-"""A Redis server of the test's own (`redis-server` on a free 127.0.0.1 port, nothing saved), so a test may
-stop and restart the Celery broker without touching the shared one on 6379. A missing binary fails the test."""
+"""A Redis server of one's own (`redis-server` on a free 127.0.0.1 port, nothing saved), so a test or the
+soak run (devtools/bench/soak.py) may stop and restart the Celery broker without touching the shared one
+on 6379. A missing binary fails the test."""
 
 import shutil
 import subprocess

@@ -1,5 +1,6 @@
-"""A PostgreSQL server of the test's own (initdb in a temporary directory, a free 127.0.0.1 port), so a
-test may stop and restart it under the services without touching the shared server on 5432.
+"""A PostgreSQL server of one's own (initdb in a temporary directory, a free 127.0.0.1 port), so a test or
+the soak run (devtools/bench/soak.py) may stop and restart it under the services without touching the
+shared server on 5432.
 
 The server binaries (initdb, pg_ctl) must be on PATH: a missing one fails the test, never skips it.
 PostgreSQL refuses to run as root; as root the cluster is made and run as the `postgres` user.
