@@ -1,16 +1,23 @@
 """/v1/office/draws answers as the office's draw service decides (ledger.domain.draw_office): a refusal
 names the field and the rule and queues nothing; the outcome form takes the report as a file. (The
-whole commit → reveal → outcomes path on a node is tests/ledger/domain/test_draw_office.py.)"""
+whole commit → reveal → outcomes path on a node, with its refusals, is tests/ledger/domain/test_draw_office.py;
+here each write's answer: 202 with Location at its command.)"""
+
+from datetime import date
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from ledger.core.settings import get_settings
-from ledger.db.write_model import OutboxCommand
+from ledger.db.write_model import CommitmentRecord, OutboxCommand
+from ledger.domain import fees, inspections, projects
+from ledger.domain.commitments import decide_commitment, record_commitments
+from ledger.domain.schemas.office import CommitmentDecision
 from tests.portal.conftest import PASSWORD
 from tests.portal.office_world import office_world  # noqa: F401
 from tests.support.documents import pdf
+from tests.support.samples import assessment, commitment, project, sha
 from web.app import create_app
 
 DRAW = {
@@ -59,3 +66,69 @@ def test_reveal_and_outcomes_of_an_unknown_draw_are_not_found(office):
         files={"file": ("report.pdf", pdf(1), "application/pdf")},
     )
     assert outcome.status_code == 404 and outcome.json()["field"] == "draw_number"
+
+
+DRAWN = 830  # a project of this module's own, its commitments fulfilled for the draw's pool
+
+
+def test_commit_reveal_and_outcome_answer_202_with_location_at_their_commands(office, office_world, monkeypatch):  # noqa: F811
+    from ledger.domain import chain_time
+
+    node = office_world.path.chain
+    clock = chain_time.ChainClock(node.node.url)  # the services ask this node for its time and head
+    monkeypatch.setattr(chain_time, "chain_clock", lambda: clock)
+    monkeypatch.setattr(chain_time, "head_block", lambda: node.w3.eth.block_number)
+    numbers = [f"CN-DRAWN-{n}" for n in range(3)]
+    with office_world.path.session() as s:
+        projects.register_project(s, project=project(DRAWN), client="approval")
+        fees.assess_fee(s, assessment=assessment(DRAWN), actor="office")
+        record_commitments(
+            s, commitments=[commitment(DRAWN, n, "materials", days=30) for n in numbers], client="approval"
+        )
+        s.commit()
+    office_world.settle()
+    with office_world.path.session() as s:
+        for number in numbers:
+            decision = CommitmentDecision(action="fulfil", document_sha256=sha(number))
+            decide_commitment(s, commitment_number=number, decision=decision, actor="office")
+        s.commit()
+    office_world.settle()
+
+    def answered_at_its_command(answer) -> dict:
+        assert answer.status_code == 202, answer.text
+        assert answer.headers["Location"] == answer.json()["status_url"]
+        return answer.json()
+
+    today = date.today()
+    committed = answered_at_its_command(
+        office.post(
+            "/v1/office/draws",
+            json=DRAW
+            | {
+                "draw_number": "DRAW-API-2",
+                "period_start": f"{today.year}-01-01",
+                "period_end": f"{today.year}-12-31",
+                "commitment_kind": "materials",
+                "district": project(DRAWN).district,
+                "reveal_in_blocks": 20,
+            },
+        )
+    )
+    office_world.settle()
+    node.mine(committed["reveal_block"] - node.w3.eth.block_number + 1)
+    answered_at_its_command(office.post("/v1/office/draws/DRAW-API-2/reveal"))
+    office_world.settle()
+    with office_world.path.session() as s:
+        drawn = inspections.public_draw(s, draw=committed["draw"])
+        by_key = {r.commitment_key: r.commitment_number for r in s.execute(select(CommitmentRecord)).scalars()}
+    (selected,) = [by_key[k] for k in drawn.selected_commitments]
+    answered_at_its_command(
+        office.post(
+            "/v1/office/draws/DRAW-API-2/outcomes",
+            data={"commitment_number": selected, "outcome": "conforms"},
+            files={"file": ("report.pdf", pdf(7), "application/pdf")},
+        )
+    )
+    office_world.settle()
+    with office_world.path.session() as s:
+        assert {c.status for c in s.execute(select(OutboxCommand)).scalars()} == {"indexed"}

@@ -1,14 +1,28 @@
 """Migration 0007_contracts_v3 on a read model indexed before it: the new columns, and when each
 commitment became known on chain and was last marked overdue, filled from its events' block times."""
 
+import pytest
 from alembic import command
 from sqlalchemy import text
 
+from devtools.scratch_db import scratch_database
 from ledger.db.engine import make_engine
 from ledger.db.schema import alembic_config
 
 CHAIN_ID = 31337
 HASH = "0x" + "ab" * 32
+POSTGRES_SERVER = "postgresql://127.0.0.1/test"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):
+    """An empty database with no schema at all (the indexer's fixture gives one already at the head)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'read-model.db'}"
+        return
+    url, drop = scratch_database(POSTGRES_SERVER, prefix="ledger_test")
+    yield url
+    drop()
 
 
 def test_an_existing_read_model_gains_the_v3_columns_with_its_commitments_times_filled(database_url):
