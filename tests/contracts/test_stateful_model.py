@@ -689,6 +689,9 @@ class CommitmentMachine(Clocked):
         assert counters == self.counters
 
 
+# `make test-deep`'s size: at least 500 examples of each machine (issue 18 item 8), on each node.
+DEEP_EXAMPLES = 500
+
 STATUS_NAMES = {RECORDED: "recorded", EXTENDED: "extended", OVERDUE: "overdue", BREACHED: "breached"}
 
 
@@ -717,7 +720,9 @@ def test_random_fee_operations_keep_the_ledger_equal_to_the_model(deployed_chain
     # On anvil `make test` runs half of the examples: the model is the node-independent part
     # and Hardhat runs it in full; `make test-deep` runs both nodes at the large size.
     examples = 10 if deployed_chain.node.kind == "hardhat" else 5
-    _explore(FeeMachine, deployed_chain, examples=200 if DEEP else examples, steps=60 if DEEP else 25, rounds=1)
+    _explore(
+        FeeMachine, deployed_chain, examples=DEEP_EXAMPLES if DEEP else examples, steps=60 if DEEP else 25, rounds=1
+    )
 
 
 def test_random_commitment_operations_keep_the_registry_equal_to_the_model_and_take_every_path(deployed_chain):
@@ -729,7 +734,7 @@ def test_random_commitment_operations_keep_the_registry_equal_to_the_model_and_t
     _explore(
         CommitmentMachine,
         deployed_chain,
-        examples=100 if DEEP else 8 if every_path else 4,
+        examples=DEEP_EXAMPLES if DEEP else 8 if every_path else 4,
         steps=80 if DEEP else 40 if every_path else 30,
         rounds=10 if every_path else 1,
         done=lambda: DEEP or PATHS <= CommitmentMachine.paths,
@@ -874,4 +879,6 @@ class DrawMachine(Clocked):
 
 def test_random_draw_operations_keep_the_draws_equal_to_the_model(deployed_chain):
     examples = 6 if deployed_chain.node.kind == "hardhat" else 3
-    _explore(DrawMachine, deployed_chain, examples=60 if DEEP else examples, steps=40 if DEEP else 20, rounds=1)
+    _explore(
+        DrawMachine, deployed_chain, examples=DEEP_EXAMPLES if DEEP else examples, steps=40 if DEEP else 20, rounds=1
+    )
