@@ -6,6 +6,7 @@ command goes through the outbox; what the contract would refuse is refused first
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, File, Form, Path, Response, UploadFile
+from starlette.concurrency import run_in_threadpool
 
 from api import examples as ex
 from api.responses import CommandAcceptedPublic, accepted
@@ -170,8 +171,10 @@ async def record_outcome(
     """Record a selected commitment's outcome (multipart form); the report is kept in the document store
     and its digest goes on chain. Refused for a commitment the draw did not select, and twice."""
     document = await file.read()
+    # The database work and the document store's fsync run in the thread pool, off the event loop.
     return accepted(
-        draw_office.record_outcome(
+        await run_in_threadpool(
+            draw_office.record_outcome,
             session,
             draw_number=draw_number,
             commitment_number=commitment_number,

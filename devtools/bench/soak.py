@@ -15,6 +15,7 @@ business key is not on chain, `duplicated` business keys on chain more than once
 is compared with a fresh re-index and audited.
 """
 
+import math
 import random
 import sys
 import threading
@@ -62,8 +63,15 @@ class Latencies:
         return round(ordered[min(len(ordered) - 1, int(fraction * len(ordered)))], 1)
 
 
+def faults_within(seconds: float, every: float) -> int:
+    """How many faults a run of `seconds` gets: one every `every` seconds, strictly before its end (the
+    workload's drain after the end is not the faults' time)."""
+    return max(0, math.ceil(seconds / every) - 1)
+
+
 class Faults:
-    """Each fault in turn every `every` seconds, from a thread of its own so the schedule stays on time."""
+    """Each fault in turn every `every` seconds, from a thread of its own so the schedule stays on time;
+    `count` of them at most (faults_within the workload's duration)."""
 
     def __init__(
         self,
@@ -71,10 +79,12 @@ class Faults:
         postgres: PostgresServer,
         broker: RedisServer,
         every: float,
+        count: int,
         seed: int,
         log: Callable[[str], None],
     ):
         self.harness, self.postgres, self.broker, self.every, self.log = harness, postgres, broker, every, log
+        self.count = count
         self.rng = random.Random(seed)
         self.done: list[tuple[str, float]] = []  # (kind, seconds from the fault to the part started again)
         self.errors: list[str] = []
@@ -90,7 +100,7 @@ class Faults:
 
     def _run(self) -> None:
         origin = time.monotonic()
-        for n in range(sys.maxsize):  # on a fixed timeline: a slow restart does not push the next fault back
+        for n in range(self.count):  # on a fixed timeline: a slow restart does not push the next fault back
             if self._stop.wait(max(0.0, origin + (n + 1) * self.every - time.monotonic())):
                 return
             kind = FAULTS[n % len(FAULTS)]
@@ -173,7 +183,7 @@ def run_soak(
     ):
         latencies = Latencies()
         harness.observe = latencies
-        faults = Faults(harness, postgres, broker, fault_every, seed, log)
+        faults = Faults(harness, postgres, broker, fault_every, faults_within(minutes * 60, fault_every), seed, log)
         ready = time.monotonic()
         log(f"soak: system up in {ready - began:.0f} s; driving")
         faults.start()

@@ -301,7 +301,9 @@ def compile_contract(sources_dir: Path, contract: str, out: Path) -> str | None:
         capture_output=True,
         check=False,
     )
-    return done.stderr.decode()[-1000:] or "solc failed" if done.returncode else None
+    if done.returncode == 0:
+        return None  # (solcjs may still print warnings on stderr)
+    return done.stderr.decode()[-1000:] or "solc failed"
 
 
 def default_test_command(contract: str, artifact: Path) -> tuple[list[str], dict[str, str]]:

@@ -24,6 +24,7 @@ from datetime import timedelta
 
 from eth_utils import keccak
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -119,13 +120,6 @@ def commit_draw(session: Session, *, draw: DrawCreate, head_block: Callable[[], 
     candidates = [bytes.fromhex(k[2:]) for _, k in pool]
     roster = [inspector_key(code) for code in draw.inspectors]
     reveal_block = head_block() + draw.reveal_in_blocks
-    publish_pools(
-        session,
-        pools=PublishedDrawFile(
-            draw=key, candidates=["0x" + c.hex() for c in candidates], inspectors=["0x" + i.hex() for i in roster]
-        ),
-        title=draw.title,
-    )
     command = NewCommand(
         "commit_draw",
         draw.draw_number,
@@ -141,22 +135,34 @@ def commit_draw(session: Session, *, draw: DrawCreate, head_block: Callable[[], 
             "reveal_block": reveal_block,
         },
     ).with_id()
-    session.add(
-        OfficeDraw(
-            draw_number=draw.draw_number,
-            draw=key,
-            title=draw.title,
-            period_start=draw.period_start,
-            period_end=draw.period_end,
-            commitment_kind=draw.commitment_kind,
-            district=draw.district,
-            commitments_to_pick=draw.commitments_to_pick,
-            inspectors_to_pick=draw.inspectors_to_pick,
-            reveal_block=reveal_block,
-            actor=actor,
-            command_id=command.id,
-            created_at=time.time(),
-        )
+    try:  # the draw number is the key: of two requests at once, one is stored
+        with session.begin_nested():
+            session.add(
+                OfficeDraw(
+                    draw_number=draw.draw_number,
+                    draw=key,
+                    title=draw.title,
+                    period_start=draw.period_start,
+                    period_end=draw.period_end,
+                    commitment_kind=draw.commitment_kind,
+                    district=draw.district,
+                    commitments_to_pick=draw.commitments_to_pick,
+                    inspectors_to_pick=draw.inspectors_to_pick,
+                    reveal_block=reveal_block,
+                    actor=actor,
+                    command_id=command.id,
+                    created_at=time.time(),
+                )
+            )
+            session.flush()
+    except IntegrityError:
+        raise Conflict(f"draw {draw.draw_number} exists already", field="draw_number", rule="unique_forever") from None
+    publish_pools(
+        session,
+        pools=PublishedDrawFile(
+            draw=key, candidates=["0x" + c.hex() for c in candidates], inspectors=["0x" + i.hex() for i in roster]
+        ),
+        title=draw.title,
     )
     enqueue(session, [command], client=actor)
     session.flush()
@@ -173,7 +179,7 @@ def commit_draw(session: Session, *, draw: DrawCreate, head_block: Callable[[], 
 
 def reveal_draw(session: Session, *, draw_number: str, head_block: Callable[[], int], actor: str) -> CommandAccepted:
     """Queue the draw's reveal, once its reveal block is mined (and while its hash is in reach)."""
-    office = _office_draw(session, draw_number)
+    office = _office_draw(session, draw_number, lock=True)
     if _queued(session, "reveal_draw", draw_number):
         raise Conflict(
             f"draw {draw_number} is revealed already (or its reveal is on its way)",
@@ -215,7 +221,7 @@ def record_outcome(
     actor: str,
 ) -> CommandAccepted:
     """Queue one inspected commitment's outcome, its report kept in the document store (its digest on chain)."""
-    office = _office_draw(session, draw_number)
+    office = _office_draw(session, draw_number, lock=True)
     if outcome not in INSPECTION_OUTCOMES:
         raise ValidationFailed(
             f"outcome must be one of {', '.join(INSPECTION_OUTCOMES)}", field="outcome", rule="known_outcome"
@@ -317,8 +323,10 @@ def office_draws(session: Session, *, limit: int = 100) -> list[OfficeDrawPublic
 # -- helpers ------------------------------------------------------------------------------------
 
 
-def _office_draw(session: Session, draw_number: str) -> OfficeDraw:
-    row = session.get(OfficeDraw, draw_number)
+def _office_draw(session: Session, draw_number: str, *, lock: bool = False) -> OfficeDraw:
+    """The office's draw; `lock` holds its row until the transaction ends (PostgreSQL's FOR UPDATE), so two
+    reveals or two outcomes of one draw sent at once are judged one after the other, never both queued."""
+    row = session.get(OfficeDraw, draw_number, with_for_update=lock)
     if row is None:
         raise NotFound(f"no draw {draw_number}", field="draw_number", rule="office_draw")
     return row

@@ -42,6 +42,7 @@ from ledger.domain.common import from_unix, read_model_chain_id
 from ledger.domain.credit.rules import RuleSet
 from ledger.domain.credit_export import LONGEST_RANGE, credit_event_export
 from ledger.domain.errors import InvalidState, NotFound
+from ledger.domain.inspections import store_selections
 from ledger.domain.schemas.credit import CreditEventExport
 from ledger.sharing.schemas import (
     SCHEMA_VERSION,
@@ -108,6 +109,9 @@ def _queue(session: Session, *, rules: RuleSet | None, now: float) -> int:
     chain_id = read_model_chain_id(session)
     if chain_id is None:
         return 0
+    # A false commitment counts once its draw's selection is kept; keep it before the cursor passes the
+    # outcome's block, or the event would never be pushed (the notice scan keeps it too, but later).
+    store_selections(session)
     times = select(func.min(col(BlockTime.timestamp)), func.max(col(BlockTime.timestamp))).where(
         col(BlockTime.chain_id) == chain_id
     )

@@ -7,7 +7,15 @@ C fulfilled in time (block 15), never marked."""
 
 from sqlalchemy.orm import Session
 
-from ledger.db.read_model import BlockTime, CommitmentEvent, EnterpriseCommitmentSummary
+from ledger.db.inspection_model import InspectionSelection
+from ledger.db.read_model import (
+    BlockTime,
+    Commitment,
+    CommitmentEvent,
+    EnterpriseCommitmentSummary,
+    InspectionDrawEvent,
+    InspectionOutcome,
+)
 from ledger.domain.common import enterprise_key_hex, read_model_chain_id
 from tests.support.samples import make_uscc
 
@@ -66,3 +74,71 @@ def plant_credit_history(session: Session) -> None:
         ]
     )
     session.commit()
+
+
+INSPECTED = 16  # the block of the InspectionRecorded event
+DRAW, SEED = "0x" + "d0" * 32, "0x" + "5e" * 32
+
+
+def plant_false_commitment(session: Session, *, selection_kept: bool = True) -> None:
+    """Beside the planted history: commitments A and C (fulfilled in time), a draw revealed (block 15)
+    that selected C, and its outcome false_commitment for C (block 16). `selection_kept`: the selection
+    recomputed from the seed and pools is already kept in inspection_selections (as the notice scan keeps
+    it); without it, whoever scores must keep it first."""
+    chain = read_model_chain_id(session)
+    proof = {"block_hash": f"0x{INSPECTED:064x}", "transaction_hash": f"0x{INSPECTED + 1000:064x}", "log_index": 0}
+    session.add_all(
+        [
+            BlockTime(
+                chain_id=chain,
+                block_number=INSPECTED,
+                block_hash=proof["block_hash"],
+                timestamp=BLOCK_TIMES[15] + 86_400,
+            ),
+            *(
+                Commitment(
+                    chain_id=chain,
+                    commitment=commitment_key(letter),
+                    project="0x" + "01" * 32,
+                    enterprise=ENTERPRISE,
+                    kind="materials",
+                    status="fulfilled",
+                    fulfilled_late=False,
+                    extensions=0,
+                    signed_at=DUE - 60 * 86_400,
+                    due_at=DUE,
+                    evidence_submitted_at=0,
+                    decided_at=DUE - 7_200,
+                    recorded_block=10,
+                    block_number=15,
+                    **proof,
+                )
+                for letter in "ac"  # C selected by the draw; A not
+            ),
+            InspectionDrawEvent(  # the draw's reveal (its seed) a block before the outcome
+                chain_id=chain,
+                block_number=INSPECTED - 1,
+                log_index=5,
+                block_hash=f"0x{INSPECTED - 1:064x}",
+                transaction_hash=f"0x{INSPECTED + 999:064x}",
+                draw=DRAW,
+                attempt=1,
+                event="revealed",
+                reveal_block_hash="0x" + "bb" * 32,
+                seed=SEED,
+            ),
+            InspectionOutcome(
+                chain_id=chain,
+                block_number=INSPECTED,
+                draw=DRAW,
+                commitment=commitment_key("c"),
+                outcome="false_commitment",
+                document_hash="0x" + "0d" * 32,
+                **proof,
+            ),
+        ]
+    )
+    if selection_kept:
+        session.add(
+            InspectionSelection(chain_id=chain, draw=DRAW, seed=SEED, commitment=commitment_key("c"), position=0)
+        )

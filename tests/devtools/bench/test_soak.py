@@ -11,7 +11,7 @@ import subprocess
 import sys
 import time
 
-from devtools.bench.soak import FAULTS, Latencies
+from devtools.bench.soak import FAULTS, Latencies, faults_within
 from tests.support.depth import DEEP
 
 MINUTES, FAULT_EVERY = (1.5, 13) if DEEP else (0.3, 10)  # the last fault is over well before the end
@@ -29,7 +29,7 @@ def test_a_short_soak_with_a_fault_prints_its_figures_loses_nothing_and_duplicat
     expected = {"minutes", "rate", "requests", "p50_ms", "p99_ms", "faults", "commands", "lost", "duplicated"}
     assert expected | {"violations"} <= result.keys()
     assert result["lost"] == 0 and result["duplicated"] == 0 and result["violations"] == [], (seed, result)
-    faults = int(MINUTES * 60 // FAULT_EVERY)
+    faults = faults_within(MINUTES * 60, FAULT_EVERY)
     assert sum(result["faults"].values()) == faults and set(result["faults"]) == set(FAULTS[:faults])
     assert result["requests"].get("202", 0) > 0 and 0 < result["p50_ms"] <= result["p99_ms"]
     assert set(result["commands"]) <= {"indexed", "failed"} and result["commands"]["indexed"] > 0
@@ -44,3 +44,12 @@ def test_a_request_sent_late_for_its_slot_counts_its_wait_in_its_latency():
     assert latencies.answers == {"202": 1, "200": 1}
     assert latencies.milliseconds[0] >= 2000 and latencies.milliseconds[1] < 1000
     assert latencies.percentile(0.5) == round(max(latencies.milliseconds), 1)
+
+
+def test_faults_fall_strictly_within_the_workload_not_in_its_drain():
+    assert (faults_within(18, 10), faults_within(90, 13), faults_within(1800, 60), faults_within(5, 10)) == (
+        1,
+        6,
+        29,
+        0,
+    )

@@ -6,19 +6,21 @@ import json
 import threading
 import time
 from datetime import UTC, datetime
+from types import SimpleNamespace
 
 import pytest
 import requests
 from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from devtools.sim.credit_platform import CreditPlatform
 from ledger.access.signing import private_key_from_seed, sign_request
 from ledger.core.settings import Settings
 from ledger.db.read_model import BlockTime, CommitmentEvent
 from ledger.db.sharing_model import CreditPush, CreditPushAttempt
-from ledger.domain import projects
+from ledger.domain import inspections, projects
 from ledger.domain.common import enterprise_key_hex, read_model_chain_id
+from ledger.domain.credit.rules import load_rule_set
 from ledger.domain.credit_export import credit_event_export
 from ledger.domain.errors import NotFound
 from ledger.sharing.push import (
@@ -32,7 +34,17 @@ from ledger.sharing.push import (
     redeliver,
     with_event_ids,
 )
-from tests.support.credit_history import DAY, DUE, ENTERPRISE, MARKED, plant_credit_history
+from tests.support.credit_history import (
+    DAY,
+    DRAW,
+    DUE,
+    ENTERPRISE,
+    MARKED,
+    SEED,
+    commitment_key,
+    plant_credit_history,
+    plant_false_commitment,
+)
 from tests.support.samples import make_uscc, project
 
 OTHER = enterprise_key_hex(make_uscc(2))  # a second enterprise, of which the chain knows no USCC
@@ -288,3 +300,17 @@ def test_pushes_signed_under_either_crypto_profile_are_verified_against_the_publ
         assert crypto_profile.signatures.owns(credit_platform.public_key())
     finally:
         credit_platform.stop()
+
+
+def test_a_false_commitment_is_queued_though_its_draw_s_selection_was_not_kept_yet(engine, session, monkeypatch):
+    """The outcome is indexed before any notice scan kept the draw's selection: the scan keeps it first
+    (the selection's recomputation is stubbed here; tests/ledger/domain/test_inspections.py tests it)."""
+    plant_credit_history(session)
+    plant_false_commitment(session, selection_kept=False)
+    session.commit()
+    drawn = SimpleNamespace(draw=DRAW, seed=SEED, selected_commitments=[commitment_key("c")])
+    monkeypatch.setattr(inspections, "public_draws", lambda s: SimpleNamespace(items=[drawn]))
+    queue_new_events(engine, rules=load_rule_set("sample-v3"))
+    with Session(engine) as s:
+        kinds = s.execute(select(col(CreditPush.kind))).scalars().all()
+    assert kinds.count("false_commitment") == 1

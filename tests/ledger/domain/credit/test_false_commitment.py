@@ -6,75 +6,25 @@ published pools, kept in inspection_selections): the contract cannot check selec
 
 import pytest
 
-from ledger.db.inspection_model import InspectionSelection
-from ledger.db.read_model import BlockTime, Commitment, InspectionDrawEvent, InspectionOutcome
+from ledger.db.read_model import InspectionOutcome
 from ledger.domain.common import read_model_chain_id
 from ledger.domain.credit.rules import load_rule_set
 from ledger.domain.credit_records import credit_record, list_enterprises
-from tests.support.credit_history import BLOCK_TIMES, DUE, ENTERPRISE, commitment_key, plant_credit_history
-
-INSPECTED = 16  # the block of the InspectionRecorded event
-DRAW, SEED = "0x" + "d0" * 32, "0x" + "5e" * 32
+from tests.support.credit_history import (
+    DRAW,
+    ENTERPRISE,
+    INSPECTED,
+    commitment_key,
+    plant_credit_history,
+    plant_false_commitment,
+)
 
 
 @pytest.fixture
 def history(session):
     """The planted history, and commitment C (fulfilled in time) found false by an inspection."""
     plant_credit_history(session)
-    chain = read_model_chain_id(session)
-    proof = {"block_hash": f"0x{INSPECTED:064x}", "transaction_hash": f"0x{INSPECTED + 1000:064x}", "log_index": 0}
-    session.add_all(
-        [
-            BlockTime(
-                chain_id=chain,
-                block_number=INSPECTED,
-                block_hash=proof["block_hash"],
-                timestamp=BLOCK_TIMES[15] + 86_400,
-            ),
-            *(
-                Commitment(
-                    chain_id=chain,
-                    commitment=commitment_key(letter),
-                    project="0x" + "01" * 32,
-                    enterprise=ENTERPRISE,
-                    kind="materials",
-                    status="fulfilled",
-                    fulfilled_late=False,
-                    extensions=0,
-                    signed_at=DUE - 60 * 86_400,
-                    due_at=DUE,
-                    evidence_submitted_at=0,
-                    decided_at=DUE - 7_200,
-                    recorded_block=10,
-                    block_number=15,
-                    **proof,
-                )
-                for letter in "ac"  # C selected by the draw; A not
-            ),
-            InspectionDrawEvent(  # the draw's reveal (its seed) a block before the outcome
-                chain_id=chain,
-                block_number=INSPECTED - 1,
-                log_index=5,
-                block_hash=f"0x{INSPECTED - 1:064x}",
-                transaction_hash=f"0x{INSPECTED + 999:064x}",
-                draw=DRAW,
-                attempt=1,
-                event="revealed",
-                reveal_block_hash="0x" + "bb" * 32,
-                seed=SEED,
-            ),
-            InspectionSelection(chain_id=chain, draw=DRAW, seed=SEED, commitment=commitment_key("c"), position=0),
-            InspectionOutcome(
-                chain_id=chain,
-                block_number=INSPECTED,
-                draw=DRAW,
-                commitment=commitment_key("c"),
-                outcome="false_commitment",
-                document_hash="0x" + "0d" * 32,
-                **proof,
-            ),
-        ]
-    )
+    plant_false_commitment(session)
     session.commit()
     return session
 
