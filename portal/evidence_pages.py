@@ -33,6 +33,7 @@ router = APIRouter(include_in_schema=False)
 UPLOAD_PATH = r"/workspace/commitments/.+/evidence"  # a commitment number may contain "/"
 REPAIR_PATH = r"/workspace/commitments/.+/repair"  # a repair application: up to repairs.MAX_FILES files
 OUTCOME_UPLOAD_PATH = r"/v1/office/draws/[^/]+/outcomes"  # the office's inspection report (api.routes.office_draws)
+OUTCOME_PAGE_PATH = r"/office/draws/[^/]+/outcomes"  # the same report from the office's draw page (portal.draw_pages)
 OPEN_STATUSES = ("pending", "recorded", "extended", "overdue")  # the registry's _open, and not yet on chain
 SubmissionId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
 Digest = Annotated[str, Path(pattern=r"^[0-9a-f]{64}$")]
@@ -46,6 +47,7 @@ def upload_allowance(max_bytes: int) -> dict[str, int]:
         UPLOAD_PATH: 2 * max_bytes,
         REPAIR_PATH: (repairs.MAX_FILES + 1) * max_bytes,
         OUTCOME_UPLOAD_PATH: 2 * max_bytes,  # an inspection report
+        OUTCOME_PAGE_PATH: 2 * max_bytes,
     }
 
 

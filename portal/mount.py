@@ -7,6 +7,7 @@ from fastapi.staticfiles import StaticFiles
 
 from portal import (
     announcement_pages,
+    draw_pages,
     evidence_pages,
     guide_pages,
     inspection_pages,
@@ -42,6 +43,7 @@ def mount_portal(app: FastAPI) -> None:
         repair_pages.router,
         notice_pages.router,
         regulator_pages.router,
+        draw_pages.router,
         office_pages.router,
     ):
         app.include_router(router)

@@ -225,6 +225,11 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/office/repairs/{application_id}/reject"): OFFICE,
     ("GET", "/office/commitments/{commitment_number}/decide"): OFFICE,
     ("POST", "/office/commitments/{commitment_number}/decide"): OFFICE,
+    ("GET", "/office/draws"): OFFICE,  # random inspections: list, commit, reveal, outcomes (portal.draw_pages)
+    ("POST", "/office/draws"): OFFICE,
+    ("GET", "/office/draws/{draw_number}"): OFFICE,
+    ("POST", "/office/draws/{draw_number}/reveal"): OFFICE,
+    ("POST", "/office/draws/{draw_number}/outcomes"): OFFICE,
     ("GET", "/office/commands/{command_id}"): OFFICE,
     ("GET", "/office/commands/{command_id}/status"): OFFICE,
 }

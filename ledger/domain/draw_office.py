@@ -38,7 +38,7 @@ from ledger.domain.errors import Conflict, InvalidState, NotFound, ValidationFai
 from ledger.domain.inspection_draws import PublishedDrawFile, pool_hash
 from ledger.domain.inspections import public_draw, publish_pools
 from ledger.domain.schemas.common import CommandAccepted
-from ledger.domain.schemas.inspections import DrawAccepted, DrawCreate, OfficeDrawPublic
+from ledger.domain.schemas.inspections import DrawAccepted, DrawCreate, OfficeDrawPublic, SelectedCommitment
 from ledger.outbox.commands import FAILED, NewCommand, enqueue
 from ledger.outbox.kinds import INSPECTION_OUTCOMES
 
@@ -320,6 +320,48 @@ def office_draws(session: Session, *, limit: int = 100) -> list[OfficeDrawPublic
     return out
 
 
+def selected_commitments(session: Session, *, draw_number: str) -> list[SelectedCommitment]:
+    """A revealed draw's selected commitments by number (the public draw's selection holds their keys),
+    each with its outcome once recorded: on chain, or queued and not failed. Empty until it is revealed."""
+    office = _office_draw(session, draw_number)
+    if _chain_status(session, office, strict=False)[0] != "revealed":
+        return []
+    published = public_draw(session, draw=office.draw)
+    selected = published.selected_commitments or []
+    numbers = dict(
+        session.execute(
+            select(col(CommitmentRecord.commitment_key), col(CommitmentRecord.commitment_number)).where(
+                col(CommitmentRecord.commitment_key).in_(selected)
+            )
+        )
+        .tuples()
+        .all()
+    )
+    on_chain = {o.commitment: o.outcome for o in published.outcomes}
+    queued = {
+        number: (outcome, command_id)
+        for number, outcome, command_id in session.execute(
+            select(
+                col(InspectionReport.commitment_number),
+                col(InspectionReport.outcome),
+                col(InspectionReport.command_id),
+            )
+            .join(OutboxCommand, col(OutboxCommand.id) == col(InspectionReport.command_id))
+            .where(col(InspectionReport.draw_number) == draw_number, col(OutboxCommand.status) != FAILED)
+        ).tuples()
+    }
+    out = []
+    for key in selected:
+        number = numbers.get(key, key)  # a key the ledger never recorded is shown as the key
+        outcome, command_id = queued.get(number, (None, None))
+        out.append(
+            SelectedCommitment(
+                commitment_number=number, commitment=key, outcome=on_chain.get(key, outcome), command_id=command_id
+            )
+        )
+    return out
+
+
 # -- helpers ------------------------------------------------------------------------------------
 
 
@@ -407,4 +449,11 @@ def _reported(session: Session, draw_number: str, commitment_number: str) -> boo
     )
 
 
-__all__ = ["candidate_pool", "commit_draw", "office_draws", "record_outcome", "reveal_draw"]
+__all__ = [
+    "candidate_pool",
+    "commit_draw",
+    "office_draws",
+    "record_outcome",
+    "reveal_draw",
+    "selected_commitments",
+]

@@ -253,6 +253,7 @@ def pages_of(world, office: dict, filed: dict, repair: str) -> dict[str | None, 
             visit(f"/office/tickets/{open_number}", "office-ticket-to-answer"),
             visit(f"/office/tickets/{answered_number}", "office-ticket-answered"),
             visit(f"/office/repairs/{repair}", "office-repair-application"),
+            "/office/draws",
             approve_too_early(repair),
         ],
         "office-second": [visit(f"/office/approvals/{office['held']}", "office-approval-awaiting")],
@@ -295,6 +296,6 @@ def test_every_later_page_fits_the_viewport_has_no_serious_axe_violation_and_is_
                     violations[f"{who} {name}"] = found
         finally:
             context.close()
-    assert visited == 36
+    assert visited == 37
     assert too_wide == {}
     assert violations == {}, json.dumps(violations, ensure_ascii=False, indent=1)

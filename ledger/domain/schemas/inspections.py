@@ -123,3 +123,12 @@ class OfficeDrawPublic(BaseModel):
         return self.status in ("pending", "committed") or (
             self.status == "revealed" and self.outcomes_recorded < self.commitments_to_pick
         )
+
+
+class SelectedCommitment(BaseModel):
+    """One commitment a revealed draw selected, as the office's draw page lists it."""
+
+    commitment_number: str
+    commitment: str  # its on-chain key, 0x-hex
+    outcome: str | None  # conforms, minor_findings, false_commitment; None: not recorded yet
+    command_id: str | None  # the outcome's command, when the office recorded it through the ledger
