@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api import examples as ex
 from api.responses import CommandAcceptedPublic, accepted
+from api.routes.office import READ, STATUS_BASE, WRITE
 from ledger.core.identifiers import Reference
 from ledger.domain import chain_time, draw_office
 from ledger.domain.documents import DocumentStore
@@ -19,17 +20,6 @@ from web.kit.problems import problem_responses
 from web.kit.sessions import OfficeUser
 
 router = APIRouter(prefix="/v1/office/draws", tags=["office staff"])
-STATUS_BASE = "/v1/office/commands"
-READ = ("authentication-required", "forbidden", "not-found")
-WRITE = (
-    *READ,
-    "csrf-failed",
-    "validation-failed",
-    "malformed-request",
-    "payload-too-large",
-    "conflict",
-    "invalid-state",
-)
 DRAW_NUMBER = "DRAW-2026-Q1-410105"
 DRAW_EXAMPLE = {
     "draw_number": DRAW_NUMBER,

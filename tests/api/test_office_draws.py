@@ -11,13 +11,11 @@ from sqlalchemy import func, select
 
 from ledger.core.settings import get_settings
 from ledger.db.write_model import CommitmentRecord, OutboxCommand
-from ledger.domain import fees, inspections, projects
-from ledger.domain.commitments import decide_commitment, record_commitments
-from ledger.domain.schemas.office import CommitmentDecision
+from ledger.domain import inspections
 from tests.portal.conftest import PASSWORD
 from tests.portal.office_world import office_world  # noqa: F401
 from tests.support.documents import pdf
-from tests.support.samples import assessment, commitment, project, sha
+from tests.support.samples import project
 from web.app import create_app
 
 DRAW = {
@@ -79,20 +77,7 @@ def test_commit_reveal_and_outcome_answer_202_with_location_at_their_commands(of
     monkeypatch.setattr(chain_time, "chain_clock", lambda: clock)
     monkeypatch.setattr(chain_time, "head_block", lambda: node.w3.eth.block_number)
     numbers = [f"CN-DRAWN-{n}" for n in range(3)]
-    with office_world.path.session() as s:
-        projects.register_project(s, project=project(DRAWN), client="approval")
-        fees.assess_fee(s, assessment=assessment(DRAWN), actor="office")
-        record_commitments(
-            s, commitments=[commitment(DRAWN, n, "materials", days=30) for n in numbers], client="approval"
-        )
-        s.commit()
-    office_world.settle()
-    with office_world.path.session() as s:
-        for number in numbers:
-            decision = CommitmentDecision(action="fulfil", document_sha256=sha(number))
-            decide_commitment(s, commitment_number=number, decision=decision, actor="office")
-        s.commit()
-    office_world.settle()
+    office_world.fulfilled_commitments(DRAWN, numbers)
 
     def answered_at_its_command(answer) -> dict:
         assert answer.status_code == 202, answer.text

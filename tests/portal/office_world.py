@@ -14,9 +14,10 @@ from ledger.core.settings import Settings
 from ledger.db.engine import make_engine
 from ledger.db.schema import upgrade_schema
 from ledger.domain import commitments, fees, projects
+from ledger.domain.schemas.office import CommitmentDecision
 from tests.portal.conftest import PASSWORD
 from tests.support.ledger_env import WritePath
-from tests.support.samples import assessment, commitment, make_uscc, project, project_code
+from tests.support.samples import assessment, commitment, make_uscc, project, project_code, sha
 
 TO_ASSESS, ASSESSED = 821, 822
 
@@ -47,6 +48,24 @@ class OfficeWorld:
         indexer.catch_up()
         indexer.release()
         writer.mark_indexed()
+
+    def fulfilled_commitments(self, n: int, numbers: list[str]) -> None:
+        """Project n registered and assessed, with materials commitments `numbers` fulfilled on chain: a
+        random inspection's pool."""
+        with self.path.session() as s:
+            projects.register_project(s, project=project(n), client="approval")
+            fees.assess_fee(s, assessment=assessment(n), actor="office")
+            commitments.record_commitments(
+                s, commitments=[commitment(n, number, "materials", days=30) for number in numbers], client="approval"
+            )
+            s.commit()
+        self.settle()
+        with self.path.session() as s:
+            for number in numbers:
+                decision = CommitmentDecision(action="fulfil", document_sha256=sha(number))
+                commitments.decide_commitment(s, commitment_number=number, decision=decision, actor="office")
+            s.commit()
+        self.settle()
 
     def assessed_project(self, n: int) -> str:
         """Another project, registered and assessed (about ¥1.2 million), for a test that needs a levy

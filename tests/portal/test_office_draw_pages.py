@@ -10,13 +10,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from ledger.db.write_model import CommitmentRecord, OutboxCommand
-from ledger.domain import fees, projects
-from ledger.domain.commitments import decide_commitment, record_commitments
-from ledger.domain.schemas.office import CommitmentDecision
 from tests.portal.conftest import csrf_of, log_in
 from tests.portal.office_world import office_world  # noqa: F401
 from tests.support.documents import pdf
-from tests.support.samples import assessment, commitment, project, sha
+from tests.support.samples import project
 from web.app import create_app
 
 DRAWN = 840  # a project of this module's own, its commitments fulfilled for the draw's pool
@@ -76,24 +73,6 @@ def draw_form(csrf: str, **fields) -> dict:
     } | fields
 
 
-def fulfilled_commitments(world) -> None:
-    """Three materials commitments of the module's project, fulfilled on chain: the draw's pool."""
-    with world.path.session() as s:
-        projects.register_project(s, project=project(DRAWN), client="approval")
-        fees.assess_fee(s, assessment=assessment(DRAWN), actor="office")
-        record_commitments(
-            s, commitments=[commitment(DRAWN, n, "materials", days=30) for n in NUMBERS], client="approval"
-        )
-        s.commit()
-    world.settle()
-    with world.path.session() as s:
-        for number in NUMBERS:
-            decision = CommitmentDecision(action="fulfil", document_sha256=sha(number))
-            decide_commitment(s, commitment_number=number, decision=decision, actor="office")
-        s.commit()
-    world.settle()
-
-
 def test_a_form_with_its_period_ending_before_it_starts_is_refused_in_chinese_naming_the_field_and_queues_nothing(
     clients,
     office_world,  # noqa: F811
@@ -116,7 +95,7 @@ def test_a_clerk_commits_reveals_after_the_reveal_block_and_records_an_outcome_w
     node_time,
 ):
     clerk = clients["office-clerk"]
-    fulfilled_commitments(office_world)
+    office_world.fulfilled_commitments(DRAWN, NUMBERS)
     csrf = csrf_of(clerk.get("/office/draws").text)
     command_id_of(clerk.post("/office/draws", data=draw_form(csrf)))
     office_world.settle()
