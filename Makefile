@@ -39,10 +39,10 @@ run: install
 ## docs build, then the whole suite. Make stops at the first that fails: nothing is skipped.
 ## The suite on PYTEST_WORKERS processes (pytest-xdist), a test module per worker at a time (--dist
 ## loadfile: a module's own node and world are built once); most tests wait on a node, a database or a
-## browser, so three workers keep two cores busy.
+## browser, so three workers keep two cores busy. The 30 slowest tests are listed at the end (the time budget).
 PYTEST_WORKERS ?= 3
 test: install check-artifacts check-vendored slither lint docs
-	env -u LEDGER_DEV_NODE $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile  # every_node modules on both nodes
+	env -u LEDGER_DEV_NODE $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile --durations=30  # every_node modules on both nodes
 
 ## The rules a tool keeps (configured in pyproject.toml): ruff's lint and format check, mypy on the
 ## product packages, import-linter's contracts (the rooms, no cycles, web3 only in ledger.chain, no devtools).
