@@ -96,13 +96,14 @@ slither: install check-artifacts
 	cd hardhat-local/slither && PATH="$(CURDIR)/$(BIN):$$PATH" slither . --hardhat-ignore-compile \
 		--hardhat-artifacts-directory ../artifacts/slither --filter-paths node_modules --fail-pedantic
 
-## Benchmarks (DESIGN.md §9); each prints one JSON object.
+## Benchmarks (DESIGN.md §9), one after another (devtools/bench/suite.py) at issue 19's sizes: gas, index 100k
+## (and PostgreSQL) and 1M, audit 1M, api (accepted, end to end), public, write path. Into bench/results/
+## (git-ignored): latest.json (machine, commit, times, each command and its JSON) and report.md with a chart per
+## family, each figure beside its same-run baseline and its §9 target, met or missed by how much; the figures
+## table in docs/figures.md is regenerated from it. Exits 1 when a benchmark failed (the report shows it).
+## BENCH_ARGS passes options, e.g. BENCH_ARGS="--only gas --only public" or "--index-large-events 0".
 bench: install
-	$(BIN)/python -m devtools bench gas
-	$(BIN)/python -m devtools bench index --events 100000 --postgres postgresql://127.0.0.1/test
-	$(BIN)/python -m devtools bench api
-	$(BIN)/python -m devtools bench public
-	$(BIN)/python -m devtools bench write-path --rate 1200 --confirmations 15000
+	$(BIN)/python -m devtools bench all --docs docs/figures.md $(BENCH_ARGS)
 
 ## Recompile contracts/ with the pinned solcjs into ledger/chain/artifacts/ (commit the result).
 compile: hardhat-local/node_modules/.installed

@@ -165,6 +165,89 @@ def bench_public_command(
     )
 
 
+@bench.command("all")
+def bench_all(
+    index_events: Annotated[int, typer.Option(help="Events of the indexer benchmark (with PostgreSQL).")] = 100_000,
+    index_large_events: Annotated[
+        int, typer.Option(help="Events of the large indexer run (one repeat); 0 leaves it out.")
+    ] = 1_000_000,
+    audit_events: Annotated[int, typer.Option(help="Events the audit benchmark verifies (one repeat).")] = 1_000_000,
+    api_payments: Annotated[int, typer.Option(help="Confirmations of the API's end-to-end part.")] = 20_000,
+    write_path_confirmations: Annotated[int, typer.Option(help="Confirmations of the write-path run.")] = 15_000,
+    write_path_rate: Annotated[float, typer.Option(help="Offered confirmations per second, write path.")] = 1_200.0,
+    postgres: Annotated[str, typer.Option(help="The PostgreSQL server the benchmarks make scratch databases on.")] = (
+        "postgresql://127.0.0.1/test"
+    ),
+    only: Annotated[
+        list[str] | None, typer.Option(help="Run only this benchmark (repeatable): gas, index, index-large, …")
+    ] = None,
+    timeout: Annotated[float, typer.Option(help="Seconds one benchmark may take before it is ended as failed.")] = (
+        1800.0
+    ),
+    results: Annotated[str | None, typer.Option(help="Where latest.json, report.md and the charts go.")] = None,
+    docs: Annotated[
+        str | None, typer.Option(help="Also regenerate the figures table in this file (docs/figures.md).")
+    ] = None,
+) -> None:
+    """Every benchmark of `make bench` in turn: latest.json, report.md and a chart per family in
+    bench/results/ (devtools/bench/suite.py, report.py); prints a JSON summary, exits 1 if any failed."""
+    from devtools.bench.suite import Sizes, default_suite, run_suite
+
+    sizes = Sizes(
+        index_events=index_events,
+        index_large_events=index_large_events,
+        audit_events=audit_events,
+        postgres=postgres,
+        api_payments=api_payments,
+        write_path_confirmations=write_path_confirmations,
+        write_path_rate=write_path_rate,
+    )
+    try:
+        suite = default_suite(sizes, only=only or ())
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    folder = _results_folder(results)
+    run_suite(suite, folder, timeout=timeout)
+    _publish(folder, docs)
+
+
+@bench.command("report")
+def bench_report(
+    results: Annotated[str | None, typer.Option(help="The folder holding latest.json; the report goes there.")] = None,
+    docs: Annotated[
+        str | None, typer.Option(help="Also regenerate the figures table in this file (docs/figures.md).")
+    ] = None,
+) -> None:
+    """report.md and the charts (and with --docs the docs' figures table) from an existing latest.json;
+    prints a JSON summary, exits 1 if the run had a failed benchmark or did not finish."""
+    _publish(_results_folder(results), docs)
+
+
+def _results_folder(results: str | None):
+    from pathlib import Path
+
+    from devtools import REPO_ROOT
+
+    return Path(results) if results else REPO_ROOT / "bench" / "results"
+
+
+def _publish(folder, docs: str | None) -> None:
+    from pathlib import Path
+
+    from devtools import REPO_ROOT
+    from devtools.bench.report import load_run, publish
+    from devtools.bench.targets import design_source
+
+    try:
+        summary = publish(load_run(folder), folder, design=design_source(REPO_ROOT), docs=Path(docs) if docs else None)
+    except (FileNotFoundError, ValueError) as exc:
+        typer.secho(f"error: {exc}", fg="red", err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(json.dumps(summary, ensure_ascii=False))
+    if summary["exit"]:
+        raise typer.Exit(summary["exit"])
+
+
 @app.command("run")
 def run(
     simulate: Annotated[
