@@ -6,6 +6,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 
+from api.openapi_links import add_links
 from web.kit.problems import MEDIA_TYPE, OpenApiResponses, problem_responses
 
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
@@ -109,6 +110,7 @@ def install_openapi(app: FastAPI) -> None:
         for (model, field), rule in (FIELD_RULES | FIELD_MEANINGS).items():
             prop = schemas[model]["properties"][field]
             prop["description"] = " ".join(filter(None, (rule, prop.get("description"))))
+        add_links(schema)
         app.openapi_schema = schema
         return schema
 

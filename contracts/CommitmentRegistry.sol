@@ -7,6 +7,31 @@ import {ICommitmentRegistry} from "./ICommitmentRegistry.sol";
 
 /// @title CommitmentRegistry (v3)
 /// @notice Implementation of {ICommitmentRegistry}. No proxy: a new version is a new deployment plus an import.
+/// @dev Invariants: each custom:invariant tag below starts with its name. The stateful model
+/// (tests/contracts/test_stateful_model.py) checks each after every step, in the Hypothesis invariant of
+/// the same name (`-` as `_`); tests/contracts/test_natspec_invariants.py fails when one is not checked.
+/// @custom:invariant counters-are-consistent Every enterprise's counters keep
+/// `fulfilledLate ≤ fulfilled ≤ recorded` and `repaired ≤ breached ≤ overdue`: {importCounters} requires
+/// it of an import, and every live write keeps it (given imported counters that count the imported
+/// commitments).
+/// @custom:invariant counters-count-the-commitments Outside an import, an enterprise's `recorded` counts
+/// its commitments, `fulfilled` those Fulfilled and `fulfilledLate` those of them late, `breached` those
+/// Breached or Repaired, `repaired` those Repaired, and `overdue` every overdue mark (at least one for each
+/// commitment with an `overdueAt`).
+/// @custom:invariant recorded-terms-are-kept A commitment's `project`, `enterprise`, `kind`, `signedAt`
+/// and `recordedAt` never change; its `dueAt` only moves later, by {extend}, and `extensions` only grows, to
+/// at most {MAX_EXTENSIONS}.
+/// @custom:invariant decisions-are-final Fulfilled and Repaired are final (status, `decidedAt` and
+/// `fulfilledLate` never change after), Breached only becomes Repaired, and a commitment never returns to
+/// Recorded or None.
+/// @custom:invariant fields-agree-with-the-status Evidence is pending (`evidenceSubmittedAt` ≠ 0) only
+/// while the commitment is open (Recorded, Extended or Overdue), `decidedAt` is set only when Fulfilled or
+/// Repaired, `fulfilledLate` only when Fulfilled; Extended has an extension, Recorded no overdue mark (what
+/// {importCommitments} requires of an import).
+/// @custom:invariant times-in-order `signedAt` is at most `recordedAt` + {CLOCK_SKEW}; an overdue mark is
+/// not before `recordedAt`; pending evidence and a decision are not dated before `signedAt`.
+/// @custom:invariant late-means-after-the-due-date A commitment fulfilled on this deployment is
+/// `fulfilledLate` exactly when its fact time (`decidedAt`) is after its `dueAt`.
 contract CommitmentRegistry is ICommitmentRegistry, AccessControlDefaultAdminRules, Pausable {
     bytes32 public constant APPROVAL_ROLE = keccak256("APPROVAL_ROLE");
     bytes32 public constant VERIFIER_ROLE = keccak256("VERIFIER_ROLE");

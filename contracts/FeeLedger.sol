@@ -7,6 +7,27 @@ import {IFeeLedger} from "./IFeeLedger.sol";
 
 /// @title FeeLedger (v3)
 /// @notice Implementation of {IFeeLedger}. No proxy: a new version is a new deployment plus an import.
+/// @dev Invariants: each custom:invariant tag below starts with its name. The stateful model
+/// (tests/contracts/test_stateful_model.py) checks each after every step, in the Hypothesis invariant of
+/// the same name (`-` as `_`); tests/contracts/test_natspec_invariants.py fails when one is not checked.
+/// @custom:invariant due-follows-the-basis An account's `dueFen` is always
+/// `max(0, baseFen − round_half_up(baseFen × reliefBps / 10,000) + adjustmentFen)`, and `reliefBps` is at
+/// most 10,000.
+/// @custom:invariant refund-owed-follows-the-money `refundOwedFen` is always
+/// `max(0, paidFen − refundedFen − dueFen)`.
+/// @custom:invariant status-follows-the-figures `status` is Unassessed while `revision` is 0; else
+/// Overpaid when the net paid (`paidFen − refundedFen`, at least 0) exceeds `dueFen`; else, with something
+/// due, Assessed (nothing net paid), PartiallyPaid or Paid; with nothing due, Exempt when `baseFen` is not
+/// 0, else NothingOwed.
+/// @custom:invariant first-assessment-is-kept An account is assessed (`revision` > 0) exactly when
+/// `assessedAt` is set; once assessed, its `payer`, `assessedAt` and `dueAt` never change and `revision`
+/// only grows.
+/// @custom:invariant money-only-adds `paidFen`, `refundedFen` and `overRefundedFen` never decrease, and
+/// `overRefundedFen` never exceeds `refundedFen`.
+/// @custom:invariant each-entry-counted-once A recorded voucher or refund reference stays recorded, and
+/// `paidFen` and `refundedFen` are the sums of the amounts recorded under the project's distinct vouchers
+/// and refund references (an identical replay adds nothing; an imported account's are at least the sums
+/// imported for it).
 contract FeeLedger is IFeeLedger, AccessControlDefaultAdminRules, Pausable {
     bytes32 public constant ASSESSOR_ROLE = keccak256("ASSESSOR_ROLE");
     bytes32 public constant TAX_ROLE = keccak256("TAX_ROLE");

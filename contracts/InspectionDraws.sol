@@ -7,9 +7,20 @@ import {IInspectionDraws} from "./IInspectionDraws.sol";
 
 /// @title InspectionDraws (v1)
 /// @notice Implementation of {IInspectionDraws}. No proxy, no import: draws start afresh.
-/// @dev Invariants: a draw's pools, picks and reveal block never change while it is committed or
-/// revealed; its seed is set once, by {reveal}, from a block mined after the commit; its outcomes
-/// never exceed its `commitmentsToPick`, one per commitment.
+/// @dev Invariants: each custom:invariant tag below starts with its name. The stateful model
+/// (tests/contracts/test_stateful_model.py) checks each after every step, in the Hypothesis invariant of
+/// the same name (`-` as `_`); tests/contracts/test_natspec_invariants.py fails when one is not checked.
+/// @custom:invariant terms-never-change Once committed, a draw's pool and roster (hashes and sizes) and
+/// both pick counts never change, not even when it is committed again after expiring.
+/// @custom:invariant attempts-count-the-commits `attempt` is 0 exactly while the draw is None and grows by
+/// one with each commit, and only then; `revealBlock` changes only with a new attempt and lies at least
+/// {MIN_REVEAL_DELAY} blocks after the block of that commit.
+/// @custom:invariant seed-set-once The seed is zero until the draw is Revealed, then
+/// `keccak256(abi.encodePacked(blockhash(revealBlock), drawCommitment))`, a block mined after the commit;
+/// it never changes: Revealed is final.
+/// @custom:invariant outcomes-at-most-the-picks A draw's `outcomes` are 0 until it is Revealed, never
+/// exceed its `commitmentsToPick`, and count its recorded outcomes, one per commitment; a recorded outcome
+/// never changes.
 contract InspectionDraws is IInspectionDraws, AccessControlDefaultAdminRules, Pausable {
     bytes32 public constant VERIFIER_ROLE = keccak256("VERIFIER_ROLE");
     bytes32 public constant PAUSER_ROLE = keccak256("PAUSER_ROLE");

@@ -297,6 +297,13 @@ def mutate(
     timeout: Annotated[float, typer.Option(help="Seconds the tests of one mutant may take.")] = 1800.0,
     out: Annotated[str, typer.Option(help="The JSON report, rewritten after each mutant.")] = "mutation-report.json",
     list_only: Annotated[bool, typer.Option("--list", help="Only list the mutants (JSON), run nothing.")] = False,
+    resume: Annotated[
+        bool,
+        typer.Option(
+            help="Read the report at --out first and run only the mutants it has no verdict on (a run across"
+            " sittings); the summary covers them all."
+        ),
+    ] = False,
 ) -> None:
     """Mutation run over the contracts (docs/contracts-mutation.md): each mutant compiled alone with the
     pinned solc, the contract's tests run fail-fast; prints a summary, writes the JSON report."""
@@ -314,6 +321,12 @@ def mutate(
         typer.echo(json.dumps([asdict(m) for c in contracts for m in mutants_of(c, operators)], ensure_ascii=False))
         return
     report = run_mutants(
-        contracts, operators, limit=limit, timeout=timeout, report_path=Path(out), only=set(mutant or ()) or None
+        contracts,
+        operators,
+        limit=limit,
+        timeout=timeout,
+        report_path=Path(out),
+        only=set(mutant or ()) or None,
+        resume=resume,
     )
     typer.echo(report.summary())

@@ -19,10 +19,16 @@ contract tests that exercise that contract (pytest `-x`, one node kind, the muta
 swapped in by `devtools.mutate.plugin`) and are `killed`, `survived`, `timeout` or `error`;
 one that does not compile is `compile_error`. Output: one JSON report (every mutant with its
 outcome) and a summary; the score is killed / (killed + survived + timeout).
+
+A full run takes hours, so it can be completed across sittings: `resume` reads the report a
+sitting left and runs only the mutants it has not judged yet (an `error`, a failure of the run
+rather than a verdict, is run again); a verdict is reused only for the very same mutant of the
+very same contract source (the report records each contract's SHA-256).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -57,6 +63,8 @@ TESTS: dict[str, tuple[str, ...]] = {
     "InspectionDraws": ("tests/contracts/test_inspection_draws.py", "tests/contracts/test_access_control.py"),
 }
 OUTCOMES = ("killed", "survived", "timeout", "error", "compile_error", "equivalent")
+# Outcomes that are a verdict on the mutant; `error` is the run's own failure and is run again on resume.
+JUDGED = frozenset(OUTCOMES) - {"error"}
 
 
 @dataclass(frozen=True)
@@ -86,6 +94,17 @@ class Result:
 @dataclass
 class Report:
     results: list[Result] = field(default_factory=list)
+    sources: dict[str, str] = field(default_factory=dict)  # contract → SHA-256 of the source its mutants come from
+
+    @classmethod
+    def from_json(cls, data: dict) -> Report:
+        """A report as `as_json` wrote it (the mutants, their outcomes and the sources' digests)."""
+        results = []
+        for entry in data.get("mutants", []):
+            fields = dict(entry)
+            outcome, seconds, detail = fields.pop("outcome"), fields.pop("seconds"), fields.pop("detail", "")
+            results.append(Result(Mutant(**fields), outcome, seconds, detail))
+        return cls(results=results, sources=dict(data.get("sources", {})))
 
     def counts(self) -> dict[str, int]:
         counted = Counter(r.outcome for r in self.results)
@@ -100,6 +119,7 @@ class Report:
         return {
             "counts": self.counts(),
             "score": self.score(),
+            "sources": self.sources,
             "mutants": [
                 asdict(r.mutant) | {"outcome": r.outcome, "seconds": r.seconds, "detail": r.detail}
                 for r in self.results
@@ -359,6 +379,30 @@ def run_mutant(
         return Result(mutant, classify(code), round(time.monotonic() - started, 1), " ".join(detail)[:300])
 
 
+def source_digest(sources_dir: Path, contract: str) -> str:
+    return hashlib.sha256((sources_dir / f"{contract}.sol").read_bytes()).hexdigest()
+
+
+def earlier_verdicts(report_path: Path | None, sources_dir: Path) -> Report:
+    """What an earlier sitting judged (its report at `report_path`), less what no longer applies: the
+    results of a contract whose source has changed since, and every `error`."""
+    if report_path is None or not report_path.exists():
+        return Report()
+    earlier = Report.from_json(json.loads(report_path.read_text()))
+    current = {c: source_digest(sources_dir, c) for c in earlier.sources if (sources_dir / f"{c}.sol").exists()}
+    stale = sorted(c for c, digest in earlier.sources.items() if current.get(c) != digest)
+    if stale:
+        print(f"resume: {', '.join(stale)} changed since the report was written: their mutants run again", flush=True)
+    return Report(
+        results=[
+            r
+            for r in earlier.results
+            if r.outcome in JUDGED and r.mutant.contract in current and r.mutant.contract not in stale
+        ],
+        sources={c: d for c, d in earlier.sources.items() if c not in stale},
+    )
+
+
 def run(
     contracts: list[str],
     operators=OPERATORS,
@@ -368,20 +412,32 @@ def run(
     sources_dir: Path = CONTRACTS_DIR,
     test_command=default_test_command,
     only: set[str] | None = None,
+    resume: bool = False,
 ) -> Report:
-    """Generate and run the mutants of `contracts`; the report is rewritten after each mutant."""
-    report = Report()
+    """Generate and run the mutants of `contracts`; the report is rewritten after each mutant.
+
+    With `resume`, the report at `report_path` is read first: a mutant it holds a verdict on (the same
+    mutant of the same source) is not run again, `limit` counts only the mutants still to run, and
+    the report and summary cover every mutant judged so far, in this sitting or an earlier one."""
+    report = earlier_verdicts(report_path, sources_dir) if resume else Report()
+    judged = {r.mutant: r for r in report.results}
+    if resume and judged:
+        print(f"resume: {len(judged)} mutants judged already ({report_path})", flush=True)
     asts = solc_asts(sources_dir)
     for contract in contracts:
+        mutants = generate(asts[f"{contract}.sol"], (sources_dir / f"{contract}.sol").read_bytes(), contract, operators)
+        if only:
+            mutants = [m for m in mutants if m.id in only]
+        report.sources[contract] = source_digest(sources_dir, contract)
+        pending = [m for m in mutants if m not in judged][:limit]
+        if not pending:
+            continue
         with tempfile.TemporaryDirectory(prefix="original-") as tmp:
             original_path = Path(tmp) / "original.json"
             if problem := compile_contract(sources_dir, contract, original_path):
                 raise RuntimeError(f"{contract} does not compile: {problem}")
             original = json.loads(original_path.read_text())
-        mutants = generate(asts[f"{contract}.sol"], (sources_dir / f"{contract}.sol").read_bytes(), contract, operators)
-        if only:
-            mutants = [m for m in mutants if m.id in only]
-        for mutant in mutants[:limit]:
+        for mutant in pending:
             result = run_mutant(mutant, original, timeout, sources_dir, test_command)
             report.results.append(result)
             print(
@@ -389,5 +445,11 @@ def run(
                 flush=True,
             )
             if report_path:
+                report.results.sort(key=_in_generation_order)
                 report_path.write_text(json.dumps(report.as_json(), indent=1, ensure_ascii=False) + "\n")
+    report.results.sort(key=_in_generation_order)
     return report
+
+
+def _in_generation_order(result: Result) -> tuple[str, str]:
+    return result.mutant.contract, result.mutant.id

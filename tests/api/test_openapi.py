@@ -294,3 +294,42 @@ def test_every_route_that_reads_a_body_documents_the_400_for_a_body_that_is_not_
 def test_an_unknown_problem_type_is_a_documented_404():
     responses = app.openapi()["paths"]["/problems/{slug}"]["get"]["responses"]
     assert "not-found" in responses["404"]["content"][MEDIA_TYPE]["examples"]
+
+
+def test_each_link_names_an_operation_and_fills_each_of_its_path_parameters_from_a_field_the_answer_or_request_has():
+    paths = app.openapi()["paths"]
+    operation_ids = {op["operationId"]: (path, op) for path, item in paths.items() for op in item.values()}
+    links = [
+        (path, method, status, link)
+        for path, method, operation in operations()
+        for status, response in operation["responses"].items()
+        for link in response.get("links", {}).values()
+    ]
+    assert len(links) >= 20
+    for path, method, status, link in links:
+        target_path, target = operation_ids[link["operationId"]]
+        wanted = {p["name"] for p in target.get("parameters", []) if p["in"] == "path"}
+        assert set(link["parameters"]) == wanted, (method, path, target_path)
+        source = paths[path][method]
+        for expression in link["parameters"].values():
+            where, pointer = re.fullmatch(r"\$(response|request)\.body#(/.+)", expression).groups()
+            schema = (
+                source["responses"][status]["content"]["application/json"]["schema"]
+                if where == "response"
+                else source["requestBody"]["content"]["application/json"]["schema"]
+            )
+            assert _has_pointer(app.openapi(), schema, pointer.strip("/").split("/")), (method, path, expression)
+
+
+def _has_pointer(document: dict, schema: dict, steps: list[str]) -> bool:
+    """Whether `schema` (refs resolved in `document`) can hold a value at the JSON pointer `steps`."""
+    while "$ref" in schema:
+        schema = document["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+    if not steps:
+        return True
+    step, rest = steps[0], steps[1:]
+    if "anyOf" in schema:
+        return any(_has_pointer(document, option, steps) for option in schema["anyOf"])
+    if step.isdigit():
+        return "items" in schema and _has_pointer(document, schema["items"], rest)
+    return step in schema.get("properties", {}) and _has_pointer(document, schema["properties"][step], rest)

@@ -5,6 +5,11 @@ Every transaction is mined at a time the model chooses (evm_setNextBlockTimestam
 model knows the block time exactly and boundaries are hit, not avoided. `make test` runs a
 modest size; `make test-deep` (LEDGER_DEEP=1) a much larger one. The commitment machine also
 records which lifecycle paths it took, and the test fails unless it took every one.
+
+Beside the check that every view equals the model, each machine checks after every step each
+invariant its contract lists in NatSpec (`@custom:invariant name …`), in the invariant method of
+that name (`-` as `_`), on the chain's own views; tests/contracts/test_natspec_invariants.py fails
+when one listed there is not checked here.
 """
 
 from dataclasses import dataclass
@@ -24,17 +29,24 @@ from hypothesis.stateful import (
 from ledger.core.errors import ContractRevert
 from ledger.core.identifiers import reason_code, reference_key
 from tests.contracts.helpers import (
+    ASSESSED,
     BASIS,
     COMMITMENT_FIELDS,
     COUNTER_FIELDS,
     DAY,
     DISTRICT,
     DOC,
+    EXEMPT,
     FEE_ACCOUNT_FIELDS,
     NO_REASON,
+    NOTHING_OWED,
+    OVERPAID,
+    PAID,
+    PARTIALLY_PAID,
     PAYER,
     RATE,
     SKEW,
+    UNASSESSED,
     VERSION,
     project,
 )
@@ -49,8 +61,10 @@ FULL = 10_000
 # -- fee ledger -----------------------------------------------------------------------------------------
 
 PROJECTS = range(3)
-VOUCHERS = st.sampled_from([f"V-{i}" for i in range(5)])
-REFUNDS = st.sampled_from([f"R-{i}" for i in range(3)])
+VOUCHER_NUMBERS = [f"V-{i}" for i in range(5)]
+REFUND_REFERENCES = [f"R-{i}" for i in range(3)]
+VOUCHERS = st.sampled_from(VOUCHER_NUMBERS)
+REFUNDS = st.sampled_from(REFUND_REFERENCES)
 ALLOWED_REASON = reason_code("ANNULLED")
 OTHER_PAYER = reference_key("another payer")
 
@@ -93,6 +107,13 @@ class Account:
         self.due = max(0, self.base - relief + self.adjustment)
 
 
+@dataclass
+class FeeViews:
+    accounts: dict[int, dict]
+    vouchers: dict[str, bool]
+    refunds: dict[str, bool]
+
+
 def outcome(send):
     try:
         send()
@@ -107,12 +128,33 @@ class Clocked(RuleBasedStateMachine):
     def start(self):
         self.chain.reset()
         self.t = self.chain.now() + 1
+        self.writes = 0
+        self._reading: tuple[int, object] = (-1, None)
+        self._memory: dict[str, dict] = {}
 
     def send(self, role, call):
         """Mine `call` at the model's next second."""
         self.t += 1
+        self.writes += 1
         self.chain.rpc("evm_setNextBlockTimestamp", [self.t])
         return outcome(lambda: self.chain.senders[role].send(call, gas=3_000_000))
+
+    def views(self):
+        """The contract's views, read once after each write: every invariant checks the same reading."""
+        if self._reading[0] != self.writes:
+            self._reading = (self.writes, self.read_views())
+        return self._reading[1]
+
+    def read_views(self):
+        raise NotImplementedError
+
+    def memory(self, name: str) -> dict:
+        """What invariant `name` saw in earlier steps (to check what must never change or decrease)."""
+        return self._memory.setdefault(name, {})
+
+
+# An invariant of a machine is checked from the first step on (after its initialize rule).
+STARTED = precondition(lambda self: hasattr(self, "writes"))
 
 
 class FeeMachine(Clocked):
@@ -297,12 +339,21 @@ class FeeMachine(Clocked):
     def time_passes(self, days):
         self.t += days * DAY
 
+    def read_views(self):
+        fee = self.chain.fee.functions
+        return FeeViews(
+            accounts={p: dict(zip(FEE_ACCOUNT_FIELDS, fee.feeAccount(project(p)).call())) for p in PROJECTS},
+            vouchers={v: fee.isVoucherRecorded(reference_key(v)).call() for v in VOUCHER_NUMBERS},
+            refunds={r: fee.isRefundRecorded(reference_key(r)).call() for r in REFUND_REFERENCES},
+        )
+
     @invariant()
     def views_match_the_model(self):
         if not hasattr(self, "accounts"):
             return
+        views = self.views()
         for p, a in self.accounts.items():
-            view = dict(zip(FEE_ACCOUNT_FIELDS, self.chain.fee.functions.feeAccount(project(p)).call()))
+            view = views.accounts[p]
             assert (
                 view["payer"],
                 view["revision"],
@@ -332,15 +383,78 @@ class FeeMachine(Clocked):
                 a.due_at,
                 a.over_refunded,
             )
-        for voucher in (f"V-{i}" for i in range(5)):
-            assert self.chain.fee.functions.isVoucherRecorded(reference_key(voucher)).call() == (
-                voucher in self.vouchers
-            )
+        for voucher in VOUCHER_NUMBERS:
+            assert views.vouchers[voucher] == (voucher in self.vouchers)
+
+    # -- FeeLedger's NatSpec invariants, on the chain's views --
+
+    @STARTED
+    @invariant()
+    def due_follows_the_basis(self):
+        for view in self.views().accounts.values():
+            relief = (view["baseFen"] * view["reliefBps"] + FULL // 2) // FULL
+            assert view["dueFen"] == max(0, view["baseFen"] - relief + view["adjustmentFen"])
+            assert view["reliefBps"] <= FULL
+
+    @STARTED
+    @invariant()
+    def refund_owed_follows_the_money(self):
+        for view in self.views().accounts.values():
+            assert view["refundOwedFen"] == max(0, view["paidFen"] - view["refundedFen"] - view["dueFen"])
+
+    @STARTED
+    @invariant()
+    def status_follows_the_figures(self):
+        for view in self.views().accounts.values():
+            net, due = max(0, view["paidFen"] - view["refundedFen"]), view["dueFen"]
+            if not view["revision"]:
+                expected = UNASSESSED
+            elif net > due:
+                expected = OVERPAID
+            elif due:
+                expected = ASSESSED if net == 0 else PARTIALLY_PAID if net < due else PAID
+            else:
+                expected = EXEMPT if view["baseFen"] else NOTHING_OWED
+            assert view["status"] == expected
+
+    @STARTED
+    @invariant()
+    def first_assessment_is_kept(self):
+        first, revisions = self.memory("first assessment"), self.memory("revisions")
+        for p, view in self.views().accounts.items():
+            assert (view["revision"] > 0) == (view["assessedAt"] != 0)
+            if view["revision"]:
+                kept = (view["payer"], view["assessedAt"], view["dueAt"])
+                assert first.setdefault(p, kept) == kept
+            assert view["revision"] >= revisions.get(p, 0)
+            revisions[p] = view["revision"]
+
+    @STARTED
+    @invariant()
+    def money_only_adds(self):
+        before = self.memory("money")
+        for p, view in self.views().accounts.items():
+            money = (view["paidFen"], view["refundedFen"], view["overRefundedFen"])
+            assert all(now >= then for now, then in zip(money, before.get(p, (0, 0, 0))))
+            assert view["overRefundedFen"] <= view["refundedFen"]
+            before[p] = money
+
+    @STARTED
+    @invariant()
+    def each_entry_counted_once(self):
+        views, recorded = self.views(), self.memory("recorded")
+        for kind, on_chain in (("voucher", views.vouchers), ("refund", views.refunds)):
+            recorded.setdefault(kind, set()).update(key for key, yes in on_chain.items() if yes)
+            assert all(on_chain[key] for key in recorded[kind])  # once recorded, recorded for good
+        for p, view in views.accounts.items():
+            assert view["paidFen"] == sum(amount for q, amount, _ in self.vouchers.values() if q == p)
+            assert view["refundedFen"] == sum(amount for q, amount, *_ in self.refunds.values() if q == p)
 
 
 # -- commitment registry ----------------------------------------------------------------------------------
 
-COMMITMENTS = st.sampled_from([f"C-{i}" for i in range(4)])
+COMMITMENT_NUMBERS = [f"C-{i}" for i in range(4)]
+COMMITMENTS = st.sampled_from(COMMITMENT_NUMBERS)
 NONE, RECORDED, FULFILLED, OVERDUE, BREACHED, REPAIRED, EXTENDED = range(7)
 OPEN = (RECORDED, EXTENDED, OVERDUE)
 GRACE = DAY  # set at the start of every run, so overdue comes within a few steps
@@ -366,6 +480,12 @@ PATHS = {
     "repair refused: before the overdue mark",
     "grace extended by a pause",
 }
+
+
+@dataclass
+class CommitmentViews:
+    commitments: dict[str, dict]
+    counters: dict[str, int]
 
 
 @dataclass
@@ -656,12 +776,23 @@ class CommitmentMachine(Clocked):
             assert self.send("PAUSER_ROLE", self.chain.registry.functions.unpause()) is None
             self.pauses.append((began, self.t))
 
+    def read_views(self):
+        registry = self.chain.registry.functions
+        return CommitmentViews(
+            commitments={
+                c: dict(zip(COMMITMENT_FIELDS, registry.commitmentOf(reference_key(c)).call()))
+                for c in COMMITMENT_NUMBERS
+            },
+            counters=dict(zip(COUNTER_FIELDS, registry.countersOf(PAYER).call())),
+        )
+
     @invariant()
     def views_match_the_model(self):
         if not hasattr(self, "commitments"):
             return
+        views = self.views()
         for c, expected in self.commitments.items():
-            view = dict(zip(COMMITMENT_FIELDS, self.chain.registry.functions.commitmentOf(reference_key(c)).call()))
+            view = views.commitments[c]
             assert (
                 view["kind"],
                 view["status"],
@@ -685,8 +816,86 @@ class CommitmentMachine(Clocked):
                 expected.recorded_at,
                 expected.overdue_at,
             )
-        counters = dict(zip(COUNTER_FIELDS, self.chain.registry.functions.countersOf(PAYER).call()))
-        assert counters == self.counters
+        assert views.counters == self.counters
+
+    # -- CommitmentRegistry's NatSpec invariants, on the chain's views (every commitment is PAYER's) --
+
+    def _recorded(self):
+        return {c: view for c, view in self.views().commitments.items() if view["status"] != NONE}
+
+    @STARTED
+    @invariant()
+    def counters_are_consistent(self):
+        n = self.views().counters
+        assert n["fulfilledLate"] <= n["fulfilled"] <= n["recorded"]
+        assert n["repaired"] <= n["breached"] <= n["overdue"]
+
+    @STARTED
+    @invariant()
+    def counters_count_the_commitments(self):
+        n, recorded = self.views().counters, self._recorded().values()
+        statuses = [view["status"] for view in recorded]
+        assert n["recorded"] == len(statuses)
+        assert n["fulfilled"] == statuses.count(FULFILLED)
+        assert n["fulfilledLate"] == sum(view["status"] == FULFILLED and view["fulfilledLate"] for view in recorded)
+        assert n["breached"] == statuses.count(BREACHED) + statuses.count(REPAIRED)
+        assert n["repaired"] == statuses.count(REPAIRED)
+        assert n["overdue"] >= sum(view["overdueAt"] != 0 for view in recorded)
+
+    @STARTED
+    @invariant()
+    def recorded_terms_are_kept(self):
+        terms, before = self.memory("terms"), self.memory("due dates")
+        for c, view in self._recorded().items():
+            kept = tuple(view[f] for f in ("project", "enterprise", "kind", "signedAt", "recordedAt"))
+            assert terms.setdefault(c, kept) == kept
+            due, extensions = view["dueAt"], view["extensions"]
+            due_before, extensions_before = before.get(c, (due, extensions))
+            assert extensions_before <= extensions <= 3
+            assert due == due_before if extensions == extensions_before else due > due_before  # moved by extend
+            before[c] = (due, extensions)
+
+    @STARTED
+    @invariant()
+    def decisions_are_final(self):
+        before = self.memory("decisions")
+        for c, view in self.views().commitments.items():
+            now = (view["status"], view["decidedAt"], view["fulfilledLate"])
+            then = before.get(c, (NONE, 0, False))
+            if then[0] in (FULFILLED, REPAIRED):
+                assert now == then
+            elif then[0] == BREACHED:
+                assert now[0] in (BREACHED, REPAIRED)
+            elif then[0] != NONE:
+                assert now[0] != NONE and (now[0] != RECORDED or then[0] == RECORDED)
+            before[c] = now
+
+    @STARTED
+    @invariant()
+    def fields_agree_with_the_status(self):
+        for view in self._recorded().values():
+            status = view["status"]
+            assert not view["evidenceSubmittedAt"] or status in OPEN
+            assert not view["decidedAt"] or status in (FULFILLED, REPAIRED)
+            assert not view["fulfilledLate"] or status == FULFILLED
+            assert status != EXTENDED or view["extensions"] >= 1
+            assert status != RECORDED or view["overdueAt"] == 0
+
+    @STARTED
+    @invariant()
+    def times_in_order(self):
+        for view in self._recorded().values():
+            assert view["signedAt"] <= view["recordedAt"] + SKEW
+            assert not view["overdueAt"] or view["overdueAt"] >= view["recordedAt"]
+            assert not view["evidenceSubmittedAt"] or view["evidenceSubmittedAt"] >= view["signedAt"]
+            assert not view["decidedAt"] or view["decidedAt"] >= view["signedAt"]
+
+    @STARTED
+    @invariant()
+    def late_means_after_the_due_date(self):
+        for view in self._recorded().values():
+            if view["status"] == FULFILLED:
+                assert view["fulfilledLate"] == (view["decidedAt"] > view["dueAt"])
 
 
 # `make test-deep`'s size: at least 500 examples of each machine (issue 18 item 8), on each node.
@@ -745,7 +954,23 @@ def test_random_commitment_operations_keep_the_registry_equal_to_the_model_and_t
 
 # -- inspection draws -----------------------------------------------------------------------------------
 
-DRAWS = st.sampled_from(["D-0", "D-1"])
+DRAW_NUMBERS = ["D-0", "D-1"]
+DRAWS = st.sampled_from(DRAW_NUMBERS)
+INSPECTED = ["C-0", "C-1", "C-2"]  # the commitments whose outcomes the machine records
+DRAW_FIELDS = (
+    "poolHash",
+    "rosterHash",
+    "seed",
+    "revealBlock",
+    "poolSize",
+    "rosterSize",
+    "commitmentsToPick",
+    "inspectorsToPick",
+    "attempt",
+    "outcomes",
+    "status",
+)
+MIN_REVEAL_DELAY = 10
 DRAW_POOLS = [(reference_key("pool A"), 5), (reference_key("pool B"), 6)]  # (pool hash, size); roster fixed
 ROSTER_HASH, ROSTER_SIZE = reference_key("roster"), 3
 NO_DRAW, DRAW_COMMITTED, DRAW_REVEALED, DRAW_EXPIRED = range(4)
@@ -759,6 +984,14 @@ class Draw:
     reveal_block: int = 0
     seed: bytes = bytes(32)
     outcomes: int = 0
+    commit_block: int = 0  # the block of the last commit
+
+
+@dataclass
+class DrawViews:
+    draws: dict[str, dict]
+    outcomes: dict[tuple[str, str], int]  # (draw, commitment) → outcome
+    commitments: dict[str, bytes]  # drawCommitment of each draw committed so far
 
 
 class DrawMachine(Clocked):
@@ -770,7 +1003,7 @@ class DrawMachine(Clocked):
     @initialize()
     def setup(self):
         self.start()
-        self.draws = {d: Draw() for d in ("D-0", "D-1")}
+        self.draws = {d: Draw() for d in DRAW_NUMBERS}
 
     def next_block(self) -> int:
         return self.chain.w3.eth.block_number + 1
@@ -789,7 +1022,7 @@ class DrawMachine(Clocked):
             reference_key(d), pool_hash_, size, ROSTER_HASH, ROSTER_SIZE, self.PICKS, 1, reveal_block
         )
         got = self.send("VERIFIER_ROLE", call)
-        if delay < 10:
+        if delay < MIN_REVEAL_DELAY:
             assert got == "InspectionDrawsInvalidRevealBlock"
         elif draw.status in (DRAW_COMMITTED, DRAW_REVEALED):
             assert got == "InspectionDrawsDrawExists"
@@ -797,11 +1030,12 @@ class DrawMachine(Clocked):
             assert got == "InspectionDrawsRecommitMismatch"
         else:
             assert got is None
-            draw.status, draw.attempt, draw.pool, draw.reveal_block = (
+            draw.status, draw.attempt, draw.pool, draw.reveal_block, draw.commit_block = (
                 DRAW_COMMITTED,
                 draw.attempt + 1,
                 pool,
                 reveal_block,
+                reveal_block - delay,
             )
 
     @rule(blocks=st.sampled_from([1, 4, 11, 260]))
@@ -842,7 +1076,7 @@ class DrawMachine(Clocked):
             assert got is None
             draw.status = DRAW_EXPIRED
 
-    @rule(d=DRAWS, c=st.sampled_from(["C-0", "C-1", "C-2"]), result=st.sampled_from([1, 3]))
+    @rule(d=DRAWS, c=st.sampled_from(INSPECTED), result=st.sampled_from([1, 3]))
     def record_outcome(self, d, c, result):
         draw = self.draws[d]
         key = reference_key(c)
@@ -860,21 +1094,101 @@ class DrawMachine(Clocked):
             assert got is None
             draw.outcomes += 1
 
+    def read_views(self):
+        functions = self.chain.draws.functions
+        draws = {d: dict(zip(DRAW_FIELDS, functions.drawOf(reference_key(d)).call())) for d in DRAW_NUMBERS}
+        return DrawViews(
+            draws=draws,
+            outcomes={
+                (d, c): functions.outcomeOf(reference_key(d), reference_key(c)).call()
+                for d in DRAW_NUMBERS
+                for c in INSPECTED
+            },
+            commitments={
+                d: functions.drawCommitment(reference_key(d)).call() for d, view in draws.items() if view["status"]
+            },
+        )
+
     @invariant()
     def draws_equal_the_model(self):
         if not hasattr(self, "draws"):
             return
+        views = self.views()
         for d, draw in self.draws.items():
-            view = self.chain.draws.functions.drawOf(reference_key(d)).call()
+            view = views.draws[d]
             pool_hash_, size = DRAW_POOLS[draw.pool] if draw.status else (bytes(32), 0)
-            assert view[0] == pool_hash_ and view[4] == size
-            assert (view[2], view[3], view[8], view[9], view[10]) == (
+            assert (view["poolHash"], view["poolSize"]) == (pool_hash_, size)
+            assert (view["seed"], view["revealBlock"], view["attempt"], view["outcomes"], view["status"]) == (
                 draw.seed,
                 draw.reveal_block,
                 draw.attempt,
                 draw.outcomes,
                 draw.status,
             )
+
+    # -- InspectionDraws' NatSpec invariants, on the chain's views --
+
+    @STARTED
+    @invariant()
+    def terms_never_change(self):
+        first = self.memory("terms")
+        for d, view in self.views().draws.items():
+            if view["status"] != NO_DRAW:
+                terms = tuple(
+                    view[f]
+                    for f in (
+                        "poolHash",
+                        "poolSize",
+                        "rosterHash",
+                        "rosterSize",
+                        "commitmentsToPick",
+                        "inspectorsToPick",
+                    )
+                )
+                assert first.setdefault(d, terms) == terms
+
+    @STARTED
+    @invariant()
+    def attempts_count_the_commits(self):
+        before = self.memory("attempts")
+        for d, view in self.views().draws.items():
+            attempt, reveal_block = view["attempt"], view["revealBlock"]
+            assert (attempt == 0) == (view["status"] == NO_DRAW)
+            assert attempt == self.draws[d].attempt  # the commits that succeeded, and nothing else
+            attempt_before, reveal_block_before = before.get(d, (0, 0))
+            assert attempt in (attempt_before, attempt_before + 1)
+            assert reveal_block == reveal_block_before or attempt == attempt_before + 1
+            if attempt:
+                assert reveal_block >= self.draws[d].commit_block + MIN_REVEAL_DELAY
+            before[d] = (attempt, reveal_block)
+
+    @STARTED
+    @invariant()
+    def seed_set_once(self):
+        views, before = self.views(), self.memory("seeds")
+        for d, view in views.draws.items():
+            if view["status"] != DRAW_REVEALED:
+                assert view["seed"] == bytes(32) and d not in before  # Revealed is final
+                continue
+            if d not in before:
+                block_hash = bytes(self.chain.w3.eth.get_block(view["revealBlock"])["hash"])
+                assert view["revealBlock"] > self.draws[d].commit_block
+                before[d] = seed_of(block_hash, views.commitments[d])
+            assert view["seed"] == before[d]
+
+    @STARTED
+    @invariant()
+    def outcomes_at_most_the_picks(self):
+        views, recorded = self.views(), self.memory("outcomes")
+        for d, view in views.draws.items():
+            assert view["outcomes"] == 0 or view["status"] == DRAW_REVEALED
+            assert view["outcomes"] <= view["commitmentsToPick"]
+            assert view["outcomes"] == sum(views.outcomes[d, c] != 0 for c in INSPECTED)
+        for key, result in views.outcomes.items():
+            if result:
+                assert recorded.setdefault(key, result) == result
+            else:
+                assert key not in recorded
 
 
 def test_random_draw_operations_keep_the_draws_equal_to_the_model(deployed_chain):

@@ -1,6 +1,7 @@
 """The mutation tool itself (devtools/mutate) on a small fixture contract: the mutants it generates
-from the pinned solc's AST, and how it classifies each outcome (compiled with the pinned solc; the
-test command is a stand-in here, its exit code and its time limit are what is classified)."""
+from the pinned solc's AST, how it classifies each outcome, and a run resumed across sittings
+(compiled with the pinned solc; the test command is a stand-in here, its exit code and its time
+limit are what is classified)."""
 
 import dataclasses
 import json
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from devtools.mutate import classify, compile_contract, mutants_of, run_mutant
+from devtools.mutate import Report, classify, compile_contract, mutants_of, run, run_mutant
 
 FIXTURE = Path(__file__).parent / "fixtures" / "mutate"
 
@@ -72,3 +73,63 @@ def test_a_mutant_that_does_not_compile_or_compiles_to_the_same_bytecode_is_neve
 
 def test_pytest_s_exit_codes_map_to_outcomes():  # 0 passed, 1 failed, 2 interrupted, 5 no tests
     assert [classify(code) for code in (0, 1, 2, 5, None)] == ["survived", "killed", "error", "error", "timeout"]
+
+
+def scripted(exit_codes: list[int], calls: list[str]):
+    """A test command that exits with the next of `exit_codes`, noting each call."""
+
+    def command(contract, artifact):
+        calls.append(contract)
+        return [sys.executable, "-c", f"import sys; sys.exit({exit_codes[len(calls) - 1]})"], {}
+
+    return command
+
+
+def outcomes(report) -> dict[str, str]:
+    return {r.mutant.id: r.outcome for r in report.results}
+
+
+def test_a_resumed_run_judges_only_what_earlier_sittings_left_and_sums_up_every_mutant(tmp_path):
+    out, comparisons = tmp_path / "report.json", ("flip", "bound")  # Tally-0001..0003: lines 16, 25, 25
+    first: list[str] = []
+    run(["Tally"], comparisons, limit=2, report_path=out, sources_dir=FIXTURE, test_command=scripted([1, 2], first))
+    assert outcomes(Report.from_json(json.loads(out.read_text()))) == {"Tally-0001": "killed", "Tally-0002": "error"}
+
+    # The next sitting runs the error again (a failure of the run, not a verdict) and the mutant never run.
+    second: list[str] = []
+    resumed = run(
+        ["Tally"], comparisons, report_path=out, sources_dir=FIXTURE, test_command=scripted([0, 0], second), resume=True
+    )
+    assert len(second) == 2
+    assert outcomes(resumed) == {"Tally-0001": "killed", "Tally-0002": "survived", "Tally-0003": "survived"}
+    assert resumed.summary().startswith("mutants: 3  killed: 1  survived: 2")
+    assert json.loads(out.read_text())["counts"] == resumed.counts()
+
+    # Nothing left: nothing runs, and the summary still covers all three.
+    third: list[str] = []
+    done = run(
+        ["Tally"], comparisons, report_path=out, sources_dir=FIXTURE, test_command=scripted([], third), resume=True
+    )
+    assert third == [] and outcomes(done) == outcomes(resumed) and done.score() == 0.3333
+
+
+def test_a_resumed_run_judges_again_the_mutants_of_a_contract_whose_source_changed(tmp_path):
+    sources, out = tmp_path / "contracts", tmp_path / "report.json"
+    sources.mkdir()
+    (sources / "Tally.sol").write_bytes((FIXTURE / "Tally.sol").read_bytes())
+    once: list[str] = []
+    run(["Tally"], ("flip",), limit=1, report_path=out, sources_dir=sources, test_command=scripted([1], once))
+    assert len(once) == 1
+
+    (sources / "Tally.sol").write_text((sources / "Tally.sol").read_text() + "// changed since\n")
+    again: list[str] = []
+    resumed = run(
+        ["Tally"],
+        ("flip",),
+        limit=1,
+        report_path=out,
+        sources_dir=sources,
+        test_command=scripted([0], again),
+        resume=True,
+    )
+    assert len(again) == 1 and outcomes(resumed) == {"Tally-0001": "survived"}
