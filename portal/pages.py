@@ -73,6 +73,7 @@ COMMAND_KIND = {
     "mark_overdue": "标记逾期",
     "commit_draw": "提交随机抽查承诺",
     "reveal_draw": "揭示随机抽查",
+    "expire_draw": "登记随机抽查过期未揭示",
     "record_inspection": "登记抽查结果",
 }
 COMMAND_STATUS = {"accepted": "已受理", "submitted": "已提交", "mined": "已上链", "indexed": "已入账", "failed": "失败"}
