@@ -147,13 +147,13 @@ COMMAND_STATUS = {
     "error": None,
 }
 
-# --- the credit record and the regulator's views (rule set sample-v2) ---
+# --- the credit record and the regulator's views (rule set sample-v3, in force) ---
 ENTERPRISE_KEY = "0x" + "5e" * 32
 PROOF_TIMED = PROOF | {"block_time": "2027-07-08T02:00:00Z"}
 CREDIT_RECORD = {
     "enterprise_key": ENTERPRISE_KEY,
     "uscc": USCC,
-    "rule_set": "sample-v2",
+    "rule_set": "sample-v3",
     "rule_set_label": "SAMPLE rule set for development and demonstration — not a policy adopted by the office",
     "as_of": None,
     "start": 100,
@@ -199,6 +199,7 @@ ENTERPRISE_CREDIT = {
         "repaired": 0,
         "late_fee_payment": 0,
         "overdue_mark_voided": 0,
+        "false_commitment": 0,
     },
 }
 CREDIT_EVENT_EXPORT = {
@@ -206,7 +207,7 @@ CREDIT_EVENT_EXPORT = {
     "uscc": USCC,
     "kind": "fulfilled_late",
     "contribution": -3,
-    "rule_set": "sample-v2",
+    "rule_set": "sample-v3",
     "recorded_at": "2027-07-08T02:00:00Z",
     "fact_at": "2027-07-06T09:30:00Z",
     "commitment_key": "0x" + "c0" * 32,

@@ -1,8 +1,10 @@
 """The office's random inspections (双随机、一公开) in the browser, on the same service as
 /v1/office/draws (ledger.domain.draw_office): the list of its draws with a form to commit a new one,
-a reveal button on each committed draw, and on a revealed draw its selected commitments, each with an
-outcome form and the inspection report's upload. Every write lands on the office's command page; a
-refusal re-renders the form naming the field and the rule in Chinese, with nothing queued."""
+a reveal button on each committed draw (and one to commit it again once nobody revealed it in its
+window: its expiry goes on chain first, then the same pools with a new reveal block), and on a
+revealed draw its selected commitments, each with an outcome form and the inspection report's upload.
+Every write lands on the office's command page; a refusal re-renders the form naming the field and
+the rule in Chinese, with nothing queued."""
 
 from typing import Annotated
 
@@ -65,7 +67,11 @@ def draw_words(error: DomainError, *, reveal_block: int | None = None) -> str:
         "reveal_once": "该抽查已揭示（或揭示正在上链），无需重复揭示（draw_number）。",
         "not_expired": "该抽查已过期未揭示，不能再揭示（draw_number）。",
         "reveal_window": f"{block}已超出可揭示的范围（其后 {draw_office.REVEAL_WINDOW} 个区块内），"
-        "该抽查只能作废（draw_number）。",
+        "该抽查只能登记过期后重新提交（draw_number）。",
+        "reveal_window_passed": f"该抽查在{block}之后 {draw_office.REVEAL_WINDOW} 个区块内仍可揭示，"
+        "请揭示；过了这一范围仍未揭示，才能重新提交（draw_number）。",
+        "settled_draw": "该抽查的上一步操作正在上链，入账后再重新提交（draw_number）。",
+        "unrevealed_draw": "该抽查已揭示，抽中结果不可更改，不能重新提交（draw_number）。",
         "committed_draw": "抽查承诺尚未上链入账（或被链上拒绝），入账后才能揭示或登记结果（draw_number）。",
         "office_draw": "没有这次抽查（draw_number）。",
         "revealed_draw": "该抽查尚未揭示，揭示后才能登记检查结果（draw_number）。",
@@ -150,6 +156,29 @@ async def draw_reveal(
     return _to_command(request, accepted.command_id)
 
 
+@router.post("/{draw_number}/recommit")
+async def draw_recommit(
+    request: Request, session: SessionDep, who: OfficePage, draw_number: Annotated[Reference, Path()]
+):
+    try:
+        accepted = await run_in_threadpool(
+            draw_office.recommit_draw,
+            session,
+            draw_number=draw_number,
+            reveal_in_blocks=REVEAL_DEFAULT,
+            head_block=chain_time.head_block,
+            actor=who.person.username,
+        )
+    except DomainError as error:
+        await run_in_threadpool(session.rollback)
+        if error.rule == "office_draw":
+            raise _no_draw(draw_number) from None
+        draw = await run_in_threadpool(_find_draw, session, draw_number)
+        words = draw_words(error, reveal_block=draw.reveal_block)
+        return await run_in_threadpool(_draws_page, request, session, who, 422, reveal_error=(draw_number, words))
+    return _to_command(request, accepted.command_id)
+
+
 def _draws_page(request, session, who, status_code=200, form=None, error=None, reveal_error=None):
     return render(
         request,
@@ -162,6 +191,7 @@ def _draws_page(request, session, who, status_code=200, form=None, error=None, r
         reveal_error=reveal_error,
         DRAW_STATUS=DRAW_STATUS,
         kinds=COMMITMENT_KIND,
+        window=draw_office.REVEAL_WINDOW,
     )
 
 

@@ -50,6 +50,7 @@ CREDIT_EVENT = {
     "breached": "违约",
     "repaired": "信用修复",
     "late_fee_payment": "逾期缴费",
+    "false_commitment": "不实承诺（双随机抽查发现）",
     "counters_imported": "历史记录迁入",
 }
 LEVY_STATUS = {"open": "待缴", "paid": "已缴清", "cancelled": "已作废"}
@@ -72,6 +73,7 @@ COMMAND_KIND = {
     "mark_overdue": "标记逾期",
     "commit_draw": "提交随机抽查承诺",
     "reveal_draw": "揭示随机抽查",
+    "expire_draw": "登记随机抽查过期未揭示",
     "record_inspection": "登记抽查结果",
 }
 COMMAND_STATUS = {"accepted": "已受理", "submitted": "已提交", "mined": "已上链", "indexed": "已入账", "failed": "失败"}
@@ -81,6 +83,8 @@ COMMAND_STATUS = {"accepted": "已受理", "submitted": "已提交", "mined": "�
 RULE_SET_NAME = {
     "sample-v1": "样例评分规则：仅供开发和演示，并非人防办采用的政策；实际权重由市信用主管部门确定",
     "sample-v2": "样例评分规则（第 2 版：到期前的证据在逾期标记后上链，标记的扣分退回）：仅供开发和演示，"
+    "并非人防办采用的政策；实际权重由市信用主管部门确定",
+    "sample-v3": "样例评分规则（第 3 版：在第 2 版之上，双随机抽查发现的不实承诺单独扣分）：仅供开发和演示，"
     "并非人防办采用的政策；实际权重由市信用主管部门确定",
 }
 

@@ -254,6 +254,7 @@ def enterprise_table(session: Session, grade: Grade | None) -> Table:
             "违约",
             "修复",
             "逾期缴费",
+            "不实承诺",
             "企业名称",
         ],
         (
@@ -269,6 +270,7 @@ def enterprise_table(session: Session, grade: Grade | None) -> Table:
                 e.counts.get("breached", 0),
                 e.counts.get("repaired", 0),
                 e.counts.get("late_fee_payment", 0),
+                e.counts.get("false_commitment", 0),
                 _name_of(session, e.uscc),
             ]
             for e in items

@@ -14,7 +14,7 @@ from api.routes.office import READ, STATUS_BASE, WRITE
 from ledger.core.identifiers import Reference
 from ledger.domain import chain_time, draw_office
 from ledger.domain.documents import DocumentStore
-from ledger.domain.schemas.inspections import DrawAccepted, DrawCreate, OfficeDrawPublic
+from ledger.domain.schemas.inspections import DrawAccepted, DrawCreate, DrawRecommit, OfficeDrawPublic
 from web.kit.deps import SessionDep, SettingsDep
 from web.kit.problems import problem_responses
 from web.kit.sessions import OfficeUser
@@ -124,6 +124,50 @@ def reveal(
         response,
         STATUS_BASE,
     )
+
+
+@router.post(
+    "/{draw_number}/recommit",
+    status_code=202,
+    response_model=DrawAcceptedPublic,
+    responses={
+        **ex.ok(
+            "Accepted: the expiry (unless on record already) and the new commitment are on their way",
+            ex.ACCEPTED
+            | {
+                "kind": "commit_draw",
+                "reference": DRAW_NUMBER,
+                "status_url": f"{STATUS_BASE}/{ex.COMMAND_ID}",
+                "draw": DRAW_KEY,
+                "reveal_block": 1_234_901,
+                "pool_size": 42,
+                "roster_size": 4,
+            },
+            202,
+        ),
+        **problem_responses(*WRITE),
+    },
+)
+def recommit(
+    draw_number: Annotated[Reference, Path(examples=[DRAW_NUMBER])],
+    body: Annotated[DrawRecommit, Body(openapi_examples=ex.body("Twenty blocks from now", {"reveal_in_blocks": 20}))],
+    session: SessionDep,
+    user: OfficeUser,
+    response: Response,
+) -> DrawAcceptedPublic:
+    """Commit again a draw nobody revealed while its reveal block's hash was in reach: its expiry goes on
+    chain first, then the same pools and picks with a new reveal block (the draw's next attempt). Refused
+    while the draw can still be revealed, once it is revealed, and while a step of it is on its way."""
+    result = draw_office.recommit_draw(
+        session,
+        draw_number=draw_number,
+        reveal_in_blocks=body.reveal_in_blocks,
+        head_block=chain_time.head_block,
+        actor=user.username,
+    )
+    public = DrawAcceptedPublic(**result.model_dump(), status_url=f"{STATUS_BASE}/{result.command_id}")
+    response.headers["Location"] = public.status_url
+    return public
 
 
 OUTCOME_FORM_EXAMPLE = {"commitment_number": "CN-2026-000045", "outcome": "minor_findings", "file": "(report.pdf)"}

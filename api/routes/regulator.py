@@ -58,7 +58,7 @@ def rule_set(user: RegulatorUser) -> RuleSetPublic:
     response_model=EnterpriseCreditPage,
     responses={
         **ex.ok(
-            "A page of enterprises", {"rule_set": "sample-v2", "items": [ex.ENTERPRISE_CREDIT], "next_cursor": None}
+            "A page of enterprises", {"rule_set": "sample-v3", "items": [ex.ENTERPRISE_CREDIT], "next_cursor": None}
         ),
         **READ,
     },

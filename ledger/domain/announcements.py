@@ -1,12 +1,14 @@
 """Announcements (信息发布): policy documents and notices the public reads, newest first.
 
-Two sources, both reviewable: the office's own announcements (reduction policy, inspection results,
+Two sources, both reviewable: the office's own announcements (reduction policy, policy documents,
 repair notices) are a versioned data file the package ships (data/announcements.json, validated here;
-a change to it is a reviewed commit, so no table and no editor are needed), and one announcement per
-rate table published on chain, generated from the read model, so a rate change is announced the
-moment the indexer sees it and always says what the chain charges. A repair notice (信用修复公示)
-is shown only in its notice period: the data file's by their dates, and one live notice per repair
-application the office published (ledger.domain.repairs), while its period runs on the chain's clock.
+a change to it is a reviewed commit, so no table and no editor are needed), and what the chain
+records is announced from the read model the moment the indexer sees it: one announcement per rate
+table published on chain, saying what the chain charges, and one per random inspection's results
+(检查结果: a revealed draw once an outcome of a commitment it selected is on chain, dated by that
+outcome's block, ledger.domain.inspections). A repair notice (信用修复公示) is shown only in its
+notice period: the data file's by their dates, and one live notice per repair application the office
+published (ledger.domain.repairs), while its period runs on the chain's clock.
 """
 
 from datetime import UTC, date, datetime, time
@@ -15,18 +17,21 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from ledger.chain.rate_tables import is_sample_basis
 from ledger.core.identifiers import DISTRICTS
-from ledger.db.read_model import read_sql
-from ledger.domain import chain_time, repairs
+from ledger.db.read_model import BlockTime, read_sql
+from ledger.domain import chain_time, inspections, repairs
 from ledger.domain.common import SHANGHAI
 from ledger.domain.errors import NotFound
 from ledger.domain.repair_gate import ends_text
 
 SHIPPED_ANNOUNCEMENTS = Path(__file__).resolve().parent / "data" / "announcements.json"
 Category = Literal["rate_table", "reduction_policy", "inspection", "repair_notice", "policy"]
+INSPECTION_OUTCOME = {"conforms": "符合承诺", "minor_findings": "存在轻微问题", "false_commitment": "不实承诺"}
 
 
 class DistrictRate(BaseModel):
@@ -46,6 +51,7 @@ class Announcement(BaseModel):
     rates: list[DistrictRate] = []  # a rate table's rates, by district
     updated: datetime | None = None  # when it last changed (a rate table: its block's time)
     repair_application_id: str | None = None  # a live repair notice's application: objections name it
+    inspection_draw: str | None = None  # an inspection's results: its draw on chain, on the public page
 
     @property
     def updated_at(self) -> datetime:
@@ -113,6 +119,70 @@ def rate_table_announcements(session: Session) -> list[Announcement]:
     return announcements
 
 
+def inspection_announcements(session: Session) -> list[Announcement]:
+    """One announcement of results per revealed draw once an outcome of a commitment it selected is on
+    chain: published on the day of the first such outcome's block, updated at the latest's. An outcome
+    for a commitment the draw did not select (only the contract's direct callers can record one) is not
+    a result of the draw: it is left out here, and the public page flags it."""
+    draws = [
+        d
+        for d in inspections.public_draws(session).items
+        if d.selected_commitments and any(o.commitment in d.selected_commitments for o in d.outcomes)
+    ]
+    if not draws:
+        return []
+    blocks = {o.proof.block_number for d in draws for o in d.outcomes}
+    times = dict(
+        session.execute(
+            select(col(BlockTime.block_number), col(BlockTime.timestamp)).where(
+                col(BlockTime.chain_id) == draws[0].committed.chain_id, col(BlockTime.block_number).in_(blocks)
+            )
+        )
+        .tuples()
+        .all()
+    )
+    announcements = []
+    for draw in draws:
+        selected = draw.selected_commitments or []
+        results = [o for o in draw.outcomes if o.commitment in selected and o.proof.block_number in times]
+        if not results:
+            continue
+        first, latest = (
+            datetime.fromtimestamp(times[o.proof.block_number], UTC).astimezone(SHANGHAI)
+            for o in (results[0], results[-1])
+        )
+        name = draw.draw_number or draw.draw
+        counts = {kind: sum(o.outcome == kind for o in results) for kind in INSPECTION_OUTCOME}
+        scope = f"检查期间 {draw.period_start} 至 {draw.period_end} 已履约的承诺" if draw.period_start else "候选承诺"
+        district = f"（{DISTRICTS.get(draw.district, draw.district)}）" if draw.district else ""
+        announcements.append(
+            Announcement(
+                id=f"inspection-{draw.draw[2:]}",
+                category="inspection",
+                title=f"双随机抽查结果：{draw.title or name}"[:120],
+                published_on=first.date(),
+                updated=latest,
+                body=[
+                    f"抽查编号 {name}。{scope}{district}共 {draw.pool_size} 项，按链上揭示的随机种子抽取 "
+                    f"{draw.commitments_to_pick} 项承诺、{draw.inspectors_to_pick} 名检查人员。",
+                    "检查结果："
+                    + "，".join(f"{label} {counts[kind]} 项" for kind, label in INSPECTION_OUTCOME.items())
+                    + f"；尚待检查 {len(selected) - len(results)} 项。",
+                    *(
+                        f"承诺 {draw.commitment_numbers.get(o.commitment, o.commitment)}："
+                        f"{INSPECTION_OUTCOME[o.outcome]}；检查报告摘要 {o.document_hash}；"
+                        f"上链交易 {o.proof.transaction_hash}。"
+                        for o in results
+                    ),
+                    "不实承诺作为信用事件计入企业的链上信用记录。抽中名单可由公布的抽取池与链上随机种子自行复算，"
+                    "详见双随机抽查公示页。",
+                ],
+                inspection_draw=draw.draw,
+            )
+        )
+    return announcements
+
+
 def repair_notice_announcements(session: Session) -> list[Announcement]:
     """One notice per repair application in its notice period now, on the chain's clock."""
     now = chain_time.chain_clock().now()
@@ -150,7 +220,7 @@ def repair_notice_announcements(session: Session) -> list[Announcement]:
 def list_announcements(session: Session, *, on: date) -> list[Announcement]:
     """The announcements shown on `on` (Shanghai date), newest first; live repair notices while their
     notice period runs on the chain's clock."""
-    every = [*shipped_announcements(), *rate_table_announcements(session)]
+    every = [*shipped_announcements(), *rate_table_announcements(session), *inspection_announcements(session)]
     shown = [a for a in every if a.shown_on(on)] + repair_notice_announcements(session)
     return sorted(shown, key=lambda a: (a.published_on, a.updated_at, a.id), reverse=True)
 

@@ -3,6 +3,10 @@ credit event the chain recorded in a date range, each with its enterprise (USCC 
 dates, contribution under the rule set in force (named in every record) and on-chain proof; as
 JSON Lines or CSV. Record format: docs/integrators/credit-export.md, with its JSON Schema.
 
+Every fact on chain goes out whatever its weight: an event of a kind the rule set does not weigh (a
+false commitment under a version before sample-v3) is exported with contribution 0, so the platform,
+which weighs by its own rules, never misses one because of ours.
+
 The range is by block time — when the chain recorded the event — and half-open, [since, until):
 consecutive ranges export every event exactly once, and a fact written late (an old `fact_at`) goes
 with the range in which it reached the chain, so an intake that pulls day after day misses nothing.
@@ -22,7 +26,7 @@ from ledger.db.write_model import CommitmentRecord, Enterprise, Project
 from ledger.domain.common import from_unix, names_of, read_model_chain_id, unix
 from ledger.domain.credit.record import credit_events_recorded_between
 from ledger.domain.credit.rules import RuleSet, load_rule_set
-from ledger.domain.credit.score import CreditEvent, contribution, with_voided_marks
+from ledger.domain.credit.score import CreditEvent, contribution, is_weighed, with_voided_marks
 from ledger.domain.errors import ValidationFailed
 from ledger.domain.schemas.common import Proof
 from ledger.domain.schemas.credit import CreditEventExport
@@ -53,7 +57,7 @@ def credit_event_export(
     start, end = unix(since), unix(until)
     found = credit_events_recorded_between(session, chain_id=chain_id, since=start, until=end)
     weighed = [
-        (event, contribution(event, rules))
+        (event, contribution(event, rules) if is_weighed(event, rules) else 0)
         for event in _with_voided_marks(found, rules)
         if event.proof.block_time is not None and start <= event.proof.block_time < end
     ]
@@ -61,14 +65,15 @@ def credit_event_export(
 
 
 def _with_voided_marks(events: list[CreditEvent], rules: RuleSet) -> list[CreditEvent]:
-    """Each enterprise's events with the marks its fulfilments give back, all in chain order."""
+    """Each enterprise's events (also those the rule set does not weigh) with the marks its fulfilments
+    give back, all in chain order."""
     by_enterprise: dict[str, list[CreditEvent]] = defaultdict(list)
     for event in events:
         by_enterprise[event.enterprise].append(event)
     derived = [
         event
         for own in by_enterprise.values()
-        for event in with_voided_marks(sorted(own, key=lambda e: e.order), rules)
+        for event in with_voided_marks(sorted(own, key=lambda e: e.order), rules, unweighed=True)
     ]
     return sorted(derived, key=lambda e: e.order)  # stable: a voided mark stays after its fulfilment
 

@@ -2,11 +2,16 @@
 candidate pool is built from the read model, reveals it once its block is mined, and records each
 selected commitment's outcome with the inspection report kept in the document store.
 
-Every step is an outbox command (ledger.outbox.kinds: commit_draw, reveal_draw, record_inspection,
-signed by VERIFIER_ROLE on InspectionDraws), and a 202 is a promise: what the contract would refuse
-is refused here before anything is queued (a reveal before the reveal block is mined or after its
-hash is out of reach, a second reveal, an outcome for a draw not revealed, for a commitment the draw
-did not select — the contract cannot check that one — or a second outcome for one commitment).
+Every step is an outbox command (ledger.outbox.kinds: commit_draw, reveal_draw, expire_draw,
+record_inspection, signed by VERIFIER_ROLE on InspectionDraws), and a 202 is a promise: what the
+contract would refuse is refused here before anything is queued (a reveal before the reveal block is
+mined or after its hash is out of reach, a second reveal, an outcome for a draw not revealed, for a
+commitment the draw did not select — the contract cannot check that one — or a second outcome for one
+commitment, a re-commit of a draw that can still be revealed).
+
+A draw nobody revealed in its window is committed again the only way the contract allows, so an
+unrevealed draw is never replaced silently: its expiry goes on record first (`expire`, DrawExpired),
+then the very same pools and picks with a new reveal block, as the draw's next attempt (`recommit_draw`).
 
 The pools are published (as `ledger draw publish` does) in the same transaction that queues the
 commitment: the public page shows them from the moment the draw is committed.
@@ -39,7 +44,7 @@ from ledger.domain.inspection_draws import PublishedDrawFile, pool_hash
 from ledger.domain.inspections import public_draw, publish_pools
 from ledger.domain.schemas.common import CommandAccepted
 from ledger.domain.schemas.inspections import DrawAccepted, DrawCreate, OfficeDrawPublic, SelectedCommitment
-from ledger.outbox.commands import FAILED, NewCommand, enqueue
+from ledger.outbox.commands import ACCEPTED, FAILED, MINED, SUBMITTED, NewCommand, enqueue
 from ledger.outbox.kinds import INSPECTION_OUTCOMES
 
 MIN_REVEAL_DELAY = 10  # InspectionDraws.MIN_REVEAL_DELAY
@@ -92,12 +97,7 @@ def commit_draw(session: Session, *, draw: DrawCreate, head_block: Callable[[], 
         raise ValidationFailed("period_end is before period_start", field="period_end", rule="period_order")
     if len(set(draw.inspectors)) != len(draw.inspectors):
         raise ValidationFailed("an inspector is listed twice", field="inspectors", rule="distinct")
-    if draw.reveal_in_blocks < MIN_REVEAL_DELAY + REVEAL_MARGIN or draw.reveal_in_blocks > MAX_REVEAL_DELAY:
-        raise ValidationFailed(
-            f"reveal_in_blocks must be {MIN_REVEAL_DELAY + REVEAL_MARGIN} to {MAX_REVEAL_DELAY}",
-            field="reveal_in_blocks",
-            rule="reveal_delay",
-        )
+    _check_reveal_delay(draw.reveal_in_blocks)
     pool = candidate_pool(session, draw=draw)
     if not pool:
         raise ValidationFailed(
@@ -198,16 +198,81 @@ def reveal_draw(session: Session, *, draw_number: str, head_block: Callable[[], 
             field="draw_number",
             rule="after_reveal_block",
         )
-    if head > reveal_block + REVEAL_WINDOW:
+    if head >= reveal_block + REVEAL_WINDOW:  # mined in block head + 1 at the soonest: past the window
         raise InvalidState(
             f"block {reveal_block}'s hash is out of reach (more than {REVEAL_WINDOW} blocks ago): "
-            "the draw can only expire",
+            "the draw can only expire and be committed again",
             field="draw_number",
             rule="reveal_window",
         )
     command = NewCommand("reveal_draw", draw_number, draw_lane(draw_number), {"draw": office.draw}).with_id()
     enqueue(session, [command], client=actor)
     return CommandAccepted(command_id=command.id, kind=command.kind, reference=command.reference)
+
+
+def recommit_draw(
+    session: Session, *, draw_number: str, reveal_in_blocks: int, head_block: Callable[[], int], actor: str
+) -> DrawAccepted:
+    """Commit again a draw nobody revealed while its reveal block's hash was in reach: queue its expiry
+    (unless the chain shows it expired already) and then its commitment with the same pools and picks and
+    a new reveal block, in the draw's lane, so the expiry lands first. The answer is the commitment's."""
+    office = _office_draw(session, draw_number, lock=True)
+    _check_reveal_delay(reveal_in_blocks)
+    if _on_its_way(session, draw_number):
+        raise Conflict(
+            f"a step of draw {draw_number} is on its way to the chain; ask again once it is indexed",
+            field="draw_number",
+            rule="settled_draw",
+        )
+    status, reveal_block = _chain_status(session, office)
+    if status == "revealed":
+        raise Conflict(
+            f"draw {draw_number} is revealed: its selection stands and is never drawn again",
+            field="draw_number",
+            rule="unrevealed_draw",
+        )
+    head = head_block()
+    last = reveal_block + REVEAL_WINDOW
+    if status == "committed" and head < last:  # expire() is mined in block head + 1 at the soonest
+        raise InvalidState(
+            f"draw {draw_number} can still be revealed until block {last} (the chain is at block {head}); "
+            "it can be committed again only once its reveal window has passed unrevealed",
+            field="draw_number",
+            rule="reveal_window_passed",
+        )
+    terms = _latest_terms(session, office)
+    assert terms.pool_size is not None and terms.roster_size is not None  # a committed event carries its terms
+    new_reveal_block = head + reveal_in_blocks
+    commands = [] if status == "expired" else [_expire_command(office)]
+    commands.append(
+        NewCommand(
+            "commit_draw",
+            draw_number,
+            draw_lane(draw_number),
+            {
+                "draw": office.draw,
+                "pool_hash": terms.pool_hash,
+                "pool_size": terms.pool_size,
+                "roster_hash": terms.roster_hash,
+                "roster_size": terms.roster_size,
+                "commitments_to_pick": terms.commitments_to_pick,
+                "inspectors_to_pick": terms.inspectors_to_pick,
+                "reveal_block": new_reveal_block,
+            },
+        ).with_id()
+    )
+    enqueue(session, commands, client=actor)
+    office.reveal_block, office.command_id = new_reveal_block, commands[-1].id
+    session.flush()
+    return DrawAccepted(
+        command_id=commands[-1].id,
+        kind="commit_draw",
+        reference=draw_number,
+        draw=office.draw,
+        reveal_block=new_reveal_block,
+        pool_size=terms.pool_size,
+        roster_size=terms.roster_size,
+    )
 
 
 def record_outcome(
@@ -365,6 +430,45 @@ def selected_commitments(session: Session, *, draw_number: str) -> list[Selected
 # -- helpers ------------------------------------------------------------------------------------
 
 
+def _check_reveal_delay(reveal_in_blocks: int) -> None:
+    if reveal_in_blocks < MIN_REVEAL_DELAY + REVEAL_MARGIN or reveal_in_blocks > MAX_REVEAL_DELAY:
+        raise ValidationFailed(
+            f"reveal_in_blocks must be {MIN_REVEAL_DELAY + REVEAL_MARGIN} to {MAX_REVEAL_DELAY}",
+            field="reveal_in_blocks",
+            rule="reveal_delay",
+        )
+
+
+def _expire_command(office: OfficeDraw) -> NewCommand:
+    return NewCommand("expire_draw", office.draw_number, draw_lane(office.draw_number), {"draw": office.draw}).with_id()
+
+
+def _latest_terms(session: Session, office: OfficeDraw) -> InspectionDrawEvent:
+    """The draw's latest commitment on chain: its terms, which a re-commit must repeat exactly."""
+    query = select(InspectionDrawEvent).where(
+        col(InspectionDrawEvent.draw) == office.draw, col(InspectionDrawEvent.event) == "committed"
+    )
+    if (chain_id := read_model_chain_id(session)) is not None:
+        query = query.where(col(InspectionDrawEvent.chain_id) == chain_id)
+    return session.execute(query.order_by(col(InspectionDrawEvent.attempt).desc()).limit(1)).scalar_one()
+
+
+def _on_its_way(session: Session, draw_number: str) -> bool:
+    """A commitment, reveal or expiry of the draw queued and not yet indexed (nor failed)."""
+    return (
+        session.execute(
+            select(func.count())
+            .select_from(OutboxCommand)
+            .where(
+                col(OutboxCommand.kind).in_(("commit_draw", "reveal_draw", "expire_draw")),
+                col(OutboxCommand.reference) == draw_number,
+                col(OutboxCommand.status).in_((ACCEPTED, SUBMITTED, MINED)),
+            )
+        ).scalar_one()
+        > 0
+    )
+
+
 def _office_draw(session: Session, draw_number: str, *, lock: bool = False) -> OfficeDraw:
     """The office's draw; `lock` holds its row until the transaction ends (PostgreSQL's FOR UPDATE), so two
     reveals or two outcomes of one draw sent at once are judged one after the other, never both queued."""
@@ -453,6 +557,7 @@ __all__ = [
     "candidate_pool",
     "commit_draw",
     "office_draws",
+    "recommit_draw",
     "record_outcome",
     "reveal_draw",
     "selected_commitments",

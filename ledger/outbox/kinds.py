@@ -151,6 +151,7 @@ KINDS: dict[str, Kind] = {
         ),
         # InspectionDraws v1 (双随机、一公开): the office (VERIFIER_ROLE) commits a draw, reveals it once its
         # block is mined (anyone may; the office's key does it here), and records each inspection's outcome.
+        # commit_draw also re-commits an expired draw (the same terms, a new reveal block).
         Kind(
             "commit_draw",
             "InspectionDraws",
@@ -168,6 +169,8 @@ KINDS: dict[str, Kind] = {
             ),
         ),
         Kind("reveal_draw", "InspectionDraws", "VERIFIER_ROLE", "reveal", ("draw",)),
+        # Anyone may expire a draw nobody revealed in its window; the office does before committing it again.
+        Kind("expire_draw", "InspectionDraws", "VERIFIER_ROLE", "expire", ("draw",)),
         Kind(
             "record_inspection",
             "InspectionDraws",

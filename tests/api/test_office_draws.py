@@ -117,3 +117,51 @@ def test_commit_reveal_and_outcome_answer_202_with_location_at_their_commands(of
     office_world.settle()
     with office_world.path.session() as s:
         assert {c.status for c in s.execute(select(OutboxCommand)).scalars()} == {"indexed"}
+
+
+RECOMMITTED = 831  # a project of this module's own, for the draw left unrevealed
+
+
+def test_a_draw_left_unrevealed_is_recommitted_with_202_at_its_command_and_refused_while_revealable(  # noqa: F811
+    office, office_world, monkeypatch
+):
+    from ledger.domain import chain_time, draw_office
+
+    node = office_world.path.chain
+    monkeypatch.setattr(chain_time, "head_block", lambda: node.w3.eth.block_number)
+    office_world.fulfilled_commitments(RECOMMITTED, [f"CN-RECOMMIT-{n}" for n in range(2)])
+    today = date.today()
+    committed = office.post(
+        "/v1/office/draws",
+        json=DRAW
+        | {
+            "draw_number": "DRAW-API-3",
+            "period_start": f"{today.year}-01-01",
+            "period_end": f"{today.year}-12-31",
+            "district": project(RECOMMITTED).district,
+        },
+    ).json()
+    office_world.settle()
+    before = queued(office_world)
+    early = office.post("/v1/office/draws/DRAW-API-3/recommit", json={"reveal_in_blocks": 20})
+    assert early.status_code == 409 and (early.json()["field"], early.json()["rule"]) == (
+        "draw_number",
+        "reveal_window_passed",
+    )
+    assert queued(office_world) == before
+
+    node.mine(committed["reveal_block"] + draw_office.REVEAL_WINDOW - node.w3.eth.block_number)
+    answer = office.post("/v1/office/draws/DRAW-API-3/recommit", json={})
+    assert answer.status_code == 202, answer.text
+    body = answer.json()
+    assert answer.headers["Location"] == body["status_url"] and body["kind"] == "commit_draw"
+    assert body["reveal_block"] == node.w3.eth.block_number + 20 and queued(office_world) == before + 2
+    office_world.settle()
+    (listed,) = [d for d in office.get("/v1/office/draws").json() if d["draw_number"] == "DRAW-API-3"]
+    assert (listed["status"], listed["reveal_block"], listed["command_id"]) == (
+        "committed",
+        body["reveal_block"],
+        body["command_id"],
+    )
+    with office_world.path.session() as s:
+        assert inspections.public_draw(s, draw=committed["draw"]).expired_attempts == 1

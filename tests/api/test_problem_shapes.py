@@ -155,6 +155,7 @@ def readme_202_exceptions() -> set[str]:
 LOCATION_ASSERTED_ELSEWHERE = {
     "/v1/office/draws",
     "/v1/office/draws/{draw_number}/reveal",
+    "/v1/office/draws/{draw_number}/recommit",
     "/v1/office/draws/{draw_number}/outcomes",
 }
 

@@ -247,7 +247,7 @@ def test_a_regulator_sees_each_credit_event_with_its_contribution_and_proof_as_o
     enterprise, commitment, _ = planted
     regulator = api.login("auditor1")
     record = regulator.get(f"{api.url}/v1/regulator/enterprises/{USCC_A}").json()
-    assert (record["enterprise_key"], record["uscc"], record["rule_set"]) == (enterprise, USCC_A, "sample-v2")
+    assert (record["enterprise_key"], record["uscc"], record["rule_set"]) == (enterprise, USCC_A, "sample-v3")
     assert (record["score"], record["grade"]) == (75, "B")
     assert [(e["kind"], e["contribution"], e["score_after"], e["proof"]["block_number"]) for e in record["events"]] == [
         ("marked_overdue", -5, 95, 11),
@@ -283,7 +283,7 @@ def test_a_regulator_exports_the_credit_events_of_a_range_as_json_lines_or_csv(a
     assert lines.headers["content-type"] == "application/jsonl" and "attachment" in lines.headers["content-disposition"]
     records = [json.loads(line) for line in lines.text.splitlines()]
     assert [(r["kind"], r["uscc"], r["enterprise_key"], r["commitment_key"], r["rule_set"]) for r in records] == [
-        ("marked_overdue", USCC_A, enterprise, commitment, "sample-v2")
+        ("marked_overdue", USCC_A, enterprise, commitment, "sample-v3")
     ]
     assert (records[0]["recorded_at"], records[0]["proof"]["block_number"]) == ("2027-01-15T09:00:00Z", 11)
     table = regulator.get(url, params={**window, "until": "2027-01-15T19:00:00+08:00", "format": "csv"})

@@ -1,5 +1,6 @@
-"""信息发布 (TestClient): the dated list, one announcement's page (a rate table's generated from the
-chain), and the Atom feed, parsed back with feedparser and checked against the list."""
+"""信息发布 (TestClient): the dated list, one announcement's page (a rate table's and an inspection's
+results generated from the chain), and the Atom feed, parsed back with feedparser and checked against
+the list."""
 
 import re
 
@@ -9,6 +10,8 @@ from fastapi.testclient import TestClient
 
 from ledger.core.settings import get_settings
 from ledger.domain.announcements import shipped_announcements
+from tests.portal.test_inspection_pages import DRAW, inspected  # noqa: F401 (a revealed draw on a real node)
+from tests.support.databases import make_database  # noqa: F401 (the fixture `inspected` takes)
 from web.app import create_app
 
 BASE = "https://rf.example.gov.cn"
@@ -33,9 +36,9 @@ def test_the_list_shows_the_office_announcements_and_each_published_rate_table_w
     assert response.status_code == 200
     html = response.text
     ids = listed_ids(html)
-    assert "rate-table-v1" in ids and "2025-reduction-policy-v1" in ids and "2025-inspection-q1" in ids
+    assert "rate-table-v1" in ids and "2025-reduction-policy-v1" in ids
     assert "2025-repair-notice-001" not in ids  # its notice period ended on 2025-05-20
-    assert '<time datetime="2025-04-10">2025-04-10</time>' in html and "检查结果" in html
+    assert '<time datetime="2025-01-01">2025-01-01</time>' in html and "减免政策" in html
     assert '<link rel="alternate" type="application/atom+xml"' in html and "信息发布</a>" in html
 
 
@@ -66,8 +69,8 @@ def test_the_atom_feed_parses_with_an_entry_per_listed_announcement_each_with_id
     assert [entry.id for entry in feed.entries] == [f"{BASE}/announcements/{i}" for i in listed]
     for entry in feed.entries:
         assert entry.link == entry.id and entry.updated_parsed and entry.title and entry.summary
-    inspection = next(e for e in feed.entries if e.id.endswith("/2025-inspection-q1"))
-    assert inspection.updated == "2025-04-10T00:00:00+08:00"
+    policy = next(e for e in feed.entries if e.id.endswith("/2025-reduction-policy-v1"))
+    assert policy.updated == "2025-01-01T00:00:00+08:00"
     assert feed.feed.updated_parsed == max(entry.updated_parsed for entry in feed.entries)
 
 
@@ -92,3 +95,21 @@ def test_without_a_public_base_url_a_spoofed_host_writes_nothing_into_the_feed(p
     assert feed.feed.id == "tag:fee-ledger.invalid,2025:/announcements"
     assert all(entry.link.startswith("/announcements/") for entry in feed.entries) and feed.entries
     assert all(entry.id == "tag:fee-ledger.invalid,2025:" + entry.link for entry in feed.entries)
+
+
+def test_an_inspection_s_results_are_announced_in_the_list_on_a_page_of_their_own_and_in_the_feed(
+    inspected,  # noqa: F811
+):
+    client, _ = inspected
+    announcement_id = f"inspection-{DRAW.hex()}"
+    listed = client.get("/announcements").text
+    assert announcement_id in listed_ids(listed) and "双随机抽查结果：2026年第一季度 金水区" in listed
+    assert "检查结果" in listed
+    page = client.get(f"/announcements/{announcement_id}").text
+    assert "不实承诺 1 项" in page and "尚待检查 1 项" in page
+    assert f"/inspections#draw-0x{DRAW.hex()}" in page
+    assert f'id="draw-0x{DRAW.hex()}"' in client.get("/inspections").text  # where the link lands
+    feed = feedparser.parse(client.get("/announcements.atom").content)
+    assert not feed.bozo, feed.get("bozo_exception")
+    (entry,) = [e for e in feed.entries if e.link.endswith(f"/announcements/{announcement_id}")]
+    assert entry.tags[0].term == "inspection" and "不实承诺 1 项" in entry.summary and entry.updated_parsed

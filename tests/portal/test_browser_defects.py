@@ -39,7 +39,7 @@ def pages_of(public_world) -> dict[str | None, list[str]]:
             "/login",
             "/announcements",
             "/announcements/rate-table-v1",
-            "/announcements/2025-inspection-q1",
+            "/announcements/2025-reduction-policy-v1",
             "/announcements/no-such-announcement",
         ],
         "portal-ent": [

@@ -115,11 +115,12 @@ def worker_env(chain, tmp_path):
 
 @pytest.fixture
 def celery_worker(worker_env, tmp_path):
-    """A factory: celery_worker(database_url) starts a worker; every worker is stopped after the test."""
+    """A factory: celery_worker(database_url, **more_env) starts a worker (with more settings, e.g.
+    LEDGER_CREDIT_SHARING_URL); every worker is stopped after the test."""
     workers = []
 
-    def start(database_url: str) -> Worker:
-        worker = Worker({**worker_env, "LEDGER_DATABASE_URL": database_url}, tmp_path).start()
+    def start(database_url: str, **more_env: str) -> Worker:
+        worker = Worker({**worker_env, **more_env, "LEDGER_DATABASE_URL": database_url}, tmp_path).start()
         workers.append(worker)
         return worker
 

@@ -10,8 +10,9 @@ commitment's own fulfilment predates is given back when that fulfilment reaches 
 (`overdue_mark_voided`, exactly the mark's weight back). Past records scored under `sample-v1`
 score as they did: every version stays loadable, and an answer names the version it used.
 
-`sample-v3` adds the false commitment (不实承诺, issue 17): a random inspection that found a
-commitment false is a credit event of its own (−30), at the InspectionRecorded event, with its proof.
+`sample-v3` (the rule set in force, DEFAULT_VERSION) adds the false commitment (不实承诺, issue 17):
+a random inspection that found a commitment false is a credit event of its own (−30), at the
+InspectionRecorded event, with its proof. The earlier versions stay loadable by name.
 
 Evidence timing (issue 17). A mark says "no evidence had come by now"; a fulfilment whose fact
 time (the evidence's submission, else the fulfilment's own) is before the mark's block time says
@@ -30,7 +31,7 @@ from typing import Literal, get_args
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 DATA = Path(__file__).resolve().parent / "data"
-DEFAULT_VERSION = "sample-v2"
+DEFAULT_VERSION = "sample-v3"  # in force: every answer without a version is scored by it
 
 EventKind = Literal["fulfilled_on_time", "fulfilled_late", "marked_overdue", "breached", "repaired", "late_fee_payment"]
 EVENT_KINDS: tuple[str, ...] = get_args(EventKind)

@@ -87,14 +87,22 @@ def score_events(events: Iterable[CreditEvent], rules: RuleSet, *, as_of: int | 
     )
 
 
-def with_voided_marks(events: Iterable[CreditEvent], rules: RuleSet) -> Iterator[CreditEvent]:
+def is_weighed(event: CreditEvent, rules: RuleSet) -> bool:
+    """The rule set has a weight for the event's kind (a false commitment has none before sample-v3)."""
+    return event.kind == COUNTERS_IMPORTED or event.kind in rules.weights
+
+
+def with_voided_marks(
+    events: Iterable[CreditEvent], rules: RuleSet, *, unweighed: bool = False
+) -> Iterator[CreditEvent]:
     """The events (in chain order) the rule set weighs, each fulfilment followed by the overdue
     marks of its commitment it predates, as `overdue_mark_voided` events, where the rule set has
     that rule. Events of a kind the rule set does not weigh (a false commitment under a version
-    before it) are left out, so a record scored under an earlier version scores as it did."""
+    before it) are left out, so a record scored under an earlier version scores as it did; with
+    `unweighed` they are kept (the credit platform gets every fact on chain, ledger.domain.credit_export)."""
     marks: dict[str, list[int]] = defaultdict(list)  # commitment → block times of its marks so far
     for event in events:
-        if event.kind != COUNTERS_IMPORTED and event.kind not in rules.weights:
+        if not unweighed and not is_weighed(event, rules):
             continue
         yield event
         if not rules.voids_predated_marks or event.commitment is None:

@@ -61,6 +61,15 @@ class PublicDrawPage(BaseModel):
 
 InspectionOutcomeName = Literal["conforms", "minor_findings", "false_commitment"]
 CommitmentKindName = Literal["shelter_build", "fee_payment", "materials", "peacetime_use"]
+RevealInBlocks = Annotated[
+    int,
+    Field(
+        ge=20,
+        le=100_000,
+        description="How many blocks after the chain's latest the reveal block is: at least "
+        "InspectionDraws.MIN_REVEAL_DELAY (10) plus a margin of 10 for the writer to mine the commitment.",
+    ),
+]
 
 
 class DrawCreate(BaseModel):
@@ -82,15 +91,16 @@ class DrawCreate(BaseModel):
     ]
     commitments_to_pick: Annotated[int, Field(ge=1, le=10_000)]
     inspectors_to_pick: Annotated[int, Field(ge=1, le=1000)]
-    reveal_in_blocks: Annotated[
-        int,
-        Field(
-            ge=20,
-            le=100_000,
-            description="How many blocks after the chain's latest the reveal block is: at least "
-            "InspectionDraws.MIN_REVEAL_DELAY (10) plus a margin of 10 for the writer to mine the commitment.",
-        ),
-    ] = 20
+    reveal_in_blocks: RevealInBlocks = 20
+
+
+class DrawRecommit(BaseModel):
+    """A draw nobody revealed in its window, committed again: the same pools and picks (the contract
+    allows nothing else), a new reveal block."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reveal_in_blocks: RevealInBlocks = 20
 
 
 class DrawAccepted(CommandAccepted):

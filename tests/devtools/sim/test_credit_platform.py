@@ -18,7 +18,7 @@ RECORD = {
     "uscc": None,
     "kind": "marked_overdue",
     "contribution": -5,
-    "rule_set": "sample-v2",
+    "rule_set": "sample-v3",
     "recorded_at": "2027-07-08T02:00:00Z",
     "fact_at": None,
     "commitment_key": "0x" + "c0" * 32,

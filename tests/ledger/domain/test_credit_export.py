@@ -14,10 +14,21 @@ from jsonschema import Draft202012Validator
 from ledger.db.read_model import EnterpriseCountersImport
 from ledger.domain import projects
 from ledger.domain.common import read_model_chain_id
+from ledger.domain.credit.rules import load_rule_set
 from ledger.domain.credit_export import CSV_COLUMNS, as_csv, as_json_lines, credit_event_export
 from ledger.domain.errors import ValidationFailed
 from ledger.domain.schemas.credit import CreditEventExport
-from tests.support.credit_history import BLOCK_TIMES, DAY, DUE, ENTERPRISE, MARKED, plant_credit_history
+from tests.support.credit_history import (
+    BLOCK_TIMES,
+    DAY,
+    DUE,
+    ENTERPRISE,
+    INSPECTED,
+    MARKED,
+    commitment_key,
+    plant_credit_history,
+    plant_false_commitment,
+)
 from tests.support.samples import make_uscc, project
 
 SCHEMA = json.loads((Path(__file__).parents[3] / "docs/integrators/credit-event.schema.json").read_text())
@@ -68,7 +79,7 @@ def test_the_export_holds_every_credit_event_recorded_in_the_range_in_chain_orde
         ("fulfilled_on_time", "0xcc", 1, 15),
     ]
     for r in records:
-        assert (r.enterprise_key, r.uscc, r.rule_set) == (ENTERPRISE, make_uscc(1), "sample-v2")
+        assert (r.enterprise_key, r.uscc, r.rule_set) == (ENTERPRISE, make_uscc(1), "sample-v3")
         assert r.recorded_at == at(BLOCK_TIMES[r.proof.block_number])
         assert r.proof.transaction_hash == f"0x{r.proof.block_number + 1000:064x}"
     assert records[2].fact_at == at(DUE - 3_600)  # the evidence's own date
@@ -87,6 +98,23 @@ def test_a_fulfilment_exported_without_the_mark_it_predates_still_carries_the_ma
         ("fulfilled_on_time", "0xaa"),
         ("overdue_mark_voided", "0xaa"),
         ("fulfilled_late", "0xbb"),
+    ]
+
+
+@pytest.mark.parametrize("version, contribution", [("sample-v3", -30), ("sample-v2", 0), ("sample-v1", 0)])
+def test_a_false_commitment_is_exported_whatever_its_weight_in_the_rule_set(history, version, contribution):
+    """Every fact on chain goes to the credit platform: under a rule set without the weight (before
+    sample-v3) the false commitment is still exported, contributing 0; the rule set in force weighs it."""
+    plant_false_commitment(history)
+    history.commit()
+    records = credit_event_export(history, since=at(BEGINNING), until=at(END + 2 * DAY), rules=load_rule_set(version))
+    (found,) = [r for r in records if r.kind == "false_commitment"]
+    assert (found.commitment_key, found.contribution, found.rule_set) == (commitment_key("c"), contribution, version)
+    assert found.proof.block_number == INSPECTED and found.uscc == make_uscc(1)
+    assert [e.message for e in VALIDATOR.iter_errors(found.model_dump(mode="json"))] == []
+    by_default = export(history, BEGINNING, END + 2 * DAY)
+    assert [(r.kind, r.contribution, r.rule_set) for r in by_default if r.kind == "false_commitment"] == [
+        ("false_commitment", -30, "sample-v3")
     ]
 
 

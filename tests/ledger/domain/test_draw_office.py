@@ -5,6 +5,7 @@ recorded with its report in the document store. What the contract would refuse i
 anything is queued; an outcome forced on chain for a commitment the draw did not select is not scored,
 not noticed and not on the timeline, and the public draw flags it."""
 
+import json
 from datetime import date
 
 import pytest
@@ -22,7 +23,7 @@ from ledger.domain.common import reference_key_hex
 from ledger.domain.credit.rules import load_rule_set
 from ledger.domain.credit_records import credit_record
 from ledger.domain.documents import DocumentStore
-from ledger.domain.errors import Conflict, InvalidState
+from ledger.domain.errors import Conflict, InvalidState, ValidationFailed
 from ledger.domain.fee_matter import fee_matter, read_fee_matter
 from ledger.domain.notices import scan_notices
 from ledger.domain.office_queue import work_queue
@@ -236,3 +237,83 @@ def test_the_office_commits_reveals_and_records_outcomes_end_to_end_and_refuses_
     assert emit_indexed_events(path.engine) == 0
     with path.session() as s:
         assert s.execute(select(WebhookDelivery.event)).scalars().all() == ["commitment.inspected"] * 2
+
+
+def commands_of(path, kind: str) -> list[OutboxCommand]:
+    with path.session() as s:
+        return list(s.execute(select(OutboxCommand).where(OutboxCommand.kind == kind)).scalars())
+
+
+def test_a_draw_left_unrevealed_is_committed_again_after_its_window_its_expiry_on_record_first(write_path):
+    """The contract lets an unrevealed draw be committed again only after its expiry is on record, with
+    the same pools and picks: the office's re-commit queues exactly that, and refuses (queueing nothing)
+    while the draw can still be revealed, while a step of it is on its way, and once it is revealed."""
+    path = write_path
+    fulfilled_commitments(path)
+    number = "DRAW-2026-Q4-1"
+    with path.session() as s:
+        accepted = draw_office.commit_draw(s, draw=draw_request(), head_block=lambda: head(path), actor="office")
+        s.commit()
+    index(path)
+
+    def recommit(**kw):
+        with path.session() as s:
+            answer = draw_office.recommit_draw(
+                s, draw_number=number, reveal_in_blocks=kw.get("blocks", 20), head_block=lambda: head(path), actor="o"
+            )
+            s.commit()
+            return answer
+
+    last = accepted.reveal_block + draw_office.REVEAL_WINDOW
+    path.chain.mine(last - 1 - head(path))  # the chain at last - 1: a reveal would still land in block `last`
+    before = queued(path)
+    with pytest.raises(InvalidState) as early:
+        recommit()
+    assert early.value.rule == "reveal_window_passed" and f"until block {last}" in str(early.value)
+    with path.session() as s:  # (a reveal is still accepted here; rolled back unqueued)
+        draw_office.reveal_draw(s, draw_number=number, head_block=lambda: head(path), actor="office")
+    with pytest.raises(ValidationFailed) as too_soon:
+        recommit(blocks=5)
+    assert (too_soon.value.field, too_soon.value.rule) == ("reveal_in_blocks", "reveal_delay")
+    assert queued(path) == before
+
+    path.chain.mine(1)  # the chain at `last`: a reveal would land after the window; the draw can expire
+    with path.session() as s, pytest.raises(InvalidState) as lapsed:
+        draw_office.reveal_draw(s, draw_number=number, head_block=lambda: head(path), actor="office")
+    assert lapsed.value.rule == "reveal_window"
+    again = recommit()
+    assert (again.kind, again.reveal_block, again.pool_size, again.roster_size) == ("commit_draw", last + 20, 5, 3)
+    assert [json.loads(c.args) for c in commands_of(path, "expire_draw")] == [{"draw": accepted.draw}]
+    with pytest.raises(Conflict) as twice:
+        recommit()
+    assert twice.value.rule == "settled_draw" and queued(path) == before + 2
+
+    index(path)
+    with path.session() as s:
+        drawn = inspections.public_draw(s, draw=accepted.draw)
+        (listed,) = draw_office.office_draws(s)
+    assert (drawn.status, drawn.attempt, drawn.expired_attempts, drawn.problems) == ("committed", 2, 1, [])
+    assert (drawn.reveal_block, listed.status, listed.reveal_block) == (last + 20, "committed", last + 20)
+    assert {c.status for c in commands_of(path, "expire_draw") + commands_of(path, "commit_draw")} == {"indexed"}
+
+    # Expired by anyone else first: the re-commit queues only the commitment.
+    path.chain.mine(last + 20 + draw_office.REVEAL_WINDOW - head(path))
+    send_at(path.chain, "OUTSIDER", path.chain.draws.functions.expire(bytes.fromhex(accepted.draw[2:])))
+    index(path)
+    third = recommit(blocks=30)
+    assert len(commands_of(path, "expire_draw")) == 1 and third.reveal_block == head(path) + 30
+    index(path)
+    path.chain.mine(third.reveal_block - head(path) + 1)
+    with path.session() as s:
+        draw_office.reveal_draw(s, draw_number=number, head_block=lambda: head(path), actor="office")
+        s.commit()
+    index(path)
+    with path.session() as s:
+        drawn = inspections.public_draw(s, draw=accepted.draw)
+    assert (drawn.status, drawn.attempt, drawn.expired_attempts, drawn.problems) == ("revealed", 3, 2, [])
+    assert len(drawn.selected_commitments or []) == 3
+    with pytest.raises(Conflict) as revealed:
+        recommit()
+    assert revealed.value.rule == "unrevealed_draw" and {c.status for c in commands_of(path, "commit_draw")} == {
+        "indexed"
+    }

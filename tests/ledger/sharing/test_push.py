@@ -314,3 +314,23 @@ def test_a_false_commitment_is_queued_though_its_draw_s_selection_was_not_kept_y
     with Session(engine) as s:
         kinds = s.execute(select(col(CreditPush.kind))).scalars().all()
     assert kinds.count("false_commitment") == 1
+
+
+def test_a_false_commitment_reaches_the_platform_weighed_by_the_rule_set_in_force(
+    engine, session, platform, monkeypatch
+):
+    """No rule set named, as the worker's task runs: the false commitment goes out, signed and verified
+    by the platform, with its weight and the version in force (the planted draw has no commitment event
+    to recompute its selection from: the selection is planted as kept, and the recomputation stubbed)."""
+    plant_credit_history(session)
+    plant_false_commitment(session)
+    session.commit()
+    monkeypatch.setattr(inspections, "public_draws", lambda s: SimpleNamespace(items=[]))
+    drain(engine, sharing(platform))
+    (found,) = [r for r in platform.received() if r.record["kind"] == "false_commitment"]
+    assert (found.record["commitment_key"], found.record["contribution"], found.record["rule_set"]) == (
+        commitment_key("c"),
+        -30,
+        "sample-v3",
+    )
+    assert platform.status()["refused"] == {}

@@ -17,7 +17,7 @@ def history(session):
 
 def test_the_mark_the_evidence_predates_is_given_back_and_the_mark_after_it_stands(history):
     record = credit_record(history, enterprise=ENTERPRISE)
-    assert record.rule_set == "sample-v2"
+    assert record.rule_set == "sample-v3"
     assert [(e.kind, (e.commitment_key or "")[:4], e.contribution) for e in record.events] == [
         ("marked_overdue", "0xaa", -5),
         ("marked_overdue", "0xbb", -5),

@@ -49,10 +49,18 @@ def test_the_listed_score_equals_the_record_and_earlier_rule_sets_leave_the_fals
     assert ("false_commitment" in [e.kind for e in record.events]) == (version == "sample-v3")
 
 
-def test_sample_v3_is_sample_v2_plus_the_false_commitment():
+def test_sample_v3_is_sample_v2_plus_the_false_commitment_and_is_the_rule_set_in_force():
     v2, v3 = load_rule_set("sample-v2"), load_rule_set("sample-v3")
     assert v3.weights == {**v2.weights, "false_commitment": -30}
     assert v3.grades == v2.grades and v3.start == v2.start and "SAMPLE" in v3.label
+    assert load_rule_set() == v3
+
+
+def test_the_record_and_the_list_without_a_named_rule_set_count_the_false_commitment(history):
+    record = credit_record(history, enterprise=ENTERPRISE)
+    (listed,) = list_enterprises(history).items
+    assert (record.rule_set, record.score, listed.score) == ("sample-v3", 64, 64)
+    assert [e.kind for e in record.events].count("false_commitment") == listed.counts["false_commitment"] == 1
 
 
 def test_an_outcome_for_a_commitment_the_draw_did_not_select_is_not_scored(history):

@@ -51,7 +51,7 @@ def test_every_enterprises_listed_score_equals_its_record_added_up_event_by_even
         kinds = set()
         for item in listed:
             record = credit_record(session, enterprise=item.enterprise_key)
-            assert (record.score, record.grade, record.rule_set) == (item.score, item.grade, "sample-v2")
+            assert (record.score, record.grade, record.rule_set) == (item.score, item.grade, "sample-v3")
             assert record.score == 100 + sum(e.contribution for e in record.events)
             kinds |= {e.kind for e in record.events}
             for e in record.events:

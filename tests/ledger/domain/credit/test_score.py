@@ -83,8 +83,8 @@ def kinds_and_scores(scored) -> list[tuple[str, int, int]]:
     return [(s.event.kind, s.contribution, s.score_after) for s in scored.events]
 
 
-def test_sample_v2_is_sample_v1_plus_the_evidence_timing_rule_and_is_the_rule_set_in_force():
-    assert load_rule_set().version == "sample-v2" and "SAMPLE" in V2.label
+def test_sample_v2_is_sample_v1_plus_the_evidence_timing_rule():
+    assert "SAMPLE" in V2.label
     assert V2.weights == {**RULES.weights, "overdue_mark_voided": 5}
     assert (V2.start, V2.grades, V2.lowest_grade) == (RULES.start, RULES.grades, RULES.lowest_grade)
     assert V2.voids_predated_marks and not RULES.voids_predated_marks
