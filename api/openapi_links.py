@@ -105,6 +105,7 @@ LINKS: dict[tuple[str, str, str], dict[str, Link]] = {
     },
     ("post", "/v1/office/draws/{draw_number}/reveal", "202"): {"CommandStatus": OFFICE_STATUS},
     ("post", "/v1/office/draws/{draw_number}/outcomes", "202"): {"CommandStatus": OFFICE_STATUS},
+    ("post", "/v1/office/draws/{draw_number}/recommit", "202"): {"CommandStatus": OFFICE_STATUS},
     # webhook endpoints
     ("post", "/v1/webhooks", "201"): {
         "Endpoint": Link(

@@ -333,3 +333,21 @@ def _has_pointer(document: dict, schema: dict, steps: list[str]) -> bool:
     if step.isdigit():
         return "items" in schema and _has_pointer(document, schema["items"], rest)
     return step in schema.get("properties", {}) and _has_pointer(document, schema["properties"][step], rest)
+
+
+def test_every_accepted_answer_links_to_its_commands_status():
+    paths = app.openapi()["paths"]
+    status_operations = {
+        op["operationId"]
+        for path, item in paths.items()
+        if path.endswith("/commands/{command_id}")
+        for op in item.values()
+    }
+    unlinked = [
+        (method, path)
+        for path, method, operation in operations()
+        if "202" in operation["responses"]
+        and not status_operations
+        & {link["operationId"] for link in operation["responses"]["202"].get("links", {}).values()}
+    ]
+    assert status_operations and unlinked == []
