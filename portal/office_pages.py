@@ -15,7 +15,7 @@ from ledger.core.identifiers import CommandId, Reference
 from ledger.db.office_document_model import OfficeDocument
 from ledger.domain import approvals, commitments, fees, office_documents, oversight, projects, repairs, tickets
 from ledger.domain.commands import command_status, recent_commands
-from ledger.domain.documents import DocumentStore
+from ledger.domain.documents import ALLOWED_TYPES, DocumentStore
 from ledger.domain.errors import DomainError
 from ledger.domain.office_queue import DUE_SOON_DAYS, work_queue
 from ledger.domain.rates import SURVEY_REDUCTION, SURVEY_SUPPLEMENT, reduction_policy
@@ -328,7 +328,10 @@ def _document_help(request: Request) -> dict:
 
 def _document_shown(document: OfficeDocument | None) -> dict:
     """A write's supporting document as its record shows it: a download (an attachment, never a page)."""
-    return {"document": document, "document_size": megabytes(document.size) if document else ""}
+    if document is None:
+        return {"document": None}
+    kind = ALLOWED_TYPES.get(document.media_type, document.media_type)  # PDF, PNG, JPEG: as people name them
+    return {"document": document, "document_size": megabytes(document.size), "document_type": kind}
 
 
 def _status_of_refusal(error: FieldError) -> int:

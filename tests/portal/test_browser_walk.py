@@ -25,10 +25,10 @@ from ledger.domain import approvals, chain_time, repairs, tickets
 from ledger.domain.documents import DocumentStore
 from ledger.domain.schemas.office import AdjustmentCreate
 from tests.api.conftest import ApiProcess
+from tests.portal.browser import AXE_RUN, FAILING, SCREENSHOTS, VIEWPORTS, log_in, width_of
 from tests.portal.conftest import PASSWORD
 from tests.portal.office_world import ASSESSED, office_world  # noqa: F401
-from tests.portal.test_accessibility import AXE_RUN, FAILING, VIEWPORTS, axe_source  # noqa: F401
-from tests.portal.test_browser_defects import SCREENSHOTS, log_in, shot_name, width_of
+from tests.portal.test_browser_defects import shot_name
 from tests.support.documents import HTML, pdf
 from tests.support.repairs import NodeClock, breach_on_chain
 from tests.support.samples import make_uscc
