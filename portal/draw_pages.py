@@ -11,7 +11,6 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile
 from starlette.responses import RedirectResponse
 
 from ledger.core.identifiers import Reference
@@ -19,12 +18,13 @@ from ledger.domain import chain_time, draw_office
 from ledger.domain.documents import DocumentStore
 from ledger.domain.errors import DomainError
 from ledger.domain.schemas.inspections import DrawCreate, OfficeDrawPublic
-from portal.evidence_pages import TYPE_LIST, megabytes, upload_words
+from portal.evidence_pages import upload_words
 from portal.forms import posted_form
 from portal.inspection_pages import OUTCOME
 from portal.office_words import refusal_words
 from portal.pages import COMMITMENT_KIND, PageError, render
 from portal.people import OfficePage
+from portal.uploads import TYPE_LIST, megabytes, posted_upload
 from web.kit.deps import SessionDep, settings_for
 
 router = APIRouter(prefix="/office/draws", include_in_schema=False)
@@ -208,12 +208,9 @@ async def draw_outcome(
     request: Request, session: SessionDep, who: OfficePage, draw_number: Annotated[Reference, Path()]
 ):
     store = DocumentStore.of(settings_for(request))
-    form = await request.form()
-    upload = form.get("file")
-    # Starlette spools the file to disk; at most one byte past the limit is read into memory (the store
-    # refuses an empty, oversized or unrecognised file, naming the rule).
-    content = await upload.read(store.max_bytes + 1) if isinstance(upload, UploadFile) else b""
-    commitment_number, outcome = str(form.get("commitment_number", "")), str(form.get("outcome", ""))
+    # (the store refuses an empty, oversized or unrecognised file, naming the rule)
+    form, content, _ = await posted_upload(request, store, "file")
+    commitment_number, outcome = form.get("commitment_number", ""), form.get("outcome", "")
     try:
         accepted = await run_in_threadpool(
             draw_office.record_outcome,

@@ -11,19 +11,19 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile
 from starlette.responses import RedirectResponse, Response
 
 from ledger.core.crypto_profile import current_profile
 from ledger.core.identifiers import Reference
-from ledger.domain import evidence, repairs
-from ledger.domain.documents import ALLOWED_TYPES, EXTENSIONS, DocumentStore
+from ledger.domain import evidence, office_documents, repairs
+from ledger.domain.documents import EXTENSIONS, DocumentStore
 from ledger.domain.errors import DomainError
 from ledger.domain.repair_gate import ends_text
 from portal.forms import posted_form
 from portal.office_words import refusal_words
 from portal.pages import COMMAND_STATUS, PageError, render
 from portal.people import EnterprisePage, OfficePage, PagePerson, role
+from portal.uploads import TYPE_LIST, file_rule, megabytes, posted_upload
 from web.kit.deps import SessionDep, settings_for
 
 router = APIRouter(include_in_schema=False)
@@ -34,11 +34,11 @@ UPLOAD_PATH = r"/workspace/commitments/.+/evidence"  # a commitment number may c
 REPAIR_PATH = r"/workspace/commitments/.+/repair"  # a repair application: up to repairs.MAX_FILES files
 OUTCOME_UPLOAD_PATH = r"/v1/office/draws/[^/]+/outcomes"  # the office's inspection report (api.routes.office_draws)
 OUTCOME_PAGE_PATH = r"/office/draws/[^/]+/outcomes"  # the same report from the office's draw page (portal.draw_pages)
+OFFICE_DOCUMENT_PATHS = (r"/office/adjust", r"/office/commitments/.+/decide")  # a supporting document (office_pages)
 OPEN_STATUSES = ("pending", "recorded", "extended", "overdue")  # the registry's _open, and not yet on chain
 SubmissionId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
 Digest = Annotated[str, Path(pattern=r"^[0-9a-f]{64}$")]
 AnyReader = Annotated[PagePerson, Depends(role("enterprise", "office", "regulator"))]
-TYPE_LIST = "、".join(ALLOWED_TYPES.values())
 
 
 def upload_allowance(max_bytes: int) -> dict[str, int]:
@@ -48,19 +48,15 @@ def upload_allowance(max_bytes: int) -> dict[str, int]:
         REPAIR_PATH: (repairs.MAX_FILES + 1) * max_bytes,
         OUTCOME_UPLOAD_PATH: 2 * max_bytes,  # an inspection report
         OUTCOME_PAGE_PATH: 2 * max_bytes,
-    }
-
-
-def megabytes(size: int) -> str:
-    return f"{size / 1_048_576:.1f} MB" if size >= 104_858 else f"{max(size // 1024, 1)} KB"
+    } | dict.fromkeys(OFFICE_DOCUMENT_PATHS, 2 * max_bytes)
 
 
 def upload_words(error: DomainError, max_bytes: int) -> str:
     """The upload's refusals in an enterprise's words, naming the field and the rule."""
+    if about_the_file := file_rule(error.rule, max_bytes):
+        detail = error.detail if error.rule == "allowed_type" else ""  # what the content was found to be
+        return f"文件（file）：{about_the_file}{detail}"
     words = {
-        "not_empty": "文件（file）：请选择要上传的文件，所选文件不能为空。",
-        "max_bytes": f"文件（file）：文件过大，单个文件不能超过 {megabytes(max_bytes)}。",
-        "allowed_type": f"文件（file）：只接受 {TYPE_LIST} 文件（按文件内容识别，与文件名无关）。{error.detail}",
         "awaiting_review": "上一次提交的材料正在人防办审查中，审查结果出来后才能再次提交。",
         "allowed_transition": "该承诺当前的状态不接受履约材料（只有履约中、已延期或已逾期的承诺可以提交）。",
     }
@@ -81,14 +77,8 @@ def evidence_page(
 async def evidence_upload(
     request: Request, session: SessionDep, who: EnterprisePage, commitment_number: Annotated[Reference, Path()]
 ):
-    settings = settings_for(request)
-    store = DocumentStore.of(settings)
-    # Starlette spools the file to disk; at most one byte past the limit is read into memory.
-    upload = (await request.form()).get("file")
-    if isinstance(upload, UploadFile):
-        content, file_name = await upload.read(store.max_bytes + 1), upload.filename or ""
-    else:
-        content, file_name = b"", ""
+    store = DocumentStore.of(settings_for(request))
+    _, content, file_name = await posted_upload(request, store, "file")
     try:
         await run_in_threadpool(
             evidence.submit_evidence,
@@ -198,6 +188,7 @@ def document_download(request: Request, session: SessionDep, who: AnyReader, dig
     if not (
         evidence.may_read_document(session, digest=digest, role=person.role, uscc=person.uscc)
         or repairs.may_read_document(session, digest=digest, role=person.role, uscc=person.uscc)
+        or office_documents.may_read_document(session, digest=digest, role=person.role, uscc=person.uscc)
     ):
         raise PageError(404, "未找到文件", "没有这份文件，或您无权查看。")
     store = DocumentStore.of(settings_for(request))

@@ -8,34 +8,32 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
-from pydantic import TypeAdapter, ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse
 
 from ledger.core.identifiers import CommandId, Reference
-from ledger.domain import approvals, commitments, fees, oversight, projects, tickets
+from ledger.db.office_document_model import OfficeDocument
+from ledger.domain import approvals, commitments, fees, office_documents, oversight, projects, repairs, tickets
 from ledger.domain.commands import command_status, recent_commands
+from ledger.domain.documents import ALLOWED_TYPES, DocumentStore
 from ledger.domain.errors import DomainError
 from ledger.domain.office_queue import DUE_SOON_DAYS, work_queue
 from ledger.domain.rates import SURVEY_REDUCTION, SURVEY_SUPPLEMENT, reduction_policy
-from ledger.domain.schemas.common import CommandAccepted, Sha256Hex
+from ledger.domain.schemas.common import CommandAccepted
 from ledger.domain.schemas.office import AdjustmentCreate, CommitmentDecision, FeeAssessmentCreate
 from portal.forms import FieldError, parse_project_code, parse_yuan, posted_form
 from portal.office_words import chain_error_words, refusal_words
 from portal.pages import COMMAND_STATUS, PageError, render
 from portal.people import OfficePage
 from portal.ticket_pages import TICKET_KIND
+from portal.uploads import TYPE_LIST, FileRefused, checked_file, megabytes, posted_upload
 from web.kit.deps import SessionDep, settings_for
 
 router = APIRouter(prefix="/office", include_in_schema=False)
 
 DECISIONS = {"fulfil": "认定履约", "breach": "判定违约", "extend": "批准延期", "repair": "信用修复"}
-DOCUMENT_RULE = (
-    "须为依据文件的 SHA-256 摘要（国密配置下为 SM3）：恰好 64 位十六进制字符（0–9、a–f，大小写均可），"
-    "可用 sha256sum 等工具对文件计算后复制粘贴"
-)
-HEX_DIGITS = frozenset("0123456789abcdef")
-_digest = TypeAdapter(Sha256Hex)
+# The supporting document's form field: a file, whose digest the server computes (the clerk never types one).
+DOCUMENT_FIELD, DOCUMENT_LABEL = "document", "依据文件"
 
 
 @router.get("")
@@ -113,12 +111,26 @@ def _reasons() -> dict[str, str]:
 
 @router.get("/adjust")
 def adjust_page(request: Request, who: OfficePage, project_code: Annotated[str, Query(max_length=60)] = ""):
-    return render(request, "office/adjust.html", who=who, form={"project_code": project_code}, reasons=_reasons())
+    return _adjust_form(request, who, {"project_code": project_code})
+
+
+def _adjust_form(request: Request, who, form: dict, status_code: int = 200, error: str | None = None):
+    return render(
+        request,
+        "office/adjust.html",
+        status_code,
+        who=who,
+        form=form,
+        reasons=_reasons(),
+        error=error,
+        **_document_help(request),
+    )
 
 
 @router.post("/adjust")
 async def adjust_submit(request: Request, session: SessionDep, who: OfficePage):
-    form = await posted_form(request)
+    store = DocumentStore.of(settings_for(request))
+    form, content, file_name = await posted_upload(request, store, DOCUMENT_FIELD)
     reason_code = form.get("reason_code", "")
     try:
         code = parse_project_code(form.get("project_code"))
@@ -128,25 +140,35 @@ async def adjust_submit(request: Request, session: SessionDep, who: OfficePage):
         if reason_code in (SURVEY_SUPPLEMENT, SURVEY_REDUCTION):  # a fixed amount: supplement +, reduction −
             amount = parse_yuan("amount_yuan", "调整金额", form.get("amount_yuan"))
             delta = amount if reason_code == SURVEY_SUPPLEMENT else -amount
-        digest = _document_digest(form.get("document_sha256"))
+        document = checked_file(store, content, field=DOCUMENT_FIELD, label=DOCUMENT_LABEL)
         adjustment = AdjustmentCreate(
-            project_code=code, reason_code=reason_code, delta_fen=delta, document_sha256=digest
+            project_code=code, reason_code=reason_code, delta_fen=delta, document_sha256=document.digest
         )
     except FieldError as error:
-        return render(request, "office/adjust.html", 422, who=who, form=form, reasons=_reasons(), error=error.text)
-    try:
-        outcome = await run_in_threadpool(
-            approvals.request_adjustment,
+        return _adjust_form(request, who, form, _status_of_refusal(error), error.text)
+
+    def request_it():  # the service first; the file is kept only once the write is accepted (or held)
+        outcome = approvals.request_adjustment(
             session,
             adjustment=adjustment,
             actor=who.person.username,
             threshold_fen=settings_for(request).portal.second_officer_above_fen,
         )
+        office_documents.keep(
+            session,
+            store=store,
+            content=content,
+            file_name=file_name,
+            project_code=code,
+            uploaded_by=who.person.username,
+        )
+        return outcome
+
+    try:
+        outcome = await run_in_threadpool(request_it)
     except DomainError as error:
         await run_in_threadpool(session.rollback)
-        return render(
-            request, "office/adjust.html", 422, who=who, form=form, reasons=_reasons(), error=refusal_words(error)
-        )
+        return _adjust_form(request, who, form, 422, refusal_words(error))
     if isinstance(outcome, CommandAccepted):
         return _to_command(request, outcome.command_id)
     # above the threshold: held for a second officer
@@ -162,7 +184,10 @@ def approval_page(request: Request, session: SessionDep, who: OfficePage, approv
         approval = approvals.get_approval(session, approval_id=approval_id)
     except DomainError:
         raise PageError(404, "未找到审批", f"没有编号为 {approval_id} 的审批（approval_id）。") from None
-    return render(request, "office/approval.html", who=who, approval=approval, reasons=_reasons())
+    document = office_documents.by_digest(session, [approval.document_sha256]).get(approval.document_sha256)
+    return render(
+        request, "office/approval.html", who=who, approval=approval, reasons=_reasons(), **_document_shown(document)
+    )
 
 
 @router.post("/approvals/{approval_id}")
@@ -196,8 +221,20 @@ async def approval_decline(
 
 @router.get("/commitments/{commitment_number}/decide")
 def decide_page(request: Request, who: OfficePage, commitment_number: Annotated[Reference, Path()]):
+    return _decide_form(request, who, commitment_number, {"action": ""})
+
+
+def _decide_form(request: Request, who, number: str, form: dict, status_code: int = 200, error: str | None = None):
     return render(
-        request, "office/decide.html", who=who, number=commitment_number, decisions=DECISIONS, form={"action": ""}
+        request,
+        "office/decide.html",
+        status_code,
+        who=who,
+        number=number,
+        decisions=DECISIONS,
+        form=form,
+        error=error,
+        **_document_help(request),
     )
 
 
@@ -205,40 +242,43 @@ def decide_page(request: Request, who: OfficePage, commitment_number: Annotated[
 async def decide_submit(
     request: Request, session: SessionDep, who: OfficePage, commitment_number: Annotated[Reference, Path()]
 ):
-    form = await posted_form(request)
+    store = DocumentStore.of(settings_for(request))
+    form, content, file_name = await posted_upload(request, store, DOCUMENT_FIELD)
     action = form.get("action", "")
-
-    def again(text: str):
-        return render(
-            request,
-            "office/decide.html",
-            422,
-            who=who,
-            number=commitment_number,
-            decisions=DECISIONS,
-            form=form,
-            error=text,
-        )
-
     try:
         if action not in DECISIONS:
             raise FieldError("action", "决定", "请选择一项决定")
         due = _parse_date("new_due_date", "新的到期日", form.get("new_due_date", "")) if action == "extend" else None
-        digest = _document_digest(form.get("document_sha256"))
-        decision = CommitmentDecision(action=action, document_sha256=digest, new_due_date=due)
-    except FieldError as error:
-        return again(error.text)
-    try:
-        accepted = await run_in_threadpool(
-            commitments.decide_commitment,
-            session,
-            commitment_number=commitment_number,
-            decision=decision,
-            actor=who.person.username,
+        # A repair's document is its application (statement and remedy files), approved as it stands.
+        document = (
+            None if action == "repair" else checked_file(store, content, field=DOCUMENT_FIELD, label=DOCUMENT_LABEL)
         )
+    except FieldError as error:
+        return _decide_form(request, who, commitment_number, form, _status_of_refusal(error), error.text)
+
+    def decide_it() -> CommandAccepted:
+        actor = who.person.username
+        if document is None:
+            return repairs.approve_for_commitment(session, commitment_number=commitment_number, actor=actor)
+        decision = CommitmentDecision(action=action, document_sha256=document.digest, new_due_date=due)
+        accepted = commitments.decide_commitment(
+            session, commitment_number=commitment_number, decision=decision, actor=actor
+        )
+        office_documents.keep(
+            session,
+            store=store,
+            content=content,
+            file_name=file_name,
+            commitment_number=commitment_number,
+            uploaded_by=actor,
+        )
+        return accepted
+
+    try:
+        accepted = await run_in_threadpool(decide_it)
     except DomainError as error:
         await run_in_threadpool(session.rollback)
-        return again(refusal_words(error))
+        return _decide_form(request, who, commitment_number, form, 422, refusal_words(error))
     return _to_command(request, accepted.command_id)
 
 
@@ -247,7 +287,10 @@ async def decide_submit(
 
 @router.get("/commands/{command_id}")
 def command_page(request: Request, session: SessionDep, who: OfficePage, command_id: Annotated[CommandId, Path()]):
-    return render(request, "office/command.html", who=who, **_status_of(session, command_id))
+    document = office_documents.of_command(session, command_id=command_id)
+    return render(
+        request, "office/command.html", who=who, **_status_of(session, command_id), **_document_shown(document)
+    )
 
 
 @router.get("/commands/{command_id}/status")
@@ -275,23 +318,24 @@ def _to_command(request: Request, command_id: str) -> RedirectResponse:
     return RedirectResponse(request.url_for("command_page", command_id=command_id).path, status_code=303)
 
 
-# --- documents and dates as typed ----------------------------------------------------------------
+# --- documents and dates ----------------------------------------------------------------------------
 
 
-def _document_digest(typed: str | None) -> str:
-    """The digest as copied (upper-case hex too); a refusal says what is wrong with it and the rule."""
-    text = (typed or "").strip().lower()
-    try:
-        return _digest.validate_python(text)
-    except ValidationError:
-        pass
-    if not text:
-        problem = "未填写"
-    elif wrong := sorted(set(text) - HEX_DIGITS):
-        problem = f"含有十六进制以外的字符「{''.join(wrong[:5])}」"
-    else:
-        problem = f"现在是 {len(text)} 位"
-    raise FieldError("document_sha256", "文件摘要", f"{problem}。{DOCUMENT_RULE}")
+def _document_help(request: Request) -> dict:
+    """What the form says about the file it takes."""
+    return {"type_list": TYPE_LIST, "limit_text": megabytes(settings_for(request).documents.max_bytes)}
+
+
+def _document_shown(document: OfficeDocument | None) -> dict:
+    """A write's supporting document as its record shows it: a download (an attachment, never a page)."""
+    if document is None:
+        return {"document": None}
+    kind = ALLOWED_TYPES.get(document.media_type, document.media_type)  # PDF, PNG, JPEG: as people name them
+    return {"document": document, "document_size": megabytes(document.size), "document_type": kind}
+
+
+def _status_of_refusal(error: FieldError) -> int:
+    return error.status if isinstance(error, FileRefused) else 422
 
 
 def _parse_date(field: str, label: str, value: str) -> date:

@@ -12,7 +12,7 @@ from pydantic import AwareDatetime, TypeAdapter, ValidationError
 from sqlalchemy.orm import Session
 from starlette.responses import RedirectResponse
 
-from ledger.domain import credit_records, oversight, reconciliation
+from ledger.domain import credit_records, office_documents, oversight, reconciliation
 from ledger.domain.common import SHANGHAI
 from ledger.domain.errors import DomainError, NotFound
 from ledger.domain.projects import enterprise_name
@@ -212,7 +212,8 @@ def money_trail_page(
         )
     except DomainError as exc:
         raise _domain_page(exc) from None
-    return render(request, "regulator/money_trail.html", who=who, trail=trail)
+    documents = office_documents.by_digest(session, [e.document_hash for e in trail.entries])  # the office's uploads
+    return render(request, "regulator/money_trail.html", who=who, trail=trail, documents=documents)
 
 
 def _name_of(session: Session, uscc: str | None) -> str:

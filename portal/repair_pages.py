@@ -17,12 +17,13 @@ from ledger.domain import chain_time, repairs
 from ledger.domain.documents import DocumentStore
 from ledger.domain.errors import DomainError
 from ledger.domain.repair_gate import ends_text
-from portal.evidence_pages import _evidence_page, _not_yours, megabytes, upload_words
+from portal.evidence_pages import _evidence_page, _not_yours, upload_words
 from portal.forms import posted_form
 from portal.office_words import refusal_words
 from portal.pages import PageError, render
 from portal.people import EnterprisePage, OfficePage
 from portal.ticket_pages import TICKET_KIND, TICKET_STATUS
+from portal.uploads import megabytes
 from web.kit.deps import SessionDep, settings_for
 
 router = APIRouter(include_in_schema=False)

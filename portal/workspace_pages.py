@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Path, Request
 
-from ledger.domain import commitments, credit_records, fee_matter, oversight, payments, projects
+from ledger.domain import commitments, credit_records, fee_matter, office_documents, oversight, payments, projects
 from portal.forms import FieldError, parse_project_code
 from portal.pages import COMMITMENT_STATUS, FEE_STATUS, PageError, render
 from portal.people import EnterprisePage
@@ -114,6 +114,10 @@ def my_project(
     rows = fee_matter.read_fee_matter(session, project_code=project_code, uscc=who.person.enterprise_uscc)
     matter = fee_matter.fee_matter(rows)
     links = {(e.action, e.target): action_url(request, e) for e in matter.to_do if e.action}
+    # the office's supporting documents of its reliefs, adjustments and decisions, to download
+    documents = office_documents.by_digest(
+        session, [s.document_hash for s in matter.steps], uscc=who.person.enterprise_uscc
+    )
     return render(
         request,
         "workspace/project.html",
@@ -122,6 +126,7 @@ def my_project(
         matter=matter,
         account=rows.account,
         links=links,
+        documents=documents,
         STEP_KIND=STEP_KIND,
         STEP_STATUS=STEP_STATUS,
         ACTOR=ACTOR,

@@ -28,6 +28,7 @@ from ledger.domain.errors import NotFound, ValidationFailed
 # The types evidence may be, by the media type the content shows, with the name people know them by.
 ALLOWED_TYPES = {"application/pdf": "PDF", "image/png": "PNG", "image/jpeg": "JPEG"}
 EXTENSIONS = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}  # a download's file name
+MAX_FILE_NAME_CHARS = 200  # the name a file was uploaded under, as kept for display
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,13 @@ class StoredDocument:
 
 class DocumentTampered(LedgerError):
     """A stored file whose bytes no longer match its digest: served to no one."""
+
+
+def shown_name(file_name: str | None) -> str:
+    """The client's file name, for display only: its last path part, printable, not too long."""
+    base = (file_name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    printable = "".join(c for c in base if c.isprintable()).strip()
+    return printable[:MAX_FILE_NAME_CHARS] or "（未命名）"
 
 
 def detected_type(content: bytes) -> str | None:

@@ -26,7 +26,7 @@ from ledger.db.evidence_model import EvidenceSubmission
 from ledger.db.write_model import CommitmentRecord, OutboxCommand
 from ledger.domain.commitments import commitments_of_enterprise, decide_commitment
 from ledger.domain.common import from_unix
-from ledger.domain.documents import DocumentStore
+from ledger.domain.documents import DocumentStore, shown_name
 from ledger.domain.errors import InvalidState, NotFound, ValidationFailed
 from ledger.domain.schemas.common import CommandAccepted
 from ledger.domain.schemas.enterprise import CommitmentPublic
@@ -34,7 +34,6 @@ from ledger.domain.schemas.office import CommitmentDecision
 from ledger.outbox.commands import FAILED
 
 MAX_REASON_CHARS = 500
-MAX_FILE_NAME_CHARS = 200
 
 
 @dataclass(frozen=True)
@@ -110,7 +109,7 @@ def submit_evidence(
         digest_algorithm=document.algorithm,
         media_type=document.media_type,
         size=document.size,
-        file_name=_shown_name(file_name),
+        file_name=shown_name(file_name),
         submitted_by=username,
         submitted_at=time.time(),
         command_id=accepted.command_id,
@@ -258,10 +257,3 @@ def _views(session: Session, rows: list[EvidenceSubmission]) -> list[Submission]
         )
         for r in rows
     ]
-
-
-def _shown_name(file_name: str) -> str:
-    """The client's file name, for display only: its last path part, printable, not too long."""
-    base = file_name.replace("\\", "/").rsplit("/", 1)[-1]
-    printable = "".join(c for c in base if c.isprintable()).strip()
-    return printable[:MAX_FILE_NAME_CHARS] or "（未命名）"

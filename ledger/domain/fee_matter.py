@@ -71,6 +71,9 @@ class Step:
     voucher_number: str | None = None  # a payment's: its public receipt page is its proof page
     proof: ProofWithBlockTime | None = None  # None for what is not on chain (tickets, a project not yet assessed)
     late: bool | None = None
+    # the document the chain holds the digest of (a relief's, an adjustment's, a decision's), 0x-hex: the
+    # portal links it where the office uploaded the file (ledger.domain.office_documents)
+    document_hash: str | None = None
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,7 @@ class CommitmentEventRow:
     status: str | None  # the commitment's status after the event; None when unchanged
     due_at: datetime | None
     proof: ProofWithBlockTime
+    document_hash: str | None = None  # terms, evidence, decision or reason document, 0x-hex
 
 
 @dataclass(frozen=True)
@@ -164,6 +168,7 @@ def _fee_steps(rows: MatterRows) -> list[Step]:
                 voucher_number=entry.reference if payment else None,
                 proof=entry.proof,
                 late=entry.late,
+                document_hash=entry.document_hash,
             )
         )
     return steps
@@ -196,6 +201,7 @@ def _commitment_steps(c: CommitmentRows, repair_applied: bool = False) -> list[S
                 expected=_commitment_expected(c, e.event, repair_applied) if latest else NOTHING,
                 reference=c.number,
                 proof=e.proof,
+                document_hash=e.document_hash,
             )
         )
     return steps
@@ -352,16 +358,16 @@ def _commitments(session: Session, *, project_code: str, uscc: str) -> list[Comm
     if not current:
         return []
     events: dict[str, list[CommitmentEventRow]] = {}
-    for commitment, event, status, due_at, *proof in session.execute(
+    for commitment, event, status, due_at, document, *proof in session.execute(
         read_sql(
-            f"SELECT e.commitment, e.event, e.status, e.due_at, {PROOF_WITH_BLOCK_TIME} "
+            f"SELECT e.commitment, e.event, e.status, e.due_at, e.document_hash, {PROOF_WITH_BLOCK_TIME} "
             f"FROM commitment_events e {BLOCK_TIME_JOIN} WHERE e.chain_id = :c AND e.commitment IN :keys "
             "ORDER BY e.block_number, e.log_index"
         ).bindparams(bindparam("keys", expanding=True)),
         {"c": chain_id, "keys": [row[0] for row in current]},
     ):
         events.setdefault(commitment, []).append(
-            CommitmentEventRow(event, status, from_unix(due_at), proof_with_block_time(*proof))
+            CommitmentEventRow(event, status, from_unix(due_at), proof_with_block_time(*proof), document)
         )
     numbers = names_of(
         session, col(CommitmentRecord.commitment_key), col(CommitmentRecord.commitment_number), [r[0] for r in current]

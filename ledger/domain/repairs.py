@@ -37,7 +37,7 @@ from ledger.db.write_model import CommitmentRecord, OutboxCommand
 from ledger.domain import chain_time, repair_notices
 from ledger.domain.commitments import commitments_of_enterprise, decide_commitment
 from ledger.domain.common import from_unix
-from ledger.domain.documents import DocumentStore
+from ledger.domain.documents import DocumentStore, shown_name
 from ledger.domain.errors import Conflict, InvalidState, NotFound, ValidationFailed
 from ledger.domain.repair_gate import transition
 from ledger.domain.schemas.common import CommandAccepted
@@ -48,7 +48,6 @@ DAY_SECONDS = 86_400
 MAX_STATEMENT_CHARS = 2000
 MAX_REASON_CHARS = 500
 MAX_FILES = 3
-MAX_FILE_NAME_CHARS = 200
 
 
 @dataclass(frozen=True)
@@ -187,7 +186,7 @@ def apply_for_repair(
                 digest=document.digest,
                 media_type=document.media_type,
                 size=document.size,
-                file_name=_shown_name(name),
+                file_name=shown_name(name),
             )
         )
     session.flush()
@@ -248,6 +247,28 @@ def approve(session: Session, *, application_id: str, actor: str) -> CommandAcce
         )
     decision = CommitmentDecision(action="repair", document_sha256=application.evidence_digest)
     return decide_commitment(session, commitment_number=application.commitment_number, decision=decision, actor=actor)
+
+
+def approve_for_commitment(session: Session, *, commitment_number: str, actor: str) -> CommandAccepted:
+    """信用修复 from the commitment's decision page: its document is the application itself (the statement
+    and remedy files the enterprise filed, whose manifest digest goes on chain), so nothing is uploaded —
+    the commitment's published application is approved, as from its own page."""
+    published = next(
+        (
+            a
+            for a in applications_of_commitment(session, commitment_number=commitment_number)
+            if a.status == "published"
+        ),
+        None,
+    )
+    if published is None:
+        raise InvalidState(
+            f"commitment {commitment_number} has no published repair application: a repair needs one "
+            "published for its notice period (信用修复公示)",
+            field="action",
+            rule="repair_application_required",
+        )
+    return approve(session, application_id=published.id, actor=actor)
 
 
 def reject(session: Session, *, application_id: str, actor: str, reason: str) -> Application:
@@ -434,9 +455,3 @@ def _views(session: Session, rows: list[RepairApplication]) -> list[Application]
         )
         for r in rows
     ]
-
-
-def _shown_name(file_name: str) -> str:
-    base = (file_name or "").replace("\\", "/").rsplit("/", 1)[-1]
-    printable = "".join(c for c in base if c.isprintable()).strip()
-    return printable[:MAX_FILE_NAME_CHARS] or "（未命名）"

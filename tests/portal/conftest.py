@@ -2,6 +2,7 @@
 logged-in TestClient per user, and (for the browser tests) the app served by uvicorn and Debian's
 chromium driven by Playwright."""
 
+import json
 import os
 import re
 
@@ -9,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from playwright.sync_api import sync_playwright
 
+from devtools import REPO_ROOT
 from ledger.access.users import add_user
 from ledger.core.settings import get_settings
 from tests.api.conftest import ApiProcess
@@ -17,6 +19,7 @@ from web.app import create_app
 
 CHROMIUM = "/usr/bin/chromium"
 PHONE = {"width": 390, "height": 844}  # the phone every browser test measures against
+AXE_PACKAGE = REPO_ROOT / "hardhat-local" / "node_modules" / "axe-core"
 PASSWORD = "portal pages password"
 USERS = {
     "portal-ent": ("enterprise", make_uscc(801)),
@@ -92,3 +95,14 @@ def chromium():
             yield browser
         finally:
             browser.close()
+
+
+@pytest.fixture(scope="module")
+def axe_source() -> str:
+    """axe-core as hardhat-local/package.json pins it (a devDependency: the portal never serves it), added
+    to each page as an init script through the browser's debugging protocol, so the portal's CSP, which
+    allows no inline script, stays as it is. Another installed version fails the test."""
+    pinned = json.loads((REPO_ROOT / "hardhat-local" / "package.json").read_text())["devDependencies"]["axe-core"]
+    installed = json.loads((AXE_PACKAGE / "package.json").read_text())["version"]
+    assert installed == pinned, f"axe-core {installed} is installed but package.json pins {pinned}: run npm ci"
+    return (AXE_PACKAGE / "axe.min.js").read_text()

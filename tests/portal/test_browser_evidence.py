@@ -16,13 +16,9 @@ from sqlmodel import col
 from ledger.db.read_model import Commitment as CommitmentView
 from ledger.db.write_model import CommitmentRecord
 from tests.api.conftest import ApiProcess
-from tests.portal.conftest import PHONE
+from tests.portal.browser import AXE_RUN, DESKTOP, FAILING, PHONE, log_in, width_of
 from tests.portal.office_world import office_world  # noqa: F401
-from tests.portal.test_accessibility import AXE_RUN, FAILING, axe_source  # noqa: F401
-from tests.portal.test_browser_defects import log_in, width_of
 from tests.support.documents import pdf
-
-DESKTOP = {"width": 1280, "height": 800}
 
 
 @pytest.fixture(scope="module")

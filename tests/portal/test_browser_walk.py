@@ -25,11 +25,11 @@ from ledger.domain import approvals, chain_time, repairs, tickets
 from ledger.domain.documents import DocumentStore
 from ledger.domain.schemas.office import AdjustmentCreate
 from tests.api.conftest import ApiProcess
+from tests.portal.browser import AXE_RUN, FAILING, SCREENSHOTS, VIEWPORTS, log_in, width_of
 from tests.portal.conftest import PASSWORD
 from tests.portal.office_world import ASSESSED, office_world  # noqa: F401
-from tests.portal.test_accessibility import AXE_RUN, FAILING, VIEWPORTS, axe_source  # noqa: F401
-from tests.portal.test_browser_defects import SCREENSHOTS, log_in, shot_name, width_of
-from tests.support.documents import pdf
+from tests.portal.test_browser_defects import shot_name
+from tests.support.documents import HTML, pdf
 from tests.support.repairs import NodeClock, breach_on_chain
 from tests.support.samples import make_uscc
 
@@ -180,13 +180,17 @@ def rate(number: str, code: str, rating: str, name: str) -> Callable[[Page, str]
     return step
 
 
-def adjust_with_a_bad_digest(page: Page, base: str) -> str:
+def adjust_with_a_bad_file(page: Page, base: str) -> str:
+    """A page of HTML named like a PDF: refused by its content, the form shown again saying so."""
     page.goto(base + "/office/adjust")
     page.get_by_label("项目代码").fill("2026-410105-70-01-000123")
     page.get_by_label("理由").select_option("SURVEY_REDUCTION")
     page.get_by_label("补缴或核减金额").fill("1000")
-    page.get_by_label("依据文件的摘要").fill("abc")
+    page.get_by_label("依据文件").set_input_files(
+        {"name": "测绘报告.pdf", "mimeType": "application/pdf", "buffer": HTML}
+    )
     page.get_by_role("button", name="提交").click()
+    expect(page.get_by_role("alert")).to_contain_text("依据文件（document）：只接受 PDF、PNG、JPEG 文件")
     return "office-adjust-refused"
 
 
@@ -244,7 +248,7 @@ def pages_of(world, office: dict, filed: dict, repair: str) -> dict[str | None, 
             f"/office/assess?project_code={world.to_assess}",
             "/office/assess?project_code=2026-41",
             "/office/adjust",
-            adjust_with_a_bad_digest,
+            adjust_with_a_bad_file,
             visit(f"/office/approvals/{office['held']}", "office-approval-awaiting-as-requester"),
             visit(f"/office/approvals/{office['approved']}", "office-approval-approved"),
             f"/office/commitments/{world.due_soon}/decide",

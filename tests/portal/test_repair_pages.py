@@ -99,12 +99,10 @@ def latest_application(world) -> repairs.Application:
         return repairs.applications_of_commitment(s, commitment_number=NUMBER)[0]
 
 
-def decide_on_the_form(clerk: TestClient, digest: str):
+def decide_on_the_form(clerk: TestClient):
+    """信用修复 on the decision page: no file to upload, the commitment's published application is its document."""
     form = clerk.get(f"/office/commitments/{NUMBER}/decide").text
-    return clerk.post(
-        f"/office/commitments/{NUMBER}/decide",
-        data={"action": "repair", "document_sha256": digest, "csrf_token": csrf_of(form)},
-    )
+    return clerk.post(f"/office/commitments/{NUMBER}/decide", data={"action": "repair", "csrf_token": csrf_of(form)})
 
 
 def decide_by_the_api(clerk: TestClient, digest: str):
@@ -118,7 +116,7 @@ def decide_by_the_api(clerk: TestClient, digest: str):
 
 def test_a_repair_decision_without_an_application_is_refused_on_the_form_and_by_the_api(clients, world):
     clerk = clients[CLERK]
-    refused = decide_on_the_form(clerk, sha("repair"))
+    refused = decide_on_the_form(clerk)
     assert refused.status_code == 422
     assert "没有已公示的信用修复申请" in refused.text
     problem = decide_by_the_api(clerk, sha("repair"))
@@ -218,7 +216,7 @@ def test_published_objected_refused_before_the_period_ends_then_repaired_on_chai
     world.path.chain.travel(NOTICE_DAYS * DAY - 3600)
     early = clerk.post(f"/office/repairs/{application.id}/approve", data={"csrf_token": csrf_of(page)})
     assert early.status_code == 422 and f"信用修复公示期至 {ends}（北京时间）结束" in early.text
-    assert decide_on_the_form(clerk, application.evidence_digest).status_code == 422
+    assert decide_on_the_form(clerk).status_code == 422
     problem = decide_by_the_api(clerk, application.evidence_digest)
     assert problem.status_code == 409 and problem.json()["rule"] == "notice_period"
     assert application.notice_ends_at.isoformat() in problem.json()["detail"]

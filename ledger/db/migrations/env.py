@@ -7,6 +7,7 @@ import ledger.db.access_model  # noqa: F401  (API clients, keys, nonces, idempot
 import ledger.db.evidence_model  # noqa: F401  (enterprises' fulfilment evidence and its review)
 import ledger.db.inspection_model  # noqa: F401  (the pools published for inspection draws)
 import ledger.db.lease_model  # noqa: F401  (the indexer's and the writer's leases)
+import ledger.db.office_document_model  # noqa: F401  (the office's supporting documents for its writes)
 import ledger.db.read_model  # noqa: F401  (registers the tables)
 import ledger.db.repair_model  # noqa: F401  (credit repair applications, their notice and decision)
 import ledger.db.sharing_model  # noqa: F401  (credit events pushed to the credit platform, attempts)

@@ -405,3 +405,44 @@ def test_a_rejected_application_followed_by_another_asks_nothing_more_of_the_ent
     )
     assert [s.expected.actor for s in matter.steps if s.thread == "repair:AGAIN-rejected"] == ["none"] * 4
     assert [s.kind for s in matter.steps if s.thread == "repair:AGAIN-approved"][-1] == "repair_approved"
+
+
+def test_a_relief_an_adjustment_and_a_decision_carry_the_digest_of_their_document_to_the_timeline():
+    """The portal links each to the office's uploaded file (ledger.domain.office_documents)."""
+    relief, adjusted, extension = "0x" + "a1" * 32, "0x" + "b2" * 32, "0x" + "c3" * 32
+    matter = fee_matter(
+        rows(
+            account=account("assessed"),
+            money=[
+                assessed(1),
+                MoneyEntryPublic(
+                    kind="relief",
+                    amount_fen=0,
+                    due_fen_after=540_000,
+                    relief_bps=1000,
+                    document_hash=relief,
+                    proof=proof(2),
+                ),
+                MoneyEntryPublic(
+                    kind="adjusted", amount_fen=-1_000, due_fen_after=539_000, document_hash=adjusted, proof=proof(3)
+                ),
+            ],
+            levies=[levy()],
+            commitments=[
+                CommitmentRows(
+                    number="C-1",
+                    kind="materials",
+                    status="extended",
+                    due_at=T0 + timedelta(days=60),
+                    evidence_pending=False,
+                    events=[CommitmentEventRow("extended", "extended", None, proof(4), extension)],
+                )
+            ],
+        )
+    )
+    assert {s.kind: s.document_hash for s in matter.steps} == {
+        "assessed": None,
+        "relief": relief,
+        "adjusted": adjusted,
+        "commitment_extended": extension,
+    }

@@ -259,6 +259,28 @@ def test_after_the_notice_period_approval_queues_the_repair_with_the_application
     assert refused.value.rule == "published_only"
 
 
+def test_a_repair_decided_from_the_commitment_approves_its_published_application_and_nothing_else(
+    session, store, chain_clock
+):
+    """The decision page's 信用修复 takes no file: the published application is its document."""
+    breached(session)
+    apply(session, store)  # applied, not yet published
+    with pytest.raises(InvalidState) as refused:
+        repairs.approve_for_commitment(session, commitment_number=NUMBER, actor="office-clerk")
+    assert (refused.value.field, refused.value.rule) == ("action", "repair_application_required")
+    assert repair_commands(session) == []
+    application = repairs.applications_of_commitment(session, commitment_number=NUMBER)[0]
+    repairs.publish(session, application_id=application.id, actor="office-clerk", notice_days=7)
+    session.commit()
+    chain_clock.offset += 7 * DAY
+    accepted = repairs.approve_for_commitment(session, commitment_number=NUMBER, actor="office-second")
+    session.commit()
+    (args,) = repair_commands(session)
+    assert args["evidence_hash"] == "0x" + application.evidence_digest
+    approved = repairs.get_application(session, application_id=application.id)
+    assert (approved.status, approved.command_id) == ("approved", accepted.command_id)
+
+
 def test_a_repair_decision_with_another_document_than_the_applications_is_refused(session, store, chain_clock):
     application = published(session, store, chain_clock)
     chain_clock.offset += 8 * DAY
