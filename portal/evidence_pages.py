@@ -54,8 +54,7 @@ def upload_allowance(max_bytes: int) -> dict[str, int]:
 def upload_words(error: DomainError, max_bytes: int) -> str:
     """The upload's refusals in an enterprise's words, naming the field and the rule."""
     if about_the_file := file_rule(error.rule, max_bytes):
-        detail = error.detail if error.rule == "allowed_type" else ""  # what the content was found to be
-        return f"文件（file）：{about_the_file}{detail}"
+        return f"文件（file）：{about_the_file}"  # the store's own detail is English: not on a Chinese page
     words = {
         "awaiting_review": "上一次提交的材料正在人防办审查中，审查结果出来后才能再次提交。",
         "allowed_transition": "该承诺当前的状态不接受履约材料（只有履约中、已延期或已逾期的承诺可以提交）。",

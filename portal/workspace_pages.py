@@ -12,6 +12,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Path, Request
 
 from ledger.domain import commitments, credit_records, fee_matter, office_documents, oversight, payments, projects
+from ledger.domain.rates import reason_labels
 from portal.forms import FieldError, parse_project_code
 from portal.pages import COMMITMENT_STATUS, FEE_STATUS, PageError, render
 from portal.people import EnterprisePage
@@ -129,6 +130,7 @@ def my_project(
         documents=documents,
         STEP_KIND=STEP_KIND,
         STEP_STATUS=STEP_STATUS,
+        REASON=reason_labels(),
         ACTOR=ACTOR,
         ACTION=ACTION,
     )

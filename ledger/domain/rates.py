@@ -83,6 +83,12 @@ def reduction_percent(reason_code: str) -> int | None:
     return None if reason is None else int(reason["percent"])
 
 
+def reason_labels() -> dict[str, str]:
+    """Each reason code of the policy (reliefs and survey adjustments) in the words the policy gives it."""
+    policy = reduction_policy()
+    return {code: reason["label"] for section in ("reasons", "survey") for code, reason in policy[section].items()}
+
+
 def known_reason(reason_code: str) -> bool:
     policy = reduction_policy()
     return reason_code in policy["reasons"] or reason_code in policy["survey"]

@@ -108,6 +108,7 @@ def test_a_bad_file_is_refused_in_chinese_naming_the_rule_and_nothing_is_written
     response = upload(clients[BUILDER], office_world.later, content, name)
     assert response.status_code == status
     assert words in response.text and "文件（file）" in response.text
+    assert "the file is" not in response.text and "accepted" not in response.text  # no English on the page
     assert commands(office_world) == before and stored(documents) == []
 
 

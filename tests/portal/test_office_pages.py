@@ -185,6 +185,8 @@ def test_a_reduction_with_its_uploaded_document_lowers_the_levy_and_each_party_d
     record = clerk.get(f"/office/commands/{command_id}").text
     assert "联合测绘报告.pdf" in record and digest in record
     timeline = clients["builder-822"].get(f"/workspace/projects/{office_world.assessed}").text
+    # the reason in the policy's words, not its code
+    assert "联合测绘面积差异，核减" in timeline and "SURVEY_REDUCTION" not in timeline
     trail = clients[REGULATOR].get(f"/regulator/projects/{office_world.assessed}/money-trail").text
     for reader, page in ((clerk, record), (clients["builder-822"], timeline), (clients[REGULATOR], trail)):
         assert download_link(page) == f"/documents/{digest}"
