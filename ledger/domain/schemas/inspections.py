@@ -129,8 +129,9 @@ class OfficeDrawPublic(BaseModel):
 
     @property
     def open(self) -> bool:
-        """Work left for the office: to reveal, or selected commitments still to inspect."""
-        return self.status in ("pending", "committed") or (
+        """Work left for the office: to reveal, to commit again (expired unrevealed), or selected
+        commitments still to inspect."""
+        return self.status in ("pending", "committed", "expired") or (
             self.status == "revealed" and self.outcomes_recorded < self.commitments_to_pick
         )
 
