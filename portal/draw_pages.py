@@ -55,6 +55,8 @@ REVEAL_DEFAULT = 20
 def draw_words(error: DomainError, *, reveal_block: int | None = None) -> str:
     """The draw service's refusals in a clerk's words, naming the field and the rule."""
     block = f"区块 {reveal_block} " if reveal_block is not None else "揭示区块"
+    accepted_blocks = draw_office.REVEAL_WINDOW - draw_office.REVEAL_WINDOW_MARGIN
+    last_words = f"（至区块 {reveal_block + accepted_blocks} 止）" if reveal_block is not None else ""
     words = {
         "unique_forever": "抽查编号（draw_number）已经使用过，编号永久唯一，请换一个编号。",
         "period_order": "检查期间止（period_end）：不能早于检查期间起（period_start）。",
@@ -66,8 +68,10 @@ def draw_words(error: DomainError, *, reveal_block: int | None = None) -> str:
         "after_reveal_block": f"须待{block}产生之后才能揭示（draw_number）：该区块尚未产生，请稍后再揭示。",
         "reveal_once": "该抽查已揭示（或揭示正在上链），无需重复揭示（draw_number）。",
         "not_expired": "该抽查已过期未揭示，不能再揭示（draw_number）。",
-        "reveal_window": f"{block}已超出可揭示的范围（其后 {draw_office.REVEAL_WINDOW} 个区块内），"
-        "该抽查只能登记过期后重新提交（draw_number）。",
+        "reveal_window": f"揭示只在{block}之后 {accepted_blocks} 个区块内受理{last_words}"
+        f"（链上须在其后 {draw_office.REVEAL_WINDOW} 个区块内入块，"
+        f"留出 {draw_office.REVEAL_WINDOW_MARGIN} 个区块上链），"
+        "已超出此范围，该抽查只能待过期后重新提交（draw_number）。",
         "reveal_window_passed": f"该抽查在{block}之后 {draw_office.REVEAL_WINDOW} 个区块内仍可揭示，"
         "请揭示；过了这一范围仍未揭示，才能重新提交（draw_number）。",
         "settled_draw": "该抽查的上一步操作正在上链，入账后再重新提交（draw_number）。",

@@ -53,7 +53,8 @@ class DrawAcceptedPublic(DrawAccepted):
                 "reference": DRAW_NUMBER,
                 "status_url": f"{STATUS_BASE}/{ex.COMMAND_ID}",
                 "draw": DRAW_KEY,
-                "reveal_block": 1_234_587,
+                "reveal_block": 1_234_587,  # at the earliest (DrawAccepted.reveal_block)
+                "reveal_in_blocks": 20,
                 "pool_size": 42,
                 "roster_size": 4,
             },
@@ -71,7 +72,10 @@ def commit(
     response: Response,
 ) -> DrawAcceptedPublic:
     """Commit a draw: its candidate pool (the commitments fulfilled in the period, of the kind, in the
-    district) and inspector roster are hashed on chain and published at /v1/public/inspections."""
+    district) and inspector roster are hashed on chain and published at /v1/public/inspections. The reveal
+    block is `reveal_in_blocks` after the chain's latest block when the writer sends the commitment: the
+    answer's `reveal_block` is the earliest it can be; the draw's listing carries the final one once the
+    commitment is indexed."""
     result = draw_office.commit_draw(session, draw=draw, head_block=chain_time.head_block, actor=user.username)
     public = DrawAcceptedPublic(**result.model_dump(), status_url=f"{STATUS_BASE}/{result.command_id}")
     response.headers["Location"] = public.status_url
@@ -116,7 +120,9 @@ def reveal(
     user: OfficeUser,
     response: Response,
 ) -> CommandAcceptedPublic:
-    """Reveal the draw once its reveal block is mined (refused before, and a second time)."""
+    """Reveal the draw once its reveal block is mined (refused before, and a second time), and until 16
+    blocks before its hash is out of reach (REVEAL_WINDOW_MARGIN: time for the writer to mine it); the
+    refusal names the last block it is accepted at. Past that, the draw expires and is recommitted."""
     return accepted(
         draw_office.reveal_draw(
             session, draw_number=draw_number, head_block=chain_time.head_block, actor=user.username
@@ -139,7 +145,8 @@ def reveal(
                 "reference": DRAW_NUMBER,
                 "status_url": f"{STATUS_BASE}/{ex.COMMAND_ID}",
                 "draw": DRAW_KEY,
-                "reveal_block": 1_234_901,
+                "reveal_block": 1_234_901,  # at the earliest (DrawAccepted.reveal_block)
+                "reveal_in_blocks": 20,
                 "pool_size": 42,
                 "roster_size": 4,
             },

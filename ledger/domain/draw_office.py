@@ -17,9 +17,12 @@ The pools are published (as `ledger draw publish` does) in the same transaction 
 commitment: the public page shows them from the moment the draw is committed.
 
 The chain's latest block number comes from the caller's `head_block` (the route asks the node, only
-once the request passed every other check): the reveal
-block is that plus `reveal_in_blocks`, which leaves a margin of REVEAL_MARGIN blocks over the
-contract's MIN_REVEAL_DELAY for the writer to mine the commitment.
+once the request passed every other check). A commitment's reveal block is set by the writer when it
+sends the transaction: the chain's head then plus `reveal_in_blocks` (`Kind.from_head`), which leaves a
+margin of REVEAL_MARGIN blocks over the contract's MIN_REVEAL_DELAY to mine it, however long the command
+waited in the outbox. The 202 names the earliest reveal block (the head at acceptance plus
+`reveal_in_blocks`); the draw's DrawCommitted event, which the read model keeps, carries the final one,
+and every later step (reveal, recommit, the office's list) reads that one.
 """
 
 import time
@@ -50,7 +53,12 @@ from ledger.outbox.kinds import INSPECTION_OUTCOMES
 MIN_REVEAL_DELAY = 10  # InspectionDraws.MIN_REVEAL_DELAY
 MAX_REVEAL_DELAY = 100_000  # InspectionDraws.MAX_REVEAL_DELAY
 REVEAL_WINDOW = 256  # InspectionDraws.REVEAL_WINDOW: blockhash reaches this many blocks back
-REVEAL_MARGIN = 10  # blocks the writer may take to mine the commitment
+REVEAL_MARGIN = 10  # blocks the writer may take to mine the commitment once it sends it
+# A reveal is accepted only while at least this many blocks of its window remain: the writer sends it in
+# its next round, and a reveal mined after the window fails (InspectionDrawsRevealWindowPassed). 16 blocks
+# are minutes on a chain of second-scale blocks, several writer rounds; an outage longer than that still
+# fails the reveal, and the draw is then recommitted.
+REVEAL_WINDOW_MARGIN = 16
 
 
 def draw_lane(draw_number: str) -> str:
@@ -119,7 +127,7 @@ def commit_draw(session: Session, *, draw: DrawCreate, head_block: Callable[[], 
         )
     candidates = [bytes.fromhex(k[2:]) for _, k in pool]
     roster = [inspector_key(code) for code in draw.inspectors]
-    reveal_block = head_block() + draw.reveal_in_blocks
+    earliest = head_block() + draw.reveal_in_blocks  # the writer counts from the head when it sends
     command = NewCommand(
         "commit_draw",
         draw.draw_number,
@@ -132,7 +140,8 @@ def commit_draw(session: Session, *, draw: DrawCreate, head_block: Callable[[], 
             "roster_size": len(roster),
             "commitments_to_pick": draw.commitments_to_pick,
             "inspectors_to_pick": draw.inspectors_to_pick,
-            "reveal_block": reveal_block,
+            "reveal_block": earliest,  # replaced by the writer (the head when it sends + reveal_in_blocks)
+            "reveal_in_blocks": draw.reveal_in_blocks,
         },
     ).with_id()
     try:  # the draw number is the key: of two requests at once, one is stored
@@ -148,7 +157,7 @@ def commit_draw(session: Session, *, draw: DrawCreate, head_block: Callable[[], 
                     district=draw.district,
                     commitments_to_pick=draw.commitments_to_pick,
                     inspectors_to_pick=draw.inspectors_to_pick,
-                    reveal_block=reveal_block,
+                    reveal_block=earliest,  # until DrawCommitted is indexed (_chain_status reads it then)
                     actor=actor,
                     command_id=command.id,
                     created_at=time.time(),
@@ -171,7 +180,8 @@ def commit_draw(session: Session, *, draw: DrawCreate, head_block: Callable[[], 
         kind=command.kind,
         reference=command.reference,
         draw=key,
-        reveal_block=reveal_block,
+        reveal_block=earliest,
+        reveal_in_blocks=draw.reveal_in_blocks,
         pool_size=len(candidates),
         roster_size=len(roster),
     )
@@ -198,10 +208,13 @@ def reveal_draw(session: Session, *, draw_number: str, head_block: Callable[[], 
             field="draw_number",
             rule="after_reveal_block",
         )
-    if head >= reveal_block + REVEAL_WINDOW:  # mined in block head + 1 at the soonest: past the window
+    last = reveal_block + REVEAL_WINDOW - REVEAL_WINDOW_MARGIN  # the chain must mine it by reveal_block + 256
+    if head > last:
         raise InvalidState(
-            f"block {reveal_block}'s hash is out of reach (more than {REVEAL_WINDOW} blocks ago): "
-            "the draw can only expire and be committed again",
+            f"draw {draw_number}'s reveal is accepted until the chain is at block {last} "
+            f"({REVEAL_WINDOW_MARGIN} blocks before block {reveal_block}'s hash is out of reach); "
+            f"the chain is at block {head}: the draw can only expire after block {reveal_block + REVEAL_WINDOW} "
+            "and be committed again",
             field="draw_number",
             rule="reveal_window",
         )
@@ -242,7 +255,7 @@ def recommit_draw(
         )
     terms = _latest_terms(session, office)
     assert terms.pool_size is not None and terms.roster_size is not None  # a committed event carries its terms
-    new_reveal_block = head + reveal_in_blocks
+    earliest = head + reveal_in_blocks  # the writer counts from the head when it sends
     commands = [] if status == "expired" else [_expire_command(office)]
     commands.append(
         NewCommand(
@@ -257,19 +270,21 @@ def recommit_draw(
                 "roster_size": terms.roster_size,
                 "commitments_to_pick": terms.commitments_to_pick,
                 "inspectors_to_pick": terms.inspectors_to_pick,
-                "reveal_block": new_reveal_block,
+                "reveal_block": earliest,  # replaced by the writer (the head when it sends + reveal_in_blocks)
+                "reveal_in_blocks": reveal_in_blocks,
             },
         ).with_id()
     )
     enqueue(session, commands, client=actor)
-    office.reveal_block, office.command_id = new_reveal_block, commands[-1].id
+    office.reveal_block, office.command_id = earliest, commands[-1].id
     session.flush()
     return DrawAccepted(
         command_id=commands[-1].id,
         kind="commit_draw",
         reference=draw_number,
         draw=office.draw,
-        reveal_block=new_reveal_block,
+        reveal_block=earliest,
+        reveal_in_blocks=reveal_in_blocks,
         pool_size=terms.pool_size,
         roster_size=terms.roster_size,
     )
@@ -359,7 +374,12 @@ def office_draws(session: Session, *, limit: int = 100) -> list[OfficeDrawPublic
         command_status = session.execute(
             select(col(OutboxCommand.status)).where(col(OutboxCommand.id) == row.command_id)
         ).scalar()
-        status = "failed" if command_status == FAILED else _chain_status(session, row, strict=False)[0]
+        status, chain_block = _chain_status(session, row, strict=False)
+        # A committed or revealed draw's reveal block is the one its DrawCommitted carries; until then (and
+        # while a recommit is on its way) the earliest one the office's record holds.
+        reveal_block = chain_block if status in ("committed", "revealed") else row.reveal_block
+        if command_status == FAILED:
+            status = "failed"
         out.append(
             OfficeDrawPublic(
                 draw_number=row.draw_number,
@@ -371,7 +391,7 @@ def office_draws(session: Session, *, limit: int = 100) -> list[OfficeDrawPublic
                 district=row.district,
                 commitments_to_pick=row.commitments_to_pick,
                 inspectors_to_pick=row.inspectors_to_pick,
-                reveal_block=row.reveal_block,
+                reveal_block=reveal_block,
                 status=status,
                 command_id=row.command_id,
                 outcomes_recorded=session.execute(

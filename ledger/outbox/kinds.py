@@ -28,9 +28,20 @@ class Kind:
     gas_single: int = 150_000  # generous upper bounds of the gas used (the measured figures are well below)
     gas_per_item: int = 60_000
     max_batch: int = 1000  # keeps one transaction well under the block gas limit
+    # (field, offset field): the field is set when the writer builds the transaction, to the chain's head
+    # then plus the offset field's value, so a command held in the outbox (the writer stopped or behind, a
+    # pause) still lands; a command without the offset field is sent with the field as stored.
+    from_head: tuple[str, str] | None = None
 
     def args_of(self, args: dict) -> tuple:
         return tuple(abi_value(args[name]) for name in self.fields)
+
+    def at_head(self, args: dict, head: int) -> dict:
+        """The command's arguments as sent when the chain's latest block is `head` (see `from_head`)."""
+        if self.from_head is None or self.from_head[1] not in args:
+            return args
+        field, offset = self.from_head
+        return {**args, field: head + int(args[offset])}
 
 
 def abi_value(value):
@@ -151,7 +162,9 @@ KINDS: dict[str, Kind] = {
         ),
         # InspectionDraws v1 (双随机、一公开): the office (VERIFIER_ROLE) commits a draw, reveals it once its
         # block is mined (anyone may; the office's key does it here), and records each inspection's outcome.
-        # commit_draw also re-commits an expired draw (the same terms, a new reveal block).
+        # commit_draw also re-commits an expired draw (the same terms, a new reveal block). Its reveal block is
+        # the head when the writer sends it plus reveal_in_blocks: the contract wants it at least
+        # MIN_REVEAL_DELAY blocks after the block the commitment is mined in, whenever that is.
         Kind(
             "commit_draw",
             "InspectionDraws",
@@ -167,6 +180,7 @@ KINDS: dict[str, Kind] = {
                 "inspectors_to_pick",
                 "reveal_block",
             ),
+            from_head=("reveal_block", "reveal_in_blocks"),
         ),
         Kind("reveal_draw", "InspectionDraws", "VERIFIER_ROLE", "reveal", ("draw",)),
         # Anyone may expire a draw nobody revealed in its window; the office does before committing it again.

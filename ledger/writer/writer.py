@@ -12,7 +12,8 @@ One round (`run_once`):
 3. send each call as is the first time; commands that come back from a reverted transaction
    are checked with `eth_call` before they go again: the revert is pinned on the commands it
    names (or found by halving the batch), which fail with the decoded custom error while the
-   rest go on;
+   rest go on; a draw's commitment takes its reveal block from the chain's head at that moment
+   (`Kind.from_head`), so one held in the outbox still lands;
 4. sign locally with the role's key and our own nonce, store the signed transaction and mark
    its commands `submitted` in one SQL transaction, then send; a nonce counts as spent only once
    that transaction is stored, and each round reads the next one from the chain, so a database
@@ -187,7 +188,11 @@ class OutboxWriter:
         kind = KINDS[group[0].kind]
         to = self.addresses[kind.contract]
         signer = self.signers[kind.role]
-        data, gas = encode_call(kind, [c.args for c in group])
+        args = [c.args for c in group]
+        if kind.from_head is not None:  # a draw's reveal block: counted from the head now, not at acceptance
+            head = self.rpc.block_number()
+            args = [kind.at_head(a, head) for a in args]
+        data, gas = encode_call(kind, args)
         gas = min(gas, self._gas_cap)  # a single call's upper bound may pass a small block's cap
         if not any(c.attempts for c in group):
             # First try: send unchecked (a check would execute the call twice on the node). If it

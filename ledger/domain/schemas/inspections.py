@@ -105,7 +105,17 @@ class DrawRecommit(BaseModel):
 
 class DrawAccepted(CommandAccepted):
     draw: str  # the on-chain identifier (keccak256 of the draw number), 0x-hex
-    reveal_block: int
+    # At the earliest: the writer sets the reveal block when it sends the commitment (the chain's head then
+    # plus reveal_in_blocks); the draw's page and its DrawCommitted event carry the final one.
+    reveal_block: int = Field(
+        description="The reveal block at the earliest: the chain's latest block at acceptance plus "
+        "reveal_in_blocks. The writer counts from the latest block when it sends the commitment, so a command "
+        "that waited lands all the same; the draw's page (GET /v1/office/draws) and the DrawCommitted event "
+        "carry the final one."
+    )
+    reveal_in_blocks: int = Field(
+        description="Blocks from the one the commitment is sent at to the reveal block (as requested)."
+    )
     pool_size: int
     roster_size: int
 

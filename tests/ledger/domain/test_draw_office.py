@@ -270,8 +270,10 @@ def test_a_draw_left_unrevealed_is_committed_again_after_its_window_its_expiry_o
     with pytest.raises(InvalidState) as early:
         recommit()
     assert early.value.rule == "reveal_window_passed" and f"until block {last}" in str(early.value)
-    with path.session() as s:  # (a reveal is still accepted here; rolled back unqueued)
+    with path.session() as s, pytest.raises(InvalidState) as in_margin:  # too late for the writer to mine it
         draw_office.reveal_draw(s, draw_number=number, head_block=lambda: head(path), actor="office")
+    assert in_margin.value.rule == "reveal_window"
+    assert f"until the chain is at block {last - draw_office.REVEAL_WINDOW_MARGIN}" in str(in_margin.value)
     with pytest.raises(ValidationFailed) as too_soon:
         recommit(blocks=5)
     assert (too_soon.value.field, too_soon.value.rule) == ("reveal_in_blocks", "reveal_delay")
@@ -293,11 +295,13 @@ def test_a_draw_left_unrevealed_is_committed_again_after_its_window_its_expiry_o
         drawn = inspections.public_draw(s, draw=accepted.draw)
         (listed,) = draw_office.office_draws(s)
     assert (drawn.status, drawn.attempt, drawn.expired_attempts, drawn.problems) == ("committed", 2, 1, [])
-    assert (drawn.reveal_block, listed.status, listed.reveal_block) == (last + 20, "committed", last + 20)
+    # The writer counted 20 blocks from the head when it sent the commitment (after the expiry was mined).
+    assert drawn.reveal_block >= again.reveal_block == last + 20
+    assert (listed.status, listed.reveal_block) == ("committed", drawn.reveal_block)
     assert {c.status for c in commands_of(path, "expire_draw") + commands_of(path, "commit_draw")} == {"indexed"}
 
     # Expired by anyone else first: the re-commit queues only the commitment.
-    path.chain.mine(last + 20 + draw_office.REVEAL_WINDOW - head(path))
+    path.chain.mine(drawn.reveal_block + draw_office.REVEAL_WINDOW - head(path))
     send_at(path.chain, "OUTSIDER", path.chain.draws.functions.expire(bytes.fromhex(accepted.draw[2:])))
     index(path)
     third = recommit(blocks=30)
@@ -317,3 +321,61 @@ def test_a_draw_left_unrevealed_is_committed_again_after_its_window_its_expiry_o
     assert revealed.value.rule == "unrevealed_draw" and {c.status for c in commands_of(path, "commit_draw")} == {
         "indexed"
     }
+
+
+def test_a_draw_commitment_held_in_the_outbox_longer_than_its_reveal_delay_still_lands_indexed(write_path):
+    """The 202 is kept however long the commitment waits (the writer stopped, or a pause): the writer
+    counts the reveal block from the chain's head when it sends, so the chain never finds it too close."""
+    path = write_path
+    fulfilled_commitments(path)
+    with path.session() as s:
+        accepted = draw_office.commit_draw(s, draw=draw_request(), head_block=lambda: head(path), actor="office")
+        s.commit()
+    assert (accepted.reveal_block, accepted.reveal_in_blocks) == (head(path) + 20, 20)
+    held = 20 - draw_office.MIN_REVEAL_DELAY + 30  # more than a reveal block fixed at acceptance could bear
+    path.chain.mine(held)
+    sent_at = head(path)
+    index(path)
+    (command,) = commands_of(path, "commit_draw")
+    assert (command.status, command.error_name) == ("indexed", None)
+    with path.session() as s:
+        drawn = inspections.public_draw(s, draw=accepted.draw)
+        (listed,) = draw_office.office_draws(s)
+    assert drawn.reveal_block == sent_at + 20 > accepted.reveal_block  # the final one, from DrawCommitted
+    assert (listed.status, listed.reveal_block, drawn.problems) == ("committed", drawn.reveal_block, [])
+    with path.session() as s, pytest.raises(InvalidState) as early:  # judged by the final reveal block
+        path.chain.mine(accepted.reveal_block + 1 - head(path))
+        draw_office.reveal_draw(s, draw_number="DRAW-2026-Q4-1", head_block=lambda: head(path), actor="office")
+    assert early.value.rule == "after_reveal_block" and f"after block {drawn.reveal_block}" in str(early.value)
+    path.chain.mine(drawn.reveal_block + 1 - head(path))
+    with path.session() as s:
+        draw_office.reveal_draw(s, draw_number="DRAW-2026-Q4-1", head_block=lambda: head(path), actor="office")
+        s.commit()
+    index(path)
+    with path.session() as s:
+        assert inspections.public_draw(s, draw=accepted.draw).status == "revealed"
+
+
+def test_a_reveal_asked_in_the_last_blocks_of_its_window_is_refused_naming_the_last_block_it_is_accepted_at(
+    write_path,
+):
+    """The writer needs blocks to mine a reveal: once fewer than REVEAL_WINDOW_MARGIN remain before the
+    reveal block's hash is out of reach, the reveal is refused (queueing nothing), not failed later."""
+    path = write_path
+    fulfilled_commitments(path)
+    with path.session() as s:
+        accepted = draw_office.commit_draw(s, draw=draw_request(), head_block=lambda: head(path), actor="office")
+        s.commit()
+    index(path)
+    with path.session() as s:
+        reveal_block = inspections.public_draw(s, draw=accepted.draw).reveal_block
+    last = reveal_block + draw_office.REVEAL_WINDOW - draw_office.REVEAL_WINDOW_MARGIN
+    path.chain.mine(last - head(path))
+    with path.session() as s:  # at the last block: accepted (rolled back unqueued)
+        draw_office.reveal_draw(s, draw_number="DRAW-2026-Q4-1", head_block=lambda: head(path), actor="office")
+    path.chain.mine(1)
+    before = queued(path)
+    with path.session() as s, pytest.raises(InvalidState) as late:
+        draw_office.reveal_draw(s, draw_number="DRAW-2026-Q4-1", head_block=lambda: head(path), actor="office")
+    assert (late.value.field, late.value.rule) == ("draw_number", "reveal_window")
+    assert f"accepted until the chain is at block {last}" in str(late.value) and queued(path) == before
