@@ -22,6 +22,9 @@ AXE_RUN = """() => axe.run(document, {runOnly: ["wcag2a", "wcag2aa", "wcag21a", 
   .then(r => r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
                                      targets: v.nodes.map(n => n.target.join(" ")).slice(0, 5)})))"""
 FAILING = {"serious", "critical"}
+# An accepted command is 已入账 once the worker's beat has drained the outbox (every second), the node has
+# mined it and an indexer has mirrored it: seconds; the margin is for a loaded machine.
+INDEXED_WITHIN_MS = 30_000
 
 
 def both_sizes(function):
@@ -65,3 +68,17 @@ def log_in(page: Page, base: str, username: str, password: str | None = None) ->
     page.get_by_label("密码").fill(password or PASSWORD)
     page.get_by_role("button", name="登录").click()
     expect(page.get_by_role("button", name=re.compile("^退出"))).to_be_visible()
+
+
+def follow_live(page: Page) -> None:
+    """The page shows its command's status (any but 失败: the worker may already have indexed it), and is
+    marked, so that a reload, which would lose the mark, is told apart from the page's script following the
+    status (window.followedLive)."""
+    expect(page.locator("#command-status")).to_have_text(re.compile("已受理|已提交|已上链|已入账"))
+    page.evaluate("window.followedLive = true")
+
+
+def indexed_live(page: Page) -> None:
+    """After follow_live: the page's script shows 已入账 within INDEXED_WITHIN_MS, the page never reloaded."""
+    expect(page.locator("#command-status")).to_have_text("已入账", timeout=INDEXED_WITHIN_MS)
+    assert page.evaluate("window.followedLive === true"), f"{page.url} was reloaded, not followed live"

@@ -1,7 +1,13 @@
 """A world of its own for the office's writes (the public world is read-only): the session's chain
-node, freshly reset, its own SQLite database, a project to assess, an assessed project with a
-commitment due in three days, two office clerks (four-eyes) and the builders' enterprise users."""
+node, freshly reset, its own database (SQLite, or PostgreSQL for a module that asks), a project to
+assess, an assessed project with a commitment due in three days, two office clerks (four-eyes) and
+the builders' enterprise users.
 
+The world plays the writer and the indexer in the test process (`settle()`), unless a module asks for
+`office_processes`: then the Celery worker and the indexer loop run beside it as `make run` starts them,
+and `settle()` waits for them."""
+
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -18,6 +24,7 @@ from ledger.domain.schemas.office import CommitmentDecision
 from tests.portal.conftest import PASSWORD
 from tests.support.ledger_env import WritePath
 from tests.support.samples import assessment, commitment, make_uscc, project, project_code, sha
+from tests.support.write_processes import WriteProcesses
 
 TO_ASSESS, ASSESSED = 821, 822
 
@@ -31,6 +38,7 @@ class OfficeWorld:
     assessed: str
     due_soon: str  # a commitment of ASSESSED, due in three days
     later: str  # a commitment of ASSESSED, due in ninety days
+    processes: WriteProcesses | None = None  # the worker and the indexer, once `office_processes` started them
 
     def settings(self, **groups) -> Settings:
         return Settings(
@@ -41,13 +49,18 @@ class OfficeWorld:
         )
 
     def settle(self) -> None:
-        """What the writer and the indexer do in production: send the accepted commands, mirror the
-        events, then mark the commands the read model has reached `indexed`."""
+        """Every accepted command `indexed`: waited for while the worker and the indexer run; otherwise
+        what they do, played here (send the accepted commands, mirror the events, then mark the commands
+        the read model has reached), leases released for whoever comes next."""
+        if self.processes is not None:
+            self.processes.settled(self.engine)
+            return
         writer = self.path.drain()
         indexer = self.path.indexer()
         indexer.catch_up()
         indexer.release()
         writer.mark_indexed()
+        writer.release_lease()
 
     def fulfilled_commitments(self, n: int, numbers: list[str]) -> None:
         """Project n registered and assessed, with materials commitments `numbers` fulfilled on chain: a
@@ -79,11 +92,17 @@ class OfficeWorld:
 
 
 @pytest.fixture(scope="module")
-def office_world(deployed_chain, tmp_path_factory) -> OfficeWorld:
+def office_world(deployed_chain, migrated_templates, tmp_path_factory, request) -> Iterator[OfficeWorld]:
+    """On a SQLite file of its own, or on a PostgreSQL database of its own for a module that says
+    OFFICE_DATABASE = "postgresql" (dropped after it)."""
     deployed_chain.reset()
     folder = tmp_path_factory.mktemp("office-world")
     deployed_chain.manifest.save(folder / "deployment.json")
-    url = f"sqlite:///{folder / 'ledger.db'}"
+    drop = None
+    if getattr(request.module, "OFFICE_DATABASE", "sqlite") == "postgresql":
+        url, drop = migrated_templates.postgresql("ledger_office_world")
+    else:
+        url = f"sqlite:///{folder / 'ledger.db'}"
     engine = make_engine(url)
     upgrade_schema(engine)
     world = OfficeWorld(
@@ -113,7 +132,30 @@ def office_world(deployed_chain, tmp_path_factory) -> OfficeWorld:
         add_user(engine, username=f"builder-{n}", password=PASSWORD, role="enterprise", uscc=make_uscc(n))
     yield world
     engine.dispose()
+    if drop:
+        drop()
     deployed_chain.reset()
+
+
+@pytest.fixture(scope="module")
+def office_processes(office_world, tmp_path_factory) -> Iterator[WriteProcesses]:
+    """The Celery worker (with beat) and the indexer loop on the world, started once its setup has settled
+    (in the test process: the rate tables, the projects and the commitments the world starts with); from
+    then on every command goes to the chain and to `indexed` through them, and `settle()` waits for them."""
+    processes = WriteProcesses(
+        database_url=office_world.path.url,
+        node_url=office_world.path.chain.node.url,
+        manifest_path=office_world.manifest_path,
+        directory=tmp_path_factory.mktemp("office-processes"),
+        # A drain task ends after a second without work (5 s by default), so the worker stops at once.
+        LEDGER_WRITER_IDLE_SECONDS="1",
+    ).start()
+    office_world.processes = processes
+    try:
+        yield processes
+    finally:
+        office_world.processes = None
+        processes.stop()
 
 
 def days_from_today(days: int) -> str:

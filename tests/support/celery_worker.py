@@ -32,29 +32,29 @@ class Worker:
 
     def start(self) -> "Worker":
         self.starts += 1
-        log = open(self.directory / f"worker-{self.starts}.log", "wb")
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "ledger.worker",
-                "worker",
-                "-B",
-                "-c",
-                "3",
-                "--loglevel=INFO",
-                "-n",
-                f"{self.env['LEDGER_CELERY_QUEUE']}-{self.starts}@%h",
-                "--schedule",
-                str(self.directory / f"beat-{self.starts}"),
-            ],
-            env=self.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        with open(self.directory / f"worker-{self.starts}.log", "wb") as log:  # the child keeps its own descriptor
+            self.process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "ledger.worker",
+                    "worker",
+                    "-B",
+                    "-c",
+                    "3",
+                    "--loglevel=INFO",
+                    "-n",
+                    f"{self.env['LEDGER_CELERY_QUEUE']}-{self.starts}@%h",
+                    "--schedule",
+                    str(self.directory / f"beat-{self.starts}"),
+                ],
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         return self
 
     def alive(self) -> bool:
@@ -88,19 +88,17 @@ def wait_until(condition, *, timeout: float, worker: Worker | None = None, what:
         time.sleep(0.05)
 
 
-@pytest.fixture
-def worker_env(chain, tmp_path):
-    """Settings for a worker on the chain fixture; the test adds LEDGER_DATABASE_URL."""
+def worker_settings(node_url: str, manifest_path: Path) -> dict:
+    """The environment of a worker (or another process of the write path) on that node and deployment, on
+    Redis with a queue of its own and short polls and back-offs; the caller adds LEDGER_DATABASE_URL and
+    deletes the queue (LEDGER_CELERY_QUEUE) when done."""
     redis.Redis.from_url(BROKER).ping()
-    manifest_path = tmp_path / "deployment.json"
-    chain.manifest.save(manifest_path)
-    queue = f"ledger-test-{uuid.uuid4().hex[:12]}"
-    yield {
+    return {
         **os.environ,
-        "LEDGER_RPC_URL": chain.node.url,
+        "LEDGER_RPC_URL": node_url,
         "LEDGER_MANIFEST_PATH": str(manifest_path),
         "LEDGER_BROKER_URL": BROKER,
-        "LEDGER_CELERY_QUEUE": queue,
+        "LEDGER_CELERY_QUEUE": f"ledger-test-{uuid.uuid4().hex[:12]}",
         "LEDGER_INDEX_POLL_SECONDS": "0.2",
         "LEDGER_WRITER_RPC_TIMEOUT_SECONDS": "2",
         "LEDGER_WRITER_RETRY_MAX_SECONDS": "1",
@@ -109,8 +107,16 @@ def worker_env(chain, tmp_path):
         "LEDGER_WEBHOOK_RETRY_BASE_SECONDS": "0.2",
         "LEDGER_WEBHOOK_RETRY_MAX_SECONDS": "1",
     }
-    client = redis.Redis.from_url(BROKER)
-    client.delete(queue)
+
+
+@pytest.fixture
+def worker_env(chain, tmp_path):
+    """Settings for a worker on the chain fixture; the test adds LEDGER_DATABASE_URL."""
+    manifest_path = tmp_path / "deployment.json"
+    chain.manifest.save(manifest_path)
+    env = worker_settings(chain.node.url, manifest_path)
+    yield env
+    redis.Redis.from_url(BROKER).delete(env["LEDGER_CELERY_QUEUE"])
 
 
 @pytest.fixture
